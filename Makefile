@@ -1,0 +1,144 @@
+# havpn: GNU make, no autotools.
+#
+#   make              bin/havpnd and bin/havpnctl
+#   make check        deps, build, unit tests (plain and ASan+UBSan),
+#                     short fuzz runs, integration tests
+#   make check-unit   the cmocka runners
+#   make check-integration   pytest with network namespaces (root)
+#   make sanitize     ASan + UBSan build running the unit tests
+#   make fuzz         libFuzzer targets, FUZZ_SECONDS each (default 10)
+#   make bench        every benchmark in bench/, printing its figures
+#   make demo         a gateway pair and a remote peer in namespaces
+#   make install      PREFIX (/usr/local), DESTDIR
+#   make deps         scripts/install-deps
+
+PREFIX		?= /usr/local
+DESTDIR		?=
+CC		?= gcc
+FUZZ_SECONDS	?= 10
+PYTHON		?= /usr/bin/python3
+PYTEST_ARGS	?=
+
+PKGS		:= openssl libprotobuf-c usrsctp libsctp json-c
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Debian's libev ships no pkg-config file.
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread
+
+WARN		:= -Wall -Wextra -Wshadow -Wstrict-prototypes \
+		   -Wmissing-prototypes -Werror
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) \
+		   -D_GNU_SOURCE -MMD -MP
+
+# Modules linked into the daemon and the unit tests, in link order.
+MODULES		:= hasync ipc vrrp esp ike conf lib
+MOD_SRCS	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+DAEMON_SRCS	:= $(wildcard daemon/*.c)
+CLI_SRCS	:= $(wildcard cli/*.c)
+PROTOS		:= $(wildcard hasync/*.proto)
+GEN_SRCS	:= $(patsubst hasync/%.proto,build/gen/%.pb-c.c,$(PROTOS))
+
+OBJ		:= build/obj
+MOD_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(MOD_SRCS) $(GEN_SRCS))
+DAEMON_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(DAEMON_SRCS))
+CLI_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS))
+
+UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
+UNIT_BINS	:= $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
+UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
+
+FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
+
+.PHONY: all check check-unit check-integration sanitize fuzz fuzz-build \
+	bench demo install clean deps
+.SUFFIXES:
+
+all: bin/havpnd bin/havpnctl
+
+deps:
+	@scripts/install-deps
+
+bin/havpnd: $(DAEMON_OBJS) $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard lib/*.c))
+
+bin/havpnctl: $(CLI_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(OBJ)/%.o: %.c | $(GEN_SRCS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+build/gen/%.pb-c.c: hasync/%.proto
+	@mkdir -p $(@D)
+	protoc-c --proto_path=hasync --c_out=build/gen $<
+
+# The generated code is not ours: compile it without -Werror extras.
+$(OBJ)/build/gen/%.o: build/gen/%.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
+
+build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+
+check: deps all check-unit sanitize fuzz check-integration
+
+check-unit: $(UNIT_BINS)
+	@tests/unit/run.sh $(UNIT_BINS)
+
+check-integration: all
+	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    $(PYTEST_ARGS)
+
+# ASan + UBSan: the same unit tests in a build of their own.
+SAN_FLAGS	:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		   -fno-sanitize-recover=all
+sanitize:
+	$(MAKE) --no-print-directory OBJ=build/san-obj \
+	    CFLAGS="$(SAN_FLAGS)" \
+	    $(patsubst build/tests/%,build/san-tests/%,$(UNIT_BINS))
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    tests/unit/run.sh $(patsubst build/tests/%,build/san-tests/%,$(UNIT_BINS))
+
+build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+
+# libFuzzer: clang, every module source compiled in with the target.
+FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -I. -Ibuild/gen $(PKG_CFLAGS) -D_GNU_SOURCE
+fuzz-build: $(FUZZ_BINS)
+
+build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+bench: all
+	@bench/run-all
+
+demo: deps all
+	@scripts/demo
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 bin/havpnd $(DESTDIR)$(PREFIX)/sbin/havpnd
+	install -m 0755 bin/havpnctl $(DESTDIR)$(PREFIX)/sbin/havpnctl
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/havpnd.service.in > \
+	    $(DESTDIR)$(PREFIX)/lib/systemd/system/havpnd.service
+	for m in $(wildcard docs/man/*.[0-9]); do \
+	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
+	done
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

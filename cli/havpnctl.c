@@ -1,0 +1,200 @@
+/*
+ * havpnctl: ask a running havpnd, over its control socket, and print the
+ * answer in the IOS layout (or as JSON with --json).
+ *
+ *   havpnctl [-s SOCKET] [--json] COMMAND [ARGS]
+ *   havpnctl help
+ *
+ * Command words may be abbreviated as on IOS ("sh run").  Exit status:
+ * 0 done, 1 the daemon refused the command, 2 usage, 3 no daemon answers.
+ */
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/lib.h"
+#include "cli/render.h"
+
+static void
+print_help(FILE *out)
+{
+	fprintf(out, "usage: havpnctl [-s socket] [--json] command [args]\n\n"
+	    "Commands (words may be abbreviated, as on IOS):\n");
+	for (int i = 0; i < CTL_NCOMMANDS; i++) {
+		char	 line[128];
+
+		snprintf(line, sizeof(line), "%s%s%s", ctl_command_words[i],
+		    ctl_command_args[i][0] != '\0' ? " " : "",
+		    ctl_command_args[i]);
+		fprintf(out, "  %-42s %s\n", line, ctl_command_help[i]);
+	}
+	fprintf(out, "  %-42s %s\n", "help", "this list");
+	fprintf(out, "\nOptions:\n  -s PATH   control socket (default %s)\n"
+	    "  --json    print the reply's facts as JSON\n",
+	    CTL_SOCKET_DEFAULT);
+}
+
+static int
+ask(const char *path, const char *request, char **reply)
+{
+	struct sockaddr_un sun;
+	char	 buf[65536];
+	size_t	 len = 0, rlen = strlen(request);
+	ssize_t	 n;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		fprintf(stderr, "havpnctl: socket path too long: %s\n", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "havpnctl: cannot reach havpnd at %s: %s (is "
+		    "havpnd running?)\n", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while (rlen > 0) {
+		n = write(fd, request, rlen);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fprintf(stderr, "havpnctl: send to havpnd: %s\n",
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		request += n;
+		rlen -= (size_t)n;
+	}
+	*reply = NULL;
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			fprintf(stderr, "havpnctl: read from havpnd: %s\n",
+			    strerror(errno));
+			free(*reply);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		*reply = xreallocarray(*reply, len + (size_t)n + 1, 1);
+		memcpy(*reply + len, buf, (size_t)n);
+		len += (size_t)n;
+		(*reply)[len] = '\0';
+	}
+	close(fd);
+	if (*reply == NULL) {
+		fprintf(stderr, "havpnctl: havpnd closed the connection without "
+		    "a reply\n");
+		return -1;
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*path = CTL_SOCKET_DEFAULT;
+	json_object	*req, *args, *reply, *data;
+	char		*text = NULL, err[256];
+	int		 ch, json = 0, id, nw;
+	render_fn	 fn;
+
+	while ((ch = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			print_help(stdout);
+			return 0;
+		case 'V':
+			printf("havpnctl %s\n", HAVPN_VERSION);
+			return 0;
+		default:
+			print_help(stderr);
+			return 2;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	/* --json may also come last, as "show ... --json" reads naturally */
+	if (argc > 0 && strcmp(argv[argc - 1], "--json") == 0) {
+		json = 1;
+		argc--;
+	}
+	if (argc == 0 || strcmp(argv[0], "help") == 0 ||
+	    strcmp(argv[0], "?") == 0) {
+		print_help(argc == 0 ? stderr : stdout);
+		return argc == 0 ? 2 : 0;
+	}
+	id = cmd_match(ctl_command_words, CTL_NCOMMANDS, argc, argv, &nw, err,
+	    sizeof(err));
+	if (id == -1) {
+		fprintf(stderr, "havpnctl: %s\n", err);
+		return 2;
+	}
+
+	req = json_object_new_object();
+	json_object_object_add(req, "command",
+	    json_object_new_string(ctl_command_words[id]));
+	args = json_object_new_array();
+	for (int i = nw; i < argc; i++)
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	json_object_object_add(req, "args", args);
+	xasprintf(&text, "%s\n", json_object_to_json_string_ext(req,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+
+	{
+		char	*raw;
+		int	 r = ask(path, text, &raw);
+
+		free(text);
+		if (r == -1)
+			return 3;
+		text = raw;
+	}
+	reply = json_tokener_parse(text);
+	free(text);
+	if (reply == NULL || !json_object_is_type(reply, json_type_object)) {
+		fprintf(stderr, "havpnctl: havpnd sent a malformed reply\n");
+		json_object_put(reply);
+		return 1;
+	}
+	if (!jbool(reply, "ok")) {
+		fprintf(stderr, "havpnctl: %s\n", jstr(reply, "error"));
+		json_object_put(reply);
+		return 1;
+	}
+	data = jget(reply, "data");
+	if (json)
+		printf("%s\n", json_object_to_json_string_ext(data,
+		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	else if ((fn = render_lookup(id)) != NULL)
+		fn(data, stdout);
+	json_object_put(reply);
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* Printers for the foundation's commands, and the shared JSON accessors. */
+#include <string.h>
+
+#include "lib/lib.h"
+#include "cli/render.h"
+
+json_object *
+jget(json_object *o, const char *key)
+{
+	json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v))
+		return NULL;
+	return v;
+}
+
+const char *
+jstr(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v != NULL ? json_object_get_string(v) : "";
+}
+
+int64_t
+jint(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v != NULL ? json_object_get_int64(v) : 0;
+}
+
+int
+jbool(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v != NULL ? json_object_get_boolean(v) : 0;
+}
+
+static void
+render_running(json_object *data, FILE *out)
+{
+	const char *cfg = jstr(data, "config");
+
+	fprintf(out, "Building configuration...\n\nCurrent configuration : "
+	    "%zu bytes\n%s", strlen(cfg), cfg);
+}
+
+/* "1 week, 2 days, 3 hours, 4 minutes", as IOS prints uptime. */
+static void
+print_uptime(FILE *out, int64_t s)
+{
+	static const struct { const char *unit; int64_t secs; } u[] = {
+		{ "week", 604800 }, { "day", 86400 }, { "hour", 3600 },
+		{ "minute", 60 }, { "second", 1 },
+	};
+	int	 printed = 0;
+
+	for (size_t i = 0; i < nitems(u); i++) {
+		int64_t n = s / u[i].secs;
+
+		s %= u[i].secs;
+		if (n == 0 && !(printed == 0 && i == nitems(u) - 1))
+			continue;
+		fprintf(out, "%s%lld %s%s", printed ? ", " : "", (long long)n,
+		    u[i].unit, n == 1 ? "" : "s");
+		printed = 1;
+	}
+}
+
+static void
+render_version(json_object *data, FILE *out)
+{
+	const char *host = jstr(data, "hostname");
+
+	fprintf(out, "havpn Software, Version %s\n", jstr(data, "version"));
+	fprintf(out, "%s uptime is ", host[0] != '\0' ? host : "havpnd");
+	print_uptime(out, jint(data, "uptime_seconds"));
+	fprintf(out, "\nConfiguration file is \"%s\"\n",
+	    jstr(data, "config_path"));
+	fprintf(out, "Process ID %lld, configuration reloaded %lld time(s), "
+	    "%lld reload(s) refused\n", (long long)jint(data, "pid"),
+	    (long long)jint(data, "reloads"),
+	    (long long)jint(data, "reload_failures"));
+}
+
+render_fn
+render_lookup(enum ctl_command_id id)
+{
+	static const render_fn renderers[CTL_NCOMMANDS] = {
+		[CTL_SHOW_RUNNING] = render_running,
+		[CTL_SHOW_VERSION] = render_version,
+	};
+
+	return id < CTL_NCOMMANDS ? renderers[id] : NULL;
+}

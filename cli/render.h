@@ -1,0 +1,25 @@
+/*
+ * havpnctl's printers: each turns a reply's "data" into the IOS layout of
+ * its command.  Only facts in data are printed, so --json and the text
+ * always agree.
+ */
+#ifndef HAVPN_RENDER_H
+#define HAVPN_RENDER_H
+
+#include <stdio.h>
+
+#include <json-c/json.h>
+
+#include "daemon/ctl.h"
+
+typedef void (*render_fn)(json_object *, FILE *);
+
+render_fn	 render_lookup(enum ctl_command_id);
+
+/* Accessors that tolerate a missing key (an older daemon). */
+const char	*jstr(json_object *, const char *);
+int64_t		 jint(json_object *, const char *);
+int		 jbool(json_object *, const char *);
+json_object	*jget(json_object *, const char *);
+
+#endif

@@ -1,0 +1,324 @@
+/*
+ * conf: the IOS-style configuration language of havpn.
+ *
+ * conf_load() reads one file into one immutable struct config; the other
+ * modules only read it.  conf_print() prints it back in canonical IOS form,
+ * and what it prints parses to an equal config (conf_equal()).
+ *
+ * Errors and warnings are reported as "FILE:LINE: message" through a
+ * struct conf_diag; any error means no config is returned.
+ */
+#ifndef HAVPN_CONF_H
+#define HAVPN_CONF_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <netinet/in.h>
+
+/* Algorithm and group numbers, shared with ike/ and esp/. */
+enum conf_enc {
+	CONF_ENC_DES = 1,	/* accepted with a warning, never usable */
+	CONF_ENC_3DES,
+	CONF_ENC_AES,
+};
+
+enum conf_hash {
+	CONF_HASH_MD5 = 1,
+	CONF_HASH_SHA1,
+	CONF_HASH_SHA256,
+	CONF_HASH_SHA384,
+	CONF_HASH_SHA512,
+};
+
+enum conf_auth {
+	CONF_AUTH_PSK = 1,
+	CONF_AUTH_RSA_SIG,	/* accepted with a warning, never usable */
+};
+
+enum conf_esp_enc {
+	CONF_ESP_3DES = 1,
+	CONF_ESP_AES,		/* CBC */
+	CONF_ESP_GCM,		/* RFC 4106, 16-byte ICV */
+};
+
+enum conf_esp_auth {
+	CONF_ESP_AUTH_NONE = 0,
+	CONF_ESP_AUTH_MD5,	/* HMAC-MD5-96 */
+	CONF_ESP_AUTH_SHA1,	/* HMAC-SHA1-96 */
+	CONF_ESP_AUTH_SHA256,	/* RFC 4868: 128-bit ICV */
+	CONF_ESP_AUTH_SHA384,	/* 192-bit ICV */
+	CONF_ESP_AUTH_SHA512,	/* 256-bit ICV */
+};
+
+enum conf_dpd_mode {
+	CONF_DPD_ON_DEMAND = 0,	/* the IOS default */
+	CONF_DPD_PERIODIC,
+};
+
+/* The DH groups havpn knows (IKE group numbers). */
+int	conf_dh_group_valid(int);
+
+struct conf_isakmp_policy {
+	int			 line;
+	int			 priority;	/* 1-10000, lower first */
+	enum conf_enc		 enc;
+	int			 keylen;	/* aes: 128/192/256, else 0 */
+	enum conf_hash		 hash;
+	enum conf_auth		 auth;
+	int			 group;
+	uint32_t		 lifetime;	/* seconds */
+};
+
+/* Usable: neither des nor rsa-sig; an unusable policy is never offered. */
+int	conf_policy_usable(const struct conf_isakmp_policy *);
+
+struct conf_isakmp_key {
+	int			 line;
+	char			*key;
+	struct in_addr		 addr;
+	struct in_addr		 mask;		/* 255.255.255.255 for a host */
+	int			 no_xauth;
+};
+
+struct conf_transform_set {
+	int			 line;
+	char			*name;
+	enum conf_esp_enc	 enc;
+	int			 keylen;	/* bits: 3des 192; aes/gcm 128-256 */
+	enum conf_esp_auth	 auth;
+	int			 transport;	/* mode transport; else tunnel */
+};
+
+/* Any address matched through a wildcard (inverse mask), as IOS ACLs do. */
+struct conf_acl_addr {
+	struct in_addr		 addr;
+	struct in_addr		 wildcard;	/* any: 255.255.255.255 */
+};
+
+enum conf_portop {
+	CONF_PORT_ANY = 0,
+	CONF_PORT_EQ,
+	CONF_PORT_NEQ,
+	CONF_PORT_LT,
+	CONF_PORT_GT,
+	CONF_PORT_RANGE,
+};
+
+struct conf_acl_port {
+	enum conf_portop	 op;
+	uint16_t		 lo;
+	uint16_t		 hi;		/* only for range */
+};
+
+#define CONF_PROTO_IP	0	/* "ip": any protocol */
+
+struct conf_ace {
+	int			 line;
+	long			 seq;		/* IOS sequence: the order only */
+	char			*remark;	/* a remark line: nothing else set */
+	int			 permit;
+	int			 proto;		/* 0 (ip) or 1-255 */
+	struct conf_acl_addr	 src;
+	struct conf_acl_port	 sport;
+	struct conf_acl_addr	 dst;
+	struct conf_acl_port	 dport;
+	int			 established;
+	int			 icmp_type;	/* -1: any */
+	int			 icmp_code;	/* -1: any */
+	int			 log;
+};
+
+struct conf_acl {
+	int			 line;
+	char			*name;		/* "100" or a name */
+	int			 numbered;	/* access-list 100-199 */
+	struct conf_ace		*aces;
+	int			 naces;
+};
+
+struct conf_map_entry {
+	int			 line;
+	int			 seq;
+	int			 have_peer;
+	struct in_addr		 peer;
+	char			**tsets;	/* transform-set names, in order */
+	int			 ntsets;
+	int			 pfs_group;	/* 0: no PFS */
+	uint32_t		 life_seconds;	/* 0: the global lifetime */
+	uint32_t		 life_kbytes;	/* 0: the global lifetime */
+	char			*acl;		/* match address, NULL if none */
+	int			 reverse_route;
+};
+
+struct conf_crypto_map {
+	int			 line;		/* first line naming it */
+	char			*name;
+	struct conf_map_entry	*entries;	/* sorted by seq */
+	int			 nentries;
+	uint32_t		 replay_in;	/* redundancy replay-interval */
+	uint32_t		 replay_out;
+	int			 replay_line;	/* 0 if defaulted */
+};
+
+struct conf_track {
+	int			 line;
+	int			 id;		/* 1-1000 */
+	char			*ifname;	/* interface ... line-protocol */
+};
+
+struct conf_standby_track {
+	int			 id;
+	int			 decrement;	/* default 10 */
+	int			 shutdown;	/* shutdown instead of decrement */
+};
+
+struct conf_standby {
+	int			 line;		/* first line of the group */
+	int			 group;		/* 1-255: the VRRP VRID */
+	int			 have_vip;
+	struct in_addr		 vip;
+	int			 priority;	/* 1-254, default 100 */
+	int			 preempt;	/* off unless configured (HSRP) */
+	int			 preempt_delay;	/* seconds, minimum */
+	uint32_t		 hello_ms;	/* default 3000 */
+	uint32_t		 hold_ms;	/* default 10000 */
+	int			 timers_msec_hello; /* printed with msec */
+	int			 timers_msec_hold;
+	char			*name;		/* NULL: hsrp-IF-GRP */
+	struct conf_standby_track *tracks;
+	int			 ntracks;
+};
+
+struct conf_interface {
+	int			 line;
+	char			*name;		/* a Linux interface name */
+	char			*description;
+	int			 have_addr;
+	struct in_addr		 addr;
+	struct in_addr		 mask;
+	struct conf_standby	*standby;
+	int			 nstandby;
+	char			*crypto_map;	/* NULL if none bound */
+	int			 crypto_map_line;
+	char			*redundancy;	/* standby group name, or NULL */
+	int			 stateful;
+};
+
+struct conf_redundancy {
+	int			 line;		/* 0: no redundancy inter-device */
+	char			*scheme_group;	/* scheme standby NAME */
+	int			 scheme_line;
+	char			*security_key;	/* NULL: none configured */
+	int			 key_line;
+};
+
+struct conf_ipc_assoc {
+	int			 line;		/* 0: not configured */
+	int			 id;
+	int			 shutdown;	/* IOS default: shut */
+	int			 have_protocol;	/* protocol sctp */
+	uint16_t		 local_port;
+	struct in_addr		 local_ip[2];
+	int			 nlocal_ip;
+	uint16_t		 remote_port;
+	struct in_addr		 remote_ip[2];
+	int			 nremote_ip;
+	uint32_t		 rto_min_ms;	/* retransmit-timeout */
+	uint32_t		 rto_max_ms;
+	int			 path_retransmit;
+	int			 assoc_retransmit;
+	uint16_t		 encap_udp_port; /* 0: kernel SCTP */
+	int			 encap_line;
+};
+
+struct config {
+	char			*path;
+	char			*hostname;
+
+	struct conf_isakmp_policy *policies;	/* sorted by priority */
+	int			 npolicies;
+	struct conf_isakmp_key	*keys;
+	int			 nkeys;
+	int			 dpd_interval;	/* 0: keepalive off */
+	int			 dpd_retry;
+	enum conf_dpd_mode	 dpd_mode;
+	int			 aggressive_disable;
+	int			 nat_keepalive;	/* seconds, 0: off */
+
+	struct conf_transform_set *tsets;
+	int			 ntsets;
+	uint32_t		 sa_life_seconds;	/* default 3600 */
+	uint32_t		 sa_life_kbytes;	/* default 4608000 */
+	int			 replay_window;		/* default 64 */
+
+	struct conf_crypto_map	*maps;
+	int			 nmaps;
+	struct conf_acl		*acls;
+	int			 nacls;
+	struct conf_track	*tracks;
+	int			 ntracks;
+	struct conf_interface	*ifaces;
+	int			 nifaces;
+
+	struct conf_redundancy	 redundancy;
+	struct conf_ipc_assoc	 ipc;
+};
+
+/*
+ * Where diagnostics go: each is "FILE:LINE: [warning: ]message".  With
+ * out NULL they are only counted.
+ */
+struct conf_diag {
+	FILE			*out;
+	int			 errors;
+	int			 warnings;
+};
+
+/*
+ * Report "FILE:LINE: [warning: ]message" (LINE 0: "FILE: message") and
+ * count it; for checks outside conf/ that still belong to a line.
+ */
+void		 conf_report(struct conf_diag *, const char *, int, int,
+		    const char *, ...) __attribute__((format(printf, 5, 6)));
+
+/* Parse a file; NULL on any error (each reported through diag). */
+struct config	*conf_load(const char *, struct conf_diag *);
+/* Parse text held in memory; name is used in diagnostics. */
+struct config	*conf_load_mem(const char *, const char *, size_t,
+		    struct conf_diag *);
+void		 conf_free(struct config *);
+
+/* Canonical IOS form. */
+void		 conf_print(const struct config *, FILE *);
+/* The same, into a string the caller frees. */
+char		*conf_print_str(const struct config *);
+/* Equal in every configured value (line numbers and path are ignored). */
+int		 conf_equal(const struct config *, const struct config *);
+
+/* Lookups. */
+const struct conf_transform_set *conf_tset_find(const struct config *,
+		    const char *);
+const struct conf_acl	*conf_acl_find(const struct config *, const char *);
+const struct conf_crypto_map *conf_map_find(const struct config *,
+		    const char *);
+const struct conf_track	*conf_track_find(const struct config *, int);
+const struct conf_interface *conf_iface_find(const struct config *,
+		    const char *);
+/* The standby group with that name (default names included), or NULL. */
+const struct conf_standby *conf_standby_by_name(const struct config *,
+		    const char *, const struct conf_interface **);
+/* A group's name: its configured name or hsrp-IF-GRP. */
+const char	*conf_standby_name(const struct conf_interface *,
+		    const struct conf_standby *, char *, size_t);
+
+/* Names for show output and logs. */
+const char	*conf_enc_name(enum conf_enc);
+const char	*conf_hash_name(enum conf_hash);
+const char	*conf_esp_enc_name(enum conf_esp_enc);
+const char	*conf_esp_auth_name(enum conf_esp_auth);
+/* The IOS transform words, e.g. "esp-aes 256 esp-sha256-hmac". */
+void		 conf_tset_words(const struct conf_transform_set *, char *,
+		    size_t);
+
+#endif

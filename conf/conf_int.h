@@ -1,0 +1,136 @@
+/*
+ * conf internals: the line, the parser state, the modes and the helpers the
+ * command handlers share.  Not for use outside conf/.
+ */
+#ifndef HAVPN_CONF_INT_H
+#define HAVPN_CONF_INT_H
+
+#include "conf.h"
+
+#define CONF_MAXWORDS	48
+
+/* One configuration line, split into words. */
+struct cline {
+	int		 lineno;
+	int		 indent;		/* leading blanks, a tab counts 8 */
+	int		 nwords;
+	char		*words[CONF_MAXWORDS];
+	const char	*rest[CONF_MAXWORDS];	/* the raw text from word i on */
+	int		 negate;		/* a leading "no" was removed */
+	char		*raw;			/* the line as written */
+};
+
+enum conf_mode {
+	M_GLOBAL,
+	M_POLICY,
+	M_TSET,
+	M_MAP,
+	M_ACL,
+	M_IFACE,
+	M_REDUNDANCY,
+	M_IPC_ZONE,
+	M_ASSOC,
+	M_SCTP,
+	M_LPORT,
+	M_RPORT,
+	M_IGNORED,		/* an ignored IOS block: its lines are skipped */
+};
+
+struct mode_frame {
+	enum conf_mode	 mode;
+	int		 opener_indent;
+	int		 opener_line;
+	int		 block_indent;	/* -1 until the first line inside */
+	int		 idx;		/* the object it edits */
+	int		 idx2;
+};
+
+#define CONF_MAXDEPTH	8
+#define CONF_MAXWARN	4
+
+/* CMD_ERR is -1 so that helpers returning perr() also read as "-1: error". */
+enum cmd_result {
+	CMD_ERR = -1,		/* a command of this mode, but wrong */
+	CMD_OK = 0,
+	CMD_UNKNOWN = 1,	/* not a command of this mode */
+};
+
+struct parser {
+	struct config	*cf;
+	const char	*file;
+	struct conf_diag *diag;
+	struct mode_frame stack[CONF_MAXDEPTH];
+	int		 depth;
+
+	/* set by a handler: the error, and warnings kept until it succeeds */
+	char		 err[256];
+	char		 warn[CONF_MAXWARN][256];
+	int		 nwarn;
+	/* a handler that opens a sub-mode sets these */
+	int		 open;
+	enum conf_mode	 open_mode;
+	int		 open_idx;
+	int		 open_idx2;
+};
+
+/* diagnostics */
+int	 perr(struct parser *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 pwarn(struct parser *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 popen_mode(struct parser *, enum conf_mode, int, int);
+
+/* word helpers */
+int	 word_is(const struct cline *, int, const char *);
+int	 parse_uint(const char *, long, long, long *);
+int	 parse_addr(struct parser *, const char *, struct in_addr *,
+	    const char *);
+int	 parse_mask(struct parser *, const char *, struct in_addr *);
+int	 ifname_valid(const char *);
+int	 conf_name_valid(const char *);
+
+/* command handlers, one per mode (conf/parse_*.c) */
+int	 mode_global(struct parser *, struct cline *);
+int	 mode_policy(struct parser *, struct cline *);
+int	 mode_tset(struct parser *, struct cline *);
+int	 mode_map(struct parser *, struct cline *);
+int	 mode_acl(struct parser *, struct cline *);
+int	 mode_iface(struct parser *, struct cline *);
+int	 mode_redundancy(struct parser *, struct cline *);
+int	 mode_ipc_zone(struct parser *, struct cline *);
+int	 mode_assoc(struct parser *, struct cline *);
+int	 mode_sctp(struct parser *, struct cline *);
+int	 mode_lport(struct parser *, struct cline *);
+int	 mode_rport(struct parser *, struct cline *);
+
+/* global commands by area */
+int	 global_crypto(struct parser *, struct cline *);
+int	 global_acl(struct parser *, struct cline *);
+int	 global_track(struct parser *, struct cline *);
+int	 global_interface(struct parser *, struct cline *);
+int	 global_redundancy(struct parser *, struct cline *);
+int	 global_ipc(struct parser *, struct cline *);
+/* IOS lines outside havpn: 1 and a warning if this one is one of them */
+int	 ignored_global(struct parser *, struct cline *, int *);
+int	 ignored_iface(struct parser *, struct cline *);
+
+/* ACL pieces shared by numbered and named lists */
+int	 acl_parse_entry(struct parser *, struct cline *, int,
+	    struct conf_ace *);
+void	 ace_cleanup(struct conf_ace *);
+const char *port_name(int, uint16_t);
+int	 port_parse(int, const char *, uint16_t *);
+struct icmp_name { const char *name; int type; int code; };
+const struct icmp_name *icmp_by_name(const char *);
+const struct icmp_name *icmp_by_value(int, int);
+const char *proto_name(int);
+
+/* cross-line checks (conf/validate.c) */
+int	 conf_validate(struct config *, const char *, struct conf_diag *);
+
+/* growing arrays */
+#define ARRAY_PUSH(arr, n)						\
+	((arr) = xreallocarray((arr), (size_t)(n) + 1, sizeof(*(arr))),	\
+	memset(&(arr)[(n)], 0, sizeof(*(arr))), &(arr)[(n)++])
+
+#endif

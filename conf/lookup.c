@@ -1,0 +1,148 @@
+/* Lookups into a loaded config, and the names show output uses. */
+#include <stdio.h>
+#include <string.h>
+
+#include "lib/lib.h"
+#include "conf_int.h"
+
+int
+conf_policy_usable(const struct conf_isakmp_policy *p)
+{
+	return p->enc != CONF_ENC_DES && p->auth == CONF_AUTH_PSK;
+}
+
+const struct conf_transform_set *
+conf_tset_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->ntsets; i++)
+		if (strcmp(cf->tsets[i].name, name) == 0)
+			return &cf->tsets[i];
+	return NULL;
+}
+
+const struct conf_acl *
+conf_acl_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nacls; i++)
+		if (strcmp(cf->acls[i].name, name) == 0)
+			return &cf->acls[i];
+	return NULL;
+}
+
+const struct conf_crypto_map *
+conf_map_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nmaps; i++)
+		if (strcmp(cf->maps[i].name, name) == 0)
+			return &cf->maps[i];
+	return NULL;
+}
+
+const struct conf_track *
+conf_track_find(const struct config *cf, int id)
+{
+	for (int i = 0; i < cf->ntracks; i++)
+		if (cf->tracks[i].id == id)
+			return &cf->tracks[i];
+	return NULL;
+}
+
+const struct conf_interface *
+conf_iface_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nifaces; i++)
+		if (strcmp(cf->ifaces[i].name, name) == 0)
+			return &cf->ifaces[i];
+	return NULL;
+}
+
+const char *
+conf_standby_name(const struct conf_interface *ifc,
+    const struct conf_standby *sb, char *buf, size_t len)
+{
+	if (sb->name != NULL)
+		return sb->name;
+	snprintf(buf, len, "hsrp-%s-%d", ifc->name, sb->group);
+	return buf;
+}
+
+const struct conf_standby *
+conf_standby_by_name(const struct config *cf, const char *name,
+    const struct conf_interface **ifcp)
+{
+	char	 buf[80];
+
+	for (int i = 0; i < cf->nifaces; i++)
+		for (int j = 0; j < cf->ifaces[i].nstandby; j++) {
+			const struct conf_standby *sb =
+			    &cf->ifaces[i].standby[j];
+
+			if (strcmp(conf_standby_name(&cf->ifaces[i], sb, buf,
+			    sizeof(buf)), name) == 0) {
+				*ifcp = &cf->ifaces[i];
+				return sb;
+			}
+		}
+	return NULL;
+}
+
+const char *
+conf_enc_name(enum conf_enc e)
+{
+	switch (e) {
+	case CONF_ENC_DES:	return "des";
+	case CONF_ENC_3DES:	return "3des";
+	case CONF_ENC_AES:	return "aes";
+	}
+	return "?";
+}
+
+const char *
+conf_hash_name(enum conf_hash h)
+{
+	switch (h) {
+	case CONF_HASH_MD5:	return "md5";
+	case CONF_HASH_SHA1:	return "sha";
+	case CONF_HASH_SHA256:	return "sha256";
+	case CONF_HASH_SHA384:	return "sha384";
+	case CONF_HASH_SHA512:	return "sha512";
+	}
+	return "?";
+}
+
+const char *
+conf_esp_enc_name(enum conf_esp_enc e)
+{
+	switch (e) {
+	case CONF_ESP_3DES:	return "esp-3des";
+	case CONF_ESP_AES:	return "esp-aes";
+	case CONF_ESP_GCM:	return "esp-gcm";
+	}
+	return "?";
+}
+
+const char *
+conf_esp_auth_name(enum conf_esp_auth a)
+{
+	switch (a) {
+	case CONF_ESP_AUTH_NONE:	return "";
+	case CONF_ESP_AUTH_MD5:		return "esp-md5-hmac";
+	case CONF_ESP_AUTH_SHA1:	return "esp-sha-hmac";
+	case CONF_ESP_AUTH_SHA256:	return "esp-sha256-hmac";
+	case CONF_ESP_AUTH_SHA384:	return "esp-sha384-hmac";
+	case CONF_ESP_AUTH_SHA512:	return "esp-sha512-hmac";
+	}
+	return "?";
+}
+
+void
+conf_tset_words(const struct conf_transform_set *t, char *out, size_t len)
+{
+	char	 bits[8] = "";
+
+	if (t->enc != CONF_ESP_3DES)
+		snprintf(bits, sizeof(bits), " %d", t->keylen);
+	snprintf(out, len, "%s%s%s%s", conf_esp_enc_name(t->enc), bits,
+	    t->auth != CONF_ESP_AUTH_NONE ? " " : "",
+	    conf_esp_auth_name(t->auth));
+}

@@ -1,0 +1,718 @@
+/*
+ * crypto isakmp ..., crypto ipsec ..., crypto map ...: the global lines and
+ * the policy, transform-set and crypto map sub-modes.
+ *
+ * Crypto is havpn's own domain, so an IOS crypto line havpn does not
+ * support is an error, never a silent ignore.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/lib.h"
+#include "conf_int.h"
+
+static const int dh_groups[] = { 1, 2, 5, 14, 15, 16, 19, 20, 21, 24 };
+
+int
+conf_dh_group_valid(int g)
+{
+	for (size_t i = 0; i < nitems(dh_groups); i++)
+		if (dh_groups[i] == g)
+			return 1;
+	return 0;
+}
+
+static int
+parse_group(struct parser *p, const char *s, const char *prefix, int *out)
+{
+	long	 v;
+	size_t	 n = strlen(prefix);
+
+	if (strncmp(s, prefix, n) != 0 || parse_uint(s + n, 1, 32, &v) == -1 ||
+	    !conf_dh_group_valid((int)v))
+		return perr(p, "\"%s\" is not a DH group havpn knows (%s1, "
+		    "%s2, %s5, %s14, %s15, %s16, %s19, %s20, %s21, %s24)", s,
+		    prefix, prefix, prefix, prefix, prefix, prefix, prefix,
+		    prefix, prefix, prefix);
+	*out = (int)v;
+	return CMD_OK;
+}
+
+static void
+policy_defaults(struct conf_isakmp_policy *pol)
+{
+	pol->enc = CONF_ENC_DES;
+	pol->keylen = 0;
+	pol->hash = CONF_HASH_SHA1;
+	pol->auth = CONF_AUTH_RSA_SIG;
+	pol->group = 1;
+	pol->lifetime = 86400;
+}
+
+static int
+cmd_isakmp_policy(struct parser *p, struct cline *l)
+{
+	struct config	*cf = p->cf;
+	struct conf_isakmp_policy *pol;
+	long		 prio;
+	int		 i;
+
+	if (l->nwords != 4 || parse_uint(l->words[3], 1, 10000, &prio) == -1)
+		return perr(p, "crypto isakmp policy takes a priority from 1 "
+		    "to 10000");
+	for (i = 0; i < cf->npolicies; i++)
+		if (cf->policies[i].priority == prio) {
+			if (l->negate)
+				break;
+			return perr(p, "crypto isakmp policy %ld is already "
+			    "defined at line %d", prio, cf->policies[i].line);
+		}
+	if (l->negate) {
+		if (i == cf->npolicies)
+			return perr(p, "no crypto isakmp policy %ld: no such "
+			    "policy", prio);
+		memmove(&cf->policies[i], &cf->policies[i + 1],
+		    (size_t)(cf->npolicies - i - 1) * sizeof(*cf->policies));
+		cf->npolicies--;
+		return CMD_OK;
+	}
+	pol = ARRAY_PUSH(cf->policies, cf->npolicies);
+	pol->line = l->lineno;
+	pol->priority = (int)prio;
+	policy_defaults(pol);
+	popen_mode(p, M_POLICY, cf->npolicies - 1, 0);
+	return CMD_OK;
+}
+
+/* crypto isakmp key [0] KEY address ADDR [MASK] [no-xauth] */
+static int
+cmd_isakmp_key(struct parser *p, struct cline *l)
+{
+	struct conf_isakmp_key k, *kp;
+	int	 ki = 3, i;
+
+	if (l->negate)
+		return perr(p, "\"no crypto isakmp key\" is not supported in "
+		    "a configuration file: remove the line instead");
+	memset(&k, 0, sizeof(k));
+	if (word_is(l, 3, "6") && !word_is(l, 4, "address"))
+		return perr(p, "crypto isakmp key 6: encrypted (type 6) keys "
+		    "are not supported; give the key in clear text");
+	if (word_is(l, 3, "0") && l->nwords > 4 && !word_is(l, 4, "address"))
+		ki = 4;		/* key type 0: clear text */
+	if (l->nwords < ki + 3 || !word_is(l, ki + 1, "address"))
+		return perr(p, "crypto isakmp key takes KEY address ADDR "
+		    "[MASK] [no-xauth]");
+	if (strlen(l->words[ki]) > 128)
+		return perr(p, "crypto isakmp key: the key is longer than "
+		    "128 characters");
+	if (parse_addr(p, l->words[ki + 2], &k.addr,
+	    "crypto isakmp key address") == -1)
+		return CMD_ERR;
+	k.mask.s_addr = 0xffffffff;
+	i = ki + 3;
+	if (i < l->nwords && !word_is(l, i, "no-xauth")) {
+		if (parse_mask(p, l->words[i], &k.mask) == -1)
+			return CMD_ERR;
+		i++;
+	}
+	if (word_is(l, i, "no-xauth")) {
+		k.no_xauth = 1;
+		i++;
+	}
+	if (i != l->nwords)
+		return perr(p, "crypto isakmp key: unexpected \"%s\"",
+		    l->words[i]);
+	if ((k.addr.s_addr & ~k.mask.s_addr) != 0)
+		return perr(p, "crypto isakmp key: address %s has bits "
+		    "outside its mask", l->words[ki + 2]);
+	for (int j = 0; j < p->cf->nkeys; j++)
+		if (p->cf->keys[j].addr.s_addr == k.addr.s_addr &&
+		    p->cf->keys[j].mask.s_addr == k.mask.s_addr)
+			return perr(p, "crypto isakmp key: a key for this "
+			    "address is already defined at line %d",
+			    p->cf->keys[j].line);
+	kp = ARRAY_PUSH(p->cf->keys, p->cf->nkeys);
+	*kp = k;
+	kp->line = l->lineno;
+	kp->key = xstrdup(l->words[ki]);
+	return CMD_OK;
+}
+
+/* crypto isakmp keepalive SECONDS [RETRY] [periodic | on-demand] */
+static int
+cmd_isakmp_keepalive(struct parser *p, struct cline *l)
+{
+	long	 secs, retry = 2;
+	int	 i = 4, mode = CONF_DPD_ON_DEMAND;
+
+	if (l->negate) {
+		p->cf->dpd_interval = 0;
+		p->cf->dpd_retry = 2;
+		p->cf->dpd_mode = CONF_DPD_ON_DEMAND;
+		return CMD_OK;
+	}
+	if (l->nwords < 4 || parse_uint(l->words[3], 10, 3600, &secs) == -1)
+		return perr(p, "crypto isakmp keepalive takes SECONDS from 10 "
+		    "to 3600 [RETRY 2-60] [periodic | on-demand]");
+	if (i < l->nwords && parse_uint(l->words[i], 0, 1000000, &retry) == 0) {
+		if (retry < 2 || retry > 60)
+			return perr(p, "crypto isakmp keepalive: retry "
+			    "interval %ld is out of range (2-60)", retry);
+		i++;
+	}
+	if (word_is(l, i, "periodic")) {
+		mode = CONF_DPD_PERIODIC;
+		i++;
+	} else if (word_is(l, i, "on-demand"))
+		i++;
+	if (i != l->nwords)
+		return perr(p, "crypto isakmp keepalive: unexpected \"%s\"",
+		    l->words[i]);
+	p->cf->dpd_interval = (int)secs;
+	p->cf->dpd_retry = (int)retry;
+	p->cf->dpd_mode = mode;
+	return CMD_OK;
+}
+
+static int
+cmd_isakmp(struct parser *p, struct cline *l)
+{
+	long	 v;
+
+	if (word_is(l, 2, "policy"))
+		return cmd_isakmp_policy(p, l);
+	if (word_is(l, 2, "key"))
+		return cmd_isakmp_key(p, l);
+	if (word_is(l, 2, "keepalive"))
+		return cmd_isakmp_keepalive(p, l);
+	if (word_is(l, 2, "aggressive-mode")) {
+		if (l->nwords != 4 || !word_is(l, 3, "disable"))
+			return perr(p, "expected \"crypto isakmp "
+			    "aggressive-mode disable\"");
+		p->cf->aggressive_disable = !l->negate;
+		return CMD_OK;
+	}
+	if (word_is(l, 2, "nat") && word_is(l, 3, "keepalive")) {
+		if (l->negate) {
+			p->cf->nat_keepalive = 0;
+			return CMD_OK;
+		}
+		if (l->nwords != 5 ||
+		    parse_uint(l->words[4], 5, 3600, &v) == -1)
+			return perr(p, "crypto isakmp nat keepalive takes "
+			    "SECONDS from 5 to 3600");
+		p->cf->nat_keepalive = (int)v;
+		return CMD_OK;
+	}
+	return perr(p, "\"crypto isakmp %s\" is not supported by havpn",
+	    l->nwords > 2 ? l->words[2] : "");
+}
+
+/*
+ * ESP-ENC: esp-3des, esp-aes [128|192|256], esp-gcm [128|256];
+ * ESP-AUTH: esp-md5-hmac ... esp-sha512-hmac.  Either order, as IOS.
+ */
+static const struct {
+	const char		*word;
+	enum conf_esp_auth	 auth;
+} esp_auths[] = {
+	{ "esp-md5-hmac", CONF_ESP_AUTH_MD5 },
+	{ "esp-sha-hmac", CONF_ESP_AUTH_SHA1 },
+	{ "esp-sha256-hmac", CONF_ESP_AUTH_SHA256 },
+	{ "esp-sha384-hmac", CONF_ESP_AUTH_SHA384 },
+	{ "esp-sha512-hmac", CONF_ESP_AUTH_SHA512 },
+};
+
+static int
+cmd_transform_set(struct parser *p, struct cline *l)
+{
+	struct conf_transform_set t, *tp;
+	struct config	*cf = p->cf;
+	int		 i = 4, have_enc = 0, have_auth = 0;
+	long		 bits;
+
+	if (l->nwords < 4)
+		return perr(p, "crypto ipsec transform-set takes NAME "
+		    "ESP-ENC [ESP-AUTH]");
+	if (!conf_name_valid(l->words[3]))
+		return perr(p, "transform-set name \"%s\" is not valid",
+		    l->words[3]);
+	if (l->negate) {
+		for (int j = 0; j < cf->ntsets; j++)
+			if (strcmp(cf->tsets[j].name, l->words[3]) == 0) {
+				free(cf->tsets[j].name);
+				memmove(&cf->tsets[j], &cf->tsets[j + 1],
+				    (size_t)(cf->ntsets - j - 1) *
+				    sizeof(*cf->tsets));
+				cf->ntsets--;
+				return CMD_OK;
+			}
+		return perr(p, "no transform-set named \"%s\"", l->words[3]);
+	}
+	memset(&t, 0, sizeof(t));
+	while (i < l->nwords) {
+		const char *w = l->words[i++];
+		size_t	 j;
+
+		if (strcmp(w, "esp-3des") == 0 || strcmp(w, "esp-aes") == 0 ||
+		    strcmp(w, "esp-gcm") == 0) {
+			if (have_enc++)
+				return perr(p, "transform-set %s: more than "
+				    "one encryption transform", l->words[3]);
+			if (strcmp(w, "esp-3des") == 0) {
+				t.enc = CONF_ESP_3DES;
+				t.keylen = 192;
+				continue;
+			}
+			t.enc = strcmp(w, "esp-aes") == 0 ? CONF_ESP_AES :
+			    CONF_ESP_GCM;
+			t.keylen = 128;
+			if (i < l->nwords &&
+			    parse_uint(l->words[i], 0, 100000, &bits) == 0) {
+				i++;
+				if (bits != 128 && bits != 256 &&
+				    !(bits == 192 && t.enc == CONF_ESP_AES))
+					return perr(p, "%s: key size %ld is "
+					    "not valid (%s)", w, bits,
+					    t.enc == CONF_ESP_AES ?
+					    "128, 192 or 256" : "128 or 256");
+				t.keylen = (int)bits;
+			}
+			continue;
+		}
+		for (j = 0; j < nitems(esp_auths); j++)
+			if (strcmp(w, esp_auths[j].word) == 0)
+				break;
+		if (j < nitems(esp_auths)) {
+			if (have_auth++)
+				return perr(p, "transform-set %s: more than "
+				    "one authentication transform",
+				    l->words[3]);
+			t.auth = esp_auths[j].auth;
+			continue;
+		}
+		if (strcmp(w, "esp-des") == 0 || strcmp(w, "esp-null") == 0 ||
+		    strncmp(w, "ah-", 3) == 0 || strcmp(w, "comp-lzs") == 0 ||
+		    strcmp(w, "esp-seal") == 0 || strcmp(w, "esp-gmac") == 0)
+			return perr(p, "transform \"%s\" is not supported by "
+			    "havpn", w);
+		return perr(p, "unknown transform \"%s\"", w);
+	}
+	if (!have_enc)
+		return perr(p, "transform-set %s has no ESP encryption "
+		    "transform (esp-3des, esp-aes, esp-gcm)", l->words[3]);
+	if (t.enc == CONF_ESP_GCM && have_auth)
+		return perr(p, "transform-set %s: esp-gcm authenticates "
+		    "itself and takes no ESP-AUTH transform", l->words[3]);
+	if (t.enc != CONF_ESP_GCM && !have_auth)
+		return perr(p, "transform-set %s: %s needs an ESP-AUTH "
+		    "transform (esp-sha256-hmac, ...): ESP without "
+		    "integrity is not offered", l->words[3],
+		    t.enc == CONF_ESP_3DES ? "esp-3des" : "esp-aes");
+	for (int j = 0; j < cf->ntsets; j++)
+		if (strcmp(cf->tsets[j].name, l->words[3]) == 0)
+			return perr(p, "transform-set %s is already defined "
+			    "at line %d", l->words[3], cf->tsets[j].line);
+	tp = ARRAY_PUSH(cf->tsets, cf->ntsets);
+	*tp = t;
+	tp->line = l->lineno;
+	tp->name = xstrdup(l->words[3]);
+	popen_mode(p, M_TSET, cf->ntsets - 1, 0);
+	return CMD_OK;
+}
+
+static int
+cmd_ipsec_sa(struct parser *p, struct cline *l)
+{
+	long	 v;
+
+	if (word_is(l, 3, "lifetime")) {
+		if (word_is(l, 4, "seconds")) {
+			if (l->negate) {
+				p->cf->sa_life_seconds = 3600;
+				return CMD_OK;
+			}
+			if (l->nwords != 6 ||
+			    parse_uint(l->words[5], 30, 86400, &v) == -1)
+				return perr(p, "security-association lifetime "
+				    "seconds takes 30 to 86400");
+			p->cf->sa_life_seconds = (uint32_t)v;
+			return CMD_OK;
+		}
+		if (word_is(l, 4, "kilobytes")) {
+			if (l->negate) {
+				p->cf->sa_life_kbytes = 4608000;
+				return CMD_OK;
+			}
+			if (l->nwords != 6 || parse_uint(l->words[5], 2560,
+			    4294967295L, &v) == -1)
+				return perr(p, "security-association lifetime "
+				    "kilobytes takes 2560 to 4294967295");
+			p->cf->sa_life_kbytes = (uint32_t)v;
+			return CMD_OK;
+		}
+		return perr(p, "expected lifetime seconds N or lifetime "
+		    "kilobytes N");
+	}
+	if (word_is(l, 3, "replay") && word_is(l, 4, "window-size")) {
+		if (l->negate) {
+			p->cf->replay_window = 64;
+			return CMD_OK;
+		}
+		if (l->nwords != 6 ||
+		    parse_uint(l->words[5], 64, 1024, &v) == -1 ||
+		    (v & (v - 1)) != 0)
+			return perr(p, "replay window-size takes 64, 128, 256, "
+			    "512 or 1024");
+		p->cf->replay_window = (int)v;
+		return CMD_OK;
+	}
+	return perr(p, "\"crypto ipsec security-association %s\" is not "
+	    "supported by havpn", l->nwords > 3 ? l->words[3] : "");
+}
+
+static struct conf_crypto_map *
+map_get(struct config *cf, const char *name, int line)
+{
+	struct conf_crypto_map *m;
+
+	for (int i = 0; i < cf->nmaps; i++)
+		if (strcmp(cf->maps[i].name, name) == 0)
+			return &cf->maps[i];
+	m = ARRAY_PUSH(cf->maps, cf->nmaps);
+	m->name = xstrdup(name);
+	m->line = line;
+	m->replay_in = 1000;
+	m->replay_out = 1000;
+	return m;
+}
+
+/* crypto map NAME redundancy replay-interval inbound N outbound N */
+static int
+cmd_map_replay(struct parser *p, struct cline *l)
+{
+	struct conf_crypto_map *m;
+	long	 in, out;
+
+	if (l->negate) {
+		m = map_get(p->cf, l->words[2], l->lineno);
+		m->replay_in = m->replay_out = 1000;
+		m->replay_line = 0;
+		return CMD_OK;
+	}
+	if (l->nwords != 9 || !word_is(l, 4, "replay-interval") ||
+	    !word_is(l, 5, "inbound") || !word_is(l, 7, "outbound"))
+		return perr(p, "expected crypto map NAME redundancy "
+		    "replay-interval inbound N outbound N");
+	if (parse_uint(l->words[6], 1, 100000, &in) == -1)
+		return perr(p, "replay-interval inbound takes 1 to 100000 "
+		    "packets");
+	if (parse_uint(l->words[8], 1, 100000, &out) == -1)
+		return perr(p, "replay-interval outbound takes 1 to 100000 "
+		    "packets");
+	m = map_get(p->cf, l->words[2], l->lineno);
+	if (m->replay_line != 0)
+		return perr(p, "crypto map %s: replay-interval is already set "
+		    "at line %d", m->name, m->replay_line);
+	m->replay_in = (uint32_t)in;
+	m->replay_out = (uint32_t)out;
+	m->replay_line = l->lineno;
+	return CMD_OK;
+}
+
+/* crypto map NAME SEQ [ipsec-isakmp] */
+static int
+cmd_map(struct parser *p, struct cline *l)
+{
+	struct conf_crypto_map *m;
+	struct conf_map_entry *e;
+	long	 seq;
+	int	 i;
+
+	if (l->nwords < 3 || !conf_name_valid(l->words[2]))
+		return perr(p, "crypto map takes NAME SEQ ipsec-isakmp");
+	if (word_is(l, 3, "redundancy"))
+		return cmd_map_replay(p, l);
+	if (l->nwords < 4 || parse_uint(l->words[3], 1, 65535, &seq) == -1)
+		return perr(p, "crypto map %s: expected a sequence number "
+		    "from 1 to 65535, then ipsec-isakmp", l->words[2]);
+	if (l->nwords > 4 && !word_is(l, 4, "ipsec-isakmp"))
+		return perr(p, "crypto map %s %ld %s is not supported (only "
+		    "ipsec-isakmp)", l->words[2], seq, l->words[4]);
+	if (l->nwords > 5)
+		return perr(p, "crypto map %s %ld ipsec-isakmp: unexpected "
+		    "\"%s\" (dynamic maps and profiles are not supported)",
+		    l->words[2], seq, l->words[5]);
+	m = map_get(p->cf, l->words[2], l->lineno);
+	for (i = 0; i < m->nentries; i++)
+		if (m->entries[i].seq == seq)
+			return perr(p, "crypto map %s %ld is already defined "
+			    "at line %d", m->name, seq, m->entries[i].line);
+	if (l->negate)
+		return perr(p, "no crypto map %s %ld: no such entry",
+		    m->name, seq);
+	e = ARRAY_PUSH(m->entries, m->nentries);
+	e->line = l->lineno;
+	e->seq = (int)seq;
+	popen_mode(p, M_MAP, (int)(m - p->cf->maps), m->nentries - 1);
+	return CMD_OK;
+}
+
+int
+global_crypto(struct parser *p, struct cline *l)
+{
+	if (word_is(l, 1, "isakmp"))
+		return cmd_isakmp(p, l);
+	if (word_is(l, 1, "ipsec") && word_is(l, 2, "transform-set"))
+		return cmd_transform_set(p, l);
+	if (word_is(l, 1, "ipsec") && word_is(l, 2, "security-association"))
+		return cmd_ipsec_sa(p, l);
+	if (word_is(l, 1, "map"))
+		return cmd_map(p, l);
+	if (word_is(l, 1, "pki") || word_is(l, 1, "key"))
+		return CMD_UNKNOWN;	/* certificates: see the ignore list */
+	return perr(p, "\"crypto %s\" is not supported by havpn",
+	    l->nwords > 1 ? l->words[1] : "");
+}
+
+int
+mode_policy(struct parser *p, struct cline *l)
+{
+	struct conf_isakmp_policy *pol, def;
+	long	 v;
+	const char *w0 = l->words[0];
+
+	pol = &p->cf->policies[p->stack[p->depth - 1].idx];
+	policy_defaults(&def);
+	if (strcmp(w0, "encryption") == 0 || strcmp(w0, "encr") == 0) {
+		if (l->negate) {
+			pol->enc = def.enc;
+			pol->keylen = 0;
+			return CMD_OK;
+		}
+		if (word_is(l, 1, "des") && l->nwords == 2) {
+			pol->enc = CONF_ENC_DES;
+			pol->keylen = 0;
+		} else if (word_is(l, 1, "3des") && l->nwords == 2) {
+			pol->enc = CONF_ENC_3DES;
+			pol->keylen = 0;
+		} else if (word_is(l, 1, "aes") && l->nwords <= 3) {
+			v = 128;
+			if (l->nwords == 3 &&
+			    (parse_uint(l->words[2], 128, 256, &v) == -1 ||
+			    (v != 128 && v != 192 && v != 256)))
+				return perr(p, "encryption aes takes 128, 192 "
+				    "or 256");
+			pol->enc = CONF_ENC_AES;
+			pol->keylen = (int)v;
+		} else
+			return perr(p, "encryption takes des, 3des or aes "
+			    "[128|192|256]");
+		return CMD_OK;
+	}
+	if (strcmp(w0, "hash") == 0) {
+		static const struct { const char *w; enum conf_hash h; } t[] = {
+			{ "md5", CONF_HASH_MD5 }, { "sha", CONF_HASH_SHA1 },
+			{ "sha256", CONF_HASH_SHA256 },
+			{ "sha384", CONF_HASH_SHA384 },
+			{ "sha512", CONF_HASH_SHA512 },
+		};
+		if (l->negate) {
+			pol->hash = def.hash;
+			return CMD_OK;
+		}
+		for (size_t i = 0; l->nwords == 2 && i < nitems(t); i++)
+			if (word_is(l, 1, t[i].w)) {
+				pol->hash = t[i].h;
+				return CMD_OK;
+			}
+		return perr(p, "hash takes md5, sha, sha256, sha384 or sha512");
+	}
+	if (strcmp(w0, "authentication") == 0) {
+		if (l->negate)
+			pol->auth = def.auth;
+		else if (word_is(l, 1, "pre-share") && l->nwords == 2)
+			pol->auth = CONF_AUTH_PSK;
+		else if (word_is(l, 1, "rsa-sig") && l->nwords == 2)
+			pol->auth = CONF_AUTH_RSA_SIG;
+		else if (word_is(l, 1, "rsa-encr") || word_is(l, 1, "ecdsa-sig"))
+			return perr(p, "authentication %s is not supported "
+			    "(pre-share only)", l->words[1]);
+		else
+			return perr(p, "authentication takes pre-share or "
+			    "rsa-sig");
+		return CMD_OK;
+	}
+	if (strcmp(w0, "group") == 0) {
+		int g;
+
+		if (l->negate) {
+			pol->group = def.group;
+			return CMD_OK;
+		}
+		if (l->nwords != 2 ||
+		    parse_group(p, l->words[1], "", &g) != CMD_OK)
+			return perr(p, "group takes 1, 2, 5, 14, 15, 16, 19, "
+			    "20, 21 or 24");
+		pol->group = g;
+		return CMD_OK;
+	}
+	if (strcmp(w0, "lifetime") == 0) {
+		if (l->negate) {
+			pol->lifetime = def.lifetime;
+			return CMD_OK;
+		}
+		if (l->nwords != 2 ||
+		    parse_uint(l->words[1], 60, 86400, &v) == -1)
+			return perr(p, "lifetime takes 60 to 86400 seconds");
+		pol->lifetime = (uint32_t)v;
+		return CMD_OK;
+	}
+	return CMD_UNKNOWN;
+}
+
+int
+mode_tset(struct parser *p, struct cline *l)
+{
+	struct conf_transform_set *t;
+
+	t = &p->cf->tsets[p->stack[p->depth - 1].idx];
+	if (!word_is(l, 0, "mode"))
+		return CMD_UNKNOWN;
+	if (l->negate)
+		t->transport = 0;
+	else if (l->nwords == 2 && word_is(l, 1, "tunnel"))
+		t->transport = 0;
+	else if (l->nwords == 2 && word_is(l, 1, "transport"))
+		t->transport = 1;
+	else
+		return perr(p, "mode takes tunnel or transport");
+	return CMD_OK;
+}
+
+static int
+map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
+{
+	long	 v;
+	int	 g;
+
+	if (word_is(l, 1, "peer")) {
+		struct in_addr a;
+
+		if (l->negate) {
+			e->have_peer = 0;
+			return CMD_OK;
+		}
+		if (l->nwords != 3)
+			return perr(p, "set peer takes one ADDR");
+		if (parse_addr(p, l->words[2], &a, "set peer") == -1)
+			return CMD_ERR;
+		if (e->have_peer)
+			return perr(p, "set peer: this entry has a peer "
+			    "already; havpn supports one peer per crypto map "
+			    "entry");
+		e->have_peer = 1;
+		e->peer = a;
+		return CMD_OK;
+	}
+	if (word_is(l, 1, "transform-set")) {
+		if (!l->negate && (l->nwords < 3 || l->nwords > 8))
+			return perr(p, "set transform-set takes 1 to 6 "
+			    "transform-set names");
+		for (int i = 0; i < e->ntsets; i++)
+			free(e->tsets[i]);
+		free(e->tsets);
+		e->tsets = NULL;
+		e->ntsets = 0;
+		if (l->negate)
+			return CMD_OK;
+		for (int i = 2; i < l->nwords; i++) {
+			for (int j = 0; j < e->ntsets; j++)
+				if (strcmp(e->tsets[j], l->words[i]) == 0)
+					return perr(p, "set transform-set: %s "
+					    "is named twice", l->words[i]);
+			*ARRAY_PUSH(e->tsets, e->ntsets) =
+			    xstrdup(l->words[i]);
+		}
+		return CMD_OK;
+	}
+	if (word_is(l, 1, "pfs")) {
+		if (l->negate) {
+			e->pfs_group = 0;
+			return CMD_OK;
+		}
+		if (l->nwords == 2) {
+			e->pfs_group = 1;	/* IOS: set pfs = group1 */
+			return CMD_OK;
+		}
+		if (l->nwords != 3 ||
+		    parse_group(p, l->words[2], "group", &g) != CMD_OK)
+			return CMD_ERR;
+		e->pfs_group = g;
+		return CMD_OK;
+	}
+	if (word_is(l, 1, "security-association") &&
+	    word_is(l, 2, "lifetime")) {
+		if (word_is(l, 3, "seconds")) {
+			if (l->negate) {
+				e->life_seconds = 0;
+				return CMD_OK;
+			}
+			if (l->nwords != 5 ||
+			    parse_uint(l->words[4], 30, 86400, &v) == -1)
+				return perr(p, "set security-association "
+				    "lifetime seconds takes 30 to 86400");
+			e->life_seconds = (uint32_t)v;
+			return CMD_OK;
+		}
+		if (word_is(l, 3, "kilobytes")) {
+			if (l->negate) {
+				e->life_kbytes = 0;
+				return CMD_OK;
+			}
+			if (l->nwords != 5 || parse_uint(l->words[4], 2560,
+			    4294967295L, &v) == -1)
+				return perr(p, "set security-association "
+				    "lifetime kilobytes takes 2560 to "
+				    "4294967295");
+			e->life_kbytes = (uint32_t)v;
+			return CMD_OK;
+		}
+		return perr(p, "expected set security-association lifetime "
+		    "{seconds N | kilobytes N}");
+	}
+	return perr(p, "\"set %s\" is not supported in a crypto map entry",
+	    l->nwords > 1 ? l->words[1] : "");
+}
+
+int
+mode_map(struct parser *p, struct cline *l)
+{
+	struct mode_frame *f = &p->stack[p->depth - 1];
+	struct conf_map_entry *e = &p->cf->maps[f->idx].entries[f->idx2];
+
+	if (word_is(l, 0, "set"))
+		return map_set(p, l, e);
+	if (word_is(l, 0, "match") && word_is(l, 1, "address")) {
+		if (l->negate) {
+			free(e->acl);
+			e->acl = NULL;
+			return CMD_OK;
+		}
+		if (l->nwords != 3 || !conf_name_valid(l->words[2]))
+			return perr(p, "match address takes one ACL name or "
+			    "number");
+		free(e->acl);
+		e->acl = xstrdup(l->words[2]);
+		return CMD_OK;
+	}
+	if (word_is(l, 0, "reverse-route")) {
+		if (l->nwords != 1)
+			return perr(p, "reverse-route takes no options in "
+			    "havpn (static, remote-peer: not supported)");
+		e->reverse_route = !l->negate;
+		return CMD_OK;
+	}
+	return CMD_UNKNOWN;
+}

@@ -1,0 +1,264 @@
+/*
+ * Checks across lines, once the whole file is read: every name a line uses
+ * is defined, groups and addresses fit together, and the order the other
+ * modules rely on (policies by priority, map entries by sequence) is set.
+ * Each problem is reported at the line that made it.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/lib.h"
+#include "conf_int.h"
+
+static int
+policy_cmp(const void *a, const void *b)
+{
+	const struct conf_isakmp_policy *x = a, *y = b;
+
+	return x->priority - y->priority;
+}
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct conf_map_entry *x = a, *y = b;
+
+	return x->seq - y->seq;
+}
+
+/* Named lists first, then numbered ones, each in file order: print order. */
+static int
+acl_cmp(const void *a, const void *b)
+{
+	const struct conf_acl *x = a, *y = b;
+
+	if (x->numbered != y->numbered)
+		return x->numbered - y->numbered;
+	return x->line - y->line;
+}
+
+static void
+check_policies(struct config *cf, const char *file, struct conf_diag *d)
+{
+	if (cf->npolicies > 1)
+		qsort(cf->policies, (size_t)cf->npolicies,
+		    sizeof(*cf->policies), policy_cmp);
+	for (int i = 0; i < cf->npolicies; i++) {
+		struct conf_isakmp_policy *pol = &cf->policies[i];
+
+		if (pol->enc == CONF_ENC_DES)
+			conf_report(d, file, pol->line, 1, "crypto isakmp "
+			    "policy %d uses des (the IOS default encryption): "
+			    "accepted, but never offered or accepted, since "
+			    "des is insecure", pol->priority);
+		if (pol->auth == CONF_AUTH_RSA_SIG)
+			conf_report(d, file, pol->line, 1, "crypto isakmp "
+			    "policy %d uses rsa-sig (the IOS default "
+			    "authentication): accepted, but never offered or "
+			    "accepted, since havpn supports pre-share only "
+			    "for now", pol->priority);
+	}
+}
+
+static int
+have_psk_for(const struct config *cf, struct in_addr peer)
+{
+	for (int i = 0; i < cf->nkeys; i++)
+		if (addr_match_wildcard(peer, cf->keys[i].addr,
+		    (struct in_addr){ ~cf->keys[i].mask.s_addr }))
+			return 1;
+	return 0;
+}
+
+static void
+check_maps(struct config *cf, const char *file, struct conf_diag *d)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cf->nmaps; i++) {
+		struct conf_crypto_map *m = &cf->maps[i];
+
+		if (m->nentries == 0) {
+			conf_report(d, file, m->line, 0, "crypto map %s has no "
+			    "entries (crypto map %s SEQ ipsec-isakmp)",
+			    m->name, m->name);
+			continue;
+		}
+		if (m->nentries > 1)
+			qsort(m->entries, (size_t)m->nentries,
+			    sizeof(*m->entries), entry_cmp);
+		for (int j = 0; j < m->nentries; j++) {
+			struct conf_map_entry *e = &m->entries[j];
+
+			for (int k = 0; k < e->ntsets; k++)
+				if (conf_tset_find(cf, e->tsets[k]) == NULL)
+					conf_report(d, file, e->line, 0,
+					    "crypto map %s %d: transform-set "
+					    "%s is not defined", m->name,
+					    e->seq, e->tsets[k]);
+			if (e->acl != NULL && conf_acl_find(cf, e->acl) == NULL)
+				conf_report(d, file, e->line, 0, "crypto map "
+				    "%s %d: access list %s is not defined "
+				    "(extended lists: 100-199 or ip "
+				    "access-list extended NAME)", m->name,
+				    e->seq, e->acl);
+			if (!e->have_peer || e->acl == NULL || e->ntsets == 0)
+				conf_report(d, file, e->line, 1, "crypto map "
+				    "%s %d stays disabled until it has a peer, "
+				    "a match address and a transform-set",
+				    m->name, e->seq);
+			else if (!have_psk_for(cf, e->peer))
+				conf_report(d, file, e->line, 1, "crypto map "
+				    "%s %d: no crypto isakmp key matches peer "
+				    "%s", m->name, e->seq,
+				    addr_str(e->peer, a));
+		}
+	}
+}
+
+static void
+check_standby(struct config *cf, const char *file, struct conf_diag *d)
+{
+	char	 b1[80], b2[80], a[INET_ADDRSTRLEN];
+	const char *n1, *n2;
+
+	for (int i = 0; i < cf->nifaces; i++) {
+		struct conf_interface *ifc = &cf->ifaces[i];
+
+		for (int j = 0; j < ifc->nstandby; j++) {
+			struct conf_standby *sb = &ifc->standby[j];
+
+			if (!sb->have_vip)
+				conf_report(d, file, sb->line, 0, "standby %d "
+				    "on %s has no virtual IP (standby %d ip "
+				    "VIP)", sb->group, ifc->name, sb->group);
+			else if (ifc->have_addr && !addr_match_wildcard(
+			    sb->vip, ifc->addr,
+			    (struct in_addr){ ~ifc->mask.s_addr }))
+				conf_report(d, file, sb->line, 0, "standby %d: "
+				    "virtual IP %s is outside %s's subnet",
+				    sb->group, addr_str(sb->vip, a), ifc->name);
+			else if (ifc->have_addr &&
+			    sb->vip.s_addr == ifc->addr.s_addr)
+				conf_report(d, file, sb->line, 0, "standby %d: "
+				    "the virtual IP is the interface's own "
+				    "address", sb->group);
+			for (int k = 0; k < sb->ntracks; k++)
+				if (conf_track_find(cf, sb->tracks[k].id) ==
+				    NULL)
+					conf_report(d, file, sb->line, 0,
+					    "standby %d track %d: track "
+					    "object %d is not defined",
+					    sb->group, sb->tracks[k].id,
+					    sb->tracks[k].id);
+			/* names and VIPs are unique across the node */
+			n1 = conf_standby_name(ifc, sb, b1, sizeof(b1));
+			for (int x = 0; x <= i; x++) {
+				struct conf_interface *o = &cf->ifaces[x];
+
+				for (int y = 0; y < (x == i ? j : o->nstandby);
+				    y++) {
+					struct conf_standby *s2 = &o->standby[y];
+
+					n2 = conf_standby_name(o, s2, b2,
+					    sizeof(b2));
+					if (strcmp(n1, n2) == 0)
+						conf_report(d, file, sb->line,
+						    0, "standby group name %s "
+						    "is used by line %d too",
+						    n1, s2->line);
+					if (sb->have_vip && s2->have_vip &&
+					    sb->vip.s_addr == s2->vip.s_addr)
+						conf_report(d, file, sb->line,
+						    0, "virtual IP %s is used "
+						    "by line %d too",
+						    addr_str(sb->vip, a),
+						    s2->line);
+				}
+			}
+		}
+	}
+}
+
+static void
+check_ifaces(struct config *cf, const char *file, struct conf_diag *d)
+{
+	const struct conf_interface *owner;
+
+	for (int i = 0; i < cf->nifaces; i++) {
+		struct conf_interface *ifc = &cf->ifaces[i];
+
+		if (ifc->crypto_map == NULL)
+			continue;
+		if (conf_map_find(cf, ifc->crypto_map) == NULL)
+			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			    "map %s is not defined", ifc->crypto_map);
+		if (ifc->redundancy != NULL &&
+		    conf_standby_by_name(cf, ifc->redundancy, &owner) == NULL)
+			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			    "map %s redundancy %s: no standby group is named "
+			    "%s (standby GRP name %s)", ifc->crypto_map,
+			    ifc->redundancy, ifc->redundancy, ifc->redundancy);
+		if (ifc->stateful && cf->redundancy.line == 0)
+			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			    "map %s ... stateful needs \"redundancy "
+			    "inter-device\" and \"ipc zone default\"",
+			    ifc->crypto_map);
+	}
+}
+
+static void
+check_redundancy(struct config *cf, const char *file, struct conf_diag *d)
+{
+	struct conf_redundancy *r = &cf->redundancy;
+	struct conf_ipc_assoc *a = &cf->ipc;
+	const struct conf_interface *owner;
+
+	if (r->line != 0) {
+		if (r->scheme_group == NULL)
+			conf_report(d, file, r->line, 0, "redundancy "
+			    "inter-device needs \"scheme standby "
+			    "GROUPNAME\"");
+		else if (conf_standby_by_name(cf, r->scheme_group, &owner) ==
+		    NULL)
+			conf_report(d, file, r->scheme_line, 0, "scheme "
+			    "standby %s: no standby group is named %s",
+			    r->scheme_group, r->scheme_group);
+		if (r->security_key == NULL)
+			conf_report(d, file, r->line, 1, "redundancy "
+			    "inter-device has no \"security key SECRET\": "
+			    "the sync channel carries SA keys and stays down "
+			    "until one is set");
+		if (a->line == 0)
+			conf_report(d, file, r->line, 1, "redundancy "
+			    "inter-device without \"ipc zone default\": "
+			    "no state is replicated");
+	}
+	if (a->line == 0 || a->shutdown)
+		return;
+	if (!a->have_protocol)
+		conf_report(d, file, a->line, 0, "association 1 needs "
+		    "\"protocol sctp\"");
+	else if (a->local_port == 0 || a->nlocal_ip == 0)
+		conf_report(d, file, a->line, 0, "association 1 needs "
+		    "\"local-port PORT\" with \"local-ip ADDR\"");
+	else if (a->remote_port == 0 || a->nremote_ip == 0)
+		conf_report(d, file, a->line, 0, "association 1 needs "
+		    "\"remote-port PORT\" with \"remote-ip ADDR\"");
+}
+
+int
+conf_validate(struct config *cf, const char *file, struct conf_diag *d)
+{
+	int	 before = d->errors;
+
+	if (cf->nacls > 1)
+		qsort(cf->acls, (size_t)cf->nacls, sizeof(*cf->acls), acl_cmp);
+	check_policies(cf, file, d);
+	check_maps(cf, file, d);
+	check_standby(cf, file, d);
+	check_ifaces(cf, file, d);
+	check_redundancy(cf, file, d);
+	return d->errors == before ? 0 : -1;
+}

@@ -1,0 +1,70 @@
+/*
+ * The control commands: each fills a JSON object with the facts its show
+ * output needs (havpnctl prints them in the IOS layout).
+ */
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "lib/lib.h"
+#include "daemon/daemon.h"
+
+static int
+no_args(int argc, char *err, size_t errlen)
+{
+	if (argc == 0)
+		return 0;
+	snprintf(err, errlen, "this command takes no arguments");
+	return -1;
+}
+
+static int
+cmd_show_running(struct havpnd *d, int argc, char **argv, json_object *data,
+    char *err, size_t errlen)
+{
+	char	*text;
+
+	(void)argv;
+	if (no_args(argc, err, errlen) == -1)
+		return -1;
+	text = conf_print_str(d->cf);
+	json_object_object_add(data, "config", json_object_new_string(text));
+	json_object_object_add(data, "path",
+	    json_object_new_string(d->conf_path));
+	free(text);
+	return 0;
+}
+
+static int
+cmd_show_version(struct havpnd *d, int argc, char **argv, json_object *data,
+    char *err, size_t errlen)
+{
+	(void)argv;
+	if (no_args(argc, err, errlen) == -1)
+		return -1;
+	json_object_object_add(data, "version",
+	    json_object_new_string(HAVPN_VERSION));
+	json_object_object_add(data, "hostname",
+	    json_object_new_string(d->cf->hostname != NULL ?
+	    d->cf->hostname : ""));
+	json_object_object_add(data, "uptime_seconds",
+	    json_object_new_int64((int64_t)(time(NULL) - d->started)));
+	json_object_object_add(data, "pid", json_object_new_int(getpid()));
+	json_object_object_add(data, "config_path",
+	    json_object_new_string(d->conf_path));
+	json_object_object_add(data, "reloads",
+	    json_object_new_int64((int64_t)d->reloads));
+	json_object_object_add(data, "reload_failures",
+	    json_object_new_int64((int64_t)d->reload_failures));
+	return 0;
+}
+
+ctl_handler
+command_handler(enum ctl_command_id id)
+{
+	static const ctl_handler handlers[CTL_NCOMMANDS] = {
+		[CTL_SHOW_RUNNING] = cmd_show_running,
+		[CTL_SHOW_VERSION] = cmd_show_version,
+	};
+
+	return id < CTL_NCOMMANDS ? handlers[id] : NULL;
+}

@@ -1,0 +1,58 @@
+/*
+ * The control protocol between havpnctl and havpnd.
+ *
+ * One request, one reply, over the UNIX stream socket (mode 0600):
+ *
+ *   request	{"command": "show crypto ipsec sa", "args": ["peer", "10.0.0.20"]}
+ *		followed by a newline; "command" is a full name from the table
+ *		below (havpnctl expands abbreviations first).
+ *   reply	{"ok": true, "command": "...", "data": {...}}
+ *		or {"ok": false, "error": "message"}
+ *		and the daemon closes the connection.
+ *
+ * "data" holds every fact the command shows; havpnctl prints it in the IOS
+ * layout, or as JSON with --json.  The table is shared by both programs so
+ * that "havpnctl help" works without a daemon.
+ */
+#ifndef HAVPN_CTL_H
+#define HAVPN_CTL_H
+
+#define CTL_SOCKET_DEFAULT	"/run/havpn/havpnd.sock"
+#define CTL_MAX_REQUEST		65536
+
+/* X(ID, words, arguments, help) */
+#define CTL_COMMANDS(X)							\
+	X(SHOW_RUNNING, "show running-config", "",			\
+	    "the configuration in canonical IOS form")			\
+	X(SHOW_VERSION, "show version", "",				\
+	    "version, uptime, configuration file, process")
+
+enum ctl_command_id {
+#define CTL_ENUM(id, words, args, help)	CTL_##id,
+	CTL_COMMANDS(CTL_ENUM)
+#undef CTL_ENUM
+	CTL_NCOMMANDS
+};
+
+static const char *const ctl_command_words[CTL_NCOMMANDS]
+    __attribute__((unused)) = {
+#define CTL_WORDS(id, words, args, help)	words,
+	CTL_COMMANDS(CTL_WORDS)
+#undef CTL_WORDS
+};
+
+static const char *const ctl_command_args[CTL_NCOMMANDS]
+    __attribute__((unused)) = {
+#define CTL_ARGS(id, words, args, help)	args,
+	CTL_COMMANDS(CTL_ARGS)
+#undef CTL_ARGS
+};
+
+static const char *const ctl_command_help[CTL_NCOMMANDS]
+    __attribute__((unused)) = {
+#define CTL_HELP(id, words, args, help)	help,
+	CTL_COMMANDS(CTL_HELP)
+#undef CTL_HELP
+};
+
+#endif

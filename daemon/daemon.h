@@ -1,0 +1,52 @@
+/*
+ * havpnd internals: the daemon's state, and the pieces of daemon/ that
+ * wire the modules together.  daemon/ is the only place that knows every
+ * module.
+ */
+#ifndef HAVPN_DAEMON_H
+#define HAVPN_DAEMON_H
+
+#include <time.h>
+
+#include <ev.h>
+#include <json-c/json.h>
+
+#include "conf/conf.h"
+#include "daemon/ctl.h"
+
+struct control;
+
+struct havpnd {
+	struct ev_loop	*loop;
+	struct config	*cf;		/* the running configuration */
+	char		*conf_path;
+	char		*ctl_path;
+	char		*pid_path;
+	int		 foreground;
+	time_t		 started;
+	uint64_t	 reloads;
+	uint64_t	 reload_failures;
+	struct control	*ctl;
+	ev_signal	 sig_term;
+	ev_signal	 sig_int;
+	ev_signal	 sig_hup;
+};
+
+/*
+ * A control command: fill data (owned by the caller) from the daemon's
+ * state, or return -1 with a message in err for the operator.
+ */
+typedef int (*ctl_handler)(struct havpnd *, int, char **, json_object *,
+    char *, size_t);
+
+/* control.c: the UNIX socket */
+struct control	*control_open(struct havpnd *, const char *);
+void		 control_close(struct control *);
+
+/* commands.c: one handler per ctl.h command */
+ctl_handler	 command_handler(enum ctl_command_id);
+
+/* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
+int		 syscheck_config(const struct config *, struct conf_diag *);
+
+#endif

@@ -1,0 +1,215 @@
+/*
+ * havpnd: one per node.
+ *
+ *   havpnd [-Fnv] [-f FILE] [-s SOCKET] [-p PIDFILE]
+ *   havpnd -t [-f FILE]
+ *
+ * Start-up: read and check the configuration (any error: exit 1, nothing
+ * starts), check it against the machine, detach unless -F, write the pid
+ * file, open the control socket, run the loop.
+ *
+ * Signals: SIGTERM and SIGINT stop in order (control socket and pid file
+ * removed); SIGHUP re-reads the configuration and keeps the old one if the
+ * new one has an error.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/lib.h"
+#include "daemon/daemon.h"
+
+#define CONF_DEFAULT	"/etc/havpn/havpn.conf"
+#define PID_DEFAULT	"/run/havpn/havpnd.pid"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: havpnd [-Fv] [-f file] [-s socket] "
+	    "[-p pidfile]\n       havpnd -t [-f file]\n");
+	exit(2);
+}
+
+static struct config *
+load_config(const char *path, int syscheck)
+{
+	struct conf_diag diag = { stderr, 0, 0 };
+	struct config	*cf;
+
+	cf = conf_load(path, &diag);
+	if (cf != NULL && syscheck && syscheck_config(cf, &diag) == -1) {
+		conf_free(cf);
+		cf = NULL;
+	}
+	return cf;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char	*dir = xstrdup(path), buf[32];
+	int	 fd, n;
+
+	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
+		log_warn(LOG_MAIN, "mkdir for %s", path);
+	free(dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		log_warn(LOG_MAIN, "pid file %s", path);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		log_warn(LOG_MAIN, "pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+static void
+sig_stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	(void)revents;
+	log_info(LOG_MAIN, "signal %d: stopping", w->signum);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct havpnd	*d = w->data;
+	struct config	*cf;
+	struct conf_diag diag = { NULL, 0, 0 };
+	char		*err = NULL;
+	size_t		 errlen = 0;
+	FILE		*f;
+
+	(void)loop;
+	(void)revents;
+	/* collect the diagnostics so they reach the log, not a lost stderr */
+	if ((f = open_memstream(&err, &errlen)) != NULL)
+		diag.out = f;
+	cf = conf_load(d->conf_path, &diag);
+	if (cf != NULL && syscheck_config(cf, &diag) == -1) {
+		conf_free(cf);
+		cf = NULL;
+	}
+	if (f != NULL)
+		fclose(f);
+	if (cf == NULL) {
+		d->reload_failures++;
+		log_warnx(LOG_CONF, "SIGHUP: %s has errors, the running "
+		    "configuration stays: %s", d->conf_path,
+		    err != NULL ? err : "");
+		free(err);
+		return;
+	}
+	if (err != NULL && err[0] != '\0')
+		log_warnx(LOG_CONF, "SIGHUP: %s", err);
+	free(err);
+	if (conf_equal(cf, d->cf)) {
+		log_info(LOG_CONF, "SIGHUP: %s is unchanged", d->conf_path);
+		conf_free(cf);
+		return;
+	}
+	conf_free(d->cf);
+	d->cf = cf;
+	d->reloads++;
+	log_info(LOG_CONF, "SIGHUP: loaded %s", d->conf_path);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct havpnd	 d;
+	int		 ch, check_only = 0, verbose = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.conf_path = CONF_DEFAULT;
+	d.ctl_path = CTL_SOCKET_DEFAULT;
+	d.pid_path = PID_DEFAULT;
+	while ((ch = getopt(argc, argv, "Ff:p:s:tv")) != -1) {
+		switch (ch) {
+		case 'F':
+			d.foreground = 1;
+			break;
+		case 'f':
+			d.conf_path = optarg;
+			break;
+		case 'p':
+			d.pid_path = optarg;
+			break;
+		case 's':
+			d.ctl_path = optarg;
+			break;
+		case 't':
+			check_only = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init("havpnd", 1, verbose);
+	if (check_only) {
+		struct config *cf = load_config(d.conf_path, 0);
+
+		if (cf == NULL)
+			return 1;
+		conf_free(cf);
+		return 0;
+	}
+	if ((d.cf = load_config(d.conf_path, 1)) == NULL)
+		return 1;
+	if (geteuid() != 0)
+		log_warnx(LOG_MAIN, "not running as root: the election, IKE "
+		    "and the data plane need CAP_NET_ADMIN, CAP_NET_RAW and "
+		    "CAP_NET_BIND_SERVICE");
+	if (!d.foreground) {
+		if (daemon(0, 0) == -1)
+			fatal(LOG_MAIN, "daemon");
+		log_init("havpnd", 0, verbose);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d.started = time(NULL);
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	if (d.loop == NULL)
+		fatalx(LOG_MAIN, "libev: no event loop");
+	if ((d.ctl = control_open(&d, d.ctl_path)) == NULL)
+		return 1;
+	if (write_pidfile(d.pid_path) == -1) {
+		control_close(d.ctl);
+		return 1;
+	}
+	ev_signal_init(&d.sig_term, sig_stop_cb, SIGTERM);
+	ev_signal_init(&d.sig_int, sig_stop_cb, SIGINT);
+	ev_signal_init(&d.sig_hup, sig_hup_cb, SIGHUP);
+	d.sig_hup.data = &d;
+	ev_signal_start(d.loop, &d.sig_term);
+	ev_signal_start(d.loop, &d.sig_int);
+	ev_signal_start(d.loop, &d.sig_hup);
+
+	log_info(LOG_MAIN, "havpnd %s started with %s, control socket %s",
+	    HAVPN_VERSION, d.conf_path, d.ctl_path);
+	ev_run(d.loop, 0);
+
+	control_close(d.ctl);
+	unlink(d.pid_path);
+	conf_free(d.cf);
+	log_info(LOG_MAIN, "stopped");
+	return 0;
+}

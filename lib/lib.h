@@ -1,0 +1,181 @@
+/*
+ * lib: the helpers every havpn module may use.  No protocol code lives here.
+ *
+ *   buf	a bounded read cursor over untrusted bytes, and a writer that
+ *		adds up its errors so a builder checks once at the end
+ *   log	tagged, levelled logging to stderr or syslog
+ *   addr	IPv4 addresses and masks
+ *   mem	allocation that never returns NULL, and key wiping
+ *   time	the monotonic clock
+ */
+#ifndef HAVPN_LIB_H
+#define HAVPN_LIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <netinet/in.h>
+
+#define HAVPN_VERSION	"0.1.0"
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- buf: reading untrusted bytes ------------------------------------- */
+
+/*
+ * A cursor borrows p; it never owns it.  Every getter returns 0 and moves
+ * forward, or returns -1 and leaves the cursor where it was.
+ */
+struct buf {
+	const uint8_t	*p;
+	size_t		 len;
+	size_t		 off;
+};
+
+void		 buf_init(struct buf *, const void *, size_t);
+int		 buf_get_u8(struct buf *, uint8_t *);
+int		 buf_get_be16(struct buf *, uint16_t *);
+int		 buf_get_be32(struct buf *, uint32_t *);
+int		 buf_get_be64(struct buf *, uint64_t *);
+int		 buf_get_bytes(struct buf *, void *, size_t);
+/* A bounded child cursor over the next n bytes; the parent skips them. */
+int		 buf_get_sub(struct buf *, size_t, struct buf *);
+int		 buf_skip(struct buf *, size_t);
+size_t		 buf_left(const struct buf *);
+/* The current position, valid for buf_left() bytes. */
+const uint8_t	*buf_cur(const struct buf *);
+
+/* ---- wbuf: building messages ------------------------------------------ */
+
+/*
+ * A writer over caller memory (wbuf_init) or its own growing memory
+ * (wbuf_init_dyn, released with wbuf_cleanup).  A write that does not fit
+ * sets err and writes nothing; later writes are ignored, so a builder
+ * checks wbuf_error() once.
+ */
+struct wbuf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 cap;
+	int		 err;
+	int		 dyn;
+};
+
+void		 wbuf_init(struct wbuf *, void *, size_t);
+void		 wbuf_init_dyn(struct wbuf *, size_t);
+void		 wbuf_cleanup(struct wbuf *);
+void		 wbuf_put_u8(struct wbuf *, uint8_t);
+void		 wbuf_put_be16(struct wbuf *, uint16_t);
+void		 wbuf_put_be32(struct wbuf *, uint32_t);
+void		 wbuf_put_be64(struct wbuf *, uint64_t);
+void		 wbuf_put_bytes(struct wbuf *, const void *, size_t);
+void		 wbuf_put_zero(struct wbuf *, size_t);
+/* Reserve n bytes and return their offset (for lengths patched later). */
+size_t		 wbuf_reserve(struct wbuf *, size_t);
+void		 wbuf_set_be16(struct wbuf *, size_t, uint16_t);
+void		 wbuf_set_be32(struct wbuf *, size_t, uint32_t);
+int		 wbuf_error(const struct wbuf *);
+
+/* ---- log ---------------------------------------------------------------- */
+
+enum log_subsys {
+	LOG_MAIN,
+	LOG_CONF,
+	LOG_CTL,
+	LOG_IKE,
+	LOG_ESP,
+	LOG_VRRP,
+	LOG_IPC,
+	LOG_HA,
+	LOG_NSUBSYS
+};
+
+/*
+ * foreground: log to stderr with a time stamp, else to syslog.
+ * verbose: also log_debug() for every subsystem.
+ */
+void		 log_init(const char *, int, int);
+void		 log_set_debug(enum log_subsys, int);
+int		 log_debug_enabled(enum log_subsys);
+const char	*log_subsys_name(enum log_subsys);
+/* Where lines go in the foreground; tests point it at a memstream. */
+void		 log_set_stream(FILE *);
+
+void		 log_warn(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 log_warnx(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 log_info(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 log_debug(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 fatal(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3), noreturn));
+void		 fatalx(enum log_subsys, const char *, ...)
+		    __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * A rate limit for log lines about repeated events (drops): at most one
+ * line per interval; the number suppressed in between is reported.
+ */
+struct log_ratelimit {
+	uint64_t	 last_ms;
+	uint64_t	 suppressed;
+};
+/* Returns 1 if a line may be logged now; *suppressed gets the count. */
+int		 log_ratelimit_ok(struct log_ratelimit *, uint64_t, uint64_t,
+		    uint64_t *);
+
+/* ---- addr --------------------------------------------------------------- */
+
+/* Parse dotted quad; 0 or -1.  Result in network byte order. */
+int		 addr_parse(const char *, struct in_addr *);
+/* A netmask must be contiguous ones. */
+int		 addr_mask_valid(struct in_addr);
+int		 addr_mask_len(struct in_addr);
+struct in_addr	 addr_mask_from_len(int);
+/* Into a caller buffer of at least INET_ADDRSTRLEN; returns it. */
+const char	*addr_str(struct in_addr, char *);
+/* addr with mask or wildcard applied. */
+int		 addr_match_wildcard(struct in_addr, struct in_addr,
+		    struct in_addr);
+
+/* ---- mem ---------------------------------------------------------------- */
+
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xreallocarray(void *, size_t, size_t);
+char		*xstrdup(const char *);
+int		 xasprintf(char **, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Wipe then free; NULL is a no-op. */
+void		 free_secret(void *, size_t);
+
+/* ---- hex ---------------------------------------------------------------- */
+
+/* Lower-case hex of n bytes into out (2n + 1 bytes). */
+void		 hex_encode(const void *, size_t, char *);
+/* Returns the number of bytes, or -1 on a bad digit or odd length. */
+int		 hex_decode(const char *, void *, size_t);
+
+/* ---- cmdmatch: IOS-style command words ---------------------------------- */
+
+/*
+ * Match argv against a table of commands, each a string of words
+ * ("show crypto isakmp sa").  Every argv word may be an unambiguous prefix
+ * of the command word at its place, as on IOS ("sh cry isa sa").  The
+ * command with the most matched words wins; its index is returned and
+ * *nwords says how many argv words it took (the rest are its arguments).
+ * -1 with a message in err when nothing or more than one command matches.
+ */
+int		 cmd_match(const char *const *, size_t, int, char *const *,
+		    int *, char *, size_t);
+
+/* ---- time --------------------------------------------------------------- */
+
+uint64_t	 time_mono_ms(void);
+uint64_t	 time_mono_us(void);
+
+#endif

@@ -1,0 +1,70 @@
+"""Fixtures shared by the integration tests.
+
+Every topology is torn down in a finaliser, also when the test fails, and
+the finaliser fails the test if a namespace or a process survived.
+"""
+
+import os
+
+import pytest
+
+from topology import Havpnd, Topology, design_topology, sweep_stale
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.path.join(REPO, "bin")
+EXAMPLES = os.path.join(REPO, "docs", "examples")
+
+
+def pytest_sessionstart(session):
+    if os.geteuid() != 0:
+        raise pytest.UsageError("the integration tests need root (network "
+                                "namespaces); run them with sudo or as root")
+    for prog in ("havpnd", "havpnctl"):
+        if not os.access(os.path.join(BIN, prog), os.X_OK):
+            raise pytest.UsageError(f"bin/{prog} is missing: run make first")
+    sweep_stale()
+
+
+@pytest.fixture
+def bindir():
+    return BIN
+
+
+def example(name):
+    with open(os.path.join(EXAMPLES, name)) as f:
+        return f.read()
+
+
+def _finish(t):
+    procs = [p for _, p, _ in t.procs]
+    errors = t.cleanup()
+    alive = [p.pid for p in procs if p.poll() is None]
+    left = t.leftovers()
+    if errors or alive or left:
+        pytest.fail(f"cleanup left something behind: errors={errors} "
+                    f"processes={alive} namespaces={left}")
+
+
+@pytest.fixture
+def design(request):
+    """The topology of DESIGN.md, removed afterwards whatever happens."""
+    letters = "".join(c for c in request.node.name[5:] if c.isalpha())
+    t = design_topology(letters[:4].lower() or "t")
+    yield t
+    _finish(t)
+
+
+@pytest.fixture
+def topo(request):
+    """An empty Topology for a test to build, removed afterwards."""
+    t = Topology("t")
+    yield t
+    _finish(t)
+
+
+@pytest.fixture
+def pair(design, bindir):
+    """havpnd on ha1 and ha2 with the example configuration."""
+    ha1 = Havpnd(design, "ha1", example("ha1.conf"), bindir).wait_ready()
+    ha2 = Havpnd(design, "ha2", example("ha2.conf"), bindir).wait_ready()
+    return ha1, ha2

@@ -1,0 +1,159 @@
+"""The foundation: havpnd starts in namespaces with the example
+configuration, havpnctl talks to it, show running-config round-trips, a bad
+configuration stops everything at its line, SIGHUP keeps a good config, and
+nothing is left behind."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+
+from conftest import BIN, EXAMPLES, example
+from topology import Havpnd, netns_list, pid_alive, sh, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def test_pair_starts_and_answers(pair):
+    ha1, ha2 = pair
+    v1 = ha1.json("show", "version")
+    v2 = ha2.json("show", "version")
+    assert v1["hostname"] == "ha1" and v2["hostname"] == "ha2"
+    assert v1["pid"] == ha1.proc.pid and v2["pid"] == ha2.proc.pid
+    text = ha1.ctl("show", "version").stdout
+    assert text.startswith("havpn Software, Version ")
+    assert "ha1 uptime is " in text
+    # IOS abbreviations work
+    assert ha1.ctl("sh", "ver").stdout.startswith("havpn Software")
+
+
+def test_running_config_round_trips(pair, design, bindir):
+    for node in pair:
+        shown = node.json("show", "running-config")["config"]
+        # what the daemon prints is a valid configuration ...
+        path = design.write(f"{node.node}-shown.conf", shown)
+        r = sh([os.path.join(bindir, "havpnd"), "-t", "-f", path],
+               check=False)
+        assert r.returncode == 0, r.stderr
+        # ... that prints back identically, and says what the file says
+        with open(node.conf) as f:
+            original = f.read()
+        assert "standby 1 ip 10.0.0.10" in shown
+        assert "crypto map vpn redundancy VPN-OUT stateful" in shown
+        assert "access-list 110 permit ip 192.168.20.0 0.0.0.255 " \
+               "172.21.91.0 0.0.0.255" in shown
+        assert "hostname " + node.node in original
+        text = node.ctl("show", "running-config").stdout
+        assert text.startswith("Building configuration...")
+        assert shown in text
+
+
+def test_bad_config_names_the_line(design, bindir):
+    bad = example("ha1.conf").replace(" standby 1 priority 110",
+                                      " standby 1 priority 300")
+    line = bad.splitlines().index(" standby 1 priority 300") + 1
+    path = design.write("bad.conf", bad)
+    # -t and a real start both refuse, with FILE:LINE
+    for extra in (["-t"], ["-F", "-s", design.path("bad.sock"),
+                            "-p", design.path("bad.pid")]):
+        r = design.run("ha1", [os.path.join(bindir, "havpnd"), *extra,
+                               "-f", path], check=False, timeout=10)
+        assert r.returncode == 1
+        assert f"{path}:{line}: standby 1 priority takes 1 to 254" in r.stderr
+    assert not os.path.exists(design.path("bad.sock"))
+    assert not os.path.exists(design.path("bad.pid"))
+
+
+def test_address_checked_against_the_system(design, bindir):
+    # ha2's configuration on ha1: 10.0.0.12 is not ha1's address
+    path = design.write("wrong.conf", example("ha2.conf"))
+    r = design.run("ha1", [os.path.join(bindir, "havpnd"), "-F", "-f", path,
+                           "-s", design.path("w.sock"),
+                           "-p", design.path("w.pid")], check=False,
+                   timeout=10)
+    assert r.returncode == 1
+    assert "interface eth0 does not carry 10.0.0.12/24" in r.stderr
+
+
+def test_sighup_keeps_old_config_on_error(design, bindir):
+    ha1 = Havpnd(design, "ha1", example("ha1.conf"), bindir).wait_ready()
+    before = ha1.json("show", "running-config")["config"]
+    with open(ha1.conf, "w") as f:
+        f.write(example("ha1.conf") + "frobnicate\n")
+    ha1.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ha1.json("show", "version")["reload_failures"] == 1,
+             what="reload refused")
+    assert ha1.json("show", "running-config")["config"] == before
+    assert "frobnicate" in design.log("ha1")
+    # a good change is taken
+    with open(ha1.conf, "w") as f:
+        f.write(example("ha1.conf").replace("keepalive 10",
+                                            "keepalive 20"))
+    ha1.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: ha1.json("show", "version")["reloads"] == 1,
+             what="reload taken")
+    assert "crypto isakmp keepalive 20" in \
+        ha1.json("show", "running-config")["config"]
+
+
+def test_sigterm_stops_in_order(design, bindir):
+    ha1 = Havpnd(design, "ha1", example("ha1.conf"), bindir).wait_ready()
+    assert os.path.exists(ha1.sock) and os.path.exists(ha1.pidfile)
+    with open(ha1.pidfile) as f:
+        assert int(f.read()) == ha1.proc.pid
+    ha1.proc.send_signal(signal.SIGTERM)
+    assert ha1.proc.wait(5) == 0
+    assert not os.path.exists(ha1.sock)
+    assert not os.path.exists(ha1.pidfile)
+
+
+def test_havpnctl_without_daemon(design, bindir):
+    r = design.run("ha1", [os.path.join(bindir, "havpnctl"), "-s",
+                           design.path("none.sock"), "show", "version"],
+                   check=False)
+    assert r.returncode == 3
+    assert "cannot reach havpnd" in r.stderr and "is havpnd running?" in \
+        r.stderr
+    r = sh([os.path.join(bindir, "havpnctl"), "help"])
+    assert "show running-config" in r.stdout
+    r = sh([os.path.join(bindir, "havpnctl"), "show", "frobs"], check=False)
+    assert r.returncode == 2 and "unknown command" in r.stderr
+
+
+def test_control_socket_rejects_garbage(pair):
+    import socket
+    ha1, _ = pair
+    for junk in (b"not json\n", b"[1,2]\n", b'{"command": 5}\n',
+                 b'{"command": "show version", "args": "x"}\n',
+                 b'{"command": "show nonsense"}\n', b"\x00\x01\n"):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(ha1.sock)
+        s.sendall(junk)
+        reply = json.loads(s.makefile().readline())
+        s.close()
+        assert reply["ok"] is False and reply["error"]
+    assert os.stat(ha1.sock).st_mode & 0o777 == 0o600
+    assert ha1.json("show", "version")["hostname"] == "ha1"
+
+
+def test_cleanup_after_a_failing_test(tmp_path):
+    """A test that fails inside a topology leaves nothing behind."""
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q",
+                        "-p", "no:cacheprovider",
+                        os.path.join(HERE, "selftest", "failing_topology.py"),
+                        "--rootdir", HERE, "-c", "/dev/null"],
+                       cwd=HERE, capture_output=True, text=True,
+                       env={**os.environ, "PYTHONPATH": HERE},
+                       timeout=120)
+    assert "1 failed" in r.stdout, r.stdout + r.stderr
+    marker = [l for l in r.stdout.splitlines()
+              if l.startswith("TOPOLOGY-BASE=")]
+    assert marker, r.stdout
+    base = marker[0].split("TOPOLOGY-BASE=")[1].split()[0]
+    pids = [int(p) for p in marker[0].split("PIDS=")[1].split(",")]
+    assert len(pids) == 2
+    assert not [n for n in netns_list() if n.startswith(base)]
+    assert not [p for p in pids if pid_alive(p)]

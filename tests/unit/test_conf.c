@@ -1,0 +1,535 @@
+/*
+ * conf: the seed configurations parse to the values they say, malformed
+ * lines are reported at their line with the right message, and print /
+ * re-parse gives an equal config for every fixture.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/lib.h"
+#include "conf/conf.h"
+
+#define FIXTURES	"tests/unit/conf/"
+
+static const char *const fixtures[] = {
+	"lab13-1-r1.conf", "standalone-r1.conf", "standalone-r2.conf",
+	"stateless-ha.conf", "stateful-ha.conf", "cisco3725.conf",
+	"full.conf",
+};
+
+static struct config *
+load_quiet(const char *name, struct conf_diag *d)
+{
+	char	 path[256];
+
+	memset(d, 0, sizeof(*d));
+	snprintf(path, sizeof(path), FIXTURES "%s", name);
+	return conf_load(path, d);
+}
+
+static int
+ip_is(struct in_addr a, const char *s)
+{
+	struct in_addr b;
+
+	return addr_parse(s, &b) == 0 && a.s_addr == b.s_addr;
+}
+
+static void
+test_lab13_1(void **state)
+{
+	struct conf_diag d;
+	struct config	*cf = load_quiet("lab13-1-r1.conf", &d);
+	const struct conf_crypto_map *m;
+	const struct conf_acl *acl;
+
+	(void)state;
+	assert_non_null(cf);
+	assert_int_equal(d.errors, 0);
+	assert_string_equal(cf->hostname, "R1");
+	assert_int_equal(cf->npolicies, 1);
+	assert_int_equal(cf->policies[0].priority, 10);
+	assert_int_equal(cf->policies[0].enc, CONF_ENC_3DES);
+	assert_int_equal(cf->policies[0].hash, CONF_HASH_MD5);
+	assert_int_equal(cf->policies[0].auth, CONF_AUTH_PSK);
+	assert_int_equal(cf->policies[0].group, 2);
+	assert_int_equal(cf->policies[0].lifetime, 86400);
+	assert_true(conf_policy_usable(&cf->policies[0]));
+	assert_int_equal(cf->nkeys, 1);
+	assert_string_equal(cf->keys[0].key, "cisco");
+	assert_true(ip_is(cf->keys[0].addr, "12.1.1.2"));
+	assert_int_equal(cf->ntsets, 1);
+	assert_int_equal(cf->tsets[0].enc, CONF_ESP_3DES);
+	assert_int_equal(cf->tsets[0].auth, CONF_ESP_AUTH_MD5);
+	assert_false(cf->tsets[0].transport);
+	m = conf_map_find(cf, "TST");
+	assert_non_null(m);
+	assert_int_equal(m->nentries, 1);
+	assert_int_equal(m->entries[0].seq, 10);
+	assert_true(ip_is(m->entries[0].peer, "12.1.1.2"));
+	assert_string_equal(m->entries[0].acl, "100");
+	assert_string_equal(m->entries[0].tsets[0], "TSET");
+	assert_int_equal(m->entries[0].pfs_group, 0);
+	acl = conf_acl_find(cf, "100");
+	assert_non_null(acl);
+	assert_true(acl->numbered);
+	assert_int_equal(acl->naces, 1);
+	assert_true(acl->aces[0].permit);
+	assert_int_equal(acl->aces[0].proto, 0);
+	assert_true(ip_is(acl->aces[0].src.addr, "1.1.1.1"));
+	assert_int_equal(acl->aces[0].src.wildcard.s_addr, 0);
+	assert_true(ip_is(acl->aces[0].dst.addr, "2.2.2.2"));
+	assert_string_equal(conf_iface_find(cf, "eth0")->crypto_map, "TST");
+	assert_int_equal(cf->sa_life_seconds, 3600);
+	assert_int_equal(cf->sa_life_kbytes, 4608000);
+	assert_int_equal(cf->replay_window, 64);
+	conf_free(cf);
+}
+
+static void
+test_standalone_pair(void **state)
+{
+	struct conf_diag d;
+	struct config	*r1 = load_quiet("standalone-r1.conf", &d);
+	struct config	*r2 = load_quiet("standalone-r2.conf", &d);
+	const struct conf_map_entry *e;
+
+	(void)state;
+	assert_non_null(r1);
+	assert_non_null(r2);
+	assert_int_equal(r1->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(r1->policies[0].keylen, 256);
+	assert_int_equal(r1->policies[0].hash, CONF_HASH_SHA256);
+	assert_int_equal(r1->policies[0].group, 14);
+	assert_int_equal(r1->dpd_interval, 10);
+	assert_int_equal(r1->dpd_retry, 2);
+	assert_int_equal(r1->dpd_mode, CONF_DPD_ON_DEMAND);
+	assert_int_equal(r1->tsets[0].enc, CONF_ESP_AES);
+	assert_int_equal(r1->tsets[0].keylen, 256);
+	assert_int_equal(r1->tsets[0].auth, CONF_ESP_AUTH_SHA256);
+	e = &conf_map_find(r1, "vpn")->entries[0];
+	assert_int_equal(e->pfs_group, 14);
+	assert_true(e->reverse_route);
+	assert_true(ip_is(e->peer, "19.26.116.141"));
+	assert_int_equal(conf_acl_find(r1, "110")->naces, 2);
+	/* R2 is R1 mirrored: same policy, the other peer, ACL lines swapped */
+	assert_true(ip_is(conf_map_find(r2, "vpn")->entries[0].peer,
+	    "19.26.116.137"));
+	assert_memory_equal(&r1->policies[0].enc, &r2->policies[0].enc,
+	    sizeof(r1->policies[0].enc));
+	assert_true(ip_is(conf_acl_find(r2, "110")->aces[0].src.addr,
+	    "192.168.20.25"));
+	assert_true(ip_is(conf_acl_find(r1, "110")->aces[0].src.addr,
+	    "172.21.91.37"));
+	assert_true(ip_is(conf_iface_find(r2, "eth0")->addr, "19.26.116.141"));
+	conf_free(r1);
+	conf_free(r2);
+}
+
+static void
+test_stateless_and_stateful(void **state)
+{
+	struct conf_diag d;
+	struct config	*sl = load_quiet("stateless-ha.conf", &d);
+	struct config	*sf;
+	const struct conf_interface *ifc, *owner;
+	const struct conf_standby *sb;
+	const struct conf_acl *acl;
+
+	(void)state;
+	assert_non_null(sl);
+	/* the post leaves out "authentication pre-share": rsa-sig, warned */
+	assert_int_equal(sl->policies[0].auth, CONF_AUTH_RSA_SIG);
+	assert_false(conf_policy_usable(&sl->policies[0]));
+	assert_true(d.warnings > 0);
+	assert_true(sl->aggressive_disable);
+	assert_true(sl->keys[0].no_xauth);
+	ifc = conf_iface_find(sl, "eth0");
+	assert_int_equal(ifc->nstandby, 1);
+	sb = &ifc->standby[0];
+	assert_int_equal(sb->group, 199);
+	assert_true(ip_is(sb->vip, "19.26.116.141"));
+	assert_int_equal(sb->priority, 105);
+	assert_true(sb->preempt);
+	assert_string_equal(sb->name, "VPNHA");
+	assert_int_equal(sb->ntracks, 1);
+	assert_int_equal(sb->tracks[0].id, 2);
+	assert_int_equal(sb->tracks[0].decrement, 10);
+	assert_int_equal(sb->hello_ms, 3000);
+	assert_int_equal(sb->hold_ms, 10000);
+	assert_string_equal(ifc->redundancy, "VPNHA");
+	assert_false(ifc->stateful);
+	assert_ptr_equal(conf_standby_by_name(sl, "VPNHA", &owner), sb);
+	acl = conf_acl_find(sl, "GandD");
+	assert_false(acl->numbered);
+	assert_int_equal(acl->naces, 2);
+	assert_int_equal(acl->aces[1].proto, 1);
+	assert_true(ip_is(acl->aces[0].dst.wildcard, "0.0.1.255"));
+	assert_int_equal(sl->redundancy.line, 0);
+
+	sf = load_quiet("stateful-ha.conf", &d);
+	assert_non_null(sf);
+	assert_true(conf_iface_find(sf, "eth0")->stateful);
+	assert_string_equal(sf->redundancy.scheme_group, "VPNHA");
+	assert_null(sf->redundancy.security_key);
+	assert_int_equal(sf->ipc.id, 1);
+	assert_false(sf->ipc.shutdown);
+	assert_true(sf->ipc.have_protocol);
+	assert_int_equal(sf->ipc.local_port, 5000);
+	assert_int_equal(sf->ipc.nlocal_ip, 1);
+	assert_true(ip_is(sf->ipc.local_ip[0], "192.168.20.139"));
+	assert_int_equal(sf->ipc.rto_min_ms, 300);
+	assert_int_equal(sf->ipc.rto_max_ms, 10000);
+	assert_int_equal(sf->ipc.path_retransmit, 10);
+	assert_int_equal(sf->ipc.assoc_retransmit, 10);
+	assert_int_equal(sf->ipc.remote_port, 5000);
+	assert_true(ip_is(sf->ipc.remote_ip[0], "192.168.20.140"));
+	assert_int_equal(sf->ipc.encap_udp_port, 0);
+	conf_free(sl);
+	conf_free(sf);
+}
+
+static void
+test_cisco3725(void **state)
+{
+	struct conf_diag d;
+	struct config	*cf = load_quiet("cisco3725.conf", &d);
+	const struct conf_crypto_map *m;
+	const struct conf_acl *fw;
+	static const int seqs[] = { 5, 10, 15, 30, 40, 50, 60 };
+
+	(void)state;
+	assert_non_null(cf);
+	assert_int_equal(cf->npolicies, 4);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(cf->policies[i].priority, i + 1);
+	assert_int_equal(cf->policies[0].group, 5);
+	assert_int_equal(cf->policies[0].hash, CONF_HASH_SHA1);
+	assert_int_equal(cf->policies[1].hash, CONF_HASH_MD5);
+	assert_int_equal(cf->policies[2].enc, CONF_ENC_DES);	/* default */
+	assert_false(conf_policy_usable(&cf->policies[2]));
+	assert_int_equal(cf->policies[3].group, 2);
+	assert_true(conf_policy_usable(&cf->policies[3]));
+	assert_int_equal(cf->nkeys, 7);
+	m = conf_map_find(cf, "IPSEC");
+	assert_int_equal(m->nentries, 7);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(m->entries[i].seq, seqs[i]);
+	assert_int_equal(m->entries[2].pfs_group, 5);
+	assert_true(ip_is(m->entries[6].peer, "200.100.1.1"));
+	assert_string_equal(m->entries[6].acl, "SITEB_to_SITEA");
+	/* a flat paste: the interface blocks still got their lines */
+	assert_false(conf_iface_find(cf, "eth0")->have_addr);
+	assert_string_equal(conf_iface_find(cf, "eth1")->crypto_map, "IPSEC");
+	assert_string_equal(conf_iface_find(cf, "eth2")->description, "Inside");
+	fw = conf_acl_find(cf, "Firewall");
+	assert_int_equal(fw->naces, 15);
+	assert_non_null(fw->aces[0].remark);
+	assert_int_equal(fw->aces[3].proto, 6);
+	assert_true(fw->aces[3].established);
+	assert_int_equal(fw->aces[8].dport.op, CONF_PORT_EQ);
+	assert_int_equal(fw->aces[8].dport.lo, 500);
+	assert_int_equal(fw->aces[9].icmp_type, 12);
+	assert_true(fw->aces[14].log);
+	assert_false(fw->aces[14].permit);
+	assert_true(d.warnings >= 10);	/* nat, route, duplex, ... ignored */
+	conf_free(cf);
+}
+
+static void
+test_round_trip(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nitems(fixtures); i++) {
+		struct conf_diag d, d2;
+		struct config	*a = load_quiet(fixtures[i], &d), *b;
+		char		*text, *text2;
+
+		assert_non_null(a);
+		text = conf_print_str(a);
+		memset(&d2, 0, sizeof(d2));
+		b = conf_load_mem("printed", text, strlen(text), &d2);
+		if (b == NULL || !conf_equal(a, b))
+			fail_msg("%s does not survive print/re-parse:\n%s",
+			    fixtures[i], text);
+		/* and printing is a fixed point */
+		text2 = conf_print_str(b);
+		assert_string_equal(text, text2);
+		free(text);
+		free(text2);
+		conf_free(a);
+		conf_free(b);
+	}
+}
+
+/* Each bad config is reported at this line, with this text in it. */
+static const struct {
+	const char	*text;
+	int		 line;
+	const char	*msg;
+} bad[] = {
+	{ "crypto isakmp policy 0\n", 1, "1 to 10000" },
+	{ "crypto isakmp policy 10\n hash md5\ncrypto isakmp policy 10\n", 3,
+	    "already defined at line 1" },
+	{ "crypto isakmp policy 10\n encr aes 512\n", 2, "128, 192 or 256" },
+	{ "crypto isakmp policy 10\n hash sha1\n", 2, "hash takes" },
+	{ "crypto isakmp policy 10\n group 3\n", 2, "group takes" },
+	{ "crypto isakmp policy 10\n lifetime 59\n", 2, "60 to 86400" },
+	{ "crypto isakmp policy 10\n authentication rsa-encr\n", 2,
+	    "not supported" },
+	{ "crypto isakmp policy 10\n bogus\n", 2, "unknown command \"bogus\"" },
+	{ "crypto isakmp key cisco address 1.2.3\n", 1, "not an IPv4" },
+	{ "crypto isakmp key cisco 10.0.0.1\n", 1, "KEY address ADDR" },
+	{ "crypto isakmp key 6 AAAA address 10.0.0.1\n", 1, "type 6" },
+	{ "crypto isakmp key k address 10.0.0.1 255.255.0.0\n", 1,
+	    "outside its mask" },
+	{ "crypto isakmp keepalive 5\n", 1, "10 to 3600" },
+	{ "crypto isakmp keepalive 10 100\n", 1, "retry interval 100" },
+	{ "crypto isakmp profile P\n", 1, "not supported" },
+	{ "crypto ipsec transform-set T esp-aes 256\n", 1, "needs an ESP-AUTH" },
+	{ "crypto ipsec transform-set T esp-gcm 256 esp-sha-hmac\n", 1,
+	    "takes no ESP-AUTH" },
+	{ "crypto ipsec transform-set T esp-gcm 192\n", 1, "128 or 256" },
+	{ "crypto ipsec transform-set T esp-des esp-md5-hmac\n", 1,
+	    "not supported" },
+	{ "crypto ipsec transform-set T esp-sha-hmac\n", 1,
+	    "no ESP encryption" },
+	{ "crypto ipsec transform-set T esp-aes esp-aes esp-sha-hmac\n", 1,
+	    "more than one encryption" },
+	{ "crypto ipsec security-association replay window-size 100\n", 1,
+	    "64, 128, 256, 512 or 1024" },
+	{ "crypto ipsec security-association lifetime seconds 10\n", 1,
+	    "30 to 86400" },
+	{ "crypto map M 10 ipsec-manual\n", 1, "only ipsec-isakmp" },
+	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set transform-set"
+	    " NOPE\n match address 101\naccess-list 101 permit ip any any\n",
+	    1, "transform-set NOPE is not defined" },
+	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
+	    " set peer 1.1.1.1\n set transform-set T\n match address NOACL\n",
+	    2, "access list NOACL is not defined" },
+	{ "crypto map M 10 ipsec-isakmp\n set pfs group3\n", 2,
+	    "not a DH group" },
+	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set peer "
+	    "2.2.2.2\n", 3, "one peer per crypto map entry" },
+	{ "crypto map M 10 ipsec-isakmp\ncrypto map M 10 ipsec-isakmp\n", 2,
+	    "already defined at line 1" },
+	{ "crypto map M redundancy replay-interval inbound 0 outbound 10\n",
+	    1, "1 to 100000" },
+	{ "access-list 100 permit ip any\n", 1, "destination address missing" },
+	{ "access-list 100 permit ip 10.0.0.0 any\n", 1, "wildcard mask" },
+	{ "access-list 100 permit ip 10.0.0.1 0.0.0.255 any\n", 1,
+	    "bits set under its wildcard" },
+	{ "access-list 100 permit icmp any any eq 80\n", 1, "need tcp or udp" },
+	{ "access-list 100 permit tcp any any eq nosuchport\n", 1,
+	    "port number or name" },
+	{ "access-list 100 permit tcp any range 20 10 any\n", 1, "is empty" },
+	{ "access-list 100 permit udp any any established\n", 1,
+	    "established needs tcp" },
+	{ "access-list 100 permit icmp any any nosuchmessage\n", 1,
+	    "unknown ICMP message" },
+	{ "access-list 100 permit foo any any\n", 1, "unknown protocol" },
+	{ "ip access-list extended A\n permit ip any any\n 10 bogus\n", 3,
+	    "after the sequence number" },
+	{ "ip access-list extended A\n 10 permit ip any any\n 10 deny ip any "
+	    "any\n", 3, "sequence number 10 is used by line 2" },
+	{ "interface GigabitEthernet0/0\n", 1, "not a Linux interface name" },
+	{ "interface eth0\n ip address 10.0.0.1 255.0.255.0\n", 2,
+	    "not a netmask" },
+	{ "interface eth0\n standby 0 ip 10.0.0.10\n", 2, "1 to 255" },
+	{ "interface eth0\n standby 1 priority 255\n", 2, "1 to 254" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 timers msec 15 "
+	    "msec 100\n", 3, "centiseconds" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 timers 3 3\n", 3,
+	    "must be greater than hello" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 track 4\n", 2,
+	    "track object 4 is not defined" },
+	{ "interface eth0\n ip address 10.0.0.1 255.255.255.0\n standby 1 ip "
+	    "10.0.1.10\n", 3, "outside eth0's subnet" },
+	{ "interface eth0\n standby 1 priority 110\n", 2, "has no virtual IP" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 name A\n"
+	    "interface eth1\n standby 2 ip 10.0.1.10\n standby 2 name A\n", 5,
+	    "name A is used by line 2 too" },
+	{ "interface eth0\n crypto map NOPE\n", 2, "crypto map NOPE is not "
+	    "defined" },
+	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
+	    "interface eth0\n standby 1 ip 10.0.0.10\n crypto map M redundancy "
+	    "NOGROUP\n", 5, "no standby group is named NOGROUP" },
+	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
+	    "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 name G\n"
+	    " crypto map M redundancy G stateful\n", 6,
+	    "needs \"redundancy inter-device\"" },
+	{ "redundancy inter-device\n scheme standby NOPE\n", 2,
+	    "no standby group is named NOPE" },
+	{ "redundancy inter-device\n security key short\n", 2,
+	    "at least 16 characters" },
+	{ "redundancy inter-device\n security ipsec PROF\n", 2,
+	    "not supported" },
+	{ "ipc zone default\n association 2\n", 2, "association 1 only" },
+	{ "ipc zone default\n association 1\n  no shutdown\n  protocol sctp\n"
+	    "   local-port 5000\n    local-ip 10.0.0.1\n", 2,
+	    "remote-port PORT" },
+	{ "ipc zone default\n association 1\n  protocol sctp\n   local-port "
+	    "70000\n", 4, "1 to 65535" },
+	{ "ipc zone default\n association 1\n  protocol sctp\n   local-port 1\n"
+	    "    retransmit-timeout 5000 400\n", 5, "below the minimum" },
+	{ "track 1 ip route 10.0.0.0 255.0.0.0 reachability\n", 1,
+	    "line-protocol\" only" },
+	{ "hostname\n", 1, "one NAME" },
+	{ "frobnicate the widget\n", 1, "unknown command \"frobnicate\"" },
+	{ "no frobnicate\n", 1, "no such command" },
+	{ "exit\n", 1, "exit outside a sub-mode" },
+	{ "hostname a\x01" "b\n", 1, "control or non-ASCII" },
+	{ "interface eth0\n ip addres 10.0.0.1 255.255.255.0\n", 2,
+	    "unknown command \"ip\" in the block opened at line 1" },
+};
+
+static void
+test_malformed(void **state)
+{
+	(void)state;
+	assert_true(nitems(bad) >= 25);
+	for (size_t i = 0; i < nitems(bad); i++) {
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*cf;
+		char		*out = NULL, want[64];
+		size_t		 len = 0;
+
+		d.out = open_memstream(&out, &len);
+		cf = conf_load_mem("bad.conf", bad[i].text,
+		    strlen(bad[i].text), &d);
+		fclose(d.out);
+		snprintf(want, sizeof(want), "bad.conf:%d: ", bad[i].line);
+		if (cf != NULL || d.errors == 0 || strstr(out, want) == NULL ||
+		    strstr(out, bad[i].msg) == NULL)
+			fail_msg("case %zu: wanted \"%s%s\", got:\n%s", i, want,
+			    bad[i].msg, out);
+		free(out);
+	}
+}
+
+/* Warnings are not errors: these load, and say why at their line. */
+static void
+test_warnings(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *msg;
+	} warn[] = {
+		{ "interface eth0\n duplex auto\n", "bad.conf:2: warning: "
+		    "ignored: \"duplex auto\"" },
+		{ "ip route 0.0.0.0 0.0.0.0 10.0.0.1\n", "bad.conf:1: warning: "
+		    "ignored" },
+		{ "line vty 0 4\n login\n password x\n", "bad.conf:1: warning: "
+		    "ignored" },
+		{ "access-list 10 permit 10.0.0.0 0.0.0.255\n",
+		    "not an extended list" },
+		{ "crypto isakmp policy 1\n", "uses des" },
+		{ "crypto isakmp policy 1\n encr aes\n", "uses rsa-sig" },
+		{ "interface eth0\n standby version 2\n", "HSRP-specific" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(warn); i++) {
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*cf;
+		char		*out = NULL;
+		size_t		 len = 0;
+
+		d.out = open_memstream(&out, &len);
+		cf = conf_load_mem("bad.conf", warn[i].text,
+		    strlen(warn[i].text), &d);
+		fclose(d.out);
+		if (cf == NULL || d.warnings == 0 ||
+		    strstr(out, warn[i].msg) == NULL)
+			fail_msg("warning case %zu: wanted \"%s\", got:\n%s", i,
+			    warn[i].msg, out);
+		conf_free(cf);
+		free(out);
+	}
+}
+
+/*
+ * Indentation closes a block; a flat paste is placed by keyword.
+ */
+static void
+test_modes(void **state)
+{
+	static const char indented[] =
+	    "interface eth0\n"
+	    " ip address 10.0.0.1 255.255.255.0\n"
+	    "crypto map vpn 10 ipsec-isakmp\n";	/* global: a new map */
+	static const char flat[] =
+	    "interface eth0\n"
+	    "ip address 10.0.0.1 255.255.255.0\n"
+	    "crypto map vpn\n"			/* the interface's map */
+	    "crypto map vpn 10 ipsec-isakmp\n"	/* global */
+	    "set peer 10.0.0.2\n";
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*cf;
+
+	(void)state;
+	cf = conf_load_mem("m.conf", indented, strlen(indented), &d);
+	assert_non_null(cf);
+	assert_int_equal(cf->nmaps, 1);
+	assert_null(cf->ifaces[0].crypto_map);
+	conf_free(cf);
+
+	cf = conf_load_mem("m.conf", flat, strlen(flat), &d);
+	assert_non_null(cf);
+	assert_string_equal(cf->ifaces[0].crypto_map, "vpn");
+	assert_true(cf->ifaces[0].have_addr);
+	assert_int_equal(cf->maps[0].nentries, 1);
+	assert_true(cf->maps[0].entries[0].have_peer);
+	conf_free(cf);
+}
+
+/* Every prefix of the full fixture: no crash, and what loads round-trips. */
+static void
+test_every_prefix(void **state)
+{
+	FILE	*f = fopen(FIXTURES "full.conf", "r");
+	char	 text[16384];
+	size_t	 len;
+
+	(void)state;
+	assert_non_null(f);
+	len = fread(text, 1, sizeof(text), f);
+	fclose(f);
+	for (size_t n = 0; n <= len; n++) {
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*a = conf_load_mem("p", text, n, &d), *b;
+		char		*s;
+
+		if (a == NULL)
+			continue;
+		s = conf_print_str(a);
+		b = conf_load_mem("p2", s, strlen(s), &d);
+		assert_non_null(b);
+		assert_true(conf_equal(a, b));
+		free(s);
+		conf_free(a);
+		conf_free(b);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lab13_1),
+		cmocka_unit_test(test_standalone_pair),
+		cmocka_unit_test(test_stateless_and_stateful),
+		cmocka_unit_test(test_cisco3725),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_every_prefix),
+	};
+
+	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+}

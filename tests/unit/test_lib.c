@@ -1,0 +1,254 @@
+/* lib: the read cursor with every truncation, the writer, addresses, hex,
+ * and the IOS command matcher. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/lib.h"
+
+/* A small TLV record: type(1) length(2) value(length) then a be32 tail. */
+static int
+parse_record(const uint8_t *p, size_t len, uint8_t *type, uint32_t *tail,
+    uint8_t *val, size_t *vlen)
+{
+	struct buf b, sub;
+	uint16_t l;
+
+	buf_init(&b, p, len);
+	if (buf_get_u8(&b, type) == -1 || buf_get_be16(&b, &l) == -1 ||
+	    buf_get_sub(&b, l, &sub) == -1 ||
+	    buf_get_bytes(&sub, val, buf_left(&sub)) == -1 ||
+	    buf_get_be32(&b, tail) == -1 || buf_left(&b) != 0)
+		return -1;
+	*vlen = l;
+	return 0;
+}
+
+static void
+test_buf_record_and_truncations(void **state)
+{
+	static const uint8_t rec[] = { 7, 0, 3, 'a', 'b', 'c', 0xde, 0xad,
+	    0xbe, 0xef };
+	uint8_t	 type, val[16];
+	uint32_t tail;
+	size_t	 vlen;
+
+	(void)state;
+	assert_int_equal(parse_record(rec, sizeof(rec), &type, &tail, val,
+	    &vlen), 0);
+	assert_int_equal(type, 7);
+	assert_int_equal(vlen, 3);
+	assert_memory_equal(val, "abc", 3);
+	assert_int_equal(tail, 0xdeadbeef);
+	for (size_t n = 0; n < sizeof(rec); n++)
+		assert_int_equal(parse_record(rec, n, &type, &tail, val,
+		    &vlen), -1);
+	/* one byte too many is also an error: fixed size ends exactly */
+	{
+		uint8_t	 longer[sizeof(rec) + 1];
+
+		memcpy(longer, rec, sizeof(rec));
+		longer[sizeof(rec)] = 0;
+		assert_int_equal(parse_record(longer, sizeof(longer), &type,
+		    &tail, val, &vlen), -1);
+	}
+}
+
+static void
+test_buf_failure_does_not_move(void **state)
+{
+	static const uint8_t p[] = { 1, 2, 3 };
+	struct buf b;
+	uint32_t v32;
+	uint64_t v64;
+	uint16_t v16;
+	struct buf sub;
+
+	(void)state;
+	buf_init(&b, p, sizeof(p));
+	assert_int_equal(buf_get_be32(&b, &v32), -1);
+	assert_int_equal(b.off, 0);
+	assert_int_equal(buf_get_be64(&b, &v64), -1);
+	assert_int_equal(b.off, 0);
+	assert_int_equal(buf_get_sub(&b, 4, &sub), -1);
+	assert_int_equal(buf_skip(&b, 4), -1);
+	assert_int_equal(b.off, 0);
+	assert_int_equal(buf_get_be16(&b, &v16), 0);
+	assert_int_equal(v16, 0x0102);
+	assert_int_equal(buf_left(&b), 1);
+	assert_int_equal(*buf_cur(&b), 3);
+}
+
+static void
+test_wbuf_fixed_overflow(void **state)
+{
+	uint8_t	 mem[6];
+	struct wbuf w;
+	size_t	 off;
+
+	(void)state;
+	wbuf_init(&w, mem, sizeof(mem));
+	off = wbuf_reserve(&w, 2);
+	wbuf_put_be32(&w, 0x01020304);
+	wbuf_set_be16(&w, off, 0xbeef);
+	assert_int_equal(wbuf_error(&w), 0);
+	assert_int_equal(w.len, 6);
+	assert_memory_equal(mem, "\xbe\xef\x01\x02\x03\x04", 6);
+	wbuf_put_u8(&w, 9);		/* no room: error, nothing written */
+	assert_int_equal(wbuf_error(&w), -1);
+	assert_int_equal(w.len, 6);
+	wbuf_put_u8(&w, 9);		/* later writes ignored */
+	assert_int_equal(w.len, 6);
+}
+
+static void
+test_wbuf_dynamic(void **state)
+{
+	struct wbuf w;
+	struct buf b;
+	uint64_t v;
+
+	(void)state;
+	wbuf_init_dyn(&w, 4);
+	for (int i = 0; i < 1000; i++)
+		wbuf_put_be64(&w, (uint64_t)i << 32 | (uint32_t)i);
+	assert_int_equal(wbuf_error(&w), 0);
+	assert_int_equal(w.len, 8000);
+	buf_init(&b, w.p, w.len);
+	for (int i = 0; i < 1000; i++) {
+		assert_int_equal(buf_get_be64(&b, &v), 0);
+		assert_true(v == ((uint64_t)i << 32 | (uint32_t)i));
+	}
+	assert_int_equal(buf_left(&b), 0);
+	wbuf_cleanup(&w);
+}
+
+static void
+test_addr(void **state)
+{
+	struct in_addr a, m, w;
+	char	 s[INET_ADDRSTRLEN];
+
+	(void)state;
+	assert_int_equal(addr_parse("192.168.20.25", &a), 0);
+	assert_string_equal(addr_str(a, s), "192.168.20.25");
+	assert_int_equal(addr_parse("192.168.20", &a), -1);
+	assert_int_equal(addr_parse("256.1.1.1", &a), -1);
+	assert_int_equal(addr_parse("1.2.3.4x", &a), -1);
+	assert_int_equal(addr_parse("010.1.1.1", &a), -1);
+	assert_int_equal(addr_parse("", &a), -1);
+	assert_int_equal(addr_parse("0.0.0.0", &a), 0);
+	assert_int_equal(addr_parse("255.255.255.192", &m), 0);
+	assert_true(addr_mask_valid(m));
+	assert_int_equal(addr_mask_len(m), 26);
+	assert_int_equal(addr_parse("255.0.255.0", &m), 0);
+	assert_false(addr_mask_valid(m));
+	m = addr_mask_from_len(0);
+	assert_true(addr_mask_valid(m));
+	assert_int_equal(m.s_addr, 0);
+	/* 172.21.90.0 0.0.1.255 matches 172.21.91.37, not 172.21.92.1 */
+	addr_parse("172.21.90.0", &a);
+	addr_parse("0.0.1.255", &w);
+	addr_parse("172.21.91.37", &m);
+	assert_true(addr_match_wildcard(m, a, w));
+	addr_parse("172.21.92.1", &m);
+	assert_false(addr_match_wildcard(m, a, w));
+}
+
+static void
+test_hex(void **state)
+{
+	uint8_t	 b[4];
+	char	 s[9];
+
+	(void)state;
+	hex_encode("\x00\xab\x10\xff", 4, s);
+	assert_string_equal(s, "00ab10ff");
+	assert_int_equal(hex_decode("00AB10ff", b, sizeof(b)), 4);
+	assert_memory_equal(b, "\x00\xab\x10\xff", 4);
+	assert_int_equal(hex_decode("abc", b, sizeof(b)), -1);
+	assert_int_equal(hex_decode("zz", b, sizeof(b)), -1);
+	assert_int_equal(hex_decode("0011223344", b, sizeof(b)), -1);
+}
+
+static const char *const table[] = {
+	"show running-config",
+	"show version",
+	"show crypto isakmp sa",
+	"show crypto isakmp policy",
+	"show crypto ipsec sa",
+	"show standby",
+	"show standby brief",
+	"redundancy switchover",
+};
+
+static int
+match(const char *line, int *nw)
+{
+	char	 buf[128], *argv[16], *t, *save, err[128];
+	int	 argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (t = strtok_r(buf, " ", &save); t != NULL;
+	    t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	return cmd_match(table, nitems(table), argc, argv, nw, err,
+	    sizeof(err));
+}
+
+static void
+test_cmdmatch(void **state)
+{
+	int	 nw;
+
+	(void)state;
+	assert_int_equal(match("show running-config", &nw), 0);
+	assert_int_equal(match("sh run", &nw), 0);
+	assert_int_equal(match("sh ver", &nw), 1);
+	assert_int_equal(match("sh cry isa sa", &nw), 2);
+	assert_int_equal(match("sh cry isa pol", &nw), 3);
+	assert_int_equal(match("sh cry ips sa peer 10.0.0.20", &nw), 4);
+	assert_int_equal(nw, 4);
+	assert_int_equal(match("show standby", &nw), 5);
+	assert_int_equal(match("show standby brief", &nw), 6);
+	assert_int_equal(match("sh stan br", &nw), 6);
+	assert_int_equal(match("red sw", &nw), 7);
+	assert_int_equal(match("show crypto i sa", &nw), -1);	/* isakmp/ipsec */
+	assert_int_equal(match("sh", &nw), -1);
+	assert_int_equal(match("show nothing", &nw), -1);
+	assert_int_equal(match("frobnicate", &nw), -1);
+}
+
+static void
+test_ratelimit(void **state)
+{
+	struct log_ratelimit rl = { 0, 0 };
+	uint64_t sup;
+
+	(void)state;
+	assert_true(log_ratelimit_ok(&rl, 1000, 500, &sup));
+	assert_int_equal(sup, 0);
+	assert_false(log_ratelimit_ok(&rl, 1100, 500, &sup));
+	assert_false(log_ratelimit_ok(&rl, 1200, 500, &sup));
+	assert_true(log_ratelimit_ok(&rl, 1600, 500, &sup));
+	assert_int_equal(sup, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_record_and_truncations),
+		cmocka_unit_test(test_buf_failure_does_not_move),
+		cmocka_unit_test(test_wbuf_fixed_overflow),
+		cmocka_unit_test(test_wbuf_dynamic),
+		cmocka_unit_test(test_addr),
+		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_cmdmatch),
+		cmocka_unit_test(test_ratelimit),
+	};
+
+	return cmocka_run_group_tests_name("lib", tests, NULL, NULL);
+}
