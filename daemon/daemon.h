@@ -15,6 +15,11 @@
 #include "daemon/ctl.h"
 
 struct control;
+struct esp_backend;
+struct ike;
+struct vrrp;
+struct ipc;
+struct hasync;
 
 struct havpnd {
 	struct ev_loop	*loop;
@@ -27,6 +32,12 @@ struct havpnd {
 	uint64_t	 reloads;
 	uint64_t	 reload_failures;
 	struct control	*ctl;
+	/* the modules, each started by its daemon/mod_NAME.c */
+	struct esp_backend *esp;
+	struct ike	*ike;
+	struct vrrp	*vrrp;
+	struct ipc	*ipc;
+	struct hasync	*ha;
 	ev_signal	 sig_term;
 	ev_signal	 sig_int;
 	ev_signal	 sig_hup;
@@ -45,6 +56,24 @@ void		 control_close(struct control *);
 
 /* commands.c: one handler per ctl.h command */
 ctl_handler	 command_handler(enum ctl_command_id);
+
+/*
+ * modules.c: start the modules in order (the data plane first, the
+ * replication last), stop them in reverse, and give each the new
+ * configuration on SIGHUP.  A module must not keep pointers into a config
+ * across reload(): it is called with d->cf already the new one and the old
+ * one still valid, and the old one is freed after every module returned.
+ */
+struct daemon_module {
+	const char	*name;
+	int		(*start)(struct havpnd *);
+	void		(*stop)(struct havpnd *);
+	void		(*reload)(struct havpnd *, const struct config *);
+};
+
+int		 modules_start(struct havpnd *);
+void		 modules_stop(struct havpnd *);
+void		 modules_reload(struct havpnd *, const struct config *);
 
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);

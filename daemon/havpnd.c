@@ -87,7 +87,7 @@ static void
 sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct havpnd	*d = w->data;
-	struct config	*cf;
+	struct config	*cf, *old;
 	struct conf_diag diag = { NULL, 0, 0 };
 	char		*err = NULL;
 	size_t		 errlen = 0;
@@ -121,8 +121,10 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 		conf_free(cf);
 		return;
 	}
-	conf_free(d->cf);
+	old = d->cf;
 	d->cf = cf;
+	modules_reload(d, old);
+	conf_free(old);
 	d->reloads++;
 	log_info(LOG_CONF, "SIGHUP: loaded %s", d->conf_path);
 }
@@ -195,6 +197,11 @@ main(int argc, char *argv[])
 		control_close(d.ctl);
 		return 1;
 	}
+	if (modules_start(&d) == -1) {
+		control_close(d.ctl);
+		unlink(d.pid_path);
+		return 1;
+	}
 	ev_signal_init(&d.sig_term, sig_stop_cb, SIGTERM);
 	ev_signal_init(&d.sig_int, sig_stop_cb, SIGINT);
 	ev_signal_init(&d.sig_hup, sig_hup_cb, SIGHUP);
@@ -207,6 +214,7 @@ main(int argc, char *argv[])
 	    HAVPN_VERSION, d.conf_path, d.ctl_path);
 	ev_run(d.loop, 0);
 
+	modules_stop(&d);
 	control_close(d.ctl);
 	unlink(d.pid_path);
 	conf_free(d.cf);

@@ -1,0 +1,185 @@
+/*
+ * esp: the data plane, behind one ops table.
+ *
+ * Whoever negotiates SAs (ike/) talks to a struct esp_backend through its
+ * ops; the userspace engine, the kernel XFRM engine (later) and the test
+ * fake implement it.  The data plane talks back through struct esp_events
+ * (an acquire for a packet that has no SA, an expiry, a counter update).
+ *
+ * Every SA carries a conn_id chosen by its owner (ike/), unique on the
+ * node and shown as "conn id" in show crypto ipsec sa; the ops are keyed by
+ * it.  Inbound packets are matched by SPI inside the backend.
+ *
+ * Ownership: every pointer parameter is borrowed for the call; the backend
+ * copies what it keeps (keys included, which it wipes on delete).
+ */
+#ifndef HAVPN_ESP_H
+#define HAVPN_ESP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netinet/in.h>
+
+#include "conf/conf.h"
+
+enum esp_dir {
+	ESP_IN,
+	ESP_OUT,
+};
+
+/* Traffic selectors: a flow, or a proxy identity pair (local, remote). */
+struct esp_selector {
+	struct in_addr	 src;
+	struct in_addr	 src_mask;
+	struct in_addr	 dst;
+	struct in_addr	 dst_mask;
+	uint8_t		 proto;		/* 0: any */
+	uint16_t	 sport;		/* 0: any */
+	uint16_t	 dport;		/* 0: any */
+};
+
+#define ESP_MAX_ENC_KEY	36		/* AES-256 + 4-byte GCM salt */
+#define ESP_MAX_AUTH_KEY 64		/* HMAC-SHA-512 */
+
+struct esp_sa {
+	uint32_t	 conn_id;
+	uint32_t	 spi;
+	enum esp_dir	 dir;
+	uint32_t	 reqid;		/* pairs in/out SAs with their policy */
+	/* outer addresses as seen from this node */
+	struct in_addr	 local;
+	struct in_addr	 remote;
+	/* UDP encapsulation (RFC 3948): both 0 for raw ESP */
+	uint16_t	 local_port;
+	uint16_t	 remote_port;
+	int		 tunnel;	/* else transport mode */
+	enum conf_esp_enc enc;
+	int		 enc_keybits;	/* cipher key bits, salt excluded */
+	enum conf_esp_auth auth;
+	uint8_t		 enc_key[ESP_MAX_ENC_KEY];
+	size_t		 enc_key_len;	/* bytes, the GCM salt included */
+	uint8_t		 auth_key[ESP_MAX_AUTH_KEY];
+	size_t		 auth_key_len;
+	int		 esn;		/* 64-bit sequence numbers */
+	int		 replay_window;	/* packets: 64..1024; inbound only */
+	/* the inner traffic this SA carries, in its own direction */
+	struct esp_selector sel;
+	/* lifetimes; 0: none.  Soft raises an expire(hard = 0) event. */
+	uint32_t	 soft_secs;
+	uint32_t	 hard_secs;
+	uint64_t	 soft_bytes;
+	uint64_t	 hard_bytes;
+	/*
+	 * Counter sync: raise counter_update every this many packets (the
+	 * crypto map's replay-interval for the direction); 0: never.
+	 */
+	uint32_t	 sync_interval;
+	/* what show crypto ipsec sa prints about where the SA came from */
+	char		 map_name[65];
+	int		 map_seq;
+	int		 pfs_group;	/* 0: no PFS */
+	char		 ifname[16];
+};
+
+/* The anti-replay state of an SA: what counter sync exports and imports. */
+#define ESP_REPLAY_WORDS	16	/* 1024-bit window */
+struct esp_replay_state {
+	uint64_t	 seq_out;	/* last sequence number sent */
+	uint64_t	 top;		/* highest sequence number received */
+	uint32_t	 window;	/* bits in use: the SA's replay_window */
+	uint64_t	 bitmap[ESP_REPLAY_WORDS];	/* bit i: top - i seen */
+};
+
+struct esp_sa_stats {
+	uint64_t	 packets;	/* encaps (out) or decaps (in) */
+	uint64_t	 bytes;		/* inner bytes */
+	uint64_t	 send_errors;
+	uint64_t	 recv_errors;
+	uint64_t	 replay_drops;
+	uint64_t	 auth_fails;
+	uint64_t	 selector_drops;	/* inner packet outside the SA */
+	uint64_t	 added_ms;	/* monotonic time the SA was added */
+	uint64_t	 last_used_ms;	/* 0: never */
+};
+
+enum esp_policy_action {
+	ESP_POLICY_PROTECT,		/* ACL permit: through an SA */
+	ESP_POLICY_BYPASS,		/* ACL deny: exempt, forwarded in clear */
+};
+
+/* An outbound policy (SPD entry) from one crypto map ACL entry. */
+struct esp_policy {
+	uint32_t	 id;		/* chosen by the caller, unique */
+	uint32_t	 reqid;		/* the SAs that carry it */
+	uint32_t	 priority;	/* lower first: map seq, then ACL order */
+	enum esp_policy_action action;
+	struct esp_selector sel;	/* local -> remote */
+	struct in_addr	 local;		/* outer local address (the VIP) */
+	struct in_addr	 peer;		/* outer remote address */
+};
+
+/* Called by the data plane; arg is the events' arg. */
+struct esp_events {
+	void	*arg;
+	/* a packet matched a PROTECT policy that has no outbound SA */
+	void	(*acquire)(void *, uint32_t, const struct esp_selector *);
+	/* a lifetime ran out: soft (rekey now) or hard (the SA is gone) */
+	void	(*expire)(void *, uint32_t, int);
+	/* an SA passed its sync_interval: its counters should be synced */
+	void	(*counter_update)(void *, uint32_t);
+};
+
+/* Where the data plane hands IKE messages that arrive on port 4500. */
+typedef void (*esp_ike_input_fn)(void *, const uint8_t *, size_t,
+    const struct sockaddr_in *, const struct sockaddr_in *);
+
+struct esp_backend;
+
+struct esp_backend_ops {
+	const char	*name;
+	/* a fresh inbound SPI, unused on the node (never below 256) */
+	int	(*alloc_spi)(struct esp_backend *, uint32_t *);
+	int	(*add_sa)(struct esp_backend *, const struct esp_sa *);
+	/* change the outer addresses and ports (NAT-T, takeover) */
+	int	(*update_sa)(struct esp_backend *, const struct esp_sa *);
+	int	(*del_sa)(struct esp_backend *, uint32_t);
+	int	(*query_sa)(struct esp_backend *, uint32_t,
+		    struct esp_sa_stats *);
+	int	(*get_replay)(struct esp_backend *, uint32_t,
+		    struct esp_replay_state *);
+	int	(*set_replay)(struct esp_backend *, uint32_t,
+		    const struct esp_replay_state *);
+	int	(*add_policy)(struct esp_backend *, const struct esp_policy *);
+	int	(*del_policy)(struct esp_backend *, uint32_t);
+	/*
+	 * IKE's UDP socket on port 4500 (bound, maybe to a VIP not yet
+	 * owned).  The userspace engine reads it from now on, takes the ESP
+	 * packets and hands every packet with the non-ESP marker to ike_input;
+	 * it also sends UDP-encapsulated ESP on it.  Returns 1 if the caller
+	 * must stop reading fd itself, 0 if it keeps reading (a kernel
+	 * backend, which sets UDP_ENCAP on it), -1 on error.
+	 */
+	int	(*attach_encap_socket)(struct esp_backend *, int,
+		    esp_ike_input_fn, void *);
+	void	(*destroy)(struct esp_backend *);
+};
+
+/* Every backend starts with this. */
+struct esp_backend {
+	const struct esp_backend_ops *ops;
+	struct esp_events events;
+};
+
+/* The record-only backend of esp/fake.c: unit tests of its users. */
+struct esp_fake;
+struct esp_backend *esp_fake_new(void);
+/* The SA with this conn_id as added or updated last, or NULL. */
+const struct esp_sa *esp_fake_sa(struct esp_backend *, uint32_t);
+int		 esp_fake_nsas(struct esp_backend *);
+int		 esp_fake_npolicies(struct esp_backend *);
+/* Raise an acquire as if a packet of flow matched policy reqid. */
+void		 esp_fake_acquire(struct esp_backend *, uint32_t,
+		    const struct esp_selector *);
+
+#endif

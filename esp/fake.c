@@ -1,0 +1,224 @@
+/*
+ * The record-only backend: it keeps what it is told (SAs, policies, replay
+ * state) and forwards no traffic.  Unit tests of ike/ and hasync/ use it to
+ * see exactly what their module installed, and raise acquires through it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lib/lib.h"
+#include "esp/esp.h"
+
+struct fake_sa {
+	struct esp_sa		 sa;
+	struct esp_replay_state	 replay;
+	struct esp_sa_stats	 stats;
+};
+
+struct esp_fake {
+	struct esp_backend	 be;	/* first: the backend handle */
+	struct fake_sa		*sas;
+	int			 nsas;
+	struct esp_policy	*pols;
+	int			 npols;
+	uint32_t		 next_spi;
+};
+
+static struct fake_sa *
+find_sa(struct esp_fake *f, uint32_t conn_id)
+{
+	for (int i = 0; i < f->nsas; i++)
+		if (f->sas[i].sa.conn_id == conn_id)
+			return &f->sas[i];
+	return NULL;
+}
+
+static int
+fake_alloc_spi(struct esp_backend *be, uint32_t *spi)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+
+	*spi = f->next_spi++;
+	return 0;
+}
+
+static int
+fake_add_sa(struct esp_backend *be, const struct esp_sa *sa)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+	struct fake_sa	*s;
+
+	if (find_sa(f, sa->conn_id) != NULL)
+		return -1;
+	f->sas = xreallocarray(f->sas, (size_t)f->nsas + 1, sizeof(*f->sas));
+	s = &f->sas[f->nsas++];
+	memset(s, 0, sizeof(*s));
+	s->sa = *sa;
+	s->replay.window = (uint32_t)sa->replay_window;
+	return 0;
+}
+
+static int
+fake_update_sa(struct esp_backend *be, const struct esp_sa *sa)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, sa->conn_id);
+
+	if (s == NULL)
+		return -1;
+	s->sa = *sa;
+	return 0;
+}
+
+static int
+fake_del_sa(struct esp_backend *be, uint32_t conn_id)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+	struct fake_sa	*s = find_sa(f, conn_id);
+
+	if (s == NULL)
+		return -1;
+	OPENSSL_cleanse(&s->sa, sizeof(s->sa));
+	*s = f->sas[--f->nsas];
+	return 0;
+}
+
+static int
+fake_query_sa(struct esp_backend *be, uint32_t conn_id,
+    struct esp_sa_stats *st)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL)
+		return -1;
+	*st = s->stats;
+	return 0;
+}
+
+static int
+fake_get_replay(struct esp_backend *be, uint32_t conn_id,
+    struct esp_replay_state *r)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL)
+		return -1;
+	*r = s->replay;
+	return 0;
+}
+
+static int
+fake_set_replay(struct esp_backend *be, uint32_t conn_id,
+    const struct esp_replay_state *r)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL)
+		return -1;
+	s->replay = *r;
+	return 0;
+}
+
+static int
+fake_add_policy(struct esp_backend *be, const struct esp_policy *p)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+
+	for (int i = 0; i < f->npols; i++)
+		if (f->pols[i].id == p->id)
+			return -1;
+	f->pols = xreallocarray(f->pols, (size_t)f->npols + 1,
+	    sizeof(*f->pols));
+	f->pols[f->npols++] = *p;
+	return 0;
+}
+
+static int
+fake_del_policy(struct esp_backend *be, uint32_t id)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+
+	for (int i = 0; i < f->npols; i++)
+		if (f->pols[i].id == id) {
+			f->pols[i] = f->pols[--f->npols];
+			return 0;
+		}
+	return -1;
+}
+
+static int
+fake_attach_encap_socket(struct esp_backend *be, int fd,
+    esp_ike_input_fn fn, void *arg)
+{
+	(void)be;
+	(void)fd;
+	(void)fn;
+	(void)arg;
+	return 0;	/* the caller keeps reading its socket */
+}
+
+static void
+fake_destroy(struct esp_backend *be)
+{
+	struct esp_fake *f = (struct esp_fake *)be;
+
+	if (f->sas != NULL)
+		OPENSSL_cleanse(f->sas, (size_t)f->nsas * sizeof(*f->sas));
+	free(f->sas);
+	free(f->pols);
+	free(f);
+}
+
+static const struct esp_backend_ops fake_ops = {
+	.name = "fake",
+	.alloc_spi = fake_alloc_spi,
+	.add_sa = fake_add_sa,
+	.update_sa = fake_update_sa,
+	.del_sa = fake_del_sa,
+	.query_sa = fake_query_sa,
+	.get_replay = fake_get_replay,
+	.set_replay = fake_set_replay,
+	.add_policy = fake_add_policy,
+	.del_policy = fake_del_policy,
+	.attach_encap_socket = fake_attach_encap_socket,
+	.destroy = fake_destroy,
+};
+
+struct esp_backend *
+esp_fake_new(void)
+{
+	struct esp_fake *f = xcalloc(1, sizeof(*f));
+
+	f->be.ops = &fake_ops;
+	f->next_spi = 0x10000100;
+	return &f->be;
+}
+
+const struct esp_sa *
+esp_fake_sa(struct esp_backend *be, uint32_t conn_id)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	return s != NULL ? &s->sa : NULL;
+}
+
+int
+esp_fake_nsas(struct esp_backend *be)
+{
+	return ((struct esp_fake *)be)->nsas;
+}
+
+int
+esp_fake_npolicies(struct esp_backend *be)
+{
+	return ((struct esp_fake *)be)->npols;
+}
+
+void
+esp_fake_acquire(struct esp_backend *be, uint32_t reqid,
+    const struct esp_selector *flow)
+{
+	if (be->events.acquire != NULL)
+		be->events.acquire(be->events.arg, reqid, flow);
+}
