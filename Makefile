@@ -47,6 +47,11 @@ UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
+# Test tools (tests/tools/NAME.c -> build/tools/NAME), linked with every
+# module, for the integration tests.
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
+
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
@@ -86,12 +91,16 @@ build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
 
+build/tools/%: tests/tools/%.c $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 check: deps all check-unit sanitize fuzz check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-check-integration: all
+check-integration: all $(TOOL_BINS)
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    $(PYTEST_ARGS)
 

@@ -41,7 +41,13 @@
 #include "ipc/ipc_int.h"
 
 #define TICK_MS		10
-#define SOCKBUF		(4 << 20)
+/*
+ * The SCTP buffers bound what is in flight: kept small so that a counters
+ * message never waits behind much bulk state (the bulk waits in our own
+ * queues, where counters go first).
+ */
+#define SOCKBUF		(256 << 10)
+#define UDPBUF		(4 << 20)
 #define UDP_BATCH	64
 
 enum tp_state {
@@ -672,7 +678,7 @@ static int
 udp_open(struct ipc_tp *tp, int i, char *err, size_t errlen)
 {
 	struct sockaddr_in	 sin;
-	int			 fd, bufsz = SOCKBUF;
+	int			 fd, bufsz = UDPBUF;
 	char			 a[INET_ADDRSTRLEN];
 
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
