@@ -12,7 +12,10 @@
  * Timers:
  *   handshake	IPC_HANDSHAKE_TIMEOUT_MS to get from association up to up
  *   heartbeat	every IPC_HB_INTERVAL_MS while up; IPC_HB_DEAD_MS without
- *		one from the peer ends the association (it reconnects)
+ *		one from the peer ends the association (it reconnects).
+ *		Multi-homed, the silence allowed covers a path switch: the
+ *		transport's 1.5 s path silence, two RTO max for SCTP to
+ *		retransmit over the new path, and 1 s.
  *
  * The back-off between association attempts (50 ms doubling to 1 s) is
  * kept here so that a handshake that fails (wrong key) backs off too; it
@@ -404,6 +407,16 @@ hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	    "no hello from the peer" : "no key confirmation from the peer");
 }
 
+static uint64_t
+hb_dead_ms(const struct conf_ipc_assoc *a)
+{
+	uint64_t ms = 1500 + 2 * (uint64_t)a->rto_max_ms + 1000;
+
+	if (a->nlocal_ip < 2 || a->nremote_ip < 2 || ms < IPC_HB_DEAD_MS)
+		return IPC_HB_DEAD_MS;
+	return ms;
+}
+
 static void
 hb_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -412,7 +425,7 @@ hb_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (age > IPC_HB_DEAD_MS) {
+	if (age > hb_dead_ms(&ipc->assoc)) {
 		ipc_fail(ipc, "no heartbeat from peer %s for %llu ms",
 		    ipc->peer_id, (unsigned long long)age);
 		return;

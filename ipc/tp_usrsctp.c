@@ -21,9 +21,13 @@
  *
  * Multi-homing: with AF_CONN, usrsctp puts no addresses in INIT, so SCTP
  * itself has one path.  With two local-ip and two remote-ip, pair i is
- * (local-ip i, remote-ip i); SCTP's path failure detection
- * (path-retransmit) on the one SCTP path moves the UDP packets to the
- * other pair, and datagrams are accepted from either remote-ip.
+ * (local-ip i, remote-ip i), and the UDP layer below SCTP picks the pair:
+ * when nothing has arrived on the pair in use for IPC_PATH_SILENCE_MS
+ * (the application heartbeat alone sends every 500 ms) it moves to the
+ * other one, and it follows the peer when datagrams arrive on the other
+ * pair while the one in use is silent.  SCTP retransmits what was lost
+ * over the new pair.  A connect attempt that times out also tries the
+ * other pair next.
  */
 #include <sys/socket.h>
 
@@ -49,6 +53,7 @@
 #define SOCKBUF		(256 << 10)
 #define UDPBUF		(4 << 20)
 #define UDP_BATCH	64
+#define IPC_PATH_SILENCE_MS	1500
 
 enum tp_state {
 	TP_IDLE,		/* no association; a reconnect may be pending */
@@ -73,6 +78,9 @@ struct ipc_tp {
 	struct sockaddr_in	 remote[2];
 	int			 npath;
 	int			 path;		/* the pair in use */
+	uint64_t		 last_rx_ms[2];
+	uint64_t		 last_switch_ms;
+	ev_timer		 path_timer;
 
 	struct socket		*lsock;		/* listening (server) */
 	struct socket		*sock;		/* the association */
@@ -88,7 +96,6 @@ struct ipc_tp {
 	size_t			 rlen[IPC_NSTREAMS];
 	int			 rbig[IPC_NSTREAMS];
 
-	char			 path_state[2][16];
 	char			 last_event[160];
 	uint64_t		 udp_in;
 	uint64_t		 udp_out;
@@ -140,6 +147,36 @@ conn_output(void *addr, void *buf, size_t len, uint8_t tos, uint8_t set_df)
 	return 0;
 }
 
+static void
+path_switch(struct ipc_tp *tp, int to, const char *why)
+{
+	char	 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (tp->npath < 2 || to == tp->path)
+		return;
+	tp->path = to;
+	tp->path_switches++;
+	tp->last_switch_ms = time_mono_ms();
+	log_info(LOG_IPC, "now over path %d (%s to %s): %s", to,
+	    addr_str(tp->a.local_ip[to], a), addr_str(tp->a.remote_ip[to], b),
+	    why);
+}
+
+static void
+path_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ipc_tp	*tp = w->data;
+	uint64_t	 now = time_mono_ms();
+
+	(void)loop;
+	(void)revents;
+	if (tp->st != TP_UP || now - tp->last_rx_ms[tp->path] <
+	    IPC_PATH_SILENCE_MS || now - tp->last_switch_ms <
+	    IPC_PATH_SILENCE_MS)
+		return;
+	path_switch(tp, 1 - tp->path, "the path in use went silent");
+}
+
 static int
 from_peer(const struct ipc_tp *tp, const struct sockaddr_in *sin)
 {
@@ -187,6 +224,15 @@ udp_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 		if (got != want) {
 			tp->udp_bad_crc++;
 			continue;
+		}
+		{
+			int	 idx = w == &tp->io[1];
+			uint64_t now = time_mono_ms();
+
+			tp->last_rx_ms[idx] = now;
+			if (idx != tp->path && idx < tp->npath &&
+			    now - tp->last_rx_ms[tp->path] > 500)
+				path_switch(tp, idx, "the peer moved to it");
 		}
 		usrsctp_conninput(tp, pkt, (size_t)n, 0);
 	}
@@ -444,8 +490,6 @@ assoc_up(struct ipc_tp *tp)
 	ev_timer_stop(tp->loop, &tp->conn_timeout);
 	tp->st = TP_UP;
 	tp->up_since_ms = time_mono_ms();
-	copy_str(tp->path_state[tp->path], "ACTIVE",
-	    sizeof(tp->path_state[0]));
 	set_priorities(tp->sock);
 	copy_str(tp->last_event, "association up", sizeof(tp->last_event));
 	ipc_core_assoc_up(tp->ipc);
@@ -466,6 +510,7 @@ conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	path_switch(tp, 1 - tp->path, "no answer to INIT");
 	assoc_lost(tp, "no answer from the peer to INIT");
 }
 
@@ -540,29 +585,6 @@ on_notification(struct ipc_tp *tp, const union sctp_notification *n,
 			break;
 		case SCTP_SHUTDOWN_COMP:
 			assoc_lost(tp, "the peer shut the association down");
-			break;
-		}
-		break;
-	case SCTP_PEER_ADDR_CHANGE:
-		if (len < sizeof(n->sn_paddr_change))
-			return;
-		switch (n->sn_paddr_change.spc_state) {
-		case SCTP_ADDR_UNREACHABLE:
-			copy_str(tp->path_state[tp->path], "INACTIVE",
-			    sizeof(tp->path_state[0]));
-			if (tp->npath > 1) {
-				/* move the UDP packets to the other pair */
-				tp->path = 1 - tp->path;
-				tp->path_switches++;
-				log_info(LOG_IPC, "path %d unreachable, "
-				    "switching to path %d", 1 - tp->path,
-				    tp->path);
-			}
-			break;
-		case SCTP_ADDR_AVAILABLE:
-		case SCTP_ADDR_CONFIRMED:
-			copy_str(tp->path_state[tp->path], "ACTIVE",
-			    sizeof(tp->path_state[0]));
 			break;
 		}
 		break;
@@ -726,14 +748,18 @@ us_open(struct ipc *ipc, struct ev_loop *loop,
 	tp->retry.data = tp;
 	ev_init(&tp->conn_timeout, conn_timeout_cb);
 	tp->conn_timeout.data = tp;
+	ev_init(&tp->path_timer, path_timer_cb);
+	tp->path_timer.data = tp;
 	tp->npath = a->nlocal_ip < a->nremote_ip ? a->nlocal_ip :
 	    a->nremote_ip;
 	for (int i = 0; i < tp->npath; i++) {
 		tp->remote[i].sin_family = AF_INET;
 		tp->remote[i].sin_addr = a->remote_ip[i];
 		tp->remote[i].sin_port = htons(a->encap_udp_port);
-		copy_str(tp->path_state[i], "UNCONFIRMED",
-		    sizeof(tp->path_state[0]));
+	}
+	if (tp->npath > 1) {
+		ev_timer_set(&tp->path_timer, 0.25, 0.25);
+		ev_timer_start(loop, &tp->path_timer);
 	}
 	stack_ref(loop);
 	tp->next = us.all;
@@ -775,6 +801,7 @@ us_close(struct ipc_tp *tp)
 	if (tp == NULL)
 		return;
 	ev_timer_stop(tp->loop, &tp->retry);
+	ev_timer_stop(tp->loop, &tp->path_timer);
 	sock_close(tp, 1);
 	if (tp->lsock != NULL) {
 		usrsctp_set_upcall(tp->lsock, NULL, NULL);
@@ -872,8 +899,9 @@ us_status(struct ipc_tp *tp, json_object *o)
 		json_object_object_add(p, "remote", json_object_new_string(
 		    addr_str(tp->a.remote_ip[i], a)));
 		json_object_object_add(p, "state", json_object_new_string(
-		    tp->st == TP_UP || i != tp->path ? tp->path_state[i] :
-		    "INACTIVE"));
+		    tp->last_rx_ms[i] == 0 ? "UNCONFIRMED" :
+		    time_mono_ms() - tp->last_rx_ms[i] < IPC_PATH_SILENCE_MS ?
+		    "ACTIVE" : "INACTIVE"));
 		json_object_object_add(p, "primary",
 		    json_object_new_boolean(i == tp->path));
 		if (have && i == tp->path) {

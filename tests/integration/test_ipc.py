@@ -214,6 +214,47 @@ def test_ipc_peer_restart_noticed(pair, design, bindir):
         ipc_state(ha2b)["local"]["incarnation"]
 
 
+def test_ipc_multihomed_path_switch(design, bindir):
+    """Two links: cut the first, the channel stays up over the second."""
+    design.p2p(("ha1", "ipc1", "192.168.254.1/30"),
+               ("ha2", "ipc1", "192.168.254.2/30"))
+
+    def mh(node, local, remote):
+        return conf_for(node).replace(
+            f"    local-ip {local}\n",
+            f"    local-ip {local} {local.replace('255', '254', 1)}\n").replace(
+            f"    remote-ip {remote}\n",
+            f"    remote-ip {remote} {remote.replace('255', '254', 1)}\n"
+        ).replace("    path-retransmit 3\n    assoc-retransmit 3\n",
+                  "    path-retransmit 2\n    assoc-retransmit 10\n")
+    ha1 = Havpnd(design, "ha1", mh("ha1", "192.168.255.1", "192.168.255.2"),
+                 bindir).wait_ready()
+    ha2 = Havpnd(design, "ha2", mh("ha2", "192.168.255.2", "192.168.255.1"),
+                 bindir).wait_ready()
+    wait_up(ha1, ha2)
+    paths = ipc_state(ha1)["association"]["paths"]
+    assert [p["remote"] for p in paths] == ["192.168.255.2",
+                                            "192.168.254.2"]
+    design.run("ha1", ["ip", "link", "set", "ipc0", "down"])
+    try:
+        wait_for(lambda: ipc_state(ha1)["association"]["path_switches"] >= 1
+                 and ipc_state(ha2)["association"]["path_switches"] >= 1, 15,
+                 what="both ends on the second path")
+    except AssertionError:
+        print(json.dumps(ipc_state(ha1), indent=1))
+        print(json.dumps(ipc_state(ha2), indent=1))
+        print(design.log("ha1"))
+        raise
+    hb = ipc_state(ha1)["heartbeats_received"]
+    wait_for(lambda: ipc_state(ha1)["heartbeats_received"] >= hb + 4, 5,
+             what="heartbeats over the second path")
+    for n in (ha1, ha2):
+        s = ipc_state(n)
+        assert s["state"] == "up" and s["downs"] == 0, s["reason"]
+        prim = [p for p in s["association"]["paths"] if p["primary"]]
+        assert prim[0]["remote"].startswith("192.168.254.")
+
+
 def kernel_has_sctp():
     try:
         socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()
