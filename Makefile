@@ -48,7 +48,8 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 # Test tools (traffic generators, standalone module drivers), built for the
-# integration tests: build/tools/NAME from tests/tools/NAME.c.
+# integration tests: build/tools/NAME from tests/tools/NAME.c, linked with
+# every module.
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 
@@ -91,16 +92,16 @@ build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
 
+build/tools/%: tests/tools/%.c $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
 check: deps all check-unit sanitize fuzz check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
 tools: $(TOOL_BINS)
-
-build/tools/%: tests/tools/%.c $(MOD_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \

@@ -91,6 +91,7 @@ render_lookup(enum ctl_command_id id)
 	static const render_fn renderers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = render_running,
 		[CTL_SHOW_VERSION] = render_version,
+		[CTL_SHOW_REDUNDANCY_INTERDEV] = render_redundancy_interdev,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -25,7 +25,9 @@
 	X(SHOW_RUNNING, "show running-config", "",			\
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
-	    "version, uptime, configuration file, process")
+	    "version, uptime, configuration file, process")		\
+	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
+	    "the inter-device channel: IPC/SCTP association, peer, streams")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

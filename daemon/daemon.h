@@ -75,6 +75,14 @@ int		 modules_start(struct havpnd *);
 void		 modules_stop(struct havpnd *);
 void		 modules_reload(struct havpnd *, const struct config *);
 
+/* mod_ipc.c: the sync channel (ipc/) */
+int		 mod_ipc_start(struct havpnd *);
+void		 mod_ipc_stop(struct havpnd *);
+void		 mod_ipc_reload(struct havpnd *, const struct config *);
+/* cmd_ipc.c */
+int		 cmd_show_redundancy_interdev(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 
