@@ -91,6 +91,8 @@ render_lookup(enum ctl_command_id id)
 	static const render_fn renderers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = render_running,
 		[CTL_SHOW_VERSION] = render_version,
+		[CTL_SHOW_STANDBY] = render_standby,
+		[CTL_SHOW_STANDBY_BRIEF] = render_standby_brief,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

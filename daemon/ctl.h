@@ -25,7 +25,11 @@
 	X(SHOW_RUNNING, "show running-config", "",			\
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
-	    "version, uptime, configuration file, process")
+	    "version, uptime, configuration file, process")		\
+	X(SHOW_STANDBY, "show standby", "",				\
+	    "the standby (VRRPv3) groups, in detail")			\
+	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
+	    "the standby groups, one line each")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

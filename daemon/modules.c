@@ -7,6 +7,7 @@
 
 static const struct daemon_module modules[] = {
 	/* { "esp", mod_esp_start, mod_esp_stop, mod_esp_reload }, ... */
+	{ "vrrp", mod_vrrp_start, mod_vrrp_stop, mod_vrrp_reload },
 	{ NULL, NULL, NULL, NULL },
 };
 
