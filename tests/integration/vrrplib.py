@@ -137,24 +137,29 @@ def garps(frames, vip):
             f.spa == vip]
 
 
-def longest_alternation(frames, vrid):
-    """The longest run of adverts (priority > 0) for vrid in which each
-    comes from another router than the one before.  A takeover is 1; an
-    advert crossing the new Active router's first one on the wire makes it
-    at most 3; two Active routers that do not yield make it grow with
-    every advert."""
-    best = run = 0
-    last = None
+def dual_active(frames, vrid, gap=0.25):
+    """Seconds during which two routers were both Active on the wire for
+    vrid.  A router is Active from an advert (priority > 0) until its last
+    one before a silence longer than gap.  A takeover leaves at most an
+    advert's flight of overlap; two Active routers that do not yield add
+    up to the whole time they coexist."""
+    spans = {}
     for a in adverts(frames, vrid):
         if a.prio == 0:
             continue
-        if last is not None and a.src != last:
-            run += 1
-            best = max(best, run)
-        elif a.src == last:
-            run = 0
-        last = a.src
-    return best
+        s = spans.setdefault(a.src, [])
+        if s and a.t - s[-1][1] <= gap:
+            s[-1][1] = a.t
+        else:
+            s.append([a.t, a.t])
+    total = 0.0
+    routers = sorted(spans)
+    for i, x in enumerate(routers):
+        for y in routers[i + 1:]:
+            for a0, a1 in spans[x]:
+                for b0, b1 in spans[y]:
+                    total += max(0.0, min(a1, b1) - max(a0, b0))
+    return total
 
 
 # ---- clients ----------------------------------------------------------------
@@ -183,6 +188,12 @@ def standby(node):
     """{group: state} from show standby --json."""
     return {g["group"]: g["state"] for g in
             node.json("show", "standby")["groups"]}
+
+
+def group_of(node, grp):
+    """One group's facts from show standby --json."""
+    return next(g for g in node.json("show", "standby")["groups"]
+                if g["group"] == grp)
 
 
 def all_in(node, state):
