@@ -14,8 +14,8 @@ import time
 import pytest
 
 from topology import Havpnd, wait_for
-from vrrplib import (Capture, Keepalived, adverts, all_in, arp, group_of,
-                     has_addr, dual_active, mac_of)
+from vrrplib import (Capture, Keepalived, adverts, all_in, arp,
+                     dual_active, garps, group_of, has_addr, mac_of)
 
 VIP = "10.99.0.100"
 
@@ -157,11 +157,17 @@ def test_checksum_forms_with_keepalived(rig, bindir):
     assert hv.proc.wait(5) == 0
 
     # the other way round: keepalived cannot hear us
+    since = time.time()
     hv = havpnd(rig, bindir, 200, extra)
-    time.sleep(1.5)
+    time.sleep(2.5)
     assert all_in(hv, "Active") and ka_has_vip(rig), \
         "keepalived 2.2.7 was expected to refuse RFC 9568 checksums"
     frames = cap.stop()
+    # hearing a lower priority, havpnd keeps re-announcing the VIP (one
+    # GARP burst a second at most) beyond its takeover burst
+    ours = [x for x in garps(frames, VIP) if x.t > since and
+            x.sha == mac_of(rig, "hv", "eth0")]
+    assert 10 <= len(ours) <= 20, len(ours)
     assert {a.form for a in adverts(frames, 1) if a.src == "10.99.0.1"} \
         == {"rfc9568"}
     assert dual_active(frames, 1) > 1.0
