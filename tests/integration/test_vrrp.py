@@ -115,7 +115,7 @@ def test_vrrp_elect_show_and_drops(design, bindir):
     # on the wire: TTL 255, the pseudo-header checksum, 10 cs, and the
     # gratuitous ARP bursts of the takeover: at once and 5 s later
     took = group(ha1, 1)["last_change_ms_ago"] / 1000
-    time.sleep(max(0.6, 5.3 - took))
+    time.sleep(max(0.6, 5.8 - took))
     frames = wan.stop()
     mine = [a for a in adverts(frames, 1) if a.src == "10.0.0.11"]
     assert len(mine) >= 5
@@ -248,6 +248,18 @@ def test_vrrp_tracking_preempt_and_reload(design, bindir):
     design.run("ha1", ["ip", "link", "set", "ipc0", "up"])
     elected(ha1, ha2, timeout=5)
     assert group(ha1, 1)["priority"] == 110
+
+    # now that ha2 preempts, one tracked link going down on ha1 is enough
+    # (110 - 10 + nothing else = 100: a tie, no move; with ipc0 too, 95)
+    design.run("ha1", ["ip", "link", "set", "up1far", "down"])
+    time.sleep(0.8)
+    assert all_in(ha1, "Active") and all_in(ha2, "Standby")
+    design.run("ha1", ["ip", "link", "set", "ipc0", "down"])
+    elected(ha2, ha1, timeout=5)
+    assert "higher priority 100" in group(ha1, 2)["last_change_reason"]
+    design.run("ha1", ["ip", "link", "set", "up1far", "up"])
+    design.run("ha1", ["ip", "link", "set", "ipc0", "up"])
+    elected(ha1, ha2, timeout=5)
     assert not watch.stop(), watch.splits
 
 
