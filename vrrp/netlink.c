@@ -332,7 +332,8 @@ vrrp_nl_dump_addrs(int fd, struct vrrp_nl_addr **out, int *n)
 }
 
 int
-vrrp_nl_read_events(int fd, void (*on_link)(void *, const struct vrrp_nl_link *),
+vrrp_nl_read_events(int fd,
+    void (*on_link)(void *, const struct vrrp_nl_link *),
     void (*on_deladdr)(void *, const struct vrrp_nl_addr *), void *arg)
 {
 	char	 buf[NL_BUFSIZE];

@@ -60,7 +60,8 @@ struct vrrp_group_change {
  * role changes: on becoming Active *before* the virtual IPs are added (a
  * listener may make its data plane ready synchronously), on leaving Active
  * *after* they are removed.  group() is called after the group's actions.
- * A listener must not free the struct vrrp from a callback.
+ * A callback must not call vrrp_set_ready(), vrrp_handover(),
+ * vrrp_reload() or vrrp_free(): defer them (an ev watcher).
  */
 struct vrrp_listener {
 	void	(*group)(void *, const struct vrrp_group_change *);
@@ -89,7 +90,10 @@ void		 vrrp_free(struct vrrp *);
  */
 int		 vrrp_reload(struct vrrp *, const struct config *);
 
-/* The listener is borrowed: it must stay valid until removed. */
+/*
+ * The listener is borrowed: it must stay valid until removed.  Remove it
+ * when its owner stops: vrrp_free() still reports the final Init.
+ */
 void		 vrrp_listen(struct vrrp *, const struct vrrp_listener *);
 void		 vrrp_unlisten(struct vrrp *, const struct vrrp_listener *);
 
@@ -176,6 +180,7 @@ struct vrrp_group_info {
 int		 vrrp_ngroups(const struct vrrp *);
 /* Fill info for group i (0 .. ngroups-1); pointers valid until the loop
  * runs again.  -1 if out of range. */
-int		 vrrp_group_info(const struct vrrp *, int, struct vrrp_group_info *);
+int		 vrrp_group_info(const struct vrrp *, int,
+		    struct vrrp_group_info *);
 
 #endif

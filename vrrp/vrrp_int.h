@@ -16,11 +16,11 @@
 
 #define VRRP_PROTO		112		/* IP protocol number */
 #define VRRP_GROUP_ADDR		0xe0000012u	/* 224.0.0.18, host order */
-#define VRRP_TTL		255		/* sent and required (5.1.1.3) */
+#define VRRP_TTL		255		/* sent and required */
 #define VRRP_TOS		0xc0		/* internetwork control */
 #define VRRP_VERSION		3
 #define VRRP_TYPE_ADVERT	1
-#define VRRP_PRIO_STOP		0		/* the Active router is leaving */
+#define VRRP_PRIO_STOP		0		/* the Active router leaves */
 #define VRRP_PRIO_OWNER		255		/* the address owner */
 #define VRRP_HDR_LEN		8		/* the fixed part */
 #define VRRP_MAX_INTERVAL	4095		/* 12 bits of centiseconds */
@@ -29,7 +29,7 @@
 
 /* The IPv4 checksum forms (RFC 9568 5.2.8 and the widespread variant). */
 enum vrrp_cksum {
-	VRRP_CKSUM_PSEUDO = 0,	/* with an IPv4 pseudo-header: keepalived, FRR */
+	VRRP_CKSUM_PSEUDO = 0,	/* with the pseudo-header: keepalived */
 	VRRP_CKSUM_RFC9568,	/* the VRRP message only */
 };
 
@@ -180,7 +180,7 @@ struct vrrp_fsm_set {
 	int		 leader;
 	enum vrrp_state	 state;
 	int		 priority;	/* effective: advertised and compared */
-	int		 shut;		/* a "track N shutdown" object is down */
+	int		 shut;		/* a "track N shutdown" is down */
 	uint64_t	 preempt_wait;	/* a lower master heard since; 0 none */
 };
 
