@@ -92,6 +92,8 @@ render_lookup(enum ctl_command_id id)
 		[CTL_SHOW_RUNNING] = render_running,
 		[CTL_SHOW_VERSION] = render_version,
 		[CTL_SHOW_REDUNDANCY_INTERDEV] = render_redundancy_interdev,
+		[CTL_SHOW_STANDBY] = render_standby,
+		[CTL_SHOW_STANDBY_BRIEF] = render_standby_brief,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -186,6 +186,8 @@ struct conf_standby {
 	int			 timers_msec_hello; /* printed with msec */
 	int			 timers_msec_hold;
 	char			*name;		/* NULL: hsrp-IF-GRP */
+	int			 checksum_rfc9568; /* vrrp checksum rfc9568;
+						    * 0: with a pseudo-header */
 	struct conf_standby_track *tracks;
 	int			 ntracks;
 };

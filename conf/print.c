@@ -166,6 +166,9 @@ print_ifaces(const struct config *cf, FILE *f)
 				fprintf(f, " standby %d preempt\n", g);
 			if (sb->name != NULL)
 				fprintf(f, " standby %d name %s\n", g, sb->name);
+			if (sb->checksum_rfc9568)
+				fprintf(f, " standby %d vrrp checksum "
+				    "rfc9568\n", g);
 			for (int k = 0; k < sb->ntracks; k++) {
 				const struct conf_standby_track *t =
 				    &sb->tracks[k];

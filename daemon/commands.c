@@ -65,6 +65,8 @@ command_handler(enum ctl_command_id id)
 		[CTL_SHOW_RUNNING] = cmd_show_running,
 		[CTL_SHOW_VERSION] = cmd_show_version,
 		[CTL_SHOW_REDUNDANCY_INTERDEV] = cmd_show_redundancy_interdev,
+		[CTL_SHOW_STANDBY] = cmd_show_standby,
+		[CTL_SHOW_STANDBY_BRIEF] = cmd_show_standby,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

@@ -27,7 +27,11 @@
 	X(SHOW_VERSION, "show version", "",				\
 	    "version, uptime, configuration file, process")		\
 	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
-	    "the inter-device channel: IPC/SCTP association, peer, streams")
+	    "the inter-device channel: IPC/SCTP association, peer, streams") \
+	X(SHOW_STANDBY, "show standby", "",				\
+	    "the standby (VRRPv3) groups, in detail")			\
+	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
+	    "the standby groups, one line each")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

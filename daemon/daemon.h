@@ -82,6 +82,14 @@ void		 mod_ipc_reload(struct havpnd *, const struct config *);
 /* cmd_ipc.c */
 int		 cmd_show_redundancy_interdev(struct havpnd *, int, char **,
 		    json_object *, char *, size_t);
+/* mod_vrrp.c: the election */
+int		 mod_vrrp_start(struct havpnd *);
+void		 mod_vrrp_stop(struct havpnd *);
+void		 mod_vrrp_reload(struct havpnd *, const struct config *);
+
+/* cmd_standby.c: show standby [brief] */
+int		 cmd_show_standby(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
 
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);

@@ -350,6 +350,10 @@ static const struct {
 	{ "interface eth0\n ip address 10.0.0.1 255.255.255.0\n standby 1 ip "
 	    "10.0.1.10\n", 3, "outside eth0's subnet" },
 	{ "interface eth0\n standby 1 priority 110\n", 2, "has no virtual IP" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp checksum "
+	    "ipv6\n", 3, "takes pseudo-header or rfc9568" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp "
+	    "version 2\n", 3, "vrrp takes checksum" },
 	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 name A\n"
 	    "interface eth1\n standby 2 ip 10.0.1.10\n standby 2 name A\n", 5,
 	    "name A is used by line 2 too" },
@@ -487,6 +491,39 @@ test_modes(void **state)
 	conf_free(cf);
 }
 
+/* standby GRP vrrp checksum: parsed, printed only when not the default. */
+static void
+test_vrrp_checksum_line(void **state)
+{
+	static const char *const texts[] = {
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum rfc9568\n",
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum pseudo-header\n",
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum rfc9568\n no standby 1 vrrp checksum\n",
+	};
+	static const int want[] = { 1, 0, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(texts); i++) {
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*cf = conf_load_mem("c", texts[i],
+		    strlen(texts[i]), &d);
+		char		*out;
+
+		assert_non_null(cf);
+		assert_int_equal(cf->ifaces[0].standby[0].checksum_rfc9568,
+		    want[i]);
+		out = conf_print_str(cf);
+		assert_int_equal(strstr(out, " standby 1 vrrp checksum "
+		    "rfc9568\n") != NULL, want[i]);
+		assert_null(strstr(out, "pseudo-header"));
+		free(out);
+		conf_free(cf);
+	}
+}
+
 /* Every prefix of the full fixture: no crash, and what loads round-trips. */
 static void
 test_every_prefix(void **state)
@@ -529,6 +566,7 @@ main(void)
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_vrrp_checksum_line),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
