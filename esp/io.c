@@ -1,0 +1,469 @@
+/*
+ * The userspace engine's packet loops.
+ *
+ *   TUN readable	read up to ESP_BATCH packets, for each: SPD lookup,
+ *			SA, encapsulate; then one sendmmsg per socket
+ *   UDP 4500 readable	recvmmsg a batch; RFC 3948 2.2: a first word of
+ *			zero is the non-ESP marker (IKE, handed over), a
+ *			single 0xff byte a NAT-keepalive (dropped), anything
+ *			else ESP
+ *   raw ESP readable	recvmmsg a batch of IPv4 datagrams of protocol 50
+ *
+ * Inbound ESP: SA by SPI, esp_decap() (replay, ICV, decrypt, window), then
+ * the inner packet against the SA's selectors, then the TUN device.
+ * Nothing is allocated per packet: the slots are the engine's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+
+#include <openssl/rand.h>
+
+#include "lib/lib.h"
+#include "esp/engine.h"
+
+static void
+ratelimited(struct esp_engine *e, struct log_ratelimit *rl, const char *what,
+    uint32_t spi, const char *why)
+{
+	uint64_t	 supp;
+
+	if (!log_ratelimit_ok(rl, e->now_ms, 5000, &supp))
+		return;
+	log_warnx(LOG_ESP, "%s spi 0x%08x: %s (%llu more suppressed)", what,
+	    spi, why, (unsigned long long)supp);
+}
+
+/* ---- outbound ----------------------------------------------------------- */
+
+/* 0: the slot holds an ESP packet for slot->sa; -1: dropped, counted. */
+static int
+outbound(struct esp_engine *e, struct esp_slot *s, const uint8_t *iv)
+{
+	struct esp_flow	 f;
+	struct esp_pol	*p;
+	struct esp_sa_rt *sa;
+	enum esp_verdict v;
+
+	if (esp_flow_parse(s->buf + s->off, s->len, &f) == -1) {
+		e->st.malformed++;
+		return -1;
+	}
+	if ((p = esp_engine_spd_lookup(e, &f)) == NULL) {
+		e->st.no_policy++;
+		return -1;
+	}
+	if (p->p.action == ESP_POLICY_BYPASS) {
+		e->st.bypass_in_tun++;
+		return -1;
+	}
+	if ((sa = p->out) == NULL || sa->dead) {
+		esp_engine_acquire(e, p, &f);
+		return -1;
+	}
+	if (sa->c->sa.hard_bytes != 0 &&
+	    sa->c->st.bytes >= sa->c->sa.hard_bytes) {
+		sa->c->st.send_errors++;
+		return -1;
+	}
+	v = esp_encap(sa->c, s->buf, &s->off, &s->len, iv);
+	if (v != ESP_V_OK) {
+		ratelimited(e, &e->rl_send, "outbound", sa->c->sa.spi,
+		    esp_verdict_name(v));
+		return -1;
+	}
+	p->packets++;
+	sa->c->st.last_used_ms = e->now_ms;
+	s->sa = sa;
+	esp_engine_sa_used(e, sa);
+	return 0;
+}
+
+static void
+msg_for(struct esp_engine *e, int i, struct esp_slot *s)
+{
+	struct msghdr	*m = &e->mm[i].msg_hdr;
+	struct cmsghdr	*cm;
+	struct in_pktinfo pi;
+	const struct esp_sa *sa = &s->sa->c->sa;
+
+	memset(&s->peer, 0, sizeof(s->peer));
+	s->peer.sin_family = AF_INET;
+	s->peer.sin_addr = sa->remote;
+	s->peer.sin_port = htons(sa->remote_port);
+	e->iov[i].iov_base = s->buf + s->off;
+	e->iov[i].iov_len = s->len;
+	memset(m, 0, sizeof(*m));
+	m->msg_name = &s->peer;
+	m->msg_namelen = sizeof(s->peer);
+	m->msg_iov = &e->iov[i];
+	m->msg_iovlen = 1;
+	/* the outer source: the address the crypto map is bound to */
+	if (sa->local.s_addr != INADDR_ANY) {
+		m->msg_control = s->cmsg.c;
+		m->msg_controllen = sizeof(s->cmsg.c);
+		cm = CMSG_FIRSTHDR(m);
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = sa->local;
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+	}
+	e->mm[i].msg_len = 0;
+}
+
+/* Send slots[idx[0..n)] on fd, as few system calls as the kernel allows. */
+static void
+send_batch(struct esp_engine *e, int fd, int *idx, int n)
+{
+	int	 done = 0;
+
+	for (int i = 0; i < n; i++)
+		msg_for(e, i, &e->tx[idx[i]]);
+	while (done < n) {
+		int	 r = sendmmsg(fd, &e->mm[done], (unsigned)(n - done), 0);
+
+		if (r > 0) {
+			for (int i = done; i < done + r; i++)
+				e->tx[idx[i]].sa->c->st.last_used_ms =
+				    e->now_ms;
+			e->st.esp_out += (uint64_t)r;
+			done += r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		/* the first one failed: count it, go on with the rest */
+		e->tx[idx[done]].sa->c->st.send_errors++;
+		e->st.send_errors++;
+		ratelimited(e, &e->rl_send, "send",
+		    e->tx[idx[done]].sa->c->sa.spi, strerror(errno));
+		done++;
+	}
+}
+
+static void
+tun_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 udp[ESP_BATCH], raw[ESP_BATCH], nudp = 0, nraw = 0;
+	int		 n = 0, reads = 0;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	/* fresh IVs for the whole batch in one call (CBC only uses them) */
+	if (RAND_bytes(e->ivpool, sizeof(e->ivpool)) != 1) {
+		log_warnx(LOG_ESP, "RAND_bytes failed");
+		return;
+	}
+	while (n < ESP_BATCH && reads++ < ESP_BATCH) {
+		struct esp_slot	*s = &e->tx[n];
+		ssize_t		 r;
+
+		r = read(e->tun_fd, s->buf + ESP_PKT_OFF,
+		    ESP_BUFSZ - ESP_PKT_OFF - ESP_TAILROOM);
+		if (r <= 0) {
+			if (r == -1 && errno != EAGAIN && errno != EINTR)
+				e->st.tun_errors++;
+			break;
+		}
+		e->st.tun_in++;
+		s->off = ESP_PKT_OFF;
+		s->len = (size_t)r;
+		if (outbound(e, s, e->ivpool + n * ESP_MAX_IV) == -1)
+			continue;	/* the slot is reused */
+		if (s->sa->c->sa.remote_port != 0) {
+			if (e->udp_fd == -1) {
+				s->sa->c->st.send_errors++;
+				e->st.send_errors++;
+				continue;
+			}
+			udp[nudp++] = n;
+		} else
+			raw[nraw++] = n;
+		n++;
+	}
+	if (nudp > 0)
+		send_batch(e, e->udp_fd, udp, nudp);
+	if (nraw > 0)
+		send_batch(e, e->raw_fd, raw, nraw);
+}
+
+/* ---- inbound ------------------------------------------------------------ */
+
+static uint16_t
+ip_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Transport mode: the outer header is gone; write the one the TUN needs. */
+static int
+transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
+{
+	uint8_t		*h;
+	size_t		 tot = s->len + 20;
+	uint16_t	 c;
+
+	if (s->off < 20 || tot > 65535)
+		return -1;
+	s->off -= 20;
+	s->len = tot;
+	h = s->buf + s->off;
+	memset(h, 0, 20);
+	h[0] = 0x45;
+	h[2] = (uint8_t)(tot >> 8);
+	h[3] = (uint8_t)tot;
+	h[6] = 0x40;		/* DF */
+	h[8] = 64;
+	h[9] = nh;
+	memcpy(h + 12, &sa->remote, 4);
+	memcpy(h + 16, &sa->local, 4);
+	c = ip_csum(h, 20);
+	h[10] = (uint8_t)(c >> 8);
+	h[11] = (uint8_t)c;
+	return 0;
+}
+
+int
+esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
+{
+	struct esp_sa_rt *sa;
+	struct esp_flow	 f;
+	enum esp_verdict v;
+	uint32_t	 spi;
+	uint16_t	 totlen;
+	uint8_t		 nh;
+
+	e->st.esp_in++;
+	if (esp_peek_spi(s->buf + s->off, s->len, &spi) == -1) {
+		e->st.malformed++;
+		return -1;
+	}
+	if ((sa = esp_engine_sa_by_spi(e, spi)) == NULL || sa->dead) {
+		e->st.bad_spi++;
+		ratelimited(e, &e->rl_nospi, "inbound", spi, "no such SA");
+		return -1;
+	}
+	v = esp_decap(sa->c, s->buf, &s->off, &s->len, &nh);
+	if (v != ESP_V_OK) {
+		ratelimited(e, &e->rl_drop, "inbound", spi,
+		    esp_verdict_name(v));
+		return -1;
+	}
+	if (!sa->c->sa.tunnel &&
+	    transport_header(s, &sa->c->sa, nh) == -1) {
+		sa->c->malformed++;
+		sa->c->st.recv_errors++;
+		return -1;
+	}
+	/* RFC 4301 5.2 step 4: the inner packet must match the SA */
+	if (esp_flow_parse(s->buf + s->off, s->len, &f) == -1) {
+		sa->c->malformed++;
+		sa->c->st.recv_errors++;
+		return -1;
+	}
+	if (!esp_selector_match(&sa->c->sa.sel, &f)) {
+		sa->c->st.selector_drops++;
+		sa->c->st.recv_errors++;
+		ratelimited(e, &e->rl_drop, "inbound", spi,
+		    esp_verdict_name(ESP_V_SELECTOR));
+		return -1;
+	}
+	/* TFC padding (RFC 4303 2.7) is cut at the inner total length */
+	totlen = (uint16_t)(s->buf[s->off + 2] << 8 | s->buf[s->off + 3]);
+	s->len = totlen;
+	sa->c->st.last_used_ms = e->now_ms;
+	esp_engine_sa_used(e, sa);
+	return 0;
+}
+
+static void
+deliver(struct esp_engine *e, struct esp_slot *s)
+{
+	if (write(e->tun_fd, s->buf + s->off, s->len) == -1) {
+		e->st.tun_errors++;
+		return;
+	}
+	e->st.tun_out++;
+}
+
+static int
+recv_batch(struct esp_engine *e, int fd, int want_pktinfo)
+{
+	int	 n;
+
+	for (int i = 0; i < ESP_BATCH; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		struct msghdr	*m = &e->mm[i].msg_hdr;
+
+		e->iov[i].iov_base = s->buf + ESP_PKT_OFF;
+		e->iov[i].iov_len = ESP_BUFSZ - ESP_PKT_OFF;
+		memset(m, 0, sizeof(*m));
+		m->msg_name = &s->peer;
+		m->msg_namelen = sizeof(s->peer);
+		m->msg_iov = &e->iov[i];
+		m->msg_iovlen = 1;
+		if (want_pktinfo) {
+			m->msg_control = s->cmsg.c;
+			m->msg_controllen = sizeof(s->cmsg.c);
+		}
+	}
+	do {
+		n = recvmmsg(fd, e->mm, ESP_BATCH, MSG_DONTWAIT, NULL);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+static void
+local_addr(struct esp_slot *s, struct msghdr *m)
+{
+	struct cmsghdr	*cm;
+
+	memset(&s->local, 0, sizeof(s->local));
+	s->local.sin_family = AF_INET;
+	s->local.sin_port = htons(4500);
+	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm))
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			s->local.sin_addr = pi.ipi_addr;
+		}
+}
+
+static void
+udp_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 n;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	if ((n = recv_batch(e, e->udp_fd, 1)) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		const uint8_t	*p = s->buf + ESP_PKT_OFF;
+
+		s->off = ESP_PKT_OFF;
+		s->len = e->mm[i].msg_len;
+		if (s->len == 1 && p[0] == 0xff) {
+			e->st.keepalives++;
+			continue;
+		}
+		if (s->len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 &&
+		    p[3] == 0) {
+			e->st.ike_in++;
+			local_addr(s, &e->mm[i].msg_hdr);
+			if (e->ike_fn != NULL)
+				e->ike_fn(e->ike_arg, p, s->len, &s->peer,
+				    &s->local);
+			continue;
+		}
+		if (esp_io_inbound(e, s) == 0)
+			deliver(e, s);
+	}
+}
+
+static void
+raw_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 n;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	if ((n = recv_batch(e, e->raw_fd, 0)) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		const uint8_t	*p = s->buf + ESP_PKT_OFF;
+		size_t		 len = e->mm[i].msg_len, ihl;
+		uint16_t	 tot;
+
+		/* a raw socket hands over the whole IPv4 datagram */
+		if (len < 20 || (p[0] >> 4) != 4 ||
+		    (ihl = (size_t)(p[0] & 0x0f) * 4) < 20 || ihl > len ||
+		    p[9] != IPPROTO_ESP) {
+			e->st.malformed++;
+			continue;
+		}
+		tot = (uint16_t)(p[2] << 8 | p[3]);
+		if (tot < ihl || tot > len) {
+			e->st.malformed++;
+			continue;
+		}
+		s->off = ESP_PKT_OFF + ihl;
+		s->len = tot - ihl;
+		if (esp_io_inbound(e, s) == 0)
+			deliver(e, s);
+	}
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+static void
+mark(int fd)
+{
+	uint32_t	 m = ESP_FWMARK;
+	int		 on = 1;
+
+	/* the fixed rule sends marked packets by the main table */
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)) == -1)
+		log_warn(LOG_ESP, "SO_MARK");
+	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+}
+
+int
+esp_io_start(struct esp_engine *e)
+{
+	e->raw_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ESP);
+	if (e->raw_fd == -1) {
+		log_warn(LOG_ESP, "raw ESP socket");
+		return -1;
+	}
+	mark(e->raw_fd);
+	ev_io_init(&e->tun_w, tun_readable, e->tun_fd, EV_READ);
+	e->tun_w.data = e;
+	ev_io_start(e->loop, &e->tun_w);
+	ev_io_init(&e->raw_w, raw_readable, e->raw_fd, EV_READ);
+	e->raw_w.data = e;
+	ev_io_start(e->loop, &e->raw_w);
+	return 0;
+}
+
+void
+esp_io_attach_udp(struct esp_engine *e)
+{
+	mark(e->udp_fd);
+	ev_io_init(&e->udp_w, udp_readable, e->udp_fd, EV_READ);
+	e->udp_w.data = e;
+	ev_io_start(e->loop, &e->udp_w);
+}
+
+void
+esp_io_stop(struct esp_engine *e)
+{
+	if (e->loop == NULL)
+		return;
+	ev_io_stop(e->loop, &e->tun_w);
+	ev_io_stop(e->loop, &e->raw_w);
+	ev_io_stop(e->loop, &e->udp_w);
+}
