@@ -47,11 +47,16 @@ UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
+# Standalone test tools (tests/tools/NAME.c -> build/tools/NAME), linked
+# with the modules and daemon/cmd_esp.c (show facts).
+TOOL_SRCS	:= $(wildcard tests/tools/*.c)
+TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
+
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
 .PHONY: all check check-unit check-integration sanitize fuzz fuzz-build \
-	bench demo install clean deps
+	bench demo install clean deps tools
 .SUFFIXES:
 
 all: bin/havpnd bin/havpnctl
@@ -91,7 +96,13 @@ check: deps all check-unit sanitize fuzz check-integration
 check-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
-check-integration: all
+tools: $(TOOL_BINS)
+
+build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    $(PYTEST_ARGS)
 
@@ -121,7 +132,7 @@ build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench: all
+bench: all tools
 	@bench/run-all
 
 demo: deps all

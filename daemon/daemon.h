@@ -75,6 +75,13 @@ int		 modules_start(struct havpnd *);
 void		 modules_stop(struct havpnd *);
 void		 modules_reload(struct havpnd *, const struct config *);
 
+/*
+ * cmd_esp.c: the facts of show crypto ipsec sa from a data plane (cf may
+ * be NULL; peer NULL: every peer).  The caller owns the object.
+ */
+json_object	*esp_show_facts(struct esp_backend *, const struct config *,
+		    const struct in_addr *);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 

@@ -251,6 +251,10 @@ struct esp_backend *esp_userspace_new(struct ev_loop *,
 /* The TUN device's name (for logs and show). */
 const char	*esp_userspace_tun_name(struct esp_backend *);
 
+/* "esp-256-aes esp-sha256-hmac": a transform as IOS shows it. */
+void		 esp_transform_ios_name(enum conf_esp_enc, int,
+		    enum conf_esp_auth, char *, size_t);
+
 /* The record-only backend of esp/fake.c: unit tests of its users. */
 struct esp_fake;
 struct esp_backend *esp_fake_new(void);

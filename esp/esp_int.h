@@ -74,9 +74,6 @@ struct esp_xform {
 /* Set up contexts for sa's transform and keys; -1 on a bad combination. */
 int		 esp_xform_init(struct esp_xform *, const struct esp_sa *);
 void		 esp_xform_cleanup(struct esp_xform *);
-/* "esp-256-aes esp-sha256-hmac", as IOS shows a transform. */
-void		 esp_xform_ios_name(enum conf_esp_enc, int, enum conf_esp_auth,
-		    char *, size_t);
 size_t		 esp_xform_iv_len(enum conf_esp_enc);
 
 /* ---- packet.c: ESP encapsulation and decapsulation -------------------- */

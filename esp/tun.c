@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +18,21 @@
 
 #include "lib/lib.h"
 #include "esp/engine.h"
+
+/* IPv4 only: no IPv6 autoconfiguration chatter into the engine. */
+static void
+disable_ipv6(const char *ifname)
+{
+	char	 path[128];
+	FILE	*f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6",
+	    ifname);
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	fputs("1\n", f);
+	fclose(f);
+}
 
 int
 esp_tun_open(const char *name, int mtu, char *outname, int *ifindex)
@@ -55,6 +71,7 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex)
 		goto fail;
 	*ifindex = ifr.ifr_ifindex;
 	close(s);
+	disable_ipv6(outname);
 	return fd;
  fail:
 	if (s != -1)

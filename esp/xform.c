@@ -167,7 +167,7 @@ esp_xform_cleanup(struct esp_xform *x)
 }
 
 void
-esp_xform_ios_name(enum conf_esp_enc enc, int bits, enum conf_esp_auth auth,
+esp_transform_ios_name(enum conf_esp_enc enc, int bits, enum conf_esp_auth auth,
     char *out, size_t outlen)
 {
 	const char	*a = "";
