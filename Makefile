@@ -89,7 +89,8 @@ $(OBJ)/build/gen/%.o: build/gen/%.c
 
 build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 check: deps all check-unit sanitize fuzz check-integration
 
@@ -100,7 +101,7 @@ tools: $(TOOL_BINS)
 
 build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
@@ -118,7 +119,8 @@ sanitize:
 
 build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 # libFuzzer: clang, every module source compiled in with the target.
 FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
