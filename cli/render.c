@@ -91,6 +91,7 @@ render_lookup(enum ctl_command_id id)
 	static const render_fn renderers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = render_running,
 		[CTL_SHOW_VERSION] = render_version,
+		[CTL_SHOW_IPSEC_SA] = render_ipsec_sa,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -16,6 +16,9 @@ typedef void (*render_fn)(json_object *, FILE *);
 
 render_fn	 render_lookup(enum ctl_command_id);
 
+/* render_esp.c */
+void		 render_ipsec_sa(json_object *, FILE *);
+
 /* Accessors that tolerate a missing key (an older daemon). */
 const char	*jstr(json_object *, const char *);
 int64_t		 jint(json_object *, const char *);

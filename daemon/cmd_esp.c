@@ -400,3 +400,30 @@ esp_show_facts(struct esp_backend *be, const struct config *cf,
 	free(c.pols);
 	return data;
 }
+
+/* show crypto ipsec sa [peer ADDR] */
+int
+cmd_show_ipsec_sa(struct havpnd *d, int argc, char **argv, json_object *data,
+    char *err, size_t errlen)
+{
+	struct in_addr	 peer;
+	json_object	*facts;
+
+	if (argc != 0 && !(argc == 2 && strcmp(argv[0], "peer") == 0)) {
+		snprintf(err, errlen, "usage: show crypto ipsec sa [peer ADDR]");
+		return -1;
+	}
+	if (argc == 2 && addr_parse(argv[1], &peer) == -1) {
+		snprintf(err, errlen, "peer %s: not an IPv4 address", argv[1]);
+		return -1;
+	}
+	if (d->esp == NULL) {
+		snprintf(err, errlen, "the data plane is not running");
+		return -1;
+	}
+	facts = esp_show_facts(d->esp, d->cf, argc == 2 ? &peer : NULL);
+	json_object_object_foreach(facts, k, v)
+		json_object_object_add(data, k, json_object_get(v));
+	json_object_put(facts);
+	return 0;
+}

@@ -64,6 +64,7 @@ command_handler(enum ctl_command_id id)
 	static const ctl_handler handlers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = cmd_show_running,
 		[CTL_SHOW_VERSION] = cmd_show_version,
+		[CTL_SHOW_IPSEC_SA] = cmd_show_ipsec_sa,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

@@ -25,7 +25,9 @@
 	X(SHOW_RUNNING, "show running-config", "",			\
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
-	    "version, uptime, configuration file, process")
+	    "version, uptime, configuration file, process")		\
+	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
+	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

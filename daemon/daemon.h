@@ -81,6 +81,13 @@ void		 modules_reload(struct havpnd *, const struct config *);
  */
 json_object	*esp_show_facts(struct esp_backend *, const struct config *,
 		    const struct in_addr *);
+int		 cmd_show_ipsec_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
+/* mod_esp.c: the data plane (d->esp) */
+int		 mod_esp_start(struct havpnd *);
+void		 mod_esp_stop(struct havpnd *);
+void		 mod_esp_reload(struct havpnd *, const struct config *);
 
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
