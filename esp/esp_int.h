@@ -130,9 +130,11 @@ enum esp_verdict esp_encap(struct esp_sactx *, uint8_t *, size_t *, size_t *,
 /*
  * Inbound, for the SA whose SPI starts the packet: the ESP packet is at
  * buf[*off], *len bytes.  In RFC 4303 3.4.3 order: replay check, ICV,
- * decrypt, window update.  On ESP_V_OK, *off and *len give the payload
- * and *nh its next header (tunnel: an IPv4 packet; transport: the upper
- * layer).  Every verdict is counted in the context.
+ * decrypt, window update; then the inner packet against the SA's
+ * selectors (RFC 4301 5.2).  On ESP_V_OK, *off and *len give the payload
+ * and *nh its next header (tunnel: an IPv4 packet cut at its total
+ * length; transport: the upper layer).  Every verdict is counted in the
+ * context; packets and bytes count only what passed every check.
  */
 enum esp_verdict esp_decap(struct esp_sactx *, uint8_t *, size_t *, size_t *,
 		    uint8_t *);

@@ -241,10 +241,8 @@ int
 esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
 {
 	struct esp_sa_rt *sa;
-	struct esp_flow	 f;
 	enum esp_verdict v;
 	uint32_t	 spi;
-	uint16_t	 totlen;
 	uint8_t		 nh;
 
 	e->st.esp_in++;
@@ -269,22 +267,6 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
 		sa->c->st.recv_errors++;
 		return -1;
 	}
-	/* RFC 4301 5.2 step 4: the inner packet must match the SA */
-	if (esp_flow_parse(s->buf + s->off, s->len, &f) == -1) {
-		sa->c->malformed++;
-		sa->c->st.recv_errors++;
-		return -1;
-	}
-	if (!esp_selector_match(&sa->c->sa.sel, &f)) {
-		sa->c->st.selector_drops++;
-		sa->c->st.recv_errors++;
-		ratelimited(e, &e->rl_drop, "inbound", spi,
-		    esp_verdict_name(ESP_V_SELECTOR));
-		return -1;
-	}
-	/* TFC padding (RFC 4303 2.7) is cut at the inner total length */
-	totlen = (uint16_t)(s->buf[s->off + 2] << 8 | s->buf[s->off + 3]);
-	s->len = totlen;
 	sa->c->st.last_used_ms = e->now_ms;
 	esp_engine_sa_used(e, sa);
 	return 0;

@@ -27,6 +27,8 @@
  */
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -235,6 +237,7 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
     uint8_t *nhp)
 {
 	struct esp_xform *x = &c->x;
+	struct esp_flow	 f;
 	uint8_t		*hdr = buf + *off, *iv, *ct, *icv;
 	uint8_t		 want[ESP_MAX_ICV];
 	size_t		 ctlen, padlen;
@@ -324,8 +327,32 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 		v = ESP_V_PROTO;
 		goto drop;
 	}
+	ctlen -= padlen + 2;
+	/* RFC 4301 5.2 step 4: the inner packet must match the SA */
+	if (c->sa.tunnel) {
+		if (esp_flow_parse(ct, ctlen, &f) == -1) {
+			v = ESP_V_MALFORMED;
+			goto drop;
+		}
+		/* TFC padding (RFC 4303 2.7) ends at the total length */
+		ctlen = (size_t)(ct[2] << 8 | ct[3]);
+	} else {
+		memset(&f, 0, sizeof(f));
+		f.src = c->sa.remote;
+		f.dst = c->sa.local;
+		f.proto = *nhp;
+		if ((f.proto == IPPROTO_TCP || f.proto == IPPROTO_UDP ||
+		    f.proto == IPPROTO_SCTP) && ctlen >= 4) {
+			f.sport = (uint16_t)(ct[0] << 8 | ct[1]);
+			f.dport = (uint16_t)(ct[2] << 8 | ct[3]);
+		}
+	}
+	if (!esp_selector_match(&c->sa.sel, &f)) {
+		v = ESP_V_SELECTOR;
+		goto drop;
+	}
 	*off = (size_t)(ct - buf);
-	*len = ctlen - padlen - 2;
+	*len = ctlen;
 	c->st.packets++;
 	c->st.bytes += *len;
 	return ESP_V_OK;
@@ -344,6 +371,9 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 		break;
 	case ESP_V_PROTO:
 		c->proto_drops++;
+		break;
+	case ESP_V_SELECTOR:
+		c->st.selector_drops++;
 		break;
 	default:
 		c->malformed++;

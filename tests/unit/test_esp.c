@@ -238,6 +238,21 @@ kat_sa(const struct esp_kat *k, enum esp_dir dir, struct esp_sa *sa)
 #define PKT_CAP	4096
 #define PKT_OFF	128
 
+/* A well-formed IPv4 packet of n bytes (n >= 20), payload bytes fill. */
+static void
+fill_ipv4(uint8_t *p, size_t n, uint8_t fill)
+{
+	memset(p, fill, n);
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(n >> 8);
+	p[3] = (uint8_t)n;
+	p[8] = 64;
+	p[9] = 17;
+	p[12] = 10;
+	p[16] = 10;
+}
+
 static void
 test_kat_encap(void **state)
 {
@@ -369,15 +384,15 @@ test_round_trip_sizes(void **state)
 		for (size_t n = 20; n < 1500; n += 37) {
 			size_t	 off = PKT_OFF, len = n;
 
-			memset(buf + off, (int)n, n);
-			buf[off] = 0x45;
+			fill_ipv4(buf + off, n, (uint8_t)n);
 			assert_int_equal(esp_encap(out, buf, &off, &len, iv),
 			    ESP_V_OK);
 			assert_int_equal(esp_decap(in, buf, &off, &len, &nh),
 			    ESP_V_OK);
 			assert_int_equal(len, n);
 			assert_int_equal(buf[off], 0x45);
-			assert_int_equal(buf[off + n - 1], (uint8_t)n);
+			if (n > 20)
+				assert_int_equal(buf[off + n - 1], (uint8_t)n);
 		}
 		assert_int_equal(out->st.packets, in->st.packets);
 		assert_int_equal(out->st.bytes, in->st.bytes);
@@ -447,6 +462,38 @@ test_bad_transforms_refused(void **state)
 }
 
 /* ---- flows and selectors ---------------------------------------------- */
+
+/* An authentic packet outside the SA's selectors is dropped and counted. */
+static void
+test_decap_selectors(void **state)
+{
+	const struct esp_kat *k = &esp_kats[0];	/* tunnel, ICMP */
+	struct esp_sa	 sa;
+	struct esp_sactx *c;
+	uint8_t		 buf[PKT_CAP], nh;
+	size_t		 off, len;
+
+	(void)state;
+	assert_true(k->tunnel);
+	for (int inside = 1; inside >= 0; inside--) {
+		kat_sa(k, ESP_IN, &sa);
+		addr_parse(inside ? "192.168.20.0" : "192.168.21.0",
+		    &sa.sel.src);
+		sa.sel.src_mask = addr_mask_from_len(24);
+		addr_parse("172.21.91.37", &sa.sel.dst);
+		sa.sel.dst_mask = addr_mask_from_len(32);
+		sa.sel.proto = 1;
+		c = esp_sactx_new(&sa);
+		off = PKT_OFF;
+		len = unhex(k->esp, buf + off, sizeof(buf) - off);
+		c->replay.top = k->seq - 1;
+		assert_int_equal(esp_decap(c, buf, &off, &len, &nh),
+		    inside ? ESP_V_OK : ESP_V_SELECTOR);
+		assert_int_equal(c->st.selector_drops, inside ? 0 : 1);
+		assert_int_equal(c->st.packets, inside ? 1 : 0);
+		esp_sactx_free(c);
+	}
+}
 
 static void
 test_flow_and_selectors(void **state)
@@ -550,7 +597,7 @@ test_gcm_allocates_nothing_per_packet(void **state)
 		for (int i = 0; i < 100; i++) {
 			size_t	 off = PKT_OFF, len = 1400;
 
-			memset(buf + off, 0x45, len);
+			fill_ipv4(buf + off, len, 0x45);
 			assert_int_equal(esp_encap(out, buf, &off, &len,
 			    NULL), ESP_V_OK);
 			assert_int_equal(esp_decap(in, buf, &off, &len, &nh),
@@ -577,6 +624,7 @@ main(void)
 		cmocka_unit_test(test_sequence_exhaustion),
 		cmocka_unit_test(test_bad_transforms_refused),
 		cmocka_unit_test(test_flow_and_selectors),
+		cmocka_unit_test(test_decap_selectors),
 		cmocka_unit_test(test_gcm_allocates_nothing_per_packet),
 	};
 
