@@ -621,9 +621,9 @@ esp_engine_sa_used(struct esp_engine *e, struct esp_sa_rt *s)
 }
 
 static int
-hard_due(const struct esp_sactx *c, uint64_t age_s)
+hard_due(const struct esp_sactx *c, uint64_t age_ms)
 {
-	if (c->sa.hard_secs != 0 && age_s >= c->sa.hard_secs)
+	if (c->sa.hard_secs != 0 && age_ms >= c->sa.hard_secs * 1000ULL)
 		return 1;
 	if (c->sa.hard_bytes != 0 && c->st.bytes >= c->sa.hard_bytes)
 		return 1;
@@ -632,9 +632,9 @@ hard_due(const struct esp_sactx *c, uint64_t age_s)
 }
 
 static int
-soft_due(const struct esp_sactx *c, uint64_t age_s)
+soft_due(const struct esp_sactx *c, uint64_t age_ms)
 {
-	if (c->sa.soft_secs != 0 && age_s >= c->sa.soft_secs)
+	if (c->sa.soft_secs != 0 && age_ms >= c->sa.soft_secs * 1000ULL)
 		return 1;
 	if (c->sa.soft_bytes != 0 && c->st.bytes >= c->sa.soft_bytes)
 		return 1;
@@ -666,7 +666,21 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
 
 		if (s == NULL)
 			continue;
-		age = (now - s->c->st.added_ms) / 1000;
+		age = now - s->c->st.added_ms;
+		/* a hard expiry is always preceded by its soft one */
+		if (!s->soft_raised && (soft_due(s->c, age) ||
+		    hard_due(s->c, age))) {
+			s->soft_raised = 1;
+			e->st.expires_soft++;
+			log_info(LOG_ESP, "SA conn id %u spi 0x%08x: soft "
+			    "lifetime expired, rekey", ids[i], s->c->sa.spi);
+			if (e->be.events.expire != NULL)
+				e->be.events.expire(e->be.events.arg, ids[i],
+				    0);
+			/* the event may have deleted it */
+			if ((s = sa_by_conn(e, ids[i])) == NULL)
+				continue;
+		}
 		if (hard_due(s->c, age)) {
 			log_info(LOG_ESP, "SA conn id %u spi 0x%08x: hard "
 			    "lifetime expired, deleted", ids[i],
@@ -677,16 +691,6 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
 			if (e->be.events.expire != NULL)
 				e->be.events.expire(e->be.events.arg, ids[i],
 				    1);
-			continue;
-		}
-		if (!s->soft_raised && soft_due(s->c, age)) {
-			s->soft_raised = 1;
-			e->st.expires_soft++;
-			log_info(LOG_ESP, "SA conn id %u spi 0x%08x: soft "
-			    "lifetime expired, rekey", ids[i], s->c->sa.spi);
-			if (e->be.events.expire != NULL)
-				e->be.events.expire(e->be.events.arg, ids[i],
-				    0);
 		}
 	}
 	free(ids);

@@ -23,6 +23,7 @@
 #define ESP_BATCH		64	/* packets per wake-up and syscall */
 #define ESP_BUFSZ		(2048 + 256)
 #define ESP_PKT_OFF		128	/* headroom before a packet */
+#define ESP_SOCKBUF		(8 * 1024 * 1024)	/* socket buffers */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
 

@@ -404,12 +404,24 @@ static void
 mark(int fd)
 {
 	uint32_t	 m = ESP_FWMARK;
-	int		 on = 1;
+	int		 on = 1, size = ESP_SOCKBUF;
 
 	/* the fixed rule sends marked packets by the main table */
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)) == -1)
 		log_warn(LOG_ESP, "SO_MARK");
 	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	/*
+	 * Bursts of a TCP window arrive faster than one core decrypts them:
+	 * room for a few thousand packets, beyond net.core.rmem_max (root).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+	    sizeof(size)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
+	    sizeof(size)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size));
 }
 
 int

@@ -158,7 +158,7 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
     const uint8_t *ivsrc)
 {
 	struct esp_xform *x = &c->x;
-	size_t		 poff = *off, plen = *len, inner = *len, padlen, ctlen;
+	size_t		 poff = *off, plen = *len, padlen, ctlen;
 	uint8_t		*hdr, *iv, *ct, nh;
 	uint64_t	 seq;
 	int		 n;
@@ -218,7 +218,8 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	*off = (size_t)(hdr - buf);
 	*len = ESP_HDR_LEN + x->iv_len + ctlen + x->icv_len;
 	c->st.packets++;
-	c->st.bytes += inner;
+	/* the payload carried: the IP packet, or (transport) its payload */
+	c->st.bytes += plen;
 	c->crypt++;
 	c->digest++;
 	return ESP_V_OK;
