@@ -24,6 +24,8 @@
 #define ESP_BUFSZ		(2048 + 256)
 #define ESP_PKT_OFF		128	/* headroom before a packet */
 #define ESP_SOCKBUF		(8 * 1024 * 1024)	/* socket buffers */
+#define ESP_GSO_MAX		64	/* packets in one UDP GSO datagram */
+#define ESP_GSO_BYTES		65000	/* and their bytes */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
 
@@ -72,7 +74,8 @@ struct esp_slot {
 	struct sockaddr_in peer;
 	struct sockaddr_in local;
 	union {
-		char		 c[CMSG_SPACE(sizeof(struct in_pktinfo))];
+		char		 c[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr	 align;
 	} cmsg;
 };
@@ -86,6 +89,7 @@ struct esp_engine {
 	int		 tun_mtu;
 	int		 raw_fd;
 	int		 udp_fd;	/* IKE's port 4500 socket, or -1 */
+	int		 no_gso;	/* the kernel refused UDP GSO */
 	esp_ike_input_fn ike_fn;
 	void		*ike_arg;
 	int		 nl_fd;

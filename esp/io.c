@@ -19,6 +19,7 @@
 
 #include <netinet/in.h>
 #include <netinet/ip.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include <openssl/rand.h>
@@ -83,66 +84,129 @@ outbound(struct esp_engine *e, struct esp_slot *s, const uint8_t *iv)
 	return 0;
 }
 
+/*
+ * One datagram of the batch: slots idx[first .. first + n) for the same
+ * peer and source.  With n > 1 they go out as one UDP GSO super-datagram
+ * (UDP_SEGMENT = the first's length; all equal but the last, which may be
+ * shorter), which the kernel cuts into n ESP packets after routing: one
+ * pass through the stack for the group.
+ */
 static void
-msg_for(struct esp_engine *e, int i, struct esp_slot *s)
+msg_for(struct esp_engine *e, int m, int *idx, int first, int n)
 {
-	struct msghdr	*m = &e->mm[i].msg_hdr;
+	struct esp_slot	*s = &e->tx[idx[first]];
+	struct msghdr	*mh = &e->mm[m].msg_hdr;
 	struct cmsghdr	*cm;
-	struct in_pktinfo pi;
 	const struct esp_sa *sa = &s->sa->c->sa;
+	size_t		 clen = 0;
 
 	memset(&s->peer, 0, sizeof(s->peer));
 	s->peer.sin_family = AF_INET;
 	s->peer.sin_addr = sa->remote;
 	s->peer.sin_port = htons(sa->remote_port);
-	e->iov[i].iov_base = s->buf + s->off;
-	e->iov[i].iov_len = s->len;
-	memset(m, 0, sizeof(*m));
-	m->msg_name = &s->peer;
-	m->msg_namelen = sizeof(s->peer);
-	m->msg_iov = &e->iov[i];
-	m->msg_iovlen = 1;
+	for (int i = 0; i < n; i++) {
+		struct esp_slot *x = &e->tx[idx[first + i]];
+
+		e->iov[first + i].iov_base = x->buf + x->off;
+		e->iov[first + i].iov_len = x->len;
+	}
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_name = &s->peer;
+	mh->msg_namelen = sizeof(s->peer);
+	mh->msg_iov = &e->iov[first];
+	mh->msg_iovlen = (size_t)n;
+	mh->msg_control = s->cmsg.c;
+	mh->msg_controllen = sizeof(s->cmsg.c);
+	cm = CMSG_FIRSTHDR(mh);
 	/* the outer source: the address the crypto map is bound to */
 	if (sa->local.s_addr != INADDR_ANY) {
-		m->msg_control = s->cmsg.c;
-		m->msg_controllen = sizeof(s->cmsg.c);
-		cm = CMSG_FIRSTHDR(m);
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = sa->local;
 		cm->cmsg_level = IPPROTO_IP;
 		cm->cmsg_type = IP_PKTINFO;
 		cm->cmsg_len = CMSG_LEN(sizeof(pi));
-		memset(&pi, 0, sizeof(pi));
-		pi.ipi_spec_dst = sa->local;
 		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		clen += CMSG_SPACE(sizeof(pi));
+		cm = (struct cmsghdr *)((char *)cm + CMSG_SPACE(sizeof(pi)));
 	}
-	e->mm[i].msg_len = 0;
+	if (n > 1) {
+		uint16_t gso = (uint16_t)s->len;
+
+		cm->cmsg_level = IPPROTO_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		clen += CMSG_SPACE(sizeof(gso));
+	}
+	mh->msg_controllen = clen;
+	if (clen == 0)
+		mh->msg_control = NULL;
+	e->mm[m].msg_len = 0;
 }
 
-/* Send slots[idx[0..n)] on fd, as few system calls as the kernel allows. */
-static void
-send_batch(struct esp_engine *e, int fd, int *idx, int n)
+static int
+same_path(const struct esp_slot *a, const struct esp_slot *b)
 {
-	int	 done = 0;
+	const struct esp_sa *x = &a->sa->c->sa, *y = &b->sa->c->sa;
 
-	for (int i = 0; i < n; i++)
-		msg_for(e, i, &e->tx[idx[i]]);
-	while (done < n) {
-		int	 r = sendmmsg(fd, &e->mm[done], (unsigned)(n - done), 0);
+	return x->remote.s_addr == y->remote.s_addr &&
+	    x->remote_port == y->remote_port &&
+	    x->local.s_addr == y->local.s_addr;
+}
+
+/* Send slots idx[0..n) on fd, as few system calls as the kernel allows. */
+static void
+send_batch(struct esp_engine *e, int fd, int *idx, int n, int gso)
+{
+	int	 first[ESP_BATCH], count[ESP_BATCH], nm = 0, done = 0;
+
+	/* group equal-length packets of one path for UDP GSO */
+	for (int i = 0; i < n;) {
+		struct esp_slot *s = &e->tx[idx[i]];
+		size_t	 total = s->len;
+		int	 j = i + 1;
+
+		while (gso && j < n && j - i < ESP_GSO_MAX &&
+		    same_path(s, &e->tx[idx[j]]) &&
+		    e->tx[idx[j]].len <= s->len &&
+		    total + e->tx[idx[j]].len <= ESP_GSO_BYTES) {
+			total += e->tx[idx[j]].len;
+			/* a shorter one ends the group */
+			if (e->tx[idx[j++]].len < s->len)
+				break;
+		}
+		first[nm] = i;
+		count[nm] = j - i;
+		msg_for(e, nm, idx, i, j - i);
+		nm++;
+		i = j;
+	}
+	while (done < nm) {
+		int	 r = sendmmsg(fd, &e->mm[done], (unsigned)(nm - done), 0);
 
 		if (r > 0) {
-			for (int i = done; i < done + r; i++)
-				e->tx[idx[i]].sa->c->st.last_used_ms =
-				    e->now_ms;
-			e->st.esp_out += (uint64_t)r;
+			for (int m = done; m < done + r; m++)
+				e->st.esp_out += (uint64_t)count[m];
 			done += r;
 			continue;
 		}
 		if (r == -1 && errno == EINTR)
 			continue;
+		if (count[done] > 1 && (errno == EIO || errno == EINVAL ||
+		    errno == ENOPROTOOPT)) {
+			/* no UDP GSO here: say so once, send singly from now */
+			log_warnx(LOG_ESP, "UDP GSO refused (%s): sending "
+			    "packets one by one", strerror(errno));
+			e->no_gso = 1;
+		}
 		/* the first one failed: count it, go on with the rest */
-		e->tx[idx[done]].sa->c->st.send_errors++;
-		e->st.send_errors++;
+		for (int k = 0; k < count[done]; k++)
+			e->tx[idx[first[done] + k]].sa->c->st.send_errors++;
+		e->st.send_errors += (uint64_t)count[done];
 		ratelimited(e, &e->rl_send, "send",
-		    e->tx[idx[done]].sa->c->sa.spi, strerror(errno));
+		    e->tx[idx[first[done]]].sa->c->sa.spi, strerror(errno));
 		done++;
 	}
 }
@@ -190,9 +254,9 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 		n++;
 	}
 	if (nudp > 0)
-		send_batch(e, e->udp_fd, udp, nudp);
+		send_batch(e, e->udp_fd, udp, nudp, !e->no_gso);
 	if (nraw > 0)
-		send_batch(e, e->raw_fd, raw, nraw);
+		send_batch(e, e->raw_fd, raw, nraw, 0);
 }
 
 /* ---- inbound ------------------------------------------------------------ */
