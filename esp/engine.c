@@ -727,6 +727,13 @@ us_destroy(struct esp_backend *be)
 	if (e->raw_fd != -1)
 		close(e->raw_fd);
 	free(e->pols);
+	for (int i = 0; i < ESP_BATCH; i++) {
+		/* plaintext passed through them */
+		if (e->rx != NULL)
+			free_secret(e->rx[i].buf, e->rx[i].cap);
+		if (e->tx != NULL)
+			free_secret(e->tx[i].buf, e->tx[i].cap);
+	}
 	free(e->rx);
 	free(e->tx);
 	log_info(LOG_ESP, "userspace engine stopped, %s removed",
@@ -768,6 +775,12 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	e->routing = o == NULL || !o->no_routing;
 	e->rx = xcalloc(ESP_BATCH, sizeof(*e->rx));
 	e->tx = xcalloc(ESP_BATCH, sizeof(*e->tx));
+	for (int i = 0; i < ESP_BATCH; i++) {
+		e->rx[i].cap = ESP_RXBUF;
+		e->rx[i].buf = xmalloc(ESP_RXBUF);
+		e->tx[i].cap = ESP_BUFSZ;
+		e->tx[i].buf = xmalloc(ESP_BUFSZ);
+	}
 
 	if (e->routing) {
 		if ((e->nl_fd = esp_rtnl_open()) == -1) {

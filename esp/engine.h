@@ -26,6 +26,7 @@
 #define ESP_SOCKBUF		(8 * 1024 * 1024)	/* socket buffers */
 #define ESP_GSO_MAX		64	/* packets in one UDP GSO datagram */
 #define ESP_GSO_BYTES		65000	/* and their bytes */
+#define ESP_RXBUF		(ESP_PKT_OFF + 65536)	/* fits a GRO batch */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
 
@@ -67,7 +68,8 @@ struct esp_pol {
 
 /* One packet slot of a batch. */
 struct esp_slot {
-	uint8_t		 buf[ESP_BUFSZ];
+	uint8_t		*buf;
+	size_t		 cap;
 	size_t		 off;
 	size_t		 len;
 	struct esp_sa_rt *sa;
@@ -75,7 +77,7 @@ struct esp_slot {
 	struct sockaddr_in local;
 	union {
 		char		 c[CMSG_SPACE(sizeof(struct in_pktinfo)) +
-				    CMSG_SPACE(sizeof(uint16_t))];
+				    CMSG_SPACE(sizeof(int))];
 		struct cmsghdr	 align;
 	} cmsg;
 };

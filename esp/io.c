@@ -231,7 +231,7 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 		ssize_t		 r;
 
 		r = read(e->tun_fd, s->buf + ESP_PKT_OFF,
-		    ESP_BUFSZ - ESP_PKT_OFF - ESP_TAILROOM);
+		    s->cap - ESP_PKT_OFF - ESP_TAILROOM);
 		if (r <= 0) {
 			if (r == -1 && errno != EAGAIN && errno != EINTR)
 				e->st.tun_errors++;
@@ -356,7 +356,7 @@ recv_batch(struct esp_engine *e, int fd, int want_pktinfo)
 		struct msghdr	*m = &e->mm[i].msg_hdr;
 
 		e->iov[i].iov_base = s->buf + ESP_PKT_OFF;
-		e->iov[i].iov_len = ESP_BUFSZ - ESP_PKT_OFF;
+		e->iov[i].iov_len = s->cap - ESP_PKT_OFF;
 		memset(m, 0, sizeof(*m));
 		m->msg_name = &s->peer;
 		m->msg_namelen = sizeof(s->peer);
@@ -373,10 +373,12 @@ recv_batch(struct esp_engine *e, int fd, int want_pktinfo)
 	return n;
 }
 
-static void
-local_addr(struct esp_slot *s, struct msghdr *m)
+/* The local address of a datagram, and its GRO segment size (0: none). */
+static size_t
+rx_cmsgs(struct esp_slot *s, struct msghdr *m)
 {
 	struct cmsghdr	*cm;
+	size_t		 gso = 0;
 
 	memset(&s->local, 0, sizeof(s->local));
 	s->local.sin_family = AF_INET;
@@ -388,7 +390,33 @@ local_addr(struct esp_slot *s, struct msghdr *m)
 
 			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
 			s->local.sin_addr = pi.ipi_addr;
+		} else if (cm->cmsg_level == IPPROTO_UDP &&
+		    cm->cmsg_type == UDP_GRO) {
+			int	 g;
+
+			memcpy(&g, CMSG_DATA(cm), sizeof(g));
+			if (g > 0)
+				gso = (size_t)g;
 		}
+	return gso;
+}
+
+/* RFC 3948 2.2: one datagram from port 4500. */
+static void
+udp_datagram(struct esp_engine *e, struct esp_slot *s, const uint8_t *p)
+{
+	if (s->len == 1 && p[0] == 0xff) {
+		e->st.keepalives++;
+		return;
+	}
+	if (s->len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+		e->st.ike_in++;
+		if (e->ike_fn != NULL)
+			e->ike_fn(e->ike_arg, p, s->len, &s->peer, &s->local);
+		return;
+	}
+	if (esp_io_inbound(e, s) == 0)
+		deliver(e, s);
 }
 
 static void
@@ -404,25 +432,22 @@ udp_readable(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	for (int i = 0; i < n; i++) {
 		struct esp_slot	*s = &e->rx[i];
-		const uint8_t	*p = s->buf + ESP_PKT_OFF;
+		size_t		 total = e->mm[i].msg_len, seg, at;
 
-		s->off = ESP_PKT_OFF;
-		s->len = e->mm[i].msg_len;
-		if (s->len == 1 && p[0] == 0xff) {
-			e->st.keepalives++;
-			continue;
+		/*
+		 * With UDP GRO the kernel hands over several datagrams of one
+		 * flow back to back, each seg bytes but the last.
+		 */
+		seg = rx_cmsgs(s, &e->mm[i].msg_hdr);
+		if (seg == 0 || seg > total)
+			seg = total;
+		for (at = 0; at < total; at += seg) {
+			const uint8_t *p = s->buf + ESP_PKT_OFF + at;
+
+			s->off = ESP_PKT_OFF + at;
+			s->len = total - at < seg ? total - at : seg;
+			udp_datagram(e, s, p);
 		}
-		if (s->len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 &&
-		    p[3] == 0) {
-			e->st.ike_in++;
-			local_addr(s, &e->mm[i].msg_hdr);
-			if (e->ike_fn != NULL)
-				e->ike_fn(e->ike_arg, p, s->len, &s->peer,
-				    &s->local);
-			continue;
-		}
-		if (esp_io_inbound(e, s) == 0)
-			deliver(e, s);
 	}
 }
 
@@ -474,6 +499,8 @@ mark(int fd)
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)) == -1)
 		log_warn(LOG_ESP, "SO_MARK");
 	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	/* a raw socket refuses it; a UDP socket gets batches (see above) */
+	(void)setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
 	/*
 	 * Bursts of a TCP window arrive faster than one core decrypts them:
 	 * room for a few thousand packets, beyond net.core.rmem_max (root).
