@@ -736,6 +736,8 @@ us_destroy(struct esp_backend *be)
 	}
 	free(e->rx);
 	free(e->tx);
+	if (e->gsobuf != NULL)
+		free_secret(e->gsobuf, ESP_GSOBUF);
 	log_info(LOG_ESP, "userspace engine stopped, %s removed",
 	    e->tun_name);
 	free_secret(e, sizeof(*e));
@@ -792,9 +794,12 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 			log_info(LOG_ESP, "removed %d rules and routes left by "
 			    "an earlier run", swept);
 	}
+	e->vnet = o == NULL || !o->no_offload;
 	if ((e->tun_fd = esp_tun_open(name, e->tun_mtu, e->tun_name,
-	    &e->tun_ifindex)) == -1)
+	    &e->tun_ifindex, &e->vnet)) == -1)
 		goto fail;
+	if (e->vnet)
+		e->gsobuf = xmalloc(ESP_GSOBUF);
 	if (e->routing) {
 		struct in_addr any = { 0 };
 
@@ -815,8 +820,8 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	ev_timer_init(&e->tick, tick, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(loop, &e->tick);
-	log_info(LOG_ESP, "userspace engine on %s (mtu %d, table %u)",
-	    e->tun_name, e->tun_mtu, e->table);
+	log_info(LOG_ESP, "userspace engine on %s (mtu %d, table %u%s)",
+	    e->tun_name, e->tun_mtu, e->table, e->vnet ? ", offloads" : "");
 	return &e->be;
  fail:
 	us_destroy(&e->be);

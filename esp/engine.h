@@ -27,6 +27,9 @@
 #define ESP_GSO_MAX		64	/* packets in one UDP GSO datagram */
 #define ESP_GSO_BYTES		65000	/* and their bytes */
 #define ESP_RXBUF		(ESP_PKT_OFF + 65536)	/* fits a GRO batch */
+#define ESP_VNET_HDR		10	/* struct virtio_net_hdr */
+#define ESP_GSOBUF		(ESP_VNET_HDR + 65536)
+#define ESP_GSO_SEGS		48	/* slots kept free for one read */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
 
@@ -89,6 +92,8 @@ struct esp_engine {
 	int		 tun_fd;
 	int		 tun_ifindex;
 	int		 tun_mtu;
+	int		 vnet;		/* IFF_VNET_HDR with offloads */
+	uint8_t		*gsobuf;	/* one TUN read with offloads */
 	int		 raw_fd;
 	int		 udp_fd;	/* IKE's port 4500 socket, or -1 */
 	int		 no_gso;	/* the kernel refused UDP GSO */
@@ -143,7 +148,8 @@ void		 esp_io_attach_udp(struct esp_engine *);
 int		 esp_io_inbound(struct esp_engine *, struct esp_slot *);
 
 /* tun.c */
-int		 esp_tun_open(const char *, int, char *, int *);
+/* *vnet: ask for IFF_VNET_HDR and offloads; cleared if refused. */
+int		 esp_tun_open(const char *, int, char *, int *, int *);
 
 /* rtnl.c */
 int		 esp_rtnl_open(void);

@@ -245,6 +245,7 @@ struct esp_userspace_opts {
 	uint32_t	 table;		/* 0: ESP_TABLE_DEFAULT */
 	int		 mtu;		/* of the TUN device; 0: 1400 */
 	int		 no_routing;	/* no rules and routes (unit tests) */
+	int		 no_offload;	/* no IFF_VNET_HDR, TSO, USO */
 };
 struct esp_backend *esp_userspace_new(struct ev_loop *,
 		    const struct esp_userspace_opts *);

@@ -157,4 +157,33 @@ int		 esp_flow_parse(const uint8_t *, size_t, struct esp_flow *);
 int		 esp_selector_match(const struct esp_selector *,
 		    const struct esp_flow *);
 
+/* ---- gso.c: TUN offloads (IFF_VNET_HDR) -------------------------------- */
+
+enum esp_gso_type {
+	ESP_GSO_NONE,
+	ESP_GSO_TCP,		/* TSO: TCP over IPv4 */
+	ESP_GSO_UDP,		/* USO: UDP over IPv4 */
+};
+
+/* What the virtio_net_hdr in front of a packet read from TUN says. */
+struct esp_vnet {
+	enum esp_gso_type gso_type;
+	int		 needs_csum;	/* L4 checksum partial */
+	uint16_t	 gso_size;	/* payload bytes per segment */
+	uint16_t	 csum_start;	/* from the IP header */
+	uint16_t	 csum_offset;	/* from csum_start */
+};
+
+/* The Internet checksum (RFC 1071): add bytes, then fold and invert. */
+uint32_t	 esp_csum_add(uint32_t, const uint8_t *, size_t);
+uint16_t	 esp_csum_fold(uint32_t);
+/*
+ * Finish the IPv4 packet p (len bytes) that h describes into finished
+ * packets: outs[i] (outcap bytes each) gets segment i, lens[i] its
+ * length.  Returns the number of segments (1 without GSO), or -1 for a
+ * malformed packet or one that needs more than maxsegs segments.
+ */
+int		 esp_gso_split(const struct esp_vnet *, const uint8_t *, size_t,
+		    uint8_t *const *, size_t, size_t *, int);
+
 #endif

@@ -20,6 +20,12 @@
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <linux/virtio_net.h>
+
+/* Linux 6.2 (USO); Debian 12's headers are older than the kernels */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
 #include <sys/socket.h>
 
 #include <openssl/rand.h>
@@ -211,6 +217,71 @@ send_batch(struct esp_engine *e, int fd, int *idx, int n, int gso)
 	}
 }
 
+/*
+ * One read with IFF_VNET_HDR: finish the packet (segments, checksums)
+ * into slots first, first + 1, ...  The number of slots filled; 0 when
+ * the device is empty; -1 for a dropped packet (counted).
+ */
+static int
+tun_read_vnet(struct esp_engine *e, int first)
+{
+	uint8_t		*outs[ESP_GSO_SEGS];
+	size_t		 lens[ESP_GSO_SEGS];
+	struct esp_vnet	 h;
+	struct virtio_net_hdr vh;
+	ssize_t		 r;
+	int		 segs;
+
+	r = read(e->tun_fd, e->gsobuf, ESP_GSOBUF);
+	if (r <= 0) {
+		if (r == -1 && errno != EAGAIN && errno != EINTR)
+			e->st.tun_errors++;
+		return 0;
+	}
+	if ((size_t)r < ESP_VNET_HDR) {
+		e->st.malformed++;
+		return -1;
+	}
+	memcpy(&vh, e->gsobuf, sizeof(vh));
+	memset(&h, 0, sizeof(h));
+	h.needs_csum = (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+	h.csum_start = vh.csum_start;
+	h.csum_offset = vh.csum_offset;
+	h.gso_size = vh.gso_size;
+	switch (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		h.gso_type = ESP_GSO_NONE;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		h.gso_type = ESP_GSO_TCP;
+		break;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		h.gso_type = ESP_GSO_UDP;
+		break;
+	default:
+		e->st.malformed++;
+		return -1;
+	}
+	for (int i = 0; i < ESP_GSO_SEGS; i++) {
+		struct esp_slot	*s = &e->tx[first + i];
+
+		outs[i] = s->buf + ESP_PKT_OFF;
+	}
+	segs = esp_gso_split(&h, e->gsobuf + ESP_VNET_HDR,
+	    (size_t)r - ESP_VNET_HDR, outs,
+	    e->tx[first].cap - ESP_PKT_OFF - ESP_TAILROOM, lens,
+	    ESP_GSO_SEGS);
+	if (segs <= 0) {
+		e->st.malformed++;
+		return -1;
+	}
+	for (int i = 0; i < segs; i++) {
+		e->tx[first + i].off = ESP_PKT_OFF;
+		e->tx[first + i].len = lens[i];
+	}
+	return segs;
+}
+
 static void
 tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -227,31 +298,50 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	}
 	while (n < ESP_BATCH && reads++ < ESP_BATCH) {
-		struct esp_slot	*s = &e->tx[n];
-		ssize_t		 r;
+		int	 first = n, segs;
 
-		r = read(e->tun_fd, s->buf + ESP_PKT_OFF,
-		    s->cap - ESP_PKT_OFF - ESP_TAILROOM);
-		if (r <= 0) {
-			if (r == -1 && errno != EAGAIN && errno != EINTR)
-				e->st.tun_errors++;
-			break;
-		}
-		e->st.tun_in++;
-		s->off = ESP_PKT_OFF;
-		s->len = (size_t)r;
-		if (outbound(e, s, e->ivpool + n * ESP_MAX_IV) == -1)
-			continue;	/* the slot is reused */
-		if (s->sa->c->sa.remote_port != 0) {
-			if (e->udp_fd == -1) {
-				s->sa->c->st.send_errors++;
-				e->st.send_errors++;
+		if (e->vnet) {
+			/* a super-packet may need up to ESP_GSO_SEGS slots */
+			if (ESP_BATCH - n < ESP_GSO_SEGS)
+				break;	/* level-triggered: back at once */
+			if ((segs = tun_read_vnet(e, n)) <= 0) {
+				if (segs == 0)
+					break;
 				continue;
 			}
-			udp[nudp++] = n;
-		} else
-			raw[nraw++] = n;
-		n++;
+		} else {
+			struct esp_slot	*s = &e->tx[n];
+			ssize_t		 r;
+
+			r = read(e->tun_fd, s->buf + ESP_PKT_OFF,
+			    s->cap - ESP_PKT_OFF - ESP_TAILROOM);
+			if (r <= 0) {
+				if (r == -1 && errno != EAGAIN &&
+				    errno != EINTR)
+					e->st.tun_errors++;
+				break;
+			}
+			s->off = ESP_PKT_OFF;
+			s->len = (size_t)r;
+			segs = 1;
+		}
+		e->st.tun_in += (uint64_t)segs;
+		for (int k = first; k < first + segs; k++) {
+			struct esp_slot	*s = &e->tx[k];
+
+			if (outbound(e, s, e->ivpool + k * ESP_MAX_IV) == -1)
+				continue;	/* dropped, counted */
+			if (s->sa->c->sa.remote_port != 0) {
+				if (e->udp_fd == -1) {
+					s->sa->c->st.send_errors++;
+					e->st.send_errors++;
+					continue;
+				}
+				udp[nudp++] = k;
+			} else
+				raw[nraw++] = k;
+		}
+		n = first + segs;
 	}
 	if (nudp > 0)
 		send_batch(e, e->udp_fd, udp, nudp, !e->no_gso);
@@ -339,7 +429,14 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
 static void
 deliver(struct esp_engine *e, struct esp_slot *s)
 {
-	if (write(e->tun_fd, s->buf + s->off, s->len) == -1) {
+	static const uint8_t novnet[ESP_VNET_HDR];	/* finished packet */
+	struct iovec	 iov[2] = {
+		{ (void *)novnet, sizeof(novnet) },
+		{ s->buf + s->off, s->len },
+	};
+
+	if (writev(e->tun_fd, e->vnet ? iov : iov + 1, e->vnet ? 2 : 1) ==
+	    -1) {
 		e->st.tun_errors++;
 		return;
 	}

@@ -17,6 +17,11 @@
 #include <sys/socket.h>
 
 #include "lib/lib.h"
+
+/* Linux 6.2 (USO); Debian 12's headers are older than the kernels */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4	0x20
+#endif
 #include "esp/engine.h"
 
 /* IPv4 only: no IPv6 autoconfiguration chatter into the engine. */
@@ -34,8 +39,28 @@ disable_ipv6(const char *ifname)
 	fclose(f);
 }
 
+/*
+ * Offloads: the kernel may then pass TCP and UDP super-packets and partial
+ * checksums (gso.c finishes them).  USO needs Linux 6.2; without it, TSO.
+ */
+static int
+offloads(int fd)
+{
+	static const unsigned flags[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4,
+		TUN_F_CSUM | TUN_F_TSO4,
+		TUN_F_CSUM,
+	};
+
+	for (size_t i = 0; i < nitems(flags); i++)
+		if (ioctl(fd, TUNSETOFFLOAD, flags[i]) == 0)
+			return 0;
+	return -1;
+}
+
 int
-esp_tun_open(const char *name, int mtu, char *outname, int *ifindex)
+esp_tun_open(const char *name, int mtu, char *outname, int *ifindex,
+    int *vnet)
 {
 	struct ifreq	 ifr;
 	int		 fd, s = -1;
@@ -46,11 +71,17 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI | (*vnet ? IFF_VNET_HDR : 0);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	if (ioctl(fd, TUNSETIFF, &ifr) == -1) {
 		log_warn(LOG_ESP, "TUN device %s", name);
 		goto fail;
+	}
+	if (*vnet && offloads(fd) == -1) {
+		log_warnx(LOG_ESP, "%s: no TUN offloads", ifr.ifr_name);
+		*vnet = 0;
+		close(fd);
+		return esp_tun_open(name, mtu, outname, ifindex, vnet);
 	}
 	snprintf(outname, IFNAMSIZ, "%s", ifr.ifr_name);
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
