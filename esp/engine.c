@@ -738,6 +738,8 @@ us_destroy(struct esp_backend *be)
 	free(e->tx);
 	if (e->gsobuf != NULL)
 		free_secret(e->gsobuf, ESP_GSOBUF);
+	if (e->grobuf != NULL)
+		free_secret(e->grobuf, ESP_GROBUF);
 	log_info(LOG_ESP, "userspace engine stopped, %s removed",
 	    e->tun_name);
 	free_secret(e, sizeof(*e));
@@ -798,8 +800,10 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	if ((e->tun_fd = esp_tun_open(name, e->tun_mtu, e->tun_name,
 	    &e->tun_ifindex, &e->vnet)) == -1)
 		goto fail;
-	if (e->vnet)
+	if (e->vnet) {
 		e->gsobuf = xmalloc(ESP_GSOBUF);
+		e->grobuf = xmalloc(ESP_GROBUF);
+	}
 	if (e->routing) {
 		struct in_addr any = { 0 };
 

@@ -30,6 +30,7 @@
 #define ESP_VNET_HDR		10	/* struct virtio_net_hdr */
 #define ESP_GSOBUF		(ESP_VNET_HDR + 65536)
 #define ESP_GSO_SEGS		48	/* slots kept free for one read */
+#define ESP_GROBUF		65535	/* one coalesced write */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
 
@@ -94,6 +95,16 @@ struct esp_engine {
 	int		 tun_mtu;
 	int		 vnet;		/* IFF_VNET_HDR with offloads */
 	uint8_t		*gsobuf;	/* one TUN read with offloads */
+	/* the TCP train being coalesced for the TUN device (io.c) */
+	uint8_t		*grobuf;
+	const uint8_t	*gro_first;	/* in an rx slot, until the flush */
+	size_t		 gro_first_len;
+	const uint8_t	*gro_last;
+	size_t		 gro_last_plen;
+	size_t		 gro_len;	/* bytes in grobuf */
+	size_t		 gro_mss;
+	uint8_t		 gro_psh;
+	int		 gro_n;		/* segments in the train */
 	int		 raw_fd;
 	int		 udp_fd;	/* IKE's port 4500 socket, or -1 */
 	int		 no_gso;	/* the kernel refused UDP GSO */

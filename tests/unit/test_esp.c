@@ -538,6 +538,129 @@ test_flow_and_selectors(void **state)
 	assert_int_equal(esp_flow_parse(pkt, n, &f), -1);
 }
 
+/* ---- TUN offloads: finishing super-packets ----------------------------- */
+
+/* RFC 1071, written out plainly, independent of esp_csum_add(). */
+static uint16_t
+plain_csum(const uint8_t *p, size_t n, uint32_t sum)
+{
+	for (size_t i = 0; i < n; i += 2)
+		sum += (uint32_t)(p[i] << 8) | (i + 1 < n ? p[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static int
+l4_ok(const uint8_t *ip, size_t tot)
+{
+	uint32_t ph = 0;
+
+	ph += (uint32_t)(ip[12] << 8 | ip[13]) + (uint32_t)(ip[14] << 8 |
+	    ip[15]);
+	ph += (uint32_t)(ip[16] << 8 | ip[17]) + (uint32_t)(ip[18] << 8 |
+	    ip[19]);
+	ph += ip[9] + (uint32_t)(tot - 20);
+	return plain_csum(ip + 20, tot - 20, ph) == 0xffff;
+}
+
+static void
+test_gso_split_tcp_udp(void **state)
+{
+	static uint8_t	 super[20 + 32 + 10000], segs[8][2048];
+	uint8_t		*outs[8];
+	size_t		 lens[8], plen = 10000, got = 0;
+	struct esp_vnet	 h;
+	int		 n;
+
+	(void)state;
+	for (int i = 0; i < 8; i++)
+		outs[i] = segs[i];
+	/* TCP, 32-byte header (timestamps), 10000 bytes, MSS 1348 */
+	memset(super, 0, sizeof(super));
+	fill_ipv4(super, sizeof(super), 0);
+	super[9] = 6;
+	super[4] = 0x12;
+	super[5] = 0x34;
+	super[20 + 4] = 0xff;			/* seq 0xfffffff0: it wraps */
+	super[20 + 5] = 0xff;
+	super[20 + 6] = 0xff;
+	super[20 + 7] = 0xf0;
+	super[20 + 12] = 8 << 4;
+	super[20 + 13] = 0x80 | 0x10 | 0x08 | 0x01;	/* CWR ACK PSH FIN */
+	for (size_t i = 0; i < plen; i++)
+		super[52 + i] = (uint8_t)(i * 7);
+	memset(&h, 0, sizeof(h));
+	h.gso_type = ESP_GSO_TCP;
+	h.gso_size = 1348;
+	h.needs_csum = 1;
+	n = esp_gso_split(&h, super, sizeof(super), outs, 2048, lens, 8);
+	assert_int_equal(n, 8);
+	for (int i = 0; i < n; i++) {
+		const uint8_t *o = segs[i];
+		size_t	 pl = lens[i] - 52;
+		uint32_t seq = (uint32_t)o[24] << 24 | (uint32_t)o[25] << 16 |
+		    (uint32_t)o[26] << 8 | o[27];
+
+		assert_int_equal(o[2] << 8 | o[3], lens[i]);
+		assert_int_equal(o[4] << 8 | o[5], 0x1234 + i);
+		assert_int_equal(plain_csum(o, 20, 0), 0xffff);
+		assert_true(l4_ok(o, lens[i]));
+		assert_int_equal(seq, (uint32_t)(0xfffffff0U + got));
+		assert_memory_equal(o + 52, super + 52 + got, pl);
+		/* CWR only first; FIN and PSH only last; ACK always */
+		assert_int_equal(!!(o[33] & 0x80), i == 0);
+		assert_int_equal(!!(o[33] & 0x09), i == n - 1);
+		assert_true(o[33] & 0x10);
+		got += pl;
+	}
+	assert_int_equal(got, plen);
+	/* too many segments for the room given */
+	assert_int_equal(esp_gso_split(&h, super, sizeof(super), outs, 2048,
+	    lens, 7), -1);
+
+	/* UDP (USO): every segment a datagram of its own */
+	fill_ipv4(super, 20 + 8 + 3000, 0x3c);
+	super[9] = 17;
+	memset(super + 20, 0, 8);
+	h.gso_type = ESP_GSO_UDP;
+	h.gso_size = 1372;
+	n = esp_gso_split(&h, super, 20 + 8 + 3000, outs, 2048, lens, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(lens[0], 1400);
+	assert_int_equal(lens[2], 20 + 8 + 3000 - 2 * 1372);
+	for (int i = 0; i < n; i++) {
+		assert_int_equal(segs[i][24] << 8 | segs[i][25], lens[i] - 20);
+		assert_true(l4_ok(segs[i], lens[i]));
+	}
+
+	/* no GSO, a partial checksum to finish */
+	fill_ipv4(super, 20 + 8 + 100, 0x11);
+	super[9] = 17;
+	memset(super + 20, 0, 8);
+	super[24] = 0;
+	super[25] = 108;
+	{
+		uint32_t ph = (10 << 8) + (10 << 8) + 17 + 108;
+
+		/* the field holds the pseudo-header's sum */
+		ph = plain_csum(NULL, 0, ph);
+		super[26] = (uint8_t)(ph >> 8);
+		super[27] = (uint8_t)ph;
+	}
+	memset(&h, 0, sizeof(h));
+	h.needs_csum = 1;
+	h.csum_start = 20;
+	h.csum_offset = 6;
+	n = esp_gso_split(&h, super, 128, outs, 2048, lens, 8);
+	assert_int_equal(n, 1);
+	assert_true(l4_ok(segs[0], 128));
+	/* malformed: every truncation of the header */
+	for (size_t i = 0; i < 20; i++)
+		assert_int_equal(esp_gso_split(&h, super, i, outs, 2048, lens,
+		    8), -1);
+}
+
 /* ---- no allocation per packet ----------------------------------------- */
 
 static long	 nallocs;
@@ -625,6 +748,7 @@ main(void)
 		cmocka_unit_test(test_bad_transforms_refused),
 		cmocka_unit_test(test_flow_and_selectors),
 		cmocka_unit_test(test_decap_selectors),
+		cmocka_unit_test(test_gso_split_tcp_udp),
 		cmocka_unit_test(test_gcm_allocates_nothing_per_packet),
 	};
 
