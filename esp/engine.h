@@ -104,6 +104,8 @@ struct esp_engine {
 	size_t		 gro_len;	/* bytes in grobuf */
 	size_t		 gro_mss;
 	uint8_t		 gro_psh;
+	uint8_t		 gro_proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	size_t		 gro_thl;	/* its L4 header length */
 	int		 gro_n;		/* segments in the train */
 	int		 raw_fd;
 	int		 udp_fd;	/* IKE's port 4500 socket, or -1 */
@@ -159,7 +161,13 @@ void		 esp_io_attach_udp(struct esp_engine *);
 int		 esp_io_inbound(struct esp_engine *, struct esp_slot *);
 
 /* tun.c */
-/* *vnet: ask for IFF_VNET_HDR and offloads; cleared if refused. */
+/*
+ * *vnet: non-zero asks for IFF_VNET_HDR and offloads; set to the ESP_OFF_
+ * bits the kernel accepted (0: none).
+ */
+#define ESP_OFF_VNET	0x1
+#define ESP_OFF_TSO	0x2
+#define ESP_OFF_USO	0x4
 int		 esp_tun_open(const char *, int, char *, int *, int *);
 
 /* rtnl.c */

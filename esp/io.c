@@ -429,13 +429,14 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
 /* ---- delivery: TCP segments coalesced for the TUN device ------------------ */
 
 /*
- * Decapsulated packets wait in e->dq until the end of the wake-up (or
- * until it is full).  With offloads, consecutive segments of one TCP flow
- * that the kernel's own GRO would merge (contiguous sequence numbers,
- * equal headers and options, equal-sized payloads but the last, only
- * ACK and a final PSH) are written as one TSO super-packet with a partial
- * checksum: one write and one pass through the stack for up to 64 KB.
- * The ESP ICV has vouched for every byte, so the segments' own TCP
+ * Decapsulated packets are written as they come, except that with
+ * offloads consecutive segments of one TCP flow that the kernel's own GRO
+ * would merge (contiguous sequence numbers, equal headers and options,
+ * equal-sized payloads but the last, only ACK and a final PSH) are held
+ * and written as one TSO super-packet with a partial checksum (one write
+ * and one pass through the stack for up to 64 KB), and so are consecutive
+ * equal-sized UDP datagrams of one flow (USO).  A train ends with the
+ * wake-up.  The ESP ICV has vouched for every byte, so the segments' own
  * checksums are not checked again.
  */
 static void
@@ -472,16 +473,26 @@ rd32(const uint8_t *p)
 #define TH_ACK	0x10
 #define TH_PSH	0x08
 
-/* The TCP payload length of a mergeable segment, or 0. */
+/*
+ * The payload length of a segment that may join a train (TCP with TSO
+ * offloads, UDP with USO), and its L4 header length; or 0.
+ */
 static size_t
-tcp_gro_candidate(const uint8_t *p, size_t len, size_t *thl)
+gro_candidate(const struct esp_engine *e, const uint8_t *p, size_t len,
+    size_t *thl)
 {
 	size_t	 tot;
 
-	if (len < 40 || p[0] != 0x45 || p[9] != IPPROTO_TCP ||
-	    (rd16(p + 6) & 0x3fff) != 0)
+	if (len < 28 || p[0] != 0x45 || (rd16(p + 6) & 0x3fff) != 0)
 		return 0;
 	tot = rd16(p + 2);
+	if (p[9] == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
+		*thl = 8;
+		return tot == len && tot > 28 && rd16(p + 24) == tot - 20 ?
+		    tot - 28 : 0;
+	}
+	if (p[9] != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) || len < 40)
+		return 0;
 	*thl = (size_t)(p[32] >> 4) * 4;
 	if (tot != len || *thl < 20 || 20 + *thl >= tot)
 		return 0;
@@ -493,9 +504,14 @@ tcp_gro_candidate(const uint8_t *p, size_t len, size_t *thl)
 
 /* b continues the train whose last segment is a (payload alen). */
 static int
-tcp_gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
+gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
     size_t bthl)
 {
+	if (a[9] != b[9])
+		return 0;
+	if (a[9] == IPPROTO_UDP)
+		return memcmp(a + 12, b + 12, 12) == 0 &&  /* addrs, ports */
+		    a[1] == b[1] && a[8] == b[8];
 	return athl == bthl &&
 	    memcmp(a + 12, b + 12, 8) == 0 &&		/* addresses */
 	    memcmp(a + 20, b + 20, 4) == 0 &&		/* ports */
@@ -523,30 +539,37 @@ gro_flush(struct esp_engine *e)
 		e->gro_n = 0;
 		return;
 	}
-	thl = (size_t)(g[32] >> 4) * 4;
+	thl = e->gro_proto == IPPROTO_TCP ? (size_t)(g[32] >> 4) * 4 : 8;
 	g[2] = (uint8_t)(tot >> 8);
 	g[3] = (uint8_t)tot;
 	g[10] = g[11] = 0;
 	sum = esp_csum_fold(esp_csum_add(0, g, 20));
 	g[10] = (uint8_t)(sum >> 8);
 	g[11] = (uint8_t)sum;
-	g[33] |= e->gro_psh;
+	if (e->gro_proto == IPPROTO_TCP)
+		g[33] |= e->gro_psh;
+	else {
+		/* the super-datagram's UDP length covers all of it */
+		g[24] = (uint8_t)((tot - 20) >> 8);
+		g[25] = (uint8_t)(tot - 20);
+	}
 	/* partial checksum: the pseudo-header's sum, folded, not inverted */
 	memcpy(ph, g + 12, 8);
 	ph[8] = 0;
-	ph[9] = IPPROTO_TCP;
+	ph[9] = e->gro_proto;
 	ph[10] = (uint8_t)((tot - 20) >> 8);
 	ph[11] = (uint8_t)(tot - 20);
 	sum = (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, 12));
-	g[36] = (uint8_t)(sum >> 8);
-	g[37] = (uint8_t)sum;
+	g[20 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)(sum >> 8);
+	g[21 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)sum;
 	memset(&vh, 0, sizeof(vh));
 	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+	vh.gso_type = e->gro_proto == IPPROTO_TCP ? VIRTIO_NET_HDR_GSO_TCPV4 :
+	    VIRTIO_NET_HDR_GSO_UDP_L4;
 	vh.hdr_len = (uint16_t)(20 + thl);
 	vh.gso_size = (uint16_t)e->gro_mss;
 	vh.csum_start = 20;
-	vh.csum_offset = 16;
+	vh.csum_offset = e->gro_proto == IPPROTO_TCP ? 16 : 6;
 	tun_write(e, &vh, g, tot);
 	e->st.tun_gro += (uint64_t)e->gro_n;
 	e->gro_n = 0;
@@ -558,8 +581,7 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 	const uint8_t	*p = s->buf + s->off;
 	size_t		 thl, plen;
 
-	if (!e->vnet ||
-	    (plen = tcp_gro_candidate(p, s->len, &thl)) == 0) {
+	if (!e->vnet || (plen = gro_candidate(e, p, s->len, &thl)) == 0) {
 		gro_flush(e);
 		tun_write(e, NULL, p, s->len);
 		return;
@@ -567,7 +589,7 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 	if (e->gro_n > 0 && plen <= e->gro_mss &&
 	    e->gro_last_plen == e->gro_mss &&
 	    e->gro_len + plen <= ESP_GROBUF &&
-	    tcp_gro_follows(e->gro_last, e->gro_last_plen, thl, p, thl)) {
+	    gro_follows(e->gro_last, e->gro_last_plen, e->gro_thl, p, thl)) {
 		if (e->gro_n == 1) {
 			/* the train's first segment becomes its head */
 			memcpy(e->grobuf, e->gro_first, e->gro_first_len);
@@ -575,7 +597,8 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 		}
 		memcpy(e->grobuf + e->gro_len, p + 20 + thl, plen);
 		e->gro_len += plen;
-		e->gro_psh |= p[33] & TH_PSH;
+		if (p[9] == IPPROTO_TCP)
+			e->gro_psh |= p[33] & TH_PSH;
 		e->gro_last = p;
 		e->gro_last_plen = plen;
 		e->gro_n++;
@@ -588,6 +611,8 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 	e->gro_mss = plen;
 	e->gro_last_plen = plen;
 	e->gro_psh = 0;
+	e->gro_proto = p[9];
+	e->gro_thl = thl;
 	e->gro_n = 1;
 }
 

@@ -54,7 +54,9 @@ offloads(int fd)
 
 	for (size_t i = 0; i < nitems(flags); i++)
 		if (ioctl(fd, TUNSETOFFLOAD, flags[i]) == 0)
-			return 0;
+			return ESP_OFF_VNET |
+			    (flags[i] & TUN_F_TSO4 ? ESP_OFF_TSO : 0) |
+			    (flags[i] & TUN_F_USO4 ? ESP_OFF_USO : 0);
 	return -1;
 }
 
@@ -77,7 +79,7 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex,
 		log_warn(LOG_ESP, "TUN device %s", name);
 		goto fail;
 	}
-	if (*vnet && offloads(fd) == -1) {
+	if (*vnet && (*vnet = offloads(fd)) == -1) {
 		log_warnx(LOG_ESP, "%s: no TUN offloads", ifr.ifr_name);
 		*vnet = 0;
 		close(fd);
