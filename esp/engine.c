@@ -824,8 +824,10 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	ev_timer_init(&e->tick, tick, 1.0, 1.0);
 	e->tick.data = e;
 	ev_timer_start(loop, &e->tick);
-	log_info(LOG_ESP, "userspace engine on %s (mtu %d, table %u%s)",
-	    e->tun_name, e->tun_mtu, e->table, e->vnet ? ", offloads" : "");
+	log_info(LOG_ESP, "userspace engine on %s (mtu %d, table %u%s%s%s)",
+	    e->tun_name, e->tun_mtu, e->table, e->vnet ? ", offloads" : "",
+	    e->vnet & ESP_OFF_TSO ? " tso" : "",
+	    e->vnet & ESP_OFF_USO ? " uso" : "");
 	return &e->be;
  fail:
 	us_destroy(&e->be);

@@ -571,6 +571,8 @@ gro_flush(struct esp_engine *e)
 	vh.csum_start = 20;
 	vh.csum_offset = e->gro_proto == IPPROTO_TCP ? 16 : 6;
 	tun_write(e, &vh, g, tot);
+	/* tun_out counts packets, whatever the number of writes */
+	e->st.tun_out += (uint64_t)e->gro_n - 1;
 	e->st.tun_gro += (uint64_t)e->gro_n;
 	e->gro_n = 0;
 }

@@ -21,7 +21,10 @@
 /* Linux 6.2 (USO); Debian 12's headers are older than the kernels */
 #ifndef TUN_F_USO4
 #define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
 #endif
+
+#define ESP_TUN_QLEN	4096	/* packets queued towards the engine */
 #include "esp/engine.h"
 
 /* IPv4 only: no IPv6 autoconfiguration chatter into the engine. */
@@ -47,7 +50,8 @@ static int
 offloads(int fd)
 {
 	static const unsigned flags[] = {
-		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4,
+		/* the kernel takes USO for both families or not at all */
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_USO4 | TUN_F_USO6,
 		TUN_F_CSUM | TUN_F_TSO4,
 		TUN_F_CSUM,
 	};
@@ -93,6 +97,10 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex,
 		log_warn(LOG_ESP, "%s: mtu %d", outname, mtu);
 		goto fail;
 	}
+	/* a burst larger than the default 500 would be dropped */
+	ifr.ifr_qlen = ESP_TUN_QLEN;
+	if (ioctl(s, SIOCSIFTXQLEN, &ifr) == -1)
+		log_warn(LOG_ESP, "%s: txqueuelen", outname);
 	if (ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
 		goto fail;
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
