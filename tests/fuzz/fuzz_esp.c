@@ -10,6 +10,10 @@
  *		key, so padding, next header, the inner packet's flow and
  *		the selector check see arbitrary bytes behind a good ICV
  *
+ * A first byte of 0xfe instead feeds the TUN offload path: the next six
+ * bytes are a virtio header (type, flags, gso_size, csum_start/offset),
+ * the rest a packet that esp_gso_split() finishes.
+ *
  * Nothing may crash, and an accepted payload must lie inside the packet.
  */
 #include <stdint.h>
@@ -106,6 +110,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (len < 1 || len > 2048)
 		return 0;
+	if (data[0] == 0xfe && len >= 7) {
+		static uint8_t	 segs[8][2048];
+		uint8_t		*outs[8];
+		size_t		 lens[8];
+		struct esp_vnet	 h;
+
+		for (int i = 0; i < 8; i++)
+			outs[i] = segs[i];
+		memset(&h, 0, sizeof(h));
+		h.gso_type = (enum esp_gso_type)(data[1] % 3);
+		h.needs_csum = data[2] & 1;
+		h.gso_size = (uint16_t)(data[3] << 4);
+		h.csum_start = data[4];
+		h.csum_offset = data[5];
+		(void)data[6];
+		if (esp_gso_split(&h, data + 7, len - 7, outs, sizeof(segs[0]),
+		    lens, 8) > 8)
+			abort();
+		return 0;
+	}
 	if (data[0] & 1) {
 		n = (len - 1) & ~(size_t)3;
 		c = gcm;
