@@ -27,11 +27,7 @@
 #include "lib/lib.h"
 #include "esp/engine.h"
 
-#define SPI_RESERVED	1024
 #define NONESN_SOFT_SEQ	(UINT32_MAX - (1U << 22))
-
-static uint32_t	 reserved_spis[SPI_RESERVED];
-static unsigned	 nreserved;
 
 static struct esp_engine *
 eng(struct esp_backend *be)
@@ -78,8 +74,8 @@ spi_taken(struct esp_engine *e, uint32_t spi)
 {
 	if (esp_engine_sa_by_spi(e, spi) != NULL)
 		return 1;
-	for (unsigned i = 0; i < nitems(reserved_spis); i++)
-		if (reserved_spis[i] == spi)
+	for (unsigned i = 0; i < nitems(e->reserved_spis); i++)
+		if (e->reserved_spis[i] == spi)
 			return 1;
 	return 0;
 }
@@ -96,7 +92,7 @@ us_alloc_spi(struct esp_backend *be, uint32_t *spi)
 		if (v < 256 || spi_taken(e, v))
 			continue;
 		/* remembered until used, so two allocations never collide */
-		reserved_spis[nreserved++ % SPI_RESERVED] = v;
+		e->reserved_spis[e->nreserved++ % nitems(e->reserved_spis)] = v;
 		*spi = v;
 		return 0;
 	}
@@ -391,9 +387,9 @@ us_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 		h = spi_hash(sa->spi);
 		s->next_spi = e->by_spi[h];
 		e->by_spi[h] = s;
-		for (unsigned i = 0; i < nitems(reserved_spis); i++)
-			if (reserved_spis[i] == sa->spi)
-				reserved_spis[i] = 0;
+		for (unsigned i = 0; i < nitems(e->reserved_spis); i++)
+			if (e->reserved_spis[i] == sa->spi)
+				e->reserved_spis[i] = 0;
 	}
 	e->nsas++;
 	if (sa->dir == ESP_OUT)
@@ -727,13 +723,11 @@ us_destroy(struct esp_backend *be)
 	if (e->raw_fd != -1)
 		close(e->raw_fd);
 	free(e->pols);
-	for (int i = 0; i < ESP_BATCH; i++) {
-		/* plaintext passed through them */
-		if (e->rx != NULL)
-			free_secret(e->rx[i].buf, e->rx[i].cap);
-		if (e->tx != NULL)
-			free_secret(e->tx[i].buf, e->tx[i].cap);
-	}
+	/* plaintext passed through them */
+	for (int i = 0; e->rx != NULL && i < ESP_BATCH; i++)
+		free_secret(e->rx[i].buf, e->rx[i].cap);
+	for (int i = 0; e->tx != NULL && i < ESP_TX_SLOTS; i++)
+		free_secret(e->tx[i].buf, e->tx[i].cap);
 	free(e->rx);
 	free(e->tx);
 	if (e->gsobuf != NULL)
@@ -778,10 +772,12 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	e->tun_mtu = o != NULL && o->mtu != 0 ? o->mtu : 1400;
 	e->routing = o == NULL || !o->no_routing;
 	e->rx = xcalloc(ESP_BATCH, sizeof(*e->rx));
-	e->tx = xcalloc(ESP_BATCH, sizeof(*e->tx));
+	e->tx = xcalloc(ESP_TX_SLOTS, sizeof(*e->tx));
 	for (int i = 0; i < ESP_BATCH; i++) {
 		e->rx[i].cap = ESP_RXBUF;
 		e->rx[i].buf = xmalloc(ESP_RXBUF);
+	}
+	for (int i = 0; i < ESP_TX_SLOTS; i++) {
 		e->tx[i].cap = ESP_BUFSZ;
 		e->tx[i].buf = xmalloc(ESP_BUFSZ);
 	}

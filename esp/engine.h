@@ -21,6 +21,8 @@
 #define ESP_RULE_MAX		32000	/* main (32766) must stay after */
 
 #define ESP_BATCH		64	/* packets per wake-up and syscall */
+/* outbound slots: a batch, plus room for one more super-packet's segments */
+#define ESP_TX_SLOTS		(ESP_BATCH + ESP_GSO_SEGS)
 #define ESP_BUFSZ		(2048 + 256)
 #define ESP_PKT_OFF		128	/* headroom before a packet */
 #define ESP_SOCKBUF		(8 * 1024 * 1024)	/* socket buffers */
@@ -125,6 +127,9 @@ struct esp_engine {
 	struct esp_sa_rt *by_spi[ESP_SPI_BUCKETS];
 	int		 nsas;
 	uint64_t	 serial;
+	/* SPIs handed out by alloc_spi and not yet in an SA */
+	uint32_t	 reserved_spis[1024];
+	unsigned	 nreserved;
 	struct esp_pol	*pols;		/* sorted by priority, then id */
 	int		 npols;
 
@@ -134,11 +139,11 @@ struct esp_engine {
 	struct log_ratelimit rl_drop;
 	struct log_ratelimit rl_send;
 
-	struct esp_slot	*rx;		/* ESP_BATCH each */
-	struct esp_slot	*tx;
-	struct mmsghdr	 mm[ESP_BATCH];
-	struct iovec	 iov[ESP_BATCH];
-	uint8_t		 ivpool[ESP_BATCH * ESP_MAX_IV];
+	struct esp_slot	*rx;		/* ESP_BATCH */
+	struct esp_slot	*tx;		/* ESP_TX_SLOTS */
+	struct mmsghdr	 mm[ESP_TX_SLOTS];
+	struct iovec	 iov[ESP_TX_SLOTS];
+	uint8_t		 ivpool[ESP_TX_SLOTS * ESP_MAX_IV];
 };
 
 /* engine.c */

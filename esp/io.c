@@ -1,7 +1,8 @@
 /*
  * The userspace engine's packet loops.
  *
- *   TUN readable	read up to ESP_BATCH packets, for each: SPD lookup,
+ *   TUN readable	read up to ESP_BATCH packets (with offloads: super-
+ *			packets, cut into segments), for each: SPD lookup,
  *			SA, encapsulate; then one sendmmsg per socket
  *   UDP 4500 readable	recvmmsg a batch; RFC 3948 2.2: a first word of
  *			zero is the non-ESP marker (IKE, handed over), a
@@ -166,7 +167,7 @@ same_path(const struct esp_slot *a, const struct esp_slot *b)
 static void
 send_batch(struct esp_engine *e, int fd, int *idx, int n, int gso)
 {
-	int	 first[ESP_BATCH], count[ESP_BATCH], nm = 0, done = 0;
+	int	 first[ESP_TX_SLOTS], count[ESP_TX_SLOTS], nm = 0, done = 0;
 
 	/* group equal-length packets of one path for UDP GSO */
 	for (int i = 0; i < n;) {
@@ -286,7 +287,7 @@ static void
 tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct esp_engine *e = w->data;
-	int		 udp[ESP_BATCH], raw[ESP_BATCH], nudp = 0, nraw = 0;
+	int		 udp[ESP_TX_SLOTS], raw[ESP_TX_SLOTS], nudp = 0, nraw = 0;
 	int		 n = 0, reads = 0;
 
 	(void)loop;
@@ -302,7 +303,7 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 		if (e->vnet) {
 			/* a super-packet may need up to ESP_GSO_SEGS slots */
-			if (ESP_BATCH - n < ESP_GSO_SEGS)
+			if (n + ESP_GSO_SEGS > ESP_TX_SLOTS)
 				break;	/* level-triggered: back at once */
 			if ((segs = tun_read_vnet(e, n)) <= 0) {
 				if (segs == 0)

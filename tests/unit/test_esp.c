@@ -12,6 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include <ev.h>
 #include <openssl/crypto.h>
 
 #include "lib/lib.h"
@@ -661,6 +664,147 @@ test_gso_split_tcp_udp(void **state)
 		    8), -1);
 }
 
+/* ---- the ops table of the userspace engine ------------------------------ */
+
+static void
+walk_count(void *arg, const struct esp_sa_info *i)
+{
+	int	*n = arg;
+
+	/* never a key byte through the show path */
+	for (size_t k = 0; k < sizeof(i->sa.enc_key); k++)
+		assert_int_equal(i->sa.enc_key[k], 0);
+	(*n)++;
+}
+
+static void
+walk_prio(void *arg, const struct esp_policy *p)
+{
+	uint32_t *last = arg;
+
+	assert_true(p->priority >= *last);
+	*last = p->priority;
+}
+
+/*
+ * The contract ike/ and hasync/ rely on, against the real engine (no
+ * routing: no rules or routes are touched).  Needs a TUN device and a raw
+ * socket, so root; skipped otherwise.
+ */
+static void
+test_engine_ops(void **state)
+{
+	struct esp_userspace_opts o;
+	struct ev_loop	*loop = ev_loop_new(0);
+	struct esp_backend *be;
+	struct esp_sa	 sa;
+	struct esp_policy p;
+	struct esp_replay_state r, r2;
+	struct esp_sa_stats st;
+	uint32_t	 spis[200], last = 0;
+	char		 name[16];
+	int		 n = 0;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	snprintf(name, sizeof(name), "hvut%d", (int)getpid() % 100000);
+	o.tun_name = name;
+	o.no_routing = 1;
+	if ((be = esp_userspace_new(loop, &o)) == NULL) {
+		ev_loop_destroy(loop);
+		skip();
+	}
+	assert_string_equal(be->ops->name, "userspace");
+	/* alloc_spi: unique, never below 256 */
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(be->ops->alloc_spi(be, &spis[i]), 0);
+		assert_true(spis[i] >= 256);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(spis[i], spis[j]);
+	}
+	kat_sa(&esp_kats[0], ESP_IN, &sa);
+	sa.conn_id = 7;
+	sa.spi = spis[0];
+	sa.reqid = 3;
+	sa.replay_window = 128;
+	assert_int_equal(be->ops->add_sa(be, &sa), 0);
+	/* the same conn id, or the same inbound SPI, is refused */
+	assert_int_equal(be->ops->add_sa(be, &sa), -1);
+	sa.conn_id = 8;
+	assert_int_equal(be->ops->add_sa(be, &sa), -1);
+	sa.spi = 100;				/* below 256 */
+	assert_int_equal(be->ops->add_sa(be, &sa), -1);
+	sa.spi = spis[1];
+	sa.replay_window = 2048;		/* beyond 1024 */
+	assert_int_equal(be->ops->add_sa(be, &sa), -1);
+	sa.replay_window = 64;
+	sa.enc_key_len = 3;			/* a bad key */
+	assert_int_equal(be->ops->add_sa(be, &sa), -1);
+	kat_sa(&esp_kats[0], ESP_OUT, &sa);
+	sa.conn_id = 8;
+	sa.spi = 0x5000;
+	sa.reqid = 3;
+	assert_int_equal(be->ops->add_sa(be, &sa), 0);
+
+	/* replay state: the window of an inbound SA, round trip */
+	memset(&r, 0, sizeof(r));
+	r.top = 1000;
+	r.window = 128;
+	r.bitmap[0] = 0x5;
+	r.bitmap[1] = 0x8000000000000001ULL;
+	assert_int_equal(be->ops->set_replay(be, 7, &r), 0);
+	assert_int_equal(be->ops->get_replay(be, 7, &r2), 0);
+	assert_int_equal(r2.top, 1000);
+	assert_int_equal(r2.window, 128);
+	assert_memory_equal(r2.bitmap, r.bitmap, sizeof(r.bitmap));
+	r.window = 64;				/* not this SA's window */
+	assert_int_equal(be->ops->set_replay(be, 7, &r), -1);
+	/* the outbound number; never past 2^32 - 1 without ESN */
+	memset(&r, 0, sizeof(r));
+	r.seq_out = 123456;
+	assert_int_equal(be->ops->set_replay(be, 8, &r), 0);
+	assert_int_equal(be->ops->get_replay(be, 8, &r2), 0);
+	assert_int_equal(r2.seq_out, 123456);
+	r.seq_out = (uint64_t)UINT32_MAX + 1;
+	assert_int_equal(be->ops->set_replay(be, 8, &r), -1);
+	assert_int_equal(be->ops->get_replay(be, 99, &r2), -1);
+
+	/* update_sa moves the outer addresses and ports (NAT-T, takeover) */
+	sa.remote_port = 4500;
+	assert_int_equal(be->ops->update_sa(be, &sa), 0);
+	assert_int_equal(be->ops->query_sa(be, 8, &st), 0);
+	assert_int_equal(st.packets, 0);
+	assert_true(st.added_ms > 0);
+
+	/* policies come back in priority order */
+	memset(&p, 0, sizeof(p));
+	for (uint32_t id = 1; id <= 5; id++) {
+		p.id = id;
+		p.reqid = 3;
+		p.priority = (6 - id) * 10;
+		p.action = id == 2 ? ESP_POLICY_BYPASS : ESP_POLICY_PROTECT;
+		assert_int_equal(be->ops->add_policy(be, &p), 0);
+	}
+	assert_int_equal(be->ops->add_policy(be, &p), -1);	/* same id */
+	assert_int_equal(be->ops->walk_policies(be, walk_prio, &last), 0);
+	assert_int_equal(last, 50);
+	assert_int_equal(be->ops->del_policy(be, 3), 0);
+	assert_int_equal(be->ops->del_policy(be, 3), -1);
+
+	assert_int_equal(be->ops->walk_sas(be, walk_count, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(be->ops->del_sa(be, 7), 0);
+	assert_int_equal(be->ops->del_sa(be, 7), -1);
+	assert_int_equal(be->ops->query_sa(be, 7, &st), -1);
+	/* its SPI is free again */
+	kat_sa(&esp_kats[0], ESP_IN, &sa);
+	sa.conn_id = 9;
+	sa.spi = spis[0];
+	assert_int_equal(be->ops->add_sa(be, &sa), 0);
+	be->ops->destroy(be);
+	ev_loop_destroy(loop);
+}
+
 /* ---- no allocation per packet ----------------------------------------- */
 
 static long	 nallocs;
@@ -749,6 +893,7 @@ main(void)
 		cmocka_unit_test(test_flow_and_selectors),
 		cmocka_unit_test(test_decap_selectors),
 		cmocka_unit_test(test_gso_split_tcp_udp),
+		cmocka_unit_test(test_engine_ops),
 		cmocka_unit_test(test_gcm_allocates_nothing_per_packet),
 	};
 
