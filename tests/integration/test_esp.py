@@ -275,7 +275,8 @@ def test_esp_udp_bursts_intact(topo):
     """Bursts of equal datagrams (UDP GSO from the sender) cross as USO
     super-packets and coalesced writes; every datagram arrives intact."""
     t = build(topo)
-    ea, eb = start_pair(t, pair_specs("gcm256", None))
+    # counter sync every 100 packets (the crypto map's replay-interval)
+    ea, eb = start_pair(t, pair_specs("gcm256", None, sa_extra="sync=100"))
     t.spawn("hB", ["/usr/bin/python3", "-c", UDP_RECV], "udprecv")
     wait_for(lambda: "listening" in t.log("udprecv"), 10, what="receiver")
     t.run("hA", ["/usr/bin/python3", "-c", UDP_SEND])
@@ -285,6 +286,11 @@ def test_esp_udp_bursts_intact(topo):
     assert bad == 0 and good == distinct and distinct >= 760, m
     fa, fb = counters_agree(ea, eb)
     assert fa["pkts_encaps"] >= distinct
+    # counter_update: once per 100 packets of each SA, never more
+    for e, f in ((ea, fa), (eb, fb)):
+        want = sum(sa["packets"] // 100 for sa in
+                   f["inbound_esp_sas"] + f["outbound_esp_sas"])
+        assert e.facts()["counter_updates"] == want >= 7
     if "offloads" in eb.log():
         assert eb.facts()["engine"]["tun_gro"] > 0
 
