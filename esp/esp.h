@@ -181,7 +181,7 @@ struct esp_engine_stats {
 	uint64_t	 keepalives;	/* NAT-keepalives (0xff) */
 	uint64_t	 send_errors;
 	uint64_t	 tun_errors;
-	uint64_t	 tun_gro;	/* packets written coalesced (TSO) */
+	uint64_t	 tun_gro;	/* packets written coalesced (TSO/USO) */
 	uint64_t	 expires_soft;
 	uint64_t	 expires_hard;
 };
