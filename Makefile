@@ -49,7 +49,7 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 # Test tools (traffic generators, standalone module drivers), built for the
 # integration tests: build/tools/NAME from tests/tools/NAME.c, linked with
-# every module.
+# every module and daemon/cmd_esp.c (show facts).
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 
@@ -90,11 +90,8 @@ $(OBJ)/build/gen/%.o: build/gen/%.c
 
 build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
-
-build/tools/%: tests/tools/%.c $(MOD_OBJS)
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 check: deps all check-unit sanitize fuzz check-integration
 
@@ -102,6 +99,10 @@ check-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
 
 tools: $(TOOL_BINS)
+
+build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
@@ -119,7 +120,8 @@ sanitize:
 
 build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 # libFuzzer: clang, every module source compiled in with the target.
 FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \

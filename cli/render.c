@@ -94,6 +94,7 @@ render_lookup(enum ctl_command_id id)
 		[CTL_SHOW_REDUNDANCY_INTERDEV] = render_redundancy_interdev,
 		[CTL_SHOW_STANDBY] = render_standby,
 		[CTL_SHOW_STANDBY_BRIEF] = render_standby_brief,
+		[CTL_SHOW_IPSEC_SA] = render_ipsec_sa,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -21,6 +21,8 @@ void		 render_redundancy_interdev(json_object *, FILE *);
 /* render_standby.c */
 void		 render_standby(json_object *, FILE *);
 void		 render_standby_brief(json_object *, FILE *);
+/* render_esp.c */
+void		 render_ipsec_sa(json_object *, FILE *);
 
 /* Accessors that tolerate a missing key (an older daemon). */
 const char	*jstr(json_object *, const char *);

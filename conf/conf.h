@@ -253,6 +253,7 @@ struct config {
 	uint32_t		 sa_life_seconds;	/* default 3600 */
 	uint32_t		 sa_life_kbytes;	/* default 4608000 */
 	int			 replay_window;		/* default 64 */
+	char			*tunnel_ifname;	/* NULL: havpn0 (esp/) */
 
 	struct conf_crypto_map	*maps;
 	int			 nmaps;

@@ -162,7 +162,8 @@ conf_equal(const struct config *a, const struct config *b)
 {
 	if (!(EQS(hostname) && EQ(dpd_interval) && EQ(dpd_retry) &&
 	    EQ(dpd_mode) && EQ(aggressive_disable) && EQ(nat_keepalive) &&
-	    EQ(sa_life_seconds) && EQ(sa_life_kbytes) && EQ(replay_window)))
+	    EQ(sa_life_seconds) && EQ(sa_life_kbytes) && EQ(replay_window) &&
+	    EQS(tunnel_ifname)))
 		return 0;
 	LIST_EQ(npolicies, policies, policy_eq);
 	LIST_EQ(nkeys, keys, key_eq);

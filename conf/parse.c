@@ -493,6 +493,7 @@ conf_free(struct config *cf)
 		return;
 	free(cf->path);
 	free(cf->hostname);
+	free(cf->tunnel_ifname);
 	free(cf->policies);
 	for (i = 0; i < cf->nkeys; i++)
 		free_secret(cf->keys[i].key, strlen(cf->keys[i].key));

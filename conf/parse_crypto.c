@@ -459,6 +459,33 @@ cmd_map(struct parser *p, struct cline *l)
 	return CMD_OK;
 }
 
+/*
+ * crypto ipsec tunnel-interface NAME: havpn's TUN device for the userspace
+ * data plane (default havpn0).  A Linux interface name: 1-15 characters,
+ * no '/', no blanks, not "." or "..".
+ */
+static int
+cmd_tunnel_interface(struct parser *p, struct cline *l)
+{
+	const char	*n;
+
+	if (l->negate) {
+		free(p->cf->tunnel_ifname);
+		p->cf->tunnel_ifname = NULL;
+		return CMD_OK;
+	}
+	if (l->nwords != 4)
+		return perr(p, "crypto ipsec tunnel-interface takes one NAME");
+	n = l->words[3];
+	if (strlen(n) > 15 || strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+	    strpbrk(n, "/:") != NULL)
+		return perr(p, "tunnel-interface \"%s\" is not a valid "
+		    "interface name (1-15 characters, no '/' or ':')", n);
+	free(p->cf->tunnel_ifname);
+	p->cf->tunnel_ifname = xstrdup(n);
+	return CMD_OK;
+}
+
 int
 global_crypto(struct parser *p, struct cline *l)
 {
@@ -468,6 +495,8 @@ global_crypto(struct parser *p, struct cline *l)
 		return cmd_transform_set(p, l);
 	if (word_is(l, 1, "ipsec") && word_is(l, 2, "security-association"))
 		return cmd_ipsec_sa(p, l);
+	if (word_is(l, 1, "ipsec") && word_is(l, 2, "tunnel-interface"))
+		return cmd_tunnel_interface(p, l);
 	if (word_is(l, 1, "map"))
 		return cmd_map(p, l);
 	if (word_is(l, 1, "pki") || word_is(l, 1, "key"))

@@ -68,6 +68,9 @@ print_ipsec(const struct config *cf, FILE *f)
 	if (cf->replay_window != 64)
 		fprintf(f, "crypto ipsec security-association replay "
 		    "window-size %d\n", cf->replay_window);
+	if (cf->tunnel_ifname != NULL)
+		fprintf(f, "crypto ipsec tunnel-interface %s\n",
+		    cf->tunnel_ifname);
 	for (int i = 0; i < cf->ntsets; i++) {
 		const struct conf_transform_set *t = &cf->tsets[i];
 

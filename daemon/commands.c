@@ -67,6 +67,7 @@ command_handler(enum ctl_command_id id)
 		[CTL_SHOW_REDUNDANCY_INTERDEV] = cmd_show_redundancy_interdev,
 		[CTL_SHOW_STANDBY] = cmd_show_standby,
 		[CTL_SHOW_STANDBY_BRIEF] = cmd_show_standby,
+		[CTL_SHOW_IPSEC_SA] = cmd_show_ipsec_sa,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

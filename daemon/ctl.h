@@ -31,7 +31,9 @@
 	X(SHOW_STANDBY, "show standby", "",				\
 	    "the standby (VRRPv3) groups, in detail")			\
 	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
-	    "the standby groups, one line each")
+	    "the standby groups, one line each")			\
+	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
+	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

@@ -91,6 +91,20 @@ void		 mod_vrrp_reload(struct havpnd *, const struct config *);
 int		 cmd_show_standby(struct havpnd *, int, char **, json_object *,
 		    char *, size_t);
 
+/*
+ * cmd_esp.c: the facts of show crypto ipsec sa from a data plane (cf may
+ * be NULL; peer NULL: every peer).  The caller owns the object.
+ */
+json_object	*esp_show_facts(struct esp_backend *, const struct config *,
+		    const struct in_addr *);
+int		 cmd_show_ipsec_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
+/* mod_esp.c: the data plane (d->esp) */
+int		 mod_esp_start(struct havpnd *);
+void		 mod_esp_stop(struct havpnd *);
+void		 mod_esp_reload(struct havpnd *, const struct config *);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 

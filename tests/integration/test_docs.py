@@ -74,8 +74,9 @@ def doc_templates():
             if line.startswith("```"):
                 inside = not inside
                 continue
+            line = re.sub(r"\s+!.*$", "", line.rstrip("\n"))
             if inside and line.strip():
-                out.append(line.rstrip("\n"))
+                out.append(line)
     return out
 
 

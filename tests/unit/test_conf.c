@@ -383,6 +383,10 @@ static const struct {
 	{ "track 1 ip route 10.0.0.0 255.0.0.0 reachability\n", 1,
 	    "line-protocol\" only" },
 	{ "hostname\n", 1, "one NAME" },
+	{ "crypto ipsec tunnel-interface\n", 1, "takes one NAME" },
+	{ "crypto ipsec tunnel-interface a/b\n", 1, "not a valid interface" },
+	{ "crypto ipsec tunnel-interface abcdefghijklmnop\n", 1,
+	    "not a valid interface" },
 	{ "frobnicate the widget\n", 1, "unknown command \"frobnicate\"" },
 	{ "no frobnicate\n", 1, "no such command" },
 	{ "exit\n", 1, "exit outside a sub-mode" },
@@ -413,6 +417,38 @@ test_malformed(void **state)
 			    bad[i].msg, out);
 		free(out);
 	}
+}
+
+/* crypto ipsec tunnel-interface: set, default, negated, printed. */
+static void
+test_tunnel_interface(void **state)
+{
+	static const char set[] = "crypto ipsec tunnel-interface vpn0\n";
+	static const char unset[] = "crypto ipsec tunnel-interface vpn0\n"
+	    "no crypto ipsec tunnel-interface\n";
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*a, *b, *c;
+	char		*text;
+
+	(void)state;
+	a = conf_load_mem("t.conf", set, strlen(set), &d);
+	assert_non_null(a);
+	assert_string_equal(a->tunnel_ifname, "vpn0");
+	text = conf_print_str(a);
+	assert_non_null(strstr(text, "crypto ipsec tunnel-interface vpn0\n"));
+	free(text);
+	b = conf_load_mem("t.conf", unset, strlen(unset), &d);
+	assert_non_null(b);
+	assert_null(b->tunnel_ifname);
+	assert_false(conf_equal(a, b));
+	c = conf_load_mem("t.conf", "", 0, &d);
+	assert_true(conf_equal(b, c));
+	text = conf_print_str(c);
+	assert_null(strstr(text, "tunnel-interface"));
+	free(text);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
 }
 
 /* Warnings are not errors: these load, and say why at their line. */
@@ -563,6 +599,7 @@ main(void)
 		cmocka_unit_test(test_cisco3725),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_tunnel_interface),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_every_prefix),
