@@ -288,6 +288,8 @@ struct config	*conf_load(const char *, struct conf_diag *);
 struct config	*conf_load_mem(const char *, const char *, size_t,
 		    struct conf_diag *);
 void		 conf_free(struct config *);
+/* A deep copy (nothing shared with the original), or NULL. */
+struct config	*conf_dup(const struct config *);
 
 /* Canonical IOS form. */
 void		 conf_print(const struct config *, FILE *);

@@ -23,7 +23,7 @@ build_sample(struct ike_wr *wr)
 	size_t	 sa, p, t;
 	struct ike_id id;
 	uint8_t	 addr[4] = { 10, 0, 0, 11 }, spi[4] = { 0xde, 0xad, 0xbe, 0xef };
-	uint8_t	 vid[16] = { 0x4a, 0x13, 0x1c, 0x81 };
+	uint8_t	 vid[20] = { 0x4a, 0x13, 0x1c, 0x81 };
 
 	ike_wr_init(wr, ic, rc, IKE_EX_MAIN, 0, 0);
 	sa = ike_wr_begin(wr, IKE_PL_SA);
@@ -55,7 +55,7 @@ build_sample(struct ike_wr *wr)
 		wbuf_set_be16(&wr->w, p + 2, (uint16_t)(wr->w.len - p));
 	}
 	ike_wr_end(wr, sa);
-	ike_wr_bytes(wr, IKE_PL_VID, vid, sizeof(vid));
+	ike_wr_bytes(wr, IKE_PL_VID, vid, 16);
 	ike_wr_bytes(wr, IKE_PL_NATD, vid, 20);
 	id.type = IKE_ID_IPV4_ADDR;
 	id.proto = 17;
