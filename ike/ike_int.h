@@ -139,6 +139,7 @@ struct ike_sa {
 	struct sockaddr_in local;	/* port 500 or 4500 */
 	struct sockaddr_in remote;
 	struct in_addr	 peer_id;	/* from the peer's ID payload */
+	struct in_addr	 id_addr;	/* the ID_IPV4_ADDR we send */
 
 	struct ike_p1_alg alg;
 	char		*psk;		/* owned, wiped */
@@ -489,7 +490,8 @@ int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
 
 const char	*ike_psk_find(const struct config *, struct in_addr);
 /* Non-NULL if we initiate Aggressive Mode with this peer. */
-const char	*ike_peer_aggressive(const struct config *, struct in_addr);
+const struct conf_isakmp_peer *ike_peer_aggressive(const struct config *,
+		    struct in_addr);
 /* Phase 1 SA payload offering our usable policies (group 0: all). */
 /* Returns how many transforms were offered. */
 int		 ike_p1_build_sa(struct ike *, struct ike_wr *, int);

@@ -26,6 +26,7 @@ ike_p1_initiate(struct ike *ike, struct in_addr local, struct in_addr peer,
 {
 	struct sockaddr_in l, r;
 	struct ike_sa	*sa;
+	const struct conf_isakmp_peer *pe;
 	const char	*psk;
 	char		 a[INET_ADDRSTRLEN];
 	int		 rc;
@@ -52,7 +53,9 @@ ike_p1_initiate(struct ike *ike, struct in_addr local, struct in_addr peer,
 	    ifname != NULL ? ifname : "");
 	IKE_TRACE(sa, "found peer pre-shared key matching %s",
 	    addr_str(peer, a));
-	if (ike_peer_aggressive(ike->cf, peer) != NULL) {
+	sa->id_addr = local;
+	if ((pe = ike_peer_aggressive(ike->cf, peer)) != NULL) {
+		sa->id_addr = pe->endpoint;
 		rc = ike_am_start(sa);
 	} else {
 		IKE_TRACE(sa, "Can not start Aggressive mode, trying Main "
@@ -234,7 +237,9 @@ ike_p1_hash(struct ike_sa *sa, int responder, const uint8_t *idb,
 void
 ike_p1_id_local(struct ike_sa *sa, struct ike_id *id, uint8_t *buf)
 {
-	memcpy(buf, &sa->local.sin_addr, 4);
+	if (sa->id_addr.s_addr == INADDR_ANY)
+		sa->id_addr = sa->local.sin_addr;
+	memcpy(buf, &sa->id_addr, 4);
 	id->type = IKE_ID_IPV4_ADDR;
 	id->proto = 17;
 	id->port = IKE_PORT;
@@ -280,8 +285,7 @@ ike_p1_read_id(struct ike_sa *sa, const struct ike_pl *pl)
 		}
 		IKE_TRACE(NULL, "        protocol     : %u", id.proto);
 		IKE_TRACE(NULL, "        port         : %u", id.port);
-		IKE_TRACE(NULL, "        length       : %zu",
-		    buf_left(&pl->body));
+		IKE_TRACE(NULL, "        length       : %zu", pl->rawlen);
 	}
 	if (id.type == IKE_ID_IPV4_ADDR)
 		memcpy(&sa->peer_id, id.data, 4);

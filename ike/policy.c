@@ -24,6 +24,12 @@ ike_psk_find(const struct config *cf, struct in_addr peer)
 {
 	const struct conf_isakmp_key *best = NULL;
 
+	/* set aggressive-mode password: the key for exactly this peer */
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == peer.s_addr &&
+		    cf->peers[i].password != NULL)
+			return cf->peers[i].password;
+
 	for (int i = 0; i < cf->nkeys; i++) {
 		const struct conf_isakmp_key *k = &cf->keys[i];
 
@@ -1136,10 +1142,12 @@ ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
 
 /* ---- peers ------------------------------------------------------------------------- */
 
-const char *
+const struct conf_isakmp_peer *
 ike_peer_aggressive(const struct config *cf, struct in_addr peer)
 {
-	(void)cf;
-	(void)peer;
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == peer.s_addr &&
+		    cf->peers[i].have_endpoint)
+			return &cf->peers[i];
 	return NULL;
 }

@@ -180,7 +180,7 @@ trace_proxy(struct ike_sa *sa, const char *what, const struct ike_qm *q)
 
 	if (!log_debug_enabled(LOG_IKE))
 		return;
-	IKE_TRACE(NULL, "IPSEC(%s): proposal, local_proxy= %s/%s/%u/%u, "
+	log_debug(LOG_IKE, "IPSEC(%s): proposal, local_proxy= %s/%s/%u/%u, "
 	    "remote_proxy= %s/%s/%u/%u, protocol= ESP", what,
 	    addr_str(q->sel.src, a), addr_str(q->sel.src_mask, b),
 	    q->sel.proto, q->sel.sport, addr_str(q->sel.dst, c),

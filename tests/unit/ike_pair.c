@@ -76,6 +76,44 @@ pair_conf(const char *text)
 	return cf;
 }
 
+static char	*log_buf;
+static size_t	 log_len;
+static FILE	*log_f;
+
+void
+pair_log_reset(void)
+{
+	if (getenv("IKE_TRACE") != NULL) {
+		log_set_debug(LOG_IKE, 1);
+		return;
+	}
+	if (log_f != NULL)
+		fclose(log_f);
+	free(log_buf);
+	log_buf = NULL;
+	log_len = 0;
+	log_f = open_memstream(&log_buf, &log_len);
+	log_set_stream(log_f);
+	/* the trace too: tests look for its lines */
+	log_set_debug(LOG_IKE, 1);
+}
+
+void
+pair_log_init(void)
+{
+	log_init("test", 1, 0);
+	pair_log_reset();
+}
+
+int
+pair_log_has(const char *s)
+{
+	if (log_f == NULL)
+		return 1;	/* tracing to stderr: not checked */
+	fflush(log_f);
+	return log_buf != NULL && strstr(log_buf, s) != NULL;
+}
+
 struct io_arg {
 	struct pair	*p;
 	int		 node;
@@ -136,6 +174,8 @@ pair_new(const char *a, const char *b)
 {
 	struct pair	*p = xcalloc(1, sizeof(*p));
 	const char	*txt[2] = { a, b };
+
+	pair_log_reset();
 	const char	*addr[2] = { "10.0.0.11", "10.0.0.20" };
 
 	p->now = 1000000;

@@ -67,6 +67,15 @@ int		 pair_acquire(struct pair *, int, const char *, const char *);
 void		 pair_inject(struct pair *, int, const uint8_t *, size_t,
 		    const char *, uint16_t, uint16_t);
 
+/*
+ * The log: quiet unless IKE_TRACE is set in the environment (then every
+ * debug crypto isakmp line goes to stderr).  pair_log_has() looks for a
+ * string in what was logged since pair_log_reset().
+ */
+void		 pair_log_init(void);
+void		 pair_log_reset(void);
+int		 pair_log_has(const char *);
+
 /* The standard configurations: the design's addresses. */
 extern const char pair_conf_a[];
 extern const char pair_conf_b[];

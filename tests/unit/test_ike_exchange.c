@@ -405,6 +405,9 @@ test_silent_peer(void **state)
 	assert_string_equal(state_of(p, 0), "");
 	assert_int_equal(p->n[0].ike->st.p1_fail, 1);
 	assert_int_equal(p->n[0].ike->st.retransmits, 5);
+	assert_true(pair_log_has("retransmitting phase 1 MM_NO_STATE"));
+	assert_true(pair_log_has("attempt 5 of 5"));
+	assert_true(pair_log_has("Death by retransmission P1"));
 	pair_free(p);
 }
 
@@ -424,6 +427,10 @@ test_wrong_psk(void **state)
 	assert_string_equal(state_of(p, 0), "");
 	assert_int_equal(p->n[0].ike->st.p1_fail, 1);
 	assert_int_equal(esp_fake_nsas(p->n[0].be), 0);
+	assert_true(pair_log_has("IKE message from 10.0.0.11 failed its "
+	    "sanity check or is malformed"));
+	assert_true(pair_log_has("the pre-shared keys for 10.0.0.11 differ"));
+	assert_true(pair_log_has("10.0.0.20 answered AUTHENTICATION_FAILED"));
 	pair_free(p);
 	free(b);
 }
@@ -444,6 +451,16 @@ test_no_proposal_chosen(void **state)
 	assert_int_equal(p->n[0].ike->st.notify_rx, 1);
 	assert_string_equal(state_of(p, 0), "");
 	assert_string_equal(state_of(p, 1), "");
+	/* the IOS comparison trace names the attribute that differs */
+	assert_true(pair_log_has("Checking ISAKMP transform 1 against "
+	    "priority 10 policy"));
+	assert_true(pair_log_has("Encryption algorithm offered does not "
+	    "match policy!"));
+	assert_true(pair_log_has("atts are not acceptable. Next payload is "
+	    "0"));
+	assert_true(pair_log_has("phase 1 SA policy not acceptable! (local "
+	    "10.0.0.20 remote 10.0.0.11)"));
+	assert_true(pair_log_has("answered NO_PROPOSAL_CHOSEN"));
 	pair_free(p);
 	free(b);
 }
@@ -463,6 +480,8 @@ test_phase2_no_proposal(void **state)
 	assert_int_equal(p->n[0].ike->st.p2_fail, 1);
 	assert_int_equal(esp_fake_nsas(p->n[0].be), 0);
 	assert_int_equal(esp_fake_nsas(p->n[1].be), 0);
+	assert_true(pair_log_has("PFS group 5 required, offered 14"));
+	assert_true(pair_log_has("sent error notification NO_PROPOSAL_CHOSEN"));
 	pair_free(p);
 	free(b);
 }
@@ -482,6 +501,9 @@ test_proxy_mismatch(void **state)
 	/* a heard INVALID_ID_INFORMATION about its SPI: QM aborted */
 	assert_int_equal(p->n[0].ike->st.p2_fail, 1);
 	assert_int_equal(esp_fake_nsas(p->n[1].be), 0);
+	assert_true(pair_log_has("proxy identities not supported"));
+	assert_true(pair_log_has("sent error notification "
+	    "INVALID_ID_INFORMATION"));
 	pair_free(p);
 	free(b);
 }
@@ -933,6 +955,86 @@ test_nat_traversal(void **state)
 	free(b2);
 }
 
+static const char am_peer[] =
+    "crypto isakmp peer address 10.0.0.20\n"
+    " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
+    "crypto isakmp key";
+
+static void
+test_aggressive(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key", am_peer);
+	char		*b = pair_edit(pair_conf_b, "crypto isakmp key",
+	    "crypto isakmp aggressive-mode disable\ncrypto isakmp key");
+	struct pair	*p = pair_new(a, pair_conf_b);
+	struct ike_isakmp_state ia, ib;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_string_equal(state_of(p, 0), "AG_INIT_EXCH");
+	pair_step(p);	/* AM1 -> b */
+	assert_string_equal(state_of(p, 1), "AG_INIT_EXCH");
+	pair_step(p);	/* AM2 -> a: a is done, sends AM3 and QM1 */
+	assert_string_equal(state_of(p, 0), "QM_IDLE");
+	pair_step(p);	/* AM3 -> b */
+	assert_string_equal(state_of(p, 1), "QM_IDLE");
+	pair_run(p, 100);
+	check_sas_match(p);
+	assert_int_equal(pair_isakmp(p, 0, &ia), 0);
+	assert_int_equal(pair_isakmp(p, 1, &ib), 0);
+	assert_int_equal(ia.exchange, IKE_EX_AGGRESSIVE);
+	assert_memory_equal(ia.iv, ib.iv, ia.iv_len);
+	assert_memory_equal(ia.skeyid_a, ib.skeyid_a, ia.prf_len);
+	pair_free(p);
+
+	/* a lost AM3: b resends AM2, a answers with AM3 again */
+	p = pair_new(a, pair_conf_b);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_step(p);
+	pair_step(p);
+	pair_flush(p);	/* AM3 and QM1 lost */
+	pair_advance(p, 2100);
+	pair_run(p, 100);
+	assert_string_equal(state_of(p, 1), "QM_IDLE");
+	pair_advance(p, 5000);
+	check_sas_match(p);
+	pair_free(p);
+
+	/* aggressive-mode disable: refused with UNSUPPORTED_EXCHANGE_TYPE */
+	p = pair_new(a, b);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(p->n[1].ike->st.aggressive_refused, 1);
+	assert_int_equal(pair_count_isakmp(p, 1), 0);
+	assert_string_equal(state_of(p, 0), "");
+	assert_true(pair_log_has("Aggressive Mode is disabled"));
+	assert_true(pair_log_has("answered UNSUPPORTED_EXCHANGE_TYPE"));
+	pair_free(p);
+	free(a);
+	free(b);
+}
+
+/* An aggressive-mode password is the key for that peer alone. */
+static void
+test_aggressive_password(void **state)
+{
+	char		*a1 = pair_edit(pair_conf_a, "crypto isakmp key", am_peer);
+	char		*a2 = pair_edit(a1, " set aggressive-mode client-endpoint",
+	    " set aggressive-mode password other\n"
+	    " set aggressive-mode client-endpoint");
+	char		*b = pair_edit(pair_conf_b, "key cisco123", "key other");
+	struct pair	*p = pair_new(a2, b);
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	check_sas_match(p);
+	pair_free(p);
+	free(a1);
+	free(a2);
+	free(b);
+}
+
 /* HA role: standby holds SAs, initiates nothing, answers nothing. */
 static void
 test_standby_holds(void **state)
@@ -999,10 +1101,10 @@ main(void)
 		cmocka_unit_test(test_commit_bit),
 		cmocka_unit_test(test_nat_traversal),
 		cmocka_unit_test(test_standby_holds),
+		cmocka_unit_test(test_aggressive),
+		cmocka_unit_test(test_aggressive_password),
 	};
 
-	log_init("test_ike_exchange", 1, 0);
-	if (getenv("IKE_TRACE") != NULL)
-		log_set_debug(LOG_IKE, 1);
+	pair_log_init();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
