@@ -302,6 +302,10 @@ am_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ssize_t		 n;
 	int		 enc = (h->flags & IKE_FLAG_ENC) != 0;
 
+	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
+		sa->local.sin_port = htons(IKE_NATT_PORT);
+		sa->remote.sin_port = ike->in_remote.sin_port;
+	}
 	if (enc) {
 		if ((n = ike_msg_decrypt(sa, msg, len, sa->iv, iv_next)) ==
 		    -1) {
@@ -342,10 +346,6 @@ am_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ike_natt_read_natd(sa, &pls);
 	if (enc)
 		memcpy(sa->iv, iv_next, sizeof(iv_next));
-	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
-		sa->local.sin_port = htons(IKE_NATT_PORT);
-		sa->remote.sin_port = ike->in_remote.sin_port;
-	}
 	ike_sa_remember_in(sa, msg, len);
 	ike_p1_established(sa);
 }

@@ -338,6 +338,10 @@ input_first(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	}
 	sa = ike_sa_find_responder(ike, h->icookie, remote);
+	if (sa != NULL && sa->state == IKE_DEAD) {
+		ike->st.rx_dropped++;
+		return;
+	}
 	if (sa != NULL) {
 		/* a retransmitted first message: the exchange answers it */
 		if (sa->exchange == IKE_EX_MAIN)
@@ -396,7 +400,12 @@ ike_input(struct ike *ike, const uint8_t *data, size_t len,
 		return;
 	}
 	sa = ike_sa_find(ike, h.icookie, h.rcookie);
-	if (sa == NULL || sa->state == IKE_DEAD) {
+	if (sa != NULL && sa->state == IKE_DEAD) {
+		/* a failed negotiation the peer still retransmits into */
+		ike->st.rx_dropped++;
+		return;
+	}
+	if (sa == NULL) {
 		char	 ic[17], rc[17];
 
 		ike->st.bad_cookie++;

@@ -192,7 +192,9 @@ dpd_timeout(struct ike *ike, struct ike_timer *t)
 		ike_timer_set(ike, t, now + retry);
 		return;
 	}
-	ike_timer_set(ike, t, now + interval);
+	/* the next look: when the peer will have been quiet long enough */
+	ike_timer_set(ike, t, now - sa->last_rx_ms < interval ?
+	    sa->last_rx_ms + interval : now + interval);
 }
 
 void
@@ -380,6 +382,15 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	buf_init(&b, ike->scratch + IKE_HDR_LEN, (size_t)n - IKE_HDR_LEN);
 	if (ike_pls_parse(&b, h->np, 255, &pls, &notify, &err) == -1) {
+		if (!sa->established) {
+			/* unauthenticated: a hint, never a reason to give up */
+			ike->st.decrypt_fail++;
+			ike_warn_input(ike, &sa->remote, "an encrypted "
+			    "notification during %s does not decrypt: the "
+			    "pre-shared keys probably differ",
+			    ike_fsm_show(sa->state));
+			return;
+		}
 		ike->st.malformed++;
 		ike_warn_input(ike, &sa->remote, "Informational %u: %s",
 		    h->msgid, err);

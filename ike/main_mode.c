@@ -455,6 +455,11 @@ mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "encrypted: dropped");
 		return;
 	}
+	/* RFC 3947 4: the initiator moved to 4500: follow it (answers too) */
+	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
+		sa->local.sin_port = htons(IKE_NATT_PORT);
+		sa->remote.sin_port = ike->in_remote.sin_port;
+	}
 	if (mm_parse(sa, h, msg, len, 1, iv_next, &pls, &notify, &err) == -1) {
 		ike->st.decrypt_fail++;
 		auth_failed(sa, "message 5 does not decrypt to valid payloads");
@@ -475,11 +480,6 @@ mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	mm_notifies(sa, &pls);
 	memcpy(sa->iv, iv_next, sizeof(iv_next));
-	/* RFC 3947 4: the initiator moved to 4500: follow it */
-	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
-		sa->local.sin_port = htons(IKE_NATT_PORT);
-		sa->remote.sin_port = ike->in_remote.sin_port;
-	}
 	ike_sa_remember_in(sa, msg, len);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	mm_write_auth(sa, &wr, 1);

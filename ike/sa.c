@@ -370,6 +370,10 @@ sa_retx_timeout(struct ike *ike, struct ike_timer *t)
 	struct ike_sa	*sa = t->arg;
 	char		 a[INET_ADDRSTRLEN];
 
+	if (sa->state == IKE_DEAD) {
+		ike_sa_free(sa);
+		return;
+	}
 	if (!sa->retransmit || sa->out == NULL) {
 		log_info(LOG_IKE, "ISAKMP:(%u): phase 1 negotiation with %s "
 		    "timed out in %s", sa->conn_id, ike_addr(&sa->remote, a),

@@ -72,13 +72,16 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 	char		 ck[17], cap[8];
 
 	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
-		json_object	*o = json_object_new_object();
+		json_object	*o;
 		/* IOS: dst is the responder, src the initiator */
 		const struct sockaddr_in *dst = sa->initiator ? &sa->remote :
 		    &sa->local;
 		const struct sockaddr_in *src = sa->initiator ? &sa->local :
 		    &sa->remote;
 
+		if (sa->state == IKE_DEAD)
+			continue;
+		o = json_object_new_object();
 		add_addr(o, "dst", dst->sin_addr);
 		add_addr(o, "src", src->sin_addr);
 		add_str(o, "state", ike_fsm_show(sa->state));
@@ -265,8 +268,9 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			sess_add(&s, &n, ike->spd[i].local, ike->spd[i].peer,
 			    ike->spd[i].ifname);
 	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
-		sess_add(&s, &n, sa->local.sin_addr, sa->remote.sin_addr,
-		    NULL);
+		if (sa->state != IKE_DEAD)
+			sess_add(&s, &n, sa->local.sin_addr,
+			    sa->remote.sin_addr, NULL);
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
 		sess_add(&s, &n, c->local, c->remote, c->ifname);
 	for (int i = 0; i < n; i++) {
@@ -281,7 +285,8 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			json_object *k;
 
 			if (sa->local.sin_addr.s_addr != s[i].local.s_addr ||
-			    sa->remote.sin_addr.s_addr != s[i].peer.s_addr)
+			    sa->remote.sin_addr.s_addr != s[i].peer.s_addr ||
+			    sa->state == IKE_DEAD)
 				continue;
 			if (sa->established) {
 				if (up == NULL)
