@@ -128,9 +128,20 @@ struct esp_events {
 	void	(*expire)(void *, uint32_t, int);
 	/* an SA passed its sync_interval: its counters should be synced */
 	void	(*counter_update)(void *, uint32_t);
+	/*
+	 * An ESP packet arrived for an SPI no inbound SA has (local, peer
+	 * outer addresses); the data plane rate-limits these.  IKE tells the
+	 * peer with an INVALID-SPI notification.  May be NULL.
+	 */
+	void	(*invalid_spi)(void *, uint32_t, struct in_addr,
+		    struct in_addr);
 };
 
-/* Where the data plane hands IKE messages that arrive on port 4500. */
+/*
+ * Where the data plane hands IKE messages that arrive on port 4500: the
+ * UDP payload as received, the 4-byte non-ESP marker still in front
+ * (ike_input expects it there), with the local and remote address.
+ */
 typedef void (*esp_ike_input_fn)(void *, const uint8_t *, size_t,
     const struct sockaddr_in *, const struct sockaddr_in *);
 

@@ -119,6 +119,7 @@ ike_new(struct esp_backend *be, const struct ike_io *io)
 	be->events.arg = ike;
 	be->events.acquire = ike_esp_acquire;
 	be->events.expire = ike_esp_expire;
+	be->events.invalid_spi = ike_esp_invalid_spi;
 	return ike;
 }
 
@@ -142,6 +143,7 @@ ike_free(struct ike *ike)
 	if (ike->be->events.arg == ike) {
 		ike->be->events.acquire = NULL;
 		ike->be->events.expire = NULL;
+		ike->be->events.invalid_spi = NULL;
 		ike->be->events.arg = NULL;
 	}
 	conf_free(ike->cf);

@@ -643,6 +643,8 @@ void		 ike_children_of_peer_delete(struct ike *, struct in_addr,
 		    struct in_addr, int, const char *);
 void		 ike_esp_expire(void *, uint32_t, int);
 void		 ike_esp_acquire(void *, uint32_t, const struct esp_selector *);
+void		 ike_esp_invalid_spi(void *, uint32_t, struct in_addr,
+		    struct in_addr);
 
 /* ---- info.c: informational, delete, DPD ------------------------------------------------------ */
 

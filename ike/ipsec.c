@@ -542,6 +542,36 @@ ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
 		sa->pending[sa->npending++] = reqid;
 }
 
+/*
+ * The data plane got ESP for an SPI it does not know: tell the peer
+ * (RFC 2408 3.14.1 INVALID-SPI), under the ISAKMP SA, once a second.
+ */
+void
+ike_esp_invalid_spi(void *arg, uint32_t spi, struct in_addr local,
+    struct in_addr peer)
+{
+	struct ike	*ike = arg;
+	struct ike_sa	*sa;
+	uint64_t	 suppressed;
+	uint8_t		 s[4];
+	char		 a[INET_ADDRSTRLEN];
+
+	if (!ike->active ||
+	    (sa = ike_sa_find_peer(ike, local, peer)) == NULL)
+		return;
+	if (!log_ratelimit_ok(&ike->rl_cookie, ike_now(ike), 1000,
+	    &suppressed))
+		return;
+	log_info(LOG_IKE, "ISAKMP:(%u): ESP from %s with unknown SPI 0x%08x: "
+	    "sending INVALID_SPI", sa->conn_id, addr_str(peer, a), spi);
+	s[0] = (uint8_t)(spi >> 24);
+	s[1] = (uint8_t)(spi >> 16);
+	s[2] = (uint8_t)(spi >> 8);
+	s[3] = (uint8_t)spi;
+	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_INVALID_SPI, s, 4,
+	    NULL, 0);
+}
+
 void
 ike_child_export(const struct ike_child *c, struct ike_ipsec_state *s)
 {

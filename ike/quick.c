@@ -140,6 +140,34 @@ qm_retx_timeout(struct ike *ike, struct ike_timer *t)
 	ike_msg_arm_retx(sa, q);
 }
 
+/*
+ * An inbound SPI from the data plane that no pair or exchange of ours
+ * uses (an imported pair's SPI may be unknown to a fresh data plane).
+ */
+static int
+alloc_spi(struct ike *ike, uint32_t *out)
+{
+	uint32_t spi;
+
+	for (int tries = 0; tries < 16; tries++) {
+		int	 used = 0;
+
+		if (ike->be->ops->alloc_spi(ike->be, &spi) == -1)
+			return -1;
+		if (spi < 256 || ike_child_by_spi_in(ike, spi) != NULL)
+			continue;
+		for (struct ike_sa *sa = ike->sas; sa != NULL && !used;
+		    sa = sa->next)
+			for (struct ike_qm *q = sa->qms; q != NULL; q = q->next)
+				used |= q->spi_in == spi;
+		if (!used) {
+			*out = spi;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static uint32_t
 new_msgid(struct ike_sa *sa)
 {
@@ -218,7 +246,7 @@ ike_qm_initiate(struct ike_sa *sa, uint32_t reqid, uint32_t rekey_of)
 	q->noffers = ike_p2_offers(ike, e, ike_natt_encap(sa), q->offer,
 	    (int)nitems(q->offer));
 	if (q->noffers == 0 ||
-	    ike->be->ops->alloc_spi(ike->be, &q->spi_in) == -1) {
+	    alloc_spi(ike, &q->spi_in) == -1) {
 		qm_fail(q, q->noffers == 0 ? "no transform-set" :
 		    "the data plane has no SPI");
 		return -1;
@@ -519,7 +547,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		qm_fail(q, "bad nonce or PFS key exchange");
 		return;
 	}
-	if (ike->be->ops->alloc_spi(ike->be, &q->spi_in) == -1) {
+	if (alloc_spi(ike, &q->spi_in) == -1) {
 		qm_fail(q, "the data plane has no SPI");
 		return;
 	}

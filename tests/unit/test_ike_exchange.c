@@ -852,6 +852,36 @@ test_deletes(void **state)
 	pair_free(p);
 }
 
+/* b's data plane lost an SA: a hears INVALID_SPI and drops the pair. */
+static void
+test_invalid_spi(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	struct pairs	 ps;
+	struct esp_events *ev;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	ipsec_of(p, 1, &ps);
+	/* b's data plane no longer has its inbound SA; ESP arrives for it */
+	p->n[1].be->ops->del_sa(p->n[1].be, ps.s[0].conn_in);
+	ev = &p->n[1].be->events;
+	ev->invalid_spi(ev->arg, ps.s[0].spi_in, p->n[1].addr, p->n[0].addr);
+	pair_run(p, 100);
+	assert_int_equal(pair_count_ipsec(p, 0), 0);
+	assert_int_equal(esp_fake_nsas(p->n[0].be), 0);
+	assert_true(pair_log_has("reports INVALID_SPI"));
+	/* a second report within the second is not sent */
+	ev->invalid_spi(ev->arg, ps.s[0].spi_in, p->n[1].addr, p->n[0].addr);
+	assert_int_equal(p->nq, 0);
+	/* the next packet renegotiates, under the same ISAKMP SA */
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_int_equal(pair_run(p, 100), 3);
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	pair_free(p);
+}
+
 /* b restarts and initiates: a's old SAs with b go (INITIAL-CONTACT). */
 static void
 test_initial_contact(void **state)
@@ -1098,6 +1128,7 @@ main(void)
 		cmocka_unit_test(test_dpd),
 		cmocka_unit_test(test_deletes),
 		cmocka_unit_test(test_initial_contact),
+		cmocka_unit_test(test_invalid_spi),
 		cmocka_unit_test(test_commit_bit),
 		cmocka_unit_test(test_nat_traversal),
 		cmocka_unit_test(test_standby_holds),
