@@ -121,8 +121,13 @@ build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench: all
+bench: all build/bench/ikeload
 	@bench/run-all
+
+# bench/ike-setup's load generator, built on the engine itself
+build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
 
 demo: deps all
 	@scripts/demo

@@ -274,7 +274,7 @@ am_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		wr.w.err = 1;
 	ike_wr_bytes(&wr, IKE_PL_HASH, hi, sa->keys.len);
 	ike_natt_write_natd(sa, &wr);
-	if (!ike_p1_have_state_with(sa)) {
+	if (!sa->ike->no_initial_contact && !ike_p1_have_state_with(sa)) {
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
 		ike_wr_notify(&wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT,

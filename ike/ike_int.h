@@ -392,6 +392,7 @@ struct ike {
 	int		 halfopen_max;
 	int		 halfopen_peer_max;
 	int		 set_commit;	/* initiate Quick Modes with commit bit */
+	int		 no_initial_contact;	/* never send INITIAL-CONTACT */
 	/* the datagram being handled: where it came from, where to */
 	struct sockaddr_in in_local;
 	struct sockaddr_in in_remote;

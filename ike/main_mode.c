@@ -409,7 +409,7 @@ mm_i4(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ike_natt_float(sa);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	mm_write_auth(sa, &wr, 0);
-	if (!ike_p1_have_state_with(sa)) {
+	if (!sa->ike->no_initial_contact && !ike_p1_have_state_with(sa)) {
 		IKE_TRACE(sa, "Send initial contact");
 		memcpy(spi, sa->icookie, 8);
 		memcpy(spi + 8, sa->rcookie, 8);
