@@ -189,6 +189,10 @@ struct esp_backend *esp_fake_new(void);
 const struct esp_sa *esp_fake_sa(struct esp_backend *, uint32_t);
 int		 esp_fake_nsas(struct esp_backend *);
 int		 esp_fake_npolicies(struct esp_backend *);
+/* Set the counters query_sa reports for an SA (tests of traffic-driven
+ * behaviour, such as on-demand DPD); -1 if there is no such SA. */
+int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
+		    const struct esp_sa_stats *);
 /* Raise an acquire as if a packet of flow matched policy reqid. */
 void		 esp_fake_acquire(struct esp_backend *, uint32_t,
 		    const struct esp_selector *);

@@ -823,6 +823,82 @@ test_dpd(void **state)
 	free(a);
 }
 
+/* On demand: R-U-THERE only when traffic goes out and nothing comes back. */
+static void
+test_dpd_on_demand(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    "crypto isakmp keepalive 10 2 on-demand\ncrypto isakmp key");
+	struct pair	*p = pair_new(a, pair_conf_b);
+	struct pairs	 ps;
+	struct esp_sa_stats st;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	/* idle both ways: nothing to ask */
+	pair_advance(p, 25000);
+	assert_int_equal(p->n[0].ike->st.dpd_sent, 0);
+	/* packets go out, none come in: the peer is asked */
+	ipsec_of(p, 0, &ps);
+	memset(&st, 0, sizeof(st));
+	st.packets = 10;
+	st.last_used_ms = p->now;
+	assert_int_equal(esp_fake_set_stats(p->n[0].be, ps.s[0].conn_out,
+	    &st), 0);
+	pair_advance(p, 12000);
+	assert_int_equal(p->n[0].ike->st.dpd_sent, 1);
+	assert_int_equal(p->n[0].ike->st.dpd_acked, 1);
+	/* inbound traffic newer than outbound: no question */
+	st.last_used_ms = p->now;
+	esp_fake_set_stats(p->n[0].be, ps.s[0].conn_in, &st);
+	pair_advance(p, 25000);
+	assert_int_equal(p->n[0].ike->st.dpd_sent, 1);
+	pair_free(p);
+	free(a);
+}
+
+/* Phase 1 is renewed before it expires while IPsec SAs depend on it. */
+static void
+test_phase1_renew(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, " group 14\n",
+	    " group 14\n lifetime 120\n");
+	struct pair	*p = pair_new(a, pair_conf_b);
+	struct ike_isakmp_state s1, s2;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(pair_isakmp(p, 1, &s1), 0);
+	assert_int_equal(s1.lifetime, 120);	/* b took the shorter one */
+	pair_advance(p, 100000);
+	assert_int_equal(pair_count_isakmp(p, 0), 1);
+	/* at 90 %: a second ISAKMP SA, without INITIAL-CONTACT */
+	pair_advance(p, 10000);
+	assert_int_equal(pair_count_isakmp(p, 0), 2);
+	assert_int_equal(pair_count_isakmp(p, 1), 2);
+	check_sas_match(p);
+	/* at 120 s the old one goes, with a Delete; the pair lives on */
+	pair_advance(p, 11000);
+	assert_int_equal(pair_count_isakmp(p, 0), 1);
+	assert_int_equal(pair_count_isakmp(p, 1), 1);
+	assert_int_equal(pair_isakmp(p, 1, &s2), 0);
+	assert_memory_not_equal(s1.icookie, s2.icookie, 8);
+	check_sas_match(p);
+	/* both timers run out at once here: the Deletes cross */
+	assert_true(p->n[0].ike->st.deletes_sent +
+	    p->n[1].ike->st.deletes_sent >= 1);
+	/* and the next rekey runs under the new one */
+	assert_int_equal(ike_clear_sa(p->n[0].ike, NULL), 1);
+	pair_run(p, 100);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_int_equal(pair_run(p, 100), 3);
+	check_sas_match(p);
+	pair_free(p);
+	free(a);
+}
+
 static void
 test_deletes(void **state)
 {
@@ -951,6 +1027,8 @@ test_nat_traversal(void **state)
 	    "address 10.0.0.1");
 	char		*b2 = pair_edit(b1, "set peer 10.0.0.11",
 	    "set peer 10.0.0.1");
+	char		*a_ka = pair_edit(pair_conf_a, "crypto isakmp key",
+	    "crypto isakmp nat keepalive 20\ncrypto isakmp key");
 	struct pair	*p;
 	struct pairs	 pa, pb;
 	struct ike_isakmp_state ia, ib;
@@ -981,6 +1059,22 @@ test_nat_traversal(void **state)
 	assert_memory_equal(esp_fake_sa(p->n[0].be, pa.s[0].conn_out)->enc_key,
 	    esp_fake_sa(p->n[1].be, pb.s[0].conn_in)->enc_key, 32);
 	pair_free(p);
+	/* behind the NAT, a keeps the mapping alive: one 0xff to 4500 */
+	p = pair_new(a_ka, b2);
+	p->filter = nat;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(p->nq, 0);
+	p->now += 20000;
+	ike_run_timers(p->n[0].ike);
+	assert_int_equal(p->nq, 1);
+	assert_int_equal(p->q[0].len, 1);
+	assert_int_equal(p->q[0].data[0], 0xff);
+	assert_int_equal(ntohs(p->q[0].src.sin_port), 4500);
+	pair_run(p, 10);	/* b takes it silently */
+	assert_int_equal(p->n[1].ike->st.malformed, 0);
+	pair_free(p);
+	free(a_ka);
 	free(b1);
 	free(b2);
 }
@@ -1126,6 +1220,8 @@ main(void)
 		cmocka_unit_test(test_responder_lifetime),
 		cmocka_unit_test(test_expiry_deletes),
 		cmocka_unit_test(test_dpd),
+		cmocka_unit_test(test_dpd_on_demand),
+		cmocka_unit_test(test_phase1_renew),
 		cmocka_unit_test(test_deletes),
 		cmocka_unit_test(test_initial_contact),
 		cmocka_unit_test(test_invalid_spi),
