@@ -470,6 +470,8 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	}
 	sa->last_rx_ms = ike_now(ike);
+	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
+		ike_natt_peer_moved(sa, &ike->in_remote);
 	IKE_TRACE(NULL, " set new node %u to QM_IDLE", h->msgid);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", h->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
@@ -678,6 +680,8 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		return;
 	}
 	sa->last_rx_ms = ike_now(ike);
+	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
+		ike_natt_peer_moved(sa, &ike->in_remote);
 	free(q->last_in);
 	q->last_in = xmalloc(len);
 	memcpy(q->last_in, msg, len);
@@ -773,6 +777,8 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		return;
 	}
 	sa->last_rx_ms = ike_now(ike);
+	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
+		ike_natt_peer_moved(sa, &ike->in_remote);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", q->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||

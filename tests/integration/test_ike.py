@@ -585,6 +585,27 @@ def test_havpn_pair_aggressive_dpd_rekey(topo, bindir):
     assert now["spi_in"] != first["spi_in"]
 
 
+def test_havpn_pair_through_nat(topo, bindir):
+    """A havpnd behind a masquerading NAT initiates to ha1: both float
+    to 4500, ha1 follows the mapped port, UDP-encapsulated tunnel mode,
+    and the NATed side keeps the mapping alive."""
+    nat_topology(topo)
+    a = start_havpn(topo, bindir, havpn_conf(peer="10.0.0.1"))
+    b = start_havpn(topo, bindir, havpn_conf(
+        local="10.1.0.20", peer=HA1, acl=f"permit ip {PEER_NET} {HAVPN_NET}",
+        hostname="peer", extra="crypto isakmp nat keepalive 5\n"),
+        node="peer")
+    b.ctl("test", "crypto", "acquire", "172.21.91.37", "192.168.20.25")
+    pair = check_havpn_pair(a, b)
+    assert pair["udp_encap"]
+    sa, sb = isakmp_sas(a)[0], isakmp_sas(b)[0]
+    assert sa["remote"] == "10.0.0.1" and 20000 <= sa["remote_port"] <= 30000
+    assert sa["nat_remote"] and sb["nat_local"]
+    assert sa["local_port"] == 4500 and sb["local_port"] == 4500
+    assert sb["remote_port"] == 4500
+    assert "N" in sa["capabilities"]
+
+
 def test_show_layouts(topo, bindir):
     """The IOS layouts, column for column."""
     a, b = havpn_pair(topo, bindir, "aes256-sha256-modp2048")
