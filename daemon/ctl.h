@@ -43,7 +43,8 @@
 	    "trace every IKE exchange step in the log")		\
 	X(UNDEBUG_ALL, "undebug all", "",				\
 	    "turn every debug trace off")				\
-	X(TEST_ACQUIRE, "test crypto acquire", "SRC DST [PROTO [SPORT DPORT]]", \
+	X(TEST_ACQUIRE, "test crypto acquire",				\
+	    "SRC DST [PROTO [SPORT DPORT]]",				\
 	    "act as if the data plane saw a packet of this flow")
 
 enum ctl_command_id {

@@ -139,8 +139,8 @@ mod_ike_reload(struct havpnd *d, const struct config *old)
 	if (mod == NULL)
 		return;
 	if (ike_configure(d->ike, d->cf) == -1)
-		log_warnx(LOG_IKE, "reload: some crypto map policies are not in "
-		    "the data plane");
+		log_warnx(LOG_IKE, "reload: some crypto map policies are "
+		    "not in the data plane");
 	if (ike_net_sync(mod->net, d->cf) == -1)
 		log_warnx(LOG_IKE, "reload: some IKE sockets could not be "
 		    "opened");

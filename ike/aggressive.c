@@ -213,7 +213,8 @@ am_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	const struct ike_pl *pl, *id, *hp;
 	uint16_t	 notify;
 	const char	*err;
-	uint8_t		 want[IKE_MAX_HASH], body[32], hi[IKE_MAX_HASH], spi[16];
+	uint8_t		 want[IKE_MAX_HASH], hi[IKE_MAX_HASH];
+	uint8_t		 body[32], spi[16];
 	size_t		 blen;
 	struct ike_id	 lid;
 	uint8_t		 lbuf[16];

@@ -114,7 +114,8 @@ ike_prf(enum conf_hash h, const uint8_t *key, size_t keylen,
 	if (!EVP_MAC_init(ctx, keylen > 0 ? key : nokey, keylen, NULL))
 		return -1;
 	for (int i = 0; i < n; i++)
-		if (iov[i].len > 0 && !EVP_MAC_update(ctx, iov[i].p, iov[i].len))
+		if (iov[i].len > 0 &&
+		    !EVP_MAC_update(ctx, iov[i].p, iov[i].len))
 			return -1;
 	return EVP_MAC_final(ctx, out, &len, IKE_MAX_HASH) ? 0 : -1;
 }

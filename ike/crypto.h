@@ -100,7 +100,7 @@ int		 ike_keymat(enum conf_hash, const uint8_t *, size_t,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    uint8_t *, size_t);
 
-/* ---- Diffie-Hellman (dh.c) ------------------------------------------------ */
+/* ---- Diffie-Hellman (dh.c) ----------------------------------------------- */
 
 struct ike_dh;
 

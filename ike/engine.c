@@ -167,7 +167,7 @@ ike_configure(struct ike *ike, const struct config *cf)
 	return ike_spd_install(ike);
 }
 
-/* ---- HA role -------------------------------------------------------------------------- */
+/* ---- HA role ------------------------------------------------------------- */
 
 static void
 hold(struct ike *ike, struct ike_timer *t)
@@ -243,7 +243,7 @@ ike_is_active(const struct ike *ike)
 	return ike->active;
 }
 
-/* ---- listeners ---------------------------------------------------------------------------- */
+/* ---- listeners ----------------------------------------------------------- */
 
 int
 ike_add_listener(struct ike *ike, const struct ike_listener *l)
@@ -311,7 +311,7 @@ ike_emit_ipsec_deleted(struct ike *ike, struct ike_child *c)
 			    c->conn_in, c->conn_out);
 }
 
-/* ---- input -------------------------------------------------------------------------------- */
+/* ---- input --------------------------------------------------------------- */
 
 static const uint8_t zero8[8];
 
@@ -472,7 +472,7 @@ ike_input(struct ike *ike, const uint8_t *data, size_t len,
 	}
 }
 
-/* ---- operator actions ---------------------------------------------------------------------- */
+/* ---- operator actions ---------------------------------------------------- */
 
 static int
 in_prefix(struct in_addr a, struct in_addr net, struct in_addr mask)

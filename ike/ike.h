@@ -33,7 +33,7 @@ struct ike;
 struct ev_loop;
 struct json_object;
 
-/* ---- the engine ------------------------------------------------------------ */
+/* ---- the engine ---------------------------------------------------------- */
 
 struct ike_io {
 	void		*arg;
@@ -45,7 +45,8 @@ struct ike_io {
 	 * 0, or -1 if it could not be sent (the engine retransmits anyway).
 	 */
 	int		(*send)(void *, const struct sockaddr_in *,
-			    const struct sockaddr_in *, const uint8_t *, size_t);
+			    const struct sockaddr_in *, const uint8_t *,
+			    size_t);
 	/* the earliest timer moved: call ike_next_deadline() again */
 	void		(*timers_changed)(void *);
 };
@@ -95,7 +96,7 @@ int		 ike_is_active(const struct ike *);
  */
 int		 ike_local_addrs(const struct config *, struct in_addr *, int);
 
-/* ---- operator actions -------------------------------------------------------- */
+/* ---- operator actions ---------------------------------------------------- */
 
 /*
  * As if the data plane had seen a packet of this flow: the first crypto
@@ -109,7 +110,7 @@ int		 ike_clear_isakmp(struct ike *, uint32_t);
 /* Delete IPsec SAs (peer NULL: all), sending Deletes. */
 int		 ike_clear_sa(struct ike *, const struct in_addr *);
 
-/* ---- state another node needs to continue an SA (hasync) ------------------- */
+/* ---- state another node needs to continue an SA (hasync) ----------------- */
 
 #define IKE_STATE_VERSION	1
 
@@ -209,11 +210,12 @@ int		 ike_export_ipsec(struct ike *,
  * both SAs to the data plane; 0 if the caller puts them there itself.
  * 0, or -1 if the state is inconsistent (logged).
  */
-int		 ike_import_isakmp(struct ike *, const struct ike_isakmp_state *);
+int		 ike_import_isakmp(struct ike *,
+		    const struct ike_isakmp_state *);
 int		 ike_import_ipsec(struct ike *, const struct ike_ipsec_state *,
 		    int);
 
-/* ---- events for hasync --------------------------------------------------------- */
+/* ---- events for hasync --------------------------------------------------- */
 
 /*
  * Callbacks may be NULL.  The state pointers are valid for the call only.
@@ -237,14 +239,14 @@ struct ike_listener {
 #define IKE_MAX_LISTENERS	4
 int		 ike_add_listener(struct ike *, const struct ike_listener *);
 
-/* ---- status (JSON facts for havpnctl) ------------------------------------------ */
+/* ---- status (JSON facts for havpnctl) ------------------------------------ */
 
 void		 ike_show_isakmp_sa(struct ike *, int, struct json_object *);
 void		 ike_show_policy(const struct config *, struct json_object *);
 void		 ike_show_session(struct ike *, int, struct json_object *);
 void		 ike_show_stats(struct ike *, struct json_object *);
 
-/* ---- sockets for havpnd (ike/net.c) --------------------------------------------- */
+/* ---- sockets for havpnd (ike/net.c) -------------------------------------- */
 
 struct ike_net;
 

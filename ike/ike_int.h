@@ -39,7 +39,7 @@
 #include "ike/wire.h"
 #include "ike/crypto.h"
 
-/* ---- timers (timer.c) --------------------------------------------------------- */
+/* ---- timers (timer.c) ---------------------------------------------------- */
 
 struct ike_timer;
 typedef void (*ike_timer_fn)(struct ike *, struct ike_timer *);
@@ -63,7 +63,7 @@ void		 ike_timer_set(struct ike *, struct ike_timer *, uint64_t);
 void		 ike_timer_stop(struct ike *, struct ike_timer *);
 int		 ike_timer_armed(const struct ike_timer *);
 
-/* ---- protocol timing -------------------------------------------------------------- */
+/* ---- protocol timing ----------------------------------------------------- */
 
 #define IKE_RETX_BASE_MS	2000	/* first retransmission */
 #define IKE_RETX_MAX		5	/* retransmissions before giving up */
@@ -71,10 +71,10 @@ int		 ike_timer_armed(const struct ike_timer *);
 #define IKE_QM_LINGER_MS	30000	/* a finished QM answers retransmits */
 #define IKE_REKEY_GRACE_MS	5000	/* old pair kept after a rekey */
 #define IKE_HALFOPEN_MAX	1024	/* half-open responder SAs, all peers */
-#define IKE_HALFOPEN_PEER_MAX	32	/* half-open responder SAs per address */
+#define IKE_HALFOPEN_PEER_MAX	32	/* the same, per peer address */
 #define IKE_DPD_MAX_TRIES	5	/* unanswered R-U-THEREs: peer dead */
 
-/* ---- phase 1 --------------------------------------------------------------------- */
+/* ---- phase 1 ------------------------------------------------------------- */
 
 #define IKE_FSM_STATES(X)						\
 	X(READY, "IKE_READY", "MM_NO_STATE")				\
@@ -161,7 +161,7 @@ struct ike_sa {
 	uint8_t		*out;
 	size_t		 outlen;
 	int		 retries;
-	int		 retransmit;	/* resend on timeout (else only on dup) */
+	int		 retransmit;	/* resend on timeout, else on dups */
 	struct ike_timer t_retx;
 	/* the last message received in phase 1, to spot duplicates */
 	uint8_t		*last_in;
@@ -185,7 +185,7 @@ struct ike_sa {
 	/* DPD */
 	uint32_t	 dpd_seq_out;	/* next to send */
 	uint32_t	 dpd_seq_in;	/* last received */
-	uint32_t	 dpd_wait;	/* outstanding R-U-THERE seq (0: none) */
+	uint32_t	 dpd_wait;	/* R-U-THERE seq awaited, 0: none */
 	int		 dpd_tries;
 	uint64_t	 last_rx_ms;	/* last authenticated message */
 	struct ike_timer t_dpd;
@@ -204,7 +204,7 @@ struct ike_sa {
 	char		 ifname[16];
 };
 
-/* ---- phase 2 ----------------------------------------------------------------------- */
+/* ---- phase 2 ------------------------------------------------------------- */
 
 /* One transform: what a proposal offers or what was chosen. */
 struct ike_p2_xf {
@@ -271,7 +271,7 @@ struct ike_qm {
 	size_t		 last_in_len;
 };
 
-/* ---- IPsec SA pairs ---------------------------------------------------------------- */
+/* ---- IPsec SA pairs ------------------------------------------------------ */
 
 struct ike_child {
 	struct ike_child *next;
@@ -304,7 +304,7 @@ struct ike_child {
 	struct ike_timer t_hard;
 };
 
-/* ---- crypto map policies (SPD) ----------------------------------------------------- */
+/* ---- crypto map policies (SPD) ------------------------------------------- */
 
 /* One ACL entry of one crypto map entry, as installed in the data plane. */
 struct ike_spd {
@@ -326,7 +326,7 @@ struct ike_reqid {
 	uint32_t	 reqid;
 };
 
-/* ---- the engine -------------------------------------------------------------------- */
+/* ---- the engine ---------------------------------------------------------- */
 
 #define IKE_SA_BUCKETS	4096
 
@@ -391,7 +391,7 @@ struct ike {
 	int		 retx_max;
 	int		 halfopen_max;
 	int		 halfopen_peer_max;
-	int		 set_commit;	/* initiate Quick Modes with commit bit */
+	int		 set_commit;	/* Quick Modes with the commit bit */
 	int		 no_initial_contact;	/* never send INITIAL-CONTACT */
 	/* the datagram being handled: where it came from, where to */
 	struct sockaddr_in in_local;
@@ -400,7 +400,7 @@ struct ike {
 	uint8_t		 sendbuf[IKE_MAX_MSG + 64];	/* marker + output */
 };
 
-/* ---- engine.c ------------------------------------------------------------------------ */
+/* ---- engine.c ------------------------------------------------------------ */
 
 uint64_t	 ike_now(struct ike *);
 /* IOS-style trace line under debug crypto isakmp. */
@@ -418,11 +418,12 @@ void		 ike_warn_input(struct ike *, const struct sockaddr_in *,
 const char	*ike_addr(const struct sockaddr_in *, char *);
 void		 ike_emit_isakmp(struct ike *, struct ike_sa *, int);
 void		 ike_emit_isakmp_deleted(struct ike *, struct ike_sa *);
-void		 ike_emit_ipsec(struct ike *, struct ike_child *, int, uint32_t);
+void		 ike_emit_ipsec(struct ike *, struct ike_child *, int,
+		    uint32_t);
 void		 ike_emit_ipsec_deleted(struct ike *, struct ike_child *);
 void		 ike_random(void *, size_t);
 
-/* ---- sa.c ------------------------------------------------------------------------------- */
+/* ---- sa.c ---------------------------------------------------------------- */
 
 struct ike_sa	*ike_sa_new(struct ike *, int, const struct sockaddr_in *,
 		    const struct sockaddr_in *);
@@ -452,9 +453,10 @@ void		 ike_sa_drop_exchange(struct ike_sa *);
 void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);
 int		 ike_sa_msgid_seen(struct ike_sa *, uint32_t);
 void		 ike_sa_msgid_add(struct ike_sa *, uint32_t);
-void		 ike_sa_export(const struct ike_sa *, struct ike_isakmp_state *);
+void		 ike_sa_export(const struct ike_sa *,
+		    struct ike_isakmp_state *);
 
-/* ---- msg.c: sending, encryption, retransmission ---------------------------------------- */
+/* ---- msg.c: sending, encryption, retransmission -------------------------- */
 
 /*
  * Finish wr (header length), encrypt its body with iv when enc (iv then
@@ -477,8 +479,8 @@ ssize_t		 ike_msg_decrypt(struct ike_sa *, const uint8_t *, size_t,
 		    const uint8_t *, uint8_t *);
 /* An unprotected notification (errors before keys exist). */
 void		 ike_msg_notify_plain(struct ike *, const struct sockaddr_in *,
-		    const struct sockaddr_in *, const uint8_t *, const uint8_t *,
-		    uint16_t, uint8_t, const void *, uint8_t);
+		    const struct sockaddr_in *, const uint8_t *,
+		    const uint8_t *, uint16_t, uint8_t, const void *, uint8_t);
 /* The HASH payload placeholder and its fill-in for QM / informational. */
 size_t		 ike_msg_hash_begin(struct ike_wr *, struct ike_sa *);
 int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
@@ -487,7 +489,7 @@ int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
 int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
 		    const uint8_t *, size_t, uint32_t, const uint8_t *, size_t);
 
-/* ---- policy.c: proposals, matching, keys, maps -------------------------------------------- */
+/* ---- policy.c: proposals, matching, keys, maps --------------------------- */
 
 const char	*ike_psk_find(const struct config *, struct in_addr);
 /* Non-NULL if we initiate Aggressive Mode with this peer. */
@@ -550,7 +552,7 @@ const struct ike_spd *ike_spd_match(struct ike *, struct in_addr,
 int		 ike_spd_install(struct ike *);
 void		 ike_spd_remove(struct ike *);
 
-/* ---- phase1.c, main_mode.c, aggressive.c ---------------------------------------------------- */
+/* ---- phase1.c, main_mode.c, aggressive.c --------------------------------- */
 
 /* Begin phase 1 with a peer (aggressive if so configured). */
 struct ike_sa	*ike_p1_initiate(struct ike *, struct in_addr, struct in_addr,
@@ -592,7 +594,7 @@ int		 ike_p1_read_id(struct ike_sa *, const struct ike_pl *);
 void		 ike_p1_initial_contact(struct ike_sa *);
 void		 ike_sa_timers_start(struct ike_sa *);
 
-/* ---- natt.c ------------------------------------------------------------------------------ */
+/* ---- natt.c -------------------------------------------------------------- */
 
 #define IKE_VID_RFC3947		1
 #define IKE_VID_DRAFT		2
@@ -603,13 +605,14 @@ void		 ike_natt_read_natd(struct ike_sa *, const struct ike_pls *);
 /* Switch the SA to port 4500 (initiator, once NAT is detected). */
 void		 ike_natt_float(struct ike_sa *);
 /* A protected message came from a new address/port: follow it. */
-void		 ike_natt_peer_moved(struct ike_sa *, const struct sockaddr_in *);
+void		 ike_natt_peer_moved(struct ike_sa *,
+		    const struct sockaddr_in *);
 void		 ike_natt_keepalive_start(struct ike_sa *);
 int		 ike_natt_encap(const struct ike_sa *);
 uint8_t		 ike_natt_pl_natd(const struct ike_sa *);
 extern const uint8_t ike_vid_dpd[16];
 
-/* ---- quick.c, ipsec.c --------------------------------------------------------------------- */
+/* ---- quick.c, ipsec.c ---------------------------------------------------- */
 
 int		 ike_qm_initiate(struct ike_sa *, uint32_t, uint32_t);
 void		 ike_qm_input(struct ike_sa *, const struct ike_hdr *,
@@ -647,7 +650,7 @@ void		 ike_esp_acquire(void *, uint32_t, const struct esp_selector *);
 void		 ike_esp_invalid_spi(void *, uint32_t, struct in_addr,
 		    struct in_addr);
 
-/* ---- info.c: informational, delete, DPD ------------------------------------------------------ */
+/* ---- info.c: informational, delete, DPD ---------------------------------- */
 
 void		 ike_info_input(struct ike_sa *, const struct ike_hdr *,
 		    const uint8_t *, size_t);

@@ -107,7 +107,7 @@ ike_isakmp_delete(struct ike_sa *sa, int notify, const char *why)
 	ike_sa_destroy(sa, why);
 }
 
-/* ---- DPD -------------------------------------------------------------------------------- */
+/* ---- DPD ----------------------------------------------------------------- */
 
 static void dpd_timeout(struct ike *, struct ike_timer *);
 
@@ -171,9 +171,9 @@ dpd_timeout(struct ike *ike, struct ike_timer *t)
 	if (sa->dpd_wait != 0) {
 		if (sa->dpd_tries >= IKE_DPD_MAX_TRIES) {
 			ike->st.dpd_dead++;
-			log_warnx(LOG_IKE, "ISAKMP:(%u): peer %s does not answer "
-			    "DPD (%d R-U-THEREs): declared dead, deleting its "
-			    "SAs", sa->conn_id, ike_addr(&sa->remote, a),
+			log_warnx(LOG_IKE, "ISAKMP:(%u): peer %s does not "
+			    "answer DPD (%d R-U-THEREs): declared dead, "
+			    "deleting its SAs", sa->conn_id, ike_addr(&sa->remote, a),
 			    sa->dpd_tries);
 			ike_children_of_peer_delete(ike, sa->local.sin_addr,
 			    sa->remote.sin_addr, 0, "peer dead (DPD)");
@@ -257,7 +257,7 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 		IKE_TRACE(sa, " DPD/R_U_THERE_ACK seq %u not expected", seq);
 }
 
-/* ---- receiving --------------------------------------------------------------------------- */
+/* ---- receiving ----------------------------------------------------------- */
 
 static uint32_t
 spi32(const uint8_t *p)

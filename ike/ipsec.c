@@ -43,7 +43,7 @@ enc_keylen(enum conf_esp_enc e, int bits)
 	switch (e) {
 	case CONF_ESP_3DES:	return 24;
 	case CONF_ESP_AES:	return (size_t)bits / 8;
-	case CONF_ESP_GCM:	return (size_t)bits / 8 + 4;	/* RFC 4106 salt */
+	case CONF_ESP_GCM:	return (size_t)bits / 8 + 4;	/* + salt */
 	}
 	return 0;
 }
@@ -479,7 +479,7 @@ child_hard_timeout(struct ike *ike, struct ike_timer *t)
 	    "lifetime expired");
 }
 
-/* ---- data plane events -------------------------------------------------------------- */
+/* ---- data plane events --------------------------------------------------- */
 
 void
 ike_esp_expire(void *arg, uint32_t conn_id, int hard)

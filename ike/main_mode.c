@@ -41,7 +41,8 @@ mm_parse(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		return -1;
 	}
 	if (enc) {
-		if ((n = ike_msg_decrypt(sa, msg, len, sa->iv, iv_next)) == -1) {
+		n = ike_msg_decrypt(sa, msg, len, sa->iv, iv_next);
+		if (n == -1) {
 			*notify = IKE_N_PAYLOAD_MALFORMED;
 			*err = "body is not a whole number of cipher blocks";
 			return -1;

@@ -225,7 +225,7 @@ ike_msg_hash_check(struct ike_sa *sa, const struct ike_pls *pls,
 	const uint8_t	*start, *end;
 	struct ike_iov	 v[4];
 
-	/* RFC 2409 5.5: the HASH payload "MUST immediately follow" the header */
+	/* RFC 2409 5.5: HASH "MUST immediately follow" the header */
 	if (pls->n == 0 || pls->pl[0].type != IKE_PL_HASH)
 		return -1;
 	h = &pls->pl[0];

@@ -48,7 +48,8 @@ ike_natt_vid_kind(const uint8_t *v, size_t len)
 		return 0;
 	if (memcmp(v, vid_rfc3947, 16) == 0)
 		return IKE_VID_RFC3947;
-	if (memcmp(v, vid_draft02n, 16) == 0 || memcmp(v, vid_draft02, 16) == 0 ||
+	if (memcmp(v, vid_draft02n, 16) == 0 ||
+	    memcmp(v, vid_draft02, 16) == 0 ||
 	    memcmp(v, vid_draft03, 16) == 0)
 		return IKE_VID_DRAFT;
 	return 0;

@@ -191,10 +191,13 @@ ike_net_sync(struct ike_net *net, const struct config *cf)
 			uint16_t port = p == 0 ? IKE_PORT : IKE_NATT_PORT;
 			int	 have = 0;
 
-			for (int i = 0; i < net->nsocks; i++)
-				have |= net->socks[i]->local.sin_addr.s_addr ==
+			for (int i = 0; i < net->nsocks; i++) {
+				struct net_sock *k = net->socks[i];
+
+				have |= k->local.sin_addr.s_addr ==
 				    want[j].s_addr &&
-				    ntohs(net->socks[i]->local.sin_port) == port;
+				    k->local.sin_port == htons(port);
+			}
 			if (!have && sock_open(net, want[j], port) == -1)
 				rc = -1;
 		}

@@ -9,7 +9,7 @@
 #include "lib/lib.h"
 #include "ike/wire.h"
 
-/* ---- names ---------------------------------------------------------------- */
+/* ---- names --------------------------------------------------------------- */
 
 #define NAMEFN(fn, table)						\
 const char *								\
@@ -61,7 +61,7 @@ fail(const char **err, const char *why)
 	return -1;
 }
 
-/* ---- header ----------------------------------------------------------------- */
+/* ---- header -------------------------------------------------------------- */
 
 /*
  * RFC 2408 3.1
@@ -125,7 +125,7 @@ ike_hdr_parse(struct buf *b, struct ike_hdr *h, uint16_t *notify,
 	return 0;
 }
 
-/* ---- the payload chain ------------------------------------------------------------ */
+/* ---- the payload chain --------------------------------------------------- */
 
 /*
  * RFC 2408 3.2 generic payload header
@@ -270,7 +270,7 @@ ike_attrs_parse(struct buf b, struct ike_attr *a, int max, int *n,
 	return 0;
 }
 
-/* ---- SA, proposal, transform -------------------------------------------------------- */
+/* ---- SA, proposal, transform --------------------------------------------- */
 
 /*
  * RFC 2408 3.6 transform payload
@@ -412,7 +412,7 @@ ike_sa_parse(struct buf b, struct ike_sa_pl *sa, uint16_t *notify,
 	return 0;
 }
 
-/* ---- identification ---------------------------------------------------------- */
+/* ---- identification ------------------------------------------------------ */
 
 /*
  * RFC 2407 4.6.2
@@ -458,7 +458,7 @@ ike_id_parse(struct buf b, struct ike_id *id, const char **err)
 	return 0;
 }
 
-/* ---- notification -------------------------------------------------------------- */
+/* ---- notification -------------------------------------------------------- */
 
 /*
  * RFC 2408 3.14
@@ -491,7 +491,7 @@ ike_notify_parse(struct buf b, struct ike_notify *n, const char **err)
 	return 0;
 }
 
-/* ---- delete -------------------------------------------------------------------- */
+/* ---- delete -------------------------------------------------------------- */
 
 /*
  * RFC 2408 3.15
@@ -521,7 +521,7 @@ ike_delete_parse(struct buf b, struct ike_delete *d, const char **err)
 	return 0;
 }
 
-/* ---- writers --------------------------------------------------------------------- */
+/* ---- writers ------------------------------------------------------------- */
 
 void
 ike_wr_init(struct ike_wr *wr, const uint8_t *icookie, const uint8_t *rcookie,

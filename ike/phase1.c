@@ -297,7 +297,7 @@ ike_p1_read_id(struct ike_sa *sa, const struct ike_pl *pl)
 	return 0;
 }
 
-/* ---- the end of phase 1 ------------------------------------------------------------- */
+/* ---- the end of phase 1 -------------------------------------------------- */
 
 static void p1_soft_timeout(struct ike *, struct ike_timer *);
 static void p1_hard_timeout(struct ike *, struct ike_timer *);

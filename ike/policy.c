@@ -16,7 +16,7 @@
 
 #include "ike/ike_int.h"
 
-/* ---- pre-shared keys ------------------------------------------------------------ */
+/* ---- pre-shared keys ----------------------------------------------------- */
 
 /* crypto isakmp key ... address ADDR MASK: the longest mask wins. */
 const char *
@@ -43,7 +43,7 @@ ike_psk_find(const struct config *cf, struct in_addr peer)
 	return best != NULL ? best->key : NULL;
 }
 
-/* ---- phase 1 -------------------------------------------------------------------- */
+/* ---- phase 1 ------------------------------------------------------------- */
 
 static uint16_t
 p1_enc_id(enum conf_enc e)
@@ -297,8 +297,9 @@ ike_p1_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				    p1_mismatch(&o, p);
 				if (why != NULL) {
 					IKE_TRACE(sa, "%s", why);
-					IKE_TRACE(sa, "atts are not acceptable. "
-					    "Next payload is %d", last ? 0 : 3);
+					IKE_TRACE(sa, "atts are not "
+					    "acceptable. Next payload is %d",
+					    last ? 0 : 3);
 					continue;
 				}
 				IKE_TRACE(sa, "atts are acceptable. Next "
@@ -404,7 +405,7 @@ ike_p1_build_reply(struct ike_wr *wr, const struct ike_sa_pl *spl,
 	ike_wr_end(wr, sa);
 }
 
-/* ---- crypto maps ---------------------------------------------------------------- */
+/* ---- crypto maps --------------------------------------------------------- */
 
 const struct conf_map_entry *
 ike_map_entry(const struct config *cf, const char *map, int seq)
@@ -806,8 +807,9 @@ ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				/* lifetimes: the offered, or ours if shorter */
 				if (o.life_secs == 0)
 					o.life_secs = 28800;	/* RFC 2407 */
-				xf->life_secs = o.life_secs < want[t].life_secs ?
-				    o.life_secs : want[t].life_secs;
+				xf->life_secs = o.life_secs <
+				    want[t].life_secs ? o.life_secs :
+				    want[t].life_secs;
 				xf->life_kbytes = o.life_kbytes == 0 ||
 				    o.life_kbytes > want[t].life_kbytes ?
 				    want[t].life_kbytes : o.life_kbytes;
@@ -853,7 +855,7 @@ ike_p2_accept_reply(struct ike_sa *sa, struct ike_qm *qm,
 	return -1;
 }
 
-/* ---- proxy identities ------------------------------------------------------------ */
+/* ---- proxy identities ---------------------------------------------------- */
 
 void
 ike_id_from_sel(struct ike_id *id, uint8_t *buf, struct in_addr addr,
@@ -910,7 +912,7 @@ ike_id_to_sel(const struct ike_id *id, struct in_addr *addr,
 	return -1;
 }
 
-/* ---- the SPD --------------------------------------------------------------------------- */
+/* ---- the SPD ------------------------------------------------------------- */
 
 uint32_t
 ike_reqid_for(struct ike *ike, const char *map, int seq, int ace)
@@ -1140,7 +1142,7 @@ ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
 	return NULL;
 }
 
-/* ---- peers ------------------------------------------------------------------------- */
+/* ---- peers --------------------------------------------------------------- */
 
 const struct conf_isakmp_peer *
 ike_peer_aggressive(const struct config *cf, struct in_addr peer)

@@ -102,7 +102,8 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 				add_str(o, "encryption",
 				    conf_enc_name(sa->alg.enc));
 				add_int(o, "keybits", sa->alg.keybits);
-				add_str(o, "hash", conf_hash_name(sa->alg.hash));
+				add_str(o, "hash",
+				    conf_hash_name(sa->alg.hash));
 				add_str(o, "auth", "psk");
 				add_int(o, "group", sa->alg.group);
 				add_int(o, "lifetime", sa->alg.lifetime);
@@ -174,7 +175,7 @@ ike_show_policy(const struct config *cf, json_object *data)
 	json_object_object_add(data, "default", def);
 }
 
-/* ---- sessions --------------------------------------------------------------------------- */
+/* ---- sessions ------------------------------------------------------------ */
 
 struct sess {
 	struct in_addr	 local;

@@ -453,7 +453,8 @@ struct ike_notify {
 	size_t		 datalen;
 };
 
-int		 ike_notify_parse(struct buf, struct ike_notify *, const char **);
+int		 ike_notify_parse(struct buf, struct ike_notify *,
+		    const char **);
 
 /* RFC 2408 3.15 delete payload. */
 struct ike_delete {

@@ -62,7 +62,8 @@ send_cb(void *arg, const struct sockaddr_in *local,
     const struct sockaddr_in *remote, const uint8_t *p, size_t len)
 {
 	struct slot	*s = arg;
-	int		 fd = ntohs(local->sin_port) == 4500 ? s->fd4500 : s->fd500;
+	int		 fd = ntohs(local->sin_port) == 4500 ? s->fd4500 :
+			    s->fd500;
 
 	return sendto(fd, p, len, 0, (const struct sockaddr *)remote,
 	    sizeof(*remote)) == -1 ? -1 : 0;

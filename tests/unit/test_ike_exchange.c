@@ -1087,7 +1087,8 @@ static const char am_peer[] =
 static void
 test_aggressive(void **state)
 {
-	char		*a = pair_edit(pair_conf_a, "crypto isakmp key", am_peer);
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer);
 	char		*b = pair_edit(pair_conf_b, "crypto isakmp key",
 	    "crypto isakmp aggressive-mode disable\ncrypto isakmp key");
 	struct pair	*p = pair_new(a, pair_conf_b);
@@ -1142,11 +1143,14 @@ test_aggressive(void **state)
 static void
 test_aggressive_password(void **state)
 {
-	char		*a1 = pair_edit(pair_conf_a, "crypto isakmp key", am_peer);
-	char		*a2 = pair_edit(a1, " set aggressive-mode client-endpoint",
+	char		*a1 = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer);
+	char		*a2 = pair_edit(a1,
+	    " set aggressive-mode client-endpoint",
 	    " set aggressive-mode password other\n"
 	    " set aggressive-mode client-endpoint");
-	char		*b = pair_edit(pair_conf_b, "key cisco123", "key other");
+	char		*b = pair_edit(pair_conf_b, "key cisco123",
+	    "key other");
 	struct pair	*p = pair_new(a2, b);
 
 	(void)state;

@@ -16,13 +16,14 @@
 static const uint8_t ic[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 static const uint8_t rc[8] = { 0 };
 
-/* An MM1-like message: SA (2 proposals of 2 transforms), VID, NAT-D, ID, N, D. */
+/* SA (2 proposals of 2 transforms), VID, NAT-D, ID, N, D. */
 static void
 build_sample(struct ike_wr *wr)
 {
 	size_t	 sa, p, t;
 	struct ike_id id;
-	uint8_t	 addr[4] = { 10, 0, 0, 11 }, spi[4] = { 0xde, 0xad, 0xbe, 0xef };
+	uint8_t	 addr[4] = { 10, 0, 0, 11 };
+	uint8_t	 spi[4] = { 0xde, 0xad, 0xbe, 0xef };
 	uint8_t	 vid[20] = { 0x4a, 0x13, 0x1c, 0x81 };
 
 	ike_wr_init(wr, ic, rc, IKE_EX_MAIN, 0, 0);
@@ -47,7 +48,8 @@ build_sample(struct ike_wr *wr)
 			wbuf_put_u8(&wr->w, (uint8_t)tn);
 			wbuf_put_u8(&wr->w, IKE_ESP_AES);
 			wbuf_put_be16(&wr->w, 0);
-			ike_wr_attr(&wr->w, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
+			ike_wr_attr(&wr->w, IKE_P2A_LIFE_TYPE,
+			    IKE_LIFE_SECONDS);
 			ike_wr_attr(&wr->w, IKE_P2A_LIFE_DURATION, 86400);
 			ike_wr_attr(&wr->w, IKE_P2A_KEY_LENGTH, 256);
 			wbuf_set_be16(&wr->w, t + 2, (uint16_t)(wr->w.len - t));
