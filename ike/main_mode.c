@@ -105,6 +105,14 @@ ike_halfopen_admit(struct ike *ike, const struct sockaddr_in *remote)
 
 	if (ike_sa_count_halfopen_peer(ike, remote->sin_addr) >=
 	    ike->halfopen_peer_max) {
+		/* a failed negotiation with this peer gives way */
+		for (victim = ike->sas; victim != NULL; victim = victim->next)
+			if (victim->halfopen && victim->state == IKE_DEAD &&
+			    victim->remote.sin_addr.s_addr ==
+			    remote->sin_addr.s_addr) {
+				ike_sa_free(victim);
+				return 0;
+			}
 		ike->st.halfopen_drop++;
 		if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000,
 		    &suppressed))

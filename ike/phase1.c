@@ -366,15 +366,21 @@ ike_p1_fail(struct ike_sa *sa, uint16_t notify, const char *why)
 	if (notify != 0)
 		ike_msg_notify_plain(ike, &sa->local, &sa->remote, sa->icookie,
 		    sa->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+	/* nothing was agreed on yet: nothing to keep */
+	if (sa->state == IKE_R_MM1 || sa->state == IKE_R_AM1) {
+		ike_sa_destroy(sa, why);
+		return;
+	}
 	IKE_TRACE(sa, "deleting SA reason \"%s\" state (%s) %s (peer %s)",
 	    why, sa->initiator ? "I" : "R", ike_fsm_show(sa->state), a);
 	/*
 	 * The peer will retransmit into this SA: it stays, dead and silent,
-	 * for a while instead of drawing INVALID-COOKIE answers.
+	 * for a while instead of drawing INVALID-COOKIE answers.  A
+	 * responder's keeps its half-open slot, so failures cannot pile up
+	 * beyond the negotiation limits (and are the first to give way).
 	 */
 	sa->state = IKE_DEAD;
 	sa->retransmit = 0;
-	ike_sa_halfopen_done(sa);
 	ike_sa_drop_exchange(sa);
 	ike_timer_stop(ike, &sa->t_soft);
 	ike_timer_stop(ike, &sa->t_hard);

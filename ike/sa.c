@@ -324,11 +324,16 @@ ike_sa_oldest_evictable(struct ike *ike)
 {
 	struct ike_sa	*sa, *best = NULL;
 
-	for (sa = ike->sas; sa != NULL; sa = sa->next)
-		if (sa->halfopen && (sa->state == IKE_R_MM2 ||
-		    sa->state == IKE_R_MM1) &&
+	for (sa = ike->sas; sa != NULL; sa = sa->next) {
+		if (!sa->halfopen)
+			continue;
+		/* a failed one first, then the oldest that did no DH */
+		if (sa->state == IKE_DEAD)
+			return sa;
+		if ((sa->state == IKE_R_MM2 || sa->state == IKE_R_MM1) &&
 		    (best == NULL || sa->created_ms <= best->created_ms))
 			best = sa;
+	}
 	return best;
 }
 

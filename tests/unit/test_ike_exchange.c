@@ -699,6 +699,48 @@ test_flood(void **state)
 	free(b);
 }
 
+/* Failed negotiations do not pile up, and do not lock a peer out. */
+static void
+test_failures_bounded(void **state)
+{
+	char		*b = pair_edit(pair_conf_b, "cisco123", "cisco124");
+	char		*b3 = pair_edit(pair_conf_b, " encr aes 256\n",
+	    " encr 3des\n");
+	struct pair	*p = pair_new(pair_conf_a, b);
+	struct config	*good;
+
+	(void)state;
+	for (int i = 0; i < 40; i++) {
+		assert_int_equal(pair_acquire(p, 0, "192.168.20.1",
+		    "172.21.91.1"), 0);
+		pair_run(p, 100);
+		pair_advance(p, 200);
+	}
+	assert_int_equal(p->n[1].ike->st.auth_fail, 40);
+	assert_true(p->n[1].ike->nsas <= IKE_HALFOPEN_PEER_MAX);
+	assert_true(p->n[1].ike->halfopen <= IKE_HALFOPEN_PEER_MAX);
+	/* the key is fixed on b: the next attempt succeeds at once */
+	good = pair_conf(pair_conf_b);
+	assert_int_equal(ike_configure(p->n[1].ike, good), 0);
+	conf_free(good);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	check_sas_match(p);
+	/* the dead ones go after their 30 s */
+	pair_advance(p, IKE_NEG_TIMEOUT_MS + 100);
+	assert_int_equal(p->n[1].ike->nsas, 1);
+	pair_free(p);
+	/* first messages nobody can accept leave nothing behind */
+	p = pair_new(pair_conf_a, b3);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(p->n[1].ike->nsas, 0);
+	assert_int_equal(p->n[1].ike->halfopen, 0);
+	pair_free(p);
+	free(b);
+	free(b3);
+}
+
 /* Rekey before expiry without a gap, then the old pair goes. */
 static void
 test_rekey(void **state)
@@ -1220,6 +1262,7 @@ main(void)
 		cmocka_unit_test(test_duplicate_first_message),
 		cmocka_unit_test(test_bad_cookies_and_garbage),
 		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_failures_bounded),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_responder_lifetime),
 		cmocka_unit_test(test_expiry_deletes),
