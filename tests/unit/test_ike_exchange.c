@@ -789,6 +789,39 @@ test_rekey(void **state)
 	free(a);
 }
 
+/* Kilobyte lifetimes run out in the data plane: soft rekeys, hard ends. */
+static void
+test_volume_expiry(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	struct pairs	 ps;
+	struct esp_events *ev = &p->n[1].be->events;
+	const struct esp_sa *e;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	ipsec_of(p, 1, &ps);
+	e = esp_fake_sa(p->n[1].be, ps.s[0].conn_out);
+	assert_int_equal(e->hard_bytes, 4608000ULL * 1024);
+	assert_int_equal(e->soft_bytes, e->hard_bytes / 10 * 9);
+	/* soft on b's outbound SA: b rekeys (it was the responder) */
+	ev->expire(ev->arg, ps.s[0].conn_out, 0);
+	pair_run(p, 100);
+	assert_int_equal(pair_count_ipsec(p, 1), 2);
+	assert_int_equal(pair_count_ipsec(p, 0), 2);
+	/* a second soft for the same pair starts nothing more */
+	ev->expire(ev->arg, ps.s[0].conn_in, 0);
+	assert_int_equal(p->nq, 0);
+	/* hard on the old pair: gone, and a is told */
+	ev->expire(ev->arg, ps.s[0].conn_in, 1);
+	pair_run(p, 100);
+	assert_int_equal(pair_count_ipsec(p, 1), 1);
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	check_sas_match(p);
+	pair_free(p);
+}
+
 /* The responder keeps a shorter lifetime: RESPONDER-LIFETIME. */
 static void
 test_responder_lifetime(void **state)
@@ -1265,6 +1298,7 @@ main(void)
 		cmocka_unit_test(test_failures_bounded),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_responder_lifetime),
+		cmocka_unit_test(test_volume_expiry),
 		cmocka_unit_test(test_expiry_deletes),
 		cmocka_unit_test(test_dpd),
 		cmocka_unit_test(test_dpd_on_demand),
