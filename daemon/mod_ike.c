@@ -88,6 +88,8 @@ mod_ike_start(struct havpnd *d)
 		    "ESP traffic is not forwarded");
 	}
 	mod->net = ike_net_new(d->loop, d->esp);
+	ev_timer_init(&mod->timer, timer_cb, 0.0, 0.0);
+	mod->timer.data = mod;
 	io.arg = mod;
 	io.now_ms = io_now;
 	io.send = io_send;
@@ -100,8 +102,6 @@ mod_ike_start(struct havpnd *d)
 		    "data plane");
 	if (ike_net_sync(mod->net, d->cf) == -1)
 		log_warnx(LOG_IKE, "some IKE sockets could not be opened");
-	ev_timer_init(&mod->timer, timer_cb, 0.0, 0.0);
-	mod->timer.data = mod;
 	rearm(mod);
 	return 0;
 fail:

@@ -157,7 +157,8 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	c->map_seq = s->map_seq;
 	c->ace = s->ace;
 	snprintf(c->map, sizeof(c->map), "%s", s->map);
-	c->reqid = ike_reqid_for(ike, c->map, c->map_seq, c->ace);
+	c->sel = s->sel;
+	c->reqid = ike_reqid_of_flows(ike, c->map, c->map_seq, &c->sel);
 	c->isakmp_conn_id = s->isakmp_conn_id;
 	c->initiator = s->initiator;
 	c->local = s->local;

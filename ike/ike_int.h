@@ -322,7 +322,7 @@ struct ike_spd {
 
 /* The stable reqid of (map, seq, ace) across reloads. */
 struct ike_reqid {
-	char		 key[96];
+	char		 key[160];
 	uint32_t	 reqid;
 };
 
@@ -517,8 +517,12 @@ void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
 const struct conf_map_entry *ike_map_entry(const struct config *,
 		    const char *, int);
 const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
-/* The stable reqid of (map, seq, access-list entry). */
-uint32_t	 ike_reqid_for(struct ike *, const char *, int, int);
+/* The stable reqid of an ACL entry (action, selector) of a map entry. */
+uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
+		    const struct esp_selector *);
+/* The reqid an imported pair belongs to under our configuration. */
+uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
+		    const struct esp_selector *);
 /* Offers from a map entry's transform-sets; returns how many. */
 int		 ike_p2_offers(struct ike *, const struct conf_map_entry *,
 		    int, struct ike_p2_xf *, int);

@@ -914,12 +914,22 @@ ike_id_to_sel(const struct ike_id *id, struct in_addr *addr,
 
 /* ---- the SPD ------------------------------------------------------------- */
 
+/*
+ * A reqid names the flows of one ACL entry of one crypto map entry: the
+ * key is the map, the sequence and the entry's action and selector, so
+ * adding or moving other entries does not change it.
+ */
 uint32_t
-ike_reqid_for(struct ike *ike, const char *map, int seq, int ace)
+ike_reqid_for(struct ike *ike, const char *map, int seq, int permit,
+    const struct esp_selector *sel)
 {
-	char	 key[96];
+	char	 key[160], a[INET_ADDRSTRLEN], am[INET_ADDRSTRLEN],
+		 b[INET_ADDRSTRLEN], bm[INET_ADDRSTRLEN];
 
-	snprintf(key, sizeof(key), "%s|%d|%d", map, seq, ace);
+	snprintf(key, sizeof(key), "%s|%d|%d|%s/%s|%s/%s|%u|%u|%u", map, seq,
+	    permit, addr_str(sel->src, a), addr_str(sel->src_mask, am),
+	    addr_str(sel->dst, b), addr_str(sel->dst_mask, bm), sel->proto,
+	    sel->sport, sel->dport);
 	for (int i = 0; i < ike->nreqids; i++)
 		if (strcmp(ike->reqids[i].key, key) == 0)
 			return ike->reqids[i].reqid;
@@ -1018,7 +1028,7 @@ spd_add_entry(struct ike *ike, const struct conf_interface *ifc,
 		    sizeof(*ike->spd));
 		s = &ike->spd[ike->nspd++];
 		memset(s, 0, sizeof(*s));
-		s->id = ike_reqid_for(ike, m->name, e->seq, k);
+		s->id = ike_reqid_for(ike, m->name, e->seq, a->permit, &sel);
 		s->permit = a->permit;
 		s->sel = sel;
 		s->local = local;
@@ -1115,6 +1125,21 @@ prefix_within(struct in_addr a, struct in_addr am, struct in_addr b,
 	    (a.s_addr & bm.s_addr) == b.s_addr;
 }
 
+static int sel_within(const struct ike_spd *, const struct esp_selector *);
+
+uint32_t
+ike_reqid_of_flows(struct ike *ike, const char *map, int seq,
+    const struct esp_selector *sel)
+{
+	for (int i = 0; i < ike->nspd; i++)
+		if (ike->spd[i].permit && ike->spd[i].map_seq == seq &&
+		    strcmp(ike->spd[i].map, map) == 0 &&
+		    sel_within(&ike->spd[i], sel))
+			return ike->spd[i].id;
+	/* not in our configuration: a reqid of its own */
+	return ike_reqid_for(ike, map, seq, 1, sel);
+}
+
 const struct ike_spd *
 ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
     const struct esp_selector *sel)
@@ -1124,22 +1149,29 @@ ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
 
 		if (!s->usable || !s->permit ||
 		    s->local.s_addr != local.s_addr ||
-		    s->peer.s_addr != peer.s_addr)
-			continue;
-		if (!prefix_within(sel->src, sel->src_mask, s->sel.src,
-		    s->sel.src_mask) ||
-		    !prefix_within(sel->dst, sel->dst_mask, s->sel.dst,
-		    s->sel.dst_mask))
-			continue;
-		if (s->sel.proto != 0 && s->sel.proto != sel->proto)
-			continue;
-		if (s->sel.sport != 0 && s->sel.sport != sel->sport)
-			continue;
-		if (s->sel.dport != 0 && s->sel.dport != sel->dport)
+		    s->peer.s_addr != peer.s_addr || !sel_within(s, sel))
 			continue;
 		return s;
 	}
 	return NULL;
+}
+
+/* The flows of sel inside the ACL entry of s. */
+static int
+sel_within(const struct ike_spd *s, const struct esp_selector *sel)
+{
+	if (!prefix_within(sel->src, sel->src_mask, s->sel.src,
+	    s->sel.src_mask) ||
+	    !prefix_within(sel->dst, sel->dst_mask, s->sel.dst,
+	    s->sel.dst_mask))
+		return 0;
+	if (s->sel.proto != 0 && s->sel.proto != sel->proto)
+		return 0;
+	if (s->sel.sport != 0 && s->sel.sport != sel->sport)
+		return 0;
+	if (s->sel.dport != 0 && s->sel.dport != sel->dport)
+		return 0;
+	return 1;
 }
 
 /* ---- peers --------------------------------------------------------------- */

@@ -338,6 +338,38 @@ test_b_initiates(void **state)
 	pair_free(p);
 }
 
+/* A reload keeps the SAs and the reqids; policies follow the new ACL. */
+static void
+test_reconfigure(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	char		*a2 = pair_edit(pair_conf_a, "access-list 110 permit",
+	    "access-list 110 deny ip host 192.168.20.9 any\n"
+	    "access-list 110 permit");
+	struct config	*cf;
+	struct pairs	 ps, ps2;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	ipsec_of(p, 0, &ps);
+	cf = pair_conf(a2);
+	assert_int_equal(ike_configure(p->n[0].ike, cf), 0);
+	conf_free(cf);	/* the engine keeps its own copy */
+	assert_int_equal(esp_fake_npolicies(p->n[0].be), 2);
+	ipsec_of(p, 0, &ps2);
+	assert_int_equal(ps2.n, 1);
+	assert_int_equal(ps2.s[0].reqid, ps.s[0].reqid);
+	/* the deny entry is a bypass: no negotiation for it */
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.9", "172.21.91.1"),
+	    -1);
+	/* the permit entry still has its SAs: nothing to do */
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_int_equal(p->nq, 0);
+	pair_free(p);
+	free(a2);
+}
+
 /* Lost messages: each side's retransmission recovers. */
 static int
 drop_nth(struct pair *p, struct pair_msg *m)
@@ -1284,6 +1316,7 @@ main(void)
 		cmocka_unit_test(test_suites),
 		cmocka_unit_test(test_transform_set_order),
 		cmocka_unit_test(test_b_initiates),
+		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_retransmission_recovers),
 		cmocka_unit_test(test_silent_peer),
 		cmocka_unit_test(test_wrong_psk),
