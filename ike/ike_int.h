@@ -487,7 +487,7 @@ int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
 		    uint32_t, const uint8_t *, size_t, int);
 /* Verify a received HASH(1)/(2) over the payloads after it. */
 int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
-		    const uint8_t *, size_t, uint32_t, const uint8_t *, size_t);
+		    const uint8_t *, size_t, uint32_t);
 
 /* ---- policy.c: proposals, matching, keys, maps --------------------------- */
 
@@ -511,7 +511,7 @@ int		 ike_p1_accept_reply(struct ike_sa *, const struct ike_sa_pl *,
 		    struct ike_p1_alg *);
 /* Write an SA payload holding one proposal with the chosen transform. */
 void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
-		    const struct ike_xf *, const uint8_t *);
+		    const struct ike_xf *);
 
 /* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
 const struct conf_map_entry *ike_map_entry(const struct config *,

@@ -396,7 +396,7 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    h->msgid, err);
 		return;
 	}
-	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid, NULL, 0) == -1) {
+	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid) == -1) {
 		ike->st.hash_fail++;
 		ike_warn_input(ike, &sa->remote, "Informational %u: HASH(1) "
 		    "verification failed: dropped", h->msgid);

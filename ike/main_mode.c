@@ -230,7 +230,7 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	ike_trace_state(sa, IKE_R_MM1, "IKE_MESG_INTERNAL, "
 	    "IKE_PROCESS_MAIN_MODE");
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
-	ike_p1_build_reply(&wr, &spl, x, NULL);
+	ike_p1_build_reply(&wr, &spl, x);
 	ike_p1_vids(sa, &wr, sa->natt);
 	ike_sa_set_state(sa, IKE_R_MM2);
 	sa->retransmit = 0;

@@ -217,13 +217,12 @@ ike_msg_hash_fill(struct ike_wr *wr, struct ike_sa *sa, size_t hoff,
 
 int
 ike_msg_hash_check(struct ike_sa *sa, const struct ike_pls *pls,
-    const uint8_t *pre, size_t prelen, uint32_t msgid, const uint8_t *pre2,
-    size_t pre2len)
+    const uint8_t *pre, size_t prelen, uint32_t msgid)
 {
 	const struct ike_pl *h;
 	uint8_t		 mid[4], out[IKE_MAX_HASH];
 	const uint8_t	*start, *end;
-	struct ike_iov	 v[4];
+	struct ike_iov	 v[3];
 
 	/* RFC 2409 5.5: HASH "MUST immediately follow" the header */
 	if (pls->n == 0 || pls->pl[0].type != IKE_PL_HASH)
@@ -241,11 +240,9 @@ ike_msg_hash_check(struct ike_sa *sa, const struct ike_pls *pls,
 	v[0].len = 4;
 	v[1].p = pre;
 	v[1].len = prelen;
-	v[2].p = pre2;
-	v[2].len = pre2len;
-	v[3].p = start;
-	v[3].len = (size_t)(end - start);
-	if (ike_prf(sa->alg.hash, sa->keys.a, sa->keys.len, v, 4, out) == -1)
+	v[2].p = start;
+	v[2].len = (size_t)(end - start);
+	if (ike_prf(sa->alg.hash, sa->keys.a, sa->keys.len, v, 3, out) == -1)
 		return -1;
 	return CRYPTO_memcmp(out, buf_cur(&h->body), sa->keys.len) == 0 ?
 	    0 : -1;

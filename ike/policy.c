@@ -378,13 +378,12 @@ write_xf_copy(struct wbuf *w, const struct ike_sa_pl *spl,
 /* The chosen transform, exactly as offered, in a proposal of its own. */
 void
 ike_p1_build_reply(struct ike_wr *wr, const struct ike_sa_pl *spl,
-    const struct ike_xf *x, const uint8_t *unused)
+    const struct ike_xf *x)
 {
 	struct wbuf	*w = &wr->w;
 	size_t		 sa, prop;
 	uint8_t		 pnum = 1;
 
-	(void)unused;
 	for (int j = 0; j < spl->nprops; j++)
 		if (x >= &spl->xf[spl->prop[j].xf0] &&
 		    x < &spl->xf[spl->prop[j].xf0 + spl->prop[j].nxf])

@@ -463,7 +463,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	if (ike_iv_phase2(sa->alg.hash, sa->alg.enc, sa->iv, h->msgid, iv) ==
 	    -1 || qm_open(sa, h, msg, len, iv, iv_next, &pls) == -1)
 		return;
-	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid, NULL, 0) == -1) {
+	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid) == -1) {
 		ike->st.hash_fail++;
 		ike_warn_input(ike, &sa->remote, "Quick Mode %u: HASH(1) "
 		    "verification failed: dropped", h->msgid);
@@ -769,8 +769,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 
 	if (qm_open(sa, h, msg, len, q->iv, iv_next, &pls) == -1)
 		return;
-	if (ike_msg_hash_check(sa, &pls, q->ni, q->nilen, q->msgid, NULL, 0) ==
-	    -1) {
+	if (ike_msg_hash_check(sa, &pls, q->ni, q->nilen, q->msgid) == -1) {
 		ike->st.hash_fail++;
 		ike_warn_input(ike, &sa->remote, "Quick Mode %u: HASH(2) "
 		    "verification failed: dropped", q->msgid);
