@@ -193,6 +193,9 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 		ike->st.malformed++;
 		ike_warn_input(ike, remote, "Main Mode message 1 failed its "
 		    "sanity check or is malformed: %s", err);
+		if (notify != 0)
+			ike_msg_notify_plain(ike, local, remote, h->icookie,
+			    h->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
 		return;
 	}
 	if ((pl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
