@@ -318,6 +318,34 @@ test_transform_set_order(void **state)
 	free(b2);
 }
 
+/* crypto isakmp key ... address ADDR MASK: the longest mask wins. */
+static void
+test_psk_lookup(void **state)
+{
+	struct config	*cf = pair_conf(
+	    "crypto isakmp key any-key address 0.0.0.0 0.0.0.0\n"
+	    "crypto isakmp key net-key address 10.0.0.0 255.0.0.0\n"
+	    "crypto isakmp key host-key address 10.0.0.20\n"
+	    "crypto isakmp peer address 10.0.0.30\n"
+	    " set aggressive-mode password am-key\n");
+	struct in_addr	 a;
+
+	(void)state;
+	addr_parse("10.0.0.20", &a);
+	assert_string_equal(ike_psk_find(cf, a), "host-key");
+	addr_parse("10.9.9.9", &a);
+	assert_string_equal(ike_psk_find(cf, a), "net-key");
+	addr_parse("192.0.2.1", &a);
+	assert_string_equal(ike_psk_find(cf, a), "any-key");
+	addr_parse("10.0.0.30", &a);
+	assert_string_equal(ike_psk_find(cf, a), "am-key");
+	conf_free(cf);
+	cf = pair_conf("crypto isakmp key k address 10.0.0.20\n");
+	addr_parse("10.0.0.21", &a);
+	assert_null(ike_psk_find(cf, a));
+	conf_free(cf);
+}
+
 /* b initiates towards a: the responder side of a. */
 static void
 test_b_initiates(void **state)
@@ -1315,6 +1343,7 @@ main(void)
 		cmocka_unit_test(test_main_quick_stepwise),
 		cmocka_unit_test(test_suites),
 		cmocka_unit_test(test_transform_set_order),
+		cmocka_unit_test(test_psk_lookup),
 		cmocka_unit_test(test_b_initiates),
 		cmocka_unit_test(test_reconfigure),
 		cmocka_unit_test(test_retransmission_recovers),
