@@ -354,7 +354,9 @@ def test_strongswan_wrong_psk(topo, bindir):
     p2p(topo)
     h = start_havpn(topo, bindir, havpn_conf())
     c = peer_charon(topo, "aes256-sha256-modp2048", secret="wrong")
-    c.swanctl("--initiate", "--child", "net", check=False, timeout=20)
+    # swanctl would wait for charon's retransmissions to run out
+    c.swanctl("--initiate", "--child", "net", "--timeout", "2", check=False,
+              timeout=20)
     wait_for(lambda: "pre-shared keys for 10.0.0.20 differ" in
              topo.log("ha1"), 10, what="havpn's wrong-key line")
     assert stats(h)["auth_fail"] >= 1
