@@ -135,8 +135,13 @@ build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench: all tools
+bench: all tools build/bench/ikeload
 	@bench/run-all
+
+# bench/ike-setup's load generator, built on the engine itself
+build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
 
 demo: deps all tools
 	@scripts/demo

@@ -23,6 +23,12 @@ void		 render_standby(json_object *, FILE *);
 void		 render_standby_brief(json_object *, FILE *);
 /* render_esp.c */
 void		 render_ipsec_sa(json_object *, FILE *);
+/* render_ike.c */
+void		 render_isakmp_sa(json_object *, FILE *);
+void		 render_isakmp_policy(json_object *, FILE *);
+void		 render_isakmp_stats(json_object *, FILE *);
+void		 render_crypto_session(json_object *, FILE *);
+void		 render_message(json_object *, FILE *);
 
 /* Accessors that tolerate a missing key (an older daemon). */
 const char	*jstr(json_object *, const char *);

@@ -81,6 +81,20 @@ struct conf_isakmp_key {
 	int			 no_xauth;
 };
 
+/*
+ * crypto isakmp peer address ADDR: per-peer phase 1 settings.  With
+ * "set aggressive-mode client-endpoint ipv4-address A" havpn initiates
+ * Aggressive Mode to ADDR, identifying itself as A; "set aggressive-mode
+ * password KEY" gives the pre-shared key for it (else crypto isakmp key).
+ */
+struct conf_isakmp_peer {
+	int			 line;
+	struct in_addr		 addr;
+	int			 have_endpoint;
+	struct in_addr		 endpoint;	/* ID_IPV4_ADDR we send */
+	char			*password;	/* NULL: crypto isakmp key */
+};
+
 struct conf_transform_set {
 	int			 line;
 	char			*name;
@@ -242,6 +256,8 @@ struct config {
 	int			 npolicies;
 	struct conf_isakmp_key	*keys;
 	int			 nkeys;
+	struct conf_isakmp_peer	*peers;
+	int			 npeers;
 	int			 dpd_interval;	/* 0: keepalive off */
 	int			 dpd_retry;
 	enum conf_dpd_mode	 dpd_mode;
@@ -291,6 +307,8 @@ struct config	*conf_load(const char *, struct conf_diag *);
 struct config	*conf_load_mem(const char *, const char *, size_t,
 		    struct conf_diag *);
 void		 conf_free(struct config *);
+/* A deep copy (nothing shared with the original), or NULL. */
+struct config	*conf_dup(const struct config *);
 
 /* Canonical IOS form. */
 void		 conf_print(const struct config *, FILE *);

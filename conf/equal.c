@@ -152,6 +152,13 @@ ipc_eq(const struct conf_ipc_assoc *a, const struct conf_ipc_assoc *b)
 	} while (0)
 
 static int
+peer_eq(const struct conf_isakmp_peer *a, const struct conf_isakmp_peer *b)
+{
+	return EQ(addr.s_addr) && EQ(have_endpoint) &&
+	    EQ(endpoint.s_addr) && str_eq(a->password, b->password);
+}
+
+static int
 track_eq(const struct conf_track *a, const struct conf_track *b)
 {
 	return EQ(id) && EQS(ifname);
@@ -167,6 +174,7 @@ conf_equal(const struct config *a, const struct config *b)
 		return 0;
 	LIST_EQ(npolicies, policies, policy_eq);
 	LIST_EQ(nkeys, keys, key_eq);
+	LIST_EQ(npeers, peers, peer_eq);
 	LIST_EQ(ntsets, tsets, tset_eq);
 	LIST_EQ(nmaps, maps, map_eq);
 	LIST_EQ(nacls, acls, acl_eq);

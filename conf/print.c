@@ -40,6 +40,18 @@ print_policies(const struct config *cf, FILE *f)
 			fprintf(f, " %s", addr_str(k->mask, m));
 		fprintf(f, "%s\n", k->no_xauth ? " no-xauth" : "");
 	}
+	for (int i = 0; i < cf->npeers; i++) {
+		const struct conf_isakmp_peer *pe = &cf->peers[i];
+
+		fprintf(f, "crypto isakmp peer address %s\n",
+		    addr_str(pe->addr, a));
+		if (pe->password != NULL)
+			fprintf(f, " set aggressive-mode password %s\n",
+			    pe->password);
+		if (pe->have_endpoint)
+			fprintf(f, " set aggressive-mode client-endpoint "
+			    "ipv4-address %s\n", addr_str(pe->endpoint, a));
+	}
 	if (cf->dpd_interval != 0) {
 		fprintf(f, "crypto isakmp keepalive %d", cf->dpd_interval);
 		if (cf->dpd_retry != 2 || cf->dpd_mode == CONF_DPD_PERIODIC)

@@ -105,6 +105,31 @@ int		 mod_esp_start(struct havpnd *);
 void		 mod_esp_stop(struct havpnd *);
 void		 mod_esp_reload(struct havpnd *, const struct config *);
 
+/* mod_ike.c: IKEv1 */
+int		 mod_ike_start(struct havpnd *);
+void		 mod_ike_stop(struct havpnd *);
+void		 mod_ike_reload(struct havpnd *, const struct config *);
+
+/* cmd_ike.c: the IKE control commands */
+int		 cmd_show_isakmp_sa(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_policy(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_stats(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_crypto_session(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_clear_isakmp(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_clear_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_debug_isakmp(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_undebug_all(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_test_acquire(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 

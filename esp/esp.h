@@ -142,6 +142,13 @@ struct esp_events {
 	void	(*expire)(void *, uint32_t, int);
 	/* an SA passed its sync_interval: its counters should be synced */
 	void	(*counter_update)(void *, uint32_t);
+	/*
+	 * An ESP packet arrived for an SPI no inbound SA has (local, peer
+	 * outer addresses); the data plane rate-limits these.  IKE tells the
+	 * peer with an INVALID-SPI notification.  May be NULL.
+	 */
+	void	(*invalid_spi)(void *, uint32_t, struct in_addr,
+		    struct in_addr);
 };
 
 /*
@@ -264,6 +271,10 @@ struct esp_backend *esp_fake_new(void);
 const struct esp_sa *esp_fake_sa(struct esp_backend *, uint32_t);
 int		 esp_fake_nsas(struct esp_backend *);
 int		 esp_fake_npolicies(struct esp_backend *);
+/* Set the counters query_sa reports for an SA (tests of traffic-driven
+ * behaviour, such as on-demand DPD); -1 if there is no such SA. */
+int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
+		    const struct esp_sa_stats *);
 /* Raise an acquire as if a packet of flow matched policy reqid. */
 void		 esp_fake_acquire(struct esp_backend *, uint32_t,
 		    const struct esp_selector *);

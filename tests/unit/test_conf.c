@@ -290,6 +290,16 @@ static const struct {
 	{ "crypto isakmp keepalive 5\n", 1, "10 to 3600" },
 	{ "crypto isakmp keepalive 10 100\n", 1, "retry interval 100" },
 	{ "crypto isakmp profile P\n", 1, "not supported" },
+	{ "crypto isakmp peer address 10.0.0.1 x\n", 1, "address ADDR" },
+	{ "crypto isakmp peer hostname h\n", 1, "address ADDR" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "client-endpoint fqdn a.b\n", 2, "ipv4-address ADDR" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "client-endpoint ipv4-address 1.2\n", 2, "not an IPv4" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "password\n", 2, "one key" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode x\n", 2,
+	    "client-endpoint or password" },
 	{ "crypto ipsec transform-set T esp-aes 256\n", 1, "needs an ESP-AUTH" },
 	{ "crypto ipsec transform-set T esp-gcm 256 esp-sha-hmac\n", 1,
 	    "takes no ESP-AUTH" },
@@ -470,6 +480,13 @@ test_warnings(void **state)
 		{ "crypto isakmp policy 1\n", "uses des" },
 		{ "crypto isakmp policy 1\n encr aes\n", "uses rsa-sig" },
 		{ "interface eth0\n standby version 2\n", "HSRP-specific" },
+		{ "crypto isakmp aggressive-mode disable\ncrypto isakmp key k "
+		    "address 10.0.0.1\ncrypto isakmp peer address 10.0.0.1\n"
+		    " set aggressive-mode client-endpoint ipv4-address "
+		    "10.0.0.2\n", "refuses it from peers" },
+		{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+		    "client-endpoint ipv4-address 10.0.0.2\n",
+		    "no pre-shared key" },
 	};
 
 	(void)state;
