@@ -60,7 +60,12 @@ FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 	bench demo install clean deps
 .SUFFIXES:
 
-all: bin/havpnd bin/havpnctl
+all: bin/havpnd bin/havpnctl build/man/havpn.conf.5
+
+# havpn.conf(5) is made from the configuration reference, so the two agree.
+build/man/havpn.conf.5: docs/configuration.md scripts/md2man
+	@mkdir -p $(@D)
+	scripts/md2man havpn.conf 5 "havpn configuration file" < $< > $@
 
 deps:
 	@scripts/install-deps
@@ -151,8 +156,10 @@ install: all
 	install -m 0755 bin/havpnd $(DESTDIR)$(PREFIX)/sbin/havpnd
 	install -m 0755 bin/havpnctl $(DESTDIR)$(PREFIX)/sbin/havpnctl
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/havpnd.service.in > \
+	    build/havpnd.service
+	install -m 0644 build/havpnd.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/havpnd.service
-	for m in $(wildcard docs/man/*.[0-9]); do \
+	for m in $(wildcard docs/man/*.[0-9]) build/man/havpn.conf.5; do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done

@@ -7,6 +7,7 @@ of the fixture must match some documented syntax."""
 
 import os
 import re
+import subprocess
 
 from conftest import REPO
 
@@ -100,3 +101,49 @@ def test_every_fixture_line_is_documented():
                     if not any(r.match(" " + re.sub(r"\s+", " ", l))
                                for r in templates)]
     assert not undocumented, "parsed but not documented: %s" % undocumented
+
+
+MAN = [os.path.join(REPO, "docs", "man", "havpnd.8"),
+       os.path.join(REPO, "docs", "man", "havpnctl.8"),
+       os.path.join(REPO, "build", "man", "havpn.conf.5")]
+
+
+def test_man_pages_render_without_warnings():
+    for page in MAN:
+        r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", page],
+                           capture_output=True, text=True)
+        assert r.returncode == 0 and r.stderr == "", (page, r.stderr)
+
+
+def help_commands():
+    r = subprocess.run([os.path.join(REPO, "bin", "havpnctl"), "help"],
+                       capture_output=True, text=True, check=True)
+    cmds = []
+    for line in r.stdout.splitlines():
+        if not re.match(r"  [a-z]", line):
+            continue
+        words = []
+        for w in re.split(r"( {2,}| )", line.strip()):
+            if w.startswith("  ") or w[:1] in ("[", "") or w[:1].isupper():
+                break
+            if w != " ":
+                words.append(w)
+        if words and words != ["help"]:
+            cmds.append(" ".join(words))
+    assert len(cmds) >= 10
+    return cmds
+
+
+def test_every_command_is_documented():
+    """havpnctl(8) and docs/operations.md name every command havpnctl
+    knows (the command table in daemon/ctl.h)."""
+    with open(MAN[1]) as f:
+        man = re.sub(r"\\f[BIRP]|\\", "", f.read())
+    man = re.sub(r"\n\.(?:B|BR|TQ|TP)\s*", "\n", man)
+    with open(os.path.join(REPO, "docs", "operations.md")) as f:
+        ops = f.read()
+    missing_man = [c for c in help_commands()
+                   if not re.search(r"\b" + re.escape(c) + r"\b", man)]
+    missing_ops = [c for c in help_commands() if f"`{c}" not in ops]
+    assert not missing_man, f"not in havpnctl(8): {missing_man}"
+    assert not missing_ops, f"not in docs/operations.md: {missing_ops}"
