@@ -19,6 +19,16 @@ FUZZ_SECONDS	?= 10
 PYTHON		?= /usr/bin/python3
 PYTEST_ARGS	?=
 
+# Quiet build lines ("CC file"); V=1 prints the commands.
+V		?= 0
+ifeq ($(V),0)
+Q		:= @
+SAY		 = @printf '  %-6s %s\n'
+else
+Q		:=
+SAY		 = @:
+endif
+
 PKGS		:= openssl libprotobuf-c usrsctp libsctp json-c
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Debian's libev ships no pkg-config file.
@@ -65,37 +75,44 @@ all: bin/havpnd bin/havpnctl build/man/havpn.conf.5
 # havpn.conf(5) is made from the configuration reference, so the two agree.
 build/man/havpn.conf.5: docs/configuration.md scripts/md2man
 	@mkdir -p $(@D)
-	scripts/md2man havpn.conf 5 "havpn configuration file" < $< > $@
+	$(SAY) MAN $@
+	$(Q)scripts/md2man havpn.conf 5 "havpn configuration file" < $< > $@
 
 deps:
 	@scripts/install-deps
 
 bin/havpnd: $(DAEMON_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard lib/*.c))
 
 bin/havpnctl: $(CLI_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(OBJ)/%.o: %.c | $(GEN_SRCS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 build/gen/%.pb-c.c: hasync/%.proto
 	@mkdir -p $(@D)
-	protoc-c --proto_path=hasync --c_out=build/gen $<
+	$(SAY) PROTOC $<
+	$(Q)protoc-c --proto_path=hasync --c_out=build/gen $<
 
 # The generated code is not ours: compile it without -Werror extras.
 $(OBJ)/build/gen/%.o: build/gen/%.c
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
+	$(SAY) CC $<
+	$(Q)$(CC) -std=gnu11 $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
 
 build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
 	    $(PKG_LIBS) -lcmocka
 
 check: deps all check-unit sanitize fuzz check-integration
@@ -107,7 +124,8 @@ tools: $(TOOL_BINS)
 
 build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
@@ -125,7 +143,8 @@ sanitize:
 
 build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
 	    $(PKG_LIBS) -lcmocka
 
 # libFuzzer: clang, every module source compiled in with the target.
@@ -135,7 +154,8 @@ fuzz-build: $(FUZZ_BINS)
 
 build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(SAY) CLANG $@
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
@@ -146,7 +166,8 @@ bench: all tools build/bench/ikeload
 # bench/ike-setup's load generator, built on the engine itself
 build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
 
 demo: deps all tools
 	@scripts/demo
