@@ -244,14 +244,17 @@ def wait_for(fn, timeout=10.0, interval=0.05, what="condition"):
 class Havpnd:
     """One havpnd in a namespace, with its own socket, pid file and log."""
 
-    def __init__(self, topo, node, config_text, bindir, extra=()):
+    def __init__(self, topo, node, config_text, bindir, extra=(), wrap=()):
         self.topo = topo
         self.node = node
         self.bindir = bindir
         self.conf = topo.write(f"{node}.conf", config_text)
         self.sock = topo.path(f"{node}.sock")
         self.pidfile = topo.path(f"{node}.pid")
-        self.proc = topo.spawn(node, [os.path.join(bindir, "havpnd"), "-F",
+        # wrap: a command that execs havpnd (setpriv ...), so the pid is
+        # still havpnd's
+        self.proc = topo.spawn(node, [*wrap, os.path.join(bindir, "havpnd"),
+                                      "-F",
                                       "-f", self.conf, "-s", self.sock,
                                       "-p", self.pidfile, *extra], node)
 
