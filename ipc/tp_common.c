@@ -17,6 +17,12 @@ static const char *const tp_state_names[] = {
 	[TP_UP] = "ESTABLISHED",
 };
 
+const uint16_t tp_stream_prio[IPC_NSTREAMS] = {
+	[IPC_STREAM_CONTROL] = 0,
+	[IPC_STREAM_COUNTERS] = 1,
+	[IPC_STREAM_STATE] = 2,
+};
+
 static void
 retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {

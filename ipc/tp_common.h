@@ -79,6 +79,9 @@ struct tp_common {
 	uint64_t			 send_failed;
 };
 
+/* The SCTP stream scheduler's priorities: control, counters, state. */
+extern const uint16_t tp_stream_prio[IPC_NSTREAMS];
+
 /* a is copied; tp, ops, ipc and loop are borrowed for the transport's life. */
 void	tp_common_init(struct tp_common *, struct ipc_tp *,
 	    const struct tp_sock_ops *, struct ipc *, struct ev_loop *,

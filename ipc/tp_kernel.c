@@ -111,15 +111,10 @@ set_options(struct ipc_tp *tp, int fd)
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 }
 
-/* Control, then counters, then state (Linux 4.15 and later). */
+/* tp_stream_prio (Linux 4.15 and later). */
 static void
 set_priorities(int fd)
 {
-	static const uint16_t prio[IPC_NSTREAMS] = {
-		[IPC_STREAM_CONTROL] = 0,
-		[IPC_STREAM_COUNTERS] = 1,
-		[IPC_STREAM_STATE] = 2,
-	};
 	struct sctp_assoc_value	 av;
 	struct sctp_stream_value sv;
 
@@ -134,7 +129,7 @@ set_priorities(int fd)
 	for (uint16_t s = 0; s < IPC_NSTREAMS; s++) {
 		memset(&sv, 0, sizeof(sv));
 		sv.stream_id = s;
-		sv.stream_value = prio[s];
+		sv.stream_value = tp_stream_prio[s];
 		setopt(fd, SCTP_STREAM_SCHEDULER_VALUE, &sv, sizeof(sv),
 		    "SCTP_STREAM_SCHEDULER_VALUE");
 	}

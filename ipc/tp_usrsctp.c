@@ -373,15 +373,10 @@ set_options(struct ipc_tp *tp, struct socket *so)
 	    "SCTP_PLUGGABLE_SS");
 }
 
-/* Once the streams exist: control, then counters, then state. */
+/* Once the streams exist: tp_stream_prio. */
 static void
 set_priorities(struct socket *so)
 {
-	static const uint16_t prio[IPC_NSTREAMS] = {
-		[IPC_STREAM_CONTROL] = 0,
-		[IPC_STREAM_COUNTERS] = 1,
-		[IPC_STREAM_STATE] = 2,
-	};
 	struct sctp_assoc_value	 av;
 	struct sctp_stream_value sv;
 
@@ -392,7 +387,7 @@ set_priorities(struct socket *so)
 	for (uint16_t s = 0; s < IPC_NSTREAMS; s++) {
 		memset(&sv, 0, sizeof(sv));
 		sv.stream_id = s;
-		sv.stream_value = prio[s];
+		sv.stream_value = tp_stream_prio[s];
 		setopt(so, IPPROTO_SCTP, SCTP_SS_VALUE, &sv, sizeof(sv),
 		    "SCTP_SS_VALUE");
 	}
