@@ -209,6 +209,20 @@ queue_clear(struct ipc *ipc, int s)
 	q->refused = 0;
 }
 
+/* m is adopted, its len set. */
+static void
+queue_push(struct ipc_queue *q, struct ipc_qmsg *m)
+{
+	m->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += m->len;
+	q->msgs++;
+}
+
 static void
 queue_pop(struct ipc_queue *q)
 {
@@ -312,16 +326,9 @@ send_heartbeat(struct ipc *ipc)
 	if (n == -1 || r == -1)
 		fatalx(LOG_IPC, "heartbeat does not seal");
 	m = xmalloc(sizeof(*m) + (size_t)r);
-	m->next = NULL;
 	m->len = (size_t)r;
 	memcpy(m->data, rec, (size_t)r);
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->bytes += m->len;
-	q->msgs++;
+	queue_push(q, m);
 	ipc->hb_sent++;
 	ipc_flush(ipc);
 }
@@ -724,7 +731,6 @@ ipc_send(struct ipc *ipc, enum ipc_stream s, const void *p, size_t len)
 	    p, len, m->data);
 	if (n == -1)
 		fatalx(LOG_IPC, "a record does not seal");
-	m->next = NULL;
 	m->len = (size_t)n;
 	if (ipc->keep_last) {
 		free(ipc->last[s]);
@@ -732,13 +738,7 @@ ipc_send(struct ipc *ipc, enum ipc_stream s, const void *p, size_t len)
 		memcpy(ipc->last[s], m->data, m->len);
 		ipc->lastlen[s] = m->len;
 	}
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->bytes += m->len;
-	q->msgs++;
+	queue_push(q, m);
 	ipc_flush(ipc);
 	return 0;
 }
