@@ -1003,11 +1003,22 @@ jadd_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+static void
+jadd_addrs(json_object *o, const char *k, const struct in_addr *ip, int n)
+{
+	json_object	*ips = json_object_new_array();
+	char		 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(ips,
+		    json_object_new_string(addr_str(ip[i], a)));
+	json_object_object_add(o, k, ips);
+}
+
 void
 ipc_status(struct ipc *ipc, json_object *o)
 {
 	json_object	*local, *peer, *streams, *drops, *assoc;
-	char		 a[INET_ADDRSTRLEN];
 	uint64_t	 now = time_mono_ms();
 
 	jadd_str(o, "state", state_names[ipc->state]);
@@ -1024,26 +1035,14 @@ ipc_status(struct ipc *ipc, json_object *o)
 	jadd_u64(local, "incarnation", ipc->incarnation);
 	jadd_u64(local, "role", ipc->role);
 	jadd_u64(local, "port", ipc->assoc.local_port);
-	{
-		json_object *ips = json_object_new_array();
-
-		for (int i = 0; i < ipc->assoc.nlocal_ip; i++)
-			json_object_array_add(ips, json_object_new_string(
-			    addr_str(ipc->assoc.local_ip[i], a)));
-		json_object_object_add(local, "addresses", ips);
-	}
+	jadd_addrs(local, "addresses", ipc->assoc.local_ip,
+	    ipc->assoc.nlocal_ip);
 	json_object_object_add(o, "local", local);
 
 	peer = json_object_new_object();
 	jadd_u64(peer, "port", ipc->assoc.remote_port);
-	{
-		json_object *ips = json_object_new_array();
-
-		for (int i = 0; i < ipc->assoc.nremote_ip; i++)
-			json_object_array_add(ips, json_object_new_string(
-			    addr_str(ipc->assoc.remote_ip[i], a)));
-		json_object_object_add(peer, "addresses", ips);
-	}
+	jadd_addrs(peer, "addresses", ipc->assoc.remote_ip,
+	    ipc->assoc.nremote_ip);
 	json_object_object_add(peer, "known",
 	    json_object_new_boolean(ipc->have_last_peer));
 	if (ipc->have_last_peer) {
