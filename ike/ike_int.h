@@ -598,6 +598,47 @@ int		 ike_p1_read_id(struct ike_sa *, const struct ike_pl *);
 void		 ike_p1_initial_contact(struct ike_sa *);
 void		 ike_sa_timers_start(struct ike_sa *);
 
+/* steps both exchanges take (phase1.c); "-1, failed": ike_p1_fail ran */
+/*
+ * Responder, message 1 in clear: its payloads, or -1 once the message is
+ * counted, logged and answered with its notification.
+ */
+int		 ike_p1_parse_first(struct ike *, const struct ike_hdr *,
+		    const uint8_t *, size_t, const struct sockaddr_in *,
+		    const struct sockaddr_in *, struct ike_pls *);
+/*
+ * Responder, message 1: the SA payload (borrowed) parsed into the
+ * caller's ike_sa_pl, the vendor IDs read, our choice of transform and
+ * the SA body kept for the hashes; 0, or -1, failed.
+ */
+int		 ike_p1_respond_sa(struct ike_sa *, const struct ike_pls *,
+		    const struct ike_pl *, struct ike_sa_pl *,
+		    const struct ike_xf **);
+/* Initiator: write our SA payload and keep its body; the transforms. */
+int		 ike_p1_write_sa(struct ike_sa *, struct ike_wr *, int);
+/* Initiator: send message 1 and arm its retransmission; 0 or -1. */
+int		 ike_p1_send_first(struct ike_sa *, struct ike_wr *);
+/* Initiator: the reply's single SA payload must be one of our offers. */
+int		 ike_p1_accept_sa(struct ike_sa *, const struct ike_pls *);
+/* Write our ID payload; its body goes into a 32-byte buffer, length. */
+size_t		 ike_p1_write_id(struct ike_sa *, struct ike_wr *, uint8_t *);
+/* Write HASH_I (responder 0) or HASH_R over our ID body. */
+void		 ike_p1_write_hash(struct ike_sa *, struct ike_wr *, int,
+		    const uint8_t *, size_t);
+/* The peer's HASH payload against HASH_I/HASH_R over its ID body: 0/-1. */
+int		 ike_p1_check_hash(struct ike_sa *, int, const uint8_t *,
+		    size_t, const struct ike_pl *);
+/* Initiator: INITIAL-CONTACT unless we hold state with the peer; 1 if. */
+int		 ike_p1_write_initial_contact(struct ike_sa *, struct ike_wr *);
+/* The pre-shared keys differ (what: the evidence); failed. */
+void		 ike_p1_fail_auth(struct ike_sa *, const char *);
+/*
+ * A repeat of the last message received: counted, and our last message
+ * sent again if resend.  1 if it was one (nothing more to do), else 0.
+ */
+int		 ike_p1_duplicate(struct ike_sa *, const uint8_t *, size_t,
+		    int);
+
 /* ---- natt.c -------------------------------------------------------------- */
 
 #define IKE_VID_RFC3947		1
@@ -608,6 +649,8 @@ void		 ike_natt_write_natd(struct ike_sa *, struct ike_wr *);
 void		 ike_natt_read_natd(struct ike_sa *, const struct ike_pls *);
 /* Switch the SA to port 4500 (initiator, once NAT is detected). */
 void		 ike_natt_float(struct ike_sa *);
+/* Responder: the message came to port 4500; answer there too. */
+void		 ike_natt_follow_float(struct ike_sa *);
 /* A protected message came from a new address/port: follow it. */
 void		 ike_natt_peer_moved(struct ike_sa *,
 		    const struct sockaddr_in *);

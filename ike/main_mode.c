@@ -18,8 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "ike/ike_int.h"
 
 static const uint8_t zero8[8];
@@ -55,44 +53,21 @@ mm_parse(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	return ike_pls_parse(&b, h->np, 0, pls, notify, err);
 }
 
-static int
-copy_sa_body(struct ike_sa *sa, const uint8_t *p, size_t len)
-{
-	free(sa->sai_b);
-	sa->sai_b = xmalloc(len);
-	memcpy(sa->sai_b, p, len);
-	sa->sai_len = len;
-	return 0;
-}
-
 int
 ike_mm_start(struct ike_sa *sa)
 {
-	struct ike	*ike = sa->ike;
 	struct ike_wr	 wr;
-	size_t		 start;
 
 	sa->exchange = IKE_EX_MAIN;
 	ike_wr_init(&wr, sa->icookie, zero8, IKE_EX_MAIN, 0, 0);
-	start = wr.w.len;
-	if (ike_p1_build_sa(ike, &wr, 0) == 0) {
+	if (ike_p1_write_sa(sa, &wr, 0) == 0) {
 		log_warnx(LOG_IKE, "no usable crypto isakmp policy (des and "
 		    "rsa-sig are never offered)");
 		ike_wr_cleanup(&wr);
 		return -1;
 	}
-	if (!wbuf_error(&wr.w))
-		copy_sa_body(sa, wr.w.p + start + IKE_GEN_LEN,
-		    wr.w.len - start - IKE_GEN_LEN);
 	ike_p1_vids(sa, &wr, 0);
-	IKE_TRACE(sa, "Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_MM");
-	ike_sa_set_state(sa, IKE_I_MM1);
-	IKE_TRACE(sa, " beginning Main Mode exchange");
-	sa->retransmit = 1;
-	if (ike_msg_send(sa, &wr, 0, NULL, NULL, 1) == -1)
-		return -1;
-	ike_msg_arm_retx(sa, NULL);
-	return 0;
+	return ike_p1_send_first(sa, &wr);
 }
 
 /* Room for one more responder negotiation?  Under a flood, make it. */
@@ -183,21 +158,9 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	struct ike_wr	 wr;
 	const struct ike_pl *pl;
 	const struct ike_xf *x;
-	struct buf	 b;
-	uint16_t	 notify;
-	const char	*err;
-	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 
-	buf_init(&b, msg + IKE_HDR_LEN, len - IKE_HDR_LEN);
-	if (ike_pls_parse(&b, h->np, 0, &pls, &notify, &err) == -1) {
-		ike->st.malformed++;
-		ike_warn_input(ike, remote, "Main Mode message 1 failed its "
-		    "sanity check or is malformed: %s", err);
-		if (notify != 0)
-			ike_msg_notify_plain(ike, local, remote, h->icookie,
-			    h->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+	if (ike_p1_parse_first(ike, h, msg, len, local, remote, &pls) == -1)
 		return;
-	}
 	if ((pl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
 	    ike_pls_count(&pls, IKE_PL_SA) != 1) {
 		ike->st.malformed++;
@@ -211,24 +174,8 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	IKE_TRACE(sa, "insert sa successfully");
 	ike_trace_state(sa, IKE_R_MM1, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
 	sa->state = IKE_R_MM1;
-	IKE_TRACE(sa, " processing SA payload. message ID = 0");
-	if (ike_sa_parse(pl->body, &spl, &notify, &err) == -1) {
-		ike->st.malformed++;
-		ike_p1_fail(sa, notify, err);
+	if (ike_p1_respond_sa(sa, &pls, pl, &spl, &x) == -1)
 		return;
-	}
-	ike_p1_read_vids(sa, &pls);
-	sa->natt = sa->peer_natt_vid;
-	if (ike_p1_choose(sa, &spl, &sa->alg, &x) == -1) {
-		ike->st.no_proposal++;
-		log_warnx(LOG_IKE, "ISAKMP:(0): phase 1 SA policy not "
-		    "acceptable! (local %s remote %s)", ike_addr(local, l),
-		    ike_addr(remote, r));
-		ike_p1_fail(sa, IKE_N_NO_PROPOSAL_CHOSEN,
-		    "no proposal chosen");
-		return;
-	}
-	copy_sa_body(sa, buf_cur(&pl->body), buf_left(&pl->body));
 	ike_sa_remember_in(sa, msg, len);
 	ike_trace_state(sa, IKE_R_MM1, "IKE_MESG_INTERNAL, "
 	    "IKE_PROCESS_MAIN_MODE");
@@ -250,11 +197,9 @@ static void
 mm_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
 {
-	static struct ike_sa_pl spl;
 	struct ike	*ike = sa->ike;
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
-	const struct ike_pl *pl;
 	uint16_t	 notify;
 	const char	*err;
 
@@ -267,17 +212,9 @@ mm_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ike_trace_state(sa, IKE_I_MM2, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
 	sa->state = IKE_I_MM2;
 	IKE_TRACE(sa, " processing SA payload. message ID = 0");
-	if ((pl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
-	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
-	    ike_sa_parse(pl->body, &spl, &notify, &err) == -1 ||
-	    ike_p1_accept_reply(sa, &spl, &sa->alg) == -1) {
-		ike->st.no_proposal++;
-		memcpy(sa->rcookie, h->rcookie, IKE_COOKIE_LEN);
-		ike_p1_fail(sa, IKE_N_BAD_PROPOSAL_SYNTAX, "the responder "
-		    "chose a transform that was not offered");
-		return;
-	}
 	memcpy(sa->rcookie, h->rcookie, IKE_COOKIE_LEN);
+	if (ike_p1_accept_sa(sa, &pls) == -1)
+		return;
 	ike_p1_read_vids(sa, &pls);
 	sa->natt = sa->peer_natt_vid;
 	ike_sa_remember_in(sa, msg, len);
@@ -339,7 +276,6 @@ mm_auth(struct ike_sa *sa, const struct ike_pls *pls, int responder_hash)
 {
 	const struct ike_pl *id = ike_pls_find(pls, IKE_PL_ID);
 	const struct ike_pl *hp = ike_pls_find(pls, IKE_PL_HASH);
-	uint8_t		 want[IKE_MAX_HASH];
 
 	if (id == NULL || hp == NULL || ike_pls_count(pls, IKE_PL_ID) != 1 ||
 	    ike_pls_count(pls, IKE_PL_HASH) != 1)
@@ -347,10 +283,8 @@ mm_auth(struct ike_sa *sa, const struct ike_pls *pls, int responder_hash)
 	if (ike_p1_read_id(sa, id) == -1)
 		return -1;
 	IKE_TRACE(sa, " processing HASH payload. message ID = 0");
-	if (buf_left(&hp->body) != sa->keys.len ||
-	    ike_p1_hash(sa, responder_hash, buf_cur(&id->body),
-	    buf_left(&id->body), want) == -1 ||
-	    CRYPTO_memcmp(want, buf_cur(&hp->body), sa->keys.len) != 0)
+	if (ike_p1_check_hash(sa, responder_hash, buf_cur(&id->body),
+	    buf_left(&id->body), hp) == -1)
 		return -2;
 	return 0;
 }
@@ -376,16 +310,11 @@ mm_notifies(struct ike_sa *sa, const struct ike_pls *pls)
 static void
 mm_write_auth(struct ike_sa *sa, struct ike_wr *wr, int responder)
 {
-	struct ike_id	 id;
-	uint8_t		 buf[16], body[32], h[IKE_MAX_HASH];
+	uint8_t		 body[32];
 	size_t		 blen;
 
-	ike_p1_id_local(sa, &id, buf);
-	blen = ike_p1_id_body(&id, body);
-	ike_wr_id(wr, IKE_PL_ID, &id);
-	if (ike_p1_hash(sa, responder, body, blen, h) == -1)
-		wr->w.err = 1;
-	ike_wr_bytes(wr, IKE_PL_HASH, h, sa->keys.len);
+	blen = ike_p1_write_id(sa, wr, body);
+	ike_p1_write_hash(sa, wr, responder, body, blen);
 }
 
 /* Initiator: MM4 -> MM5 */
@@ -398,7 +327,6 @@ mm_i4(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	struct ike_wr	 wr;
 	uint16_t	 notify;
 	const char	*err;
-	uint8_t		 spi[16];
 
 	if (mm_parse(sa, h, msg, len, 0, NULL, &pls, &notify, &err) == -1) {
 		ike->st.malformed++;
@@ -421,31 +349,23 @@ mm_i4(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ike_natt_float(sa);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	mm_write_auth(sa, &wr, 0);
-	if (!sa->ike->no_initial_contact && !ike_p1_have_state_with(sa)) {
+	if (ike_p1_write_initial_contact(sa, &wr))
 		IKE_TRACE(sa, "Send initial contact");
-		memcpy(spi, sa->icookie, 8);
-		memcpy(spi + 8, sa->rcookie, 8);
-		ike_wr_notify(&wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT,
-		    spi, 16, NULL, 0);
-	}
 	ike_sa_set_state(sa, IKE_I_MM5);
 	if (ike_msg_send(sa, &wr, 1, sa->iv, NULL, 1) == 0)
 		ike_msg_arm_retx(sa, NULL);
 }
 
+/* Main Mode says so as IOS does, then fails like Aggressive Mode. */
 static void
 auth_failed(struct ike_sa *sa, const char *what)
 {
-	struct ike	*ike = sa->ike;
-	char		 a[INET_ADDRSTRLEN], why[160];
+	char		 a[INET_ADDRSTRLEN];
 
-	ike->st.auth_fail++;
 	log_warnx(LOG_IKE, "%%CRYPTO-4-IKMP_BAD_MESSAGE: IKE message from %s "
 	    "failed its sanity check or is malformed", ike_addr(&sa->remote,
 	    a));
-	snprintf(why, sizeof(why), "%s: the pre-shared keys for %s differ",
-	    what, a);
-	ike_p1_fail(sa, IKE_N_AUTHENTICATION_FAILED, why);
+	ike_p1_fail_auth(sa, what);
 }
 
 /* Responder: MM5 -> MM6, established */
@@ -467,11 +387,7 @@ mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "encrypted: dropped");
 		return;
 	}
-	/* RFC 3947 4: the initiator moved to 4500: follow it (answers too) */
-	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
-		sa->local.sin_port = htons(IKE_NATT_PORT);
-		sa->remote.sin_port = ike->in_remote.sin_port;
-	}
+	ike_natt_follow_float(sa);
 	if (mm_parse(sa, h, msg, len, 1, iv_next, &pls, &notify, &err) == -1) {
 		ike->st.decrypt_fail++;
 		auth_failed(sa, "message 5 does not decrypt to valid payloads");
@@ -546,16 +462,10 @@ ike_mm_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 {
 	struct ike	*ike = sa->ike;
 
-	if (sa->last_in != NULL && len == sa->last_in_len &&
-	    memcmp(msg, sa->last_in, len) == 0) {
-		ike->st.duplicates++;
-		IKE_TRACE(sa, " phase 1 packet is a duplicate of a previous "
-		    "packet.");
-		/* our answer was lost; an established initiator stays quiet */
-		if (sa->out != NULL && !(sa->initiator && sa->established))
-			ike_msg_resend(sa, sa->out, sa->outlen);
+	/* our answer was lost; an established initiator stays quiet */
+	if (ike_p1_duplicate(sa, msg, len,
+	    !(sa->initiator && sa->established)))
 		return;
-	}
 	switch (sa->state) {
 	case IKE_I_MM1:
 		mm_i2(sa, h, msg, len);
