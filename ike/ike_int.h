@@ -688,6 +688,8 @@ struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
 		    struct in_addr);
 void		 ike_child_timers_start(struct ike_child *);
 void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
+/* The pair's transform in transform-set words, into tw (len bytes). */
+void		 ike_child_tset_words(const struct ike_child *, char *, size_t);
 void		 ike_child_export(const struct ike_child *,
 		    struct ike_ipsec_state *);
 void		 ike_children_of_peer_delete(struct ike *, struct in_addr,

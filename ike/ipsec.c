@@ -194,19 +194,27 @@ fill_esp(const struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
 	}
 }
 
-static void
-trace_create(const struct ike_child *c, const struct esp_sa *e)
+/* The transform of the pair as "esp-aes 256 esp-sha-hmac" words. */
+void
+ike_child_tset_words(const struct ike_child *c, char *tw, size_t len)
 {
-	char	 tw[96], d[INET_ADDRSTRLEN];
 	struct conf_transform_set t;
 
-	if (!log_debug_enabled(LOG_IKE))
-		return;
 	memset(&t, 0, sizeof(t));
 	t.enc = c->xf.enc;
 	t.keylen = c->xf.keybits;
 	t.auth = c->xf.auth;
-	conf_tset_words(&t, tw, sizeof(tw));
+	conf_tset_words(&t, tw, len);
+}
+
+static void
+trace_create(const struct ike_child *c, const struct esp_sa *e)
+{
+	char	 tw[96], d[INET_ADDRSTRLEN];
+
+	if (!log_debug_enabled(LOG_IKE))
+		return;
+	ike_child_tset_words(c, tw, sizeof(tw));
 	log_debug(LOG_IKE, "IPSEC(create_sa): sa created,");
 	log_debug(LOG_IKE, "  (sa) sa_dest= %s, sa_proto= 50,",
 	    addr_str(e->dir == ESP_IN ? c->local : c->remote, d));
@@ -302,7 +310,6 @@ ike_child_established(struct ike_child *c)
 	struct ike_child *o;
 	uint32_t	 old = 0;
 	char		 a[INET_ADDRSTRLEN], tw[96];
-	struct conf_transform_set t;
 
 	c->next = ike->children;
 	c->prev = NULL;
@@ -313,11 +320,7 @@ ike_child_established(struct ike_child *c)
 	c->created_ms = ike_now(ike);
 	ike_child_timers_start(c);
 	ike->st.p2_ok++;
-	memset(&t, 0, sizeof(t));
-	t.enc = c->xf.enc;
-	t.keylen = c->xf.keybits;
-	t.auth = c->xf.auth;
-	conf_tset_words(&t, tw, sizeof(tw));
+	ike_child_tset_words(c, tw, sizeof(tw));
 	/* an older pair for the same flows is replaced: this is a rekey */
 	for (o = ike->children; o != NULL; o = o->next) {
 		if (o == c || o->rekeyed || o->reqid != c->reqid ||
