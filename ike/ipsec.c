@@ -225,34 +225,40 @@ trace_create(const struct ike_child *c, const struct esp_sa *e)
 	    (unsigned long long)c->xf.life_kbytes, c->xf.life_secs);
 }
 
+/* One SA of the pair into the data plane; e is scratch, wiped by the caller. */
+static int
+child_install_dir(struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
+{
+	struct ike	*ike = c->ike;
+
+	fill_esp(c, dir, e);
+	if (ike->be->ops->add_sa(ike->be, e) == -1) {
+		log_warnx(LOG_IKE, "data plane %s refused %s SA 0x%08x",
+		    ike->be->ops->name, dir == ESP_IN ? "inbound" : "outbound",
+		    dir == ESP_IN ? c->spi_in : c->spi_out);
+		return -1;
+	}
+	trace_create(c, e);
+	return 0;
+}
+
 int
 ike_child_install(struct ike_child *c, int in, int out)
 {
-	struct ike	*ike = c->ike;
 	struct esp_sa	 e;
 	int		 rc = 0;
 
 	if (in && !c->installed_in) {
-		fill_esp(c, ESP_IN, &e);
-		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
-			log_warnx(LOG_IKE, "data plane %s refused inbound SA "
-			    "0x%08x", ike->be->ops->name, c->spi_in);
+		if (child_install_dir(c, ESP_IN, &e) == -1)
 			rc = -1;
-		} else {
+		else
 			c->installed_in = 1;
-			trace_create(c, &e);
-		}
 	}
 	if (out && !c->installed_out && rc == 0) {
-		fill_esp(c, ESP_OUT, &e);
-		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
-			log_warnx(LOG_IKE, "data plane %s refused outbound SA "
-			    "0x%08x", ike->be->ops->name, c->spi_out);
+		if (child_install_dir(c, ESP_OUT, &e) == -1)
 			rc = -1;
-		} else {
+		else
 			c->installed_out = 1;
-			trace_create(c, &e);
-		}
 	}
 	OPENSSL_cleanse(&e, sizeof(e));
 	return rc;
