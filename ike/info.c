@@ -32,6 +32,20 @@ info_msgid(struct ike_sa *sa)
 	return m;
 }
 
+/* HDR*, the HASH(1) placeholder; -1 without keys or while not active. */
+static int
+info_begin(struct ike_sa *sa, struct ike_wr *wr, uint32_t *msgid,
+    size_t *hoff)
+{
+	if (sa->keys.enclen == 0 || !sa->ike->active)
+		return -1;
+	*msgid = info_msgid(sa);
+	ike_wr_init(wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
+	    *msgid);
+	*hoff = ike_msg_hash_begin(wr, sa);
+	return 0;
+}
+
 /* HDR*, HASH(1), N or D */
 static int
 info_send(struct ike_sa *sa, struct ike_wr *wr, size_t hoff, uint32_t msgid)
@@ -55,12 +69,8 @@ ike_info_send_notify(struct ike_sa *sa, uint8_t proto, uint16_t type,
 	uint32_t	 msgid;
 	size_t		 hoff;
 
-	if (sa->keys.enclen == 0 || !sa->ike->active)
+	if (info_begin(sa, &wr, &msgid, &hoff) == -1)
 		return -1;
-	msgid = info_msgid(sa);
-	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
-	    msgid);
-	hoff = ike_msg_hash_begin(&wr, sa);
 	ike_wr_notify(&wr, proto, type, spi, spisize, data, len);
 	IKE_TRACE(sa, " sending NOTIFY %s protocol %u", ike_notify_name(type),
 	    proto);
@@ -76,12 +86,8 @@ ike_info_send_delete(struct ike_sa *sa, uint8_t proto, uint8_t spisize,
 	uint32_t	 msgid;
 	size_t		 hoff;
 
-	if (sa->keys.enclen == 0 || !sa->ike->active)
+	if (info_begin(sa, &wr, &msgid, &hoff) == -1)
 		return -1;
-	msgid = info_msgid(sa);
-	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
-	    msgid);
-	hoff = ike_msg_hash_begin(&wr, sa);
 	ike_wr_delete(&wr, proto, spisize, spis, n);
 	IKE_TRACE(sa, " sending DELETE protocol %s, %u SPI(s)",
 	    ike_proto_name(proto), n);
