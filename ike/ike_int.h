@@ -443,6 +443,9 @@ void		 ike_sa_set_rcookie(struct ike_sa *, const uint8_t *);
 /* An imported SA takes its cookies as they are. */
 void		 ike_sa_set_cookies(struct ike_sa *, const uint8_t *,
 		    const uint8_t *);
+/* The ISAKMP SA's SPI (RFC 2408 2.4): the cookie pair, 16 bytes. */
+#define IKE_SA_SPI_LEN		(2 * IKE_COOKIE_LEN)
+void		 ike_sa_spi(const struct ike_sa *, uint8_t *);
 void		 ike_sa_assign_conn_id(struct ike_sa *);
 void		 ike_sa_set_state(struct ike_sa *, enum ike_fsm);
 void		 ike_sa_halfopen_done(struct ike_sa *);

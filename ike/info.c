@@ -101,11 +101,11 @@ ike_isakmp_delete(struct ike_sa *sa, int notify, const char *why)
 	char	 a[INET_ADDRSTRLEN];
 
 	if (notify && sa->established) {
-		uint8_t	 spi[16];
+		uint8_t	 spi[IKE_SA_SPI_LEN];
 
-		memcpy(spi, sa->icookie, 8);
-		memcpy(spi + 8, sa->rcookie, 8);
-		(void)ike_info_send_delete(sa, IKE_PROTO_ISAKMP, 16, spi, 1);
+		ike_sa_spi(sa, spi);
+		(void)ike_info_send_delete(sa, IKE_PROTO_ISAKMP,
+		    IKE_SA_SPI_LEN, spi, 1);
 	}
 	if (sa->established)
 		log_info(LOG_IKE, "ISAKMP:(%u): deleting SA with %s (%s)",
@@ -121,11 +121,10 @@ static void
 dpd_send(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
-	uint8_t		 spi[16], seq[4];
+	uint8_t		 spi[IKE_SA_SPI_LEN], seq[4];
 	uint32_t	 s = sa->dpd_seq_out++;
 
-	memcpy(spi, sa->icookie, 8);
-	memcpy(spi + 8, sa->rcookie, 8);
+	ike_sa_spi(sa, spi);
 	seq[0] = (uint8_t)(s >> 24);
 	seq[1] = (uint8_t)(s >> 16);
 	seq[2] = (uint8_t)(s >> 8);
@@ -135,7 +134,7 @@ dpd_send(struct ike_sa *sa)
 	ike->st.dpd_sent++;
 	IKE_TRACE(sa, "DPD/R_U_THERE sent to %s seq %u", "peer", s);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ISAKMP, IKE_N_R_U_THERE, spi,
-	    16, seq, 4);
+	    IKE_SA_SPI_LEN, seq, 4);
 	ike_emit_isakmp(ike, sa, 0);
 }
 
@@ -225,11 +224,12 @@ static void
 dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 {
 	struct ike	*ike = sa->ike;
+	uint8_t		 spi[IKE_SA_SPI_LEN];
 	uint32_t	 seq;
 
-	if (n->datalen != 4 || n->spisize != 16 ||
-	    memcmp(n->spi, sa->icookie, 8) != 0 ||
-	    memcmp(n->spi + 8, sa->rcookie, 8) != 0) {
+	ike_sa_spi(sa, spi);
+	if (n->datalen != 4 || n->spisize != IKE_SA_SPI_LEN ||
+	    memcmp(n->spi, spi, IKE_SA_SPI_LEN) != 0) {
 		ike->st.malformed++;
 		ike_warn_input(ike, &sa->remote, "malformed DPD notification");
 		return;
@@ -237,15 +237,13 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 	seq = (uint32_t)n->data[0] << 24 | (uint32_t)n->data[1] << 16 |
 	    (uint32_t)n->data[2] << 8 | n->data[3];
 	if (n->type == IKE_N_R_U_THERE) {
-		uint8_t	 spi[16], s[4];
+		uint8_t	 s[4];
 
 		IKE_TRACE(sa, " received DPD/R_U_THERE seq %u", seq);
 		sa->dpd_seq_in = seq;
-		memcpy(spi, sa->icookie, 8);
-		memcpy(spi + 8, sa->rcookie, 8);
 		memcpy(s, n->data, 4);
 		(void)ike_info_send_notify(sa, IKE_PROTO_ISAKMP,
-		    IKE_N_R_U_THERE_ACK, spi, 16, s, 4);
+		    IKE_N_R_U_THERE_ACK, spi, IKE_SA_SPI_LEN, s, 4);
 		ike_emit_isakmp(ike, sa, 0);
 		return;
 	}

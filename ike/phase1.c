@@ -599,14 +599,13 @@ ike_p1_initial_contact(struct ike_sa *sa)
 int
 ike_p1_write_initial_contact(struct ike_sa *sa, struct ike_wr *wr)
 {
-	uint8_t		 spi[16];
+	uint8_t		 spi[IKE_SA_SPI_LEN];
 
 	if (sa->ike->no_initial_contact || ike_p1_have_state_with(sa))
 		return 0;
-	memcpy(spi, sa->icookie, 8);
-	memcpy(spi + 8, sa->rcookie, 8);
-	ike_wr_notify(wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT, spi, 16,
-	    NULL, 0);
+	ike_sa_spi(sa, spi);
+	ike_wr_notify(wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT, spi,
+	    IKE_SA_SPI_LEN, NULL, 0);
 	return 1;
 }
 

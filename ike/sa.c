@@ -88,6 +88,13 @@ ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
 	return sa;
 }
 
+void
+ike_sa_spi(const struct ike_sa *sa, uint8_t *spi)
+{
+	memcpy(spi, sa->icookie, IKE_COOKIE_LEN);
+	memcpy(spi + IKE_COOKIE_LEN, sa->rcookie, IKE_COOKIE_LEN);
+}
+
 /* A responder takes the peer's cookie and makes its own. */
 void
 ike_sa_set_rcookie(struct ike_sa *sa, const uint8_t *icookie)
