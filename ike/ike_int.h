@@ -575,14 +575,15 @@ void		 ike_am_respond(struct ike *, const struct ike_hdr *,
 		    const uint8_t *, size_t, const struct sockaddr_in *,
 		    const struct sockaddr_in *);
 int		 ike_mm_start(struct ike_sa *);
-/* Room for another responder negotiation with remote?  0 or -1. */
-int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
-struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
-		    const struct sockaddr_in *, const struct sockaddr_in *,
-		    uint8_t);
 int		 ike_am_start(struct ike_sa *);
 
 /* shared phase 1 steps (phase1.c) */
+/* Room for another responder negotiation with remote?  0 or -1. */
+int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
+/* A responder SA for a peer's first message; NULL if refused. */
+struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
+		    const struct sockaddr_in *, const struct sockaddr_in *,
+		    uint8_t);
 void		 ike_p1_vids(struct ike_sa *, struct ike_wr *, int);
 void		 ike_p1_read_vids(struct ike_sa *, const struct ike_pls *);
 int		 ike_p1_read_ke_nonce(struct ike_sa *, const struct ike_pls *,

@@ -1,7 +1,9 @@
 /*
  * Phase 1 steps shared by Main Mode and Aggressive Mode (RFC 2409 5 with
- * pre-shared keys): vendor IDs, the KE and nonce, the keys, HASH_I and
- * HASH_R, identities, the end of phase 1 (established or failed), the
+ * pre-shared keys): starting an exchange, admitting a responder's
+ * negotiation (the half-open limits), the first message and the SA
+ * payloads, duplicates, vendor IDs, the KE and nonce, the keys, HASH_I
+ * and HASH_R, identities, the end of phase 1 (established or failed), the
  * ISAKMP SA's lifetime timers, and INITIAL-CONTACT.
  */
 #include <stdlib.h>
@@ -66,6 +68,83 @@ ike_p1_initiate(struct ike *ike, struct in_addr local, struct in_addr peer,
 		ike_sa_free(sa);
 		return NULL;
 	}
+	return sa;
+}
+
+/* Room for one more responder negotiation?  Under a flood, make it. */
+int
+ike_halfopen_admit(struct ike *ike, const struct sockaddr_in *remote)
+{
+	struct ike_sa	*victim;
+	uint64_t	 suppressed;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (ike_sa_count_halfopen_peer(ike, remote->sin_addr) >=
+	    ike->halfopen_peer_max) {
+		/* a failed negotiation with this peer gives way */
+		for (victim = ike->sas; victim != NULL; victim = victim->next)
+			if (victim->halfopen && victim->state == IKE_DEAD &&
+			    victim->remote.sin_addr.s_addr ==
+			    remote->sin_addr.s_addr) {
+				ike_sa_free(victim);
+				return 0;
+			}
+		ike->st.halfopen_drop++;
+		if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000,
+		    &suppressed))
+			log_warnx(LOG_IKE, "ISAKMP: %d negotiations with %s in "
+			    "progress: new ones dropped (%llu before)",
+			    ike->halfopen_peer_max, ike_addr(remote, a),
+			    (unsigned long long)suppressed);
+		return -1;
+	}
+	if (ike->halfopen < ike->halfopen_max)
+		return 0;
+	if ((victim = ike_sa_oldest_evictable(ike)) != NULL) {
+		IKE_TRACE(victim, " half-open limit %d reached: dropping the "
+		    "oldest negotiation", ike->halfopen_max);
+		ike->st.halfopen_drop++;
+		ike_sa_free(victim);
+		return 0;
+	}
+	ike->st.halfopen_drop++;
+	if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000, &suppressed))
+		log_warnx(LOG_IKE, "ISAKMP: %d negotiations in progress: new "
+		    "ones dropped (%llu before)", ike->halfopen_max,
+		    (unsigned long long)suppressed);
+	return -1;
+}
+
+/* A responder SA for a peer's first message; NULL if refused. */
+struct ike_sa *
+ike_responder_new(struct ike *ike, const struct ike_hdr *h,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    uint8_t exchange)
+{
+	struct ike_sa	*sa;
+	const char	*psk;
+	char		 a[INET_ADDRSTRLEN];
+
+	IKE_TRACE(NULL, " (0): received packet from %s dport %u sport %u "
+	    "Global (N) NEW SA", ike_addr(remote, a), ntohs(local->sin_port),
+	    ntohs(remote->sin_port));
+	if (ike_halfopen_admit(ike, remote) == -1)
+		return NULL;
+	if ((psk = ike_psk_find(ike->cf, remote->sin_addr)) == NULL) {
+		ike->st.auth_fail++;
+		ike_warn_input(ike, remote, "No pre-shared key with %s: "
+		    "dropped", a);
+		return NULL;
+	}
+	sa = ike_sa_new(ike, 0, local, remote);
+	ike_sa_set_rcookie(sa, h->icookie);
+	sa->halfopen = 1;
+	ike->halfopen++;
+	sa->exchange = exchange;
+	sa->psk = xstrdup(psk);
+	IKE_TRACE(NULL, " local port %u, remote port %u",
+	    ntohs(local->sin_port), ntohs(remote->sin_port));
+	IKE_TRACE(sa, "found peer pre-shared key matching %s", a);
 	return sa;
 }
 
