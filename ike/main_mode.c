@@ -291,18 +291,58 @@ auth_failed(struct ike_sa *sa, const char *what)
 	ike_p1_fail_auth(sa, what);
 }
 
+/*
+ * Message 5 (state IKE_R_MM5) or 6 (IKE_I_MM6): decrypt it, check its ID
+ * and HASH_I or HASH_R, read its notifications, take the next IV.  -1
+ * once the SA has failed.
+ */
+static int
+mm_auth_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len, enum ike_fsm state)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_pls	 pls;
+	uint8_t		 iv_next[IKE_MAX_BLOCK];
+	uint16_t	 notify;
+	const char	*err;
+	char		 why[64];
+	int		 responder_hash = state == IKE_I_MM6, rc;
+	int		 msgno = responder_hash ? 6 : 5;
+
+	if (mm_parse(sa, h, msg, len, 1, iv_next, &pls, &notify, &err) == -1) {
+		ike->st.decrypt_fail++;
+		snprintf(why, sizeof(why), "message %d does not decrypt to "
+		    "valid payloads", msgno);
+		auth_failed(sa, why);
+		return -1;
+	}
+	ike_trace_state(sa, state, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
+	sa->state = state;
+	if ((rc = mm_auth(sa, &pls, responder_hash)) == -1) {
+		ike->st.malformed++;
+		snprintf(why, sizeof(why), "message %d lacks its ID or HASH",
+		    msgno);
+		ike_p1_fail(sa, IKE_N_PAYLOAD_MALFORMED, why);
+		return -1;
+	}
+	if (rc != 0) {
+		ike->st.hash_fail++;
+		auth_failed(sa, responder_hash ? "HASH_R does not match" :
+		    "HASH_I does not match");
+		return -1;
+	}
+	mm_notifies(sa, &pls);
+	memcpy(sa->iv, iv_next, sizeof(iv_next));
+	return 0;
+}
+
 /* Responder: MM5 -> MM6, established */
 static void
 mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
 {
 	struct ike	*ike = sa->ike;
-	struct ike_pls	 pls;
 	struct ike_wr	 wr;
-	uint8_t		 iv_next[IKE_MAX_BLOCK];
-	uint16_t	 notify;
-	const char	*err;
-	int		 rc;
 
 	if (!(h->flags & IKE_FLAG_ENC)) {
 		ike->st.malformed++;
@@ -311,26 +351,8 @@ mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	}
 	ike_natt_follow_float(sa);
-	if (mm_parse(sa, h, msg, len, 1, iv_next, &pls, &notify, &err) == -1) {
-		ike->st.decrypt_fail++;
-		auth_failed(sa, "message 5 does not decrypt to valid payloads");
+	if (mm_auth_input(sa, h, msg, len, IKE_R_MM5) == -1)
 		return;
-	}
-	ike_trace_state(sa, IKE_R_MM5, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
-	sa->state = IKE_R_MM5;
-	if ((rc = mm_auth(sa, &pls, 0)) != 0) {
-		if (rc == -1) {
-			ike->st.malformed++;
-			ike_p1_fail(sa, IKE_N_PAYLOAD_MALFORMED,
-			    "message 5 lacks its ID or HASH");
-		} else {
-			ike->st.hash_fail++;
-			auth_failed(sa, "HASH_I does not match");
-		}
-		return;
-	}
-	mm_notifies(sa, &pls);
-	memcpy(sa->iv, iv_next, sizeof(iv_next));
 	ike_sa_remember_in(sa, msg, len);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	mm_write_auth(sa, &wr, 1);
@@ -347,32 +369,9 @@ mm_i6(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
 {
 	struct ike	*ike = sa->ike;
-	struct ike_pls	 pls;
-	uint8_t		 iv_next[IKE_MAX_BLOCK];
-	uint16_t	 notify;
-	const char	*err;
-	int		 rc;
 
-	if (mm_parse(sa, h, msg, len, 1, iv_next, &pls, &notify, &err) == -1) {
-		ike->st.decrypt_fail++;
-		auth_failed(sa, "message 6 does not decrypt to valid payloads");
+	if (mm_auth_input(sa, h, msg, len, IKE_I_MM6) == -1)
 		return;
-	}
-	ike_trace_state(sa, IKE_I_MM6, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
-	sa->state = IKE_I_MM6;
-	if ((rc = mm_auth(sa, &pls, 1)) != 0) {
-		if (rc == -1) {
-			ike->st.malformed++;
-			ike_p1_fail(sa, IKE_N_PAYLOAD_MALFORMED,
-			    "message 6 lacks its ID or HASH");
-		} else {
-			ike->st.hash_fail++;
-			auth_failed(sa, "HASH_R does not match");
-		}
-		return;
-	}
-	mm_notifies(sa, &pls);
-	memcpy(sa->iv, iv_next, sizeof(iv_next));
 	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
 		sa->remote.sin_port = ike->in_remote.sin_port;
 	ike_sa_remember_in(sa, msg, len);
