@@ -109,9 +109,8 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 		ike_p1_fail(sa, IKE_N_INVALID_ID_INFORMATION, "bad ID");
 		return;
 	}
-	sa->ida_len = buf_left(&id->body);
-	sa->ida_b = xmalloc(sa->ida_len);
-	memcpy(sa->ida_b, buf_cur(&id->body), sa->ida_len);
+	ike_keep_bytes(&sa->ida_b, &sa->ida_len, buf_cur(&id->body),
+	    buf_left(&id->body));
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_AGGRESSIVE, 0, 0);
 	ike_p1_build_reply(&wr, &spl, x);
 	if (ike_p1_write_ke_nonce(sa, &wr) == -1 || ike_p1_keys(sa) == -1) {

@@ -454,6 +454,8 @@ struct ike_sa	*ike_sa_oldest_evictable(struct ike *);
 /* Free the exchange material once phase 1 is complete. */
 void		 ike_sa_drop_exchange(struct ike_sa *);
 void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);
+/* *dst (NULL or owned) becomes a copy of the len bytes at p (borrowed). */
+void		 ike_keep_bytes(uint8_t **, size_t *, const void *, size_t);
 int		 ike_sa_msgid_seen(struct ike_sa *, uint32_t);
 void		 ike_sa_msgid_add(struct ike_sa *, uint32_t);
 void		 ike_sa_export(const struct ike_sa *,

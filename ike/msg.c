@@ -91,10 +91,7 @@ ike_msg_send(struct ike_sa *sa, struct ike_wr *wr, int enc, uint8_t *iv,
 		uint8_t	**out = qm != NULL ? &qm->out : &sa->out;
 		size_t	 *outlen = qm != NULL ? &qm->outlen : &sa->outlen;
 
-		free(*out);
-		*out = xmalloc(w->len);
-		memcpy(*out, w->p, w->len);
-		*outlen = w->len;
+		ike_keep_bytes(out, outlen, w->p, w->len);
 		if (qm != NULL)
 			qm->retries = 0;
 		else

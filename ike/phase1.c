@@ -167,16 +167,6 @@ p1_mode_name(uint8_t exchange)
 	return exchange == IKE_EX_MAIN ? "Main Mode" : "Aggressive Mode";
 }
 
-/* SAi_b, the SA payload's body the hashes cover (RFC 2409 5). */
-static void
-p1_keep_sa_body(struct ike_sa *sa, const uint8_t *p, size_t len)
-{
-	free(sa->sai_b);
-	sa->sai_b = xmalloc(len);
-	memcpy(sa->sai_b, p, len);
-	sa->sai_len = len;
-}
-
 int
 ike_p1_write_sa(struct ike_sa *sa, struct ike_wr *wr, int group)
 {
@@ -184,8 +174,10 @@ ike_p1_write_sa(struct ike_sa *sa, struct ike_wr *wr, int group)
 	int		 n;
 
 	n = ike_p1_build_sa(sa->ike, wr, group);
+	/* SAi_b, the SA payload's body the hashes cover (RFC 2409 5) */
 	if (!wbuf_error(&wr->w))
-		p1_keep_sa_body(sa, wr->w.p + start + IKE_GEN_LEN,
+		ike_keep_bytes(&sa->sai_b, &sa->sai_len,
+		    wr->w.p + start + IKE_GEN_LEN,
 		    wr->w.len - start - IKE_GEN_LEN);
 	return n;
 }
@@ -253,7 +245,8 @@ ike_p1_respond_sa(struct ike_sa *sa, const struct ike_pls *pls,
 		    "no proposal chosen");
 		return -1;
 	}
-	p1_keep_sa_body(sa, buf_cur(&pl->body), buf_left(&pl->body));
+	ike_keep_bytes(&sa->sai_b, &sa->sai_len, buf_cur(&pl->body),
+	    buf_left(&pl->body));
 	return 0;
 }
 

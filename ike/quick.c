@@ -619,9 +619,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		qm_fail(q, "cannot build message 2");
 		return;
 	}
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	q->state = QM_R2;
 	if (ike_msg_send(sa, &wr, 1, q->iv, q, 1) == -1) {
 		qm_fail(q, "cannot send message 2");
@@ -682,10 +680,7 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	sa->last_rx_ms = ike_now(ike);
 	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
 		ike_natt_peer_moved(sa, &ike->in_remote);
-	free(q->last_in);
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	c = q->child;
 	if (ike_child_install(c, 0, 1) == -1) {
 		qm_fail(q, "the data plane refused the outbound SA");
@@ -818,10 +813,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		qm_fail(q, "cannot derive KEYMAT");
 		return;
 	}
-	free(q->last_in);
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_QUICK, IKE_FLAG_ENC,
 	    q->msgid);
 	hoff = ike_wr_begin(&wr, IKE_PL_HASH);

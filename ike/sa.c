@@ -345,12 +345,18 @@ ike_sa_oldest_evictable(struct ike *ike)
 }
 
 void
+ike_keep_bytes(uint8_t **dst, size_t *dstlen, const void *p, size_t len)
+{
+	free(*dst);
+	*dst = xmalloc(len);
+	memcpy(*dst, p, len);
+	*dstlen = len;
+}
+
+void
 ike_sa_remember_in(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
-	free(sa->last_in);
-	sa->last_in = xmalloc(len);
-	memcpy(sa->last_in, p, len);
-	sa->last_in_len = len;
+	ike_keep_bytes(&sa->last_in, &sa->last_in_len, p, len);
 }
 
 int
