@@ -21,17 +21,6 @@
 
 #include "ike/ike_int.h"
 
-static uint32_t
-info_msgid(struct ike_sa *sa)
-{
-	uint32_t m;
-
-	do
-		ike_random(&m, sizeof(m));
-	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
-	return m;
-}
-
 /* HDR*, the HASH(1) placeholder; -1 without keys or while not active. */
 static int
 info_begin(struct ike_sa *sa, struct ike_wr *wr, uint32_t *msgid,
@@ -39,7 +28,7 @@ info_begin(struct ike_sa *sa, struct ike_wr *wr, uint32_t *msgid,
 {
 	if (sa->keys.enclen == 0 || !sa->ike->active)
 		return -1;
-	*msgid = info_msgid(sa);
+	*msgid = ike_sa_new_msgid(sa);
 	ike_wr_init(wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
 	    *msgid);
 	*hoff = ike_msg_hash_begin(wr, sa);

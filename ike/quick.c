@@ -168,17 +168,6 @@ alloc_spi(struct ike *ike, uint32_t *out)
 	return -1;
 }
 
-static uint32_t
-new_msgid(struct ike_sa *sa)
-{
-	uint32_t m;
-
-	do
-		ike_random(&m, sizeof(m));
-	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
-	return m;
-}
-
 static void
 qm_write_ids(struct ike_qm *q, struct ike_wr *wr)
 {
@@ -235,7 +224,7 @@ ike_qm_initiate(struct ike_sa *sa, uint32_t reqid, uint32_t rekey_of)
 		    "request %u any more", sa->conn_id, reqid);
 		return -1;
 	}
-	q = qm_new(sa, new_msgid(sa), 1);
+	q = qm_new(sa, ike_sa_new_msgid(sa), 1);
 	q->reqid = reqid;
 	q->rekey_of = rekey_of;
 	q->sel = spd->sel;

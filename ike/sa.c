@@ -359,6 +359,17 @@ ike_sa_remember_in(struct ike_sa *sa, const uint8_t *p, size_t len)
 	ike_keep_bytes(&sa->last_in, &sa->last_in_len, p, len);
 }
 
+uint32_t
+ike_sa_new_msgid(struct ike_sa *sa)
+{
+	uint32_t m;
+
+	do
+		ike_random(&m, sizeof(m));
+	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
+	return m;
+}
+
 int
 ike_sa_msgid_seen(struct ike_sa *sa, uint32_t msgid)
 {
