@@ -75,15 +75,33 @@ new_conn(struct ike *ike)
 	return id;
 }
 
+/* RFC 2409 5.5: the KEYMAT of the SA with this SPI, split into its keys. */
+static int
+child_keymat(struct ike_sa *sa, struct ike_qm *q, uint32_t spi, size_t el,
+    size_t al, uint8_t *ekey, uint8_t *akey)
+{
+	uint8_t		 km[ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY];
+	int		 rc = -1;
+
+	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
+	    q->gqmlen, IKE_PROTO_ESP, spi, q->ni, q->nilen, q->nr, q->nrlen,
+	    km, el + al) == -1)
+		goto done;
+	memcpy(ekey, km, el);
+	memcpy(akey, km + el, al);
+	rc = 0;
+done:
+	OPENSSL_cleanse(km, sizeof(km));
+	return rc;
+}
+
 int
 ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 {
 	struct ike	*ike = sa->ike;
 	const struct ike_spd *spd = ike_spd_by_reqid(ike, q->reqid);
-	uint8_t		 km[ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY];
 	size_t		 el = enc_keylen(q->xf.enc, q->xf.keybits);
 	size_t		 al = auth_keylen(q->xf.auth);
-	int		 rc = -1;
 
 	if (el == 0 || el > ESP_MAX_ENC_KEY || al > ESP_MAX_AUTH_KEY)
 		return -1;
@@ -109,25 +127,14 @@ ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 	c->replay_window = ike->cf->replay_window;
 	c->ekey_len = el;
 	c->akey_len = al;
-	/* RFC 2409 5.5: KEYMAT per direction, keyed by that SA's SPI */
-	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
-	    q->gqmlen, IKE_PROTO_ESP, q->spi_in, q->ni, q->nilen, q->nr,
-	    q->nrlen, km, el + al) == -1)
-		goto done;
-	memcpy(c->ekey_in, km, el);
-	memcpy(c->akey_in, km + el, al);
-	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
-	    q->gqmlen, IKE_PROTO_ESP, q->spi_out, q->ni, q->nilen, q->nr,
-	    q->nrlen, km, el + al) == -1)
-		goto done;
-	memcpy(c->ekey_out, km, el);
-	memcpy(c->akey_out, km + el, al);
+	/* KEYMAT per direction, keyed by that SA's SPI */
+	if (child_keymat(sa, q, q->spi_in, el, al, c->ekey_in,
+	    c->akey_in) == -1 || child_keymat(sa, q, q->spi_out, el, al,
+	    c->ekey_out, c->akey_out) == -1)
+		return -1;
 	c->conn_in = new_conn(ike);
 	c->conn_out = new_conn(ike);
-	rc = 0;
-done:
-	OPENSSL_cleanse(km, sizeof(km));
-	return rc;
+	return 0;
 }
 
 static uint32_t
