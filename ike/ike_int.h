@@ -454,6 +454,11 @@ struct ike_sa	*ike_sa_oldest_evictable(struct ike *);
 /* Free the exchange material once phase 1 is complete. */
 void		 ike_sa_drop_exchange(struct ike_sa *);
 void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);
+/*
+ * An authenticated message came under the SA: the time for DPD, and an
+ * established SA on port 4500 follows the peer's NAT mapping.
+ */
+void		 ike_sa_peer_heard(struct ike_sa *);
 /* *dst (NULL or owned) becomes a copy of the len bytes at p (borrowed). */
 void		 ike_keep_bytes(uint8_t **, size_t *, const void *, size_t);
 /* A random message ID, not 0, not seen, not in a Quick Mode. */

@@ -396,9 +396,7 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	}
 	ike_sa_msgid_add(sa, h->msgid);
-	sa->last_rx_ms = ike_now(ike);
-	if (sa->established && ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	for (int i = 1; i < pls.n && !gone; i++) {
 		const struct ike_pl *pl = &pls.pl[i];
 

@@ -458,9 +458,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "verification failed: dropped", h->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	IKE_TRACE(NULL, " set new node %u to QM_IDLE", h->msgid);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", h->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
@@ -666,9 +664,7 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		    "verification failed: dropped", q->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	c = q->child;
 	if (ike_child_install(c, 0, 1) == -1) {
@@ -759,9 +755,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		    "verification failed: dropped", q->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", q->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||

@@ -345,6 +345,16 @@ ike_sa_oldest_evictable(struct ike *ike)
 }
 
 void
+ike_sa_peer_heard(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	sa->last_rx_ms = ike_now(ike);
+	if (sa->established && ntohs(sa->local.sin_port) == IKE_NATT_PORT)
+		ike_natt_peer_moved(sa, &ike->in_remote);
+}
+
+void
 ike_keep_bytes(uint8_t **dst, size_t *dstlen, const void *p, size_t len)
 {
 	free(*dst);
