@@ -678,6 +678,8 @@ int		 ike_qm_initiate(struct ike_sa *, uint32_t, uint32_t);
 void		 ike_qm_input(struct ike_sa *, const struct ike_hdr *,
 		    const uint8_t *, size_t);
 void		 ike_qm_free(struct ike_qm *);
+/* Every Quick Mode of the SA (exchanges in flight and lingering ones). */
+void		 ike_qm_free_all(struct ike_sa *);
 void		 ike_qm_connected(struct ike_sa *, uint32_t);
 struct ike_qm	*ike_qm_find(struct ike_sa *, uint32_t);
 /* Quick Modes waiting for phase 1 (reqids) now run. */

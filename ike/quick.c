@@ -72,6 +72,17 @@ ike_qm_free(struct ike_qm *q)
 	free(q);
 }
 
+void
+ike_qm_free_all(struct ike_sa *sa)
+{
+	while (sa->qms != NULL) {
+		struct ike_qm *q = sa->qms;
+
+		sa->qms = q->next;
+		ike_qm_free(q);
+	}
+}
+
 static void
 qm_unlink_free(struct ike_qm *q)
 {

@@ -167,12 +167,7 @@ ike_sa_free(struct ike_sa *sa)
 	if (sa == NULL)
 		return;
 	ike = sa->ike;
-	while (sa->qms != NULL) {
-		struct ike_qm *q = sa->qms;
-
-		sa->qms = q->next;
-		ike_qm_free(q);
-	}
+	ike_qm_free_all(sa);
 	ike_timer_stop(ike, &sa->t_retx);
 	ike_timer_stop(ike, &sa->t_soft);
 	ike_timer_stop(ike, &sa->t_hard);
