@@ -3,6 +3,7 @@
  *
  *   buf	a bounded read cursor over untrusted bytes, and a writer that
  *		adds up its errors so a builder checks once at the end
+ *   be	big-endian loads and stores at a known-good place in memory
  *   log	tagged, levelled logging to stderr or syslog
  *   addr	IPv4 addresses and masks
  *   mem	allocation that never returns NULL, and key wiping
@@ -46,6 +47,37 @@ int		 buf_skip(struct buf *, size_t);
 size_t		 buf_left(const struct buf *);
 /* The current position, valid for buf_left() bytes. */
 const uint8_t	*buf_cur(const struct buf *);
+
+/* ---- be: network byte order in place (the caller checked the room) ---- */
+
+static inline uint16_t
+be16_get(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+be16_put(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 /* ---- wbuf: building messages ------------------------------------------ */
 
