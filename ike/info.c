@@ -114,10 +114,7 @@ dpd_send(struct ike_sa *sa)
 	uint32_t	 s = sa->dpd_seq_out++;
 
 	ike_sa_spi(sa, spi);
-	seq[0] = (uint8_t)(s >> 24);
-	seq[1] = (uint8_t)(s >> 16);
-	seq[2] = (uint8_t)(s >> 8);
-	seq[3] = (uint8_t)s;
+	be32_put(seq, s);
 	sa->dpd_wait = s;
 	sa->dpd_tries++;
 	ike->st.dpd_sent++;
@@ -223,8 +220,7 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 		ike_warn_input(ike, &sa->remote, "malformed DPD notification");
 		return;
 	}
-	seq = (uint32_t)n->data[0] << 24 | (uint32_t)n->data[1] << 16 |
-	    (uint32_t)n->data[2] << 8 | n->data[3];
+	seq = be32_get(n->data);
 	if (n->type == IKE_N_R_U_THERE) {
 		uint8_t	 s[4];
 
@@ -252,13 +248,6 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 
 /* ---- receiving ----------------------------------------------------------- */
 
-static uint32_t
-spi32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 static void
 notify_input(struct ike_sa *sa, const struct ike_notify *n)
 {
@@ -279,17 +268,17 @@ notify_input(struct ike_sa *sa, const struct ike_notify *n)
 		return;
 	case IKE_N_CONNECTED:
 		if (n->proto == IKE_PROTO_ESP && n->spisize == 4)
-			ike_qm_connected(sa, spi32(n->spi));
+			ike_qm_connected(sa, be32_get(n->spi));
 		return;
 	case IKE_N_INVALID_SPI:
 		/* the peer has no SA for an SPI we send with */
 		if (n->proto != IKE_PROTO_ESP || n->spisize != 4)
 			return;
 		c = ike_child_by_spi_out(ike, sa->remote.sin_addr,
-		    spi32(n->spi));
+		    be32_get(n->spi));
 		log_warnx(LOG_IKE, "ISAKMP:(%u): %s reports INVALID_SPI "
 		    "0x%08x%s", sa->conn_id, ike_addr(&sa->remote, a),
-		    spi32(n->spi), c != NULL ? ": deleting the pair" : "");
+		    be32_get(n->spi), c != NULL ? ": deleting the pair" : "");
 		if (c != NULL)
 			ike_child_delete(c, 0, "peer reported INVALID_SPI");
 		return;
@@ -304,7 +293,7 @@ notify_input(struct ike_sa *sa, const struct ike_notify *n)
 		    sa->conn_id, ike_addr(&sa->remote, a),
 		    ike_notify_name(n->type));
 		if (n->proto == IKE_PROTO_ESP && n->spisize == 4)
-			ike_qm_abort_spi(sa, spi32(n->spi), n->type);
+			ike_qm_abort_spi(sa, be32_get(n->spi), n->type);
 	}
 }
 
@@ -335,10 +324,10 @@ delete_input(struct ike_sa *sa, const struct ike_delete *d, int *gone)
 		} else if (d->proto == IKE_PROTO_ESP && d->spisize == 4) {
 			/* the peer names its inbound SPI: our outbound */
 			struct ike_child *c = ike_child_by_spi_out(ike,
-			    sa->remote.sin_addr, spi32(spi));
+			    sa->remote.sin_addr, be32_get(spi));
 
 			if (c == NULL) {
-				c = ike_child_by_spi_in(ike, spi32(spi));
+				c = ike_child_by_spi_in(ike, be32_get(spi));
 				if (c != NULL && c->remote.s_addr !=
 				    sa->remote.sin_addr.s_addr)
 					c = NULL;

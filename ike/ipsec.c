@@ -366,10 +366,7 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
 		uint8_t	 spi[4];
 
-		spi[0] = (uint8_t)(c->spi_in >> 24);
-		spi[1] = (uint8_t)(c->spi_in >> 16);
-		spi[2] = (uint8_t)(c->spi_in >> 8);
-		spi[3] = (uint8_t)c->spi_in;
+		be32_put(spi, c->spi_in);
 		(void)ike_info_send_delete(sa, IKE_PROTO_ESP, 4, spi, 1);
 	}
 	if (c->installed_in)
@@ -580,10 +577,7 @@ ike_esp_invalid_spi(void *arg, uint32_t spi, struct in_addr local,
 		return;
 	log_info(LOG_IKE, "ISAKMP:(%u): ESP from %s with unknown SPI 0x%08x: "
 	    "sending INVALID_SPI", sa->conn_id, addr_str(peer, a), spi);
-	s[0] = (uint8_t)(spi >> 24);
-	s[1] = (uint8_t)(spi >> 16);
-	s[2] = (uint8_t)(spi >> 8);
-	s[3] = (uint8_t)spi;
+	be32_put(s, spi);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_INVALID_SPI, s, 4,
 	    NULL, 0);
 }

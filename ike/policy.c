@@ -757,9 +757,7 @@ ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				xf->life_kbytes = o.life_kbytes == 0 ||
 				    o.life_kbytes > want[t].life_kbytes ?
 				    want[t].life_kbytes : o.life_kbytes;
-				*spi = (uint32_t)pr->spi[0] << 24 |
-				    (uint32_t)pr->spi[1] << 16 |
-				    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+				*spi = be32_get(pr->spi);
 				return 0;
 			}
 		}
@@ -792,8 +790,7 @@ ike_p2_accept_reply(struct ike_sa *sa, struct ike_qm *qm,
 			qm->xf.life_secs = o.life_secs;
 		if (o.life_kbytes != 0 && o.life_kbytes < qm->xf.life_kbytes)
 			qm->xf.life_kbytes = o.life_kbytes;
-		*spi = (uint32_t)pr->spi[0] << 24 | (uint32_t)pr->spi[1] << 16 |
-		    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+		*spi = be32_get(pr->spi);
 		return 0;
 	}
 	return -1;

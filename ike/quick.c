@@ -383,10 +383,7 @@ qm_notify(struct ike_sa *sa, uint16_t type, uint32_t spi)
 {
 	uint8_t	 s[4];
 
-	s[0] = (uint8_t)(spi >> 24);
-	s[1] = (uint8_t)(spi >> 16);
-	s[2] = (uint8_t)(spi >> 8);
-	s[3] = (uint8_t)spi;
+	be32_put(s, spi);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, type, s, 4, NULL, 0);
 }
 
@@ -395,9 +392,7 @@ first_spi(const struct ike_sa_pl *spl)
 {
 	if (spl->nprops == 0 || spl->prop[0].spisize != 4)
 		return 0;
-	return (uint32_t)spl->prop[0].spi[0] << 24 |
-	    (uint32_t)spl->prop[0].spi[1] << 16 |
-	    (uint32_t)spl->prop[0].spi[2] << 8 | spl->prop[0].spi[3];
+	return be32_get(spl->prop[0].spi);
 }
 
 static int
@@ -602,10 +597,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 			ike_wr_attr(&a, IKE_P2A_LIFE_DURATION,
 			    (uint32_t)q->xf.life_kbytes);
 		}
-		spi[0] = (uint8_t)(q->spi_in >> 24);
-		spi[1] = (uint8_t)(q->spi_in >> 16);
-		spi[2] = (uint8_t)(q->spi_in >> 8);
-		spi[3] = (uint8_t)q->spi_in;
+		be32_put(spi, q->spi_in);
 		IKE_TRACE(sa, " sending RESPONDER_LIFETIME %u seconds",
 		    q->xf.life_secs);
 		ike_wr_notify(&wr, IKE_PROTO_ESP, IKE_N_RESPONDER_LIFETIME,
@@ -637,10 +629,7 @@ qm_hash3(struct ike_sa *sa, struct ike_qm *q, uint8_t *out)
 	uint8_t		 zero = 0, mid[4];
 	struct ike_iov	 v[4];
 
-	mid[0] = (uint8_t)(q->msgid >> 24);
-	mid[1] = (uint8_t)(q->msgid >> 16);
-	mid[2] = (uint8_t)(q->msgid >> 8);
-	mid[3] = (uint8_t)q->msgid;
+	be32_put(mid, q->msgid);
 	v[0].p = &zero;
 	v[0].len = 1;
 	v[1].p = mid;
@@ -694,10 +683,7 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	if (q->commit) {
 		uint8_t	 spi[4];
 
-		spi[0] = (uint8_t)(q->spi_out >> 24);
-		spi[1] = (uint8_t)(q->spi_out >> 16);
-		spi[2] = (uint8_t)(q->spi_out >> 8);
-		spi[3] = (uint8_t)q->spi_out;
+		be32_put(spi, q->spi_out);
 		IKE_TRACE(sa, " commit bit: sending CONNECTED");
 		(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_CONNECTED,
 		    spi, 4, NULL, 0);

@@ -37,11 +37,8 @@ ike_fsm_show(enum ike_fsm s)
 static unsigned int
 bucket_of(const uint8_t *icookie)
 {
-	uint32_t h = (uint32_t)icookie[0] << 24 | (uint32_t)icookie[1] << 16 |
-	    (uint32_t)icookie[2] << 8 | icookie[3];
+	uint32_t h = be32_get(icookie) ^ be32_get(icookie + 4);
 
-	h ^= (uint32_t)icookie[4] << 24 | (uint32_t)icookie[5] << 16 |
-	    (uint32_t)icookie[6] << 8 | icookie[7];
 	h *= 0x9e3779b1u;
 	return h % IKE_SA_BUCKETS;
 }
