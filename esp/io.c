@@ -458,19 +458,6 @@ tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 	e->st.tun_out++;
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 #define TH_ACK	0x10
 #define TH_PSH	0x08
 
@@ -484,12 +471,12 @@ gro_candidate(const struct esp_engine *e, const uint8_t *p, size_t len,
 {
 	size_t	 tot;
 
-	if (len < 28 || p[0] != 0x45 || (rd16(p + 6) & 0x3fff) != 0)
+	if (len < 28 || p[0] != 0x45 || (be16_get(p + 6) & 0x3fff) != 0)
 		return 0;
-	tot = rd16(p + 2);
+	tot = be16_get(p + 2);
 	if (p[9] == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
 		*thl = 8;
-		return tot == len && tot > 28 && rd16(p + 24) == tot - 20 ?
+		return tot == len && tot > 28 && be16_get(p + 24) == tot - 20 ?
 		    tot - 28 : 0;
 	}
 	if (p[9] != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) || len < 40)
@@ -517,7 +504,7 @@ gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
 	    memcmp(a + 12, b + 12, 8) == 0 &&		/* addresses */
 	    memcmp(a + 20, b + 20, 4) == 0 &&		/* ports */
 	    a[1] == b[1] && a[8] == b[8] &&		/* tos, ttl */
-	    rd32(b + 24) == rd32(a + 24) + (uint32_t)alen &&	/* seq */
+	    be32_get(b + 24) == be32_get(a + 24) + (uint32_t)alen &&	/* seq */
 	    memcmp(a + 28, b + 28, 4) == 0 &&		/* ack */
 	    memcmp(a + 34, b + 34, 2) == 0 &&		/* window */
 	    memcmp(a + 40, b + 40, athl - 20) == 0 &&	/* options */
@@ -749,7 +736,7 @@ raw_readable(struct ev_loop *loop, ev_io *w, int revents)
 			e->st.malformed++;
 			continue;
 		}
-		tot = (uint16_t)(p[2] << 8 | p[3]);
+		tot = be16_get(p + 2);
 		if (tot < ihl || tot > len) {
 			e->st.malformed++;
 			continue;
