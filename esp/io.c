@@ -352,25 +352,12 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- inbound ------------------------------------------------------------ */
 
-static uint16_t
-ip_csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum > 0xffff)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Transport mode: the outer header is gone; write the one the TUN needs. */
 static int
 transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 {
 	uint8_t		*h;
 	size_t		 tot = s->len + 20;
-	uint16_t	 c;
 
 	if (s->off < 20 || tot > 65535)
 		return -1;
@@ -379,16 +366,13 @@ transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 	h = s->buf + s->off;
 	memset(h, 0, 20);
 	h[0] = 0x45;
-	h[2] = (uint8_t)(tot >> 8);
-	h[3] = (uint8_t)tot;
+	be16_put(h + 2, (uint16_t)tot);
 	h[6] = 0x40;		/* DF */
 	h[8] = 64;
 	h[9] = nh;
 	memcpy(h + 12, &sa->remote, 4);
 	memcpy(h + 16, &sa->local, 4);
-	c = ip_csum(h, 20);
-	h[10] = (uint8_t)(c >> 8);
-	h[11] = (uint8_t)c;
+	be16_put(h + 10, esp_csum_fold(esp_csum_add(0, h, 20)));
 	return 0;
 }
 
