@@ -38,6 +38,14 @@ jbool(json_object *o, const char *key)
 	return v != NULL ? json_object_get_boolean(v) : 0;
 }
 
+size_t
+jlen(json_object *a)
+{
+	if (a == NULL || !json_object_is_type(a, json_type_array))
+		return 0;
+	return json_object_array_length(a);
+}
+
 static void
 render_running(json_object *data, FILE *out)
 {

@@ -35,5 +35,7 @@ const char	*jstr(json_object *, const char *);
 int64_t		 jint(json_object *, const char *);
 int		 jbool(json_object *, const char *);
 json_object	*jget(json_object *, const char *);
+/* The length of an array; 0 when it is missing (NULL) or not an array. */
+size_t		 jlen(json_object *);
 
 #endif

@@ -22,7 +22,7 @@ void
 render_isakmp_sa(json_object *data, FILE *out)
 {
 	json_object	*sas = jget(data, "sas");
-	size_t		 n = sas != NULL ? json_object_array_length(sas) : 0;
+	size_t		 n = jlen(sas);
 	char		 life[48];
 
 	if (!jbool(data, "detail")) {
@@ -146,7 +146,7 @@ void
 render_isakmp_policy(json_object *data, FILE *out)
 {
 	json_object	*ps = jget(data, "policies");
-	size_t		 n = ps != NULL ? json_object_array_length(ps) : 0;
+	size_t		 n = jlen(ps);
 
 	fprintf(out, "\nGlobal IKE policy\n");
 	for (size_t i = 0; i < n; i++) {
@@ -239,7 +239,7 @@ void
 render_crypto_session(json_object *data, FILE *out)
 {
 	json_object	*ss = jget(data, "sessions");
-	size_t		 n = ss != NULL ? json_object_array_length(ss) : 0;
+	size_t		 n = jlen(ss);
 	int		 detail = jbool(data, "detail");
 	char		 t[48];
 
@@ -253,8 +253,8 @@ render_crypto_session(json_object *data, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(ss, i);
 		json_object *ikes = jget(s, "ike"), *fl = jget(s, "flows");
-		size_t	 ni = ikes != NULL ? json_object_array_length(ikes) : 0;
-		size_t	 nf = fl != NULL ? json_object_array_length(fl) : 0;
+		size_t	 ni = jlen(ikes);
+		size_t	 nf = jlen(fl);
 
 		fprintf(out, "Interface: %s\n", jstr(s, "interface"));
 		if (detail) {

@@ -91,8 +91,7 @@ render_group(json_object *g, FILE *out)
 	    (long long)jint(g, "priority"),
 	    (long long)jint(g, "configured_priority"),
 	    jbool(g, "ready") ? "" : ", not ready");
-	for (size_t k = 0; tr != NULL && k < json_object_array_length(tr);
-	    k++) {
+	for (size_t k = 0; k < jlen(tr); k++) {
 		json_object *t = json_object_array_get_idx(tr, k);
 
 		fprintf(out, "    Track object %lld state %s ",
@@ -127,8 +126,7 @@ render_standby(json_object *data, FILE *out)
 {
 	json_object	*groups = jget(data, "groups");
 
-	for (size_t i = 0; groups != NULL &&
-	    i < json_object_array_length(groups); i++)
+	for (size_t i = 0; i < jlen(groups); i++)
 		render_group(json_object_array_get_idx(groups, i), out);
 }
 
@@ -141,8 +139,7 @@ render_standby_brief(json_object *data, FILE *out)
 	    "preempt.\n                     |\n");
 	fprintf(out, "Interface   Grp  Pri P State   Active          Standby  "
 	    "       Virtual IP\n");
-	for (size_t i = 0; groups != NULL &&
-	    i < json_object_array_length(groups); i++) {
+	for (size_t i = 0; i < jlen(groups); i++) {
 		json_object *g = json_object_array_get_idx(groups, i);
 
 		fprintf(out, "%-11s %-4lld %3lld %c %-7s %-15s %-15s %s\n",
