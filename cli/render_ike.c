@@ -9,15 +9,6 @@
 #include "lib/lib.h"
 #include "cli/render.h"
 
-static void
-hms(int64_t s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60));
-}
-
 void
 render_isakmp_sa(json_object *data, FILE *out)
 {
@@ -53,7 +44,7 @@ render_isakmp_sa(json_object *data, FILE *out)
 		json_object *sa = json_object_array_get_idx(sas, i);
 		char	 dh[8] = "";
 
-		hms(jint(sa, "remaining"), life, sizeof(life));
+		render_hms(jint(sa, "remaining"), life, sizeof(life));
 		if (jint(sa, "group") != 0)
 			snprintf(dh, sizeof(dh), "%lld",
 			    (long long)jint(sa, "group"));
@@ -258,7 +249,7 @@ render_crypto_session(json_object *data, FILE *out)
 
 		fprintf(out, "Interface: %s\n", jstr(s, "interface"));
 		if (detail) {
-			hms(jint(s, "uptime"), t, sizeof(t));
+			render_hms(jint(s, "uptime"), t, sizeof(t));
 			fprintf(out, "Uptime: %s\n", t);
 		}
 		fprintf(out, "Session status: %s\n", jstr(s, "status"));
@@ -280,7 +271,7 @@ render_crypto_session(json_object *data, FILE *out)
 			    (long long)jint(e, "remote_port"),
 			    jstr(e, "status"));
 			if (detail) {
-				hms(jint(e, "remaining"), t, sizeof(t));
+				render_hms(jint(e, "remaining"), t, sizeof(t));
 				fprintf(out, "          Capabilities:%s connid:"
 				    "%lld lifetime:%s\n",
 				    jstr(e, "capabilities"),

@@ -13,10 +13,11 @@
 static void
 print_ms(FILE *out, int64_t ms)
 {
-	int64_t	 s = ms / 1000;
+	char	 t[32];
 
-	fprintf(out, "%02lld:%02lld:%02lld.%03lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60),
+	if (ms < 0)
+		ms = 0;
+	fprintf(out, "%s.%03lld", render_hms(ms / 1000, t, sizeof(t)),
 	    (long long)(ms % 1000));
 }
 

@@ -28,21 +28,13 @@ print_timer(FILE *out, int64_t ms)
 }
 
 static void
-print_hms(FILE *out, int64_t ms)
-{
-	int64_t s = ms / 1000;
-
-	fprintf(out, "%02lld:%02lld:%02lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60));
-}
-
-static void
 render_group(json_object *g, FILE *out)
 {
 	json_object	*tr = jget(g, "tracks"), *c = jget(g, "counters");
 	json_object	*dr = jget(g, "interface_drops");
 	const char	*active = jstr(g, "active_router");
 	int64_t		 dropped = 0;
+	char		 hms[32];
 
 	fprintf(out, "%s - Group %lld\n", jstr(g, "interface"),
 	    (long long)jint(g, "group"));
@@ -50,10 +42,9 @@ render_group(json_object *g, FILE *out)
 	    jbool(g, "link_up") ? "" : " (interface down)");
 	fprintf(out, "    %lld state change%s", (long long)jint(g,
 	    "state_changes"), jint(g, "state_changes") == 1 ? "" : "s");
-	if (jget(g, "last_change_ms_ago") != NULL) {
-		fprintf(out, ", last state change ");
-		print_hms(out, jint(g, "last_change_ms_ago"));
-	}
+	if (jget(g, "last_change_ms_ago") != NULL)
+		fprintf(out, ", last state change %s", render_hms(jint(g,
+		    "last_change_ms_ago") / 1000, hms, sizeof(hms)));
 	fputc('\n', out);
 	if (jstr(g, "last_change_reason")[0] != '\0')
 		fprintf(out, "    Last change: %s\n",
