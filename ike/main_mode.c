@@ -115,25 +115,39 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	ike_timer_set(ike, &sa->t_retx, ike_now(ike) + IKE_NEG_TIMEOUT_MS);
 }
 
+/*
+ * Message 2, 3 or 4, in clear: its payloads, and the SA moves into state;
+ * -1 (counted, logged, dropped) if it does not parse.
+ */
+static int
+mm_clear_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len, int msgno, enum ike_fsm state, struct ike_pls *pls)
+{
+	struct ike	*ike = sa->ike;
+	uint16_t	 notify;
+	const char	*err;
+
+	if (mm_parse(sa, h, msg, len, 0, NULL, pls, &notify, &err) == -1) {
+		ike->st.malformed++;
+		ike_warn_input(ike, &sa->remote, "Main Mode message %d: %s",
+		    msgno, err);
+		return -1;
+	}
+	ike_trace_state(sa, state, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
+	sa->state = state;
+	return 0;
+}
+
 /* Initiator: MM2 -> MM3 */
 static void
 mm_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
 {
-	struct ike	*ike = sa->ike;
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
-	uint16_t	 notify;
-	const char	*err;
 
-	if (mm_parse(sa, h, msg, len, 0, NULL, &pls, &notify, &err) == -1) {
-		ike->st.malformed++;
-		ike_warn_input(ike, &sa->remote, "Main Mode message 2: %s",
-		    err);
+	if (mm_clear_input(sa, h, msg, len, 2, IKE_I_MM2, &pls) == -1)
 		return;
-	}
-	ike_trace_state(sa, IKE_I_MM2, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
-	sa->state = IKE_I_MM2;
 	IKE_TRACE(sa, " processing SA payload. message ID = 0");
 	memcpy(sa->rcookie, h->rcookie, IKE_COOKIE_LEN);
 	if (ike_p1_accept_sa(sa, &pls) == -1)
@@ -162,16 +176,9 @@ mm_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
 	uint16_t	 notify;
-	const char	*err;
 
-	if (mm_parse(sa, h, msg, len, 0, NULL, &pls, &notify, &err) == -1) {
-		ike->st.malformed++;
-		ike_warn_input(ike, &sa->remote, "Main Mode message 3: %s",
-		    err);
+	if (mm_clear_input(sa, h, msg, len, 3, IKE_R_MM3, &pls) == -1)
 		return;
-	}
-	ike_trace_state(sa, IKE_R_MM3, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
-	sa->state = IKE_R_MM3;
 	if (ike_p1_read_ke_nonce(sa, &pls, &notify) == -1) {
 		ike->st.malformed++;
 		ike_p1_fail(sa, notify, "bad KE or nonce in message 3");
@@ -249,16 +256,9 @@ mm_i4(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
 	uint16_t	 notify;
-	const char	*err;
 
-	if (mm_parse(sa, h, msg, len, 0, NULL, &pls, &notify, &err) == -1) {
-		ike->st.malformed++;
-		ike_warn_input(ike, &sa->remote, "Main Mode message 4: %s",
-		    err);
+	if (mm_clear_input(sa, h, msg, len, 4, IKE_I_MM4, &pls) == -1)
 		return;
-	}
-	ike_trace_state(sa, IKE_I_MM4, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
-	sa->state = IKE_I_MM4;
 	if (ike_p1_read_ke_nonce(sa, &pls, &notify) == -1 ||
 	    ike_p1_keys(sa) == -1) {
 		ike->st.malformed++;
