@@ -183,13 +183,7 @@ fill_esp(const struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
 		memcpy(e->enc_key, c->ekey_in, c->ekey_len);
 		memcpy(e->auth_key, c->akey_in, c->akey_len);
 		/* inbound traffic runs remote -> local */
-		e->sel.src = c->sel.dst;
-		e->sel.src_mask = c->sel.dst_mask;
-		e->sel.dst = c->sel.src;
-		e->sel.dst_mask = c->sel.src_mask;
-		e->sel.proto = c->sel.proto;
-		e->sel.sport = c->sel.dport;
-		e->sel.dport = c->sel.sport;
+		esp_selector_reverse(&c->sel, &e->sel);
 		e->sync_interval = m != NULL ? m->replay_in : 0;
 	} else {
 		e->conn_id = c->conn_out;
