@@ -38,6 +38,24 @@ jbool(json_object *o, const char *key)
 	return v != NULL ? json_object_get_boolean(v) : 0;
 }
 
+size_t
+jlen(json_object *a)
+{
+	if (a == NULL || !json_object_is_type(a, json_type_array))
+		return 0;
+	return json_object_array_length(a);
+}
+
+const char *
+render_hms(int64_t s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+	    (long long)(s / 60 % 60), (long long)(s % 60));
+	return buf;
+}
+
 static void
 render_running(json_object *data, FILE *out)
 {

@@ -30,10 +30,15 @@ void		 render_isakmp_stats(json_object *, FILE *);
 void		 render_crypto_session(json_object *, FILE *);
 void		 render_message(json_object *, FILE *);
 
+/* "hh:mm:ss" of a duration in seconds (negative: 0) into buf; returns it. */
+const char	*render_hms(int64_t, char *, size_t);
+
 /* Accessors that tolerate a missing key (an older daemon). */
 const char	*jstr(json_object *, const char *);
 int64_t		 jint(json_object *, const char *);
 int		 jbool(json_object *, const char *);
 json_object	*jget(json_object *, const char *);
+/* The length of an array; 0 when it is missing (NULL) or not an array. */
+size_t		 jlen(json_object *);
 
 #endif

@@ -30,7 +30,7 @@ ident(FILE *out, const char *label, json_object *o)
 static void
 sas(FILE *out, const char *dir, json_object *arr)
 {
-	size_t	 n = arr != NULL ? json_object_array_length(arr) : 0;
+	size_t	 n = jlen(arr);
 
 	fprintf(out, "     %s esp sas:\n", dir);
 	for (size_t i = 0; i < n; i++) {
@@ -104,12 +104,12 @@ void
 render_ipsec_sa(json_object *data, FILE *out)
 {
 	json_object	*ifs = jget(data, "interfaces");
-	size_t		 n = ifs != NULL ? json_object_array_length(ifs) : 0;
+	size_t		 n = jlen(ifs);
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *io = json_object_array_get_idx(ifs, i);
 		json_object *fl = jget(io, "flows");
-		size_t	 nf = fl != NULL ? json_object_array_length(fl) : 0;
+		size_t	 nf = jlen(fl);
 		const char *ifn = jstr(io, "interface");
 
 		fprintf(out, "\ninterface: %s\n", ifn[0] != '\0' ? ifn :

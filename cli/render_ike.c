@@ -9,20 +9,11 @@
 #include "lib/lib.h"
 #include "cli/render.h"
 
-static void
-hms(int64_t s, char *buf, size_t len)
-{
-	if (s < 0)
-		s = 0;
-	snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60));
-}
-
 void
 render_isakmp_sa(json_object *data, FILE *out)
 {
 	json_object	*sas = jget(data, "sas");
-	size_t		 n = sas != NULL ? json_object_array_length(sas) : 0;
+	size_t		 n = jlen(sas);
 	char		 life[48];
 
 	if (!jbool(data, "detail")) {
@@ -53,7 +44,7 @@ render_isakmp_sa(json_object *data, FILE *out)
 		json_object *sa = json_object_array_get_idx(sas, i);
 		char	 dh[8] = "";
 
-		hms(jint(sa, "remaining"), life, sizeof(life));
+		render_hms(jint(sa, "remaining"), life, sizeof(life));
 		if (jint(sa, "group") != 0)
 			snprintf(dh, sizeof(dh), "%lld",
 			    (long long)jint(sa, "group"));
@@ -146,7 +137,7 @@ void
 render_isakmp_policy(json_object *data, FILE *out)
 {
 	json_object	*ps = jget(data, "policies");
-	size_t		 n = ps != NULL ? json_object_array_length(ps) : 0;
+	size_t		 n = jlen(ps);
 
 	fprintf(out, "\nGlobal IKE policy\n");
 	for (size_t i = 0; i < n; i++) {
@@ -239,7 +230,7 @@ void
 render_crypto_session(json_object *data, FILE *out)
 {
 	json_object	*ss = jget(data, "sessions");
-	size_t		 n = ss != NULL ? json_object_array_length(ss) : 0;
+	size_t		 n = jlen(ss);
 	int		 detail = jbool(data, "detail");
 	char		 t[48];
 
@@ -253,12 +244,12 @@ render_crypto_session(json_object *data, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		json_object *s = json_object_array_get_idx(ss, i);
 		json_object *ikes = jget(s, "ike"), *fl = jget(s, "flows");
-		size_t	 ni = ikes != NULL ? json_object_array_length(ikes) : 0;
-		size_t	 nf = fl != NULL ? json_object_array_length(fl) : 0;
+		size_t	 ni = jlen(ikes);
+		size_t	 nf = jlen(fl);
 
 		fprintf(out, "Interface: %s\n", jstr(s, "interface"));
 		if (detail) {
-			hms(jint(s, "uptime"), t, sizeof(t));
+			render_hms(jint(s, "uptime"), t, sizeof(t));
 			fprintf(out, "Uptime: %s\n", t);
 		}
 		fprintf(out, "Session status: %s\n", jstr(s, "status"));
@@ -280,7 +271,7 @@ render_crypto_session(json_object *data, FILE *out)
 			    (long long)jint(e, "remote_port"),
 			    jstr(e, "status"));
 			if (detail) {
-				hms(jint(e, "remaining"), t, sizeof(t));
+				render_hms(jint(e, "remaining"), t, sizeof(t));
 				fprintf(out, "          Capabilities:%s connid:"
 				    "%lld lifetime:%s\n",
 				    jstr(e, "capabilities"),

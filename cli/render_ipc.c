@@ -13,17 +13,18 @@
 static void
 print_ms(FILE *out, int64_t ms)
 {
-	int64_t	 s = ms / 1000;
+	char	 t[32];
 
-	fprintf(out, "%02lld:%02lld:%02lld.%03lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60),
+	if (ms < 0)
+		ms = 0;
+	fprintf(out, "%s.%03lld", render_hms(ms / 1000, t, sizeof(t)),
 	    (long long)(ms % 1000));
 }
 
 static void
 print_addrs(FILE *out, json_object *a)
 {
-	size_t	 n = a != NULL ? json_object_array_length(a) : 0;
+	size_t	 n = jlen(a);
 
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%s%s", i ? " " : "",
@@ -79,8 +80,7 @@ render_redundancy_interdev(json_object *data, FILE *out)
 	print_addrs(out, jget(peer, "addresses"));
 	fprintf(out, "  Destination addresses:\n");
 	paths = jget(assoc, "paths");
-	for (size_t i = 0; paths != NULL && i < json_object_array_length(paths);
-	    i++) {
+	for (size_t i = 0; i < jlen(paths); i++) {
 		json_object *p = json_object_array_get_idx(paths, i);
 
 		fprintf(out, "     %s : State: %s%s\n", jstr(p, "remote"),
@@ -121,8 +121,7 @@ render_redundancy_interdev(json_object *data, FILE *out)
 	fprintf(out, "\n  Stream    Ordered  Msgs sent  Bytes sent  Msgs rcvd  "
 	    "Bytes rcvd  Queued  Refused\n");
 	streams = jget(ipc, "streams");
-	for (size_t i = 0; streams != NULL &&
-	    i < json_object_array_length(streams); i++) {
+	for (size_t i = 0; i < jlen(streams); i++) {
 		json_object *s = json_object_array_get_idx(streams, i);
 
 		fprintf(out, "  %-9s %-8s %9lld %11lld %10lld %11lld %7lld "

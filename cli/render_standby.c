@@ -28,21 +28,13 @@ print_timer(FILE *out, int64_t ms)
 }
 
 static void
-print_hms(FILE *out, int64_t ms)
-{
-	int64_t s = ms / 1000;
-
-	fprintf(out, "%02lld:%02lld:%02lld", (long long)(s / 3600),
-	    (long long)(s / 60 % 60), (long long)(s % 60));
-}
-
-static void
 render_group(json_object *g, FILE *out)
 {
 	json_object	*tr = jget(g, "tracks"), *c = jget(g, "counters");
 	json_object	*dr = jget(g, "interface_drops");
 	const char	*active = jstr(g, "active_router");
 	int64_t		 dropped = 0;
+	char		 hms[32];
 
 	fprintf(out, "%s - Group %lld\n", jstr(g, "interface"),
 	    (long long)jint(g, "group"));
@@ -50,10 +42,9 @@ render_group(json_object *g, FILE *out)
 	    jbool(g, "link_up") ? "" : " (interface down)");
 	fprintf(out, "    %lld state change%s", (long long)jint(g,
 	    "state_changes"), jint(g, "state_changes") == 1 ? "" : "s");
-	if (jget(g, "last_change_ms_ago") != NULL) {
-		fprintf(out, ", last state change ");
-		print_hms(out, jint(g, "last_change_ms_ago"));
-	}
+	if (jget(g, "last_change_ms_ago") != NULL)
+		fprintf(out, ", last state change %s", render_hms(jint(g,
+		    "last_change_ms_ago") / 1000, hms, sizeof(hms)));
 	fputc('\n', out);
 	if (jstr(g, "last_change_reason")[0] != '\0')
 		fprintf(out, "    Last change: %s\n",
@@ -91,8 +82,7 @@ render_group(json_object *g, FILE *out)
 	    (long long)jint(g, "priority"),
 	    (long long)jint(g, "configured_priority"),
 	    jbool(g, "ready") ? "" : ", not ready");
-	for (size_t k = 0; tr != NULL && k < json_object_array_length(tr);
-	    k++) {
+	for (size_t k = 0; k < jlen(tr); k++) {
 		json_object *t = json_object_array_get_idx(tr, k);
 
 		fprintf(out, "    Track object %lld state %s ",
@@ -127,8 +117,7 @@ render_standby(json_object *data, FILE *out)
 {
 	json_object	*groups = jget(data, "groups");
 
-	for (size_t i = 0; groups != NULL &&
-	    i < json_object_array_length(groups); i++)
+	for (size_t i = 0; i < jlen(groups); i++)
 		render_group(json_object_array_get_idx(groups, i), out);
 }
 
@@ -141,8 +130,7 @@ render_standby_brief(json_object *data, FILE *out)
 	    "preempt.\n                     |\n");
 	fprintf(out, "Interface   Grp  Pri P State   Active          Standby  "
 	    "       Virtual IP\n");
-	for (size_t i = 0; groups != NULL &&
-	    i < json_object_array_length(groups); i++) {
+	for (size_t i = 0; i < jlen(groups); i++) {
 		json_object *g = json_object_array_get_idx(groups, i);
 
 		fprintf(out, "%-11s %-4lld %3lld %c %-7s %-15s %-15s %s\n",

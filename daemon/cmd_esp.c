@@ -203,13 +203,7 @@ flow_json(const struct flow *f)
 		local = f->out[0]->sa.local;
 	} else {
 		/* an inbound SA's selectors run remote -> local */
-		sel.src = f->in[0]->sa.sel.dst;
-		sel.src_mask = f->in[0]->sa.sel.dst_mask;
-		sel.dst = f->in[0]->sa.sel.src;
-		sel.dst_mask = f->in[0]->sa.sel.src_mask;
-		sel.proto = f->in[0]->sa.sel.proto;
-		sel.sport = f->in[0]->sa.sel.dport;
-		sel.dport = f->in[0]->sa.sel.sport;
+		esp_selector_reverse(&f->in[0]->sa.sel, &sel);
 		peer = f->in[0]->sa.remote;
 		local = f->in[0]->sa.local;
 	}

@@ -52,10 +52,8 @@ cmd_show_isakmp_policy(struct havpnd *d, int argc, char **argv,
     json_object *data, char *err, size_t errlen)
 {
 	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "this command takes no arguments");
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	}
 	ike_show_policy(d->cf, data);
 	return 0;
 }
@@ -67,10 +65,8 @@ cmd_show_isakmp_stats(struct havpnd *d, int argc, char **argv,
 	(void)argv;
 	if (need_ike(d, err, errlen) == -1)
 		return -1;
-	if (argc != 0) {
-		snprintf(err, errlen, "this command takes no arguments");
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	}
 	ike_show_stats(d->ike, data);
 	return 0;
 }
@@ -132,10 +128,8 @@ cmd_debug_isakmp(struct havpnd *d, int argc, char **argv, json_object *data,
 {
 	(void)d;
 	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "this command takes no arguments");
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	}
 	log_set_debug(LOG_IKE, 1);
 	json_object_object_add(data, "message",
 	    json_object_new_string("Crypto ISAKMP debugging is on"));
@@ -148,10 +142,8 @@ cmd_undebug_all(struct havpnd *d, int argc, char **argv, json_object *data,
 {
 	(void)d;
 	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "this command takes no arguments");
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	}
 	for (int s = 0; s < LOG_NSUBSYS; s++)
 		log_set_debug((enum log_subsys)s, 0);
 	json_object_object_add(data, "message",

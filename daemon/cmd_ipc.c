@@ -15,10 +15,8 @@ cmd_show_redundancy_interdev(struct havpnd *d, int argc, char **argv,
 	json_object	*ipc;
 
 	(void)argv;
-	if (argc != 0) {
-		snprintf(err, errlen, "this command takes no arguments");
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	}
 	json_object_object_add(data, "configured",
 	    json_object_new_boolean(r->line != 0));
 	json_object_object_add(data, "scheme_group", json_object_new_string(

@@ -129,9 +129,8 @@ cmd_show_standby(struct havpnd *d, int argc, char **argv, json_object *data,
 	const char	*leader = NULL;
 
 	(void)argv;
-	if (argc != 0) {
+	if (cmd_no_args(argc, err, errlen) == -1) {
 		json_object_put(groups);
-		snprintf(err, errlen, "this command takes no arguments");
 		return -1;
 	}
 	for (int i = 0; d->vrrp != NULL && i < vrrp_ngroups(d->vrrp); i++) {

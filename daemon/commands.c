@@ -8,8 +8,8 @@
 #include "lib/lib.h"
 #include "daemon/daemon.h"
 
-static int
-no_args(int argc, char *err, size_t errlen)
+int
+cmd_no_args(int argc, char *err, size_t errlen)
 {
 	if (argc == 0)
 		return 0;
@@ -24,7 +24,7 @@ cmd_show_running(struct havpnd *d, int argc, char **argv, json_object *data,
 	char	*text;
 
 	(void)argv;
-	if (no_args(argc, err, errlen) == -1)
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
 	text = conf_print_str(d->cf);
 	json_object_object_add(data, "config", json_object_new_string(text));
@@ -39,7 +39,7 @@ cmd_show_version(struct havpnd *d, int argc, char **argv, json_object *data,
     char *err, size_t errlen)
 {
 	(void)argv;
-	if (no_args(argc, err, errlen) == -1)
+	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
 	json_object_object_add(data, "version",
 	    json_object_new_string(HAVPN_VERSION));

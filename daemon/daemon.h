@@ -56,6 +56,8 @@ void		 control_close(struct control *);
 
 /* commands.c: one handler per ctl.h command */
 ctl_handler	 command_handler(enum ctl_command_id);
+/* For the handlers: 0 if argc is 0, else -1 with the message in err. */
+int		 cmd_no_args(int, char *, size_t);
 
 /*
  * modules.c: start the modules in order (the data plane first, the

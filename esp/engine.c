@@ -783,7 +783,7 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 	}
 
 	if (e->routing) {
-		if ((e->nl_fd = esp_rtnl_open()) == -1) {
+		if ((e->nl_fd = nl_open(0)) == -1) {
 			log_warn(LOG_ESP, "rtnetlink");
 			goto fail;
 		}

@@ -176,7 +176,6 @@ int		 esp_io_inbound(struct esp_engine *, struct esp_slot *);
 int		 esp_tun_open(const char *, int, char *, int *, int *);
 
 /* rtnl.c */
-int		 esp_rtnl_open(void);
 int		 esp_rtnl_rule(int, int, const struct esp_rule *);
 int		 esp_rtnl_route(int, int, uint32_t, struct in_addr, int, int);
 /* Remove every rule and route with RTPROT_HAVPN; how many, or -1. */

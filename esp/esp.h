@@ -43,6 +43,10 @@ struct esp_selector {
 	uint16_t	 dport;		/* 0: any */
 };
 
+/* The same flows seen from the other end: source and destination swapped. */
+void		 esp_selector_reverse(const struct esp_selector *,
+		    struct esp_selector *);
+
 #define ESP_MAX_ENC_KEY	36		/* AES-256 + 4-byte GCM salt */
 #define ESP_MAX_AUTH_KEY 64		/* HMAC-SHA-512 */
 

@@ -57,6 +57,18 @@ esp_flow_parse(const uint8_t *p, size_t len, struct esp_flow *f)
 	return 0;
 }
 
+void
+esp_selector_reverse(const struct esp_selector *s, struct esp_selector *r)
+{
+	r->src = s->dst;
+	r->src_mask = s->dst_mask;
+	r->dst = s->src;
+	r->dst_mask = s->src_mask;
+	r->proto = s->proto;
+	r->sport = s->dport;
+	r->dport = s->sport;
+}
+
 int
 esp_selector_match(const struct esp_selector *s, const struct esp_flow *f)
 {

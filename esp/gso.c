@@ -19,19 +19,6 @@
 #define TCP_PSH	0x08
 #define TCP_CWR	0x80
 
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 uint32_t
 esp_csum_add(uint32_t sum, const uint8_t *p, size_t n)
 {
@@ -67,7 +54,7 @@ static void
 ip_checksum(uint8_t *ip, size_t ihl)
 {
 	ip[10] = ip[11] = 0;
-	put16(ip + 10, esp_csum_fold(esp_csum_add(0, ip, ihl)));
+	be16_put(ip + 10, esp_csum_fold(esp_csum_add(0, ip, ihl)));
 }
 
 /* The TCP or UDP checksum of a whole segment, from scratch. */
@@ -82,12 +69,12 @@ l4_checksum(uint8_t *ip, size_t ihl, size_t tot, uint8_t proto, size_t coff)
 	memcpy(ph, ip + 12, 8);
 	ph[8] = 0;
 	ph[9] = proto;
-	put16(ph + 10, (uint16_t)l4len);
+	be16_put(ph + 10, (uint16_t)l4len);
 	l4[coff] = l4[coff + 1] = 0;
 	c = esp_csum_fold(esp_csum_add(esp_csum_add(0, ph, 12), l4, l4len));
 	if (proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;		/* RFC 768: zero means none */
-	put16(l4 + coff, c);
+	be16_put(l4 + coff, c);
 }
 
 int
@@ -99,7 +86,7 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 	int	 n = 0;
 
 	if (len < 20 || (p[0] >> 4) != 4 || (ihl = (size_t)(p[0] & 15) * 4) <
-	    20 || ihl > len || be16(p + 2) != len)
+	    20 || ihl > len || be16_get(p + 2) != len)
 		return -1;
 	proto = p[9];
 	if (h->gso_type == ESP_GSO_NONE) {
@@ -112,7 +99,7 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 			if (cs < ihl || cs + co + 2 > len)
 				return -1;
 			/* the field holds the pseudo-header sum already */
-			put16(outs[0] + cs + co, esp_csum_fold(esp_csum_add(0,
+			be16_put(outs[0] + cs + co, esp_csum_fold(esp_csum_add(0,
 			    outs[0] + cs, len - cs)));
 		}
 		lens[0] = len;
@@ -143,19 +130,14 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 		o = outs[n];
 		memcpy(o, p, hl);
 		memcpy(o + hl, p + hl + off, seg);
-		put16(o + 2, (uint16_t)tot);
-		put16(o + 4, (uint16_t)(be16(p + 4) + n));
+		be16_put(o + 2, (uint16_t)tot);
+		be16_put(o + 4, (uint16_t)(be16_get(p + 4) + n));
 		ip_checksum(o, ihl);
 		if (proto == IPPROTO_TCP) {
 			uint8_t	*t = o + ihl;
-			uint32_t seq = (uint32_t)t[4] << 24 |
-			    (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
 
-			seq += (uint32_t)off;
-			t[4] = (uint8_t)(seq >> 24);
-			t[5] = (uint8_t)(seq >> 16);
-			t[6] = (uint8_t)(seq >> 8);
-			t[7] = (uint8_t)seq;
+			/* each segment's sequence number moves by its offset */
+			be32_put(t + 4, be32_get(t + 4) + (uint32_t)off);
 			/* FIN and PSH end the super-packet, CWR starts it */
 			if (off + seg < payload)
 				t[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
@@ -163,7 +145,7 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 				t[13] &= (uint8_t)~TCP_CWR;
 			l4_checksum(o, ihl, tot, IPPROTO_TCP, 16);
 		} else {
-			put16(o + ihl + 4, (uint16_t)(tot - ihl));
+			be16_put(o + ihl + 4, (uint16_t)(tot - ihl));
 			l4_checksum(o, ihl, tot, IPPROTO_UDP, 6);
 		}
 		lens[n] = tot;

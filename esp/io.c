@@ -352,25 +352,12 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 
 /* ---- inbound ------------------------------------------------------------ */
 
-static uint16_t
-ip_csum(const uint8_t *p, size_t len)
-{
-	uint32_t sum = 0;
-
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum > 0xffff)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Transport mode: the outer header is gone; write the one the TUN needs. */
 static int
 transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 {
 	uint8_t		*h;
 	size_t		 tot = s->len + 20;
-	uint16_t	 c;
 
 	if (s->off < 20 || tot > 65535)
 		return -1;
@@ -379,16 +366,13 @@ transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 	h = s->buf + s->off;
 	memset(h, 0, 20);
 	h[0] = 0x45;
-	h[2] = (uint8_t)(tot >> 8);
-	h[3] = (uint8_t)tot;
+	be16_put(h + 2, (uint16_t)tot);
 	h[6] = 0x40;		/* DF */
 	h[8] = 64;
 	h[9] = nh;
 	memcpy(h + 12, &sa->remote, 4);
 	memcpy(h + 16, &sa->local, 4);
-	c = ip_csum(h, 20);
-	h[10] = (uint8_t)(c >> 8);
-	h[11] = (uint8_t)c;
+	be16_put(h + 10, esp_csum_fold(esp_csum_add(0, h, 20)));
 	return 0;
 }
 
@@ -458,19 +442,6 @@ tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 	e->st.tun_out++;
 }
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 #define TH_ACK	0x10
 #define TH_PSH	0x08
 
@@ -484,12 +455,12 @@ gro_candidate(const struct esp_engine *e, const uint8_t *p, size_t len,
 {
 	size_t	 tot;
 
-	if (len < 28 || p[0] != 0x45 || (rd16(p + 6) & 0x3fff) != 0)
+	if (len < 28 || p[0] != 0x45 || (be16_get(p + 6) & 0x3fff) != 0)
 		return 0;
-	tot = rd16(p + 2);
+	tot = be16_get(p + 2);
 	if (p[9] == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
 		*thl = 8;
-		return tot == len && tot > 28 && rd16(p + 24) == tot - 20 ?
+		return tot == len && tot > 28 && be16_get(p + 24) == tot - 20 ?
 		    tot - 28 : 0;
 	}
 	if (p[9] != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) || len < 40)
@@ -517,7 +488,7 @@ gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
 	    memcmp(a + 12, b + 12, 8) == 0 &&		/* addresses */
 	    memcmp(a + 20, b + 20, 4) == 0 &&		/* ports */
 	    a[1] == b[1] && a[8] == b[8] &&		/* tos, ttl */
-	    rd32(b + 24) == rd32(a + 24) + (uint32_t)alen &&	/* seq */
+	    be32_get(b + 24) == be32_get(a + 24) + (uint32_t)alen &&	/* seq */
 	    memcmp(a + 28, b + 28, 4) == 0 &&		/* ack */
 	    memcmp(a + 34, b + 34, 2) == 0 &&		/* window */
 	    memcmp(a + 40, b + 40, athl - 20) == 0 &&	/* options */
@@ -749,7 +720,7 @@ raw_readable(struct ev_loop *loop, ev_io *w, int revents)
 			e->st.malformed++;
 			continue;
 		}
-		tot = (uint16_t)(p[2] << 8 | p[3]);
+		tot = be16_get(p + 2);
 		if (tot < ihl || tot > len) {
 			e->st.malformed++;
 			continue;

@@ -55,22 +55,6 @@ esp_verdict_name(enum esp_verdict v)
 	return v < ESP_V_NVERDICTS ? verdict_names[v] : "?";
 }
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 struct esp_sactx *
 esp_sactx_new(const struct esp_sa *sa)
 {
@@ -102,7 +86,7 @@ esp_peek_spi(const uint8_t *p, size_t len, uint32_t *spi)
 {
 	if (len < ESP_HDR_LEN)
 		return -1;
-	*spi = get_be32(p);
+	*spi = be32_get(p);
 	return 0;
 }
 
@@ -119,7 +103,7 @@ gcm_start(struct esp_xform *x, const uint8_t *hdr, const uint8_t *iv,
 	memcpy(nonce + 4, iv, 8);
 	memcpy(aad, hdr, 4);
 	if (esn) {
-		put_be32(aad + 4, seqh);
+		be32_put(aad + 4, seqh);
 		memcpy(aad + 8, hdr + 4, 4);
 		aadlen = 12;
 	} else
@@ -142,7 +126,7 @@ icv_compute(struct esp_xform *x, const uint8_t *p, size_t len, int esn,
 	    EVP_MAC_update(x->mac, p, len) != 1)
 		return -1;
 	if (esn) {
-		put_be32(hi, seqh);
+		be32_put(hi, seqh);
 		if (EVP_MAC_update(x->mac, hi, 4) != 1)
 			return -1;
 	}
@@ -194,12 +178,12 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 
 	iv = ct - x->iv_len;
 	hdr = iv - ESP_HDR_LEN;
-	put_be32(hdr, c->sa.spi);
-	put_be32(hdr + 4, (uint32_t)seq);
+	be32_put(hdr, c->sa.spi);
+	be32_put(hdr + 4, (uint32_t)seq);
 
 	if (x->enc == CONF_ESP_GCM) {
-		put_be32(iv, (uint32_t)(seq >> 32));
-		put_be32(iv + 4, (uint32_t)seq);
+		be32_put(iv, (uint32_t)(seq >> 32));
+		be32_put(iv + 4, (uint32_t)seq);
 		if (gcm_start(x, hdr, iv, c->sa.esn,
 		    (uint32_t)(seq >> 32)) == -1 ||
 		    EVP_CipherUpdate(x->cipher, ct, &n, ct, (int)ctlen) != 1 ||
@@ -261,7 +245,7 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	icv = ct + ctlen;
 
 	/* 3.4.3: the replay check comes first, before any cryptography. */
-	seql = get_be32(hdr + 4);
+	seql = be32_get(hdr + 4);
 	if (c->sa.esn) {
 		if (esp_replay_infer_esn(&c->replay, seql, &seq) == -1) {
 			v = ESP_V_REPLAY;
@@ -336,7 +320,7 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 			goto drop;
 		}
 		/* TFC padding (RFC 4303 2.7) ends at the total length */
-		ctlen = (size_t)(ct[2] << 8 | ct[3]);
+		ctlen = be16_get(ct + 2);
 	} else {
 		memset(&f, 0, sizeof(f));
 		f.src = c->sa.remote;
@@ -344,8 +328,8 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 		f.proto = *nhp;
 		if ((f.proto == IPPROTO_TCP || f.proto == IPPROTO_UDP ||
 		    f.proto == IPPROTO_SCTP) && ctlen >= 4) {
-			f.sport = (uint16_t)(ct[0] << 8 | ct[1]);
-			f.dport = (uint16_t)(ct[2] << 8 | ct[3]);
+			f.sport = be16_get(ct);
+			f.dport = be16_get(ct + 2);
 		}
 	}
 	if (!esp_selector_match(&c->sa.sel, &f)) {

@@ -292,10 +292,7 @@ ike_iv_phase2(enum conf_hash h, enum conf_enc e, const uint8_t *p1iv,
 	size_t		 bs = ike_cipher_block(e);
 	struct ike_iov	 v[] = { { p1iv, bs }, { mid, 4 } };
 
-	mid[0] = (uint8_t)(msgid >> 24);
-	mid[1] = (uint8_t)(msgid >> 16);
-	mid[2] = (uint8_t)(msgid >> 8);
-	mid[3] = (uint8_t)msgid;
+	be32_put(mid, msgid);
 	if (bs == 0 || bs > ike_hash_len(h) || ike_hash(h, v, 2, out) == -1)
 		return -1;
 	memcpy(iv, out, bs);
@@ -325,10 +322,7 @@ ike_keymat(enum conf_hash h, const uint8_t *skeyid_d, size_t dlen,
 	struct ike_iov	 v[6];
 	int		 n, rc = -1;
 
-	spib[0] = (uint8_t)(spi >> 24);
-	spib[1] = (uint8_t)(spi >> 16);
-	spib[2] = (uint8_t)(spi >> 8);
-	spib[3] = (uint8_t)spi;
+	be32_put(spib, spi);
 	if (hl == 0)
 		return -1;
 	for (have = 0; have < outlen; have += hl) {

@@ -204,12 +204,7 @@ ike_set_active(struct ike *ike, int active)
 				ike_sa_free(sa);
 				continue;
 			}
-			while (sa->qms != NULL) {
-				struct ike_qm *q = sa->qms;
-
-				sa->qms = q->next;
-				ike_qm_free(q);
-			}
+			ike_qm_free_all(sa);
 			hold(ike, &sa->t_soft);
 			hold(ike, &sa->t_hard);
 			hold(ike, &sa->t_dpd);

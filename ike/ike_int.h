@@ -443,6 +443,9 @@ void		 ike_sa_set_rcookie(struct ike_sa *, const uint8_t *);
 /* An imported SA takes its cookies as they are. */
 void		 ike_sa_set_cookies(struct ike_sa *, const uint8_t *,
 		    const uint8_t *);
+/* The ISAKMP SA's SPI (RFC 2408 2.4): the cookie pair, 16 bytes. */
+#define IKE_SA_SPI_LEN		(2 * IKE_COOKIE_LEN)
+void		 ike_sa_spi(const struct ike_sa *, uint8_t *);
 void		 ike_sa_assign_conn_id(struct ike_sa *);
 void		 ike_sa_set_state(struct ike_sa *, enum ike_fsm);
 void		 ike_sa_halfopen_done(struct ike_sa *);
@@ -451,6 +454,15 @@ struct ike_sa	*ike_sa_oldest_evictable(struct ike *);
 /* Free the exchange material once phase 1 is complete. */
 void		 ike_sa_drop_exchange(struct ike_sa *);
 void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);
+/*
+ * An authenticated message came under the SA: the time for DPD, and an
+ * established SA on port 4500 follows the peer's NAT mapping.
+ */
+void		 ike_sa_peer_heard(struct ike_sa *);
+/* *dst (NULL or owned) becomes a copy of the len bytes at p (borrowed). */
+void		 ike_keep_bytes(uint8_t **, size_t *, const void *, size_t);
+/* A random message ID, not 0, not seen, not in a Quick Mode. */
+uint32_t	 ike_sa_new_msgid(struct ike_sa *);
 int		 ike_sa_msgid_seen(struct ike_sa *, uint32_t);
 void		 ike_sa_msgid_add(struct ike_sa *, uint32_t);
 void		 ike_sa_export(const struct ike_sa *,
@@ -572,14 +584,15 @@ void		 ike_am_respond(struct ike *, const struct ike_hdr *,
 		    const uint8_t *, size_t, const struct sockaddr_in *,
 		    const struct sockaddr_in *);
 int		 ike_mm_start(struct ike_sa *);
-/* Room for another responder negotiation with remote?  0 or -1. */
-int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
-struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
-		    const struct sockaddr_in *, const struct sockaddr_in *,
-		    uint8_t);
 int		 ike_am_start(struct ike_sa *);
 
 /* shared phase 1 steps (phase1.c) */
+/* Room for another responder negotiation with remote?  0 or -1. */
+int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
+/* A responder SA for a peer's first message; NULL if refused. */
+struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
+		    const struct sockaddr_in *, const struct sockaddr_in *,
+		    uint8_t);
 void		 ike_p1_vids(struct ike_sa *, struct ike_wr *, int);
 void		 ike_p1_read_vids(struct ike_sa *, const struct ike_pls *);
 int		 ike_p1_read_ke_nonce(struct ike_sa *, const struct ike_pls *,
@@ -598,6 +611,47 @@ int		 ike_p1_read_id(struct ike_sa *, const struct ike_pl *);
 void		 ike_p1_initial_contact(struct ike_sa *);
 void		 ike_sa_timers_start(struct ike_sa *);
 
+/* steps both exchanges take (phase1.c); "-1, failed": ike_p1_fail ran */
+/*
+ * Responder, message 1 in clear: its payloads, or -1 once the message is
+ * counted, logged and answered with its notification.
+ */
+int		 ike_p1_parse_first(struct ike *, const struct ike_hdr *,
+		    const uint8_t *, size_t, const struct sockaddr_in *,
+		    const struct sockaddr_in *, struct ike_pls *);
+/*
+ * Responder, message 1: the SA payload (borrowed) parsed into the
+ * caller's ike_sa_pl, the vendor IDs read, our choice of transform and
+ * the SA body kept for the hashes; 0, or -1, failed.
+ */
+int		 ike_p1_respond_sa(struct ike_sa *, const struct ike_pls *,
+		    const struct ike_pl *, struct ike_sa_pl *,
+		    const struct ike_xf **);
+/* Initiator: write our SA payload and keep its body; the transforms. */
+int		 ike_p1_write_sa(struct ike_sa *, struct ike_wr *, int);
+/* Initiator: send message 1 and arm its retransmission; 0 or -1. */
+int		 ike_p1_send_first(struct ike_sa *, struct ike_wr *);
+/* Initiator: the reply's single SA payload must be one of our offers. */
+int		 ike_p1_accept_sa(struct ike_sa *, const struct ike_pls *);
+/* Write our ID payload; its body goes into a 32-byte buffer, length. */
+size_t		 ike_p1_write_id(struct ike_sa *, struct ike_wr *, uint8_t *);
+/* Write HASH_I (responder 0) or HASH_R over our ID body. */
+void		 ike_p1_write_hash(struct ike_sa *, struct ike_wr *, int,
+		    const uint8_t *, size_t);
+/* The peer's HASH payload against HASH_I/HASH_R over its ID body: 0/-1. */
+int		 ike_p1_check_hash(struct ike_sa *, int, const uint8_t *,
+		    size_t, const struct ike_pl *);
+/* Initiator: INITIAL-CONTACT unless we hold state with the peer; 1 if. */
+int		 ike_p1_write_initial_contact(struct ike_sa *, struct ike_wr *);
+/* The pre-shared keys differ (what: the evidence); failed. */
+void		 ike_p1_fail_auth(struct ike_sa *, const char *);
+/*
+ * A repeat of the last message received: counted, and our last message
+ * sent again if resend.  1 if it was one (nothing more to do), else 0.
+ */
+int		 ike_p1_duplicate(struct ike_sa *, const uint8_t *, size_t,
+		    int);
+
 /* ---- natt.c -------------------------------------------------------------- */
 
 #define IKE_VID_RFC3947		1
@@ -608,6 +662,8 @@ void		 ike_natt_write_natd(struct ike_sa *, struct ike_wr *);
 void		 ike_natt_read_natd(struct ike_sa *, const struct ike_pls *);
 /* Switch the SA to port 4500 (initiator, once NAT is detected). */
 void		 ike_natt_float(struct ike_sa *);
+/* Responder: the message came to port 4500; answer there too. */
+void		 ike_natt_follow_float(struct ike_sa *);
 /* A protected message came from a new address/port: follow it. */
 void		 ike_natt_peer_moved(struct ike_sa *,
 		    const struct sockaddr_in *);
@@ -622,6 +678,8 @@ int		 ike_qm_initiate(struct ike_sa *, uint32_t, uint32_t);
 void		 ike_qm_input(struct ike_sa *, const struct ike_hdr *,
 		    const uint8_t *, size_t);
 void		 ike_qm_free(struct ike_qm *);
+/* Every Quick Mode of the SA (exchanges in flight and lingering ones). */
+void		 ike_qm_free_all(struct ike_sa *);
 void		 ike_qm_connected(struct ike_sa *, uint32_t);
 struct ike_qm	*ike_qm_find(struct ike_sa *, uint32_t);
 /* Quick Modes waiting for phase 1 (reqids) now run. */
@@ -645,6 +703,8 @@ struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
 		    struct in_addr);
 void		 ike_child_timers_start(struct ike_child *);
 void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
+/* The pair's transform in transform-set words, into tw (len bytes). */
+void		 ike_child_tset_words(const struct ike_child *, char *, size_t);
 void		 ike_child_export(const struct ike_child *,
 		    struct ike_ipsec_state *);
 void		 ike_children_of_peer_delete(struct ike *, struct in_addr,

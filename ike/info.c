@@ -21,15 +21,18 @@
 
 #include "ike/ike_int.h"
 
-static uint32_t
-info_msgid(struct ike_sa *sa)
+/* HDR*, the HASH(1) placeholder; -1 without keys or while not active. */
+static int
+info_begin(struct ike_sa *sa, struct ike_wr *wr, uint32_t *msgid,
+    size_t *hoff)
 {
-	uint32_t m;
-
-	do
-		ike_random(&m, sizeof(m));
-	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
-	return m;
+	if (sa->keys.enclen == 0 || !sa->ike->active)
+		return -1;
+	*msgid = ike_sa_new_msgid(sa);
+	ike_wr_init(wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
+	    *msgid);
+	*hoff = ike_msg_hash_begin(wr, sa);
+	return 0;
 }
 
 /* HDR*, HASH(1), N or D */
@@ -55,12 +58,8 @@ ike_info_send_notify(struct ike_sa *sa, uint8_t proto, uint16_t type,
 	uint32_t	 msgid;
 	size_t		 hoff;
 
-	if (sa->keys.enclen == 0 || !sa->ike->active)
+	if (info_begin(sa, &wr, &msgid, &hoff) == -1)
 		return -1;
-	msgid = info_msgid(sa);
-	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
-	    msgid);
-	hoff = ike_msg_hash_begin(&wr, sa);
 	ike_wr_notify(&wr, proto, type, spi, spisize, data, len);
 	IKE_TRACE(sa, " sending NOTIFY %s protocol %u", ike_notify_name(type),
 	    proto);
@@ -76,12 +75,8 @@ ike_info_send_delete(struct ike_sa *sa, uint8_t proto, uint8_t spisize,
 	uint32_t	 msgid;
 	size_t		 hoff;
 
-	if (sa->keys.enclen == 0 || !sa->ike->active)
+	if (info_begin(sa, &wr, &msgid, &hoff) == -1)
 		return -1;
-	msgid = info_msgid(sa);
-	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_INFO, IKE_FLAG_ENC,
-	    msgid);
-	hoff = ike_msg_hash_begin(&wr, sa);
 	ike_wr_delete(&wr, proto, spisize, spis, n);
 	IKE_TRACE(sa, " sending DELETE protocol %s, %u SPI(s)",
 	    ike_proto_name(proto), n);
@@ -95,11 +90,11 @@ ike_isakmp_delete(struct ike_sa *sa, int notify, const char *why)
 	char	 a[INET_ADDRSTRLEN];
 
 	if (notify && sa->established) {
-		uint8_t	 spi[16];
+		uint8_t	 spi[IKE_SA_SPI_LEN];
 
-		memcpy(spi, sa->icookie, 8);
-		memcpy(spi + 8, sa->rcookie, 8);
-		(void)ike_info_send_delete(sa, IKE_PROTO_ISAKMP, 16, spi, 1);
+		ike_sa_spi(sa, spi);
+		(void)ike_info_send_delete(sa, IKE_PROTO_ISAKMP,
+		    IKE_SA_SPI_LEN, spi, 1);
 	}
 	if (sa->established)
 		log_info(LOG_IKE, "ISAKMP:(%u): deleting SA with %s (%s)",
@@ -115,21 +110,17 @@ static void
 dpd_send(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
-	uint8_t		 spi[16], seq[4];
+	uint8_t		 spi[IKE_SA_SPI_LEN], seq[4];
 	uint32_t	 s = sa->dpd_seq_out++;
 
-	memcpy(spi, sa->icookie, 8);
-	memcpy(spi + 8, sa->rcookie, 8);
-	seq[0] = (uint8_t)(s >> 24);
-	seq[1] = (uint8_t)(s >> 16);
-	seq[2] = (uint8_t)(s >> 8);
-	seq[3] = (uint8_t)s;
+	ike_sa_spi(sa, spi);
+	be32_put(seq, s);
 	sa->dpd_wait = s;
 	sa->dpd_tries++;
 	ike->st.dpd_sent++;
 	IKE_TRACE(sa, "DPD/R_U_THERE sent to %s seq %u", "peer", s);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ISAKMP, IKE_N_R_U_THERE, spi,
-	    16, seq, 4);
+	    IKE_SA_SPI_LEN, seq, 4);
 	ike_emit_isakmp(ike, sa, 0);
 }
 
@@ -219,27 +210,25 @@ static void
 dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 {
 	struct ike	*ike = sa->ike;
+	uint8_t		 spi[IKE_SA_SPI_LEN];
 	uint32_t	 seq;
 
-	if (n->datalen != 4 || n->spisize != 16 ||
-	    memcmp(n->spi, sa->icookie, 8) != 0 ||
-	    memcmp(n->spi + 8, sa->rcookie, 8) != 0) {
+	ike_sa_spi(sa, spi);
+	if (n->datalen != 4 || n->spisize != IKE_SA_SPI_LEN ||
+	    memcmp(n->spi, spi, IKE_SA_SPI_LEN) != 0) {
 		ike->st.malformed++;
 		ike_warn_input(ike, &sa->remote, "malformed DPD notification");
 		return;
 	}
-	seq = (uint32_t)n->data[0] << 24 | (uint32_t)n->data[1] << 16 |
-	    (uint32_t)n->data[2] << 8 | n->data[3];
+	seq = be32_get(n->data);
 	if (n->type == IKE_N_R_U_THERE) {
-		uint8_t	 spi[16], s[4];
+		uint8_t	 s[4];
 
 		IKE_TRACE(sa, " received DPD/R_U_THERE seq %u", seq);
 		sa->dpd_seq_in = seq;
-		memcpy(spi, sa->icookie, 8);
-		memcpy(spi + 8, sa->rcookie, 8);
 		memcpy(s, n->data, 4);
 		(void)ike_info_send_notify(sa, IKE_PROTO_ISAKMP,
-		    IKE_N_R_U_THERE_ACK, spi, 16, s, 4);
+		    IKE_N_R_U_THERE_ACK, spi, IKE_SA_SPI_LEN, s, 4);
 		ike_emit_isakmp(ike, sa, 0);
 		return;
 	}
@@ -258,13 +247,6 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 }
 
 /* ---- receiving ----------------------------------------------------------- */
-
-static uint32_t
-spi32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
 
 static void
 notify_input(struct ike_sa *sa, const struct ike_notify *n)
@@ -286,17 +268,17 @@ notify_input(struct ike_sa *sa, const struct ike_notify *n)
 		return;
 	case IKE_N_CONNECTED:
 		if (n->proto == IKE_PROTO_ESP && n->spisize == 4)
-			ike_qm_connected(sa, spi32(n->spi));
+			ike_qm_connected(sa, be32_get(n->spi));
 		return;
 	case IKE_N_INVALID_SPI:
 		/* the peer has no SA for an SPI we send with */
 		if (n->proto != IKE_PROTO_ESP || n->spisize != 4)
 			return;
 		c = ike_child_by_spi_out(ike, sa->remote.sin_addr,
-		    spi32(n->spi));
+		    be32_get(n->spi));
 		log_warnx(LOG_IKE, "ISAKMP:(%u): %s reports INVALID_SPI "
 		    "0x%08x%s", sa->conn_id, ike_addr(&sa->remote, a),
-		    spi32(n->spi), c != NULL ? ": deleting the pair" : "");
+		    be32_get(n->spi), c != NULL ? ": deleting the pair" : "");
 		if (c != NULL)
 			ike_child_delete(c, 0, "peer reported INVALID_SPI");
 		return;
@@ -311,7 +293,7 @@ notify_input(struct ike_sa *sa, const struct ike_notify *n)
 		    sa->conn_id, ike_addr(&sa->remote, a),
 		    ike_notify_name(n->type));
 		if (n->proto == IKE_PROTO_ESP && n->spisize == 4)
-			ike_qm_abort_spi(sa, spi32(n->spi), n->type);
+			ike_qm_abort_spi(sa, be32_get(n->spi), n->type);
 	}
 }
 
@@ -342,10 +324,10 @@ delete_input(struct ike_sa *sa, const struct ike_delete *d, int *gone)
 		} else if (d->proto == IKE_PROTO_ESP && d->spisize == 4) {
 			/* the peer names its inbound SPI: our outbound */
 			struct ike_child *c = ike_child_by_spi_out(ike,
-			    sa->remote.sin_addr, spi32(spi));
+			    sa->remote.sin_addr, be32_get(spi));
 
 			if (c == NULL) {
-				c = ike_child_by_spi_in(ike, spi32(spi));
+				c = ike_child_by_spi_in(ike, be32_get(spi));
 				if (c != NULL && c->remote.s_addr !=
 				    sa->remote.sin_addr.s_addr)
 					c = NULL;
@@ -403,9 +385,7 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	}
 	ike_sa_msgid_add(sa, h->msgid);
-	sa->last_rx_ms = ike_now(ike);
-	if (sa->established && ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	for (int i = 1; i < pls.n && !gone; i++) {
 		const struct ike_pl *pl = &pls.pl[i];
 

@@ -75,15 +75,33 @@ new_conn(struct ike *ike)
 	return id;
 }
 
+/* RFC 2409 5.5: the KEYMAT of the SA with this SPI, split into its keys. */
+static int
+child_keymat(struct ike_sa *sa, struct ike_qm *q, uint32_t spi, size_t el,
+    size_t al, uint8_t *ekey, uint8_t *akey)
+{
+	uint8_t		 km[ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY];
+	int		 rc = -1;
+
+	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
+	    q->gqmlen, IKE_PROTO_ESP, spi, q->ni, q->nilen, q->nr, q->nrlen,
+	    km, el + al) == -1)
+		goto done;
+	memcpy(ekey, km, el);
+	memcpy(akey, km + el, al);
+	rc = 0;
+done:
+	OPENSSL_cleanse(km, sizeof(km));
+	return rc;
+}
+
 int
 ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 {
 	struct ike	*ike = sa->ike;
 	const struct ike_spd *spd = ike_spd_by_reqid(ike, q->reqid);
-	uint8_t		 km[ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY];
 	size_t		 el = enc_keylen(q->xf.enc, q->xf.keybits);
 	size_t		 al = auth_keylen(q->xf.auth);
-	int		 rc = -1;
 
 	if (el == 0 || el > ESP_MAX_ENC_KEY || al > ESP_MAX_AUTH_KEY)
 		return -1;
@@ -109,25 +127,14 @@ ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 	c->replay_window = ike->cf->replay_window;
 	c->ekey_len = el;
 	c->akey_len = al;
-	/* RFC 2409 5.5: KEYMAT per direction, keyed by that SA's SPI */
-	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
-	    q->gqmlen, IKE_PROTO_ESP, q->spi_in, q->ni, q->nilen, q->nr,
-	    q->nrlen, km, el + al) == -1)
-		goto done;
-	memcpy(c->ekey_in, km, el);
-	memcpy(c->akey_in, km + el, al);
-	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
-	    q->gqmlen, IKE_PROTO_ESP, q->spi_out, q->ni, q->nilen, q->nr,
-	    q->nrlen, km, el + al) == -1)
-		goto done;
-	memcpy(c->ekey_out, km, el);
-	memcpy(c->akey_out, km + el, al);
+	/* KEYMAT per direction, keyed by that SA's SPI */
+	if (child_keymat(sa, q, q->spi_in, el, al, c->ekey_in,
+	    c->akey_in) == -1 || child_keymat(sa, q, q->spi_out, el, al,
+	    c->ekey_out, c->akey_out) == -1)
+		return -1;
 	c->conn_in = new_conn(ike);
 	c->conn_out = new_conn(ike);
-	rc = 0;
-done:
-	OPENSSL_cleanse(km, sizeof(km));
-	return rc;
+	return 0;
 }
 
 static uint32_t
@@ -176,13 +183,7 @@ fill_esp(const struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
 		memcpy(e->enc_key, c->ekey_in, c->ekey_len);
 		memcpy(e->auth_key, c->akey_in, c->akey_len);
 		/* inbound traffic runs remote -> local */
-		e->sel.src = c->sel.dst;
-		e->sel.src_mask = c->sel.dst_mask;
-		e->sel.dst = c->sel.src;
-		e->sel.dst_mask = c->sel.src_mask;
-		e->sel.proto = c->sel.proto;
-		e->sel.sport = c->sel.dport;
-		e->sel.dport = c->sel.sport;
+		esp_selector_reverse(&c->sel, &e->sel);
 		e->sync_interval = m != NULL ? m->replay_in : 0;
 	} else {
 		e->conn_id = c->conn_out;
@@ -194,19 +195,27 @@ fill_esp(const struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
 	}
 }
 
-static void
-trace_create(const struct ike_child *c, const struct esp_sa *e)
+/* The transform of the pair as "esp-aes 256 esp-sha-hmac" words. */
+void
+ike_child_tset_words(const struct ike_child *c, char *tw, size_t len)
 {
-	char	 tw[96], d[INET_ADDRSTRLEN];
 	struct conf_transform_set t;
 
-	if (!log_debug_enabled(LOG_IKE))
-		return;
 	memset(&t, 0, sizeof(t));
 	t.enc = c->xf.enc;
 	t.keylen = c->xf.keybits;
 	t.auth = c->xf.auth;
-	conf_tset_words(&t, tw, sizeof(tw));
+	conf_tset_words(&t, tw, len);
+}
+
+static void
+trace_create(const struct ike_child *c, const struct esp_sa *e)
+{
+	char	 tw[96], d[INET_ADDRSTRLEN];
+
+	if (!log_debug_enabled(LOG_IKE))
+		return;
+	ike_child_tset_words(c, tw, sizeof(tw));
 	log_debug(LOG_IKE, "IPSEC(create_sa): sa created,");
 	log_debug(LOG_IKE, "  (sa) sa_dest= %s, sa_proto= 50,",
 	    addr_str(e->dir == ESP_IN ? c->local : c->remote, d));
@@ -217,34 +226,40 @@ trace_create(const struct ike_child *c, const struct esp_sa *e)
 	    (unsigned long long)c->xf.life_kbytes, c->xf.life_secs);
 }
 
+/* One SA of the pair into the data plane; e is scratch, wiped by the caller. */
+static int
+child_install_dir(struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
+{
+	struct ike	*ike = c->ike;
+
+	fill_esp(c, dir, e);
+	if (ike->be->ops->add_sa(ike->be, e) == -1) {
+		log_warnx(LOG_IKE, "data plane %s refused %s SA 0x%08x",
+		    ike->be->ops->name, dir == ESP_IN ? "inbound" : "outbound",
+		    dir == ESP_IN ? c->spi_in : c->spi_out);
+		return -1;
+	}
+	trace_create(c, e);
+	return 0;
+}
+
 int
 ike_child_install(struct ike_child *c, int in, int out)
 {
-	struct ike	*ike = c->ike;
 	struct esp_sa	 e;
 	int		 rc = 0;
 
 	if (in && !c->installed_in) {
-		fill_esp(c, ESP_IN, &e);
-		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
-			log_warnx(LOG_IKE, "data plane %s refused inbound SA "
-			    "0x%08x", ike->be->ops->name, c->spi_in);
+		if (child_install_dir(c, ESP_IN, &e) == -1)
 			rc = -1;
-		} else {
+		else
 			c->installed_in = 1;
-			trace_create(c, &e);
-		}
 	}
 	if (out && !c->installed_out && rc == 0) {
-		fill_esp(c, ESP_OUT, &e);
-		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
-			log_warnx(LOG_IKE, "data plane %s refused outbound SA "
-			    "0x%08x", ike->be->ops->name, c->spi_out);
+		if (child_install_dir(c, ESP_OUT, &e) == -1)
 			rc = -1;
-		} else {
+		else
 			c->installed_out = 1;
-			trace_create(c, &e);
-		}
 	}
 	OPENSSL_cleanse(&e, sizeof(e));
 	return rc;
@@ -302,7 +317,6 @@ ike_child_established(struct ike_child *c)
 	struct ike_child *o;
 	uint32_t	 old = 0;
 	char		 a[INET_ADDRSTRLEN], tw[96];
-	struct conf_transform_set t;
 
 	c->next = ike->children;
 	c->prev = NULL;
@@ -313,11 +327,7 @@ ike_child_established(struct ike_child *c)
 	c->created_ms = ike_now(ike);
 	ike_child_timers_start(c);
 	ike->st.p2_ok++;
-	memset(&t, 0, sizeof(t));
-	t.enc = c->xf.enc;
-	t.keylen = c->xf.keybits;
-	t.auth = c->xf.auth;
-	conf_tset_words(&t, tw, sizeof(tw));
+	ike_child_tset_words(c, tw, sizeof(tw));
 	/* an older pair for the same flows is replaced: this is a rekey */
 	for (o = ike->children; o != NULL; o = o->next) {
 		if (o == c || o->rekeyed || o->reqid != c->reqid ||
@@ -350,10 +360,7 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
 		uint8_t	 spi[4];
 
-		spi[0] = (uint8_t)(c->spi_in >> 24);
-		spi[1] = (uint8_t)(c->spi_in >> 16);
-		spi[2] = (uint8_t)(c->spi_in >> 8);
-		spi[3] = (uint8_t)c->spi_in;
+		be32_put(spi, c->spi_in);
 		(void)ike_info_send_delete(sa, IKE_PROTO_ESP, 4, spi, 1);
 	}
 	if (c->installed_in)
@@ -564,10 +571,7 @@ ike_esp_invalid_spi(void *arg, uint32_t spi, struct in_addr local,
 		return;
 	log_info(LOG_IKE, "ISAKMP:(%u): ESP from %s with unknown SPI 0x%08x: "
 	    "sending INVALID_SPI", sa->conn_id, addr_str(peer, a), spi);
-	s[0] = (uint8_t)(spi >> 24);
-	s[1] = (uint8_t)(spi >> 16);
-	s[2] = (uint8_t)(spi >> 8);
-	s[3] = (uint8_t)spi;
+	be32_put(s, spi);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_INVALID_SPI, s, 4,
 	    NULL, 0);
 }

@@ -91,10 +91,7 @@ ike_msg_send(struct ike_sa *sa, struct ike_wr *wr, int enc, uint8_t *iv,
 		uint8_t	**out = qm != NULL ? &qm->out : &sa->out;
 		size_t	 *outlen = qm != NULL ? &qm->outlen : &sa->outlen;
 
-		free(*out);
-		*out = xmalloc(w->len);
-		memcpy(*out, w->p, w->len);
-		*outlen = w->len;
+		ike_keep_bytes(out, outlen, w->p, w->len);
 		if (qm != NULL)
 			qm->retries = 0;
 		else
@@ -195,10 +192,7 @@ ike_msg_hash_fill(struct ike_wr *wr, struct ike_sa *sa, size_t hoff,
 
 	if (wbuf_error(w) || after > w->len)
 		return -1;
-	mid[0] = (uint8_t)(msgid >> 24);
-	mid[1] = (uint8_t)(msgid >> 16);
-	mid[2] = (uint8_t)(msgid >> 8);
-	mid[3] = (uint8_t)msgid;
+	be32_put(mid, msgid);
 	if (zero_first) {
 		v[n].p = &zero;
 		v[n++].len = 1;
@@ -232,10 +226,7 @@ ike_msg_hash_check(struct ike_sa *sa, const struct ike_pls *pls,
 		return -1;
 	start = h->raw + h->rawlen;
 	end = h->raw + pls->used;
-	mid[0] = (uint8_t)(msgid >> 24);
-	mid[1] = (uint8_t)(msgid >> 16);
-	mid[2] = (uint8_t)(msgid >> 8);
-	mid[3] = (uint8_t)msgid;
+	be32_put(mid, msgid);
 	v[0].p = mid;
 	v[0].len = 4;
 	v[1].p = pre;

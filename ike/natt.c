@@ -162,6 +162,18 @@ ike_natt_float(struct ike_sa *sa)
 	sa->remote.sin_port = htons(IKE_NATT_PORT);
 }
 
+/* RFC 3947 4: the initiator moved to 4500: follow it (answers too). */
+void
+ike_natt_follow_float(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	if (ntohs(ike->in_local.sin_port) != IKE_NATT_PORT)
+		return;
+	sa->local.sin_port = htons(IKE_NATT_PORT);
+	sa->remote.sin_port = ike->in_remote.sin_port;
+}
+
 void
 ike_natt_peer_moved(struct ike_sa *sa, const struct sockaddr_in *from)
 {

@@ -634,6 +634,55 @@ ike_wr_delete(struct ike_wr *wr, uint8_t proto, uint8_t spisize,
 	ike_wr_end(wr, s);
 }
 
+/* The diagrams are above ike_sa_parse(), prop_parse() and xf_parse(). */
+size_t
+ike_wr_sa_begin(struct ike_wr *wr)
+{
+	size_t	 s = ike_wr_begin(wr, IKE_PL_SA);
+
+	wbuf_put_be32(&wr->w, IKE_DOI_IPSEC);
+	wbuf_put_be32(&wr->w, IKE_SIT_IDENTITY_ONLY);
+	return s;
+}
+
+size_t
+ike_wr_prop_begin(struct wbuf *w, int last, uint8_t num, uint8_t proto,
+    const uint32_t *spi, uint8_t nxf)
+{
+	size_t	 s = w->len;
+
+	wbuf_put_u8(w, last ? IKE_PL_NONE : IKE_PL_P);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, num);
+	wbuf_put_u8(w, proto);
+	wbuf_put_u8(w, spi != NULL ? 4 : 0);
+	wbuf_put_u8(w, nxf);
+	if (spi != NULL)
+		wbuf_put_be32(w, *spi);
+	return s;
+}
+
+size_t
+ike_wr_xf_begin(struct wbuf *w, int last, uint8_t num, uint8_t id)
+{
+	size_t	 s = w->len;
+
+	wbuf_put_u8(w, last ? IKE_PL_NONE : IKE_PL_T);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, num);
+	wbuf_put_u8(w, id);
+	wbuf_put_be16(w, 0);
+	return s;
+}
+
+void
+ike_wr_sub_end(struct wbuf *w, size_t start)
+{
+	wbuf_set_be16(w, start + 2, (uint16_t)(w->len - start));
+}
+
 void
 ike_wr_id(struct ike_wr *wr, uint8_t type, const struct ike_id *id)
 {

@@ -1,7 +1,9 @@
 /*
  * Phase 1 steps shared by Main Mode and Aggressive Mode (RFC 2409 5 with
- * pre-shared keys): vendor IDs, the KE and nonce, the keys, HASH_I and
- * HASH_R, identities, the end of phase 1 (established or failed), the
+ * pre-shared keys): starting an exchange, admitting a responder's
+ * negotiation (the half-open limits), the first message and the SA
+ * payloads, duplicates, vendor IDs, the KE and nonce, the keys, HASH_I
+ * and HASH_R, identities, the end of phase 1 (established or failed), the
  * ISAKMP SA's lifetime timers, and INITIAL-CONTACT.
  */
 #include <stdlib.h>
@@ -69,6 +71,83 @@ ike_p1_initiate(struct ike *ike, struct in_addr local, struct in_addr peer,
 	return sa;
 }
 
+/* Room for one more responder negotiation?  Under a flood, make it. */
+int
+ike_halfopen_admit(struct ike *ike, const struct sockaddr_in *remote)
+{
+	struct ike_sa	*victim;
+	uint64_t	 suppressed;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (ike_sa_count_halfopen_peer(ike, remote->sin_addr) >=
+	    ike->halfopen_peer_max) {
+		/* a failed negotiation with this peer gives way */
+		for (victim = ike->sas; victim != NULL; victim = victim->next)
+			if (victim->halfopen && victim->state == IKE_DEAD &&
+			    victim->remote.sin_addr.s_addr ==
+			    remote->sin_addr.s_addr) {
+				ike_sa_free(victim);
+				return 0;
+			}
+		ike->st.halfopen_drop++;
+		if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000,
+		    &suppressed))
+			log_warnx(LOG_IKE, "ISAKMP: %d negotiations with %s in "
+			    "progress: new ones dropped (%llu before)",
+			    ike->halfopen_peer_max, ike_addr(remote, a),
+			    (unsigned long long)suppressed);
+		return -1;
+	}
+	if (ike->halfopen < ike->halfopen_max)
+		return 0;
+	if ((victim = ike_sa_oldest_evictable(ike)) != NULL) {
+		IKE_TRACE(victim, " half-open limit %d reached: dropping the "
+		    "oldest negotiation", ike->halfopen_max);
+		ike->st.halfopen_drop++;
+		ike_sa_free(victim);
+		return 0;
+	}
+	ike->st.halfopen_drop++;
+	if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000, &suppressed))
+		log_warnx(LOG_IKE, "ISAKMP: %d negotiations in progress: new "
+		    "ones dropped (%llu before)", ike->halfopen_max,
+		    (unsigned long long)suppressed);
+	return -1;
+}
+
+/* A responder SA for a peer's first message; NULL if refused. */
+struct ike_sa *
+ike_responder_new(struct ike *ike, const struct ike_hdr *h,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    uint8_t exchange)
+{
+	struct ike_sa	*sa;
+	const char	*psk;
+	char		 a[INET_ADDRSTRLEN];
+
+	IKE_TRACE(NULL, " (0): received packet from %s dport %u sport %u "
+	    "Global (N) NEW SA", ike_addr(remote, a), ntohs(local->sin_port),
+	    ntohs(remote->sin_port));
+	if (ike_halfopen_admit(ike, remote) == -1)
+		return NULL;
+	if ((psk = ike_psk_find(ike->cf, remote->sin_addr)) == NULL) {
+		ike->st.auth_fail++;
+		ike_warn_input(ike, remote, "No pre-shared key with %s: "
+		    "dropped", a);
+		return NULL;
+	}
+	sa = ike_sa_new(ike, 0, local, remote);
+	ike_sa_set_rcookie(sa, h->icookie);
+	sa->halfopen = 1;
+	ike->halfopen++;
+	sa->exchange = exchange;
+	sa->psk = xstrdup(psk);
+	IKE_TRACE(NULL, " local port %u, remote port %u",
+	    ntohs(local->sin_port), ntohs(remote->sin_port));
+	IKE_TRACE(sa, "found peer pre-shared key matching %s", a);
+	return sa;
+}
+
 void
 ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr, int natt)
 {
@@ -80,6 +159,129 @@ ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr, int natt)
 		IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
 	}
 	ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
+}
+
+static const char *
+p1_mode_name(uint8_t exchange)
+{
+	return exchange == IKE_EX_MAIN ? "Main Mode" : "Aggressive Mode";
+}
+
+int
+ike_p1_write_sa(struct ike_sa *sa, struct ike_wr *wr, int group)
+{
+	size_t		 start = wr->w.len;
+	int		 n;
+
+	n = ike_p1_build_sa(sa->ike, wr, group);
+	/* SAi_b, the SA payload's body the hashes cover (RFC 2409 5) */
+	if (!wbuf_error(&wr->w))
+		ike_keep_bytes(&sa->sai_b, &sa->sai_len,
+		    wr->w.p + start + IKE_GEN_LEN,
+		    wr->w.len - start - IKE_GEN_LEN);
+	return n;
+}
+
+int
+ike_p1_send_first(struct ike_sa *sa, struct ike_wr *wr)
+{
+	int	 mm = sa->exchange == IKE_EX_MAIN;
+
+	IKE_TRACE(sa, "Input = IKE_MESG_FROM_IPSEC, %s",
+	    mm ? "IKE_SA_REQ_MM" : "IKE_SA_REQ_AM");
+	ike_sa_set_state(sa, mm ? IKE_I_MM1 : IKE_I_AM1);
+	IKE_TRACE(sa, " beginning %s exchange", p1_mode_name(sa->exchange));
+	sa->retransmit = 1;
+	if (ike_msg_send(sa, wr, 0, NULL, NULL, 1) == -1)
+		return -1;
+	ike_msg_arm_retx(sa, NULL);
+	return 0;
+}
+
+int
+ike_p1_parse_first(struct ike *ike, const struct ike_hdr *h,
+    const uint8_t *msg, size_t len, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, struct ike_pls *pls)
+{
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	buf_init(&b, msg + IKE_HDR_LEN, len - IKE_HDR_LEN);
+	if (ike_pls_parse(&b, h->np, 0, pls, &notify, &err) == 0)
+		return 0;
+	ike->st.malformed++;
+	ike_warn_input(ike, remote, "%s message 1 failed its sanity check or "
+	    "is malformed: %s", p1_mode_name(h->exchange), err);
+	if (notify != 0)
+		ike_msg_notify_plain(ike, local, remote, h->icookie,
+		    h->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+	return -1;
+}
+
+int
+ike_p1_respond_sa(struct ike_sa *sa, const struct ike_pls *pls,
+    const struct ike_pl *pl, struct ike_sa_pl *spl, const struct ike_xf **x)
+{
+	struct ike	*ike = sa->ike;
+	uint16_t	 notify;
+	const char	*err;
+	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
+
+	IKE_TRACE(sa, " processing SA payload. message ID = 0");
+	if (ike_sa_parse(pl->body, spl, &notify, &err) == -1) {
+		ike->st.malformed++;
+		ike_p1_fail(sa, notify, err);
+		return -1;
+	}
+	ike_p1_read_vids(sa, pls);
+	sa->natt = sa->peer_natt_vid;
+	if (ike_p1_choose(sa, spl, &sa->alg, x) == -1) {
+		ike->st.no_proposal++;
+		log_warnx(LOG_IKE, "ISAKMP:(0): phase 1 SA policy not "
+		    "acceptable! (local %s remote %s)", ike_addr(&sa->local, l),
+		    ike_addr(&sa->remote, r));
+		ike_p1_fail(sa, IKE_N_NO_PROPOSAL_CHOSEN,
+		    "no proposal chosen");
+		return -1;
+	}
+	ike_keep_bytes(&sa->sai_b, &sa->sai_len, buf_cur(&pl->body),
+	    buf_left(&pl->body));
+	return 0;
+}
+
+int
+ike_p1_accept_sa(struct ike_sa *sa, const struct ike_pls *pls)
+{
+	static struct ike_sa_pl spl;
+	const struct ike_pl *pl;
+	uint16_t	 notify;
+	const char	*err;
+
+	if ((pl = ike_pls_find(pls, IKE_PL_SA)) == NULL ||
+	    ike_pls_count(pls, IKE_PL_SA) != 1 ||
+	    ike_sa_parse(pl->body, &spl, &notify, &err) == -1 ||
+	    ike_p1_accept_reply(sa, &spl, &sa->alg) == -1) {
+		sa->ike->st.no_proposal++;
+		ike_p1_fail(sa, IKE_N_BAD_PROPOSAL_SYNTAX, "the responder "
+		    "chose a transform that was not offered");
+		return -1;
+	}
+	return 0;
+}
+
+int
+ike_p1_duplicate(struct ike_sa *sa, const uint8_t *msg, size_t len,
+    int resend)
+{
+	if (sa->last_in == NULL || len != sa->last_in_len ||
+	    memcmp(msg, sa->last_in, len) != 0)
+		return 0;
+	sa->ike->st.duplicates++;
+	IKE_TRACE(sa, " phase 1 packet is a duplicate of a previous packet.");
+	if (sa->out != NULL && resend)
+		ike_msg_resend(sa, sa->out, sa->outlen);
+	return 1;
 }
 
 void
@@ -233,6 +435,43 @@ ike_p1_hash(struct ike_sa *sa, int responder, const uint8_t *idb,
 	    sa->sai_b, sa->sai_len, idb, idlen, out);
 }
 
+size_t
+ike_p1_write_id(struct ike_sa *sa, struct ike_wr *wr, uint8_t *body)
+{
+	struct ike_id	 id;
+	uint8_t		 buf[16];
+	size_t		 blen;
+
+	ike_p1_id_local(sa, &id, buf);
+	blen = ike_p1_id_body(&id, body);
+	ike_wr_id(wr, IKE_PL_ID, &id);
+	return blen;
+}
+
+void
+ike_p1_write_hash(struct ike_sa *sa, struct ike_wr *wr, int responder,
+    const uint8_t *idb, size_t idlen)
+{
+	uint8_t		 h[IKE_MAX_HASH];
+
+	if (ike_p1_hash(sa, responder, idb, idlen, h) == -1)
+		wr->w.err = 1;
+	ike_wr_bytes(wr, IKE_PL_HASH, h, sa->keys.len);
+}
+
+int
+ike_p1_check_hash(struct ike_sa *sa, int responder, const uint8_t *idb,
+    size_t idlen, const struct ike_pl *hp)
+{
+	uint8_t		 want[IKE_MAX_HASH];
+
+	if (buf_left(&hp->body) != sa->keys.len ||
+	    ike_p1_hash(sa, responder, idb, idlen, want) == -1 ||
+	    CRYPTO_memcmp(want, buf_cur(&hp->body), sa->keys.len) != 0)
+		return -1;
+	return 0;
+}
+
 /* RFC 2407 4.6.2: in phase 1, protocol and port are 0 or UDP/500. */
 void
 ike_p1_id_local(struct ike_sa *sa, struct ike_id *id, uint8_t *buf)
@@ -341,7 +580,7 @@ ike_p1_established(struct ike_sa *sa)
 	ike->st.p1_ok++;
 	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 with %s complete (%s, %s%s%d "
 	    "%s, group %d, %u s%s%s)", sa->conn_id, a,
-	    sa->exchange == IKE_EX_MAIN ? "Main Mode" : "Aggressive Mode",
+	    p1_mode_name(sa->exchange),
 	    conf_enc_name(sa->alg.enc), sa->alg.keybits ? " " : "",
 	    sa->alg.keybits, conf_hash_name(sa->alg.hash), sa->alg.group,
 	    sa->alg.lifetime, ike_natt_encap(sa) ? ", NAT-T" : "",
@@ -351,6 +590,17 @@ ike_p1_established(struct ike_sa *sa)
 		ike_p1_initial_contact(sa);
 	ike_emit_isakmp(ike, sa, 1);
 	ike_qm_run_pending(sa);
+}
+
+void
+ike_p1_fail_auth(struct ike_sa *sa, const char *what)
+{
+	char	 a[INET_ADDRSTRLEN], why[160];
+
+	sa->ike->st.auth_fail++;
+	snprintf(why, sizeof(why), "%s: the pre-shared keys for %s differ",
+	    what, ike_addr(&sa->remote, a));
+	ike_p1_fail(sa, IKE_N_AUTHENTICATION_FAILED, why);
 }
 
 void
@@ -416,6 +666,19 @@ ike_p1_initial_contact(struct ike_sa *sa)
 	}
 	ike_children_of_peer_delete(ike, sa->local.sin_addr,
 	    sa->remote.sin_addr, 0, "initial contact");
+}
+
+int
+ike_p1_write_initial_contact(struct ike_sa *sa, struct ike_wr *wr)
+{
+	uint8_t		 spi[IKE_SA_SPI_LEN];
+
+	if (sa->ike->no_initial_contact || ike_p1_have_state_with(sa))
+		return 0;
+	ike_sa_spi(sa, spi);
+	ike_wr_notify(wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT, spi,
+	    IKE_SA_SPI_LEN, NULL, 0);
+	return 1;
 }
 
 /* Do we hold anything with this peer (then no INITIAL-CONTACT)? */

@@ -73,14 +73,8 @@ static void
 p1_write_xf(struct wbuf *w, int num, int last,
     const struct conf_isakmp_policy *p)
 {
-	size_t	 s = w->len;
+	size_t	 s = ike_wr_xf_begin(w, last, (uint8_t)num, IKE_XF_KEY_IKE);
 
-	wbuf_put_u8(w, last ? IKE_PL_NONE : IKE_PL_T);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, (uint8_t)num);
-	wbuf_put_u8(w, IKE_XF_KEY_IKE);
-	wbuf_put_be16(w, 0);
 	ike_wr_attr(w, IKE_P1A_ENC, p1_enc_id(p->enc));
 	if (p->enc == CONF_ENC_AES)
 		ike_wr_attr(w, IKE_P1A_KEY_LENGTH, (uint32_t)p->keylen);
@@ -92,7 +86,7 @@ p1_write_xf(struct wbuf *w, int num, int last,
 	wbuf_put_be16(w, IKE_P1A_LIFE_DURATION);
 	wbuf_put_be16(w, 4);
 	wbuf_put_be32(w, p->lifetime);
-	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+	ike_wr_sub_end(w, s);
 }
 
 static int
@@ -113,23 +107,14 @@ ike_p1_build_sa(struct ike *ike, struct ike_wr *wr, int group)
 	for (int i = 0; i < cf->npolicies; i++)
 		if (p1_usable(&cf->policies[i], group))
 			n++;
-	sa = ike_wr_begin(wr, IKE_PL_SA);
-	wbuf_put_be32(w, IKE_DOI_IPSEC);
-	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
-	prop = w->len;
-	wbuf_put_u8(w, IKE_PL_NONE);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, 1);
-	wbuf_put_u8(w, IKE_PROTO_ISAKMP);
-	wbuf_put_u8(w, 0);
-	wbuf_put_u8(w, (uint8_t)n);
+	sa = ike_wr_sa_begin(wr);
+	prop = ike_wr_prop_begin(w, 1, 1, IKE_PROTO_ISAKMP, NULL, (uint8_t)n);
 	for (int i = 0; i < cf->npolicies; i++)
 		if (p1_usable(&cf->policies[i], group)) {
 			k++;
 			p1_write_xf(w, k, k == n, &cf->policies[i]);
 		}
-	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_sub_end(w, prop);
 	ike_wr_end(wr, sa);
 	return n;
 }
@@ -355,14 +340,8 @@ static void
 write_xf_copy(struct wbuf *w, const struct ike_sa_pl *spl,
     const struct ike_xf *x)
 {
-	size_t	 s = w->len;
+	size_t	 s = ike_wr_xf_begin(w, 1, x->num, x->id);
 
-	wbuf_put_u8(w, IKE_PL_NONE);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, x->num);
-	wbuf_put_u8(w, x->id);
-	wbuf_put_be16(w, 0);
 	for (int i = 0; i < x->nattrs; i++) {
 		const struct ike_attr *a = &spl->attr[x->attr0 + i];
 
@@ -372,7 +351,7 @@ write_xf_copy(struct wbuf *w, const struct ike_sa_pl *spl,
 		} else
 			ike_wr_attr_tlv(w, a->type, a->val, a->len);
 	}
-	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+	ike_wr_sub_end(w, s);
 }
 
 /* The chosen transform, exactly as offered, in a proposal of its own. */
@@ -388,19 +367,10 @@ ike_p1_build_reply(struct ike_wr *wr, const struct ike_sa_pl *spl,
 		if (x >= &spl->xf[spl->prop[j].xf0] &&
 		    x < &spl->xf[spl->prop[j].xf0 + spl->prop[j].nxf])
 			pnum = spl->prop[j].num;
-	sa = ike_wr_begin(wr, IKE_PL_SA);
-	wbuf_put_be32(w, IKE_DOI_IPSEC);
-	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
-	prop = w->len;
-	wbuf_put_u8(w, IKE_PL_NONE);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, pnum);
-	wbuf_put_u8(w, IKE_PROTO_ISAKMP);
-	wbuf_put_u8(w, 0);
-	wbuf_put_u8(w, 1);
+	sa = ike_wr_sa_begin(wr);
+	prop = ike_wr_prop_begin(w, 1, pnum, IKE_PROTO_ISAKMP, NULL, 1);
 	write_xf_copy(w, spl, x);
-	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_sub_end(w, prop);
 	ike_wr_end(wr, sa);
 }
 
@@ -491,15 +461,9 @@ static void
 p2_write_xf(struct wbuf *w, const struct ike_p2_xf *x, int num, int natt,
     uint32_t secs, uint64_t kbytes)
 {
-	size_t	 s = w->len;
+	size_t	 s = ike_wr_xf_begin(w, 1, (uint8_t)num, x->esp_id);
 	uint16_t auth = p2_auth_id(x->auth);
 
-	wbuf_put_u8(w, IKE_PL_NONE);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, (uint8_t)num);
-	wbuf_put_u8(w, x->esp_id);
-	wbuf_put_be16(w, 0);
 	ike_wr_attr(w, IKE_P2A_ENCAP, encap_id(x, natt));
 	ike_wr_attr(w, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
 	ike_wr_attr(w, IKE_P2A_LIFE_DURATION, secs);
@@ -514,7 +478,7 @@ p2_write_xf(struct wbuf *w, const struct ike_p2_xf *x, int num, int natt,
 		ike_wr_attr(w, IKE_P2A_KEY_LENGTH, (uint32_t)x->keybits);
 	if (x->group != 0)
 		ike_wr_attr(w, IKE_P2A_GROUP, (uint32_t)x->group);
-	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+	ike_wr_sub_end(w, s);
 }
 
 /* One proposal per transform-set, in the crypto map's order. */
@@ -525,22 +489,13 @@ ike_p2_build_sa(struct ike_wr *wr, const struct ike_p2_xf *xs, int n,
 	struct wbuf	*w = &wr->w;
 	size_t		 sa, prop;
 
-	sa = ike_wr_begin(wr, IKE_PL_SA);
-	wbuf_put_be32(w, IKE_DOI_IPSEC);
-	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
+	sa = ike_wr_sa_begin(wr);
 	for (int i = 0; i < n; i++) {
-		prop = w->len;
-		wbuf_put_u8(w, i == n - 1 ? IKE_PL_NONE : IKE_PL_P);
-		wbuf_put_u8(w, 0);
-		wbuf_put_be16(w, 0);
-		wbuf_put_u8(w, (uint8_t)(i + 1));
-		wbuf_put_u8(w, IKE_PROTO_ESP);
-		wbuf_put_u8(w, 4);
-		wbuf_put_u8(w, 1);
-		wbuf_put_be32(w, spi);
+		prop = ike_wr_prop_begin(w, i == n - 1, (uint8_t)(i + 1),
+		    IKE_PROTO_ESP, &spi, 1);
 		p2_write_xf(w, &xs[i], 1, natt, xs[i].life_secs,
 		    xs[i].life_kbytes);
-		wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+		ike_wr_sub_end(w, prop);
 	}
 	ike_wr_end(wr, sa);
 }
@@ -553,20 +508,10 @@ ike_p2_build_reply(struct ike_wr *wr, const struct ike_p2_xf *x,
 	struct wbuf	*w = &wr->w;
 	size_t		 sa, prop;
 
-	sa = ike_wr_begin(wr, IKE_PL_SA);
-	wbuf_put_be32(w, IKE_DOI_IPSEC);
-	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
-	prop = w->len;
-	wbuf_put_u8(w, IKE_PL_NONE);
-	wbuf_put_u8(w, 0);
-	wbuf_put_be16(w, 0);
-	wbuf_put_u8(w, 1);
-	wbuf_put_u8(w, IKE_PROTO_ESP);
-	wbuf_put_u8(w, 4);
-	wbuf_put_u8(w, 1);
-	wbuf_put_be32(w, spi);
+	sa = ike_wr_sa_begin(wr);
+	prop = ike_wr_prop_begin(w, 1, 1, IKE_PROTO_ESP, &spi, 1);
 	p2_write_xf(w, x, 1, natt, secs, kbytes);
-	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_sub_end(w, prop);
 	ike_wr_end(wr, sa);
 }
 
@@ -812,9 +757,7 @@ ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				xf->life_kbytes = o.life_kbytes == 0 ||
 				    o.life_kbytes > want[t].life_kbytes ?
 				    want[t].life_kbytes : o.life_kbytes;
-				*spi = (uint32_t)pr->spi[0] << 24 |
-				    (uint32_t)pr->spi[1] << 16 |
-				    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+				*spi = be32_get(pr->spi);
 				return 0;
 			}
 		}
@@ -847,8 +790,7 @@ ike_p2_accept_reply(struct ike_sa *sa, struct ike_qm *qm,
 			qm->xf.life_secs = o.life_secs;
 		if (o.life_kbytes != 0 && o.life_kbytes < qm->xf.life_kbytes)
 			qm->xf.life_kbytes = o.life_kbytes;
-		*spi = (uint32_t)pr->spi[0] << 24 | (uint32_t)pr->spi[1] << 16 |
-		    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+		*spi = be32_get(pr->spi);
 		return 0;
 	}
 	return -1;

@@ -72,6 +72,17 @@ ike_qm_free(struct ike_qm *q)
 	free(q);
 }
 
+void
+ike_qm_free_all(struct ike_sa *sa)
+{
+	while (sa->qms != NULL) {
+		struct ike_qm *q = sa->qms;
+
+		sa->qms = q->next;
+		ike_qm_free(q);
+	}
+}
+
 static void
 qm_unlink_free(struct ike_qm *q)
 {
@@ -168,17 +179,6 @@ alloc_spi(struct ike *ike, uint32_t *out)
 	return -1;
 }
 
-static uint32_t
-new_msgid(struct ike_sa *sa)
-{
-	uint32_t m;
-
-	do
-		ike_random(&m, sizeof(m));
-	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
-	return m;
-}
-
 static void
 qm_write_ids(struct ike_qm *q, struct ike_wr *wr)
 {
@@ -235,7 +235,7 @@ ike_qm_initiate(struct ike_sa *sa, uint32_t reqid, uint32_t rekey_of)
 		    "request %u any more", sa->conn_id, reqid);
 		return -1;
 	}
-	q = qm_new(sa, new_msgid(sa), 1);
+	q = qm_new(sa, ike_sa_new_msgid(sa), 1);
 	q->reqid = reqid;
 	q->rekey_of = rekey_of;
 	q->sel = spd->sel;
@@ -383,10 +383,7 @@ qm_notify(struct ike_sa *sa, uint16_t type, uint32_t spi)
 {
 	uint8_t	 s[4];
 
-	s[0] = (uint8_t)(spi >> 24);
-	s[1] = (uint8_t)(spi >> 16);
-	s[2] = (uint8_t)(spi >> 8);
-	s[3] = (uint8_t)spi;
+	be32_put(s, spi);
 	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, type, s, 4, NULL, 0);
 }
 
@@ -395,9 +392,7 @@ first_spi(const struct ike_sa_pl *spl)
 {
 	if (spl->nprops == 0 || spl->prop[0].spisize != 4)
 		return 0;
-	return (uint32_t)spl->prop[0].spi[0] << 24 |
-	    (uint32_t)spl->prop[0].spi[1] << 16 |
-	    (uint32_t)spl->prop[0].spi[2] << 8 | spl->prop[0].spi[3];
+	return be32_get(spl->prop[0].spi);
 }
 
 static int
@@ -469,9 +464,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "verification failed: dropped", h->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	IKE_TRACE(NULL, " set new node %u to QM_IDLE", h->msgid);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", h->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
@@ -604,10 +597,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 			ike_wr_attr(&a, IKE_P2A_LIFE_DURATION,
 			    (uint32_t)q->xf.life_kbytes);
 		}
-		spi[0] = (uint8_t)(q->spi_in >> 24);
-		spi[1] = (uint8_t)(q->spi_in >> 16);
-		spi[2] = (uint8_t)(q->spi_in >> 8);
-		spi[3] = (uint8_t)q->spi_in;
+		be32_put(spi, q->spi_in);
 		IKE_TRACE(sa, " sending RESPONDER_LIFETIME %u seconds",
 		    q->xf.life_secs);
 		ike_wr_notify(&wr, IKE_PROTO_ESP, IKE_N_RESPONDER_LIFETIME,
@@ -619,9 +609,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		qm_fail(q, "cannot build message 2");
 		return;
 	}
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	q->state = QM_R2;
 	if (ike_msg_send(sa, &wr, 1, q->iv, q, 1) == -1) {
 		qm_fail(q, "cannot send message 2");
@@ -641,10 +629,7 @@ qm_hash3(struct ike_sa *sa, struct ike_qm *q, uint8_t *out)
 	uint8_t		 zero = 0, mid[4];
 	struct ike_iov	 v[4];
 
-	mid[0] = (uint8_t)(q->msgid >> 24);
-	mid[1] = (uint8_t)(q->msgid >> 16);
-	mid[2] = (uint8_t)(q->msgid >> 8);
-	mid[3] = (uint8_t)q->msgid;
+	be32_put(mid, q->msgid);
 	v[0].p = &zero;
 	v[0].len = 1;
 	v[1].p = mid;
@@ -679,13 +664,8 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		    "verification failed: dropped", q->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
-	free(q->last_in);
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_sa_peer_heard(sa);
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	c = q->child;
 	if (ike_child_install(c, 0, 1) == -1) {
 		qm_fail(q, "the data plane refused the outbound SA");
@@ -703,10 +683,7 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	if (q->commit) {
 		uint8_t	 spi[4];
 
-		spi[0] = (uint8_t)(q->spi_out >> 24);
-		spi[1] = (uint8_t)(q->spi_out >> 16);
-		spi[2] = (uint8_t)(q->spi_out >> 8);
-		spi[3] = (uint8_t)q->spi_out;
+		be32_put(spi, q->spi_out);
 		IKE_TRACE(sa, " commit bit: sending CONNECTED");
 		(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_CONNECTED,
 		    spi, 4, NULL, 0);
@@ -775,9 +752,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		    "verification failed: dropped", q->msgid);
 		return;
 	}
-	sa->last_rx_ms = ike_now(ike);
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT)
-		ike_natt_peer_moved(sa, &ike->in_remote);
+	ike_sa_peer_heard(sa);
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", q->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
@@ -818,10 +793,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		qm_fail(q, "cannot derive KEYMAT");
 		return;
 	}
-	free(q->last_in);
-	q->last_in = xmalloc(len);
-	memcpy(q->last_in, msg, len);
-	q->last_in_len = len;
+	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_QUICK, IKE_FLAG_ENC,
 	    q->msgid);
 	hoff = ike_wr_begin(&wr, IKE_PL_HASH);

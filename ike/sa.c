@@ -37,11 +37,8 @@ ike_fsm_show(enum ike_fsm s)
 static unsigned int
 bucket_of(const uint8_t *icookie)
 {
-	uint32_t h = (uint32_t)icookie[0] << 24 | (uint32_t)icookie[1] << 16 |
-	    (uint32_t)icookie[2] << 8 | icookie[3];
+	uint32_t h = be32_get(icookie) ^ be32_get(icookie + 4);
 
-	h ^= (uint32_t)icookie[4] << 24 | (uint32_t)icookie[5] << 16 |
-	    (uint32_t)icookie[6] << 8 | icookie[7];
 	h *= 0x9e3779b1u;
 	return h % IKE_SA_BUCKETS;
 }
@@ -86,6 +83,13 @@ ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
 		ike->bucket[b] = sa;
 	}
 	return sa;
+}
+
+void
+ike_sa_spi(const struct ike_sa *sa, uint8_t *spi)
+{
+	memcpy(spi, sa->icookie, IKE_COOKIE_LEN);
+	memcpy(spi + IKE_COOKIE_LEN, sa->rcookie, IKE_COOKIE_LEN);
 }
 
 /* A responder takes the peer's cookie and makes its own. */
@@ -160,12 +164,7 @@ ike_sa_free(struct ike_sa *sa)
 	if (sa == NULL)
 		return;
 	ike = sa->ike;
-	while (sa->qms != NULL) {
-		struct ike_qm *q = sa->qms;
-
-		sa->qms = q->next;
-		ike_qm_free(q);
-	}
+	ike_qm_free_all(sa);
 	ike_timer_stop(ike, &sa->t_retx);
 	ike_timer_stop(ike, &sa->t_soft);
 	ike_timer_stop(ike, &sa->t_hard);
@@ -338,12 +337,39 @@ ike_sa_oldest_evictable(struct ike *ike)
 }
 
 void
+ike_sa_peer_heard(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	sa->last_rx_ms = ike_now(ike);
+	if (sa->established && ntohs(sa->local.sin_port) == IKE_NATT_PORT)
+		ike_natt_peer_moved(sa, &ike->in_remote);
+}
+
+void
+ike_keep_bytes(uint8_t **dst, size_t *dstlen, const void *p, size_t len)
+{
+	free(*dst);
+	*dst = xmalloc(len);
+	memcpy(*dst, p, len);
+	*dstlen = len;
+}
+
+void
 ike_sa_remember_in(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
-	free(sa->last_in);
-	sa->last_in = xmalloc(len);
-	memcpy(sa->last_in, p, len);
-	sa->last_in_len = len;
+	ike_keep_bytes(&sa->last_in, &sa->last_in_len, p, len);
+}
+
+uint32_t
+ike_sa_new_msgid(struct ike_sa *sa)
+{
+	uint32_t m;
+
+	do
+		ike_random(&m, sizeof(m));
+	while (m == 0 || ike_sa_msgid_seen(sa, m) || ike_qm_find(sa, m));
+	return m;
 }
 
 int

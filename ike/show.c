@@ -219,14 +219,9 @@ static void
 child_facts(struct ike *ike, json_object *o, const struct ike_child *c)
 {
 	struct esp_sa_stats st;
-	struct conf_transform_set t;
 	char	 tw[96];
 
-	memset(&t, 0, sizeof(t));
-	t.enc = c->xf.enc;
-	t.keylen = c->xf.keybits;
-	t.auth = c->xf.auth;
-	conf_tset_words(&t, tw, sizeof(tw));
+	ike_child_tset_words(c, tw, sizeof(tw));
 	add_int(o, "spi_in", c->spi_in);
 	add_int(o, "spi_out", c->spi_out);
 	add_int(o, "conn_in", c->conn_in);

@@ -504,4 +504,17 @@ void		 ike_wr_delete(struct ike_wr *, uint8_t, uint8_t,
 		    const void *, uint16_t);
 void		 ike_wr_id(struct ike_wr *, uint8_t, const struct ike_id *);
 
+/*
+ * The SA payload (DOI IPsec, SIT_IDENTITY_ONLY), opened like
+ * ike_wr_begin() and closed with ike_wr_end().  Inside it each proposal
+ * and each transform is opened with its header (last: no other follows)
+ * and closed with ike_wr_sub_end(), which sets its length.  A proposal's
+ * SPI: NULL for none (ISAKMP), else 4 bytes.
+ */
+size_t		 ike_wr_sa_begin(struct ike_wr *);
+size_t		 ike_wr_prop_begin(struct wbuf *, int, uint8_t, uint8_t,
+		    const uint32_t *, uint8_t);
+size_t		 ike_wr_xf_begin(struct wbuf *, int, uint8_t, uint8_t);
+void		 ike_wr_sub_end(struct wbuf *, size_t);
+
 #endif

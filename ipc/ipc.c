@@ -209,6 +209,20 @@ queue_clear(struct ipc *ipc, int s)
 	q->refused = 0;
 }
 
+/* m is adopted, its len set. */
+static void
+queue_push(struct ipc_queue *q, struct ipc_qmsg *m)
+{
+	m->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = m;
+	else
+		q->head = m;
+	q->tail = m;
+	q->bytes += m->len;
+	q->msgs++;
+}
+
 static void
 queue_pop(struct ipc_queue *q)
 {
@@ -312,16 +326,9 @@ send_heartbeat(struct ipc *ipc)
 	if (n == -1 || r == -1)
 		fatalx(LOG_IPC, "heartbeat does not seal");
 	m = xmalloc(sizeof(*m) + (size_t)r);
-	m->next = NULL;
 	m->len = (size_t)r;
 	memcpy(m->data, rec, (size_t)r);
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->bytes += m->len;
-	q->msgs++;
+	queue_push(q, m);
 	ipc->hb_sent++;
 	ipc_flush(ipc);
 }
@@ -724,7 +731,6 @@ ipc_send(struct ipc *ipc, enum ipc_stream s, const void *p, size_t len)
 	    p, len, m->data);
 	if (n == -1)
 		fatalx(LOG_IPC, "a record does not seal");
-	m->next = NULL;
 	m->len = (size_t)n;
 	if (ipc->keep_last) {
 		free(ipc->last[s]);
@@ -732,13 +738,7 @@ ipc_send(struct ipc *ipc, enum ipc_stream s, const void *p, size_t len)
 		memcpy(ipc->last[s], m->data, m->len);
 		ipc->lastlen[s] = m->len;
 	}
-	if (q->tail != NULL)
-		q->tail->next = m;
-	else
-		q->head = m;
-	q->tail = m;
-	q->bytes += m->len;
-	q->msgs++;
+	queue_push(q, m);
 	ipc_flush(ipc);
 	return 0;
 }
@@ -1003,11 +1003,22 @@ jadd_str(json_object *o, const char *k, const char *v)
 	json_object_object_add(o, k, json_object_new_string(v));
 }
 
+static void
+jadd_addrs(json_object *o, const char *k, const struct in_addr *ip, int n)
+{
+	json_object	*ips = json_object_new_array();
+	char		 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < n; i++)
+		json_object_array_add(ips,
+		    json_object_new_string(addr_str(ip[i], a)));
+	json_object_object_add(o, k, ips);
+}
+
 void
 ipc_status(struct ipc *ipc, json_object *o)
 {
 	json_object	*local, *peer, *streams, *drops, *assoc;
-	char		 a[INET_ADDRSTRLEN];
 	uint64_t	 now = time_mono_ms();
 
 	jadd_str(o, "state", state_names[ipc->state]);
@@ -1024,26 +1035,14 @@ ipc_status(struct ipc *ipc, json_object *o)
 	jadd_u64(local, "incarnation", ipc->incarnation);
 	jadd_u64(local, "role", ipc->role);
 	jadd_u64(local, "port", ipc->assoc.local_port);
-	{
-		json_object *ips = json_object_new_array();
-
-		for (int i = 0; i < ipc->assoc.nlocal_ip; i++)
-			json_object_array_add(ips, json_object_new_string(
-			    addr_str(ipc->assoc.local_ip[i], a)));
-		json_object_object_add(local, "addresses", ips);
-	}
+	jadd_addrs(local, "addresses", ipc->assoc.local_ip,
+	    ipc->assoc.nlocal_ip);
 	json_object_object_add(o, "local", local);
 
 	peer = json_object_new_object();
 	jadd_u64(peer, "port", ipc->assoc.remote_port);
-	{
-		json_object *ips = json_object_new_array();
-
-		for (int i = 0; i < ipc->assoc.nremote_ip; i++)
-			json_object_array_add(ips, json_object_new_string(
-			    addr_str(ipc->assoc.remote_ip[i], a)));
-		json_object_object_add(peer, "addresses", ips);
-	}
+	jadd_addrs(peer, "addresses", ipc->assoc.remote_ip,
+	    ipc->assoc.nremote_ip);
 	json_object_object_add(peer, "known",
 	    json_object_new_boolean(ipc->have_last_peer));
 	if (ipc->have_last_peer) {

@@ -43,6 +43,7 @@
 #include "lib/lib.h"
 #include "conf/conf.h"
 #include "ipc/ipc_int.h"
+#include "ipc/tp_common.h"
 
 #define TICK_MS		10
 /*
@@ -55,21 +56,8 @@
 #define UDP_BATCH	64
 #define IPC_PATH_SILENCE_MS	1500
 
-enum tp_state {
-	TP_IDLE,		/* no association; a reconnect may be pending */
-	TP_CONNECTING,
-	TP_UP,
-};
-
-static const char *const tp_state_names[] = {
-	"CLOSED", "COOKIE_WAIT", "ESTABLISHED",
-};
-
 struct ipc_tp {
-	struct ipc		*ipc;
-	struct ev_loop		*loop;
-	struct conf_ipc_assoc	 a;
-	int			 client;
+	struct tp_common	 c;
 	struct ipc_tp		*next;		/* all usrsctp transports */
 
 	int			 fd[2];
@@ -85,27 +73,15 @@ struct ipc_tp {
 	struct socket		*lsock;		/* listening (server) */
 	struct socket		*sock;		/* the association */
 	unsigned		 gen;		/* bumped when sock changes */
-	enum tp_state		 st;
 	int			 pending;
 	int			 want_write;
-	ev_timer		 retry;
-	ev_timer		 conn_timeout;
-	uint64_t		 up_since_ms;
 
-	uint8_t			*rbuf[IPC_NSTREAMS];
-	size_t			 rlen[IPC_NSTREAMS];
-	int			 rbig[IPC_NSTREAMS];
-
-	char			 last_event[160];
 	uint64_t		 udp_in;
 	uint64_t		 udp_out;
 	uint64_t		 udp_bad_crc;
 	uint64_t		 udp_foreign;
 	uint64_t		 udp_send_errors;
 	uint64_t		 path_switches;
-	uint64_t		 attempts;
-	uint64_t		 restarts;
-	uint64_t		 send_failed;
 };
 
 /* usrsctp is one stack per process, shared by every transport. */
@@ -118,14 +94,7 @@ static struct {
 	struct ipc_tp	*all;
 } us;
 
-static void	tp_process(struct ipc_tp *);
-static void	tp_connect(struct ipc_tp *);
-
-static void
-copy_str(char *dst, const char *src, size_t len)
-{
-	snprintf(dst, len, "%s", src);
-}
+static void	us_process(struct ipc_tp *);
 
 /* ---- the wire: SCTP packets in UDP datagrams -------------------------- */
 
@@ -158,8 +127,8 @@ path_switch(struct ipc_tp *tp, int to, const char *why)
 	tp->path_switches++;
 	tp->last_switch_ms = time_mono_ms();
 	log_info(LOG_IPC, "now over path %d (%s to %s): %s", to,
-	    addr_str(tp->a.local_ip[to], a), addr_str(tp->a.remote_ip[to], b),
-	    why);
+	    addr_str(tp->c.a.local_ip[to], a),
+	    addr_str(tp->c.a.remote_ip[to], b), why);
 }
 
 static void
@@ -170,7 +139,7 @@ path_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	if (tp->st != TP_UP || now - tp->last_rx_ms[tp->path] <
+	if (tp->c.st != TP_UP || now - tp->last_rx_ms[tp->path] <
 	    IPC_PATH_SILENCE_MS || now - tp->last_switch_ms <
 	    IPC_PATH_SILENCE_MS)
 		return;
@@ -180,10 +149,10 @@ path_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static int
 from_peer(const struct ipc_tp *tp, const struct sockaddr_in *sin)
 {
-	if (sin->sin_port != htons(tp->a.encap_udp_port))
+	if (sin->sin_port != htons(tp->c.a.encap_udp_port))
 		return 0;
-	for (int i = 0; i < tp->a.nremote_ip; i++)
-		if (sin->sin_addr.s_addr == tp->a.remote_ip[i].s_addr)
+	for (int i = 0; i < tp->c.a.nremote_ip; i++)
+		if (sin->sin_addr.s_addr == tp->c.a.remote_ip[i].s_addr)
 			return 1;
 	return 0;
 }
@@ -265,7 +234,7 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 				continue;
 			tp->pending = 0;
 			any = 1;
-			tp_process(tp);
+			us_process(tp);
 			break;	/* the list may have changed */
 		}
 		if (!any)
@@ -358,27 +327,27 @@ set_options(struct ipc_tp *tp, struct socket *so)
 	init.sinit_num_ostreams = IPC_NSTREAMS;
 	init.sinit_max_instreams = IPC_NSTREAMS;
 	init.sinit_max_attempts = 4;
-	init.sinit_max_init_timeo = (uint16_t)(tp->a.rto_max_ms > 65535 ?
-	    65535 : tp->a.rto_max_ms);
+	init.sinit_max_init_timeo = (uint16_t)(tp->c.a.rto_max_ms > 65535 ?
+	    65535 : tp->c.a.rto_max_ms);
 	setopt(so, IPPROTO_SCTP, SCTP_INITMSG, &init, sizeof(init),
 	    "SCTP_INITMSG");
 	memset(&rto, 0, sizeof(rto));
 	rto.srto_assoc_id = SCTP_FUTURE_ASSOC;
-	rto.srto_initial = tp->a.rto_min_ms;
-	rto.srto_min = tp->a.rto_min_ms;
-	rto.srto_max = tp->a.rto_max_ms;
+	rto.srto_initial = tp->c.a.rto_min_ms;
+	rto.srto_min = tp->c.a.rto_min_ms;
+	rto.srto_max = tp->c.a.rto_max_ms;
 	setopt(so, IPPROTO_SCTP, SCTP_RTOINFO, &rto, sizeof(rto),
 	    "SCTP_RTOINFO");
 	memset(&ap, 0, sizeof(ap));
 	ap.sasoc_assoc_id = SCTP_FUTURE_ASSOC;
-	ap.sasoc_asocmaxrxt = (uint16_t)tp->a.assoc_retransmit;
+	ap.sasoc_asocmaxrxt = (uint16_t)tp->c.a.assoc_retransmit;
 	setopt(so, IPPROTO_SCTP, SCTP_ASSOCINFO, &ap, sizeof(ap),
 	    "SCTP_ASSOCINFO");
 	memset(&pp, 0, sizeof(pp));
 	pp.spp_assoc_id = SCTP_FUTURE_ASSOC;
 	/* the wildcard address: the endpoint's default for every path */
 	pp.spp_address.ss_family = AF_INET;
-	pp.spp_pathmaxrxt = (uint16_t)tp->a.path_retransmit;
+	pp.spp_pathmaxrxt = (uint16_t)tp->c.a.path_retransmit;
 	pp.spp_hbinterval = 1000;
 	pp.spp_flags = SPP_HB_ENABLE;
 	setopt(so, IPPROTO_SCTP, SCTP_PEER_ADDR_PARAMS, &pp, sizeof(pp),
@@ -404,15 +373,10 @@ set_options(struct ipc_tp *tp, struct socket *so)
 	    "SCTP_PLUGGABLE_SS");
 }
 
-/* Once the streams exist: control, then counters, then state. */
+/* Once the streams exist: tp_stream_prio. */
 static void
 set_priorities(struct socket *so)
 {
-	static const uint16_t prio[IPC_NSTREAMS] = {
-		[IPC_STREAM_CONTROL] = 0,
-		[IPC_STREAM_COUNTERS] = 1,
-		[IPC_STREAM_STATE] = 2,
-	};
 	struct sctp_assoc_value	 av;
 	struct sctp_stream_value sv;
 
@@ -423,30 +387,18 @@ set_priorities(struct socket *so)
 	for (uint16_t s = 0; s < IPC_NSTREAMS; s++) {
 		memset(&sv, 0, sizeof(sv));
 		sv.stream_id = s;
-		sv.stream_value = prio[s];
+		sv.stream_value = tp_stream_prio[s];
 		setopt(so, IPPROTO_SCTP, SCTP_SS_VALUE, &sv, sizeof(sv),
 		    "SCTP_SS_VALUE");
 	}
 }
 
-static void
-reasm_clear(struct ipc_tp *tp)
-{
-	for (int s = 0; s < IPC_NSTREAMS; s++) {
-		free(tp->rbuf[s]);
-		tp->rbuf[s] = NULL;
-		tp->rlen[s] = 0;
-		tp->rbig[s] = 0;
-	}
-}
-
-/* Close the association; abort sends an ABORT chunk at once. */
+/* The ops' close: the association's socket; abort sends ABORT at once. */
 static void
 sock_close(struct ipc_tp *tp, int abort)
 {
 	struct linger	 l = { 1, 0 };
 
-	ev_timer_stop(tp->loop, &tp->conn_timeout);
 	if (tp->sock != NULL) {
 		usrsctp_set_upcall(tp->sock, NULL, NULL);
 		if (abort)
@@ -456,173 +408,92 @@ sock_close(struct ipc_tp *tp, int abort)
 		tp->sock = NULL;
 		tp->gen++;
 	}
-	tp->st = TP_IDLE;
 	tp->want_write = 0;
-	reasm_clear(tp);
 }
 
 static void
-schedule_retry(struct ipc_tp *tp)
+sock_up(struct ipc_tp *tp)
 {
-	uint32_t ms;
-
-	if (!tp->client)
-		return;
-	ms = ipc_core_next_delay(tp->ipc);
-	ev_timer_stop(tp->loop, &tp->retry);
-	ev_timer_set(&tp->retry, ms / 1000.0, 0);
-	ev_timer_start(tp->loop, &tp->retry);
-}
-
-/* The association ended without us asking: tell the core, reconnect. */
-static void
-assoc_lost(struct ipc_tp *tp, const char *reason)
-{
-	copy_str(tp->last_event, reason, sizeof(tp->last_event));
-	sock_close(tp, 1);
-	ipc_core_assoc_down(tp->ipc, reason);
-	schedule_retry(tp);
-}
-
-static void
-assoc_up(struct ipc_tp *tp)
-{
-	ev_timer_stop(tp->loop, &tp->conn_timeout);
-	tp->st = TP_UP;
-	tp->up_since_ms = time_mono_ms();
 	set_priorities(tp->sock);
-	copy_str(tp->last_event, "association up", sizeof(tp->last_event));
-	ipc_core_assoc_up(tp->ipc);
 }
 
+/* A connect attempt timed out: the next one tries the other pair. */
 static void
-retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+sock_no_answer(struct ipc_tp *tp)
 {
-	(void)loop;
-	(void)revents;
-	tp_connect(w->data);
-}
-
-static void
-conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-	struct ipc_tp	*tp = w->data;
-
-	(void)loop;
-	(void)revents;
 	path_switch(tp, 1 - tp->path, "no answer to INIT");
-	assoc_lost(tp, "no answer from the peer to INIT");
 }
 
 static void
-tp_connect(struct ipc_tp *tp)
+us_connect(struct ipc_tp *tp)
 {
 	struct sockaddr_conn	 l, r;
 	struct socket		*so;
 
-	sock_close(tp, 1);
-	tp->attempts++;
+	tp_close(&tp->c, 1);
+	tp->c.attempts++;
 	so = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0,
 	    NULL);
 	if (so == NULL) {
 		log_warn(LOG_IPC, "usrsctp_socket");
-		schedule_retry(tp);
+		tp_schedule_retry(&tp->c);
 		return;
 	}
 	set_options(tp, so);
-	conn_addr(tp, tp->a.local_port, &l);
-	conn_addr(tp, tp->a.remote_port, &r);
+	conn_addr(tp, tp->c.a.local_port, &l);
+	conn_addr(tp, tp->c.a.remote_port, &r);
 	if (usrsctp_bind(so, (struct sockaddr *)&l, sizeof(l)) == -1) {
-		log_warn(LOG_IPC, "usrsctp: bind to port %u", tp->a.local_port);
+		log_warn(LOG_IPC, "usrsctp: bind to port %u",
+		    tp->c.a.local_port);
 		usrsctp_close(so);
-		schedule_retry(tp);
+		tp_schedule_retry(&tp->c);
 		return;
 	}
 	tp->sock = so;
 	tp->gen++;
-	tp->st = TP_CONNECTING;
+	tp->c.st = TP_CONNECTING;
 	if (usrsctp_connect(so, (struct sockaddr *)&r, sizeof(r)) == -1 &&
 	    errno != EINPROGRESS) {
-		assoc_lost(tp, "connect failed");
+		tp_assoc_lost(&tp->c, "connect failed");
 		return;
 	}
-	ev_timer_set(&tp->conn_timeout, IPC_CONNECT_TIMEOUT_MS / 1000.0, 0);
-	ev_timer_start(tp->loop, &tp->conn_timeout);
+	tp_connect_started(&tp->c);
 }
+
+static const struct tp_sock_ops us_sock_ops = {
+	.connect = us_connect,
+	.close = sock_close,
+	.up = sock_up,
+	.no_answer = sock_no_answer,
+	.sac = {
+		.comm_up = SCTP_COMM_UP,
+		.comm_lost = SCTP_COMM_LOST,
+		.restart = SCTP_RESTART,
+		.shutdown_comp = SCTP_SHUTDOWN_COMP,
+		.cant_str_assoc = SCTP_CANT_STR_ASSOC,
+	},
+};
 
 static void
 on_notification(struct ipc_tp *tp, const union sctp_notification *n,
     size_t len)
 {
-	char	 buf[160];
-
 	if (len < sizeof(n->sn_header))
 		return;
 	switch (n->sn_header.sn_type) {
 	case SCTP_ASSOC_CHANGE:
 		if (len < sizeof(n->sn_assoc_change))
 			return;
-		switch (n->sn_assoc_change.sac_state) {
-		case SCTP_COMM_UP:
-			if (tp->st != TP_UP)
-				assoc_up(tp);
-			break;
-		case SCTP_RESTART:
-			/* the peer restarted under the same association */
-			tp->restarts++;
-			copy_str(tp->last_event, "peer restarted the "
-			    "association", sizeof(tp->last_event));
-			ipc_core_assoc_up(tp->ipc);
-			break;
-		case SCTP_COMM_LOST:
-			snprintf(buf, sizeof(buf), "association lost (SCTP "
-			    "error %u)", n->sn_assoc_change.sac_error);
-			assoc_lost(tp, buf);
-			break;
-		case SCTP_CANT_STR_ASSOC:
-			assoc_lost(tp, "association could not start (peer "
-			    "unreachable or refusing)");
-			break;
-		case SCTP_SHUTDOWN_COMP:
-			assoc_lost(tp, "the peer shut the association down");
-			break;
-		}
+		tp_on_assoc_change(&tp->c, n->sn_assoc_change.sac_state,
+		    n->sn_assoc_change.sac_error);
 		break;
 	case SCTP_SHUTDOWN_EVENT:
-		assoc_lost(tp, "the peer shut the association down");
+		tp_on_peer_shutdown(&tp->c);
 		break;
 	case SCTP_SEND_FAILED_EVENT:
-		tp->send_failed++;
+		tp->c.send_failed++;
 		break;
 	}
-}
-
-static void
-on_data(struct ipc_tp *tp, int sid, const uint8_t *p, size_t n, int eor)
-{
-	if (sid < 0 || sid >= IPC_NSTREAMS)
-		return;		/* SCTP_INITMSG allows IPC_NSTREAMS only */
-	if (!tp->rbig[sid]) {
-		if (tp->rlen[sid] + n > IPC_REC_MAX) {
-			tp->rbig[sid] = 1;
-			free(tp->rbuf[sid]);
-			tp->rbuf[sid] = NULL;
-			tp->rlen[sid] = 0;
-		} else {
-			if (tp->rbuf[sid] == NULL)
-				tp->rbuf[sid] = xmalloc(IPC_REC_MAX);
-			memcpy(tp->rbuf[sid] + tp->rlen[sid], p, n);
-			tp->rlen[sid] += n;
-		}
-	}
-	if (!eor)
-		return;
-	if (tp->rbig[sid])
-		ipc_core_recv(tp->ipc, sid, NULL, 0, 1);
-	else
-		ipc_core_recv(tp->ipc, sid, tp->rbuf[sid], tp->rlen[sid], 0);
-	tp->rbig[sid] = 0;
-	tp->rlen[sid] = 0;
 }
 
 static void
@@ -633,19 +504,19 @@ accept_all(struct ipc_tp *tp)
 	while ((so = usrsctp_accept(tp->lsock, NULL, NULL)) != NULL) {
 		/* the newest association wins: the peer started over */
 		if (tp->sock != NULL) {
-			sock_close(tp, 1);
-			ipc_core_assoc_down(tp->ipc, "the peer opened a new "
+			tp_close(&tp->c, 1);
+			ipc_core_assoc_down(tp->c.ipc, "the peer opened a new "
 			    "association");
 		}
 		set_options(tp, so);
 		tp->sock = so;
 		tp->gen++;
-		assoc_up(tp);
+		tp_assoc_up(&tp->c);
 	}
 }
 
 static void
-tp_process(struct ipc_tp *tp)
+us_process(struct ipc_tp *tp)
 {
 	static uint8_t		 buf[IPC_REC_MAX];
 	struct sctp_rcvinfo	 ri;
@@ -667,14 +538,14 @@ tp_process(struct ipc_tp *tp)
 		if (n < 0) {
 			if (errno == EWOULDBLOCK || errno == EAGAIN)
 				break;
-			if (tp->st == TP_CONNECTING && errno == ENOTCONN)
+			if (tp->c.st == TP_CONNECTING && errno == ENOTCONN)
 				break;
-			assoc_lost(tp, "association reset");
+			tp_assoc_lost(&tp->c, "association reset");
 			return;
 		}
 		if (n == 0) {
-			if (tp->st != TP_CONNECTING)
-				assoc_lost(tp, "the peer closed the "
+			if (tp->c.st != TP_CONNECTING)
+				tp_assoc_lost(&tp->c, "the peer closed the "
 				    "association");
 			break;
 		}
@@ -682,7 +553,7 @@ tp_process(struct ipc_tp *tp)
 			on_notification(tp, (const union sctp_notification *)
 			    buf, (size_t)n);
 		else if (itype == SCTP_RECVV_RCVINFO)
-			on_data(tp, ri.rcv_sid, buf, (size_t)n,
+			tp_on_data(&tp->c, ri.rcv_sid, buf, (size_t)n,
 			    (flags & MSG_EOR) != 0);
 		if (gen != tp->gen)
 			break;
@@ -690,7 +561,7 @@ tp_process(struct ipc_tp *tp)
 	if (tp->sock != NULL && tp->want_write &&
 	    (usrsctp_get_events(tp->sock) & SCTP_EVENT_WRITE)) {
 		tp->want_write = 0;
-		ipc_core_writable(tp->ipc);
+		ipc_core_writable(tp->c.ipc);
 	}
 }
 
@@ -712,19 +583,19 @@ udp_open(struct ipc_tp *tp, int i, char *err, size_t errlen)
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr = tp->a.local_ip[i];
-	sin.sin_port = htons(tp->a.encap_udp_port);
+	sin.sin_addr = tp->c.a.local_ip[i];
+	sin.sin_port = htons(tp->c.a.encap_udp_port);
 	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == -1) {
 		snprintf(err, errlen, "cannot bind UDP %s:%u for the SCTP "
-		    "encapsulation: %s", addr_str(tp->a.local_ip[i], a),
-		    tp->a.encap_udp_port, strerror(errno));
+		    "encapsulation: %s", addr_str(tp->c.a.local_ip[i], a),
+		    tp->c.a.encap_udp_port, strerror(errno));
 		close(fd);
 		return -1;
 	}
 	tp->fd[i] = fd;
 	ev_io_init(&tp->io[i], udp_read_cb, fd, EV_READ);
 	tp->io[i].data = tp;
-	ev_io_start(tp->loop, &tp->io[i]);
+	ev_io_start(tp->c.loop, &tp->io[i]);
 	tp->nfd = i + 1;
 	return 0;
 }
@@ -739,15 +610,8 @@ us_open(struct ipc *ipc, struct ev_loop *loop,
 	struct sockaddr_conn	 l;
 
 	tp = xcalloc(1, sizeof(*tp));
-	tp->ipc = ipc;
-	tp->loop = loop;
-	tp->a = *a;
-	tp->client = ipc_assoc_is_client(a) == 1;
+	tp_common_init(&tp->c, tp, &us_sock_ops, ipc, loop, a);
 	tp->fd[0] = tp->fd[1] = -1;
-	ev_init(&tp->retry, retry_cb);
-	tp->retry.data = tp;
-	ev_init(&tp->conn_timeout, conn_timeout_cb);
-	tp->conn_timeout.data = tp;
 	ev_init(&tp->path_timer, path_timer_cb);
 	tp->path_timer.data = tp;
 	tp->npath = a->nlocal_ip < a->nremote_ip ? a->nlocal_ip :
@@ -770,8 +634,8 @@ us_open(struct ipc *ipc, struct ev_loop *loop,
 			us_close(tp);
 			return NULL;
 		}
-	if (tp->client) {
-		tp_connect(tp);
+	if (tp->c.client) {
+		us_connect(tp);
 		return tp;
 	}
 	tp->lsock = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL,
@@ -800,9 +664,8 @@ us_close(struct ipc_tp *tp)
 
 	if (tp == NULL)
 		return;
-	ev_timer_stop(tp->loop, &tp->retry);
-	ev_timer_stop(tp->loop, &tp->path_timer);
-	sock_close(tp, 1);
+	ev_timer_stop(tp->c.loop, &tp->path_timer);
+	tp_common_cleanup(&tp->c);
 	if (tp->lsock != NULL) {
 		usrsctp_set_upcall(tp->lsock, NULL, NULL);
 		usrsctp_close(tp->lsock);
@@ -811,7 +674,7 @@ us_close(struct ipc_tp *tp)
 	usrsctp_handle_timers(0);
 	usrsctp_deregister_address(tp);
 	for (int i = 0; i < tp->nfd; i++) {
-		ev_io_stop(tp->loop, &tp->io[i]);
+		ev_io_stop(tp->c.loop, &tp->io[i]);
 		close(tp->fd[i]);
 	}
 	for (pp = &us.all; *pp != NULL; pp = &(*pp)->next)
@@ -828,7 +691,7 @@ us_send(struct ipc_tp *tp, int stream, const void *p, size_t len)
 {
 	struct sctp_sndinfo	 si;
 
-	if (tp->sock == NULL || tp->st != TP_UP) {
+	if (tp->sock == NULL || tp->c.st != TP_UP) {
 		errno = ENOTCONN;
 		return -1;
 	}
@@ -848,56 +711,40 @@ us_send(struct ipc_tp *tp, int stream, const void *p, size_t len)
 static void
 us_restart(struct ipc_tp *tp, const char *reason)
 {
-	copy_str(tp->last_event, reason, sizeof(tp->last_event));
-	sock_close(tp, 1);
-	schedule_retry(tp);
+	tp_restart(&tp->c, reason);
 }
 
 static void
 us_status(struct ipc_tp *tp, json_object *o)
 {
 	struct sctp_status	 ss;
+	struct tp_assoc_status	 as;
 	socklen_t		 sl = sizeof(ss);
 	json_object		*paths = json_object_new_array();
 	char			 a[INET_ADDRSTRLEN];
 	int			 have = 0;
 
 	memset(&ss, 0, sizeof(ss));
-	if (tp->sock != NULL && tp->st == TP_UP &&
+	memset(&as, 0, sizeof(as));
+	if (tp->sock != NULL && tp->c.st == TP_UP &&
 	    usrsctp_getsockopt(tp->sock, IPPROTO_SCTP, SCTP_STATUS, &ss, &sl)
-	    == 0)
+	    == 0) {
 		have = 1;
-	json_object_object_add(o, "state", json_object_new_string(
-	    tp->lsock != NULL && tp->sock == NULL ? "LISTEN" :
-	    tp_state_names[tp->st]));
-	json_object_object_add(o, "side", json_object_new_string(
-	    tp->client ? "client" : "server"));
-	json_object_object_add(o, "local_port",
-	    json_object_new_int(tp->a.local_port));
-	json_object_object_add(o, "remote_port",
-	    json_object_new_int(tp->a.remote_port));
-	json_object_object_add(o, "uptime_ms", json_object_new_int64(
-	    tp->st == TP_UP ? (int64_t)(time_mono_ms() - tp->up_since_ms) :
-	    0));
-	json_object_object_add(o, "last_event",
-	    json_object_new_string(tp->last_event));
-	json_object_object_add(o, "inbound_streams",
-	    json_object_new_int(have ? ss.sstat_instrms : 0));
-	json_object_object_add(o, "outbound_streams",
-	    json_object_new_int(have ? ss.sstat_outstrms : 0));
-	json_object_object_add(o, "unacked_chunks",
-	    json_object_new_int(have ? ss.sstat_unackdata : 0));
-	json_object_object_add(o, "pending_chunks",
-	    json_object_new_int(have ? ss.sstat_penddata : 0));
-	json_object_object_add(o, "peer_rwnd",
-	    json_object_new_int64(have ? ss.sstat_rwnd : 0));
+		as.instrms = ss.sstat_instrms;
+		as.outstrms = ss.sstat_outstrms;
+		as.unackdata = ss.sstat_unackdata;
+		as.penddata = ss.sstat_penddata;
+		as.rwnd = ss.sstat_rwnd;
+	}
+	tp_status_assoc(&tp->c, o, tp->lsock != NULL && tp->sock == NULL,
+	    &as);
 	for (int i = 0; i < tp->npath; i++) {
 		json_object *p = json_object_new_object();
 
 		json_object_object_add(p, "local", json_object_new_string(
-		    addr_str(tp->a.local_ip[i], a)));
+		    addr_str(tp->c.a.local_ip[i], a)));
 		json_object_object_add(p, "remote", json_object_new_string(
-		    addr_str(tp->a.remote_ip[i], a)));
+		    addr_str(tp->c.a.remote_ip[i], a)));
 		json_object_object_add(p, "state", json_object_new_string(
 		    tp->last_rx_ms[i] == 0 ? "UNCONFIRMED" :
 		    time_mono_ms() - tp->last_rx_ms[i] < IPC_PATH_SILENCE_MS ?
@@ -918,10 +765,7 @@ us_status(struct ipc_tp *tp, json_object *o)
 		json_object_array_add(paths, p);
 	}
 	json_object_object_add(o, "paths", paths);
-	json_object_object_add(o, "attempts",
-	    json_object_new_int64((int64_t)tp->attempts));
-	json_object_object_add(o, "sctp_restarts",
-	    json_object_new_int64((int64_t)tp->restarts));
+	tp_status_counters(&tp->c, o);
 	json_object_object_add(o, "path_switches",
 	    json_object_new_int64((int64_t)tp->path_switches));
 	json_object_object_add(o, "udp_in",

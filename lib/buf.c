@@ -52,7 +52,7 @@ buf_get_be16(struct buf *b, uint16_t *v)
 
 	if (buf_get_bytes(b, x, sizeof(x)) == -1)
 		return -1;
-	*v = (uint16_t)(x[0] << 8 | x[1]);
+	*v = be16_get(x);
 	return 0;
 }
 
@@ -63,8 +63,7 @@ buf_get_be32(struct buf *b, uint32_t *v)
 
 	if (buf_get_bytes(b, x, sizeof(x)) == -1)
 		return -1;
-	*v = (uint32_t)x[0] << 24 | (uint32_t)x[1] << 16 |
-	    (uint32_t)x[2] << 8 | x[3];
+	*v = be32_get(x);
 	return 0;
 }
 
@@ -185,17 +184,18 @@ wbuf_put_u8(struct wbuf *w, uint8_t v)
 void
 wbuf_put_be16(struct wbuf *w, uint16_t v)
 {
-	uint8_t	 x[2] = { v >> 8, v & 0xff };
+	uint8_t	 x[2];
 
+	be16_put(x, v);
 	wbuf_put_bytes(w, x, sizeof(x));
 }
 
 void
 wbuf_put_be32(struct wbuf *w, uint32_t v)
 {
-	uint8_t	 x[4] = { v >> 24, (v >> 16) & 0xff, (v >> 8) & 0xff,
-	    v & 0xff };
+	uint8_t	 x[4];
 
+	be32_put(x, v);
 	wbuf_put_bytes(w, x, sizeof(x));
 }
 
@@ -222,8 +222,7 @@ wbuf_set_be16(struct wbuf *w, size_t off, uint16_t v)
 		w->err = 1;
 		return;
 	}
-	w->p[off] = v >> 8;
-	w->p[off + 1] = v & 0xff;
+	be16_put(w->p + off, v);
 }
 
 void
@@ -233,8 +232,5 @@ wbuf_set_be32(struct wbuf *w, size_t off, uint32_t v)
 		w->err = 1;
 		return;
 	}
-	w->p[off] = v >> 24;
-	w->p[off + 1] = (v >> 16) & 0xff;
-	w->p[off + 2] = (v >> 8) & 0xff;
-	w->p[off + 3] = v & 0xff;
+	be32_put(w->p + off, v);
 }

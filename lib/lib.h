@@ -3,10 +3,12 @@
  *
  *   buf	a bounded read cursor over untrusted bytes, and a writer that
  *		adds up its errors so a builder checks once at the end
+ *   be	big-endian loads and stores at a known-good place in memory
  *   log	tagged, levelled logging to stderr or syslog
  *   addr	IPv4 addresses and masks
  *   mem	allocation that never returns NULL, and key wiping
  *   time	the monotonic clock
+ *   nl	rtnetlink requests (the kernel API; messages are the modules')
  */
 #ifndef HAVPN_LIB_H
 #define HAVPN_LIB_H
@@ -46,6 +48,37 @@ int		 buf_skip(struct buf *, size_t);
 size_t		 buf_left(const struct buf *);
 /* The current position, valid for buf_left() bytes. */
 const uint8_t	*buf_cur(const struct buf *);
+
+/* ---- be: network byte order in place (the caller checked the room) ---- */
+
+static inline uint16_t
+be16_get(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+be16_put(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
 
 /* ---- wbuf: building messages ------------------------------------------ */
 
@@ -172,6 +205,39 @@ int		 hex_decode(const char *, void *, size_t);
  */
 int		 cmd_match(const char *const *, size_t, int, char *const *,
 		    int *, char *, size_t);
+
+/* ---- nl: rtnetlink requests --------------------------------------------- */
+
+struct nlmsghdr;
+
+/*
+ * A NETLINK_ROUTE socket.  groups 0: for requests, blocking; else bound
+ * to those multicast groups for events, non-blocking, with a 1 MiB
+ * receive buffer.  The descriptor, or -1 with errno.
+ */
+int		 nl_open(unsigned int);
+
+/*
+ * A request built in caller memory (aligned for struct nlmsghdr): the
+ * header with type and flags, a family header of hdrlen bytes (zeroed,
+ * returned), then attributes.  A request that outgrows its memory is a
+ * bug: fatalx().
+ */
+struct nl_req {
+	struct nlmsghdr	*h;
+	size_t		 cap;
+};
+void		*nl_req_init(struct nl_req *, void *, size_t, uint16_t,
+		    uint16_t, size_t);
+void		 nl_attr(struct nl_req *, uint16_t, const void *, size_t);
+void		 nl_attr_u8(struct nl_req *, uint16_t, uint8_t);
+void		 nl_attr_u32(struct nl_req *, uint16_t, uint32_t);
+/*
+ * Send a request (NLM_F_REQUEST and NLM_F_ACK added, a sequence number
+ * set) on a request socket and wait for its acknowledgement: 0, or -1
+ * with errno (the kernel's error, or the socket's).
+ */
+int		 nl_transact(int, struct nlmsghdr *);
 
 /* ---- time --------------------------------------------------------------- */
 

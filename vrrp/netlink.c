@@ -18,7 +18,6 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
@@ -29,92 +28,7 @@
 
 #define NL_BUFSIZE	32768
 
-static uint32_t nl_seq;
-
-int
-vrrp_nl_open(unsigned int groups)
-{
-	struct sockaddr_nl sa;
-	int	 fd, rcvbuf = 1 << 20;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC |
-	    (groups != 0 ? SOCK_NONBLOCK : 0), NETLINK_ROUTE);
-	if (fd == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.nl_family = AF_NETLINK;
-	sa.nl_groups = groups;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1) {
-		close(fd);
-		return -1;
-	}
-	if (groups != 0)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-		    sizeof(rcvbuf));
-	return fd;
-}
-
-/* A request under construction. */
-struct nlreq {
-	struct nlmsghdr	*h;
-	size_t		 cap;
-};
-
-static void
-addattr(struct nlreq *r, int type, const void *data, size_t len)
-{
-	struct rtattr *rta;
-	size_t	 at = NLMSG_ALIGN(r->h->nlmsg_len);
-
-	if (at + RTA_SPACE(len) > r->cap)
-		fatalx(LOG_VRRP, "netlink request overflow");
-	rta = (struct rtattr *)((char *)r->h + at);
-	rta->rta_type = (unsigned short)type;
-	rta->rta_len = (unsigned short)RTA_LENGTH(len);
-	memcpy(RTA_DATA(rta), data, len);
-	r->h->nlmsg_len = (uint32_t)(at + RTA_SPACE(len));
-}
-
-/* Send a request and wait for its ack: 0, or -1 with errno. */
-static int
-nl_talk(int fd, struct nlmsghdr *h)
-{
-	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
-	char	 buf[NL_BUFSIZE];
-	ssize_t	 n;
-
-	h->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	h->nlmsg_seq = ++nl_seq;
-	if (sendto(fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa,
-	    sizeof(sa)) == -1)
-		return -1;
-	for (;;) {
-		struct nlmsghdr *r;
-
-		n = recv(fd, buf, sizeof(buf), 0);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		for (r = (struct nlmsghdr *)buf; NLMSG_OK(r, (size_t)n);
-		    r = NLMSG_NEXT(r, n)) {
-			struct nlmsgerr *e;
-
-			if (r->nlmsg_seq != h->nlmsg_seq ||
-			    r->nlmsg_type != NLMSG_ERROR)
-				continue;
-			if (r->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
-				errno = EPROTO;
-				return -1;
-			}
-			e = NLMSG_DATA(r);
-			if (e->error == 0)
-				return 0;
-			errno = -e->error;
-			return -1;
-		}
-	}
-}
+static uint32_t nl_seq;		/* of dumps */
 
 static int
 addr_msg(int fd, int type, int flags, int index, struct in_addr a,
@@ -124,28 +38,25 @@ addr_msg(int fd, int type, int flags, int index, struct in_addr a,
 		struct nlmsghdr	 h;
 		char		 buf[256];
 	} u;
-	struct nlreq r = { &u.h, sizeof(u) };
+	struct nl_req	 r;
 	struct ifaddrmsg *ifa;
 	struct ifa_cacheinfo ci;
 
-	memset(&u, 0, sizeof(u));
-	u.h.nlmsg_len = NLMSG_LENGTH(sizeof(*ifa));
-	u.h.nlmsg_type = (unsigned short)type;
-	u.h.nlmsg_flags = (unsigned short)flags;
-	ifa = NLMSG_DATA(&u.h);
+	ifa = nl_req_init(&r, &u, sizeof(u), (uint16_t)type, (uint16_t)flags,
+	    sizeof(*ifa));
 	ifa->ifa_family = AF_INET;
 	ifa->ifa_prefixlen = (unsigned char)prefixlen;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	ifa->ifa_index = (unsigned int)index;
-	addattr(&r, IFA_LOCAL, &a.s_addr, 4);
-	addattr(&r, IFA_ADDRESS, &a.s_addr, 4);
+	nl_attr(&r, IFA_LOCAL, &a.s_addr, 4);
+	nl_attr(&r, IFA_ADDRESS, &a.s_addr, 4);
 	if (lifetime != 0) {
 		memset(&ci, 0, sizeof(ci));
 		ci.ifa_prefered = lifetime;
 		ci.ifa_valid = lifetime;
-		addattr(&r, IFA_CACHEINFO, &ci, sizeof(ci));
+		nl_attr(&r, IFA_CACHEINFO, &ci, sizeof(ci));
 	}
-	return nl_talk(fd, &u.h);
+	return nl_transact(fd, &u.h);
 }
 
 /* Add, or refresh the lifetime of, vip/32 on index. */

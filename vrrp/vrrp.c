@@ -826,9 +826,8 @@ setup(struct vrrp *v, const struct config *cf)
 	groups_from_conf(v, cf);
 	if (v->ngroups == 0)
 		return 0;
-	if ((v->nl_req = vrrp_nl_open(0)) == -1 ||
-	    (v->nl_mon = vrrp_nl_open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR)) ==
-	    -1) {
+	if ((v->nl_req = nl_open(0)) == -1 ||
+	    (v->nl_mon = nl_open(RTMGRP_LINK | RTMGRP_IPV4_IFADDR)) == -1) {
 		log_warn(LOG_VRRP, "rtnetlink");
 		return -1;
 	}

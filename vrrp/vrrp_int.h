@@ -259,7 +259,6 @@ struct vrrp_nl_addr {
 	int		 secondary;
 };
 
-int		 vrrp_nl_open(unsigned int);
 /* A request socket's synchronous calls: 0 or -1 (errno set). */
 int		 vrrp_nl_addr_add(int, int, struct in_addr, uint32_t);
 int		 vrrp_nl_addr_del(int, int, struct in_addr, int);
