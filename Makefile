@@ -48,7 +48,8 @@ UNIT_BINS	:= $(patsubst tests/unit/%.c,build/tests/%,$(UNIT_SRCS))
 UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 # Test tools (traffic generators, standalone module drivers), built for the
-# integration tests: build/tools/NAME from tests/tools/NAME.c.
+# integration tests: build/tools/NAME from tests/tools/NAME.c, linked with
+# every module and daemon/cmd_esp.c (show facts).
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 
@@ -89,7 +90,8 @@ $(OBJ)/build/gen/%.o: build/gen/%.c
 
 build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 check: deps all check-unit sanitize fuzz check-integration
 
@@ -98,9 +100,9 @@ check-unit: $(UNIT_BINS)
 
 tools: $(TOOL_BINS)
 
-build/tools/%: tests/tools/%.c $(MOD_OBJS)
+build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
@@ -118,7 +120,8 @@ sanitize:
 
 build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $^ $(PKG_LIBS) -lcmocka
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
+	    $(PKG_LIBS) -lcmocka
 
 # libFuzzer: clang, every module source compiled in with the target.
 FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
@@ -132,8 +135,13 @@ build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
-bench: all tools
+bench: all tools build/bench/ikeload
 	@bench/run-all
+
+# bench/ike-setup's load generator, built on the engine itself
+build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
 
 demo: deps all tools
 	@scripts/demo

@@ -35,7 +35,9 @@ print_help(FILE *out)
 	}
 	fprintf(out, "  %-42s %s\n", "help", "this list");
 	fprintf(out, "\nOptions:\n  -s PATH   control socket (default %s)\n"
-	    "  --json    print the reply's facts as JSON\n",
+	    "  --json    print the reply's facts as JSON\n"
+	    "  -r FILE   print the facts saved in FILE (a --json output) in "
+	    "the IOS\n            layout, without asking havpnd\n",
 	    CTL_SOCKET_DEFAULT);
 }
 
@@ -113,16 +115,19 @@ main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char	*path = CTL_SOCKET_DEFAULT;
+	const char	*path = CTL_SOCKET_DEFAULT, *saved = NULL;
 	json_object	*req, *args, *reply, *data;
 	char		*text = NULL, err[256];
 	int		 ch, json = 0, id, nw;
 	render_fn	 fn;
 
-	while ((ch = getopt_long(argc, argv, "+s:jh", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+s:r:jh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			path = optarg;
+			break;
+		case 'r':
+			saved = optarg;
 			break;
 		case 'j':
 			json = 1;
@@ -155,6 +160,22 @@ main(int argc, char *argv[])
 	if (id == -1) {
 		fprintf(stderr, "havpnctl: %s\n", err);
 		return 2;
+	}
+
+	if (saved != NULL) {
+		/* facts saved earlier: render them as the daemon's reply */
+		if ((data = json_object_from_file(saved)) == NULL) {
+			fprintf(stderr, "havpnctl: %s: not a JSON file\n",
+			    saved);
+			return 2;
+		}
+		if (json)
+			printf("%s\n", json_object_to_json_string_ext(data,
+			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+		else if ((fn = render_lookup(id)) != NULL)
+			fn(data, stdout);
+		json_object_put(data);
+		return 0;
 	}
 
 	req = json_object_new_object();

@@ -91,6 +91,19 @@ render_lookup(enum ctl_command_id id)
 	static const render_fn renderers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = render_running,
 		[CTL_SHOW_VERSION] = render_version,
+		[CTL_SHOW_REDUNDANCY_INTERDEV] = render_redundancy_interdev,
+		[CTL_SHOW_STANDBY] = render_standby,
+		[CTL_SHOW_STANDBY_BRIEF] = render_standby_brief,
+		[CTL_SHOW_IPSEC_SA] = render_ipsec_sa,
+		[CTL_SHOW_ISAKMP_SA] = render_isakmp_sa,
+		[CTL_SHOW_ISAKMP_POLICY] = render_isakmp_policy,
+		[CTL_SHOW_ISAKMP_STATS] = render_isakmp_stats,
+		[CTL_SHOW_CRYPTO_SESSION] = render_crypto_session,
+		[CTL_CLEAR_ISAKMP] = render_message,
+		[CTL_CLEAR_SA] = render_message,
+		[CTL_DEBUG_ISAKMP] = render_message,
+		[CTL_UNDEBUG_ALL] = render_message,
+		[CTL_TEST_ACQUIRE] = render_message,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -16,6 +16,20 @@ typedef void (*render_fn)(json_object *, FILE *);
 
 render_fn	 render_lookup(enum ctl_command_id);
 
+/* render_ipc.c */
+void		 render_redundancy_interdev(json_object *, FILE *);
+/* render_standby.c */
+void		 render_standby(json_object *, FILE *);
+void		 render_standby_brief(json_object *, FILE *);
+/* render_esp.c */
+void		 render_ipsec_sa(json_object *, FILE *);
+/* render_ike.c */
+void		 render_isakmp_sa(json_object *, FILE *);
+void		 render_isakmp_policy(json_object *, FILE *);
+void		 render_isakmp_stats(json_object *, FILE *);
+void		 render_crypto_session(json_object *, FILE *);
+void		 render_message(json_object *, FILE *);
+
 /* Accessors that tolerate a missing key (an older daemon). */
 const char	*jstr(json_object *, const char *);
 int64_t		 jint(json_object *, const char *);

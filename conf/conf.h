@@ -81,6 +81,20 @@ struct conf_isakmp_key {
 	int			 no_xauth;
 };
 
+/*
+ * crypto isakmp peer address ADDR: per-peer phase 1 settings.  With
+ * "set aggressive-mode client-endpoint ipv4-address A" havpn initiates
+ * Aggressive Mode to ADDR, identifying itself as A; "set aggressive-mode
+ * password KEY" gives the pre-shared key for it (else crypto isakmp key).
+ */
+struct conf_isakmp_peer {
+	int			 line;
+	struct in_addr		 addr;
+	int			 have_endpoint;
+	struct in_addr		 endpoint;	/* ID_IPV4_ADDR we send */
+	char			*password;	/* NULL: crypto isakmp key */
+};
+
 struct conf_transform_set {
 	int			 line;
 	char			*name;
@@ -186,6 +200,8 @@ struct conf_standby {
 	int			 timers_msec_hello; /* printed with msec */
 	int			 timers_msec_hold;
 	char			*name;		/* NULL: hsrp-IF-GRP */
+	int			 checksum_rfc9568; /* vrrp checksum rfc9568;
+						    * 0: with a pseudo-header */
 	struct conf_standby_track *tracks;
 	int			 ntracks;
 };
@@ -240,6 +256,8 @@ struct config {
 	int			 npolicies;
 	struct conf_isakmp_key	*keys;
 	int			 nkeys;
+	struct conf_isakmp_peer	*peers;
+	int			 npeers;
 	int			 dpd_interval;	/* 0: keepalive off */
 	int			 dpd_retry;
 	enum conf_dpd_mode	 dpd_mode;
@@ -251,6 +269,7 @@ struct config {
 	uint32_t		 sa_life_seconds;	/* default 3600 */
 	uint32_t		 sa_life_kbytes;	/* default 4608000 */
 	int			 replay_window;		/* default 64 */
+	char			*tunnel_ifname;	/* NULL: havpn0 (esp/) */
 
 	struct conf_crypto_map	*maps;
 	int			 nmaps;
@@ -288,6 +307,8 @@ struct config	*conf_load(const char *, struct conf_diag *);
 struct config	*conf_load_mem(const char *, const char *, size_t,
 		    struct conf_diag *);
 void		 conf_free(struct config *);
+/* A deep copy (nothing shared with the original), or NULL. */
+struct config	*conf_dup(const struct config *);
 
 /* Canonical IOS form. */
 void		 conf_print(const struct config *, FILE *);

@@ -23,6 +23,7 @@ struct cline {
 enum conf_mode {
 	M_GLOBAL,
 	M_POLICY,
+	M_PEER,
 	M_TSET,
 	M_MAP,
 	M_ACL,
@@ -92,6 +93,7 @@ int	 conf_name_valid(const char *);
 /* command handlers, one per mode (conf/parse_*.c) */
 int	 mode_global(struct parser *, struct cline *);
 int	 mode_policy(struct parser *, struct cline *);
+int	 mode_peer(struct parser *, struct cline *);
 int	 mode_tset(struct parser *, struct cline *);
 int	 mode_map(struct parser *, struct cline *);
 int	 mode_acl(struct parser *, struct cline *);

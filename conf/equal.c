@@ -97,7 +97,8 @@ standby_eq(const struct conf_standby *a, const struct conf_standby *b)
 {
 	if (!(EQ(group) && EQ(have_vip) && EQA(vip) && EQ(priority) &&
 	    EQ(preempt) && EQ(preempt_delay) && EQ(hello_ms) &&
-	    EQ(hold_ms) && EQS(name) && EQ(ntracks)))
+	    EQ(hold_ms) && EQS(name) && EQ(checksum_rfc9568) &&
+	    EQ(ntracks)))
 		return 0;
 	for (int i = 0; i < a->ntracks; i++)
 		if (a->tracks[i].id != b->tracks[i].id ||
@@ -151,6 +152,13 @@ ipc_eq(const struct conf_ipc_assoc *a, const struct conf_ipc_assoc *b)
 	} while (0)
 
 static int
+peer_eq(const struct conf_isakmp_peer *a, const struct conf_isakmp_peer *b)
+{
+	return EQ(addr.s_addr) && EQ(have_endpoint) &&
+	    EQ(endpoint.s_addr) && str_eq(a->password, b->password);
+}
+
+static int
 track_eq(const struct conf_track *a, const struct conf_track *b)
 {
 	return EQ(id) && EQS(ifname);
@@ -161,10 +169,12 @@ conf_equal(const struct config *a, const struct config *b)
 {
 	if (!(EQS(hostname) && EQ(dpd_interval) && EQ(dpd_retry) &&
 	    EQ(dpd_mode) && EQ(aggressive_disable) && EQ(nat_keepalive) &&
-	    EQ(sa_life_seconds) && EQ(sa_life_kbytes) && EQ(replay_window)))
+	    EQ(sa_life_seconds) && EQ(sa_life_kbytes) && EQ(replay_window) &&
+	    EQS(tunnel_ifname)))
 		return 0;
 	LIST_EQ(npolicies, policies, policy_eq);
 	LIST_EQ(nkeys, keys, key_eq);
+	LIST_EQ(npeers, peers, peer_eq);
 	LIST_EQ(ntsets, tsets, tset_eq);
 	LIST_EQ(nmaps, maps, map_eq);
 	LIST_EQ(nacls, acls, acl_eq);

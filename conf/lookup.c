@@ -1,5 +1,6 @@
 /* Lookups into a loaded config, and the names show output uses. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/lib.h"
@@ -145,4 +146,26 @@ conf_tset_words(const struct conf_transform_set *t, char *out, size_t len)
 	snprintf(out, len, "%s%s%s%s", conf_esp_enc_name(t->enc), bits,
 	    t->auth != CONF_ESP_AUTH_NONE ? " " : "",
 	    conf_esp_auth_name(t->auth));
+}
+
+/*
+ * A deep copy, made by printing and re-reading: what conf_print() prints
+ * parses to an equal config (the round trip the tests and the fuzzer hold
+ * it to), so the copy shares nothing with cf.
+ */
+struct config *
+conf_dup(const struct config *cf)
+{
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*c;
+	char		*text = conf_print_str(cf);
+
+	c = conf_load_mem(cf->path != NULL ? cf->path : "copy", text,
+	    strlen(text), &d);
+	free(text);
+	if (c != NULL && !conf_equal(c, cf)) {
+		conf_free(c);
+		c = NULL;
+	}
+	return c;
 }

@@ -209,6 +209,7 @@ mode_handler(enum conf_mode m)
 	switch (m) {
 	case M_GLOBAL:		return mode_global;
 	case M_POLICY:		return mode_policy;
+	case M_PEER:		return mode_peer;
 	case M_TSET:		return mode_tset;
 	case M_MAP:		return mode_map;
 	case M_ACL:		return mode_acl;
@@ -493,10 +494,16 @@ conf_free(struct config *cf)
 		return;
 	free(cf->path);
 	free(cf->hostname);
+	free(cf->tunnel_ifname);
 	free(cf->policies);
 	for (i = 0; i < cf->nkeys; i++)
 		free_secret(cf->keys[i].key, strlen(cf->keys[i].key));
 	free(cf->keys);
+	for (i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].password != NULL)
+			free_secret(cf->peers[i].password,
+			    strlen(cf->peers[i].password));
+	free(cf->peers);
 	for (i = 0; i < cf->ntsets; i++)
 		free(cf->tsets[i].name);
 	free(cf->tsets);

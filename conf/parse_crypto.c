@@ -175,6 +175,83 @@ cmd_isakmp_keepalive(struct parser *p, struct cline *l)
 	return CMD_OK;
 }
 
+/* crypto isakmp peer address ADDR: opens the peer sub-mode */
+static int
+cmd_isakmp_peer(struct parser *p, struct cline *l)
+{
+	struct config	*cf = p->cf;
+	struct conf_isakmp_peer *pe;
+	struct in_addr	 a;
+	int		 i;
+
+	if (l->nwords != 5 || !word_is(l, 3, "address"))
+		return perr(p, "crypto isakmp peer takes \"address ADDR\" "
+		    "(hostname peers are not supported)");
+	if (parse_addr(p, l->words[4], &a, "crypto isakmp peer address") ==
+	    -1)
+		return CMD_ERR;
+	for (i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == a.s_addr)
+			break;
+	if (l->negate) {
+		if (i == cf->npeers)
+			return perr(p, "no crypto isakmp peer: no such peer");
+		if (cf->peers[i].password != NULL)
+			free_secret(cf->peers[i].password,
+			    strlen(cf->peers[i].password));
+		memmove(&cf->peers[i], &cf->peers[i + 1],
+		    (size_t)(cf->npeers - i - 1) * sizeof(*cf->peers));
+		cf->npeers--;
+		return CMD_OK;
+	}
+	if (i == cf->npeers) {
+		pe = ARRAY_PUSH(cf->peers, cf->npeers);
+		pe->line = l->lineno;
+		pe->addr = a;
+	}
+	popen_mode(p, M_PEER, i, 0);
+	return CMD_OK;
+}
+
+int
+mode_peer(struct parser *p, struct cline *l)
+{
+	struct conf_isakmp_peer *pe = &p->cf->peers[p->stack[p->depth - 1].idx];
+
+	if (!word_is(l, 0, "set") || !word_is(l, 1, "aggressive-mode"))
+		return CMD_UNKNOWN;
+	if (word_is(l, 2, "client-endpoint")) {
+		if (l->negate) {
+			pe->have_endpoint = 0;
+			pe->endpoint.s_addr = 0;
+			return CMD_OK;
+		}
+		if (l->nwords != 5 || !word_is(l, 3, "ipv4-address"))
+			return perr(p, "set aggressive-mode client-endpoint "
+			    "takes \"ipv4-address ADDR\" (fqdn and user-fqdn "
+			    "are not supported)");
+		if (parse_addr(p, l->words[4], &pe->endpoint,
+		    "client-endpoint") == -1)
+			return CMD_ERR;
+		pe->have_endpoint = 1;
+		return CMD_OK;
+	}
+	if (word_is(l, 2, "password")) {
+		if (pe->password != NULL)
+			free_secret(pe->password, strlen(pe->password));
+		pe->password = NULL;
+		if (l->negate)
+			return CMD_OK;
+		if (l->nwords != 4 || strlen(l->words[3]) > 128)
+			return perr(p, "set aggressive-mode password takes one "
+			    "key of up to 128 characters");
+		pe->password = xstrdup(l->words[3]);
+		return CMD_OK;
+	}
+	return perr(p, "set aggressive-mode takes client-endpoint or "
+	    "password");
+}
+
 static int
 cmd_isakmp(struct parser *p, struct cline *l)
 {
@@ -184,6 +261,8 @@ cmd_isakmp(struct parser *p, struct cline *l)
 		return cmd_isakmp_policy(p, l);
 	if (word_is(l, 2, "key"))
 		return cmd_isakmp_key(p, l);
+	if (word_is(l, 2, "peer"))
+		return cmd_isakmp_peer(p, l);
 	if (word_is(l, 2, "keepalive"))
 		return cmd_isakmp_keepalive(p, l);
 	if (word_is(l, 2, "aggressive-mode")) {
@@ -459,6 +538,33 @@ cmd_map(struct parser *p, struct cline *l)
 	return CMD_OK;
 }
 
+/*
+ * crypto ipsec tunnel-interface NAME: havpn's TUN device for the userspace
+ * data plane (default havpn0).  A Linux interface name: 1-15 characters,
+ * no '/', no blanks, not "." or "..".
+ */
+static int
+cmd_tunnel_interface(struct parser *p, struct cline *l)
+{
+	const char	*n;
+
+	if (l->negate) {
+		free(p->cf->tunnel_ifname);
+		p->cf->tunnel_ifname = NULL;
+		return CMD_OK;
+	}
+	if (l->nwords != 4)
+		return perr(p, "crypto ipsec tunnel-interface takes one NAME");
+	n = l->words[3];
+	if (strlen(n) > 15 || strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+	    strpbrk(n, "/:") != NULL)
+		return perr(p, "tunnel-interface \"%s\" is not a valid "
+		    "interface name (1-15 characters, no '/' or ':')", n);
+	free(p->cf->tunnel_ifname);
+	p->cf->tunnel_ifname = xstrdup(n);
+	return CMD_OK;
+}
+
 int
 global_crypto(struct parser *p, struct cline *l)
 {
@@ -468,6 +574,8 @@ global_crypto(struct parser *p, struct cline *l)
 		return cmd_transform_set(p, l);
 	if (word_is(l, 1, "ipsec") && word_is(l, 2, "security-association"))
 		return cmd_ipsec_sa(p, l);
+	if (word_is(l, 1, "ipsec") && word_is(l, 2, "tunnel-interface"))
+		return cmd_tunnel_interface(p, l);
 	if (word_is(l, 1, "map"))
 		return cmd_map(p, l);
 	if (word_is(l, 1, "pki") || word_is(l, 1, "key"))

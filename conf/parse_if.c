@@ -187,6 +187,33 @@ cmd_standby_track(struct parser *p, struct cline *l, struct conf_standby *sb)
 	return CMD_OK;
 }
 
+/*
+ * standby GRP vrrp checksum {pseudo-header | rfc9568}: the IPv4 checksum
+ * form havpn sends (both are accepted on receive).  pseudo-header, the
+ * default, is what keepalived and FRR send and check by default.
+ */
+static int
+cmd_standby_vrrp(struct parser *p, struct cline *l, struct conf_standby *sb)
+{
+	if (!word_is(l, 3, "checksum"))
+		return perr(p, "standby %d vrrp takes checksum {pseudo-header "
+		    "| rfc9568}", sb->group);
+	if (l->negate && l->nwords == 4) {
+		sb->checksum_rfc9568 = 0;
+		return CMD_OK;
+	}
+	if (l->nwords == 5 && word_is(l, 4, "pseudo-header")) {
+		sb->checksum_rfc9568 = 0;
+		return CMD_OK;
+	}
+	if (l->nwords == 5 && word_is(l, 4, "rfc9568")) {
+		sb->checksum_rfc9568 = !l->negate;
+		return CMD_OK;
+	}
+	return perr(p, "standby %d vrrp checksum takes pseudo-header or "
+	    "rfc9568", sb->group);
+}
+
 static int
 cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 {
@@ -280,6 +307,8 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 	}
 	if (strcmp(w, "track") == 0)
 		return cmd_standby_track(p, l, sb);
+	if (strcmp(w, "vrrp") == 0)
+		return cmd_standby_vrrp(p, l, sb);
 	if (strcmp(w, "authentication") == 0 || strcmp(w, "mac-address") == 0 ||
 	    strcmp(w, "follow") == 0 || strcmp(w, "mac-refresh") == 0) {
 		pwarn(p, "ignored: \"standby %ld %s\" has no VRRPv3 "

@@ -40,6 +40,18 @@ print_policies(const struct config *cf, FILE *f)
 			fprintf(f, " %s", addr_str(k->mask, m));
 		fprintf(f, "%s\n", k->no_xauth ? " no-xauth" : "");
 	}
+	for (int i = 0; i < cf->npeers; i++) {
+		const struct conf_isakmp_peer *pe = &cf->peers[i];
+
+		fprintf(f, "crypto isakmp peer address %s\n",
+		    addr_str(pe->addr, a));
+		if (pe->password != NULL)
+			fprintf(f, " set aggressive-mode password %s\n",
+			    pe->password);
+		if (pe->have_endpoint)
+			fprintf(f, " set aggressive-mode client-endpoint "
+			    "ipv4-address %s\n", addr_str(pe->endpoint, a));
+	}
 	if (cf->dpd_interval != 0) {
 		fprintf(f, "crypto isakmp keepalive %d", cf->dpd_interval);
 		if (cf->dpd_retry != 2 || cf->dpd_mode == CONF_DPD_PERIODIC)
@@ -68,6 +80,9 @@ print_ipsec(const struct config *cf, FILE *f)
 	if (cf->replay_window != 64)
 		fprintf(f, "crypto ipsec security-association replay "
 		    "window-size %d\n", cf->replay_window);
+	if (cf->tunnel_ifname != NULL)
+		fprintf(f, "crypto ipsec tunnel-interface %s\n",
+		    cf->tunnel_ifname);
 	for (int i = 0; i < cf->ntsets; i++) {
 		const struct conf_transform_set *t = &cf->tsets[i];
 
@@ -166,6 +181,9 @@ print_ifaces(const struct config *cf, FILE *f)
 				fprintf(f, " standby %d preempt\n", g);
 			if (sb->name != NULL)
 				fprintf(f, " standby %d name %s\n", g, sb->name);
+			if (sb->checksum_rfc9568)
+				fprintf(f, " standby %d vrrp checksum "
+				    "rfc9568\n", g);
 			for (int k = 0; k < sb->ntracks; k++) {
 				const struct conf_standby_track *t =
 				    &sb->tracks[k];

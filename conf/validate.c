@@ -64,6 +64,10 @@ check_policies(struct config *cf, const char *file, struct conf_diag *d)
 static int
 have_psk_for(const struct config *cf, struct in_addr peer)
 {
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == peer.s_addr &&
+		    cf->peers[i].password != NULL)
+			return 1;
 	for (int i = 0; i < cf->nkeys; i++)
 		if (addr_match_wildcard(peer, cf->keys[i].addr,
 		    (struct in_addr){ ~cf->keys[i].mask.s_addr }))
@@ -248,6 +252,29 @@ check_redundancy(struct config *cf, const char *file, struct conf_diag *d)
 		    "\"remote-port PORT\" with \"remote-ip ADDR\"");
 }
 
+static void
+check_peers(struct config *cf, const char *file, struct conf_diag *d)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cf->npeers; i++) {
+		const struct conf_isakmp_peer *pe = &cf->peers[i];
+
+		if (!pe->have_endpoint)
+			continue;
+		if (cf->aggressive_disable)
+			conf_report(d, file, pe->line, 1, "crypto isakmp peer "
+			    "%s initiates Aggressive Mode while \"crypto "
+			    "isakmp aggressive-mode disable\" refuses it from "
+			    "peers", addr_str(pe->addr, a));
+		if (!have_psk_for(cf, pe->addr))
+			conf_report(d, file, pe->line, 1, "crypto isakmp peer "
+			    "%s: no pre-shared key (set aggressive-mode "
+			    "password, or crypto isakmp key)",
+			    addr_str(pe->addr, a));
+	}
+}
+
 int
 conf_validate(struct config *cf, const char *file, struct conf_diag *d)
 {
@@ -256,6 +283,7 @@ conf_validate(struct config *cf, const char *file, struct conf_diag *d)
 	if (cf->nacls > 1)
 		qsort(cf->acls, (size_t)cf->nacls, sizeof(*cf->acls), acl_cmp);
 	check_policies(cf, file, d);
+	check_peers(cf, file, d);
 	check_maps(cf, file, d);
 	check_standby(cf, file, d);
 	check_ifaces(cf, file, d);

@@ -64,6 +64,19 @@ command_handler(enum ctl_command_id id)
 	static const ctl_handler handlers[CTL_NCOMMANDS] = {
 		[CTL_SHOW_RUNNING] = cmd_show_running,
 		[CTL_SHOW_VERSION] = cmd_show_version,
+		[CTL_SHOW_REDUNDANCY_INTERDEV] = cmd_show_redundancy_interdev,
+		[CTL_SHOW_STANDBY] = cmd_show_standby,
+		[CTL_SHOW_STANDBY_BRIEF] = cmd_show_standby,
+		[CTL_SHOW_IPSEC_SA] = cmd_show_ipsec_sa,
+		[CTL_SHOW_ISAKMP_SA] = cmd_show_isakmp_sa,
+		[CTL_SHOW_ISAKMP_POLICY] = cmd_show_isakmp_policy,
+		[CTL_SHOW_ISAKMP_STATS] = cmd_show_isakmp_stats,
+		[CTL_SHOW_CRYPTO_SESSION] = cmd_show_crypto_session,
+		[CTL_CLEAR_ISAKMP] = cmd_clear_isakmp,
+		[CTL_CLEAR_SA] = cmd_clear_sa,
+		[CTL_DEBUG_ISAKMP] = cmd_debug_isakmp,
+		[CTL_UNDEBUG_ALL] = cmd_undebug_all,
+		[CTL_TEST_ACQUIRE] = cmd_test_acquire,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

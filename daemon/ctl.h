@@ -25,7 +25,35 @@
 	X(SHOW_RUNNING, "show running-config", "",			\
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
-	    "version, uptime, configuration file, process")
+	    "version, uptime, configuration file, process")		\
+	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
+	    "the inter-device channel: IPC/SCTP association, peer, streams") \
+	X(SHOW_STANDBY, "show standby", "",				\
+	    "the standby (VRRPv3) groups, in detail")			\
+	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
+	    "the standby groups, one line each")			\
+	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
+	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes") \
+	X(SHOW_ISAKMP_SA, "show crypto isakmp sa", "[detail]",		\
+	    "ISAKMP (IKEv1 phase 1) SAs: dst src state conn-id status")	\
+	X(SHOW_ISAKMP_POLICY, "show crypto isakmp policy", "",		\
+	    "the ISAKMP protection suites, by priority")		\
+	X(SHOW_ISAKMP_STATS, "show crypto isakmp statistics", "",	\
+	    "IKE message and negotiation counters")			\
+	X(SHOW_CRYPTO_SESSION, "show crypto session", "[detail]",	\
+	    "per peer: UP-ACTIVE, UP-IDLE, UP-NO-IKE, DOWN-NEGOTIATING, "\
+	    "DOWN")							\
+	X(CLEAR_ISAKMP, "clear crypto isakmp", "[CONN-ID]",		\
+	    "delete ISAKMP SAs (all, or one), telling the peers")	\
+	X(CLEAR_SA, "clear crypto sa", "[peer ADDR]",			\
+	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
+	X(DEBUG_ISAKMP, "debug crypto isakmp", "",			\
+	    "trace every IKE exchange step in the log")		\
+	X(UNDEBUG_ALL, "undebug all", "",				\
+	    "turn every debug trace off")				\
+	X(TEST_ACQUIRE, "test crypto acquire",				\
+	    "SRC DST [PROTO [SPORT DPORT]]",				\
+	    "act as if the data plane saw a packet of this flow")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

@@ -75,6 +75,61 @@ int		 modules_start(struct havpnd *);
 void		 modules_stop(struct havpnd *);
 void		 modules_reload(struct havpnd *, const struct config *);
 
+/* mod_ipc.c: the sync channel (ipc/) */
+int		 mod_ipc_start(struct havpnd *);
+void		 mod_ipc_stop(struct havpnd *);
+void		 mod_ipc_reload(struct havpnd *, const struct config *);
+/* cmd_ipc.c */
+int		 cmd_show_redundancy_interdev(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+/* mod_vrrp.c: the election */
+int		 mod_vrrp_start(struct havpnd *);
+void		 mod_vrrp_stop(struct havpnd *);
+void		 mod_vrrp_reload(struct havpnd *, const struct config *);
+
+/* cmd_standby.c: show standby [brief] */
+int		 cmd_show_standby(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
+/*
+ * cmd_esp.c: the facts of show crypto ipsec sa from a data plane (cf may
+ * be NULL; peer NULL: every peer).  The caller owns the object.
+ */
+json_object	*esp_show_facts(struct esp_backend *, const struct config *,
+		    const struct in_addr *);
+int		 cmd_show_ipsec_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
+/* mod_esp.c: the data plane (d->esp) */
+int		 mod_esp_start(struct havpnd *);
+void		 mod_esp_stop(struct havpnd *);
+void		 mod_esp_reload(struct havpnd *, const struct config *);
+
+/* mod_ike.c: IKEv1 */
+int		 mod_ike_start(struct havpnd *);
+void		 mod_ike_stop(struct havpnd *);
+void		 mod_ike_reload(struct havpnd *, const struct config *);
+
+/* cmd_ike.c: the IKE control commands */
+int		 cmd_show_isakmp_sa(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_policy(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_stats(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_crypto_session(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_clear_isakmp(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_clear_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_debug_isakmp(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_undebug_all(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_test_acquire(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 

@@ -6,7 +6,10 @@
 #include "daemon/daemon.h"
 
 static const struct daemon_module modules[] = {
-	/* { "esp", mod_esp_start, mod_esp_stop, mod_esp_reload }, ... */
+	{ "esp", mod_esp_start, mod_esp_stop, mod_esp_reload },
+	{ "ike", mod_ike_start, mod_ike_stop, mod_ike_reload },
+	{ "ipc", mod_ipc_start, mod_ipc_stop, mod_ipc_reload },
+	{ "vrrp", mod_vrrp_start, mod_vrrp_stop, mod_vrrp_reload },
 	{ NULL, NULL, NULL, NULL },
 };
 

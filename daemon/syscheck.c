@@ -12,6 +12,7 @@
 
 #include "lib/lib.h"
 #include "daemon/daemon.h"
+#include "ipc/ipc.h"
 
 static int
 iface_has_addr(const struct ifaddrs *all, const struct conf_interface *ifc)
@@ -64,5 +65,6 @@ syscheck_config(const struct config *cf, struct conf_diag *diag)
 			    "object is down until it does", cf->tracks[i].id,
 			    cf->tracks[i].ifname);
 	freeifaddrs(all);
+	(void)ipc_syscheck(cf, diag);
 	return diag->errors == before ? 0 : -1;
 }

@@ -28,7 +28,11 @@ enum esp_dir {
 	ESP_OUT,
 };
 
-/* Traffic selectors: a flow, or a proxy identity pair (local, remote). */
+/*
+ * Traffic selectors: a flow, or a proxy identity pair (local, remote).
+ * The masks are netmasks (255.255.255.0), not ACL wildcards; addresses and
+ * masks in network byte order, ports in host byte order.
+ */
 struct esp_selector {
 	struct in_addr	 src;
 	struct in_addr	 src_mask;
@@ -117,6 +121,16 @@ struct esp_policy {
 	struct esp_selector sel;	/* local -> remote */
 	struct in_addr	 local;		/* outer local address (the VIP) */
 	struct in_addr	 peer;		/* outer remote address */
+	/*
+	 * Optional (zero: unset).  reverse_route: the crypto map entry's
+	 * reverse-route; the backend routes sel.dst into the data plane in
+	 * the main table while the policy has an outbound SA (IOS RRI).
+	 * The rest only labels show crypto ipsec sa for flows without SAs.
+	 */
+	int		 reverse_route;
+	char		 map_name[65];
+	int		 map_seq;
+	char		 ifname[16];
 };
 
 /* Called by the data plane; arg is the events' arg. */
@@ -128,11 +142,59 @@ struct esp_events {
 	void	(*expire)(void *, uint32_t, int);
 	/* an SA passed its sync_interval: its counters should be synced */
 	void	(*counter_update)(void *, uint32_t);
+	/*
+	 * An ESP packet arrived for an SPI no inbound SA has (local, peer
+	 * outer addresses); the data plane rate-limits these.  IKE tells the
+	 * peer with an INVALID-SPI notification.  May be NULL.
+	 */
+	void	(*invalid_spi)(void *, uint32_t, struct in_addr,
+		    struct in_addr);
 };
 
-/* Where the data plane hands IKE messages that arrive on port 4500. */
+/*
+ * Where the data plane hands IKE messages that arrive on port 4500: the
+ * datagram as read (the 4-byte non-ESP marker included), its source and
+ * the local address it was sent to.
+ */
 typedef void (*esp_ike_input_fn)(void *, const uint8_t *, size_t,
     const struct sockaddr_in *, const struct sockaddr_in *);
+
+/* What show crypto ipsec sa needs of one SA; never any key. */
+struct esp_sa_info {
+	struct esp_sa	 sa;		/* keys zeroed */
+	struct esp_sa_stats st;
+	struct esp_replay_state replay;
+	uint32_t	 iv_len;	/* bytes on the wire */
+	uint64_t	 age_ms;
+	uint64_t	 digest;	/* packets authenticated (made or checked) */
+	uint64_t	 crypt;		/* packets encrypted or decrypted */
+	uint64_t	 other_drops;	/* malformed, bad padding, next header */
+	int		 udp_encap;
+};
+
+/* Engine-wide counters: packets that never reached an SA. */
+struct esp_engine_stats {
+	uint64_t	 tun_in;	/* packets read from the TUN device */
+	uint64_t	 tun_out;	/* packets written to it */
+	uint64_t	 esp_in;	/* ESP packets received */
+	uint64_t	 esp_out;	/* ESP packets sent */
+	uint64_t	 no_policy;	/* steered in, but no policy matches */
+	uint64_t	 bypass_in_tun;	/* a BYPASS policy matched in the TUN */
+	uint64_t	 no_sa;		/* PROTECT without an SA: acquire, drop */
+	uint64_t	 acquires;	/* acquire events raised */
+	uint64_t	 bad_spi;	/* inbound SPI of no SA */
+	uint64_t	 malformed;	/* not IPv4, truncated, ... */
+	uint64_t	 ike_in;	/* non-ESP marker: handed to IKE */
+	uint64_t	 keepalives;	/* NAT-keepalives (0xff) */
+	uint64_t	 send_errors;
+	uint64_t	 tun_errors;
+	uint64_t	 tun_gro;	/* packets written coalesced (TSO/USO) */
+	uint64_t	 expires_soft;
+	uint64_t	 expires_hard;
+};
+
+typedef void (*esp_sa_walk_fn)(void *, const struct esp_sa_info *);
+typedef void (*esp_policy_walk_fn)(void *, const struct esp_policy *);
 
 struct esp_backend;
 
@@ -163,6 +225,11 @@ struct esp_backend_ops {
 	int	(*attach_encap_socket)(struct esp_backend *, int,
 		    esp_ike_input_fn, void *);
 	void	(*destroy)(struct esp_backend *);
+	/* For show commands; optional (NULL: the backend cannot list). */
+	int	(*walk_sas)(struct esp_backend *, esp_sa_walk_fn, void *);
+	int	(*walk_policies)(struct esp_backend *, esp_policy_walk_fn,
+		    void *);
+	int	(*get_stats)(struct esp_backend *, struct esp_engine_stats *);
 };
 
 /* Every backend starts with this. */
@@ -171,6 +238,32 @@ struct esp_backend {
 	struct esp_events events;
 };
 
+/*
+ * The userspace engine of esp/engine.c: a TUN device, ESP over UDP 4500
+ * (on IKE's socket, see attach_encap_socket) and raw ESP (protocol 50),
+ * policy routing that steers each PROTECT policy's traffic into the TUN
+ * device (table `table', rules of protocol 97), everything removed by
+ * destroy and swept at start.  Runs on loop; NULL on failure (logged).
+ */
+struct ev_loop;
+#define ESP_TUN_DEFAULT		"havpn0"
+#define ESP_TABLE_DEFAULT	4500
+struct esp_userspace_opts {
+	const char	*tun_name;	/* NULL: ESP_TUN_DEFAULT */
+	uint32_t	 table;		/* 0: ESP_TABLE_DEFAULT */
+	int		 mtu;		/* of the TUN device; 0: 1400 */
+	int		 no_routing;	/* no rules and routes (unit tests) */
+	int		 no_offload;	/* no IFF_VNET_HDR, TSO, USO */
+};
+struct esp_backend *esp_userspace_new(struct ev_loop *,
+		    const struct esp_userspace_opts *);
+/* The TUN device's name (for logs and show). */
+const char	*esp_userspace_tun_name(struct esp_backend *);
+
+/* "esp-256-aes esp-sha256-hmac": a transform as IOS shows it. */
+void		 esp_transform_ios_name(enum conf_esp_enc, int,
+		    enum conf_esp_auth, char *, size_t);
+
 /* The record-only backend of esp/fake.c: unit tests of its users. */
 struct esp_fake;
 struct esp_backend *esp_fake_new(void);
@@ -178,6 +271,10 @@ struct esp_backend *esp_fake_new(void);
 const struct esp_sa *esp_fake_sa(struct esp_backend *, uint32_t);
 int		 esp_fake_nsas(struct esp_backend *);
 int		 esp_fake_npolicies(struct esp_backend *);
+/* Set the counters query_sa reports for an SA (tests of traffic-driven
+ * behaviour, such as on-demand DPD); -1 if there is no such SA. */
+int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
+		    const struct esp_sa_stats *);
 /* Raise an acquire as if a packet of flow matched policy reqid. */
 void		 esp_fake_acquire(struct esp_backend *, uint32_t,
 		    const struct esp_selector *);

@@ -215,6 +215,18 @@ esp_fake_npolicies(struct esp_backend *be)
 	return ((struct esp_fake *)be)->npols;
 }
 
+int
+esp_fake_set_stats(struct esp_backend *be, uint32_t conn_id,
+    const struct esp_sa_stats *st)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL)
+		return -1;
+	s->stats = *st;
+	return 0;
+}
+
 void
 esp_fake_acquire(struct esp_backend *be, uint32_t reqid,
     const struct esp_selector *flow)

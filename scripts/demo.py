@@ -9,7 +9,8 @@ import sys
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from topology import Havpnd, design_topology, sweep_stale  # noqa: E402
+from topology import (Havpnd, design_topology, sweep_stale,  # noqa: E402
+                      wait_for)
 
 BIN = os.path.join(REPO, "bin")
 
@@ -47,9 +48,24 @@ def main():
         show(ha2, "show", "version")
         say("What ha1 runs, in canonical IOS form")
         show(ha1, "show", "running-config")
-        say("Not built yet, so not shown: the VRRP election, IKE with "
-            "strongSwan as the remote peer, the ESP data plane, state sync "
-            "and the failover itself.  This demo grows as they land.")
+        say("The election: ha1 (priority 110) is Active for both groups, "
+            "the inside group following the outside one")
+        wait_for(lambda: ha2.json("show", "standby")["role"] == "standby"
+                 and ha1.json("show", "standby")["role"] == "active", 10,
+                 what="the election")
+        show(ha1, "show", "standby")
+        show(ha1, "show", "standby", "brief")
+        show(ha2, "show", "standby", "brief")
+        say("ha1 stops cleanly (priority 0): ha2 takes both groups in its "
+            "skew time")
+        ha1.proc.send_signal(signal.SIGTERM)
+        ha1.proc.wait(5)
+        wait_for(lambda: ha2.json("show", "standby")["role"] == "active",
+                 5, what="ha2 active")
+        show(ha2, "show", "standby", "brief")
+        say("Not built yet, so not shown: IKE with strongSwan as the "
+            "remote peer, the ESP data plane, state sync and the tunnels' "
+            "failover.  This demo grows as they land.")
     except KeyboardInterrupt:
         print("\ninterrupted", flush=True)
     finally:

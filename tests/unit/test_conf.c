@@ -290,6 +290,16 @@ static const struct {
 	{ "crypto isakmp keepalive 5\n", 1, "10 to 3600" },
 	{ "crypto isakmp keepalive 10 100\n", 1, "retry interval 100" },
 	{ "crypto isakmp profile P\n", 1, "not supported" },
+	{ "crypto isakmp peer address 10.0.0.1 x\n", 1, "address ADDR" },
+	{ "crypto isakmp peer hostname h\n", 1, "address ADDR" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "client-endpoint fqdn a.b\n", 2, "ipv4-address ADDR" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "client-endpoint ipv4-address 1.2\n", 2, "not an IPv4" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "password\n", 2, "one key" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode x\n", 2,
+	    "client-endpoint or password" },
 	{ "crypto ipsec transform-set T esp-aes 256\n", 1, "needs an ESP-AUTH" },
 	{ "crypto ipsec transform-set T esp-gcm 256 esp-sha-hmac\n", 1,
 	    "takes no ESP-AUTH" },
@@ -350,6 +360,10 @@ static const struct {
 	{ "interface eth0\n ip address 10.0.0.1 255.255.255.0\n standby 1 ip "
 	    "10.0.1.10\n", 3, "outside eth0's subnet" },
 	{ "interface eth0\n standby 1 priority 110\n", 2, "has no virtual IP" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp checksum "
+	    "ipv6\n", 3, "takes pseudo-header or rfc9568" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp "
+	    "version 2\n", 3, "vrrp takes checksum" },
 	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 name A\n"
 	    "interface eth1\n standby 2 ip 10.0.1.10\n standby 2 name A\n", 5,
 	    "name A is used by line 2 too" },
@@ -379,6 +393,10 @@ static const struct {
 	{ "track 1 ip route 10.0.0.0 255.0.0.0 reachability\n", 1,
 	    "line-protocol\" only" },
 	{ "hostname\n", 1, "one NAME" },
+	{ "crypto ipsec tunnel-interface\n", 1, "takes one NAME" },
+	{ "crypto ipsec tunnel-interface a/b\n", 1, "not a valid interface" },
+	{ "crypto ipsec tunnel-interface abcdefghijklmnop\n", 1,
+	    "not a valid interface" },
 	{ "frobnicate the widget\n", 1, "unknown command \"frobnicate\"" },
 	{ "no frobnicate\n", 1, "no such command" },
 	{ "exit\n", 1, "exit outside a sub-mode" },
@@ -411,6 +429,38 @@ test_malformed(void **state)
 	}
 }
 
+/* crypto ipsec tunnel-interface: set, default, negated, printed. */
+static void
+test_tunnel_interface(void **state)
+{
+	static const char set[] = "crypto ipsec tunnel-interface vpn0\n";
+	static const char unset[] = "crypto ipsec tunnel-interface vpn0\n"
+	    "no crypto ipsec tunnel-interface\n";
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*a, *b, *c;
+	char		*text;
+
+	(void)state;
+	a = conf_load_mem("t.conf", set, strlen(set), &d);
+	assert_non_null(a);
+	assert_string_equal(a->tunnel_ifname, "vpn0");
+	text = conf_print_str(a);
+	assert_non_null(strstr(text, "crypto ipsec tunnel-interface vpn0\n"));
+	free(text);
+	b = conf_load_mem("t.conf", unset, strlen(unset), &d);
+	assert_non_null(b);
+	assert_null(b->tunnel_ifname);
+	assert_false(conf_equal(a, b));
+	c = conf_load_mem("t.conf", "", 0, &d);
+	assert_true(conf_equal(b, c));
+	text = conf_print_str(c);
+	assert_null(strstr(text, "tunnel-interface"));
+	free(text);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
+}
+
 /* Warnings are not errors: these load, and say why at their line. */
 static void
 test_warnings(void **state)
@@ -430,6 +480,13 @@ test_warnings(void **state)
 		{ "crypto isakmp policy 1\n", "uses des" },
 		{ "crypto isakmp policy 1\n encr aes\n", "uses rsa-sig" },
 		{ "interface eth0\n standby version 2\n", "HSRP-specific" },
+		{ "crypto isakmp aggressive-mode disable\ncrypto isakmp key k "
+		    "address 10.0.0.1\ncrypto isakmp peer address 10.0.0.1\n"
+		    " set aggressive-mode client-endpoint ipv4-address "
+		    "10.0.0.2\n", "refuses it from peers" },
+		{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+		    "client-endpoint ipv4-address 10.0.0.2\n",
+		    "no pre-shared key" },
 	};
 
 	(void)state;
@@ -487,6 +544,39 @@ test_modes(void **state)
 	conf_free(cf);
 }
 
+/* standby GRP vrrp checksum: parsed, printed only when not the default. */
+static void
+test_vrrp_checksum_line(void **state)
+{
+	static const char *const texts[] = {
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum rfc9568\n",
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum pseudo-header\n",
+	    "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 vrrp checksum rfc9568\n no standby 1 vrrp checksum\n",
+	};
+	static const int want[] = { 1, 0, 0 };
+
+	(void)state;
+	for (size_t i = 0; i < nitems(texts); i++) {
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*cf = conf_load_mem("c", texts[i],
+		    strlen(texts[i]), &d);
+		char		*out;
+
+		assert_non_null(cf);
+		assert_int_equal(cf->ifaces[0].standby[0].checksum_rfc9568,
+		    want[i]);
+		out = conf_print_str(cf);
+		assert_int_equal(strstr(out, " standby 1 vrrp checksum "
+		    "rfc9568\n") != NULL, want[i]);
+		assert_null(strstr(out, "pseudo-header"));
+		free(out);
+		conf_free(cf);
+	}
+}
+
 /* Every prefix of the full fixture: no crash, and what loads round-trips. */
 static void
 test_every_prefix(void **state)
@@ -526,9 +616,11 @@ main(void)
 		cmocka_unit_test(test_cisco3725),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_tunnel_interface),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_every_prefix),
+		cmocka_unit_test(test_vrrp_checksum_line),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);

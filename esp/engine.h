@@ -1,0 +1,185 @@
+/*
+ * The userspace engine's internals, shared by engine.c (the ops table,
+ * SAD and SPD), io.c (the packet loops), tun.c and rtnl.c.
+ */
+#ifndef HAVPN_ESP_ENGINE_H
+#define HAVPN_ESP_ENGINE_H
+
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <ev.h>
+
+#include "esp/esp.h"
+#include "esp/esp_int.h"
+
+#define RTPROT_HAVPN		97	/* marks havpn's rules and routes */
+#define ESP_FWMARK		0x68617670	/* "havp": the engine's sockets */
+#define ESP_RULE_FIXED		9000	/* IKE and the engine's own packets */
+#define ESP_RULE_BASE		10000	/* + rank of the policy */
+#define ESP_RULE_MAX		32000	/* main (32766) must stay after */
+
+#define ESP_BATCH		64	/* packets per wake-up and syscall */
+/* outbound slots: a batch, plus room for one more super-packet's segments */
+#define ESP_TX_SLOTS		(ESP_BATCH + ESP_GSO_SEGS)
+#define ESP_BUFSZ		(2048 + 256)
+#define ESP_PKT_OFF		128	/* headroom before a packet */
+#define ESP_SOCKBUF		(8 * 1024 * 1024)	/* socket buffers */
+#define ESP_GSO_MAX		64	/* packets in one UDP GSO datagram */
+#define ESP_GSO_BYTES		65000	/* and their bytes */
+#define ESP_RXBUF		(ESP_PKT_OFF + 65536)	/* fits a GRO batch */
+#define ESP_VNET_HDR		10	/* struct virtio_net_hdr */
+#define ESP_GSOBUF		(ESP_VNET_HDR + 65536)
+#define ESP_GSO_SEGS		48	/* slots kept free for one read */
+#define ESP_GROBUF		65535	/* one coalesced write */
+#define ESP_SPI_BUCKETS		4096	/* power of two */
+#define ESP_CONN_BUCKETS	4096
+
+/* One policy routing rule. */
+struct esp_rule {
+	uint32_t	 priority;
+	uint32_t	 table;
+	struct in_addr	 src;
+	int		 src_len;
+	struct in_addr	 dst;
+	int		 dst_len;
+	uint32_t	 fwmark;
+	uint8_t		 proto;
+	uint16_t	 sport;
+	uint16_t	 dport;
+};
+
+struct esp_sa_rt {
+	struct esp_sactx *c;
+	struct esp_sa_rt *next_conn;
+	struct esp_sa_rt *next_spi;	/* inbound only */
+	uint64_t	 serial;	/* newer SAs win for a reqid */
+	uint64_t	 since_sync;	/* packets since counter_update */
+	int		 soft_raised;
+	int		 dead;		/* hard-expired, being removed */
+};
+
+struct esp_pol {
+	struct esp_policy p;
+	struct esp_sa_rt *out;		/* the current outbound SA */
+	struct esp_rule	 rule;
+	int		 rule_installed;
+	int		 route_installed;	/* reverse-route */
+	uint64_t	 last_acquire_ms;
+	uint64_t	 acquires;
+	uint64_t	 nosa_drops;
+	uint64_t	 packets;
+};
+
+/* One packet slot of a batch. */
+struct esp_slot {
+	uint8_t		*buf;
+	size_t		 cap;
+	size_t		 off;
+	size_t		 len;
+	struct esp_sa_rt *sa;
+	struct sockaddr_in peer;
+	struct sockaddr_in local;
+	union {
+		char		 c[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+				    CMSG_SPACE(sizeof(int))];
+		struct cmsghdr	 align;
+	} cmsg;
+};
+
+struct esp_engine {
+	struct esp_backend be;		/* first: the backend handle */
+	struct ev_loop	*loop;
+	char		 tun_name[IFNAMSIZ];
+	int		 tun_fd;
+	int		 tun_ifindex;
+	int		 tun_mtu;
+	int		 vnet;		/* IFF_VNET_HDR with offloads */
+	uint8_t		*gsobuf;	/* one TUN read with offloads */
+	/* the TCP train being coalesced for the TUN device (io.c) */
+	uint8_t		*grobuf;
+	const uint8_t	*gro_first;	/* in an rx slot, until the flush */
+	size_t		 gro_first_len;
+	const uint8_t	*gro_last;
+	size_t		 gro_last_plen;
+	size_t		 gro_len;	/* bytes in grobuf */
+	size_t		 gro_mss;
+	uint8_t		 gro_psh;
+	uint8_t		 gro_proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	size_t		 gro_thl;	/* its L4 header length */
+	int		 gro_n;		/* segments in the train */
+	int		 raw_fd;
+	int		 udp_fd;	/* IKE's port 4500 socket, or -1 */
+	int		 no_gso;	/* the kernel refused UDP GSO */
+	esp_ike_input_fn ike_fn;
+	void		*ike_arg;
+	int		 nl_fd;
+	int		 routing;	/* install rules and routes */
+	uint32_t	 table;
+	int		 fixed_rules;
+	ev_io		 tun_w;
+	ev_io		 raw_w;
+	ev_io		 udp_w;
+	ev_timer	 tick;
+
+	struct esp_sa_rt *by_conn[ESP_CONN_BUCKETS];
+	struct esp_sa_rt *by_spi[ESP_SPI_BUCKETS];
+	int		 nsas;
+	uint64_t	 serial;
+	/* SPIs handed out by alloc_spi and not yet in an SA */
+	uint32_t	 reserved_spis[1024];
+	unsigned	 nreserved;
+	struct esp_pol	*pols;		/* sorted by priority, then id */
+	int		 npols;
+
+	struct esp_engine_stats st;
+	uint64_t	 now_ms;	/* at the start of this wake-up */
+	struct log_ratelimit rl_nospi;
+	struct log_ratelimit rl_drop;
+	struct log_ratelimit rl_send;
+
+	struct esp_slot	*rx;		/* ESP_BATCH */
+	struct esp_slot	*tx;		/* ESP_TX_SLOTS */
+	struct mmsghdr	 mm[ESP_TX_SLOTS];
+	struct iovec	 iov[ESP_TX_SLOTS];
+	uint8_t		 ivpool[ESP_TX_SLOTS * ESP_MAX_IV];
+};
+
+/* engine.c */
+struct esp_sa_rt *esp_engine_sa_by_spi(struct esp_engine *, uint32_t);
+struct esp_pol	*esp_engine_spd_lookup(struct esp_engine *,
+		    const struct esp_flow *);
+void		 esp_engine_sa_used(struct esp_engine *, struct esp_sa_rt *);
+void		 esp_engine_acquire(struct esp_engine *, struct esp_pol *,
+		    const struct esp_flow *);
+
+/* io.c */
+int		 esp_io_start(struct esp_engine *);
+void		 esp_io_stop(struct esp_engine *);
+void		 esp_io_attach_udp(struct esp_engine *);
+/*
+ * The inbound path for one ESP packet at s->buf + s->off (s->len bytes):
+ * decapsulate, check selectors, and leave the packet to write to the TUN
+ * device at s->off/s->len.  0: deliver it; -1: dropped and counted.
+ */
+int		 esp_io_inbound(struct esp_engine *, struct esp_slot *);
+
+/* tun.c */
+/*
+ * *vnet: non-zero asks for IFF_VNET_HDR and offloads; set to the ESP_OFF_
+ * bits the kernel accepted (0: none).
+ */
+#define ESP_OFF_VNET	0x1
+#define ESP_OFF_TSO	0x2
+#define ESP_OFF_USO	0x4
+int		 esp_tun_open(const char *, int, char *, int *, int *);
+
+/* rtnl.c */
+int		 esp_rtnl_open(void);
+int		 esp_rtnl_rule(int, int, const struct esp_rule *);
+int		 esp_rtnl_route(int, int, uint32_t, struct in_addr, int, int);
+/* Remove every rule and route with RTPROT_HAVPN; how many, or -1. */
+int		 esp_rtnl_sweep(int);
+
+#endif

@@ -1,0 +1,829 @@
+/*
+ * The userspace engine's packet loops.
+ *
+ *   TUN readable	read up to ESP_BATCH packets (with offloads: super-
+ *			packets, cut into segments), for each: SPD lookup,
+ *			SA, encapsulate; then one sendmmsg per socket
+ *   UDP 4500 readable	recvmmsg a batch; RFC 3948 2.2: a first word of
+ *			zero is the non-ESP marker (IKE, handed over), a
+ *			single 0xff byte a NAT-keepalive (dropped), anything
+ *			else ESP
+ *   raw ESP readable	recvmmsg a batch of IPv4 datagrams of protocol 50
+ *
+ * Inbound ESP: SA by SPI, esp_decap() (replay, ICV, decrypt, window), then
+ * the inner packet against the SA's selectors, then the TUN device.
+ * Nothing is allocated per packet: the slots are the engine's.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <linux/virtio_net.h>
+
+/* Linux 6.2 (USO); Debian 12's headers are older than the kernels */
+#ifndef VIRTIO_NET_HDR_GSO_UDP_L4
+#define VIRTIO_NET_HDR_GSO_UDP_L4	5
+#endif
+#include <sys/socket.h>
+
+#include <openssl/rand.h>
+
+#include "lib/lib.h"
+#include "esp/engine.h"
+
+static void
+ratelimited(struct esp_engine *e, struct log_ratelimit *rl, const char *what,
+    uint32_t spi, const char *why)
+{
+	uint64_t	 supp;
+
+	if (!log_ratelimit_ok(rl, e->now_ms, 5000, &supp))
+		return;
+	log_warnx(LOG_ESP, "%s spi 0x%08x: %s (%llu more suppressed)", what,
+	    spi, why, (unsigned long long)supp);
+}
+
+/* ---- outbound ----------------------------------------------------------- */
+
+/* 0: the slot holds an ESP packet for slot->sa; -1: dropped, counted. */
+static int
+outbound(struct esp_engine *e, struct esp_slot *s, const uint8_t *iv)
+{
+	struct esp_flow	 f;
+	struct esp_pol	*p;
+	struct esp_sa_rt *sa;
+	enum esp_verdict v;
+
+	if (esp_flow_parse(s->buf + s->off, s->len, &f) == -1) {
+		e->st.malformed++;
+		return -1;
+	}
+	if ((p = esp_engine_spd_lookup(e, &f)) == NULL) {
+		e->st.no_policy++;
+		return -1;
+	}
+	if (p->p.action == ESP_POLICY_BYPASS) {
+		e->st.bypass_in_tun++;
+		return -1;
+	}
+	if ((sa = p->out) == NULL || sa->dead) {
+		esp_engine_acquire(e, p, &f);
+		return -1;
+	}
+	if (sa->c->sa.hard_bytes != 0 &&
+	    sa->c->st.bytes >= sa->c->sa.hard_bytes) {
+		sa->c->st.send_errors++;
+		return -1;
+	}
+	v = esp_encap(sa->c, s->buf, &s->off, &s->len, iv);
+	if (v != ESP_V_OK) {
+		ratelimited(e, &e->rl_send, "outbound", sa->c->sa.spi,
+		    esp_verdict_name(v));
+		return -1;
+	}
+	p->packets++;
+	sa->c->st.last_used_ms = e->now_ms;
+	s->sa = sa;
+	esp_engine_sa_used(e, sa);
+	return 0;
+}
+
+/*
+ * One datagram of the batch: slots idx[first .. first + n) for the same
+ * peer and source.  With n > 1 they go out as one UDP GSO super-datagram
+ * (UDP_SEGMENT = the first's length; all equal but the last, which may be
+ * shorter), which the kernel cuts into n ESP packets after routing: one
+ * pass through the stack for the group.
+ */
+static void
+msg_for(struct esp_engine *e, int m, int *idx, int first, int n)
+{
+	struct esp_slot	*s = &e->tx[idx[first]];
+	struct msghdr	*mh = &e->mm[m].msg_hdr;
+	struct cmsghdr	*cm;
+	const struct esp_sa *sa = &s->sa->c->sa;
+	size_t		 clen = 0;
+
+	memset(&s->peer, 0, sizeof(s->peer));
+	s->peer.sin_family = AF_INET;
+	s->peer.sin_addr = sa->remote;
+	s->peer.sin_port = htons(sa->remote_port);
+	for (int i = 0; i < n; i++) {
+		struct esp_slot *x = &e->tx[idx[first + i]];
+
+		e->iov[first + i].iov_base = x->buf + x->off;
+		e->iov[first + i].iov_len = x->len;
+	}
+	memset(mh, 0, sizeof(*mh));
+	mh->msg_name = &s->peer;
+	mh->msg_namelen = sizeof(s->peer);
+	mh->msg_iov = &e->iov[first];
+	mh->msg_iovlen = (size_t)n;
+	mh->msg_control = s->cmsg.c;
+	mh->msg_controllen = sizeof(s->cmsg.c);
+	cm = CMSG_FIRSTHDR(mh);
+	/* the outer source: the address the crypto map is bound to */
+	if (sa->local.s_addr != INADDR_ANY) {
+		struct in_pktinfo pi;
+
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = sa->local;
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		clen += CMSG_SPACE(sizeof(pi));
+		cm = (struct cmsghdr *)((char *)cm + CMSG_SPACE(sizeof(pi)));
+	}
+	if (n > 1) {
+		uint16_t gso = (uint16_t)s->len;
+
+		cm->cmsg_level = IPPROTO_UDP;
+		cm->cmsg_type = UDP_SEGMENT;
+		cm->cmsg_len = CMSG_LEN(sizeof(gso));
+		memcpy(CMSG_DATA(cm), &gso, sizeof(gso));
+		clen += CMSG_SPACE(sizeof(gso));
+	}
+	mh->msg_controllen = clen;
+	if (clen == 0)
+		mh->msg_control = NULL;
+	e->mm[m].msg_len = 0;
+}
+
+static int
+same_path(const struct esp_slot *a, const struct esp_slot *b)
+{
+	const struct esp_sa *x = &a->sa->c->sa, *y = &b->sa->c->sa;
+
+	return x->remote.s_addr == y->remote.s_addr &&
+	    x->remote_port == y->remote_port &&
+	    x->local.s_addr == y->local.s_addr;
+}
+
+/* Send slots idx[0..n) on fd, as few system calls as the kernel allows. */
+static void
+send_batch(struct esp_engine *e, int fd, int *idx, int n, int gso)
+{
+	int	 first[ESP_TX_SLOTS], count[ESP_TX_SLOTS], nm = 0, done = 0;
+
+	/* group equal-length packets of one path for UDP GSO */
+	for (int i = 0; i < n;) {
+		struct esp_slot *s = &e->tx[idx[i]];
+		size_t	 total = s->len;
+		int	 j = i + 1;
+
+		while (gso && j < n && j - i < ESP_GSO_MAX &&
+		    same_path(s, &e->tx[idx[j]]) &&
+		    e->tx[idx[j]].len <= s->len &&
+		    total + e->tx[idx[j]].len <= ESP_GSO_BYTES) {
+			total += e->tx[idx[j]].len;
+			/* a shorter one ends the group */
+			if (e->tx[idx[j++]].len < s->len)
+				break;
+		}
+		first[nm] = i;
+		count[nm] = j - i;
+		msg_for(e, nm, idx, i, j - i);
+		nm++;
+		i = j;
+	}
+	while (done < nm) {
+		int	 r = sendmmsg(fd, &e->mm[done], (unsigned)(nm - done), 0);
+
+		if (r > 0) {
+			for (int m = done; m < done + r; m++)
+				e->st.esp_out += (uint64_t)count[m];
+			done += r;
+			continue;
+		}
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (count[done] > 1 && (errno == EIO || errno == EINVAL ||
+		    errno == ENOPROTOOPT)) {
+			/* no UDP GSO here: say so once, send singly from now */
+			log_warnx(LOG_ESP, "UDP GSO refused (%s): sending "
+			    "packets one by one", strerror(errno));
+			e->no_gso = 1;
+		}
+		/* the first one failed: count it, go on with the rest */
+		for (int k = 0; k < count[done]; k++)
+			e->tx[idx[first[done] + k]].sa->c->st.send_errors++;
+		e->st.send_errors += (uint64_t)count[done];
+		ratelimited(e, &e->rl_send, "send",
+		    e->tx[idx[first[done]]].sa->c->sa.spi, strerror(errno));
+		done++;
+	}
+}
+
+/*
+ * One read with IFF_VNET_HDR: finish the packet (segments, checksums)
+ * into slots first, first + 1, ...  The number of slots filled; 0 when
+ * the device is empty; -1 for a dropped packet (counted).
+ */
+static int
+tun_read_vnet(struct esp_engine *e, int first)
+{
+	uint8_t		*outs[ESP_GSO_SEGS];
+	size_t		 lens[ESP_GSO_SEGS];
+	struct esp_vnet	 h;
+	struct virtio_net_hdr vh;
+	ssize_t		 r;
+	int		 segs;
+
+	r = read(e->tun_fd, e->gsobuf, ESP_GSOBUF);
+	if (r <= 0) {
+		if (r == -1 && errno != EAGAIN && errno != EINTR)
+			e->st.tun_errors++;
+		return 0;
+	}
+	if ((size_t)r < ESP_VNET_HDR) {
+		e->st.malformed++;
+		return -1;
+	}
+	memcpy(&vh, e->gsobuf, sizeof(vh));
+	memset(&h, 0, sizeof(h));
+	h.needs_csum = (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+	h.csum_start = vh.csum_start;
+	h.csum_offset = vh.csum_offset;
+	h.gso_size = vh.gso_size;
+	switch (vh.gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		h.gso_type = ESP_GSO_NONE;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		h.gso_type = ESP_GSO_TCP;
+		break;
+	case VIRTIO_NET_HDR_GSO_UDP_L4:
+		h.gso_type = ESP_GSO_UDP;
+		break;
+	default:
+		e->st.malformed++;
+		return -1;
+	}
+	for (int i = 0; i < ESP_GSO_SEGS; i++) {
+		struct esp_slot	*s = &e->tx[first + i];
+
+		outs[i] = s->buf + ESP_PKT_OFF;
+	}
+	segs = esp_gso_split(&h, e->gsobuf + ESP_VNET_HDR,
+	    (size_t)r - ESP_VNET_HDR, outs,
+	    e->tx[first].cap - ESP_PKT_OFF - ESP_TAILROOM, lens,
+	    ESP_GSO_SEGS);
+	if (segs <= 0) {
+		e->st.malformed++;
+		return -1;
+	}
+	for (int i = 0; i < segs; i++) {
+		e->tx[first + i].off = ESP_PKT_OFF;
+		e->tx[first + i].len = lens[i];
+	}
+	return segs;
+}
+
+static void
+tun_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 udp[ESP_TX_SLOTS], raw[ESP_TX_SLOTS], nudp = 0, nraw = 0;
+	int		 n = 0, reads = 0;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	/* fresh IVs for the whole batch in one call (CBC only uses them) */
+	if (RAND_bytes(e->ivpool, sizeof(e->ivpool)) != 1) {
+		log_warnx(LOG_ESP, "RAND_bytes failed");
+		return;
+	}
+	while (n < ESP_BATCH && reads++ < ESP_BATCH) {
+		int	 first = n, segs;
+
+		if (e->vnet) {
+			/* a super-packet may need up to ESP_GSO_SEGS slots */
+			if (n + ESP_GSO_SEGS > ESP_TX_SLOTS)
+				break;	/* level-triggered: back at once */
+			if ((segs = tun_read_vnet(e, n)) <= 0) {
+				if (segs == 0)
+					break;
+				continue;
+			}
+		} else {
+			struct esp_slot	*s = &e->tx[n];
+			ssize_t		 r;
+
+			r = read(e->tun_fd, s->buf + ESP_PKT_OFF,
+			    s->cap - ESP_PKT_OFF - ESP_TAILROOM);
+			if (r <= 0) {
+				if (r == -1 && errno != EAGAIN &&
+				    errno != EINTR)
+					e->st.tun_errors++;
+				break;
+			}
+			s->off = ESP_PKT_OFF;
+			s->len = (size_t)r;
+			segs = 1;
+		}
+		e->st.tun_in += (uint64_t)segs;
+		for (int k = first; k < first + segs; k++) {
+			struct esp_slot	*s = &e->tx[k];
+
+			if (outbound(e, s, e->ivpool + k * ESP_MAX_IV) == -1)
+				continue;	/* dropped, counted */
+			if (s->sa->c->sa.remote_port != 0) {
+				if (e->udp_fd == -1) {
+					s->sa->c->st.send_errors++;
+					e->st.send_errors++;
+					continue;
+				}
+				udp[nudp++] = k;
+			} else
+				raw[nraw++] = k;
+		}
+		n = first + segs;
+	}
+	if (nudp > 0)
+		send_batch(e, e->udp_fd, udp, nudp, !e->no_gso);
+	if (nraw > 0)
+		send_batch(e, e->raw_fd, raw, nraw, 0);
+}
+
+/* ---- inbound ------------------------------------------------------------ */
+
+static uint16_t
+ip_csum(const uint8_t *p, size_t len)
+{
+	uint32_t sum = 0;
+
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Transport mode: the outer header is gone; write the one the TUN needs. */
+static int
+transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
+{
+	uint8_t		*h;
+	size_t		 tot = s->len + 20;
+	uint16_t	 c;
+
+	if (s->off < 20 || tot > 65535)
+		return -1;
+	s->off -= 20;
+	s->len = tot;
+	h = s->buf + s->off;
+	memset(h, 0, 20);
+	h[0] = 0x45;
+	h[2] = (uint8_t)(tot >> 8);
+	h[3] = (uint8_t)tot;
+	h[6] = 0x40;		/* DF */
+	h[8] = 64;
+	h[9] = nh;
+	memcpy(h + 12, &sa->remote, 4);
+	memcpy(h + 16, &sa->local, 4);
+	c = ip_csum(h, 20);
+	h[10] = (uint8_t)(c >> 8);
+	h[11] = (uint8_t)c;
+	return 0;
+}
+
+int
+esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
+{
+	struct esp_sa_rt *sa;
+	enum esp_verdict v;
+	uint32_t	 spi;
+	uint8_t		 nh;
+
+	e->st.esp_in++;
+	if (esp_peek_spi(s->buf + s->off, s->len, &spi) == -1) {
+		e->st.malformed++;
+		return -1;
+	}
+	if ((sa = esp_engine_sa_by_spi(e, spi)) == NULL || sa->dead) {
+		e->st.bad_spi++;
+		ratelimited(e, &e->rl_nospi, "inbound", spi, "no such SA");
+		return -1;
+	}
+	v = esp_decap(sa->c, s->buf, &s->off, &s->len, &nh);
+	if (v != ESP_V_OK) {
+		ratelimited(e, &e->rl_drop, "inbound", spi,
+		    esp_verdict_name(v));
+		return -1;
+	}
+	if (!sa->c->sa.tunnel &&
+	    transport_header(s, &sa->c->sa, nh) == -1) {
+		sa->c->malformed++;
+		sa->c->st.recv_errors++;
+		return -1;
+	}
+	sa->c->st.last_used_ms = e->now_ms;
+	esp_engine_sa_used(e, sa);
+	return 0;
+}
+
+/* ---- delivery: TCP segments coalesced for the TUN device ------------------ */
+
+/*
+ * Decapsulated packets are written as they come, except that with
+ * offloads consecutive segments of one TCP flow that the kernel's own GRO
+ * would merge (contiguous sequence numbers, equal headers and options,
+ * equal-sized payloads but the last, only ACK and a final PSH) are held
+ * and written as one TSO super-packet with a partial checksum (one write
+ * and one pass through the stack for up to 64 KB), and so are consecutive
+ * equal-sized UDP datagrams of one flow (USO).  A train ends with the
+ * wake-up.  The ESP ICV has vouched for every byte, so the segments' own
+ * checksums are not checked again.
+ */
+static void
+tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
+{
+	static const uint8_t novnet[ESP_VNET_HDR];	/* finished packet */
+	struct iovec	 iov[2];
+
+	iov[0].iov_base = (void *)(hdr != NULL ? hdr : novnet);
+	iov[0].iov_len = ESP_VNET_HDR;
+	iov[1].iov_base = (void *)p;
+	iov[1].iov_len = len;
+	if (writev(e->tun_fd, e->vnet ? iov : iov + 1, e->vnet ? 2 : 1) ==
+	    -1) {
+		e->st.tun_errors++;
+		return;
+	}
+	e->st.tun_out++;
+}
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+#define TH_ACK	0x10
+#define TH_PSH	0x08
+
+/*
+ * The payload length of a segment that may join a train (TCP with TSO
+ * offloads, UDP with USO), and its L4 header length; or 0.
+ */
+static size_t
+gro_candidate(const struct esp_engine *e, const uint8_t *p, size_t len,
+    size_t *thl)
+{
+	size_t	 tot;
+
+	if (len < 28 || p[0] != 0x45 || (rd16(p + 6) & 0x3fff) != 0)
+		return 0;
+	tot = rd16(p + 2);
+	if (p[9] == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
+		*thl = 8;
+		return tot == len && tot > 28 && rd16(p + 24) == tot - 20 ?
+		    tot - 28 : 0;
+	}
+	if (p[9] != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) || len < 40)
+		return 0;
+	*thl = (size_t)(p[32] >> 4) * 4;
+	if (tot != len || *thl < 20 || 20 + *thl >= tot)
+		return 0;
+	/* only ACK, and PSH (which ends a train) */
+	if ((p[33] & ~(TH_ACK | TH_PSH)) != 0 || !(p[33] & TH_ACK))
+		return 0;
+	return tot - 20 - *thl;
+}
+
+/* b continues the train whose last segment is a (payload alen). */
+static int
+gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
+    size_t bthl)
+{
+	if (a[9] != b[9])
+		return 0;
+	if (a[9] == IPPROTO_UDP)
+		return memcmp(a + 12, b + 12, 12) == 0 &&  /* addrs, ports */
+		    a[1] == b[1] && a[8] == b[8];
+	return athl == bthl &&
+	    memcmp(a + 12, b + 12, 8) == 0 &&		/* addresses */
+	    memcmp(a + 20, b + 20, 4) == 0 &&		/* ports */
+	    a[1] == b[1] && a[8] == b[8] &&		/* tos, ttl */
+	    rd32(b + 24) == rd32(a + 24) + (uint32_t)alen &&	/* seq */
+	    memcmp(a + 28, b + 28, 4) == 0 &&		/* ack */
+	    memcmp(a + 34, b + 34, 2) == 0 &&		/* window */
+	    memcmp(a + 40, b + 40, athl - 20) == 0 &&	/* options */
+	    !(a[33] & TH_PSH);
+}
+
+static void
+gro_flush(struct esp_engine *e)
+{
+	struct virtio_net_hdr vh;
+	uint8_t		*g = e->grobuf;
+	size_t		 thl, tot = e->gro_len;
+	uint32_t	 sum;
+	uint8_t		 ph[12];
+
+	if (e->gro_n == 0)
+		return;
+	if (e->gro_n == 1) {
+		tun_write(e, NULL, e->gro_first, e->gro_first_len);
+		e->gro_n = 0;
+		return;
+	}
+	thl = e->gro_proto == IPPROTO_TCP ? (size_t)(g[32] >> 4) * 4 : 8;
+	g[2] = (uint8_t)(tot >> 8);
+	g[3] = (uint8_t)tot;
+	g[10] = g[11] = 0;
+	sum = esp_csum_fold(esp_csum_add(0, g, 20));
+	g[10] = (uint8_t)(sum >> 8);
+	g[11] = (uint8_t)sum;
+	if (e->gro_proto == IPPROTO_TCP)
+		g[33] |= e->gro_psh;
+	else {
+		/* the super-datagram's UDP length covers all of it */
+		g[24] = (uint8_t)((tot - 20) >> 8);
+		g[25] = (uint8_t)(tot - 20);
+	}
+	/* partial checksum: the pseudo-header's sum, folded, not inverted */
+	memcpy(ph, g + 12, 8);
+	ph[8] = 0;
+	ph[9] = e->gro_proto;
+	ph[10] = (uint8_t)((tot - 20) >> 8);
+	ph[11] = (uint8_t)(tot - 20);
+	sum = (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, 12));
+	g[20 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)(sum >> 8);
+	g[21 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)sum;
+	memset(&vh, 0, sizeof(vh));
+	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh.gso_type = e->gro_proto == IPPROTO_TCP ? VIRTIO_NET_HDR_GSO_TCPV4 :
+	    VIRTIO_NET_HDR_GSO_UDP_L4;
+	vh.hdr_len = (uint16_t)(20 + thl);
+	vh.gso_size = (uint16_t)e->gro_mss;
+	vh.csum_start = 20;
+	vh.csum_offset = e->gro_proto == IPPROTO_TCP ? 16 : 6;
+	tun_write(e, &vh, g, tot);
+	/* tun_out counts packets, whatever the number of writes */
+	e->st.tun_out += (uint64_t)e->gro_n - 1;
+	e->st.tun_gro += (uint64_t)e->gro_n;
+	e->gro_n = 0;
+}
+
+static void
+deliver(struct esp_engine *e, struct esp_slot *s)
+{
+	const uint8_t	*p = s->buf + s->off;
+	size_t		 thl, plen;
+
+	if (!e->vnet || (plen = gro_candidate(e, p, s->len, &thl)) == 0) {
+		gro_flush(e);
+		tun_write(e, NULL, p, s->len);
+		return;
+	}
+	if (e->gro_n > 0 && plen <= e->gro_mss &&
+	    e->gro_last_plen == e->gro_mss &&
+	    e->gro_len + plen <= ESP_GROBUF &&
+	    gro_follows(e->gro_last, e->gro_last_plen, e->gro_thl, p, thl)) {
+		if (e->gro_n == 1) {
+			/* the train's first segment becomes its head */
+			memcpy(e->grobuf, e->gro_first, e->gro_first_len);
+			e->gro_len = e->gro_first_len;
+		}
+		memcpy(e->grobuf + e->gro_len, p + 20 + thl, plen);
+		e->gro_len += plen;
+		if (p[9] == IPPROTO_TCP)
+			e->gro_psh |= p[33] & TH_PSH;
+		e->gro_last = p;
+		e->gro_last_plen = plen;
+		e->gro_n++;
+		return;
+	}
+	gro_flush(e);
+	e->gro_first = e->gro_last = p;
+	e->gro_first_len = s->len;
+	e->gro_len = s->len;
+	e->gro_mss = plen;
+	e->gro_last_plen = plen;
+	e->gro_psh = 0;
+	e->gro_proto = p[9];
+	e->gro_thl = thl;
+	e->gro_n = 1;
+}
+
+static int
+recv_batch(struct esp_engine *e, int fd, int want_pktinfo)
+{
+	int	 n;
+
+	for (int i = 0; i < ESP_BATCH; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		struct msghdr	*m = &e->mm[i].msg_hdr;
+
+		e->iov[i].iov_base = s->buf + ESP_PKT_OFF;
+		e->iov[i].iov_len = s->cap - ESP_PKT_OFF;
+		memset(m, 0, sizeof(*m));
+		m->msg_name = &s->peer;
+		m->msg_namelen = sizeof(s->peer);
+		m->msg_iov = &e->iov[i];
+		m->msg_iovlen = 1;
+		if (want_pktinfo) {
+			m->msg_control = s->cmsg.c;
+			m->msg_controllen = sizeof(s->cmsg.c);
+		}
+	}
+	do {
+		n = recvmmsg(fd, e->mm, ESP_BATCH, MSG_DONTWAIT, NULL);
+	} while (n == -1 && errno == EINTR);
+	return n;
+}
+
+/* The local address of a datagram, and its GRO segment size (0: none). */
+static size_t
+rx_cmsgs(struct esp_slot *s, struct msghdr *m)
+{
+	struct cmsghdr	*cm;
+	size_t		 gso = 0;
+
+	memset(&s->local, 0, sizeof(s->local));
+	s->local.sin_family = AF_INET;
+	s->local.sin_port = htons(4500);
+	for (cm = CMSG_FIRSTHDR(m); cm != NULL; cm = CMSG_NXTHDR(m, cm))
+		if (cm->cmsg_level == IPPROTO_IP &&
+		    cm->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			s->local.sin_addr = pi.ipi_addr;
+		} else if (cm->cmsg_level == IPPROTO_UDP &&
+		    cm->cmsg_type == UDP_GRO) {
+			int	 g;
+
+			memcpy(&g, CMSG_DATA(cm), sizeof(g));
+			if (g > 0)
+				gso = (size_t)g;
+		}
+	return gso;
+}
+
+/* RFC 3948 2.2: one datagram from port 4500. */
+static void
+udp_datagram(struct esp_engine *e, struct esp_slot *s, const uint8_t *p)
+{
+	if (s->len == 1 && p[0] == 0xff) {
+		e->st.keepalives++;
+		return;
+	}
+	if (s->len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+		e->st.ike_in++;
+		if (e->ike_fn != NULL)
+			e->ike_fn(e->ike_arg, p, s->len, &s->peer, &s->local);
+		return;
+	}
+	if (esp_io_inbound(e, s) == 0)
+		deliver(e, s);
+}
+
+static void
+udp_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 n;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	if ((n = recv_batch(e, e->udp_fd, 1)) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		size_t		 total = e->mm[i].msg_len, seg, at;
+
+		/*
+		 * With UDP GRO the kernel hands over several datagrams of one
+		 * flow back to back, each seg bytes but the last.
+		 */
+		seg = rx_cmsgs(s, &e->mm[i].msg_hdr);
+		if (seg == 0 || seg > total)
+			seg = total;
+		for (at = 0; at < total; at += seg) {
+			const uint8_t *p = s->buf + ESP_PKT_OFF + at;
+
+			s->off = ESP_PKT_OFF + at;
+			s->len = total - at < seg ? total - at : seg;
+			udp_datagram(e, s, p);
+		}
+	}
+	gro_flush(e);
+}
+
+static void
+raw_readable(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct esp_engine *e = w->data;
+	int		 n;
+
+	(void)loop;
+	(void)revents;
+	e->now_ms = time_mono_ms();
+	if ((n = recv_batch(e, e->raw_fd, 0)) <= 0)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		const uint8_t	*p = s->buf + ESP_PKT_OFF;
+		size_t		 len = e->mm[i].msg_len, ihl;
+		uint16_t	 tot;
+
+		/* a raw socket hands over the whole IPv4 datagram */
+		if (len < 20 || (p[0] >> 4) != 4 ||
+		    (ihl = (size_t)(p[0] & 0x0f) * 4) < 20 || ihl > len ||
+		    p[9] != IPPROTO_ESP) {
+			e->st.malformed++;
+			continue;
+		}
+		tot = (uint16_t)(p[2] << 8 | p[3]);
+		if (tot < ihl || tot > len) {
+			e->st.malformed++;
+			continue;
+		}
+		s->off = ESP_PKT_OFF + ihl;
+		s->len = tot - ihl;
+		if (esp_io_inbound(e, s) == 0)
+			deliver(e, s);
+	}
+	gro_flush(e);
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+static void
+mark(int fd)
+{
+	uint32_t	 m = ESP_FWMARK;
+	int		 on = 1, size = ESP_SOCKBUF;
+
+	/* the fixed rule sends marked packets by the main table */
+	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)) == -1)
+		log_warn(LOG_ESP, "SO_MARK");
+	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	/* a raw socket refuses it; a UDP socket gets batches (see above) */
+	(void)setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
+	/*
+	 * Bursts of a TCP window arrive faster than one core decrypts them:
+	 * room for a few thousand packets, beyond net.core.rmem_max (root).
+	 */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+	    sizeof(size)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size,
+		    sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size,
+	    sizeof(size)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size,
+		    sizeof(size));
+}
+
+int
+esp_io_start(struct esp_engine *e)
+{
+	e->raw_fd = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ESP);
+	if (e->raw_fd == -1) {
+		log_warn(LOG_ESP, "raw ESP socket");
+		return -1;
+	}
+	mark(e->raw_fd);
+	ev_io_init(&e->tun_w, tun_readable, e->tun_fd, EV_READ);
+	e->tun_w.data = e;
+	ev_io_start(e->loop, &e->tun_w);
+	ev_io_init(&e->raw_w, raw_readable, e->raw_fd, EV_READ);
+	e->raw_w.data = e;
+	ev_io_start(e->loop, &e->raw_w);
+	return 0;
+}
+
+void
+esp_io_attach_udp(struct esp_engine *e)
+{
+	mark(e->udp_fd);
+	ev_io_init(&e->udp_w, udp_readable, e->udp_fd, EV_READ);
+	e->udp_w.data = e;
+	ev_io_start(e->loop, &e->udp_w);
+}
+
+void
+esp_io_stop(struct esp_engine *e)
+{
+	if (e->loop == NULL)
+		return;
+	ev_io_stop(e->loop, &e->tun_w);
+	ev_io_stop(e->loop, &e->raw_w);
+	ev_io_stop(e->loop, &e->udp_w);
+}

@@ -1,0 +1,385 @@
+/*
+ * Aggressive Mode with pre-shared keys (RFC 2409 5.4):
+ *
+ *   Initiator                                  Responder
+ *   HDR, SA, KE, Ni, IDii, VID           -->                   AM1
+ *                  <--  HDR, SA, KE, Nr, IDir, HASH_R, VID, NAT-D  AM2
+ *   HDR*, HASH_I, NAT-D [, N(IC)]        -->                   AM3
+ *
+ * All offered transforms share the DH group of the KE payload.  The third
+ * message is encrypted by havpn (strongSwan requires it) and accepted in
+ * clear too.  The responder resends AM2 until AM3 arrives: AM3 is the last
+ * message, and without it the initiator would believe phase 1 complete.
+ * "crypto isakmp aggressive-mode disable" refuses it with
+ * UNSUPPORTED-EXCHANGE-TYPE.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_int.h"
+
+static const uint8_t zero8[8];
+
+static void
+am_write_id(struct ike_sa *sa, struct ike_wr *wr, uint8_t *body, size_t *blen)
+{
+	struct ike_id	 id;
+	uint8_t		 buf[16];
+
+	ike_p1_id_local(sa, &id, buf);
+	*blen = ike_p1_id_body(&id, body);
+	ike_wr_id(wr, IKE_PL_ID, &id);
+}
+
+static int
+first_group(struct ike *ike)
+{
+	for (int i = 0; i < ike->cf->npolicies; i++) {
+		const struct conf_isakmp_policy *p = &ike->cf->policies[i];
+
+		if (conf_policy_usable(p) && ike_dh_supported(p->group))
+			return p->group;
+	}
+	return 0;
+}
+
+int
+ike_am_start(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_wr	 wr;
+	size_t		 start, blen;
+	uint8_t		 body[32];
+
+	sa->exchange = IKE_EX_AGGRESSIVE;
+	/* the KE goes out now: only the first policy's group is offered */
+	if ((sa->alg.group = first_group(ike)) == 0) {
+		log_warnx(LOG_IKE, "no usable crypto isakmp policy");
+		return -1;
+	}
+	ike_wr_init(&wr, sa->icookie, zero8, IKE_EX_AGGRESSIVE, 0, 0);
+	start = wr.w.len;
+	ike_p1_build_sa(ike, &wr, sa->alg.group);
+	if (!wbuf_error(&wr.w)) {
+		sa->sai_len = wr.w.len - start - IKE_GEN_LEN;
+		sa->sai_b = xmalloc(sa->sai_len);
+		memcpy(sa->sai_b, wr.w.p + start + IKE_GEN_LEN, sa->sai_len);
+	}
+	if (ike_p1_write_ke_nonce(sa, &wr) == -1) {
+		ike_wr_cleanup(&wr);
+		return -1;
+	}
+	am_write_id(sa, &wr, body, &blen);
+	ike_p1_vids(sa, &wr, 0);
+	IKE_TRACE(sa, "Input = IKE_MESG_FROM_IPSEC, IKE_SA_REQ_AM");
+	ike_sa_set_state(sa, IKE_I_AM1);
+	IKE_TRACE(sa, " beginning Aggressive Mode exchange");
+	sa->retransmit = 1;
+	if (ike_msg_send(sa, &wr, 0, NULL, NULL, 1) == -1)
+		return -1;
+	ike_msg_arm_retx(sa, NULL);
+	return 0;
+}
+
+void
+ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	static struct ike_sa_pl spl;
+	struct ike_sa	*sa;
+	struct ike_pls	 pls;
+	struct ike_wr	 wr;
+	const struct ike_pl *pl, *id;
+	const struct ike_xf *x;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+	uint8_t		 body[32], hr[IKE_MAX_HASH];
+	size_t		 blen;
+	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
+
+	if (ike->cf->aggressive_disable) {
+		ike->st.aggressive_refused++;
+		ike_warn_input(ike, remote, "Aggressive Mode is disabled "
+		    "(crypto isakmp aggressive-mode disable): refused");
+		ike_msg_notify_plain(ike, local, remote, h->icookie, zero8,
+		    IKE_N_UNSUPPORTED_EXCHANGE_TYPE, IKE_PROTO_ISAKMP, NULL,
+		    0);
+		return;
+	}
+	buf_init(&b, msg + IKE_HDR_LEN, len - IKE_HDR_LEN);
+	if (ike_pls_parse(&b, h->np, 0, &pls, &notify, &err) == -1) {
+		ike->st.malformed++;
+		ike_warn_input(ike, remote, "Aggressive Mode message 1 failed "
+		    "its sanity check or is malformed: %s", err);
+		if (notify != 0)
+			ike_msg_notify_plain(ike, local, remote, h->icookie,
+			    h->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+		return;
+	}
+	if ((pl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
+	    (id = ike_pls_find(&pls, IKE_PL_ID)) == NULL ||
+	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
+	    ike_pls_count(&pls, IKE_PL_ID) != 1) {
+		ike->st.malformed++;
+		ike_warn_input(ike, remote, "Aggressive Mode message 1 lacks "
+		    "its SA or ID: dropped");
+		return;
+	}
+	if ((sa = ike_responder_new(ike, h, local, remote,
+	    IKE_EX_AGGRESSIVE)) == NULL)
+		return;
+	ike_trace_state(sa, IKE_R_AM1, "IKE_MESG_FROM_PEER, IKE_AM_EXCH");
+	sa->state = IKE_R_AM1;
+	IKE_TRACE(sa, " processing SA payload. message ID = 0");
+	if (ike_sa_parse(pl->body, &spl, &notify, &err) == -1) {
+		ike->st.malformed++;
+		ike_p1_fail(sa, notify, err);
+		return;
+	}
+	ike_p1_read_vids(sa, &pls);
+	sa->natt = sa->peer_natt_vid;
+	if (ike_p1_choose(sa, &spl, &sa->alg, &x) == -1) {
+		ike->st.no_proposal++;
+		log_warnx(LOG_IKE, "ISAKMP:(0): phase 1 SA policy not "
+		    "acceptable! (local %s remote %s)", ike_addr(local, l),
+		    ike_addr(remote, r));
+		ike_p1_fail(sa, IKE_N_NO_PROPOSAL_CHOSEN,
+		    "no proposal chosen");
+		return;
+	}
+	sa->sai_len = buf_left(&pl->body);
+	sa->sai_b = xmalloc(sa->sai_len);
+	memcpy(sa->sai_b, buf_cur(&pl->body), sa->sai_len);
+	if (ike_p1_read_ke_nonce(sa, &pls, &notify) == -1) {
+		ike->st.malformed++;
+		ike_p1_fail(sa, notify, "KE does not fit the chosen group, or "
+		    "a bad nonce");
+		return;
+	}
+	if (ike_p1_read_id(sa, id) == -1) {
+		ike->st.bad_id++;
+		ike_p1_fail(sa, IKE_N_INVALID_ID_INFORMATION, "bad ID");
+		return;
+	}
+	sa->ida_len = buf_left(&id->body);
+	sa->ida_b = xmalloc(sa->ida_len);
+	memcpy(sa->ida_b, buf_cur(&id->body), sa->ida_len);
+	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_AGGRESSIVE, 0, 0);
+	ike_p1_build_reply(&wr, &spl, x);
+	if (ike_p1_write_ke_nonce(sa, &wr) == -1 || ike_p1_keys(sa) == -1) {
+		ike_wr_cleanup(&wr);
+		ike_p1_fail(sa, IKE_N_INVALID_KEY_INFORMATION,
+		    "Diffie-Hellman failed");
+		return;
+	}
+	am_write_id(sa, &wr, body, &blen);
+	if (ike_p1_hash(sa, 1, body, blen, hr) == -1)
+		wr.w.err = 1;
+	ike_wr_bytes(&wr, IKE_PL_HASH, hr, sa->keys.len);
+	ike_p1_vids(sa, &wr, sa->natt);
+	ike_natt_write_natd(sa, &wr);
+	ike_sa_remember_in(sa, msg, len);
+	ike_sa_set_state(sa, IKE_R_AM2);
+	sa->retransmit = 1;
+	if (ike_msg_send(sa, &wr, 0, NULL, NULL, 1) == -1) {
+		ike_sa_free(sa);
+		return;
+	}
+	ike_msg_arm_retx(sa, NULL);
+}
+
+static void
+am_fail_auth(struct ike_sa *sa, const char *what)
+{
+	char	 a[INET_ADDRSTRLEN], why[160];
+
+	sa->ike->st.auth_fail++;
+	snprintf(why, sizeof(why), "%s: the pre-shared keys for %s differ",
+	    what, ike_addr(&sa->remote, a));
+	ike_p1_fail(sa, IKE_N_AUTHENTICATION_FAILED, why);
+}
+
+/* Initiator: AM2 -> AM3, established */
+static void
+am_i2(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	static struct ike_sa_pl spl;
+	struct ike	*ike = sa->ike;
+	struct ike_pls	 pls;
+	struct ike_wr	 wr;
+	struct buf	 b;
+	const struct ike_pl *pl, *id, *hp;
+	uint16_t	 notify;
+	const char	*err;
+	uint8_t		 want[IKE_MAX_HASH], hi[IKE_MAX_HASH];
+	uint8_t		 body[32], spi[16];
+	size_t		 blen;
+	struct ike_id	 lid;
+	uint8_t		 lbuf[16];
+
+	buf_init(&b, msg + IKE_HDR_LEN, len - IKE_HDR_LEN);
+	if ((h->flags & IKE_FLAG_ENC) ||
+	    ike_pls_parse(&b, h->np, 0, &pls, &notify, &err) == -1) {
+		ike->st.malformed++;
+		ike_warn_input(ike, &sa->remote, "Aggressive Mode message 2 "
+		    "is malformed: dropped");
+		return;
+	}
+	ike_trace_state(sa, IKE_I_AM2, "IKE_MESG_FROM_PEER, IKE_AM_EXCH");
+	sa->state = IKE_I_AM2;
+	memcpy(sa->rcookie, h->rcookie, IKE_COOKIE_LEN);
+	if ((pl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
+	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
+	    ike_sa_parse(pl->body, &spl, &notify, &err) == -1 ||
+	    ike_p1_accept_reply(sa, &spl, &sa->alg) == -1) {
+		ike->st.no_proposal++;
+		ike_p1_fail(sa, IKE_N_BAD_PROPOSAL_SYNTAX, "the responder "
+		    "chose a transform that was not offered");
+		return;
+	}
+	id = ike_pls_find(&pls, IKE_PL_ID);
+	hp = ike_pls_find(&pls, IKE_PL_HASH);
+	if (id == NULL || hp == NULL ||
+	    ike_p1_read_ke_nonce(sa, &pls, &notify) == -1 ||
+	    ike_p1_read_id(sa, id) == -1) {
+		ike->st.malformed++;
+		ike_p1_fail(sa, IKE_N_PAYLOAD_MALFORMED, "message 2 lacks its "
+		    "KE, nonce, ID or HASH");
+		return;
+	}
+	ike_p1_read_vids(sa, &pls);
+	sa->natt = sa->peer_natt_vid;
+	if (ike_p1_keys(sa) == -1) {
+		ike_p1_fail(sa, IKE_N_INVALID_KEY_INFORMATION,
+		    "Diffie-Hellman failed");
+		return;
+	}
+	IKE_TRACE(sa, " processing HASH payload. message ID = 0");
+	if (buf_left(&hp->body) != sa->keys.len ||
+	    ike_p1_hash(sa, 1, buf_cur(&id->body), buf_left(&id->body),
+	    want) == -1 ||
+	    CRYPTO_memcmp(want, buf_cur(&hp->body), sa->keys.len) != 0) {
+		ike->st.hash_fail++;
+		am_fail_auth(sa, "HASH_R does not match");
+		return;
+	}
+	ike_natt_read_natd(sa, &pls);
+	ike_sa_remember_in(sa, msg, len);
+	ike_natt_float(sa);
+	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_AGGRESSIVE, 0, 0);
+	ike_p1_id_local(sa, &lid, lbuf);
+	blen = ike_p1_id_body(&lid, body);
+	if (ike_p1_hash(sa, 0, body, blen, hi) == -1)
+		wr.w.err = 1;
+	ike_wr_bytes(&wr, IKE_PL_HASH, hi, sa->keys.len);
+	ike_natt_write_natd(sa, &wr);
+	if (!sa->ike->no_initial_contact && !ike_p1_have_state_with(sa)) {
+		memcpy(spi, sa->icookie, 8);
+		memcpy(spi + 8, sa->rcookie, 8);
+		ike_wr_notify(&wr, IKE_PROTO_ISAKMP, IKE_N_INITIAL_CONTACT,
+		    spi, 16, NULL, 0);
+	}
+	if (ike_msg_send(sa, &wr, 1, sa->iv, NULL, 1) == -1) {
+		ike_p1_fail(sa, 0, "cannot send message 3");
+		return;
+	}
+	ike_p1_established(sa);
+}
+
+/* Responder: AM3, established */
+static void
+am_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_pls	 pls;
+	struct buf	 b;
+	const struct ike_pl *hp;
+	uint8_t		 iv_next[IKE_MAX_BLOCK], want[IKE_MAX_HASH];
+	uint16_t	 notify;
+	const char	*err;
+	ssize_t		 n;
+	int		 enc = (h->flags & IKE_FLAG_ENC) != 0;
+
+	if (ntohs(ike->in_local.sin_port) == IKE_NATT_PORT) {
+		sa->local.sin_port = htons(IKE_NATT_PORT);
+		sa->remote.sin_port = ike->in_remote.sin_port;
+	}
+	if (enc) {
+		if ((n = ike_msg_decrypt(sa, msg, len, sa->iv, iv_next)) ==
+		    -1) {
+			ike->st.decrypt_fail++;
+			am_fail_auth(sa, "message 3 does not decrypt");
+			return;
+		}
+		buf_init(&b, ike->scratch + IKE_HDR_LEN,
+		    (size_t)n - IKE_HDR_LEN);
+	} else
+		buf_init(&b, msg + IKE_HDR_LEN, len - IKE_HDR_LEN);
+	if (ike_pls_parse(&b, h->np, enc ? 255 : 0, &pls, &notify, &err) ==
+	    -1) {
+		ike->st.decrypt_fail++;
+		am_fail_auth(sa, "message 3 does not decrypt to valid "
+		    "payloads");
+		return;
+	}
+	ike_trace_state(sa, IKE_R_AM3, "IKE_MESG_FROM_PEER, IKE_AM_EXCH");
+	sa->state = IKE_R_AM3;
+	IKE_TRACE(sa, " processing HASH payload. message ID = 0");
+	if ((hp = ike_pls_find(&pls, IKE_PL_HASH)) == NULL ||
+	    buf_left(&hp->body) != sa->keys.len ||
+	    ike_p1_hash(sa, 0, sa->ida_b, sa->ida_len, want) == -1 ||
+	    CRYPTO_memcmp(want, buf_cur(&hp->body), sa->keys.len) != 0) {
+		ike->st.hash_fail++;
+		am_fail_auth(sa, "HASH_I does not match");
+		return;
+	}
+	for (int i = 0; i < pls.n; i++) {
+		struct ike_notify nt;
+
+		if (pls.pl[i].type == IKE_PL_N &&
+		    ike_notify_parse(pls.pl[i].body, &nt, &err) == 0 &&
+		    nt.type == IKE_N_INITIAL_CONTACT)
+			sa->initial_contact = 1;
+	}
+	ike_natt_read_natd(sa, &pls);
+	if (enc)
+		memcpy(sa->iv, iv_next, sizeof(iv_next));
+	ike_sa_remember_in(sa, msg, len);
+	ike_p1_established(sa);
+}
+
+void
+ike_am_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	struct ike	*ike = sa->ike;
+
+	if (sa->last_in != NULL && len == sa->last_in_len &&
+	    memcmp(msg, sa->last_in, len) == 0) {
+		ike->st.duplicates++;
+		IKE_TRACE(sa, " phase 1 packet is a duplicate of a previous "
+		    "packet.");
+		if (sa->out != NULL && !(!sa->initiator && sa->established))
+			ike_msg_resend(sa, sa->out, sa->outlen);
+		return;
+	}
+	switch (sa->state) {
+	case IKE_I_AM1:
+		am_i2(sa, h, msg, len);
+		break;
+	case IKE_R_AM2:
+		am_r3(sa, h, msg, len);
+		break;
+	default:
+		ike->st.rx_dropped++;
+		ike_warn_input(ike, &sa->remote, "Aggressive Mode message in "
+		    "state %s: dropped", ike_fsm_show(sa->state));
+		break;
+	}
+}

@@ -1,0 +1,432 @@
+/*
+ * Diffie-Hellman groups for IKEv1, over OpenSSL 3 EVP.
+ *
+ *   group  kind  parameters
+ *   1      MODP  768 bits, RFC 2409 6.1 (no OpenSSL named group: below)
+ *   2      MODP  1024 bits, RFC 2409 6.2 (no OpenSSL named group: below)
+ *   5      MODP  1536 bits, RFC 3526 2 (OpenSSL's RFC 3526 prime)
+ *   14-16  MODP  2048/3072/4096 bits, RFC 3526 3-5 (likewise)
+ *   19-21  ECP   P-256/P-384/P-521, RFC 5903 (KE = x | y, secret = x)
+ *   24     MODP  2048 bits with a 256-bit subgroup, RFC 5114 2.3
+ *              (OpenSSL named group dh_2048_256)
+ *
+ * Peer values are checked as RFC 6989 asks.  The safe-prime MODP groups
+ * (1, 2, 5, 14, 15, 16) need only 1 < y < p-1: that check is done here and
+ * OpenSSL is given domain parameters without q, so it does no modular
+ * exponentiation of its own (its full check made a modp2048 derive 4.5
+ * times slower).  Group 24 has a small subgroup and keeps OpenSSL's full
+ * check (y^q = 1), and the ECP groups keep the on-curve check.
+ */
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/dh.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "lib/lib.h"
+#include "ike/crypto.h"
+
+enum dh_kind {
+	DH_MODP,		/* safe prime: range check only */
+	DH_MODP_SUBGROUP,	/* group 24: OpenSSL's full check */
+	DH_ECP,
+};
+
+struct dh_group {
+	int		 id;
+	enum dh_kind	 kind;
+	const char	*name;
+	size_t		 bytes;		/* prime or field size */
+	int		 priv_bits;	/* MODP private exponent length */
+	const char	*ossl;		/* OpenSSL curve or group name */
+	const char	*hex;		/* the prime, when given here */
+	BIGNUM		*(*prime)(BIGNUM *);
+	EVP_PKEY	*params;	/* domain parameters, made once */
+	uint8_t		*pm1;		/* p - 1, big-endian, bytes long */
+};
+
+/* RFC 2409 6.1: 2^768 - 2^704 - 1 + 2^64 * { [2^638 pi] + 149686 } */
+static const char modp768[] =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+    "E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF";
+
+/* RFC 2409 6.2: 2^1024 - 2^960 - 1 + 2^64 * { [2^894 pi] + 129093 } */
+static const char modp1024[] =
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD1"
+    "29024E088A67CC74020BBEA63B139B22514A08798E3404DD"
+    "EF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245"
+    "E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+    "EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
+    "FFFFFFFFFFFFFFFF";
+
+/*
+ * Private exponents: twice the group's strength (NIST SP 800-57), and at
+ * least 256 bits, as strongSwan and RFC 3526's estimates suggest.
+ */
+static struct dh_group groups[] = {
+	{ 1, DH_MODP, "modp768", 96, 256, NULL, modp768, NULL, NULL, NULL },
+	{ 2, DH_MODP, "modp1024", 128, 256, NULL, modp1024, NULL, NULL, NULL },
+	{ 5, DH_MODP, "modp1536", 192, 256, NULL, NULL,
+	    BN_get_rfc3526_prime_1536, NULL, NULL },
+	{ 14, DH_MODP, "modp2048", 256, 256, NULL, NULL,
+	    BN_get_rfc3526_prime_2048, NULL, NULL },
+	{ 15, DH_MODP, "modp3072", 384, 320, NULL, NULL,
+	    BN_get_rfc3526_prime_3072, NULL, NULL },
+	{ 16, DH_MODP, "modp4096", 512, 384, NULL, NULL,
+	    BN_get_rfc3526_prime_4096, NULL, NULL },
+	{ 19, DH_ECP, "ecp256", 32, 0, "P-256", NULL, NULL, NULL, NULL },
+	{ 20, DH_ECP, "ecp384", 48, 0, "P-384", NULL, NULL, NULL, NULL },
+	{ 21, DH_ECP, "ecp521", 66, 0, "P-521", NULL, NULL, NULL, NULL },
+	{ 24, DH_MODP_SUBGROUP, "modp2048s256", 256, 0, "dh_2048_256", NULL,
+	    NULL, NULL, NULL },
+};
+
+struct ike_dh {
+	struct dh_group	*g;
+	EVP_PKEY	*key;
+	uint8_t		 pub[IKE_MAX_DH];
+	size_t		 publen;
+};
+
+static struct dh_group *
+group_find(int id)
+{
+	for (size_t i = 0; i < nitems(groups); i++)
+		if (groups[i].id == id)
+			return &groups[i];
+	return NULL;
+}
+
+/* Domain parameters: p and g = 2 only for MODP, a name otherwise. */
+static EVP_PKEY *
+params_make(struct dh_group *g)
+{
+	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*pk = NULL;
+	BIGNUM		*p = NULL, *gen = NULL;
+
+	if (g->kind == DH_MODP) {
+		if (g->hex != NULL) {
+			if (BN_hex2bn(&p, g->hex) == 0)
+				goto done;
+		} else if ((p = g->prime(NULL)) == NULL)
+			goto done;
+		if ((size_t)BN_num_bytes(p) != g->bytes ||
+		    (gen = BN_new()) == NULL || !BN_set_word(gen, 2))
+			goto done;
+		g->pm1 = xmalloc(g->bytes);
+		if (!BN_sub_word(p, 1) ||
+		    BN_bn2binpad(p, g->pm1, (int)g->bytes) != (int)g->bytes ||
+		    !BN_add_word(p, 1))
+			goto done;
+		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, gen) ||
+		    !OSSL_PARAM_BLD_push_int(bld, OSSL_PKEY_PARAM_DH_PRIV_LEN,
+		    g->priv_bits))
+			goto done;
+		params = OSSL_PARAM_BLD_to_param(bld);
+		ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	} else {
+		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+		    !OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, g->ossl, 0))
+			goto done;
+		params = OSSL_PARAM_BLD_to_param(bld);
+		ctx = EVP_PKEY_CTX_new_from_name(NULL,
+		    g->kind == DH_ECP ? "EC" : "DH", NULL);
+	}
+	if (params == NULL || ctx == NULL ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pk, EVP_PKEY_KEY_PARAMETERS, params) <= 0)
+		pk = NULL;
+done:
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(p);
+	BN_free(gen);
+	return pk;
+}
+
+static EVP_PKEY *
+params_get(struct dh_group *g)
+{
+	if (g->params == NULL)
+		g->params = params_make(g);
+	return g->params;
+}
+
+int
+ike_dh_supported(int id)
+{
+	struct dh_group	*g = group_find(id);
+
+	return g != NULL && params_get(g) != NULL;
+}
+
+size_t
+ike_dh_publen(int id)
+{
+	struct dh_group	*g = group_find(id);
+
+	if (g == NULL)
+		return 0;
+	return g->kind == DH_ECP ? 2 * g->bytes : g->bytes;
+}
+
+size_t
+ike_dh_secretlen(int id)
+{
+	struct dh_group	*g = group_find(id);
+
+	return g != NULL ? g->bytes : 0;
+}
+
+const char *
+ike_dh_name(int id)
+{
+	struct dh_group	*g = group_find(id);
+
+	return g != NULL ? g->name : "unknown";
+}
+
+int
+ike_dh_group(const struct ike_dh *dh)
+{
+	return dh->g->id;
+}
+
+const uint8_t *
+ike_dh_pub(const struct ike_dh *dh)
+{
+	return dh->pub;
+}
+
+/* The public value as KE data: y padded to p, or x | y for ECP. */
+static int
+pub_export(struct ike_dh *dh)
+{
+	uint8_t		*enc = NULL;
+	size_t		 len;
+	int		 rc = -1;
+
+	len = EVP_PKEY_get1_encoded_public_key(dh->key, &enc);
+	if (enc == NULL)
+		goto done;
+	if (dh->g->kind == DH_ECP) {
+		if (len != 1 + 2 * dh->g->bytes || enc[0] != 0x04)
+			goto done;
+		memcpy(dh->pub, enc + 1, len - 1);
+		dh->publen = len - 1;
+	} else {
+		if (len > dh->g->bytes)
+			goto done;
+		memset(dh->pub, 0, dh->g->bytes - len);
+		memcpy(dh->pub + dh->g->bytes - len, enc, len);
+		dh->publen = dh->g->bytes;
+	}
+	rc = 0;
+done:
+	OPENSSL_free(enc);
+	return rc;
+}
+
+/* The template's private length is not carried into keygen: set it. */
+static int
+set_priv_len(EVP_PKEY_CTX *ctx, int bits)
+{
+	OSSL_PARAM	 p[2];
+
+	p[0] = OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_PRIV_LEN, &bits);
+	p[1] = OSSL_PARAM_construct_end();
+	return EVP_PKEY_CTX_set_params(ctx, p) > 0 ? 0 : -1;
+}
+
+struct ike_dh *
+ike_dh_new(int id)
+{
+	struct dh_group	*g = group_find(id);
+	struct ike_dh	*dh = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*params;
+
+	if (g == NULL || (params = params_get(g)) == NULL)
+		return NULL;
+	dh = xcalloc(1, sizeof(*dh));
+	dh->g = g;
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(ctx) <= 0 ||
+	    (g->kind == DH_MODP && set_priv_len(ctx, g->priv_bits) == -1) ||
+	    EVP_PKEY_generate(ctx, &dh->key) <= 0 || pub_export(dh) == -1) {
+		ike_dh_free(dh);
+		dh = NULL;
+	}
+	EVP_PKEY_CTX_free(ctx);
+	return dh;
+}
+
+/* A key from given values, for the known-answer tests. */
+struct ike_dh *
+ike_dh_new_fixed(int id, const uint8_t *priv, size_t privlen,
+    const uint8_t *pub, size_t publen)
+{
+	struct dh_group	*g = group_find(id);
+	struct ike_dh	*dh = NULL;
+	EVP_PKEY_CTX	*ctx = NULL;
+	OSSL_PARAM_BLD	*bld = NULL;
+	OSSL_PARAM	*params = NULL, *dom = NULL;
+	BIGNUM		*x = NULL, *y = NULL;
+	uint8_t		 pt[1 + IKE_MAX_DH];
+	EVP_PKEY	*pp;
+
+	if (g == NULL || (pp = params_get(g)) == NULL ||
+	    publen != ike_dh_publen(id))
+		return NULL;
+	dh = xcalloc(1, sizeof(*dh));
+	dh->g = g;
+	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
+	    (x = BN_bin2bn(priv, (int)privlen, NULL)) == NULL ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x))
+		goto fail;
+	if (g->kind == DH_ECP) {
+		pt[0] = 0x04;
+		memcpy(pt + 1, pub, publen);
+		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
+		    OSSL_PKEY_PARAM_GROUP_NAME, g->ossl, 0) ||
+		    !OSSL_PARAM_BLD_push_octet_string(bld,
+		    OSSL_PKEY_PARAM_PUB_KEY, pt, publen + 1))
+			goto fail;
+	} else {
+		if ((y = BN_bin2bn(pub, (int)publen, NULL)) == NULL ||
+		    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
+			goto fail;
+		if (EVP_PKEY_todata(pp, EVP_PKEY_KEY_PARAMETERS, &dom) <= 0)
+			goto fail;
+	}
+	if ((params = OSSL_PARAM_BLD_to_param(bld)) == NULL)
+		goto fail;
+	if (dom != NULL) {
+		OSSL_PARAM *merged = OSSL_PARAM_merge(dom, params);
+
+		OSSL_PARAM_free(params);
+		params = merged;
+	}
+	ctx = EVP_PKEY_CTX_new_from_name(NULL, g->kind == DH_ECP ? "EC" : "DH",
+	    NULL);
+	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &dh->key, EVP_PKEY_KEYPAIR, params) <= 0 ||
+	    pub_export(dh) == -1)
+		goto fail;
+	goto done;
+fail:
+	ike_dh_free(dh);
+	dh = NULL;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_free(dom);
+	OSSL_PARAM_BLD_free(bld);
+	BN_clear_free(x);
+	BN_free(y);
+	return dh;
+}
+
+void
+ike_dh_free(struct ike_dh *dh)
+{
+	if (dh == NULL)
+		return;
+	EVP_PKEY_free(dh->key);
+	free(dh);
+}
+
+/* RFC 6989 2.1 for safe primes: 1 < y < p-1, on fixed-length big-endian. */
+static int
+modp_range_ok(const struct dh_group *g, const uint8_t *y)
+{
+	int	 above_one = 0;
+
+	for (size_t i = 0; i + 1 < g->bytes; i++)
+		if (y[i] != 0)
+			above_one = 1;
+	if (y[g->bytes - 1] > 1)
+		above_one = 1;
+	return above_one && memcmp(y, g->pm1, g->bytes) < 0;
+}
+
+/* The peer's public value as an EVP_PKEY of our key's parameters. */
+static EVP_PKEY *
+peer_key(struct ike_dh *dh, const uint8_t *pub, size_t len)
+{
+	EVP_PKEY	*peer;
+	uint8_t		 pt[1 + IKE_MAX_DH];
+
+	if ((peer = EVP_PKEY_new()) == NULL ||
+	    EVP_PKEY_copy_parameters(peer, dh->key) <= 0)
+		goto fail;
+	if (dh->g->kind == DH_ECP) {
+		pt[0] = 0x04;
+		memcpy(pt + 1, pub, len);
+		/* decoding checks the point is on the curve */
+		if (EVP_PKEY_set1_encoded_public_key(peer, pt, len + 1) <= 0)
+			goto fail;
+	} else if (EVP_PKEY_set1_encoded_public_key(peer, pub, len) <= 0)
+		goto fail;
+	return peer;
+fail:
+	EVP_PKEY_free(peer);
+	return NULL;
+}
+
+int
+ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
+    uint8_t *out, const char **err)
+{
+	EVP_PKEY_CTX	*ctx = NULL;
+	EVP_PKEY	*peer = NULL;
+	size_t		 outlen = dh->g->bytes;
+	int		 rc = -1;
+
+	/* RFC 2409 5 / RFC 5903 7: the value has the group's exact length */
+	if (len != ike_dh_publen(dh->g->id)) {
+		*err = "KE data of the wrong length for the group";
+		return -1;
+	}
+	if (dh->g->kind == DH_MODP && !modp_range_ok(dh->g, pub)) {
+		*err = "public value not in 1 < y < p-1 (RFC 6989)";
+		return -1;
+	}
+	if ((peer = peer_key(dh, pub, len)) == NULL) {
+		*err = dh->g->kind == DH_ECP ? "public value not on the curve" :
+		    "public value refused";
+		goto done;
+	}
+	*err = "public value refused by the group check";
+	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, dh->key, NULL)) == NULL ||
+	    EVP_PKEY_derive_init(ctx) <= 0)
+		goto done;
+	/* g^xy is as long as p (RFC 2409 5: "padded ... with zeros") */
+	if (dh->g->kind != DH_ECP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+		goto done;
+	if (EVP_PKEY_derive_set_peer_ex(ctx, peer,
+	    dh->g->kind == DH_MODP ? 0 : 1) <= 0)
+		goto done;
+	if (EVP_PKEY_derive(ctx, out, &outlen) <= 0 ||
+	    outlen != dh->g->bytes) {
+		*err = "derivation failed";
+		goto done;
+	}
+	rc = 0;
+done:
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(peer);
+	return rc;
+}

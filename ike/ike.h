@@ -1,0 +1,267 @@
+/*
+ * ike: IKEv1 (ISAKMP, RFC 2407/2408/2409) for havpn.
+ *
+ * One struct ike is the engine of a node: the ISAKMP SA table, Main,
+ * Aggressive, Quick and Informational exchanges, DPD (RFC 3706), NAT-T
+ * (RFC 3947), lifetimes and rekeying.  It installs IPsec SAs and the
+ * crypto map policies through a struct esp_backend (esp/esp.h) and
+ * receives the data plane's acquires and expiries through its events.
+ *
+ * The engine does no I/O and reads no clock of its own: struct ike_io
+ * gives it a clock and a way to send datagrams, and the owner feeds it the
+ * datagrams that arrive (ike_input) and runs its timers (ike_next_deadline,
+ * ike_run_timers).  havpnd does this with libev and the sockets of
+ * struct ike_net; the unit tests pass messages between two engines through
+ * a queue under a virtual clock.
+ *
+ * Ownership: every pointer parameter is borrowed for the call unless said
+ * otherwise; the engine copies what it keeps (the configuration included,
+ * so a reload never leaves it pointing into a freed config).
+ */
+#ifndef HAVPN_IKE_H
+#define HAVPN_IKE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <netinet/in.h>
+
+#include "esp/esp.h"
+
+struct config;
+struct ike;
+struct ev_loop;
+struct json_object;
+
+/* ---- the engine ---------------------------------------------------------- */
+
+struct ike_io {
+	void		*arg;
+	/* monotonic milliseconds */
+	uint64_t	(*now_ms)(void *);
+	/*
+	 * Send one datagram from local to remote (ports included: 500, or
+	 * 4500 with the non-ESP marker already in front of the message).
+	 * 0, or -1 if it could not be sent (the engine retransmits anyway).
+	 */
+	int		(*send)(void *, const struct sockaddr_in *,
+			    const struct sockaddr_in *, const uint8_t *,
+			    size_t);
+	/* the earliest timer moved: call ike_next_deadline() again */
+	void		(*timers_changed)(void *);
+};
+
+/*
+ * A new engine over a data plane (borrowed; the engine sets be->events to
+ * its own handlers).  Active by default.  NULL if OpenSSL cannot provide
+ * the algorithms.
+ */
+struct ike	*ike_new(struct esp_backend *, const struct ike_io *);
+/* Stops everything; IPsec SAs stay in the data plane.  NULL: no-op. */
+void		 ike_free(struct ike *);
+
+/*
+ * Start with, or move to, a configuration (copied).  The crypto map
+ * policies are (re)installed in the data plane; existing SAs are kept.
+ * 0, or -1 if the data plane refused a policy (logged).
+ */
+int		 ike_configure(struct ike *, const struct config *);
+
+/*
+ * One datagram that arrived on local (address and port 500 or 4500) from
+ * remote.  On port 4500 the data starts with the non-ESP marker (four
+ * zero bytes) as on the wire; a one-byte NAT-keepalive is ignored.
+ */
+void		 ike_input(struct ike *, const uint8_t *, size_t,
+		    const struct sockaddr_in *, const struct sockaddr_in *);
+
+/* The earliest timer (monotonic ms), UINT64_MAX if none. */
+uint64_t	 ike_next_deadline(struct ike *);
+/* Run every timer that is due. */
+void		 ike_run_timers(struct ike *);
+
+/*
+ * HA role.  Not active: the engine initiates nothing, sends no DPD, no
+ * NAT keepalive and runs no rekey or expiry timers for its SAs (they are
+ * held, ready to be continued), and drops what arrives; its sockets stay.
+ * Becoming active again restarts the held timers.
+ */
+void		 ike_set_active(struct ike *, int);
+int		 ike_is_active(const struct ike *);
+
+/*
+ * The local addresses IKE listens on for a configuration: for each
+ * interface with a crypto map, the VIP of the map's redundancy group, else
+ * the interface address.  Returns how many were written (at most max).
+ */
+int		 ike_local_addrs(const struct config *, struct in_addr *, int);
+
+/* ---- operator actions ---------------------------------------------------- */
+
+/*
+ * As if the data plane had seen a packet of this flow: the first crypto
+ * map policy it matches (in map and ACL order) raises an acquire.
+ * 0, or -1 with a reason (no policy matches, a deny entry matches, ...).
+ */
+int		 ike_test_acquire(struct ike *, const struct esp_selector *,
+		    char *, size_t);
+/* Delete ISAKMP SAs (conn_id 0: all), sending a Delete to each peer. */
+int		 ike_clear_isakmp(struct ike *, uint32_t);
+/* Delete IPsec SAs (peer NULL: all), sending Deletes. */
+int		 ike_clear_sa(struct ike *, const struct in_addr *);
+
+/* ---- state another node needs to continue an SA (hasync) ----------------- */
+
+#define IKE_STATE_VERSION	1
+
+/* An ISAKMP SA after phase 1: plain data, no pointers. */
+struct ike_isakmp_state {
+	uint32_t	 version;
+	uint32_t	 conn_id;
+	uint8_t		 icookie[8];
+	uint8_t		 rcookie[8];
+	uint8_t		 initiator;	/* we began phase 1 */
+	uint8_t		 exchange;	/* 2 Main, 4 Aggressive */
+	/* peers */
+	struct in_addr	 local;
+	struct in_addr	 remote;
+	uint16_t	 local_port;	/* 500, or 4500 once floated */
+	uint16_t	 remote_port;	/* as seen, NAT-mapped */
+	struct in_addr	 peer_id;	/* the peer's ID_IPV4_ADDR */
+	/* algorithms (conf.h enums and IKE group numbers) */
+	uint8_t		 enc;
+	uint16_t	 keybits;
+	uint8_t		 hash;
+	uint16_t	 group;
+	/* keys */
+	uint8_t		 skeyid_d[64];
+	uint8_t		 skeyid_a[64];
+	uint8_t		 skeyid_e[64];
+	uint16_t	 prf_len;
+	uint8_t		 enc_key[32];
+	uint16_t	 enc_key_len;
+	/* the last CBC block of phase 1: every phase 2 IV derives from it */
+	uint8_t		 iv[16];
+	uint16_t	 iv_len;
+	/* lifetime */
+	uint32_t	 lifetime;	/* seconds negotiated */
+	uint32_t	 remaining;	/* seconds left when exported */
+	/* DPD (RFC 3706) */
+	uint8_t		 peer_dpd;	/* the peer sent the DPD vendor ID */
+	uint32_t	 dpd_seq_out;	/* next R-U-THERE sequence number */
+	uint32_t	 dpd_seq_in;	/* last R-U-THERE sequence received */
+	/* NAT-T (RFC 3947) */
+	uint8_t		 natt;		/* 0 none, 1 RFC 3947, 2 draft 02/03 */
+	uint8_t		 nat_local;	/* this node is behind a NAT */
+	uint8_t		 nat_remote;	/* the peer is behind a NAT */
+	/* message IDs of recent phase 2 / informational exchanges */
+	uint32_t	 msgids[16];
+	/* where it came from */
+	char		 map[65];
+	int32_t		 map_seq;
+};
+
+/* A pair of IPsec SAs (one Quick Mode): plain data, no pointers. */
+struct ike_ipsec_state {
+	uint32_t	 version;
+	uint32_t	 conn_in;	/* data plane conn_ids */
+	uint32_t	 conn_out;
+	uint32_t	 spi_in;
+	uint32_t	 spi_out;
+	uint32_t	 reqid;
+	uint32_t	 isakmp_conn_id;	/* the phase 1 that made it */
+	uint8_t		 initiator;	/* we began the Quick Mode */
+	struct in_addr	 local;
+	struct in_addr	 remote;
+	uint16_t	 local_port;	/* UDP encapsulation, else 0 */
+	uint16_t	 remote_port;
+	uint8_t		 tunnel;
+	uint8_t		 enc;		/* enum conf_esp_enc */
+	uint16_t	 enc_keybits;
+	uint8_t		 auth;		/* enum conf_esp_auth */
+	uint8_t		 enc_key_in[36];
+	uint8_t		 enc_key_out[36];
+	uint16_t	 enc_key_len;	/* GCM: the 4-byte salt included */
+	uint8_t		 auth_key_in[64];
+	uint8_t		 auth_key_out[64];
+	uint16_t	 auth_key_len;
+	/* the inner traffic, local -> remote (inbound is its mirror) */
+	struct esp_selector sel;
+	uint32_t	 life_secs;
+	uint32_t	 remaining;	/* seconds left when exported */
+	uint64_t	 life_kbytes;
+	int32_t		 pfs_group;
+	int32_t		 replay_window;
+	char		 map[65];
+	int32_t		 map_seq;
+	int32_t		 ace;		/* access-list entry (0 = first) */
+	char		 ifname[16];
+	uint8_t		 rekeyed;	/* a newer pair replaced it */
+};
+
+/* Every established ISAKMP SA / IPsec SA pair, through fn; returns count. */
+int		 ike_export_isakmp(struct ike *,
+		    void (*)(void *, const struct ike_isakmp_state *), void *);
+int		 ike_export_ipsec(struct ike *,
+		    void (*)(void *, const struct ike_ipsec_state *), void *);
+/*
+ * Continue an SA another node negotiated.  Its timers start from the
+ * remaining lifetime (only while active).  For IPsec SAs, install 1 adds
+ * both SAs to the data plane; 0 if the caller puts them there itself.
+ * 0, or -1 if the state is inconsistent (logged).
+ */
+int		 ike_import_isakmp(struct ike *,
+		    const struct ike_isakmp_state *);
+int		 ike_import_ipsec(struct ike *, const struct ike_ipsec_state *,
+		    int);
+
+/* ---- events for hasync --------------------------------------------------- */
+
+/*
+ * Callbacks may be NULL.  The state pointers are valid for the call only.
+ * isakmp_updated follows every change another node must know: a DPD
+ * sequence number, a NAT-T port change, the lifetime.
+ */
+struct ike_listener {
+	void	*arg;
+	void	(*isakmp_up)(void *, const struct ike_isakmp_state *);
+	void	(*isakmp_updated)(void *, const struct ike_isakmp_state *);
+	void	(*isakmp_deleted)(void *, uint32_t, const uint8_t *,
+		    const uint8_t *);
+	void	(*ipsec_up)(void *, const struct ike_ipsec_state *);
+	/* a new pair replaced old_conn_in's pair (which stays until deleted) */
+	void	(*ipsec_rekeyed)(void *, const struct ike_ipsec_state *,
+		    uint32_t);
+	void	(*ipsec_deleted)(void *, uint32_t, uint32_t);
+};
+
+/* Subscribe (the struct is copied); at most IKE_MAX_LISTENERS. */
+#define IKE_MAX_LISTENERS	4
+int		 ike_add_listener(struct ike *, const struct ike_listener *);
+
+/* ---- status (JSON facts for havpnctl) ------------------------------------ */
+
+void		 ike_show_isakmp_sa(struct ike *, int, struct json_object *);
+void		 ike_show_policy(const struct config *, struct json_object *);
+void		 ike_show_session(struct ike *, int, struct json_object *);
+void		 ike_show_stats(struct ike *, struct json_object *);
+
+/* ---- sockets for havpnd (ike/net.c) -------------------------------------- */
+
+struct ike_net;
+
+/*
+ * UDP 500 and 4500 on each address of ike_local_addrs(), bound with
+ * IP_FREEBIND (a VIP may be on the other node now).  Each 4500 socket is
+ * offered to the data plane (attach_encap_socket).  The engine's ike_io
+ * sends through ike_net_send with the ike_net as its arg.
+ */
+struct ike_net	*ike_net_new(struct ev_loop *, struct esp_backend *);
+void		 ike_net_set_engine(struct ike_net *, struct ike *);
+/* Open what a configuration needs and close the rest; 0 or -1. */
+int		 ike_net_sync(struct ike_net *, const struct config *);
+int		 ike_net_send(void *, const struct sockaddr_in *,
+		    const struct sockaddr_in *, const uint8_t *, size_t);
+void		 ike_net_free(struct ike_net *);
+
+#endif

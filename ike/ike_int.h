@@ -1,0 +1,672 @@
+/*
+ * ike/ike_int.h: the engine's internals, shared by the files of ike/.
+ *
+ * Objects:
+ *   struct ike		the engine: configuration copy, tables, timers
+ *   struct ike_sa	an ISAKMP SA (phase 1), in negotiation or established
+ *   struct ike_qm	a Quick Mode exchange in progress (or just finished)
+ *   struct ike_child	an established pair of IPsec SAs (inbound, outbound)
+ *   struct ike_timer	an entry of the engine's timer heap
+ *
+ * Phase 1 states (IOS names; the display state of show crypto isakmp sa in
+ * brackets):
+ *   initiator Main Mode     I_MM1 [MM_NO_STATE] -> I_MM3 [MM_SA_SETUP]
+ *                           -> I_MM5 [MM_KEY_EXCH] -> P1_COMPLETE [QM_IDLE]
+ *   responder Main Mode     R_MM2 [MM_SA_SETUP] -> R_MM4 [MM_KEY_EXCH]
+ *                           -> P1_COMPLETE
+ *   initiator Aggressive    I_AM1 [AG_INIT_EXCH] -> P1_COMPLETE
+ *   responder Aggressive    R_AM2 [AG_INIT_EXCH] -> P1_COMPLETE
+ * Quick Mode: QM_I1 (QM1 sent) -> done; QM_R2 (QM2 sent) -> done;
+ * QM_I_CONNECTED (commit bit: waiting for CONNECTED); QM_DONE (kept a while
+ * to answer retransmissions).
+ *
+ * Timers: per ISAKMP SA retransmission (or the responder's negotiation
+ * timeout), soft lifetime (renew), hard lifetime, DPD, NAT keepalive; per
+ * Quick Mode retransmission and linger; per IPsec SA pair soft (rekey),
+ * hard (delete), and the grace delete of a rekeyed pair.
+ */
+#ifndef HAVPN_IKE_INT_H
+#define HAVPN_IKE_INT_H
+
+#include <stdint.h>
+
+#include <netinet/in.h>
+
+#include "lib/lib.h"
+#include "conf/conf.h"
+#include "esp/esp.h"
+#include "ike/ike.h"
+#include "ike/wire.h"
+#include "ike/crypto.h"
+
+/* ---- timers (timer.c) ---------------------------------------------------- */
+
+struct ike_timer;
+typedef void (*ike_timer_fn)(struct ike *, struct ike_timer *);
+
+struct ike_timer {
+	uint64_t	 when;
+	int		 idx;		/* heap slot, -1: not armed */
+	ike_timer_fn	 fn;
+	void		*arg;
+	int		 held;		/* stopped by ike_set_active(0) */
+};
+
+struct ike_heap {
+	struct ike_timer **t;
+	int		 n;
+	int		 cap;
+};
+
+void		 ike_timer_init(struct ike_timer *, ike_timer_fn, void *);
+void		 ike_timer_set(struct ike *, struct ike_timer *, uint64_t);
+void		 ike_timer_stop(struct ike *, struct ike_timer *);
+int		 ike_timer_armed(const struct ike_timer *);
+
+/* ---- protocol timing ----------------------------------------------------- */
+
+#define IKE_RETX_BASE_MS	2000	/* first retransmission */
+#define IKE_RETX_MAX		5	/* retransmissions before giving up */
+#define IKE_NEG_TIMEOUT_MS	30000	/* a responder's half-open SA */
+#define IKE_QM_LINGER_MS	30000	/* a finished QM answers retransmits */
+#define IKE_REKEY_GRACE_MS	5000	/* old pair kept after a rekey */
+#define IKE_HALFOPEN_MAX	1024	/* half-open responder SAs, all peers */
+#define IKE_HALFOPEN_PEER_MAX	32	/* the same, per peer address */
+#define IKE_DPD_MAX_TRIES	5	/* unanswered R-U-THEREs: peer dead */
+
+/* ---- phase 1 ------------------------------------------------------------- */
+
+#define IKE_FSM_STATES(X)						\
+	X(READY, "IKE_READY", "MM_NO_STATE")				\
+	X(I_MM1, "IKE_I_MM1", "MM_NO_STATE")				\
+	X(I_MM2, "IKE_I_MM2", "MM_NO_STATE")				\
+	X(I_MM3, "IKE_I_MM3", "MM_SA_SETUP")				\
+	X(I_MM4, "IKE_I_MM4", "MM_SA_SETUP")				\
+	X(I_MM5, "IKE_I_MM5", "MM_KEY_EXCH")				\
+	X(I_MM6, "IKE_I_MM6", "MM_KEY_AUTH")				\
+	X(R_MM1, "IKE_R_MM1", "MM_NO_STATE")				\
+	X(R_MM2, "IKE_R_MM2", "MM_SA_SETUP")				\
+	X(R_MM3, "IKE_R_MM3", "MM_SA_SETUP")				\
+	X(R_MM4, "IKE_R_MM4", "MM_KEY_EXCH")				\
+	X(R_MM5, "IKE_R_MM5", "MM_KEY_AUTH")				\
+	X(I_AM1, "IKE_I_AM1", "AG_INIT_EXCH")				\
+	X(I_AM2, "IKE_I_AM2", "AG_AUTH")				\
+	X(R_AM1, "IKE_R_AM1", "AG_NO_STATE")				\
+	X(R_AM2, "IKE_R_AM2", "AG_INIT_EXCH")				\
+	X(R_AM3, "IKE_R_AM3", "AG_AUTH")				\
+	X(P1_COMPLETE, "IKE_P1_COMPLETE", "QM_IDLE")			\
+	X(DEAD, "IKE_DEST_SA", "MM_NO_STATE")
+
+enum ike_fsm {
+#define X(n, fsm, show)	IKE_##n,
+	IKE_FSM_STATES(X)
+#undef X
+};
+
+const char	*ike_fsm_name(enum ike_fsm);
+const char	*ike_fsm_show(enum ike_fsm);
+
+/* What was negotiated in phase 1. */
+struct ike_p1_alg {
+	enum conf_enc	 enc;
+	int		 keybits;	/* aes; 0 otherwise */
+	enum conf_hash	 hash;
+	int		 group;
+	uint32_t	 lifetime;
+	int		 prio;		/* the local policy that matched */
+};
+
+#define IKE_MSGID_RING	16
+
+struct ike_qm;
+
+struct ike_sa {
+	struct ike	*ike;
+	struct ike_sa	*hnext;		/* hash chain by icookie */
+	struct ike_sa	*next;		/* every SA */
+	struct ike_sa	*prev;
+
+	uint8_t		 icookie[IKE_COOKIE_LEN];
+	uint8_t		 rcookie[IKE_COOKIE_LEN];
+	uint32_t	 conn_id;	/* 0 until the keys exist */
+	int		 initiator;
+	uint8_t		 exchange;	/* IKE_EX_MAIN or IKE_EX_AGGRESSIVE */
+	enum ike_fsm	 state;
+	int		 established;
+	int		 halfopen;	/* counted in ike->halfopen */
+	int		 imported;	/* continued from another node */
+
+	struct sockaddr_in local;	/* port 500 or 4500 */
+	struct sockaddr_in remote;
+	struct in_addr	 peer_id;	/* from the peer's ID payload */
+	struct in_addr	 id_addr;	/* the ID_IPV4_ADDR we send */
+
+	struct ike_p1_alg alg;
+	char		*psk;		/* owned, wiped */
+	struct ike_p1_keys keys;
+	uint8_t		 iv[IKE_MAX_BLOCK];	/* phase 1 CBC chain */
+
+	/* exchange material, freed once phase 1 is complete */
+	struct ike_dh	*dh;
+	uint8_t		*gxi, *gxr;
+	size_t		 glen;
+	uint8_t		 ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t		 nilen, nrlen;
+	uint8_t		*sai_b;		/* initiator's SA body */
+	size_t		 sai_len;
+	uint8_t		*ida_b;		/* the peer's ID body (aggressive) */
+	size_t		 ida_len;
+
+	/* retransmission of our last message of phase 1 */
+	uint8_t		*out;
+	size_t		 outlen;
+	int		 retries;
+	int		 retransmit;	/* resend on timeout, else on dups */
+	struct ike_timer t_retx;
+	/* the last message received in phase 1, to spot duplicates */
+	uint8_t		*last_in;
+	size_t		 last_in_len;
+
+	/* vendor IDs and NAT-T */
+	int		 peer_dpd;
+	int		 natt;		/* 0, 1 RFC 3947, 2 draft */
+	int		 peer_natt_vid;	/* best the peer offered */
+	int		 nat_local;
+	int		 nat_remote;
+	int		 initial_contact;	/* received one */
+
+	/* lifetimes */
+	uint64_t	 created_ms;
+	uint64_t	 established_ms;
+	uint64_t	 expire_ms;
+	struct ike_timer t_soft;
+	struct ike_timer t_hard;
+
+	/* DPD */
+	uint32_t	 dpd_seq_out;	/* next to send */
+	uint32_t	 dpd_seq_in;	/* last received */
+	uint32_t	 dpd_wait;	/* R-U-THERE seq awaited, 0: none */
+	int		 dpd_tries;
+	uint64_t	 last_rx_ms;	/* last authenticated message */
+	struct ike_timer t_dpd;
+	struct ike_timer t_natka;
+
+	/* phase 2 */
+	struct ike_qm	*qms;
+	uint32_t	 msgids[IKE_MSGID_RING];	/* seen, for replays */
+	int		 msgid_pos;
+	uint32_t	 pending[8];	/* reqids waiting for phase 1 */
+	int		 npending;
+
+	/* the crypto map entry that made us initiate (show, export) */
+	char		 map[65];
+	int		 map_seq;
+	char		 ifname[16];
+};
+
+/* ---- phase 2 ------------------------------------------------------------- */
+
+/* One transform: what a proposal offers or what was chosen. */
+struct ike_p2_xf {
+	enum conf_esp_enc enc;
+	int		 keybits;
+	enum conf_esp_auth auth;
+	int		 tunnel;
+	int		 udp;		/* UDP-encapsulated mode */
+	int		 group;		/* PFS; 0 none */
+	uint32_t	 life_secs;
+	uint64_t	 life_kbytes;
+	uint8_t		 esp_id;	/* the ESP transform ID */
+	uint32_t	 offered_secs;	/* responder: as the peer offered */
+	uint64_t	 offered_kbytes;
+	char		 tset[65];	/* our transform-set that matched */
+};
+
+enum ike_qm_state {
+	QM_I1,
+	QM_R2,
+	QM_I_CONNECTED,
+	QM_DONE,
+};
+
+struct ike_qm {
+	struct ike_qm	*next;
+	struct ike_sa	*sa;
+	uint32_t	 msgid;
+	int		 initiator;
+	enum ike_qm_state state;
+	int		 commit;	/* the commit bit is in play */
+	uint8_t		 iv[IKE_MAX_BLOCK];
+	uint8_t		 ni[IKE_NONCE_MAX], nr[IKE_NONCE_MAX];
+	size_t		 nilen, nrlen;
+	struct ike_dh	*dh;
+	uint8_t		*gqm;		/* PFS shared secret */
+	size_t		 gqmlen;
+	uint32_t	 spi_in;	/* ours */
+	uint32_t	 spi_out;	/* the peer's */
+	/* initiator: what we offered; responder: what we chose */
+	struct ike_p2_xf offer[8];
+	int		 noffers;
+	struct ike_p2_xf xf;
+	uint32_t	 peer_life_secs;	/* RESPONDER-LIFETIME */
+	uint64_t	 peer_life_kbytes;
+	/* proxies, local -> remote, and whether IDs were exchanged */
+	struct esp_selector sel;
+	int		 have_ids;
+	uint8_t		 idci[32], idcr[32];	/* ID bodies we sent/expect */
+	size_t		 idci_len, idcr_len;
+	uint32_t	 reqid;
+	char		 map[65];
+	int		 map_seq;
+	int		 pfs_cfg;	/* the map entry's pfs group */
+	uint32_t	 rekey_of;	/* conn_in of the pair it replaces */
+	/* keys, filled once both nonces are known */
+	struct ike_child *child;	/* installed (responder: inbound) */
+	/* retransmission and duplicates */
+	uint8_t		*out;
+	size_t		 outlen;
+	int		 retries;
+	struct ike_timer t_retx;
+	uint8_t		*last_in;
+	size_t		 last_in_len;
+};
+
+/* ---- IPsec SA pairs ------------------------------------------------------ */
+
+struct ike_child {
+	struct ike_child *next;
+	struct ike_child *prev;
+	struct ike	*ike;
+	uint32_t	 conn_in, conn_out;
+	uint32_t	 spi_in, spi_out;
+	uint32_t	 reqid;
+	uint32_t	 isakmp_conn_id;
+	int		 initiator;
+	struct in_addr	 local, remote;
+	uint16_t	 lport, rport;	/* UDP encapsulation ports, else 0 */
+	struct ike_p2_xf xf;
+	uint8_t		 ekey_in[ESP_MAX_ENC_KEY], ekey_out[ESP_MAX_ENC_KEY];
+	size_t		 ekey_len;
+	uint8_t		 akey_in[ESP_MAX_AUTH_KEY], akey_out[ESP_MAX_AUTH_KEY];
+	size_t		 akey_len;
+	struct esp_selector sel;	/* local -> remote */
+	char		 map[65];
+	int		 map_seq;
+	int		 ace;
+	char		 ifname[16];
+	int		 replay_window;
+	int		 installed_in, installed_out;
+	int		 rekeyed;	/* a newer pair replaced it */
+	int		 rekeying;	/* a Quick Mode for it is under way */
+	uint64_t	 created_ms;
+	uint64_t	 expire_ms;
+	struct ike_timer t_soft;
+	struct ike_timer t_hard;
+};
+
+/* ---- crypto map policies (SPD) ------------------------------------------- */
+
+/* One ACL entry of one crypto map entry, as installed in the data plane. */
+struct ike_spd {
+	uint32_t	 id;		/* policy id = reqid */
+	int		 permit;
+	struct esp_selector sel;	/* local -> remote */
+	struct in_addr	 local;
+	struct in_addr	 peer;
+	char		 map[65];
+	int		 map_seq;
+	int		 ace;		/* index in the ACL */
+	char		 ifname[16];
+	int		 usable;	/* entry complete (peer, ACL, tsets) */
+};
+
+/* The stable reqid of (map, seq, ace) across reloads. */
+struct ike_reqid {
+	char		 key[160];
+	uint32_t	 reqid;
+};
+
+/* ---- the engine ---------------------------------------------------------- */
+
+#define IKE_SA_BUCKETS	4096
+
+struct ike_stats {
+	uint64_t	 rx;
+	uint64_t	 tx;
+	uint64_t	 rx_dropped;
+	uint64_t	 malformed;
+	uint64_t	 bad_cookie;
+	uint64_t	 duplicates;
+	uint64_t	 decrypt_fail;
+	uint64_t	 hash_fail;
+	uint64_t	 auth_fail;
+	uint64_t	 no_proposal;
+	uint64_t	 bad_id;
+	uint64_t	 halfopen_drop;
+	uint64_t	 aggressive_refused;
+	uint64_t	 replays;
+	uint64_t	 not_active;
+	uint64_t	 notify_sent;
+	uint64_t	 notify_rx;
+	uint64_t	 p1_ok, p1_fail;
+	uint64_t	 p2_ok, p2_fail;
+	uint64_t	 retransmits;
+	uint64_t	 dpd_sent, dpd_acked, dpd_dead;
+	uint64_t	 deletes_sent, deletes_rx;
+};
+
+struct ike {
+	struct ike_io	 io;
+	struct esp_backend *be;
+	struct config	*cf;		/* our own copy */
+	int		 active;
+
+	struct ike_sa	*bucket[IKE_SA_BUCKETS];
+	struct ike_sa	*sas;
+	int		 nsas;
+	int		 halfopen;
+	struct ike_child *children;
+	int		 nchildren;
+	uint32_t	 next_conn_id;	/* ISAKMP: 1001, ... */
+	uint32_t	 next_ipsec_conn;	/* IPsec: 1, ... */
+
+	struct ike_spd	*spd;
+	int		 nspd;
+	struct ike_reqid *reqids;
+	int		 nreqids;
+	uint32_t	 next_reqid;
+
+	struct ike_heap	 heap;
+	struct ike_listener listeners[IKE_MAX_LISTENERS];
+	int		 nlisteners;
+
+	struct ike_stats st;
+	struct log_ratelimit rl_input;
+	struct log_ratelimit rl_flood;
+	struct log_ratelimit rl_cookie;
+	struct log_ratelimit rl_notify;
+
+	/* protocol knobs (tests change them) */
+	uint64_t	 retx_base_ms;
+	int		 retx_max;
+	int		 halfopen_max;
+	int		 halfopen_peer_max;
+	int		 set_commit;	/* Quick Modes with the commit bit */
+	int		 no_initial_contact;	/* never send INITIAL-CONTACT */
+	/* the datagram being handled: where it came from, where to */
+	struct sockaddr_in in_local;
+	struct sockaddr_in in_remote;
+	uint8_t		 scratch[IKE_MAX_MSG + 64];	/* decrypted input */
+	uint8_t		 sendbuf[IKE_MAX_MSG + 64];	/* marker + output */
+};
+
+/* ---- engine.c ------------------------------------------------------------ */
+
+uint64_t	 ike_now(struct ike *);
+/* IOS-style trace line under debug crypto isakmp. */
+#define IKE_TRACE(sa, ...)						\
+	do {								\
+		if (log_debug_enabled(LOG_IKE))				\
+			ike_trace((sa), __VA_ARGS__);			\
+	} while (0)
+void		 ike_trace(const struct ike_sa *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 ike_trace_state(struct ike_sa *, enum ike_fsm, const char *);
+/* Rate-limited warning about bad input. */
+void		 ike_warn_input(struct ike *, const struct sockaddr_in *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+const char	*ike_addr(const struct sockaddr_in *, char *);
+void		 ike_emit_isakmp(struct ike *, struct ike_sa *, int);
+void		 ike_emit_isakmp_deleted(struct ike *, struct ike_sa *);
+void		 ike_emit_ipsec(struct ike *, struct ike_child *, int,
+		    uint32_t);
+void		 ike_emit_ipsec_deleted(struct ike *, struct ike_child *);
+void		 ike_random(void *, size_t);
+
+/* ---- sa.c ---------------------------------------------------------------- */
+
+struct ike_sa	*ike_sa_new(struct ike *, int, const struct sockaddr_in *,
+		    const struct sockaddr_in *);
+void		 ike_sa_free(struct ike_sa *);
+/* Remove from the table and free (listener told if it was established). */
+void		 ike_sa_destroy(struct ike_sa *, const char *);
+struct ike_sa	*ike_sa_find(struct ike *, const uint8_t *, const uint8_t *);
+/* A responder SA in negotiation for this initiator cookie and peer. */
+struct ike_sa	*ike_sa_find_responder(struct ike *, const uint8_t *,
+		    const struct sockaddr_in *);
+/* The newest established SA with a peer (local addr too, if set). */
+struct ike_sa	*ike_sa_find_peer(struct ike *, struct in_addr, struct in_addr);
+struct ike_sa	*ike_sa_find_negotiating(struct ike *, struct in_addr,
+		    struct in_addr);
+struct ike_sa	*ike_sa_by_conn_id(struct ike *, uint32_t);
+void		 ike_sa_set_rcookie(struct ike_sa *, const uint8_t *);
+/* An imported SA takes its cookies as they are. */
+void		 ike_sa_set_cookies(struct ike_sa *, const uint8_t *,
+		    const uint8_t *);
+void		 ike_sa_assign_conn_id(struct ike_sa *);
+void		 ike_sa_set_state(struct ike_sa *, enum ike_fsm);
+void		 ike_sa_halfopen_done(struct ike_sa *);
+int		 ike_sa_count_halfopen_peer(struct ike *, struct in_addr);
+struct ike_sa	*ike_sa_oldest_evictable(struct ike *);
+/* Free the exchange material once phase 1 is complete. */
+void		 ike_sa_drop_exchange(struct ike_sa *);
+void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);
+int		 ike_sa_msgid_seen(struct ike_sa *, uint32_t);
+void		 ike_sa_msgid_add(struct ike_sa *, uint32_t);
+void		 ike_sa_export(const struct ike_sa *,
+		    struct ike_isakmp_state *);
+
+/* ---- msg.c: sending, encryption, retransmission -------------------------- */
+
+/*
+ * Finish wr (header length), encrypt its body with iv when enc (iv then
+ * holds the last block), and send it from sa's local to remote.  When
+ * keep, the bytes become the SA's (or qm's) last message for
+ * retransmission.  wr is cleaned up.  0 or -1.
+ */
+int		 ike_msg_send(struct ike_sa *, struct ike_wr *, int, uint8_t *,
+		    struct ike_qm *, int);
+/* Send raw bytes (a stored message) again. */
+void		 ike_msg_resend(struct ike_sa *, const uint8_t *, size_t);
+/* Start the retransmission timer of the SA's (or qm's) last message. */
+void		 ike_msg_arm_retx(struct ike_sa *, struct ike_qm *);
+/*
+ * Decrypt the body of an encrypted message into ike->scratch with iv
+ * (iv_out gets the next IV; iv is not changed).  Returns the plaintext
+ * length, or -1.
+ */
+ssize_t		 ike_msg_decrypt(struct ike_sa *, const uint8_t *, size_t,
+		    const uint8_t *, uint8_t *);
+/* An unprotected notification (errors before keys exist). */
+void		 ike_msg_notify_plain(struct ike *, const struct sockaddr_in *,
+		    const struct sockaddr_in *, const uint8_t *,
+		    const uint8_t *, uint16_t, uint8_t, const void *, uint8_t);
+/* The HASH payload placeholder and its fill-in for QM / informational. */
+size_t		 ike_msg_hash_begin(struct ike_wr *, struct ike_sa *);
+int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
+		    uint32_t, const uint8_t *, size_t, int);
+/* Verify a received HASH(1)/(2) over the payloads after it. */
+int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
+		    const uint8_t *, size_t, uint32_t);
+
+/* ---- policy.c: proposals, matching, keys, maps --------------------------- */
+
+const char	*ike_psk_find(const struct config *, struct in_addr);
+/* Non-NULL if we initiate Aggressive Mode with this peer. */
+const struct conf_isakmp_peer *ike_peer_aggressive(const struct config *,
+		    struct in_addr);
+/* Phase 1 SA payload offering our usable policies (group 0: all). */
+/* Returns how many transforms were offered. */
+int		 ike_p1_build_sa(struct ike *, struct ike_wr *, int);
+/*
+ * Choose a transform of an offered phase 1 SA payload, IOS style: each
+ * local policy in priority order against each offered transform; the
+ * comparison is traced.  0 with alg set and *xf the chosen transform, or
+ * -1 (no proposal chosen).
+ */
+int		 ike_p1_choose(struct ike_sa *, const struct ike_sa_pl *,
+		    struct ike_p1_alg *, const struct ike_xf **);
+/* The responder's reply: is it one of the transforms we offered? */
+int		 ike_p1_accept_reply(struct ike_sa *, const struct ike_sa_pl *,
+		    struct ike_p1_alg *);
+/* Write an SA payload holding one proposal with the chosen transform. */
+void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
+		    const struct ike_xf *);
+
+/* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
+const struct conf_map_entry *ike_map_entry(const struct config *,
+		    const char *, int);
+const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
+/* The stable reqid of an ACL entry (action, selector) of a map entry. */
+uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
+		    const struct esp_selector *);
+/* The reqid an imported pair belongs to under our configuration. */
+uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
+		    const struct esp_selector *);
+/* Offers from a map entry's transform-sets; returns how many. */
+int		 ike_p2_offers(struct ike *, const struct conf_map_entry *,
+		    int, struct ike_p2_xf *, int);
+void		 ike_p2_build_sa(struct ike_wr *, const struct ike_p2_xf *, int,
+		    uint32_t, int);
+/*
+ * Responder: pick the first offered proposal one of the entry's
+ * transform-sets accepts.  0 with xf and *spi (the peer's), or -1 with
+ * the notification to send.
+ */
+int		 ike_p2_choose(struct ike_sa *, const struct ike_sa_pl *,
+		    const struct conf_map_entry *, int, struct ike_p2_xf *,
+		    uint32_t *, uint16_t *);
+/* Initiator: the responder's single transform against our offers. */
+int		 ike_p2_accept_reply(struct ike_sa *, struct ike_qm *,
+		    const struct ike_sa_pl *, uint32_t *);
+void		 ike_p2_build_reply(struct ike_wr *, const struct ike_p2_xf *,
+		    uint32_t, int, uint32_t, uint64_t);
+/* Proxy identities: selector half <-> ID payload. */
+void		 ike_id_from_sel(struct ike_id *, uint8_t *, struct in_addr,
+		    struct in_addr, uint8_t, uint16_t);
+int		 ike_id_to_sel(const struct ike_id *, struct in_addr *,
+		    struct in_addr *, uint8_t *, uint16_t *);
+/*
+ * Responder: the SPD entry of a crypto map bound to local for this peer
+ * whose ACL entry covers the proposed proxies (local side first).
+ */
+const struct ike_spd *ike_spd_match(struct ike *, struct in_addr,
+		    struct in_addr, const struct esp_selector *);
+/* Initialise the SPD from the configuration, install it; 0 or -1. */
+int		 ike_spd_install(struct ike *);
+void		 ike_spd_remove(struct ike *);
+
+/* ---- phase1.c, main_mode.c, aggressive.c --------------------------------- */
+
+/* Begin phase 1 with a peer (aggressive if so configured). */
+struct ike_sa	*ike_p1_initiate(struct ike *, struct in_addr, struct in_addr,
+		    const char *, int, const char *);
+void		 ike_mm_input(struct ike_sa *, const struct ike_hdr *,
+		    const uint8_t *, size_t);
+void		 ike_mm_respond(struct ike *, const struct ike_hdr *,
+		    const uint8_t *, size_t, const struct sockaddr_in *,
+		    const struct sockaddr_in *);
+void		 ike_am_input(struct ike_sa *, const struct ike_hdr *,
+		    const uint8_t *, size_t);
+void		 ike_am_respond(struct ike *, const struct ike_hdr *,
+		    const uint8_t *, size_t, const struct sockaddr_in *,
+		    const struct sockaddr_in *);
+int		 ike_mm_start(struct ike_sa *);
+/* Room for another responder negotiation with remote?  0 or -1. */
+int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
+struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
+		    const struct sockaddr_in *, const struct sockaddr_in *,
+		    uint8_t);
+int		 ike_am_start(struct ike_sa *);
+
+/* shared phase 1 steps (phase1.c) */
+void		 ike_p1_vids(struct ike_sa *, struct ike_wr *, int);
+void		 ike_p1_read_vids(struct ike_sa *, const struct ike_pls *);
+int		 ike_p1_read_ke_nonce(struct ike_sa *, const struct ike_pls *,
+		    uint16_t *);
+/* Make our DH value and nonce and write the KE and NONCE payloads. */
+int		 ike_p1_write_ke_nonce(struct ike_sa *, struct ike_wr *);
+size_t		 ike_p1_id_body(const struct ike_id *, uint8_t *);
+int		 ike_p1_have_state_with(struct ike_sa *);
+int		 ike_p1_keys(struct ike_sa *);
+int		 ike_p1_hash(struct ike_sa *, int, const uint8_t *, size_t,
+		    uint8_t *);
+void		 ike_p1_id_local(struct ike_sa *, struct ike_id *, uint8_t *);
+void		 ike_p1_established(struct ike_sa *);
+void		 ike_p1_fail(struct ike_sa *, uint16_t, const char *);
+int		 ike_p1_read_id(struct ike_sa *, const struct ike_pl *);
+void		 ike_p1_initial_contact(struct ike_sa *);
+void		 ike_sa_timers_start(struct ike_sa *);
+
+/* ---- natt.c -------------------------------------------------------------- */
+
+#define IKE_VID_RFC3947		1
+#define IKE_VID_DRAFT		2
+int		 ike_natt_vid_kind(const uint8_t *, size_t);
+void		 ike_natt_write_vids(struct ike_wr *, int);
+void		 ike_natt_write_natd(struct ike_sa *, struct ike_wr *);
+void		 ike_natt_read_natd(struct ike_sa *, const struct ike_pls *);
+/* Switch the SA to port 4500 (initiator, once NAT is detected). */
+void		 ike_natt_float(struct ike_sa *);
+/* A protected message came from a new address/port: follow it. */
+void		 ike_natt_peer_moved(struct ike_sa *,
+		    const struct sockaddr_in *);
+void		 ike_natt_keepalive_start(struct ike_sa *);
+int		 ike_natt_encap(const struct ike_sa *);
+uint8_t		 ike_natt_pl_natd(const struct ike_sa *);
+extern const uint8_t ike_vid_dpd[16];
+
+/* ---- quick.c, ipsec.c ---------------------------------------------------- */
+
+int		 ike_qm_initiate(struct ike_sa *, uint32_t, uint32_t);
+void		 ike_qm_input(struct ike_sa *, const struct ike_hdr *,
+		    const uint8_t *, size_t);
+void		 ike_qm_free(struct ike_qm *);
+void		 ike_qm_connected(struct ike_sa *, uint32_t);
+struct ike_qm	*ike_qm_find(struct ike_sa *, uint32_t);
+/* Quick Modes waiting for phase 1 (reqids) now run. */
+void		 ike_qm_run_pending(struct ike_sa *);
+void		 ike_qm_abort_spi(struct ike_sa *, uint32_t, uint16_t);
+
+struct ike_child *ike_child_new(struct ike *);
+/* Derive the keys of a finished Quick Mode into child. */
+int		 ike_child_keys(struct ike_sa *, struct ike_qm *,
+		    struct ike_child *);
+int		 ike_child_install(struct ike_child *, int, int);
+/* The outer addresses or ports changed: tell the data plane. */
+void		 ike_child_update(struct ike_child *);
+void		 ike_child_established(struct ike_child *);
+void		 ike_child_delete(struct ike_child *, int, const char *);
+struct ike_child *ike_child_by_spi_in(struct ike *, uint32_t);
+struct ike_child *ike_child_by_spi_out(struct ike *, struct in_addr,
+		    uint32_t);
+struct ike_child *ike_child_by_conn(struct ike *, uint32_t);
+struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
+		    struct in_addr);
+void		 ike_child_timers_start(struct ike_child *);
+void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
+void		 ike_child_export(const struct ike_child *,
+		    struct ike_ipsec_state *);
+void		 ike_children_of_peer_delete(struct ike *, struct in_addr,
+		    struct in_addr, int, const char *);
+void		 ike_esp_expire(void *, uint32_t, int);
+void		 ike_esp_acquire(void *, uint32_t, const struct esp_selector *);
+void		 ike_esp_invalid_spi(void *, uint32_t, struct in_addr,
+		    struct in_addr);
+
+/* ---- info.c: informational, delete, DPD ---------------------------------- */
+
+void		 ike_info_input(struct ike_sa *, const struct ike_hdr *,
+		    const uint8_t *, size_t);
+/* Unprotected informational about an SA in negotiation. */
+void		 ike_info_plain(struct ike *, struct ike_sa *,
+		    const struct ike_hdr *, const uint8_t *, size_t);
+int		 ike_info_send_notify(struct ike_sa *, uint8_t, uint16_t,
+		    const void *, uint8_t, const void *, size_t);
+int		 ike_info_send_delete(struct ike_sa *, uint8_t, uint8_t,
+		    const void *, uint16_t);
+void		 ike_dpd_start(struct ike_sa *);
+/* Delete an ISAKMP SA, telling the peer when it is established. */
+void		 ike_isakmp_delete(struct ike_sa *, int, const char *);
+
+#endif

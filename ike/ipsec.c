@@ -1,0 +1,615 @@
+/*
+ * IPsec SA pairs: KEYMAT into keys, the SAs installed in the data plane
+ * (struct esp_sa, every field), lifetimes, rekeying, deletion, and the
+ * data plane's acquire and expire events.
+ *
+ * Timers of a pair:
+ *   soft	rekey: the Quick Mode initiator at 85-90 % of the lifetime, the
+ *		responder at 93 % (so one side usually rekeys first)
+ *   hard	delete, with a Delete to the peer; a pair replaced by a rekey
+ *		goes IKE_REKEY_GRACE_MS after the new one is up (traffic moves
+ *		to the new outbound SA at once, the old inbound SA drains)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_int.h"
+
+static void child_soft_timeout(struct ike *, struct ike_timer *);
+static void child_hard_timeout(struct ike *, struct ike_timer *);
+
+struct ike_child *
+ike_child_new(struct ike *ike)
+{
+	struct ike_child *c = xcalloc(1, sizeof(*c));
+
+	c->ike = ike;
+	ike_timer_init(&c->t_soft, child_soft_timeout, c);
+	ike_timer_init(&c->t_hard, child_hard_timeout, c);
+	return c;
+}
+
+static int
+linked(const struct ike_child *c)
+{
+	return c->prev != NULL || c->ike->children == c;
+}
+
+static size_t
+enc_keylen(enum conf_esp_enc e, int bits)
+{
+	switch (e) {
+	case CONF_ESP_3DES:	return 24;
+	case CONF_ESP_AES:	return (size_t)bits / 8;
+	case CONF_ESP_GCM:	return (size_t)bits / 8 + 4;	/* + salt */
+	}
+	return 0;
+}
+
+static size_t
+auth_keylen(enum conf_esp_auth a)
+{
+	switch (a) {
+	case CONF_ESP_AUTH_NONE:	return 0;
+	case CONF_ESP_AUTH_MD5:		return 16;
+	case CONF_ESP_AUTH_SHA1:	return 20;
+	case CONF_ESP_AUTH_SHA256:	return 32;
+	case CONF_ESP_AUTH_SHA384:	return 48;
+	case CONF_ESP_AUTH_SHA512:	return 64;
+	}
+	return 0;
+}
+
+static uint32_t
+new_conn(struct ike *ike)
+{
+	uint32_t id;
+
+	do {
+		id = ike->next_ipsec_conn++;
+		if (ike->next_ipsec_conn == 0)
+			ike->next_ipsec_conn = 1;
+	} while (id == 0 || ike_child_by_conn(ike, id) != NULL);
+	return id;
+}
+
+int
+ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
+{
+	struct ike	*ike = sa->ike;
+	const struct ike_spd *spd = ike_spd_by_reqid(ike, q->reqid);
+	uint8_t		 km[ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY];
+	size_t		 el = enc_keylen(q->xf.enc, q->xf.keybits);
+	size_t		 al = auth_keylen(q->xf.auth);
+	int		 rc = -1;
+
+	if (el == 0 || el > ESP_MAX_ENC_KEY || al > ESP_MAX_AUTH_KEY)
+		return -1;
+	c->spi_in = q->spi_in;
+	c->spi_out = q->spi_out;
+	c->reqid = q->reqid;
+	c->isakmp_conn_id = sa->conn_id;
+	c->initiator = q->initiator;
+	c->local = sa->local.sin_addr;
+	c->remote = sa->remote.sin_addr;
+	if (q->xf.udp) {
+		c->lport = ntohs(sa->local.sin_port);
+		c->rport = ntohs(sa->remote.sin_port);
+	}
+	c->xf = q->xf;
+	c->sel = q->sel;
+	snprintf(c->map, sizeof(c->map), "%s", q->map);
+	c->map_seq = q->map_seq;
+	if (spd != NULL) {
+		snprintf(c->ifname, sizeof(c->ifname), "%s", spd->ifname);
+		c->ace = spd->ace;
+	}
+	c->replay_window = ike->cf->replay_window;
+	c->ekey_len = el;
+	c->akey_len = al;
+	/* RFC 2409 5.5: KEYMAT per direction, keyed by that SA's SPI */
+	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
+	    q->gqmlen, IKE_PROTO_ESP, q->spi_in, q->ni, q->nilen, q->nr,
+	    q->nrlen, km, el + al) == -1)
+		goto done;
+	memcpy(c->ekey_in, km, el);
+	memcpy(c->akey_in, km + el, al);
+	if (ike_keymat(sa->alg.hash, sa->keys.d, sa->keys.len, q->gqm,
+	    q->gqmlen, IKE_PROTO_ESP, q->spi_out, q->ni, q->nilen, q->nr,
+	    q->nrlen, km, el + al) == -1)
+		goto done;
+	memcpy(c->ekey_out, km, el);
+	memcpy(c->akey_out, km + el, al);
+	c->conn_in = new_conn(ike);
+	c->conn_out = new_conn(ike);
+	rc = 0;
+done:
+	OPENSSL_cleanse(km, sizeof(km));
+	return rc;
+}
+
+static uint32_t
+soft_secs(const struct ike_child *c)
+{
+	uint32_t life = c->xf.life_secs, j;
+
+	if (c->initiator) {
+		ike_random(&j, sizeof(j));
+		return life - life * 10 / 100 - j % (life * 5 / 100 + 1);
+	}
+	return life - life * 7 / 100;
+}
+
+static void
+fill_esp(const struct ike_child *c, enum esp_dir dir, struct esp_sa *e)
+{
+	const struct conf_crypto_map *m = conf_map_find(c->ike->cf, c->map);
+
+	memset(e, 0, sizeof(*e));
+	e->dir = dir;
+	e->reqid = c->reqid;
+	e->local = c->local;
+	e->remote = c->remote;
+	e->local_port = c->lport;
+	e->remote_port = c->rport;
+	e->tunnel = c->xf.tunnel;
+	e->enc = c->xf.enc;
+	e->enc_keybits = c->xf.keybits;
+	e->auth = c->xf.auth;
+	e->enc_key_len = c->ekey_len;
+	e->auth_key_len = c->akey_len;
+	e->esn = 0;
+	e->replay_window = dir == ESP_IN ? c->replay_window : 0;
+	e->hard_secs = c->xf.life_secs;
+	e->soft_secs = soft_secs(c);
+	e->hard_bytes = c->xf.life_kbytes * 1024;
+	e->soft_bytes = e->hard_bytes / 10 * 9;
+	snprintf(e->map_name, sizeof(e->map_name), "%s", c->map);
+	e->map_seq = c->map_seq;
+	e->pfs_group = c->xf.group;
+	snprintf(e->ifname, sizeof(e->ifname), "%s", c->ifname);
+	if (dir == ESP_IN) {
+		e->conn_id = c->conn_in;
+		e->spi = c->spi_in;
+		memcpy(e->enc_key, c->ekey_in, c->ekey_len);
+		memcpy(e->auth_key, c->akey_in, c->akey_len);
+		/* inbound traffic runs remote -> local */
+		e->sel.src = c->sel.dst;
+		e->sel.src_mask = c->sel.dst_mask;
+		e->sel.dst = c->sel.src;
+		e->sel.dst_mask = c->sel.src_mask;
+		e->sel.proto = c->sel.proto;
+		e->sel.sport = c->sel.dport;
+		e->sel.dport = c->sel.sport;
+		e->sync_interval = m != NULL ? m->replay_in : 0;
+	} else {
+		e->conn_id = c->conn_out;
+		e->spi = c->spi_out;
+		memcpy(e->enc_key, c->ekey_out, c->ekey_len);
+		memcpy(e->auth_key, c->akey_out, c->akey_len);
+		e->sel = c->sel;
+		e->sync_interval = m != NULL ? m->replay_out : 0;
+	}
+}
+
+static void
+trace_create(const struct ike_child *c, const struct esp_sa *e)
+{
+	char	 tw[96], d[INET_ADDRSTRLEN];
+	struct conf_transform_set t;
+
+	if (!log_debug_enabled(LOG_IKE))
+		return;
+	memset(&t, 0, sizeof(t));
+	t.enc = c->xf.enc;
+	t.keylen = c->xf.keybits;
+	t.auth = c->xf.auth;
+	conf_tset_words(&t, tw, sizeof(tw));
+	log_debug(LOG_IKE, "IPSEC(create_sa): sa created,");
+	log_debug(LOG_IKE, "  (sa) sa_dest= %s, sa_proto= 50,",
+	    addr_str(e->dir == ESP_IN ? c->local : c->remote, d));
+	log_debug(LOG_IKE, "    sa_spi= 0x%X(%u),", e->spi, e->spi);
+	log_debug(LOG_IKE, "    sa_trans= %s , sa_conn_id= %u", tw,
+	    e->conn_id);
+	log_debug(LOG_IKE, "    sa_lifetime(k/sec)= (%llu/%u)",
+	    (unsigned long long)c->xf.life_kbytes, c->xf.life_secs);
+}
+
+int
+ike_child_install(struct ike_child *c, int in, int out)
+{
+	struct ike	*ike = c->ike;
+	struct esp_sa	 e;
+	int		 rc = 0;
+
+	if (in && !c->installed_in) {
+		fill_esp(c, ESP_IN, &e);
+		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
+			log_warnx(LOG_IKE, "data plane %s refused inbound SA "
+			    "0x%08x", ike->be->ops->name, c->spi_in);
+			rc = -1;
+		} else {
+			c->installed_in = 1;
+			trace_create(c, &e);
+		}
+	}
+	if (out && !c->installed_out && rc == 0) {
+		fill_esp(c, ESP_OUT, &e);
+		if (ike->be->ops->add_sa(ike->be, &e) == -1) {
+			log_warnx(LOG_IKE, "data plane %s refused outbound SA "
+			    "0x%08x", ike->be->ops->name, c->spi_out);
+			rc = -1;
+		} else {
+			c->installed_out = 1;
+			trace_create(c, &e);
+		}
+	}
+	OPENSSL_cleanse(&e, sizeof(e));
+	return rc;
+}
+
+void
+ike_child_update(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+	struct esp_sa	 e;
+
+	if (c->installed_in) {
+		fill_esp(c, ESP_IN, &e);
+		(void)ike->be->ops->update_sa(ike->be, &e);
+	}
+	if (c->installed_out) {
+		fill_esp(c, ESP_OUT, &e);
+		(void)ike->be->ops->update_sa(ike->be, &e);
+	}
+	OPENSSL_cleanse(&e, sizeof(e));
+}
+
+static int
+same_sel(const struct esp_selector *a, const struct esp_selector *b)
+{
+	return a->src.s_addr == b->src.s_addr &&
+	    a->src_mask.s_addr == b->src_mask.s_addr &&
+	    a->dst.s_addr == b->dst.s_addr &&
+	    a->dst_mask.s_addr == b->dst_mask.s_addr &&
+	    a->proto == b->proto && a->sport == b->sport &&
+	    a->dport == b->dport;
+}
+
+void
+ike_child_timers_start(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+	uint64_t	 now = ike_now(ike), margin, soft;
+
+	if (c->expire_ms == 0)
+		c->expire_ms = now + (uint64_t)c->xf.life_secs * 1000;
+	ike_timer_set(ike, &c->t_hard, c->expire_ms);
+	if (c->rekeyed)
+		return;
+	/* the rekey comes this long before the end, even when imported */
+	margin = ((uint64_t)c->xf.life_secs - soft_secs(c)) * 1000;
+	soft = c->expire_ms > margin ? c->expire_ms - margin : now;
+	ike_timer_set(ike, &c->t_soft, soft > now ? soft : now);
+}
+
+void
+ike_child_established(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+	struct ike_child *o;
+	uint32_t	 old = 0;
+	char		 a[INET_ADDRSTRLEN], tw[96];
+	struct conf_transform_set t;
+
+	c->next = ike->children;
+	c->prev = NULL;
+	if (ike->children != NULL)
+		ike->children->prev = c;
+	ike->children = c;
+	ike->nchildren++;
+	c->created_ms = ike_now(ike);
+	ike_child_timers_start(c);
+	ike->st.p2_ok++;
+	memset(&t, 0, sizeof(t));
+	t.enc = c->xf.enc;
+	t.keylen = c->xf.keybits;
+	t.auth = c->xf.auth;
+	conf_tset_words(&t, tw, sizeof(tw));
+	/* an older pair for the same flows is replaced: this is a rekey */
+	for (o = ike->children; o != NULL; o = o->next) {
+		if (o == c || o->rekeyed || o->reqid != c->reqid ||
+		    o->remote.s_addr != c->remote.s_addr ||
+		    !same_sel(&o->sel, &c->sel))
+			continue;
+		o->rekeyed = 1;
+		o->rekeying = 0;
+		old = o->conn_in;
+		ike_timer_stop(ike, &o->t_soft);
+		if (o->expire_ms > ike_now(ike) + IKE_REKEY_GRACE_MS)
+			ike_timer_set(ike, &o->t_hard, ike_now(ike) +
+			    IKE_REKEY_GRACE_MS);
+	}
+	log_info(LOG_IKE, "IPSEC: %s SA pair with %s: in 0x%08x out 0x%08x, "
+	    "%s, %u s, crypto map %s %d", old != 0 ? "rekeyed" : "new",
+	    addr_str(c->remote, a), c->spi_in, c->spi_out, tw,
+	    c->xf.life_secs, c->map, c->map_seq);
+	ike_emit_ipsec(ike, c, old != 0, old);
+}
+
+void
+ike_child_delete(struct ike_child *c, int notify, const char *why)
+{
+	struct ike	*ike = c->ike;
+	struct ike_sa	*sa;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (notify && ike->active &&
+	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
+		uint8_t	 spi[4];
+
+		spi[0] = (uint8_t)(c->spi_in >> 24);
+		spi[1] = (uint8_t)(c->spi_in >> 16);
+		spi[2] = (uint8_t)(c->spi_in >> 8);
+		spi[3] = (uint8_t)c->spi_in;
+		(void)ike_info_send_delete(sa, IKE_PROTO_ESP, 4, spi, 1);
+	}
+	if (c->installed_in)
+		(void)ike->be->ops->del_sa(ike->be, c->conn_in);
+	if (c->installed_out)
+		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
+	ike_timer_stop(ike, &c->t_soft);
+	ike_timer_stop(ike, &c->t_hard);
+	if (linked(c)) {
+		log_info(LOG_IKE, "IPSEC: deleted SA pair with %s: in 0x%08x "
+		    "out 0x%08x (%s)", addr_str(c->remote, a), c->spi_in,
+		    c->spi_out, why);
+		ike_emit_ipsec_deleted(ike, c);
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			ike->children = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		ike->nchildren--;
+	}
+	free_secret(c, sizeof(*c));
+}
+
+struct ike_child *
+ike_child_by_spi_in(struct ike *ike, uint32_t spi)
+{
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+struct ike_child *
+ike_child_by_spi_out(struct ike *ike, struct in_addr peer, uint32_t spi)
+{
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->spi_out == spi && c->remote.s_addr == peer.s_addr)
+			return c;
+	return NULL;
+}
+
+struct ike_child *
+ike_child_by_conn(struct ike *ike, uint32_t conn)
+{
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->conn_in == conn || c->conn_out == conn)
+			return c;
+	return NULL;
+}
+
+struct ike_child *
+ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
+{
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->reqid == reqid && !c->rekeyed &&
+		    c->remote.s_addr == peer.s_addr && c->installed_out)
+			return c;
+	return NULL;
+}
+
+void
+ike_children_of_peer_delete(struct ike *ike, struct in_addr local,
+    struct in_addr peer, int notify, const char *why)
+{
+	struct ike_child *c, *next;
+
+	for (c = ike->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->remote.s_addr == peer.s_addr &&
+		    c->local.s_addr == local.s_addr)
+			ike_child_delete(c, notify, why);
+	}
+}
+
+/* Negotiate a new pair for c's flows (rekey), or start phase 1 first. */
+static void
+child_rekey(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+	struct ike_sa	*sa;
+
+	if (!ike->active || c->rekeyed || c->rekeying)
+		return;
+	if (ike_spd_by_reqid(ike, c->reqid) == NULL) {
+		IKE_TRACE(NULL, " crypto map entry of SA 0x%08x is gone: not "
+		    "rekeyed", c->spi_in);
+		return;
+	}
+	c->rekeying = 1;
+	if ((sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
+		if (ike_qm_initiate(sa, c->reqid, c->conn_in) == -1)
+			c->rekeying = 0;
+		return;
+	}
+	if ((sa = ike_sa_find_negotiating(ike, c->local, c->remote)) == NULL)
+		sa = ike_p1_initiate(ike, c->local, c->remote, c->map,
+		    c->map_seq, c->ifname);
+	if (sa != NULL && sa->npending < (int)nitems(sa->pending))
+		sa->pending[sa->npending++] = c->reqid;
+	else
+		c->rekeying = 0;
+}
+
+static void
+child_soft_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike_child *c = t->arg;
+
+	IKE_TRACE(NULL, "IPSEC: SA 0x%08x nears the end of its lifetime: "
+	    "rekeying", c->spi_in);
+	(void)ike;
+	child_rekey(c);
+}
+
+static void
+child_hard_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike_child *c = t->arg;
+
+	(void)ike;
+	ike_child_delete(c, 1, c->rekeyed ? "replaced by a rekey" :
+	    "lifetime expired");
+}
+
+/* ---- data plane events --------------------------------------------------- */
+
+void
+ike_esp_expire(void *arg, uint32_t conn_id, int hard)
+{
+	struct ike	*ike = arg;
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL || !ike->active)
+		return;
+	if (hard) {
+		/* the data plane already dropped it */
+		if (conn_id == c->conn_in)
+			c->installed_in = 0;
+		else
+			c->installed_out = 0;
+		ike_child_delete(c, 1, "lifetime (volume) expired");
+	} else
+		child_rekey(c);
+}
+
+void
+ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
+{
+	struct ike	*ike = arg;
+	const struct ike_spd *spd = ike_spd_by_reqid(ike, reqid);
+	const struct conf_map_entry *e;
+	struct ike_sa	*sa;
+	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	(void)flow;
+	if (!ike->active || spd == NULL || !spd->usable || !spd->permit)
+		return;
+	if (log_debug_enabled(LOG_IKE) && (e = ike_map_entry(ike->cf,
+	    spd->map, spd->map_seq)) != NULL) {
+		log_debug(LOG_IKE, "IPSEC(sa_request): ,");
+		log_debug(LOG_IKE, "  (key eng. msg.) OUTBOUND local= %s:500, "
+		    "remote= %s:500, crypto map %s %d", addr_str(spd->local, a),
+		    addr_str(spd->peer, b), spd->map, spd->map_seq);
+	}
+	if (ike_child_live_for_reqid(ike, reqid, spd->peer) != NULL)
+		return;
+	for (sa = ike->sas; sa != NULL; sa = sa->next)
+		for (struct ike_qm *q = sa->qms; q != NULL; q = q->next)
+			if (q->reqid == reqid && q->state != QM_DONE &&
+			    sa->remote.sin_addr.s_addr == spd->peer.s_addr)
+				return;	/* under way */
+	if ((sa = ike_sa_find_peer(ike, spd->local, spd->peer)) != NULL) {
+		(void)ike_qm_initiate(sa, reqid, 0);
+		return;
+	}
+	if ((sa = ike_sa_find_negotiating(ike, spd->local, spd->peer)) == NULL)
+		sa = ike_p1_initiate(ike, spd->local, spd->peer, spd->map,
+		    spd->map_seq, spd->ifname);
+	if (sa == NULL)
+		return;
+	for (int i = 0; i < sa->npending; i++)
+		if (sa->pending[i] == reqid)
+			return;
+	if (sa->npending < (int)nitems(sa->pending))
+		sa->pending[sa->npending++] = reqid;
+}
+
+/*
+ * The data plane got ESP for an SPI it does not know: tell the peer
+ * (RFC 2408 3.14.1 INVALID-SPI), under the ISAKMP SA, once a second.
+ */
+void
+ike_esp_invalid_spi(void *arg, uint32_t spi, struct in_addr local,
+    struct in_addr peer)
+{
+	struct ike	*ike = arg;
+	struct ike_sa	*sa;
+	uint64_t	 suppressed;
+	uint8_t		 s[4];
+	char		 a[INET_ADDRSTRLEN];
+
+	if (!ike->active ||
+	    (sa = ike_sa_find_peer(ike, local, peer)) == NULL)
+		return;
+	if (!log_ratelimit_ok(&ike->rl_cookie, ike_now(ike), 1000,
+	    &suppressed))
+		return;
+	log_info(LOG_IKE, "ISAKMP:(%u): ESP from %s with unknown SPI 0x%08x: "
+	    "sending INVALID_SPI", sa->conn_id, addr_str(peer, a), spi);
+	s[0] = (uint8_t)(spi >> 24);
+	s[1] = (uint8_t)(spi >> 16);
+	s[2] = (uint8_t)(spi >> 8);
+	s[3] = (uint8_t)spi;
+	(void)ike_info_send_notify(sa, IKE_PROTO_ESP, IKE_N_INVALID_SPI, s, 4,
+	    NULL, 0);
+}
+
+void
+ike_child_export(const struct ike_child *c, struct ike_ipsec_state *s)
+{
+	uint64_t now = ike_now(c->ike);
+
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_in = c->conn_in;
+	s->conn_out = c->conn_out;
+	s->spi_in = c->spi_in;
+	s->spi_out = c->spi_out;
+	s->reqid = c->reqid;
+	s->isakmp_conn_id = c->isakmp_conn_id;
+	s->initiator = (uint8_t)c->initiator;
+	s->local = c->local;
+	s->remote = c->remote;
+	s->local_port = c->lport;
+	s->remote_port = c->rport;
+	s->tunnel = (uint8_t)c->xf.tunnel;
+	s->enc = (uint8_t)c->xf.enc;
+	s->enc_keybits = (uint16_t)c->xf.keybits;
+	s->auth = (uint8_t)c->xf.auth;
+	memcpy(s->enc_key_in, c->ekey_in, sizeof(s->enc_key_in));
+	memcpy(s->enc_key_out, c->ekey_out, sizeof(s->enc_key_out));
+	s->enc_key_len = (uint16_t)c->ekey_len;
+	memcpy(s->auth_key_in, c->akey_in, sizeof(s->auth_key_in));
+	memcpy(s->auth_key_out, c->akey_out, sizeof(s->auth_key_out));
+	s->auth_key_len = (uint16_t)c->akey_len;
+	s->sel = c->sel;
+	s->life_secs = c->xf.life_secs;
+	s->remaining = c->expire_ms > now ?
+	    (uint32_t)((c->expire_ms - now + 999) / 1000) : 0;
+	s->life_kbytes = c->xf.life_kbytes;
+	s->pfs_group = c->xf.group;
+	s->replay_window = c->replay_window;
+	snprintf(s->map, sizeof(s->map), "%s", c->map);
+	s->map_seq = c->map_seq;
+	s->ace = c->ace;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", c->ifname);
+	s->rekeyed = (uint8_t)c->rekeyed;
+}

@@ -1,0 +1,469 @@
+/*
+ * Phase 1 steps shared by Main Mode and Aggressive Mode (RFC 2409 5 with
+ * pre-shared keys): vendor IDs, the KE and nonce, the keys, HASH_I and
+ * HASH_R, identities, the end of phase 1 (established or failed), the
+ * ISAKMP SA's lifetime timers, and INITIAL-CONTACT.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_int.h"
+
+/* Unity and XAUTH are recognised only to name them in the trace. */
+static const uint8_t vid_unity[16] = {
+	0x12, 0xf5, 0xf2, 0x8c, 0x45, 0x71, 0x68, 0xa9,
+	0x70, 0x2d, 0x9f, 0xe2, 0x74, 0xcc, 0x01, 0x00,
+};
+static const uint8_t vid_xauth[8] = {
+	0x09, 0x00, 0x26, 0x89, 0xdf, 0xd6, 0xb7, 0x12,
+};
+
+struct ike_sa *
+ike_p1_initiate(struct ike *ike, struct in_addr local, struct in_addr peer,
+    const char *map, int seq, const char *ifname)
+{
+	struct sockaddr_in l, r;
+	struct ike_sa	*sa;
+	const struct conf_isakmp_peer *pe;
+	const char	*psk;
+	char		 a[INET_ADDRSTRLEN];
+	int		 rc;
+
+	if (!ike->active)
+		return NULL;
+	if ((psk = ike_psk_find(ike->cf, peer)) == NULL) {
+		log_warnx(LOG_IKE, "ISAKMP:(0): No pre-shared key with %s: "
+		    "add \"crypto isakmp key KEY address %s\"",
+		    addr_str(peer, a), a);
+		return NULL;
+	}
+	memset(&l, 0, sizeof(l));
+	l.sin_family = AF_INET;
+	l.sin_addr = local;
+	l.sin_port = htons(IKE_PORT);
+	r = l;
+	r.sin_addr = peer;
+	sa = ike_sa_new(ike, 1, &l, &r);
+	sa->psk = xstrdup(psk);
+	snprintf(sa->map, sizeof(sa->map), "%s", map != NULL ? map : "");
+	sa->map_seq = seq;
+	snprintf(sa->ifname, sizeof(sa->ifname), "%s",
+	    ifname != NULL ? ifname : "");
+	IKE_TRACE(sa, "found peer pre-shared key matching %s",
+	    addr_str(peer, a));
+	sa->id_addr = local;
+	if ((pe = ike_peer_aggressive(ike->cf, peer)) != NULL) {
+		sa->id_addr = pe->endpoint;
+		rc = ike_am_start(sa);
+	} else {
+		IKE_TRACE(sa, "Can not start Aggressive mode, trying Main "
+		    "mode.");
+		rc = ike_mm_start(sa);
+	}
+	if (rc == -1) {
+		ike_sa_free(sa);
+		return NULL;
+	}
+	return sa;
+}
+
+void
+ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr, int natt)
+{
+	ike_natt_write_vids(wr, natt);
+	if (natt == 0 || natt == IKE_VID_RFC3947)
+		IKE_TRACE(sa, " constructed NAT-T vendor-rfc3947 ID");
+	if (natt == 0 || natt == IKE_VID_DRAFT) {
+		IKE_TRACE(sa, " constructed NAT-T vendor-03 ID");
+		IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
+	}
+	ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
+}
+
+void
+ike_p1_read_vids(struct ike_sa *sa, const struct ike_pls *pls)
+{
+	for (int i = 0; i < pls->n; i++) {
+		const struct ike_pl *pl = &pls->pl[i];
+		const uint8_t	*v = buf_cur(&pl->body);
+		size_t		 len = buf_left(&pl->body);
+		int		 k;
+
+		if (pl->type != IKE_PL_VID)
+			continue;
+		IKE_TRACE(sa, " processing vendor id payload");
+		if ((k = ike_natt_vid_kind(v, len)) != 0) {
+			IKE_TRACE(sa, " vendor ID is NAT-T %s",
+			    k == IKE_VID_RFC3947 ? "RFC 3947" : "draft");
+			/* RFC 3947 is preferred over the drafts */
+			if (sa->peer_natt_vid != IKE_VID_RFC3947)
+				sa->peer_natt_vid = k;
+		} else if (len == 16 && memcmp(v, ike_vid_dpd, 14) == 0) {
+			IKE_TRACE(sa, " vendor ID is DPD");
+			sa->peer_dpd = 1;
+		} else if (len >= 14 && memcmp(v, vid_unity, 14) == 0) {
+			IKE_TRACE(sa, " vendor ID is Unity");
+		} else if (len >= 8 && memcmp(v, vid_xauth, 8) == 0) {
+			IKE_TRACE(sa, " vendor ID is XAUTH");
+		} else {
+			IKE_TRACE(sa, " vendor ID is not known (%zu bytes)",
+			    len);
+		}
+	}
+}
+
+/* The peer's KE and nonce (one each), checked against the group. */
+int
+ike_p1_read_ke_nonce(struct ike_sa *sa, const struct ike_pls *pls,
+    uint16_t *notify)
+{
+	const struct ike_pl *ke = ike_pls_find(pls, IKE_PL_KE);
+	const struct ike_pl *no = ike_pls_find(pls, IKE_PL_NONCE);
+	size_t		 publen = ike_dh_publen(sa->alg.group);
+	size_t		 nlen;
+	uint8_t		**gx = sa->initiator ? &sa->gxr : &sa->gxi;
+
+	*notify = IKE_N_PAYLOAD_MALFORMED;
+	if (ke == NULL || no == NULL || ike_pls_count(pls, IKE_PL_KE) != 1 ||
+	    ike_pls_count(pls, IKE_PL_NONCE) != 1)
+		return -1;
+	IKE_TRACE(sa, " processing KE payload. message ID = 0");
+	if (buf_left(&ke->body) != publen) {
+		*notify = IKE_N_INVALID_KEY_INFORMATION;
+		return -1;
+	}
+	IKE_TRACE(sa, " processing NONCE payload. message ID = 0");
+	nlen = buf_left(&no->body);
+	if (nlen < IKE_NONCE_MIN || nlen > IKE_NONCE_MAX)
+		return -1;
+	sa->glen = publen;
+	free_secret(*gx, publen);
+	*gx = xmalloc(publen);
+	memcpy(*gx, buf_cur(&ke->body), publen);
+	if (sa->initiator) {
+		memcpy(sa->nr, buf_cur(&no->body), nlen);
+		sa->nrlen = nlen;
+	} else {
+		memcpy(sa->ni, buf_cur(&no->body), nlen);
+		sa->nilen = nlen;
+	}
+	return 0;
+}
+
+/* Our own KE value and nonce. */
+static int
+p1_own_ke_nonce(struct ike_sa *sa)
+{
+	size_t		 publen = ike_dh_publen(sa->alg.group);
+	uint8_t		**gx = sa->initiator ? &sa->gxi : &sa->gxr;
+
+	if (sa->dh == NULL && (sa->dh = ike_dh_new(sa->alg.group)) == NULL)
+		return -1;
+	free_secret(*gx, publen);
+	*gx = xmalloc(publen);
+	memcpy(*gx, ike_dh_pub(sa->dh), publen);
+	sa->glen = publen;
+	if (sa->initiator) {
+		ike_random(sa->ni, IKE_NONCE_LEN);
+		sa->nilen = IKE_NONCE_LEN;
+	} else {
+		ike_random(sa->nr, IKE_NONCE_LEN);
+		sa->nrlen = IKE_NONCE_LEN;
+	}
+	return 0;
+}
+
+int
+ike_p1_write_ke_nonce(struct ike_sa *sa, struct ike_wr *wr)
+{
+	if (p1_own_ke_nonce(sa) == -1)
+		return -1;
+	ike_wr_bytes(wr, IKE_PL_KE, sa->initiator ? sa->gxi : sa->gxr,
+	    sa->glen);
+	if (sa->initiator)
+		ike_wr_bytes(wr, IKE_PL_NONCE, sa->ni, sa->nilen);
+	else
+		ike_wr_bytes(wr, IKE_PL_NONCE, sa->nr, sa->nrlen);
+	return 0;
+}
+
+/* g^xy, SKEYID and its children, the first IV (RFC 2409 5, App. B). */
+int
+ike_p1_keys(struct ike_sa *sa)
+{
+	uint8_t		 gxy[IKE_MAX_DH];
+	const char	*err;
+	const uint8_t	*peer = sa->initiator ? sa->gxr : sa->gxi;
+	int		 rc = -1;
+
+	if (ike_dh_derive(sa->dh, peer, sa->glen, gxy, &err) == -1) {
+		IKE_TRACE(sa, " Diffie-Hellman: %s", err);
+		goto done;
+	}
+	if (ike_kdf_phase1(sa->alg.hash, sa->alg.enc, sa->alg.keybits,
+	    sa->psk, strlen(sa->psk), sa->ni, sa->nilen, sa->nr, sa->nrlen,
+	    gxy, ike_dh_secretlen(sa->alg.group), sa->icookie, sa->rcookie,
+	    &sa->keys) == -1)
+		goto done;
+	if (ike_iv_phase1(sa->alg.hash, sa->alg.enc, sa->gxi, sa->glen,
+	    sa->gxr, sa->glen, sa->iv) == -1)
+		goto done;
+	ike_sa_assign_conn_id(sa);
+	IKE_TRACE(sa, " SKEYID state generated");
+	rc = 0;
+done:
+	OPENSSL_cleanse(gxy, sizeof(gxy));
+	return rc;
+}
+
+/* HASH_I (responder 0) or HASH_R (responder 1) over an ID body. */
+int
+ike_p1_hash(struct ike_sa *sa, int responder, const uint8_t *idb,
+    size_t idlen, uint8_t *out)
+{
+	if (!responder)
+		return ike_hash_auth(sa->alg.hash, sa->keys.skeyid,
+		    sa->keys.len, sa->gxi, sa->glen, sa->gxr, sa->glen,
+		    sa->icookie, sa->rcookie, sa->sai_b, sa->sai_len, idb,
+		    idlen, out);
+	return ike_hash_auth(sa->alg.hash, sa->keys.skeyid, sa->keys.len,
+	    sa->gxr, sa->glen, sa->gxi, sa->glen, sa->rcookie, sa->icookie,
+	    sa->sai_b, sa->sai_len, idb, idlen, out);
+}
+
+/* RFC 2407 4.6.2: in phase 1, protocol and port are 0 or UDP/500. */
+void
+ike_p1_id_local(struct ike_sa *sa, struct ike_id *id, uint8_t *buf)
+{
+	if (sa->id_addr.s_addr == INADDR_ANY)
+		sa->id_addr = sa->local.sin_addr;
+	memcpy(buf, &sa->id_addr, 4);
+	id->type = IKE_ID_IPV4_ADDR;
+	id->proto = 17;
+	id->port = IKE_PORT;
+	id->data = buf;
+	id->len = 4;
+	IKE_TRACE(sa, "SA is doing pre-shared key authentication using id "
+	    "type ID_IPV4_ADDR");
+}
+
+/* The ID body (type, proto, port, data) as the hash covers it. */
+size_t
+ike_p1_id_body(const struct ike_id *id, uint8_t *out)
+{
+	out[0] = id->type;
+	out[1] = id->proto;
+	out[2] = (uint8_t)(id->port >> 8);
+	out[3] = (uint8_t)id->port;
+	memcpy(out + 4, id->data, id->len);
+	return 4 + id->len;
+}
+
+int
+ike_p1_read_id(struct ike_sa *sa, const struct ike_pl *pl)
+{
+	struct ike_id	 id;
+	const char	*err;
+	char		 a[INET_ADDRSTRLEN];
+
+	IKE_TRACE(sa, " processing ID payload. message ID = 0");
+	if (ike_id_parse(pl->body, &id, &err) == -1) {
+		IKE_TRACE(sa, " ID payload: %s", err);
+		return -1;
+	}
+	if (log_debug_enabled(LOG_IKE)) {
+		IKE_TRACE(sa, " ID payload");
+		IKE_TRACE(NULL, "        type         : %u", id.type);
+		if (id.type == IKE_ID_IPV4_ADDR) {
+			struct in_addr in;
+
+			memcpy(&in, id.data, 4);
+			IKE_TRACE(NULL, "        address      : %s",
+			    addr_str(in, a));
+		}
+		IKE_TRACE(NULL, "        protocol     : %u", id.proto);
+		IKE_TRACE(NULL, "        port         : %u", id.port);
+		IKE_TRACE(NULL, "        length       : %zu", pl->rawlen);
+	}
+	if (id.type == IKE_ID_IPV4_ADDR)
+		memcpy(&sa->peer_id, id.data, 4);
+	/* RFC 2407 4.6.2: protocol and port are 0 or UDP and 500/4500 */
+	if (!((id.proto == 0 && id.port == 0) || (id.proto == 17 &&
+	    (id.port == 0 || id.port == IKE_PORT || id.port == IKE_NATT_PORT))))
+		IKE_TRACE(sa, " ID payload protocol %u port %u is unusual",
+		    id.proto, id.port);
+	return 0;
+}
+
+/* ---- the end of phase 1 -------------------------------------------------- */
+
+static void p1_soft_timeout(struct ike *, struct ike_timer *);
+static void p1_hard_timeout(struct ike *, struct ike_timer *);
+
+void
+ike_sa_timers_start(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+	uint64_t	 now = ike_now(ike), life;
+
+	sa->t_soft.fn = p1_soft_timeout;
+	sa->t_hard.fn = p1_hard_timeout;
+	if (sa->expire_ms == 0)
+		sa->expire_ms = now + (uint64_t)sa->alg.lifetime * 1000;
+	life = sa->expire_ms > now ? sa->expire_ms - now : 0;
+	ike_timer_set(ike, &sa->t_hard, sa->expire_ms);
+	/* the initiator renews at 90 % while IPsec SAs depend on it */
+	if (sa->initiator)
+		ike_timer_set(ike, &sa->t_soft, now + life * 9 / 10);
+	ike_dpd_start(sa);
+	ike_natt_keepalive_start(sa);
+}
+
+void
+ike_p1_established(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+	char		 a[INET_ADDRSTRLEN];
+
+	ike_addr(&sa->remote, a);
+	ike_sa_set_state(sa, IKE_P1_COMPLETE);
+	IKE_TRACE(sa, "SA authentication status:");
+	IKE_TRACE(NULL, "        authenticated");
+	IKE_TRACE(sa, "SA has been authenticated with %s", a);
+	sa->established = 1;
+	sa->established_ms = sa->last_rx_ms = ike_now(ike);
+	ike_sa_halfopen_done(sa);
+	ike_timer_stop(ike, &sa->t_retx);
+	sa->retransmit = 0;
+	ike_sa_drop_exchange(sa);
+	ike->st.p1_ok++;
+	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 with %s complete (%s, %s%s%d "
+	    "%s, group %d, %u s%s%s)", sa->conn_id, a,
+	    sa->exchange == IKE_EX_MAIN ? "Main Mode" : "Aggressive Mode",
+	    conf_enc_name(sa->alg.enc), sa->alg.keybits ? " " : "",
+	    sa->alg.keybits, conf_hash_name(sa->alg.hash), sa->alg.group,
+	    sa->alg.lifetime, ike_natt_encap(sa) ? ", NAT-T" : "",
+	    sa->peer_dpd ? ", DPD" : "");
+	ike_sa_timers_start(sa);
+	if (sa->initial_contact)
+		ike_p1_initial_contact(sa);
+	ike_emit_isakmp(ike, sa, 1);
+	ike_qm_run_pending(sa);
+}
+
+void
+ike_p1_fail(struct ike_sa *sa, uint16_t notify, const char *why)
+{
+	struct ike	*ike = sa->ike;
+	char		 a[INET_ADDRSTRLEN];
+
+	ike->st.p1_fail++;
+	log_warnx(LOG_IKE, "ISAKMP:(%u): phase 1 with %s failed in %s: %s",
+	    sa->conn_id, ike_addr(&sa->remote, a), ike_fsm_show(sa->state),
+	    why);
+	if (notify != 0)
+		ike_msg_notify_plain(ike, &sa->local, &sa->remote, sa->icookie,
+		    sa->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+	/* nothing was agreed on yet: nothing to keep */
+	if (sa->state == IKE_R_MM1 || sa->state == IKE_R_AM1) {
+		ike_sa_destroy(sa, why);
+		return;
+	}
+	IKE_TRACE(sa, "deleting SA reason \"%s\" state (%s) %s (peer %s)",
+	    why, sa->initiator ? "I" : "R", ike_fsm_show(sa->state), a);
+	/*
+	 * The peer will retransmit into this SA: it stays, dead and silent,
+	 * for a while instead of drawing INVALID-COOKIE answers.  A
+	 * responder's keeps its half-open slot, so failures cannot pile up
+	 * beyond the negotiation limits (and are the first to give way).
+	 */
+	sa->state = IKE_DEAD;
+	sa->retransmit = 0;
+	ike_sa_drop_exchange(sa);
+	ike_timer_stop(ike, &sa->t_soft);
+	ike_timer_stop(ike, &sa->t_hard);
+	ike_timer_stop(ike, &sa->t_dpd);
+	ike_timer_stop(ike, &sa->t_natka);
+	ike_timer_set(ike, &sa->t_retx, ike_now(ike) + IKE_NEG_TIMEOUT_MS);
+}
+
+/*
+ * RFC 2407 4.6.3.3: the peer has no state with us any more; what we hold
+ * with it (other ISAKMP SAs, IPsec SAs) goes, without Delete messages.
+ */
+void
+ike_p1_initial_contact(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_sa	*o, *next;
+	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
+
+	IKE_TRACE(sa, " Process initial contact,");
+	log_info(LOG_IKE, "ISAKMP:(%u): initial contact: bring down existing "
+	    "phase 1 and 2 SA's with local %s remote %s remote port %u",
+	    sa->conn_id, ike_addr(&sa->local, l), ike_addr(&sa->remote, r),
+	    ntohs(sa->remote.sin_port));
+	for (o = ike->sas; o != NULL; o = next) {
+		next = o->next;
+		if (o == sa || o->remote.sin_addr.s_addr !=
+		    sa->remote.sin_addr.s_addr || o->local.sin_addr.s_addr !=
+		    sa->local.sin_addr.s_addr)
+			continue;
+		ike_sa_destroy(o, "initial contact");
+		next = ike->sas;
+	}
+	ike_children_of_peer_delete(ike, sa->local.sin_addr,
+	    sa->remote.sin_addr, 0, "initial contact");
+}
+
+/* Do we hold anything with this peer (then no INITIAL-CONTACT)? */
+int
+ike_p1_have_state_with(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	for (struct ike_sa *o = ike->sas; o != NULL; o = o->next)
+		if (o != sa && o->established &&
+		    o->remote.sin_addr.s_addr == sa->remote.sin_addr.s_addr)
+			return 1;
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->remote.s_addr == sa->remote.sin_addr.s_addr)
+			return 1;
+	return 0;
+}
+
+static void
+p1_soft_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike_sa	*sa = t->arg;
+	int		 needed = 0;
+
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->remote.s_addr == sa->remote.sin_addr.s_addr &&
+		    !c->rekeyed)
+			needed = 1;
+	if (!needed || ike_sa_find_negotiating(ike, sa->local.sin_addr,
+	    sa->remote.sin_addr) != NULL)
+		return;
+	/* renew: a newer established SA takes over the Quick Modes */
+	if (ike_sa_find_peer(ike, sa->local.sin_addr, sa->remote.sin_addr) !=
+	    sa)
+		return;
+	IKE_TRACE(sa, " renewing phase 1 before it expires");
+	(void)ike_p1_initiate(ike, sa->local.sin_addr, sa->remote.sin_addr,
+	    sa->map, sa->map_seq, sa->ifname);
+}
+
+static void
+p1_hard_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike_sa	*sa = t->arg;
+	char		 a[INET_ADDRSTRLEN];
+
+	(void)ike;
+	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 SA with %s expired",
+	    sa->conn_id, ike_addr(&sa->remote, a));
+	ike_isakmp_delete(sa, 1, "lifetime expired");
+}

@@ -1,0 +1,1186 @@
+/*
+ * Policy: pre-shared keys by peer address, the phase 1 and phase 2 SA
+ * payloads we offer, the choice among what a peer offers (IOS style, each
+ * comparison traced under debug crypto isakmp), proxy identities, and the
+ * crypto map policies (SPD) installed in the data plane.
+ *
+ * Phase 1 as IOS does it: the responder checks each local policy in
+ * priority order against every offered transform and takes the first
+ * match; the initiator offers its usable policies in priority order, one
+ * transform each.  Phase 2: each offered proposal in order against the
+ * crypto map entry's transform-sets in order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike/ike_int.h"
+
+/* ---- pre-shared keys ----------------------------------------------------- */
+
+/* crypto isakmp key ... address ADDR MASK: the longest mask wins. */
+const char *
+ike_psk_find(const struct config *cf, struct in_addr peer)
+{
+	const struct conf_isakmp_key *best = NULL;
+
+	/* set aggressive-mode password: the key for exactly this peer */
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == peer.s_addr &&
+		    cf->peers[i].password != NULL)
+			return cf->peers[i].password;
+
+	for (int i = 0; i < cf->nkeys; i++) {
+		const struct conf_isakmp_key *k = &cf->keys[i];
+
+		if ((peer.s_addr & k->mask.s_addr) !=
+		    (k->addr.s_addr & k->mask.s_addr))
+			continue;
+		if (best == NULL || ntohl(k->mask.s_addr) >
+		    ntohl(best->mask.s_addr))
+			best = k;
+	}
+	return best != NULL ? best->key : NULL;
+}
+
+/* ---- phase 1 ------------------------------------------------------------- */
+
+static uint16_t
+p1_enc_id(enum conf_enc e)
+{
+	switch (e) {
+	case CONF_ENC_DES:	return IKE_ENC_DES;
+	case CONF_ENC_3DES:	return IKE_ENC_3DES;
+	case CONF_ENC_AES:	return IKE_ENC_AES;
+	}
+	return 0;
+}
+
+static uint16_t
+p1_hash_id(enum conf_hash h)
+{
+	switch (h) {
+	case CONF_HASH_MD5:	return IKE_HASH_MD5;
+	case CONF_HASH_SHA1:	return IKE_HASH_SHA1;
+	case CONF_HASH_SHA256:	return IKE_HASH_SHA256;
+	case CONF_HASH_SHA384:	return IKE_HASH_SHA384;
+	case CONF_HASH_SHA512:	return IKE_HASH_SHA512;
+	}
+	return 0;
+}
+
+static void
+p1_write_xf(struct wbuf *w, int num, int last,
+    const struct conf_isakmp_policy *p)
+{
+	size_t	 s = w->len;
+
+	wbuf_put_u8(w, last ? IKE_PL_NONE : IKE_PL_T);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, (uint8_t)num);
+	wbuf_put_u8(w, IKE_XF_KEY_IKE);
+	wbuf_put_be16(w, 0);
+	ike_wr_attr(w, IKE_P1A_ENC, p1_enc_id(p->enc));
+	if (p->enc == CONF_ENC_AES)
+		ike_wr_attr(w, IKE_P1A_KEY_LENGTH, (uint32_t)p->keylen);
+	ike_wr_attr(w, IKE_P1A_HASH, p1_hash_id(p->hash));
+	ike_wr_attr(w, IKE_P1A_AUTH, IKE_AUTH_PSK);
+	ike_wr_attr(w, IKE_P1A_GROUP, (uint32_t)p->group);
+	ike_wr_attr(w, IKE_P1A_LIFE_TYPE, IKE_LIFE_SECONDS);
+	/* IOS sends the duration as a 4-byte value (VPI) */
+	wbuf_put_be16(w, IKE_P1A_LIFE_DURATION);
+	wbuf_put_be16(w, 4);
+	wbuf_put_be32(w, p->lifetime);
+	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+}
+
+static int
+p1_usable(const struct conf_isakmp_policy *p, int group)
+{
+	return conf_policy_usable(p) && ike_dh_supported(p->group) &&
+	    (group == 0 || p->group == group);
+}
+
+int
+ike_p1_build_sa(struct ike *ike, struct ike_wr *wr, int group)
+{
+	const struct config *cf = ike->cf;
+	struct wbuf	*w = &wr->w;
+	size_t		 sa, prop;
+	int		 n = 0, k = 0;
+
+	for (int i = 0; i < cf->npolicies; i++)
+		if (p1_usable(&cf->policies[i], group))
+			n++;
+	sa = ike_wr_begin(wr, IKE_PL_SA);
+	wbuf_put_be32(w, IKE_DOI_IPSEC);
+	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
+	prop = w->len;
+	wbuf_put_u8(w, IKE_PL_NONE);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, 1);
+	wbuf_put_u8(w, IKE_PROTO_ISAKMP);
+	wbuf_put_u8(w, 0);
+	wbuf_put_u8(w, (uint8_t)n);
+	for (int i = 0; i < cf->npolicies; i++)
+		if (p1_usable(&cf->policies[i], group)) {
+			k++;
+			p1_write_xf(w, k, k == n, &cf->policies[i]);
+		}
+	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_end(wr, sa);
+	return n;
+}
+
+/* A phase 1 transform, decoded. */
+struct p1_offer {
+	int		 enc;		/* IKE_ENC_* */
+	int		 keylen;
+	int		 hash;
+	int		 auth;
+	int		 group;
+	uint32_t	 life;		/* seconds, 0: not given */
+	int		 bad;		/* an attribute we cannot honour */
+};
+
+static void
+p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
+    struct p1_offer *o, int trace, struct ike_sa *sa)
+{
+	int	 life_type = 0;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < x->nattrs; i++) {
+		const struct ike_attr *a = &spl->attr[x->attr0 + i];
+		uint32_t v = a->num_ok && a->num <= UINT32_MAX ?
+		    (uint32_t)a->num : 0;
+
+		if (!a->num_ok) {
+			o->bad = 1;
+			continue;
+		}
+		switch (a->type) {
+		case IKE_P1A_ENC:
+			o->enc = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      encryption %s",
+				    ike_p1_enc_name(v));
+			break;
+		case IKE_P1A_KEY_LENGTH:
+			o->keylen = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      keylength of %u", v);
+			break;
+		case IKE_P1A_HASH:
+			o->hash = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      hash %s",
+				    ike_p1_hash_name(v));
+			break;
+		case IKE_P1A_AUTH:
+			o->auth = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      auth %s",
+				    ike_p1_auth_name(v));
+			break;
+		case IKE_P1A_GROUP:
+			o->group = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      default group %u", v);
+			break;
+		case IKE_P1A_LIFE_TYPE:
+			life_type = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      life type in %s",
+				    v == IKE_LIFE_SECONDS ? "seconds" :
+				    v == IKE_LIFE_KILOBYTES ? "kilobytes" :
+				    "unknown units");
+			if (v != IKE_LIFE_SECONDS && v != IKE_LIFE_KILOBYTES)
+				o->bad = 1;
+			break;
+		case IKE_P1A_LIFE_DURATION:
+			if (trace && a->tv)
+				IKE_TRACE(NULL, "      life duration (basic) "
+				    "of %u", v);
+			else if (trace)
+				IKE_TRACE(NULL, "      life duration (VPI) of "
+				    " 0x%x 0x%x 0x%x 0x%x", v >> 24,
+				    (v >> 16) & 0xff, (v >> 8) & 0xff,
+				    v & 0xff);
+			if (life_type == IKE_LIFE_SECONDS)
+				o->life = v;
+			else if (life_type == 0)
+				o->bad = 1;
+			/* kilobytes: no volume limit on ISAKMP SAs */
+			break;
+		default:
+			if (trace)
+				IKE_TRACE(NULL, "      unsupported attribute "
+				    "%s", ike_p1_attr_name(a->type));
+			o->bad = 1;
+			break;
+		}
+	}
+	(void)sa;
+}
+
+static int
+p1_group_ok(int g)
+{
+	return conf_dh_group_valid(g) && ike_dh_supported(g);
+}
+
+/* The IOS comparison of one offered transform with one policy. */
+static const char *
+p1_mismatch(const struct p1_offer *o, const struct conf_isakmp_policy *p)
+{
+	if (o->bad)
+		return "atts are not supported";
+	if (o->enc != p1_enc_id(p->enc))
+		return "Encryption algorithm offered does not match policy!";
+	if (p->enc == CONF_ENC_AES && o->keylen != p->keylen)
+		return "Key length offered does not match policy!";
+	if (p->enc != CONF_ENC_AES && o->keylen != 0)
+		return "Key length offered does not match policy!";
+	if (o->hash != p1_hash_id(p->hash))
+		return "Hash algorithm offered does not match policy!";
+	if (o->auth != IKE_AUTH_PSK)
+		return "Authentication method offered does not match policy!";
+	if (o->group != p->group || !p1_group_ok(o->group))
+		return "Diffie-Hellman group offered does not match policy!";
+	return NULL;
+}
+
+static void
+p1_set_alg(struct ike_p1_alg *alg, const struct conf_isakmp_policy *p,
+    const struct p1_offer *o)
+{
+	alg->enc = p->enc;
+	alg->keybits = p->enc == CONF_ENC_AES ? p->keylen : 0;
+	alg->hash = p->hash;
+	alg->group = p->group;
+	alg->prio = p->priority;
+	alg->lifetime = o->life != 0 && o->life < p->lifetime ? o->life :
+	    p->lifetime;
+}
+
+int
+ike_p1_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
+    struct ike_p1_alg *alg, const struct ike_xf **chosen)
+{
+	const struct config *cf = sa->ike->cf;
+	struct p1_offer	 o;
+	const char	*why;
+
+	for (int i = 0; i < cf->npolicies; i++) {
+		const struct conf_isakmp_policy *p = &cf->policies[i];
+
+		if (!conf_policy_usable(p))
+			continue;
+		for (int j = 0; j < spl->nprops; j++) {
+			const struct ike_prop *pr = &spl->prop[j];
+
+			if (pr->proto != IKE_PROTO_ISAKMP)
+				continue;
+			for (int k = 0; k < pr->nxf; k++) {
+				const struct ike_xf *x = &spl->xf[pr->xf0 + k];
+				int last = k == pr->nxf - 1;
+
+				IKE_TRACE(sa, "Checking ISAKMP transform %d "
+				    "against priority %d policy", x->num,
+				    p->priority);
+				p1_decode(spl, x, &o, 1, sa);
+				why = x->id != IKE_XF_KEY_IKE ?
+				    "transform is not KEY_IKE" :
+				    p1_mismatch(&o, p);
+				if (why != NULL) {
+					IKE_TRACE(sa, "%s", why);
+					IKE_TRACE(sa, "atts are not "
+					    "acceptable. Next payload is %d",
+					    last ? 0 : 3);
+					continue;
+				}
+				IKE_TRACE(sa, "atts are acceptable. Next "
+				    "payload is %d", last ? 0 : 3);
+				p1_set_alg(alg, p, &o);
+				IKE_TRACE(sa, "Acceptable atts:actual life: %u",
+				    o.life);
+				IKE_TRACE(sa, "Returning Actual lifetime: %u",
+				    alg->lifetime);
+				*chosen = x;
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+int
+ike_p1_accept_reply(struct ike_sa *sa, const struct ike_sa_pl *spl,
+    struct ike_p1_alg *alg)
+{
+	const struct config *cf = sa->ike->cf;
+	const struct ike_xf *x;
+	struct p1_offer	 o;
+
+	if (spl->nprops != 1 || spl->prop[0].nxf != 1 ||
+	    spl->prop[0].proto != IKE_PROTO_ISAKMP)
+		return -1;
+	x = &spl->xf[spl->prop[0].xf0];
+	IKE_TRACE(sa, "Checking ISAKMP transform %d chosen by the peer",
+	    x->num);
+	p1_decode(spl, x, &o, 1, sa);
+	if (x->id != IKE_XF_KEY_IKE)
+		return -1;
+	for (int i = 0; i < cf->npolicies; i++) {
+		const struct conf_isakmp_policy *p = &cf->policies[i];
+
+		if (!p1_usable(p, 0) || p1_mismatch(&o, p) != NULL)
+			continue;
+		if (o.life != 0 && o.life > p->lifetime) {
+			IKE_TRACE(sa, "peer chose a longer lifetime (%u) than "
+			    "offered (%u)", o.life, p->lifetime);
+			continue;
+		}
+		p1_set_alg(alg, p, &o);
+		IKE_TRACE(sa, "atts are acceptable. Next payload is 0");
+		return 0;
+	}
+	return -1;
+}
+
+static void
+write_xf_copy(struct wbuf *w, const struct ike_sa_pl *spl,
+    const struct ike_xf *x)
+{
+	size_t	 s = w->len;
+
+	wbuf_put_u8(w, IKE_PL_NONE);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, x->num);
+	wbuf_put_u8(w, x->id);
+	wbuf_put_be16(w, 0);
+	for (int i = 0; i < x->nattrs; i++) {
+		const struct ike_attr *a = &spl->attr[x->attr0 + i];
+
+		if (a->tv) {
+			wbuf_put_be16(w, 0x8000 | a->type);
+			wbuf_put_be16(w, (uint16_t)a->num);
+		} else
+			ike_wr_attr_tlv(w, a->type, a->val, a->len);
+	}
+	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+}
+
+/* The chosen transform, exactly as offered, in a proposal of its own. */
+void
+ike_p1_build_reply(struct ike_wr *wr, const struct ike_sa_pl *spl,
+    const struct ike_xf *x)
+{
+	struct wbuf	*w = &wr->w;
+	size_t		 sa, prop;
+	uint8_t		 pnum = 1;
+
+	for (int j = 0; j < spl->nprops; j++)
+		if (x >= &spl->xf[spl->prop[j].xf0] &&
+		    x < &spl->xf[spl->prop[j].xf0 + spl->prop[j].nxf])
+			pnum = spl->prop[j].num;
+	sa = ike_wr_begin(wr, IKE_PL_SA);
+	wbuf_put_be32(w, IKE_DOI_IPSEC);
+	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
+	prop = w->len;
+	wbuf_put_u8(w, IKE_PL_NONE);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, pnum);
+	wbuf_put_u8(w, IKE_PROTO_ISAKMP);
+	wbuf_put_u8(w, 0);
+	wbuf_put_u8(w, 1);
+	write_xf_copy(w, spl, x);
+	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_end(wr, sa);
+}
+
+/* ---- crypto maps --------------------------------------------------------- */
+
+const struct conf_map_entry *
+ike_map_entry(const struct config *cf, const char *map, int seq)
+{
+	const struct conf_crypto_map *m = conf_map_find(cf, map);
+
+	if (m == NULL)
+		return NULL;
+	for (int i = 0; i < m->nentries; i++)
+		if (m->entries[i].seq == seq)
+			return &m->entries[i];
+	return NULL;
+}
+
+static uint8_t
+esp_id_of(enum conf_esp_enc e)
+{
+	switch (e) {
+	case CONF_ESP_3DES:	return IKE_ESP_3DES;
+	case CONF_ESP_AES:	return IKE_ESP_AES;
+	case CONF_ESP_GCM:	return IKE_ESP_AES_GCM_16;
+	}
+	return 0;
+}
+
+static uint16_t
+p2_auth_id(enum conf_esp_auth a)
+{
+	switch (a) {
+	case CONF_ESP_AUTH_NONE:	return 0;
+	case CONF_ESP_AUTH_MD5:		return IKE_P2AUTH_MD5;
+	case CONF_ESP_AUTH_SHA1:	return IKE_P2AUTH_SHA1;
+	case CONF_ESP_AUTH_SHA256:	return IKE_P2AUTH_SHA256;
+	case CONF_ESP_AUTH_SHA384:	return IKE_P2AUTH_SHA384;
+	case CONF_ESP_AUTH_SHA512:	return IKE_P2AUTH_SHA512;
+	}
+	return 0;
+}
+
+static uint16_t
+encap_id(const struct ike_p2_xf *x, int natt)
+{
+	if (!x->udp)
+		return x->tunnel ? IKE_ENCAP_TUNNEL : IKE_ENCAP_TRANSPORT;
+	if (natt == IKE_VID_DRAFT)
+		return x->tunnel ? IKE_ENCAP_UDP_TUNNEL_DRAFT :
+		    IKE_ENCAP_UDP_TRANSPORT_DRAFT;
+	return x->tunnel ? IKE_ENCAP_UDP_TUNNEL : IKE_ENCAP_UDP_TRANSPORT;
+}
+
+int
+ike_p2_offers(struct ike *ike, const struct conf_map_entry *e, int udp,
+    struct ike_p2_xf *out, int max)
+{
+	const struct config *cf = ike->cf;
+	int	 n = 0;
+
+	for (int i = 0; i < e->ntsets && n < max; i++) {
+		const struct conf_transform_set *t = conf_tset_find(cf,
+		    e->tsets[i]);
+		struct ike_p2_xf *x = &out[n];
+
+		if (t == NULL)
+			continue;
+		memset(x, 0, sizeof(*x));
+		x->enc = t->enc;
+		x->keybits = t->keylen;
+		x->auth = t->auth;
+		x->tunnel = !t->transport;
+		x->udp = udp;
+		x->group = e->pfs_group;
+		x->life_secs = e->life_seconds != 0 ? e->life_seconds :
+		    cf->sa_life_seconds;
+		x->life_kbytes = e->life_kbytes != 0 ? e->life_kbytes :
+		    cf->sa_life_kbytes;
+		x->esp_id = esp_id_of(t->enc);
+		snprintf(x->tset, sizeof(x->tset), "%s", t->name);
+		n++;
+	}
+	return n;
+}
+
+static void
+p2_write_xf(struct wbuf *w, const struct ike_p2_xf *x, int num, int natt,
+    uint32_t secs, uint64_t kbytes)
+{
+	size_t	 s = w->len;
+	uint16_t auth = p2_auth_id(x->auth);
+
+	wbuf_put_u8(w, IKE_PL_NONE);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, (uint8_t)num);
+	wbuf_put_u8(w, x->esp_id);
+	wbuf_put_be16(w, 0);
+	ike_wr_attr(w, IKE_P2A_ENCAP, encap_id(x, natt));
+	ike_wr_attr(w, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
+	ike_wr_attr(w, IKE_P2A_LIFE_DURATION, secs);
+	if (kbytes != 0) {
+		ike_wr_attr(w, IKE_P2A_LIFE_TYPE, IKE_LIFE_KILOBYTES);
+		ike_wr_attr(w, IKE_P2A_LIFE_DURATION,
+		    kbytes > UINT32_MAX ? UINT32_MAX : (uint32_t)kbytes);
+	}
+	if (auth != 0)
+		ike_wr_attr(w, IKE_P2A_AUTH, auth);
+	if (x->enc != CONF_ESP_3DES)
+		ike_wr_attr(w, IKE_P2A_KEY_LENGTH, (uint32_t)x->keybits);
+	if (x->group != 0)
+		ike_wr_attr(w, IKE_P2A_GROUP, (uint32_t)x->group);
+	wbuf_set_be16(w, s + 2, (uint16_t)(w->len - s));
+}
+
+/* One proposal per transform-set, in the crypto map's order. */
+void
+ike_p2_build_sa(struct ike_wr *wr, const struct ike_p2_xf *xs, int n,
+    uint32_t spi, int natt)
+{
+	struct wbuf	*w = &wr->w;
+	size_t		 sa, prop;
+
+	sa = ike_wr_begin(wr, IKE_PL_SA);
+	wbuf_put_be32(w, IKE_DOI_IPSEC);
+	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
+	for (int i = 0; i < n; i++) {
+		prop = w->len;
+		wbuf_put_u8(w, i == n - 1 ? IKE_PL_NONE : IKE_PL_P);
+		wbuf_put_u8(w, 0);
+		wbuf_put_be16(w, 0);
+		wbuf_put_u8(w, (uint8_t)(i + 1));
+		wbuf_put_u8(w, IKE_PROTO_ESP);
+		wbuf_put_u8(w, 4);
+		wbuf_put_u8(w, 1);
+		wbuf_put_be32(w, spi);
+		p2_write_xf(w, &xs[i], 1, natt, xs[i].life_secs,
+		    xs[i].life_kbytes);
+		wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	}
+	ike_wr_end(wr, sa);
+}
+
+/* The responder's answer: the chosen transform with our SPI. */
+void
+ike_p2_build_reply(struct ike_wr *wr, const struct ike_p2_xf *x,
+    uint32_t spi, int natt, uint32_t secs, uint64_t kbytes)
+{
+	struct wbuf	*w = &wr->w;
+	size_t		 sa, prop;
+
+	sa = ike_wr_begin(wr, IKE_PL_SA);
+	wbuf_put_be32(w, IKE_DOI_IPSEC);
+	wbuf_put_be32(w, IKE_SIT_IDENTITY_ONLY);
+	prop = w->len;
+	wbuf_put_u8(w, IKE_PL_NONE);
+	wbuf_put_u8(w, 0);
+	wbuf_put_be16(w, 0);
+	wbuf_put_u8(w, 1);
+	wbuf_put_u8(w, IKE_PROTO_ESP);
+	wbuf_put_u8(w, 4);
+	wbuf_put_u8(w, 1);
+	wbuf_put_be32(w, spi);
+	p2_write_xf(w, x, 1, natt, secs, kbytes);
+	wbuf_set_be16(w, prop + 2, (uint16_t)(w->len - prop));
+	ike_wr_end(wr, sa);
+}
+
+/* A phase 2 transform, decoded; 0, or -1 if it is malformed. */
+static int
+p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
+    const struct ike_xf *x, struct ike_p2_xf *o, int *bad, int trace)
+{
+	int	 life_type = 0, encap = 0;
+
+	memset(o, 0, sizeof(*o));
+	*bad = 0;
+	o->esp_id = x->id;
+	o->auth = CONF_ESP_AUTH_NONE;
+	switch (x->id) {
+	case IKE_ESP_3DES:
+		o->enc = CONF_ESP_3DES;
+		o->keybits = 192;
+		break;
+	case IKE_ESP_AES:
+		o->enc = CONF_ESP_AES;
+		break;
+	case IKE_ESP_AES_GCM_16:
+		o->enc = CONF_ESP_GCM;
+		break;
+	default:
+		*bad = 1;
+	}
+	if (trace) {
+		IKE_TRACE(NULL, "transform %d, %s", x->num,
+		    ike_esp_id_name(x->id));
+		IKE_TRACE(NULL, "  attributes in transform:");
+	}
+	for (int i = 0; i < x->nattrs; i++) {
+		const struct ike_attr *a = &spl->attr[x->attr0 + i];
+		uint64_t v = a->num;
+
+		if (!a->num_ok)
+			return -1;
+		switch (a->type) {
+		case IKE_P2A_ENCAP:
+			encap = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      encaps is %u (%s)",
+				    (unsigned)v, ike_encap_name((unsigned)v));
+			break;
+		case IKE_P2A_LIFE_TYPE:
+			life_type = (int)v;
+			if (trace)
+				IKE_TRACE(NULL, "      SA life type in %s",
+				    v == IKE_LIFE_SECONDS ? "seconds" :
+				    v == IKE_LIFE_KILOBYTES ? "kilobytes" :
+				    "unknown units");
+			if (v != IKE_LIFE_SECONDS && v != IKE_LIFE_KILOBYTES)
+				return -1;
+			break;
+		case IKE_P2A_LIFE_DURATION:
+			if (trace && a->tv)
+				IKE_TRACE(NULL, "      SA life duration "
+				    "(basic) of %u", (unsigned)v);
+			else if (trace)
+				IKE_TRACE(NULL, "      SA life duration (VPI) "
+				    "of  0x%x 0x%x 0x%x 0x%x",
+				    (unsigned)(v >> 24) & 0xff,
+				    (unsigned)(v >> 16) & 0xff,
+				    (unsigned)(v >> 8) & 0xff,
+				    (unsigned)v & 0xff);
+			if (life_type == IKE_LIFE_SECONDS)
+				o->life_secs = v > UINT32_MAX ? UINT32_MAX :
+				    (uint32_t)v;
+			else if (life_type == IKE_LIFE_KILOBYTES)
+				o->life_kbytes = v;
+			else
+				return -1;	/* RFC 2407 4.5: type first */
+			break;
+		case IKE_P2A_AUTH:
+			if (trace)
+				IKE_TRACE(NULL, "      authenticator is %s",
+				    ike_p2_auth_name((unsigned)v));
+			switch (v) {
+			case IKE_P2AUTH_MD5:
+				o->auth = CONF_ESP_AUTH_MD5;
+				break;
+			case IKE_P2AUTH_SHA1:
+				o->auth = CONF_ESP_AUTH_SHA1;
+				break;
+			case IKE_P2AUTH_SHA256:
+				o->auth = CONF_ESP_AUTH_SHA256;
+				break;
+			case IKE_P2AUTH_SHA384:
+				o->auth = CONF_ESP_AUTH_SHA384;
+				break;
+			case IKE_P2AUTH_SHA512:
+				o->auth = CONF_ESP_AUTH_SHA512;
+				break;
+			default:
+				*bad = 1;
+			}
+			break;
+		case IKE_P2A_KEY_LENGTH:
+			if (trace)
+				IKE_TRACE(NULL, "      key length is %u",
+				    (unsigned)v);
+			o->keybits = (int)v;
+			break;
+		case IKE_P2A_GROUP:
+			if (trace)
+				IKE_TRACE(NULL, "      group is %u",
+				    (unsigned)v);
+			o->group = (int)v;
+			if (!p1_group_ok(o->group))
+				*bad = 1;
+			break;
+		case IKE_P2A_ESN:
+			if (trace)
+				IKE_TRACE(NULL, "      extended sequence "
+				    "number %u", (unsigned)v);
+			if (v != 0)
+				*bad = 1;
+			break;
+		default:
+			if (trace)
+				IKE_TRACE(NULL, "      unsupported attribute "
+				    "%s", ike_p2_attr_name(a->type));
+			*bad = 1;
+		}
+	}
+	(void)sa;
+	switch (encap) {
+	case IKE_ENCAP_TUNNEL:
+		o->tunnel = 1;
+		break;
+	case IKE_ENCAP_TRANSPORT:
+		break;
+	case IKE_ENCAP_UDP_TUNNEL:
+	case IKE_ENCAP_UDP_TUNNEL_DRAFT:
+		o->tunnel = o->udp = 1;
+		break;
+	case IKE_ENCAP_UDP_TRANSPORT:
+	case IKE_ENCAP_UDP_TRANSPORT_DRAFT:
+		o->udp = 1;
+		break;
+	case 0:
+		/* RFC 2407 4.5: no encapsulation mode means transport */
+		break;
+	default:
+		*bad = 1;
+	}
+	/* AES without a key length is refused (RFC 3602 says it is set) */
+	if (o->enc == CONF_ESP_AES && o->keybits != 128 && o->keybits != 192 &&
+	    o->keybits != 256)
+		*bad = 1;
+	if (o->enc == CONF_ESP_GCM && o->keybits != 128 && o->keybits != 256)
+		*bad = 1;
+	if ((o->enc == CONF_ESP_GCM) != (o->auth == CONF_ESP_AUTH_NONE))
+		*bad = 1;
+	return 0;
+}
+
+static const char *
+p2_mismatch(const struct ike_p2_xf *o, const struct ike_p2_xf *want)
+{
+	if (o->enc != want->enc || o->keybits != want->keybits)
+		return "encryption";
+	if (o->auth != want->auth)
+		return "authenticator";
+	if (o->tunnel != want->tunnel)
+		return "encapsulation mode";
+	if (o->udp != want->udp)
+		return "UDP encapsulation";
+	return NULL;
+}
+
+int
+ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
+    const struct conf_map_entry *e, int udp, struct ike_p2_xf *xf,
+    uint32_t *spi, uint16_t *notify)
+{
+	struct ike_p2_xf want[8], o;
+	int		 nwant, bad;
+	const char	*why;
+
+	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
+	nwant = ike_p2_offers(sa->ike, e, udp, want, (int)nitems(want));
+	for (int j = 0; j < spl->nprops; j++) {
+		const struct ike_prop *pr = &spl->prop[j];
+		int	 bundle = (j > 0 && spl->prop[j - 1].num == pr->num) ||
+		    (j + 1 < spl->nprops && spl->prop[j + 1].num == pr->num);
+
+		IKE_TRACE(sa, "Checking IPSec proposal %d", pr->num);
+		if (pr->proto != IKE_PROTO_ESP || bundle) {
+			IKE_TRACE(sa, "proposal %d: only ESP alone is "
+			    "supported (%s%s)", pr->num,
+			    ike_proto_name(pr->proto), bundle ? " bundle" : "");
+			continue;
+		}
+		if (pr->spisize != 4) {
+			*notify = IKE_N_INVALID_SPI;
+			IKE_TRACE(sa, "proposal %d: SPI size %d", pr->num,
+			    pr->spisize);
+			continue;
+		}
+		for (int k = 0; k < pr->nxf; k++) {
+			const struct ike_xf *x = &spl->xf[pr->xf0 + k];
+
+			if (p2_decode(sa, spl, x, &o, &bad, 1) == -1) {
+				*notify = IKE_N_BAD_PROPOSAL_SYNTAX;
+				IKE_TRACE(sa, "atts are not acceptable "
+				    "(malformed).");
+				continue;
+			}
+			if (bad) {
+				IKE_TRACE(sa, "atts are not acceptable "
+				    "(unsupported transform or attribute).");
+				continue;
+			}
+			/* PFS: a map with set pfs insists on its group */
+			if (e->pfs_group != 0 && o.group != e->pfs_group) {
+				IKE_TRACE(sa, "atts are not acceptable: PFS "
+				    "group %d required, offered %d",
+				    e->pfs_group, o.group);
+				continue;
+			}
+			for (int t = 0; t < nwant; t++) {
+				if ((why = p2_mismatch(&o, &want[t])) != NULL) {
+					IKE_TRACE(sa, "transform %d does not "
+					    "match transform-set %s: %s",
+					    x->num, want[t].tset, why);
+					continue;
+				}
+				IKE_TRACE(sa, "atts are acceptable.");
+				*xf = o;
+				xf->offered_secs = o.life_secs;
+				xf->offered_kbytes = o.life_kbytes;
+				snprintf(xf->tset, sizeof(xf->tset), "%s",
+				    want[t].tset);
+				/* lifetimes: the offered, or ours if shorter */
+				if (o.life_secs == 0)
+					o.life_secs = 28800;	/* RFC 2407 */
+				xf->life_secs = o.life_secs <
+				    want[t].life_secs ? o.life_secs :
+				    want[t].life_secs;
+				xf->life_kbytes = o.life_kbytes == 0 ||
+				    o.life_kbytes > want[t].life_kbytes ?
+				    want[t].life_kbytes : o.life_kbytes;
+				*spi = (uint32_t)pr->spi[0] << 24 |
+				    (uint32_t)pr->spi[1] << 16 |
+				    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+				return 0;
+			}
+		}
+	}
+	return -1;
+}
+
+int
+ike_p2_accept_reply(struct ike_sa *sa, struct ike_qm *qm,
+    const struct ike_sa_pl *spl, uint32_t *spi)
+{
+	struct ike_p2_xf o;
+	const struct ike_prop *pr;
+	int		 bad;
+
+	if (spl->nprops != 1 || spl->prop[0].nxf != 1)
+		return -1;
+	pr = &spl->prop[0];
+	if (pr->proto != IKE_PROTO_ESP || pr->spisize != 4)
+		return -1;
+	if (p2_decode(sa, spl, &spl->xf[pr->xf0], &o, &bad, 1) == -1 || bad)
+		return -1;
+	for (int i = 0; i < qm->noffers; i++) {
+		if (p2_mismatch(&o, &qm->offer[i]) != NULL ||
+		    o.group != qm->offer[i].group)
+			continue;
+		qm->xf = qm->offer[i];
+		/* a shorter lifetime in the reply is honoured */
+		if (o.life_secs != 0 && o.life_secs < qm->xf.life_secs)
+			qm->xf.life_secs = o.life_secs;
+		if (o.life_kbytes != 0 && o.life_kbytes < qm->xf.life_kbytes)
+			qm->xf.life_kbytes = o.life_kbytes;
+		*spi = (uint32_t)pr->spi[0] << 24 | (uint32_t)pr->spi[1] << 16 |
+		    (uint32_t)pr->spi[2] << 8 | pr->spi[3];
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- proxy identities ---------------------------------------------------- */
+
+void
+ike_id_from_sel(struct ike_id *id, uint8_t *buf, struct in_addr addr,
+    struct in_addr mask, uint8_t proto, uint16_t port)
+{
+	id->proto = proto;
+	id->port = port;
+	id->data = buf;
+	memcpy(buf, &addr, 4);
+	if (mask.s_addr == INADDR_BROADCAST) {
+		id->type = IKE_ID_IPV4_ADDR;
+		id->len = 4;
+	} else {
+		id->type = IKE_ID_IPV4_ADDR_SUBNET;
+		memcpy(buf + 4, &mask, 4);
+		id->len = 8;
+	}
+}
+
+int
+ike_id_to_sel(const struct ike_id *id, struct in_addr *addr,
+    struct in_addr *mask, uint8_t *proto, uint16_t *port)
+{
+	uint32_t lo, hi, m;
+
+	*proto = id->proto;
+	*port = id->port;
+	switch (id->type) {
+	case IKE_ID_IPV4_ADDR:
+		memcpy(addr, id->data, 4);
+		mask->s_addr = INADDR_BROADCAST;
+		return 0;
+	case IKE_ID_IPV4_ADDR_SUBNET:
+		memcpy(addr, id->data, 4);
+		memcpy(mask, id->data + 4, 4);
+		if (!addr_mask_valid(*mask))
+			return -1;
+		addr->s_addr &= mask->s_addr;
+		return 0;
+	case IKE_ID_IPV4_ADDR_RANGE:
+		/* only a range that is a prefix */
+		memcpy(&lo, id->data, 4);
+		memcpy(&hi, id->data + 4, 4);
+		lo = ntohl(lo);
+		hi = ntohl(hi);
+		m = ~(lo ^ hi);
+		if ((lo & ~m) != 0 || (hi | m) != UINT32_MAX ||
+		    (m != 0 && (~m & (~m + 1)) != 0))
+			return -1;
+		addr->s_addr = htonl(lo);
+		mask->s_addr = htonl(m);
+		return addr_mask_valid(*mask) ? 0 : -1;
+	}
+	return -1;
+}
+
+/* ---- the SPD ------------------------------------------------------------- */
+
+/*
+ * A reqid names the flows of one ACL entry of one crypto map entry: the
+ * key is the map, the sequence and the entry's action and selector, so
+ * adding or moving other entries does not change it.
+ */
+uint32_t
+ike_reqid_for(struct ike *ike, const char *map, int seq, int permit,
+    const struct esp_selector *sel)
+{
+	char	 key[160], a[INET_ADDRSTRLEN], am[INET_ADDRSTRLEN],
+		 b[INET_ADDRSTRLEN], bm[INET_ADDRSTRLEN];
+
+	snprintf(key, sizeof(key), "%s|%d|%d|%s/%s|%s/%s|%u|%u|%u", map, seq,
+	    permit, addr_str(sel->src, a), addr_str(sel->src_mask, am),
+	    addr_str(sel->dst, b), addr_str(sel->dst_mask, bm), sel->proto,
+	    sel->sport, sel->dport);
+	for (int i = 0; i < ike->nreqids; i++)
+		if (strcmp(ike->reqids[i].key, key) == 0)
+			return ike->reqids[i].reqid;
+	ike->reqids = xreallocarray(ike->reqids, (size_t)ike->nreqids + 1,
+	    sizeof(*ike->reqids));
+	snprintf(ike->reqids[ike->nreqids].key, sizeof(key), "%s", key);
+	ike->reqids[ike->nreqids].reqid = ike->next_reqid++;
+	return ike->reqids[ike->nreqids++].reqid;
+}
+
+static int
+wildcard_to_mask(struct in_addr wc, struct in_addr *mask)
+{
+	mask->s_addr = ~wc.s_addr;
+	return addr_mask_valid(*mask) ? 0 : -1;
+}
+
+/* The address VIP or interface address a crypto map runs on. */
+static int
+iface_local(const struct config *cf, const struct conf_interface *ifc,
+    struct in_addr *out)
+{
+	const struct conf_interface *gifc;
+	const struct conf_standby *sb;
+
+	if (ifc->redundancy != NULL) {
+		sb = conf_standby_by_name(cf, ifc->redundancy, &gifc);
+		if (sb == NULL || !sb->have_vip)
+			return -1;
+		*out = sb->vip;
+		return 0;
+	}
+	if (!ifc->have_addr)
+		return -1;
+	*out = ifc->addr;
+	return 0;
+}
+
+int
+ike_local_addrs(const struct config *cf, struct in_addr *out, int max)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < cf->nifaces && n < max; i++) {
+		struct in_addr a;
+		int	 dup = 0;
+
+		if (cf->ifaces[i].crypto_map == NULL ||
+		    iface_local(cf, &cf->ifaces[i], &a) == -1)
+			continue;
+		for (int j = 0; j < n; j++)
+			dup |= out[j].s_addr == a.s_addr;
+		if (!dup)
+			out[n++] = a;
+	}
+	return n;
+}
+
+static void
+spd_add_entry(struct ike *ike, const struct conf_interface *ifc,
+    struct in_addr local, const struct conf_map_entry *e,
+    const struct conf_crypto_map *m, const struct conf_acl *acl)
+{
+	for (int k = 0; k < acl->naces; k++) {
+		const struct conf_ace *a = &acl->aces[k];
+		struct ike_spd	*s;
+		struct esp_selector sel;
+
+		if (a->remark != NULL)
+			continue;
+		memset(&sel, 0, sizeof(sel));
+		if (wildcard_to_mask(a->src.wildcard, &sel.src_mask) == -1 ||
+		    wildcard_to_mask(a->dst.wildcard, &sel.dst_mask) == -1) {
+			log_warnx(LOG_IKE, "crypto map %s %d: access-list %s "
+			    "line %d has a non-contiguous wildcard: not a "
+			    "crypto selector, skipped", m->name, e->seq,
+			    acl->name, a->line);
+			continue;
+		}
+		sel.src.s_addr = a->src.addr.s_addr & sel.src_mask.s_addr;
+		sel.dst.s_addr = a->dst.addr.s_addr & sel.dst_mask.s_addr;
+		sel.proto = (uint8_t)a->proto;
+		if ((a->sport.op != CONF_PORT_ANY &&
+		    a->sport.op != CONF_PORT_EQ) ||
+		    (a->dport.op != CONF_PORT_ANY &&
+		    a->dport.op != CONF_PORT_EQ))
+			log_warnx(LOG_IKE, "crypto map %s %d: access-list %s "
+			    "line %d: only \"eq\" ports can be proxy "
+			    "identities; any port is protected", m->name,
+			    e->seq, acl->name, a->line);
+		if (a->sport.op == CONF_PORT_EQ)
+			sel.sport = a->sport.lo;
+		if (a->dport.op == CONF_PORT_EQ)
+			sel.dport = a->dport.lo;
+		ike->spd = xreallocarray(ike->spd, (size_t)ike->nspd + 1,
+		    sizeof(*ike->spd));
+		s = &ike->spd[ike->nspd++];
+		memset(s, 0, sizeof(*s));
+		s->id = ike_reqid_for(ike, m->name, e->seq, a->permit, &sel);
+		s->permit = a->permit;
+		s->sel = sel;
+		s->local = local;
+		s->peer = e->peer;
+		snprintf(s->map, sizeof(s->map), "%s", m->name);
+		s->map_seq = e->seq;
+		s->ace = k;
+		snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
+		s->usable = e->have_peer && e->ntsets > 0;
+	}
+}
+
+int
+ike_spd_install(struct ike *ike)
+{
+	const struct config *cf = ike->cf;
+	int	 rc = 0;
+
+	ike->nspd = 0;
+	for (int i = 0; i < cf->nifaces; i++) {
+		const struct conf_interface *ifc = &cf->ifaces[i];
+		const struct conf_crypto_map *m;
+		struct in_addr local;
+
+		if (ifc->crypto_map == NULL ||
+		    (m = conf_map_find(cf, ifc->crypto_map)) == NULL)
+			continue;
+		if (iface_local(cf, ifc, &local) == -1) {
+			log_warnx(LOG_IKE, "interface %s: crypto map %s has no "
+			    "local address (no ip address or VIP)", ifc->name,
+			    m->name);
+			continue;
+		}
+		for (int j = 0; j < m->nentries; j++) {
+			const struct conf_map_entry *e = &m->entries[j];
+			const struct conf_acl *acl;
+
+			if (e->acl == NULL ||
+			    (acl = conf_acl_find(cf, e->acl)) == NULL)
+				continue;
+			spd_add_entry(ike, ifc, local, e, m, acl);
+		}
+	}
+	for (int i = 0; i < ike->nspd; i++) {
+		struct ike_spd	*s = &ike->spd[i];
+		struct esp_policy p;
+
+		if (!s->usable)
+			continue;
+		memset(&p, 0, sizeof(p));
+		p.id = s->id;
+		p.reqid = s->id;
+		p.priority = (uint32_t)i;
+		p.action = s->permit ? ESP_POLICY_PROTECT : ESP_POLICY_BYPASS;
+		p.sel = s->sel;
+		p.local = s->local;
+		p.peer = s->peer;
+		if (ike->be->ops->add_policy(ike->be, &p) == -1) {
+			log_warnx(LOG_IKE, "data plane %s refused the policy "
+			    "of crypto map %s %d entry %d", ike->be->ops->name,
+			    s->map, s->map_seq, s->ace + 1);
+			rc = -1;
+		}
+	}
+	return rc;
+}
+
+void
+ike_spd_remove(struct ike *ike)
+{
+	for (int i = 0; i < ike->nspd; i++)
+		if (ike->spd[i].usable)
+			(void)ike->be->ops->del_policy(ike->be, ike->spd[i].id);
+	free(ike->spd);
+	ike->spd = NULL;
+	ike->nspd = 0;
+}
+
+const struct ike_spd *
+ike_spd_by_reqid(struct ike *ike, uint32_t reqid)
+{
+	for (int i = 0; i < ike->nspd; i++)
+		if (ike->spd[i].id == reqid)
+			return &ike->spd[i];
+	return NULL;
+}
+
+static int
+prefix_within(struct in_addr a, struct in_addr am, struct in_addr b,
+    struct in_addr bm)
+{
+	/* a/am inside b/bm: am at least as long, same network under bm */
+	return (ntohl(am.s_addr) & ntohl(bm.s_addr)) == ntohl(bm.s_addr) &&
+	    (a.s_addr & bm.s_addr) == b.s_addr;
+}
+
+static int sel_within(const struct ike_spd *, const struct esp_selector *);
+
+uint32_t
+ike_reqid_of_flows(struct ike *ike, const char *map, int seq,
+    const struct esp_selector *sel)
+{
+	for (int i = 0; i < ike->nspd; i++)
+		if (ike->spd[i].permit && ike->spd[i].map_seq == seq &&
+		    strcmp(ike->spd[i].map, map) == 0 &&
+		    sel_within(&ike->spd[i], sel))
+			return ike->spd[i].id;
+	/* not in our configuration: a reqid of its own */
+	return ike_reqid_for(ike, map, seq, 1, sel);
+}
+
+const struct ike_spd *
+ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
+    const struct esp_selector *sel)
+{
+	for (int i = 0; i < ike->nspd; i++) {
+		const struct ike_spd *s = &ike->spd[i];
+
+		if (!s->usable || !s->permit ||
+		    s->local.s_addr != local.s_addr ||
+		    s->peer.s_addr != peer.s_addr || !sel_within(s, sel))
+			continue;
+		return s;
+	}
+	return NULL;
+}
+
+/* The flows of sel inside the ACL entry of s. */
+static int
+sel_within(const struct ike_spd *s, const struct esp_selector *sel)
+{
+	if (!prefix_within(sel->src, sel->src_mask, s->sel.src,
+	    s->sel.src_mask) ||
+	    !prefix_within(sel->dst, sel->dst_mask, s->sel.dst,
+	    s->sel.dst_mask))
+		return 0;
+	if (s->sel.proto != 0 && s->sel.proto != sel->proto)
+		return 0;
+	if (s->sel.sport != 0 && s->sel.sport != sel->sport)
+		return 0;
+	if (s->sel.dport != 0 && s->sel.dport != sel->dport)
+		return 0;
+	return 1;
+}
+
+/* ---- peers --------------------------------------------------------------- */
+
+const struct conf_isakmp_peer *
+ike_peer_aggressive(const struct config *cf, struct in_addr peer)
+{
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == peer.s_addr &&
+		    cf->peers[i].have_endpoint)
+			return &cf->peers[i];
+	return NULL;
+}

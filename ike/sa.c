@@ -1,0 +1,450 @@
+/*
+ * The ISAKMP SA table: a hash on the initiator cookie (both roles: ours
+ * are random, a peer's are checked with its address), the list of every
+ * SA, conn-ids, and the accounting of half-open responder SAs that keeps a
+ * flood of first messages from exhausting the daemon.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/ike_int.h"
+
+static const char *const fsm_names[] = {
+#define X(n, fsm, show)	fsm,
+	IKE_FSM_STATES(X)
+#undef X
+};
+static const char *const fsm_show[] = {
+#define X(n, fsm, show)	show,
+	IKE_FSM_STATES(X)
+#undef X
+};
+
+const char *
+ike_fsm_name(enum ike_fsm s)
+{
+	return (size_t)s < nitems(fsm_names) ? fsm_names[s] : "?";
+}
+
+const char *
+ike_fsm_show(enum ike_fsm s)
+{
+	return (size_t)s < nitems(fsm_show) ? fsm_show[s] : "?";
+}
+
+static unsigned int
+bucket_of(const uint8_t *icookie)
+{
+	uint32_t h = (uint32_t)icookie[0] << 24 | (uint32_t)icookie[1] << 16 |
+	    (uint32_t)icookie[2] << 8 | icookie[3];
+
+	h ^= (uint32_t)icookie[4] << 24 | (uint32_t)icookie[5] << 16 |
+	    (uint32_t)icookie[6] << 8 | icookie[7];
+	h *= 0x9e3779b1u;
+	return h % IKE_SA_BUCKETS;
+}
+
+static const uint8_t zero_cookie[IKE_COOKIE_LEN];
+
+static void sa_retx_timeout(struct ike *, struct ike_timer *);
+
+struct ike_sa *
+ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike_sa	*sa = xcalloc(1, sizeof(*sa));
+	unsigned int	 b;
+
+	sa->ike = ike;
+	sa->initiator = initiator;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->created_ms = ike_now(ike);
+	sa->state = IKE_READY;
+	if (initiator) {
+		/* a random cookie, unique in the table */
+		do
+			ike_random(sa->icookie, IKE_COOKIE_LEN);
+		while (memcmp(sa->icookie, zero_cookie, IKE_COOKIE_LEN) == 0 ||
+		    ike_sa_find(ike, sa->icookie, NULL) != NULL);
+	}
+	ike_timer_init(&sa->t_retx, sa_retx_timeout, sa);
+	ike_timer_init(&sa->t_soft, NULL, sa);
+	ike_timer_init(&sa->t_hard, NULL, sa);
+	ike_timer_init(&sa->t_dpd, NULL, sa);
+	ike_timer_init(&sa->t_natka, NULL, sa);
+	sa->next = ike->sas;
+	if (ike->sas != NULL)
+		ike->sas->prev = sa;
+	ike->sas = sa;
+	ike->nsas++;
+	if (initiator) {
+		b = bucket_of(sa->icookie);
+		sa->hnext = ike->bucket[b];
+		ike->bucket[b] = sa;
+	}
+	return sa;
+}
+
+/* A responder takes the peer's cookie and makes its own. */
+void
+ike_sa_set_rcookie(struct ike_sa *sa, const uint8_t *icookie)
+{
+	struct ike	*ike = sa->ike;
+	unsigned int	 b;
+
+	memcpy(sa->icookie, icookie, IKE_COOKIE_LEN);
+	do
+		ike_random(sa->rcookie, IKE_COOKIE_LEN);
+	while (memcmp(sa->rcookie, zero_cookie, IKE_COOKIE_LEN) == 0 ||
+	    ike_sa_find(ike, sa->icookie, sa->rcookie) != NULL);
+	b = bucket_of(sa->icookie);
+	sa->hnext = ike->bucket[b];
+	ike->bucket[b] = sa;
+}
+
+void
+ike_sa_set_cookies(struct ike_sa *sa, const uint8_t *icookie,
+    const uint8_t *rcookie)
+{
+	struct ike	*ike = sa->ike;
+	unsigned int	 b;
+
+	memcpy(sa->icookie, icookie, IKE_COOKIE_LEN);
+	memcpy(sa->rcookie, rcookie, IKE_COOKIE_LEN);
+	b = bucket_of(sa->icookie);
+	sa->hnext = ike->bucket[b];
+	ike->bucket[b] = sa;
+}
+
+static void
+unhash(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_sa	**pp = &ike->bucket[bucket_of(sa->icookie)];
+
+	for (; *pp != NULL; pp = &(*pp)->hnext)
+		if (*pp == sa) {
+			*pp = sa->hnext;
+			return;
+		}
+}
+
+void
+ike_sa_drop_exchange(struct ike_sa *sa)
+{
+	ike_dh_free(sa->dh);
+	sa->dh = NULL;
+	free_secret(sa->gxi, sa->glen);
+	free_secret(sa->gxr, sa->glen);
+	sa->gxi = sa->gxr = NULL;
+	free(sa->sai_b);
+	sa->sai_b = NULL;
+	free(sa->ida_b);
+	sa->ida_b = NULL;
+	OPENSSL_cleanse(sa->ni, sizeof(sa->ni));
+	OPENSSL_cleanse(sa->nr, sizeof(sa->nr));
+	OPENSSL_cleanse(sa->keys.skeyid, sizeof(sa->keys.skeyid));
+	if (sa->psk != NULL)
+		free_secret(sa->psk, strlen(sa->psk));
+	sa->psk = NULL;
+}
+
+void
+ike_sa_free(struct ike_sa *sa)
+{
+	struct ike	*ike;
+
+	if (sa == NULL)
+		return;
+	ike = sa->ike;
+	while (sa->qms != NULL) {
+		struct ike_qm *q = sa->qms;
+
+		sa->qms = q->next;
+		ike_qm_free(q);
+	}
+	ike_timer_stop(ike, &sa->t_retx);
+	ike_timer_stop(ike, &sa->t_soft);
+	ike_timer_stop(ike, &sa->t_hard);
+	ike_timer_stop(ike, &sa->t_dpd);
+	ike_timer_stop(ike, &sa->t_natka);
+	ike_sa_halfopen_done(sa);
+	unhash(sa);
+	if (sa->prev != NULL)
+		sa->prev->next = sa->next;
+	else
+		ike->sas = sa->next;
+	if (sa->next != NULL)
+		sa->next->prev = sa->prev;
+	ike->nsas--;
+	ike_sa_drop_exchange(sa);
+	free(sa->out);
+	free(sa->last_in);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+void
+ike_sa_destroy(struct ike_sa *sa, const char *reason)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	if (sa->established)
+		ike_emit_isakmp_deleted(sa->ike, sa);
+	IKE_TRACE(sa, "deleting SA reason \"%s\" state (%s) %s (peer %s)",
+	    reason, sa->initiator ? "I" : "R", ike_fsm_show(sa->state),
+	    ike_addr(&sa->remote, a));
+	ike_sa_free(sa);
+}
+
+struct ike_sa *
+ike_sa_find(struct ike *ike, const uint8_t *icookie, const uint8_t *rcookie)
+{
+	struct ike_sa	*sa;
+
+	for (sa = ike->bucket[bucket_of(icookie)]; sa != NULL; sa = sa->hnext) {
+		if (memcmp(sa->icookie, icookie, IKE_COOKIE_LEN) != 0)
+			continue;
+		if (rcookie == NULL ||
+		    memcmp(sa->rcookie, rcookie, IKE_COOKIE_LEN) == 0)
+			return sa;
+		/* our first message is not answered yet: any rcookie */
+		if (sa->initiator && memcmp(sa->rcookie, zero_cookie,
+		    IKE_COOKIE_LEN) == 0)
+			return sa;
+	}
+	return NULL;
+}
+
+struct ike_sa *
+ike_sa_find_responder(struct ike *ike, const uint8_t *icookie,
+    const struct sockaddr_in *remote)
+{
+	struct ike_sa	*sa;
+
+	for (sa = ike->bucket[bucket_of(icookie)]; sa != NULL; sa = sa->hnext)
+		if (!sa->initiator &&
+		    memcmp(sa->icookie, icookie, IKE_COOKIE_LEN) == 0 &&
+		    sa->remote.sin_addr.s_addr == remote->sin_addr.s_addr)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *
+ike_sa_find_peer(struct ike *ike, struct in_addr local, struct in_addr peer)
+{
+	struct ike_sa	*sa, *best = NULL;
+
+	for (sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->established && sa->state != IKE_DEAD &&
+		    sa->remote.sin_addr.s_addr == peer.s_addr &&
+		    (local.s_addr == INADDR_ANY ||
+		    sa->local.sin_addr.s_addr == local.s_addr) &&
+		    (best == NULL || sa->established_ms > best->established_ms))
+			best = sa;
+	return best;
+}
+
+struct ike_sa *
+ike_sa_find_negotiating(struct ike *ike, struct in_addr local,
+    struct in_addr peer)
+{
+	struct ike_sa	*sa;
+
+	for (sa = ike->sas; sa != NULL; sa = sa->next)
+		if (!sa->established && sa->initiator &&
+		    sa->state != IKE_DEAD &&
+		    sa->remote.sin_addr.s_addr == peer.s_addr &&
+		    sa->local.sin_addr.s_addr == local.s_addr)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *
+ike_sa_by_conn_id(struct ike *ike, uint32_t id)
+{
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->conn_id == id)
+			return sa;
+	return NULL;
+}
+
+void
+ike_sa_assign_conn_id(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	if (sa->conn_id != 0)
+		return;
+	do {
+		sa->conn_id = ike->next_conn_id++;
+		if (ike->next_conn_id == 0)
+			ike->next_conn_id = 1001;
+	} while (sa->conn_id == 0 ||
+	    ike_sa_by_conn_id(ike, sa->conn_id) != sa);
+}
+
+void
+ike_sa_set_state(struct ike_sa *sa, enum ike_fsm st)
+{
+	if (sa->state != st)
+		ike_trace_state(sa, st, NULL);
+	sa->state = st;
+}
+
+void
+ike_sa_halfopen_done(struct ike_sa *sa)
+{
+	if (sa->halfopen) {
+		sa->halfopen = 0;
+		sa->ike->halfopen--;
+	}
+}
+
+int
+ike_sa_count_halfopen_peer(struct ike *ike, struct in_addr peer)
+{
+	int	 n = 0;
+
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->halfopen && sa->remote.sin_addr.s_addr == peer.s_addr)
+			n++;
+	return n;
+}
+
+/*
+ * Under a flood the oldest responder SA that has only answered the first
+ * message (no DH computed yet, nothing invested) gives way to a new one.
+ */
+struct ike_sa *
+ike_sa_oldest_evictable(struct ike *ike)
+{
+	struct ike_sa	*sa, *best = NULL;
+
+	for (sa = ike->sas; sa != NULL; sa = sa->next) {
+		if (!sa->halfopen)
+			continue;
+		/* a failed one first, then the oldest that did no DH */
+		if (sa->state == IKE_DEAD)
+			return sa;
+		if ((sa->state == IKE_R_MM2 || sa->state == IKE_R_MM1) &&
+		    (best == NULL || sa->created_ms <= best->created_ms))
+			best = sa;
+	}
+	return best;
+}
+
+void
+ike_sa_remember_in(struct ike_sa *sa, const uint8_t *p, size_t len)
+{
+	free(sa->last_in);
+	sa->last_in = xmalloc(len);
+	memcpy(sa->last_in, p, len);
+	sa->last_in_len = len;
+}
+
+int
+ike_sa_msgid_seen(struct ike_sa *sa, uint32_t msgid)
+{
+	for (int i = 0; i < IKE_MSGID_RING; i++)
+		if (sa->msgids[i] == msgid && msgid != 0)
+			return 1;
+	return 0;
+}
+
+void
+ike_sa_msgid_add(struct ike_sa *sa, uint32_t msgid)
+{
+	if (ike_sa_msgid_seen(sa, msgid))
+		return;
+	sa->msgids[sa->msgid_pos] = msgid;
+	sa->msgid_pos = (sa->msgid_pos + 1) % IKE_MSGID_RING;
+}
+
+/*
+ * Phase 1 retransmission: the last message again, with back-off, until
+ * IKE_RETX_MAX tries; then the SA dies ("Death by retransmission P1").
+ * A responder SA that only waits (not retransmitting) times out here too.
+ */
+static void
+sa_retx_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike_sa	*sa = t->arg;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (sa->state == IKE_DEAD) {
+		ike_sa_free(sa);
+		return;
+	}
+	if (!sa->retransmit || sa->out == NULL) {
+		log_info(LOG_IKE, "ISAKMP:(%u): phase 1 negotiation with %s "
+		    "timed out in %s", sa->conn_id, ike_addr(&sa->remote, a),
+		    ike_fsm_show(sa->state));
+		ike->st.p1_fail++;
+		ike_sa_destroy(sa, "negotiation timed out");
+		return;
+	}
+	if (sa->retries >= ike->retx_max) {
+		log_warnx(LOG_IKE, "ISAKMP:(%u): deleting SA reason \"Death "
+		    "by retransmission P1\" state (%s) %s (peer %s)",
+		    sa->conn_id, sa->initiator ? "I" : "R",
+		    ike_fsm_show(sa->state), ike_addr(&sa->remote, a));
+		ike->st.p1_fail++;
+		ike_sa_free(sa);
+		return;
+	}
+	sa->retries++;
+	ike->st.retransmits++;
+	IKE_TRACE(sa, " retransmitting phase 1 %s...",
+	    ike_fsm_show(sa->state));
+	IKE_TRACE(sa, "incrementing error counter on sa, attempt %d of %d: "
+	    "retransmit phase 1", sa->retries, ike->retx_max);
+	ike_msg_resend(sa, sa->out, sa->outlen);
+	ike_msg_arm_retx(sa, NULL);
+}
+
+void
+ike_sa_export(const struct ike_sa *sa, struct ike_isakmp_state *s)
+{
+	uint64_t now = ike_now(sa->ike);
+
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_id = sa->conn_id;
+	memcpy(s->icookie, sa->icookie, 8);
+	memcpy(s->rcookie, sa->rcookie, 8);
+	s->initiator = (uint8_t)sa->initiator;
+	s->exchange = sa->exchange;
+	s->local = sa->local.sin_addr;
+	s->remote = sa->remote.sin_addr;
+	s->local_port = ntohs(sa->local.sin_port);
+	s->remote_port = ntohs(sa->remote.sin_port);
+	s->peer_id = sa->peer_id;
+	s->enc = (uint8_t)sa->alg.enc;
+	s->keybits = (uint16_t)sa->alg.keybits;
+	s->hash = (uint8_t)sa->alg.hash;
+	s->group = (uint16_t)sa->alg.group;
+	memcpy(s->skeyid_d, sa->keys.d, sizeof(s->skeyid_d));
+	memcpy(s->skeyid_a, sa->keys.a, sizeof(s->skeyid_a));
+	memcpy(s->skeyid_e, sa->keys.e, sizeof(s->skeyid_e));
+	s->prf_len = (uint16_t)sa->keys.len;
+	memcpy(s->enc_key, sa->keys.enc, sizeof(s->enc_key));
+	s->enc_key_len = (uint16_t)sa->keys.enclen;
+	memcpy(s->iv, sa->iv, sizeof(s->iv));
+	s->iv_len = (uint16_t)ike_cipher_block(sa->alg.enc);
+	s->lifetime = sa->alg.lifetime;
+	s->remaining = sa->expire_ms > now ?
+	    (uint32_t)((sa->expire_ms - now + 999) / 1000) : 0;
+	s->peer_dpd = (uint8_t)sa->peer_dpd;
+	s->dpd_seq_out = sa->dpd_seq_out;
+	s->dpd_seq_in = sa->dpd_seq_in;
+	s->natt = (uint8_t)sa->natt;
+	s->nat_local = (uint8_t)sa->nat_local;
+	s->nat_remote = (uint8_t)sa->nat_remote;
+	memcpy(s->msgids, sa->msgids, sizeof(s->msgids));
+	snprintf(s->map, sizeof(s->map), "%s", sa->map);
+	s->map_seq = sa->map_seq;
+}

@@ -1,0 +1,398 @@
+/*
+ * Status as JSON facts for havpnctl: show crypto isakmp sa [detail],
+ * show crypto isakmp policy, show crypto session [detail] and the engine's
+ * counters.  havpnctl prints them in the IOS layout (cli/render_ike.c);
+ * nothing here formats for humans beyond the names IOS uses.
+ *
+ * Session status, as IOS defines it:
+ *   UP-ACTIVE		ISAKMP SA up and IPsec SAs up
+ *   UP-IDLE		ISAKMP SA up, no IPsec SA
+ *   UP-NO-IKE		IPsec SAs up, no ISAKMP SA
+ *   DOWN-NEGOTIATING	phase 1 under way, nothing up
+ *   DOWN		a crypto map peer with nothing at all
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "ike/ike_int.h"
+
+static void
+add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+add_int(json_object *o, const char *k, int64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64(v));
+}
+
+static void
+add_bool(json_object *o, const char *k, int v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v != 0));
+}
+
+static void
+add_addr(json_object *o, const char *k, struct in_addr a)
+{
+	char	 b[INET_ADDRSTRLEN];
+
+	add_str(o, k, addr_str(a, b));
+}
+
+static int64_t
+remaining_s(struct ike *ike, uint64_t expire_ms)
+{
+	uint64_t now = ike_now(ike);
+
+	return expire_ms > now ? (int64_t)((expire_ms - now) / 1000) : 0;
+}
+
+static const char *
+caps(const struct ike_sa *sa, char *buf)
+{
+	char	*p = buf;
+
+	if (sa->peer_dpd && sa->ike->cf->dpd_interval > 0)
+		*p++ = 'D';
+	if (ike_natt_encap(sa))
+		*p++ = 'N';
+	*p = '\0';
+	return buf;
+}
+
+void
+ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
+{
+	json_object	*arr = json_object_new_array();
+	char		 ck[17], cap[8];
+
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+		json_object	*o;
+		/* IOS: dst is the responder, src the initiator */
+		const struct sockaddr_in *dst = sa->initiator ? &sa->remote :
+		    &sa->local;
+		const struct sockaddr_in *src = sa->initiator ? &sa->local :
+		    &sa->remote;
+
+		if (sa->state == IKE_DEAD)
+			continue;
+		o = json_object_new_object();
+		add_addr(o, "dst", dst->sin_addr);
+		add_addr(o, "src", src->sin_addr);
+		add_str(o, "state", ike_fsm_show(sa->state));
+		add_int(o, "conn_id", sa->conn_id);
+		add_str(o, "status", ike->active ? "ACTIVE" : "STDBY");
+		if (detail) {
+			add_str(o, "fsm", ike_fsm_name(sa->state));
+			add_str(o, "role", sa->initiator ? "initiator" :
+			    "responder");
+			add_str(o, "exchange", sa->exchange == IKE_EX_MAIN ?
+			    "main" : "aggressive");
+			add_addr(o, "local", sa->local.sin_addr);
+			add_addr(o, "remote", sa->remote.sin_addr);
+			add_int(o, "local_port", ntohs(sa->local.sin_port));
+			add_int(o, "remote_port", ntohs(sa->remote.sin_port));
+			add_bool(o, "established", sa->established);
+			if (sa->alg.group != 0) {
+				add_str(o, "encryption",
+				    conf_enc_name(sa->alg.enc));
+				add_int(o, "keybits", sa->alg.keybits);
+				add_str(o, "hash",
+				    conf_hash_name(sa->alg.hash));
+				add_str(o, "auth", "psk");
+				add_int(o, "group", sa->alg.group);
+				add_int(o, "lifetime", sa->alg.lifetime);
+			}
+			add_int(o, "remaining", sa->established ?
+			    remaining_s(ike, sa->expire_ms) : 0);
+			add_str(o, "capabilities", caps(sa, cap));
+			hex_encode(sa->icookie, 8, ck);
+			add_str(o, "icookie", ck);
+			hex_encode(sa->rcookie, 8, ck);
+			add_str(o, "rcookie", ck);
+			add_bool(o, "dpd", sa->peer_dpd);
+			add_int(o, "dpd_seq_out", sa->dpd_seq_out);
+			add_int(o, "dpd_seq_in", sa->dpd_seq_in);
+			add_int(o, "natt", sa->natt);
+			add_bool(o, "nat_local", sa->nat_local);
+			add_bool(o, "nat_remote", sa->nat_remote);
+			add_bool(o, "imported", sa->imported);
+			add_addr(o, "peer_id", sa->peer_id);
+			{
+				int n = 0;
+
+				for (struct ike_qm *q = sa->qms; q != NULL;
+				    q = q->next)
+					n += q->state != QM_DONE;
+				add_int(o, "quick_modes", n);
+			}
+		}
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "sas", arr);
+	add_bool(data, "active", ike->active);
+}
+
+static void
+policy_facts(json_object *o, enum conf_enc enc, int keylen,
+    enum conf_hash hash, enum conf_auth auth, int group, uint32_t life)
+{
+	add_str(o, "encryption", conf_enc_name(enc));
+	add_int(o, "keybits", enc == CONF_ENC_AES ? keylen : 0);
+	add_str(o, "hash", conf_hash_name(hash));
+	add_str(o, "auth", auth == CONF_AUTH_PSK ? "pre-share" : "rsa-sig");
+	add_int(o, "group", group);
+	add_int(o, "lifetime", life);
+}
+
+void
+ike_show_policy(const struct config *cf, json_object *data)
+{
+	json_object	*arr = json_object_new_array(), *def;
+
+	for (int i = 0; i < cf->npolicies; i++) {
+		const struct conf_isakmp_policy *p = &cf->policies[i];
+		json_object	*o = json_object_new_object();
+
+		add_int(o, "priority", p->priority);
+		policy_facts(o, p->enc, p->keylen, p->hash, p->auth, p->group,
+		    p->lifetime);
+		add_bool(o, "usable", conf_policy_usable(p));
+		add_str(o, "unusable_reason", p->enc == CONF_ENC_DES ? "des" :
+		    p->auth != CONF_AUTH_PSK ? "rsa-sig" : "");
+		json_object_array_add(arr, o);
+	}
+	json_object_object_add(data, "policies", arr);
+	def = json_object_new_object();
+	policy_facts(def, CONF_ENC_DES, 0, CONF_HASH_SHA1, CONF_AUTH_RSA_SIG, 1,
+	    86400);
+	add_bool(def, "usable", 0);
+	json_object_object_add(data, "default", def);
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+struct sess {
+	struct in_addr	 local;
+	struct in_addr	 peer;
+	char		 ifname[16];
+};
+
+static int
+sess_add(struct sess **s, int *n, struct in_addr local, struct in_addr peer,
+    const char *ifname)
+{
+	for (int i = 0; i < *n; i++)
+		if ((*s)[i].local.s_addr == local.s_addr &&
+		    (*s)[i].peer.s_addr == peer.s_addr) {
+			if ((*s)[i].ifname[0] == '\0' && ifname != NULL)
+				snprintf((*s)[i].ifname,
+				    sizeof((*s)[i].ifname), "%s", ifname);
+			return i;
+		}
+	*s = xreallocarray(*s, (size_t)*n + 1, sizeof(**s));
+	(*s)[*n].local = local;
+	(*s)[*n].peer = peer;
+	snprintf((*s)[*n].ifname, sizeof((*s)[*n].ifname), "%s",
+	    ifname != NULL ? ifname : "");
+	return (*n)++;
+}
+
+static void
+sel_facts(json_object *o, const struct esp_selector *s)
+{
+	add_addr(o, "src", s->src);
+	add_addr(o, "src_mask", s->src_mask);
+	add_addr(o, "dst", s->dst);
+	add_addr(o, "dst_mask", s->dst_mask);
+	add_int(o, "proto", s->proto);
+	add_int(o, "sport", s->sport);
+	add_int(o, "dport", s->dport);
+}
+
+static void
+child_facts(struct ike *ike, json_object *o, const struct ike_child *c)
+{
+	struct esp_sa_stats st;
+	struct conf_transform_set t;
+	char	 tw[96];
+
+	memset(&t, 0, sizeof(t));
+	t.enc = c->xf.enc;
+	t.keylen = c->xf.keybits;
+	t.auth = c->xf.auth;
+	conf_tset_words(&t, tw, sizeof(tw));
+	add_int(o, "spi_in", c->spi_in);
+	add_int(o, "spi_out", c->spi_out);
+	add_int(o, "conn_in", c->conn_in);
+	add_int(o, "conn_out", c->conn_out);
+	add_str(o, "transform", tw);
+	add_str(o, "mode", c->xf.tunnel ? "Tunnel" : "Transport");
+	add_bool(o, "udp_encap", c->lport != 0);
+	add_int(o, "pfs_group", c->xf.group);
+	add_int(o, "remaining_secs", remaining_s(ike, c->expire_ms));
+	add_int(o, "life_kbytes", (int64_t)c->xf.life_kbytes);
+	add_bool(o, "rekeyed", c->rekeyed);
+	add_str(o, "map", c->map);
+	add_int(o, "map_seq", c->map_seq);
+	memset(&st, 0, sizeof(st));
+	if (c->installed_in)
+		(void)ike->be->ops->query_sa(ike->be, c->conn_in, &st);
+	add_int(o, "pkts_in", (int64_t)st.packets);
+	add_int(o, "bytes_in", (int64_t)st.bytes);
+	add_int(o, "drops_in", (int64_t)(st.replay_drops + st.auth_fails +
+	    st.recv_errors));
+	memset(&st, 0, sizeof(st));
+	if (c->installed_out)
+		(void)ike->be->ops->query_sa(ike->be, c->conn_out, &st);
+	add_int(o, "pkts_out", (int64_t)st.packets);
+	add_int(o, "bytes_out", (int64_t)st.bytes);
+	add_int(o, "drops_out", (int64_t)st.send_errors);
+}
+
+void
+ike_show_session(struct ike *ike, int detail, json_object *data)
+{
+	struct sess	*s = NULL;
+	int		 n = 0;
+	json_object	*arr = json_object_new_array();
+	char		 cap[8];
+	uint64_t	 now = ike_now(ike);
+
+	for (int i = 0; i < ike->nspd; i++)
+		if (ike->spd[i].usable && ike->spd[i].permit)
+			sess_add(&s, &n, ike->spd[i].local, ike->spd[i].peer,
+			    ike->spd[i].ifname);
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
+		if (sa->state != IKE_DEAD)
+			sess_add(&s, &n, sa->local.sin_addr,
+			    sa->remote.sin_addr, NULL);
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		sess_add(&s, &n, c->local, c->remote, c->ifname);
+	for (int i = 0; i < n; i++) {
+		json_object	*o = json_object_new_object(), *ikes, *flows;
+		struct ike_sa	*up = NULL, *neg = NULL;
+		int		 nchild = 0;
+		uint64_t	 since = now;
+		const char	*status;
+
+		ikes = json_object_new_array();
+		for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+			json_object *k;
+
+			if (sa->local.sin_addr.s_addr != s[i].local.s_addr ||
+			    sa->remote.sin_addr.s_addr != s[i].peer.s_addr ||
+			    sa->state == IKE_DEAD)
+				continue;
+			if (sa->established) {
+				if (up == NULL)
+					up = sa;
+				if (sa->established_ms < since)
+					since = sa->established_ms;
+			} else
+				neg = sa;
+			k = json_object_new_object();
+			add_addr(k, "local", sa->local.sin_addr);
+			add_int(k, "local_port", ntohs(sa->local.sin_port));
+			add_addr(k, "remote", sa->remote.sin_addr);
+			add_int(k, "remote_port", ntohs(sa->remote.sin_port));
+			add_str(k, "status", sa->established ? "Active" :
+			    "Inactive");
+			add_int(k, "conn_id", sa->conn_id);
+			add_str(k, "capabilities", caps(sa, cap));
+			add_int(k, "remaining", sa->established ?
+			    remaining_s(ike, sa->expire_ms) : 0);
+			add_addr(k, "peer_id", sa->peer_id);
+			json_object_array_add(ikes, k);
+		}
+		flows = json_object_new_array();
+		for (struct ike_child *c = ike->children; c != NULL;
+		    c = c->next) {
+			json_object *f, *sas;
+
+			if (c->local.s_addr != s[i].local.s_addr ||
+			    c->remote.s_addr != s[i].peer.s_addr)
+				continue;
+			nchild++;
+			if (c->created_ms < since)
+				since = c->created_ms;
+			f = json_object_new_object();
+			sel_facts(f, &c->sel);
+			add_int(f, "active_sas", 2);
+			add_str(f, "origin", "crypto map");
+			if (detail) {
+				sas = json_object_new_object();
+				child_facts(ike, sas, c);
+				json_object_object_add(f, "sa", sas);
+			}
+			json_object_array_add(flows, f);
+		}
+		if (up != NULL && nchild > 0)
+			status = "UP-ACTIVE";
+		else if (up != NULL)
+			status = "UP-IDLE";
+		else if (nchild > 0)
+			status = "UP-NO-IKE";
+		else if (neg != NULL)
+			status = "DOWN-NEGOTIATING";
+		else
+			status = "DOWN";
+		add_str(o, "interface", s[i].ifname);
+		add_str(o, "status", status);
+		add_addr(o, "peer", s[i].peer);
+		add_addr(o, "local", s[i].local);
+		add_int(o, "port", up != NULL ? ntohs(up->remote.sin_port) :
+		    IKE_PORT);
+		add_int(o, "uptime", (int64_t)(now - since) / 1000);
+		json_object_object_add(o, "ike", ikes);
+		json_object_object_add(o, "flows", flows);
+		json_object_array_add(arr, o);
+	}
+	free(s);
+	json_object_object_add(data, "sessions", arr);
+}
+
+void
+ike_show_stats(struct ike *ike, json_object *data)
+{
+	const struct ike_stats *st = &ike->st;
+
+#define S(name)	add_int(data, #name, (int64_t)st->name)
+	S(rx);
+	S(tx);
+	S(rx_dropped);
+	S(malformed);
+	S(bad_cookie);
+	S(duplicates);
+	S(decrypt_fail);
+	S(hash_fail);
+	S(auth_fail);
+	S(no_proposal);
+	S(bad_id);
+	S(halfopen_drop);
+	S(aggressive_refused);
+	S(replays);
+	S(not_active);
+	S(notify_sent);
+	S(notify_rx);
+	S(p1_ok);
+	S(p1_fail);
+	S(p2_ok);
+	S(p2_fail);
+	S(retransmits);
+	S(dpd_sent);
+	S(dpd_acked);
+	S(dpd_dead);
+	S(deletes_sent);
+	S(deletes_rx);
+#undef S
+	add_int(data, "isakmp_sas", ike->nsas);
+	add_int(data, "halfopen", ike->halfopen);
+	add_int(data, "ipsec_sa_pairs", ike->nchildren);
+	add_bool(data, "active", ike->active);
+}

@@ -1,0 +1,253 @@
+/*
+ * ipc internals: the record layer (pure: bytes in, struct and error out),
+ * the handshake and key schedule, the channel core's view of a transport,
+ * and hooks the unit tests and tests/tools/ipc_peer use.  Not for other
+ * modules: they use ipc/ipc.h.
+ */
+#ifndef HAVPN_IPC_INT_H
+#define HAVPN_IPC_INT_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <ev.h>
+#include <json-c/json.h>
+
+#include "ipc/ipc.h"
+
+struct conf_ipc_assoc;
+
+/*
+ * A record is one SCTP message.  The 16-byte header is the AAD of the
+ * sealed types (docs/ipc.md has the rationale):
+ *
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |    version    |     type      |    stream     |   reserved 0  |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                      body length (bytes)                      |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |                   sequence number (64 bits)                   |
+ *  |                                                               |
+ *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *  |  body: HELLO in clear; else AES-256-GCM ciphertext + 16-byte tag
+ *
+ * The GCM nonce is be32(stream) || be64(sequence).  Keys are per
+ * direction, sequence numbers per stream and direction: CONFIRM is 0 on
+ * CONTROL, everything else starts at 1 and only grows.
+ */
+#define IPC_REC_VERSION		1
+#define IPC_REC_HDRLEN		16
+#define IPC_TAGLEN		16
+#define IPC_KEYLEN		32
+#define IPC_NONCELEN		12
+#define IPC_HELLO_NONCELEN	32
+#define IPC_HASHLEN		32
+#define IPC_NODE_ID_MAX		64
+/* The largest body a record may declare: a full message and its tag. */
+#define IPC_REC_BODY_MAX	(IPC_MSG_MAX + IPC_TAGLEN)
+#define IPC_REC_MAX		(IPC_REC_HDRLEN + IPC_REC_BODY_MAX)
+
+#define IPC_REC_TYPES(X)						\
+	X(HELLO, 1, "hello")						\
+	X(CONFIRM, 2, "confirm")					\
+	X(HEARTBEAT, 3, "heartbeat")					\
+	X(DATA, 4, "data")
+
+enum ipc_rec_type {
+#define IPC_REC_ENUM(n, v, s)	IPC_REC_##n = v,
+	IPC_REC_TYPES(IPC_REC_ENUM)
+#undef IPC_REC_ENUM
+};
+const char	*ipc_rec_type_name(int);
+
+/* Why a received record was dropped; each has a counter. */
+#define IPC_DROPS(X)							\
+	X(BAD_TAG, "bad_tag")						\
+	X(REPLAY, "replay")						\
+	X(TRUNCATED, "truncated")					\
+	X(TOO_LARGE, "too_large")					\
+	X(NO_KEY, "no_key")						\
+	X(VERSION, "version")						\
+	X(MALFORMED, "malformed")
+
+enum ipc_drop {
+#define IPC_DROP_ENUM(n, s)	IPC_DROP_##n,
+	IPC_DROPS(IPC_DROP_ENUM)
+#undef IPC_DROP_ENUM
+	IPC_NDROPS
+};
+const char	*ipc_drop_name(enum ipc_drop);
+
+struct ipc_rec {
+	uint8_t		 version;
+	uint8_t		 type;
+	uint8_t		 stream;
+	uint64_t	 seq;
+	const uint8_t	*hdr;		/* the 16 header bytes (the AAD) */
+	const uint8_t	*body;		/* borrowed from the parsed bytes */
+	size_t		 bodylen;
+};
+
+/*
+ * Parse one record; pure.  0, or -1 with *why and a message in *err.
+ * Checks: header complete, version, known type, stream < IPC_NSTREAMS,
+ * reserved zero, declared length within IPC_REC_BODY_MAX and equal to
+ * what is there, a sealed body at least a tag long.
+ */
+int		 ipc_rec_parse(const uint8_t *, size_t, struct ipc_rec *,
+		    enum ipc_drop *, const char **);
+
+/* One direction's key and its per-stream counters. */
+struct ipc_dirkey {
+	int		 set;
+	uint8_t		 key[IPC_KEYLEN];
+	void		*ctx;		/* EVP_CIPHER_CTX, keyed once */
+	uint64_t	 seq[IPC_NSTREAMS];	/* last sent / last accepted */
+};
+
+int		 ipc_dirkey_set(struct ipc_dirkey *, const uint8_t *);
+void		 ipc_dirkey_clear(struct ipc_dirkey *);
+
+/*
+ * Seal: write header + ciphertext + tag for plaintext pt into out (room
+ * for IPC_REC_HDRLEN + len + IPC_TAGLEN) with sequence seq.  Returns the
+ * record's length, or -1.
+ */
+ssize_t		 ipc_rec_seal(struct ipc_dirkey *, uint8_t, uint8_t, uint64_t,
+		    const void *, size_t, uint8_t *);
+/*
+ * Open a parsed sealed record into pt (room for bodylen bytes): the
+ * sequence must be above the last accepted one of its stream (REPLAY),
+ * the tag must verify (BAD_TAG); only then is the counter advanced.
+ * Returns the plaintext length, or -1 with *why.  CONFIRM (sequence 0)
+ * is opened with ipc_rec_open_confirm().
+ */
+ssize_t		 ipc_rec_open(struct ipc_dirkey *, const struct ipc_rec *,
+		    uint8_t *, enum ipc_drop *);
+ssize_t		 ipc_rec_open_confirm(struct ipc_dirkey *,
+		    const struct ipc_rec *, uint8_t *, enum ipc_drop *);
+
+/* RFC 5869 HKDF with SHA-256 (OpenSSL EVP_KDF), extract and expand. */
+int		 ipc_hkdf_sha256(const uint8_t *, size_t, const uint8_t *,
+		    size_t, const uint8_t *, size_t, uint8_t *, size_t);
+
+/*
+ * HELLO body, in clear (it carries nothing secret):
+ *
+ *   suite(2)=1  role(1)  node-id length(1)  node-id(1..64)
+ *   incarnation(8)  nonce(32)
+ */
+#define IPC_SUITE_HKDF_SHA256_AES256GCM	1
+
+struct ipc_hello {
+	uint16_t	 suite;
+	uint8_t		 role;
+	char		 node_id[IPC_NODE_ID_MAX + 1];
+	uint64_t	 incarnation;
+	uint8_t		 nonce[IPC_HELLO_NONCELEN];
+};
+
+/* Encode into out (cap bytes): header + body; the length, or -1. */
+ssize_t		 ipc_hello_encode(const struct ipc_hello *, uint8_t *, size_t);
+/* Decode a parsed HELLO record's body; pure.  0, or -1 with *err. */
+int		 ipc_hello_decode(const uint8_t *, size_t, struct ipc_hello *,
+		    const char **);
+
+/*
+ * The key schedule.  The two hellos are ordered (A is the one whose body
+ * sorts first); T = SHA-256(body A || body B).
+ *
+ *   OKM = HKDF-SHA256(IKM = security key, salt = nonce A || nonce B,
+ *		       info = "havpn ipc v1 keys" || T, L = 64)
+ *   key A->B = OKM[0..31], key B->A = OKM[32..63]
+ *
+ * The node ids and incarnations are inside the bodies, so inside T.
+ * CONFIRM is sealed under the sender's direction key with sequence 0 and
+ * carries T: opening it proves the peer derived the same keys.
+ */
+struct ipc_keys {
+	uint8_t		 tx[IPC_KEYLEN];
+	uint8_t		 rx[IPC_KEYLEN];
+	uint8_t		 transcript[IPC_HASHLEN];
+};
+
+int		 ipc_derive_keys(const char *, const uint8_t *, size_t,
+		    const uint8_t *, size_t, struct ipc_keys *);
+
+/* The heartbeat's plaintext: incarnation(8) role(1) node-id. */
+ssize_t		 ipc_hb_encode(uint64_t, uint8_t, const char *, uint8_t *,
+		    size_t);
+int		 ipc_hb_decode(const uint8_t *, size_t, uint64_t *, uint8_t *,
+		    char *, const char **);
+
+/* ---- transports ------------------------------------------------------ */
+
+struct ipc_tp;
+
+/*
+ * What a transport tells the channel core.  Each is called from the loop.
+ * recv gets one whole SCTP message on a stream (the transport reassembles
+ * partial deliveries; a message larger than IPC_REC_MAX is reported with
+ * len 0 and toolarge set, so the core counts it).
+ */
+void		 ipc_core_assoc_up(struct ipc *);
+void		 ipc_core_assoc_down(struct ipc *, const char *);
+void		 ipc_core_recv(struct ipc *, int, const uint8_t *, size_t, int);
+void		 ipc_core_writable(struct ipc *);
+/* The next reconnect delay (back-off); back to the minimum once up. */
+uint32_t	 ipc_core_next_delay(struct ipc *);
+
+/*
+ * A transport: one association to the peer, re-established by itself with
+ * back-off (50 ms doubling to 1 s) after a failure or restart().
+ *   send	one record on a stream; 0, or -1 with errno EAGAIN when the
+ *		association has no room now (ipc_core_writable follows)
+ *   restart	abort the association (the peer sees it end) and reconnect
+ *   status	association and path facts into a JSON object
+ */
+struct ipc_tp_ops {
+	const char	*name;
+	struct ipc_tp	*(*open)(struct ipc *, struct ev_loop *,
+			    const struct conf_ipc_assoc *, char *, size_t);
+	void		 (*close)(struct ipc_tp *);
+	int		 (*send)(struct ipc_tp *, int, const void *, size_t);
+	void		 (*restart)(struct ipc_tp *, const char *);
+	void		 (*status)(struct ipc_tp *, json_object *);
+};
+
+extern const struct ipc_tp_ops ipc_tp_usrsctp;
+extern const struct ipc_tp_ops ipc_tp_kernel;
+
+/* 1 if the running kernel offers SCTP sockets. */
+int		 ipc_kernel_has_sctp(void);
+
+/* Which side connects: the lower (address, port) pair; -1 if equal. */
+int		 ipc_assoc_is_client(const struct conf_ipc_assoc *);
+
+/* Back-off of reconnects: 50, 100, ... 1000 ms. */
+#define IPC_BACKOFF_MIN_MS	50
+#define IPC_BACKOFF_MAX_MS	1000
+/* Abort a connect attempt that got no answer in this time. */
+#define IPC_CONNECT_TIMEOUT_MS	1500
+/* The application heartbeat: interval, and silence that ends the channel. */
+#define IPC_HB_INTERVAL_MS	500
+#define IPC_HB_DEAD_MS		2000
+/* A handshake not finished in this time restarts the association. */
+#define IPC_HANDSHAKE_TIMEOUT_MS 3000
+
+/* ---- for tests and tests/tools/ipc_peer ----------------------------- */
+
+/* Hand raw record bytes to the transport as they are (no sealing). */
+int		 ipc_test_send_raw(struct ipc *, int, const void *, size_t);
+/* From now on, keep a copy of the last record sealed per stream. */
+void		 ipc_test_keep_last(struct ipc *);
+/* The last record sealed for a stream, as it went out (for replays). */
+const uint8_t	*ipc_test_last_record(struct ipc *, int, size_t *);
+/* Override the process incarnation for this channel (before up). */
+void		 ipc_test_set_incarnation(struct ipc *, uint64_t);
+
+#endif
