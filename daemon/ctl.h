@@ -26,8 +26,18 @@
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
 	    "version, uptime, configuration file, process")		\
+	X(SHOW_REDUNDANCY, "show redundancy", "",			\
+	    "redundancy summary: my and the peer's RF state, mode, channel") \
+	X(SHOW_REDUNDANCY_STATES, "show redundancy states", "",		\
+	    "my and the peer's RF state (IOS names and numbers), switchover") \
+	X(SHOW_REDUNDANCY_HISTORY, "show redundancy history", "",	\
+	    "RF state changes, failovers and switchovers: reason, time")	\
 	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
 	    "the inter-device channel: IPC/SCTP association, peer, streams") \
+	X(SHOW_CRYPTO_HA, "show crypto ha", "",				\
+	    "SA sync: SAs synced vs local, bulk, counter age, messages")	\
+	X(REDUNDANCY_SWITCHOVER, "redundancy switchover", "[--force]",	\
+	    "planned switchover (refused unless the peer is STANDBY HOT)")	\
 	X(SHOW_STANDBY, "show standby", "",				\
 	    "the standby (VRRPv3) groups, in detail")			\
 	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
@@ -49,11 +59,15 @@
 	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
 	X(DEBUG_ISAKMP, "debug crypto isakmp", "",			\
 	    "trace every IKE exchange step in the log")		\
+	X(DEBUG_HA, "debug crypto ha", "",				\
+	    "trace the replication (sync messages, counters) in the log") \
 	X(UNDEBUG_ALL, "undebug all", "",				\
 	    "turn every debug trace off")				\
 	X(TEST_ACQUIRE, "test crypto acquire",				\
 	    "SRC DST [PROTO [SPORT DPORT]]",				\
-	    "act as if the data plane saw a packet of this flow")
+	    "act as if the data plane saw a packet of this flow")	\
+	X(TEST_HA_LOAD, "test redundancy synthetic-tunnels", "N [SEED]", \
+	    "bench tooling: N made-up tunnels on the active (never in use)")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

@@ -739,6 +739,22 @@ us_destroy(struct esp_backend *be)
 	free_secret(e, sizeof(*e));
 }
 
+static int
+us_set_outbound(struct esp_backend *be, enum esp_outbound mode)
+{
+	struct esp_engine *e = eng(be);
+
+	if (mode != ESP_OUTBOUND_SEND && mode != ESP_OUTBOUND_HOLD &&
+	    mode != ESP_OUTBOUND_DROP)
+		return -1;
+	if (e->outbound != mode)
+		log_debug(LOG_ESP, "outbound traffic: %s", mode ==
+		    ESP_OUTBOUND_SEND ? "sent" : mode == ESP_OUTBOUND_HOLD ?
+		    "held in the TUN queue" : "dropped (standby)");
+	esp_io_set_outbound(e, mode);
+	return 0;
+}
+
 static const struct esp_backend_ops userspace_ops = {
 	.name = "userspace",
 	.alloc_spi = us_alloc_spi,
@@ -755,6 +771,7 @@ static const struct esp_backend_ops userspace_ops = {
 	.walk_sas = us_walk_sas,
 	.walk_policies = us_walk_policies,
 	.get_stats = us_get_stats,
+	.set_outbound = us_set_outbound,
 };
 
 struct esp_backend *

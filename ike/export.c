@@ -203,3 +203,58 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	ike_child_timers_start(c);
 	return 0;
 }
+
+int
+ike_forget_isakmp(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_sa	*sa = ike_sa_by_conn_id(ike, conn_id);
+
+	if (sa == NULL)
+		return -1;
+	ike_sa_free(sa);
+	return 0;
+}
+
+int
+ike_forget_ipsec(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL)
+		return -1;
+	ike_child_forget(c);
+	return 0;
+}
+
+int
+ike_ipsec_replaced(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+	uint64_t	 now = ike_now(ike);
+
+	if (c == NULL)
+		return -1;
+	c->rekeyed = 1;
+	c->rekeying = 0;
+	ike_timer_stop(ike, &c->t_soft);
+	if (c->expire_ms > now + IKE_REKEY_GRACE_MS)
+		c->expire_ms = now + IKE_REKEY_GRACE_MS;
+	ike_timer_set(ike, &c->t_hard, c->expire_ms);
+	return 0;
+}
+
+int
+ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop_out)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL || !ike->active || c->rekeyed)
+		return -1;
+	if (stop_out && c->installed_out) {
+		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
+		c->installed_out = 0;
+	}
+	if (c->rekeying)
+		return 0;
+	return ike_child_rekey(c);
+}

@@ -645,6 +645,10 @@ struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
 		    struct in_addr);
 void		 ike_child_timers_start(struct ike_child *);
 void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
+/* Negotiate a new pair for c's flows now (rekey); 0 or -1. */
+int		 ike_child_rekey(struct ike_child *);
+/* Unlink and free without events or Delete (the data plane is told). */
+void		 ike_child_forget(struct ike_child *);
 void		 ike_child_export(const struct ike_child *,
 		    struct ike_ipsec_state *);
 void		 ike_children_of_peer_delete(struct ike *, struct in_addr,

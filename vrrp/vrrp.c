@@ -104,6 +104,7 @@ struct vrrp {
 	int		 nlisteners;
 	enum vrrp_role	 role;
 	int		 ready;
+	int		 no_preempt;	/* vrrp_hold_preempt */
 };
 
 const char *
@@ -823,6 +824,7 @@ setup(struct vrrp *v, const struct config *cf)
 
 	vrrp_fsm_init(&v->fsm, &io_ops, v);
 	v->fsm.ready = v->ready;
+	v->fsm.no_preempt = v->no_preempt;
 	groups_from_conf(v, cf);
 	if (v->ngroups == 0)
 		return 0;
@@ -1068,6 +1070,31 @@ vrrp_handover(struct vrrp *v)
 	log_info(LOG_VRRP, "planned handover: stepped down, not ready");
 	rearm(v);
 	return 0;
+}
+
+int
+vrrp_takeover(struct vrrp *v)
+{
+	if (!v->running || vrrp_fsm_takeover(&v->fsm, time_mono_us()) == -1)
+		return -1;
+	log_info(LOG_VRRP, "planned switchover: Active now");
+	rearm(v);
+	return 0;
+}
+
+void
+vrrp_hold_preempt(struct vrrp *v, int hold)
+{
+	hold = hold != 0;
+	if (v->no_preempt == hold)
+		return;
+	v->no_preempt = hold;
+	log_info(LOG_VRRP, "preemption %s", hold ? "held (the replication "
+	    "decides)" : "as configured");
+	if (v->running) {
+		vrrp_fsm_hold_preempt(&v->fsm, hold, time_mono_us());
+		rearm(v);
+	}
 }
 
 int

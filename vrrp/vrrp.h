@@ -118,6 +118,22 @@ int		 vrrp_ready(const struct vrrp *);
  */
 int		 vrrp_handover(struct vrrp *);
 
+/*
+ * The other half of a planned handover: the Active peer has agreed (and
+ * sends priority 0 as it steps down), so every Backup group becomes Active
+ * now, without waiting for its Master_Down_Timer: the role callback runs,
+ * the adverts go out, the VIPs are added, gratuitous ARP follows.  -1 if
+ * no group is in Backup (Init: a link or track is down).
+ */
+int		 vrrp_takeover(struct vrrp *);
+
+/*
+ * hold: never preempt, whatever "standby GRP preempt" says (hasync
+ * preempts with a planned switchover instead, so no packet is lost); the
+ * advertised priority is unchanged.  0: preemption as configured.
+ */
+void		 vrrp_hold_preempt(struct vrrp *, int);
+
 /* ---- facts for "show standby" ------------------------------------------- */
 
 struct vrrp_track_info {
