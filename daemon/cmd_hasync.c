@@ -50,10 +50,14 @@ int
 cmd_show_crypto_ha(struct havpnd *d, int argc, char **argv,
     json_object *data, char *err, size_t errlen)
 {
-	(void)argv;
-	if (need_ha(d, argc, err, errlen) == -1)
+	int	 detail = argc == 1 && strcmp(argv[0], "detail") == 0;
+
+	if (need_ha(d, detail ? 0 : argc, err, errlen) == -1)
 		return -1;
-	hasync_show_crypto_ha(d->ha, data);
+	if (detail)
+		hasync_show_crypto_ha_detail(d->ha, data);
+	else
+		hasync_show_crypto_ha(d->ha, data);
 	return 0;
 }
 

@@ -34,7 +34,7 @@
 	    "RF state changes, failovers and switchovers: reason, time")	\
 	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
 	    "the inter-device channel: IPC/SCTP association, peer, streams") \
-	X(SHOW_CRYPTO_HA, "show crypto ha", "",				\
+	X(SHOW_CRYPTO_HA, "show crypto ha", "[detail]",			\
 	    "SA sync: SAs synced vs local, bulk, counter age, messages")	\
 	X(REDUNDANCY_SWITCHOVER, "redundancy switchover", "[--force]",	\
 	    "planned switchover (refused unless the peer is STANDBY HOT)")	\

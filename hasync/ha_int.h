@@ -28,6 +28,7 @@
  *   apply	deferred calls into vrrp (never from a vrrp callback)
  *   swtimer	a planned switchover's deadlines
  *   preempt_t	standby HOT: would VRRP preempt?  Then a switchover
+ *   nego	Backup at start: has an Active router been heard yet?
  */
 #ifndef HAVPN_HASYNC_HA_INT_H
 #define HAVPN_HASYNC_HA_INT_H
@@ -299,6 +300,7 @@ struct hasync {
 	ev_timer	 apply;
 	ev_timer	 swtimer;
 	ev_timer	 preempt_t;	/* standby HOT: preempt by switchover */
+	ev_timer	 nego;		/* Backup: waiting to hear an Active */
 	uint64_t	 preempt_since_ms;
 	uint64_t	 preempt_retry_ms;
 };
@@ -353,6 +355,9 @@ void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
 void		 ha_become_active(struct hasync *, const char *, int);
 void		 ha_become_standby(struct hasync *, const char *);
 void		 ha_split_brain_heal(struct hasync *);
+void		 ha_nego_cb(struct ev_loop *, ev_timer *, int);
+/* The election made the node Backup: standby, or still negotiating. */
+void		 ha_vrrp_backup(struct hasync *, const char *);
 
 /* switchover.c */
 int		 ha_switchover_start(struct hasync *, int, const char *, char *,

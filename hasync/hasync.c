@@ -142,9 +142,15 @@ ha_rf_update(struct hasync *ha, const char *reason)
 	}
 	if (!ha->configured)
 		return;
-	/* decision 3: a standby that cannot take over cleanly never preempts */
+	/*
+	 * decision 3: a standby that cannot take over cleanly advertises
+	 * the lowest priority (vrrp's preemption is held throughout: a
+	 * switchover preempts); while the election is undecided the node
+	 * competes with its configured priority
+	 */
 	ha->ready_want = ha->rf.state == RF_ACTIVE ||
-	    ha->rf.state == RF_STANDBY_HOT;
+	    ha->rf.state == RF_STANDBY_HOT ||
+	    ha->rf.state == RF_NEGOTIATION;
 	ha_schedule_apply(ha);
 }
 
@@ -574,6 +580,8 @@ ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	ha->swtimer.data = ha;
 	ev_timer_init(&ha->preempt_t, ha_preempt_cb, 0.0, 0.5);
 	ha->preempt_t.data = ha;
+	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
+	ha->nego.data = ha;
 	if (ha->configured && ike != NULL && esp != NULL) {
 		chain_events(ha);
 		ha->esp->events.acquire = ev_acquire;
@@ -615,17 +623,15 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 		ha->vl.role = ha_vrrp_role;
 		ha->vl.arg = ha;
 		vrrp_listen(vrrp, &ha->vl);
-		vrrp_set_ready(vrrp, 0);
 		/* preemption is a planned switchover (switchover.c) */
 		vrrp_hold_preempt(vrrp, 1);
-		ha->ready_want = 0;
+		ha->started = 1;
 		switch (vrrp_role(vrrp)) {
 		case VRRP_ROLE_ACTIVE:
-			ha->started = 1;
 			ha_become_active(ha, "active at start", 0);
 			break;
 		case VRRP_ROLE_STANDBY:
-			ha->role = RF_ROLE_STANDBY;
+			ha_vrrp_backup(ha, "election: startup");
 			break;
 		case VRRP_ROLE_INIT:
 			break;
@@ -652,6 +658,7 @@ hasync_free(struct hasync *ha)
 	ev_timer_stop(ha->loop, &ha->apply);
 	ev_timer_stop(ha->loop, &ha->swtimer);
 	ev_timer_stop(ha->loop, &ha->preempt_t);
+	ev_timer_stop(ha->loop, &ha->nego);
 	if (ha->vl.arg != NULL)
 		vrrp_unlisten(ha->vrrp, &ha->vl);
 	if (ha->ike != NULL && ha->configured)

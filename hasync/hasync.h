@@ -73,6 +73,13 @@ void		 hasync_show_states(struct hasync *, json_object *);
 void		 hasync_show_history(struct hasync *, json_object *);
 /* show crypto ha: SAs synced and local, bulk, counters, messages. */
 void		 hasync_show_crypto_ha(struct hasync *, json_object *);
+/*
+ * The same and every SA this node holds: cookies, SPIs, ports, lifetimes,
+ * DPD sequence numbers, counters, and a fingerprint of its keys (and the
+ * phase 1 IV): 8 bytes of SHA-256, so two nodes can be compared without
+ * showing a key.
+ */
+void		 hasync_show_crypto_ha_detail(struct hasync *, json_object *);
 
 /*
  * Bench tooling only (bench/bulk-sync, the key capture test): install n

@@ -297,6 +297,115 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	json_object_object_add(data, "sas", tk);
 }
 
+/* ---- show crypto ha detail: every SA, with a fingerprint of its keys ----- */
+
+/* 8 bytes of SHA-256 over the key material: equal keys, equal prints. */
+static void
+fingerprint(const void *a, size_t alen, const void *b, size_t blen,
+    const void *c, size_t clen, char *out)
+{
+	EVP_MD_CTX	*x = EVP_MD_CTX_new();
+	uint8_t		 md[32];
+	unsigned int	 n;
+
+	if (x == NULL || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(x, a, alen) != 1 ||
+	    EVP_DigestUpdate(x, b, blen) != 1 ||
+	    EVP_DigestUpdate(x, c, clen) != 1 ||
+	    EVP_DigestFinal_ex(x, md, &n) != 1)
+		fatalx(LOG_HA, "SHA-256 failed");
+	EVP_MD_CTX_free(x);
+	hex_encode(md, 8, out);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+static void
+detail_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	json_object	*a = arg, *o = json_object_new_object();
+	char		 h[17], buf[INET_ADDRSTRLEN];
+	uint8_t		 k[3 * 64];
+
+	add_u64(o, "conn_id", s->conn_id);
+	hex_encode(s->icookie, 8, h);
+	add_str(o, "icookie", h);
+	hex_encode(s->rcookie, 8, h);
+	add_str(o, "rcookie", h);
+	add_str(o, "local", addr_str(s->local, buf));
+	add_str(o, "remote", addr_str(s->remote, buf));
+	add_u64(o, "local_port", s->local_port);
+	add_u64(o, "remote_port", s->remote_port);
+	add_u64(o, "lifetime", s->lifetime);
+	add_u64(o, "remaining", s->remaining);
+	add_u64(o, "dpd_seq_out", s->dpd_seq_out);
+	add_u64(o, "dpd_seq_in", s->dpd_seq_in);
+	add_u64(o, "natt", s->natt);
+	memcpy(k, s->skeyid_d, 64);
+	memcpy(k + 64, s->skeyid_a, 64);
+	memcpy(k + 128, s->skeyid_e, 64);
+	fingerprint(k, sizeof(k), s->enc_key, s->enc_key_len, s->iv,
+	    s->iv_len, h);
+	OPENSSL_cleanse(k, sizeof(k));
+	add_str(o, "keys_iv_fingerprint", h);
+	json_object_array_add(a, o);
+}
+
+struct detail {
+	struct hasync	*ha;
+	json_object	*a;
+};
+
+static void
+detail_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	struct detail	*d = arg;
+	json_object	*o = json_object_new_object();
+	struct esp_replay_state r;
+	char		 h[17];
+	uint8_t		 k[2 * 36 + 2 * 64];
+
+	add_u64(o, "conn_in", s->conn_in);
+	add_u64(o, "conn_out", s->conn_out);
+	add_u64(o, "spi_in", s->spi_in);
+	add_u64(o, "spi_out", s->spi_out);
+	add_u64(o, "isakmp_conn_id", s->isakmp_conn_id);
+	add_u64(o, "local_port", s->local_port);
+	add_u64(o, "remote_port", s->remote_port);
+	add_u64(o, "life_secs", s->life_secs);
+	add_u64(o, "remaining", s->remaining);
+	add_u64(o, "life_kbytes", s->life_kbytes);
+	add_bool(o, "rekeyed", s->rekeyed);
+	memcpy(k, s->enc_key_in, 36);
+	memcpy(k + 36, s->enc_key_out, 36);
+	memcpy(k + 72, s->auth_key_in, 64);
+	memcpy(k + 136, s->auth_key_out, 64);
+	fingerprint(k, sizeof(k), &s->enc, 1, &s->auth, 1, h);
+	OPENSSL_cleanse(k, sizeof(k));
+	add_str(o, "keys_fingerprint", h);
+	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_out, &r) == 0)
+		add_u64(o, "seq_out", r.seq_out);
+	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_in, &r) == 0)
+		add_u64(o, "replay_top", r.top);
+	json_object_array_add(d->a, o);
+}
+
+void
+hasync_show_crypto_ha_detail(struct hasync *ha, json_object *data)
+{
+	json_object	*isakmp = json_object_new_array();
+	struct detail	 d;
+
+	hasync_show_crypto_ha(ha, data);
+	d.ha = ha;
+	d.a = json_object_new_array();
+	if (ha->ike != NULL) {
+		(void)ike_export_isakmp(ha->ike, detail_isakmp, isakmp);
+		(void)ike_export_ipsec(ha->ike, detail_ipsec, &d);
+	}
+	json_object_object_add(data, "isakmp_sa_list", isakmp);
+	json_object_object_add(data, "ipsec_sa_list", d.a);
+}
+
 /* ---- bench tooling: synthetic tunnels ------------------------------------ */
 
 static void

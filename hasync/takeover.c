@@ -176,6 +176,56 @@ become_init(struct hasync *ha, const char *reason)
 	ha_rf_update(ha, reason);
 }
 
+/* The election's leading group hears an Active router. */
+static int
+active_heard(struct hasync *ha)
+{
+	struct vrrp_group_info gi;
+	int	 n = vrrp_ngroups(ha->vrrp);
+
+	for (int i = 0; i < n; i++)
+		if (vrrp_group_info(ha->vrrp, i, &gi) == 0 &&
+		    (gi.leader == NULL || gi.leads))
+			return gi.active_known;
+	return 0;
+}
+
+/*
+ * Backup, but is anybody Active?  Until a router is heard the election
+ * has not decided (NEGOTIATION: configured priority, preemption held);
+ * once one is, this node is a standby.
+ */
+void
+ha_nego_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+
+	(void)revents;
+	if (ha->role != RF_ROLE_UNKNOWN ||
+	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (active_heard(ha)) {
+		ev_timer_stop(loop, w);
+		ha_become_standby(ha, "election: an Active router is heard");
+	}
+}
+
+void
+ha_vrrp_backup(struct hasync *ha, const char *why)
+{
+	if (ha->role == RF_ROLE_ACTIVE || ha->sw.state != HA_SW_IDLE ||
+	    active_heard(ha)) {
+		ha_become_standby(ha, why);
+		return;
+	}
+	if (ha->role != RF_ROLE_UNKNOWN)
+		become_init(ha, why);
+	if (!ev_is_active(&ha->nego))
+		ev_timer_start(ha->loop, &ha->nego);
+}
+
 void
 ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
     const char *reason)
@@ -187,12 +237,14 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	snprintf(why, sizeof(why), "election: %s", reason);
 	switch (role) {
 	case VRRP_ROLE_ACTIVE:
+		ev_timer_stop(ha->loop, &ha->nego);
 		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN);
 		break;
 	case VRRP_ROLE_STANDBY:
-		ha_become_standby(ha, why);
+		ha_vrrp_backup(ha, why);
 		break;
 	case VRRP_ROLE_INIT:
+		ev_timer_stop(ha->loop, &ha->nego);
 		become_init(ha, why);
 		break;
 	}

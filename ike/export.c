@@ -237,9 +237,9 @@ ike_ipsec_replaced(struct ike *ike, uint32_t conn_id)
 	c->rekeyed = 1;
 	c->rekeying = 0;
 	ike_timer_stop(ike, &c->t_soft);
-	if (c->expire_ms > now + IKE_REKEY_GRACE_MS)
-		c->expire_ms = now + IKE_REKEY_GRACE_MS;
-	ike_timer_set(ike, &c->t_hard, c->expire_ms);
+	/* as ike_child_established does to the pair a rekey replaces */
+	ike_timer_set(ike, &c->t_hard, c->expire_ms > now +
+	    IKE_REKEY_GRACE_MS ? now + IKE_REKEY_GRACE_MS : c->expire_ms);
 	return 0;
 }
 
