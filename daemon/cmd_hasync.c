@@ -107,6 +107,19 @@ cmd_test_ha_load(struct havpnd *d, int argc, char **argv, json_object *data,
 	unsigned long seed = 1;
 	int	 done;
 
+	if (argc == 1 && strcmp(argv[0], "bump") == 0) {
+		if (need_ha(d, 0, err, errlen) == -1)
+			return -1;
+		if ((done = hasync_test_bump(d->ha, 100)) == -1) {
+			snprintf(err, errlen, "not active");
+			return -1;
+		}
+		json_object_object_add(data, "message", json_object_new_string(
+		    "synthetic tunnels' counters moved by 100"));
+		json_object_object_add(data, "tunnels",
+		    json_object_new_int(done));
+		return 0;
+	}
 	if (argc < 1 || argc > 2 || (n = strtol(argv[0], &end, 10)) < 1 ||
 	    n > 200000 || *end != '\0' || (argc == 2 &&
 	    ((seed = strtoul(argv[1], &end, 10)) > UINT32_MAX ||

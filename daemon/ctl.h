@@ -66,8 +66,10 @@
 	X(TEST_ACQUIRE, "test crypto acquire",				\
 	    "SRC DST [PROTO [SPORT DPORT]]",				\
 	    "act as if the data plane saw a packet of this flow")	\
-	X(TEST_HA_LOAD, "test redundancy synthetic-tunnels", "N [SEED]", \
-	    "bench tooling: N made-up tunnels on the active (never in use)")
+	X(TEST_HA_LOAD, "test redundancy synthetic-tunnels",		\
+	    "N [SEED] | bump",						\
+	    "bench tooling: N made-up tunnels on the active, or move their "\
+	    "counters")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

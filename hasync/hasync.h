@@ -90,5 +90,11 @@ void		 hasync_show_crypto_ha_detail(struct hasync *, json_object *);
  */
 int		 hasync_test_load(struct hasync *, int, uint32_t, char *,
 		    size_t);
+/*
+ * Bench tooling only: move the counters of every synthetic tunnel synced
+ * to the standby by delta (as if each had carried traffic), so the next
+ * sweep sends them all.  How many, or -1 if not active.
+ */
+int		 hasync_test_bump(struct hasync *, uint32_t);
 
 #endif

@@ -98,9 +98,27 @@ ipsec_msg(struct hasync *ha, const struct ike_ipsec_state *s,
 
 /* ---- the snapshot -------------------------------------------------------- */
 
+/* A bigger array for key material: the old one is wiped, not realloc'd. */
+static void *
+secret_grow(void *old, size_t n, size_t cap, size_t size)
+{
+	void	*p = xcalloc(cap, size);
+
+	if (old != NULL) {
+		memcpy(p, old, n * size);
+		free_secret(old, n * size);
+	}
+	return p;
+}
+
 struct snap {
 	struct hasync	*ha;
 	struct ha_rec	 rec;
+	/* ike exports newest first; the snapshot goes oldest first */
+	struct ike_isakmp_state *is;
+	size_t		 nis, cis;
+	struct ike_ipsec_state *ps;
+	size_t		 nps, cps;
 	struct ha_qrec	*head;
 	struct ha_qrec	**tail;
 	uint32_t	 nisakmp;
@@ -135,30 +153,57 @@ snap_add(struct snap *s, const struct ha_msg *m)
 }
 
 static void
-snap_isakmp(void *arg, const struct ike_isakmp_state *st)
+collect_isakmp(void *arg, const struct ike_isakmp_state *st)
 {
 	struct snap	*s = arg;
-	struct ha_msg	 m;
 
-	isakmp_note(s->ha, st);
-	memset(&m, 0, sizeof(m));
-	m.type = HA_M_ISAKMP;
-	m.u.isakmp = *st;
-	snap_add(s, &m);
-	s->nisakmp++;
-	OPENSSL_cleanse(&m, sizeof(m));
+	if (s->nis == s->cis) {
+		s->cis = s->cis == 0 ? 64 : 2 * s->cis;
+		s->is = secret_grow(s->is, s->nis, s->cis, sizeof(*s->is));
+	}
+	s->is[s->nis++] = *st;
 }
 
 static void
-snap_ipsec(void *arg, const struct ike_ipsec_state *st)
+collect_ipsec(void *arg, const struct ike_ipsec_state *st)
 {
 	struct snap	*s = arg;
+
+	if (s->nps == s->cps) {
+		s->cps = s->cps == 0 ? 64 : 2 * s->cps;
+		s->ps = secret_grow(s->ps, s->nps, s->cps, sizeof(*s->ps));
+	}
+	s->ps[s->nps++] = *st;
+}
+
+/*
+ * Oldest first: the standby imports conn-ids in ascending order (cheap
+ * for ike) and adds a rekeyed pair's SAs after the pair it replaced, so
+ * its data plane sends on the same, newest, outbound SA.
+ */
+static void
+snap_all(struct snap *s)
+{
 	struct ha_msg	 m;
 
-	ipsec_msg(s->ha, st, 0, &m);
-	snap_add(s, &m);
-	s->nipsec++;
+	for (size_t i = s->nis; i-- > 0;) {
+		isakmp_note(s->ha, &s->is[i]);
+		memset(&m, 0, sizeof(m));
+		m.type = HA_M_ISAKMP;
+		m.u.isakmp = s->is[i];
+		snap_add(s, &m);
+		s->nisakmp++;
+	}
+	for (size_t i = s->nps; i-- > 0;) {
+		ipsec_msg(s->ha, &s->ps[i], 0, &m);
+		snap_add(s, &m);
+		s->nipsec++;
+	}
 	OPENSSL_cleanse(&m, sizeof(m));
+	if (s->is != NULL)
+		free_secret(s->is, s->cis * sizeof(*s->is));
+	if (s->ps != NULL)
+		free_secret(s->ps, s->cps * sizeof(*s->ps));
 }
 
 void
@@ -179,8 +224,9 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	s.ha = ha;
 	s.tail = &s.head;
 	ha_rec_init(&s.rec);
-	(void)ike_export_isakmp(ha->ike, snap_isakmp, &s);
-	(void)ike_export_ipsec(ha->ike, snap_ipsec, &s);
+	(void)ike_export_isakmp(ha->ike, collect_isakmp, &s);
+	(void)ike_export_ipsec(ha->ike, collect_ipsec, &s);
+	snap_all(&s);
 	snap_flush(&s);
 	ha_rec_cleanup(&s.rec);
 

@@ -520,3 +520,28 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 	log_info(LOG_HA, "bench tooling: %d synthetic tunnels installed", done);
 	return done;
 }
+
+int
+hasync_test_bump(struct hasync *ha, uint32_t delta)
+{
+	struct esp_replay_state r;
+	int		 n = 0;
+
+	if (ha->role != RF_ROLE_ACTIVE)
+		return -1;
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+		if (p->conn_in < 2000000)
+			continue;	/* a real tunnel: leave it alone */
+		if (ha->esp->ops->get_replay(ha->esp, p->conn_out, &r) == 0) {
+			r.seq_out += delta;
+			(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
+		}
+		if (ha->esp->ops->get_replay(ha->esp, p->conn_in, &r) == 0) {
+			r.top += delta;
+			memset(r.bitmap, 0xff, sizeof(r.bitmap));
+			(void)ha->esp->ops->set_replay(ha->esp, p->conn_in, &r);
+		}
+		n++;
+	}
+	return n;
+}

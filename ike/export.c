@@ -89,6 +89,11 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 		return bad("unknown NAT-T version");
 	if (ike_sa_find(ike, s->icookie, s->rcookie) != NULL)
 		return bad("an SA with these cookies exists");
+	/*
+	 * every conn-id in use is below next_conn_id (the allocator moves
+	 * past imported ones), so a snapshot imported in ascending order
+	 * never walks the table
+	 */
 	set_sin(&l, s->local, s->local_port);
 	set_sin(&r, s->remote, s->remote_port);
 	sa = ike_sa_new(ike, 0, &l, &r);
@@ -118,7 +123,8 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 	memcpy(sa->msgids, s->msgids, sizeof(sa->msgids));
 	snprintf(sa->map, sizeof(sa->map), "%s", s->map);
 	sa->map_seq = s->map_seq;
-	if (s->conn_id != 0 && ike_sa_by_conn_id(ike, s->conn_id) == NULL)
+	if (s->conn_id != 0 && ((s->conn_id >= ike->next_conn_id &&
+	    !ike->ids_wrapped) || ike_sa_by_conn_id(ike, s->conn_id) == NULL))
 		sa->conn_id = s->conn_id;
 	else
 		ike_sa_assign_conn_id(sa);
@@ -140,9 +146,12 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 
 	if (s->version != IKE_STATE_VERSION)
 		return bad("IPsec state of another version");
+	/* conn-ids at or above the allocator are not in use (see above) */
 	if (s->conn_in == 0 || s->conn_out == 0 || s->conn_in == s->conn_out ||
-	    ike_child_by_conn(ike, s->conn_in) != NULL ||
-	    ike_child_by_conn(ike, s->conn_out) != NULL)
+	    ((s->conn_in < ike->next_ipsec_conn || ike->ids_wrapped) &&
+	    ike_child_by_conn(ike, s->conn_in) != NULL) ||
+	    ((s->conn_out < ike->next_ipsec_conn || ike->ids_wrapped) &&
+	    ike_child_by_conn(ike, s->conn_out) != NULL))
 		return bad("conn-ids missing or in use");
 	if ((s->enc != CONF_ESP_3DES && s->enc != CONF_ESP_AES &&
 	    s->enc != CONF_ESP_GCM) || s->auth > CONF_ESP_AUTH_SHA512 ||

@@ -369,6 +369,7 @@ struct ike {
 	int		 nchildren;
 	uint32_t	 next_conn_id;	/* ISAKMP: 1001, ... */
 	uint32_t	 next_ipsec_conn;	/* IPsec: 1, ... */
+	int		 ids_wrapped;	/* an allocator wrapped: ids anywhere */
 
 	struct ike_spd	*spd;
 	int		 nspd;

@@ -69,8 +69,10 @@ new_conn(struct ike *ike)
 
 	do {
 		id = ike->next_ipsec_conn++;
-		if (ike->next_ipsec_conn == 0)
+		if (ike->next_ipsec_conn == 0) {
 			ike->next_ipsec_conn = 1;
+			ike->ids_wrapped = 1;
+		}
 	} while (id == 0 || ike_child_by_conn(ike, id) != NULL);
 	return id;
 }
