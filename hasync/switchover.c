@@ -285,6 +285,32 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 	}
 }
 
+/*
+ * --force without a usable channel: no drain is possible.  Step down; the
+ * peer's election takes over with whatever state it holds (a standby that
+ * is not STANDBY HOT rekeys every SA, takeover.c).
+ */
+static int
+forced_handover(struct hasync *ha, const char *reason, char *err,
+    size_t errlen)
+{
+	char	 why[HA_REASON_MAX + 64];
+
+	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+		snprintf(err, errlen, "this node is not active in the election");
+		return -1;
+	}
+	ha->sw.no_auto_preempt = 1;
+	ha->sw.done++;
+	snprintf(why, sizeof(why), "%s: no sync with the peer, stepped down "
+	    "for the election", reason);
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "%s", why);
+	ha_history_add(ha, "switchover", why, 0, (uint32_t)ha->t.npairs, 0,
+	    0);
+	log_warnx(LOG_HA, "forced switchover: %s", why);
+	return 0;
+}
+
 /* ---- entry points -------------------------------------------------------- */
 
 int
@@ -303,6 +329,9 @@ ha_switchover_start(struct hasync *ha, int force, const char *reason,
 		snprintf(err, errlen, "a switchover is under way");
 		return -1;
 	}
+	if (force && ha->role == RF_ROLE_ACTIVE &&
+	    (!ha->chan_up || !ha->peer_hello || !ha->config_match))
+		return forced_handover(ha, reason, err, errlen);
 	if (!ha->chan_up || !ha->peer_hello) {
 		snprintf(err, errlen, "the peer is not reachable over the sync "
 		    "channel");

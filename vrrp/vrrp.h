@@ -134,6 +134,15 @@ int		 vrrp_takeover(struct vrrp *);
  */
 void		 vrrp_hold_preempt(struct vrrp *, int);
 
+/*
+ * After a crash of havpnd (kill -9, the node still up): remove every
+ * configured virtual IP found on its interface, now, so that only the
+ * peer answers for it (havpnd -C, the systemd unit's ExecStopPost; the
+ * VIPs' 2 s lifetime does it a little later anyway).  Returns how many
+ * were removed, -1 if rtnetlink failed.
+ */
+int		 vrrp_remove_vips(const struct config *);
+
 /* ---- facts for "show standby" ------------------------------------------- */
 
 struct vrrp_track_info {
