@@ -176,7 +176,9 @@ def test_failover_switchovers_crash_and_return(design, bindir):
     mac1, mac2 = mac_of(design, "ha1", "eth1"), mac_of(design, "ha2", "eth1")
     assert mac2 in arp(design, "inside", "eth0", "192.168.20.25",
                        "192.168.20.1", 0.2)
-    # ... until the unit's ExecStopPost removes it: then only ha1 answers
+    # ... until the unit's ExecStopPost removes it (run once havpnd has
+    # ended, as systemd does): then only ha1 answers
+    ha2.proc.wait()
     design.run("ha2", [os.path.join(bindir, "havpnd"), "-C", "-f",
                        ha2.conf, "-s", ha2.sock, "-p", ha2.pidfile])
     f = f.result()
