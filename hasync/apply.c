@@ -132,12 +132,23 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 {
 	const struct ike_ipsec_state *s = &m->st;
 	struct ha_pair	*p = ha_pair_find_in(&ha->t, s->conn_in), *old;
+	struct esp_replay_state rin, rout;
+	struct ctr_track keep;
+	int		 same = 0, have_rin = 0, have_rout = 0;
 
 	if (p == NULL || p->conn_out != s->conn_out ||
 	    p->spi_in != s->spi_in || p->spi_out != s->spi_out ||
 	    p->local_port != s->local_port ||
 	    p->remote_port != s->remote_port) {
 		if (p != NULL) {
+			/* the same SAs, new ports: keep what was synced */
+			same = p->conn_out == s->conn_out &&
+			    p->spi_in == s->spi_in && p->spi_out == s->spi_out;
+			keep = p->out;
+			have_rin = same && ha->esp->ops->get_replay(ha->esp,
+			    p->conn_in, &rin) == 0;
+			have_rout = same && ha->esp->ops->get_replay(ha->esp,
+			    p->conn_out, &rout) == 0;
 			(void)ike_forget_ipsec(ha->ike, p->conn_in);
 			ha_pair_del(&ha->t, p);
 		}
@@ -156,6 +167,15 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 		p->spi_out = s->spi_out;
 		p->local_port = s->local_port;
 		p->remote_port = s->remote_port;
+		if (same) {
+			p->out = keep;
+			if (have_rin)
+				(void)ha->esp->ops->set_replay(ha->esp,
+				    p->conn_in, &rin);
+			if (have_rout)
+				(void)ha->esp->ops->set_replay(ha->esp,
+				    p->conn_out, &rout);
+		}
 	}
 	p->isakmp_conn_id = s->isakmp_conn_id;
 	p->interval_out = ha_map_interval_out(ha, s->map);

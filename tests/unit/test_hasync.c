@@ -1055,6 +1055,37 @@ test_sync_bulk_events_counters(void **state)
 	assert_true(t.s->last_sweep_ms != 0);
 	assert_true(t.a->st.counters_sent == 3);
 
+	/* a NAT mapping moved (ike emits the pair again): new ports */
+	{
+		struct ha_msg	 m;
+		uint8_t		*p;
+		size_t		 len;
+
+		dump(t.a_ike, &d);
+		memset(&m, 0, sizeof(m));
+		m.type = HA_M_IPSEC;
+		m.u.ipsec.st = d.ipsec[0];
+		m.u.ipsec.st.local_port = 4500;
+		m.u.ipsec.st.remote_port = 4611;
+		assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+		ha_receive(t.s, IPC_STREAM_STATE, p, len);
+		free_secret(p, len);
+		assert_int_equal(esp_fake_sa(t.s->esp, out)->remote_port, 4611);
+		assert_int_equal(esp_fake_sa(t.s->esp, in)->remote_port, 4611);
+		assert_int_equal(ha_pair_find(&t.s->t, in)->remote_port, 4611);
+		/* what was synced stays: the window, the tracker */
+		assert_int_equal(t.s->esp->ops->get_replay(t.s->esp, in, &rs),
+		    0);
+		assert_true(rs.top == 4000 && rs.bitmap[0] == 0xfff7);
+		assert_true(ha_pair_find(&t.s->t, out)->out.seq == 6000);
+		/* and back as it was */
+		m.u.ipsec.st = d.ipsec[0];
+		assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+		ha_receive(t.s, IPC_STREAM_STATE, p, len);
+		free_secret(p, len);
+		OPENSSL_cleanse(&m, sizeof(m));
+	}
+
 	/* a Quick Mode rekey on the active: the new pair and "replaces" */
 	assert_int_equal(ike_rekey_ipsec(t.a_ike, in, 0), 0);
 	/* the peer answers the active's engine, which now is not node 0 */
