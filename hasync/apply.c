@@ -79,8 +79,8 @@ delete_isakmp(struct hasync *ha, uint32_t conn_id)
 	struct ha_isakmp *e = ha_isakmp_find(&ha->t, conn_id);
 
 	if (e == NULL) {
-		ha_drop(ha, HA_DROP_UNKNOWN_SA, "delete of ISAKMP SA conn-id %u",
-		    conn_id);
+		ha_drop(ha, HA_DROP_UNKNOWN_SA, "delete of ISAKMP SA "
+		    "conn-id %u", conn_id);
 		return;
 	}
 	(void)ike_forget_isakmp(ha->ike, conn_id);

@@ -20,7 +20,7 @@
 
 struct ctr_track {
 	uint64_t	 seq;		/* last synced value */
-	uint64_t	 at_ms;		/* monotonic time it arrived; 0: never */
+	uint64_t	 at_ms;		/* monotonic arrival; 0: never */
 	double		 rate;		/* packets per second, smoothed */
 	double		 last_rate;	/* over the latest interval */
 };

@@ -155,11 +155,11 @@ struct ha_stats {
 	uint64_t	 bulks_sent;
 	uint64_t	 bulks_received;
 	uint64_t	 imports;
-	uint64_t	 forgotten;	/* standby: SAs removed (deletes, sweep) */
-	uint64_t	 rekeys_takeover;	/* Quick Mode rekeys on takeover */
+	uint64_t	 forgotten;	/* standby: SAs removed */
+	uint64_t	 rekeys_takeover; /* Quick Mode rekeys at takeover */
 	uint64_t	 rekeys_split;	/* after a split brain */
 	uint64_t	 jumps;		/* outbound counters jumped */
-	uint64_t	 exact;		/* outbound counters continued exactly */
+	uint64_t	 exact;		/* outbound counters continued as is */
 };
 
 /* ---- history of failovers and switchovers -------------------------------- */
@@ -174,7 +174,7 @@ struct ha_event {
 	uint32_t	 exact;		/* outbound counters exact */
 };
 
-/* ---- the planned switchover (switchover.c) -------------------------------- */
+/* ---- the planned switchover (switchover.c) ----------------------------- */
 
 enum ha_sw_state {
 	HA_SW_IDLE,
@@ -194,13 +194,13 @@ struct ha_switchover_st {
 	int		 acked;		/* old active: the new one took over */
 	uint64_t	 ack_us;
 	uint64_t	 last_tun_us;	/* old active: last packet drained */
-	uint64_t	 tun_in;	/* old active: the engine's tun_in seen */
+	uint64_t	 tun_in;	/* old active: the engine's tun_in */
 	uint64_t	 drained;	/* packets sent after the VIPs moved */
 	char		 reason[HA_REASON_MAX + 1];
 	char		 result[320];	/* the last one, for show */
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
-	int		 no_auto_preempt;	/* handed over: do not take back */
+	int		 no_auto_preempt; /* handed over: never take back */
 };
 
 /* ---- the replication ----------------------------------------------------- */
@@ -214,7 +214,7 @@ struct hasync {
 
 	/* from the configuration (nothing points into it) */
 	int		 configured;	/* redundancy inter-device + ipc */
-	int		 stateful;	/* a crypto map ... redundancy ... stateful */
+	int		 stateful;	/* crypto map ... stateful */
 	char		*scheme;	/* the scheme standby group's name */
 	char		*hostname;
 	uint8_t		 digest[HA_DIGEST_LEN];
@@ -319,7 +319,8 @@ void		 ha_rf_update(struct hasync *, const char *);
 void		 ha_drop(struct hasync *, enum ha_drop, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Send one message on a stream; STATE goes through the ordered queue. */
-int		 ha_send(struct hasync *, enum ipc_stream, const struct ha_msg *);
+int		 ha_send(struct hasync *, enum ipc_stream,
+		    const struct ha_msg *);
 /* A finished record onto the STATE queue (adopted). */
 void		 ha_state_enqueue(struct hasync *, uint8_t *, size_t);
 void		 ha_state_pump(struct hasync *);
@@ -345,7 +346,8 @@ void		 ha_flush_cb(struct ev_loop *, ev_prepare *, int);
 uint32_t	 ha_send_exact_counters(struct hasync *);
 
 /* apply.c: the standby's side */
-void		 ha_apply(struct hasync *, enum ipc_stream, const struct ha_msg *);
+void		 ha_apply(struct hasync *, enum ipc_stream,
+		    const struct ha_msg *);
 /* Forget everything the sync installed (not the SAs of our own). */
 void		 ha_forget_all(struct hasync *);
 

@@ -154,7 +154,7 @@ ha_rf_update(struct hasync *ha, const char *reason)
 	ha_schedule_apply(ha);
 }
 
-/* ---- sending --------------------------------------------------------------- */
+/* ---- sending ------------------------------------------------------------ */
 
 static void
 sq_free(struct hasync *ha)
@@ -231,8 +231,12 @@ ha_send(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
 	if ((ha->ipc == NULL && ha->xmit == NULL) || !ha->chan_up)
 		return -1;
 	if (ha_msg_encode(m, &p, &len) == -1)
-		fatalx(LOG_HA, "%s does not fit a record", ha_msg_name(m->type));
+		fatalx(LOG_HA, "%s does not fit a record",
+		    ha_msg_name(m->type));
 	ha->st.tx_msgs[m->type]++;
+	if (log_debug_enabled(LOG_HA))
+		log_debug(LOG_HA, "sending %s on %s (%zu bytes)",
+		    ha_msg_name(m->type), ipc_stream_name(s), len);
 	if (s == IPC_STREAM_STATE) {
 		ha_state_enqueue(ha, p, len);
 		ha_state_pump(ha);
@@ -412,6 +416,10 @@ dispatch(void *arg, const struct ha_msg *m)
 	struct hasync	*ha = d->ha;
 
 	ha->st.rx_msgs[m->type]++;
+	if (log_debug_enabled(LOG_HA))
+		log_debug(LOG_HA, "received %s on %s%s", ha_msg_name(m->type),
+		    ipc_stream_name(d->stream), m->type == HA_M_COUNTERS ?
+		    (m->u.counters.sweep ? " (sweep)" : "") : "");
 	if (!stream_ok(d->stream, m->type)) {
 		ha_drop(ha, HA_DROP_STREAM, "%s on stream %s",
 		    ha_msg_name(m->type), ipc_stream_name(d->stream));
@@ -502,7 +510,8 @@ chan_peer_role(void *arg, uint8_t role)
 	    rf_state_name((enum rf_state)old),
 	    rf_state_name((enum rf_state)role));
 	if (role == RF_ACTIVE && ha->role == RF_ROLE_ACTIVE)
-		log_warnx(LOG_HA, "both nodes are ACTIVE: the election decides");
+		log_warnx(LOG_HA, "both nodes are ACTIVE: the election "
+		    "decides");
 	/* a peer that is no standby has no use for our state */
 	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
 	    role != RF_STANDBY_HOT)

@@ -73,7 +73,7 @@ pa_free(void *arg, void *p)
 
 static ProtobufCAllocator wiping = { pa_alloc, pa_free, NULL };
 
-/* ---- range checks ---------------------------------------------------------- */
+/* ---- range checks ------------------------------------------------------- */
 
 static int
 printable(const char *s, size_t max)
@@ -810,7 +810,8 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.sreq.id = m->u.sw.id;
 		x->u.sreq.force = m->u.sw.force != 0;
 		x->u.sreq.reason = (char *)(uintptr_t)m->u.sw.reason;
-		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_REQUEST;
+		x->env.body_case =
+		    HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_REQUEST;
 		x->env.switchover_request = &x->u.sreq;
 		break;
 	case HA_M_SW_FINAL:

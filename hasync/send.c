@@ -149,7 +149,8 @@ snap_add(struct snap *s, const struct ha_msg *m)
 		return;
 	snap_flush(s);
 	if (ha_rec_add(&s->rec, m) == -1)
-		fatalx(LOG_HA, "%s does not fit a record", ha_msg_name(m->type));
+		fatalx(LOG_HA, "%s does not fit a record",
+		    ha_msg_name(m->type));
 }
 
 static void

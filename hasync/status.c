@@ -534,7 +534,8 @@ hasync_test_bump(struct hasync *ha, uint32_t delta)
 			continue;	/* a real tunnel: leave it alone */
 		if (ha->esp->ops->get_replay(ha->esp, p->conn_out, &r) == 0) {
 			r.seq_out += delta;
-			(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
+			(void)ha->esp->ops->set_replay(ha->esp,
+			    p->conn_out, &r);
 		}
 		if (ha->esp->ops->get_replay(ha->esp, p->conn_in, &r) == 0) {
 			r.top += delta;

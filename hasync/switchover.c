@@ -47,7 +47,7 @@
 #include "hasync/ha_int.h"
 
 #define SW_POLL_MS		10
-#define SW_DRAIN_IDLE_MS	30	/* old active: quiet TUN after the ack */
+#define SW_DRAIN_IDLE_MS	30	/* old active: TUN quiet after ack */
 #define SW_DRAIN_MAX_MS		500
 #define SW_DONE_WAIT_MS		800	/* new active: Done, or jump */
 #define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
@@ -135,7 +135,8 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 		/* the election has no Active group: nothing to hand over */
 		ha->sw.state = HA_SW_IDLE;
 		ike_set_active(ha->ike, ha->role == RF_ROLE_ACTIVE);
-		snprintf(err, errlen, "this node is not active in the election");
+		snprintf(err, errlen, "this node is not active in the "
+		    "election");
 		return -1;
 	}
 	/* the role callback made us standby; the data plane still sends */
@@ -297,7 +298,8 @@ forced_handover(struct hasync *ha, const char *reason, char *err,
 	char	 why[HA_REASON_MAX + 64];
 
 	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
-		snprintf(err, errlen, "this node is not active in the election");
+		snprintf(err, errlen, "this node is not active in the "
+		    "election");
 		return -1;
 	}
 	ha->sw.no_auto_preempt = 1;
@@ -338,7 +340,8 @@ ha_switchover_start(struct hasync *ha, int force, const char *reason,
 		return -1;
 	}
 	if (!ha->config_match) {
-		snprintf(err, errlen, "the peer's crypto configuration differs");
+		snprintf(err, errlen, "the peer's crypto configuration "
+		    "differs");
 		return -1;
 	}
 	RAND_bytes((uint8_t *)&id, sizeof(id));
@@ -398,7 +401,8 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		if (ha->role != RF_ROLE_ACTIVE)
 			send_ack(ha, m->u.sw.id, 0, "not active");
 		else if (ha->sw.state != HA_SW_IDLE)
-			send_ack(ha, m->u.sw.id, 0, "a switchover is under way");
+			send_ack(ha, m->u.sw.id, 0, "a switchover is under "
+			    "way");
 		else if (ha->peer_rf != RF_STANDBY_HOT && !m->u.sw.force)
 			send_ack(ha, m->u.sw.id, 0, "the standby is not "
 			    "STANDBY HOT here");

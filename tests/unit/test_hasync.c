@@ -572,7 +572,8 @@ test_codec_range_checks(void **state)
 		case 12: ip.life_secs = 0; break;
 		case 13: ip.pfs_group = 3; break;
 		case 14: ip.replay_window = 100; break;
-		case 15: ip.ifname = (char *)"an-interface-name-too-long"; break;
+		case 15: ip.ifname = (char *)"interface-name-too-long";
+		    break;
 		case 16: /* a counter of another SA */
 			c.conn_id = 9; c.window = 64; c.n_bitmap = 1;
 			c.bitmap = words; ip.counter_in = &c; break;
