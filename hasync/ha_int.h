@@ -253,6 +253,8 @@ struct hasync {
 	/* active: the standby's sync session */
 	int		 session;	/* it asked; its snapshot is queued */
 	uint64_t	 session_id;
+	int		 bulk_pending;	/* asked during a switchover */
+	uint64_t	 bulk_pending_id;
 	uint32_t	*dirty;		/* conn-ids with a counter update */
 	size_t		 ndirty;
 	size_t		 dirty_cap;

@@ -279,6 +279,9 @@ ha_request_bulk(struct hasync *ha)
 	    !ha->config_match || ha->role != RF_ROLE_STANDBY ||
 	    ha->bulk == RF_BULK_RUNNING)
 		return;
+	/* one request at a time: the retry timer asks again if need be */
+	if (ha->bulk == RF_BULK_NONE && ev_is_active(&ha->retry))
+		return;
 	if (!ha->stateful) {
 		/* nothing to sync: HOT as soon as the peer is known */
 		ha->bulk = RF_BULK_DONE;
@@ -303,6 +306,7 @@ retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	/* (the timer is no longer active here: a new request may go) */
 	if (ha->bulk == RF_BULK_NONE)
 		ha_request_bulk(ha);
 }
@@ -441,9 +445,11 @@ dispatch(void *arg, const struct ha_msg *m)
 		else if (ha->role != RF_ROLE_ACTIVE)
 			ha_drop(ha, HA_DROP_ROLE, "snapshot request while not "
 			    "active");
-		else if (ha->sw.state != HA_SW_IDLE)
-			ha_drop(ha, HA_DROP_ROLE, "snapshot request during a "
-			    "switchover (asked again later)");
+		else if (ha->sw.state != HA_SW_IDLE) {
+			/* served once the switchover is complete */
+			ha->bulk_pending = 1;
+			ha->bulk_pending_id = m->u.bulk_request;
+		}
 		else
 			ha_session_start(ha, m->u.bulk_request);
 		break;
@@ -516,8 +522,11 @@ chan_peer_role(void *arg, uint8_t role)
 	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
 	    role != RF_STANDBY_HOT)
 		ha_session_stop(ha);
-	if (role == RF_ACTIVE)
+	if (role == RF_ACTIVE && ha->bulk == RF_BULK_NONE) {
+		/* an earlier request found no active: ask this one now */
+		ev_timer_stop(ha->loop, &ha->retry);
 		ha_request_bulk(ha);
+	}
 	ha_split_brain_heal(ha);
 }
 

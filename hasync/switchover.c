@@ -236,6 +236,12 @@ resume(struct hasync *ha, int exact, const char *how)
 		    "resumed after %llu ms, every SA continues from the old "
 		    "active's last sequence number",
 		    (unsigned long long)(dur / 1000));
+	/* the old active asked for its snapshot meanwhile */
+	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE) {
+		ha->bulk_pending = 0;
+		ha_session_start(ha, ha->bulk_pending_id);
+	}
+	ha->bulk_pending = 0;
 }
 
 static void

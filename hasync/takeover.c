@@ -161,7 +161,10 @@ ha_become_standby(struct hasync *ha, const char *reason)
 		log_info(LOG_HA, "now standby (%s): %d ISAKMP SAs and %d IPsec "
 		    "SA pairs held until the active's snapshot", reason,
 		    ha->t.nisakmp, ha->t.npairs);
-	ha_request_bulk(ha);
+	/* a switchover's old active asks once it has drained */
+	ev_timer_stop(ha->loop, &ha->retry);
+	if (ha->sw.state != HA_SW_DRAINING)
+		ha_request_bulk(ha);
 }
 
 static void

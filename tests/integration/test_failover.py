@@ -143,6 +143,12 @@ def test_failover_switchovers_crash_and_return(design, bindir):
     wait_rf(ha1, ACTIVE, 5)
     wait_rf(ha2, HOT, 10)
     r.check_peer()
+    # nothing in two switchovers counted as a bad or misplaced message
+    for node in (ha1, ha2):
+        assert not any(crypto_ha(node)["drops"].values()), str(\
+            crypto_ha(node)["drops"])
+    text = ha1.ctl("show", "redundancy", "history").stdout
+    assert "switchover" in text and "took over" in text
     # refused when the peer is not STANDBY HOT; --force overrides: with no
     # sync at all the active steps down and the standby's election takes
     # over, rekeying what it cannot trust
