@@ -163,9 +163,11 @@ drain_end(struct hasync *ha, const char *how)
 	snprintf(why, sizeof(why), "handed over (%s); %llu queued packets "
 	    "sent after the VIPs moved; %s", ha->sw.reason,
 	    (unsigned long long)ha->sw.drained, how);
+	/* counted in pairs, as on the new active: their outbound exact */
 	ha_history_add(ha, "switchover", why, dur, (uint32_t)ha->t.npairs, 0,
-	    n);
-	log_info(LOG_HA, "planned switchover: %s in %llu ms", why,
+	    (uint32_t)ha->t.npairs);
+	log_info(LOG_HA, "planned switchover: %s (%u exact counters) in %llu "
+	    "ms", why, n,
 	    (unsigned long long)(dur / 1000));
 	ha_request_bulk(ha);
 }

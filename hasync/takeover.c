@@ -42,6 +42,10 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 {
 	uint64_t	 t0 = time_mono_us(), now = time_mono_ms();
 	int		 hot = ha->rf.state == RF_STANDBY_HOT;
+	/* elected without ever having been a standby: nothing to take over */
+	int		 first = (ha->rf.state == RF_NEGOTIATION ||
+			    ha->rf.state == RF_INITIALIZATION) &&
+			    ha->t.npairs == 0 && ha->t.nisakmp == 0;
 	uint32_t	 npairs = 0, nrekey = 0, nexact = 0, *rekey;
 	struct esp_replay_state r;
 	char		 why[160];
@@ -94,12 +98,13 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->bulk = RF_BULK_NONE;
 	ev_timer_stop(ha->loop, &ha->retry);
 	snprintf(why, sizeof(why), "%s%s", planned ? "planned switchover: " :
-	    (hot ? "takeover: " : "takeover while not STANDBY HOT: "), reason);
+	    first ? "elected: " : hot ? "takeover: " :
+	    "takeover while not STANDBY HOT: ", reason);
 	ha_rf_update(ha, why);
 	/* a switchover is recorded when it completes (switchover.c) */
 	if (!planned)
-		ha_history_add(ha, "failover", why, time_mono_us() - t0,
-		    npairs, nrekey, nexact);
+		ha_history_add(ha, first ? "active" : "failover", why,
+		    time_mono_us() - t0, npairs, nrekey, nexact);
 	log_info(LOG_HA, "now active (%s): %u IPsec SA pairs continued "
 	    "(%u exact), %u rekeyed with Quick Mode, %llu us before the "
 	    "VIPs", reason, npairs - nrekey, nexact, nrekey,
