@@ -9,14 +9,14 @@ verification failed", "ICV verification failed", "decryption failed"),
 and the traffic flows both ways.  A planned switchover loses no packet.
 
   test_failover_switchovers_crash_and_return   switchover both ways (from
-      the active, then asked on the standby), kill -9 of the active (and
-      the unit's ExecStopPost: exactly one node answers ARP for the VIPs),
-      DPD, a Quick Mode rekey and a Delete on the synced SAs after the
-      takeover, the old active returning: resync, and preemption by a
-      planned switchover
+      the active, with the inside host held on it 200 ms so it drains;
+      then asked on the standby), refused and --force, kill -9 of the
+      active (and the unit's ExecStopPost: exactly one node answers ARP
+      for the VIPs), DPD, a Quick Mode rekey and a Delete on the synced
+      SAs after takeovers, the old active returning and resyncing
   test_failover_link_down_and_node_crash       the active's outside link
-      down, back (preemption by switchover), then the whole node: daemon
-      killed and every link down
+      down, back (the returning node preempts with a planned switchover,
+      no loss), then the whole node: daemon killed and every link down
   test_failover_while_cold_bulk_rekeys         a takeover in the middle of
       the snapshot: Quick Mode rekeys, traffic resumes
   test_failover_split_brain                    sync link and adverts cut:
