@@ -55,12 +55,11 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 		uint64_t seq;
 
 		npairs++;
-		if (p->replaced)
-			continue;	/* ike deletes it once active */
 		if (p->have_exact && planned) {
 			seq = p->exact_out;
 			nexact++;
 		} else if (!hot || ctr_stale(&p->out, now, HA_STALE_MS)) {
+			/* (a replaced pair only stops sending: ike deletes it) */
 			rekey[nrekey++] = p->conn_in;
 			continue;
 		} else

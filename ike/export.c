@@ -257,12 +257,14 @@ ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop_out)
 {
 	struct ike_child *c = ike_child_by_conn(ike, conn_id);
 
-	if (c == NULL || !ike->active || c->rekeyed)
+	if (c == NULL || !ike->active)
 		return -1;
 	if (stop_out && c->installed_out) {
 		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
 		c->installed_out = 0;
 	}
+	if (c->rekeyed)
+		return -1;
 	if (c->rekeying)
 		return 0;
 	return ike_child_rekey(c);

@@ -235,8 +235,8 @@ int		 ike_ipsec_replaced(struct ike *, uint32_t);
  * lifetime would.  stop_out: first take its outbound SA out of the data
  * plane, so nothing more is sent on it (a possibly reused sequence
  * number) until the new pair is up; its inbound SA keeps receiving.
- * 0, or -1 if there is no such pair, it was replaced, or the engine is
- * not active.
+ * 0, or -1 if there is no such pair, it was replaced (its outbound SA
+ * is still taken out if asked), or the engine is not active.
  */
 int		 ike_rekey_ipsec(struct ike *, uint32_t, int);
 

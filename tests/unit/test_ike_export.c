@@ -346,6 +346,10 @@ test_forget_replace_rekey(void **state)
 	memset(&d, 0, sizeof(d));
 	ike_export_ipsec(ike, dump_ipsec, &d);
 	assert_true(d.ipsec[0].rekeyed);
+	/* not rekeyed, but its outbound SA can still be taken out */
+	assert_non_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_out));
+	assert_int_equal(ike_rekey_ipsec(ike, d.ipsec[0].conn_in, 1), -1);
+	assert_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_out));
 	pair_advance(p, 4500);
 	assert_int_equal(pair_count_ipsec(p, 0), 1);
 	pair_advance(p, 1000);
