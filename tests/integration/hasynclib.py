@@ -61,10 +61,6 @@ secrets {{
 }}
 """
 
-# replay and authentication failures of kernel-libipsec, in charon's log
-SS_EXTRA = "filelog { charon { esp = 2 } }"
-
-
 def conf(node, key=None, stateful=True, extra=""):
     text = example(f"{node}.conf")
     if key is not None:
