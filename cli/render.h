@@ -18,6 +18,10 @@ render_fn	 render_lookup(enum ctl_command_id);
 
 /* render_ipc.c */
 void		 render_redundancy_interdev(json_object *, FILE *);
+/* render_hasync.c */
+void		 render_redundancy_states(json_object *, FILE *);
+void		 render_redundancy_history(json_object *, FILE *);
+void		 render_crypto_ha(json_object *, FILE *);
 /* render_standby.c */
 void		 render_standby(json_object *, FILE *);
 void		 render_standby_brief(json_object *, FILE *);

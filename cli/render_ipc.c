@@ -47,6 +47,16 @@ render_redundancy_interdev(json_object *data, FILE *out)
 	fprintf(out, "      Groupname: %s\n", jstr(data, "scheme_group"));
 	fprintf(out, "  Peer present: %s\n", up ? "RF_INTERDEV_PEER_COMM" :
 	    "RF_INTERDEV_PEER_NO_COMM");
+	if (jget(data, "redundancy") != NULL &&
+	    jbool(jget(data, "redundancy"), "configured")) {
+		json_object *rf = jget(data, "redundancy");
+
+		fprintf(out, "  My state: %s (%lld)   Peer state: %s (%lld)\n",
+		    jstr(jget(rf, "my_state"), "name"),
+		    (long long)jint(jget(rf, "my_state"), "number"),
+		    jstr(jget(rf, "peer_state"), "name"),
+		    (long long)jint(jget(rf, "peer_state"), "number"));
+	}
 	fprintf(out, "  Security: %s\n", jbool(data,
 	    "security_key_configured") ? "AES-256-GCM, keys from \"security "
 	    "key\" (HKDF-SHA256), fresh per association" : "Not configured "

@@ -290,7 +290,7 @@ engine_json(struct esp_backend *be)
 	S(tun_in); S(tun_out); S(esp_in); S(esp_out); S(no_policy);
 	S(bypass_in_tun); S(no_sa); S(acquires); S(bad_spi); S(malformed);
 	S(ike_in); S(keepalives); S(send_errors); S(tun_errors); S(tun_gro);
-	S(expires_soft); S(expires_hard);
+	S(expires_soft); S(expires_hard); S(outbound_dropped);
 #undef S
 	return o;
 }

@@ -1,10 +1,11 @@
 /*
- * "show redundancy inter-device": the inter-device part of redundancy,
- * today the IPC/SCTP channel (ipc_status()) and the scheme; the
- * replication adds its redundancy states to the same object.
+ * "show redundancy inter-device": the inter-device part of redundancy:
+ * the IPC/SCTP channel (ipc_status()), the scheme, and the replication's
+ * redundancy states (hasync) under "redundancy".
  */
 #include "lib/lib.h"
 #include "daemon/daemon.h"
+#include "hasync/hasync.h"
 #include "ipc/ipc.h"
 
 int
@@ -31,5 +32,11 @@ cmd_show_redundancy_interdev(struct havpnd *d, int argc, char **argv,
 	if (d->ipc != NULL)
 		ipc_status(d->ipc, ipc);
 	json_object_object_add(data, "ipc", ipc);
+	if (d->ha != NULL) {
+		json_object	*rf = json_object_new_object();
+
+		hasync_show_states(d->ha, rf);
+		json_object_object_add(data, "redundancy", rf);
+	}
 	return 0;
 }

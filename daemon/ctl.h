@@ -26,34 +26,50 @@
 	    "the configuration in canonical IOS form")			\
 	X(SHOW_VERSION, "show version", "",				\
 	    "version, uptime, configuration file, process")		\
-	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
-	    "the inter-device channel: IPC/SCTP association, peer, streams") \
 	X(SHOW_STANDBY, "show standby", "",				\
 	    "the standby (VRRPv3) groups, in detail")			\
 	X(SHOW_STANDBY_BRIEF, "show standby brief", "",			\
 	    "the standby groups, one line each")			\
-	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
-	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes") \
+	X(SHOW_REDUNDANCY, "show redundancy", "",			\
+	    "redundancy summary: my and the peer's RF state, mode, channel") \
+	X(SHOW_REDUNDANCY_STATES, "show redundancy states", "",		\
+	    "my and the peer's RF state (IOS names and numbers), switchover") \
+	X(SHOW_REDUNDANCY_HISTORY, "show redundancy history", "",	\
+	    "RF state changes, failovers and switchovers: reason, time")	\
+	X(SHOW_REDUNDANCY_INTERDEV, "show redundancy inter-device", "",	\
+	    "the inter-device channel: IPC/SCTP association, peer, streams") \
 	X(SHOW_ISAKMP_SA, "show crypto isakmp sa", "[detail]",		\
 	    "ISAKMP (IKEv1 phase 1) SAs: dst src state conn-id status")	\
 	X(SHOW_ISAKMP_POLICY, "show crypto isakmp policy", "",		\
 	    "the ISAKMP protection suites, by priority")		\
 	X(SHOW_ISAKMP_STATS, "show crypto isakmp statistics", "",	\
 	    "IKE message and negotiation counters")			\
+	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
+	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes") \
 	X(SHOW_CRYPTO_SESSION, "show crypto session", "[detail]",	\
 	    "per peer: UP-ACTIVE, UP-IDLE, UP-NO-IKE, DOWN-NEGOTIATING, "\
 	    "DOWN")							\
+	X(SHOW_CRYPTO_HA, "show crypto ha", "[detail]",			\
+	    "SA sync: SAs synced vs local, bulk, counter age, messages")	\
 	X(CLEAR_ISAKMP, "clear crypto isakmp", "[CONN-ID]",		\
 	    "delete ISAKMP SAs (all, or one), telling the peers")	\
 	X(CLEAR_SA, "clear crypto sa", "[peer ADDR]",			\
 	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
+	X(REDUNDANCY_SWITCHOVER, "redundancy switchover", "[--force]",	\
+	    "planned switchover (refused unless the peer is STANDBY HOT)")	\
 	X(DEBUG_ISAKMP, "debug crypto isakmp", "",			\
 	    "trace every IKE exchange step in the log")		\
+	X(DEBUG_HA, "debug crypto ha", "",				\
+	    "trace the replication (sync messages, counters) in the log") \
 	X(UNDEBUG_ALL, "undebug all", "",				\
 	    "turn every debug trace off")				\
 	X(TEST_ACQUIRE, "test crypto acquire",				\
 	    "SRC DST [PROTO [SPORT DPORT]]",				\
-	    "act as if the data plane saw a packet of this flow")
+	    "act as if the data plane saw a packet of this flow")	\
+	X(TEST_HA_LOAD, "test redundancy synthetic-tunnels",		\
+	    "N [SEED] | bump",						\
+	    "bench tooling: N made-up tunnels on the active, or move their "\
+	    "counters")
 
 enum ctl_command_id {
 #define CTL_ENUM(id, words, args, help)	CTL_##id,

@@ -77,10 +77,23 @@ int		 modules_start(struct havpnd *);
 void		 modules_stop(struct havpnd *);
 void		 modules_reload(struct havpnd *, const struct config *);
 
-/* mod_ipc.c: the sync channel (ipc/) */
-int		 mod_ipc_start(struct havpnd *);
-void		 mod_ipc_stop(struct havpnd *);
-void		 mod_ipc_reload(struct havpnd *, const struct config *);
+/* mod_hasync.c: the replication (hasync/), owner of the sync channel */
+int		 mod_hasync_start(struct havpnd *);
+void		 mod_hasync_stop(struct havpnd *);
+void		 mod_hasync_reload(struct havpnd *, const struct config *);
+/* cmd_hasync.c: show redundancy, show crypto ha, redundancy switchover */
+int		 cmd_show_redundancy(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_redundancy_history(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_crypto_ha(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_redundancy_switchover(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_debug_ha(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_test_ha_load(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
 /* cmd_ipc.c */
 int		 cmd_show_redundancy_interdev(struct havpnd *, int, char **,
 		    json_object *, char *, size_t);

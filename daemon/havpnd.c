@@ -3,6 +3,7 @@
  *
  *   havpnd [-Fnv] [-f FILE] [-s SOCKET] [-p PIDFILE]
  *   havpnd -t [-f FILE]
+ *   havpnd -C [-f FILE] [-s SOCKET] [-p PIDFILE]   (after havpnd ended)
  *
  * Start-up: read and check the configuration (any error: exit 1, nothing
  * starts), check it against the machine, detach unless -F, write the pid
@@ -12,7 +13,9 @@
  * removed); SIGHUP re-reads the configuration and keeps the old one if the
  * new one has an error.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +28,7 @@
 
 #include "lib/lib.h"
 #include "daemon/daemon.h"
+#include "vrrp/vrrp.h"
 
 #define CONF_DEFAULT	"/etc/havpn/havpn.conf"
 #define PID_DEFAULT	"/run/havpn/havpnd.pid"
@@ -33,7 +37,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: havpnd [-Fv] [-f file] [-s socket] "
-	    "[-p pidfile]\n       havpnd -t [-f file]\n");
+	    "[-p pidfile]\n       havpnd -t [-f file]\n"
+	    "       havpnd -C [-f file] [-s socket] [-p pidfile]\n");
 	exit(2);
 }
 
@@ -129,18 +134,63 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	log_info(LOG_CONF, "SIGHUP: loaded %s", d->conf_path);
 }
 
+/*
+ * havpnd -C: what the systemd unit runs when havpnd has ended
+ * (ExecStopPost).  After a clean stop there is nothing to do; after a
+ * crash the VIPs are still on the interfaces and would answer beside the
+ * node that took over: they go now.  Refused while a havpnd answers on
+ * the control socket.
+ */
+static int
+clean_after_crash(struct havpnd *d)
+{
+	struct sockaddr_un sun;
+	struct config	*cf;
+	int		 fd, n;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(d->ctl_path) >= sizeof(sun.sun_path))
+		fatalx(LOG_MAIN, "control socket path too long");
+	strcpy(sun.sun_path, d->ctl_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			log_warnx(LOG_MAIN, "havpnd is running (it answers on "
+			    "%s): nothing removed", d->ctl_path);
+			close(fd);
+			return 1;
+		}
+		close(fd);
+	}
+	if ((cf = load_config(d->conf_path, 0)) == NULL)
+		return 1;
+	n = vrrp_remove_vips(cf);
+	conf_free(cf);
+	if (n == -1) {
+		log_warn(LOG_MAIN, "removing virtual IPs");
+		return 1;
+	}
+	log_info(LOG_MAIN, "after havpnd: %d virtual IP(s) removed", n);
+	unlink(d->ctl_path);
+	unlink(d->pid_path);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct havpnd	 d;
-	int		 ch, check_only = 0, verbose = 0;
+	int		 ch, check_only = 0, cleanup = 0, verbose = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.conf_path = CONF_DEFAULT;
 	d.ctl_path = CTL_SOCKET_DEFAULT;
 	d.pid_path = PID_DEFAULT;
-	while ((ch = getopt(argc, argv, "Ff:p:s:tv")) != -1) {
+	while ((ch = getopt(argc, argv, "CFf:p:s:tv")) != -1) {
 		switch (ch) {
+		case 'C':
+			cleanup = 1;
+			break;
 		case 'F':
 			d.foreground = 1;
 			break;
@@ -175,6 +225,8 @@ main(int argc, char *argv[])
 		conf_free(cf);
 		return 0;
 	}
+	if (cleanup)
+		return clean_after_crash(&d);
 	if ((d.cf = load_config(d.conf_path, 1)) == NULL)
 		return 1;
 	if (geteuid() != 0)

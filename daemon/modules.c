@@ -8,8 +8,9 @@
 static const struct daemon_module modules[] = {
 	{ "esp", mod_esp_start, mod_esp_stop, mod_esp_reload },
 	{ "ike", mod_ike_start, mod_ike_stop, mod_ike_reload },
-	{ "ipc", mod_ipc_start, mod_ipc_stop, mod_ipc_reload },
 	{ "vrrp", mod_vrrp_start, mod_vrrp_stop, mod_vrrp_reload },
+	/* last: it wires itself to the others and owns the sync channel */
+	{ "hasync", mod_hasync_start, mod_hasync_stop, mod_hasync_reload },
 	{ NULL, NULL, NULL, NULL },
 };
 

@@ -258,11 +258,16 @@ newest_out(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip)
 	return best;
 }
 
+/*
+ * The policies of reqid send on its newest outbound SA: newest, if the
+ * caller knows it (an SA just added has the highest serial), else found.
+ */
 static void
-pols_rebind(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip)
+pols_rebind(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip,
+    struct esp_sa_rt *newest)
 {
-	struct esp_sa_rt *out = NULL;
-	int		 looked = 0;
+	struct esp_sa_rt *out = newest;
+	int		 looked = newest != NULL;
 
 	for (int i = 0; i < e->npols; i++) {
 		struct esp_pol *p = &e->pols[i];
@@ -393,7 +398,7 @@ us_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 	}
 	e->nsas++;
 	if (sa->dir == ESP_OUT)
-		pols_rebind(e, sa->reqid, NULL);
+		pols_rebind(e, sa->reqid, NULL, s);
 	log_debug(LOG_ESP, "SA conn id %u spi 0x%08x %s added", sa->conn_id,
 	    sa->spi, sa->dir == ESP_IN ? "inbound" : "outbound");
 	return 0;
@@ -433,7 +438,7 @@ sa_unlink(struct esp_engine *e, struct esp_sa_rt *s)
 			}
 	e->nsas--;
 	if (s->c->sa.dir == ESP_OUT)
-		pols_rebind(e, s->c->sa.reqid, s);
+		pols_rebind(e, s->c->sa.reqid, s, NULL);
 }
 
 static void
@@ -739,6 +744,22 @@ us_destroy(struct esp_backend *be)
 	free_secret(e, sizeof(*e));
 }
 
+static int
+us_set_outbound(struct esp_backend *be, enum esp_outbound mode)
+{
+	struct esp_engine *e = eng(be);
+
+	if (mode != ESP_OUTBOUND_SEND && mode != ESP_OUTBOUND_HOLD &&
+	    mode != ESP_OUTBOUND_DROP)
+		return -1;
+	if (e->outbound != mode)
+		log_debug(LOG_ESP, "outbound traffic: %s", mode ==
+		    ESP_OUTBOUND_SEND ? "sent" : mode == ESP_OUTBOUND_HOLD ?
+		    "held in the TUN queue" : "dropped (standby)");
+	esp_io_set_outbound(e, mode);
+	return 0;
+}
+
 static const struct esp_backend_ops userspace_ops = {
 	.name = "userspace",
 	.alloc_spi = us_alloc_spi,
@@ -755,6 +776,7 @@ static const struct esp_backend_ops userspace_ops = {
 	.walk_sas = us_walk_sas,
 	.walk_policies = us_walk_policies,
 	.get_stats = us_get_stats,
+	.set_outbound = us_set_outbound,
 };
 
 struct esp_backend *

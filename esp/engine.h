@@ -118,6 +118,7 @@ struct esp_engine {
 	int		 routing;	/* install rules and routes */
 	uint32_t	 table;
 	int		 fixed_rules;
+	enum esp_outbound outbound;	/* HA: send, hold or drop */
 	ev_io		 tun_w;
 	ev_io		 raw_w;
 	ev_io		 udp_w;
@@ -158,6 +159,8 @@ void		 esp_engine_acquire(struct esp_engine *, struct esp_pol *,
 int		 esp_io_start(struct esp_engine *);
 void		 esp_io_stop(struct esp_engine *);
 void		 esp_io_attach_udp(struct esp_engine *);
+/* HA: hold stops reading the TUN device, drop reads and discards. */
+void		 esp_io_set_outbound(struct esp_engine *, enum esp_outbound);
 /*
  * The inbound path for one ESP packet at s->buf + s->off (s->len bytes):
  * decapsulate, check selectors, and leave the packet to write to the TUN

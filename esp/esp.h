@@ -195,6 +195,19 @@ struct esp_engine_stats {
 	uint64_t	 tun_gro;	/* packets written coalesced (TSO/USO) */
 	uint64_t	 expires_soft;
 	uint64_t	 expires_hard;
+	uint64_t	 outbound_dropped;	/* ESP_OUTBOUND_DROP: not sent */
+};
+
+/*
+ * HA (hasync): what the data plane does with traffic to encrypt.  A
+ * standby never sends on the SAs it holds (DROP); a planned switchover
+ * holds the inside traffic in the TUN queue for a moment (HOLD) so that
+ * only one node ever sends on an SA.  Inbound is not affected.
+ */
+enum esp_outbound {
+	ESP_OUTBOUND_SEND = 0,		/* encrypt and send: the default */
+	ESP_OUTBOUND_HOLD,		/* read nothing: packets wait queued */
+	ESP_OUTBOUND_DROP,		/* read and drop, counted */
 };
 
 typedef void (*esp_sa_walk_fn)(void *, const struct esp_sa_info *);
@@ -234,6 +247,8 @@ struct esp_backend_ops {
 	int	(*walk_policies)(struct esp_backend *, esp_policy_walk_fn,
 		    void *);
 	int	(*get_stats)(struct esp_backend *, struct esp_engine_stats *);
+	/* HA: enum esp_outbound; optional (NULL: always SEND).  0 or -1. */
+	int	(*set_outbound)(struct esp_backend *, enum esp_outbound);
 };
 
 /* Every backend starts with this. */
@@ -279,6 +294,8 @@ int		 esp_fake_npolicies(struct esp_backend *);
  * behaviour, such as on-demand DPD); -1 if there is no such SA. */
 int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
 		    const struct esp_sa_stats *);
+/* The last mode set_outbound was given. */
+enum esp_outbound esp_fake_outbound(struct esp_backend *);
 /* Raise an acquire as if a packet of flow matched policy reqid. */
 void		 esp_fake_acquire(struct esp_backend *, uint32_t,
 		    const struct esp_selector *);

@@ -24,6 +24,7 @@ struct esp_fake {
 	struct esp_policy	*pols;
 	int			 npols;
 	uint32_t		 next_spi;
+	enum esp_outbound	 outbound;
 };
 
 static struct fake_sa *
@@ -170,6 +171,13 @@ fake_destroy(struct esp_backend *be)
 	free(f);
 }
 
+static int
+fake_set_outbound(struct esp_backend *be, enum esp_outbound mode)
+{
+	((struct esp_fake *)be)->outbound = mode;
+	return 0;
+}
+
 static const struct esp_backend_ops fake_ops = {
 	.name = "fake",
 	.alloc_spi = fake_alloc_spi,
@@ -183,6 +191,7 @@ static const struct esp_backend_ops fake_ops = {
 	.del_policy = fake_del_policy,
 	.attach_encap_socket = fake_attach_encap_socket,
 	.destroy = fake_destroy,
+	.set_outbound = fake_set_outbound,
 };
 
 struct esp_backend *
@@ -225,6 +234,12 @@ esp_fake_set_stats(struct esp_backend *be, uint32_t conn_id,
 		return -1;
 	s->stats = *st;
 	return 0;
+}
+
+enum esp_outbound
+esp_fake_outbound(struct esp_backend *be)
+{
+	return ((struct esp_fake *)be)->outbound;
 }
 
 void

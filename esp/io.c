@@ -330,6 +330,11 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 		for (int k = first; k < first + segs; k++) {
 			struct esp_slot	*s = &e->tx[k];
 
+			if (e->outbound == ESP_OUTBOUND_DROP) {
+				/* a standby never sends on the SAs it holds */
+				e->st.outbound_dropped++;
+				continue;
+			}
 			if (outbound(e, s, e->ivpool + k * ESP_MAX_IV) == -1)
 				continue;	/* dropped, counted */
 			if (s->sa->c->sa.remote_port != 0) {
@@ -745,6 +750,8 @@ mark(int fd)
 	if (setsockopt(fd, SOL_SOCKET, SO_MARK, &m, sizeof(m)) == -1)
 		log_warn(LOG_ESP, "SO_MARK");
 	(void)setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	/* a planned switchover drains from a VIP that just moved (hasync) */
+	(void)setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &on, sizeof(on));
 	/* a raw socket refuses it; a UDP socket gets batches (see above) */
 	(void)setsockopt(fd, IPPROTO_UDP, UDP_GRO, &on, sizeof(on));
 	/*
@@ -787,6 +794,18 @@ esp_io_attach_udp(struct esp_engine *e)
 	ev_io_init(&e->udp_w, udp_readable, e->udp_fd, EV_READ);
 	e->udp_w.data = e;
 	ev_io_start(e->loop, &e->udp_w);
+}
+
+void
+esp_io_set_outbound(struct esp_engine *e, enum esp_outbound mode)
+{
+	e->outbound = mode;
+	if (e->loop == NULL)
+		return;
+	if (mode == ESP_OUTBOUND_HOLD)
+		ev_io_stop(e->loop, &e->tun_w);
+	else
+		ev_io_start(e->loop, &e->tun_w);
 }
 
 void

@@ -249,6 +249,25 @@ ike_add_listener(struct ike *ike, const struct ike_listener *l)
 	return 0;
 }
 
+int
+ike_remove_listener(struct ike *ike, const void *arg)
+{
+	int	 n = 0;
+
+	for (int i = 0; i < ike->nlisteners;) {
+		if (ike->listeners[i].arg != arg) {
+			i++;
+			continue;
+		}
+		memmove(&ike->listeners[i], &ike->listeners[i + 1],
+		    (size_t)(ike->nlisteners - i - 1) *
+		    sizeof(ike->listeners[0]));
+		ike->nlisteners--;
+		n++;
+	}
+	return n;
+}
+
 void
 ike_emit_isakmp(struct ike *ike, struct ike_sa *sa, int up)
 {

@@ -89,6 +89,11 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 		return bad("unknown NAT-T version");
 	if (ike_sa_find(ike, s->icookie, s->rcookie) != NULL)
 		return bad("an SA with these cookies exists");
+	/*
+	 * every conn-id in use is below next_conn_id (the allocator moves
+	 * past imported ones), so a snapshot imported in ascending order
+	 * never walks the table
+	 */
 	set_sin(&l, s->local, s->local_port);
 	set_sin(&r, s->remote, s->remote_port);
 	sa = ike_sa_new(ike, 0, &l, &r);
@@ -118,7 +123,8 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 	memcpy(sa->msgids, s->msgids, sizeof(sa->msgids));
 	snprintf(sa->map, sizeof(sa->map), "%s", s->map);
 	sa->map_seq = s->map_seq;
-	if (s->conn_id != 0 && ike_sa_by_conn_id(ike, s->conn_id) == NULL)
+	if (s->conn_id != 0 && ((s->conn_id >= ike->next_conn_id &&
+	    !ike->ids_wrapped) || ike_sa_by_conn_id(ike, s->conn_id) == NULL))
 		sa->conn_id = s->conn_id;
 	else
 		ike_sa_assign_conn_id(sa);
@@ -140,9 +146,12 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 
 	if (s->version != IKE_STATE_VERSION)
 		return bad("IPsec state of another version");
+	/* conn-ids at or above the allocator are not in use (see above) */
 	if (s->conn_in == 0 || s->conn_out == 0 || s->conn_in == s->conn_out ||
-	    ike_child_by_conn(ike, s->conn_in) != NULL ||
-	    ike_child_by_conn(ike, s->conn_out) != NULL)
+	    ((s->conn_in < ike->next_ipsec_conn || ike->ids_wrapped) &&
+	    ike_child_by_conn(ike, s->conn_in) != NULL) ||
+	    ((s->conn_out < ike->next_ipsec_conn || ike->ids_wrapped) &&
+	    ike_child_by_conn(ike, s->conn_out) != NULL))
 		return bad("conn-ids missing or in use");
 	if ((s->enc != CONF_ESP_3DES && s->enc != CONF_ESP_AES &&
 	    s->enc != CONF_ESP_GCM) || s->auth > CONF_ESP_AUTH_SHA512 ||
@@ -202,4 +211,61 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 		ike->next_ipsec_conn = s->conn_out + 1;
 	ike_child_timers_start(c);
 	return 0;
+}
+
+int
+ike_forget_isakmp(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_sa	*sa = ike_sa_by_conn_id(ike, conn_id);
+
+	if (sa == NULL)
+		return -1;
+	ike_sa_free(sa);
+	return 0;
+}
+
+int
+ike_forget_ipsec(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL)
+		return -1;
+	ike_child_forget(c);
+	return 0;
+}
+
+int
+ike_ipsec_replaced(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+	uint64_t	 now = ike_now(ike);
+
+	if (c == NULL)
+		return -1;
+	c->rekeyed = 1;
+	c->rekeying = 0;
+	ike_timer_stop(ike, &c->t_soft);
+	/* as ike_child_established does to the pair a rekey replaces */
+	ike_timer_set(ike, &c->t_hard, c->expire_ms > now +
+	    IKE_REKEY_GRACE_MS ? now + IKE_REKEY_GRACE_MS : c->expire_ms);
+	return 0;
+}
+
+int
+ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop_out)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL || !ike->active)
+		return -1;
+	if (stop_out && c->installed_out) {
+		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
+		c->installed_out = 0;
+	}
+	if (c->rekeyed)
+		return -1;
+	if (c->rekeying)
+		return 0;
+	return ike_child_rekey(c);
 }

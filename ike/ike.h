@@ -214,6 +214,31 @@ int		 ike_import_isakmp(struct ike *,
 		    const struct ike_isakmp_state *);
 int		 ike_import_ipsec(struct ike *, const struct ike_ipsec_state *,
 		    int);
+/*
+ * Forget an ISAKMP SA (by conn_id): no Delete to the peer, no listener
+ * event; its IPsec SAs stay.  0, or -1 if there is no such SA.
+ */
+int		 ike_forget_isakmp(struct ike *, uint32_t);
+/*
+ * Forget an IPsec SA pair (by either conn_id): both SAs leave the data
+ * plane, no Delete, no listener event.  0, or -1 if there is none.
+ */
+int		 ike_forget_ipsec(struct ike *, uint32_t);
+/*
+ * A rekey on another node replaced this pair (by either conn_id): it is
+ * not rekeyed itself and is deleted IKE_REKEY_GRACE_MS (5 s) from now, or
+ * from when the engine becomes active.  0, or -1 if there is none.
+ */
+int		 ike_ipsec_replaced(struct ike *, uint32_t);
+/*
+ * Rekey a pair (by either conn_id) now with Quick Mode, as its soft
+ * lifetime would.  stop_out: first take its outbound SA out of the data
+ * plane, so nothing more is sent on it (a possibly reused sequence
+ * number) until the new pair is up; its inbound SA keeps receiving.
+ * 0, or -1 if there is no such pair, it was replaced (its outbound SA
+ * is still taken out if asked), or the engine is not active.
+ */
+int		 ike_rekey_ipsec(struct ike *, uint32_t, int);
 
 /* ---- events for hasync --------------------------------------------------- */
 
@@ -238,6 +263,8 @@ struct ike_listener {
 /* Subscribe (the struct is copied); at most IKE_MAX_LISTENERS. */
 #define IKE_MAX_LISTENERS	4
 int		 ike_add_listener(struct ike *, const struct ike_listener *);
+/* Unsubscribe every listener with this arg; returns how many. */
+int		 ike_remove_listener(struct ike *, const void *);
 
 /* ---- status (JSON facts for havpnctl) ------------------------------------ */
 

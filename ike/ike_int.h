@@ -369,6 +369,7 @@ struct ike {
 	int		 nchildren;
 	uint32_t	 next_conn_id;	/* ISAKMP: 1001, ... */
 	uint32_t	 next_ipsec_conn;	/* IPsec: 1, ... */
+	int		 ids_wrapped;	/* an allocator wrapped: ids anywhere */
 
 	struct ike_spd	*spd;
 	int		 nspd;
@@ -705,6 +706,10 @@ void		 ike_child_timers_start(struct ike_child *);
 void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
 /* The pair's transform in transform-set words, into tw (len bytes). */
 void		 ike_child_tset_words(const struct ike_child *, char *, size_t);
+/* Negotiate a new pair for c's flows now (rekey); 0 or -1. */
+int		 ike_child_rekey(struct ike_child *);
+/* Unlink and free without events or Delete (the data plane is told). */
+void		 ike_child_forget(struct ike_child *);
 void		 ike_child_export(const struct ike_child *,
 		    struct ike_ipsec_state *);
 void		 ike_children_of_peer_delete(struct ike *, struct in_addr,

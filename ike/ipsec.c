@@ -69,8 +69,10 @@ new_conn(struct ike *ike)
 
 	do {
 		id = ike->next_ipsec_conn++;
-		if (ike->next_ipsec_conn == 0)
+		if (ike->next_ipsec_conn == 0) {
 			ike->next_ipsec_conn = 1;
+			ike->ids_wrapped = 1;
+		}
 	} while (id == 0 || ike_child_by_conn(ike, id) != NULL);
 	return id;
 }
@@ -437,32 +439,59 @@ ike_children_of_peer_delete(struct ike *ike, struct in_addr local,
 }
 
 /* Negotiate a new pair for c's flows (rekey), or start phase 1 first. */
-static void
-child_rekey(struct ike_child *c)
+int
+ike_child_rekey(struct ike_child *c)
 {
 	struct ike	*ike = c->ike;
 	struct ike_sa	*sa;
 
 	if (!ike->active || c->rekeyed || c->rekeying)
-		return;
+		return -1;
 	if (ike_spd_by_reqid(ike, c->reqid) == NULL) {
 		IKE_TRACE(NULL, " crypto map entry of SA 0x%08x is gone: not "
 		    "rekeyed", c->spi_in);
-		return;
+		return -1;
 	}
 	c->rekeying = 1;
 	if ((sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
-		if (ike_qm_initiate(sa, c->reqid, c->conn_in) == -1)
+		if (ike_qm_initiate(sa, c->reqid, c->conn_in) == -1) {
 			c->rekeying = 0;
-		return;
+			return -1;
+		}
+		return 0;
 	}
 	if ((sa = ike_sa_find_negotiating(ike, c->local, c->remote)) == NULL)
 		sa = ike_p1_initiate(ike, c->local, c->remote, c->map,
 		    c->map_seq, c->ifname);
-	if (sa != NULL && sa->npending < (int)nitems(sa->pending))
+	if (sa != NULL && sa->npending < (int)nitems(sa->pending)) {
 		sa->pending[sa->npending++] = c->reqid;
-	else
-		c->rekeying = 0;
+		return 0;
+	}
+	c->rekeying = 0;
+	return -1;
+}
+
+void
+ike_child_forget(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+
+	if (c->installed_in)
+		(void)ike->be->ops->del_sa(ike->be, c->conn_in);
+	if (c->installed_out)
+		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
+	ike_timer_stop(ike, &c->t_soft);
+	ike_timer_stop(ike, &c->t_hard);
+	if (linked(c)) {
+		if (c->prev != NULL)
+			c->prev->next = c->next;
+		else
+			ike->children = c->next;
+		if (c->next != NULL)
+			c->next->prev = c->prev;
+		ike->nchildren--;
+	}
+	free_secret(c, sizeof(*c));
 }
 
 static void
@@ -473,7 +502,7 @@ child_soft_timeout(struct ike *ike, struct ike_timer *t)
 	IKE_TRACE(NULL, "IPSEC: SA 0x%08x nears the end of its lifetime: "
 	    "rekeying", c->spi_in);
 	(void)ike;
-	child_rekey(c);
+	(void)ike_child_rekey(c);
 }
 
 static void
@@ -504,7 +533,7 @@ ike_esp_expire(void *arg, uint32_t conn_id, int hard)
 			c->installed_out = 0;
 		ike_child_delete(c, 1, "lifetime (volume) expired");
 	} else
-		child_rekey(c);
+		(void)ike_child_rekey(c);
 }
 
 void

@@ -129,6 +129,13 @@ sock_open(struct ike_net *net, struct in_addr a, uint16_t port)
 	/* the VIP may be on the other node: bind to it anyway */
 	if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) == -1)
 		log_warn(LOG_IKE, "IP_FREEBIND");
+	/*
+	 * and send from it while it is not ours: a node that just handed its
+	 * VIPs over in a planned switchover sends the ESP packets it still
+	 * had queued (hasync); needs CAP_NET_ADMIN, best effort
+	 */
+	if (setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &on, sizeof(on)) == -1)
+		log_debug(LOG_IKE, "IP_TRANSPARENT: %s", strerror(errno));
 	if (bind(fd, (struct sockaddr *)&s->local, sizeof(s->local)) == -1) {
 		log_warn(LOG_IKE, "bind %s:%u", addr_str(a, b), port);
 		close(fd);

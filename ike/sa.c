@@ -280,8 +280,10 @@ ike_sa_assign_conn_id(struct ike_sa *sa)
 		return;
 	do {
 		sa->conn_id = ike->next_conn_id++;
-		if (ike->next_conn_id == 0)
+		if (ike->next_conn_id == 0) {
 			ike->next_conn_id = 1001;
+			ike->ids_wrapped = 1;
+		}
 	} while (sa->conn_id == 0 ||
 	    ike_sa_by_conn_id(ike, sa->conn_id) != sa);
 }

@@ -199,7 +199,7 @@ set_priority(const struct vrrp_fsm *f, int si, int *shut)
 static int
 set_preempt(const struct vrrp_fsm *f, const struct vrrp_fsm_set *s)
 {
-	return f->ready && f->groups[s->leader].c.preempt;
+	return f->ready && !f->no_preempt && f->groups[s->leader].c.preempt;
 }
 
 static int
@@ -706,6 +706,35 @@ vrrp_fsm_handover(struct vrrp_fsm *f, uint64_t now)
 		enter_backup(f, si, now, "planned handover");
 	}
 	return 0;
+}
+
+int
+vrrp_fsm_takeover(struct vrrp_fsm *f, uint64_t now)
+{
+	int	 n = 0;
+
+	for (int si = 0; si < f->nsets; si++) {
+		if (f->sets[si].state != VRRP_STATE_BACKUP ||
+		    !set_operational(f, si))
+			continue;
+		enter_master(f, si, now, "planned switchover");
+		n++;
+	}
+	return n > 0 ? 0 : -1;
+}
+
+void
+vrrp_fsm_hold_preempt(struct vrrp_fsm *f, int hold, uint64_t now)
+{
+	hold = hold != 0;
+	if (f->no_preempt == hold)
+		return;
+	f->no_preempt = hold;
+	if (!f->started)
+		return;
+	for (int si = 0; si < f->nsets; si++)
+		set_recompute(f, si, now, hold ? "preemption held" :
+		    "preemption as configured");
 }
 
 enum vrrp_state

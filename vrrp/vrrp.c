@@ -104,6 +104,7 @@ struct vrrp {
 	int		 nlisteners;
 	enum vrrp_role	 role;
 	int		 ready;
+	int		 no_preempt;	/* vrrp_hold_preempt */
 };
 
 const char *
@@ -823,6 +824,7 @@ setup(struct vrrp *v, const struct config *cf)
 
 	vrrp_fsm_init(&v->fsm, &io_ops, v);
 	v->fsm.ready = v->ready;
+	v->fsm.no_preempt = v->no_preempt;
 	groups_from_conf(v, cf);
 	if (v->ngroups == 0)
 		return 0;
@@ -1067,6 +1069,83 @@ vrrp_handover(struct vrrp *v)
 	log_info(LOG_VRRP, "planned handover: stepped down, not ready");
 	rearm(v);
 	return 0;
+}
+
+int
+vrrp_remove_vips(const struct config *cf)
+{
+	struct vrrp_nl_link *links = NULL;
+	struct vrrp_nl_addr *addrs = NULL;
+	char		 a[INET_ADDRSTRLEN];
+	int		 fd, nl = 0, na = 0, removed = 0;
+
+	if ((fd = nl_open(0)) == -1)
+		return -1;
+	if (vrrp_nl_dump_links(fd, &links, &nl) == -1 ||
+	    vrrp_nl_dump_addrs(fd, &addrs, &na) == -1) {
+		removed = -1;
+		goto done;
+	}
+	for (int i = 0; i < cf->nifaces; i++) {
+		const struct conf_interface *ifc = &cf->ifaces[i];
+		int	 index = 0;
+
+		for (int k = 0; k < nl; k++)
+			if (strcmp(links[k].name, ifc->name) == 0)
+				index = links[k].index;
+		for (int g = 0; g < ifc->nstandby && index != 0; g++) {
+			const struct conf_standby *sb = &ifc->standby[g];
+
+			if (!sb->have_vip)
+				continue;
+			for (int k = 0; k < na; k++) {
+				if (addrs[k].index != index ||
+				    addrs[k].addr.s_addr != sb->vip.s_addr)
+					continue;
+				if (vrrp_nl_addr_del(fd, index, sb->vip,
+				    addrs[k].prefixlen) == -1) {
+					log_warn(LOG_VRRP, "%s: removing "
+					    "virtual IP %s", ifc->name,
+					    addr_str(sb->vip, a));
+					continue;
+				}
+				log_info(LOG_VRRP, "%s group %d: virtual IP "
+				    "%s removed", ifc->name, sb->group,
+				    addr_str(sb->vip, a));
+				removed++;
+			}
+		}
+	}
+done:
+	free(links);
+	free(addrs);
+	close(fd);
+	return removed;
+}
+
+int
+vrrp_takeover(struct vrrp *v)
+{
+	if (!v->running || vrrp_fsm_takeover(&v->fsm, time_mono_us()) == -1)
+		return -1;
+	log_info(LOG_VRRP, "planned switchover: Active now");
+	rearm(v);
+	return 0;
+}
+
+void
+vrrp_hold_preempt(struct vrrp *v, int hold)
+{
+	hold = hold != 0;
+	if (v->no_preempt == hold)
+		return;
+	v->no_preempt = hold;
+	log_info(LOG_VRRP, "preemption %s", hold ? "held (the replication "
+	    "decides)" : "as configured");
+	if (v->running) {
+		vrrp_fsm_hold_preempt(&v->fsm, hold, time_mono_us());
+		rearm(v);
+	}
 }
 
 int

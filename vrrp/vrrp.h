@@ -118,6 +118,31 @@ int		 vrrp_ready(const struct vrrp *);
  */
 int		 vrrp_handover(struct vrrp *);
 
+/*
+ * The other half of a planned handover: the Active peer has agreed (and
+ * sends priority 0 as it steps down), so every Backup group becomes Active
+ * now, without waiting for its Master_Down_Timer: the role callback runs,
+ * the adverts go out, the VIPs are added, gratuitous ARP follows.  -1 if
+ * no group is in Backup (Init: a link or track is down).
+ */
+int		 vrrp_takeover(struct vrrp *);
+
+/*
+ * hold: never preempt, whatever "standby GRP preempt" says (hasync
+ * preempts with a planned switchover instead, so no packet is lost); the
+ * advertised priority is unchanged.  0: preemption as configured.
+ */
+void		 vrrp_hold_preempt(struct vrrp *, int);
+
+/*
+ * After a crash of havpnd (kill -9, the node still up): remove every
+ * configured virtual IP found on its interface, now, so that only the
+ * peer answers for it (havpnd -C, the systemd unit's ExecStopPost; the
+ * VIPs' 2 s lifetime does it a little later anyway).  Returns how many
+ * were removed, -1 if rtnetlink failed.
+ */
+int		 vrrp_remove_vips(const struct config *);
+
 /* ---- facts for "show standby" ------------------------------------------- */
 
 struct vrrp_track_info {

@@ -199,6 +199,7 @@ struct vrrp_fsm {
 	struct vrrp_fsm_tstate *tstates;
 	int		 ntstates;
 	int		 ready;
+	int		 no_preempt;	/* hasync decides preemption itself */
 	int		 started;
 };
 
@@ -221,6 +222,9 @@ void		 vrrp_fsm_link(struct vrrp_fsm *, int, int, uint64_t);
 void		 vrrp_fsm_track(struct vrrp_fsm *, int, int, uint64_t);
 void		 vrrp_fsm_set_ready(struct vrrp_fsm *, int, uint64_t);
 int		 vrrp_fsm_handover(struct vrrp_fsm *, uint64_t);
+/* Planned: every operational Backup set becomes Master now; -1 if none. */
+int		 vrrp_fsm_takeover(struct vrrp_fsm *, uint64_t);
+void		 vrrp_fsm_hold_preempt(struct vrrp_fsm *, int, uint64_t);
 /* The next deadline to call vrrp_fsm_timer() at; UINT64_MAX: none. */
 uint64_t	 vrrp_fsm_next(const struct vrrp_fsm *);
 /* Queries. */

@@ -19,6 +19,8 @@
  *   inject KIND		a crafted record on the state stream,
  *				straight to SCTP: replay | forged |
  *				truncated | toolarge | version
+ *   raw STREAM HEX		one message of exactly these bytes (a
+ *				crafted sync message for hasync)
  *   role N			ipc_set_role(N)
  *   quit
  *
@@ -377,6 +379,17 @@ command(char *l)
 		ev_timer_start(loop, &lat_timer);
 		ev_timer_set(&bulk_timer, 0.3, 0);
 		ev_timer_start(loop, &bulk_timer);
+	} else if (strcmp(w[0], "raw") == 0 && n == 3 &&
+	    stream_parse(w[1], &s) == 0) {
+		size_t	 len = strlen(w[2]) / 2;
+		uint8_t	*b = xmalloc(len + 1);
+
+		if (len == 0 || hex_decode(w[2], b, len) != (int)len)
+			emit_kv("error", "bad hex");
+		else
+			emit_kv(ipc_send(ipc, s, b, len) == 0 ? "sent" :
+			    "error", w[1]);
+		free(b);
 	} else if (strcmp(w[0], "stats") == 0) {
 		cmd_stats();
 	} else if (strcmp(w[0], "inject") == 0 && n == 2) {

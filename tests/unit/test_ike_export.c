@@ -292,12 +292,87 @@ test_import_validation(void **state)
 	pair_free(p);
 }
 
+/*
+ * What hasync adds: forgetting an SA without a word to the peer, marking
+ * a pair replaced by a rekey elsewhere, rekeying a pair now (its outbound
+ * SA out of the data plane first), removing a listener.
+ */
+static void
+test_forget_replace_rekey(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	struct events	 ev;
+	struct dump	 d;
+	struct ike	*ike;
+	int		 sent;
+
+	(void)state;
+	subscribe(p->n[0].ike, &ev);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	ike = p->n[0].ike;
+	memset(&d, 0, sizeof(d));
+	ike_export_isakmp(ike, dump_isakmp, &d);
+	ike_export_ipsec(ike, dump_ipsec, &d);
+
+	/* rekey now, outbound stopped: no outbound SA until the new pair */
+	assert_int_equal(ike_rekey_ipsec(ike, 9999, 1), -1);
+	assert_int_equal(ike_rekey_ipsec(ike, d.ipsec[0].conn_out, 1), 0);
+	assert_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_out));
+	assert_non_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_in));
+	pair_run(p, 100);
+	assert_int_equal(ev.ipsec_rekeyed, 1);
+	assert_int_equal(pair_count_ipsec(p, 0), 2);
+	/* a replaced pair is not rekeyed again */
+	assert_int_equal(ike_rekey_ipsec(ike, d.ipsec[0].conn_in, 0), -1);
+
+	/* forget: gone from the engine and the data plane, nothing sent */
+	sent = p->n[0].sent;
+	assert_int_equal(ike_forget_ipsec(ike, d.ipsec[0].conn_in), 0);
+	assert_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_in));
+	assert_int_equal(ike_forget_ipsec(ike, d.ipsec[0].conn_in), -1);
+	assert_int_equal(ike_forget_isakmp(ike, d.isakmp[0].conn_id), 0);
+	assert_int_equal(ike_forget_isakmp(ike, d.isakmp[0].conn_id), -1);
+	assert_int_equal(pair_count_isakmp(p, 0), 0);
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	assert_int_equal(p->n[0].sent, sent);
+	assert_int_equal(ev.ipsec_deleted + ev.isakmp_deleted, 0);
+
+	/* replaced on another node: deleted 5 s later, not rekeyed */
+	memset(&d, 0, sizeof(d));
+	ike_export_ipsec(ike, dump_ipsec, &d);
+	assert_int_equal(ike_ipsec_replaced(ike, d.ipsec[0].conn_in), 0);
+	assert_int_equal(ike_ipsec_replaced(ike, 9999), -1);
+	memset(&d, 0, sizeof(d));
+	ike_export_ipsec(ike, dump_ipsec, &d);
+	assert_true(d.ipsec[0].rekeyed);
+	/* not rekeyed, but its outbound SA can still be taken out */
+	assert_non_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_out));
+	assert_int_equal(ike_rekey_ipsec(ike, d.ipsec[0].conn_in, 1), -1);
+	assert_null(esp_fake_sa(p->n[0].be, d.ipsec[0].conn_out));
+	pair_advance(p, 4500);
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	pair_advance(p, 1000);
+	assert_int_equal(pair_count_ipsec(p, 0), 0);
+	assert_int_equal(ev.ipsec_deleted, 1);
+
+	/* a removed listener hears nothing more */
+	assert_int_equal(ike_remove_listener(ike, &ev), 1);
+	assert_int_equal(ike_remove_listener(ike, &ev), 0);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	assert_int_equal(ev.ipsec_up, 1);
+	pair_free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_export_import_continue),
 		cmocka_unit_test(test_import_validation),
+		cmocka_unit_test(test_forget_replace_rekey),
 	};
 
 	pair_log_init();

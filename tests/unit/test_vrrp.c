@@ -961,6 +961,74 @@ test_fsm_handover(void **state)
 	vrrp_fsm_cleanup(&f);
 }
 
+/*
+ * The other half of a planned handover: a Backup becomes Master at once
+ * (role first, then advert, VIP and GARP); nothing happens from Init or
+ * Master.
+ */
+static void
+test_fsm_takeover(void **state)
+{
+	struct vrrp_fsm f;
+	struct rec r;
+	int	 mark, arg, role_at = -1, vip_at = -1;
+
+	(void)state;
+	one(&f, &r, gconf("10.0.0.2", 100, 0), 0);
+	mark = r.n;
+	assert_int_equal(vrrp_fsm_takeover(&f, 10 * MS), 0);
+	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_MASTER);
+	for (int i = mark; i < r.n; i++) {
+		if (r.a[i].type == A_ROLE && role_at < 0)
+			role_at = i;
+		if (r.a[i].type == A_VIP && vip_at < 0)
+			vip_at = i;
+	}
+	/* the listener readies its data plane before the VIP exists */
+	assert_true(role_at >= 0 && vip_at > role_at);
+	assert_int_equal(count(&r, mark, A_SEND, 0, &arg), 1);
+	assert_int_equal(arg, 100);
+	assert_int_equal(count(&r, mark, A_GARP, 0, NULL), 1);
+	assert_string_equal(f.groups[0].reason, "planned switchover");
+	/* already Master: nothing to take over */
+	assert_int_equal(vrrp_fsm_takeover(&f, 20 * MS), -1);
+	/* Init (the link is down): refused */
+	vrrp_fsm_link(&f, 0, 0, 30 * MS);
+	assert_int_equal(vrrp_fsm_takeover(&f, 40 * MS), -1);
+	vrrp_fsm_cleanup(&f);
+}
+
+/* Preemption held: a higher priority Backup follows a lower Master. */
+static void
+test_fsm_hold_preempt(void **state)
+{
+	struct vrrp_fsm f;
+	struct rec r;
+	struct vrrp_advert low = adv("10.0.0.2", 90, 10);
+	uint64_t t;
+
+	(void)state;
+	one(&f, &r, gconf("10.0.0.1", 110, 1), 0);
+	vrrp_fsm_hold_preempt(&f, 1, 0);
+	assert_false(vrrp_fsm_preempt(&f, 0));
+	for (t = 100 * MS; t < 3 * SEC; t += 100 * MS) {
+		vrrp_fsm_advert(&f, 0, &low, t);
+		vrrp_fsm_timer(&f, t);
+	}
+	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_BACKUP);
+	/* the advertised priority is the configured one */
+	assert_int_equal(vrrp_fsm_priority(&f, 0), 110);
+	/* released: it preempts after the down timer */
+	vrrp_fsm_hold_preempt(&f, 0, t);
+	assert_true(vrrp_fsm_preempt(&f, 0));
+	for (; vrrp_fsm_state(&f, 0) == VRRP_STATE_BACKUP; t += 100 * MS) {
+		vrrp_fsm_advert(&f, 0, &low, t);
+		vrrp_fsm_timer(&f, t);
+		assert_true(t < 5 * SEC);
+	}
+	vrrp_fsm_cleanup(&f);
+}
+
 /* A priority change through reconfiguration is advertised at once. */
 static void
 test_fsm_reconfigure(void **state)
@@ -1550,6 +1618,8 @@ main(void)
 		cmocka_unit_test(test_fsm_preempt_delay),
 		cmocka_unit_test(test_fsm_ready),
 		cmocka_unit_test(test_fsm_handover),
+		cmocka_unit_test(test_fsm_takeover),
+		cmocka_unit_test(test_fsm_hold_preempt),
 		cmocka_unit_test(test_fsm_reconfigure),
 		cmocka_unit_test(test_sets_move_together),
 		cmocka_unit_test(test_sets_tracking),

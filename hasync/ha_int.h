@@ -1,0 +1,376 @@
+/*
+ * hasync/ha_int.h: the replication's internals, shared by the files of
+ * hasync/.
+ *
+ *   hasync.c	life cycle, the channel's handlers, hello, the RF state
+ *   msg.c	the codec and its range checks (msg.h)
+ *   digest.c	the digest of the crypto configuration
+ *   table.c	the SAs the sync knows (both roles), by conn-id
+ *   send.c	the active: snapshot (bulk), incremental events, counters
+ *   apply.c	the standby: what arrives, installed in ike/ and esp/
+ *   takeover.c	role changes: becoming active (counters, rekeys) and standby
+ *   switchover.c planned switchover (a drain)
+ *   status.c	the facts of show redundancy and show crypto ha
+ *
+ * Objects:
+ *   struct hasync	one per daemon
+ *   struct ha_isakmp	an ISAKMP SA synced (sent by the active, installed
+ *			on the standby)
+ *   struct ha_pair	an IPsec SA pair synced, with its counter state:
+ *			on the active what was last sent, on the standby a
+ *			struct ctr_track for the outbound SA
+ *
+ * Timers and watchers:
+ *   sweep	active: every second, the counters of every SA that moved
+ *   flush	active: before the loop sleeps, the coalesced counters of SAs
+ *		the data plane reported (esp_events.counter_update)
+ *   retry	standby: ask again for a snapshot while STANDBY COLD
+ *   apply	deferred calls into vrrp (never from a vrrp callback)
+ *   swtimer	a planned switchover's deadlines
+ *   preempt_t	standby HOT: would VRRP preempt?  Then a switchover
+ *   nego	Backup at start: has an Active router been heard yet?
+ */
+#ifndef HAVPN_HASYNC_HA_INT_H
+#define HAVPN_HASYNC_HA_INT_H
+
+#include <stdint.h>
+
+#include <ev.h>
+#include <json-c/json.h>
+
+#include "lib/lib.h"
+#include "conf/conf.h"
+#include "esp/esp.h"
+#include "ike/ike.h"
+#include "ipc/ipc.h"
+#include "vrrp/vrrp.h"
+#include "hasync/hasync.h"
+#include "hasync/ctr.h"
+#include "hasync/msg.h"
+#include "hasync/rf.h"
+
+#define HA_BUCKETS		16384	/* power of two */
+#define HA_SWEEP_MS		1000	/* counters of moving SAs, at least */
+#define HA_RETRY_MS		2000	/* snapshot request while COLD */
+#define HA_STALE_MS		3000	/* older counter state: rekey */
+#define HA_DETECT_MS		400	/* failure detection, in the jump */
+#define HA_HISTORY		64	/* switchovers and failovers kept */
+
+/* ---- the SAs the sync knows (table.c) ------------------------------------ */
+
+struct ha_isakmp {
+	struct ha_isakmp *hnext;
+	struct ha_isakmp *next;		/* every entry */
+	struct ha_isakmp *prev;
+	uint32_t	 conn_id;
+	uint8_t		 icookie[8];
+	uint8_t		 rcookie[8];
+	uint32_t	 dpd_seq_out;
+	uint32_t	 dpd_seq_in;
+	uint16_t	 local_port;
+	uint16_t	 remote_port;
+	int		 seen;		/* standby: in the current snapshot */
+};
+
+struct ha_pair {
+	struct ha_pair	*hnext_in;	/* chain by conn_in */
+	struct ha_pair	*hnext_out;	/* chain by conn_out */
+	struct ha_pair	*next;		/* every entry */
+	struct ha_pair	*prev;
+	uint32_t	 conn_in;
+	uint32_t	 conn_out;
+	uint32_t	 spi_in;
+	uint32_t	 spi_out;
+	uint32_t	 isakmp_conn_id;
+	uint16_t	 local_port;
+	uint16_t	 remote_port;
+	uint32_t	 interval_out;	/* the map's outbound replay-interval */
+	/* active: what the standby was sent last */
+	uint64_t	 sent_seq_out;
+	uint64_t	 sent_top;
+	uint64_t	 sent_bm0;
+	int		 queued_in;	/* in the coalescing queue */
+	int		 queued_out;
+	/* standby */
+	struct ctr_track out;		/* the outbound sequence number */
+	uint64_t	 in_at_ms;	/* last inbound window, 0: never */
+	uint64_t	 exact_out;	/* switchover: the exact value */
+	int		 have_exact;
+	int		 seen;		/* in the current snapshot */
+	int		 replaced;	/* a rekey replaced it */
+};
+
+struct ha_table {
+	struct ha_isakmp *isakmp_b[HA_BUCKETS];
+	struct ha_isakmp *isakmp;
+	int		 nisakmp;
+	struct ha_pair	*in_b[HA_BUCKETS];
+	struct ha_pair	*out_b[HA_BUCKETS];
+	struct ha_pair	*pairs;
+	int		 npairs;
+};
+
+void		 ha_table_init(struct ha_table *);
+void		 ha_table_clear(struct ha_table *);
+struct ha_isakmp *ha_isakmp_find(struct ha_table *, uint32_t);
+struct ha_isakmp *ha_isakmp_add(struct ha_table *, uint32_t);
+void		 ha_isakmp_del(struct ha_table *, struct ha_isakmp *);
+/* By either conn-id of the pair. */
+struct ha_pair	*ha_pair_find(struct ha_table *, uint32_t);
+struct ha_pair	*ha_pair_find_in(struct ha_table *, uint32_t);
+struct ha_pair	*ha_pair_add(struct ha_table *, uint32_t, uint32_t);
+void		 ha_pair_del(struct ha_table *, struct ha_pair *);
+
+/* ---- statistics ---------------------------------------------------------- */
+
+/* Why a received message was dropped (HA_DROP_NAMES order). */
+enum ha_drop {
+	HA_DROP_MALFORMED,	/* did not decode or failed a range check */
+	HA_DROP_STREAM,		/* arrived on a stream it does not belong to */
+	HA_DROP_ROLE,		/* not for this node's role now */
+	HA_DROP_NO_SESSION,	/* state before any snapshot was asked for */
+	HA_DROP_UNKNOWN_SA,	/* counters or delete of an SA not synced */
+	HA_DROP_IMPORT,		/* ike/ or esp/ refused the state */
+	HA_DROP_CONFIG,		/* the peer's crypto configuration differs */
+	HA_DROP_STALE,		/* of an older snapshot or switchover */
+	HA_NDROPS
+};
+#define HA_DROP_NAMES { "malformed", "wrong_stream", "wrong_role", \
+	"no_session", "unknown_sa", "import_refused", "config_mismatch", \
+	"stale" }
+
+struct ha_stats {
+	uint64_t	 tx_msgs[HA_M_SW_DONE + 1];
+	uint64_t	 rx_msgs[HA_M_SW_DONE + 1];
+	uint64_t	 tx_records;
+	uint64_t	 rx_records;
+	uint64_t	 tx_bytes;
+	uint64_t	 rx_bytes;
+	uint64_t	 tx_refused;	/* ipc_send said no (counted, resent) */
+	uint64_t	 drops[HA_NDROPS];
+	uint64_t	 counters_sent;	/* single SA counter values */
+	uint64_t	 counters_applied;
+	uint64_t	 counters_unknown;	/* of SAs not (yet) here */
+	uint64_t	 sweeps;
+	uint64_t	 bulks_sent;
+	uint64_t	 bulks_received;
+	uint64_t	 imports;
+	uint64_t	 forgotten;	/* standby: SAs removed */
+	uint64_t	 rekeys_takeover; /* Quick Mode rekeys at takeover */
+	uint64_t	 rekeys_split;	/* after a split brain */
+	uint64_t	 jumps;		/* outbound counters jumped */
+	uint64_t	 exact;		/* outbound counters continued as is */
+};
+
+/* ---- history of failovers and switchovers -------------------------------- */
+
+struct ha_event {
+	uint64_t	 wall_ms;
+	char		 what[24];	/* failover, switchover, split-brain */
+	char		 reason[112];
+	uint64_t	 duration_us;	/* 0: not measured */
+	uint32_t	 sas;		/* IPsec pairs continued */
+	uint32_t	 rekeyed;	/* pairs rekeyed instead */
+	uint32_t	 exact;		/* outbound counters exact */
+};
+
+/* ---- the planned switchover (switchover.c) ----------------------------- */
+
+enum ha_sw_state {
+	HA_SW_IDLE,
+	/* the old active */
+	HA_SW_DRAINING,		/* handed over, sending what is still queued */
+	/* the new active */
+	HA_SW_WAIT_DRAIN,	/* active, holding its own outbound */
+	/* the standby that asked */
+	HA_SW_REQUESTED,
+};
+
+struct ha_switchover_st {
+	enum ha_sw_state state;
+	uint64_t	 id;
+	int		 force;
+	uint64_t	 started_us;
+	int		 acked;		/* old active: the new one took over */
+	uint64_t	 ack_us;
+	uint64_t	 last_tun_us;	/* old active: last packet drained */
+	uint64_t	 tun_in;	/* old active: the engine's tun_in */
+	uint64_t	 drained;	/* packets sent after the VIPs moved */
+	char		 reason[HA_REASON_MAX + 1];
+	char		 result[320];	/* the last one, for show */
+	uint64_t	 done;		/* completed here (either side) */
+	uint64_t	 refused;
+	int		 no_auto_preempt; /* handed over: never take back */
+};
+
+/* ---- the replication ----------------------------------------------------- */
+
+struct hasync {
+	struct ev_loop	*loop;
+	struct ike	*ike;
+	struct esp_backend *esp;
+	struct vrrp	*vrrp;
+	struct ipc	*ipc;
+
+	/* from the configuration (nothing points into it) */
+	int		 configured;	/* redundancy inter-device + ipc */
+	int		 stateful;	/* crypto map ... stateful */
+	char		*scheme;	/* the scheme standby group's name */
+	char		*hostname;
+	uint8_t		 digest[HA_DIGEST_LEN];
+	struct ha_map_iv {
+		char	 name[65];
+		uint32_t in;
+		uint32_t out;
+	}		*maps;
+	int		 nmaps;
+
+	struct rf	 rf;
+	enum rf_role	 role;
+	int		 started;
+	uint64_t	 role_since_ms;
+
+	/* the peer, from its hello and heartbeats */
+	int		 chan_up;
+	int		 peer_hello;
+	struct ha_hello	 peer;
+	uint8_t		 peer_rf;
+	int		 config_match;
+	uint64_t	 chan_up_ms;
+	/* split brain: active while the channel was down */
+	int		 alone_active;
+	int		 peer_alone_active;
+	int		 split_pending;	/* both were: rekey once standby */
+
+	/* hooks into the other modules */
+	struct esp_events saved_events;	/* ike's, chained */
+	int		 events_chained;
+	struct vrrp_listener vl;
+	int		 ready_want;	/* what vrrp readiness should be */
+
+	struct ha_table	 t;
+
+	/* active: the standby's sync session */
+	int		 session;	/* it asked; its snapshot is queued */
+	uint64_t	 session_id;
+	int		 bulk_pending;	/* asked during a switchover */
+	uint64_t	 bulk_pending_id;
+	uint32_t	*dirty;		/* conn-ids with a counter update */
+	size_t		 ndirty;
+	size_t		 dirty_cap;
+	int		 counters_lost;	/* a counters send was refused */
+	/* the STATE stream's own queue (records in order) */
+	struct ha_qrec {
+		struct ha_qrec	*next;
+		uint8_t		*p;
+		size_t		 len;
+	}		*sq_head, **sq_tail;
+	size_t		 sq_bytes;
+	size_t		 sq_n;
+
+	/* standby: the snapshot under way */
+	enum rf_bulk	 bulk;
+	uint64_t	 bulk_req_id;
+	uint64_t	 bulk_epoch;
+	struct ha_bulk	 bulk_expect;
+	uint32_t	 bulk_got_isakmp;
+	uint32_t	 bulk_got_ipsec;
+	uint64_t	 bulk_begin_us;
+	uint64_t	 bulk_last_us;	/* duration of the last complete one */
+	uint64_t	 bulk_last_bytes;
+	uint64_t	 bulk_bytes;
+	uint64_t	 last_sweep_ms;	/* standby: the active's last sweep */
+	uint64_t	 last_counter_ms;
+
+	/* history of takeovers and switchovers */
+	struct ha_event	 hist[HA_HISTORY];
+	int		 nhist;
+	int		 hnext;
+
+	struct ha_switchover_st sw;
+
+	struct ha_stats	 st;
+	struct log_ratelimit rl_drop;
+	/* unit tests: records go here instead of the channel */
+	int		(*xmit)(void *, enum ipc_stream, const uint8_t *,
+			    size_t);
+	void		*xmit_arg;
+
+	ev_timer	 sweep;
+	ev_prepare	 flush;
+	ev_timer	 retry;
+	ev_timer	 apply;
+	ev_timer	 swtimer;
+	ev_timer	 preempt_t;	/* standby HOT: preempt by switchover */
+	ev_timer	 nego;		/* Backup: waiting to hear an Active */
+	uint64_t	 preempt_since_ms;
+	uint64_t	 preempt_retry_ms;
+};
+
+/* hasync.c */
+/*
+ * The replication without channel and election (hasync_new adds them);
+ * unit tests drive it with xmit and ha_receive.
+ */
+struct hasync	*ha_create(struct ev_loop *, const struct config *,
+		    struct ike *, struct esp_backend *);
+/* One record from the channel. */
+void		 ha_receive(struct hasync *, enum ipc_stream, const uint8_t *,
+		    size_t);
+void		 ha_rf_update(struct hasync *, const char *);
+void		 ha_drop(struct hasync *, enum ha_drop, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+/* Send one message on a stream; STATE goes through the ordered queue. */
+int		 ha_send(struct hasync *, enum ipc_stream,
+		    const struct ha_msg *);
+/* A finished record onto the STATE queue (adopted). */
+void		 ha_state_enqueue(struct hasync *, uint8_t *, size_t);
+void		 ha_state_pump(struct hasync *);
+void		 ha_schedule_apply(struct hasync *);
+void		 ha_send_hello(struct hasync *);
+void		 ha_request_bulk(struct hasync *);
+uint32_t	 ha_map_interval_out(const struct hasync *, const char *);
+uint32_t	 ha_map_interval_in(const struct hasync *, const char *);
+void		 ha_history_add(struct hasync *, const char *, const char *,
+		    uint64_t, uint32_t, uint32_t, uint32_t);
+
+/* digest.c */
+void		 ha_config_digest(const struct config *, uint8_t *, char **);
+
+/* send.c: the active's side */
+void		 ha_session_start(struct hasync *, uint64_t);
+void		 ha_session_stop(struct hasync *);
+void		 ha_listen_ike(struct hasync *);
+void		 ha_esp_counter_update(void *, uint32_t);
+void		 ha_sweep_cb(struct ev_loop *, ev_timer *, int);
+void		 ha_flush_cb(struct ev_loop *, ev_prepare *, int);
+/* Exact counters of every synced SA onto the STATE queue; how many. */
+uint32_t	 ha_send_exact_counters(struct hasync *);
+
+/* apply.c: the standby's side */
+void		 ha_apply(struct hasync *, enum ipc_stream,
+		    const struct ha_msg *);
+/* Forget everything the sync installed (not the SAs of our own). */
+void		 ha_forget_all(struct hasync *);
+
+/* takeover.c */
+void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
+		    const char *);
+void		 ha_become_active(struct hasync *, const char *, int);
+void		 ha_become_standby(struct hasync *, const char *);
+void		 ha_split_brain_heal(struct hasync *);
+void		 ha_nego_cb(struct ev_loop *, ev_timer *, int);
+/* The election made the node Backup: standby, or still negotiating. */
+void		 ha_vrrp_backup(struct hasync *, const char *);
+
+/* switchover.c */
+int		 ha_switchover_start(struct hasync *, int, const char *, char *,
+		    size_t);
+void		 ha_switchover_msg(struct hasync *, const struct ha_msg *);
+void		 ha_switchover_reset(struct hasync *, const char *);
+void		 ha_swtimer_cb(struct ev_loop *, ev_timer *, int);
+void		 ha_preempt_cb(struct ev_loop *, ev_timer *, int);
+/* A STANDBY HOT node that would preempt asks for a switchover instead. */
+void		 ha_maybe_preempt(struct hasync *);
+
+#endif

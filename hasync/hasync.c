@@ -1,0 +1,751 @@
+/*
+ * The replication's life cycle, the sync channel's handlers, the hello
+ * exchange and the RF state.
+ *
+ * On every channel start each node sends a Hello (version, node id,
+ * incarnation, the digest of its crypto configuration, its RF state).  A
+ * standby whose peer's digest is its own asks for a snapshot
+ * (BulkRequest); the active answers with BulkBegin, every SA, BulkEnd
+ * (send.c), then every SA event and counter.  The RF state follows from
+ * the facts (rf.c) and is carried by the channel's heartbeats
+ * (ipc_set_role), so each node always knows the other's.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "hasync/ha_int.h"
+
+static const char *const drop_names[HA_NDROPS] = HA_DROP_NAMES;
+
+static uint64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void
+ha_drop(struct hasync *ha, enum ha_drop why, const char *fmt, ...)
+{
+	char		 msg[256];
+	uint64_t	 supp;
+	va_list		 ap;
+
+	ha->st.drops[why]++;
+	if (!log_ratelimit_ok(&ha->rl_drop, time_mono_ms(), 5000, &supp))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx(LOG_HA, "sync message dropped (%s): %s%s", drop_names[why],
+	    msg, supp > 0 ? " (more suppressed)" : "");
+}
+
+/* ---- configuration ------------------------------------------------------- */
+
+static void
+read_config(struct hasync *ha, const struct config *cf)
+{
+	free(ha->scheme);
+	free(ha->hostname);
+	free(ha->maps);
+	ha->configured = cf->redundancy.line != 0 && cf->ipc.line != 0;
+	ha->stateful = 0;
+	for (int i = 0; i < cf->nifaces; i++)
+		if (cf->ifaces[i].crypto_map != NULL &&
+		    cf->ifaces[i].redundancy != NULL &&
+		    cf->ifaces[i].stateful)
+			ha->stateful = 1;
+	ha->scheme = xstrdup(cf->redundancy.scheme_group != NULL ?
+	    cf->redundancy.scheme_group : "");
+	ha->hostname = xstrdup(cf->hostname != NULL ? cf->hostname : "");
+	ha->nmaps = cf->nmaps;
+	ha->maps = xcalloc((size_t)cf->nmaps + 1, sizeof(*ha->maps));
+	for (int i = 0; i < cf->nmaps; i++) {
+		snprintf(ha->maps[i].name, sizeof(ha->maps[i].name), "%s",
+		    cf->maps[i].name);
+		ha->maps[i].in = cf->maps[i].replay_in;
+		ha->maps[i].out = cf->maps[i].replay_out;
+	}
+	ha_config_digest(cf, ha->digest, NULL);
+}
+
+uint32_t
+ha_map_interval_out(const struct hasync *ha, const char *map)
+{
+	for (int i = 0; i < ha->nmaps; i++)
+		if (strcmp(ha->maps[i].name, map) == 0)
+			return ha->maps[i].out;
+	return 1000;
+}
+
+uint32_t
+ha_map_interval_in(const struct hasync *ha, const char *map)
+{
+	for (int i = 0; i < ha->nmaps; i++)
+		if (strcmp(ha->maps[i].name, map) == 0)
+			return ha->maps[i].in;
+	return 1000;
+}
+
+/* ---- RF state ------------------------------------------------------------ */
+
+static void
+apply_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+
+	(void)loop;
+	(void)revents;
+	if (ha->vrrp == NULL || !ha->configured)
+		return;
+	if (vrrp_ready(ha->vrrp) != ha->ready_want)
+		vrrp_set_ready(ha->vrrp, ha->ready_want);
+	ha_maybe_preempt(ha);
+}
+
+void
+ha_schedule_apply(struct hasync *ha)
+{
+	if (!ev_is_active(&ha->apply)) {
+		ev_timer_set(&ha->apply, 0.0, 0.0);
+		ev_timer_start(ha->loop, &ha->apply);
+	}
+}
+
+void
+ha_rf_update(struct hasync *ha, const char *reason)
+{
+	struct rf_facts	 f;
+	enum rf_state	 old = ha->rf.state;
+
+	memset(&f, 0, sizeof(f));
+	f.configured = ha->configured;
+	f.started = ha->started;
+	f.role = ha->role;
+	f.channel_up = ha->chan_up && ha->peer_hello;
+	f.config_match = ha->config_match;
+	f.bulk = ha->stateful ? ha->bulk : RF_BULK_DONE;
+	if (rf_update(&ha->rf, &f, reason, wall_ms()) && ha->configured) {
+		log_info(LOG_HA, "redundancy state %s -> %s: %s",
+		    rf_state_name(old), rf_state_name(ha->rf.state), reason);
+		if (ha->ipc != NULL)
+			ipc_set_role(ha->ipc, (uint8_t)ha->rf.state);
+	}
+	if (!ha->configured)
+		return;
+	/*
+	 * decision 3: a standby that cannot take over cleanly advertises
+	 * the lowest priority (vrrp's preemption is held throughout: a
+	 * switchover preempts); while the election is undecided the node
+	 * competes with its configured priority
+	 */
+	ha->ready_want = ha->rf.state == RF_ACTIVE ||
+	    ha->rf.state == RF_STANDBY_HOT ||
+	    ha->rf.state == RF_NEGOTIATION;
+	ha_schedule_apply(ha);
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+static void
+sq_free(struct hasync *ha)
+{
+	while (ha->sq_head != NULL) {
+		struct ha_qrec *q = ha->sq_head;
+
+		ha->sq_head = q->next;
+		free_secret(q->p, q->len);
+		free(q);
+	}
+	ha->sq_tail = &ha->sq_head;
+	ha->sq_bytes = 0;
+	ha->sq_n = 0;
+}
+
+static int
+ha_xmit(struct hasync *ha, enum ipc_stream s, const uint8_t *p, size_t len)
+{
+	if (ha->xmit != NULL)
+		return ha->xmit(ha->xmit_arg, s, p, len);
+	if (ha->ipc == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return ipc_send(ha->ipc, s, p, len);
+}
+
+void
+ha_state_pump(struct hasync *ha)
+{
+	while (ha->sq_head != NULL) {
+		struct ha_qrec *q = ha->sq_head;
+
+		if (ha_xmit(ha, IPC_STREAM_STATE, q->p, q->len) == -1) {
+			if (errno == ENOBUFS)
+				return;		/* writable() resumes */
+			/* down: everything queued is dropped */
+			sq_free(ha);
+			return;
+		}
+		ha->st.tx_records++;
+		ha->st.tx_bytes += q->len;
+		ha->sq_head = q->next;
+		if (ha->sq_head == NULL)
+			ha->sq_tail = &ha->sq_head;
+		ha->sq_bytes -= q->len;
+		ha->sq_n--;
+		free_secret(q->p, q->len);
+		free(q);
+	}
+}
+
+void
+ha_state_enqueue(struct hasync *ha, uint8_t *p, size_t len)
+{
+	struct ha_qrec	*q = xcalloc(1, sizeof(*q));
+
+	q->p = p;
+	q->len = len;
+	*ha->sq_tail = q;
+	ha->sq_tail = &q->next;
+	ha->sq_bytes += len;
+	ha->sq_n++;
+}
+
+int
+ha_send(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
+{
+	uint8_t	*p;
+	size_t	 len;
+	int	 rc;
+
+	if ((ha->ipc == NULL && ha->xmit == NULL) || !ha->chan_up)
+		return -1;
+	if (ha_msg_encode(m, &p, &len) == -1)
+		fatalx(LOG_HA, "%s does not fit a record",
+		    ha_msg_name(m->type));
+	ha->st.tx_msgs[m->type]++;
+	if (log_debug_enabled(LOG_HA))
+		log_debug(LOG_HA, "sending %s on %s (%zu bytes)",
+		    ha_msg_name(m->type), ipc_stream_name(s), len);
+	if (s == IPC_STREAM_STATE) {
+		ha_state_enqueue(ha, p, len);
+		ha_state_pump(ha);
+		return 0;
+	}
+	if ((rc = ha_xmit(ha, s, p, len)) == 0) {
+		ha->st.tx_records++;
+		ha->st.tx_bytes += len;
+	} else
+		ha->st.tx_refused++;
+	free_secret(p, len);
+	return rc;
+}
+
+void
+ha_send_hello(struct hasync *ha)
+{
+	struct ha_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_HELLO;
+	m.u.hello.version = HA_VERSION;
+	snprintf(m.u.hello.node_id, sizeof(m.u.hello.node_id), "%s",
+	    ha->ipc != NULL ? ipc_node_id(ha->ipc) : ha->hostname);
+	m.u.hello.incarnation = ha->ipc != NULL ?
+	    ipc_incarnation(ha->ipc) : 1;
+	memcpy(m.u.hello.digest, ha->digest, HA_DIGEST_LEN);
+	m.u.hello.rf_state = ha->rf.state;
+	m.u.hello.partitioned_active = ha->alone_active;
+	m.u.hello.stateful = ha->stateful;
+	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+}
+
+void
+ha_request_bulk(struct hasync *ha)
+{
+	struct ha_msg	 m;
+
+	if (!ha->configured || !ha->chan_up || !ha->peer_hello ||
+	    !ha->config_match || ha->role != RF_ROLE_STANDBY ||
+	    ha->bulk == RF_BULK_RUNNING)
+		return;
+	/* one request at a time: the retry timer asks again if need be */
+	if (ha->bulk == RF_BULK_NONE && ev_is_active(&ha->retry))
+		return;
+	if (!ha->stateful) {
+		/* nothing to sync: HOT as soon as the peer is known */
+		ha->bulk = RF_BULK_DONE;
+		ha_rf_update(ha, "stateless: nothing to sync");
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_BULK_REQUEST;
+	RAND_bytes((uint8_t *)&ha->bulk_req_id, sizeof(ha->bulk_req_id));
+	m.u.bulk_request = ha->bulk_req_id;
+	log_debug(LOG_HA, "asking the active for a snapshot");
+	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+	ev_timer_stop(ha->loop, &ha->retry);
+	ev_timer_set(&ha->retry, HA_RETRY_MS / 1000.0, 0.0);
+	ev_timer_start(ha->loop, &ha->retry);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+
+	(void)loop;
+	(void)revents;
+	/* (the timer is no longer active here: a new request may go) */
+	if (ha->bulk == RF_BULK_NONE)
+		ha_request_bulk(ha);
+}
+
+/* ---- the channel's events ------------------------------------------------ */
+
+static void
+chan_up(void *arg, const struct ipc_peer *peer)
+{
+	struct hasync	*ha = arg;
+
+	log_info(LOG_HA, "sync channel up with %s", peer->node_id);
+	ha->chan_up = 1;
+	ha->chan_up_ms = time_mono_ms();
+	ha->peer_hello = 0;
+	ha->config_match = 0;
+	ha->peer_rf = peer->role;
+	ha->bulk = RF_BULK_NONE;
+	ha_send_hello(ha);
+}
+
+static void
+chan_down(void *arg, const char *reason)
+{
+	struct hasync	*ha = arg;
+	char		 why[160];
+
+	ha->chan_up = 0;
+	ha->peer_hello = 0;
+	ha->config_match = 0;
+	ha->peer_rf = 0;
+	ha_session_stop(ha);
+	sq_free(ha);
+	if (ha->bulk == RF_BULK_RUNNING)
+		log_warnx(LOG_HA, "snapshot interrupted: %u of %u ISAKMP and "
+		    "%u of %u IPsec SAs received", ha->bulk_got_isakmp,
+		    ha->bulk_expect.isakmp_sas, ha->bulk_got_ipsec,
+		    ha->bulk_expect.ipsec_sas);
+	ha->bulk = RF_BULK_NONE;
+	ev_timer_stop(ha->loop, &ha->retry);
+	if (ha->role == RF_ROLE_ACTIVE)
+		ha->alone_active = 1;
+	ha_switchover_reset(ha, "the sync channel went down");
+	snprintf(why, sizeof(why), "sync channel down: %s", reason);
+	ha_rf_update(ha, why);
+}
+
+static void
+hello_rx(struct hasync *ha, const struct ha_hello *h)
+{
+	int	 match = memcmp(h->digest, ha->digest, HA_DIGEST_LEN) == 0;
+
+	if (ha->peer_hello && match == ha->config_match &&
+	    h->incarnation == ha->peer.incarnation && h->stateful ==
+	    ha->peer.stateful) {
+		ha->peer = *h;
+		return;		/* a repeat */
+	}
+	ha->peer = *h;
+	ha->peer_hello = 1;
+	ha->peer_rf = (uint8_t)h->rf_state;
+	if (!match)
+		log_warnx(LOG_HA, "peer %s has another crypto configuration "
+		    "(digest differs): no state is synced and this node "
+		    "cannot become STANDBY HOT until both are the same",
+		    h->node_id);
+	else if (!ha->config_match)
+		log_info(LOG_HA, "peer %s (%s): crypto configuration matches",
+		    h->node_id, rf_state_name((enum rf_state)h->rf_state));
+	ha->config_match = match;
+	ha->peer_alone_active = h->partitioned_active;
+	if (ha->alone_active && ha->peer_alone_active) {
+		log_warnx(LOG_HA, "split brain: both nodes were active while "
+		    "the sync channel was down; SAs both may have sent on are "
+		    "rekeyed by the node the election keeps active");
+		ha->split_pending = 1;
+	}
+	ha_rf_update(ha, match ? "peer hello" : "peer crypto configuration "
+	    "differs");
+	ha_split_brain_heal(ha);
+	/* the partition is over for us: told the peer in our hello */
+	ha->alone_active = 0;
+	ha_request_bulk(ha);
+}
+
+static int
+stream_ok(enum ipc_stream s, enum ha_msg_type t)
+{
+	switch (t) {
+	case HA_M_HELLO:
+	case HA_M_BULK_REQUEST:
+	case HA_M_SW_REQUEST:
+	case HA_M_SW_ACK:
+		return s == IPC_STREAM_CONTROL;
+	case HA_M_COUNTERS:
+		return s == IPC_STREAM_COUNTERS || s == IPC_STREAM_STATE;
+	default:
+		return s == IPC_STREAM_STATE;
+	}
+}
+
+struct dispatch {
+	struct hasync	*ha;
+	enum ipc_stream	 stream;
+};
+
+static void
+dispatch(void *arg, const struct ha_msg *m)
+{
+	struct dispatch	*d = arg;
+	struct hasync	*ha = d->ha;
+
+	ha->st.rx_msgs[m->type]++;
+	if (log_debug_enabled(LOG_HA))
+		log_debug(LOG_HA, "received %s on %s%s", ha_msg_name(m->type),
+		    ipc_stream_name(d->stream), m->type == HA_M_COUNTERS ?
+		    (m->u.counters.sweep ? " (sweep)" : "") : "");
+	if (!stream_ok(d->stream, m->type)) {
+		ha_drop(ha, HA_DROP_STREAM, "%s on stream %s",
+		    ha_msg_name(m->type), ipc_stream_name(d->stream));
+		return;
+	}
+	if (m->type != HA_M_HELLO && !ha->peer_hello) {
+		ha_drop(ha, HA_DROP_NO_SESSION, "%s before the peer's hello",
+		    ha_msg_name(m->type));
+		return;
+	}
+	switch (m->type) {
+	case HA_M_HELLO:
+		hello_rx(ha, &m->u.hello);
+		break;
+	case HA_M_BULK_REQUEST:
+		if (!ha->config_match)
+			ha_drop(ha, HA_DROP_CONFIG, "snapshot request from a "
+			    "peer with another crypto configuration");
+		else if (ha->role != RF_ROLE_ACTIVE)
+			ha_drop(ha, HA_DROP_ROLE, "snapshot request while not "
+			    "active");
+		else if (ha->sw.state != HA_SW_IDLE) {
+			/* served once the switchover is complete */
+			ha->bulk_pending = 1;
+			ha->bulk_pending_id = m->u.bulk_request;
+		}
+		else
+			ha_session_start(ha, m->u.bulk_request);
+		break;
+	case HA_M_SW_REQUEST:
+	case HA_M_SW_FINAL:
+	case HA_M_SW_ACK:
+	case HA_M_SW_DONE:
+		ha_switchover_msg(ha, m);
+		break;
+	default:
+		if (m->type == HA_M_COUNTERS &&
+		    ha->sw.state == HA_SW_WAIT_DRAIN) {
+			ha_switchover_msg(ha, m);
+			break;
+		}
+		if (!ha->config_match) {
+			ha_drop(ha, HA_DROP_CONFIG, "%s from a peer with "
+			    "another crypto configuration",
+			    ha_msg_name(m->type));
+			break;
+		}
+		ha_apply(ha, d->stream, m);
+		break;
+	}
+}
+
+static void
+chan_message(void *arg, enum ipc_stream s, const uint8_t *p, size_t len)
+{
+	struct hasync	*ha = arg;
+	struct dispatch	 d;
+	const char	*err;
+
+	ha->st.rx_records++;
+	ha->st.rx_bytes += len;
+	if (ha->bulk == RF_BULK_RUNNING && s == IPC_STREAM_STATE)
+		ha->bulk_bytes += len;
+	d.ha = ha;
+	d.stream = s;
+	if (ha_msg_decode(p, len, dispatch, &d, &err) == -1)
+		ha_drop(ha, HA_DROP_MALFORMED, "%zu bytes on stream %s: %s",
+		    len, ipc_stream_name(s), err);
+}
+
+static void
+chan_writable(void *arg, enum ipc_stream s)
+{
+	struct hasync	*ha = arg;
+
+	if (s == IPC_STREAM_STATE)
+		ha_state_pump(ha);
+}
+
+static void
+chan_peer_role(void *arg, uint8_t role)
+{
+	struct hasync	*ha = arg;
+	uint8_t		 old = ha->peer_rf;
+
+	ha->peer_rf = role;
+	if (old == role)
+		return;
+	log_info(LOG_HA, "peer redundancy state %s -> %s",
+	    rf_state_name((enum rf_state)old),
+	    rf_state_name((enum rf_state)role));
+	if (role == RF_ACTIVE && ha->role == RF_ROLE_ACTIVE)
+		log_warnx(LOG_HA, "both nodes are ACTIVE: the election "
+		    "decides");
+	/* a peer that is no standby has no use for our state */
+	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
+	    role != RF_STANDBY_HOT)
+		ha_session_stop(ha);
+	if (role == RF_ACTIVE && ha->bulk == RF_BULK_NONE) {
+		/* an earlier request found no active: ask this one now */
+		ev_timer_stop(ha->loop, &ha->retry);
+		ha_request_bulk(ha);
+	}
+	ha_split_brain_heal(ha);
+}
+
+static const struct ipc_handlers handlers = {
+	chan_up, chan_down, chan_message, chan_writable, chan_peer_role,
+};
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+static void
+chain_events(struct hasync *ha)
+{
+	ha->saved_events = ha->esp->events;
+	ha->esp->events.arg = ha;
+	ha->esp->events.counter_update = ha_esp_counter_update;
+	ha->events_chained = 1;
+}
+
+static void
+ev_acquire(void *arg, uint32_t reqid, const struct esp_selector *sel)
+{
+	struct hasync	*ha = arg;
+
+	if (ha->saved_events.acquire != NULL)
+		ha->saved_events.acquire(ha->saved_events.arg, reqid, sel);
+}
+
+static void
+ev_expire(void *arg, uint32_t conn_id, int hard)
+{
+	struct hasync	*ha = arg;
+
+	if (ha->saved_events.expire != NULL)
+		ha->saved_events.expire(ha->saved_events.arg, conn_id, hard);
+}
+
+static void
+ev_invalid_spi(void *arg, uint32_t spi, struct in_addr l, struct in_addr r)
+{
+	struct hasync	*ha = arg;
+
+	if (ha->saved_events.invalid_spi != NULL)
+		ha->saved_events.invalid_spi(ha->saved_events.arg, spi, l, r);
+}
+
+struct hasync *
+ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
+    struct esp_backend *esp)
+{
+	struct hasync	*ha = xcalloc(1, sizeof(*ha));
+
+	ha->loop = loop;
+	ha->ike = ike;
+	ha->esp = esp;
+	ha->sq_tail = &ha->sq_head;
+	ha_table_init(&ha->t);
+	read_config(ha, cf);
+	rf_init(&ha->rf, wall_ms());
+	ev_timer_init(&ha->sweep, ha_sweep_cb, HA_SWEEP_MS / 1000.0,
+	    HA_SWEEP_MS / 1000.0);
+	ha->sweep.data = ha;
+	ev_prepare_init(&ha->flush, ha_flush_cb);
+	ha->flush.data = ha;
+	ev_timer_init(&ha->retry, retry_cb, 0.0, 0.0);
+	ha->retry.data = ha;
+	ev_timer_init(&ha->apply, apply_cb, 0.0, 0.0);
+	ha->apply.data = ha;
+	ev_timer_init(&ha->swtimer, ha_swtimer_cb, 0.0, 0.0);
+	ha->swtimer.data = ha;
+	ev_timer_init(&ha->preempt_t, ha_preempt_cb, 0.0, 0.5);
+	ha->preempt_t.data = ha;
+	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
+	ha->nego.data = ha;
+	if (ha->configured && ike != NULL && esp != NULL) {
+		chain_events(ha);
+		ha->esp->events.acquire = ev_acquire;
+		ha->esp->events.expire = ev_expire;
+		ha->esp->events.invalid_spi = ev_invalid_spi;
+		ha_listen_ike(ha);
+		/* a standby until the election says otherwise */
+		ike_set_active(ike, 0);
+		if (esp->ops->set_outbound != NULL)
+			(void)esp->ops->set_outbound(esp, ESP_OUTBOUND_DROP);
+	}
+	return ha;
+}
+
+void
+ha_receive(struct hasync *ha, enum ipc_stream s, const uint8_t *p,
+    size_t len)
+{
+	chan_message(ha, s, p, len);
+}
+
+struct hasync *
+hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
+    struct esp_backend *esp, struct vrrp *vrrp, char *err, size_t errlen)
+{
+	struct hasync	*ha;
+
+	if (cf->redundancy.line != 0 && cf->ipc.line != 0 &&
+	    (ike == NULL || esp == NULL || vrrp == NULL))
+		fatalx(LOG_HA, "the replication needs ike, esp and vrrp");
+	ha = ha_create(loop, cf, ike, esp);
+	ha->vrrp = vrrp;
+	if (cf->ipc.line != 0 && (ha->ipc = ipc_new(loop, cf, &handlers, ha,
+	    err, errlen)) == NULL) {
+		hasync_free(ha);
+		return NULL;
+	}
+	if (ha->configured) {
+		ha->vl.role = ha_vrrp_role;
+		ha->vl.arg = ha;
+		vrrp_listen(vrrp, &ha->vl);
+		/* preemption is a planned switchover (switchover.c) */
+		vrrp_hold_preempt(vrrp, 1);
+		ha->started = 1;
+		switch (vrrp_role(vrrp)) {
+		case VRRP_ROLE_ACTIVE:
+			ha_become_active(ha, "active at start", 0);
+			break;
+		case VRRP_ROLE_STANDBY:
+			ha_vrrp_backup(ha, "election: startup");
+			break;
+		case VRRP_ROLE_INIT:
+			break;
+		}
+		log_info(LOG_HA, "stateful failover %s, scheme standby %s",
+		    ha->stateful ? "on (crypto map ... stateful)" :
+		    "off (no crypto map is stateful: stateless failover)",
+		    ha->scheme);
+	}
+	ha->started = 1;
+	ha->role_since_ms = time_mono_ms();
+	ha_rf_update(ha, "started");
+	return ha;
+}
+
+void
+hasync_free(struct hasync *ha)
+{
+	if (ha == NULL)
+		return;
+	ev_timer_stop(ha->loop, &ha->sweep);
+	ev_prepare_stop(ha->loop, &ha->flush);
+	ev_timer_stop(ha->loop, &ha->retry);
+	ev_timer_stop(ha->loop, &ha->apply);
+	ev_timer_stop(ha->loop, &ha->swtimer);
+	ev_timer_stop(ha->loop, &ha->preempt_t);
+	ev_timer_stop(ha->loop, &ha->nego);
+	if (ha->vl.arg != NULL)
+		vrrp_unlisten(ha->vrrp, &ha->vl);
+	if (ha->ike != NULL && ha->configured)
+		(void)ike_remove_listener(ha->ike, ha);
+	if (ha->events_chained && ha->esp->events.arg == ha) {
+		ha->esp->events = ha->saved_events;
+		ha->esp->events.counter_update = NULL;
+	}
+	ipc_free(ha->ipc);
+	sq_free(ha);
+	ha_table_clear(&ha->t);
+	free(ha->dirty);
+	free(ha->scheme);
+	free(ha->hostname);
+	free(ha->maps);
+	free(ha);
+}
+
+int
+hasync_reload(struct hasync *ha, const struct config *cf, char *err,
+    size_t errlen)
+{
+	uint8_t	 old[HA_DIGEST_LEN];
+	int	 was = ha->configured;
+
+	memcpy(old, ha->digest, sizeof(old));
+	if ((cf->redundancy.line != 0 && cf->ipc.line != 0) != was) {
+		snprintf(err, errlen, "redundancy inter-device or the ipc "
+		    "association was added or removed: restart havpnd");
+		return -1;
+	}
+	if (ha->ipc != NULL && ipc_reload(ha->ipc, cf, err, errlen) == -1)
+		return -1;
+	read_config(ha, cf);
+	if (memcmp(old, ha->digest, sizeof(old)) != 0) {
+		log_info(LOG_HA, "crypto configuration changed: telling the "
+		    "peer");
+		if (ha->peer_hello)
+			ha->config_match = memcmp(ha->peer.digest, ha->digest,
+			    HA_DIGEST_LEN) == 0;
+		if (ha->chan_up)
+			ha_send_hello(ha);
+		ha_rf_update(ha, "configuration reloaded");
+		ha_request_bulk(ha);
+	}
+	return 0;
+}
+
+struct ipc *
+hasync_ipc(struct hasync *ha)
+{
+	return ha != NULL ? ha->ipc : NULL;
+}
+
+void
+ha_history_add(struct hasync *ha, const char *what, const char *reason,
+    uint64_t duration_us, uint32_t sas, uint32_t rekeyed, uint32_t exact)
+{
+	struct ha_event	*e = &ha->hist[ha->hnext];
+
+	memset(e, 0, sizeof(*e));
+	e->wall_ms = wall_ms();
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	snprintf(e->reason, sizeof(e->reason), "%s", reason);
+	e->duration_us = duration_us;
+	e->sas = sas;
+	e->rekeyed = rekeyed;
+	e->exact = exact;
+	ha->hnext = (ha->hnext + 1) % HA_HISTORY;
+	if (ha->nhist < HA_HISTORY)
+		ha->nhist++;
+}

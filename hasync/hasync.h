@@ -1,0 +1,100 @@
+/*
+ * hasync: replication and failover between the two nodes of a pair
+ * (DESIGN.md "Stateful failover").
+ *
+ * One struct hasync per daemon owns the sync channel (ipc/), follows the
+ * election (vrrp/), and moves SA state between ike/ and esp/ of the two
+ * nodes:
+ *
+ *   - the node's redundancy (RF) state, IOS names and numbers, from
+ *     facts: configuration, election role, channel, the peer's crypto
+ *     configuration digest, the snapshot's progress;
+ *   - the active sends a snapshot of every ISAKMP and IPsec SA when the
+ *     standby asks (every channel start), then every SA event in order,
+ *     then the counters (replay-interval and a one-second sweep);
+ *   - the standby installs it all through ike's import functions and
+ *     esp's set_replay, and never sends on it; it advertises the lowest
+ *     VRRP priority and never preempts until STANDBY HOT;
+ *   - on becoming active it continues every SA (jumped outbound counters,
+ *     or a Quick Mode rekey when the state is suspect) before the VIPs
+ *     are claimed;
+ *   - a planned switchover hands over without loss (switchover.c).
+ *
+ * The daemon wires it (daemon/mod_hasync.c): ike, esp and vrrp must exist
+ * before hasync_new() and outlive hasync_free().  Every pointer passed in
+ * is borrowed; cf is not kept.
+ */
+#ifndef HAVPN_HASYNC_H
+#define HAVPN_HASYNC_H
+
+#include <stddef.h>
+
+#include <ev.h>
+#include <json-c/json.h>
+
+struct config;
+struct esp_backend;
+struct hasync;
+struct ike;
+struct ipc;
+struct vrrp;
+
+/*
+ * Start: the channel (when "ipc zone default" / association 1 is
+ * configured), the listeners on ike, esp and vrrp.  With "redundancy
+ * inter-device" the node starts as a standby: IKE passive, the data plane
+ * sending nothing, the election not ready.  NULL with "FILE:LINE:
+ * message" in err when the channel cannot start.
+ */
+struct hasync	*hasync_new(struct ev_loop *, const struct config *,
+		    struct ike *, struct esp_backend *, struct vrrp *, char *,
+		    size_t);
+/* Stop, unhook from ike/esp/vrrp, close the channel.  NULL: no-op. */
+void		 hasync_free(struct hasync *);
+/* A new configuration; 0, or -1 with a message in err (old kept). */
+int		 hasync_reload(struct hasync *, const struct config *, char *,
+		    size_t);
+
+/* The channel, for show redundancy inter-device; NULL if none. */
+struct ipc	*hasync_ipc(struct hasync *);
+
+/*
+ * Planned switchover, from either node: refused unless the peer is
+ * STANDBY HOT (force overrides).  0 when started (its end shows in show
+ * redundancy history), -1 with a reason.
+ */
+int		 hasync_switchover(struct hasync *, int, char *, size_t);
+
+/* ---- facts for havpnctl -------------------------------------------------- */
+
+/* show redundancy [states]: my and the peer's state, mode, channel. */
+void		 hasync_show_states(struct hasync *, json_object *);
+/* show redundancy history: RF changes, failovers and switchovers. */
+void		 hasync_show_history(struct hasync *, json_object *);
+/* show crypto ha: SAs synced and local, bulk, counters, messages. */
+void		 hasync_show_crypto_ha(struct hasync *, json_object *);
+/*
+ * The same and every SA this node holds: cookies, SPIs, ports, lifetimes,
+ * DPD sequence numbers, counters, and a fingerprint of its keys (and the
+ * phase 1 IV): 8 bytes of SHA-256, so two nodes can be compared without
+ * showing a key.
+ */
+void		 hasync_show_crypto_ha_detail(struct hasync *, json_object *);
+
+/*
+ * Bench tooling only (bench/bulk-sync, the key capture test): install n
+ * synthetic tunnels (an ISAKMP SA and an IPsec SA pair each) on this
+ * node as if negotiated with peers 10.200.0.0/16, with keys derived from
+ * seed.  Refused unless the node is active.  Returns how many, -1 with a
+ * reason.
+ */
+int		 hasync_test_load(struct hasync *, int, uint32_t, char *,
+		    size_t);
+/*
+ * Bench tooling only: move the counters of every synthetic tunnel synced
+ * to the standby by delta (as if each had carried traffic), so the next
+ * sweep sends them all.  How many, or -1 if not active.
+ */
+int		 hasync_test_bump(struct hasync *, uint32_t);
+
+#endif

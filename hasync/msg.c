@@ -1,0 +1,977 @@
+/*
+ * The sync messages: protobuf-c Envelopes (hasync/hasync.proto) to and from
+ * the plain structs of msg.h, with every field range-checked after
+ * unpacking.
+ *
+ * A record on the channel is either one Envelope or an Envelope holding a
+ * Batch of Envelopes (field 14).  The builder frames each packed item as
+ * a Batch "items" field as it goes, so a record is assembled without a
+ * second pass: Envelope{batch} = 0x72 varint(len) { 0x0a varint(len)
+ * item }...
+ */
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "hasync.pb-c.h"
+#include "conf/conf.h"
+#include "hasync/msg.h"
+#include "hasync/rf.h"
+
+typedef Havpn__Sync__Envelope		PEnv;
+typedef Havpn__Sync__Hello		PHello;
+typedef Havpn__Sync__IsakmpSa		PIsakmp;
+typedef Havpn__Sync__IpsecSa		PIpsec;
+typedef Havpn__Sync__Counter		PCounter;
+typedef Havpn__Sync__Counters		PCounters;
+typedef Havpn__Sync__Selector		PSel;
+
+#define TAG_BATCH_ITEMS	0x0a	/* Batch.items: field 1, length-delimited */
+#define TAG_ENV_BATCH	0x72	/* Envelope.batch: field 14 */
+
+const char *
+ha_msg_name(enum ha_msg_type t)
+{
+	switch (t) {
+	case HA_M_HELLO:		return "hello";
+	case HA_M_BULK_REQUEST:		return "bulk-request";
+	case HA_M_BULK_BEGIN:		return "bulk-begin";
+	case HA_M_BULK_END:		return "bulk-end";
+	case HA_M_ISAKMP:		return "isakmp-sa";
+	case HA_M_ISAKMP_DELETE:	return "isakmp-delete";
+	case HA_M_IPSEC:		return "ipsec-sa";
+	case HA_M_IPSEC_DELETE:		return "ipsec-delete";
+	case HA_M_COUNTERS:		return "counters";
+	case HA_M_SW_REQUEST:		return "switchover-request";
+	case HA_M_SW_FINAL:		return "switchover-final";
+	case HA_M_SW_ACK:		return "switchover-ack";
+	case HA_M_SW_DONE:		return "switchover-done";
+	}
+	return "unknown";
+}
+
+/* ---- a protobuf-c allocator that wipes what it frees --------------------- */
+
+static void *
+pa_alloc(void *arg, size_t n)
+{
+	(void)arg;
+	return xmalloc(n == 0 ? 1 : n);
+}
+
+static void
+pa_free(void *arg, void *p)
+{
+	(void)arg;
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, malloc_usable_size(p));
+	free(p);
+}
+
+static ProtobufCAllocator wiping = { pa_alloc, pa_free, NULL };
+
+/* ---- range checks ------------------------------------------------------- */
+
+static int
+printable(const char *s, size_t max)
+{
+	size_t	 n;
+
+	if (s == NULL)
+		return 0;
+	for (n = 0; s[n] != '\0'; n++)
+		if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static size_t
+hash_len(uint32_t h)
+{
+	switch (h) {
+	case CONF_HASH_MD5:	return 16;
+	case CONF_HASH_SHA1:	return 20;
+	case CONF_HASH_SHA256:	return 32;
+	case CONF_HASH_SHA384:	return 48;
+	case CONF_HASH_SHA512:	return 64;
+	}
+	return 0;
+}
+
+static size_t
+esp_enc_len(uint32_t enc, uint32_t bits)
+{
+	switch (enc) {
+	case CONF_ESP_3DES:
+		return bits == 192 || bits == 0 ? 24 : 0;
+	case CONF_ESP_AES:
+		return bits == 128 || bits == 192 || bits == 256 ? bits / 8 : 0;
+	case CONF_ESP_GCM:
+		return bits == 128 || bits == 256 ? bits / 8 + 4 : 0;
+	}
+	return 0;
+}
+
+static int
+esp_auth_len(uint32_t auth, size_t *len)
+{
+	static const size_t l[] = { 0, 16, 20, 32, 48, 64 };
+
+	if (auth >= nitems(l))
+		return -1;
+	*len = l[auth];
+	return 0;
+}
+
+static int
+window_ok(uint32_t w)
+{
+	return w == 0 || w == 64 || w == 128 || w == 256 || w == 512 ||
+	    w == 1024;
+}
+
+static int
+mask_ok(uint32_t m)
+{
+	struct in_addr a;
+
+	a.s_addr = m;
+	return addr_mask_valid(a);
+}
+
+static int
+rf_ok(uint32_t s)
+{
+	return s == RF_DISABLED || s == RF_INITIALIZATION ||
+	    s == RF_NEGOTIATION || s == RF_STANDBY_COLD ||
+	    s == RF_STANDBY_COLD_BULK || s == RF_STANDBY_HOT || s == RF_ACTIVE;
+}
+
+static int
+check_counter(const PCounter *c, struct ha_counter *out, const char **err)
+{
+	if (c->conn_id == 0)
+		return *err = "counter of conn-id 0", -1;
+	if (!window_ok(c->window))
+		return *err = "counter: replay window size", -1;
+	if (c->n_bitmap != c->window / 64 || c->n_bitmap > ESP_REPLAY_WORDS)
+		return *err = "counter: bitmap length", -1;
+	if (c->window == 0 && c->top != 0)
+		return *err = "counter: window top without a window", -1;
+	memset(out, 0, sizeof(*out));
+	out->conn_id = c->conn_id;
+	out->exact = c->exact != 0;
+	out->r.seq_out = c->seq_out;
+	out->r.top = c->top;
+	out->r.window = c->window;
+	for (size_t i = 0; i < c->n_bitmap; i++)
+		out->r.bitmap[i] = c->bitmap[i];
+	return 0;
+}
+
+static int
+check_hello(const PHello *h, struct ha_hello *o, const char **err)
+{
+	if (h->version != HA_VERSION)
+		return *err = "hello: another protocol version", -1;
+	if (!printable(h->node_id, HA_NODE_ID_MAX) || h->node_id[0] == '\0')
+		return *err = "hello: node id", -1;
+	if (h->config_digest.len != HA_DIGEST_LEN)
+		return *err = "hello: digest length", -1;
+	if (!rf_ok(h->rf_state))
+		return *err = "hello: RF state", -1;
+	o->version = h->version;
+	snprintf(o->node_id, sizeof(o->node_id), "%s", h->node_id);
+	o->incarnation = h->incarnation;
+	memcpy(o->digest, h->config_digest.data, HA_DIGEST_LEN);
+	o->rf_state = h->rf_state;
+	o->partitioned_active = h->has_partitioned_active &&
+	    h->partitioned_active;
+	o->stateful = h->has_stateful && h->stateful;
+	return 0;
+}
+
+static int
+bytes_exact(const ProtobufCBinaryData *b, size_t n, void *dst)
+{
+	if (b->len != n)
+		return -1;
+	if (n > 0)
+		memcpy(dst, b->data, n);
+	return 0;
+}
+
+static int
+check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
+{
+	size_t	 hl = hash_len(p->hash), kl, bl;
+
+	memset(s, 0, sizeof(*s));
+	if (p->version != IKE_STATE_VERSION)
+		return *err = "isakmp-sa: another state version", -1;
+	if (p->conn_id == 0)
+		return *err = "isakmp-sa: conn-id 0", -1;
+	if (p->exchange != 2 && p->exchange != 4)
+		return *err = "isakmp-sa: exchange type", -1;
+	if (p->local_port == 0 || p->local_port > 65535 ||
+	    p->remote_port == 0 || p->remote_port > 65535)
+		return *err = "isakmp-sa: port", -1;
+	if (p->enc == CONF_ENC_AES && (p->keybits == 128 ||
+	    p->keybits == 192 || p->keybits == 256)) {
+		kl = p->keybits / 8;
+		bl = 16;
+	} else if (p->enc == CONF_ENC_3DES && (p->keybits == 0 ||
+	    p->keybits == 192)) {
+		kl = 24;
+		bl = 8;
+	} else
+		return *err = "isakmp-sa: cipher", -1;
+	if (hl == 0)
+		return *err = "isakmp-sa: hash", -1;
+	if (p->group > 65535 || !conf_dh_group_valid((int)p->group))
+		return *err = "isakmp-sa: DH group", -1;
+	if (bytes_exact(&p->icookie, 8, s->icookie) == -1 ||
+	    bytes_exact(&p->rcookie, 8, s->rcookie) == -1)
+		return *err = "isakmp-sa: cookie length", -1;
+	if (bytes_exact(&p->skeyid_d, hl, s->skeyid_d) == -1 ||
+	    bytes_exact(&p->skeyid_a, hl, s->skeyid_a) == -1 ||
+	    bytes_exact(&p->skeyid_e, hl, s->skeyid_e) == -1)
+		return *err = "isakmp-sa: SKEYID length", -1;
+	if (bytes_exact(&p->enc_key, kl, s->enc_key) == -1)
+		return *err = "isakmp-sa: key length", -1;
+	if (bytes_exact(&p->iv, bl, s->iv) == -1)
+		return *err = "isakmp-sa: IV length", -1;
+	if (p->lifetime == 0 || p->lifetime > 0x7fffffff ||
+	    p->remaining > p->lifetime)
+		return *err = "isakmp-sa: lifetime", -1;
+	if (p->natt > 2)
+		return *err = "isakmp-sa: NAT-T version", -1;
+	if (p->n_msgids > nitems(s->msgids))
+		return *err = "isakmp-sa: message IDs", -1;
+	if (!printable(p->map, sizeof(s->map) - 1))
+		return *err = "isakmp-sa: crypto map name", -1;
+	if (p->map_seq < 0 || p->map_seq > 65535)
+		return *err = "isakmp-sa: crypto map sequence", -1;
+	s->version = p->version;
+	s->conn_id = p->conn_id;
+	s->initiator = p->initiator != 0;
+	s->exchange = (uint8_t)p->exchange;
+	s->local.s_addr = p->local;
+	s->remote.s_addr = p->remote;
+	s->local_port = (uint16_t)p->local_port;
+	s->remote_port = (uint16_t)p->remote_port;
+	s->peer_id.s_addr = p->peer_id;
+	s->enc = (uint8_t)p->enc;
+	s->keybits = (uint16_t)p->keybits;
+	s->hash = (uint8_t)p->hash;
+	s->group = (uint16_t)p->group;
+	s->prf_len = (uint16_t)hl;
+	s->enc_key_len = (uint16_t)kl;
+	s->iv_len = (uint16_t)bl;
+	s->lifetime = p->lifetime;
+	s->remaining = p->remaining;
+	s->peer_dpd = p->peer_dpd != 0;
+	s->dpd_seq_out = p->dpd_seq_out;
+	s->dpd_seq_in = p->dpd_seq_in;
+	s->natt = (uint8_t)p->natt;
+	s->nat_local = p->nat_local != 0;
+	s->nat_remote = p->nat_remote != 0;
+	for (size_t i = 0; i < p->n_msgids; i++)
+		s->msgids[i] = p->msgids[i];
+	snprintf(s->map, sizeof(s->map), "%s", p->map);
+	s->map_seq = p->map_seq;
+	return 0;
+}
+
+static int
+check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
+{
+	struct ike_ipsec_state *s = &o->st;
+	size_t	 el = esp_enc_len(p->enc, p->enc_keybits), al;
+	const PSel *sel = p->sel;
+
+	memset(o, 0, sizeof(*o));
+	if (p->version != IKE_STATE_VERSION)
+		return *err = "ipsec-sa: another state version", -1;
+	if (p->conn_in == 0 || p->conn_out == 0 || p->conn_in == p->conn_out)
+		return *err = "ipsec-sa: conn-ids", -1;
+	if (p->spi_in < 256 || p->spi_out < 256)
+		return *err = "ipsec-sa: SPI", -1;
+	if (p->local_port > 65535 || p->remote_port > 65535 ||
+	    (p->local_port == 0) != (p->remote_port == 0))
+		return *err = "ipsec-sa: UDP encapsulation ports", -1;
+	if (el == 0)
+		return *err = "ipsec-sa: cipher", -1;
+	if (esp_auth_len(p->auth, &al) == -1 ||
+	    (p->enc == CONF_ESP_GCM) != (p->auth == CONF_ESP_AUTH_NONE))
+		return *err = "ipsec-sa: integrity", -1;
+	if (bytes_exact(&p->enc_key_in, el, s->enc_key_in) == -1 ||
+	    bytes_exact(&p->enc_key_out, el, s->enc_key_out) == -1 ||
+	    bytes_exact(&p->auth_key_in, al, s->auth_key_in) == -1 ||
+	    bytes_exact(&p->auth_key_out, al, s->auth_key_out) == -1)
+		return *err = "ipsec-sa: key length", -1;
+	if (sel == NULL || !mask_ok(sel->src_mask) || !mask_ok(sel->dst_mask) ||
+	    sel->proto > 255 || sel->sport > 65535 || sel->dport > 65535)
+		return *err = "ipsec-sa: selector", -1;
+	if (p->life_secs == 0 || p->life_secs > 0x7fffffff ||
+	    p->remaining > p->life_secs)
+		return *err = "ipsec-sa: lifetime", -1;
+	if (p->pfs_group != 0 && !conf_dh_group_valid(p->pfs_group))
+		return *err = "ipsec-sa: PFS group", -1;
+	if (p->replay_window < 0 || !window_ok((uint32_t)p->replay_window))
+		return *err = "ipsec-sa: replay window", -1;
+	if (!printable(p->map, sizeof(s->map) - 1) ||
+	    p->map_seq < 0 || p->map_seq > 65535 ||
+	    p->ace < 0 || p->ace > 1000000)
+		return *err = "ipsec-sa: crypto map entry", -1;
+	if (!printable(p->ifname, sizeof(s->ifname) - 1))
+		return *err = "ipsec-sa: interface name", -1;
+	if (p->counter_in != NULL && (check_counter(p->counter_in, &o->in,
+	    err) == -1 || o->in.conn_id != p->conn_in ||
+	    o->in.r.window != (uint32_t)p->replay_window))
+		return *err = "ipsec-sa: inbound counter", -1;
+	if (p->counter_out != NULL && (check_counter(p->counter_out, &o->out,
+	    err) == -1 || o->out.conn_id != p->conn_out ||
+	    o->out.r.window != 0))
+		return *err = "ipsec-sa: outbound counter", -1;
+	if (p->has_replaces && (p->replaces == 0 ||
+	    p->replaces == p->conn_in))
+		return *err = "ipsec-sa: replaced pair", -1;
+	o->have_in = p->counter_in != NULL;
+	o->have_out = p->counter_out != NULL;
+	o->replaces = p->has_replaces ? p->replaces : 0;
+	s->version = p->version;
+	s->conn_in = p->conn_in;
+	s->conn_out = p->conn_out;
+	s->spi_in = p->spi_in;
+	s->spi_out = p->spi_out;
+	s->reqid = p->reqid;
+	s->isakmp_conn_id = p->isakmp_conn_id;
+	s->initiator = p->initiator != 0;
+	s->local.s_addr = p->local;
+	s->remote.s_addr = p->remote;
+	s->local_port = (uint16_t)p->local_port;
+	s->remote_port = (uint16_t)p->remote_port;
+	s->tunnel = p->tunnel != 0;
+	s->enc = (uint8_t)p->enc;
+	s->enc_keybits = (uint16_t)p->enc_keybits;
+	s->auth = (uint8_t)p->auth;
+	s->enc_key_len = (uint16_t)el;
+	s->auth_key_len = (uint16_t)al;
+	s->sel.src.s_addr = sel->src;
+	s->sel.src_mask.s_addr = sel->src_mask;
+	s->sel.dst.s_addr = sel->dst;
+	s->sel.dst_mask.s_addr = sel->dst_mask;
+	s->sel.proto = (uint8_t)sel->proto;
+	s->sel.sport = (uint16_t)sel->sport;
+	s->sel.dport = (uint16_t)sel->dport;
+	s->life_secs = p->life_secs;
+	s->remaining = p->remaining;
+	s->life_kbytes = p->life_kbytes;
+	s->pfs_group = p->pfs_group;
+	s->replay_window = p->replay_window;
+	snprintf(s->map, sizeof(s->map), "%s", p->map);
+	s->map_seq = p->map_seq;
+	s->ace = p->ace;
+	snprintf(s->ifname, sizeof(s->ifname), "%s", p->ifname);
+	s->rekeyed = p->rekeyed != 0;
+	return 0;
+}
+
+static int
+check_bulk(uint32_t a, uint32_t b, const char **err)
+{
+	if (a > HA_COUNT_MAX || b > HA_COUNT_MAX)
+		return *err = "bulk marker: SA count", -1;
+	return 0;
+}
+
+/*
+ * One Envelope (not a Batch) into m.  Counters go into *ctrs, an array
+ * of *nctrs entries the caller frees.
+ */
+static int
+check_env(const PEnv *e, struct ha_msg *m, struct ha_counter **ctrs,
+    const char **err)
+{
+	memset(m, 0, sizeof(*m));
+	switch (e->body_case) {
+	case HAVPN__SYNC__ENVELOPE__BODY_HELLO:
+		m->type = HA_M_HELLO;
+		return check_hello(e->hello, &m->u.hello, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_BULK_REQUEST:
+		m->type = HA_M_BULK_REQUEST;
+		m->u.bulk_request = e->bulk_request->id;
+		return 0;
+	case HAVPN__SYNC__ENVELOPE__BODY_BULK_BEGIN:
+		m->type = HA_M_BULK_BEGIN;
+		m->u.bulk.epoch = e->bulk_begin->epoch;
+		m->u.bulk.isakmp_sas = e->bulk_begin->isakmp_sas;
+		m->u.bulk.ipsec_sas = e->bulk_begin->ipsec_sas;
+		return check_bulk(m->u.bulk.isakmp_sas, m->u.bulk.ipsec_sas,
+		    err);
+	case HAVPN__SYNC__ENVELOPE__BODY_BULK_END:
+		m->type = HA_M_BULK_END;
+		m->u.bulk.epoch = e->bulk_end->epoch;
+		m->u.bulk.isakmp_sas = e->bulk_end->isakmp_sas;
+		m->u.bulk.ipsec_sas = e->bulk_end->ipsec_sas;
+		return check_bulk(m->u.bulk.isakmp_sas, m->u.bulk.ipsec_sas,
+		    err);
+	case HAVPN__SYNC__ENVELOPE__BODY_ISAKMP:
+		m->type = HA_M_ISAKMP;
+		return check_isakmp(e->isakmp, &m->u.isakmp, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_ISAKMP_DELETE:
+		m->type = HA_M_ISAKMP_DELETE;
+		if ((m->u.isakmp_delete = e->isakmp_delete->conn_id) == 0)
+			return *err = "isakmp-delete: conn-id 0", -1;
+		return 0;
+	case HAVPN__SYNC__ENVELOPE__BODY_IPSEC:
+		m->type = HA_M_IPSEC;
+		return check_ipsec(e->ipsec, &m->u.ipsec, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_IPSEC_DELETE:
+		m->type = HA_M_IPSEC_DELETE;
+		m->u.ipsec_delete.conn_in = e->ipsec_delete->conn_in;
+		m->u.ipsec_delete.conn_out = e->ipsec_delete->conn_out;
+		if (m->u.ipsec_delete.conn_in == 0 ||
+		    m->u.ipsec_delete.conn_out == 0)
+			return *err = "ipsec-delete: conn-id 0", -1;
+		return 0;
+	case HAVPN__SYNC__ENVELOPE__BODY_COUNTERS: {
+		const PCounters *c = e->counters;
+		struct ha_counter *v;
+
+		m->type = HA_M_COUNTERS;
+		if (c->n_counters > HA_BATCH_MAX)
+			return *err = "counters: too many", -1;
+		if (c->n_counters == 0 && !(c->has_sweep && c->sweep))
+			return *err = "counters: empty", -1;
+		v = xcalloc(c->n_counters + 1, sizeof(*v));
+		*ctrs = v;
+		for (size_t i = 0; i < c->n_counters; i++)
+			if (check_counter(c->counters[i], &v[i], err) == -1)
+				return -1;
+		m->u.counters.v = v;
+		m->u.counters.n = (int)c->n_counters;
+		m->u.counters.sweep = c->has_sweep && c->sweep;
+		return 0;
+	}
+	case HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_REQUEST:
+		m->type = HA_M_SW_REQUEST;
+		m->u.sw.id = e->switchover_request->id;
+		m->u.sw.force = e->switchover_request->force != 0;
+		if (e->switchover_request->reason != NULL) {
+			if (!printable(e->switchover_request->reason,
+			    HA_REASON_MAX))
+				return *err = "switchover-request: reason", -1;
+			snprintf(m->u.sw.reason, sizeof(m->u.sw.reason), "%s",
+			    e->switchover_request->reason);
+		}
+		return 0;
+	case HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_FINAL:
+		m->type = HA_M_SW_FINAL;
+		m->u.sw.id = e->switchover_final->id;
+		m->u.sw.counters = e->switchover_final->counters;
+		return check_bulk(m->u.sw.counters, 0, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_DONE:
+		m->type = HA_M_SW_DONE;
+		m->u.sw.id = e->switchover_done->id;
+		m->u.sw.counters = e->switchover_done->counters;
+		return check_bulk(m->u.sw.counters, 0, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_ACK: {
+		const char *r = e->switchover_ack->reason;
+
+		m->type = HA_M_SW_ACK;
+		m->u.sw.id = e->switchover_ack->id;
+		m->u.sw.accepted = e->switchover_ack->accepted != 0;
+		if (r != NULL && !printable(r, HA_REASON_MAX))
+			return *err = "switchover-ack: reason", -1;
+		snprintf(m->u.sw.reason, sizeof(m->u.sw.reason), "%s",
+		    r != NULL ? r : "");
+		return 0;
+	}
+	case HAVPN__SYNC__ENVELOPE__BODY_BATCH:
+		return *err = "a batch inside a batch", -1;
+	default:
+		break;
+	}
+	return *err = "empty or unknown envelope", -1;
+}
+
+int
+ha_msg_decode(const uint8_t *p, size_t len, ha_msg_fn fn, void *arg,
+    const char **err)
+{
+	PEnv		*e;
+	PEnv *const	*items;
+	PEnv		*one[1];
+	struct ha_msg	*msgs = NULL;
+	struct ha_counter **ctrs = NULL;
+	size_t		 n;
+	int		 rc = -1;
+
+	*err = NULL;
+	if (len == 0)
+		return *err = "empty record", -1;
+	if ((e = havpn__sync__envelope__unpack(&wiping, len, p)) == NULL)
+		return *err = "not a protobuf Envelope", -1;
+	if (e->body_case == HAVPN__SYNC__ENVELOPE__BODY_BATCH) {
+		n = e->batch->n_items;
+		items = e->batch->items;
+		if (n == 0 || n > HA_BATCH_MAX) {
+			*err = "batch: item count";
+			goto done;
+		}
+	} else {
+		one[0] = e;
+		items = one;
+		n = 1;
+	}
+	msgs = xcalloc(n, sizeof(*msgs));
+	ctrs = xcalloc(n, sizeof(*ctrs));
+	for (size_t i = 0; i < n; i++)
+		if (check_env(items[i], &msgs[i], &ctrs[i], err) == -1)
+			goto done;
+	for (size_t i = 0; i < n; i++)
+		fn(arg, &msgs[i]);
+	rc = (int)n;
+done:
+	if (msgs != NULL)
+		free_secret(msgs, n * sizeof(*msgs));
+	if (ctrs != NULL) {
+		for (size_t i = 0; i < n; i++)
+			free(ctrs[i]);
+		free(ctrs);
+	}
+	havpn__sync__envelope__free_unpacked(e, &wiping);
+	return rc;
+}
+
+/* ---- encoding ------------------------------------------------------------ */
+
+static void
+put_counter(PCounter *pc, const struct ha_counter *c, uint64_t *words)
+{
+	havpn__sync__counter__init(pc);
+	pc->conn_id = c->conn_id;
+	pc->seq_out = c->r.seq_out;
+	pc->top = c->r.top;
+	pc->window = c->r.window;
+	pc->n_bitmap = c->r.window / 64;
+	if (pc->n_bitmap > ESP_REPLAY_WORDS)
+		pc->n_bitmap = ESP_REPLAY_WORDS;
+	for (size_t i = 0; i < pc->n_bitmap; i++)
+		words[i] = c->r.bitmap[i];
+	pc->bitmap = words;
+	pc->exact = c->exact != 0;
+}
+
+static ProtobufCBinaryData
+bin(const void *p, size_t n)
+{
+	ProtobufCBinaryData b;
+
+	b.data = (uint8_t *)(uintptr_t)p;
+	b.len = n;
+	return b;
+}
+
+/* Scratch for one packed item: the sub-messages the Envelope points at. */
+struct pack_scratch {
+	PEnv		 env;
+	union {
+		Havpn__Sync__Hello		 hello;
+		Havpn__Sync__BulkRequest	 breq;
+		Havpn__Sync__BulkBegin		 bbeg;
+		Havpn__Sync__BulkEnd		 bend;
+		Havpn__Sync__IsakmpSa		 isakmp;
+		Havpn__Sync__IsakmpDelete	 idel;
+		Havpn__Sync__IpsecSa		 ipsec;
+		Havpn__Sync__IpsecDelete	 pdel;
+		Havpn__Sync__Counters		 ctrs;
+		Havpn__Sync__SwitchoverRequest	 sreq;
+		Havpn__Sync__SwitchoverFinal	 sfin;
+		Havpn__Sync__SwitchoverDone	 sdone;
+		Havpn__Sync__SwitchoverAck	 sack;
+	} u;
+	PSel		 sel;
+	PCounter	 cin, cout;
+	uint64_t	 win[ESP_REPLAY_WORDS], wout[ESP_REPLAY_WORDS];
+	uint32_t	 msgids[16];
+	/* counters: one PCounter and bitmap per entry */
+	PCounter	*cv;
+	PCounter	**cp;
+	uint64_t	*cw;
+};
+
+static void
+fill_isakmp(struct pack_scratch *x, const struct ike_isakmp_state *s)
+{
+	PIsakmp	*p = &x->u.isakmp;
+
+	havpn__sync__isakmp_sa__init(p);
+	p->version = s->version;
+	p->conn_id = s->conn_id;
+	p->icookie = bin(s->icookie, 8);
+	p->rcookie = bin(s->rcookie, 8);
+	p->initiator = s->initiator != 0;
+	p->exchange = s->exchange;
+	p->local = s->local.s_addr;
+	p->remote = s->remote.s_addr;
+	p->local_port = s->local_port;
+	p->remote_port = s->remote_port;
+	p->peer_id = s->peer_id.s_addr;
+	p->enc = s->enc;
+	p->keybits = s->keybits;
+	p->hash = s->hash;
+	p->group = s->group;
+	p->skeyid_d = bin(s->skeyid_d, s->prf_len);
+	p->skeyid_a = bin(s->skeyid_a, s->prf_len);
+	p->skeyid_e = bin(s->skeyid_e, s->prf_len);
+	p->enc_key = bin(s->enc_key, s->enc_key_len);
+	p->iv = bin(s->iv, s->iv_len);
+	p->lifetime = s->lifetime;
+	p->remaining = s->remaining;
+	p->peer_dpd = s->peer_dpd != 0;
+	p->dpd_seq_out = s->dpd_seq_out;
+	p->dpd_seq_in = s->dpd_seq_in;
+	p->natt = s->natt;
+	p->nat_local = s->nat_local != 0;
+	p->nat_remote = s->nat_remote != 0;
+	/* only the slots in use: a zero message ID was never seen */
+	p->n_msgids = 0;
+	for (size_t i = 0; i < nitems(s->msgids); i++)
+		if (s->msgids[i] != 0)
+			x->msgids[p->n_msgids++] = s->msgids[i];
+	p->msgids = x->msgids;
+	p->map = (char *)(uintptr_t)s->map;
+	p->map_seq = s->map_seq;
+	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP;
+	x->env.isakmp = p;
+}
+
+static void
+fill_ipsec(struct pack_scratch *x, const struct ha_ipsec *m)
+{
+	const struct ike_ipsec_state *s = &m->st;
+	PIpsec	*p = &x->u.ipsec;
+
+	havpn__sync__ipsec_sa__init(p);
+	havpn__sync__selector__init(&x->sel);
+	p->version = s->version;
+	p->conn_in = s->conn_in;
+	p->conn_out = s->conn_out;
+	p->spi_in = s->spi_in;
+	p->spi_out = s->spi_out;
+	p->reqid = s->reqid;
+	p->isakmp_conn_id = s->isakmp_conn_id;
+	p->initiator = s->initiator != 0;
+	p->local = s->local.s_addr;
+	p->remote = s->remote.s_addr;
+	p->local_port = s->local_port;
+	p->remote_port = s->remote_port;
+	p->tunnel = s->tunnel != 0;
+	p->enc = s->enc;
+	p->enc_keybits = s->enc_keybits;
+	p->auth = s->auth;
+	p->enc_key_in = bin(s->enc_key_in, s->enc_key_len);
+	p->enc_key_out = bin(s->enc_key_out, s->enc_key_len);
+	p->auth_key_in = bin(s->auth_key_in, s->auth_key_len);
+	p->auth_key_out = bin(s->auth_key_out, s->auth_key_len);
+	x->sel.src = s->sel.src.s_addr;
+	x->sel.src_mask = s->sel.src_mask.s_addr;
+	x->sel.dst = s->sel.dst.s_addr;
+	x->sel.dst_mask = s->sel.dst_mask.s_addr;
+	x->sel.proto = s->sel.proto;
+	x->sel.sport = s->sel.sport;
+	x->sel.dport = s->sel.dport;
+	p->sel = &x->sel;
+	p->life_secs = s->life_secs;
+	p->remaining = s->remaining;
+	p->life_kbytes = s->life_kbytes;
+	p->pfs_group = s->pfs_group;
+	p->replay_window = s->replay_window;
+	p->map = (char *)(uintptr_t)s->map;
+	p->map_seq = s->map_seq;
+	p->ace = s->ace;
+	p->ifname = (char *)(uintptr_t)s->ifname;
+	p->rekeyed = s->rekeyed != 0;
+	if (m->have_in) {
+		put_counter(&x->cin, &m->in, x->win);
+		p->counter_in = &x->cin;
+	}
+	if (m->have_out) {
+		put_counter(&x->cout, &m->out, x->wout);
+		p->counter_out = &x->cout;
+	}
+	if (m->replaces != 0) {
+		p->has_replaces = 1;
+		p->replaces = m->replaces;
+	}
+	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IPSEC;
+	x->env.ipsec = p;
+}
+
+static void
+fill_counters(struct pack_scratch *x, const struct ha_counters *c)
+{
+	PCounters *p = &x->u.ctrs;
+	size_t	 n = (size_t)c->n;
+
+	havpn__sync__counters__init(p);
+	x->cv = xcalloc(n + 1, sizeof(*x->cv));
+	x->cp = xcalloc(n + 1, sizeof(*x->cp));
+	x->cw = xcalloc((n + 1) * ESP_REPLAY_WORDS, sizeof(*x->cw));
+	for (size_t i = 0; i < n; i++) {
+		put_counter(&x->cv[i], &c->v[i], x->cw + i * ESP_REPLAY_WORDS);
+		x->cp[i] = &x->cv[i];
+	}
+	p->n_counters = n;
+	p->counters = x->cp;
+	if (c->sweep) {
+		p->has_sweep = 1;
+		p->sweep = 1;
+	}
+	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_COUNTERS;
+	x->env.counters = p;
+}
+
+static void
+fill(struct pack_scratch *x, const struct ha_msg *m)
+{
+	memset(x, 0, sizeof(*x));
+	havpn__sync__envelope__init(&x->env);
+	switch (m->type) {
+	case HA_M_HELLO: {
+		const struct ha_hello *h = &m->u.hello;
+
+		havpn__sync__hello__init(&x->u.hello);
+		x->u.hello.version = h->version;
+		x->u.hello.node_id = (char *)(uintptr_t)h->node_id;
+		x->u.hello.incarnation = h->incarnation;
+		x->u.hello.config_digest = bin(h->digest, HA_DIGEST_LEN);
+		x->u.hello.rf_state = h->rf_state;
+		x->u.hello.has_partitioned_active = 1;
+		x->u.hello.partitioned_active = h->partitioned_active != 0;
+		x->u.hello.has_stateful = 1;
+		x->u.hello.stateful = h->stateful != 0;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_HELLO;
+		x->env.hello = &x->u.hello;
+		break;
+	}
+	case HA_M_BULK_REQUEST:
+		havpn__sync__bulk_request__init(&x->u.breq);
+		x->u.breq.id = m->u.bulk_request;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_BULK_REQUEST;
+		x->env.bulk_request = &x->u.breq;
+		break;
+	case HA_M_BULK_BEGIN:
+		havpn__sync__bulk_begin__init(&x->u.bbeg);
+		x->u.bbeg.epoch = m->u.bulk.epoch;
+		x->u.bbeg.isakmp_sas = m->u.bulk.isakmp_sas;
+		x->u.bbeg.ipsec_sas = m->u.bulk.ipsec_sas;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_BULK_BEGIN;
+		x->env.bulk_begin = &x->u.bbeg;
+		break;
+	case HA_M_BULK_END:
+		havpn__sync__bulk_end__init(&x->u.bend);
+		x->u.bend.epoch = m->u.bulk.epoch;
+		x->u.bend.isakmp_sas = m->u.bulk.isakmp_sas;
+		x->u.bend.ipsec_sas = m->u.bulk.ipsec_sas;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_BULK_END;
+		x->env.bulk_end = &x->u.bend;
+		break;
+	case HA_M_ISAKMP:
+		fill_isakmp(x, &m->u.isakmp);
+		break;
+	case HA_M_ISAKMP_DELETE:
+		havpn__sync__isakmp_delete__init(&x->u.idel);
+		x->u.idel.conn_id = m->u.isakmp_delete;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP_DELETE;
+		x->env.isakmp_delete = &x->u.idel;
+		break;
+	case HA_M_IPSEC:
+		fill_ipsec(x, &m->u.ipsec);
+		break;
+	case HA_M_IPSEC_DELETE:
+		havpn__sync__ipsec_delete__init(&x->u.pdel);
+		x->u.pdel.conn_in = m->u.ipsec_delete.conn_in;
+		x->u.pdel.conn_out = m->u.ipsec_delete.conn_out;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IPSEC_DELETE;
+		x->env.ipsec_delete = &x->u.pdel;
+		break;
+	case HA_M_COUNTERS:
+		fill_counters(x, &m->u.counters);
+		break;
+	case HA_M_SW_REQUEST:
+		havpn__sync__switchover_request__init(&x->u.sreq);
+		x->u.sreq.id = m->u.sw.id;
+		x->u.sreq.force = m->u.sw.force != 0;
+		x->u.sreq.reason = (char *)(uintptr_t)m->u.sw.reason;
+		x->env.body_case =
+		    HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_REQUEST;
+		x->env.switchover_request = &x->u.sreq;
+		break;
+	case HA_M_SW_FINAL:
+		havpn__sync__switchover_final__init(&x->u.sfin);
+		x->u.sfin.id = m->u.sw.id;
+		x->u.sfin.counters = m->u.sw.counters;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_FINAL;
+		x->env.switchover_final = &x->u.sfin;
+		break;
+	case HA_M_SW_DONE:
+		havpn__sync__switchover_done__init(&x->u.sdone);
+		x->u.sdone.id = m->u.sw.id;
+		x->u.sdone.counters = m->u.sw.counters;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_DONE;
+		x->env.switchover_done = &x->u.sdone;
+		break;
+	case HA_M_SW_ACK:
+		havpn__sync__switchover_ack__init(&x->u.sack);
+		x->u.sack.id = m->u.sw.id;
+		x->u.sack.accepted = m->u.sw.accepted != 0;
+		x->u.sack.reason = (char *)(uintptr_t)m->u.sw.reason;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_ACK;
+		x->env.switchover_ack = &x->u.sack;
+		break;
+	}
+}
+
+static void
+scratch_cleanup(struct pack_scratch *x)
+{
+	free(x->cv);
+	free(x->cp);
+	free(x->cw);
+	OPENSSL_cleanse(x, sizeof(*x));
+}
+
+static size_t
+varint_len(size_t v)
+{
+	size_t	 n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
+
+static void
+put_varint(struct wbuf *w, size_t v)
+{
+	while (v >= 0x80) {
+		wbuf_put_u8(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	wbuf_put_u8(w, (uint8_t)v);
+}
+
+void
+ha_rec_init(struct ha_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	/* never grows: a realloc would leave key bytes behind */
+	wbuf_init_dyn(&r->w, HA_RECORD_MAX + 64);
+}
+
+static void
+wbuf_wipe(struct wbuf *w)
+{
+	if (w->p != NULL)
+		OPENSSL_cleanse(w->p, w->cap);
+	wbuf_cleanup(w);
+}
+
+void
+ha_rec_cleanup(struct ha_rec *r)
+{
+	wbuf_wipe(&r->w);
+	memset(r, 0, sizeof(*r));
+}
+
+int
+ha_rec_add(struct ha_rec *r, const struct ha_msg *m)
+{
+	struct pack_scratch x;
+	size_t	 n, off, total;
+	int	 rc = -1;
+
+	fill(&x, m);
+	n = havpn__sync__envelope__get_packed_size(&x.env);
+	/* this frame, the batch's own header, and the record's limit */
+	total = r->w.len + 1 + varint_len(n) + n;
+	if (r->n >= HA_BATCH_MAX || total + 1 + varint_len(total) >
+	    HA_RECORD_MAX)
+		goto done;
+	wbuf_put_u8(&r->w, TAG_BATCH_ITEMS);
+	put_varint(&r->w, n);
+	off = wbuf_reserve(&r->w, n);
+	if (wbuf_error(&r->w))
+		fatalx(LOG_HA, "cannot grow a sync record");
+	if (havpn__sync__envelope__pack(&x.env, r->w.p + off) != n)
+		fatalx(LOG_HA, "protobuf-c packed another size");
+	r->n++;
+	rc = 0;
+done:
+	scratch_cleanup(&x);
+	return rc;
+}
+
+int
+ha_rec_take(struct ha_rec *r, uint8_t **out, size_t *outlen)
+{
+	struct wbuf	 w;
+	struct buf	 b;
+	uint8_t		 tag, byte;
+	size_t		 n = 0;
+	int		 shift = 0;
+
+	if (r->n == 0)
+		return -1;
+	if (r->n == 1) {
+		/* a single item is its own Envelope: drop the frame */
+		buf_init(&b, r->w.p, r->w.len);
+		if (buf_get_u8(&b, &tag) == -1)
+			fatalx(LOG_HA, "empty sync record");
+		do {
+			if (buf_get_u8(&b, &byte) == -1)
+				fatalx(LOG_HA, "bad sync record frame");
+			n |= (size_t)(byte & 0x7f) << shift;
+			shift += 7;
+		} while (byte & 0x80);
+		*out = xmalloc(n);
+		memcpy(*out, buf_cur(&b), n);
+		*outlen = n;
+	} else {
+		wbuf_init_dyn(&w, r->w.len + 8);
+		wbuf_put_u8(&w, TAG_ENV_BATCH);
+		put_varint(&w, r->w.len);
+		wbuf_put_bytes(&w, r->w.p, r->w.len);
+		if (wbuf_error(&w))
+			fatalx(LOG_HA, "cannot build a sync record");
+		*out = w.p;
+		*outlen = w.len;
+	}
+	OPENSSL_cleanse(r->w.p, r->w.len);
+	r->w.len = 0;
+	r->n = 0;
+	return 0;
+}
+
+int
+ha_msg_encode(const struct ha_msg *m, uint8_t **out, size_t *outlen)
+{
+	struct ha_rec	 r;
+	int		 rc;
+
+	ha_rec_init(&r);
+	rc = ha_rec_add(&r, m);
+	if (rc == 0)
+		rc = ha_rec_take(&r, out, outlen);
+	ha_rec_cleanup(&r);
+	return rc;
+}

@@ -1,0 +1,548 @@
+/*
+ * The facts of show redundancy [states | history], show redundancy
+ * inter-device (the RF part) and show crypto ha, as JSON (havpnctl prints
+ * them in the IOS layout), and the bench-only synthetic tunnels.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "hasync/ha_int.h"
+
+static const char *const drop_names[HA_NDROPS] = HA_DROP_NAMES;
+
+static void
+add_u64(json_object *o, const char *k, uint64_t v)
+{
+	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
+}
+
+static void
+add_str(json_object *o, const char *k, const char *v)
+{
+	json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void
+add_bool(json_object *o, const char *k, int v)
+{
+	json_object_object_add(o, k, json_object_new_boolean(v));
+}
+
+static json_object *
+rf_obj(uint32_t s)
+{
+	json_object	*o = json_object_new_object();
+
+	add_str(o, "name", s == 0 ? "UNKNOWN" :
+	    rf_state_name((enum rf_state)s));
+	add_u64(o, "number", s);
+	return o;
+}
+
+static const char *
+role_name(enum rf_role r)
+{
+	switch (r) {
+	case RF_ROLE_ACTIVE:	return "active";
+	case RF_ROLE_STANDBY:	return "standby";
+	case RF_ROLE_UNKNOWN:	break;
+	}
+	return "unknown";
+}
+
+static const char *
+bulk_name(enum rf_bulk b)
+{
+	switch (b) {
+	case RF_BULK_RUNNING:	return "running";
+	case RF_BULK_DONE:	return "done";
+	case RF_BULK_NONE:	break;
+	}
+	return "none";
+}
+
+static const char *
+sw_name(enum ha_sw_state s)
+{
+	switch (s) {
+	case HA_SW_DRAINING:	return "handing over (draining)";
+	case HA_SW_WAIT_DRAIN:	return "taking over (outbound held)";
+	case HA_SW_REQUESTED:	return "requested";
+	case HA_SW_IDLE:	break;
+	}
+	return "idle";
+}
+
+/* The peer's state: from its heartbeats while the channel is up. */
+static uint32_t
+peer_state(const struct hasync *ha)
+{
+	if (!ha->configured)
+		return RF_DISABLED;
+	if (!ha->chan_up)
+		return 0;
+	return ha->peer_rf != 0 ? ha->peer_rf : ha->peer.rf_state;
+}
+
+static void
+common(struct hasync *ha, json_object *data)
+{
+	uint64_t	 now = time_mono_ms();
+
+	add_bool(data, "configured", ha->configured);
+	add_bool(data, "stateful", ha->stateful);
+	add_str(data, "scheme_group", ha->scheme);
+	json_object_object_add(data, "my_state", rf_obj(ha->rf.state));
+	json_object_object_add(data, "peer_state", rf_obj(peer_state(ha)));
+	add_str(data, "role", role_name(ha->role));
+	add_u64(data, "role_since_ms_ago", now - ha->role_since_ms);
+	add_str(data, "unit_id", ha->ipc != NULL ? ipc_node_id(ha->ipc) :
+	    ha->hostname);
+	add_str(data, "peer_unit_id", ha->peer_hello ? ha->peer.node_id : "");
+	add_bool(data, "communications", ha->chan_up);
+	add_bool(data, "peer_hello", ha->peer_hello);
+	add_bool(data, "config_match", ha->config_match);
+	add_bool(data, "election_ready", ha->vrrp != NULL ?
+	    vrrp_ready(ha->vrrp) : 0);
+	add_u64(data, "state_changes", ha->rf.changes);
+}
+
+void
+hasync_show_states(struct hasync *ha, json_object *data)
+{
+	json_object	*sw = json_object_new_object();
+	int		 swact;
+
+	common(ha, data);
+	add_str(data, "mode", ha->chan_up && ha->peer_hello ? "Duplex" :
+	    "Simplex");
+	swact = ha->configured && ha->chan_up && ha->config_match &&
+	    ((ha->role == RF_ROLE_ACTIVE && peer_state(ha) == RF_STANDBY_HOT) ||
+	    (ha->role == RF_ROLE_STANDBY && ha->rf.state == RF_STANDBY_HOT));
+	add_bool(data, "manual_swact", swact);
+	add_str(sw, "state", sw_name(ha->sw.state));
+	add_str(sw, "last_result", ha->sw.result);
+	add_u64(sw, "completed", ha->sw.done);
+	add_u64(sw, "refused", ha->sw.refused);
+	add_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
+	json_object_object_add(data, "switchover", sw);
+	add_str(data, "bulk", bulk_name(ha->bulk));
+	add_bool(data, "split_brain_pending", ha->split_pending);
+}
+
+void
+hasync_show_history(struct hasync *ha, json_object *data)
+{
+	json_object	*rf = json_object_new_array();
+	json_object	*ev = json_object_new_array();
+
+	common(ha, data);
+	for (int i = ha->rf.nhist - 1; i >= 0; i--) {
+		const struct rf_change *c = rf_history(&ha->rf, i);
+		json_object	*o = json_object_new_object();
+
+		add_u64(o, "time_ms", c->wall_ms);
+		json_object_object_add(o, "from", rf_obj(c->from));
+		json_object_object_add(o, "to", rf_obj(c->to));
+		add_str(o, "reason", c->reason);
+		json_object_array_add(rf, o);
+	}
+	for (int i = ha->nhist - 1; i >= 0; i--) {
+		const struct ha_event *e = &ha->hist[(ha->hnext - 1 - i +
+		    HA_HISTORY) % HA_HISTORY];
+		json_object	*o = json_object_new_object();
+
+		add_u64(o, "time_ms", e->wall_ms);
+		add_str(o, "event", e->what);
+		add_str(o, "reason", e->reason);
+		add_u64(o, "duration_us", e->duration_us);
+		add_u64(o, "ipsec_sa_pairs", e->sas);
+		add_u64(o, "rekeyed", e->rekeyed);
+		add_u64(o, "exact", e->exact);
+		json_object_array_add(ev, o);
+	}
+	json_object_object_add(data, "rf_history", rf);
+	json_object_object_add(data, "events", ev);
+}
+
+static void
+count_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+}
+
+static void
+count_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+}
+
+static json_object *
+msg_counts(const uint64_t *v)
+{
+	json_object	*o = json_object_new_object();
+
+	for (int t = HA_M_HELLO; t <= HA_M_SW_DONE; t++)
+		add_u64(o, ha_msg_name((enum ha_msg_type)t), v[t]);
+	return o;
+}
+
+void
+hasync_show_crypto_ha(struct hasync *ha, json_object *data)
+{
+	json_object	*isakmp = json_object_new_object();
+	json_object	*ipsec = json_object_new_object();
+	json_object	*bulk = json_object_new_object();
+	json_object	*ctr = json_object_new_object();
+	json_object	*msgs = json_object_new_object();
+	json_object	*drops = json_object_new_object();
+	json_object	*tk = json_object_new_object();
+	json_object	*maps = json_object_new_array();
+	json_object	*vips = json_object_new_array();
+	uint64_t	 now = time_mono_ms(), oldest = 0;
+	int		 nisakmp = 0, nipsec = 0, never = 0, stale = 0;
+
+	common(ha, data);
+	if (ha->vrrp != NULL)
+		for (int i = 0; i < vrrp_ngroups(ha->vrrp); i++) {
+			struct vrrp_group_info gi;
+			char	 a[INET_ADDRSTRLEN];
+
+			if (vrrp_group_info(ha->vrrp, i, &gi) == -1)
+				continue;
+			json_object_array_add(vips, json_object_new_string(
+			    addr_str(gi.vip, a)));
+		}
+	json_object_object_add(data, "vips", vips);
+	if (ha->ike != NULL) {
+		(void)ike_export_isakmp(ha->ike, count_isakmp, &nisakmp);
+		(void)ike_export_ipsec(ha->ike, count_ipsec, &nipsec);
+	}
+	add_u64(isakmp, "local", (uint64_t)nisakmp);
+	add_u64(isakmp, "synced", (uint64_t)ha->t.nisakmp);
+	add_u64(ipsec, "local", (uint64_t)nipsec);
+	add_u64(ipsec, "synced", (uint64_t)ha->t.npairs);
+	json_object_object_add(data, "isakmp_sas", isakmp);
+	json_object_object_add(data, "ipsec_sa_pairs", ipsec);
+
+	add_str(bulk, "state", bulk_name(ha->bulk));
+	add_u64(bulk, "expected_isakmp", ha->bulk_expect.isakmp_sas);
+	add_u64(bulk, "expected_ipsec", ha->bulk_expect.ipsec_sas);
+	add_u64(bulk, "received_isakmp", ha->bulk_got_isakmp);
+	add_u64(bulk, "received_ipsec", ha->bulk_got_ipsec);
+	add_u64(bulk, "last_duration_us", ha->bulk_last_us);
+	add_u64(bulk, "last_bytes", ha->bulk_last_bytes);
+	add_u64(bulk, "sent", ha->st.bulks_sent);
+	add_u64(bulk, "received", ha->st.bulks_received);
+	add_bool(bulk, "session", ha->session);
+	add_u64(bulk, "state_queue_records", ha->sq_n);
+	add_u64(bulk, "state_queue_bytes", ha->sq_bytes);
+	json_object_object_add(data, "bulk", bulk);
+
+	for (int i = 0; i < ha->nmaps; i++) {
+		json_object *m = json_object_new_object();
+
+		add_str(m, "map", ha->maps[i].name);
+		add_u64(m, "inbound", ha->maps[i].in);
+		add_u64(m, "outbound", ha->maps[i].out);
+		json_object_array_add(maps, m);
+	}
+	json_object_object_add(ctr, "replay_interval", maps);
+	if (ha->role != RF_ROLE_ACTIVE)
+		for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+			if (p->out.at_ms == 0) {
+				never++;
+				continue;
+			}
+			if (now - p->out.at_ms > oldest)
+				oldest = now - p->out.at_ms;
+			if (now - p->out.at_ms > HA_STALE_MS)
+				stale++;
+		}
+	add_u64(ctr, "oldest_update_ms", oldest);
+	add_u64(ctr, "never_updated", (uint64_t)never);
+	add_u64(ctr, "stale", (uint64_t)stale);
+	add_u64(ctr, "stale_bound_ms", HA_STALE_MS);
+	json_object_object_add(ctr, "last_sweep_ms_ago", ha->last_sweep_ms ?
+	    json_object_new_int64((int64_t)(now - ha->last_sweep_ms)) : NULL);
+	add_u64(ctr, "sent", ha->st.counters_sent);
+	add_u64(ctr, "applied", ha->st.counters_applied);
+	add_u64(ctr, "unknown_sa", ha->st.counters_unknown);
+	add_u64(ctr, "sweeps_sent", ha->st.sweeps);
+	json_object_object_add(data, "counters", ctr);
+
+	json_object_object_add(msgs, "sent", msg_counts(ha->st.tx_msgs));
+	json_object_object_add(msgs, "received", msg_counts(ha->st.rx_msgs));
+	add_u64(msgs, "records_sent", ha->st.tx_records);
+	add_u64(msgs, "records_received", ha->st.rx_records);
+	add_u64(msgs, "bytes_sent", ha->st.tx_bytes);
+	add_u64(msgs, "bytes_received", ha->st.rx_bytes);
+	add_u64(msgs, "refused_by_channel", ha->st.tx_refused);
+	json_object_object_add(data, "messages", msgs);
+	for (int i = 0; i < HA_NDROPS; i++)
+		add_u64(drops, drop_names[i], ha->st.drops[i]);
+	json_object_object_add(data, "drops", drops);
+
+	add_u64(tk, "imports", ha->st.imports);
+	add_u64(tk, "forgotten", ha->st.forgotten);
+	add_u64(tk, "counters_jumped", ha->st.jumps);
+	add_u64(tk, "counters_exact", ha->st.exact);
+	add_u64(tk, "rekeys_takeover", ha->st.rekeys_takeover);
+	add_u64(tk, "rekeys_split_brain", ha->st.rekeys_split);
+	json_object_object_add(data, "sas", tk);
+}
+
+/* ---- show crypto ha detail: every SA, with a fingerprint of its keys ----- */
+
+/* 8 bytes of SHA-256 over the key material: equal keys, equal prints. */
+static void
+fingerprint(const void *a, size_t alen, const void *b, size_t blen,
+    const void *c, size_t clen, char *out)
+{
+	EVP_MD_CTX	*x = EVP_MD_CTX_new();
+	uint8_t		 md[32];
+	unsigned int	 n;
+
+	if (x == NULL || EVP_DigestInit_ex(x, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(x, a, alen) != 1 ||
+	    EVP_DigestUpdate(x, b, blen) != 1 ||
+	    EVP_DigestUpdate(x, c, clen) != 1 ||
+	    EVP_DigestFinal_ex(x, md, &n) != 1)
+		fatalx(LOG_HA, "SHA-256 failed");
+	EVP_MD_CTX_free(x);
+	hex_encode(md, 8, out);
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+static void
+detail_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	json_object	*a = arg, *o = json_object_new_object();
+	char		 h[17], buf[INET_ADDRSTRLEN];
+	uint8_t		 k[3 * 64];
+
+	add_u64(o, "conn_id", s->conn_id);
+	hex_encode(s->icookie, 8, h);
+	add_str(o, "icookie", h);
+	hex_encode(s->rcookie, 8, h);
+	add_str(o, "rcookie", h);
+	add_str(o, "local", addr_str(s->local, buf));
+	add_str(o, "remote", addr_str(s->remote, buf));
+	add_u64(o, "local_port", s->local_port);
+	add_u64(o, "remote_port", s->remote_port);
+	add_u64(o, "lifetime", s->lifetime);
+	add_u64(o, "remaining", s->remaining);
+	add_u64(o, "dpd_seq_out", s->dpd_seq_out);
+	add_u64(o, "dpd_seq_in", s->dpd_seq_in);
+	add_u64(o, "natt", s->natt);
+	memcpy(k, s->skeyid_d, 64);
+	memcpy(k + 64, s->skeyid_a, 64);
+	memcpy(k + 128, s->skeyid_e, 64);
+	fingerprint(k, sizeof(k), s->enc_key, s->enc_key_len, s->iv,
+	    s->iv_len, h);
+	OPENSSL_cleanse(k, sizeof(k));
+	add_str(o, "keys_iv_fingerprint", h);
+	json_object_array_add(a, o);
+}
+
+struct detail {
+	struct hasync	*ha;
+	json_object	*a;
+};
+
+static void
+detail_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	struct detail	*d = arg;
+	json_object	*o = json_object_new_object();
+	struct esp_replay_state r;
+	char		 h[17];
+	uint8_t		 k[2 * 36 + 2 * 64];
+
+	add_u64(o, "conn_in", s->conn_in);
+	add_u64(o, "conn_out", s->conn_out);
+	add_u64(o, "spi_in", s->spi_in);
+	add_u64(o, "spi_out", s->spi_out);
+	add_u64(o, "isakmp_conn_id", s->isakmp_conn_id);
+	add_u64(o, "local_port", s->local_port);
+	add_u64(o, "remote_port", s->remote_port);
+	add_u64(o, "life_secs", s->life_secs);
+	add_u64(o, "remaining", s->remaining);
+	add_u64(o, "life_kbytes", s->life_kbytes);
+	add_bool(o, "rekeyed", s->rekeyed);
+	memcpy(k, s->enc_key_in, 36);
+	memcpy(k + 36, s->enc_key_out, 36);
+	memcpy(k + 72, s->auth_key_in, 64);
+	memcpy(k + 136, s->auth_key_out, 64);
+	fingerprint(k, sizeof(k), &s->enc, 1, &s->auth, 1, h);
+	OPENSSL_cleanse(k, sizeof(k));
+	add_str(o, "keys_fingerprint", h);
+	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_out, &r) == 0)
+		add_u64(o, "seq_out", r.seq_out);
+	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_in, &r) == 0)
+		add_u64(o, "replay_top", r.top);
+	json_object_array_add(d->a, o);
+}
+
+void
+hasync_show_crypto_ha_detail(struct hasync *ha, json_object *data)
+{
+	json_object	*isakmp = json_object_new_array();
+	struct detail	 d;
+
+	hasync_show_crypto_ha(ha, data);
+	d.ha = ha;
+	d.a = json_object_new_array();
+	if (ha->ike != NULL) {
+		(void)ike_export_isakmp(ha->ike, detail_isakmp, isakmp);
+		(void)ike_export_ipsec(ha->ike, detail_ipsec, &d);
+	}
+	json_object_object_add(data, "isakmp_sa_list", isakmp);
+	json_object_object_add(data, "ipsec_sa_list", d.a);
+}
+
+/* ---- bench tooling: synthetic tunnels ------------------------------------ */
+
+static void
+derive(uint32_t seed, uint32_t i, const char *label, uint8_t *out, size_t n)
+{
+	uint8_t		 in[64], md[32];
+	unsigned int	 mdlen;
+	size_t		 off = 0;
+	uint32_t	 ctr = 0;
+
+	while (off < n) {
+		int	 l = snprintf((char *)in, sizeof(in), "%u/%u/%s/%u",
+		    seed, i, label, ctr++);
+
+		EVP_Digest(in, (size_t)l, md, &mdlen, EVP_sha256(), NULL);
+		memcpy(out + off, md, n - off < 32 ? n - off : 32);
+		off += 32;
+	}
+}
+
+int
+hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
+    size_t errlen)
+{
+	struct ike_isakmp_state is;
+	struct ike_ipsec_state ps;
+	struct vrrp_group_info gi;
+	struct in_addr	 vip;
+	int		 done = 0;
+
+	if (!ha->configured || ha->role != RF_ROLE_ACTIVE) {
+		snprintf(err, errlen, "only an active node of a pair takes "
+		    "synthetic tunnels");
+		return -1;
+	}
+	if (ha->nmaps == 0 || vrrp_group_info(ha->vrrp, 0, &gi) == -1) {
+		snprintf(err, errlen, "no crypto map or standby group");
+		return -1;
+	}
+	vip = gi.vip;
+	for (int i = 0; i < ha->nmaps && i < vrrp_ngroups(ha->vrrp); i++)
+		if (vrrp_group_info(ha->vrrp, i, &gi) == 0 && gi.leads)
+			vip = gi.vip;
+	for (int i = 0; i < n; i++) {
+		uint32_t k = (uint32_t)i;
+
+		memset(&is, 0, sizeof(is));
+		is.version = IKE_STATE_VERSION;
+		derive(seed, k, "icookie", is.icookie, 8);
+		derive(seed, k, "rcookie", is.rcookie, 8);
+		is.initiator = 1;
+		is.exchange = 2;
+		is.local = vip;
+		is.remote.s_addr = htonl(0x0ac80000 + k + 1);	/* 10.200/16 */
+		is.local_port = is.remote_port = 500;
+		is.peer_id = is.remote;
+		is.enc = CONF_ENC_AES;
+		is.keybits = 256;
+		is.hash = CONF_HASH_SHA256;
+		is.group = 14;
+		is.prf_len = 32;
+		derive(seed, k, "skeyid_d", is.skeyid_d, 32);
+		derive(seed, k, "skeyid_a", is.skeyid_a, 32);
+		derive(seed, k, "skeyid_e", is.skeyid_e, 32);
+		is.enc_key_len = 32;
+		derive(seed, k, "p1key", is.enc_key, 32);
+		is.iv_len = 16;
+		derive(seed, k, "iv", is.iv, 16);
+		is.lifetime = is.remaining = 86400;
+		snprintf(is.map, sizeof(is.map), "%s", ha->maps[0].name);
+		is.map_seq = 10;
+		if (ike_import_isakmp(ha->ike, &is) == -1)
+			break;
+
+		memset(&ps, 0, sizeof(ps));
+		ps.version = IKE_STATE_VERSION;
+		ps.conn_in = 2000000 + 2 * k;
+		ps.conn_out = ps.conn_in + 1;
+		ps.spi_in = 0x20000000 + k;
+		ps.spi_out = 0x30000000 + k;
+		ps.initiator = 1;
+		ps.local = vip;
+		ps.remote = is.remote;
+		ps.local_port = ps.remote_port = 4500;
+		ps.tunnel = 1;
+		ps.enc = CONF_ESP_GCM;
+		ps.enc_keybits = 256;
+		ps.auth = CONF_ESP_AUTH_NONE;
+		ps.enc_key_len = 36;
+		derive(seed, k, "esp-in", ps.enc_key_in, 36);
+		derive(seed, k, "esp-out", ps.enc_key_out, 36);
+		ps.sel.src.s_addr = htonl(0xc0a81400 + k % 250 + 1);
+		ps.sel.src_mask.s_addr = 0xffffffff;
+		ps.sel.dst.s_addr = htonl(0xac155b00 + k % 250 + 1);
+		ps.sel.dst_mask.s_addr = 0xffffffff;
+		ps.life_secs = ps.remaining = 86400;
+		ps.life_kbytes = 4608000;
+		ps.replay_window = 64;
+		snprintf(ps.map, sizeof(ps.map), "%s", ha->maps[0].name);
+		ps.map_seq = 10;
+		if (ike_import_ipsec(ha->ike, &ps, 1) == -1)
+			break;
+		done++;
+	}
+	OPENSSL_cleanse(&is, sizeof(is));
+	OPENSSL_cleanse(&ps, sizeof(ps));
+	if (done < n) {
+		snprintf(err, errlen, "stopped after %d tunnels (refused, see "
+		    "the log)", done);
+		return -1;
+	}
+	log_info(LOG_HA, "bench tooling: %d synthetic tunnels installed", done);
+	return done;
+}
+
+int
+hasync_test_bump(struct hasync *ha, uint32_t delta)
+{
+	struct esp_replay_state r;
+	int		 n = 0;
+
+	if (ha->role != RF_ROLE_ACTIVE)
+		return -1;
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+		if (p->conn_in < 2000000)
+			continue;	/* a real tunnel: leave it alone */
+		if (ha->esp->ops->get_replay(ha->esp, p->conn_out, &r) == 0) {
+			r.seq_out += delta;
+			(void)ha->esp->ops->set_replay(ha->esp,
+			    p->conn_out, &r);
+		}
+		if (ha->esp->ops->get_replay(ha->esp, p->conn_in, &r) == 0) {
+			r.top += delta;
+			memset(r.bitmap, 0xff, sizeof(r.bitmap));
+			(void)ha->esp->ops->set_replay(ha->esp, p->conn_in, &r);
+		}
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,588 @@
+/*
+ * Planned switchover: the VIPs and every tunnel move to the standby with
+ * no packet lost and no sequence number sent twice (DESIGN decision 8).
+ *
+ * The rule that makes it safe: on every SA, exactly one node sends at any
+ * time, and the new active starts where the old one stopped.  The old
+ * active cannot stop at once (the inside hosts keep sending to its MAC
+ * until the new active's gratuitous ARP reaches them), so it is the new
+ * active that waits:
+ *
+ *   old active (A)                          standby (B)
+ *   ------------------------------------    ---------------------------------
+ *   (operator, or B's SwitchoverRequest)
+ *   IKE stops starting exchanges
+ *   exact counters, Final      ---STATE-->  counters noted exactly
+ *   vrrp_handover: priority 0,              (Final) outbound HOLD: inside
+ *   VIPs removed; A is standby,             packets wait in the TUN queue;
+ *   but keeps encrypting what               vrrp_takeover: role callback
+ *   still reaches it (stragglers,           (SAs continue from the exact
+ *   sent from the moved VIP with            counters, IKE active), VIPs,
+ *   IP_TRANSPARENT)                         gratuitous ARP
+ *                              <--CONTROL-- Ack
+ *   once acked and its TUN queue
+ *   has been quiet for 30 ms (at
+ *   most 500 ms): outbound DROP,
+ *   exact counters, Done       ---STATE-->  counters set exactly, outbound
+ *                                           SEND: the held packets go out,
+ *                                           each SA continuing from A's
+ *                                           last number
+ *
+ * Inbound needs nothing: a packet reaches exactly one node; after A's VIP
+ * is gone A forwards what still arrives for it to B (ARP), which owns it.
+ * If Done never comes (A died), B jumps from the Final's counters as for a
+ * failover (the drain is bounded in time) and sends.  A node that handed
+ * over does not preempt back by itself.
+ *
+ * Preemption: a STANDBY HOT node that "standby GRP preempt" and its
+ * priority would make active asks the active for a switchover instead of
+ * letting VRRP preempt (which would leave two senders for a moment and
+ * drop the stragglers); vrrp's own preemption is held (vrrp_hold_preempt).
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "hasync/ha_int.h"
+
+#define SW_POLL_MS		10
+#define SW_DRAIN_IDLE_MS	30	/* old active: TUN quiet after ack */
+#define SW_DRAIN_MAX_MS		500
+#define SW_DONE_WAIT_MS		800	/* new active: Done, or jump */
+#define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
+
+static void
+sw_timer(struct hasync *ha, uint64_t ms)
+{
+	ev_timer_stop(ha->loop, &ha->swtimer);
+	ev_timer_set(&ha->swtimer, (double)ms / 1000.0, 0.0);
+	ev_timer_start(ha->loop, &ha->swtimer);
+}
+
+static void
+outbound(struct hasync *ha, enum esp_outbound mode)
+{
+	if (ha->esp->ops->set_outbound != NULL)
+		(void)ha->esp->ops->set_outbound(ha->esp, mode);
+}
+
+static uint64_t
+tun_in(struct hasync *ha)
+{
+	struct esp_engine_stats st;
+
+	memset(&st, 0, sizeof(st));
+	if (ha->esp->ops->get_stats != NULL)
+		(void)ha->esp->ops->get_stats(ha->esp, &st);
+	return st.tun_in;
+}
+
+static void
+send_ack(struct hasync *ha, uint64_t id, int accepted, const char *reason)
+{
+	struct ha_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_SW_ACK;
+	m.u.sw.id = id;
+	m.u.sw.accepted = accepted;
+	snprintf(m.u.sw.reason, sizeof(m.u.sw.reason), "%.120s", reason);
+	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+}
+
+static void
+send_marker(struct hasync *ha, enum ha_msg_type t, uint32_t n)
+{
+	struct ha_msg	 m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = t;
+	m.u.sw.id = ha->sw.id;
+	m.u.sw.counters = n;
+	(void)ha_send(ha, IPC_STREAM_STATE, &m);
+}
+
+/* ---- the old active ------------------------------------------------------ */
+
+static int
+handover(struct hasync *ha, uint64_t id, int force, const char *reason,
+    char *err, size_t errlen)
+{
+	uint32_t	 n;
+
+	if (!ha->session && !force) {
+		snprintf(err, errlen, "the standby holds no snapshot yet");
+		return -1;
+	}
+	memset(&ha->sw.reason, 0, sizeof(ha->sw.reason));
+	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
+	ha->sw.state = HA_SW_DRAINING;
+	ha->sw.id = id;
+	ha->sw.force = force;
+	ha->sw.started_us = time_mono_us();
+	ha->sw.acked = 0;
+	ha->sw.last_tun_us = ha->sw.started_us;
+	ha->sw.tun_in = tun_in(ha);
+	ha->sw.drained = 0;
+	/* no new exchange from now on; what is in flight the peer resends */
+	ike_set_active(ha->ike, 0);
+	n = ha_send_exact_counters(ha);
+	send_marker(ha, HA_M_SW_FINAL, n);
+	log_info(LOG_HA, "planned switchover (%s): %u exact counters sent, "
+	    "handing the VIPs over", reason, n);
+	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+		/* the election has no Active group: nothing to hand over */
+		ha->sw.state = HA_SW_IDLE;
+		ike_set_active(ha->ike, ha->role == RF_ROLE_ACTIVE);
+		snprintf(err, errlen, "this node is not active in the "
+		    "election");
+		return -1;
+	}
+	/* the role callback made us standby; the data plane still sends */
+	ha->sw.no_auto_preempt = 1;
+	sw_timer(ha, SW_POLL_MS);
+	return 0;
+}
+
+static void
+drain_end(struct hasync *ha, const char *how)
+{
+	uint64_t	 dur = time_mono_us() - ha->sw.started_us;
+	uint32_t	 n;
+	char		 why[320];
+
+	outbound(ha, ESP_OUTBOUND_DROP);
+	n = ha_send_exact_counters(ha);
+	send_marker(ha, HA_M_SW_DONE, n);
+	ha->sw.state = HA_SW_IDLE;
+	ha->sw.done++;
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "handed over (%s): "
+	    "%llu packets sent after the VIPs moved, %s",
+	    ha->sw.reason, (unsigned long long)ha->sw.drained, how);
+	snprintf(why, sizeof(why), "handed over (%s); %llu queued packets "
+	    "sent after the VIPs moved; %s", ha->sw.reason,
+	    (unsigned long long)ha->sw.drained, how);
+	/* counted in pairs, as on the new active: their outbound exact */
+	ha_history_add(ha, "switchover", why, dur, (uint32_t)ha->t.npairs, 0,
+	    (uint32_t)ha->t.npairs);
+	log_info(LOG_HA, "planned switchover: %s (%u exact counters) in %llu "
+	    "ms", why, n,
+	    (unsigned long long)(dur / 1000));
+	ha_request_bulk(ha);
+}
+
+static void
+drain_poll(struct hasync *ha)
+{
+	uint64_t	 now = time_mono_us(), t = tun_in(ha);
+	uint64_t	 quiet_from;
+
+	if (t != ha->sw.tun_in) {
+		ha->sw.drained += t - ha->sw.tun_in;
+		ha->sw.tun_in = t;
+		ha->sw.last_tun_us = now;
+	}
+	quiet_from = ha->sw.last_tun_us > ha->sw.ack_us ? ha->sw.last_tun_us :
+	    ha->sw.ack_us;
+	if (ha->sw.acked && now - quiet_from >= SW_DRAIN_IDLE_MS * 1000ULL) {
+		drain_end(ha, "queue drained");
+		return;
+	}
+	if (now - ha->sw.started_us >= SW_DRAIN_MAX_MS * 1000ULL) {
+		drain_end(ha, ha->sw.acked ? "drain time limit" :
+		    "no acknowledgement from the peer");
+		return;
+	}
+	sw_timer(ha, SW_POLL_MS);
+}
+
+/* ---- the new active ------------------------------------------------------ */
+
+/* No Done: the old active may have sent up to the drain limit: jump. */
+static void
+resume(struct hasync *ha, int exact, const char *how)
+{
+	uint64_t	 dur = time_mono_us() - ha->sw.started_us;
+	uint64_t	 now = time_mono_ms();
+	struct esp_replay_state r;
+	uint32_t	 n = 0;
+	char		 why[320];
+
+	if (!exact)
+		for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+			uint64_t seq = p->out.seq + ctr_jump(&p->out,
+			    p->interval_out, now, SW_DRAIN_MAX_MS);
+
+			if (p->replaced || seq >= UINT32_MAX)
+				continue;
+			memset(&r, 0, sizeof(r));
+			r.seq_out = seq;
+			if (ha->esp->ops->set_replay(ha->esp, p->conn_out,
+			    &r) == 0)
+				n++;
+		}
+	outbound(ha, ESP_OUTBOUND_SEND);
+	ha->sw.state = HA_SW_IDLE;
+	ha->sw.done++;
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "took over (%s): %s",
+	    ha->sw.reason, how);
+	snprintf(why, sizeof(why), "took over (%s): %s", ha->sw.reason, how);
+	ha_history_add(ha, "switchover", why, dur, (uint32_t)ha->t.npairs, 0,
+	    exact ? (uint32_t)ha->t.npairs : 0);
+	if (!exact)
+		log_warnx(LOG_HA, "planned switchover: %s; %u outbound "
+		    "counters jumped", how, n);
+	else
+		log_info(LOG_HA, "planned switchover complete: outbound "
+		    "resumed after %llu ms, every SA continues from the old "
+		    "active's last sequence number",
+		    (unsigned long long)(dur / 1000));
+	/* the old active asked for its snapshot meanwhile */
+	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE) {
+		ha->bulk_pending = 0;
+		ha_session_start(ha, ha->bulk_pending_id);
+	}
+	ha->bulk_pending = 0;
+}
+
+static void
+final_rx(struct hasync *ha, const struct ha_switchover *f)
+{
+	if (ha->role != RF_ROLE_STANDBY) {
+		send_ack(ha, f->id, 0, "not standby");
+		return;
+	}
+	ha->sw.state = HA_SW_WAIT_DRAIN;
+	ha->sw.id = f->id;
+	ha->sw.started_us = time_mono_us();
+	if (ha->sw.reason[0] == '\0')
+		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
+		    "active");
+	/* hold the inside traffic: the old active still sends for a moment */
+	outbound(ha, ESP_OUTBOUND_HOLD);
+	if (ha->vrrp == NULL || vrrp_takeover(ha->vrrp) == -1) {
+		outbound(ha, ESP_OUTBOUND_DROP);
+		ha->sw.state = HA_SW_IDLE;
+		ha->sw.refused++;
+		snprintf(ha->sw.result, sizeof(ha->sw.result), "refused: the "
+		    "election cannot take over here (link or track down)");
+		send_ack(ha, f->id, 0, "the election cannot take over (a link "
+		    "or track is down)");
+		return;
+	}
+	ha->sw.no_auto_preempt = 0;
+	send_ack(ha, f->id, 1, "");
+	sw_timer(ha, SW_DONE_WAIT_MS);
+}
+
+/* The old active's final counters: continue exactly from them. */
+static void
+final_counters(struct hasync *ha, const struct ha_counters *c)
+{
+	struct esp_replay_state r;
+
+	for (int i = 0; i < c->n; i++) {
+		struct ha_pair *p = ha_pair_find(&ha->t, c->v[i].conn_id);
+
+		if (p == NULL || c->v[i].conn_id != p->conn_out)
+			continue;	/* inbound is ours now */
+		ctr_observe(&p->out, c->v[i].r.seq_out, time_mono_ms());
+		memset(&r, 0, sizeof(r));
+		r.seq_out = c->v[i].r.seq_out;
+		(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
+	}
+}
+
+/*
+ * --force without a usable channel: no drain is possible.  Step down; the
+ * peer's election takes over with whatever state it holds (a standby that
+ * is not STANDBY HOT rekeys every SA, takeover.c).
+ */
+static int
+forced_handover(struct hasync *ha, const char *reason, char *err,
+    size_t errlen)
+{
+	char	 why[HA_REASON_MAX + 64];
+
+	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+		snprintf(err, errlen, "this node is not active in the "
+		    "election");
+		return -1;
+	}
+	ha->sw.no_auto_preempt = 1;
+	ha->sw.done++;
+	snprintf(why, sizeof(why), "%s: no sync with the peer, stepped down "
+	    "for the election", reason);
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "%s", why);
+	ha_history_add(ha, "switchover", why, 0, (uint32_t)ha->t.npairs, 0,
+	    0);
+	log_warnx(LOG_HA, "forced switchover: %s", why);
+	return 0;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+int
+ha_switchover_start(struct hasync *ha, int force, const char *reason,
+    char *err, size_t errlen)
+{
+	struct ha_msg	 m;
+	uint64_t	 id;
+
+	if (!ha->configured) {
+		snprintf(err, errlen, "redundancy inter-device is not "
+		    "configured");
+		return -1;
+	}
+	if (ha->sw.state != HA_SW_IDLE) {
+		snprintf(err, errlen, "a switchover is under way");
+		return -1;
+	}
+	if (force && ha->role == RF_ROLE_ACTIVE &&
+	    (!ha->chan_up || !ha->peer_hello || !ha->config_match))
+		return forced_handover(ha, reason, err, errlen);
+	if (!ha->chan_up || !ha->peer_hello) {
+		snprintf(err, errlen, "the peer is not reachable over the sync "
+		    "channel");
+		return -1;
+	}
+	if (!ha->config_match) {
+		snprintf(err, errlen, "the peer's crypto configuration "
+		    "differs");
+		return -1;
+	}
+	RAND_bytes((uint8_t *)&id, sizeof(id));
+	if (ha->role == RF_ROLE_ACTIVE) {
+		if (ha->peer_rf != RF_STANDBY_HOT && !force) {
+			snprintf(err, errlen, "refused: the peer is %s, not "
+			    "STANDBY HOT (--force overrides)",
+			    rf_state_name((enum rf_state)ha->peer_rf));
+			return -1;
+		}
+		return handover(ha, id, force, reason, err, errlen);
+	}
+	if (ha->role != RF_ROLE_STANDBY) {
+		snprintf(err, errlen, "this node is %s",
+		    rf_state_name(ha->rf.state));
+		return -1;
+	}
+	if (ha->rf.state != RF_STANDBY_HOT && !force) {
+		snprintf(err, errlen, "refused: this node is %s, not STANDBY "
+		    "HOT (--force overrides)", rf_state_name(ha->rf.state));
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_SW_REQUEST;
+	m.u.sw.id = id;
+	m.u.sw.force = force;
+	snprintf(m.u.sw.reason, sizeof(m.u.sw.reason), "%s", reason);
+	if (ha_send(ha, IPC_STREAM_CONTROL, &m) == -1) {
+		snprintf(err, errlen, "the request could not be sent");
+		return -1;
+	}
+	ha->sw.state = HA_SW_REQUESTED;
+	ha->sw.id = id;
+	ha->sw.started_us = time_mono_us();
+	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
+	sw_timer(ha, SW_REQUEST_WAIT_MS);
+	return 0;
+}
+
+int
+hasync_switchover(struct hasync *ha, int force, char *err, size_t errlen)
+{
+	return ha_switchover_start(ha, force, force ?
+	    "redundancy switchover --force" : "redundancy switchover", err,
+	    errlen);
+}
+
+void
+ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
+{
+	char	 err[160], why[HA_REASON_MAX + 40];
+
+	switch (m->type) {
+	case HA_M_SW_REQUEST:
+		snprintf(why, sizeof(why), "asked by the standby: %s",
+		    m->u.sw.reason[0] != '\0' ? m->u.sw.reason : "switchover");
+		if (ha->role != RF_ROLE_ACTIVE)
+			send_ack(ha, m->u.sw.id, 0, "not active");
+		else if (ha->sw.state != HA_SW_IDLE)
+			send_ack(ha, m->u.sw.id, 0, "a switchover is under "
+			    "way");
+		else if (ha->peer_rf != RF_STANDBY_HOT && !m->u.sw.force)
+			send_ack(ha, m->u.sw.id, 0, "the standby is not "
+			    "STANDBY HOT here");
+		else if (handover(ha, m->u.sw.id, m->u.sw.force, why, err,
+		    sizeof(err)) == -1)
+			send_ack(ha, m->u.sw.id, 0, err);
+		break;
+	case HA_M_SW_FINAL:
+		final_rx(ha, &m->u.sw);
+		break;
+	case HA_M_SW_ACK:
+		if (ha->sw.state == HA_SW_DRAINING && m->u.sw.id == ha->sw.id) {
+			if (m->u.sw.accepted) {
+				ha->sw.acked = 1;
+				ha->sw.ack_us = time_mono_us();
+			} else {
+				log_warnx(LOG_HA, "switchover refused by the "
+				    "peer: %s", m->u.sw.reason);
+				drain_end(ha, "the peer refused");
+			}
+		} else if (ha->sw.state == HA_SW_REQUESTED &&
+		    m->u.sw.id == ha->sw.id && !m->u.sw.accepted) {
+			ha->sw.state = HA_SW_IDLE;
+			ha->sw.refused++;
+			ev_timer_stop(ha->loop, &ha->swtimer);
+			snprintf(ha->sw.result, sizeof(ha->sw.result),
+			    "refused by the active: %s", m->u.sw.reason);
+			log_warnx(LOG_HA, "switchover %s", ha->sw.result);
+		} else
+			ha_drop(ha, HA_DROP_STALE, "acknowledgement of another "
+			    "switchover");
+		break;
+	case HA_M_COUNTERS:
+		if (ha->sw.state == HA_SW_WAIT_DRAIN)
+			final_counters(ha, &m->u.counters);
+		else
+			ha_drop(ha, HA_DROP_ROLE, "counters while active");
+		break;
+	case HA_M_SW_DONE:
+		if (ha->sw.state == HA_SW_WAIT_DRAIN &&
+		    m->u.sw.id == ha->sw.id) {
+			ev_timer_stop(ha->loop, &ha->swtimer);
+			resume(ha, 1, "the old active drained its queue");
+		} else
+			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
+		break;
+	default:
+		break;
+	}
+}
+
+void
+ha_swtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+
+	(void)loop;
+	(void)revents;
+	switch (ha->sw.state) {
+	case HA_SW_DRAINING:
+		drain_poll(ha);
+		break;
+	case HA_SW_WAIT_DRAIN:
+		resume(ha, 0, "no word from the old active: counters jumped");
+		break;
+	case HA_SW_REQUESTED:
+		ha->sw.state = HA_SW_IDLE;
+		snprintf(ha->sw.result, sizeof(ha->sw.result), "the active did "
+		    "not answer the request");
+		log_warnx(LOG_HA, "switchover: %s", ha->sw.result);
+		break;
+	case HA_SW_IDLE:
+		break;
+	}
+}
+
+void
+ha_switchover_reset(struct hasync *ha, const char *why)
+{
+	switch (ha->sw.state) {
+	case HA_SW_DRAINING:
+		ev_timer_stop(ha->loop, &ha->swtimer);
+		outbound(ha, ESP_OUTBOUND_DROP);
+		ha->sw.state = HA_SW_IDLE;
+		snprintf(ha->sw.result, sizeof(ha->sw.result), "handed over; "
+		    "drain cut short: %s", why);
+		break;
+	case HA_SW_WAIT_DRAIN:
+		ev_timer_stop(ha->loop, &ha->swtimer);
+		resume(ha, 0, why);
+		break;
+	case HA_SW_REQUESTED:
+		ev_timer_stop(ha->loop, &ha->swtimer);
+		ha->sw.state = HA_SW_IDLE;
+		snprintf(ha->sw.result, sizeof(ha->sw.result), "request "
+		    "abandoned: %s", why);
+		break;
+	case HA_SW_IDLE:
+		break;
+	}
+}
+
+/* ---- preemption by switchover -------------------------------------------- */
+
+/* Would this node preempt the Active one, as VRRP would? */
+static int
+would_preempt(struct hasync *ha, int *delay)
+{
+	struct vrrp_group_info gi;
+	int	 n = ha->vrrp != NULL ? vrrp_ngroups(ha->vrrp) : 0, prio;
+
+	for (int i = 0; i < n; i++) {
+		if (vrrp_group_info(ha->vrrp, i, &gi) == -1 ||
+		    (gi.leader != NULL && !gi.leads))
+			continue;
+		if (!gi.preempt || !gi.active_known)
+			return 0;
+		prio = gi.configured_priority;
+		for (int k = 0; k < gi.ntracks; k++)
+			if (!gi.tracks[k].up && !gi.tracks[k].shutdown)
+				prio -= gi.tracks[k].decrement;
+		if (prio < 1)
+			prio = 1;
+		*delay = gi.preempt_delay;
+		return prio > gi.active_priority ||
+		    (prio == gi.active_priority &&
+		    ntohl(gi.local.s_addr) > ntohl(gi.active_ip.s_addr));
+	}
+	return 0;
+}
+
+void
+ha_maybe_preempt(struct hasync *ha)
+{
+	if (ha->configured && ha->role == RF_ROLE_STANDBY &&
+	    ha->rf.state == RF_STANDBY_HOT) {
+		if (!ev_is_active(&ha->preempt_t)) {
+			ha->preempt_since_ms = 0;
+			ev_timer_set(&ha->preempt_t, 0.0, 0.5);
+			ev_timer_start(ha->loop, &ha->preempt_t);
+		}
+	} else
+		ev_timer_stop(ha->loop, &ha->preempt_t);
+}
+
+void
+ha_preempt_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+	uint64_t	 now = time_mono_ms();
+	char		 err[160];
+	int		 delay = 0;
+
+	(void)revents;
+	if (ha->role != RF_ROLE_STANDBY || ha->rf.state != RF_STANDBY_HOT) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (ha->sw.state != HA_SW_IDLE || ha->sw.no_auto_preempt ||
+	    now < ha->preempt_retry_ms || !would_preempt(ha, &delay)) {
+		ha->preempt_since_ms = 0;
+		return;
+	}
+	if (ha->preempt_since_ms == 0)
+		ha->preempt_since_ms = now;
+	if (now - ha->preempt_since_ms < (uint64_t)delay * 1000)
+		return;		/* standby GRP preempt delay minimum */
+	log_info(LOG_HA, "STANDBY HOT with the higher priority and preempt: "
+	    "asking for a switchover instead of preempting");
+	if (ha_switchover_start(ha, 0, "preemption (higher priority)", err,
+	    sizeof(err)) == -1) {
+		log_warnx(LOG_HA, "preemption by switchover: %s", err);
+		ha->preempt_retry_ms = now + 5000;
+	}
+}

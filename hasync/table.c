@@ -1,0 +1,151 @@
+/*
+ * The SAs the sync knows, by conn-id: ISAKMP SAs, and IPsec SA pairs
+ * found by either of their two conn-ids.  Chained hashes of a fixed size
+ * and a list of every entry for walks.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hasync/ha_int.h"
+
+static uint32_t
+bucket(uint32_t id)
+{
+	/* conn-ids are dense and sequential: a multiplicative spread */
+	return (id * 2654435761u) >> 18 & (HA_BUCKETS - 1);
+}
+
+void
+ha_table_init(struct ha_table *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void
+ha_table_clear(struct ha_table *t)
+{
+	while (t->isakmp != NULL)
+		ha_isakmp_del(t, t->isakmp);
+	while (t->pairs != NULL)
+		ha_pair_del(t, t->pairs);
+}
+
+struct ha_isakmp *
+ha_isakmp_find(struct ha_table *t, uint32_t id)
+{
+	struct ha_isakmp *e;
+
+	for (e = t->isakmp_b[bucket(id)]; e != NULL; e = e->hnext)
+		if (e->conn_id == id)
+			return e;
+	return NULL;
+}
+
+struct ha_isakmp *
+ha_isakmp_add(struct ha_table *t, uint32_t id)
+{
+	struct ha_isakmp *e = xcalloc(1, sizeof(*e));
+	uint32_t b = bucket(id);
+
+	e->conn_id = id;
+	e->hnext = t->isakmp_b[b];
+	t->isakmp_b[b] = e;
+	e->next = t->isakmp;
+	if (t->isakmp != NULL)
+		t->isakmp->prev = e;
+	t->isakmp = e;
+	t->nisakmp++;
+	return e;
+}
+
+void
+ha_isakmp_del(struct ha_table *t, struct ha_isakmp *e)
+{
+	struct ha_isakmp **pp;
+
+	for (pp = &t->isakmp_b[bucket(e->conn_id)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		t->isakmp = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	t->nisakmp--;
+	free(e);
+}
+
+struct ha_pair *
+ha_pair_find_in(struct ha_table *t, uint32_t id)
+{
+	struct ha_pair	*p;
+
+	for (p = t->in_b[bucket(id)]; p != NULL; p = p->hnext_in)
+		if (p->conn_in == id)
+			return p;
+	return NULL;
+}
+
+struct ha_pair *
+ha_pair_find(struct ha_table *t, uint32_t id)
+{
+	struct ha_pair	*p;
+
+	if ((p = ha_pair_find_in(t, id)) != NULL)
+		return p;
+	for (p = t->out_b[bucket(id)]; p != NULL; p = p->hnext_out)
+		if (p->conn_out == id)
+			return p;
+	return NULL;
+}
+
+struct ha_pair *
+ha_pair_add(struct ha_table *t, uint32_t in, uint32_t out)
+{
+	struct ha_pair	*p = xcalloc(1, sizeof(*p));
+	uint32_t	 bi = bucket(in), bo = bucket(out);
+
+	p->conn_in = in;
+	p->conn_out = out;
+	p->hnext_in = t->in_b[bi];
+	t->in_b[bi] = p;
+	p->hnext_out = t->out_b[bo];
+	t->out_b[bo] = p;
+	p->next = t->pairs;
+	if (t->pairs != NULL)
+		t->pairs->prev = p;
+	t->pairs = p;
+	t->npairs++;
+	return p;
+}
+
+void
+ha_pair_del(struct ha_table *t, struct ha_pair *p)
+{
+	struct ha_pair	**pp;
+
+	for (pp = &t->in_b[bucket(p->conn_in)]; *pp != NULL;
+	    pp = &(*pp)->hnext_in)
+		if (*pp == p) {
+			*pp = p->hnext_in;
+			break;
+		}
+	for (pp = &t->out_b[bucket(p->conn_out)]; *pp != NULL;
+	    pp = &(*pp)->hnext_out)
+		if (*pp == p) {
+			*pp = p->hnext_out;
+			break;
+		}
+	if (p->prev != NULL)
+		p->prev->next = p->next;
+	else
+		t->pairs = p->next;
+	if (p->next != NULL)
+		p->next->prev = p->prev;
+	t->npairs--;
+	free(p);
+}

@@ -1,0 +1,291 @@
+/*
+ * Role changes (DESIGN.md "Stateful failover: the decisions", 2 and 3).
+ *
+ * Becoming active happens in the election's role callback, which vrrp
+ * calls *before* it adds the VIPs, so everything below is done when the
+ * first packet can reach this node:
+ *
+ *   1. every outbound SA continues from its last synced sequence number
+ *      plus a jump that covers the replay-interval and the packet rate
+ *      learned on this node times the staleness of the last update
+ *      (hasync/ctr.h), or from the exact number a planned switchover
+ *      delivered; the inbound windows are already in the data plane as
+ *      synced (no jump inbound, so no legitimate packet is dropped);
+ *   2. an SA whose counter state is suspect - older than HA_STALE_MS, a
+ *      takeover while not STANDBY HOT, or a jump past 2^32 - is never sent
+ *      on again: its outbound SA leaves the data plane and a Quick Mode
+ *      rekey starts at once on the synced ISAKMP SA (its inbound SA keeps
+ *      receiving until the new pair is up);
+ *   3. IKE becomes active (DPD, rekeys, Deletes on the synced SAs; what
+ *      was in flight on the old active is gone, the peer retransmits);
+ *   4. the data plane sends;
+ *   5. return: vrrp adds the VIPs and sends gratuitous ARP.
+ *
+ * Becoming standby (after the VIPs are gone): IKE passive, the data plane
+ * sends nothing, the node's own SAs are adopted into the table so that
+ * the next snapshot removes what the active does not have, and a
+ * snapshot is asked for.
+ */
+#include <string.h>
+
+#include "hasync/ha_int.h"
+
+static void
+outbound_mode(struct hasync *ha, enum esp_outbound mode)
+{
+	if (ha->esp->ops->set_outbound != NULL)
+		(void)ha->esp->ops->set_outbound(ha->esp, mode);
+}
+
+void
+ha_become_active(struct hasync *ha, const char *reason, int planned)
+{
+	uint64_t	 t0 = time_mono_us(), now = time_mono_ms();
+	int		 hot = ha->rf.state == RF_STANDBY_HOT;
+	/* elected without ever having been a standby: nothing to take over */
+	int		 first = (ha->rf.state == RF_NEGOTIATION ||
+			    ha->rf.state == RF_INITIALIZATION) &&
+			    ha->t.npairs == 0 && ha->t.nisakmp == 0;
+	uint32_t	 npairs = 0, nrekey = 0, nexact = 0, *rekey;
+	struct esp_replay_state r;
+	char		 why[160];
+
+	rekey = xcalloc((size_t)ha->t.npairs + 1, sizeof(*rekey));
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+		uint64_t seq;
+
+		npairs++;
+		if (p->have_exact && planned) {
+			seq = p->exact_out;
+			nexact++;
+		} else if (!hot || ctr_stale(&p->out, now, HA_STALE_MS)) {
+			/* (a replaced pair only stops sending: ike deletes it) */
+			rekey[nrekey++] = p->conn_in;
+			continue;
+		} else
+			seq = p->out.seq + ctr_jump(&p->out, p->interval_out,
+			    now, HA_DETECT_MS);
+		if (seq >= UINT32_MAX) {
+			/* no ESN: the jump would wrap; rekey instead */
+			rekey[nrekey++] = p->conn_in;
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.seq_out = seq;
+		if (ha->esp->ops->set_replay(ha->esp, p->conn_out, &r) == -1) {
+			rekey[nrekey++] = p->conn_in;
+			continue;
+		}
+		p->have_exact = 0;
+		if (!planned)
+			ha->st.jumps++;
+	}
+	ha->st.exact += nexact;
+	ike_set_active(ha->ike, 1);
+	for (uint32_t i = 0; i < nrekey; i++)
+		if (ike_rekey_ipsec(ha->ike, rekey[i], 1) == 0)
+			ha->st.rekeys_takeover++;
+	free(rekey);
+	/* a planned switchover holds outbound until the old active drained */
+	outbound_mode(ha, ha->sw.state == HA_SW_WAIT_DRAIN ?
+	    ESP_OUTBOUND_HOLD : ESP_OUTBOUND_SEND);
+	ha->role = RF_ROLE_ACTIVE;
+	ha->role_since_ms = now;
+	ha->sw.no_auto_preempt = 0;
+	if (!ha->chan_up)
+		ha->alone_active = 1;
+	ha->bulk = RF_BULK_NONE;
+	ev_timer_stop(ha->loop, &ha->retry);
+	snprintf(why, sizeof(why), "%s%s", planned ? "planned switchover: " :
+	    first ? "elected: " : hot ? "takeover: " :
+	    "takeover while not STANDBY HOT: ", reason);
+	ha_rf_update(ha, why);
+	/* a switchover is recorded when it completes (switchover.c) */
+	if (!planned)
+		ha_history_add(ha, first ? "active" : "failover", why,
+		    time_mono_us() - t0, npairs, nrekey, nexact);
+	log_info(LOG_HA, "now active (%s): %u IPsec SA pairs continued "
+	    "(%u exact), %u rekeyed with Quick Mode, %llu us before the "
+	    "VIPs", reason, npairs - nrekey, nexact, nrekey,
+	    (unsigned long long)(time_mono_us() - t0));
+}
+
+static void
+adopt_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	struct hasync	*ha = arg;
+	struct ha_isakmp *e = ha_isakmp_add(&ha->t, s->conn_id);
+
+	memcpy(e->icookie, s->icookie, 8);
+	memcpy(e->rcookie, s->rcookie, 8);
+	e->dpd_seq_out = s->dpd_seq_out;
+	e->dpd_seq_in = s->dpd_seq_in;
+	e->local_port = s->local_port;
+	e->remote_port = s->remote_port;
+}
+
+static void
+adopt_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	struct hasync	*ha = arg;
+	struct ha_pair	*p;
+
+	if (ha_pair_find(&ha->t, s->conn_in) != NULL ||
+	    ha_pair_find(&ha->t, s->conn_out) != NULL)
+		return;
+	p = ha_pair_add(&ha->t, s->conn_in, s->conn_out);
+	p->spi_in = s->spi_in;
+	p->spi_out = s->spi_out;
+	p->isakmp_conn_id = s->isakmp_conn_id;
+	p->local_port = s->local_port;
+	p->remote_port = s->remote_port;
+	p->interval_out = ha_map_interval_out(ha, s->map);
+	p->replaced = s->rekeyed;
+}
+
+void
+ha_become_standby(struct hasync *ha, const char *reason)
+{
+	int	 was_active = ha->role == RF_ROLE_ACTIVE;
+
+	ike_set_active(ha->ike, 0);
+	if (ha->sw.state != HA_SW_DRAINING)
+		outbound_mode(ha, ESP_OUTBOUND_DROP);
+	ha->role = RF_ROLE_STANDBY;
+	ha->role_since_ms = time_mono_ms();
+	ha->split_pending = 0;
+	ha_session_stop(ha);
+	/* what this node holds now is checked against the next snapshot */
+	ha_table_clear(&ha->t);
+	(void)ike_export_isakmp(ha->ike, adopt_isakmp, ha);
+	(void)ike_export_ipsec(ha->ike, adopt_ipsec, ha);
+	ha->bulk = RF_BULK_NONE;
+	ha_rf_update(ha, reason);
+	if (was_active)
+		log_info(LOG_HA, "now standby (%s): %d ISAKMP SAs and %d IPsec "
+		    "SA pairs held until the active's snapshot", reason,
+		    ha->t.nisakmp, ha->t.npairs);
+	/* a switchover's old active asks once it has drained */
+	ev_timer_stop(ha->loop, &ha->retry);
+	if (ha->sw.state != HA_SW_DRAINING)
+		ha_request_bulk(ha);
+}
+
+static void
+become_init(struct hasync *ha, const char *reason)
+{
+	ike_set_active(ha->ike, 0);
+	outbound_mode(ha, ESP_OUTBOUND_DROP);
+	ha->role = RF_ROLE_UNKNOWN;
+	ha->split_pending = 0;
+	ha_session_stop(ha);
+	ha->bulk = RF_BULK_NONE;
+	ha_rf_update(ha, reason);
+}
+
+/* The election's leading group hears an Active router. */
+static int
+active_heard(struct hasync *ha)
+{
+	struct vrrp_group_info gi;
+	int	 n = vrrp_ngroups(ha->vrrp);
+
+	for (int i = 0; i < n; i++)
+		if (vrrp_group_info(ha->vrrp, i, &gi) == 0 &&
+		    (gi.leader == NULL || gi.leads))
+			return gi.active_known;
+	return 0;
+}
+
+/*
+ * Backup, but is anybody Active?  Until a router is heard the election
+ * has not decided (NEGOTIATION: configured priority, preemption held);
+ * once one is, this node is a standby.
+ */
+void
+ha_nego_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct hasync	*ha = w->data;
+
+	(void)revents;
+	if (ha->role != RF_ROLE_UNKNOWN ||
+	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY) {
+		ev_timer_stop(loop, w);
+		return;
+	}
+	if (active_heard(ha)) {
+		ev_timer_stop(loop, w);
+		ha_become_standby(ha, "election: an Active router is heard");
+	}
+}
+
+void
+ha_vrrp_backup(struct hasync *ha, const char *why)
+{
+	if (ha->role == RF_ROLE_ACTIVE || ha->sw.state != HA_SW_IDLE ||
+	    active_heard(ha)) {
+		ha_become_standby(ha, why);
+		return;
+	}
+	if (ha->role != RF_ROLE_UNKNOWN)
+		become_init(ha, why);
+	if (!ev_is_active(&ha->nego))
+		ev_timer_start(ha->loop, &ha->nego);
+}
+
+void
+ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
+    const char *reason)
+{
+	struct hasync	*ha = arg;
+	char		 why[160];
+
+	(void)old;
+	snprintf(why, sizeof(why), "election: %s", reason);
+	switch (role) {
+	case VRRP_ROLE_ACTIVE:
+		ev_timer_stop(ha->loop, &ha->nego);
+		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN);
+		break;
+	case VRRP_ROLE_STANDBY:
+		ha_vrrp_backup(ha, why);
+		break;
+	case VRRP_ROLE_INIT:
+		ev_timer_stop(ha->loop, &ha->nego);
+		become_init(ha, why);
+		break;
+	}
+}
+
+/*
+ * After a partition both nodes may have sent on the same SAs (with
+ * AES-GCM, two senders reuse nonces).  Once the election kept this node
+ * active and the peer is a standby again, every pair both knew (the
+ * table: synced before the partition) is rekeyed.
+ */
+void
+ha_split_brain_heal(struct hasync *ha)
+{
+	uint32_t	 n = 0, *ids;
+	int		 k = 0;
+
+	if (!ha->split_pending || ha->role != RF_ROLE_ACTIVE ||
+	    (ha->peer_rf != RF_STANDBY_COLD &&
+	    ha->peer_rf != RF_STANDBY_COLD_BULK &&
+	    ha->peer_rf != RF_STANDBY_HOT))
+		return;
+	ha->split_pending = 0;
+	ids = xcalloc((size_t)ha->t.npairs + 1, sizeof(*ids));
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
+		if (!p->replaced)
+			ids[k++] = p->conn_in;
+	for (int i = 0; i < k; i++)
+		if (ike_rekey_ipsec(ha->ike, ids[i], 0) == 0)
+			n++;
+	free(ids);
+	ha->st.rekeys_split += n;
+	ha_history_add(ha, "split-brain", "both nodes were active; the "
+	    "election kept this one: pairs both may have sent on rekeyed", 0,
+	    (uint32_t)k, n, 0);
+	log_warnx(LOG_HA, "split brain healed: %u IPsec SA pairs rekeyed", n);
+}

@@ -1,0 +1,356 @@
+"""Takeover and planned switchover (issue 7) on the design topology, under
+a steady flow between the inside host and the remote host (seqflow: loss
+each way, duplicates, the longest gap), strongSwan on 10.0.0.20.
+
+After every event strongSwan still has the same IKE SA (cookies) and the
+same CHILD SA SPIs, established no new SA (its log), saw no replay or
+authentication failure (its log: kernel-libipsec's "sequence number
+verification failed", "ICV verification failed", "decryption failed"),
+and the traffic flows both ways.  A planned switchover loses no packet.
+
+  test_failover_switchovers_crash_and_return   switchover both ways (from
+      the active, with the inside host held on it 200 ms so it drains;
+      then asked on the standby), refused and --force, kill -9 of the
+      active (and the unit's ExecStopPost: exactly one node answers ARP
+      for the VIPs), DPD, a Quick Mode rekey and a Delete on the synced
+      SAs after takeovers, the old active returning and resyncing
+  test_failover_link_down_and_node_crash       the active's outside link
+      down, back (the returning node preempts with a planned switchover,
+      no loss), then the whole node: daemon killed and every link down
+  test_failover_while_cold_bulk_rekeys         a takeover in the middle of
+      the snapshot: Quick Mode rekeys, traffic resumes
+  test_failover_split_brain                    sync link and adverts cut:
+      both active; healed: the election keeps one, which rekeys
+"""
+
+import json
+import os
+import re
+import signal
+import threading
+import time
+
+from hasynclib import (ACTIVE, BULK, HOT, SEQFLOW, conf, crypto_ha, echo,
+                       peer, rf, ss_ike, start, tunnel_up, wait_rf)
+from topology import wait_for
+from vrrplib import arp, mac_of
+
+RATE = 1000
+SS_FAILURES = ("sequence number verification failed",
+               "ICV verification failed", "decryption failed")
+
+
+class Flow:
+    """seqflow inside -> remote in the background; .result() waits."""
+
+    def __init__(self, design, secs, rate=RATE):
+        self.out = None
+        self.design = design
+        self.th = threading.Thread(target=self._run, args=(secs, rate))
+        self.th.start()
+        time.sleep(0.8)         # running before the event
+
+    def _run(self, secs, rate):
+        r = self.design.run("inside", [SEQFLOW, "run", "172.21.91.37",
+                                       "7000", str(rate), str(secs), "1500"],
+                            timeout=secs + 30)
+        self.out = json.loads(r.stdout)
+
+    def result(self):
+        self.th.join()
+        # the figures, for -s runs (the benchmark is bench/failover)
+        print(f"flow: sent {self.out['sent']} lost {self.out['lost']} "
+              f"(forward {self.out['lost_forward']}, reverse "
+              f"{self.out['lost_reverse']}) longest gap "
+              f"{self.out['longest_gap_ms']} ms")
+        return self.out
+
+
+def ss_log_counts(c):
+    log = c.log()
+    return {"ike_established": len(re.findall(
+                r"IKE_SA c1\[\d+\] established", log)),
+            "failures": sum(log.count(f) for f in SS_FAILURES)}
+
+
+class Rig:
+    """The pair, strongSwan with one tunnel, the remote echo."""
+
+    def __init__(self, design, bindir, host=False):
+        self.design, self.bindir = design, bindir
+        self.ha1 = start(design, bindir, "ha1", wait_active=True)
+        self.c = peer(design, dpd=2)
+        echo(design)
+        tunnel_up(design, bindir, self.c, self.ha1,
+                  ("net", "host") if host else ("net",))
+        self.ha2 = start(design, bindir, "ha2")
+        wait_rf(self.ha2, HOT)
+        self.ss = ss_ike(self.c)
+        self.log0 = ss_log_counts(self.c)
+
+    def node(self, name):
+        return self.ha1 if name == "ha1" else self.ha2
+
+    def check_peer(self, same_spis=True):
+        """strongSwan: the same IKE SA, no new one, no ESP failure."""
+        now = ss_ike(self.c)
+        assert now is not None, "strongSwan lost its IKE SA"
+        assert now[0] == self.ss[0], (now, self.ss)
+        if same_spis:
+            assert now[1] == self.ss[1], (now, self.ss)
+        counts = ss_log_counts(self.c)
+        assert counts["failures"] == 0, [
+            line for line in self.c.log().splitlines()
+            if any(f in line for f in SS_FAILURES)][:5]
+        assert counts["ike_established"] == self.log0["ike_established"]
+        return now
+
+    def history(self, node):
+        return node.json("show", "redundancy", "history")["events"]
+
+
+def flows_both_ways(f):
+    assert f["replies"] > 0 and f["sent"] > 0, f
+    assert f["duplicates"] == 0, f
+
+
+def test_failover_switchovers_crash_and_return(design, bindir):
+    r = Rig(design, bindir)
+    ha1, ha2 = r.ha1, r.ha2
+
+    # planned switchover from the active, under the flow: nothing lost.
+    # The inside host keeps sending to ha1's MAC for 200 ms after it (a
+    # pinned ARP entry, then dropped): ha1 must drain, from the VIP that
+    # moved, while ha2 holds its own outbound traffic
+    mac1 = mac_of(design, "ha1", "eth1")
+    design.run("inside", ["ip", "neigh", "replace", "192.168.20.1", "lladdr",
+                          mac1, "dev", "eth0", "nud", "permanent"])
+    f = Flow(design, 3)
+    ha1.ctl("redundancy", "switchover")
+    time.sleep(0.2)
+    design.run("inside", ["ip", "neigh", "del", "192.168.20.1", "dev",
+                          "eth0"])
+    f = f.result()
+    assert f["lost"] == 0, f
+    flows_both_ways(f)
+    wait_rf(ha2, ACTIVE, 5)
+    wait_rf(ha1, HOT, 10)
+    r.check_peer()
+    ev = r.history(ha2)[-1]
+    assert ev["event"] == "switchover" and "took over" in ev["reason"]
+    assert ev["exact"] == 1 and ev["duration_us"] > 0
+    ev = r.history(ha1)[-1]
+    assert "handed over" in ev["reason"]
+    drained = int(re.search(r"(\d+) queued packets", ev["reason"])[1])
+    assert drained >= 100, ev
+    # the old active does not take the role back by itself
+    time.sleep(1.5)
+    assert rf(ha2) == ACTIVE
+
+    # the other way, asked on the standby
+    f = Flow(design, 3)
+    ha1.ctl("redundancy", "switchover")
+    f = f.result()
+    assert f["lost"] == 0, f
+    wait_rf(ha1, ACTIVE, 5)
+    wait_rf(ha2, HOT, 10)
+    r.check_peer()
+    # nothing in two switchovers counted as a bad or misplaced message
+    for node in (ha1, ha2):
+        assert not any(crypto_ha(node)["drops"].values()), str(\
+            crypto_ha(node)["drops"])
+    text = ha1.ctl("show", "redundancy", "history").stdout
+    assert "switchover" in text and "took over" in text
+    # refused when the peer is not STANDBY HOT; --force overrides: with no
+    # sync at all the active steps down and the standby's election takes
+    # over, rekeying what it cannot trust
+    design.run("ha2", ["ip", "link", "set", "ipc0", "down"])
+    wait_for(lambda: rf(ha2) != HOT, 10, what="ha2 not HOT")
+    res = ha1.ctl("redundancy", "switchover", check=False)
+    assert res.returncode != 0 and "not reachable" in res.stderr
+    f = Flow(design, 3)
+    ha1.ctl("redundancy", "switchover", "--force")
+    f = f.result()
+    wait_rf(ha2, ACTIVE, 5)
+    flows_both_ways(f)
+    ev = r.history(ha2)[-1]
+    assert ev["event"] == "failover" and ev["rekeyed"] == 1, ev
+    assert "not STANDBY HOT" in ev["reason"]
+    wait_for(lambda: len(ss_ike(r.c)[1]["net"]) == 1 and
+             ss_ike(r.c)[1]["net"] != r.ss[1]["net"], 15,
+             what="the pair rekeyed, the old one deleted")
+    r.ss = r.check_peer(same_spis=False)
+    design.run("ha2", ["ip", "link", "set", "ipc0", "up"])
+    wait_rf(ha1, HOT, 15)
+    # ha1 handed over: it does not preempt back
+    time.sleep(1.5)
+    assert rf(ha2) == ACTIVE
+
+    # kill -9 of the active daemon (ha2) under the flow
+    dpd0 = r.c.log().count("N(DPD_ACK)")
+    f = Flow(design, 4)
+    os.kill(ha2.proc.pid, signal.SIGKILL)
+    # positive control: the dead daemon's VIP still answers ARP ...
+    mac1, mac2 = mac_of(design, "ha1", "eth1"), mac_of(design, "ha2", "eth1")
+    assert mac2 in arp(design, "inside", "eth0", "192.168.20.25",
+                       "192.168.20.1", 0.2)
+    # ... until the unit's ExecStopPost removes it (run once havpnd has
+    # ended, as systemd does): then only ha1 answers
+    ha2.proc.wait()
+    design.run("ha2", [os.path.join(bindir, "havpnd"), "-C", "-f",
+                       ha2.conf, "-s", ha2.sock, "-p", ha2.pidfile])
+    f = f.result()
+    wait_rf(ha1, ACTIVE, 5)
+    assert arp(design, "inside", "eth0", "192.168.20.25",
+               "192.168.20.1", 1.0) == [mac1]
+    assert arp(design, "peer", "eth0", "10.0.0.20", "10.0.0.10", 1.0) == \
+        [mac_of(design, "ha1", "eth0")]
+    flows_both_ways(f)
+    assert f["lost"] < RATE * 2, f
+    r.check_peer()
+    ev = r.history(ha1)[-1]
+    assert ev["event"] == "failover" and ev["rekeyed"] == 0, ev
+    assert crypto_ha(ha1)["sas"]["counters_jumped"] >= 1
+    # after the takeover: DPD answered, a Quick Mode rekey on the synced
+    # ISAKMP SA, traffic on the new pair
+    wait_for(lambda: r.c.log().count("N(DPD_ACK)") > dpd0, 10,
+             what="DPD answered by the new active")
+    r.c.swanctl("--rekey", "--child", "net")
+    wait_for(lambda: any(k != r.ss[1]["net"][0] for k in
+                         ss_ike(r.c)[1]["net"]), 10, what="rekeyed")
+    # the replaced pair goes 5 s after the rekey (a Delete to the peer)
+    wait_for(lambda: len(ss_ike(r.c)[1]["net"]) == 1, 10,
+             what="one net CHILD SA left")
+    f = Flow(design, 1)
+    f = f.result()
+    assert f["lost"] == 0, f
+    r.ss = r.check_peer(same_spis=False)
+
+    # the old active returns and resyncs (lower priority: it stays standby)
+    ha2.proc.wait()
+    design.procs = [p for p in design.procs if p[1] is not ha2.proc]
+    f = Flow(design, 4)
+    ha2 = start(design, bindir, "ha2")
+    wait_rf(ha2, HOT, 15)
+    f = f.result()
+    assert f["lost"] == 0, f
+    assert rf(ha1) == ACTIVE
+    r.check_peer()
+    # a Delete from strongSwan on the synced SAs is honoured (and synced)
+    r.c.swanctl("--terminate", "--child", "net")
+    wait_for(lambda: crypto_ha(ha1)["ipsec_sa_pairs"]["local"] == 0 and
+             crypto_ha(ha2)["ipsec_sa_pairs"]["local"] == 0, 10,
+             what="the Delete honoured")
+
+
+def test_failover_link_down_and_node_crash(design, bindir):
+    r = Rig(design, bindir)
+    ha1, ha2 = r.ha1, r.ha2
+    # the active's outside link goes down
+    f = Flow(design, 3)
+    design.run("ha1", ["ip", "link", "set", "eth0", "down"])
+    f = f.result()
+    wait_rf(ha2, ACTIVE, 5)
+    flows_both_ways(f)
+    assert f["lost"] < RATE * 2, f
+    r.check_peer()
+    # back: ha1 resyncs, then takes its role back without loss
+    f = Flow(design, 6)
+    design.run("ha1", ["ip", "link", "set", "eth0", "up"])
+    f = f.result()
+    wait_rf(ha1, ACTIVE, 10)
+    assert f["lost"] == 0, f
+    r.check_peer()
+    wait_rf(ha2, HOT, 10)
+    # the node crashes: daemon killed, every link down
+    f = Flow(design, 3)
+    os.kill(ha1.proc.pid, signal.SIGKILL)
+    for ifname in ("eth0", "eth1", "ipc0"):
+        design.run("ha1", ["ip", "link", "set", ifname, "down"])
+    f = f.result()
+    wait_rf(ha2, ACTIVE, 5)
+    flows_both_ways(f)
+    assert f["lost"] < RATE * 2, f
+    r.check_peer()
+    assert [e["event"] for e in r.history(ha2)].count("failover") == 2
+
+
+def slow_ipc(design, node, on):
+    if on:
+        design.run(node, ["tc", "qdisc", "add", "dev", "ipc0", "root", "tbf",
+                          "rate", "1mbit", "burst", "8kb", "latency",
+                          "1000ms"])
+    else:
+        design.run(node, ["tc", "qdisc", "del", "dev", "ipc0", "root"])
+
+
+def test_failover_while_cold_bulk_rekeys(design, bindir):
+    ha1 = start(design, bindir, "ha1", wait_active=True)
+    c = peer(design, dpd=2)
+    echo(design)
+    tunnel_up(design, bindir, c, ha1)
+    ss = ss_ike(c)
+    # a long snapshot: the real tunnel (oldest) comes first, then 400
+    # made-up ones through a 1 Mbit/s sync link
+    ha1.ctl("test", "redundancy", "synthetic-tunnels", "400", "3")
+    slow_ipc(design, "ha1", True)
+    ha2 = start(design, bindir, "ha2")
+    wait_for(lambda: rf(ha2) == BULK and
+             crypto_ha(ha2)["bulk"]["received_ipsec"] >= 1, 20,
+             interval=0.02, what="the real pair received, snapshot going")
+    os.kill(ha1.proc.pid, signal.SIGKILL)
+    wait_rf(ha2, ACTIVE, 5)
+    ev = ha2.json("show", "redundancy", "history")["events"][-1]
+    assert ev["event"] == "failover" and ev["rekeyed"] >= 1, ev
+    assert "not STANDBY HOT" in ev["reason"]
+    # the pair was rekeyed on the synced ISAKMP SA: same IKE SA, new SPIs
+    wait_for(lambda: ss_ike(c) is not None and any(
+        k != ss[1]["net"][0] for k in ss_ike(c)[1].get("net", [])), 15,
+        what="strongSwan's CHILD SA rekeyed")
+    assert ss_ike(c)[0] == ss[0]
+    f = Flow(design, 2)
+    f = f.result()
+    flows_both_ways(f)
+    assert f["lost"] < RATE, f
+    assert sum(c.log().count(x) for x in SS_FAILURES) == 0
+
+
+def partition(design, on):
+    """Adverts dropped between the two nodes (both links) and the sync
+    link down: each sees no peer at all."""
+    for node in ("ha1", "ha2"):
+        if on:
+            design.run(node, ["nft", "add", "table", "inet", "part"])
+            for chain, hook in (("in", "input"), ("out", "output")):
+                design.run(node, ["nft", "add", "chain", "inet", "part",
+                                  chain, f"{{ type filter hook {hook} "
+                                  "priority 0 ; }"])
+                design.run(node, ["nft", "add", "rule", "inet", "part",
+                                  chain, "ip", "protocol", "vrrp", "drop"])
+        else:
+            design.run(node, ["nft", "delete", "table", "inet", "part"])
+    design.run("ha2", ["ip", "link", "set", "ipc0", "down" if on else "up"])
+
+
+def test_failover_split_brain(design, bindir):
+    r = Rig(design, bindir)
+    ha1, ha2 = r.ha1, r.ha2
+    partition(design, True)
+    wait_rf(ha2, ACTIVE, 10)
+    assert rf(ha1) == ACTIVE
+    # the traffic found one of them; both may have sent on the pair
+    f = Flow(design, 2)
+    f.result()
+    partition(design, False)
+    # the election keeps ha1 (priority 110); ha2 resyncs
+    wait_rf(ha2, HOT, 20)
+    assert rf(ha1) == ACTIVE
+    ev = [e for e in r.history(ha1) if e["event"] == "split-brain"]
+    assert ev and ev[-1]["rekeyed"] >= 1, r.history(ha1)
+    assert crypto_ha(ha1)["sas"]["rekeys_split_brain"] >= 1
+    # the same IKE SA, new CHILD SAs, and the traffic flows
+    wait_for(lambda: ss_ike(r.c)[0] == r.ss[0], 10, what="the IKE SA")
+    f = Flow(design, 2)
+    f = f.result()
+    flows_both_ways(f)
+    assert f["lost"] < RATE // 2, f

@@ -1,0 +1,1238 @@
+/*
+ * hasync: the RF state derivation and history, the counter tracker, the
+ * sync message codec (every type round trip, every truncation, every
+ * range check, batch limits), the configuration digest, and the sync
+ * itself between two nodes in one process: an active and a standby
+ * replication over IKE engines negotiating with a peer (tests/unit/
+ * ike_pair.c), records passed through a queue instead of the channel.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+
+#include "hasync.pb-c.h"
+#include "lib/lib.h"
+#include "hasync/ha_int.h"
+#include "ike_pair.h"
+
+static void
+test_rf_states(void **state)
+{
+	static const struct {
+		struct rf_facts	 f;
+		enum rf_state	 want;
+	} t[] = {
+		{ { 0, 1, RF_ROLE_ACTIVE, 1, 1, RF_BULK_DONE }, RF_DISABLED },
+		{ { 1, 0, RF_ROLE_ACTIVE, 1, 1, RF_BULK_DONE },
+		    RF_INITIALIZATION },
+		{ { 1, 1, RF_ROLE_UNKNOWN, 1, 1, RF_BULK_DONE },
+		    RF_NEGOTIATION },
+		{ { 1, 1, RF_ROLE_ACTIVE, 0, 0, RF_BULK_NONE }, RF_ACTIVE },
+		{ { 1, 1, RF_ROLE_STANDBY, 0, 1, RF_BULK_DONE },
+		    RF_STANDBY_COLD },
+		{ { 1, 1, RF_ROLE_STANDBY, 1, 0, RF_BULK_DONE },
+		    RF_STANDBY_COLD },
+		{ { 1, 1, RF_ROLE_STANDBY, 1, 1, RF_BULK_NONE },
+		    RF_STANDBY_COLD },
+		{ { 1, 1, RF_ROLE_STANDBY, 1, 1, RF_BULK_RUNNING },
+		    RF_STANDBY_COLD_BULK },
+		{ { 1, 1, RF_ROLE_STANDBY, 1, 1, RF_BULK_DONE },
+		    RF_STANDBY_HOT },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(t); i++)
+		assert_int_equal(rf_state_of(&t[i].f), t[i].want);
+	assert_string_equal(rf_state_name(RF_STANDBY_COLD_BULK),
+	    "STANDBY COLD-BULK");
+	assert_int_equal(RF_STANDBY_HOT, 8);
+	assert_int_equal(RF_ACTIVE, 13);
+}
+
+static void
+test_rf_history(void **state)
+{
+	struct rf	 rf;
+	struct rf_facts	 f = { 1, 1, RF_ROLE_STANDBY, 1, 1, RF_BULK_NONE };
+	const struct rf_change *c;
+
+	(void)state;
+	rf_init(&rf, 1000);
+	assert_int_equal(rf.state, RF_INITIALIZATION);
+	assert_int_equal(rf_update(&rf, &f, "channel up", 2000), 1);
+	assert_int_equal(rf.state, RF_STANDBY_COLD);
+	/* the same state again is not a change */
+	assert_int_equal(rf_update(&rf, &f, "again", 2100), 0);
+	f.bulk = RF_BULK_RUNNING;
+	rf_update(&rf, &f, "bulk begin", 3000);
+	f.bulk = RF_BULK_DONE;
+	rf_update(&rf, &f, "bulk end", 4000);
+	assert_int_equal(rf.state, RF_STANDBY_HOT);
+	c = rf_history(&rf, 0);
+	assert_int_equal(c->from, RF_STANDBY_COLD_BULK);
+	assert_int_equal(c->to, RF_STANDBY_HOT);
+	assert_string_equal(c->reason, "bulk end");
+	assert_true(c->wall_ms == 4000);
+	assert_int_equal(rf_history(&rf, 3)->to, RF_INITIALIZATION);
+	assert_null(rf_history(&rf, 4));
+	/* the ring keeps the latest RF_HISTORY changes */
+	for (int i = 0; i < 2 * RF_HISTORY; i++) {
+		f.role = i % 2 ? RF_ROLE_ACTIVE : RF_ROLE_STANDBY;
+		rf_update(&rf, &f, "flap", 5000 + (uint64_t)i);
+	}
+	assert_int_equal(rf.nhist, RF_HISTORY);
+	assert_true(rf_history(&rf, 0)->wall_ms == 5000 + 2 * RF_HISTORY - 1);
+	assert_true(rf_history(&rf, RF_HISTORY - 1)->wall_ms ==
+	    5000 + RF_HISTORY);
+}
+
+static void
+test_ctr_rate_and_jump(void **state)
+{
+	struct ctr_track t;
+	uint64_t	 j;
+
+	(void)state;
+	memset(&t, 0, sizeof(t));
+	assert_true(ctr_stale(&t, 5000, 3000));
+	/* 1000 packets a second, an update every second */
+	for (int i = 0; i <= 5; i++)
+		ctr_observe(&t, 1000 * (uint64_t)i, 10000 + 1000 *
+		    (uint64_t)i);
+	assert_true(t.rate > 999 && t.rate < 1001);
+	assert_false(ctr_stale(&t, 15500, 3000));
+	/* 500 ms after the last update, 360 ms to notice the failure */
+	j = ctr_jump(&t, 1000, 15500, 360);
+	/* interval + floor + 1000/s * 0.86 s * 2 */
+	assert_true(j >= 1000 + CTR_JUMP_FLOOR + 1700);
+	assert_true(j <= 1000 + CTR_JUMP_FLOOR + 1740);
+	/* the jump always covers what was really sent meanwhile */
+	assert_true(5000 + j > 5000 + 1000 + 860);
+	/* a burst raises the rate at once */
+	ctr_observe(&t, 25000, 16000);
+	assert_true(t.last_rate > 19999);
+	assert_true(ctr_jump(&t, 1000, 16000, 360) > 2 * 20000 * 0.36);
+	/* a late update with a lower value does not move the counter back */
+	ctr_observe(&t, 24000, 16100);
+	assert_true(t.seq == 25000);
+	assert_true(ctr_stale(&t, 20000, 3000));
+}
+
+/* ---- the codec ----------------------------------------------------------- */
+
+static void
+fill_isakmp(struct ike_isakmp_state *s, uint32_t k)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_id = 1001 + k;
+	for (int i = 0; i < 8; i++) {
+		s->icookie[i] = (uint8_t)(0x10 + i + k);
+		s->rcookie[i] = (uint8_t)(0x20 + i + k);
+	}
+	s->initiator = 1;
+	s->exchange = 2;
+	s->local.s_addr = htonl(0x0a00000a);
+	s->remote.s_addr = htonl(0x0a000014);
+	s->local_port = 4500;
+	s->remote_port = 4501;
+	s->peer_id = s->remote;
+	s->enc = CONF_ENC_AES;
+	s->keybits = 256;
+	s->hash = CONF_HASH_SHA256;
+	s->group = 14;
+	s->prf_len = 32;
+	for (int i = 0; i < 32; i++) {
+		s->skeyid_d[i] = (uint8_t)(i + 1);
+		s->skeyid_a[i] = (uint8_t)(i + 2);
+		s->skeyid_e[i] = (uint8_t)(i + 3);
+		s->enc_key[i] = (uint8_t)(i + 4);
+	}
+	s->enc_key_len = 32;
+	for (int i = 0; i < 16; i++)
+		s->iv[i] = (uint8_t)(0xa0 + i);
+	s->iv_len = 16;
+	s->lifetime = 86400;
+	s->remaining = 80000;
+	s->peer_dpd = 1;
+	s->dpd_seq_out = 0x12345678;
+	s->dpd_seq_in = 77;
+	s->natt = 1;
+	s->nat_remote = 1;
+	s->msgids[0] = 0xdeadbeef;
+	s->msgids[1] = 42;
+	snprintf(s->map, sizeof(s->map), "vpn");
+	s->map_seq = 10;
+}
+
+static void
+fill_ipsec(struct ha_ipsec *m, uint32_t k)
+{
+	struct ike_ipsec_state *s = &m->st;
+
+	memset(m, 0, sizeof(*m));
+	s->version = IKE_STATE_VERSION;
+	s->conn_in = 1 + 2 * k;
+	s->conn_out = 2 + 2 * k;
+	s->spi_in = 0xc0000000 + k;
+	s->spi_out = 0xd0000000 + k;
+	s->reqid = 3;
+	s->isakmp_conn_id = 1001;
+	s->initiator = 1;
+	s->local.s_addr = htonl(0x0a00000a);
+	s->remote.s_addr = htonl(0x0a000014);
+	s->local_port = 4500;
+	s->remote_port = 4501;
+	s->tunnel = 1;
+	s->enc = CONF_ESP_GCM;
+	s->enc_keybits = 256;
+	s->auth = CONF_ESP_AUTH_NONE;
+	s->enc_key_len = 36;
+	for (int i = 0; i < 36; i++) {
+		s->enc_key_in[i] = (uint8_t)(0x40 + i);
+		s->enc_key_out[i] = (uint8_t)(0x80 + i);
+	}
+	s->sel.src.s_addr = htonl(0xc0a81400);
+	s->sel.src_mask.s_addr = htonl(0xffffff00);
+	s->sel.dst.s_addr = htonl(0xac155b00);
+	s->sel.dst_mask.s_addr = htonl(0xffffff00);
+	s->life_secs = 3600;
+	s->remaining = 3000;
+	s->life_kbytes = 4608000;
+	s->pfs_group = 14;
+	s->replay_window = 128;
+	snprintf(s->map, sizeof(s->map), "vpn");
+	s->map_seq = 10;
+	snprintf(s->ifname, sizeof(s->ifname), "eth0");
+	m->have_in = m->have_out = 1;
+	m->in.conn_id = s->conn_in;
+	m->in.r.top = 5000;
+	m->in.r.window = 128;
+	m->in.r.bitmap[0] = 0xfffffffffffffffeULL;
+	m->in.r.bitmap[1] = 0x5555;
+	m->out.conn_id = s->conn_out;
+	m->out.r.seq_out = 7777;
+	m->replaces = 99;
+}
+
+struct got {
+	struct ha_msg	 m[8];
+	struct ha_counter c[8];
+	int		 n;
+};
+
+static void
+got_fn(void *arg, const struct ha_msg *m)
+{
+	struct got	*g = arg;
+
+	if (g->n >= 8)
+		return;
+	g->m[g->n] = *m;
+	if (m->type == HA_M_COUNTERS && m->u.counters.n > 0) {
+		memcpy(g->c, m->u.counters.v, (size_t)(m->u.counters.n < 8 ?
+		    m->u.counters.n : 8) * sizeof(g->c[0]));
+		g->m[g->n].u.counters.v = g->c;
+	}
+	g->n++;
+}
+
+static void
+roundtrip(const struct ha_msg *in, struct got *g)
+{
+	uint8_t		*p;
+	size_t		 len;
+	const char	*err;
+
+	memset(g, 0, sizeof(*g));
+	assert_int_equal(ha_msg_encode(in, &p, &len), 0);
+	assert_int_equal(ha_msg_decode(p, len, got_fn, g, &err), 1);
+	assert_int_equal(g->n, 1);
+	assert_int_equal(g->m[0].type, in->type);
+	/* every truncation is refused: the envelope's length covers all */
+	for (size_t cut = 0; cut < len; cut++) {
+		struct got g2;
+
+		memset(&g2, 0, sizeof(g2));
+		assert_int_equal(ha_msg_decode(p, cut, got_fn, &g2, &err), -1);
+		assert_non_null(err);
+		assert_int_equal(g2.n, 0);
+	}
+	free_secret(p, len);
+}
+
+static void
+test_codec_roundtrip(void **state)
+{
+	struct ha_msg	 m;
+	struct got	 g;
+	struct ha_counter cv[3];
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_HELLO;
+	m.u.hello.version = HA_VERSION;
+	snprintf(m.u.hello.node_id, sizeof(m.u.hello.node_id), "ha1");
+	m.u.hello.incarnation = 0x1122334455667788ULL;
+	memset(m.u.hello.digest, 0xab, HA_DIGEST_LEN);
+	m.u.hello.rf_state = RF_STANDBY_HOT;
+	m.u.hello.partitioned_active = 1;
+	m.u.hello.stateful = 1;
+	roundtrip(&m, &g);
+	assert_memory_equal(&g.m[0].u.hello, &m.u.hello, sizeof(m.u.hello));
+
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_ISAKMP;
+	fill_isakmp(&m.u.isakmp, 0);
+	roundtrip(&m, &g);
+	/* the zero message-ID slots are not sent, the rest in order */
+	assert_memory_equal(&g.m[0].u.isakmp, &m.u.isakmp,
+	    sizeof(m.u.isakmp));
+
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IPSEC;
+	fill_ipsec(&m.u.ipsec, 0);
+	roundtrip(&m, &g);
+	assert_memory_equal(&g.m[0].u.ipsec, &m.u.ipsec, sizeof(m.u.ipsec));
+
+	memset(cv, 0, sizeof(cv));
+	cv[0].conn_id = 2;
+	cv[0].r.seq_out = 123456;
+	cv[1].conn_id = 1;
+	cv[1].r.top = 99;
+	cv[1].r.window = 64;
+	cv[1].r.bitmap[0] = 7;
+	cv[2].conn_id = 4;
+	cv[2].r.seq_out = 1;
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_COUNTERS;
+	m.u.counters.v = cv;
+	m.u.counters.n = 3;
+	m.u.counters.sweep = 1;
+	roundtrip(&m, &g);
+	assert_int_equal(g.m[0].u.counters.n, 3);
+	assert_true(g.m[0].u.counters.sweep);
+	assert_memory_equal(g.c, cv, sizeof(cv));
+
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_COUNTERS;
+	m.u.counters.sweep = 1;		/* an empty sweep marker is valid */
+	roundtrip(&m, &g);
+
+	for (enum ha_msg_type t = HA_M_BULK_REQUEST; t <= HA_M_SW_DONE; t++) {
+		if (t == HA_M_ISAKMP || t == HA_M_IPSEC || t == HA_M_COUNTERS)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = t;
+		m.u.bulk.epoch = 5;
+		m.u.bulk.isakmp_sas = 10;
+		m.u.bulk.ipsec_sas = 20;
+		if (t == HA_M_BULK_REQUEST)
+			m.u.bulk_request = 77;
+		if (t == HA_M_ISAKMP_DELETE)
+			m.u.isakmp_delete = 1001;
+		if (t == HA_M_IPSEC_DELETE) {
+			m.u.ipsec_delete.conn_in = 1;
+			m.u.ipsec_delete.conn_out = 2;
+		}
+		if (t >= HA_M_SW_REQUEST) {
+			memset(&m.u.sw, 0, sizeof(m.u.sw));
+			m.u.sw.id = 0xabcdef;
+			m.u.sw.counters = 3;
+			m.u.sw.accepted = t == HA_M_SW_ACK;
+			m.u.sw.force = t == HA_M_SW_REQUEST;
+			if (t == HA_M_SW_ACK || t == HA_M_SW_REQUEST)
+				snprintf(m.u.sw.reason, sizeof(m.u.sw.reason),
+				    "why not");
+		}
+		roundtrip(&m, &g);
+		if (t >= HA_M_SW_REQUEST) {
+			assert_true(g.m[0].u.sw.id == 0xabcdef);
+			if (t == HA_M_SW_ACK)
+				assert_string_equal(g.m[0].u.sw.reason,
+				    "why not");
+		} else if (t == HA_M_BULK_BEGIN || t == HA_M_BULK_END)
+			assert_memory_equal(&g.m[0].u.bulk, &m.u.bulk,
+			    sizeof(m.u.bulk));
+	}
+}
+
+static int	 ncounted;
+
+static void
+count_fn(void *arg, const struct ha_msg *m)
+{
+	(void)arg;
+	(void)m;
+	ncounted++;
+}
+
+static void
+test_codec_batch(void **state)
+{
+	struct ha_rec	 r;
+	struct ha_msg	 m;
+	uint8_t		*p;
+	size_t		 len;
+	const char	*err;
+	int		 n = 0;
+
+	(void)state;
+	ha_rec_init(&r);
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IPSEC;
+	/* items go in until the record would pass HA_RECORD_MAX */
+	for (;;) {
+		fill_ipsec(&m.u.ipsec, (uint32_t)n);
+		m.u.ipsec.replaces = 0x7fffffff;
+		if (ha_rec_add(&r, &m) == -1)
+			break;
+		n++;
+	}
+	assert_true(n > 50);
+	assert_int_equal(ha_rec_take(&r, &p, &len), 0);
+	assert_true(len <= HA_RECORD_MAX && len <= IPC_MSG_MAX);
+	ncounted = 0;
+	assert_int_equal(ha_msg_decode(p, len, count_fn, NULL, &err), n);
+	assert_int_equal(ncounted, n);
+	/* truncated anywhere: nothing at all is delivered */
+	for (size_t cut = 0; cut < len; cut += 97) {
+		ncounted = 0;
+		assert_int_equal(ha_msg_decode(p, cut, count_fn, NULL, &err),
+		    -1);
+		assert_int_equal(ncounted, 0);
+	}
+	free_secret(p, len);
+	/* empty builder */
+	assert_int_equal(ha_rec_take(&r, &p, &len), -1);
+	ha_rec_cleanup(&r);
+}
+
+/* ---- range checks: one valid message, each field made invalid ----------- */
+
+static uint8_t	 b8[8], b32[32], b16[16], b36[36], b7[7];
+
+static void
+pb_isakmp(Havpn__Sync__IsakmpSa *p, uint32_t *msgids)
+{
+	havpn__sync__isakmp_sa__init(p);
+	p->version = IKE_STATE_VERSION;
+	p->conn_id = 1001;
+	p->icookie.data = b8;
+	p->icookie.len = 8;
+	p->rcookie.data = b8;
+	p->rcookie.len = 8;
+	p->exchange = 2;
+	p->local_port = 500;
+	p->remote_port = 500;
+	p->enc = CONF_ENC_AES;
+	p->keybits = 256;
+	p->hash = CONF_HASH_SHA256;
+	p->group = 14;
+	p->skeyid_d.data = p->skeyid_a.data = p->skeyid_e.data = b32;
+	p->skeyid_d.len = p->skeyid_a.len = p->skeyid_e.len = 32;
+	p->enc_key.data = b32;
+	p->enc_key.len = 32;
+	p->iv.data = b16;
+	p->iv.len = 16;
+	p->lifetime = 86400;
+	p->remaining = 100;
+	p->msgids = msgids;
+	p->map = (char *)"vpn";
+	p->map_seq = 10;
+}
+
+static Havpn__Sync__Selector pb_sel;
+
+static void
+pb_ipsec(Havpn__Sync__IpsecSa *p)
+{
+	havpn__sync__ipsec_sa__init(p);
+	havpn__sync__selector__init(&pb_sel);
+	pb_sel.src_mask = htonl(0xffffff00);
+	pb_sel.dst_mask = htonl(0xffffff00);
+	p->version = IKE_STATE_VERSION;
+	p->conn_in = 1;
+	p->conn_out = 2;
+	p->spi_in = 0x1000;
+	p->spi_out = 0x2000;
+	p->local_port = p->remote_port = 4500;
+	p->enc = CONF_ESP_GCM;
+	p->enc_keybits = 256;
+	p->auth = CONF_ESP_AUTH_NONE;
+	p->enc_key_in.data = p->enc_key_out.data = b36;
+	p->enc_key_in.len = p->enc_key_out.len = 36;
+	p->sel = &pb_sel;
+	p->life_secs = 3600;
+	p->remaining = 10;
+	p->replay_window = 64;
+	p->map = (char *)"vpn";
+	p->ifname = (char *)"eth0";
+}
+
+static int
+decode_env(Havpn__Sync__Envelope *e, const char **err)
+{
+	size_t	 len = havpn__sync__envelope__get_packed_size(e);
+	uint8_t	*p = xmalloc(len + 1);
+	int	 rc;
+
+	havpn__sync__envelope__pack(e, p);
+	rc = ha_msg_decode(p, len, count_fn, NULL, err);
+	free(p);
+	return rc;
+}
+
+static void
+test_codec_range_checks(void **state)
+{
+	Havpn__Sync__Envelope e;
+	Havpn__Sync__IsakmpSa is;
+	Havpn__Sync__IpsecSa ip;
+	Havpn__Sync__Hello h;
+	Havpn__Sync__Counter c, *cp[1];
+	Havpn__Sync__Counters cs;
+	Havpn__Sync__Batch b;
+	Havpn__Sync__Envelope *items[2];
+	uint64_t	 words[16];
+	uint32_t	 msgids[17];
+	const char	*err;
+	int		 i;
+
+	(void)state;
+	memset(msgids, 0, sizeof(msgids));
+	/* the ISAKMP SA: valid, then each field out of range */
+	for (i = 0; i < 23; i++) {
+		havpn__sync__envelope__init(&e);
+		pb_isakmp(&is, msgids);
+		e.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP;
+		e.isakmp = &is;
+		switch (i) {
+		case 0: break;				/* valid */
+		case 1: is.version = 2; break;
+		case 2: is.conn_id = 0; break;
+		case 3: is.exchange = 5; break;
+		case 4: is.local_port = 70000; break;
+		case 5: is.remote_port = 0; break;
+		case 6: is.enc = CONF_ENC_DES; break;
+		case 7: is.keybits = 100; break;
+		case 8: is.hash = 9; break;
+		case 9: is.group = 3; break;
+		case 10: is.icookie.len = 7; is.icookie.data = b7; break;
+		case 11: is.skeyid_a.len = 20; break;
+		case 12: is.enc_key.len = 16; break;
+		case 13: is.iv.len = 8; break;
+		case 14: is.lifetime = 0; break;
+		case 15: is.remaining = 90000; break;
+		case 16: is.natt = 3; break;
+		case 17: is.n_msgids = 17; break;
+		case 18: is.map = (char *)"bad\001name"; break;
+		case 19: is.map_seq = -1; break;
+		case 20: is.map = (char *)
+		    "a-crypto-map-name-of-more-than-sixty-four-characters-is-"
+		    "too-long-for-ike"; break;
+		case 21: is.enc = CONF_ENC_3DES; break;	/* 256-bit 3DES */
+		case 22: is.enc = CONF_ENC_3DES; is.keybits = 0;
+		    is.enc_key.len = 24; is.iv.len = 8; break;	/* valid */
+		}
+		err = NULL;
+		if (i == 0 || i == 22)
+			assert_int_equal(decode_env(&e, &err), 1);
+		else {
+			assert_int_equal(decode_env(&e, &err), -1);
+			assert_non_null(err);
+		}
+	}
+	/* the IPsec SA pair */
+	for (i = 0; i < 20; i++) {
+		havpn__sync__envelope__init(&e);
+		pb_ipsec(&ip);
+		havpn__sync__counter__init(&c);
+		e.body_case = HAVPN__SYNC__ENVELOPE__BODY_IPSEC;
+		e.ipsec = &ip;
+		switch (i) {
+		case 0: break;
+		case 1: ip.conn_in = 0; break;
+		case 2: ip.conn_out = ip.conn_in; break;
+		case 3: ip.spi_in = 255; break;
+		case 4: ip.local_port = 0; break;	/* one port only */
+		case 5: ip.enc = 4; break;
+		case 6: ip.enc_keybits = 192; break;	/* no GCM-192 here */
+		case 7: ip.auth = CONF_ESP_AUTH_SHA1; break; /* GCM + HMAC */
+		case 8: ip.enc_key_out.len = 32; break;
+		case 9: ip.sel = NULL; break;
+		case 10: pb_sel.src_mask = htonl(0xff00ff00); break;
+		case 11: pb_sel.proto = 256; break;
+		case 12: ip.life_secs = 0; break;
+		case 13: ip.pfs_group = 3; break;
+		case 14: ip.replay_window = 100; break;
+		case 15: ip.ifname = (char *)"interface-name-too-long";
+		    break;
+		case 16: /* a counter of another SA */
+			c.conn_id = 9; c.window = 64; c.n_bitmap = 1;
+			c.bitmap = words; ip.counter_in = &c; break;
+		case 17: /* an outbound counter with a window */
+			c.conn_id = 2; c.window = 64; c.n_bitmap = 1;
+			c.bitmap = words; ip.counter_out = &c; break;
+		case 18: ip.has_replaces = 1; ip.replaces = 1; break;
+		case 19: /* a valid inbound counter */
+			c.conn_id = 1; c.window = 64; c.n_bitmap = 1;
+			c.bitmap = words; ip.counter_in = &c; break;
+		}
+		err = NULL;
+		if (i == 0 || i == 19)
+			assert_int_equal(decode_env(&e, &err), 1);
+		else {
+			assert_int_equal(decode_env(&e, &err), -1);
+			assert_non_null(err);
+		}
+	}
+	/* hello */
+	for (i = 0; i < 5; i++) {
+		havpn__sync__envelope__init(&e);
+		havpn__sync__hello__init(&h);
+		h.version = HA_VERSION;
+		h.node_id = (char *)"ha1";
+		h.config_digest.data = b32;
+		h.config_digest.len = 32;
+		h.rf_state = 13;
+		e.body_case = HAVPN__SYNC__ENVELOPE__BODY_HELLO;
+		e.hello = &h;
+		switch (i) {
+		case 1: h.version = 9; break;
+		case 2: h.node_id = (char *)""; break;
+		case 3: h.config_digest.len = 31; break;
+		case 4: h.rf_state = 5; break;
+		}
+		assert_int_equal(decode_env(&e, &err), i == 0 ? 1 : -1);
+	}
+	/* counters */
+	for (i = 0; i < 6; i++) {
+		havpn__sync__envelope__init(&e);
+		havpn__sync__counters__init(&cs);
+		havpn__sync__counter__init(&c);
+		c.conn_id = 1;
+		c.window = 1024;
+		c.n_bitmap = 16;
+		c.bitmap = words;
+		cp[0] = &c;
+		cs.n_counters = 1;
+		cs.counters = cp;
+		e.body_case = HAVPN__SYNC__ENVELOPE__BODY_COUNTERS;
+		e.counters = &cs;
+		switch (i) {
+		case 1: c.conn_id = 0; break;
+		case 2: c.window = 32; break;
+		case 3: c.n_bitmap = 15; break;
+		case 4: c.window = 0; c.n_bitmap = 0; c.top = 5; break;
+		case 5: cs.n_counters = 0; break;	/* empty, no sweep */
+		}
+		assert_int_equal(decode_env(&e, &err), i == 0 ? 1 : -1);
+	}
+	/* a batch never nests, and is never empty */
+	havpn__sync__envelope__init(&e);
+	havpn__sync__batch__init(&b);
+	e.body_case = HAVPN__SYNC__ENVELOPE__BODY_BATCH;
+	e.batch = &b;
+	assert_int_equal(decode_env(&e, &err), -1);
+	items[0] = &e;
+	b.items = items;
+	b.n_items = 1;
+	{
+		Havpn__Sync__Envelope outer;
+
+		havpn__sync__envelope__init(&outer);
+		outer.body_case = HAVPN__SYNC__ENVELOPE__BODY_BATCH;
+		outer.batch = &b;
+		e.body_case = HAVPN__SYNC__ENVELOPE__BODY_BATCH;
+		e.batch = &b;
+		b.n_items = 0;
+		/* Envelope{batch{Envelope{batch{}}}} */
+		{
+			Havpn__Sync__Batch inner;
+
+			havpn__sync__batch__init(&inner);
+			e.batch = &inner;
+			b.n_items = 1;
+			assert_int_equal(decode_env(&outer, &err), -1);
+			assert_string_equal(err, "a batch inside a batch");
+		}
+	}
+	/* garbage and an envelope with nothing set */
+	assert_int_equal(ha_msg_decode((const uint8_t *)"\xff\xff\xff", 3,
+	    count_fn, NULL, &err), -1);
+	havpn__sync__envelope__init(&e);
+	assert_int_equal(decode_env(&e, &err), -1);
+}
+
+/* ---- the digest ---------------------------------------------------------- */
+
+static const char ha_conf[] =
+    "hostname %s\n"
+    "ipc zone default\n"
+    " association 1\n"
+    "  no shutdown\n"
+    "  protocol sctp\n"
+    "   local-port 5000\n"
+    "    local-ip %s\n"
+    "   remote-port 5000\n"
+    "    remote-ip %s\n"
+    "   encapsulation udp 9899\n"
+    "redundancy inter-device\n"
+    " scheme standby VPN-OUT\n"
+    " security key 0123456789abcdef\n"
+    "crypto isakmp policy 10\n"
+    " encr aes 256\n"
+    " hash sha256\n"
+    " authentication pre-share\n"
+    " group 14\n"
+    "crypto isakmp key cisco123 address 10.0.0.20\n"
+    "crypto ipsec transform-set TS esp-aes 256 esp-sha256-hmac\n"
+    "crypto map vpn 10 ipsec-isakmp\n"
+    " set peer 10.0.0.20\n"
+    " set transform-set TS\n"
+    " set pfs group14\n"
+    " match address 110\n"
+    "%s"
+    "interface eth0\n"
+    " ip address %s 255.255.255.0\n"
+    " standby 1 ip 10.0.0.10\n"
+    " standby 1 priority %s\n"
+    " standby 1 name VPN-OUT\n"
+    " crypto map vpn redundancy VPN-OUT stateful\n"
+    "access-list 110 permit ip 192.168.20.0 0.0.0.255 172.21.91.0 "
+    "0.0.0.255\n"
+    "access-list 120 permit ip any any\n";
+
+static struct config *
+ha_config(const char *host, const char *ip, const char *prio,
+    const char *extra)
+{
+	char	*t;
+	struct config *cf;
+
+	xasprintf(&t, ha_conf, host, "192.168.255.1", "192.168.255.2", extra,
+	    ip, prio);
+	cf = pair_conf(t);
+	free(t);
+	return cf;
+}
+
+static void
+test_digest(void **state)
+{
+	struct config	*a = ha_config("ha1", "10.0.0.11", "110", "");
+	struct config	*b = ha_config("ha2", "10.0.0.12", "100", "");
+	struct config	*c = ha_config("ha1", "10.0.0.11", "110",
+	    "crypto map vpn redundancy replay-interval inbound 10 "
+	    "outbound 2000\n");
+	uint8_t		 da[32], db[32], dc[32];
+	char		*text;
+
+	(void)state;
+	ha_config_digest(a, da, &text);
+	ha_config_digest(b, db, NULL);
+	ha_config_digest(c, dc, NULL);
+	/* node-specific lines do not count, the crypto part does */
+	assert_memory_equal(da, db, 32);
+	assert_memory_not_equal(da, dc, 32);
+	assert_non_null(strstr(text, "crypto isakmp key cisco123"));
+	assert_non_null(strstr(text, "access-list 110 permit"));
+	assert_non_null(strstr(text,
+	    "interface-crypto map vpn redundancy VPN-OUT stateful"));
+	/* an access-list no crypto map uses is not covered */
+	assert_null(strstr(text, "access-list 120"));
+	assert_null(strstr(text, "hostname"));
+	assert_null(strstr(text, "standby 1"));
+	assert_null(strstr(text, "security key"));
+	free(text);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
+}
+
+static void
+test_table(void **state)
+{
+	struct ha_table	*t = xcalloc(1, sizeof(*t));
+	struct ha_pair	*p;
+
+	(void)state;
+	ha_table_init(t);
+	for (uint32_t i = 1; i <= 5000; i++)
+		ha_pair_add(t, 2 * i - 1, 2 * i);
+	assert_int_equal(t->npairs, 5000);
+	for (uint32_t i = 1; i <= 5000; i++) {
+		assert_ptr_equal(ha_pair_find(t, 2 * i - 1),
+		    ha_pair_find(t, 2 * i));
+		assert_non_null(ha_pair_find_in(t, 2 * i - 1));
+		assert_null(ha_pair_find_in(t, 2 * i));
+	}
+	p = ha_pair_find(t, 4000);
+	ha_pair_del(t, p);
+	assert_null(ha_pair_find(t, 3999));
+	assert_null(ha_pair_find(t, 4000));
+	assert_int_equal(t->npairs, 4999);
+	assert_non_null(ha_isakmp_add(t, 1001));
+	assert_non_null(ha_isakmp_find(t, 1001));
+	assert_null(ha_isakmp_find(t, 1002));
+	ha_table_clear(t);
+	assert_int_equal(t->npairs + t->nisakmp, 0);
+	free(t);
+}
+
+/* ---- the sync between two nodes ------------------------------------------ */
+
+struct wire {
+	struct qrec {
+		int		 to;	/* 0: the active, 1: the standby */
+		enum ipc_stream	 s;
+		uint8_t		*p;
+		size_t		 len;
+	}		 q[4096];
+	int		 n;
+	struct hasync	*node[2];
+	struct wire_end {
+		struct wire	*w;
+		int		 to;
+	}		 end[2];
+	size_t		 bytes;
+};
+
+static int
+wire_xmit(void *arg, enum ipc_stream s, const uint8_t *p, size_t len)
+{
+	struct wire_end	*e = arg;
+	struct wire	*w = e->w;
+
+	if (w->n == (int)nitems(w->q))
+		return -1;
+	w->q[w->n].to = e->to;
+	w->q[w->n].s = s;
+	w->q[w->n].p = xmalloc(len);
+	memcpy(w->q[w->n].p, p, len);
+	w->q[w->n].len = len;
+	w->n++;
+	w->bytes += len;
+	return 0;
+}
+
+/* Deliver everything, in order (new records from handlers go behind). */
+static int
+wire_run(struct wire *w)
+{
+	int	 done = 0;
+
+	while (w->n > 0) {
+		struct qrec r = w->q[0];
+
+		memmove(&w->q[0], &w->q[1], (size_t)(w->n - 1) *
+		    sizeof(w->q[0]));
+		w->n--;
+		ha_receive(w->node[r.to], r.s, r.p, r.len);
+		free_secret(r.p, r.len);
+		done++;
+	}
+	return done;
+}
+
+static void
+link_nodes(struct wire *w, struct hasync *a, struct hasync *s)
+{
+	memset(w, 0, sizeof(*w));
+	w->node[0] = a;
+	w->node[1] = s;
+	for (int i = 0; i < 2; i++) {
+		w->end[i].w = w;
+		w->end[i].to = 1 - i;
+		w->node[i]->xmit = wire_xmit;
+		w->node[i]->xmit_arg = &w->end[i];
+		w->node[i]->chan_up = 1;
+	}
+	a->peer_rf = RF_STANDBY_COLD;
+	s->peer_rf = RF_ACTIVE;
+	/* the hellos: both learn that the crypto configuration matches */
+	ha_send_hello(a);
+	ha_send_hello(s);
+	wire_run(w);
+}
+
+struct dump {
+	struct ike_isakmp_state	 isakmp[4];
+	int			 nisakmp;
+	struct ike_ipsec_state	 ipsec[8];
+	int			 nipsec;
+};
+
+static void
+dump_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	struct dump	*d = arg;
+
+	if (d->nisakmp < 4)
+		d->isakmp[d->nisakmp++] = *s;
+}
+
+static void
+dump_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	struct dump	*d = arg;
+
+	if (d->nipsec < 8)
+		d->ipsec[d->nipsec++] = *s;
+}
+
+static void
+dump(struct ike *ike, struct dump *d)
+{
+	memset(d, 0, sizeof(*d));
+	ike_export_isakmp(ike, dump_isakmp, d);
+	ike_export_ipsec(ike, dump_ipsec, d);
+}
+
+/* Equal but for the seconds left (exported at another moment). */
+static void
+assert_same_sas(struct ike *a, struct ike *b)
+{
+	struct dump	 da, db;
+
+	dump(a, &da);
+	dump(b, &db);
+	assert_int_equal(da.nisakmp, db.nisakmp);
+	assert_int_equal(da.nipsec, db.nipsec);
+	for (int i = 0; i < da.nisakmp; i++) {
+		da.isakmp[i].remaining = db.isakmp[i].remaining = 0;
+		/*
+		 * recent message IDs travel with each ISAKMP SA event (up,
+		 * DPD, NAT-T), not after every Quick Mode
+		 */
+		memset(da.isakmp[i].msgids, 0, sizeof(da.isakmp[i].msgids));
+		memset(db.isakmp[i].msgids, 0, sizeof(db.isakmp[i].msgids));
+		assert_memory_equal(&da.isakmp[i], &db.isakmp[i],
+		    sizeof(da.isakmp[i]));
+	}
+	for (int i = 0; i < da.nipsec; i++) {
+		int	 k;
+
+		for (k = 0; k < db.nipsec; k++)
+			if (db.ipsec[k].conn_in == da.ipsec[i].conn_in)
+				break;
+		assert_true(k < db.nipsec);
+		da.ipsec[i].remaining = db.ipsec[k].remaining = 0;
+		/* the reqid is the local policy's */
+		da.ipsec[i].reqid = db.ipsec[k].reqid = 0;
+		assert_memory_equal(&da.ipsec[i], &db.ipsec[k],
+		    sizeof(da.ipsec[i]));
+	}
+	OPENSSL_cleanse(&da, sizeof(da));
+	OPENSSL_cleanse(&db, sizeof(db));
+}
+
+struct two {
+	struct pair	*p;
+	struct ike	*a_ike;
+	struct esp_backend *a_be;
+	struct config	*cf_a, *cf_s;
+	struct hasync	*a, *s;
+	struct wire	 w;
+};
+
+/*
+ * The peer (pair node 1) and the active (pair node 0, engine a_ike) with
+ * one tunnel; the standby's engine replaces node 0 in the pair, so that
+ * after a takeover the peer talks to it.
+ */
+static void
+two_start(struct two *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->p = pair_new(pair_conf_a, pair_conf_b);
+	assert_int_equal(pair_acquire(t->p, 0, "192.168.20.1", "172.21.91.1"),
+	    0);
+	pair_run(t->p, 100);
+	assert_int_equal(pair_count_ipsec(t->p, 0), 1);
+	t->a_ike = t->p->n[0].ike;
+	t->a_be = t->p->n[0].be;
+	t->p->n[0].ike = NULL;
+	t->p->n[0].be = esp_fake_new();
+	pair_restart(t->p, 0, 0);
+	t->cf_a = ha_config("a", "10.0.0.11", "110", "");
+	t->cf_s = ha_config("s", "10.0.0.12", "100", "");
+	t->a = ha_create(EV_DEFAULT, t->cf_a, t->a_ike, t->a_be);
+	t->s = ha_create(EV_DEFAULT, t->cf_s, t->p->n[0].ike, t->p->n[0].be);
+	t->a->started = t->s->started = 1;
+	ha_become_active(t->a, "test", 0);
+	t->s->role = RF_ROLE_STANDBY;
+	link_nodes(&t->w, t->a, t->s);
+	assert_true(t->a->config_match && t->s->config_match);
+}
+
+static void
+two_stop(struct two *t)
+{
+	wire_run(&t->w);
+	ev_timer_stop(EV_DEFAULT, &t->a->sweep);
+	hasync_free(t->a);
+	hasync_free(t->s);
+	ike_free(t->a_ike);
+	t->a_be->ops->destroy(t->a_be);
+	conf_free(t->cf_a);
+	conf_free(t->cf_s);
+	pair_free(t->p);
+}
+
+static uint64_t
+seq_out(struct esp_backend *be, uint32_t conn)
+{
+	struct esp_replay_state r;
+
+	assert_int_equal(be->ops->get_replay(be, conn, &r), 0);
+	return r.seq_out;
+}
+
+static void
+set_seq(struct esp_backend *be, uint32_t conn, uint64_t seq)
+{
+	struct esp_replay_state r;
+
+	assert_int_equal(be->ops->get_replay(be, conn, &r), 0);
+	r.seq_out = seq;
+	assert_int_equal(be->ops->set_replay(be, conn, &r), 0);
+}
+
+static void
+test_sync_bulk_events_counters(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	struct esp_replay_state r, rs;
+	uint32_t	 in, out;
+
+	(void)state;
+	two_start(&t);
+	/* the standby asks, the active sends its snapshot */
+	ha_become_standby(t.s, "test");
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_true(t.a->session);
+	assert_same_sas(t.a_ike, t.s->ike);
+	/* installed in the standby's data plane, never sent on */
+	dump(t.a_ike, &d);
+	in = d.ipsec[0].conn_in;
+	out = d.ipsec[0].conn_out;
+	assert_non_null(esp_fake_sa(t.s->esp, in));
+	assert_non_null(esp_fake_sa(t.s->esp, out));
+	assert_int_equal(esp_fake_outbound(t.s->esp), ESP_OUTBOUND_DROP);
+	assert_false(ike_is_active(t.s->ike));
+
+	/* counters: the data plane says replay-interval, the flush sends */
+	set_seq(t.a_be, out, 5000);
+	assert_int_equal(t.a_be->ops->get_replay(t.a_be, in, &r), 0);
+	r.top = 4000;
+	r.bitmap[0] = 0xfff7;
+	assert_int_equal(t.a_be->ops->set_replay(t.a_be, in, &r), 0);
+	t.a_be->events.counter_update(t.a_be->events.arg, out);
+	t.a_be->events.counter_update(t.a_be->events.arg, in);
+	t.a_be->events.counter_update(t.a_be->events.arg, out);	/* once */
+	assert_int_equal(t.a->ndirty, 2);
+	ha_flush_cb(EV_DEFAULT, &t.a->flush, 0);
+	assert_int_equal(t.a->ndirty, 0);
+	assert_int_equal(wire_run(&t.w), 1);	/* one Counters message */
+	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 5000);
+	assert_int_equal(t.s->esp->ops->get_replay(t.s->esp, in, &rs), 0);
+	assert_true(rs.top == 4000 && rs.bitmap[0] == 0xfff7);
+	/* the sweep sends what moved since, and only that */
+	set_seq(t.a_be, out, 6000);
+	ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+	assert_int_equal(wire_run(&t.w), 1);
+	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 6000);
+	assert_true(t.s->last_sweep_ms != 0);
+	assert_true(t.a->st.counters_sent == 3);
+
+	/* a NAT mapping moved (ike emits the pair again): new ports */
+	{
+		struct ha_msg	 m;
+		uint8_t		*p;
+		size_t		 len;
+
+		dump(t.a_ike, &d);
+		memset(&m, 0, sizeof(m));
+		m.type = HA_M_IPSEC;
+		m.u.ipsec.st = d.ipsec[0];
+		m.u.ipsec.st.local_port = 4500;
+		m.u.ipsec.st.remote_port = 4611;
+		assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+		ha_receive(t.s, IPC_STREAM_STATE, p, len);
+		free_secret(p, len);
+		assert_int_equal(esp_fake_sa(t.s->esp, out)->remote_port, 4611);
+		assert_int_equal(esp_fake_sa(t.s->esp, in)->remote_port, 4611);
+		assert_int_equal(ha_pair_find(&t.s->t, in)->remote_port, 4611);
+		/* what was synced stays: the window, the tracker */
+		assert_int_equal(t.s->esp->ops->get_replay(t.s->esp, in, &rs),
+		    0);
+		assert_true(rs.top == 4000 && rs.bitmap[0] == 0xfff7);
+		assert_true(ha_pair_find(&t.s->t, out)->out.seq == 6000);
+		/* and back as it was */
+		m.u.ipsec.st = d.ipsec[0];
+		assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+		ha_receive(t.s, IPC_STREAM_STATE, p, len);
+		free_secret(p, len);
+		OPENSSL_cleanse(&m, sizeof(m));
+	}
+
+	/* a Quick Mode rekey on the active: the new pair and "replaces" */
+	assert_int_equal(ike_rekey_ipsec(t.a_ike, in, 0), 0);
+	/* the peer answers the active's engine, which now is not node 0 */
+	t.p->n[0].ike = t.a_ike;
+	pair_run(t.p, 100);
+	t.p->n[0].ike = t.s->ike;
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.npairs, 2);
+	assert_true(ha_pair_find_in(&t.s->t, in)->replaced);
+	assert_same_sas(t.a_ike, t.s->ike);
+	/* DPD sequence numbers travel as ISAKMP SA updates */
+	/* delete everything: the standby forgets it all */
+	ike_clear_sa(t.a_ike, NULL);
+	ike_clear_isakmp(t.a_ike, 0);
+	pair_flush(t.p);
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.npairs, 0);
+	assert_int_equal(t.s->t.nisakmp, 0);
+	assert_int_equal(pair_count_ipsec(t.p, 0), 0);
+	assert_int_equal(esp_fake_nsas(t.s->esp), 0);
+	assert_int_equal(t.s->st.drops[HA_DROP_MALFORMED], 0);
+	two_stop(&t);
+}
+
+static void
+test_sync_takeover_jump(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	uint32_t	 in, out;
+	uint64_t	 seq;
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	dump(t.a_ike, &d);
+	in = d.ipsec[0].conn_in;
+	out = d.ipsec[0].conn_out;
+	/* a steady flow: the standby learns the rate from the updates */
+	for (int i = 1; i <= 3; i++) {
+		set_seq(t.a_be, out, 1000 * (uint64_t)i);
+		ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+		wire_run(&t.w);
+	}
+	/* the active dies: the standby takes over */
+	ha_become_active(t.s, "test: the active is gone", 0);
+	seq = seq_out(t.s->esp, out);
+	/* at least the replay-interval (1000) and the floor beyond */
+	assert_true(seq >= 3000 + 1000 + CTR_JUMP_FLOOR);
+	assert_true(seq < UINT32_MAX);
+	assert_true(ike_is_active(t.s->ike));
+	assert_int_equal(esp_fake_outbound(t.s->esp), ESP_OUTBOUND_SEND);
+	assert_int_equal(t.s->rf.state, RF_ACTIVE);
+	assert_int_equal(t.s->st.rekeys_takeover, 0);
+	assert_int_equal(t.s->nhist, 1);
+	assert_string_equal(t.s->hist[0].what, "failover");
+	/* the imported ISAKMP SA continues: a rekey from the new active */
+	pair_flush(t.p);
+	assert_int_equal(ike_rekey_ipsec(t.s->ike, in, 0), 0);
+	pair_run(t.p, 100);
+	assert_int_equal(pair_count_ipsec(t.p, 0), 2);
+	assert_int_equal(pair_count_ipsec(t.p, 1), 2);
+	two_stop(&t);
+}
+
+static void
+test_sync_takeover_cold_rekeys(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	uint32_t	 out;
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	dump(t.a_ike, &d);
+	out = d.ipsec[0].conn_out;
+	/* the channel goes down: COLD, the counters are not trusted */
+	t.s->chan_up = 0;
+	t.s->bulk = RF_BULK_NONE;
+	ha_rf_update(t.s, "test: channel down");
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	pair_flush(t.p);
+	ha_become_active(t.s, "test", 0);
+	/* never sent on again: the outbound SA is gone, a rekey is on */
+	assert_null(esp_fake_sa(t.s->esp, out));
+	assert_int_equal(t.s->st.rekeys_takeover, 1);
+	assert_int_equal(t.s->hist[0].rekeyed, 1);
+	pair_run(t.p, 100);
+	/* the new pair is installed both ways on the synced ISAKMP SA */
+	assert_int_equal(pair_count_ipsec(t.p, 1), 2);
+	assert_int_equal(pair_count_isakmp(t.p, 1), 1);
+	two_stop(&t);
+}
+
+static void
+test_sync_malformed_and_wrong_stream(void **state)
+{
+	struct two	 t;
+	struct ha_msg	 m;
+	uint8_t		*p;
+	size_t		 len;
+	static const uint8_t junk[] = { 0x22, 0x03, 0x08, 0x01, 0xff };
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	ha_receive(t.s, IPC_STREAM_STATE, junk, sizeof(junk));
+	assert_int_equal(t.s->st.drops[HA_DROP_MALFORMED], 1);
+	/* a delete on the control stream is out of place */
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IPSEC_DELETE;
+	m.u.ipsec_delete.conn_in = 1;
+	m.u.ipsec_delete.conn_out = 2;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_CONTROL, p, len);
+	assert_int_equal(t.s->st.drops[HA_DROP_STREAM], 1);
+	assert_int_equal(t.s->t.npairs, 1);
+	/* state for the active is refused */
+	ha_receive(t.a, IPC_STREAM_STATE, p, len);
+	assert_int_equal(t.a->st.drops[HA_DROP_ROLE], 1);
+	free(p);
+	two_stop(&t);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rf_states),
+		cmocka_unit_test(test_rf_history),
+		cmocka_unit_test(test_ctr_rate_and_jump),
+		cmocka_unit_test(test_codec_roundtrip),
+		cmocka_unit_test(test_codec_batch),
+		cmocka_unit_test(test_codec_range_checks),
+		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_sync_bulk_events_counters),
+		cmocka_unit_test(test_sync_takeover_jump),
+		cmocka_unit_test(test_sync_takeover_cold_rekeys),
+		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
+	};
+
+	pair_log_init();
+	return cmocka_run_group_tests_name("hasync", tests, NULL, NULL);
+}
