@@ -96,7 +96,8 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 		ha->alone_active = 1;
 	ha->bulk = RF_BULK_NONE;
 	ev_timer_stop(ha->loop, &ha->retry);
-	snprintf(why, sizeof(why), "%s%s", planned ? "planned switchover: " :
+	/* a planned switchover's reason already says so */
+	snprintf(why, sizeof(why), "%s%s", planned ? "" :
 	    first ? "elected: " : hot ? "takeover: " :
 	    "takeover while not STANDBY HOT: ", reason);
 	ha_rf_update(ha, why);

@@ -27,10 +27,28 @@ def test_demo_end_to_end():
     assert "c1: #1, ESTABLISHED, IKEv1" in out
     assert re.search(r"net: #\d+, reqid \d+, INSTALLED, TUNNEL-in-UDP", out)
     assert "Session status: UP-ACTIVE" in out
-    # the flow went through, and the failover was measured
-    flows = re.findall(r"flow: (\d+) packets sent each way.*?(\d+) lost.*?"
-                       r"longest gap (\d+) ms", out)
-    assert flows, out
-    assert re.search(r"strongSwan( kept the same IKE SA|'s SAs changed)", out)
+    # the pair in sync
+    assert re.search(r"my state = 13 -ACTIVE\n\s+peer state = 8\s+-STANDBY HOT",
+                     out)
+    assert re.search(r"ISAKMP SAs:\s+1 local, 1 synced", out)
+    assert re.search(r"10\.0\.0\.20\s+10\.0\.0\.10\s+QM_IDLE\s+\d+ STDBY",
+                     out)
+    # three measured flows: the tunnel coming up, the planned switchover
+    # (nothing lost), the kill -9 failover (a gap under a second)
+    flows = re.findall(r"flow: (\d+) packets sent each way at 1000/s, "
+                       r"(\d+) lost .*? longest gap (\d+) ms", out)
+    assert len(flows) == 2, out
+    (sent, lost, gap), (sent2, lost2, gap2) = [tuple(map(int, f))
+                                               for f in flows]
+    assert sent == 4000 and lost == 0, flows
+    assert sent2 == 6000 and 0 < lost2 < 1000 and gap2 < 1000, flows
+    # ... and strongSwan renegotiated nothing, both times
+    assert out.count("nothing was renegotiated") == 2, out
+    assert "renegotiated\n" not in out.replace("nothing was renegotiated\n",
+                                               "")
+    assert "switchover started" in out
+    assert re.search(r"switchover, [\d.]+ ms: took over", out)
+    assert re.search(r"failover, [\d.]+ ms: takeover", out)
+    assert "dead-peer detection is answered by ha1" in out
     assert "Cleaned up: namespaces and processes removed\n" in out
     assert set(netns_list()) <= before
