@@ -1,22 +1,47 @@
 """make demo runs end to end and prints what it promises, from real
-havpnctl and strongSwan output, and leaves nothing behind."""
+havpnctl and strongSwan output, and leaves nothing behind, also when it is
+interrupted with Ctrl-C."""
 
 import os
 import re
+import signal
 import subprocess
-import sys
+import time
 
 from conftest import REPO
 from topology import netns_list
 
+# what the demo starts, by process name
+STARTED = ("havpnd", "charon", "seqflow")
+
+
+def our_processes():
+    r = subprocess.run(["pgrep", "-x", "|".join(STARTED)],
+                       capture_output=True, text=True)
+    return set(r.stdout.split())
+
+
+def make_demo():
+    return subprocess.Popen(["make", "-s", "-C", REPO, "demo"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True)
+
+
+def plain(text):
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
 
 def test_demo_end_to_end():
-    before = set(netns_list())
-    r = subprocess.run([sys.executable, os.path.join(REPO, "scripts",
-                                                     "demo.py")],
-                       capture_output=True, text=True, timeout=180)
-    out = re.sub(r"\x1b\[[0-9;]*m", "", r.stdout)
-    assert r.returncode == 0, out + r.stderr
+    before, procs = set(netns_list()), our_processes()
+    p = make_demo()
+    try:
+        out, _ = p.communicate(timeout=180)
+    finally:
+        if p.poll() is None:
+            os.killpg(p.pid, signal.SIGINT)
+            p.wait(30)
+    out = plain(out)
+    assert p.returncode == 0, out
     # the election
     assert re.search(r"eth0\s+1\s+110 P Active\s+local", out)
     assert re.search(r"eth0\s+1\s+100 P Standby 10\.0\.0\.11\s+local", out)
@@ -51,4 +76,38 @@ def test_demo_end_to_end():
     assert re.search(r"failover, [\d.]+ ms: takeover", out)
     assert "dead-peer detection is answered by ha1" in out
     assert "Cleaned up: namespaces and processes removed\n" in out
+    assert set(netns_list()) <= before
+    assert our_processes() <= procs
+
+
+def test_demo_ctrl_c_cleans_up():
+    """Ctrl-C (SIGINT to the terminal's process group) in the middle of
+    the demo, with the pair, strongSwan and the echo server running."""
+    before, procs = set(netns_list()), our_processes()
+    p = make_demo()
+    seen = []
+    try:
+        deadline = time.monotonic() + 120
+        for line in p.stdout:
+            seen.append(line)
+            if "The pair in sync" in line or time.monotonic() > deadline:
+                break
+        assert any("The pair in sync" in x for x in seen), "".join(seen)
+        # the demo has namespaces and processes up now
+        assert set(netns_list()) - before
+        assert our_processes() - procs
+        os.killpg(p.pid, signal.SIGINT)
+        rest, _ = p.communicate(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(30)
+    out = plain("".join(seen) + rest)
+    assert "interrupted" in out, out
+    assert "Cleaned up: namespaces and processes removed\n" in out, out
+    # the flow that was running ends by itself within its 6 s at most
+    deadline = time.monotonic() + 10
+    while our_processes() - procs and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert our_processes() <= procs
     assert set(netns_list()) <= before
