@@ -76,14 +76,13 @@ sw_name(enum ha_sw_state s)
 	return "idle";
 }
 
-/* The peer's state: from its heartbeats while the channel is up. */
+/* The peer's state: from its heartbeats while the channel is up; a peer
+ * not heard is DISABLED, as IOS shows it. */
 static uint32_t
 peer_state(const struct hasync *ha)
 {
-	if (!ha->configured)
+	if (!ha->configured || !ha->chan_up)
 		return RF_DISABLED;
-	if (!ha->chan_up)
-		return 0;
 	return ha->peer_rf != 0 ? ha->peer_rf : ha->peer.rf_state;
 }
 

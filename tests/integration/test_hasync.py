@@ -131,6 +131,11 @@ def test_hasync_restart_mid_bulk_and_link_cut(design, bindir):
     design.run("ha2", ["ip", "link", "set", "ipc0", "down"])
     wait_rf(ha2, COLD, 10)
     assert rf(ha1) == ACTIVE
+    # a peer not heard is DISABLED (1), as IOS shows it
+    wait_for(lambda: ha1.json("show", "redundancy")["peer_state"] ==
+             {"name": "DISABLED", "number": 1}, 5, what="peer DISABLED")
+    assert "peer state = 1  -DISABLED" in \
+        ha1.ctl("show", "redundancy").stdout
     ha1.ctl("clear", "crypto", "sa")
     ha1.ctl("clear", "crypto", "isakmp")
     design.run("ha2", ["ip", "link", "set", "ipc0", "up"])
