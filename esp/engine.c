@@ -524,6 +524,15 @@ us_attach_encap_socket(struct esp_backend *be, int fd, esp_ike_input_fn fn,
 }
 
 static void
+us_detach_encap_input(struct esp_backend *be)
+{
+	struct esp_engine *e = eng(be);
+
+	e->ike_fn = NULL;
+	e->ike_arg = NULL;
+}
+
+static void
 sa_info(const struct esp_sa_rt *s, struct esp_sa_info *i, uint64_t now)
 {
 	const struct esp_sactx *c = s->c;
@@ -772,6 +781,7 @@ static const struct esp_backend_ops userspace_ops = {
 	.add_policy = us_add_policy,
 	.del_policy = us_del_policy,
 	.attach_encap_socket = us_attach_encap_socket,
+	.detach_encap_input = us_detach_encap_input,
 	.destroy = us_destroy,
 	.walk_sas = us_walk_sas,
 	.walk_policies = us_walk_policies,

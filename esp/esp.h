@@ -241,6 +241,13 @@ struct esp_backend_ops {
 	 */
 	int	(*attach_encap_socket)(struct esp_backend *, int,
 		    esp_ike_input_fn, void *);
+	/*
+	 * IKE is going: stop handing packets to the function given to
+	 * attach_encap_socket (they are dropped and counted); the backend
+	 * keeps the socket for ESP and closes it when destroyed.  Optional
+	 * (NULL for a backend whose attach returns 0).
+	 */
+	void	(*detach_encap_input)(struct esp_backend *);
 	void	(*destroy)(struct esp_backend *);
 	/* For show commands; optional (NULL: the backend cannot list). */
 	int	(*walk_sas)(struct esp_backend *, esp_sa_walk_fn, void *);

@@ -175,9 +175,12 @@ sock_close(struct ike_net *net, int i)
 	if (s->watched)
 		ev_io_stop(net->loop, &s->w);
 	net->socks[i] = net->socks[--net->nsocks];
-	/* an attached socket is the data plane's now, with our arg */
-	if (s->attached)
+	/* an attached socket is the data plane's: it keeps the fd for ESP */
+	if (s->attached) {
+		net->be->ops->detach_encap_input(net->be);
+		free(s);
 		return;
+	}
 	close(s->fd);
 	free(s);
 }
