@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/json.h"
 #include "lib/lib.h"
 #include "esp/esp.h"
 #include "daemon/daemon.h"
@@ -81,12 +82,6 @@ ident(struct in_addr addr, struct in_addr mask, int proto, int port)
 	return o;
 }
 
-static void
-add_u64(json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
 static const char *
 group_name(int g, char *buf, size_t len)
 {
@@ -114,7 +109,7 @@ sa_json(const struct esp_sa_info *i, int current)
 	char		 t[64];
 	uint64_t	 age_s = i->age_ms / 1000;
 
-	add_u64(o, "spi", sa->spi);
+	jadd_u64(o, "spi", sa->spi);
 	esp_transform_ios_name(sa->enc, sa->enc_keybits, sa->auth, t,
 	    sizeof(t));
 	json_object_object_add(o, "transform", json_object_new_string(t));
@@ -123,33 +118,33 @@ sa_json(const struct esp_sa_info *i, int current)
 	json_object_object_add(o, "udp_encap",
 	    json_object_new_boolean(i->udp_encap));
 	json_object_object_add(o, "esn", json_object_new_boolean(sa->esn));
-	add_u64(o, "conn_id", sa->conn_id);
-	add_u64(o, "reqid", sa->reqid);
+	jadd_u64(o, "conn_id", sa->conn_id);
+	jadd_u64(o, "reqid", sa->reqid);
 	json_object_object_add(o, "crypto_map",
 	    json_object_new_string(sa->map_name));
 	/* IOS: the hard lifetime left, in kilobytes and seconds */
-	add_u64(o, "remaining_kbytes", sa->hard_bytes == 0 ? 0 :
+	jadd_u64(o, "remaining_kbytes", sa->hard_bytes == 0 ? 0 :
 	    sa->hard_bytes > i->st.bytes ?
 	    (sa->hard_bytes - i->st.bytes) / 1024 : 0);
-	add_u64(o, "remaining_seconds", sa->hard_secs == 0 ? 0 :
+	jadd_u64(o, "remaining_seconds", sa->hard_secs == 0 ? 0 :
 	    sa->hard_secs > age_s ? sa->hard_secs - age_s : 0);
-	add_u64(o, "iv_size", i->iv_len);
+	jadd_u64(o, "iv_size", i->iv_len);
 	json_object_object_add(o, "replay_detection",
 	    json_object_new_boolean(1));
-	add_u64(o, "packets", i->st.packets);
-	add_u64(o, "bytes", i->st.bytes);
+	jadd_u64(o, "packets", i->st.packets);
+	jadd_u64(o, "bytes", i->st.bytes);
 	if (sa->dir == ESP_IN) {
-		add_u64(o, "replay_window", (uint64_t)sa->replay_window);
-		add_u64(o, "replay_top", i->replay.top);
-		add_u64(o, "replay_seen_in_window",
+		jadd_u64(o, "replay_window", (uint64_t)sa->replay_window);
+		jadd_u64(o, "replay_top", i->replay.top);
+		jadd_u64(o, "replay_seen_in_window",
 		    (uint64_t)popcount_bitmap(&i->replay));
-		add_u64(o, "replay_drops", i->st.replay_drops);
-		add_u64(o, "auth_failures", i->st.auth_fails);
-		add_u64(o, "selector_drops", i->st.selector_drops);
-		add_u64(o, "other_drops", i->other_drops);
+		jadd_u64(o, "replay_drops", i->st.replay_drops);
+		jadd_u64(o, "auth_failures", i->st.auth_fails);
+		jadd_u64(o, "selector_drops", i->st.selector_drops);
+		jadd_u64(o, "other_drops", i->other_drops);
 	} else
-		add_u64(o, "sequence_out", i->replay.seq_out);
-	add_u64(o, "age_seconds", age_s);
+		jadd_u64(o, "sequence_out", i->replay.seq_out);
+	jadd_u64(o, "age_seconds", age_s);
 	json_object_object_add(o, "status", json_object_new_string(current ?
 	    "ACTIVE" : "ACTIVE (older)"));
 	return o;
@@ -246,23 +241,23 @@ flow_json(const struct flow *f)
 	}
 	json_object_object_add(o, "peer", jaddr(peer));
 	json_object_object_add(o, "peer_port", json_object_new_int(peer_port));
-	add_u64(o, "reqid", f->reqid);
-	add_u64(o, "pkts_encaps", enc);
-	add_u64(o, "pkts_encrypt", encr);
-	add_u64(o, "pkts_digest", dig);
-	add_u64(o, "pkts_decaps", dec);
-	add_u64(o, "pkts_decrypt", decr);
-	add_u64(o, "pkts_verify", ver);
-	add_u64(o, "send_errors", serr);
-	add_u64(o, "recv_errors", rerr);
-	add_u64(o, "replay_drops", rep);
-	add_u64(o, "auth_failures", auth);
-	add_u64(o, "selector_drops", selx);
-	add_u64(o, "bytes_encaps", bout);
-	add_u64(o, "bytes_decaps", bin);
+	jadd_u64(o, "reqid", f->reqid);
+	jadd_u64(o, "pkts_encaps", enc);
+	jadd_u64(o, "pkts_encrypt", encr);
+	jadd_u64(o, "pkts_digest", dig);
+	jadd_u64(o, "pkts_decaps", dec);
+	jadd_u64(o, "pkts_decrypt", decr);
+	jadd_u64(o, "pkts_verify", ver);
+	jadd_u64(o, "send_errors", serr);
+	jadd_u64(o, "recv_errors", rerr);
+	jadd_u64(o, "replay_drops", rep);
+	jadd_u64(o, "auth_failures", auth);
+	jadd_u64(o, "selector_drops", selx);
+	jadd_u64(o, "bytes_encaps", bout);
+	jadd_u64(o, "bytes_decaps", bin);
 	json_object_object_add(o, "local_crypto_endpt", jaddr(local));
 	json_object_object_add(o, "remote_crypto_endpt", jaddr(peer));
-	add_u64(o, "current_outbound_spi", cur_spi);
+	jadd_u64(o, "current_outbound_spi", cur_spi);
 	json_object_object_add(o, "pfs", json_object_new_boolean(pfs != 0));
 	json_object_object_add(o, "dh_group",
 	    json_object_new_string(group_name(pfs, g, sizeof(g))));
@@ -286,7 +281,7 @@ engine_json(struct esp_backend *be)
 	memset(&st, 0, sizeof(st));
 	if (be->ops->get_stats != NULL)
 		be->ops->get_stats(be, &st);
-#define S(f)	add_u64(o, #f, st.f)
+#define S(f)	jadd_u64(o, #f, st.f)
 	S(tun_in); S(tun_out); S(esp_in); S(esp_out); S(no_policy);
 	S(bypass_in_tun); S(no_sa); S(acquires); S(bad_spi); S(malformed);
 	S(ike_in); S(keepalives); S(send_errors); S(tun_errors); S(tun_gro);

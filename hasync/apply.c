@@ -63,14 +63,7 @@ upsert_isakmp(struct hasync *ha, const struct ike_isakmp_state *s)
 		return;
 	}
 	ha->st.imports++;
-	e = ha_isakmp_add(&ha->t, s->conn_id);
-	memcpy(e->icookie, s->icookie, 8);
-	memcpy(e->rcookie, s->rcookie, 8);
-	e->dpd_seq_out = s->dpd_seq_out;
-	e->dpd_seq_in = s->dpd_seq_in;
-	e->local_port = s->local_port;
-	e->remote_port = s->remote_port;
-	e->seen = 1;
+	ha_isakmp_note(&ha->t, s)->seen = 1;
 }
 
 static void

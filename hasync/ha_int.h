@@ -114,6 +114,8 @@ void		 ha_table_init(struct ha_table *);
 void		 ha_table_clear(struct ha_table *);
 struct ha_isakmp *ha_isakmp_find(struct ha_table *, uint32_t);
 struct ha_isakmp *ha_isakmp_add(struct ha_table *, uint32_t);
+struct ha_isakmp *ha_isakmp_note(struct ha_table *,
+		    const struct ike_isakmp_state *);
 void		 ha_isakmp_del(struct ha_table *, struct ha_isakmp *);
 /* By either conn-id of the pair. */
 struct ha_pair	*ha_pair_find(struct ha_table *, uint32_t);

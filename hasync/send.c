@@ -49,21 +49,6 @@ note_sent_in(struct ha_pair *p, const struct ha_counter *c)
 	p->sent_bm0 = c->r.bitmap[0];
 }
 
-static void
-isakmp_note(struct hasync *ha, const struct ike_isakmp_state *s)
-{
-	struct ha_isakmp *e = ha_isakmp_find(&ha->t, s->conn_id);
-
-	if (e == NULL)
-		e = ha_isakmp_add(&ha->t, s->conn_id);
-	memcpy(e->icookie, s->icookie, 8);
-	memcpy(e->rcookie, s->rcookie, 8);
-	e->dpd_seq_out = s->dpd_seq_out;
-	e->dpd_seq_in = s->dpd_seq_in;
-	e->local_port = s->local_port;
-	e->remote_port = s->remote_port;
-}
-
 /* The message for a pair, with both counters; the table notes them. */
 static void
 ipsec_msg(struct hasync *ha, const struct ike_ipsec_state *s,
@@ -188,7 +173,7 @@ snap_all(struct snap *s)
 	struct ha_msg	 m;
 
 	for (size_t i = s->nis; i-- > 0;) {
-		isakmp_note(s->ha, &s->is[i]);
+		(void)ha_isakmp_note(&s->ha->t, &s->is[i]);
 		memset(&m, 0, sizeof(m));
 		m.type = HA_M_ISAKMP;
 		m.u.isakmp = s->is[i];
@@ -291,7 +276,7 @@ on_isakmp(void *arg, const struct ike_isakmp_state *st)
 
 	if (!syncing(ha))
 		return;
-	isakmp_note(ha, st);
+	(void)ha_isakmp_note(&ha->t, st);
 	memset(&m, 0, sizeof(m));
 	m.type = HA_M_ISAKMP;
 	m.u.isakmp = *st;

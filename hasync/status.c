@@ -9,36 +9,19 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "lib/json.h"
 #include "hasync/ha_int.h"
 
 static const char *const drop_names[HA_NDROPS] = HA_DROP_NAMES;
-
-static void
-add_u64(json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
-static void
-add_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void
-add_bool(json_object *o, const char *k, int v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v));
-}
 
 static json_object *
 rf_obj(uint32_t s)
 {
 	json_object	*o = json_object_new_object();
 
-	add_str(o, "name", s == 0 ? "UNKNOWN" :
+	jadd_str(o, "name", s == 0 ? "UNKNOWN" :
 	    rf_state_name((enum rf_state)s));
-	add_u64(o, "number", s);
+	jadd_u64(o, "number", s);
 	return o;
 }
 
@@ -91,22 +74,22 @@ common(struct hasync *ha, json_object *data)
 {
 	uint64_t	 now = time_mono_ms();
 
-	add_bool(data, "configured", ha->configured);
-	add_bool(data, "stateful", ha->stateful);
-	add_str(data, "scheme_group", ha->scheme);
+	jadd_bool(data, "configured", ha->configured);
+	jadd_bool(data, "stateful", ha->stateful);
+	jadd_str(data, "scheme_group", ha->scheme);
 	json_object_object_add(data, "my_state", rf_obj(ha->rf.state));
 	json_object_object_add(data, "peer_state", rf_obj(peer_state(ha)));
-	add_str(data, "role", role_name(ha->role));
-	add_u64(data, "role_since_ms_ago", now - ha->role_since_ms);
-	add_str(data, "unit_id", ha->ipc != NULL ? ipc_node_id(ha->ipc) :
+	jadd_str(data, "role", role_name(ha->role));
+	jadd_u64(data, "role_since_ms_ago", now - ha->role_since_ms);
+	jadd_str(data, "unit_id", ha->ipc != NULL ? ipc_node_id(ha->ipc) :
 	    ha->hostname);
-	add_str(data, "peer_unit_id", ha->peer_hello ? ha->peer.node_id : "");
-	add_bool(data, "communications", ha->chan_up);
-	add_bool(data, "peer_hello", ha->peer_hello);
-	add_bool(data, "config_match", ha->config_match);
-	add_bool(data, "election_ready", ha->vrrp != NULL ?
+	jadd_str(data, "peer_unit_id", ha->peer_hello ? ha->peer.node_id : "");
+	jadd_bool(data, "communications", ha->chan_up);
+	jadd_bool(data, "peer_hello", ha->peer_hello);
+	jadd_bool(data, "config_match", ha->config_match);
+	jadd_bool(data, "election_ready", ha->vrrp != NULL ?
 	    vrrp_ready(ha->vrrp) : 0);
-	add_u64(data, "state_changes", ha->rf.changes);
+	jadd_u64(data, "state_changes", ha->rf.changes);
 }
 
 void
@@ -116,20 +99,20 @@ hasync_show_states(struct hasync *ha, json_object *data)
 	int		 swact;
 
 	common(ha, data);
-	add_str(data, "mode", ha->chan_up && ha->peer_hello ? "Duplex" :
+	jadd_str(data, "mode", ha->chan_up && ha->peer_hello ? "Duplex" :
 	    "Simplex");
 	swact = ha->configured && ha->chan_up && ha->config_match &&
 	    ((ha->role == RF_ROLE_ACTIVE && peer_state(ha) == RF_STANDBY_HOT) ||
 	    (ha->role == RF_ROLE_STANDBY && ha->rf.state == RF_STANDBY_HOT));
-	add_bool(data, "manual_swact", swact);
-	add_str(sw, "state", sw_name(ha->sw.state));
-	add_str(sw, "last_result", ha->sw.result);
-	add_u64(sw, "completed", ha->sw.done);
-	add_u64(sw, "refused", ha->sw.refused);
-	add_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
+	jadd_bool(data, "manual_swact", swact);
+	jadd_str(sw, "state", sw_name(ha->sw.state));
+	jadd_str(sw, "last_result", ha->sw.result);
+	jadd_u64(sw, "completed", ha->sw.done);
+	jadd_u64(sw, "refused", ha->sw.refused);
+	jadd_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
 	json_object_object_add(data, "switchover", sw);
-	add_str(data, "bulk", bulk_name(ha->bulk));
-	add_bool(data, "split_brain_pending", ha->split_pending);
+	jadd_str(data, "bulk", bulk_name(ha->bulk));
+	jadd_bool(data, "split_brain_pending", ha->split_pending);
 }
 
 void
@@ -143,10 +126,10 @@ hasync_show_history(struct hasync *ha, json_object *data)
 		const struct rf_change *c = rf_history(&ha->rf, i);
 		json_object	*o = json_object_new_object();
 
-		add_u64(o, "time_ms", c->wall_ms);
+		jadd_u64(o, "time_ms", c->wall_ms);
 		json_object_object_add(o, "from", rf_obj(c->from));
 		json_object_object_add(o, "to", rf_obj(c->to));
-		add_str(o, "reason", c->reason);
+		jadd_str(o, "reason", c->reason);
 		json_object_array_add(rf, o);
 	}
 	for (int i = ha->nhist - 1; i >= 0; i--) {
@@ -154,13 +137,13 @@ hasync_show_history(struct hasync *ha, json_object *data)
 		    HA_HISTORY) % HA_HISTORY];
 		json_object	*o = json_object_new_object();
 
-		add_u64(o, "time_ms", e->wall_ms);
-		add_str(o, "event", e->what);
-		add_str(o, "reason", e->reason);
-		add_u64(o, "duration_us", e->duration_us);
-		add_u64(o, "ipsec_sa_pairs", e->sas);
-		add_u64(o, "rekeyed", e->rekeyed);
-		add_u64(o, "exact", e->exact);
+		jadd_u64(o, "time_ms", e->wall_ms);
+		jadd_str(o, "event", e->what);
+		jadd_str(o, "reason", e->reason);
+		jadd_u64(o, "duration_us", e->duration_us);
+		jadd_u64(o, "ipsec_sa_pairs", e->sas);
+		jadd_u64(o, "rekeyed", e->rekeyed);
+		jadd_u64(o, "exact", e->exact);
 		json_object_array_add(ev, o);
 	}
 	json_object_object_add(data, "rf_history", rf);
@@ -187,7 +170,7 @@ msg_counts(const uint64_t *v)
 	json_object	*o = json_object_new_object();
 
 	for (int t = HA_M_HELLO; t <= HA_M_SW_DONE; t++)
-		add_u64(o, ha_msg_name((enum ha_msg_type)t), v[t]);
+		jadd_u64(o, ha_msg_name((enum ha_msg_type)t), v[t]);
 	return o;
 }
 
@@ -222,33 +205,33 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 		(void)ike_export_isakmp(ha->ike, count_isakmp, &nisakmp);
 		(void)ike_export_ipsec(ha->ike, count_ipsec, &nipsec);
 	}
-	add_u64(isakmp, "local", (uint64_t)nisakmp);
-	add_u64(isakmp, "synced", (uint64_t)ha->t.nisakmp);
-	add_u64(ipsec, "local", (uint64_t)nipsec);
-	add_u64(ipsec, "synced", (uint64_t)ha->t.npairs);
+	jadd_u64(isakmp, "local", (uint64_t)nisakmp);
+	jadd_u64(isakmp, "synced", (uint64_t)ha->t.nisakmp);
+	jadd_u64(ipsec, "local", (uint64_t)nipsec);
+	jadd_u64(ipsec, "synced", (uint64_t)ha->t.npairs);
 	json_object_object_add(data, "isakmp_sas", isakmp);
 	json_object_object_add(data, "ipsec_sa_pairs", ipsec);
 
-	add_str(bulk, "state", bulk_name(ha->bulk));
-	add_u64(bulk, "expected_isakmp", ha->bulk_expect.isakmp_sas);
-	add_u64(bulk, "expected_ipsec", ha->bulk_expect.ipsec_sas);
-	add_u64(bulk, "received_isakmp", ha->bulk_got_isakmp);
-	add_u64(bulk, "received_ipsec", ha->bulk_got_ipsec);
-	add_u64(bulk, "last_duration_us", ha->bulk_last_us);
-	add_u64(bulk, "last_bytes", ha->bulk_last_bytes);
-	add_u64(bulk, "sent", ha->st.bulks_sent);
-	add_u64(bulk, "received", ha->st.bulks_received);
-	add_bool(bulk, "session", ha->session);
-	add_u64(bulk, "state_queue_records", ha->sq_n);
-	add_u64(bulk, "state_queue_bytes", ha->sq_bytes);
+	jadd_str(bulk, "state", bulk_name(ha->bulk));
+	jadd_u64(bulk, "expected_isakmp", ha->bulk_expect.isakmp_sas);
+	jadd_u64(bulk, "expected_ipsec", ha->bulk_expect.ipsec_sas);
+	jadd_u64(bulk, "received_isakmp", ha->bulk_got_isakmp);
+	jadd_u64(bulk, "received_ipsec", ha->bulk_got_ipsec);
+	jadd_u64(bulk, "last_duration_us", ha->bulk_last_us);
+	jadd_u64(bulk, "last_bytes", ha->bulk_last_bytes);
+	jadd_u64(bulk, "sent", ha->st.bulks_sent);
+	jadd_u64(bulk, "received", ha->st.bulks_received);
+	jadd_bool(bulk, "session", ha->session);
+	jadd_u64(bulk, "state_queue_records", ha->sq_n);
+	jadd_u64(bulk, "state_queue_bytes", ha->sq_bytes);
 	json_object_object_add(data, "bulk", bulk);
 
 	for (int i = 0; i < ha->nmaps; i++) {
 		json_object *m = json_object_new_object();
 
-		add_str(m, "map", ha->maps[i].name);
-		add_u64(m, "inbound", ha->maps[i].in);
-		add_u64(m, "outbound", ha->maps[i].out);
+		jadd_str(m, "map", ha->maps[i].name);
+		jadd_u64(m, "inbound", ha->maps[i].in);
+		jadd_u64(m, "outbound", ha->maps[i].out);
 		json_object_array_add(maps, m);
 	}
 	json_object_object_add(ctr, "replay_interval", maps);
@@ -263,36 +246,36 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 			if (now - p->out.at_ms > HA_STALE_MS)
 				stale++;
 		}
-	add_u64(ctr, "oldest_update_ms", oldest);
-	add_u64(ctr, "never_updated", (uint64_t)never);
-	add_u64(ctr, "stale", (uint64_t)stale);
-	add_u64(ctr, "stale_bound_ms", HA_STALE_MS);
+	jadd_u64(ctr, "oldest_update_ms", oldest);
+	jadd_u64(ctr, "never_updated", (uint64_t)never);
+	jadd_u64(ctr, "stale", (uint64_t)stale);
+	jadd_u64(ctr, "stale_bound_ms", HA_STALE_MS);
 	json_object_object_add(ctr, "last_sweep_ms_ago", ha->last_sweep_ms ?
 	    json_object_new_int64((int64_t)(now - ha->last_sweep_ms)) : NULL);
-	add_u64(ctr, "sent", ha->st.counters_sent);
-	add_u64(ctr, "applied", ha->st.counters_applied);
-	add_u64(ctr, "unknown_sa", ha->st.counters_unknown);
-	add_u64(ctr, "sweeps_sent", ha->st.sweeps);
+	jadd_u64(ctr, "sent", ha->st.counters_sent);
+	jadd_u64(ctr, "applied", ha->st.counters_applied);
+	jadd_u64(ctr, "unknown_sa", ha->st.counters_unknown);
+	jadd_u64(ctr, "sweeps_sent", ha->st.sweeps);
 	json_object_object_add(data, "counters", ctr);
 
 	json_object_object_add(msgs, "sent", msg_counts(ha->st.tx_msgs));
 	json_object_object_add(msgs, "received", msg_counts(ha->st.rx_msgs));
-	add_u64(msgs, "records_sent", ha->st.tx_records);
-	add_u64(msgs, "records_received", ha->st.rx_records);
-	add_u64(msgs, "bytes_sent", ha->st.tx_bytes);
-	add_u64(msgs, "bytes_received", ha->st.rx_bytes);
-	add_u64(msgs, "refused_by_channel", ha->st.tx_refused);
+	jadd_u64(msgs, "records_sent", ha->st.tx_records);
+	jadd_u64(msgs, "records_received", ha->st.rx_records);
+	jadd_u64(msgs, "bytes_sent", ha->st.tx_bytes);
+	jadd_u64(msgs, "bytes_received", ha->st.rx_bytes);
+	jadd_u64(msgs, "refused_by_channel", ha->st.tx_refused);
 	json_object_object_add(data, "messages", msgs);
 	for (int i = 0; i < HA_NDROPS; i++)
-		add_u64(drops, drop_names[i], ha->st.drops[i]);
+		jadd_u64(drops, drop_names[i], ha->st.drops[i]);
 	json_object_object_add(data, "drops", drops);
 
-	add_u64(tk, "imports", ha->st.imports);
-	add_u64(tk, "forgotten", ha->st.forgotten);
-	add_u64(tk, "counters_jumped", ha->st.jumps);
-	add_u64(tk, "counters_exact", ha->st.exact);
-	add_u64(tk, "rekeys_takeover", ha->st.rekeys_takeover);
-	add_u64(tk, "rekeys_split_brain", ha->st.rekeys_split);
+	jadd_u64(tk, "imports", ha->st.imports);
+	jadd_u64(tk, "forgotten", ha->st.forgotten);
+	jadd_u64(tk, "counters_jumped", ha->st.jumps);
+	jadd_u64(tk, "counters_exact", ha->st.exact);
+	jadd_u64(tk, "rekeys_takeover", ha->st.rekeys_takeover);
+	jadd_u64(tk, "rekeys_split_brain", ha->st.rekeys_split);
 	json_object_object_add(data, "sas", tk);
 }
 
@@ -325,27 +308,27 @@ detail_isakmp(void *arg, const struct ike_isakmp_state *s)
 	char		 h[17], buf[INET_ADDRSTRLEN];
 	uint8_t		 k[3 * 64];
 
-	add_u64(o, "conn_id", s->conn_id);
+	jadd_u64(o, "conn_id", s->conn_id);
 	hex_encode(s->icookie, 8, h);
-	add_str(o, "icookie", h);
+	jadd_str(o, "icookie", h);
 	hex_encode(s->rcookie, 8, h);
-	add_str(o, "rcookie", h);
-	add_str(o, "local", addr_str(s->local, buf));
-	add_str(o, "remote", addr_str(s->remote, buf));
-	add_u64(o, "local_port", s->local_port);
-	add_u64(o, "remote_port", s->remote_port);
-	add_u64(o, "lifetime", s->lifetime);
-	add_u64(o, "remaining", s->remaining);
-	add_u64(o, "dpd_seq_out", s->dpd_seq_out);
-	add_u64(o, "dpd_seq_in", s->dpd_seq_in);
-	add_u64(o, "natt", s->natt);
+	jadd_str(o, "rcookie", h);
+	jadd_str(o, "local", addr_str(s->local, buf));
+	jadd_str(o, "remote", addr_str(s->remote, buf));
+	jadd_u64(o, "local_port", s->local_port);
+	jadd_u64(o, "remote_port", s->remote_port);
+	jadd_u64(o, "lifetime", s->lifetime);
+	jadd_u64(o, "remaining", s->remaining);
+	jadd_u64(o, "dpd_seq_out", s->dpd_seq_out);
+	jadd_u64(o, "dpd_seq_in", s->dpd_seq_in);
+	jadd_u64(o, "natt", s->natt);
 	memcpy(k, s->skeyid_d, 64);
 	memcpy(k + 64, s->skeyid_a, 64);
 	memcpy(k + 128, s->skeyid_e, 64);
 	fingerprint(k, sizeof(k), s->enc_key, s->enc_key_len, s->iv,
 	    s->iv_len, h);
 	OPENSSL_cleanse(k, sizeof(k));
-	add_str(o, "keys_iv_fingerprint", h);
+	jadd_str(o, "keys_iv_fingerprint", h);
 	json_object_array_add(a, o);
 }
 
@@ -363,28 +346,28 @@ detail_ipsec(void *arg, const struct ike_ipsec_state *s)
 	char		 h[17];
 	uint8_t		 k[2 * 36 + 2 * 64];
 
-	add_u64(o, "conn_in", s->conn_in);
-	add_u64(o, "conn_out", s->conn_out);
-	add_u64(o, "spi_in", s->spi_in);
-	add_u64(o, "spi_out", s->spi_out);
-	add_u64(o, "isakmp_conn_id", s->isakmp_conn_id);
-	add_u64(o, "local_port", s->local_port);
-	add_u64(o, "remote_port", s->remote_port);
-	add_u64(o, "life_secs", s->life_secs);
-	add_u64(o, "remaining", s->remaining);
-	add_u64(o, "life_kbytes", s->life_kbytes);
-	add_bool(o, "rekeyed", s->rekeyed);
+	jadd_u64(o, "conn_in", s->conn_in);
+	jadd_u64(o, "conn_out", s->conn_out);
+	jadd_u64(o, "spi_in", s->spi_in);
+	jadd_u64(o, "spi_out", s->spi_out);
+	jadd_u64(o, "isakmp_conn_id", s->isakmp_conn_id);
+	jadd_u64(o, "local_port", s->local_port);
+	jadd_u64(o, "remote_port", s->remote_port);
+	jadd_u64(o, "life_secs", s->life_secs);
+	jadd_u64(o, "remaining", s->remaining);
+	jadd_u64(o, "life_kbytes", s->life_kbytes);
+	jadd_bool(o, "rekeyed", s->rekeyed);
 	memcpy(k, s->enc_key_in, 36);
 	memcpy(k + 36, s->enc_key_out, 36);
 	memcpy(k + 72, s->auth_key_in, 64);
 	memcpy(k + 136, s->auth_key_out, 64);
 	fingerprint(k, sizeof(k), &s->enc, 1, &s->auth, 1, h);
 	OPENSSL_cleanse(k, sizeof(k));
-	add_str(o, "keys_fingerprint", h);
+	jadd_str(o, "keys_fingerprint", h);
 	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_out, &r) == 0)
-		add_u64(o, "seq_out", r.seq_out);
+		jadd_u64(o, "seq_out", r.seq_out);
 	if (d->ha->esp->ops->get_replay(d->ha->esp, s->conn_in, &r) == 0)
-		add_u64(o, "replay_top", r.top);
+		jadd_u64(o, "replay_top", r.top);
 	json_object_array_add(d->a, o);
 }
 

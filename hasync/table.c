@@ -58,6 +58,23 @@ ha_isakmp_add(struct ha_table *t, uint32_t id)
 	return e;
 }
 
+/* The table's entry for an ISAKMP SA (added if new), with what it notes. */
+struct ha_isakmp *
+ha_isakmp_note(struct ha_table *t, const struct ike_isakmp_state *s)
+{
+	struct ha_isakmp *e = ha_isakmp_find(t, s->conn_id);
+
+	if (e == NULL)
+		e = ha_isakmp_add(t, s->conn_id);
+	memcpy(e->icookie, s->icookie, 8);
+	memcpy(e->rcookie, s->rcookie, 8);
+	e->dpd_seq_out = s->dpd_seq_out;
+	e->dpd_seq_in = s->dpd_seq_in;
+	e->local_port = s->local_port;
+	e->remote_port = s->remote_port;
+	return e;
+}
+
 void
 ha_isakmp_del(struct ha_table *t, struct ha_isakmp *e)
 {

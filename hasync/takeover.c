@@ -115,14 +115,8 @@ static void
 adopt_isakmp(void *arg, const struct ike_isakmp_state *s)
 {
 	struct hasync	*ha = arg;
-	struct ha_isakmp *e = ha_isakmp_add(&ha->t, s->conn_id);
 
-	memcpy(e->icookie, s->icookie, 8);
-	memcpy(e->rcookie, s->rcookie, 8);
-	e->dpd_seq_out = s->dpd_seq_out;
-	e->dpd_seq_in = s->dpd_seq_in;
-	e->local_port = s->local_port;
-	e->remote_port = s->remote_port;
+	(void)ha_isakmp_note(&ha->t, s);
 }
 
 static void

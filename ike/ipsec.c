@@ -351,20 +351,16 @@ ike_child_established(struct ike_child *c)
 	ike_emit_ipsec(ike, c, old != 0, old);
 }
 
-void
-ike_child_delete(struct ike_child *c, int notify, const char *why)
+/*
+ * Out of the data plane, the timers and the list, and freed; "why" (a
+ * delete) logs it and tells the listeners, NULL (forget) does neither.
+ */
+static void
+child_free(struct ike_child *c, const char *why)
 {
 	struct ike	*ike = c->ike;
-	struct ike_sa	*sa;
 	char		 a[INET_ADDRSTRLEN];
 
-	if (notify && ike->active &&
-	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
-		uint8_t	 spi[4];
-
-		be32_put(spi, c->spi_in);
-		(void)ike_info_send_delete(sa, IKE_PROTO_ESP, 4, spi, 1);
-	}
 	if (c->installed_in)
 		(void)ike->be->ops->del_sa(ike->be, c->conn_in);
 	if (c->installed_out)
@@ -372,10 +368,12 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 	ike_timer_stop(ike, &c->t_soft);
 	ike_timer_stop(ike, &c->t_hard);
 	if (linked(c)) {
-		log_info(LOG_IKE, "IPSEC: deleted SA pair with %s: in 0x%08x "
-		    "out 0x%08x (%s)", addr_str(c->remote, a), c->spi_in,
-		    c->spi_out, why);
-		ike_emit_ipsec_deleted(ike, c);
+		if (why != NULL) {
+			log_info(LOG_IKE, "IPSEC: deleted SA pair with %s: in "
+			    "0x%08x out 0x%08x (%s)", addr_str(c->remote, a),
+			    c->spi_in, c->spi_out, why);
+			ike_emit_ipsec_deleted(ike, c);
+		}
 		if (c->prev != NULL)
 			c->prev->next = c->next;
 		else
@@ -385,6 +383,22 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 		ike->nchildren--;
 	}
 	free_secret(c, sizeof(*c));
+}
+
+void
+ike_child_delete(struct ike_child *c, int notify, const char *why)
+{
+	struct ike	*ike = c->ike;
+	struct ike_sa	*sa;
+
+	if (notify && ike->active &&
+	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
+		uint8_t	 spi[4];
+
+		be32_put(spi, c->spi_in);
+		(void)ike_info_send_delete(sa, IKE_PROTO_ESP, 4, spi, 1);
+	}
+	child_free(c, why);
 }
 
 struct ike_child *
@@ -474,24 +488,7 @@ ike_child_rekey(struct ike_child *c)
 void
 ike_child_forget(struct ike_child *c)
 {
-	struct ike	*ike = c->ike;
-
-	if (c->installed_in)
-		(void)ike->be->ops->del_sa(ike->be, c->conn_in);
-	if (c->installed_out)
-		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
-	ike_timer_stop(ike, &c->t_soft);
-	ike_timer_stop(ike, &c->t_hard);
-	if (linked(c)) {
-		if (c->prev != NULL)
-			c->prev->next = c->next;
-		else
-			ike->children = c->next;
-		if (c->next != NULL)
-			c->next->prev = c->prev;
-		ike->nchildren--;
-	}
-	free_secret(c, sizeof(*c));
+	child_free(c, NULL);
 }
 
 static void

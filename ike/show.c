@@ -16,33 +16,8 @@
 
 #include <json-c/json.h>
 
+#include "lib/json.h"
 #include "ike/ike_int.h"
-
-static void
-add_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
-
-static void
-add_int(json_object *o, const char *k, int64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64(v));
-}
-
-static void
-add_bool(json_object *o, const char *k, int v)
-{
-	json_object_object_add(o, k, json_object_new_boolean(v != 0));
-}
-
-static void
-add_addr(json_object *o, const char *k, struct in_addr a)
-{
-	char	 b[INET_ADDRSTRLEN];
-
-	add_str(o, k, addr_str(a, b));
-}
 
 static int64_t
 remaining_s(struct ike *ike, uint64_t expire_ms)
@@ -82,72 +57,72 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 		if (sa->state == IKE_DEAD)
 			continue;
 		o = json_object_new_object();
-		add_addr(o, "dst", dst->sin_addr);
-		add_addr(o, "src", src->sin_addr);
-		add_str(o, "state", ike_fsm_show(sa->state));
-		add_int(o, "conn_id", sa->conn_id);
-		add_str(o, "status", ike->active ? "ACTIVE" : "STDBY");
+		jadd_addr(o, "dst", dst->sin_addr);
+		jadd_addr(o, "src", src->sin_addr);
+		jadd_str(o, "state", ike_fsm_show(sa->state));
+		jadd_int(o, "conn_id", sa->conn_id);
+		jadd_str(o, "status", ike->active ? "ACTIVE" : "STDBY");
 		if (detail) {
-			add_str(o, "fsm", ike_fsm_name(sa->state));
-			add_str(o, "role", sa->initiator ? "initiator" :
+			jadd_str(o, "fsm", ike_fsm_name(sa->state));
+			jadd_str(o, "role", sa->initiator ? "initiator" :
 			    "responder");
-			add_str(o, "exchange", sa->exchange == IKE_EX_MAIN ?
+			jadd_str(o, "exchange", sa->exchange == IKE_EX_MAIN ?
 			    "main" : "aggressive");
-			add_addr(o, "local", sa->local.sin_addr);
-			add_addr(o, "remote", sa->remote.sin_addr);
-			add_int(o, "local_port", ntohs(sa->local.sin_port));
-			add_int(o, "remote_port", ntohs(sa->remote.sin_port));
-			add_bool(o, "established", sa->established);
+			jadd_addr(o, "local", sa->local.sin_addr);
+			jadd_addr(o, "remote", sa->remote.sin_addr);
+			jadd_int(o, "local_port", ntohs(sa->local.sin_port));
+			jadd_int(o, "remote_port", ntohs(sa->remote.sin_port));
+			jadd_bool(o, "established", sa->established);
 			if (sa->alg.group != 0) {
-				add_str(o, "encryption",
+				jadd_str(o, "encryption",
 				    conf_enc_name(sa->alg.enc));
-				add_int(o, "keybits", sa->alg.keybits);
-				add_str(o, "hash",
+				jadd_int(o, "keybits", sa->alg.keybits);
+				jadd_str(o, "hash",
 				    conf_hash_name(sa->alg.hash));
-				add_str(o, "auth", "psk");
-				add_int(o, "group", sa->alg.group);
-				add_int(o, "lifetime", sa->alg.lifetime);
+				jadd_str(o, "auth", "psk");
+				jadd_int(o, "group", sa->alg.group);
+				jadd_int(o, "lifetime", sa->alg.lifetime);
 			}
-			add_int(o, "remaining", sa->established ?
+			jadd_int(o, "remaining", sa->established ?
 			    remaining_s(ike, sa->expire_ms) : 0);
-			add_str(o, "capabilities", caps(sa, cap));
+			jadd_str(o, "capabilities", caps(sa, cap));
 			hex_encode(sa->icookie, 8, ck);
-			add_str(o, "icookie", ck);
+			jadd_str(o, "icookie", ck);
 			hex_encode(sa->rcookie, 8, ck);
-			add_str(o, "rcookie", ck);
-			add_bool(o, "dpd", sa->peer_dpd);
-			add_int(o, "dpd_seq_out", sa->dpd_seq_out);
-			add_int(o, "dpd_seq_in", sa->dpd_seq_in);
-			add_int(o, "natt", sa->natt);
-			add_bool(o, "nat_local", sa->nat_local);
-			add_bool(o, "nat_remote", sa->nat_remote);
-			add_bool(o, "imported", sa->imported);
-			add_addr(o, "peer_id", sa->peer_id);
+			jadd_str(o, "rcookie", ck);
+			jadd_bool(o, "dpd", sa->peer_dpd);
+			jadd_int(o, "dpd_seq_out", sa->dpd_seq_out);
+			jadd_int(o, "dpd_seq_in", sa->dpd_seq_in);
+			jadd_int(o, "natt", sa->natt);
+			jadd_bool(o, "nat_local", sa->nat_local);
+			jadd_bool(o, "nat_remote", sa->nat_remote);
+			jadd_bool(o, "imported", sa->imported);
+			jadd_addr(o, "peer_id", sa->peer_id);
 			{
 				int n = 0;
 
 				for (struct ike_qm *q = sa->qms; q != NULL;
 				    q = q->next)
 					n += q->state != QM_DONE;
-				add_int(o, "quick_modes", n);
+				jadd_int(o, "quick_modes", n);
 			}
 		}
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(data, "sas", arr);
-	add_bool(data, "active", ike->active);
+	jadd_bool(data, "active", ike->active);
 }
 
 static void
 policy_facts(json_object *o, enum conf_enc enc, int keylen,
     enum conf_hash hash, enum conf_auth auth, int group, uint32_t life)
 {
-	add_str(o, "encryption", conf_enc_name(enc));
-	add_int(o, "keybits", enc == CONF_ENC_AES ? keylen : 0);
-	add_str(o, "hash", conf_hash_name(hash));
-	add_str(o, "auth", auth == CONF_AUTH_PSK ? "pre-share" : "rsa-sig");
-	add_int(o, "group", group);
-	add_int(o, "lifetime", life);
+	jadd_str(o, "encryption", conf_enc_name(enc));
+	jadd_int(o, "keybits", enc == CONF_ENC_AES ? keylen : 0);
+	jadd_str(o, "hash", conf_hash_name(hash));
+	jadd_str(o, "auth", auth == CONF_AUTH_PSK ? "pre-share" : "rsa-sig");
+	jadd_int(o, "group", group);
+	jadd_int(o, "lifetime", life);
 }
 
 void
@@ -159,11 +134,11 @@ ike_show_policy(const struct config *cf, json_object *data)
 		const struct conf_isakmp_policy *p = &cf->policies[i];
 		json_object	*o = json_object_new_object();
 
-		add_int(o, "priority", p->priority);
+		jadd_int(o, "priority", p->priority);
 		policy_facts(o, p->enc, p->keylen, p->hash, p->auth, p->group,
 		    p->lifetime);
-		add_bool(o, "usable", conf_policy_usable(p));
-		add_str(o, "unusable_reason", p->enc == CONF_ENC_DES ? "des" :
+		jadd_bool(o, "usable", conf_policy_usable(p));
+		jadd_str(o, "unusable_reason", p->enc == CONF_ENC_DES ? "des" :
 		    p->auth != CONF_AUTH_PSK ? "rsa-sig" : "");
 		json_object_array_add(arr, o);
 	}
@@ -171,7 +146,7 @@ ike_show_policy(const struct config *cf, json_object *data)
 	def = json_object_new_object();
 	policy_facts(def, CONF_ENC_DES, 0, CONF_HASH_SHA1, CONF_AUTH_RSA_SIG, 1,
 	    86400);
-	add_bool(def, "usable", 0);
+	jadd_bool(def, "usable", 0);
 	json_object_object_add(data, "default", def);
 }
 
@@ -206,13 +181,13 @@ sess_add(struct sess **s, int *n, struct in_addr local, struct in_addr peer,
 static void
 sel_facts(json_object *o, const struct esp_selector *s)
 {
-	add_addr(o, "src", s->src);
-	add_addr(o, "src_mask", s->src_mask);
-	add_addr(o, "dst", s->dst);
-	add_addr(o, "dst_mask", s->dst_mask);
-	add_int(o, "proto", s->proto);
-	add_int(o, "sport", s->sport);
-	add_int(o, "dport", s->dport);
+	jadd_addr(o, "src", s->src);
+	jadd_addr(o, "src_mask", s->src_mask);
+	jadd_addr(o, "dst", s->dst);
+	jadd_addr(o, "dst_mask", s->dst_mask);
+	jadd_int(o, "proto", s->proto);
+	jadd_int(o, "sport", s->sport);
+	jadd_int(o, "dport", s->dport);
 }
 
 static void
@@ -222,32 +197,32 @@ child_facts(struct ike *ike, json_object *o, const struct ike_child *c)
 	char	 tw[96];
 
 	ike_child_tset_words(c, tw, sizeof(tw));
-	add_int(o, "spi_in", c->spi_in);
-	add_int(o, "spi_out", c->spi_out);
-	add_int(o, "conn_in", c->conn_in);
-	add_int(o, "conn_out", c->conn_out);
-	add_str(o, "transform", tw);
-	add_str(o, "mode", c->xf.tunnel ? "Tunnel" : "Transport");
-	add_bool(o, "udp_encap", c->lport != 0);
-	add_int(o, "pfs_group", c->xf.group);
-	add_int(o, "remaining_secs", remaining_s(ike, c->expire_ms));
-	add_int(o, "life_kbytes", (int64_t)c->xf.life_kbytes);
-	add_bool(o, "rekeyed", c->rekeyed);
-	add_str(o, "map", c->map);
-	add_int(o, "map_seq", c->map_seq);
+	jadd_int(o, "spi_in", c->spi_in);
+	jadd_int(o, "spi_out", c->spi_out);
+	jadd_int(o, "conn_in", c->conn_in);
+	jadd_int(o, "conn_out", c->conn_out);
+	jadd_str(o, "transform", tw);
+	jadd_str(o, "mode", c->xf.tunnel ? "Tunnel" : "Transport");
+	jadd_bool(o, "udp_encap", c->lport != 0);
+	jadd_int(o, "pfs_group", c->xf.group);
+	jadd_int(o, "remaining_secs", remaining_s(ike, c->expire_ms));
+	jadd_int(o, "life_kbytes", (int64_t)c->xf.life_kbytes);
+	jadd_bool(o, "rekeyed", c->rekeyed);
+	jadd_str(o, "map", c->map);
+	jadd_int(o, "map_seq", c->map_seq);
 	memset(&st, 0, sizeof(st));
 	if (c->installed_in)
 		(void)ike->be->ops->query_sa(ike->be, c->conn_in, &st);
-	add_int(o, "pkts_in", (int64_t)st.packets);
-	add_int(o, "bytes_in", (int64_t)st.bytes);
-	add_int(o, "drops_in", (int64_t)(st.replay_drops + st.auth_fails +
+	jadd_int(o, "pkts_in", (int64_t)st.packets);
+	jadd_int(o, "bytes_in", (int64_t)st.bytes);
+	jadd_int(o, "drops_in", (int64_t)(st.replay_drops + st.auth_fails +
 	    st.recv_errors));
 	memset(&st, 0, sizeof(st));
 	if (c->installed_out)
 		(void)ike->be->ops->query_sa(ike->be, c->conn_out, &st);
-	add_int(o, "pkts_out", (int64_t)st.packets);
-	add_int(o, "bytes_out", (int64_t)st.bytes);
-	add_int(o, "drops_out", (int64_t)st.send_errors);
+	jadd_int(o, "pkts_out", (int64_t)st.packets);
+	jadd_int(o, "bytes_out", (int64_t)st.bytes);
+	jadd_int(o, "drops_out", (int64_t)st.send_errors);
 }
 
 void
@@ -292,17 +267,17 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			} else
 				neg = sa;
 			k = json_object_new_object();
-			add_addr(k, "local", sa->local.sin_addr);
-			add_int(k, "local_port", ntohs(sa->local.sin_port));
-			add_addr(k, "remote", sa->remote.sin_addr);
-			add_int(k, "remote_port", ntohs(sa->remote.sin_port));
-			add_str(k, "status", sa->established ? "Active" :
+			jadd_addr(k, "local", sa->local.sin_addr);
+			jadd_int(k, "local_port", ntohs(sa->local.sin_port));
+			jadd_addr(k, "remote", sa->remote.sin_addr);
+			jadd_int(k, "remote_port", ntohs(sa->remote.sin_port));
+			jadd_str(k, "status", sa->established ? "Active" :
 			    "Inactive");
-			add_int(k, "conn_id", sa->conn_id);
-			add_str(k, "capabilities", caps(sa, cap));
-			add_int(k, "remaining", sa->established ?
+			jadd_int(k, "conn_id", sa->conn_id);
+			jadd_str(k, "capabilities", caps(sa, cap));
+			jadd_int(k, "remaining", sa->established ?
 			    remaining_s(ike, sa->expire_ms) : 0);
-			add_addr(k, "peer_id", sa->peer_id);
+			jadd_addr(k, "peer_id", sa->peer_id);
 			json_object_array_add(ikes, k);
 		}
 		flows = json_object_new_array();
@@ -318,8 +293,8 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 				since = c->created_ms;
 			f = json_object_new_object();
 			sel_facts(f, &c->sel);
-			add_int(f, "active_sas", 2);
-			add_str(f, "origin", "crypto map");
+			jadd_int(f, "active_sas", 2);
+			jadd_str(f, "origin", "crypto map");
 			if (detail) {
 				sas = json_object_new_object();
 				child_facts(ike, sas, c);
@@ -337,13 +312,13 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			status = "DOWN-NEGOTIATING";
 		else
 			status = "DOWN";
-		add_str(o, "interface", s[i].ifname);
-		add_str(o, "status", status);
-		add_addr(o, "peer", s[i].peer);
-		add_addr(o, "local", s[i].local);
-		add_int(o, "port", up != NULL ? ntohs(up->remote.sin_port) :
+		jadd_str(o, "interface", s[i].ifname);
+		jadd_str(o, "status", status);
+		jadd_addr(o, "peer", s[i].peer);
+		jadd_addr(o, "local", s[i].local);
+		jadd_int(o, "port", up != NULL ? ntohs(up->remote.sin_port) :
 		    IKE_PORT);
-		add_int(o, "uptime", (int64_t)(now - since) / 1000);
+		jadd_int(o, "uptime", (int64_t)(now - since) / 1000);
 		json_object_object_add(o, "ike", ikes);
 		json_object_object_add(o, "flows", flows);
 		json_object_array_add(arr, o);
@@ -357,7 +332,7 @@ ike_show_stats(struct ike *ike, json_object *data)
 {
 	const struct ike_stats *st = &ike->st;
 
-#define S(name)	add_int(data, #name, (int64_t)st->name)
+#define S(name)	jadd_int(data, #name, (int64_t)st->name)
 	S(rx);
 	S(tx);
 	S(rx_dropped);
@@ -386,8 +361,8 @@ ike_show_stats(struct ike *ike, json_object *data)
 	S(deletes_sent);
 	S(deletes_rx);
 #undef S
-	add_int(data, "isakmp_sas", ike->nsas);
-	add_int(data, "halfopen", ike->halfopen);
-	add_int(data, "ipsec_sa_pairs", ike->nchildren);
-	add_bool(data, "active", ike->active);
+	jadd_int(data, "isakmp_sas", ike->nsas);
+	jadd_int(data, "halfopen", ike->halfopen);
+	jadd_int(data, "ipsec_sa_pairs", ike->nchildren);
+	jadd_bool(data, "active", ike->active);
 }

@@ -29,6 +29,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "lib/json.h"
 #include "lib/lib.h"
 #include "conf/conf.h"
 #include "ipc/ipc_int.h"
@@ -990,18 +991,6 @@ ipc_incarnation(const struct ipc *ipc)
 }
 
 /* ---- status ------------------------------------------------------------ */
-
-static void
-jadd_u64(json_object *o, const char *k, uint64_t v)
-{
-	json_object_object_add(o, k, json_object_new_int64((int64_t)v));
-}
-
-static void
-jadd_str(json_object *o, const char *k, const char *v)
-{
-	json_object_object_add(o, k, json_object_new_string(v));
-}
 
 static void
 jadd_addrs(json_object *o, const char *k, const struct in_addr *ip, int n)
