@@ -21,6 +21,10 @@ and the traffic flows both ways.  A planned switchover loses no packet.
       the snapshot: Quick Mode rekeys, traffic resumes
   test_failover_split_brain                    sync link and adverts cut:
       both active; healed: the election keeps one, which rekeys
+  test_failover_lifetime_rekey_after_takeover  strongSwan's CHILD SA has a
+      short lifetime (20 s): after a kill -9 takeover its rekey by
+      lifetime is a Quick Mode on the synced ISAKMP SA, answered by the
+      new active; traffic moves to the new pair, the old one is deleted
 """
 
 import json
@@ -76,10 +80,10 @@ def ss_log_counts(c):
 class Rig:
     """The pair, strongSwan with one tunnel, the remote echo."""
 
-    def __init__(self, design, bindir, host=False):
+    def __init__(self, design, bindir, host=False, rekey=0):
         self.design, self.bindir = design, bindir
         self.ha1 = start(design, bindir, "ha1", wait_active=True)
-        self.c = peer(design, dpd=2)
+        self.c = peer(design, dpd=2, rekey=rekey)
         echo(design)
         tunnel_up(design, bindir, self.c, self.ha1,
                   ("net", "host") if host else ("net",))
@@ -354,3 +358,37 @@ def test_failover_split_brain(design, bindir):
     f = f.result()
     flows_both_ways(f)
     assert f["lost"] < RATE // 2, f
+
+
+def test_failover_lifetime_rekey_after_takeover(design, bindir):
+    # strongSwan rekeys the net CHILD SA by itself 18-20 s after it came up
+    rekey = 20
+    r = Rig(design, bindir, rekey=rekey)
+    ha1, ha2 = r.ha1, r.ha2
+    old = r.ss[1]["net"]
+    assert ss_ike(r.c)[1]["net"] == old, "rekeyed before the takeover"
+    os.kill(ha1.proc.pid, signal.SIGKILL)
+    ha1.proc.wait()
+    wait_rf(ha2, ACTIVE, 5)
+    assert ss_ike(r.c)[1]["net"] == old, "rekeyed before the takeover"
+    # the lifetime runs out; the new active answers the Quick Mode on the
+    # ISAKMP SA it took over, and deletes the replaced pair
+    wait_for(lambda: any(k not in old for k in ss_ike(r.c)[1]["net"]),
+             rekey + 10, interval=0.2, what="strongSwan's rekey by lifetime")
+    wait_for(lambda: len(ss_ike(r.c)[1]["net"]) == 1, 15, interval=0.2,
+             what="the replaced pair deleted")
+    new = ss_ike(r.c)[1]["net"]
+    assert new != old
+    counts = ss_log_counts(r.c)
+    assert counts["ike_established"] == r.log0["ike_established"]
+    assert counts["failures"] == 0
+    assert ss_ike(r.c)[0] == r.ss[0]
+    # havpn has the new pair, from a Quick Mode it answered
+    spis = set(int(x) for x in re.findall(
+        r'"spi": (\d+)', json.dumps(ha2.json("show", "crypto", "ipsec",
+                                                "sa"))))
+    assert set(new[0]) <= spis, (new, spis)
+    f = Flow(design, 2)
+    f = f.result()
+    flows_both_ways(f)
+    assert f["lost"] == 0, f
