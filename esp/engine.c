@@ -506,6 +506,19 @@ us_set_replay(struct esp_backend *be, uint32_t conn_id,
 }
 
 static int
+us_set_traffic(struct esp_backend *be, uint32_t conn_id, uint64_t packets,
+    uint64_t bytes)
+{
+	struct esp_sa_rt *s = sa_by_conn(eng(be), conn_id);
+
+	if (s == NULL)
+		return -1;
+	s->c->st.packets = packets;
+	s->c->st.bytes = bytes;
+	return 0;
+}
+
+static int
 us_attach_encap_socket(struct esp_backend *be, int fd, esp_ike_input_fn fn,
     void *arg)
 {
@@ -677,8 +690,13 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
 		if (s == NULL)
 			continue;
 		age = now - s->c->st.added_ms;
-		/* a hard expiry is always preceded by its soft one */
-		if (!s->soft_raised && (soft_due(s->c, age) ||
+		/*
+		 * a hard expiry is always preceded by its soft one; a standby
+		 * (outbound DROP) holds it back, as its IKE would not rekey:
+		 * raised once the node sends
+		 */
+		if (!s->soft_raised && e->outbound != ESP_OUTBOUND_DROP &&
+		    (soft_due(s->c, age) ||
 		    hard_due(s->c, age))) {
 			s->soft_raised = 1;
 			e->st.expires_soft++;
@@ -778,6 +796,7 @@ static const struct esp_backend_ops userspace_ops = {
 	.query_sa = us_query_sa,
 	.get_replay = us_get_replay,
 	.set_replay = us_set_replay,
+	.set_traffic = us_set_traffic,
 	.add_policy = us_add_policy,
 	.del_policy = us_del_policy,
 	.attach_encap_socket = us_attach_encap_socket,

@@ -229,6 +229,12 @@ struct esp_backend_ops {
 		    struct esp_replay_state *);
 	int	(*set_replay)(struct esp_backend *, uint32_t,
 		    const struct esp_replay_state *);
+	/*
+	 * HA: the packets and bytes an SA carried on the other node, so that
+	 * its counters and kilobyte lifetime continue here; 0 or -1.
+	 */
+	int	(*set_traffic)(struct esp_backend *, uint32_t, uint64_t,
+		    uint64_t);
 	int	(*add_policy)(struct esp_backend *, const struct esp_policy *);
 	int	(*del_policy)(struct esp_backend *, uint32_t);
 	/*

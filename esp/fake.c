@@ -122,6 +122,19 @@ fake_set_replay(struct esp_backend *be, uint32_t conn_id,
 }
 
 static int
+fake_set_traffic(struct esp_backend *be, uint32_t conn_id, uint64_t packets,
+    uint64_t bytes)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL)
+		return -1;
+	s->stats.packets = packets;
+	s->stats.bytes = bytes;
+	return 0;
+}
+
+static int
 fake_add_policy(struct esp_backend *be, const struct esp_policy *p)
 {
 	struct esp_fake *f = (struct esp_fake *)be;
@@ -187,6 +200,7 @@ static const struct esp_backend_ops fake_ops = {
 	.query_sa = fake_query_sa,
 	.get_replay = fake_get_replay,
 	.set_replay = fake_set_replay,
+	.set_traffic = fake_set_traffic,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,
 	.attach_encap_socket = fake_attach_encap_socket,

@@ -81,9 +81,21 @@ delete_isakmp(struct hasync *ha, uint32_t conn_id)
 	ha->st.forgotten++;
 }
 
+/* The SA's packets and bytes so far: its counters and kilobyte lifetime
+ * continue here after a takeover. */
+void
+ha_apply_traffic(struct hasync *ha, uint32_t conn_id,
+    const struct ha_counter *c)
+{
+	if (ha->esp->ops->set_traffic != NULL)
+		(void)ha->esp->ops->set_traffic(ha->esp, conn_id, c->packets,
+		    c->bytes);
+}
+
 static void
 counter_in(struct hasync *ha, struct ha_pair *p, const struct ha_counter *c)
 {
+	ha_apply_traffic(ha, p->conn_in, c);
 	if (ha->esp->ops->set_replay(ha->esp, p->conn_in, &c->r) == 0) {
 		p->in_at_ms = time_mono_ms();
 		ha->st.counters_applied++;
@@ -105,6 +117,7 @@ counter_out(struct hasync *ha, struct ha_pair *p, const struct ha_counter *c)
 	memset(&r, 0, sizeof(r));
 	r.seq_out = p->out.seq;
 	(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
+	ha_apply_traffic(ha, p->conn_out, c);
 	ha->st.counters_applied++;
 	ha->last_counter_ms = now;
 }

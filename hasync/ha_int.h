@@ -352,6 +352,8 @@ uint32_t	 ha_send_exact_counters(struct hasync *);
 /* apply.c: the standby's side */
 void		 ha_apply(struct hasync *, enum ipc_stream,
 		    const struct ha_msg *);
+void		 ha_apply_traffic(struct hasync *, uint32_t,
+		    const struct ha_counter *);
 /* Forget everything the sync installed (not the SAs of our own). */
 void		 ha_forget_all(struct hasync *);
 

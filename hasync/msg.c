@@ -169,6 +169,8 @@ check_counter(const PCounter *c, struct ha_counter *out, const char **err)
 	out->r.window = c->window;
 	for (size_t i = 0; i < c->n_bitmap; i++)
 		out->r.bitmap[i] = c->bitmap[i];
+	out->packets = c->has_packets ? c->packets : 0;
+	out->bytes = c->has_bytes ? c->bytes : 0;
 	return 0;
 }
 
@@ -566,6 +568,9 @@ put_counter(PCounter *pc, const struct ha_counter *c, uint64_t *words)
 		words[i] = c->r.bitmap[i];
 	pc->bitmap = words;
 	pc->exact = c->exact != 0;
+	pc->has_packets = pc->has_bytes = 1;
+	pc->packets = c->packets;
+	pc->bytes = c->bytes;
 }
 
 static ProtobufCBinaryData

@@ -70,6 +70,8 @@ struct ha_counter {
 	uint32_t	 conn_id;
 	int		 exact;
 	struct esp_replay_state r;
+	uint64_t	 packets;	/* the SA's traffic so far */
+	uint64_t	 bytes;
 };
 
 struct ha_ipsec {

@@ -32,10 +32,16 @@
 static int
 replay_of(struct hasync *ha, uint32_t conn_id, struct ha_counter *c)
 {
+	struct esp_sa_stats st;
+
 	memset(c, 0, sizeof(*c));
 	c->conn_id = conn_id;
 	if (ha->esp->ops->get_replay(ha->esp, conn_id, &c->r) == -1)
 		return -1;
+	if (ha->esp->ops->query_sa(ha->esp, conn_id, &st) == 0) {
+		c->packets = st.packets;
+		c->bytes = st.bytes;
+	}
 	/* only the direction's half: seq_out outbound, the window inbound */
 	if (c->r.window == 0)
 		c->r.top = 0;

@@ -291,6 +291,7 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 		memset(&r, 0, sizeof(r));
 		r.seq_out = c->v[i].r.seq_out;
 		(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
+		ha_apply_traffic(ha, p->conn_out, &c->v[i]);
 	}
 }
 

@@ -149,6 +149,25 @@ def assert_same_state(active, standby, counter_slack=None):
     return ai, ap
 
 
+def sa_traffic(node):
+    """{SPI: (packets, bytes, kilobytes of lifetime left)} of every ESP SA
+    in the node's data plane (show crypto ipsec sa)."""
+    out = {}
+
+    def walk(o):
+        if isinstance(o, dict):
+            if {"spi", "packets", "bytes"} <= o.keys():
+                out[o["spi"]] = (o["packets"], o["bytes"],
+                                 o["remaining_kbytes"])
+            for v in o.values():
+                walk(v)
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(node.json("show", "crypto", "ipsec", "sa"))
+    return out
+
+
 def flow(design, rate, secs, drain_ms=500):
     r = design.run("inside", [SEQFLOW, "run", "172.21.91.37", "7000",
                               str(rate), str(secs), str(drain_ms)],

@@ -495,6 +495,27 @@ def test_esp_port_4500_demux_acquire_bypass_lifetimes(topo):
     assert log.index("event expire 9 0") < log.index("event expire 9 1")
 
 
+def test_esp_standby_holds_soft_expiry(topo):
+    """A standby's data plane (outbound DROP: hasync's standby) holds an
+    SA's soft expiry back, as its IKE would not rekey; it raises it once
+    the node sends (a takeover), so the new active rekeys the SA."""
+    t = build(topo)
+    e = EspStatic(t, "gA", [
+        "sa conn=9 dir=out spi=0x9009 reqid=7 local=10.97.0.1 "
+        "remote=10.97.0.2 enc=gcm128 ekey=" + key(20, 5).hex() +
+        " src=192.168.97.0/24 dst=192.168.96.0/24 soft-secs=1 "
+        "hard-secs=5"], extra=["-D"])
+    time.sleep(2.2)
+    f = e.facts()
+    assert f["soft_expires"] == 0 and f["hard_expires"] == 0, f
+    os.kill(e.proc.pid, signal.SIGUSR2)
+    wait_for(lambda: e.facts()["soft_expires"] == 1, 3,
+             what="the soft expiry once sending")
+    assert "event expire 9 0" in e.log()
+    wait_for(lambda: e.facts()["hard_expires"] == 1, 5,
+             what="the hard expiry")
+
+
 def proto97(t, node):
     rules = [ln for ln in t.run(node, ["ip", "rule"]).stdout.splitlines()
              if "proto 97" in ln]

@@ -19,8 +19,8 @@ import signal
 import time
 
 from hasynclib import (ACTIVE, BULK, COLD, HOT, assert_same_state, conf,
-                       crypto_ha, echo, flow, peer, rf, ss_ike, start,
-                       tunnel_up, wait_rf)
+                       crypto_ha, echo, flow, peer, rf, sa_traffic, ss_ike,
+                       start, tunnel_up, wait_rf)
 from test_ipc import IpcPeer, ipc_state, peer_conf
 from topology import wait_for
 
@@ -62,6 +62,11 @@ def test_hasync_bulk_and_every_event(design, bindir):
     _, ap = assert_same_state(ha1, ha2, counter_slack=0)
     assert list(ap.values())[0]["seq_out"] >= 2000
     assert crypto_ha(ha2)["counters"]["applied"] > 2
+    # each SA's packets and bytes too: its counters and kilobyte lifetime
+    # continue on the standby
+    t1, t2 = sa_traffic(ha1), sa_traffic(ha2)
+    assert t1 == t2 and len(t1) == 2, (t1, t2)
+    assert all(p >= 2000 and b >= 2000 * 64 for p, b, _ in t1.values()), t1
     # the standby never sent on them
     esp2 = ha2.json("show", "crypto", "ipsec", "sa")
     assert esp2["engine"]["esp_out"] == 0

@@ -2,13 +2,14 @@
  * esp_static: the userspace engine alone, with static SAs and policies,
  * for tests and benchmarks until (and besides) IKE.
  *
- *   esp_static [-t TUN] [-T TABLE] [-u ADDR] [-s STATSFILE] [-d] SPEC...
+ *   esp_static [-t TUN] [-T TABLE] [-u ADDR] [-s STATSFILE] [-dD] SPEC...
  *
  *   -u ADDR	bind a UDP socket to ADDR:4500 and attach it as IKE's
  *		encapsulation socket (IKE packets are counted, not answered)
  *   -s FILE	on SIGUSR1, write the show crypto ipsec sa facts (JSON,
  *		with "generation" and "events") to FILE, atomically
  *   -d		debug logging
+ *   -D		start with outbound DROP, as a standby; SIGUSR2 sends
  *
  * Each SPEC is one SA or policy, words KEY=VALUE:
  *
@@ -48,7 +49,7 @@ static json_object *events;
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: esp_static [-d] [-t TUN] [-T TABLE] "
+	fprintf(stderr, "usage: esp_static [-dD] [-t TUN] [-T TABLE] "
 	    "[-u ADDR] [-s STATSFILE] SPEC...\n");
 	exit(2);
 }
@@ -335,6 +336,10 @@ on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 		dump();
 		return;
 	}
+	if (w->signum == SIGUSR2) {
+		(void)be->ops->set_outbound(be, ESP_OUTBOUND_SEND);
+		return;
+	}
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -343,15 +348,18 @@ main(int argc, char **argv)
 {
 	struct esp_userspace_opts o;
 	struct ev_loop	*loop = EV_DEFAULT;
-	ev_signal	 sterm, sint, susr;
+	ev_signal	 sterm, sint, susr, susr2;
 	const char	*udp = NULL;
-	int		 ch, fd = -1, debug = 0;
+	int		 ch, fd = -1, debug = 0, drop = 0;
 
 	memset(&o, 0, sizeof(o));
-	while ((ch = getopt(argc, argv, "dt:T:u:s:")) != -1) {
+	while ((ch = getopt(argc, argv, "dDt:T:u:s:")) != -1) {
 		switch (ch) {
 		case 'd':
 			debug = 1;
+			break;
+		case 'D':
+			drop = 1;
 			break;
 		case 't':
 			o.tun_name = optarg;
@@ -376,6 +384,8 @@ main(int argc, char **argv)
 	be->events.acquire = on_acquire;
 	be->events.expire = on_expire;
 	be->events.counter_update = on_counter;
+	if (drop)
+		(void)be->ops->set_outbound(be, ESP_OUTBOUND_DROP);
 	if (udp != NULL) {
 		struct sockaddr_in sin;
 
@@ -404,9 +414,11 @@ main(int argc, char **argv)
 	ev_signal_init(&sterm, on_signal, SIGTERM);
 	ev_signal_init(&sint, on_signal, SIGINT);
 	ev_signal_init(&susr, on_signal, SIGUSR1);
+	ev_signal_init(&susr2, on_signal, SIGUSR2);
 	ev_signal_start(loop, &sterm);
 	ev_signal_start(loop, &sint);
 	ev_signal_start(loop, &susr);
+	ev_signal_start(loop, &susr2);
 	printf("ready %s\n", esp_userspace_tun_name(be));
 	fflush(stdout);
 	dump();

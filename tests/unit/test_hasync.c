@@ -304,6 +304,8 @@ test_codec_roundtrip(void **state)
 	memset(cv, 0, sizeof(cv));
 	cv[0].conn_id = 2;
 	cv[0].r.seq_out = 123456;
+	cv[0].packets = 123456;
+	cv[0].bytes = 0x123456789aULL;
 	cv[1].conn_id = 1;
 	cv[1].r.top = 99;
 	cv[1].r.window = 64;
@@ -1032,8 +1034,17 @@ test_sync_bulk_events_counters(void **state)
 	assert_int_equal(esp_fake_outbound(t.s->esp), ESP_OUTBOUND_DROP);
 	assert_false(ike_is_active(t.s->ike));
 
-	/* counters: the data plane says replay-interval, the flush sends */
+	/* counters: the data plane says replay-interval, the flush sends,
+	 * with each SA's traffic so far */
 	set_seq(t.a_be, out, 5000);
+	{
+		struct esp_sa_stats st = { .packets = 5000, .bytes = 6400000 };
+
+		assert_int_equal(esp_fake_set_stats(t.a_be, out, &st), 0);
+		st.packets = 4000;
+		st.bytes = 5120000;
+		assert_int_equal(esp_fake_set_stats(t.a_be, in, &st), 0);
+	}
 	assert_int_equal(t.a_be->ops->get_replay(t.a_be, in, &r), 0);
 	r.top = 4000;
 	r.bitmap[0] = 0xfff7;
@@ -1048,6 +1059,16 @@ test_sync_bulk_events_counters(void **state)
 	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 5000);
 	assert_int_equal(t.s->esp->ops->get_replay(t.s->esp, in, &rs), 0);
 	assert_true(rs.top == 4000 && rs.bitmap[0] == 0xfff7);
+	{
+		struct esp_sa_stats st;
+
+		assert_int_equal(t.s->esp->ops->query_sa(t.s->esp, out, &st),
+		    0);
+		assert_true(st.packets == 5000 && st.bytes == 6400000);
+		assert_int_equal(t.s->esp->ops->query_sa(t.s->esp, in, &st),
+		    0);
+		assert_true(st.packets == 4000 && st.bytes == 5120000);
+	}
 	/* the sweep sends what moved since, and only that */
 	set_seq(t.a_be, out, 6000);
 	ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
