@@ -242,44 +242,96 @@ esp_engine_spd_lookup(struct esp_engine *e, const struct esp_flow *f)
 	return NULL;
 }
 
-/* The newest live outbound SA carrying reqid. */
+static int
+sa_covers(const struct esp_sa_rt *s, const struct esp_pol *p)
+{
+	return esp_selector_covers(&s->c->sa.sel, &p->p.sel);
+}
+
+/*
+ * The SA a policy sends on (struct esp_pol): the newest live outbound SA
+ * of its reqid that covers it, else the newest of its reqid.
+ */
 static struct esp_sa_rt *
-newest_out(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip)
+pol_out(struct esp_engine *e, const struct esp_pol *p, struct esp_sa_rt *skip)
+{
+	struct esp_sa_rt *best = NULL, *cover = NULL;
+
+	for (int b = 0; b < ESP_CONN_BUCKETS; b++)
+		for (struct esp_sa_rt *s = e->by_conn[b]; s != NULL;
+		    s = s->next_conn) {
+			if (s == skip || s->dead || s->c->sa.dir != ESP_OUT ||
+			    s->c->sa.reqid != p->p.reqid)
+				continue;
+			if (best == NULL || s->serial > best->serial)
+				best = s;
+			if (sa_covers(s, p) &&
+			    (cover == NULL || s->serial > cover->serial))
+				cover = s;
+		}
+	return cover != NULL ? cover : best;
+}
+
+/* The newest live outbound SA of the policy's reqid taking flow. */
+static struct esp_sa_rt *
+out_for(struct esp_engine *e, const struct esp_pol *p,
+    const struct esp_flow *f)
 {
 	struct esp_sa_rt *best = NULL;
 
 	for (int b = 0; b < ESP_CONN_BUCKETS; b++)
 		for (struct esp_sa_rt *s = e->by_conn[b]; s != NULL;
 		    s = s->next_conn)
-			if (s != skip && !s->dead && s->c->sa.dir == ESP_OUT &&
-			    s->c->sa.reqid == reqid &&
+			if (!s->dead && s->c->sa.dir == ESP_OUT &&
+			    s->c->sa.reqid == p->p.reqid &&
+			    esp_selector_match(&s->c->sa.sel, f) &&
 			    (best == NULL || s->serial > best->serial))
 				best = s;
 	return best;
 }
 
+struct esp_sa_rt *
+esp_engine_out(struct esp_engine *e, const struct esp_pol *p,
+    const struct esp_flow *f)
+{
+	struct esp_sa_rt *sa = p->out;
+
+	/* a narrower SA (the only kind there is) takes only its flows */
+	if (sa != NULL && !p->out_covers &&
+	    !esp_selector_match(&sa->c->sa.sel, f))
+		sa = out_for(e, p, f);
+	return sa != NULL && !sa->dead ? sa : NULL;
+}
+
+static void
+pol_set_out(struct esp_engine *e, struct esp_pol *p, struct esp_sa_rt *out)
+{
+	p->out = out;
+	p->out_covers = out != NULL && sa_covers(out, p);
+	pol_route_sync(e, p);
+}
+
 /*
- * The policies of reqid send on its newest outbound SA: newest, if the
- * caller knows it (an SA just added has the highest serial), else found.
+ * The policies of reqid after an SA came or went.  newest: the SA just
+ * added (the highest serial): it is the answer when it covers the policy,
+ * and a covering current SA stays when it does not; otherwise (and when
+ * skip goes) the SAs are searched.
  */
 static void
 pols_rebind(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip,
     struct esp_sa_rt *newest)
 {
-	struct esp_sa_rt *out = newest;
-	int		 looked = newest != NULL;
-
 	for (int i = 0; i < e->npols; i++) {
 		struct esp_pol *p = &e->pols[i];
 
 		if (p->p.reqid != reqid)
 			continue;
-		if (!looked) {
-			out = newest_out(e, reqid, skip);
-			looked = 1;
-		}
-		p->out = out;
-		pol_route_sync(e, p);
+		if (newest != NULL && sa_covers(newest, p))
+			pol_set_out(e, p, newest);
+		else if (newest != NULL && p->out != NULL && p->out_covers)
+			pol_route_sync(e, p);
+		else
+			pol_set_out(e, p, pol_out(e, p, skip));
 	}
 }
 
@@ -317,10 +369,8 @@ us_add_policy(struct esp_backend *be, const struct esp_policy *pol)
 	/* rules of the policies after it move one priority down */
 	for (int i = e->npols - 1; i >= at; i--)
 		pol_rule_install(e, &e->pols[i], i);
-	if (pol->action == ESP_POLICY_PROTECT) {
-		p->out = newest_out(e, pol->reqid, NULL);
-		pol_route_sync(e, p);
-	}
+	if (pol->action == ESP_POLICY_PROTECT)
+		pol_set_out(e, p, pol_out(e, p, NULL));
 	log_debug(LOG_ESP, "policy %u reqid %u added (%s)", pol->id,
 	    pol->reqid, pol->action == ESP_POLICY_PROTECT ? "protect" :
 	    "bypass");

@@ -62,7 +62,14 @@ struct esp_sa_rt {
 
 struct esp_pol {
 	struct esp_policy p;
-	struct esp_sa_rt *out;		/* the current outbound SA */
+	/*
+	 * The current outbound SA: the newest whose selectors cover the
+	 * policy's (out_covers), else the newest narrower one - a peer may
+	 * negotiate a narrower pair inside an ACL entry - which carries only
+	 * the flows it covers (esp_engine_out_for).
+	 */
+	struct esp_sa_rt *out;
+	int		 out_covers;
 	struct esp_rule	 rule;
 	int		 rule_installed;
 	int		 route_installed;	/* reverse-route */
@@ -152,6 +159,10 @@ struct esp_sa_rt *esp_engine_sa_by_spi(struct esp_engine *, uint32_t);
 struct esp_pol	*esp_engine_spd_lookup(struct esp_engine *,
 		    const struct esp_flow *);
 void		 esp_engine_sa_used(struct esp_engine *, struct esp_sa_rt *);
+/* The live outbound SA a packet of flow matching the policy goes on, or
+ * NULL (acquire). */
+struct esp_sa_rt *esp_engine_out(struct esp_engine *, const struct esp_pol *,
+		    const struct esp_flow *);
 void		 esp_engine_acquire(struct esp_engine *, struct esp_pol *,
 		    const struct esp_flow *);
 

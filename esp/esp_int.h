@@ -156,6 +156,9 @@ struct esp_flow {
 int		 esp_flow_parse(const uint8_t *, size_t, struct esp_flow *);
 int		 esp_selector_match(const struct esp_selector *,
 		    const struct esp_flow *);
+/* 1 if every flow the second selector takes, the first takes too. */
+int		 esp_selector_covers(const struct esp_selector *,
+		    const struct esp_selector *);
 
 /* ---- gso.c: TUN offloads (IFF_VNET_HDR) -------------------------------- */
 

@@ -70,6 +70,20 @@ esp_selector_reverse(const struct esp_selector *s, struct esp_selector *r)
 }
 
 int
+esp_selector_covers(const struct esp_selector *o, const struct esp_selector *i)
+{
+	if ((o->src_mask.s_addr & ~i->src_mask.s_addr) != 0 ||
+	    (o->dst_mask.s_addr & ~i->dst_mask.s_addr) != 0)
+		return 0;	/* o names bits that i leaves free */
+	if (((o->src.s_addr ^ i->src.s_addr) & o->src_mask.s_addr) != 0 ||
+	    ((o->dst.s_addr ^ i->dst.s_addr) & o->dst_mask.s_addr) != 0)
+		return 0;
+	return (o->proto == 0 || o->proto == i->proto) &&
+	    (o->sport == 0 || o->sport == i->sport) &&
+	    (o->dport == 0 || o->dport == i->dport);
+}
+
+int
 esp_selector_match(const struct esp_selector *s, const struct esp_flow *f)
 {
 	if (((f->src.s_addr ^ s->src.s_addr) & s->src_mask.s_addr) != 0 ||

@@ -69,7 +69,7 @@ outbound(struct esp_engine *e, struct esp_slot *s, const uint8_t *iv)
 		e->st.bypass_in_tun++;
 		return -1;
 	}
-	if ((sa = p->out) == NULL || sa->dead) {
+	if ((sa = esp_engine_out(e, p, &f)) == NULL) {
 		esp_engine_acquire(e, p, &f);
 		return -1;
 	}

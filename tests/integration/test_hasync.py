@@ -75,6 +75,15 @@ def test_hasync_bulk_and_every_event(design, bindir):
     c.initiate("host")
     wait_for(lambda: len(sa_pairs(ha2)) == 2, 10, what="the new pair synced")
     assert_same_state(ha1, ha2)
+    # the host pair lies inside the ACL entry of the net pair: the site's
+    # traffic stays on the net pair (its own flows too), nothing lost
+    kids = ss_ike(c)[1]
+    before = sa_traffic(ha1)
+    assert flow(design, 500, 1)["lost"] == 0
+    after = sa_traffic(ha1)
+    net_out, host_out = kids["net"][0][0], kids["host"][0][0]
+    assert after[net_out][0] - before[net_out][0] >= 500, (before, after)
+    assert after[host_out][0] == before[host_out][0] == 0, after
     dpd0 = list(sa_isakmp(ha2).values())[0]["dpd_seq_in"]
     wait_for(lambda: list(sa_isakmp(ha2).values())[0]["dpd_seq_in"] !=
              dpd0, 10, what="a DPD sequence number synced")

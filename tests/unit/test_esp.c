@@ -20,6 +20,7 @@
 #include "lib/lib.h"
 #include "esp/esp.h"
 #include "esp/esp_int.h"
+#include "esp/engine.h"
 
 #include "esp/vectors.h"
 
@@ -529,6 +530,42 @@ test_flow_and_selectors(void **state)
 	s.proto = 0;
 	addr_parse("10.0.1.0", &s.src);
 	assert_false(esp_selector_match(&s, &f));
+	/* covers: every flow of the second, the first takes too */
+	{
+		struct esp_selector net, host;
+
+		memset(&net, 0, sizeof(net));
+		addr_parse("192.168.20.0", &net.src);
+		net.src_mask = addr_mask_from_len(24);
+		addr_parse("172.21.91.0", &net.dst);
+		net.dst_mask = addr_mask_from_len(24);
+		host = net;
+		addr_parse("192.168.20.25", &host.src);
+		host.src_mask = addr_mask_from_len(32);
+		addr_parse("172.21.91.1", &host.dst);
+		host.dst_mask = addr_mask_from_len(32);
+		assert_true(esp_selector_covers(&net, &net));
+		assert_true(esp_selector_covers(&net, &host));
+		assert_false(esp_selector_covers(&host, &net));
+		host.proto = 6;
+		host.dport = 22;
+		assert_true(esp_selector_covers(&net, &host));
+		net.proto = 17;			/* UDP only: not TCP 22 */
+		assert_false(esp_selector_covers(&net, &host));
+		net.proto = 6;
+		assert_true(esp_selector_covers(&net, &host));
+		net.dport = 23;
+		assert_false(esp_selector_covers(&net, &host));
+		net.dport = 0;
+		net.sport = 1000;		/* host takes any source port */
+		assert_false(esp_selector_covers(&net, &host));
+		net.sport = 0;
+		addr_parse("172.21.92.1", &host.dst);	/* outside net */
+		assert_false(esp_selector_covers(&net, &host));
+		addr_parse("10.0.0.0", &host.dst);
+		host.dst_mask = addr_mask_from_len(8);	/* wider than net */
+		assert_false(esp_selector_covers(&net, &host));
+	}
 	/* a later fragment has no ports */
 	pkt[6] = 0x00;
 	pkt[7] = 0x10;
@@ -684,6 +721,94 @@ walk_prio(void *arg, const struct esp_policy *p)
 
 	assert_true(p->priority >= *last);
 	*last = p->priority;
+}
+
+static void
+out_sa(struct esp_backend *be, uint32_t conn, const char *src, int slen,
+    const char *dst, int dlen)
+{
+	struct esp_sa	 sa;
+
+	kat_sa(&esp_kats[0], ESP_OUT, &sa);
+	sa.conn_id = conn;
+	sa.spi = 0x7000 + conn;
+	sa.reqid = 5;
+	memset(&sa.sel, 0, sizeof(sa.sel));
+	addr_parse(src, &sa.sel.src);
+	sa.sel.src_mask = addr_mask_from_len(slen);
+	addr_parse(dst, &sa.sel.dst);
+	sa.sel.dst_mask = addr_mask_from_len(dlen);
+	assert_int_equal(be->ops->add_sa(be, &sa), 0);
+}
+
+/* The conn-id of the SA a packet from src to dst goes on; 0: acquire. */
+static uint32_t
+out_conn(struct esp_backend *be, const char *src, const char *dst)
+{
+	struct esp_engine *e = (struct esp_engine *)be;
+	struct esp_flow	 f;
+	struct esp_pol	*p;
+	struct esp_sa_rt *s;
+
+	memset(&f, 0, sizeof(f));
+	addr_parse(src, &f.src);
+	addr_parse(dst, &f.dst);
+	f.proto = 17;
+	assert_non_null(p = esp_engine_spd_lookup(e, &f));
+	return (s = esp_engine_out(e, p, &f)) != NULL ? s->c->sa.conn_id : 0;
+}
+
+/*
+ * A peer may negotiate a narrower pair inside an ACL entry (strongSwan's
+ * host-to-host child inside a site's): the policy keeps sending on an SA
+ * that covers it, and one narrower SA carries only its own flows.
+ */
+static void
+test_engine_narrower_sa(void **state)
+{
+	struct esp_userspace_opts o;
+	struct ev_loop	*loop = ev_loop_new(0);
+	struct esp_backend *be;
+	struct esp_policy p;
+	char		 name[16];
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	snprintf(name, sizeof(name), "hvun%d", (int)getpid() % 100000);
+	o.tun_name = name;
+	o.no_routing = 1;
+	if ((be = esp_userspace_new(loop, &o)) == NULL) {
+		ev_loop_destroy(loop);
+		skip();
+	}
+	memset(&p, 0, sizeof(p));
+	p.id = p.reqid = 5;
+	p.priority = 10;
+	p.action = ESP_POLICY_PROTECT;
+	addr_parse("192.168.20.0", &p.sel.src);
+	p.sel.src_mask = addr_mask_from_len(24);
+	addr_parse("172.21.91.0", &p.sel.dst);
+	p.sel.dst_mask = addr_mask_from_len(24);
+	assert_int_equal(be->ops->add_policy(be, &p), 0);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 0);
+	/* the site's pair, then a host pair inside it (newer) */
+	out_sa(be, 20, "192.168.20.0", 24, "172.21.91.0", 24);
+	out_sa(be, 21, "192.168.20.25", 32, "172.21.91.1", 32);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 20);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.1"), 20);
+	/* the site's pair goes: the host pair takes its flow only */
+	assert_int_equal(be->ops->del_sa(be, 20), 0);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 0);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.1"), 21);
+	/* a new site's pair (a rekey) takes everything again */
+	out_sa(be, 22, "192.168.20.0", 24, "172.21.91.0", 24);
+	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 22);
+	assert_int_equal(out_conn(be, "192.168.20.10", "172.21.91.1"), 22);
+	/* a second host pair, newer than the site's, changes nothing */
+	out_sa(be, 23, "192.168.20.26", 32, "172.21.91.1", 32);
+	assert_int_equal(out_conn(be, "192.168.20.26", "172.21.91.1"), 22);
+	be->ops->destroy(be);
+	ev_loop_destroy(loop);
 }
 
 /*
@@ -894,6 +1019,7 @@ main(void)
 		cmocka_unit_test(test_decap_selectors),
 		cmocka_unit_test(test_gso_split_tcp_udp),
 		cmocka_unit_test(test_engine_ops),
+		cmocka_unit_test(test_engine_narrower_sa),
 		cmocka_unit_test(test_gcm_allocates_nothing_per_packet),
 	};
 
