@@ -169,10 +169,6 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 		}
 		ha->st.imports++;
 		p = ha_pair_add(&ha->t, s->conn_in, s->conn_out);
-		p->spi_in = s->spi_in;
-		p->spi_out = s->spi_out;
-		p->local_port = s->local_port;
-		p->remote_port = s->remote_port;
 		if (same) {
 			p->out = keep;
 			if (have_rin)
@@ -183,7 +179,7 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 				    p->conn_out, &rout);
 		}
 	}
-	p->isakmp_conn_id = s->isakmp_conn_id;
+	ha_pair_note(p, s);
 	p->interval_out = ha_map_interval_out(ha, s->map);
 	p->seen = 1;
 	if (m->have_in)

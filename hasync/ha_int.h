@@ -117,6 +117,7 @@ struct ha_isakmp *ha_isakmp_add(struct ha_table *, uint32_t);
 struct ha_isakmp *ha_isakmp_note(struct ha_table *,
 		    const struct ike_isakmp_state *);
 void		 ha_isakmp_del(struct ha_table *, struct ha_isakmp *);
+void		 ha_pair_note(struct ha_pair *, const struct ike_ipsec_state *);
 /* By either conn-id of the pair. */
 struct ha_pair	*ha_pair_find(struct ha_table *, uint32_t);
 struct ha_pair	*ha_pair_find_in(struct ha_table *, uint32_t);

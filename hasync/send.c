@@ -64,11 +64,7 @@ ipsec_msg(struct hasync *ha, const struct ike_ipsec_state *s,
 
 	if (p == NULL)
 		p = ha_pair_add(&ha->t, s->conn_in, s->conn_out);
-	p->spi_in = s->spi_in;
-	p->spi_out = s->spi_out;
-	p->isakmp_conn_id = s->isakmp_conn_id;
-	p->local_port = s->local_port;
-	p->remote_port = s->remote_port;
+	ha_pair_note(p, s);
 	memset(m, 0, sizeof(*m));
 	m->type = HA_M_IPSEC;
 	m->u.ipsec.st = *s;

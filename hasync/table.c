@@ -140,6 +140,17 @@ ha_pair_add(struct ha_table *t, uint32_t in, uint32_t out)
 	return p;
 }
 
+/* What the table notes of an IPsec SA pair's identity. */
+void
+ha_pair_note(struct ha_pair *p, const struct ike_ipsec_state *s)
+{
+	p->spi_in = s->spi_in;
+	p->spi_out = s->spi_out;
+	p->isakmp_conn_id = s->isakmp_conn_id;
+	p->local_port = s->local_port;
+	p->remote_port = s->remote_port;
+}
+
 void
 ha_pair_del(struct ha_table *t, struct ha_pair *p)
 {

@@ -129,11 +129,7 @@ adopt_ipsec(void *arg, const struct ike_ipsec_state *s)
 	    ha_pair_find(&ha->t, s->conn_out) != NULL)
 		return;
 	p = ha_pair_add(&ha->t, s->conn_in, s->conn_out);
-	p->spi_in = s->spi_in;
-	p->spi_out = s->spi_out;
-	p->isakmp_conn_id = s->isakmp_conn_id;
-	p->local_port = s->local_port;
-	p->remote_port = s->remote_port;
+	ha_pair_note(p, s);
 	p->interval_out = ha_map_interval_out(ha, s->map);
 	p->replaced = s->rekeyed;
 }
