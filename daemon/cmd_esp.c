@@ -217,8 +217,13 @@ flow_json(const struct flow *f)
 		pfs = s->sa.pfs_group;
 		if (s->udp_encap)
 			peer_port = 4500;
-		/* the newest outbound SA is the current one */
-		if (cur == -1 || s->age_ms < f->out[cur]->age_ms) {
+		/*
+		 * the one the data plane sends on (a narrower pair inside the
+		 * ACL entry may be newer), else the newest
+		 */
+		if (cur == -1 || (s->current && !f->out[cur]->current) ||
+		    (s->current == f->out[cur]->current &&
+		    s->age_ms < f->out[cur]->age_ms)) {
 			cur = i;
 			cur_spi = s->sa.spi;
 		}

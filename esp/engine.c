@@ -306,6 +306,10 @@ esp_engine_out(struct esp_engine *e, const struct esp_pol *p,
 static void
 pol_set_out(struct esp_engine *e, struct esp_pol *p, struct esp_sa_rt *out)
 {
+	if (p->out != NULL)
+		p->out->bound--;
+	if (out != NULL)
+		out->bound++;
 	p->out = out;
 	p->out_covers = out != NULL && sa_covers(out, p);
 	pol_route_sync(e, p);
@@ -385,8 +389,7 @@ us_del_policy(struct esp_backend *be, uint32_t id)
 
 	if (at == -1)
 		return -1;
-	e->pols[at].out = NULL;
-	pol_route_sync(e, &e->pols[at]);
+	pol_set_out(e, &e->pols[at], NULL);
 	pol_rule_remove(e, &e->pols[at]);
 	memmove(&e->pols[at], &e->pols[at + 1],
 	    (size_t)(e->npols - at - 1) * sizeof(*e->pols));
@@ -613,6 +616,7 @@ sa_info(const struct esp_sa_rt *s, struct esp_sa_info *i, uint64_t now)
 	i->crypt = c->crypt;
 	i->other_drops = c->malformed + c->pad_drops + c->proto_drops;
 	i->udp_encap = c->sa.remote_port != 0;
+	i->current = s->bound > 0;
 }
 
 static int

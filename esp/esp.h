@@ -174,6 +174,7 @@ struct esp_sa_info {
 	uint64_t	 crypt;		/* packets encrypted or decrypted */
 	uint64_t	 other_drops;	/* malformed, bad padding, next header */
 	int		 udp_encap;
+	int		 current;	/* outbound: a policy sends on it now */
 };
 
 /* Engine-wide counters: packets that never reached an SA. */

@@ -84,6 +84,9 @@ def test_hasync_bulk_and_every_event(design, bindir):
     net_out, host_out = kids["net"][0][0], kids["host"][0][0]
     assert after[net_out][0] - before[net_out][0] >= 500, (before, after)
     assert after[host_out][0] == before[host_out][0] == 0, after
+    flows = [f for i in ha1.json("show", "crypto", "ipsec", "sa")[
+        "interfaces"] for f in i["flows"]]
+    assert [f["current_outbound_spi"] for f in flows] == [net_out], flows
     dpd0 = list(sa_isakmp(ha2).values())[0]["dpd_seq_in"]
     wait_for(lambda: list(sa_isakmp(ha2).values())[0]["dpd_seq_in"] !=
              dpd0, 10, what="a DPD sequence number synced")

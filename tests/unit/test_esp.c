@@ -741,6 +741,27 @@ out_sa(struct esp_backend *be, uint32_t conn, const char *src, int slen,
 	assert_int_equal(be->ops->add_sa(be, &sa), 0);
 }
 
+static void
+walk_current(void *arg, const struct esp_sa_info *i)
+{
+	uint32_t	*cur = arg;
+
+	if (i->current) {
+		assert_int_equal(*cur, 0);	/* one policy, one SA */
+		*cur = i->sa.conn_id;
+	}
+}
+
+/* The conn-id of the SA show calls current; 0: none. */
+static uint32_t
+current_conn(struct esp_backend *be)
+{
+	uint32_t	 cur = 0;
+
+	assert_int_equal(be->ops->walk_sas(be, walk_current, &cur), 0);
+	return cur;
+}
+
 /* The conn-id of the SA a packet from src to dst goes on; 0: acquire. */
 static uint32_t
 out_conn(struct esp_backend *be, const char *src, const char *dst)
@@ -796,10 +817,12 @@ test_engine_narrower_sa(void **state)
 	out_sa(be, 21, "192.168.20.25", 32, "172.21.91.1", 32);
 	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 20);
 	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.1"), 20);
+	assert_int_equal(current_conn(be), 20);
 	/* the site's pair goes: the host pair takes its flow only */
 	assert_int_equal(be->ops->del_sa(be, 20), 0);
 	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 0);
 	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.1"), 21);
+	assert_int_equal(current_conn(be), 21);
 	/* a new site's pair (a rekey) takes everything again */
 	out_sa(be, 22, "192.168.20.0", 24, "172.21.91.0", 24);
 	assert_int_equal(out_conn(be, "192.168.20.25", "172.21.91.37"), 22);
@@ -807,6 +830,10 @@ test_engine_narrower_sa(void **state)
 	/* a second host pair, newer than the site's, changes nothing */
 	out_sa(be, 23, "192.168.20.26", 32, "172.21.91.1", 32);
 	assert_int_equal(out_conn(be, "192.168.20.26", "172.21.91.1"), 22);
+	assert_int_equal(current_conn(be), 22);
+	/* the policy goes: no SA is current */
+	assert_int_equal(be->ops->del_policy(be, 5), 0);
+	assert_int_equal(current_conn(be), 0);
 	be->ops->destroy(be);
 	ev_loop_destroy(loop);
 }
