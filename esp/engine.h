@@ -58,7 +58,7 @@ struct esp_sa_rt {
 	uint64_t	 since_sync;	/* packets since counter_update */
 	int		 soft_raised;
 	int		 dead;		/* hard-expired, being removed */
-	int		 bound;		/* policies sending on it (esp_pol.out) */
+	int		 bound;		/* policies sending on it (pol.out) */
 };
 
 struct esp_pol {

@@ -293,6 +293,14 @@ struct esp_backend *esp_userspace_new(struct ev_loop *,
 /* The TUN device's name (for logs and show). */
 const char	*esp_userspace_tun_name(struct esp_backend *);
 
+/*
+ * Key lengths in bytes: of a cipher (enum conf_esp_enc) and its key bits,
+ * the GCM salt included, 0 for a cipher the data plane does not have; of
+ * an integrity algorithm (enum conf_esp_auth; none: 0), -1 if unknown.
+ */
+size_t		 esp_enc_key_len(uint32_t, uint32_t);
+int		 esp_auth_key_len(uint32_t, size_t *);
+
 /* "esp-256-aes esp-sha256-hmac": a transform as IOS shows it. */
 void		 esp_transform_ios_name(enum conf_esp_enc, int,
 		    enum conf_esp_auth, char *, size_t);

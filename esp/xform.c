@@ -79,6 +79,29 @@ digest_for(enum conf_esp_auth auth, size_t *keylen, size_t *icvlen)
 }
 
 size_t
+esp_enc_key_len(uint32_t enc, uint32_t bits)
+{
+	const EVP_CIPHER *c = cipher_for((enum conf_esp_enc)enc, (int)bits);
+
+	if (c == NULL)
+		return 0;
+	return (size_t)EVP_CIPHER_get_key_length(c) +
+	    (enc == CONF_ESP_GCM ? 4 : 0);
+}
+
+int
+esp_auth_key_len(uint32_t auth, size_t *len)
+{
+	size_t	 icv;
+
+	*len = 0;
+	if (auth == CONF_ESP_AUTH_NONE)
+		return 0;
+	return digest_for((enum conf_esp_auth)auth, len, &icv) != NULL ? 0 :
+	    -1;
+}
+
+size_t
 esp_xform_iv_len(enum conf_esp_enc enc)
 {
 	switch (enc) {

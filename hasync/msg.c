@@ -101,31 +101,6 @@ hash_len(uint32_t h)
 	return 0;
 }
 
-static size_t
-esp_enc_len(uint32_t enc, uint32_t bits)
-{
-	switch (enc) {
-	case CONF_ESP_3DES:
-		return bits == 192 || bits == 0 ? 24 : 0;
-	case CONF_ESP_AES:
-		return bits == 128 || bits == 192 || bits == 256 ? bits / 8 : 0;
-	case CONF_ESP_GCM:
-		return bits == 128 || bits == 256 ? bits / 8 + 4 : 0;
-	}
-	return 0;
-}
-
-static int
-esp_auth_len(uint32_t auth, size_t *len)
-{
-	static const size_t l[] = { 0, 16, 20, 32, 48, 64 };
-
-	if (auth >= nitems(l))
-		return -1;
-	*len = l[auth];
-	return 0;
-}
-
 static int
 window_ok(uint32_t w)
 {
@@ -292,7 +267,7 @@ static int
 check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 {
 	struct ike_ipsec_state *s = &o->st;
-	size_t	 el = esp_enc_len(p->enc, p->enc_keybits), al;
+	size_t	 el = esp_enc_key_len(p->enc, p->enc_keybits), al;
 	const PSel *sel = p->sel;
 
 	memset(o, 0, sizeof(*o));
@@ -307,7 +282,7 @@ check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 		return *err = "ipsec-sa: UDP encapsulation ports", -1;
 	if (el == 0)
 		return *err = "ipsec-sa: cipher", -1;
-	if (esp_auth_len(p->auth, &al) == -1 ||
+	if (esp_auth_key_len(p->auth, &al) == -1 ||
 	    (p->enc == CONF_ESP_GCM) != (p->auth == CONF_ESP_AUTH_NONE))
 		return *err = "ipsec-sa: integrity", -1;
 	if (bytes_exact(&p->enc_key_in, el, s->enc_key_in) == -1 ||

@@ -37,31 +37,6 @@ linked(const struct ike_child *c)
 	return c->prev != NULL || c->ike->children == c;
 }
 
-static size_t
-enc_keylen(enum conf_esp_enc e, int bits)
-{
-	switch (e) {
-	case CONF_ESP_3DES:	return 24;
-	case CONF_ESP_AES:	return (size_t)bits / 8;
-	case CONF_ESP_GCM:	return (size_t)bits / 8 + 4;	/* + salt */
-	}
-	return 0;
-}
-
-static size_t
-auth_keylen(enum conf_esp_auth a)
-{
-	switch (a) {
-	case CONF_ESP_AUTH_NONE:	return 0;
-	case CONF_ESP_AUTH_MD5:		return 16;
-	case CONF_ESP_AUTH_SHA1:	return 20;
-	case CONF_ESP_AUTH_SHA256:	return 32;
-	case CONF_ESP_AUTH_SHA384:	return 48;
-	case CONF_ESP_AUTH_SHA512:	return 64;
-	}
-	return 0;
-}
-
 static uint32_t
 new_conn(struct ike *ike)
 {
@@ -102,10 +77,11 @@ ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 {
 	struct ike	*ike = sa->ike;
 	const struct ike_spd *spd = ike_spd_by_reqid(ike, q->reqid);
-	size_t		 el = enc_keylen(q->xf.enc, q->xf.keybits);
-	size_t		 al = auth_keylen(q->xf.auth);
+	size_t		 el, al;
 
-	if (el == 0 || el > ESP_MAX_ENC_KEY || al > ESP_MAX_AUTH_KEY)
+	el = esp_enc_key_len(q->xf.enc, (uint32_t)q->xf.keybits);
+	if (el == 0 || el > ESP_MAX_ENC_KEY ||
+	    esp_auth_key_len(q->xf.auth, &al) == -1 || al > ESP_MAX_AUTH_KEY)
 		return -1;
 	c->spi_in = q->spi_in;
 	c->spi_out = q->spi_out;
