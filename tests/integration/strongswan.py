@@ -22,7 +22,7 @@ from topology import sh, wait_for
 CHARON = "/usr/lib/ipsec/charon"
 
 STRONGSWAN_CONF = """charon {{
-  load = random nonce aes sha1 sha2 md5 hmac gcm openssl kernel-libipsec kernel-netlink socket-default vici updown
+  load = random nonce aes sha1 sha2 md5 hmac gcm kdf openssl kernel-libipsec kernel-netlink socket-default vici updown
   filelog {{
     charon {{
       path = {dir}/charon.log
