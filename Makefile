@@ -34,6 +34,19 @@ PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # Debian's libev ships no pkg-config file.
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lpthread
 
+# pkg-config is read once, when make starts: on a fresh machine that is
+# before deps has installed anything.  check and demo therefore install
+# first and build in a second make; a build asked for directly says what
+# is missing instead of failing on a header.
+PKG_OK		:= $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
+INSTALL_GOALS	:= deps check demo clean
+ifneq ($(PKG_OK),yes)
+ifneq ($(filter-out $(INSTALL_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error build libraries missing (pkg-config $(PKGS)): run "make deps" first, \
+    or "make check" / "make demo", which install them)
+endif
+endif
+
 WARN		:= -Wall -Wextra -Wshadow -Wstrict-prototypes \
 		   -Wmissing-prototypes -Werror
 CFLAGS		?= -O2 -g
@@ -69,6 +82,9 @@ FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 .PHONY: all tools check check-unit check-integration sanitize fuzz fuzz-build \
 	bench demo install clean deps
 .SUFFIXES:
+# The generated protobuf sources are kept: deleting them as intermediates
+# made every later make regenerate the header and rebuild hasync.
+.SECONDARY: $(GEN_SRCS)
 
 all: bin/havpnd bin/havpnctl build/man/havpn.conf.5
 
@@ -115,7 +131,9 @@ build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
 	    $(PKG_LIBS) -lcmocka
 
-check: deps all check-unit sanitize fuzz check-integration
+check: deps
+	@$(MAKE) --no-print-directory all check-unit sanitize fuzz \
+	    check-integration
 
 check-unit: $(UNIT_BINS)
 	@tests/unit/run.sh $(UNIT_BINS)
@@ -169,7 +187,8 @@ build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
 
-demo: deps all tools
+demo: deps
+	@$(MAKE) --no-print-directory all tools
 	@scripts/demo
 
 install: all
