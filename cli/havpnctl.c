@@ -106,6 +106,81 @@ ask(const char *path, const char *request, char **reply)
 	return 0;
 }
 
+/*
+ * Send one command (id, with args) and return the daemon's reply object,
+ * or NULL after saying why on stderr (*rc: 3 no daemon, 1 bad reply).
+ */
+static json_object *
+request(const char *path, int id, int argc, char **argv, int *rc)
+{
+	json_object	*req, *args, *reply;
+	char		*text, *raw;
+
+	req = json_object_new_object();
+	json_object_object_add(req, "command",
+	    json_object_new_string(ctl_command_words[id]));
+	args = json_object_new_array();
+	for (int i = 0; i < argc; i++)
+		json_object_array_add(args, json_object_new_string(argv[i]));
+	json_object_object_add(req, "args", args);
+	xasprintf(&text, "%s\n", json_object_to_json_string_ext(req,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(req);
+	if (ask(path, text, &raw) == -1) {
+		free(text);
+		*rc = 3;
+		return NULL;
+	}
+	free(text);
+	reply = json_tokener_parse(raw);
+	free(raw);
+	if (reply == NULL || !json_object_is_type(reply, json_type_object)) {
+		fprintf(stderr, "havpnctl: havpnd sent a malformed reply\n");
+		json_object_put(reply);
+		*rc = 1;
+		return NULL;
+	}
+	return reply;
+}
+
+/*
+ * redundancy switchover: the daemon has asked the peer, which answers over
+ * the sync channel.  Wait (at most 5 s) for the answer, so that a refusal
+ * is this command's failure.  Returns 0, or 1 refused, 3 no daemon.
+ */
+#define SWITCHOVER_WAIT_MS	5000
+static int
+switchover_wait(const char *path, json_object *data)
+{
+	json_object	*sw = jget(data, "switchover"), *reply, *now;
+	uint64_t	 refused = (uint64_t)jint(sw, "refused");
+	int		 rc = 0;
+
+	for (int ms = 0; sw != NULL && jbool(sw, "pending"); ms += 20) {
+		if (ms >= SWITCHOVER_WAIT_MS) {
+			fprintf(stderr, "havpnctl: no outcome in %d ms: see "
+			    "show redundancy states\n", SWITCHOVER_WAIT_MS);
+			return 1;
+		}
+		usleep(20000);
+		if ((reply = request(path, CTL_SHOW_REDUNDANCY_STATES, 0, NULL,
+		    &rc)) == NULL)
+			return rc;
+		now = json_object_get(jget(jget(reply, "data"), "switchover"));
+		json_object_put(reply);
+		if (now == NULL)
+			break;
+		json_object_object_add(data, "switchover", now);
+		sw = now;
+	}
+	if (sw != NULL && (uint64_t)jint(sw, "refused") > refused) {
+		fprintf(stderr, "havpnctl: switchover %s\n",
+		    jstr(sw, "last_result"));
+		return 1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -116,9 +191,9 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*path = CTL_SOCKET_DEFAULT, *saved = NULL;
-	json_object	*req, *args, *reply, *data;
-	char		*text = NULL, err[256];
-	int		 ch, json = 0, id, nw;
+	json_object	*reply, *data;
+	char		 err[256];
+	int		 ch, json = 0, id, nw, rc = 0;
 	render_fn	 fn;
 
 	while ((ch = getopt_long(argc, argv, "+s:r:jh", longopts, NULL)) != -1) {
@@ -178,39 +253,19 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
-	req = json_object_new_object();
-	json_object_object_add(req, "command",
-	    json_object_new_string(ctl_command_words[id]));
-	args = json_object_new_array();
-	for (int i = nw; i < argc; i++)
-		json_object_array_add(args, json_object_new_string(argv[i]));
-	json_object_object_add(req, "args", args);
-	xasprintf(&text, "%s\n", json_object_to_json_string_ext(req,
-	    JSON_C_TO_STRING_PLAIN));
-	json_object_put(req);
-
-	{
-		char	*raw;
-		int	 r = ask(path, text, &raw);
-
-		free(text);
-		if (r == -1)
-			return 3;
-		text = raw;
-	}
-	reply = json_tokener_parse(text);
-	free(text);
-	if (reply == NULL || !json_object_is_type(reply, json_type_object)) {
-		fprintf(stderr, "havpnctl: havpnd sent a malformed reply\n");
-		json_object_put(reply);
-		return 1;
-	}
+	if ((reply = request(path, id, argc - nw, argv + nw, &rc)) == NULL)
+		return rc;
 	if (!jbool(reply, "ok")) {
 		fprintf(stderr, "havpnctl: %s\n", jstr(reply, "error"));
 		json_object_put(reply);
 		return 1;
 	}
 	data = jget(reply, "data");
+	if (id == CTL_REDUNDANCY_SWITCHOVER &&
+	    (rc = switchover_wait(path, data)) != 0) {
+		json_object_put(reply);
+		return rc;
+	}
 	if (json)
 		printf("%s\n", json_object_to_json_string_ext(data,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));

@@ -65,7 +65,8 @@ int
 cmd_redundancy_switchover(struct havpnd *d, int argc, char **argv,
     json_object *data, char *err, size_t errlen)
 {
-	int	 force = 0;
+	json_object	*st, *sw;
+	int		 force = 0;
 
 	if (argc == 1 && (strcmp(argv[0], "--force") == 0 ||
 	    strcmp(argv[0], "force") == 0))
@@ -79,6 +80,12 @@ cmd_redundancy_switchover(struct havpnd *d, int argc, char **argv,
 		return -1;
 	json_object_object_add(data, "message", json_object_new_string(
 	    "switchover started: see show redundancy history"));
+	/* the peer answers later: havpnctl polls the state for the outcome */
+	st = json_object_new_object();
+	hasync_show_states(d->ha, st);
+	if (json_object_object_get_ex(st, "switchover", &sw))
+		json_object_object_add(data, "switchover", json_object_get(sw));
+	json_object_put(st);
 	return 0;
 }
 

@@ -182,6 +182,7 @@ struct ha_event {
 enum ha_sw_state {
 	HA_SW_IDLE,
 	/* the old active */
+	HA_SW_CHECKING,		/* asked the standby; nothing changed yet */
 	HA_SW_DRAINING,		/* handed over, sending what is still queued */
 	/* the new active */
 	HA_SW_WAIT_DRAIN,	/* active, holding its own outbound */

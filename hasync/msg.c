@@ -439,6 +439,8 @@ check_env(const PEnv *e, struct ha_msg *m, struct ha_counter **ctrs,
 		m->type = HA_M_SW_REQUEST;
 		m->u.sw.id = e->switchover_request->id;
 		m->u.sw.force = e->switchover_request->force != 0;
+		m->u.sw.ready_check = e->switchover_request->has_ready_check &&
+		    e->switchover_request->ready_check;
 		if (e->switchover_request->reason != NULL) {
 			if (!printable(e->switchover_request->reason,
 			    HA_REASON_MAX))
@@ -789,6 +791,8 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		havpn__sync__switchover_request__init(&x->u.sreq);
 		x->u.sreq.id = m->u.sw.id;
 		x->u.sreq.force = m->u.sw.force != 0;
+		x->u.sreq.has_ready_check = m->u.sw.ready_check != 0;
+		x->u.sreq.ready_check = m->u.sw.ready_check != 0;
 		x->u.sreq.reason = (char *)(uintptr_t)m->u.sw.reason;
 		x->env.body_case =
 		    HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_REQUEST;

@@ -92,6 +92,7 @@ struct ha_counters {
 struct ha_switchover {
 	uint64_t	 id;
 	int		 force;		/* request */
+	int		 ready_check;	/* request, from the active */
 	uint32_t	 counters;	/* final, done */
 	int		 accepted;	/* ack */
 	char		 reason[HA_REASON_MAX + 1];

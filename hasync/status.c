@@ -51,6 +51,7 @@ static const char *
 sw_name(enum ha_sw_state s)
 {
 	switch (s) {
+	case HA_SW_CHECKING:	return "checking the standby";
 	case HA_SW_DRAINING:	return "handing over (draining)";
 	case HA_SW_WAIT_DRAIN:	return "taking over (outbound held)";
 	case HA_SW_REQUESTED:	return "requested";
@@ -109,6 +110,9 @@ hasync_show_states(struct hasync *ha, json_object *data)
 	jadd_str(sw, "last_result", ha->sw.result);
 	jadd_u64(sw, "completed", ha->sw.done);
 	jadd_u64(sw, "refused", ha->sw.refused);
+	/* the peer has yet to answer: havpnctl waits for the outcome */
+	jadd_bool(sw, "pending", ha->sw.state == HA_SW_CHECKING ||
+	    ha->sw.state == HA_SW_REQUESTED);
 	jadd_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
 	json_object_object_add(data, "switchover", sw);
 	jadd_str(data, "bulk", bulk_name(ha->bulk));

@@ -10,7 +10,10 @@
  *
  *   old active (A)                          standby (B)
  *   ------------------------------------    ---------------------------------
- *   (operator, or B's SwitchoverRequest)
+ *   (operator on A)
+ *   Request, ready_check       --CONTROL->  STANDBY HOT, nothing under way?
+ *                              <-CONTROL--  Ack (accepted, or why not)
+ *   (or B's SwitchoverRequest)
  *   IKE stops starting exchanges
  *   exact counters, Final      ---STATE-->  counters noted exactly
  *   vrrp_handover: priority 0,              (Final) outbound HOLD: inside
@@ -28,6 +31,13 @@
  *                                           each SA continuing from A's
  *                                           last number
  *
+ * The ready check comes first because the channel can be silent before it
+ * is declared down (heartbeats every 500 ms, down after 2 s): an operator
+ * asking A in that window must get a refusal, not a handover to a standby
+ * that cannot hear the Final.  Until B's Ack arrives A has changed nothing;
+ * with no Ack in SW_CHECK_WAIT_MS, or the channel going down meanwhile, the
+ * switchover is refused and A keeps every SA, the VIPs and IKE.
+ *
  * Inbound needs nothing: a packet reaches exactly one node; after A's VIP
  * is gone A forwards what still arrives for it to B (ARP), which owns it.
  * If Done never comes (A died), B jumps from the Final's counters as for a
@@ -40,6 +50,7 @@
  * drop the stragglers); vrrp's own preemption is held (vrrp_hold_preempt).
  */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include <openssl/rand.h>
@@ -51,6 +62,8 @@
 #define SW_DRAIN_MAX_MS		500
 #define SW_DONE_WAIT_MS		800	/* new active: Done, or jump */
 #define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
+#define SW_CHECK_WAIT_MS	1000	/* the active: the standby's answer
+					   (said as "1 s" in the refusal) */
 
 static void
 sw_timer(struct hasync *ha, uint64_t ms)
@@ -295,6 +308,119 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 	}
 }
 
+/* ---- the ready check (the old active, before anything changes) ---------- */
+
+static int	forced_handover(struct hasync *, const char *, char *, size_t);
+
+static int
+ready_check(struct hasync *ha, uint64_t id, int force, const char *reason,
+    char *err, size_t errlen)
+{
+	struct ha_msg	 m;
+
+	if (!ha->session && !force) {
+		snprintf(err, errlen, "the standby holds no snapshot yet");
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_SW_REQUEST;
+	m.u.sw.id = id;
+	m.u.sw.force = force;
+	m.u.sw.ready_check = 1;
+	snprintf(m.u.sw.reason, sizeof(m.u.sw.reason), "%s", reason);
+	if (ha_send(ha, IPC_STREAM_CONTROL, &m) == -1) {
+		snprintf(err, errlen, "the peer is not reachable over the sync "
+		    "channel (the check could not be sent)");
+		return -1;
+	}
+	memset(&ha->sw.reason, 0, sizeof(ha->sw.reason));
+	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
+	ha->sw.state = HA_SW_CHECKING;
+	ha->sw.id = id;
+	ha->sw.force = force;
+	ha->sw.started_us = time_mono_us();
+	sw_timer(ha, SW_CHECK_WAIT_MS);
+	return 0;
+}
+
+/* The check ended without a handover: nothing was changed. */
+static void
+check_refused(struct hasync *ha, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	 why[200];
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha->sw.state = HA_SW_IDLE;
+	ha->sw.refused++;
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "refused: %s; this "
+	    "node stays active with every SA", why);
+	log_warnx(LOG_HA, "switchover %s", ha->sw.result);
+	/* a snapshot asked for meanwhile waited for the switchover */
+	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE)
+		ha_session_start(ha, ha->bulk_pending_id);
+	ha->bulk_pending = 0;
+}
+
+static void
+check_answered(struct hasync *ha, const struct ha_switchover *a)
+{
+	char	 err[160];
+
+	if (!a->accepted) {
+		check_refused(ha, "the standby says: %s", a->reason);
+		return;
+	}
+	if (ha->role != RF_ROLE_ACTIVE) {
+		check_refused(ha, "this node is no longer active");
+		return;
+	}
+	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha->sw.state = HA_SW_IDLE;
+	if (handover(ha, ha->sw.id, ha->sw.force, ha->sw.reason, err,
+	    sizeof(err)) == -1)
+		check_refused(ha, "%s", err);
+}
+
+/*
+ * No answer, or the channel went down: refused, unless forced, where the
+ * node steps down for the election as a forced switchover with no channel
+ * does.
+ */
+static void
+check_unanswered(struct hasync *ha, const char *why)
+{
+	char	 reason[HA_REASON_MAX + 1], err[160];
+
+	if (!ha->sw.force) {
+		check_refused(ha, "the peer is not reachable over the sync "
+		    "channel (%s)", why);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "%s", ha->sw.reason);
+	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha->sw.state = HA_SW_IDLE;
+	if (forced_handover(ha, reason, err, sizeof(err)) == -1)
+		check_refused(ha, "%s", err);
+}
+
+/* The standby's side of the check: could it take over now? */
+static void
+check_rx(struct hasync *ha, const struct ha_switchover *q)
+{
+	if (ha->role != RF_ROLE_STANDBY)
+		send_ack(ha, q->id, 0, "not standby");
+	else if (ha->sw.state != HA_SW_IDLE)
+		send_ack(ha, q->id, 0, "a switchover is under way");
+	else if (ha->rf.state != RF_STANDBY_HOT && !q->force)
+		send_ack(ha, q->id, 0, "not STANDBY HOT");
+	else
+		send_ack(ha, q->id, 1, "");
+}
+
 /*
  * --force without a usable channel: no drain is possible.  Step down; the
  * peer's election takes over with whatever state it holds (a standby that
@@ -361,7 +487,7 @@ ha_switchover_start(struct hasync *ha, int force, const char *reason,
 			    rf_state_name((enum rf_state)ha->peer_rf));
 			return -1;
 		}
-		return handover(ha, id, force, reason, err, errlen);
+		return ready_check(ha, id, force, reason, err, errlen);
 	}
 	if (ha->role != RF_ROLE_STANDBY) {
 		snprintf(err, errlen, "this node is %s",
@@ -405,6 +531,10 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 
 	switch (m->type) {
 	case HA_M_SW_REQUEST:
+		if (m->u.sw.ready_check) {
+			check_rx(ha, &m->u.sw);
+			break;
+		}
 		snprintf(why, sizeof(why), "asked by the standby: %s",
 		    m->u.sw.reason[0] != '\0' ? m->u.sw.reason : "switchover");
 		if (ha->role != RF_ROLE_ACTIVE)
@@ -423,7 +553,10 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		final_rx(ha, &m->u.sw);
 		break;
 	case HA_M_SW_ACK:
-		if (ha->sw.state == HA_SW_DRAINING && m->u.sw.id == ha->sw.id) {
+		if (ha->sw.state == HA_SW_CHECKING && m->u.sw.id == ha->sw.id)
+			check_answered(ha, &m->u.sw);
+		else if (ha->sw.state == HA_SW_DRAINING &&
+		    m->u.sw.id == ha->sw.id) {
 			if (m->u.sw.accepted) {
 				ha->sw.acked = 1;
 				ha->sw.ack_us = time_mono_us();
@@ -471,6 +604,9 @@ ha_swtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	switch (ha->sw.state) {
+	case HA_SW_CHECKING:
+		check_unanswered(ha, "no answer in 1 s");
+		break;
 	case HA_SW_DRAINING:
 		drain_poll(ha);
 		break;
@@ -492,6 +628,9 @@ void
 ha_switchover_reset(struct hasync *ha, const char *why)
 {
 	switch (ha->sw.state) {
+	case HA_SW_CHECKING:
+		check_unanswered(ha, why);
+		break;
 	case HA_SW_DRAINING:
 		ev_timer_stop(ha->loop, &ha->swtimer);
 		outbound(ha, ESP_OUTBOUND_DROP);

@@ -40,6 +40,12 @@ from topology import wait_for
 from vrrplib import arp, mac_of
 
 RATE = 1000
+# every sync packet dropped without a link going down (nft, on ha2)
+IPC_SILENT = ('table inet silent { '
+              'chain in { type filter hook input priority 0; '
+              'iifname "ipc0" drop; }; '
+              'chain out { type filter hook output priority 0; '
+              'oifname "ipc0" drop; }; }')
 SS_FAILURES = ("sequence number verification failed",
                "ICV verification failed", "decryption failed")
 
@@ -165,13 +171,31 @@ def test_failover_switchovers_crash_and_return(design, bindir):
             crypto_ha(node)["drops"])
     text = ha1.ctl("show", "redundancy", "history").stdout
     assert "switchover" in text and "took over" in text
+    # a silent sync channel that neither node has declared down yet (ha2
+    # drops every sync packet; heartbeats are 500 ms apart, the channel is
+    # down after 2 s): ha1 asks ha2 first, gets no answer, refuses, and
+    # keeps the role, the VIPs and every SA, under the flow
+    design.run("ha2", ["nft", IPC_SILENT])
+    f = Flow(design, 3)
+    res = ha1.ctl("redundancy", "switchover", check=False)
+    assert res.returncode == 1, (res.stdout, res.stderr)
+    assert "not reachable over the sync channel" in res.stderr, res.stderr
+    assert "this node stays active with every SA" in res.stderr
+    assert rf(ha1) == ACTIVE
+    f = f.result()
+    assert f["lost"] == 0, f
+    r.check_peer()
+    design.run("ha2", ["nft", "delete", "table", "inet", "silent"])
+    wait_rf(ha2, HOT, 15)
     # refused when the peer is not STANDBY HOT; --force overrides: with no
     # sync at all the active steps down and the standby's election takes
-    # over, rekeying what it cannot trust
+    # over, rekeying what it cannot trust.  The refusal depends on what the
+    # node asked (ha1) knows: wait until it has declared the channel down
     design.run("ha2", ["ip", "link", "set", "ipc0", "down"])
-    wait_for(lambda: rf(ha2) != HOT, 10, what="ha2 not HOT")
+    wait_for(lambda: ha1.json("show", "redundancy", "states")["mode"] ==
+             "Simplex", 10, what="ha1: the sync channel down")
     res = ha1.ctl("redundancy", "switchover", check=False)
-    assert res.returncode != 0 and "not reachable" in res.stderr
+    assert res.returncode == 1 and "not reachable" in res.stderr
     f = Flow(design, 3)
     ha1.ctl("redundancy", "switchover", "--force")
     f = f.result()
