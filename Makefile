@@ -5,6 +5,8 @@
 #                     short fuzz runs, integration tests
 #   make check-unit   the cmocka runners
 #   make check-integration   pytest with network namespaces (root)
+#   make check-repeat N=10 LOAD=1   the integration suite N times, one
+#                     core kept busy, to find flaky tests
 #   make sanitize     ASan + UBSan build running the unit tests
 #   make fuzz         libFuzzer targets, FUZZ_SECONDS each (default 10)
 #   make bench        every benchmark in bench/, printing its figures
@@ -79,8 +81,8 @@ TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all tools check check-unit check-integration sanitize fuzz fuzz-build \
-	bench demo install clean deps
+.PHONY: all tools check check-unit check-integration check-repeat sanitize \
+	fuzz fuzz-build bench demo install clean deps
 .SUFFIXES:
 # The generated protobuf sources are kept: deleting them as intermediates
 # made every later make regenerate the header and rebuild hasync.
@@ -148,6 +150,13 @@ build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
 check-integration: all tools
 	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    $(PYTEST_ARGS)
+
+# The integration suite N times (LOAD=1: one core kept busy), to find the
+# tests that flake; docs/development.md has the pass rate.
+N		?= 10
+LOAD		?= 0
+check-repeat: all tools
+	@scripts/check-repeat $(N) $(LOAD)
 
 # ASan + UBSan: the same unit tests in a build of their own.
 SAN_FLAGS	:= -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
