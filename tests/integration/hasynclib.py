@@ -149,6 +149,15 @@ def assert_same_state(active, standby, counter_slack=None):
     return ai, ap
 
 
+def same_state(active, standby, counter_slack=None):
+    """assert_same_state as a predicate, for wait_for."""
+    try:
+        assert_same_state(active, standby, counter_slack)
+    except AssertionError:
+        return False
+    return True
+
+
 def sa_traffic(node):
     """{SPI: (packets, bytes, kilobytes of lifetime left)} of every ESP SA
     in the node's data plane (show crypto ipsec sa)."""
@@ -177,8 +186,38 @@ def flow(design, rate, secs, drain_ms=500):
 
 def echo(design):
     p = design.spawn("remote", [SEQFLOW, "echo", "7000"], "echo")
-    time.sleep(0.2)
+    wait_for(lambda: "echo listening" in design.log("echo"), 10,
+             what="seqflow echo bound on the remote host")
     return p
+
+
+class Flow:
+    """seqflow inside -> remote in the background, already sending when
+    the constructor returns (lead: how long it has run by then); .result()
+    waits for its figures."""
+
+    runs = 0
+
+    def __init__(self, design, secs, rate=1000, lead=0.5, drain_ms=1500):
+        Flow.runs += 1
+        self.design, self.name = design, f"flow{Flow.runs}"
+        self.proc = design.spawn("inside", [
+            SEQFLOW, "run", "172.21.91.37", "7000", str(rate), str(secs),
+            str(drain_ms)], self.name)
+        self.timeout = secs + drain_ms / 1000 + 30
+        wait_for(lambda: "seqflow: running" in design.log(self.name), 10,
+                 what="seqflow sending from the inside host")
+        time.sleep(lead)        # a stretch of steady flow before the event
+
+    def result(self):
+        self.proc.wait(self.timeout)
+        out = json.loads(self.design.log(self.name).splitlines()[-1])
+        # the figures, for -s runs (the benchmark is bench/failover)
+        print(f"flow: sent {out['sent']} lost {out['lost']} "
+              f"(forward {out['lost_forward']}, reverse "
+              f"{out['lost_reverse']}) longest gap "
+              f"{out['longest_gap_ms']} ms")
+        return out
 
 
 def tunnel_up(design, bindir, c, active, children=("net",)):

@@ -31,11 +31,10 @@ import json
 import os
 import re
 import signal
-import threading
 import time
 
-from hasynclib import (ACTIVE, BULK, HOT, SEQFLOW, conf, crypto_ha, echo,
-                       peer, rf, ss_ike, start, tunnel_up, wait_rf)
+from hasynclib import (ACTIVE, BULK, HOT, Flow, crypto_ha, echo, peer, rf,
+                       ss_ike, start, tunnel_up, wait_rf)
 from topology import wait_for
 from vrrplib import arp, mac_of
 
@@ -48,32 +47,6 @@ IPC_SILENT = ('table inet silent { '
               'oifname "ipc0" drop; }; }')
 SS_FAILURES = ("sequence number verification failed",
                "ICV verification failed", "decryption failed")
-
-
-class Flow:
-    """seqflow inside -> remote in the background; .result() waits."""
-
-    def __init__(self, design, secs, rate=RATE):
-        self.out = None
-        self.design = design
-        self.th = threading.Thread(target=self._run, args=(secs, rate))
-        self.th.start()
-        time.sleep(0.8)         # running before the event
-
-    def _run(self, secs, rate):
-        r = self.design.run("inside", [SEQFLOW, "run", "172.21.91.37",
-                                       "7000", str(rate), str(secs), "1500"],
-                            timeout=secs + 30)
-        self.out = json.loads(r.stdout)
-
-    def result(self):
-        self.th.join()
-        # the figures, for -s runs (the benchmark is bench/failover)
-        print(f"flow: sent {self.out['sent']} lost {self.out['lost']} "
-              f"(forward {self.out['lost_forward']}, reverse "
-              f"{self.out['lost_reverse']}) longest gap "
-              f"{self.out['longest_gap_ms']} ms")
-        return self.out
 
 
 def ss_log_counts(c):

@@ -19,8 +19,8 @@ import signal
 import time
 
 from hasynclib import (ACTIVE, BULK, COLD, HOT, assert_same_state, conf,
-                       crypto_ha, echo, flow, peer, rf, sa_traffic, ss_ike,
-                       start, tunnel_up, wait_rf)
+                       crypto_ha, echo, flow, peer, rf, same_state,
+                       sa_traffic, ss_ike, start, tunnel_up, wait_rf)
 from test_ipc import IpcPeer, ipc_state, peer_conf
 from topology import wait_for
 
@@ -58,7 +58,9 @@ def test_hasync_bulk_and_every_event(design, bindir):
     f = flow(design, 1000, 2)
     assert f["lost"] == 0, f
     assert_same_state(ha1, ha2, counter_slack=2000)
-    time.sleep(1.2)
+    # the sweep runs every second: exact within 1.2 s of the flow's end
+    wait_for(lambda: same_state(ha1, ha2, counter_slack=0), 1.2,
+             what="ha2's counters equal ha1's after the sweep")
     _, ap = assert_same_state(ha1, ha2, counter_slack=0)
     assert list(ap.values())[0]["seq_out"] >= 2000
     assert crypto_ha(ha2)["counters"]["applied"] > 2

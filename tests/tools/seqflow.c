@@ -101,6 +101,9 @@ do_echo(int port)
 		perror("bind");
 		return 1;
 	}
+	/* the tests wait for this line instead of sleeping */
+	printf("seqflow: echo listening on %d\n", port);
+	fflush(stdout);
 	for (;;) {
 		flen = sizeof(from);
 		n = recvfrom(fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from,
@@ -183,7 +186,8 @@ do_run(const char *addr, int port, int rate, double secs, int drain_ms)
 			put32(pkt + 20, run_id);
 			/* ECONNREFUSED and friends: the packet is simply lost */
 			(void)send(fd, pkt, sizeof(pkt), 0);
-			r.sent++;
+			if (r.sent++ == 0)	/* for tests that wait on it */
+				fprintf(stderr, "seqflow: running\n");
 			next += interval;
 			continue;
 		}
