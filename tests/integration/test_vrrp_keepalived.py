@@ -55,9 +55,10 @@ def test_keepalived_backs_up_havpnd(rig, bindir):
     hv = havpnd(rig, bindir, 150)
     wait_for(lambda: all_in(hv, "Active"), 5, what="havpnd Active")
     ka = Keepalived(rig, "ka", 100, VIP)
-    time.sleep(1.0)
+    wait_for(lambda: "Entering BACKUP STATE" in ka.log(), 5,
+             what="keepalived in BACKUP")
+    time.sleep(1.0)             # and it stays there
     assert not ka_has_vip(rig)
-    assert "Entering BACKUP STATE" in ka.log()
     assert "Entering MASTER STATE" not in ka.log()
 
     # havpnd crashes: keepalived takes over; once the dead daemon's VIP
@@ -159,9 +160,12 @@ def test_checksum_forms_with_keepalived(rig, bindir):
     # the other way round: keepalived cannot hear us
     since = time.time()
     hv = havpnd(rig, bindir, 200, extra)
-    time.sleep(2.5)
-    assert all_in(hv, "Active") and ka_has_vip(rig), \
-        "keepalived 2.2.7 was expected to refuse RFC 9568 checksums"
+    wait_for(lambda: all_in(hv, "Active") and ka_has_vip(rig),
+             since + 2.5 - time.time(),
+             what="both Active: keepalived 2.2.7 was expected to refuse "
+             "RFC 9568 checksums")
+    time.sleep(max(0.0, since + 2.5 - time.time()))   # the GARP window
+    assert all_in(hv, "Active") and ka_has_vip(rig)
     frames = cap.stop()
     # hearing a lower priority, havpnd keeps re-announcing the VIP (one
     # GARP burst a second at most) beyond its takeover burst
