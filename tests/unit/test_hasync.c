@@ -349,6 +349,7 @@ test_codec_roundtrip(void **state)
 			m.u.sw.counters = 3;
 			m.u.sw.accepted = t == HA_M_SW_ACK;
 			m.u.sw.force = t == HA_M_SW_REQUEST;
+			m.u.sw.ready_check = t == HA_M_SW_REQUEST;
 			if (t == HA_M_SW_ACK || t == HA_M_SW_REQUEST)
 				snprintf(m.u.sw.reason, sizeof(m.u.sw.reason),
 				    "why not");
@@ -356,6 +357,10 @@ test_codec_roundtrip(void **state)
 		roundtrip(&m, &g);
 		if (t >= HA_M_SW_REQUEST) {
 			assert_true(g.m[0].u.sw.id == 0xabcdef);
+			assert_int_equal(g.m[0].u.sw.ready_check,
+			    t == HA_M_SW_REQUEST);
+			assert_int_equal(g.m[0].u.sw.force,
+			    t == HA_M_SW_REQUEST);
 			if (t == HA_M_SW_ACK)
 				assert_string_equal(g.m[0].u.sw.reason,
 				    "why not");
