@@ -39,7 +39,7 @@ acl_cmp(const void *a, const void *b)
 }
 
 static void
-check_policies(struct config *cf, const char *file, struct conf_diag *d)
+check_policies(struct config *cf, struct conf_notes *d)
 {
 	if (cf->npolicies > 1)
 		qsort(cf->policies, (size_t)cf->npolicies,
@@ -48,12 +48,12 @@ check_policies(struct config *cf, const char *file, struct conf_diag *d)
 		struct conf_isakmp_policy *pol = &cf->policies[i];
 
 		if (pol->enc == CONF_ENC_DES)
-			conf_report(d, file, pol->line, 1, "crypto isakmp "
+			note_add(d, pol->line, 1, "crypto isakmp "
 			    "policy %d uses des (the IOS default encryption): "
 			    "accepted, but never offered or accepted, since "
 			    "des is insecure", pol->priority);
 		if (pol->auth == CONF_AUTH_RSA_SIG)
-			conf_report(d, file, pol->line, 1, "crypto isakmp "
+			note_add(d, pol->line, 1, "crypto isakmp "
 			    "policy %d uses rsa-sig (the IOS default "
 			    "authentication): accepted, but never offered or "
 			    "accepted, since havpn supports pre-share only "
@@ -76,7 +76,7 @@ have_psk_for(const struct config *cf, struct in_addr peer)
 }
 
 static void
-check_maps(struct config *cf, const char *file, struct conf_diag *d)
+check_maps(struct config *cf, struct conf_notes *d)
 {
 	char	 a[INET_ADDRSTRLEN];
 
@@ -84,7 +84,7 @@ check_maps(struct config *cf, const char *file, struct conf_diag *d)
 		struct conf_crypto_map *m = &cf->maps[i];
 
 		if (m->nentries == 0) {
-			conf_report(d, file, m->line, 0, "crypto map %s has no "
+			note_add(d, m->line, 0, "crypto map %s has no "
 			    "entries (crypto map %s SEQ ipsec-isakmp)",
 			    m->name, m->name);
 			continue;
@@ -97,23 +97,23 @@ check_maps(struct config *cf, const char *file, struct conf_diag *d)
 
 			for (int k = 0; k < e->ntsets; k++)
 				if (conf_tset_find(cf, e->tsets[k]) == NULL)
-					conf_report(d, file, e->line, 0,
+					note_add(d, e->line, 0,
 					    "crypto map %s %d: transform-set "
 					    "%s is not defined", m->name,
 					    e->seq, e->tsets[k]);
 			if (e->acl != NULL && conf_acl_find(cf, e->acl) == NULL)
-				conf_report(d, file, e->line, 0, "crypto map "
+				note_add(d, e->line, 0, "crypto map "
 				    "%s %d: access list %s is not defined "
 				    "(extended lists: 100-199 or ip "
 				    "access-list extended NAME)", m->name,
 				    e->seq, e->acl);
 			if (!e->have_peer || e->acl == NULL || e->ntsets == 0)
-				conf_report(d, file, e->line, 1, "crypto map "
+				note_add(d, e->line, 1, "crypto map "
 				    "%s %d stays disabled until it has a peer, "
 				    "a match address and a transform-set",
 				    m->name, e->seq);
 			else if (!have_psk_for(cf, e->peer))
-				conf_report(d, file, e->line, 1, "crypto map "
+				note_add(d, e->line, 1, "crypto map "
 				    "%s %d: no crypto isakmp key matches peer "
 				    "%s", m->name, e->seq,
 				    addr_str(e->peer, a));
@@ -122,7 +122,7 @@ check_maps(struct config *cf, const char *file, struct conf_diag *d)
 }
 
 static void
-check_standby(struct config *cf, const char *file, struct conf_diag *d)
+check_standby(struct config *cf, struct conf_notes *d)
 {
 	char	 b1[80], b2[80], a[INET_ADDRSTRLEN];
 	const char *n1, *n2;
@@ -134,24 +134,24 @@ check_standby(struct config *cf, const char *file, struct conf_diag *d)
 			struct conf_standby *sb = &ifc->standby[j];
 
 			if (!sb->have_vip)
-				conf_report(d, file, sb->line, 0, "standby %d "
+				note_add(d, sb->line, 0, "standby %d "
 				    "on %s has no virtual IP (standby %d ip "
 				    "VIP)", sb->group, ifc->name, sb->group);
 			else if (ifc->have_addr && !addr_match_wildcard(
 			    sb->vip, ifc->addr,
 			    (struct in_addr){ ~ifc->mask.s_addr }))
-				conf_report(d, file, sb->line, 0, "standby %d: "
+				note_add(d, sb->line, 0, "standby %d: "
 				    "virtual IP %s is outside %s's subnet",
 				    sb->group, addr_str(sb->vip, a), ifc->name);
 			else if (ifc->have_addr &&
 			    sb->vip.s_addr == ifc->addr.s_addr)
-				conf_report(d, file, sb->line, 0, "standby %d: "
+				note_add(d, sb->line, 0, "standby %d: "
 				    "the virtual IP is the interface's own "
 				    "address", sb->group);
 			for (int k = 0; k < sb->ntracks; k++)
 				if (conf_track_find(cf, sb->tracks[k].id) ==
 				    NULL)
-					conf_report(d, file, sb->line, 0,
+					note_add(d, sb->line, 0,
 					    "standby %d track %d: track "
 					    "object %d is not defined",
 					    sb->group, sb->tracks[k].id,
@@ -168,13 +168,13 @@ check_standby(struct config *cf, const char *file, struct conf_diag *d)
 					n2 = conf_standby_name(o, s2, b2,
 					    sizeof(b2));
 					if (strcmp(n1, n2) == 0)
-						conf_report(d, file, sb->line,
+						note_add(d, sb->line,
 						    0, "standby group name %s "
 						    "is used by line %d too",
 						    n1, s2->line);
 					if (sb->have_vip && s2->have_vip &&
 					    sb->vip.s_addr == s2->vip.s_addr)
-						conf_report(d, file, sb->line,
+						note_add(d, sb->line,
 						    0, "virtual IP %s is used "
 						    "by line %d too",
 						    addr_str(sb->vip, a),
@@ -186,7 +186,7 @@ check_standby(struct config *cf, const char *file, struct conf_diag *d)
 }
 
 static void
-check_ifaces(struct config *cf, const char *file, struct conf_diag *d)
+check_ifaces(struct config *cf, struct conf_notes *d)
 {
 	const struct conf_interface *owner;
 
@@ -196,16 +196,16 @@ check_ifaces(struct config *cf, const char *file, struct conf_diag *d)
 		if (ifc->crypto_map == NULL)
 			continue;
 		if (conf_map_find(cf, ifc->crypto_map) == NULL)
-			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s is not defined", ifc->crypto_map);
 		if (ifc->redundancy != NULL &&
 		    conf_standby_by_name(cf, ifc->redundancy, &owner) == NULL)
-			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s redundancy %s: no standby group is named "
 			    "%s (standby GRP name %s)", ifc->crypto_map,
 			    ifc->redundancy, ifc->redundancy, ifc->redundancy);
 		if (ifc->stateful && cf->redundancy.line == 0)
-			conf_report(d, file, ifc->crypto_map_line, 0, "crypto "
+			note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s ... stateful needs \"redundancy "
 			    "inter-device\" and \"ipc zone default\"",
 			    ifc->crypto_map);
@@ -213,7 +213,7 @@ check_ifaces(struct config *cf, const char *file, struct conf_diag *d)
 }
 
 static void
-check_redundancy(struct config *cf, const char *file, struct conf_diag *d)
+check_redundancy(struct config *cf, struct conf_notes *d)
 {
 	struct conf_redundancy *r = &cf->redundancy;
 	struct conf_ipc_assoc *a = &cf->ipc;
@@ -221,39 +221,39 @@ check_redundancy(struct config *cf, const char *file, struct conf_diag *d)
 
 	if (r->line != 0) {
 		if (r->scheme_group == NULL)
-			conf_report(d, file, r->line, 0, "redundancy "
+			note_add(d, r->line, 0, "redundancy "
 			    "inter-device needs \"scheme standby "
 			    "GROUPNAME\"");
 		else if (conf_standby_by_name(cf, r->scheme_group, &owner) ==
 		    NULL)
-			conf_report(d, file, r->scheme_line, 0, "scheme "
+			note_add(d, r->scheme_line, 0, "scheme "
 			    "standby %s: no standby group is named %s",
 			    r->scheme_group, r->scheme_group);
 		if (r->security_key == NULL)
-			conf_report(d, file, r->line, 1, "redundancy "
+			note_add(d, r->line, 1, "redundancy "
 			    "inter-device has no \"security key SECRET\": "
 			    "the sync channel carries SA keys and stays down "
 			    "until one is set");
 		if (a->line == 0)
-			conf_report(d, file, r->line, 1, "redundancy "
+			note_add(d, r->line, 1, "redundancy "
 			    "inter-device without \"ipc zone default\": "
 			    "no state is replicated");
 	}
 	if (a->line == 0 || a->shutdown)
 		return;
 	if (!a->have_protocol)
-		conf_report(d, file, a->line, 0, "association 1 needs "
+		note_add(d, a->line, 0, "association 1 needs "
 		    "\"protocol sctp\"");
 	else if (a->local_port == 0 || a->nlocal_ip == 0)
-		conf_report(d, file, a->line, 0, "association 1 needs "
+		note_add(d, a->line, 0, "association 1 needs "
 		    "\"local-port PORT\" with \"local-ip ADDR\"");
 	else if (a->remote_port == 0 || a->nremote_ip == 0)
-		conf_report(d, file, a->line, 0, "association 1 needs "
+		note_add(d, a->line, 0, "association 1 needs "
 		    "\"remote-port PORT\" with \"remote-ip ADDR\"");
 }
 
 static void
-check_peers(struct config *cf, const char *file, struct conf_diag *d)
+check_peers(struct config *cf, struct conf_notes *d)
 {
 	char	 a[INET_ADDRSTRLEN];
 
@@ -263,12 +263,12 @@ check_peers(struct config *cf, const char *file, struct conf_diag *d)
 		if (!pe->have_endpoint)
 			continue;
 		if (cf->aggressive_disable)
-			conf_report(d, file, pe->line, 1, "crypto isakmp peer "
+			note_add(d, pe->line, 1, "crypto isakmp peer "
 			    "%s initiates Aggressive Mode while \"crypto "
 			    "isakmp aggressive-mode disable\" refuses it from "
 			    "peers", addr_str(pe->addr, a));
 		if (!have_psk_for(cf, pe->addr))
-			conf_report(d, file, pe->line, 1, "crypto isakmp peer "
+			note_add(d, pe->line, 1, "crypto isakmp peer "
 			    "%s: no pre-shared key (set aggressive-mode "
 			    "password, or crypto isakmp key)",
 			    addr_str(pe->addr, a));
@@ -276,17 +276,17 @@ check_peers(struct config *cf, const char *file, struct conf_diag *d)
 }
 
 int
-conf_validate(struct config *cf, const char *file, struct conf_diag *d)
+conf_validate(struct config *cf, struct conf_notes *d)
 {
 	int	 before = d->errors;
 
 	if (cf->nacls > 1)
 		qsort(cf->acls, (size_t)cf->nacls, sizeof(*cf->acls), acl_cmp);
-	check_policies(cf, file, d);
-	check_peers(cf, file, d);
-	check_maps(cf, file, d);
-	check_standby(cf, file, d);
-	check_ifaces(cf, file, d);
-	check_redundancy(cf, file, d);
+	check_policies(cf, d);
+	check_peers(cf, d);
+	check_maps(cf, d);
+	check_standby(cf, d);
+	check_ifaces(cf, d);
+	check_redundancy(cf, d);
 	return d->errors == before ? 0 : -1;
 }
