@@ -158,10 +158,12 @@ struct conf_map_entry {
 	struct in_addr		 peer;
 	char			**tsets;	/* transform-set names, in order */
 	int			 ntsets;
+	int			 tsets_line;	/* the set transform-set line */
 	int			 pfs_group;	/* 0: no PFS */
 	uint32_t		 life_seconds;	/* 0: the global lifetime */
 	uint32_t		 life_kbytes;	/* 0: the global lifetime */
 	char			*acl;		/* match address, NULL if none */
+	int			 acl_line;	/* the match address line */
 	int			 reverse_route;
 };
 

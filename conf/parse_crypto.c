@@ -767,6 +767,7 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 			*ARRAY_PUSH(e->tsets, e->ntsets) =
 			    xstrdup(l->words[i]);
 		}
+		e->tsets_line = l->lineno;
 		return CMD_OK;
 	}
 	if (word_is(l, 1, "pfs")) {
@@ -843,6 +844,7 @@ mode_map(struct parser *p, struct cline *l)
 			    "number");
 		free(e->acl);
 		e->acl = xstrdup(l->words[2]);
+		e->acl_line = l->lineno;
 		return CMD_OK;
 	}
 	if (word_is(l, 0, "reverse-route")) {

@@ -97,12 +97,12 @@ check_maps(struct config *cf, struct conf_notes *d)
 
 			for (int k = 0; k < e->ntsets; k++)
 				if (conf_tset_find(cf, e->tsets[k]) == NULL)
-					note_add(d, e->line, 0,
+					note_add(d, e->tsets_line, 0,
 					    "crypto map %s %d: transform-set "
 					    "%s is not defined", m->name,
 					    e->seq, e->tsets[k]);
 			if (e->acl != NULL && conf_acl_find(cf, e->acl) == NULL)
-				note_add(d, e->line, 0, "crypto map "
+				note_add(d, e->acl_line, 0, "crypto map "
 				    "%s %d: access list %s is not defined "
 				    "(extended lists: 100-199 or ip "
 				    "access-list extended NAME)", m->name,

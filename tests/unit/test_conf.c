@@ -317,10 +317,10 @@ static const struct {
 	{ "crypto map M 10 ipsec-manual\n", 1, "only ipsec-isakmp" },
 	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set transform-set"
 	    " NOPE\n match address 101\naccess-list 101 permit ip any any\n",
-	    1, "transform-set NOPE is not defined" },
+	    3, "transform-set NOPE is not defined" },
 	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
 	    " set peer 1.1.1.1\n set transform-set T\n match address NOACL\n",
-	    2, "access list NOACL is not defined" },
+	    5, "access list NOACL is not defined" },
 	{ "crypto map M 10 ipsec-isakmp\n set pfs group3\n", 2,
 	    "not a DH group" },
 	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set peer "
