@@ -153,7 +153,9 @@ const struct icmp_name *icmp_by_value(int, int);
 const char *proto_name(int);
 
 /* cross-line checks (conf/validate.c) */
-int	 conf_validate(struct config *, struct conf_notes *);
+/* host NULL: conf_load(); else the stricter checks of havpnd -t */
+int	 conf_validate(struct config *, const struct conf_host *,
+	    struct conf_notes *);
 
 /* growing arrays */
 #define ARRAY_PUSH(arr, n)						\

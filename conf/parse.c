@@ -541,9 +541,9 @@ config_new(const char *path)
 	return cf;
 }
 
-struct config *
-conf_load_mem(const char *name, const char *text, size_t len,
-    struct conf_diag *diag)
+static struct config *
+load_mem(const char *name, const char *text, size_t len,
+    const struct conf_host *host, struct conf_diag *diag)
 {
 	struct parser	 p;
 	char		*buf, *line, *next;
@@ -585,7 +585,7 @@ conf_load_mem(const char *name, const char *text, size_t len,
 	free(buf);
 
 	if (p.notes.errors == 0)
-		conf_validate(p.cf, &p.notes);
+		conf_validate(p.cf, host, &p.notes);
 	errors = p.notes.errors;
 	notes_flush(&p.notes, name, diag);
 	if (errors > 0) {
@@ -596,7 +596,22 @@ conf_load_mem(const char *name, const char *text, size_t len,
 }
 
 struct config *
-conf_load(const char *path, struct conf_diag *diag)
+conf_load_mem(const char *name, const char *text, size_t len,
+    struct conf_diag *diag)
+{
+	return load_mem(name, text, len, NULL, diag);
+}
+
+struct config *
+conf_load_mem_strict(const char *name, const char *text, size_t len,
+    const struct conf_host *host, struct conf_diag *diag)
+{
+	return load_mem(name, text, len, host, diag);
+}
+
+static struct config *
+load_file(const char *path, const struct conf_host *host,
+    struct conf_diag *diag)
 {
 	FILE		*f;
 	char		*text = NULL;
@@ -633,9 +648,22 @@ conf_load(const char *path, struct conf_diag *diag)
 		return NULL;
 	}
 	fclose(f);
-	cf = conf_load_mem(path, text, len, diag);
+	cf = load_mem(path, text, len, host, diag);
 	free(text);
 	return cf;
+}
+
+struct config *
+conf_load(const char *path, struct conf_diag *diag)
+{
+	return load_file(path, NULL, diag);
+}
+
+struct config *
+conf_load_strict(const char *path, const struct conf_host *host,
+    struct conf_diag *diag)
+{
+	return load_file(path, host, diag);
 }
 
 void

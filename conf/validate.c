@@ -212,8 +212,19 @@ check_ifaces(struct config *cf, struct conf_notes *d)
 	}
 }
 
+/* The first interface that applies a stateful crypto map, or NULL. */
+static const struct conf_interface *
+stateful_iface(const struct config *cf)
+{
+	for (int i = 0; i < cf->nifaces; i++)
+		if (cf->ifaces[i].crypto_map != NULL && cf->ifaces[i].stateful)
+			return &cf->ifaces[i];
+	return NULL;
+}
+
 static void
-check_redundancy(struct config *cf, struct conf_notes *d)
+check_redundancy(struct config *cf, const struct conf_host *host,
+    struct conf_notes *d)
 {
 	struct conf_redundancy *r = &cf->redundancy;
 	struct conf_ipc_assoc *a = &cf->ipc;
@@ -229,7 +240,9 @@ check_redundancy(struct config *cf, struct conf_notes *d)
 			note_add(d, r->scheme_line, 0, "scheme "
 			    "standby %s: no standby group is named %s",
 			    r->scheme_group, r->scheme_group);
-		if (r->security_key == NULL)
+		/* with a stateful map, -t says so as an error (check_sync) */
+		if (r->security_key == NULL &&
+		    (host == NULL || stateful_iface(cf) == NULL))
 			note_add(d, r->line, 1, "redundancy "
 			    "inter-device has no \"security key SECRET\": "
 			    "the sync channel carries SA keys and stays down "
@@ -275,8 +288,115 @@ check_peers(struct config *cf, struct conf_notes *d)
 	}
 }
 
+/*
+ * Can the configuration carry a tunnel?  Each problem is a warning for
+ * conf_load() (the daemon starts: IOS would take the lines too) and an
+ * error for havpnd -t (host != NULL).
+ */
+static void
+check_tunnel(struct config *cf, const struct conf_host *host,
+    struct conf_notes *d)
+{
+	int	 warn = host == NULL, usable = 0, applied;
+	char	 why[512];
+	size_t	 n = 0;
+
+	for (int i = 0; i < cf->npolicies; i++)
+		usable += conf_policy_usable(&cf->policies[i]);
+	if (cf->npolicies > 0 && usable == 0) {
+		why[0] = '\0';
+		for (int i = 0; i < cf->npolicies && n < sizeof(why); i++) {
+			const struct conf_isakmp_policy *pol = &cf->policies[i];
+
+			n += (size_t)snprintf(why + n, sizeof(why) - n,
+			    "%s%d (%s%s%s)", i == 0 ? "" : ", ", pol->priority,
+			    pol->enc == CONF_ENC_DES ? "des" : "",
+			    pol->enc == CONF_ENC_DES &&
+			    pol->auth == CONF_AUTH_RSA_SIG ? ", " : "",
+			    pol->auth == CONF_AUTH_RSA_SIG ? "rsa-sig" : "");
+		}
+		note_add(d, cf->policies[0].line, warn, "no crypto isakmp "
+		    "policy is usable, so no tunnel can come up: policies %s; "
+		    "give one \"encryption aes\" (or 3des) and "
+		    "\"authentication pre-share\"", why);
+	}
+	for (int i = 0; i < cf->nmaps; i++) {
+		const struct conf_crypto_map *m = &cf->maps[i];
+
+		applied = 0;
+		for (int j = 0; j < cf->nifaces; j++)
+			if (cf->ifaces[j].crypto_map != NULL &&
+			    strcmp(cf->ifaces[j].crypto_map, m->name) == 0)
+				applied = 1;
+		if (!applied && m->nentries > 0)
+			note_add(d, m->line, warn, "crypto map %s is applied to "
+			    "no interface, so it protects nothing (interface "
+			    "IFNAME, then \" crypto map %s\")", m->name,
+			    m->name);
+		if (applied && cf->npolicies == 0)
+			note_add(d, m->line, warn, "crypto map %s: no crypto "
+			    "isakmp policy is configured, so phase 1 has "
+			    "nothing to offer (crypto isakmp policy 10)",
+			    m->name);
+		for (int j = 0; j < m->nentries; j++) {
+			const struct conf_map_entry *e = &m->entries[j];
+			const struct conf_acl *acl;
+			int	 permits = 0;
+
+			if (e->acl == NULL ||
+			    (acl = conf_acl_find(cf, e->acl)) == NULL)
+				continue;
+			for (int k = 0; k < acl->naces; k++)
+				permits += acl->aces[k].remark == NULL &&
+				    acl->aces[k].permit;
+			if (permits == 0)
+				note_add(d, e->acl_line, warn, "crypto map %s "
+				    "%d: access list %s (line %d) has no "
+				    "permit entry, so the entry protects "
+				    "nothing", m->name, e->seq, acl->name,
+				    acl->line);
+		}
+	}
+}
+
+/*
+ * Can the pair sync?  Warnings for conf_load(), errors for havpnd -t, as
+ * in check_tunnel().
+ */
+static void
+check_sync(struct config *cf, const struct conf_host *host,
+    struct conf_notes *d)
+{
+	const struct conf_ipc_assoc *a = &cf->ipc;
+	const struct conf_interface *ifc;
+	int	 warn = host == NULL;
+	char	 s[INET_ADDRSTRLEN];
+
+	if (host != NULL && cf->redundancy.line != 0 &&
+	    cf->redundancy.security_key == NULL &&
+	    (ifc = stateful_iface(cf)) != NULL)
+		note_add(d, cf->redundancy.line, 0, "redundancy inter-device "
+		    "has no \"security key SECRET\", so the stateful crypto "
+		    "map %s on %s (line %d) cannot sync: the sync channel "
+		    "carries SA keys and stays down without one",
+		    ifc->crypto_map, ifc->name, ifc->crypto_map_line);
+	if (a->line == 0 || a->shutdown)
+		return;
+	for (int i = 0; i < a->nlocal_ip; i++)
+		for (int j = 0; j < a->nremote_ip; j++)
+			if (a->local_ip[i].s_addr == a->remote_ip[j].s_addr)
+				note_add(d, a->line, warn, "association %d: "
+				    "local-ip and remote-ip are both %s; the "
+				    "remote is the other node's address",
+				    a->id, addr_str(a->local_ip[i], s));
+	if (host != NULL && !host->kernel_sctp && a->encap_udp_port == 0)
+		note_add(d, a->line, 0, "this kernel has no SCTP; add '   "
+		    "encapsulation udp PORT' to association %d", a->id);
+}
+
 int
-conf_validate(struct config *cf, struct conf_notes *d)
+conf_validate(struct config *cf, const struct conf_host *host,
+    struct conf_notes *d)
 {
 	int	 before = d->errors;
 
@@ -287,6 +407,11 @@ conf_validate(struct config *cf, struct conf_notes *d)
 	check_maps(cf, d);
 	check_standby(cf, d);
 	check_ifaces(cf, d);
-	check_redundancy(cf, d);
+	check_redundancy(cf, host, d);
+	/* -t's checks only on a file without errors of its own */
+	if (host == NULL || d->errors == before) {
+		check_tunnel(cf, host, d);
+		check_sync(cf, host, d);
+	}
 	return d->errors == before ? 0 : -1;
 }
