@@ -58,6 +58,11 @@ cmd_isakmp_policy(struct parser *p, struct cline *l)
 	long		 prio;
 	int		 i;
 
+	if (l->nwords > 4 && parse_uint(l->words[3], 1, 10000, &prio) == 0)
+		return perr(p, "crypto isakmp policy %ld: unexpected \"%s\" "
+		    "after the priority (a note pasted with the line? a "
+		    "comment is a line of its own starting with !)", prio,
+		    l->rest[4]);
 	if (l->nwords != 4 || parse_uint(l->words[3], 1, 10000, &prio) == -1)
 		return perr(p, "crypto isakmp policy takes a priority from 1 "
 		    "to 10000");

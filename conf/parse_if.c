@@ -60,7 +60,7 @@ global_interface(struct parser *p, struct cline *l)
 	if (l->negate)
 		return perr(p, "\"no interface\" is not supported in a "
 		    "configuration file: remove the block instead");
-	if (l->nwords == 3 && !ifname_valid(l->words[1]))
+	if (l->nwords == 3)
 		return perr(p, "\"interface %s %s\": interface names have no "
 		    "spaces; use the Linux name of the port (e.g. eth0)",
 		    l->words[1], l->words[2]);
