@@ -454,8 +454,8 @@ handle_line(struct parser *p, char *text, int lineno)
 			first_err = d;
 			/* every error has words, even one a handler forgot */
 			if (p->err[0] == '\0')
-				snprintf(errmsg, sizeof(errmsg), "\"%s\" is not "
-				    "valid here", l.rest[0]);
+				snprintf(errmsg, sizeof(errmsg),
+				    "\"%s\" is not valid here", l.rest[0]);
 			else
 				snprintf(errmsg, sizeof(errmsg), "%s", p->err);
 		}

@@ -29,8 +29,8 @@ parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 	long	 v;
 	size_t	 n = strlen(prefix);
 
-	if (strncasecmp(s, prefix, n) != 0 || parse_uint(s + n, 1, 32, &v) == -1 ||
-	    !conf_dh_group_valid((int)v))
+	if (strncasecmp(s, prefix, n) != 0 ||
+	    parse_uint(s + n, 1, 32, &v) == -1 || !conf_dh_group_valid((int)v))
 		return perr(p, "\"%s\" is not a DH group havpn knows (%s1, "
 		    "%s2, %s5, %s14, %s15, %s16, %s19, %s20, %s21, %s24)", s,
 		    prefix, prefix, prefix, prefix, prefix, prefix, prefix,
@@ -345,7 +345,8 @@ cmd_transform_set(struct parser *p, struct cline *l)
 		const char *w = l->words[i++];
 		size_t	 j;
 
-		if (strcasecmp(w, "esp-3des") == 0 || strcasecmp(w, "esp-aes") == 0 ||
+		if (strcasecmp(w, "esp-3des") == 0 ||
+		    strcasecmp(w, "esp-aes") == 0 ||
 		    strcasecmp(w, "esp-gcm") == 0) {
 			if (have_enc++)
 				return perr(p, "transform-set %s: more than "
@@ -382,9 +383,12 @@ cmd_transform_set(struct parser *p, struct cline *l)
 			t.auth = esp_auths[j].auth;
 			continue;
 		}
-		if (strcasecmp(w, "esp-des") == 0 || strcasecmp(w, "esp-null") == 0 ||
-		    strncasecmp(w, "ah-", 3) == 0 || strcasecmp(w, "comp-lzs") == 0 ||
-		    strcasecmp(w, "esp-seal") == 0 || strcasecmp(w, "esp-gmac") == 0)
+		if (strcasecmp(w, "esp-des") == 0 ||
+		    strcasecmp(w, "esp-null") == 0 ||
+		    strncasecmp(w, "ah-", 3) == 0 ||
+		    strcasecmp(w, "comp-lzs") == 0 ||
+		    strcasecmp(w, "esp-seal") == 0 ||
+		    strcasecmp(w, "esp-gmac") == 0)
 			return perr(p, "transform \"%s\" is not supported by "
 			    "havpn", w);
 		return perr(p, "unknown transform \"%s\"", w);

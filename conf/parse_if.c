@@ -314,7 +314,8 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		return cmd_standby_track(p, l, sb);
 	if (strcasecmp(w, "vrrp") == 0)
 		return cmd_standby_vrrp(p, l, sb);
-	if (strcasecmp(w, "authentication") == 0 || strcasecmp(w, "mac-address") == 0 ||
+	if (strcasecmp(w, "authentication") == 0 ||
+	    strcasecmp(w, "mac-address") == 0 ||
 	    strcasecmp(w, "follow") == 0 || strcasecmp(w, "mac-refresh") == 0) {
 		pwarn(p, "ignored: \"standby %ld %s\" has no VRRPv3 "
 		    "counterpart", grp, w);

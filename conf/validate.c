@@ -329,10 +329,10 @@ check_tunnel(struct config *cf, const struct conf_host *host,
 			    strcmp(cf->ifaces[j].crypto_map, m->name) == 0)
 				applied = 1;
 		if (!applied && m->nentries > 0)
-			note_add(d, m->line, warn, "crypto map %s is applied to "
-			    "no interface, so it protects nothing (interface "
-			    "IFNAME, then \" crypto map %s\")", m->name,
-			    m->name);
+			note_add(d, m->line, warn, "crypto map %s is applied "
+			    "to no interface, so it protects nothing "
+			    "(interface IFNAME, then \" crypto map %s\")",
+			    m->name, m->name);
 		if (applied && cf->npolicies == 0)
 			note_add(d, m->line, warn, "crypto map %s: no crypto "
 			    "isakmp policy is configured, so phase 1 has "

@@ -920,7 +920,8 @@ test_diag_words_and_order(void **state)
 	}
 	cf = load_text("o.conf", order, NULL, &o);
 	assert_non_null(cf);
-	a = strstr(o.text, "o.conf:1: warning: crypto isakmp policy 5 uses des");
+	a = strstr(o.text, "o.conf:1: warning: crypto isakmp policy 5 uses "
+	    "des");
 	b = strstr(o.text, "o.conf:8: warning: ignored: \"duplex auto\"");
 	c = strstr(o.text, "o.conf:10: warning: crypto map M 10 stays "
 	    "disabled");
