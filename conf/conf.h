@@ -158,10 +158,12 @@ struct conf_map_entry {
 	struct in_addr		 peer;
 	char			**tsets;	/* transform-set names, in order */
 	int			 ntsets;
+	int			 tsets_line;	/* the set transform-set line */
 	int			 pfs_group;	/* 0: no PFS */
 	uint32_t		 life_seconds;	/* 0: the global lifetime */
 	uint32_t		 life_kbytes;	/* 0: the global lifetime */
 	char			*acl;		/* match address, NULL if none */
+	int			 acl_line;	/* the match address line */
 	int			 reverse_route;
 };
 
@@ -306,6 +308,28 @@ struct config	*conf_load(const char *, struct conf_diag *);
 /* Parse text held in memory; name is used in diagnostics. */
 struct config	*conf_load_mem(const char *, const char *, size_t,
 		    struct conf_diag *);
+
+/*
+ * What "havpnd -t" tells conf of the machine it runs on (conf itself
+ * looks at nothing but the text).
+ */
+struct conf_host {
+	int			 kernel_sctp;	/* SCTP sockets work */
+};
+
+/*
+ * conf_load() with the checks of "havpnd -t": a configuration that loads
+ * but cannot carry a tunnel or cannot sync (no usable isakmp policy, a
+ * crypto map on no interface, a crypto ACL without a permit entry, a
+ * stateful map without a security key, local-ip equal to remote-ip,
+ * kernel SCTP asked of a kernel without it) is an error here, where
+ * conf_load() only warns so that the daemon starts and a pair can be set
+ * up step by step.  host is borrowed.
+ */
+struct config	*conf_load_strict(const char *, const struct conf_host *,
+		    struct conf_diag *);
+struct config	*conf_load_mem_strict(const char *, const char *, size_t,
+		    const struct conf_host *, struct conf_diag *);
 void		 conf_free(struct config *);
 /* A deep copy (nothing shared with the original), or NULL. */
 struct config	*conf_dup(const struct config *);

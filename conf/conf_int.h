@@ -35,6 +35,7 @@ enum conf_mode {
 	M_LPORT,
 	M_RPORT,
 	M_IGNORED,		/* an ignored IOS block: its lines are skipped */
+	M_FAILED,		/* under a line that failed: skipped silently */
 };
 
 struct mode_frame {
@@ -42,7 +43,9 @@ struct mode_frame {
 	int		 opener_indent;
 	int		 opener_line;
 	int		 block_indent;	/* -1 until the first line inside */
-	int		 idx;		/* the object it edits */
+	int		 idx;		/* the object it edits; M_FAILED: the
+					 * mode the line would have opened,
+					 * or M_IGNORED */
 	int		 idx2;
 };
 
@@ -56,10 +59,28 @@ enum cmd_result {
 	CMD_UNKNOWN = 1,	/* not a command of this mode */
 };
 
+/*
+ * Diagnostics are held until the whole file is read, then printed sorted
+ * by line: a cross-line check reports after the parse but belongs between
+ * the lines around it.
+ */
+struct conf_note {
+	int		 line;
+	int		 seq;		/* the order it was made, for ties */
+	int		 warning;
+	char		*text;
+};
+
+struct conf_notes {
+	struct conf_note *v;
+	int		 n;
+	int		 errors;
+};
+
 struct parser {
 	struct config	*cf;
 	const char	*file;
-	struct conf_diag *diag;
+	struct conf_notes notes;
 	struct mode_frame stack[CONF_MAXDEPTH];
 	int		 depth;
 
@@ -75,6 +96,10 @@ struct parser {
 };
 
 /* diagnostics */
+void	 note_add(struct conf_notes *, int, int, const char *, ...)
+	    __attribute__((format(printf, 4, 5)));
+/* Print the notes in line order through diag, and empty the list. */
+void	 notes_flush(struct conf_notes *, const char *, struct conf_diag *);
 int	 perr(struct parser *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	 pwarn(struct parser *, const char *, ...)
@@ -128,7 +153,9 @@ const struct icmp_name *icmp_by_value(int, int);
 const char *proto_name(int);
 
 /* cross-line checks (conf/validate.c) */
-int	 conf_validate(struct config *, const char *, struct conf_diag *);
+/* host NULL: conf_load(); else the stricter checks of havpnd -t */
+int	 conf_validate(struct config *, const struct conf_host *,
+	    struct conf_notes *);
 
 /* growing arrays */
 #define ARRAY_PUSH(arr, n)						\

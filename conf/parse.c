@@ -21,6 +21,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/lib.h"
 #include "conf_int.h"
@@ -46,6 +47,48 @@ conf_report(struct conf_diag *d, const char *file, int line, int warning,
 	vfprintf(d->out, fmt, ap);
 	va_end(ap);
 	fputc('\n', d->out);
+}
+
+void
+note_add(struct conf_notes *ns, int line, int warning, const char *fmt, ...)
+{
+	struct conf_note *n;
+	va_list	 ap;
+
+	n = ARRAY_PUSH(ns->v, ns->n);
+	n->line = line;
+	n->seq = ns->n;
+	n->warning = warning;
+	va_start(ap, fmt);
+	if (vasprintf(&n->text, fmt, ap) == -1)
+		fatalx(LOG_CONF, "out of memory");
+	va_end(ap);
+	if (!warning)
+		ns->errors++;
+}
+
+static int
+note_cmp(const void *a, const void *b)
+{
+	const struct conf_note *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->seq - y->seq;
+}
+
+void
+notes_flush(struct conf_notes *ns, const char *file, struct conf_diag *d)
+{
+	if (ns->n > 1)
+		qsort(ns->v, (size_t)ns->n, sizeof(*ns->v), note_cmp);
+	for (int i = 0; i < ns->n; i++) {
+		conf_report(d, file, ns->v[i].line, ns->v[i].warning, "%s",
+		    ns->v[i].text);
+		free(ns->v[i].text);
+	}
+	free(ns->v);
+	memset(ns, 0, sizeof(*ns));
 }
 
 int
@@ -83,7 +126,7 @@ popen_mode(struct parser *p, enum conf_mode m, int idx, int idx2)
 int
 word_is(const struct cline *l, int i, const char *w)
 {
-	return i < l->nwords && strcmp(l->words[i], w) == 0;
+	return i < l->nwords && strcasecmp(l->words[i], w) == 0;
 }
 
 /* A decimal number in [min, max]; 0 or -1. */
@@ -220,9 +263,92 @@ mode_handler(enum conf_mode m)
 	case M_SCTP:		return mode_sctp;
 	case M_LPORT:		return mode_lport;
 	case M_RPORT:		return mode_rport;
-	case M_IGNORED:		return NULL;
+	case M_IGNORED:
+	case M_FAILED:		return NULL;
 	}
 	return NULL;
+}
+
+/*
+ * The sub-mode a line would open if it were right, judged by its first
+ * words only: where the lines under a failed header would have gone.
+ */
+static enum conf_mode
+header_mode(const struct cline *l)
+{
+	if (word_is(l, 0, "no"))
+		return M_IGNORED;
+	if (word_is(l, 0, "interface"))
+		return M_IFACE;
+	if (word_is(l, 0, "crypto") && word_is(l, 1, "isakmp") &&
+	    l->nwords > 2 && strncasecmp(l->words[2], "policy", 6) == 0)
+		return M_POLICY;
+	if (word_is(l, 0, "crypto") && word_is(l, 1, "isakmp") &&
+	    word_is(l, 2, "peer"))
+		return M_PEER;
+	if (word_is(l, 0, "crypto") && word_is(l, 1, "ipsec") &&
+	    word_is(l, 2, "transform-set"))
+		return M_TSET;
+	if (word_is(l, 0, "crypto") && word_is(l, 1, "map") && l->nwords > 3 &&
+	    !word_is(l, 3, "redundancy"))
+		return M_MAP;
+	if (word_is(l, 0, "ip") && word_is(l, 1, "access-list"))
+		return M_ACL;
+	if (word_is(l, 0, "redundancy") && word_is(l, 1, "inter-device"))
+		return M_REDUNDANCY;
+	if (word_is(l, 0, "ipc") && word_is(l, 1, "zone"))
+		return M_IPC_ZONE;
+	if (word_is(l, 0, "association"))
+		return M_ASSOC;
+	if (word_is(l, 0, "protocol"))
+		return M_SCTP;
+	if (word_is(l, 0, "local-port"))
+		return M_LPORT;
+	if (word_is(l, 0, "remote-port"))
+		return M_RPORT;
+	return M_IGNORED;
+}
+
+/*
+ * Would mode m know this line's first word?  For a flat paste under a
+ * failed header: such a line is the header's, not a new mistake.
+ */
+static int
+mode_knows(enum conf_mode m, const struct cline *l)
+{
+	static const struct {
+		enum conf_mode	 mode;
+		const char	*word;
+	} words[] = {
+		{ M_POLICY, "encryption" }, { M_POLICY, "encr" },
+		{ M_POLICY, "hash" }, { M_POLICY, "authentication" },
+		{ M_POLICY, "group" }, { M_POLICY, "lifetime" },
+		{ M_PEER, "set" }, { M_TSET, "mode" },
+		{ M_MAP, "set" }, { M_MAP, "match" },
+		{ M_MAP, "reverse-route" }, { M_MAP, "description" },
+		{ M_ACL, "permit" }, { M_ACL, "deny" }, { M_ACL, "remark" },
+		{ M_IFACE, "ip" }, { M_IFACE, "standby" },
+		{ M_IFACE, "crypto" }, { M_IFACE, "description" },
+		{ M_IFACE, "shutdown" }, { M_IFACE, "duplex" },
+		{ M_IFACE, "speed" }, { M_IFACE, "nameif" },
+		{ M_IFACE, "security-level" },
+		{ M_REDUNDANCY, "scheme" }, { M_REDUNDANCY, "security" },
+		{ M_IPC_ZONE, "association" }, { M_ASSOC, "shutdown" },
+		{ M_ASSOC, "protocol" }, { M_SCTP, "local-port" },
+		{ M_SCTP, "remote-port" }, { M_SCTP, "encapsulation" },
+		{ M_LPORT, "local-ip" }, { M_LPORT, "retransmit-timeout" },
+		{ M_LPORT, "path-retransmit" }, { M_LPORT, "assoc-retransmit" },
+		{ M_RPORT, "remote-ip" },
+	};
+	int	 w = word_is(l, 0, "no") ? 1 : 0;
+	long	 seq;
+
+	if (m == M_ACL && parse_uint(l->words[w], 1, 2147483647L, &seq) == 0)
+		return 1;	/* a sequence number */
+	for (size_t i = 0; i < nitems(words); i++)
+		if (words[i].mode == m && word_is(l, w, words[i].word))
+			return 1;
+	return 0;
 }
 
 /*
@@ -239,6 +365,8 @@ try_frame(struct parser *p, int d, struct cline *l)
 
 	if (f->mode == M_IGNORED)
 		return CMD_OK;
+	if (f->mode == M_FAILED)	/* indented under it: skipped */
+		return l->indent > f->opener_indent ? CMD_OK : CMD_UNKNOWN;
 	neg = word_is(l, 0, "no") && l->nwords > 1;
 	if (neg) {
 		memmove(&l->words[0], &l->words[1],
@@ -249,6 +377,7 @@ try_frame(struct parser *p, int d, struct cline *l)
 		l->negate = 1;
 	}
 	p->depth = d + 1;	/* handlers see their own frame on top */
+	p->err[0] = '\0';
 	p->nwarn = 0;
 	p->open = 0;
 	r = mode_handler(f->mode)(p, l);
@@ -279,7 +408,7 @@ handle_line(struct parser *p, char *text, int lineno)
 	if (r == 1)
 		goto done;
 	if (r == -1) {
-		conf_report(p->diag, p->file, lineno, 0, "%s", err);
+		note_add(&p->notes, lineno, 0, "%s", err);
 		goto done;
 	}
 
@@ -291,7 +420,8 @@ handle_line(struct parser *p, char *text, int lineno)
 			break;
 		if (f->block_indent != -1 && f->block_indent > f->opener_indent)
 			p->depth--;
-		else if (f->block_indent == -1 && f->mode == M_IGNORED)
+		else if (f->block_indent == -1 && (f->mode == M_IGNORED ||
+		    (f->mode == M_FAILED && f->idx == M_IGNORED)))
 			p->depth--;
 		else
 			break;
@@ -302,7 +432,7 @@ handle_line(struct parser *p, char *text, int lineno)
 		if (p->depth > 1)
 			p->depth--;
 		else
-			conf_report(p->diag, p->file, lineno, 0, "exit outside "
+			note_add(&p->notes, lineno, 0, "exit outside "
 			    "a sub-mode");
 		goto done;
 	}
@@ -322,28 +452,56 @@ handle_line(struct parser *p, char *text, int lineno)
 		}
 		if (r == CMD_ERR && first_err == -1) {
 			first_err = d;
-			snprintf(errmsg, sizeof(errmsg), "%s", p->err);
+			/* every error has words, even one a handler forgot */
+			if (p->err[0] == '\0')
+				snprintf(errmsg, sizeof(errmsg),
+				    "\"%s\" is not valid here", l.rest[0]);
+			else
+				snprintf(errmsg, sizeof(errmsg), "%s", p->err);
 		}
 		if (strict)
 			break;
 	}
 
 	if (taken == -1) {
+		struct mode_frame *top = &p->stack[p->depth - 1];
+
+		/*
+		 * A flat line under a failed header that the header's mode
+		 * would have known: skipped, it is the header's mistake.
+		 */
+		if (top->mode == M_FAILED) {
+			if (top->idx != M_IGNORED &&
+			    mode_knows((enum conf_mode)top->idx, &l))
+				goto done;
+			p->depth--;
+		}
 		if (first_err != -1)
-			conf_report(p->diag, p->file, lineno, 0, "%s", errmsg);
+			note_add(&p->notes, lineno, 0, "%s", errmsg);
 		else if (strict && p->stack[p->depth - 1].mode != M_GLOBAL)
-			conf_report(p->diag, p->file, lineno, 0,
+			note_add(&p->notes, lineno, 0,
 			    "unknown command \"%s\" in the block opened at "
 			    "line %d", l.words[0],
 			    p->stack[p->depth - 1].opener_line);
 		else
-			conf_report(p->diag, p->file, lineno, 0,
+			note_add(&p->notes, lineno, 0,
 			    "unknown command \"%s\"", l.words[0]);
+		/* the lines under it are not reported again */
+		if (p->depth < CONF_MAXDEPTH) {
+			struct mode_frame *f = &p->stack[p->depth++];
+
+			f->mode = M_FAILED;
+			f->opener_indent = l.indent;
+			f->opener_line = lineno;
+			f->block_indent = -1;
+			f->idx = header_mode(&l);
+			f->idx2 = 0;
+		}
 		goto done;
 	}
 
 	for (int i = 0; i < p->nwarn; i++)
-		conf_report(p->diag, p->file, lineno, 1, "%s", p->warn[i]);
+		note_add(&p->notes, lineno, 1, "%s", p->warn[i]);
 	/* the frame that took the line learns its block's indentation */
 	if (taken > 0 && p->stack[taken].block_indent == -1)
 		p->stack[taken].block_indent = l.indent;
@@ -383,19 +541,18 @@ config_new(const char *path)
 	return cf;
 }
 
-struct config *
-conf_load_mem(const char *name, const char *text, size_t len,
-    struct conf_diag *diag)
+static struct config *
+load_mem(const char *name, const char *text, size_t len,
+    const struct conf_host *host, struct conf_diag *diag)
 {
 	struct parser	 p;
 	char		*buf, *line, *next;
-	int		 lineno = 0;
+	int		 lineno = 0, errors;
 	size_t		 i;
 
 	memset(&p, 0, sizeof(p));
 	p.cf = config_new(name);
 	p.file = name;
-	p.diag = diag;
 	p.depth = 1;
 	p.stack[0].mode = M_GLOBAL;
 	p.stack[0].opener_indent = -1;
@@ -419,7 +576,7 @@ conf_load_mem(const char *name, const char *text, size_t len,
 		if (*line != '\0' && line[strlen(line) - 1] == '\r')
 			line[strlen(line) - 1] = '\0';
 		if (strlen(line) > 4096) {
-			conf_report(diag, name, lineno, 0, "line too long "
+			note_add(&p.notes, lineno, 0, "line too long "
 			    "(%zu bytes, at most 4096)", strlen(line));
 			continue;
 		}
@@ -427,9 +584,11 @@ conf_load_mem(const char *name, const char *text, size_t len,
 	}
 	free(buf);
 
-	if (diag->errors == 0)
-		conf_validate(p.cf, name, diag);
-	if (diag->errors > 0) {
+	if (p.notes.errors == 0)
+		conf_validate(p.cf, host, &p.notes);
+	errors = p.notes.errors;
+	notes_flush(&p.notes, name, diag);
+	if (errors > 0) {
 		conf_free(p.cf);
 		return NULL;
 	}
@@ -437,7 +596,22 @@ conf_load_mem(const char *name, const char *text, size_t len,
 }
 
 struct config *
-conf_load(const char *path, struct conf_diag *diag)
+conf_load_mem(const char *name, const char *text, size_t len,
+    struct conf_diag *diag)
+{
+	return load_mem(name, text, len, NULL, diag);
+}
+
+struct config *
+conf_load_mem_strict(const char *name, const char *text, size_t len,
+    const struct conf_host *host, struct conf_diag *diag)
+{
+	return load_mem(name, text, len, host, diag);
+}
+
+static struct config *
+load_file(const char *path, const struct conf_host *host,
+    struct conf_diag *diag)
 {
 	FILE		*f;
 	char		*text = NULL;
@@ -474,9 +648,22 @@ conf_load(const char *path, struct conf_diag *diag)
 		return NULL;
 	}
 	fclose(f);
-	cf = conf_load_mem(path, text, len, diag);
+	cf = load_mem(path, text, len, host, diag);
 	free(text);
 	return cf;
+}
+
+struct config *
+conf_load(const char *path, struct conf_diag *diag)
+{
+	return load_file(path, NULL, diag);
+}
+
+struct config *
+conf_load_strict(const char *path, const struct conf_host *host,
+    struct conf_diag *diag)
+{
+	return load_file(path, host, diag);
 }
 
 void

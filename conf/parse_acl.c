@@ -7,8 +7,10 @@
  *   SRC/DST: any | host A | A WILDCARD
  *   PORTOP: eq|neq|lt|gt PORT | range PORT PORT
  */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/lib.h"
 #include "conf_int.h"
@@ -91,7 +93,7 @@ port_parse(int proto, const char *s, uint16_t *port)
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i].name, s) == 0) {
+		if (strcasecmp(t[i].name, s) == 0) {
 			*port = t[i].port;
 			return 0;
 		}
@@ -118,7 +120,7 @@ const struct icmp_name *
 icmp_by_name(const char *s)
 {
 	for (size_t i = 0; i < nitems(icmp_names); i++)
-		if (strcmp(icmp_names[i].name, s) == 0)
+		if (strcasecmp(icmp_names[i].name, s) == 0)
 			return &icmp_names[i];
 	return NULL;
 }
@@ -166,6 +168,16 @@ acl_addr(struct parser *p, struct cline *l, int *i, struct conf_acl_addr *a,
 		return perr(p, "access list entry: %s %s needs a wildcard "
 		    "mask (or use \"host %s\")", what, l->words[k],
 		    l->words[k]);
+	/* 255.255.255.0 where 0.0.0.255 is meant: an ASA or route habit */
+	if (a->wildcard.s_addr != 0 && a->wildcard.s_addr != 0xffffffff &&
+	    addr_mask_valid(a->wildcard)) {
+		char	 w[INET_ADDRSTRLEN];
+
+		return perr(p, "access list entry: %s %s %s: %s looks like a "
+		    "netmask; the wildcard is %s", what, l->words[k],
+		    l->words[k + 1], l->words[k + 1],
+		    addr_str((struct in_addr){ ~a->wildcard.s_addr }, w));
+	}
 	if ((a->addr.s_addr & a->wildcard.s_addr) != 0)
 		return perr(p, "access list entry: %s %s has bits set under "
 		    "its wildcard %s", what, l->words[k], l->words[k + 1]);
@@ -315,8 +327,14 @@ cmd_numbered(struct parser *p, struct cline *l)
 	struct conf_ace	 a;
 	long		 n;
 
+	if (l->nwords >= 3 && word_is(l, 2, "extended"))
+		return perr(p, "\"access-list %s extended ...\" is ASA syntax; "
+		    "on IOS write \"ip access-list extended %s\" and each "
+		    "entry under it (\" permit ip SRC WILDCARD DST "
+		    "WILDCARD\")", l->words[1], l->words[1]);
 	if (l->nwords < 2 || parse_uint(l->words[1], 1, 2699, &n) == -1)
-		return perr(p, "access-list takes a number");
+		return perr(p, "access-list takes a number (a named list is "
+		    "\"ip access-list extended NAME\")");
 	if (n < 100 || n > 199) {
 		pwarn(p, "ignored: access-list %ld is not an extended list "
 		    "(100-199); havpn uses extended lists for crypto maps", n);

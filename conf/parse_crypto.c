@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/lib.h"
 #include "conf_int.h"
@@ -28,8 +29,8 @@ parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 	long	 v;
 	size_t	 n = strlen(prefix);
 
-	if (strncmp(s, prefix, n) != 0 || parse_uint(s + n, 1, 32, &v) == -1 ||
-	    !conf_dh_group_valid((int)v))
+	if (strncasecmp(s, prefix, n) != 0 ||
+	    parse_uint(s + n, 1, 32, &v) == -1 || !conf_dh_group_valid((int)v))
 		return perr(p, "\"%s\" is not a DH group havpn knows (%s1, "
 		    "%s2, %s5, %s14, %s15, %s16, %s19, %s20, %s21, %s24)", s,
 		    prefix, prefix, prefix, prefix, prefix, prefix, prefix,
@@ -57,6 +58,11 @@ cmd_isakmp_policy(struct parser *p, struct cline *l)
 	long		 prio;
 	int		 i;
 
+	if (l->nwords > 4 && parse_uint(l->words[3], 1, 10000, &prio) == 0)
+		return perr(p, "crypto isakmp policy %ld: unexpected \"%s\" "
+		    "after the priority (a note pasted with the line? a "
+		    "comment is a line of its own starting with !)", prio,
+		    l->rest[4]);
 	if (l->nwords != 4 || parse_uint(l->words[3], 1, 10000, &prio) == -1)
 		return perr(p, "crypto isakmp policy takes a priority from 1 "
 		    "to 10000");
@@ -284,6 +290,11 @@ cmd_isakmp(struct parser *p, struct cline *l)
 		p->cf->nat_keepalive = (int)v;
 		return CMD_OK;
 	}
+	if (l->nwords > 2 && strncasecmp(l->words[2], "policy", 6) == 0 &&
+	    parse_uint(l->words[2] + 6, 0, 1000000, &v) == 0)
+		return perr(p, "\"crypto isakmp %s\": a space is missing; "
+		    "write \"crypto isakmp policy %s\"", l->words[2],
+		    l->words[2] + 6);
 	return perr(p, "\"crypto isakmp %s\" is not supported by havpn",
 	    l->nwords > 2 ? l->words[2] : "");
 }
@@ -334,17 +345,18 @@ cmd_transform_set(struct parser *p, struct cline *l)
 		const char *w = l->words[i++];
 		size_t	 j;
 
-		if (strcmp(w, "esp-3des") == 0 || strcmp(w, "esp-aes") == 0 ||
-		    strcmp(w, "esp-gcm") == 0) {
+		if (strcasecmp(w, "esp-3des") == 0 ||
+		    strcasecmp(w, "esp-aes") == 0 ||
+		    strcasecmp(w, "esp-gcm") == 0) {
 			if (have_enc++)
 				return perr(p, "transform-set %s: more than "
 				    "one encryption transform", l->words[3]);
-			if (strcmp(w, "esp-3des") == 0) {
+			if (strcasecmp(w, "esp-3des") == 0) {
 				t.enc = CONF_ESP_3DES;
 				t.keylen = 192;
 				continue;
 			}
-			t.enc = strcmp(w, "esp-aes") == 0 ? CONF_ESP_AES :
+			t.enc = strcasecmp(w, "esp-aes") == 0 ? CONF_ESP_AES :
 			    CONF_ESP_GCM;
 			t.keylen = 128;
 			if (i < l->nwords &&
@@ -361,7 +373,7 @@ cmd_transform_set(struct parser *p, struct cline *l)
 			continue;
 		}
 		for (j = 0; j < nitems(esp_auths); j++)
-			if (strcmp(w, esp_auths[j].word) == 0)
+			if (strcasecmp(w, esp_auths[j].word) == 0)
 				break;
 		if (j < nitems(esp_auths)) {
 			if (have_auth++)
@@ -371,9 +383,12 @@ cmd_transform_set(struct parser *p, struct cline *l)
 			t.auth = esp_auths[j].auth;
 			continue;
 		}
-		if (strcmp(w, "esp-des") == 0 || strcmp(w, "esp-null") == 0 ||
-		    strncmp(w, "ah-", 3) == 0 || strcmp(w, "comp-lzs") == 0 ||
-		    strcmp(w, "esp-seal") == 0 || strcmp(w, "esp-gmac") == 0)
+		if (strcasecmp(w, "esp-des") == 0 ||
+		    strcasecmp(w, "esp-null") == 0 ||
+		    strncasecmp(w, "ah-", 3) == 0 ||
+		    strcasecmp(w, "comp-lzs") == 0 ||
+		    strcasecmp(w, "esp-seal") == 0 ||
+		    strcasecmp(w, "esp-gmac") == 0)
 			return perr(p, "transform \"%s\" is not supported by "
 			    "havpn", w);
 		return perr(p, "unknown transform \"%s\"", w);
@@ -513,9 +528,20 @@ cmd_map(struct parser *p, struct cline *l)
 		return perr(p, "crypto map takes NAME SEQ ipsec-isakmp");
 	if (word_is(l, 3, "redundancy"))
 		return cmd_map_replay(p, l);
+	if (word_is(l, 3, "interface"))
+		return perr(p, "\"crypto map %s interface ...\" is ASA syntax; "
+		    "on IOS apply the map under the interface: \"interface "
+		    "eth0\", then \" crypto map %s\"", l->words[2],
+		    l->words[2]);
 	if (l->nwords < 4 || parse_uint(l->words[3], 1, 65535, &seq) == -1)
 		return perr(p, "crypto map %s: expected a sequence number "
 		    "from 1 to 65535, then ipsec-isakmp", l->words[2]);
+	if (l->nwords > 4 && (word_is(l, 4, "match") || word_is(l, 4, "set")))
+		return perr(p, "\"crypto map %s %ld %s ...\" is ASA syntax; on "
+		    "IOS open the entry with \"crypto map %s %ld "
+		    "ipsec-isakmp\" and write \" %s\" under it",
+		    l->words[2], seq, l->words[4], l->words[2], seq,
+		    l->rest[4]);
 	if (l->nwords > 4 && !word_is(l, 4, "ipsec-isakmp"))
 		return perr(p, "crypto map %s %ld %s is not supported (only "
 		    "ipsec-isakmp)", l->words[2], seq, l->words[4]);
@@ -578,6 +604,13 @@ global_crypto(struct parser *p, struct cline *l)
 		return cmd_tunnel_interface(p, l);
 	if (word_is(l, 1, "map"))
 		return cmd_map(p, l);
+	if (word_is(l, 1, "ikev1") || (word_is(l, 1, "ipsec") &&
+	    word_is(l, 2, "ikev1")))
+		return perr(p, "\"%s\" is ASA syntax; on IOS: \"crypto "
+		    "isakmp policy N\" for an ikev1 policy, \"crypto ipsec "
+		    "transform-set NAME ESP-ENC ESP-AUTH\" for an ikev1 "
+		    "transform-set, and no enable line (havpn listens on its "
+		    "addresses)", l->rest[0]);
 	if (word_is(l, 1, "pki") || word_is(l, 1, "key"))
 		return CMD_UNKNOWN;	/* certificates: see the ignore list */
 	return perr(p, "\"crypto %s\" is not supported by havpn",
@@ -593,7 +626,7 @@ mode_policy(struct parser *p, struct cline *l)
 
 	pol = &p->cf->policies[p->stack[p->depth - 1].idx];
 	policy_defaults(&def);
-	if (strcmp(w0, "encryption") == 0 || strcmp(w0, "encr") == 0) {
+	if (strcasecmp(w0, "encryption") == 0 || strcasecmp(w0, "encr") == 0) {
 		if (l->negate) {
 			pol->enc = def.enc;
 			pol->keylen = 0;
@@ -619,7 +652,7 @@ mode_policy(struct parser *p, struct cline *l)
 			    "[128|192|256]");
 		return CMD_OK;
 	}
-	if (strcmp(w0, "hash") == 0) {
+	if (strcasecmp(w0, "hash") == 0) {
 		static const struct { const char *w; enum conf_hash h; } t[] = {
 			{ "md5", CONF_HASH_MD5 }, { "sha", CONF_HASH_SHA1 },
 			{ "sha256", CONF_HASH_SHA256 },
@@ -637,7 +670,7 @@ mode_policy(struct parser *p, struct cline *l)
 			}
 		return perr(p, "hash takes md5, sha, sha256, sha384 or sha512");
 	}
-	if (strcmp(w0, "authentication") == 0) {
+	if (strcasecmp(w0, "authentication") == 0) {
 		if (l->negate)
 			pol->auth = def.auth;
 		else if (word_is(l, 1, "pre-share") && l->nwords == 2)
@@ -652,7 +685,7 @@ mode_policy(struct parser *p, struct cline *l)
 			    "rsa-sig");
 		return CMD_OK;
 	}
-	if (strcmp(w0, "group") == 0) {
+	if (strcasecmp(w0, "group") == 0) {
 		int g;
 
 		if (l->negate) {
@@ -666,7 +699,7 @@ mode_policy(struct parser *p, struct cline *l)
 		pol->group = g;
 		return CMD_OK;
 	}
-	if (strcmp(w0, "lifetime") == 0) {
+	if (strcasecmp(w0, "lifetime") == 0) {
 		if (l->negate) {
 			pol->lifetime = def.lifetime;
 			return CMD_OK;
@@ -743,6 +776,7 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 			*ARRAY_PUSH(e->tsets, e->ntsets) =
 			    xstrdup(l->words[i]);
 		}
+		e->tsets_line = l->lineno;
 		return CMD_OK;
 	}
 	if (word_is(l, 1, "pfs")) {
@@ -754,8 +788,14 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 			e->pfs_group = 1;	/* IOS: set pfs = group1 */
 			return CMD_OK;
 		}
-		if (l->nwords != 3 ||
-		    parse_group(p, l->words[2], "group", &g) != CMD_OK)
+		if (l->nwords == 4 && word_is(l, 2, "group"))
+			return perr(p, "set pfs takes the group as one word: "
+			    "\"set pfs group%s\", as IOS writes it",
+			    l->words[3]);
+		if (l->nwords != 3)
+			return perr(p, "set pfs takes one DH group (group1, "
+			    "group2, group5, group14, ...)");
+		if (parse_group(p, l->words[2], "group", &g) != CMD_OK)
 			return CMD_ERR;
 		e->pfs_group = g;
 		return CMD_OK;
@@ -813,6 +853,7 @@ mode_map(struct parser *p, struct cline *l)
 			    "number");
 		free(e->acl);
 		e->acl = xstrdup(l->words[2]);
+		e->acl_line = l->lineno;
 		return CMD_OK;
 	}
 	if (word_is(l, 0, "reverse-route")) {

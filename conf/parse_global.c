@@ -156,6 +156,10 @@ mode_global(struct parser *p, struct cline *l)
 	if (word_is(l, 0, "ipc"))
 		return global_ipc(p, l);
 
+	if (word_is(l, 0, "tunnel-group") || word_is(l, 0, "group-policy"))
+		return perr(p, "\"%s\" is ASA syntax; on IOS a peer's "
+		    "pre-shared key is \"crypto isakmp key KEY address "
+		    "PEER\"", l->words[0]);
 	if (ignored_global(p, l, &block)) {
 		if (block)
 			popen_mode(p, M_IGNORED, 0, 0);

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/lib.h"
 #include "conf_int.h"
@@ -59,6 +60,10 @@ global_interface(struct parser *p, struct cline *l)
 	if (l->negate)
 		return perr(p, "\"no interface\" is not supported in a "
 		    "configuration file: remove the block instead");
+	if (l->nwords == 3)
+		return perr(p, "\"interface %s %s\": interface names have no "
+		    "spaces; use the Linux name of the port (e.g. eth0)",
+		    l->words[1], l->words[2]);
 	if (l->nwords != 2)
 		return perr(p, "interface takes one IFNAME");
 	if (!ifname_valid(l->words[1]))
@@ -235,7 +240,7 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		    "VRRP VRID, which is 1 to 255", grp);
 	sb = standby_get(ifc, (int)grp, l->lineno);
 	w = l->words[2];
-	if (strcmp(w, "ip") == 0) {
+	if (strcasecmp(w, "ip") == 0) {
 		struct in_addr a;
 
 		if (l->negate) {
@@ -256,7 +261,7 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		sb->vip = a;
 		return CMD_OK;
 	}
-	if (strcmp(w, "priority") == 0) {
+	if (strcasecmp(w, "priority") == 0) {
 		if (l->negate) {
 			sb->priority = 100;
 			return CMD_OK;
@@ -268,7 +273,7 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		sb->priority = (int)v;
 		return CMD_OK;
 	}
-	if (strcmp(w, "preempt") == 0) {
+	if (strcasecmp(w, "preempt") == 0) {
 		if (l->negate) {
 			sb->preempt = 0;
 			sb->preempt_delay = 0;
@@ -291,9 +296,9 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		return perr(p, "standby %ld preempt takes [delay minimum S] "
 		    "(reload and sync delays are not supported)", grp);
 	}
-	if (strcmp(w, "timers") == 0)
+	if (strcasecmp(w, "timers") == 0)
 		return cmd_standby_timers(p, l, sb);
-	if (strcmp(w, "name") == 0) {
+	if (strcasecmp(w, "name") == 0) {
 		if (l->negate) {
 			free(sb->name);
 			sb->name = NULL;
@@ -305,12 +310,13 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		sb->name = xstrdup(l->words[3]);
 		return CMD_OK;
 	}
-	if (strcmp(w, "track") == 0)
+	if (strcasecmp(w, "track") == 0)
 		return cmd_standby_track(p, l, sb);
-	if (strcmp(w, "vrrp") == 0)
+	if (strcasecmp(w, "vrrp") == 0)
 		return cmd_standby_vrrp(p, l, sb);
-	if (strcmp(w, "authentication") == 0 || strcmp(w, "mac-address") == 0 ||
-	    strcmp(w, "follow") == 0 || strcmp(w, "mac-refresh") == 0) {
+	if (strcasecmp(w, "authentication") == 0 ||
+	    strcasecmp(w, "mac-address") == 0 ||
+	    strcasecmp(w, "follow") == 0 || strcasecmp(w, "mac-refresh") == 0) {
 		pwarn(p, "ignored: \"standby %ld %s\" has no VRRPv3 "
 		    "counterpart", grp, w);
 		return CMD_OK;

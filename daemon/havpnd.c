@@ -28,6 +28,7 @@
 
 #include "lib/lib.h"
 #include "daemon/daemon.h"
+#include "ipc/ipc.h"
 #include "vrrp/vrrp.h"
 
 #define CONF_DEFAULT	"/etc/havpn/havpn.conf"
@@ -218,7 +219,10 @@ main(int argc, char *argv[])
 
 	log_init("havpnd", 1, verbose);
 	if (check_only) {
-		struct config *cf = load_config(d.conf_path, 0);
+		/* stricter than a start: what cannot carry a tunnel or sync */
+		struct conf_diag diag = { stderr, 0, 0 };
+		struct conf_host host = { ipc_kernel_has_sctp() };
+		struct config *cf = conf_load_strict(d.conf_path, &host, &diag);
 
 		if (cf == NULL)
 			return 1;

@@ -85,6 +85,8 @@ struct ipc_handlers {
  * through diag.  0 or -1.
  */
 int		 ipc_syscheck(const struct config *, struct conf_diag *);
+/* 1 if this kernel opens SCTP sockets (havpnd -t tells conf). */
+int		 ipc_kernel_has_sctp(void);
 
 /*
  * A channel for the configuration's association (cf is borrowed: no

@@ -223,7 +223,6 @@ extern const struct ipc_tp_ops ipc_tp_usrsctp;
 extern const struct ipc_tp_ops ipc_tp_kernel;
 
 /* 1 if the running kernel offers SCTP sockets. */
-int		 ipc_kernel_has_sctp(void);
 
 /* Which side connects: the lower (address, port) pair; -1 if equal. */
 int		 ipc_assoc_is_client(const struct conf_ipc_assoc *);

@@ -6,6 +6,7 @@ nothing is left behind."""
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -65,6 +66,46 @@ def test_bad_config_names_the_line(design, bindir):
         assert f"{path}:{line}: standby 1 priority takes 1 to 254" in r.stderr
     assert not os.path.exists(design.path("bad.sock"))
     assert not os.path.exists(design.path("bad.pid"))
+
+
+def test_check_refuses_what_cannot_carry_or_sync(design, bindir):
+    """havpnd -t is stricter than a start: these parse, but cannot work."""
+    good = example("ha1.conf")
+    lines = good.splitlines()
+    key = " security key example-only-change-me-0123456789"
+    cases = [
+        (good.replace(key + "\n", ""), lines.index("redundancy inter-device"),
+         # the map's line moves up one with the key's line gone
+         'redundancy inter-device has no "security key SECRET", so the '
+         "stateful crypto map vpn on eth0 (line %d) cannot sync"
+         % lines.index(" crypto map vpn redundancy VPN-OUT stateful")),
+        (good.replace(" crypto map vpn redundancy VPN-OUT stateful\n", ""),
+         lines.index("crypto map vpn 10 ipsec-isakmp"),
+         "crypto map vpn is applied to no interface"),
+        (good.replace(" authentication pre-share\n", ""),
+         lines.index("crypto isakmp policy 10"),
+         "no crypto isakmp policy is usable, so no tunnel can come up: "
+         "policies 10 (rsa-sig)"),
+        (good.replace("remote-ip 192.168.255.2", "remote-ip 192.168.255.1"),
+         lines.index(" association 1"),
+         "association 1: local-ip and remote-ip are both 192.168.255.1"),
+    ]
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM, 132).close()
+    except OSError:     # no kernel SCTP here: -t says so too
+        cases.append((good.replace("   encapsulation udp 9899\n", ""),
+                      lines.index(" association 1"),
+                      "this kernel has no SCTP; add '   encapsulation udp "
+                      "PORT' to association 1"))
+    for i, (text, index, words) in enumerate(cases):
+        path = design.write(f"cannot{i}.conf", text)
+        r = sh([os.path.join(bindir, "havpnd"), "-t", "-f", path],
+               check=False)
+        assert r.returncode == 1, (words, r.stderr)
+        assert f"{path}:{index + 1}: {words}" in r.stderr, r.stderr
+    path = design.write("good.conf", good)
+    r = sh([os.path.join(bindir, "havpnd"), "-t", "-f", path], check=False)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
 
 
 def test_address_checked_against_the_system(design, bindir):

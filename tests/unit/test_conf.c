@@ -317,10 +317,10 @@ static const struct {
 	{ "crypto map M 10 ipsec-manual\n", 1, "only ipsec-isakmp" },
 	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set transform-set"
 	    " NOPE\n match address 101\naccess-list 101 permit ip any any\n",
-	    1, "transform-set NOPE is not defined" },
+	    3, "transform-set NOPE is not defined" },
 	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
 	    " set peer 1.1.1.1\n set transform-set T\n match address NOACL\n",
-	    2, "access list NOACL is not defined" },
+	    5, "access list NOACL is not defined" },
 	{ "crypto map M 10 ipsec-isakmp\n set pfs group3\n", 2,
 	    "not a DH group" },
 	{ "crypto map M 10 ipsec-isakmp\n set peer 1.1.1.1\n set peer "
@@ -606,6 +606,538 @@ test_every_prefix(void **state)
 	}
 }
 
+
+/*
+ * Pasted configurations: the diagnostics as text, and checks on it.
+ */
+struct diag_out {
+	char		*text;
+	int		 errors;
+	int		 warnings;
+};
+
+static struct config *
+load_text(const char *name, const char *text, const struct conf_host *host,
+    struct diag_out *o)
+{
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*cf;
+	size_t		 len = 0;
+
+	o->text = NULL;
+	d.out = open_memstream(&o->text, &len);
+	if (host != NULL)
+		cf = conf_load_mem_strict(name, text, strlen(text), host, &d);
+	else
+		cf = conf_load_mem(name, text, strlen(text), &d);
+	fclose(d.out);
+	o->errors = d.errors;
+	o->warnings = d.warnings;
+	return cf;
+}
+
+static struct config *
+load_file_out(const char *name, const struct conf_host *host,
+    struct diag_out *o)
+{
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*cf;
+	char		 path[256];
+	size_t		 len = 0;
+
+	snprintf(path, sizeof(path), FIXTURES "%s", name);
+	o->text = NULL;
+	d.out = open_memstream(&o->text, &len);
+	if (host != NULL)
+		cf = conf_load_strict(path, host, &d);
+	else
+		cf = conf_load(path, &d);
+	fclose(d.out);
+	o->errors = d.errors;
+	o->warnings = d.warnings;
+	return cf;
+}
+
+/* The output has an error line "FILE:LINE: ..." holding words. */
+static int
+has_error(const char *out, const char *file, int line, const char *words)
+{
+	char	 want[300];
+	size_t	 n;
+
+	n = (size_t)snprintf(want, sizeof(want), "%s:%d: ", file, line);
+	for (const char *s = out; s != NULL && *s != '\0';) {
+		const char *e = strchr(s, '\n');
+		size_t	 len = e != NULL ? (size_t)(e - s) : strlen(s);
+
+		if (len > n && strncmp(s, want, n) == 0 &&
+		    strncmp(s + n, "warning: ", 9) != 0 &&
+		    memmem(s, len, words, strlen(words)) != NULL)
+			return 1;
+		s = e != NULL ? e + 1 : NULL;
+	}
+	return 0;
+}
+
+/*
+ * Every diagnostic has words after "FILE:LINE: " (and after "warning: "),
+ * and the line numbers never go down.
+ */
+static void
+check_diag_lines(const char *out, const char *what)
+{
+	int	 last = 0;
+
+	for (const char *s = out; s != NULL && *s != '\0';) {
+		const char *e = strchr(s, '\n'), *c;
+		char	*end;
+		long	 line;
+
+		c = strchr(s, ':');
+		if (c == NULL || (e != NULL && c > e))
+			fail_msg("%s: not FILE:LINE: %s", what, s);
+		line = strtol(c + 1, &end, 10);
+		if (*end == ':') {
+			if (line < last)
+				fail_msg("%s: line %ld after line %d:\n%s",
+				    what, line, last, out);
+			last = (int)line;
+			c = end;
+		}
+		c += 2;		/* ": " */
+		if (strncmp(c, "warning: ", 9) == 0)
+			c += 9;
+		if (*c == '\n' || *c == '\0' || *c == ' ')
+			fail_msg("%s: a diagnostic without words:\n%s", what,
+			    out);
+		s = e != NULL ? e + 1 : NULL;
+	}
+}
+
+/*
+ * The seeds as pasted (Linux edits done), each with its typical mistake:
+ * exactly these errors, at these lines, saying these words, and nothing
+ * about the lines under a failed header.
+ */
+static const struct {
+	const char	*file;
+	int		 nerrors;
+	struct { int line; const char *words; } err[8];
+} pasted[] = {
+	{ "paste-lab13-1-r1.conf", 1, {
+	    { 20, "interface names have no spaces; use the Linux name" } } },
+	{ "paste-standalone-r1.conf", 1, {
+	    { 6, "a space is missing; write \"crypto isakmp policy 1\"" } } },
+	{ "paste-siteb-annotated.conf", 4, {
+	    { 6, "unexpected \"(3DES/SHA/DH Group 5)\" after the priority" },
+	    { 11, "unexpected \"(3DES/MD5/DH Group 5)\"" },
+	    { 17, "unexpected \"(DES/SHA/DH Group 5)\"" },
+	    { 21, "unexpected \"(3DES/SHA/DH Group 2)\"" } } },
+	{ "paste-asa-site1.conf", 8, {
+	    { 7, "is ASA syntax; on IOS write \"ip access-list extended "
+		"s2svpn_to_site2\"" },
+	    { 8, "is ASA syntax" },
+	    { 9, "is ASA syntax; on IOS open the entry with \"crypto map "
+		"outside_map 1 ipsec-isakmp\" and write \" match address "
+		"s2svpn_to_site2\" under it" },
+	    { 10, "write \" set peer 10.255.2.2\" under it" },
+	    { 11, "apply the map under the interface" },
+	    { 12, "\"crypto ikev1 enable outside\" is ASA syntax" },
+	    { 13, "\"tunnel-group\" is ASA syntax; on IOS a peer's "
+		"pre-shared key is \"crypto isakmp key KEY address PEER\"" },
+	    { 14, "\"tunnel-group\" is ASA syntax" } } },
+};
+
+static void
+test_pasted_seeds(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nitems(pasted); i++) {
+		struct diag_out	 o;
+		struct config	*cf = load_file_out(pasted[i].file, NULL, &o);
+		char		 file[256];
+
+		snprintf(file, sizeof(file), FIXTURES "%s", pasted[i].file);
+		if (cf != NULL || o.errors != pasted[i].nerrors)
+			fail_msg("%s: wanted %d errors, got %d:\n%s",
+			    pasted[i].file, pasted[i].nerrors, o.errors,
+			    o.text);
+		for (int j = 0; j < pasted[i].nerrors; j++)
+			if (!has_error(o.text, file, pasted[i].err[j].line,
+			    pasted[i].err[j].words))
+				fail_msg("%s: wanted \"%d: %s\", got:\n%s",
+				    pasted[i].file, pasted[i].err[j].line,
+				    pasted[i].err[j].words, o.text);
+		check_diag_lines(o.text, pasted[i].file);
+		free(o.text);
+	}
+}
+
+/* The seeds' mistakes fixed as the errors say: the files load. */
+static void
+test_pasted_seeds_fixed(void **state)
+{
+	static const struct { const char *file, *from, *to; } fix[] = {
+		{ "paste-lab13-1-r1.conf", "\ninterface Serial 1/2\n",
+		    "\ninterface eth0\n" },
+		{ "paste-standalone-r1.conf", "\ncrypto isakmp policy1\n",
+		    "\ncrypto isakmp policy 1\n" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(fix); i++) {
+		char		 path[256], text[8192], *at;
+		FILE		*f;
+		size_t		 len;
+		struct diag_out	 o;
+		struct config	*cf;
+
+		snprintf(path, sizeof(path), FIXTURES "%s", fix[i].file);
+		assert_non_null(f = fopen(path, "r"));
+		len = fread(text, 1, sizeof(text) - 2, f);
+		fclose(f);
+		text[len] = '\0';
+		assert_non_null(at = strstr(text, fix[i].from));
+		/* the same length or shorter, or one longer: in place */
+		assert_true(strlen(fix[i].to) <= strlen(fix[i].from) + 1);
+		memmove(at + strlen(fix[i].to), at + strlen(fix[i].from),
+		    strlen(at + strlen(fix[i].from)) + 1);
+		memcpy(at, fix[i].to, strlen(fix[i].to));
+		cf = load_text(fix[i].file, text, NULL, &o);
+		if (cf == NULL)
+			fail_msg("%s fixed does not load:\n%s", fix[i].file,
+			    o.text);
+		assert_int_equal(cf->npolicies, 1);
+		assert_non_null(cf->ifaces[0].crypto_map);
+		conf_free(cf);
+		free(o.text);
+	}
+}
+
+/* One error per mistake: this many errors, the first at this line. */
+static const struct {
+	const char	*text;
+	int		 nerrors;
+	int		 line;
+	const char	*msg;
+} one_error[] = {
+	/* indented lines under a failed header are not reported */
+	{ "interface Serial 1/2\n ip address 10.0.0.1 255.255.255.0\n"
+	    " crypto map X\n duplex auto\n", 1, 1, "have no spaces" },
+	{ "crypto isakmp policy1\n encr aes\n hash sha\n group 14\n", 1, 1,
+	    "a space is missing" },
+	{ "crypto map M 10 ipsec-isakmp extra\n set peer 10.0.0.2\n"
+	    " match address 101\n", 1, 1, "unexpected \"extra\"" },
+	{ "tunnel-group 10.0.0.2 ipsec-attributes\n ikev1 pre-shared-key x\n",
+	    1, 1, "ASA syntax" },
+	/* a flat paste: the lines the header's mode knows are its own */
+	{ "interface Serial 1/2\nip address 10.0.0.1 255.255.255.0\n"
+	    "crypto map X\nduplex auto\n", 1, 1, "have no spaces" },
+	{ "crypto isakmp policy1\nencr aes\nhash sha\ngroup 14\n", 1, 1,
+	    "a space is missing" },
+	/* ... and a real mistake after the block is still one */
+	{ "crypto isakmp policy1\nencr aes\nfrobnicate\n", 2, 3,
+	    "unknown command \"frobnicate\"" },
+	{ "interface Serial 1/2\n ip address 10.0.0.1 255.255.255.0\n"
+	    "crypto map X\n", 2, 3, "expected a sequence number" },
+	/* the reference error at the referencing line */
+	{ "crypto ipsec transform-set T esp-gcm\ncrypto map M 10 ipsec-isakmp\n"
+	    " set peer 10.0.0.2\n match address NOACL\n set transform-set T\n"
+	    "interface eth0\n crypto map M\n", 1, 4,
+	    "access list NOACL is not defined" },
+	{ "access-list 101 permit ip any any\ncrypto map M 10 ipsec-isakmp\n"
+	    " set peer 10.0.0.2\n match address 101\n set transform-set T U\n"
+	    "crypto ipsec transform-set U esp-gcm\n", 1, 5,
+	    "transform-set T is not defined" },
+	/* a netmask for a wildcard */
+	{ "access-list 101 permit ip 10.0.0.0 255.255.255.0 any\n", 1, 1,
+	    "255.255.255.0 looks like a netmask; the wildcard is 0.0.0.255" },
+	{ "ip access-list extended A\n permit ip any 172.16.0.0 "
+	    "255.255.240.0\n", 1, 2,
+	    "looks like a netmask; the wildcard is 0.0.15.255" },
+	/* words for the message that had none */
+	{ "crypto map M 10 ipsec-isakmp\n set pfs group 14\n", 1, 2,
+	    "\"set pfs group14\", as IOS writes it" },
+	{ "crypto map M 10 ipsec-isakmp\n set pfs group14 x\n", 1, 2,
+	    "set pfs takes one DH group" },
+	/* names keep their case: Vpn is not vpn */
+	{ "crypto map Vpn 10 ipsec-isakmp\ninterface eth0\n crypto map vpn\n",
+	    1, 3, "crypto map vpn is not defined" },
+};
+
+static void
+test_one_error_per_mistake(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nitems(one_error); i++) {
+		struct diag_out	 o;
+		struct config	*cf = load_text("p.conf", one_error[i].text,
+		    NULL, &o);
+
+		if (cf != NULL || o.errors != one_error[i].nerrors ||
+		    !has_error(o.text, "p.conf", one_error[i].line,
+		    one_error[i].msg))
+			fail_msg("case %zu: wanted %d error(s), \"p.conf:%d: "
+			    "%s\", got %d:\n%s", i, one_error[i].nerrors,
+			    one_error[i].line, one_error[i].msg, o.errors,
+			    o.text);
+		check_diag_lines(o.text, one_error[i].text);
+		free(o.text);
+	}
+}
+
+/*
+ * Every diagnostic of every malformed case has words, and diagnostics come
+ * in line order even when a cross-line check (made after the whole file
+ * is read) reports an earlier line than a parse warning.
+ */
+static void
+test_diag_words_and_order(void **state)
+{
+	static const char order[] =
+	    "crypto isakmp policy 5\n"		/* 1: des, checked at the end */
+	    " encryption des\n"
+	    " authentication pre-share\n"
+	    "crypto isakmp policy 10\n"
+	    " encryption aes\n"
+	    " authentication pre-share\n"
+	    "interface eth0\n"
+	    " duplex auto\n"			/* 8: warned while parsing */
+	    " crypto map M\n"
+	    "crypto map M 10 ipsec-isakmp\n"	/* 10: incomplete, at the end */
+	    " set peer 10.0.0.2\n"
+	    "ip route 0.0.0.0 0.0.0.0 10.0.0.1\n";	/* 12: parse */
+	struct diag_out	 o;
+	struct config	*cf;
+	const char	*a, *b, *c, *d;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(bad); i++) {
+		cf = load_text("bad.conf", bad[i].text, NULL, &o);
+		conf_free(cf);
+		check_diag_lines(o.text, bad[i].text);
+		free(o.text);
+	}
+	cf = load_text("o.conf", order, NULL, &o);
+	assert_non_null(cf);
+	a = strstr(o.text, "o.conf:1: warning: crypto isakmp policy 5 uses "
+	    "des");
+	b = strstr(o.text, "o.conf:8: warning: ignored: \"duplex auto\"");
+	c = strstr(o.text, "o.conf:10: warning: crypto map M 10 stays "
+	    "disabled");
+	d = strstr(o.text, "o.conf:12: warning: ignored");
+	if (a == NULL || b == NULL || c == NULL || d == NULL || !(a < b &&
+	    b < c && c < d))
+		fail_msg("not in line order:\n%s", o.text);
+	check_diag_lines(o.text, "order");
+	conf_free(cf);
+	free(o.text);
+}
+
+/* Keywords in any case, as IOS reads them; names keep theirs. */
+static void
+test_keywords_any_case(void **state)
+{
+	static const char lower[] =
+	    "hostname Gw-One\n"
+	    "crypto isakmp policy 10\n encryption aes 256\n hash sha256\n"
+	    " authentication pre-share\n group 14\n"
+	    "crypto isakmp key SeCrEt address 10.0.0.2\n"
+	    "crypto ipsec transform-set TsEt esp-aes 256 esp-sha256-hmac\n"
+	    "crypto map VpnMap 10 ipsec-isakmp\n set peer 10.0.0.2\n"
+	    " set transform-set TsEt\n set pfs group14\n match address Acl1\n"
+	    "ip access-list extended Acl1\n"
+	    " permit tcp 10.1.0.0 0.0.255.255 any eq www\n"
+	    "interface eth0\n ip address 10.0.0.1 255.255.255.0\n"
+	    " standby 1 ip 10.0.0.10\n crypto map VpnMap\n";
+	static const char upper[] =
+	    "HOSTNAME Gw-One\n"
+	    "CRYPTO ISAKMP POLICY 10\n Encryption AES 256\n HASH SHA256\n"
+	    " Authentication Pre-Share\n GROUP 14\n"
+	    "Crypto Isakmp Key SeCrEt Address 10.0.0.2\n"
+	    "CRYPTO IPSEC TRANSFORM-SET TsEt ESP-AES 256 ESP-SHA256-HMAC\n"
+	    "CRYPTO MAP VpnMap 10 IPSEC-ISAKMP\n SET PEER 10.0.0.2\n"
+	    " SET TRANSFORM-SET TsEt\n SET PFS GROUP14\n MATCH ADDRESS Acl1\n"
+	    "IP ACCESS-LIST EXTENDED Acl1\n"
+	    " PERMIT TCP 10.1.0.0 0.0.255.255 ANY EQ WWW\n"
+	    "INTERFACE eth0\n IP ADDRESS 10.0.0.1 255.255.255.0\n"
+	    " STANDBY 1 IP 10.0.0.10\n CRYPTO MAP VpnMap\n";
+	struct diag_out	 o1, o2;
+	struct config	*a, *b;
+
+	(void)state;
+	a = load_text("l.conf", lower, NULL, &o1);
+	b = load_text("u.conf", upper, NULL, &o2);
+	if (a == NULL || b == NULL)
+		fail_msg("lower:\n%s\nupper:\n%s", o1.text, o2.text);
+	assert_true(conf_equal(a, b));
+	assert_string_equal(b->hostname, "Gw-One");
+	assert_string_equal(b->keys[0].key, "SeCrEt");
+	assert_string_equal(b->maps[0].name, "VpnMap");
+	assert_string_equal(b->tsets[0].name, "TsEt");
+	assert_int_equal(b->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(b->maps[0].entries[0].pfs_group, 14);
+	assert_int_equal(conf_acl_find(b, "Acl1")->aces[0].dport.lo, 80);
+	assert_null(conf_acl_find(b, "ACL1"));
+	conf_free(a);
+	conf_free(b);
+	free(o1.text);
+	free(o2.text);
+}
+
+/*
+ * havpnd -t (conf_load_strict): what cannot carry a tunnel or sync is an
+ * error at the line that says so; conf_load() loads the same text and
+ * warns, as the daemon starts with it.
+ */
+#define T_POLICY	"crypto isakmp policy 10\n encr aes\n" \
+			" authentication pre-share\n"
+#define T_MAP		"crypto isakmp key k address 10.0.0.2\n" \
+			"crypto ipsec transform-set T esp-gcm\n" \
+			"crypto map M 10 ipsec-isakmp\n set peer 10.0.0.2\n" \
+			" set transform-set T\n match address 101\n"
+#define T_ACL		"access-list 101 permit ip 10.1.0.0 0.0.255.255 any\n"
+#define T_IFACE		"interface eth0\n ip address 10.0.0.1 255.255.255.0\n" \
+			" standby 1 ip 10.0.0.10\n standby 1 name G\n"
+#define T_IPC(lip, encap) \
+			"ipc zone default\n association 1\n  no shutdown\n" \
+			"  protocol sctp\n   local-port 5000\n" \
+			"    local-ip " lip "\n   remote-port 5000\n" \
+			"    remote-ip 192.168.255.2\n" encap
+#define T_KEY		" security key 0123456789abcdef0123\n"
+
+static const struct {
+	const char	*what;
+	const char	*text;
+	int		 kernel_sctp;
+	int		 line;		/* 0: loads under -t too */
+	const char	*msg;
+} strict[] = {
+	{ "a usable configuration", T_POLICY T_MAP T_ACL T_IFACE
+	    " crypto map M\n", 1, 0, NULL },
+	{ "des and rsa-sig only",
+	    "crypto isakmp policy 10\n encr aes\n"
+	    "crypto isakmp policy 20\n encr des\n authentication pre-share\n"
+	    T_MAP T_ACL T_IFACE " crypto map M\n", 1, 1,
+	    "no crypto isakmp policy is usable, so no tunnel can come up: "
+	    "policies 10 (rsa-sig), 20 (des)" },
+	{ "one usable policy among unusable ones",
+	    "crypto isakmp policy 5\n encr des\n" T_POLICY T_MAP T_ACL T_IFACE
+	    " crypto map M\n", 1, 0, NULL },
+	{ "a crypto map on no interface", T_POLICY T_MAP T_ACL T_IFACE, 1, 6,
+	    "crypto map M is applied to no interface" },
+	{ "a crypto ACL without permit", T_POLICY T_MAP
+	    "access-list 101 deny ip any any\n" T_IFACE " crypto map M\n", 1, 9,
+	    "access list 101 (line 10) has no permit entry" },
+	{ "no isakmp policy at all", T_MAP T_ACL T_IFACE " crypto map M\n", 1,
+	    3, "no crypto isakmp policy is configured" },
+	{ "a stateful map without security key", T_POLICY T_MAP T_ACL
+	    T_IPC("192.168.255.1", "   encapsulation udp 9899\n")
+	    "redundancy inter-device\n scheme standby G\n" T_IFACE
+	    " crypto map M redundancy G stateful\n", 1, 20,
+	    "redundancy inter-device has no \"security key SECRET\", so the "
+	    "stateful crypto map M on eth0 (line 26) cannot sync" },
+	{ "kernel SCTP on a kernel without it", T_POLICY T_MAP T_ACL
+	    T_IPC("192.168.255.1", "") "redundancy inter-device\n"
+	    " scheme standby G\n" T_KEY T_IFACE
+	    " crypto map M redundancy G stateful\n", 0, 12,
+	    "this kernel has no SCTP; add '   encapsulation udp PORT' to "
+	    "association 1" },
+	{ "kernel SCTP on a kernel with it", T_POLICY T_MAP T_ACL
+	    T_IPC("192.168.255.1", "") "redundancy inter-device\n"
+	    " scheme standby G\n" T_KEY T_IFACE
+	    " crypto map M redundancy G stateful\n", 1, 0, NULL },
+	{ "UDP encapsulation on a kernel without SCTP", T_POLICY T_MAP T_ACL
+	    T_IPC("192.168.255.1", "   encapsulation udp 9899\n")
+	    "redundancy inter-device\n scheme standby G\n" T_KEY T_IFACE
+	    " crypto map M redundancy G stateful\n", 0, 0, NULL },
+	{ "local-ip equal to remote-ip", T_POLICY T_MAP T_ACL
+	    T_IPC("192.168.255.2", "   encapsulation udp 9899\n")
+	    "redundancy inter-device\n scheme standby G\n" T_KEY T_IFACE
+	    " crypto map M redundancy G stateful\n", 1, 12,
+	    "local-ip and remote-ip are both 192.168.255.2" },
+};
+
+static void
+test_strict_check(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nitems(strict); i++) {
+		struct conf_host host = { strict[i].kernel_sctp };
+		struct diag_out	 o, ol;
+		struct config	*cf, *lenient;
+
+		cf = load_text("s.conf", strict[i].text, &host, &o);
+		lenient = load_text("s.conf", strict[i].text, NULL, &ol);
+		if (lenient == NULL)
+			fail_msg("%s: conf_load refuses it:\n%s",
+			    strict[i].what, ol.text);
+		if (strict[i].line == 0) {
+			if (cf == NULL || o.errors != 0)
+				fail_msg("%s: wanted no error, got:\n%s",
+				    strict[i].what, o.text);
+		} else {
+			if (cf != NULL || o.errors != 1 ||
+			    !has_error(o.text, "s.conf", strict[i].line,
+			    strict[i].msg))
+				fail_msg("%s: wanted one error \"s.conf:%d: "
+				    "%s\", got:\n%s", strict[i].what,
+				    strict[i].line, strict[i].msg, o.text);
+			/* conf_load: the same words, as a warning or not */
+			if (strict[i].kernel_sctp &&
+			    strstr(ol.text, strict[i].msg) == NULL &&
+			    strstr(strict[i].msg, "security key") == NULL)
+				fail_msg("%s: conf_load does not warn:\n%s",
+				    strict[i].what, ol.text);
+		}
+		check_diag_lines(o.text, strict[i].what);
+		conf_free(cf);
+		conf_free(lenient);
+		free(o.text);
+		free(ol.text);
+	}
+}
+
+/* The repository's seed fixtures under -t: what each lacks, at its line. */
+static void
+test_strict_fixtures(void **state)
+{
+	struct conf_host host = { 0 };
+	struct diag_out	 o;
+	struct config	*cf;
+
+	(void)state;
+	/* the post leaves out "authentication pre-share" */
+	cf = load_file_out("stateless-ha.conf", &host, &o);
+	assert_null(cf);
+	assert_int_equal(o.errors, 1);
+	assert_true(has_error(o.text, FIXTURES "stateless-ha.conf", 4,
+	    "policies 1 (rsa-sig)"));
+	free(o.text);
+	/* no security key, no usable policy, and kernel SCTP (none here) */
+	cf = load_file_out("stateful-ha.conf", &host, &o);
+	assert_null(cf);
+	assert_int_equal(o.errors, 3);
+	assert_true(has_error(o.text, FIXTURES "stateful-ha.conf", 5,
+	    "this kernel has no SCTP"));
+	assert_true(has_error(o.text, FIXTURES "stateful-ha.conf", 16,
+	    "cannot sync"));
+	assert_true(has_error(o.text, FIXTURES "stateful-ha.conf", 19,
+	    "no crypto isakmp policy is usable"));
+	check_diag_lines(o.text, "stateful-ha.conf");
+	free(o.text);
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const good[] = { "lab13-1-r1.conf",
+		    "standalone-r1.conf", "standalone-r2.conf" };
+
+		cf = load_file_out(good[i], &host, &o);
+		if (cf == NULL)
+			fail_msg("%s under -t:\n%s", good[i], o.text);
+		conf_free(cf);
+		free(o.text);
+	}
+}
+
 int
 main(void)
 {
@@ -621,6 +1153,13 @@ main(void)
 		cmocka_unit_test(test_modes),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_vrrp_checksum_line),
+		cmocka_unit_test(test_pasted_seeds),
+		cmocka_unit_test(test_pasted_seeds_fixed),
+		cmocka_unit_test(test_one_error_per_mistake),
+		cmocka_unit_test(test_diag_words_and_order),
+		cmocka_unit_test(test_keywords_any_case),
+		cmocka_unit_test(test_strict_check),
+		cmocka_unit_test(test_strict_fixtures),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
