@@ -29,12 +29,16 @@ remaining_s(struct ike *ike, uint64_t expire_ms)
 	return expire_ms > now ? (int64_t)((expire_ms - now) / 1000) : 0;
 }
 
-/* IOS: the kilobytes an SA may still carry, as show crypto ipsec sa */
+/*
+ * IOS: the kilobytes an SA may still carry, computed as show crypto ipsec
+ * sa does from the data plane's byte lifetime (life_kbytes * 1024).
+ */
 static int64_t
 remaining_kb(uint64_t life_kbytes, uint64_t bytes)
 {
-	return life_kbytes > bytes / 1024 ?
-	    (int64_t)(life_kbytes - bytes / 1024) : 0;
+	uint64_t hard = life_kbytes * 1024;
+
+	return hard > bytes ? (int64_t)((hard - bytes) / 1024) : 0;
 }
 
 static const char *

@@ -1408,8 +1408,8 @@ test_screens_agree(void **state)
 	assert_in_range(json_object_get_int64(sa), 3500, 3590);
 	sa = jpath(jpath(s, "flows", 0), "sa", -1);
 	assert_int_equal(json_object_get_int64(jpath(sa, "remaining_kbytes_in",
-	    -1)), json_object_get_int64(jpath(sa, "life_kbytes", -1)) -
-	    json_object_get_int64(jpath(sa, "bytes_in", -1)) / 1024);
+	    -1)), (json_object_get_int64(jpath(sa, "life_kbytes", -1)) * 1024 -
+	    json_object_get_int64(jpath(sa, "bytes_in", -1))) / 1024);
 	json_object_put(d);
 	d = json_object_new_object();
 	ike_show_isakmp_sa(p->n[1].ike, 0, d);
