@@ -16,15 +16,20 @@ One pair, checked before the tunnel, with it, on the standby, after
 - show crypto session detail's lifetimes are what is left, as show crypto
   ipsec sa says, and count down;
 - the phase 1 log says "3des", the Quick Mode trace the real message ID;
-- havpnctl -r refuses another command's saved facts and a missing file.
+- havpnctl -r refuses another command's saved facts and a missing file;
+- the nftables rule of docs/operations.md lets the tunnel through and
+  drops cleartext that must arrive protected.
 """
 
+import json
 import os
 import re
+import socket
+import struct
 import subprocess
 import time
 
-from conftest import BIN
+from conftest import BIN, REPO
 from hasynclib import (HOT, SWANCTL, conf, echo, flow, start, tunnel_up,
                        wait_rf)
 from strongswan import Charon
@@ -56,6 +61,48 @@ def life_left(text, direction):
                   r"(\d+)/(\d+)", text)
     assert m, text
     return int(m.group(1)), int(m.group(2))
+
+
+def protect_rule():
+    """The nftables block of docs/operations.md's deployment steps."""
+    with open(os.path.join(REPO, "docs", "operations.md")) as f:
+        m = re.search(r"\n( *)```nft\n(.*?)\n *```\n", f.read(), re.S)
+    assert m, "no nft block in docs/operations.md"
+    return "".join(line[len(m.group(1)):] + "\n"
+                   for line in m.group(2).split("\n"))
+
+
+def dropped(design):
+    """Packets the rule's counters dropped on ha1."""
+    out = json.loads(design.run("ha1", ["nft", "-j", "list", "table", "inet",
+                                        "havpn_protect"]).stdout)
+    return sum(e["counter"]["packets"] for o in out["nftables"]
+               if "rule" in o for e in o["rule"]["expr"] if "counter" in e)
+
+
+def ipv4_icmp(src, dst):
+    """An ICMP echo request with a valid IPv4 header checksum."""
+    icmp = bytes.fromhex("0800f7fd00010001") + bytes(24)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 7, 0, 64, 1,
+                      0, socket.inet_aton(src), socket.inet_aton(dst))
+    csum = sum(struct.unpack("!10H", hdr))
+    csum = (csum & 0xffff) + (csum >> 16)
+    csum = ~((csum & 0xffff) + (csum >> 16)) & 0xffff
+    return hdr[:10] + struct.pack("!H", csum) + hdr[12:] + icmp
+
+
+def send_frames(design, node, ifname, dst_mac, packets):
+    """Raw Ethernet frames from node's ifname to dst_mac (IPv4)."""
+    code = ("import socket,sys\n"
+            "s=socket.socket(socket.AF_PACKET,socket.SOCK_RAW)\n"
+            "s.bind((sys.argv[1],0))\n"
+            "src=open('/sys/class/net/%s/address'%sys.argv[1]).read()\n"
+            "src=bytes.fromhex(src.strip().replace(':',''))\n"
+            "dst=bytes.fromhex(sys.argv[2].replace(':',''))\n"
+            "for h in sys.argv[3:]:\n"
+            "    s.send(dst+src+b'\\x08\\x00'+bytes.fromhex(h))\n")
+    design.run(node, ["/usr/bin/python3", "-c", code, ifname, dst_mac] +
+               [p.hex() for p in packets])
 
 
 def test_screens_agree(design, bindir):
@@ -163,6 +210,18 @@ def test_screens_agree(design, bindir):
     time.sleep(2.1)
     later = ctl(ha1, "show", "crypto", "session", "detail")
     assert life_left(later, "Inbound")[1] <= s_in - 2, (text, later)
+
+    # docs/operations.md's cleartext rule, as printed there: the tunnel's
+    # traffic passes it, cleartext from the outside is dropped
+    rules = design.write("protect.nft", protect_rule())
+    design.run("ha1", ["nft", "-f", rules])
+    assert flow(design, 500, 1)["lost"] == 0
+    assert dropped(design) == 0
+    mac = design.run("ha1", ["cat", "/sys/class/net/eth0/address"]
+                     ).stdout.strip()
+    send_frames(design, "ha2", "eth0", mac, [
+        ipv4_icmp("172.21.91.37", "192.168.20.25")] * 3)
+    wait_for(lambda: dropped(design) == 3, 5, what="the cleartext dropped")
 
     # show crypto ha detail, in text: every SA with cookies, SPIs and the
     # fingerprints of its keys, the same on both nodes
