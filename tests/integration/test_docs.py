@@ -135,6 +135,34 @@ def test_every_havpnd_option_is_documented():
     assert not missing_ops, f"not in operations.md: {missing_ops}"
 
 
+def migration_examples():
+    """The ```havpn blocks of docs/migration.md, each with the paragraph
+    before it."""
+    with open(os.path.join(REPO, "docs", "migration.md")) as f:
+        text = f.read()
+    return [(m.group(1), m.group(2)) for m in re.finditer(
+        r"((?:[^\n]+\n)+)\n```havpn\n(.*?)```\n", text, re.S)]
+
+
+def test_migration_examples_are_accepted(tmp_path):
+    """Every worked example of docs/migration.md passes havpnd -t: no
+    error, only warnings, and none where the text says "No warning."."""
+    examples = migration_examples()
+    assert len(examples) >= 5, examples
+    for i, (before, conf) in enumerate(examples):
+        path = tmp_path / f"example{i}.conf"
+        path.write_text(conf)
+        r = subprocess.run([os.path.join(REPO, "bin", "havpnd"), "-t", "-f",
+                            str(path)], capture_output=True, text=True)
+        assert r.returncode == 0, (before, r.stderr)
+        lines = r.stderr.splitlines()
+        assert all(": warning: " in l for l in lines), (before, lines)
+        if "No warning." in before:
+            assert lines == [], (before, lines)
+        else:
+            assert lines, (before, "warnings described, none printed")
+
+
 def help_commands():
     r = subprocess.run([os.path.join(REPO, "bin", "havpnctl"), "help"],
                        capture_output=True, text=True, check=True)
