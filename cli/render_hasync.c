@@ -140,8 +140,8 @@ render_crypto_ha_sas(json_object *data, FILE *out)
 	for (size_t i = 0; i < jlen(is); i++) {
 		json_object *o = json_object_array_get_idx(is, i);
 
-		fprintf(out, "  conn-id %lld: %s/%lld - %s/%lld, cookies %s %s\n"
-		    "    lifetime %lld s, %lld s left; DPD seq out %lld in "
+		fprintf(out, "  conn-id %lld: %s/%lld - %s/%lld, cookies %s "
+		    "%s\n    lifetime %lld s, %lld s left; DPD seq out %lld in "
 		    "%lld; NAT-T %lld; keys/IV fingerprint %s\n",
 		    (long long)jint(o, "conn_id"), jstr(o, "local"),
 		    (long long)jint(o, "local_port"), jstr(o, "remote"),
@@ -160,7 +160,8 @@ render_crypto_ha_sas(json_object *data, FILE *out)
 		fprintf(out, "  conn-id %lld/%lld (ISAKMP %lld): inbound spi "
 		    "0x%08llX, outbound spi 0x%08llX, ports %lld/%lld%s\n"
 		    "    lifetime %lld s/%lld KB, %lld s left;",
-		    (long long)jint(o, "conn_in"), (long long)jint(o, "conn_out"),
+		    (long long)jint(o, "conn_in"),
+		    (long long)jint(o, "conn_out"),
 		    (long long)jint(o, "isakmp_conn_id"),
 		    (unsigned long long)jint(o, "spi_in"),
 		    (unsigned long long)jint(o, "spi_out"),

@@ -10,8 +10,8 @@
  *   UP-NO-IKE		IPsec SAs up, no ISAKMP SA
  *   DOWN-NEGOTIATING	phase 1 under way, nothing up
  *   DOWN		a crypto map peer with nothing at all
- *   UP-STANDBY		on the standby: any of the UP states above, its SAs
- *			held for a takeover (the ISAKMP SAs say STDBY)
+ *   UP-STANDBY		on the standby: any UP state above, its SAs held
+ *			for a takeover (the ISAKMP SAs say STDBY)
  */
 #include <stdlib.h>
 #include <string.h>
