@@ -200,7 +200,14 @@ demo: deps
 	@$(MAKE) --no-print-directory all tools
 	@scripts/demo
 
-install: all
+# The man pages install from tracked sources only: the two written in
+# docs/man/, and havpn.conf(5), made by the tracked scripts/md2man from
+# the tracked docs/configuration.md (never edited by hand, never stale:
+# it is remade whenever either changes).  A stray file in docs/man/ is
+# not installed.
+MAN_PAGES	:= docs/man/havpnd.8 docs/man/havpnctl.8 build/man/havpn.conf.5
+
+install: all $(MAN_PAGES)
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/systemd/system
 	install -m 0755 bin/havpnd $(DESTDIR)$(PREFIX)/sbin/havpnd
 	install -m 0755 bin/havpnctl $(DESTDIR)$(PREFIX)/sbin/havpnctl
@@ -208,7 +215,7 @@ install: all
 	    build/havpnd.service
 	install -m 0644 build/havpnd.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/havpnd.service
-	for m in $(wildcard docs/man/*.[0-9]) build/man/havpn.conf.5; do \
+	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \
 	done

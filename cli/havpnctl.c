@@ -181,6 +181,43 @@ switchover_wait(const char *path, json_object *data)
 	return 0;
 }
 
+/*
+ * -r FILE: the facts a --json output saved, if they are this command's
+ * (--json names its command; a file without the name is taken as is).
+ * NULL after saying why.
+ */
+static json_object *
+saved_load(const char *path, int id)
+{
+	json_object	*data, *cmd;
+	FILE		*f;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			fprintf(stderr, "havpnctl: %s: no such file\n", path);
+		else
+			fprintf(stderr, "havpnctl: %s: %s\n", path,
+			    strerror(errno));
+		return NULL;
+	}
+	fclose(f);
+	if ((data = json_object_from_file(path)) == NULL ||
+	    !json_object_is_type(data, json_type_object)) {
+		fprintf(stderr, "havpnctl: %s: not a JSON file\n", path);
+		json_object_put(data);
+		return NULL;
+	}
+	if (json_object_object_get_ex(data, "command", &cmd) &&
+	    strcmp(json_object_get_string(cmd), ctl_command_words[id]) != 0) {
+		fprintf(stderr, "havpnctl: %s holds the output of \"%s\", not "
+		    "of \"%s\"\n", path, json_object_get_string(cmd),
+		    ctl_command_words[id]);
+		json_object_put(data);
+		return NULL;
+	}
+	return data;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -239,11 +276,8 @@ main(int argc, char *argv[])
 
 	if (saved != NULL) {
 		/* facts saved earlier: render them as the daemon's reply */
-		if ((data = json_object_from_file(saved)) == NULL) {
-			fprintf(stderr, "havpnctl: %s: not a JSON file\n",
-			    saved);
+		if ((data = saved_load(saved, id)) == NULL)
 			return 2;
-		}
 		if (json)
 			printf("%s\n", json_object_to_json_string_ext(data,
 			    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
@@ -266,10 +300,14 @@ main(int argc, char *argv[])
 		json_object_put(reply);
 		return rc;
 	}
-	if (json)
+	if (json) {
+		/* named, so that -r can tell whose facts a saved file holds */
+		if (data != NULL)
+			json_object_object_add(data, "command",
+			    json_object_new_string(ctl_command_words[id]));
 		printf("%s\n", json_object_to_json_string_ext(data,
 		    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
-	else if ((fn = render_lookup(id)) != NULL)
+	} else if ((fn = render_lookup(id)) != NULL)
 		fn(data, stdout);
 	json_object_put(reply);
 	return 0;

@@ -126,6 +126,62 @@ counts(FILE *out, const char *label, json_object *o)
 	}
 }
 
+/*
+ * show crypto ha detail: every SA the node holds, one line each, with the
+ * facts that must be equal on both nodes (the fingerprints of the keys).
+ */
+static void
+render_crypto_ha_sas(json_object *data, FILE *out)
+{
+	json_object	*is = jget(data, "isakmp_sa_list");
+	json_object	*ps = jget(data, "ipsec_sa_list");
+
+	fprintf(out, "\nISAKMP SAs held: %zu\n", jlen(is));
+	for (size_t i = 0; i < jlen(is); i++) {
+		json_object *o = json_object_array_get_idx(is, i);
+
+		fprintf(out, "  conn-id %lld: %s/%lld - %s/%lld, cookies %s "
+		    "%s\n    lifetime %lld s, %lld s left; DPD seq out %lld in "
+		    "%lld; NAT-T %lld; keys/IV fingerprint %s\n",
+		    (long long)jint(o, "conn_id"), jstr(o, "local"),
+		    (long long)jint(o, "local_port"), jstr(o, "remote"),
+		    (long long)jint(o, "remote_port"), jstr(o, "icookie"),
+		    jstr(o, "rcookie"), (long long)jint(o, "lifetime"),
+		    (long long)jint(o, "remaining"),
+		    (long long)jint(o, "dpd_seq_out"),
+		    (long long)jint(o, "dpd_seq_in"),
+		    (long long)jint(o, "natt"),
+		    jstr(o, "keys_iv_fingerprint"));
+	}
+	fprintf(out, "IPsec SA pairs held: %zu\n", jlen(ps));
+	for (size_t i = 0; i < jlen(ps); i++) {
+		json_object *o = json_object_array_get_idx(ps, i);
+
+		fprintf(out, "  conn-id %lld/%lld (ISAKMP %lld): inbound spi "
+		    "0x%08llX, outbound spi 0x%08llX, ports %lld/%lld%s\n"
+		    "    lifetime %lld s/%lld KB, %lld s left;",
+		    (long long)jint(o, "conn_in"),
+		    (long long)jint(o, "conn_out"),
+		    (long long)jint(o, "isakmp_conn_id"),
+		    (unsigned long long)jint(o, "spi_in"),
+		    (unsigned long long)jint(o, "spi_out"),
+		    (long long)jint(o, "local_port"),
+		    (long long)jint(o, "remote_port"),
+		    jbool(o, "rekeyed") ? ", rekeyed" : "",
+		    (long long)jint(o, "life_secs"),
+		    (long long)jint(o, "life_kbytes"),
+		    (long long)jint(o, "remaining"));
+		if (jget(o, "seq_out") != NULL)
+			fprintf(out, " seq out %lld;",
+			    (long long)jint(o, "seq_out"));
+		if (jget(o, "replay_top") != NULL)
+			fprintf(out, " replay top %lld;",
+			    (long long)jint(o, "replay_top"));
+		fprintf(out, " keys fingerprint %s\n",
+		    jstr(o, "keys_fingerprint"));
+	}
+}
+
 void
 render_crypto_ha(json_object *data, FILE *out)
 {
@@ -194,4 +250,6 @@ render_crypto_ha(json_object *data, FILE *out)
 	counts(out, "received", jget(msgs, "received"));
 	fprintf(out, "  Dropped:\n");
 	counts(out, "", drops);
+	if (jget(data, "isakmp_sa_list") != NULL)
+		render_crypto_ha_sas(data, out);
 }

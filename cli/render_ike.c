@@ -291,17 +291,18 @@ render_crypto_session(json_object *data, FILE *out)
 			    jstr(f, "origin"));
 			if (!detail || (sa = jget(f, "sa")) == NULL)
 				continue;
+			/* what is left, as show crypto ipsec sa counts it */
 			fprintf(out, "        Inbound:  #pkts dec'ed %lld drop "
 			    "%lld life (KB/Sec) %lld/%lld\n",
 			    (long long)jint(sa, "pkts_in"),
 			    (long long)jint(sa, "drops_in"),
-			    (long long)jint(sa, "life_kbytes"),
+			    (long long)jint(sa, "remaining_kbytes_in"),
 			    (long long)jint(sa, "remaining_secs"));
 			fprintf(out, "        Outbound: #pkts enc'ed %lld drop "
 			    "%lld life (KB/Sec) %lld/%lld\n",
 			    (long long)jint(sa, "pkts_out"),
 			    (long long)jint(sa, "drops_out"),
-			    (long long)jint(sa, "life_kbytes"),
+			    (long long)jint(sa, "remaining_kbytes_out"),
 			    (long long)jint(sa, "remaining_secs"));
 			fprintf(out, "        Inbound SPI: 0x%08llX, Outbound "
 			    "SPI: 0x%08llX\n",

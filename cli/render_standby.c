@@ -10,7 +10,11 @@
  *                        P indicates configured to preempt.
  *                        |
  *   Interface   Grp  Pri P State   Active          Standby         Virtual IP
- *   eth0        1    110 P Active  local           unknown         10.0.0.10
+ *   eth0        1    110 P Active  local           192.168.255.2   10.0.0.10
+ *
+ * The Active router learns of its standby over the sync channel (VRRP
+ * backups do not advertise): the Standby column shows the peer's sync
+ * channel address while it reports a STANDBY state, else "unknown".
  */
 #include <string.h>
 
@@ -77,7 +81,11 @@ render_group(json_object *g, FILE *out)
 		    "%.3f sec)\n", active, (long long)jint(g,
 		    "active_priority"),
 		    (double)jint(g, "active_expires_ms") / 1000);
-	fprintf(out, "  Standby router is %s\n", jstr(g, "standby_router"));
+	fprintf(out, "  Standby router is %s", jstr(g, "standby_router"));
+	if (jget(g, "standby_known_by") != NULL)
+		fprintf(out, " (%s peer, %s)", jstr(g, "standby_known_by"),
+		    jstr(g, "standby_rf_state"));
+	fputc('\n', out);
 	fprintf(out, "  Priority %lld (configured %lld%s)\n",
 	    (long long)jint(g, "priority"),
 	    (long long)jint(g, "configured_priority"),

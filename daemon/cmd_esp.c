@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/lib.h"
 #include "esp/esp.h"
+#include "ike/ike.h"
 #include "daemon/daemon.h"
 
 struct flow {
@@ -395,6 +396,39 @@ esp_show_facts(struct esp_backend *be, const struct config *cf,
 	return data;
 }
 
+/*
+ * On the standby every SA is held for a takeover, not used: IOS prints
+ * "Status: STANDBY" for each, as show crypto isakmp sa prints STDBY.
+ */
+static void
+facts_mark_standby(json_object *facts)
+{
+	static const char *const dirs[] = { "inbound_esp_sas",
+	    "outbound_esp_sas" };
+	json_object	*ifs, *fl, *sas;
+
+	if (!json_object_object_get_ex(facts, "interfaces", &ifs))
+		return;
+	for (size_t i = 0; i < json_object_array_length(ifs); i++) {
+		if (!json_object_object_get_ex(json_object_array_get_idx(ifs,
+		    i), "flows", &fl))
+			continue;
+		for (size_t j = 0; j < json_object_array_length(fl); j++)
+			for (size_t k = 0; k < nitems(dirs); k++) {
+				if (!json_object_object_get_ex(
+				    json_object_array_get_idx(fl, j), dirs[k],
+				    &sas))
+					continue;
+				for (size_t m = 0;
+				    m < json_object_array_length(sas); m++)
+					json_object_object_add(
+					    json_object_array_get_idx(sas, m),
+					    "status", json_object_new_string(
+					    "STANDBY"));
+			}
+	}
+}
+
 /* show crypto ipsec sa [peer ADDR] */
 int
 cmd_show_ipsec_sa(struct havpnd *d, int argc, char **argv, json_object *data,
@@ -416,6 +450,8 @@ cmd_show_ipsec_sa(struct havpnd *d, int argc, char **argv, json_object *data,
 		return -1;
 	}
 	facts = esp_show_facts(d->esp, d->cf, argc == 2 ? &peer : NULL);
+	if (d->ike != NULL && !ike_is_active(d->ike))
+		facts_mark_standby(facts);
 	json_object_object_foreach(facts, k, v)
 		json_object_object_add(data, k, json_object_get(v));
 	json_object_put(facts);

@@ -7,6 +7,7 @@
 #include "lib/json.h"
 #include "lib/lib.h"
 #include "daemon/daemon.h"
+#include "hasync/hasync.h"
 #include "vrrp/vrrp.h"
 
 static json_object *
@@ -17,8 +18,14 @@ jaddr(struct in_addr a)
 	return json_object_new_string(addr_str(a, s));
 }
 
+/*
+ * sb: the standby the sync channel knows (address, RF state), or NULL.
+ * VRRP backups are silent, so the Active router learns of its standby
+ * only there; a node without replication says "unknown", as before.
+ */
 static json_object *
-group_json(const struct vrrp_group_info *g)
+group_json(const struct vrrp_group_info *g, const struct in_addr *sb,
+    const char *sb_state)
 {
 	json_object	*o = json_object_new_object(), *tr, *c, *dr;
 	char		 mac[32];
@@ -66,9 +73,14 @@ group_json(const struct vrrp_group_info *g)
 		jadd_int(o, "active_expires_ms", g->active_expires_ms);
 	} else
 		jadd_str(o, "active_router", "unknown");
-	/* VRRP backups are silent: the Active router cannot know them */
-	jadd_str(o, "standby_router", g->state == VRRP_STATE_BACKUP ?
-	    "local" : "unknown");
+	if (g->state == VRRP_STATE_BACKUP)
+		jadd_str(o, "standby_router", "local");
+	else if (g->state == VRRP_STATE_MASTER && sb != NULL) {
+		json_object_object_add(o, "standby_router", jaddr(*sb));
+		jadd_str(o, "standby_known_by", "sync channel");
+		jadd_str(o, "standby_rf_state", sb_state);
+	} else
+		jadd_str(o, "standby_router", "unknown");
 	jadd_str(o, "checksum", g->checksum_rfc9568 ? "rfc9568" :
 	    "pseudo-header");
 	jadd_str(o, "follows", g->leads ? NULL : g->leader);
@@ -108,19 +120,24 @@ cmd_show_standby(struct havpnd *d, int argc, char **argv, json_object *data,
 {
 	struct vrrp_group_info g;
 	json_object	*groups = json_object_new_array();
-	const char	*leader = NULL;
+	const char	*leader = NULL, *sb_state = NULL;
+	struct in_addr	 sb;
+	int		 have_sb;
 
 	(void)argv;
 	if (cmd_no_args(argc, err, errlen) == -1) {
 		json_object_put(groups);
 		return -1;
 	}
+	have_sb = d->ha != NULL && hasync_standby_peer(d->ha, &sb,
+	    &sb_state) == 0;
 	for (int i = 0; d->vrrp != NULL && i < vrrp_ngroups(d->vrrp); i++) {
 		if (vrrp_group_info(d->vrrp, i, &g) == -1)
 			continue;
 		if (g.leads)
 			leader = g.name;
-		json_object_array_add(groups, group_json(&g));
+		json_object_array_add(groups, group_json(&g, have_sb ? &sb :
+		    NULL, sb_state));
 	}
 	jadd_str(data, "role", d->vrrp != NULL ?
 	    vrrp_role_name(vrrp_role(d->vrrp)) : "init");

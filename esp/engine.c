@@ -568,6 +568,9 @@ us_set_traffic(struct esp_backend *be, uint32_t conn_id, uint64_t packets,
 		return -1;
 	s->c->st.packets = packets;
 	s->c->st.bytes = bytes;
+	/* every packet carried was encrypted and authenticated (IOS counts) */
+	s->c->crypt = packets;
+	s->c->digest = packets;
 	return 0;
 }
 

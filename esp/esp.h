@@ -232,7 +232,9 @@ struct esp_backend_ops {
 		    const struct esp_replay_state *);
 	/*
 	 * HA: the packets and bytes an SA carried on the other node, so that
-	 * its counters and kilobyte lifetime continue here; 0 or -1.
+	 * its counters and kilobyte lifetime continue here; its encrypted
+	 * (decrypted) and digested (verified) counts become the packets, as
+	 * IOS counts them.  0 or -1.
 	 */
 	int	(*set_traffic)(struct esp_backend *, uint32_t, uint64_t,
 		    uint64_t);

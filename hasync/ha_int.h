@@ -235,6 +235,7 @@ struct hasync {
 	uint64_t	 role_since_ms;
 
 	/* the peer, from its hello and heartbeats */
+	struct in_addr	 peer_addr;	/* its first remote-ip, or 0 */
 	int		 chan_up;
 	int		 peer_hello;
 	struct ha_hello	 peer;

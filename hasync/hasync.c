@@ -58,6 +58,8 @@ read_config(struct hasync *ha, const struct config *cf)
 	free(ha->hostname);
 	free(ha->maps);
 	ha->configured = cf->redundancy.line != 0 && cf->ipc.line != 0;
+	ha->peer_addr.s_addr = cf->ipc.nremote_ip > 0 ?
+	    cf->ipc.remote_ip[0].s_addr : INADDR_ANY;
 	ha->stateful = 0;
 	for (int i = 0; i < cf->nifaces; i++)
 		if (cf->ifaces[i].crypto_map != NULL &&

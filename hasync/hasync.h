@@ -27,6 +27,8 @@
 #ifndef HAVPN_HASYNC_H
 #define HAVPN_HASYNC_H
 
+#include <netinet/in.h>
+
 #include <stddef.h>
 
 #include <ev.h>
@@ -71,6 +73,14 @@ int		 hasync_switchover(struct hasync *, int, char *, size_t);
 void		 hasync_show_states(struct hasync *, json_object *);
 /* show redundancy history: RF changes, failovers and switchovers. */
 void		 hasync_show_history(struct hasync *, json_object *);
+/*
+ * show standby: VRRP backups do not advertise, but the active knows its
+ * standby over the sync channel.  0 with the standby's sync channel
+ * address (its first remote-ip) and RF state name while this node is active,
+ * the channel is up and the peer reports a STANDBY state; -1 otherwise.
+ */
+int		 hasync_standby_peer(struct hasync *, struct in_addr *,
+		    const char **);
 /* show crypto ha: SAs synced and local, bulk, counters, messages. */
 void		 hasync_show_crypto_ha(struct hasync *, json_object *);
 /*

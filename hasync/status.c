@@ -93,6 +93,22 @@ common(struct hasync *ha, json_object *data)
 	jadd_u64(data, "state_changes", ha->rf.changes);
 }
 
+int
+hasync_standby_peer(struct hasync *ha, struct in_addr *addr,
+    const char **rf)
+{
+	uint32_t	 st = peer_state(ha);
+
+	if (ha->role != RF_ROLE_ACTIVE || !ha->peer_hello ||
+	    ha->peer_addr.s_addr == INADDR_ANY ||
+	    (st != RF_STANDBY_COLD && st != RF_STANDBY_COLD_BULK &&
+	    st != RF_STANDBY_HOT))
+		return -1;
+	*addr = ha->peer_addr;
+	*rf = rf_state_name(st);
+	return 0;
+}
+
 void
 hasync_show_states(struct hasync *ha, json_object *data)
 {
@@ -230,7 +246,8 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_u64(bulk, "state_queue_bytes", ha->sq_bytes);
 	json_object_object_add(data, "bulk", bulk);
 
-	for (int i = 0; i < ha->nmaps; i++) {
+	/* a replay-interval means something only with a peer to sync to */
+	for (int i = 0; ha->configured && i < ha->nmaps; i++) {
 		json_object *m = json_object_new_object();
 
 		jadd_str(m, "map", ha->maps[i].name);

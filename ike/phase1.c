@@ -564,7 +564,7 @@ void
 ike_p1_established(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
-	char		 a[INET_ADDRSTRLEN];
+	char		 a[INET_ADDRSTRLEN], enc[32];
 
 	ike_addr(&sa->remote, a);
 	ike_sa_set_state(sa, IKE_P1_COMPLETE);
@@ -578,11 +578,16 @@ ike_p1_established(struct ike_sa *sa)
 	sa->retransmit = 0;
 	ike_sa_drop_exchange(sa);
 	ike->st.p1_ok++;
-	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 with %s complete (%s, %s%s%d "
+	/* "aes 256", "3des": a cipher of one key length has no number */
+	if (sa->alg.keybits != 0)
+		snprintf(enc, sizeof(enc), "%s %d", conf_enc_name(sa->alg.enc),
+		    sa->alg.keybits);
+	else
+		snprintf(enc, sizeof(enc), "%s", conf_enc_name(sa->alg.enc));
+	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 with %s complete (%s, %s "
 	    "%s, group %d, %u s%s%s)", sa->conn_id, a,
-	    p1_mode_name(sa->exchange),
-	    conf_enc_name(sa->alg.enc), sa->alg.keybits ? " " : "",
-	    sa->alg.keybits, conf_hash_name(sa->alg.hash), sa->alg.group,
+	    p1_mode_name(sa->exchange), enc,
+	    conf_hash_name(sa->alg.hash), sa->alg.group,
 	    sa->alg.lifetime, ike_natt_encap(sa) ? ", NAT-T" : "",
 	    sa->peer_dpd ? ", DPD" : "");
 	ike_sa_timers_start(sa);

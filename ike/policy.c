@@ -1027,6 +1027,10 @@ ike_spd_install(struct ike *ike)
 		p.sel = s->sel;
 		p.local = s->local;
 		p.peer = s->peer;
+		/* show crypto ipsec sa labels a flow that has no SA yet */
+		snprintf(p.map_name, sizeof(p.map_name), "%s", s->map);
+		p.map_seq = s->map_seq;
+		snprintf(p.ifname, sizeof(p.ifname), "%s", s->ifname);
 		if (ike->be->ops->add_policy(ike->be, &p) == -1) {
 			log_warnx(LOG_IKE, "data plane %s refused the policy "
 			    "of crypto map %s %d entry %d", ike->be->ops->name,

@@ -330,7 +330,7 @@ qm_open(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 
 /* The IDci / IDcr pair as a selector local -> remote (responder view). */
 static int
-qm_read_ids(struct ike_sa *sa, const struct ike_pls *pls,
+qm_read_ids(struct ike_sa *sa, uint32_t msgid, const struct ike_pls *pls,
     struct esp_selector *sel, int *have, const struct ike_pl **pci,
     const struct ike_pl **pcr)
 {
@@ -364,7 +364,7 @@ qm_read_ids(struct ike_sa *sa, const struct ike_pls *pls,
 	if (b == NULL)
 		return -1;
 	*have = 1;
-	IKE_TRACE(sa, " processing ID payload. message ID = %u", 0u);
+	IKE_TRACE(sa, " processing ID payload. message ID = %u", msgid);
 	if (ike_id_parse(a->body, &ci, &err) == -1 ||
 	    ike_id_parse(b->body, &cr, &err) == -1 ||
 	    ike_id_to_sel(&ci, &sel->dst, &sel->dst_mask, &pi, &porti) == -1 ||
@@ -482,7 +482,8 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	q = qm_new(sa, h->msgid, 0);
 	q->commit = (h->flags & IKE_FLAG_COMMIT) != 0;
-	if (qm_read_ids(sa, &pls, &sel, &have_ids, &pci, &pcr) == -1) {
+	if (qm_read_ids(sa, h->msgid, &pls, &sel, &have_ids, &pci,
+	    &pcr) == -1) {
 		ike->st.bad_id++;
 		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(&spl));
 		qm_fail(q, "malformed proxy identities");
@@ -764,7 +765,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 		    "offered");
 		return;
 	}
-	if (qm_read_ids(sa, &pls, &sel, &have, &pci, &pcr) == -1 ||
+	if (qm_read_ids(sa, q->msgid, &pls, &sel, &have, &pci, &pcr) == -1 ||
 	    (have && (buf_left(&pci->body) != q->idci_len ||
 	    buf_left(&pcr->body) != q->idcr_len ||
 	    memcmp(buf_cur(&pci->body), q->idci, q->idci_len) != 0 ||

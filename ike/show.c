@@ -10,6 +10,8 @@
  *   UP-NO-IKE		IPsec SAs up, no ISAKMP SA
  *   DOWN-NEGOTIATING	phase 1 under way, nothing up
  *   DOWN		a crypto map peer with nothing at all
+ *   UP-STANDBY		on the standby: any UP state above, its SAs held
+ *			for a takeover (the ISAKMP SAs say STDBY)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,18 @@ remaining_s(struct ike *ike, uint64_t expire_ms)
 	uint64_t now = ike_now(ike);
 
 	return expire_ms > now ? (int64_t)((expire_ms - now) / 1000) : 0;
+}
+
+/*
+ * IOS: the kilobytes an SA may still carry, computed as show crypto ipsec
+ * sa does from the data plane's byte lifetime (life_kbytes * 1024).
+ */
+static int64_t
+remaining_kb(uint64_t life_kbytes, uint64_t bytes)
+{
+	uint64_t hard = life_kbytes * 1024;
+
+	return hard > bytes ? (int64_t)((hard - bytes) / 1024) : 0;
 }
 
 static const char *
@@ -215,6 +229,8 @@ child_facts(struct ike *ike, json_object *o, const struct ike_child *c)
 		(void)ike->be->ops->query_sa(ike->be, c->conn_in, &st);
 	jadd_int(o, "pkts_in", (int64_t)st.packets);
 	jadd_int(o, "bytes_in", (int64_t)st.bytes);
+	jadd_int(o, "remaining_kbytes_in", remaining_kb(c->xf.life_kbytes,
+	    st.bytes));
 	jadd_int(o, "drops_in", (int64_t)(st.replay_drops + st.auth_fails +
 	    st.recv_errors));
 	memset(&st, 0, sizeof(st));
@@ -222,6 +238,8 @@ child_facts(struct ike *ike, json_object *o, const struct ike_child *c)
 		(void)ike->be->ops->query_sa(ike->be, c->conn_out, &st);
 	jadd_int(o, "pkts_out", (int64_t)st.packets);
 	jadd_int(o, "bytes_out", (int64_t)st.bytes);
+	jadd_int(o, "remaining_kbytes_out", remaining_kb(c->xf.life_kbytes,
+	    st.bytes));
 	jadd_int(o, "drops_out", (int64_t)st.send_errors);
 }
 
@@ -271,8 +289,8 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			jadd_int(k, "local_port", ntohs(sa->local.sin_port));
 			jadd_addr(k, "remote", sa->remote.sin_addr);
 			jadd_int(k, "remote_port", ntohs(sa->remote.sin_port));
-			jadd_str(k, "status", sa->established ? "Active" :
-			    "Inactive");
+			jadd_str(k, "status", !sa->established ? "Inactive" :
+			    ike->active ? "Active" : "STDBY");
 			jadd_int(k, "conn_id", sa->conn_id);
 			jadd_str(k, "capabilities", caps(sa, cap));
 			jadd_int(k, "remaining", sa->established ?
@@ -312,6 +330,8 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			status = "DOWN-NEGOTIATING";
 		else
 			status = "DOWN";
+		if (!ike->active && strncmp(status, "UP-", 3) == 0)
+			status = "UP-STANDBY";
 		jadd_str(o, "interface", s[i].ifname);
 		jadd_str(o, "status", status);
 		jadd_addr(o, "peer", s[i].peer);

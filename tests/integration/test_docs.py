@@ -115,6 +115,54 @@ def test_man_pages_render_without_warnings():
         assert r.returncode == 0 and r.stderr == "", (page, r.stderr)
 
 
+def test_every_havpnd_option_is_documented():
+    """Every option havpnd's getopt takes has its entry in havpnd(8)'s
+    OPTIONS and a line in docs/operations.md's option table."""
+    with open(os.path.join(REPO, "daemon", "havpnd.c")) as f:
+        m = re.search(r'getopt\(argc, argv, "([^"]+)"\)', f.read())
+    assert m
+    with open(MAN[0]) as f:
+        man = f.read()
+    with open(os.path.join(REPO, "docs", "operations.md")) as f:
+        ops = f.read()
+    opts = [c for c in m.group(1) if c != ":"]
+    assert "C" in opts
+    missing_man = [c for c in opts
+                   if not re.search(r"^\.TP\n\.BI? \\-" + c + r"\b", man,
+                                    re.M)]
+    missing_ops = [c for c in opts if f"| `-{c}" not in ops]
+    assert not missing_man, f"not in havpnd(8) OPTIONS: {missing_man}"
+    assert not missing_ops, f"not in operations.md: {missing_ops}"
+
+
+def migration_examples():
+    """The ```havpn blocks of docs/migration.md, each with the paragraph
+    before it."""
+    with open(os.path.join(REPO, "docs", "migration.md")) as f:
+        text = f.read()
+    return [(m.group(1), m.group(2)) for m in re.finditer(
+        r"((?:[^\n]+\n)+)\n```havpn\n(.*?)```\n", text, re.S)]
+
+
+def test_migration_examples_are_accepted(tmp_path):
+    """Every worked example of docs/migration.md passes havpnd -t: no
+    error, only warnings, and none where the text says "No warning."."""
+    examples = migration_examples()
+    assert len(examples) >= 5, examples
+    for i, (before, conf) in enumerate(examples):
+        path = tmp_path / f"example{i}.conf"
+        path.write_text(conf)
+        r = subprocess.run([os.path.join(REPO, "bin", "havpnd"), "-t", "-f",
+                            str(path)], capture_output=True, text=True)
+        assert r.returncode == 0, (before, r.stderr)
+        lines = r.stderr.splitlines()
+        assert all(": warning: " in l for l in lines), (before, lines)
+        if "No warning." in before:
+            assert lines == [], (before, lines)
+        else:
+            assert lines, (before, "warnings described, none printed")
+
+
 def help_commands():
     r = subprocess.run([os.path.join(REPO, "bin", "havpnctl"), "help"],
                        capture_output=True, text=True, check=True)

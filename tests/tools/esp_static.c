@@ -303,6 +303,9 @@ dump(void)
 	if (stats_path == NULL)
 		return;
 	o = esp_show_facts(be, NULL, NULL);
+	/* the command whose facts these are, as havpnctl --json names it */
+	json_object_object_add(o, "command",
+	    json_object_new_string("show crypto ipsec sa"));
 	json_object_object_add(o, "generation",
 	    json_object_new_int64((int64_t)++generation));
 	json_object_object_add(o, "ike_packets",

@@ -114,6 +114,15 @@ pair_log_has(const char *s)
 	return log_buf != NULL && strstr(log_buf, s) != NULL;
 }
 
+const char *
+pair_log_text(void)
+{
+	if (log_f == NULL)
+		return NULL;
+	fflush(log_f);
+	return log_buf != NULL ? log_buf : "";
+}
+
 struct io_arg {
 	struct pair	*p;
 	int		 node;

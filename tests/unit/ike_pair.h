@@ -75,6 +75,8 @@ void		 pair_inject(struct pair *, int, const uint8_t *, size_t,
 void		 pair_log_init(void);
 void		 pair_log_reset(void);
 int		 pair_log_has(const char *);
+/* What was logged since pair_log_reset(); NULL while tracing to stderr. */
+const char	*pair_log_text(void);
 
 /* The standard configurations: the design's addresses. */
 extern const char pair_conf_a[];

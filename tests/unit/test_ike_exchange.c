@@ -1336,6 +1336,96 @@ test_standby_holds(void **state)
 	pair_free(p);
 }
 
+static json_object *
+jpath(json_object *o, const char *key, int idx)
+{
+	json_object	*v = NULL;
+
+	assert_true(json_object_object_get_ex(o, key, &v));
+	if (idx >= 0) {
+		assert_true((size_t)idx < json_object_array_length(v));
+		v = json_object_array_get_idx(v, (size_t)idx);
+	}
+	return v;
+}
+
+static const char *
+jpath_str(json_object *o, const char *key)
+{
+	return json_object_get_string(jpath(o, key, -1));
+}
+
+/*
+ * issue 12, what the screens say: the phase 1 log names 3DES as "3des",
+ * the Quick Mode trace prints the exchange's own message ID, and on the
+ * standby show crypto session says UP-STANDBY (its ISAKMP SA STDBY, as
+ * show crypto isakmp sa) with lifetimes left, not configured.
+ */
+static void
+test_screens_agree(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, " encr aes 256\n",
+	    " encr 3des\n");
+	char		*b = pair_edit(pair_conf_b, " encr aes 256\n",
+	    " encr 3des\n");
+	struct pair	*p = pair_new(a, b);
+	json_object	*d, *s, *sa;
+	const char	*log, *at;
+	char		 want[96];
+	unsigned int	 mid = 0;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(pair_count_ipsec(p, 1), 1);
+	assert_true(pair_log_has("complete (Main Mode, 3des sha256, group 14"));
+	assert_false(pair_log_has("3des0"));
+	if ((log = pair_log_text()) != NULL) {
+		at = strstr(log, "beginning Quick Mode exchange, M-ID of ");
+		assert_non_null(at);
+		assert_int_equal(sscanf(at, "beginning Quick Mode exchange, "
+		    "M-ID of %u", &mid), 1);
+		assert_int_not_equal(mid, 0);
+		/* the responder's and the initiator's ID payload trace */
+		snprintf(want, sizeof(want), "processing ID payload. message "
+		    "ID = %u\n", mid);
+		at = strstr(log, want);
+		assert_non_null(at);
+		assert_non_null(strstr(at + 1, want));
+	}
+
+	/* b, made standby, holds the SAs and says so on every screen */
+	ike_set_active(p->n[1].ike, 0);
+	pair_advance(p, 10 * 1000);
+	d = json_object_new_object();
+	ike_show_session(p->n[1].ike, 1, d);
+	s = jpath(d, "sessions", 0);
+	assert_string_equal(jpath_str(s, "status"), "UP-STANDBY");
+	assert_string_equal(jpath_str(jpath(s, "ike", 0), "status"), "STDBY");
+	sa = jpath(jpath(jpath(s, "flows", 0), "sa", -1), "remaining_secs",
+	    -1);
+	/* 3600 s configured; 10 s and the exchange have passed */
+	assert_in_range(json_object_get_int64(sa), 3500, 3590);
+	sa = jpath(jpath(s, "flows", 0), "sa", -1);
+	assert_int_equal(json_object_get_int64(jpath(sa, "remaining_kbytes_in",
+	    -1)), (json_object_get_int64(jpath(sa, "life_kbytes", -1)) * 1024 -
+	    json_object_get_int64(jpath(sa, "bytes_in", -1))) / 1024);
+	json_object_put(d);
+	d = json_object_new_object();
+	ike_show_isakmp_sa(p->n[1].ike, 0, d);
+	assert_string_equal(jpath_str(jpath(d, "sas", 0), "status"), "STDBY");
+	json_object_put(d);
+	/* the active says UP-ACTIVE */
+	d = json_object_new_object();
+	ike_show_session(p->n[0].ike, 0, d);
+	assert_string_equal(jpath_str(jpath(d, "sessions", 0), "status"),
+	    "UP-ACTIVE");
+	json_object_put(d);
+	pair_free(p);
+	free(a);
+	free(b);
+}
+
 int
 main(void)
 {
@@ -1373,6 +1463,7 @@ main(void)
 		cmocka_unit_test(test_standby_holds),
 		cmocka_unit_test(test_aggressive),
 		cmocka_unit_test(test_aggressive_password),
+		cmocka_unit_test(test_screens_agree),
 	};
 
 	pair_log_init();
