@@ -192,7 +192,7 @@ main(int argc, char *argv[])
 	};
 	const char	*path = CTL_SOCKET_DEFAULT, *saved = NULL;
 	json_object	*reply, *data;
-	char		 err[256];
+	char		 err[2048];
 	int		 ch, json = 0, id, nw, rc = 0;
 	render_fn	 fn;
 
@@ -230,10 +230,11 @@ main(int argc, char *argv[])
 		print_help(argc == 0 ? stderr : stdout);
 		return argc == 0 ? 2 : 0;
 	}
-	id = cmd_match(ctl_command_words, CTL_NCOMMANDS, argc, argv, &nw, err,
-	    sizeof(err));
+	id = cmd_match(ctl_command_words, ctl_command_args, CTL_NCOMMANDS,
+	    argc, argv, &nw, err, sizeof(err));
 	if (id == -1) {
-		fprintf(stderr, "havpnctl: %s\n", err);
+		/* IOS's report: the caret lines up under the line typed */
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 
