@@ -6,7 +6,9 @@
  *   havpnctl help
  *
  * Command words may be abbreviated as on IOS ("sh run").  Exit status:
- * 0 done, 1 the daemon refused the command, 2 usage, 3 no daemon answers.
+ * 0 done, 1 the daemon refused the command, 2 usage (also an unknown,
+ * incomplete or ambiguous command, reported as IOS does by cmd_match()),
+ * 3 no daemon answers.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
