@@ -23,7 +23,8 @@ at(json_object *arr, size_t i)
 static void
 map_entry(FILE *out, const char *map, json_object *e)
 {
-	json_object	*acl = jget(e, "acl_entries"), *ts = jget(e, "transform_sets");
+	json_object	*acl = jget(e, "acl_entries");
+	json_object	*ts = jget(e, "transform_sets");
 	const char	*name = jstr(e, "acl");
 
 	fprintf(out, "Crypto Map IPv4 \"%s\" %lld %s\n", map,
@@ -80,8 +81,8 @@ render_crypto_map(json_object *data, FILE *out)
 		for (size_t j = 0; j < jlen(ifs); j++) {
 			json_object *io = at(ifs, j);
 
-			fprintf(out, "Crypto Map: \"%s\" idb: %s local address: "
-			    "%s\n\n", name, jstr(io, "name"),
+			fprintf(out, "Crypto Map: \"%s\" idb: %s local "
+			    "address: %s\n\n", name, jstr(io, "name"),
 			    jget(io, "local_addr") != NULL &&
 			    !json_object_is_type(jget(io, "local_addr"),
 			    json_type_null) ? jstr(io, "local_addr") :
@@ -176,7 +177,8 @@ render_ipsec_sa_detail(json_object *data, FILE *out)
 	/* what never reached a flow: the data plane's own counters */
 	fprintf(out, "\n  Data plane, all flows:\n");
 	fprintf(out, "    #pkts no sa (send) %lld, #pkts invalid sa (rcv) "
-	    "%lld\n", (long long)jint(e, "no_sa"), (long long)jint(e, "bad_spi"));
+	    "%lld\n", (long long)jint(e, "no_sa"),
+	    (long long)jint(e, "bad_spi"));
 	fprintf(out, "    #pkts no policy (send) %lld, #pkts malformed %lld\n",
 	    (long long)jint(e, "no_policy"), (long long)jint(e, "malformed"));
 }

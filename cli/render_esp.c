@@ -113,8 +113,9 @@ flow(FILE *out, json_object *f, int detail)
 		fprintf(out, "    #send errors %lld, #recv errors %lld\n",
 		    (long long)jint(f, "send_errors"),
 		    (long long)jint(f, "recv_errors"));
-		fprintf(out, "    #pkts replay failed (rcv): %lld, #pkts verify "
-		    "failed: %lld, #pkts invalid identity (rcv): %lld\n\n",
+		fprintf(out, "    #pkts replay failed (rcv): %lld, #pkts "
+		    "verify failed: %lld, #pkts invalid identity (rcv): "
+		    "%lld\n\n",
 		    (long long)jint(f, "replay_drops"),
 		    (long long)jint(f, "auth_failures"),
 		    (long long)jint(f, "selector_drops"));

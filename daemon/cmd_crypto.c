@@ -220,7 +220,6 @@ struct acl_hits {
 	struct havpnd	*d;
 	/* per ACL of the configuration, per entry */
 	uint64_t	**hits;
-	int		 policies;
 };
 
 /* One data plane policy: add its packets to the ACL entry it came from. */
@@ -241,10 +240,8 @@ acl_hit(void *arg, const struct esp_policy *p)
 			continue;
 		for (int a = 0; a < cf->nacls; a++)
 			if (strcmp(cf->acls[a].name, m->entries[i].acl) == 0 &&
-			    ace < cf->acls[a].naces) {
+			    ace < cf->acls[a].naces)
 				h->hits[a][ace] += p->hits;
-				h->policies++;
-			}
 	}
 }
 
@@ -370,7 +367,8 @@ esp_alg(const struct esp_sa *sa, char *buf, size_t len)
 {
 	static const char *const auth[] = {
 		[CONF_ESP_AUTH_NONE] = "", [CONF_ESP_AUTH_MD5] = "+MD5",
-		[CONF_ESP_AUTH_SHA1] = "+SHA", [CONF_ESP_AUTH_SHA256] = "+SHA256",
+		[CONF_ESP_AUTH_SHA1] = "+SHA",
+		[CONF_ESP_AUTH_SHA256] = "+SHA256",
 		[CONF_ESP_AUTH_SHA384] = "+SHA384",
 		[CONF_ESP_AUTH_SHA512] = "+SHA512",
 	};
@@ -456,8 +454,8 @@ cmd_show_engine_conns(struct havpnd *d, int argc, char **argv,
 			bits = json_object_get_int64(json_object_object_get(s,
 			    "keybits"));
 			/* IOS: the hash first for IKE ("SHA+AES256") */
-			snprintf(alg, sizeof(alg), "%s+%s", hash != NULL ? hash :
-			    "", enc != NULL ? enc : "");
+			snprintf(alg, sizeof(alg), "%s+%s",
+			    hash != NULL ? hash : "", enc != NULL ? enc : "");
 			if (bits != 0 && bits != 128)
 				snprintf(alg + strlen(alg), sizeof(alg) -
 				    strlen(alg), "%lld", (long long)bits);

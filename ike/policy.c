@@ -1127,7 +1127,7 @@ ike_peer_aggressive(const struct config *cf, struct in_addr peer)
 	return NULL;
 }
 
-/* ---- for show commands ----------------------------------------------------- */
+/* ---- for show commands --------------------------------------------------- */
 
 int
 ike_map_local(const struct config *cf, const struct conf_interface *ifc,
