@@ -133,6 +133,11 @@ build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
 	    $(PKG_LIBS) -lcmocka
 
+# The printers' test also links havpnctl's renderers (not its main).
+RENDER_OBJS	 = $(filter-out $(OBJ)/cli/havpnctl.o,$(CLI_OBJS))
+build/tests/test_render: $(RENDER_OBJS)
+build/san-tests/test_render: $(RENDER_OBJS)
+
 check: deps
 	@$(MAKE) --no-print-directory all check-unit sanitize fuzz \
 	    check-integration

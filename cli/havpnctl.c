@@ -6,7 +6,9 @@
  *   havpnctl help
  *
  * Command words may be abbreviated as on IOS ("sh run").  Exit status:
- * 0 done, 1 the daemon refused the command, 2 usage, 3 no daemon answers.
+ * 0 done, 1 the daemon refused the command, 2 usage (also an unknown,
+ * incomplete or ambiguous command, reported as IOS does by cmd_match()),
+ * 3 no daemon answers.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -229,7 +231,7 @@ main(int argc, char *argv[])
 	};
 	const char	*path = CTL_SOCKET_DEFAULT, *saved = NULL;
 	json_object	*reply, *data;
-	char		 err[256];
+	char		 err[2048];
 	int		 ch, json = 0, id, nw, rc = 0;
 	render_fn	 fn;
 
@@ -267,10 +269,11 @@ main(int argc, char *argv[])
 		print_help(argc == 0 ? stderr : stdout);
 		return argc == 0 ? 2 : 0;
 	}
-	id = cmd_match(ctl_command_words, CTL_NCOMMANDS, argc, argv, &nw, err,
-	    sizeof(err));
+	id = cmd_match(ctl_command_words, ctl_command_args, CTL_NCOMMANDS,
+	    argc, argv, &nw, err, sizeof(err));
 	if (id == -1) {
-		fprintf(stderr, "havpnctl: %s\n", err);
+		/* IOS's report: the caret lines up under the line typed */
+		fprintf(stderr, "%s\n", err);
 		return 2;
 	}
 

@@ -129,6 +129,17 @@ render_lookup(enum ctl_command_id id)
 		[CTL_DEBUG_ISAKMP] = render_message,
 		[CTL_UNDEBUG_ALL] = render_message,
 		[CTL_TEST_ACQUIRE] = render_message,
+		[CTL_SHOW_CRYPTO_MAP] = render_crypto_map,
+		[CTL_SHOW_ISAKMP_KEY] = render_isakmp_key,
+		[CTL_SHOW_TRANSFORM_SET] = render_transform_set,
+		[CTL_SHOW_ACCESS_LISTS] = render_access_lists,
+		[CTL_SHOW_IPSEC_SA_DETAIL] = render_ipsec_sa_detail,
+		[CTL_SHOW_IPSEC_SA_ADDRESS] = render_ipsec_sa_address,
+		[CTL_SHOW_IPSEC_SA_IDENTITY] = render_ipsec_sa_identity,
+		[CTL_SHOW_ENGINE_CONNS] = render_engine_conns,
+		[CTL_SHOW_ISAKMP_PEERS] = render_isakmp_peers,
+		[CTL_CLEAR_SESSION] = render_clear_session,
+		[CTL_DEBUG_IPSEC] = render_message,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

@@ -34,6 +34,18 @@ void		 render_isakmp_stats(json_object *, FILE *);
 void		 render_crypto_session(json_object *, FILE *);
 void		 render_message(json_object *, FILE *);
 
+/* render_crypto.c */
+void		 render_crypto_map(json_object *, FILE *);
+void		 render_isakmp_key(json_object *, FILE *);
+void		 render_transform_set(json_object *, FILE *);
+void		 render_access_lists(json_object *, FILE *);
+void		 render_ipsec_sa_detail(json_object *, FILE *);
+void		 render_ipsec_sa_address(json_object *, FILE *);
+void		 render_ipsec_sa_identity(json_object *, FILE *);
+void		 render_engine_conns(json_object *, FILE *);
+void		 render_isakmp_peers(json_object *, FILE *);
+void		 render_clear_session(json_object *, FILE *);
+
 /* "hh:mm:ss" of a duration in seconds (negative: 0) into buf; returns it. */
 const char	*render_hms(int64_t, char *, size_t);
 

@@ -62,8 +62,33 @@ sas(FILE *out, const char *dir, json_object *arr)
 	fprintf(out, "\n     %s ah sas:\n\n     %s pcp sas:\n\n", dir, dir);
 }
 
+/*
+ * show crypto ipsec sa detail: the drop counters one by one, in IOS's
+ * words where IOS has the counter (invalid prot: havpn's malformed, bad
+ * padding and next-header drops of the inbound SAs).
+ */
 static void
-flow(FILE *out, json_object *f)
+flow_detail(FILE *out, json_object *f)
+{
+	json_object	*in = jget(f, "inbound_esp_sas");
+	long long	 other = 0;
+
+	for (size_t i = 0; i < jlen(in); i++)
+		other += (long long)jint(json_object_array_get_idx(in, i),
+		    "other_drops");
+	fprintf(out, "    #pkts encaps failed (send) %lld, #pkts decaps "
+	    "failed (rcv) %lld\n", (long long)jint(f, "send_errors"),
+	    (long long)jint(f, "recv_errors"));
+	fprintf(out, "    #pkts invalid prot (recv) %lld, #pkts verify "
+	    "failed: %lld\n", other, (long long)jint(f, "auth_failures"));
+	fprintf(out, "    #pkts invalid identity (recv) %lld\n",
+	    (long long)jint(f, "selector_drops"));
+	fprintf(out, "    ##pkts replay failed (rcv): %lld\n\n",
+	    (long long)jint(f, "replay_drops"));
+}
+
+static void
+flow(FILE *out, json_object *f, int detail)
 {
 	fprintf(out, "   protected vrf: (none)\n");
 	ident(out, "local ", jget(f, "local_ident"));
@@ -82,14 +107,19 @@ flow(FILE *out, json_object *f)
 	fprintf(out, "    #pkts compressed: 0, #pkts decompressed: 0\n"
 	    "    #pkts not compressed: 0, #pkts compr. failed: 0\n"
 	    "    #pkts not decompressed: 0, #pkts decompress failed: 0\n");
-	fprintf(out, "    #send errors %lld, #recv errors %lld\n",
-	    (long long)jint(f, "send_errors"),
-	    (long long)jint(f, "recv_errors"));
-	fprintf(out, "    #pkts replay failed (rcv): %lld, #pkts verify "
-	    "failed: %lld, #pkts invalid identity (rcv): %lld\n\n",
-	    (long long)jint(f, "replay_drops"),
-	    (long long)jint(f, "auth_failures"),
-	    (long long)jint(f, "selector_drops"));
+	if (detail)
+		flow_detail(out, f);
+	else {
+		fprintf(out, "    #send errors %lld, #recv errors %lld\n",
+		    (long long)jint(f, "send_errors"),
+		    (long long)jint(f, "recv_errors"));
+		fprintf(out, "    #pkts replay failed (rcv): %lld, #pkts "
+		    "verify failed: %lld, #pkts invalid identity (rcv): "
+		    "%lld\n\n",
+		    (long long)jint(f, "replay_drops"),
+		    (long long)jint(f, "auth_failures"),
+		    (long long)jint(f, "selector_drops"));
+	}
 	fprintf(out, "     local crypto endpt.: %s, remote crypto endpt.: %s\n",
 	    jstr(f, "local_crypto_endpt"), jstr(f, "remote_crypto_endpt"));
 	fprintf(out, "     current outbound spi: ");
@@ -117,6 +147,7 @@ render_ipsec_sa(json_object *data, FILE *out)
 		fprintf(out, "    Crypto map tag: %s, local addr %s\n\n",
 		    jstr(io, "crypto_map"), jstr(io, "local_addr"));
 		for (size_t j = 0; j < nf; j++)
-			flow(out, json_object_array_get_idx(fl, j));
+			flow(out, json_object_array_get_idx(fl, j),
+			    strcmp(jstr(data, "view"), "detail") == 0);
 	}
 }

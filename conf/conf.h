@@ -365,5 +365,10 @@ const char	*conf_esp_auth_name(enum conf_esp_auth);
 /* The IOS transform words, e.g. "esp-aes 256 esp-sha256-hmac". */
 void		 conf_tset_words(const struct conf_transform_set *, char *,
 		    size_t);
+/*
+ * An access-list entry as its configuration line prints it after the
+ * list's name: "permit ip 10.0.0.0 0.0.0.255 any" (truncated to fit).
+ */
+void		 conf_ace_words(const struct conf_ace *, char *, size_t);
 
 #endif

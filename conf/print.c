@@ -407,3 +407,22 @@ conf_print_str(const struct config *cf)
 		fatal(LOG_CONF, "open_memstream");
 	return s;
 }
+
+void
+conf_ace_words(const struct conf_ace *a, char *buf, size_t len)
+{
+	FILE	*f;
+	size_t	 n;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	if ((f = fmemopen(buf, len, "w")) == NULL)
+		fatal(LOG_CONF, "fmemopen");
+	print_ace(f, a);
+	(void)fclose(f);
+	buf[len - 1] = '\0';	/* fmemopen adds none to a full buffer */
+	n = strlen(buf);
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+}

@@ -84,6 +84,17 @@ command_handler(enum ctl_command_id id)
 		[CTL_DEBUG_ISAKMP] = cmd_debug_isakmp,
 		[CTL_UNDEBUG_ALL] = cmd_undebug_all,
 		[CTL_TEST_ACQUIRE] = cmd_test_acquire,
+		[CTL_SHOW_CRYPTO_MAP] = cmd_show_crypto_map,
+		[CTL_SHOW_ISAKMP_KEY] = cmd_show_isakmp_key,
+		[CTL_SHOW_TRANSFORM_SET] = cmd_show_transform_set,
+		[CTL_SHOW_ACCESS_LISTS] = cmd_show_access_lists,
+		[CTL_SHOW_IPSEC_SA_DETAIL] = cmd_show_ipsec_sa_detail,
+		[CTL_SHOW_IPSEC_SA_ADDRESS] = cmd_show_ipsec_sa_address,
+		[CTL_SHOW_IPSEC_SA_IDENTITY] = cmd_show_ipsec_sa_identity,
+		[CTL_SHOW_ENGINE_CONNS] = cmd_show_engine_conns,
+		[CTL_SHOW_ISAKMP_PEERS] = cmd_show_isakmp_peers,
+		[CTL_CLEAR_SESSION] = cmd_clear_session,
+		[CTL_DEBUG_IPSEC] = cmd_debug_ipsec,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

@@ -44,8 +44,27 @@
 	    "the ISAKMP protection suites, by priority")		\
 	X(SHOW_ISAKMP_STATS, "show crypto isakmp statistics", "",	\
 	    "IKE message and negotiation counters")			\
+	X(SHOW_ISAKMP_KEY, "show crypto isakmp key", "",		\
+	    "the pre-shared keys, by peer address")			\
+	X(SHOW_ISAKMP_PEERS, "show crypto isakmp peers", "",		\
+	    "the peers of the ISAKMP SAs: address, port, local, phase 1 id") \
+	X(SHOW_CRYPTO_MAP, "show crypto map", "[tag NAME]",		\
+	    "crypto map entries: peer, ACL, lifetimes, PFS, transform sets") \
+	X(SHOW_TRANSFORM_SET, "show crypto ipsec transform-set",	\
+	    "[tag NAME]", "the transform sets and their mode")		\
 	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
 	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes") \
+	X(SHOW_IPSEC_SA_DETAIL, "show crypto ipsec sa detail", "",	\
+	    "the same, with every drop counter of each flow")		\
+	X(SHOW_IPSEC_SA_ADDRESS, "show crypto ipsec sa address", "",	\
+	    "IPsec SAs by destination address")				\
+	X(SHOW_IPSEC_SA_IDENTITY, "show crypto ipsec sa identity", "",	\
+	    "the protected flows (proxy identities) and their peer")	\
+	X(SHOW_ENGINE_CONNS, "show crypto engine connections active",	\
+	    "", "every IKE and IPsec SA: conn id, algorithm, packets")	\
+	X(SHOW_ACCESS_LISTS, "show access-lists", "[N|NAME]",		\
+	    "access lists, each entry with the packets the data plane "	\
+	    "matched")							\
 	X(SHOW_CRYPTO_SESSION, "show crypto session", "[detail]",	\
 	    "per peer: UP-ACTIVE, UP-IDLE, UP-NO-IKE, DOWN-NEGOTIATING, "\
 	    "DOWN")							\
@@ -55,10 +74,14 @@
 	    "delete ISAKMP SAs (all, or one), telling the peers")	\
 	X(CLEAR_SA, "clear crypto sa", "[peer ADDR]",			\
 	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
+	X(CLEAR_SESSION, "clear crypto session", "[remote ADDR]",	\
+	    "delete the ISAKMP and IPsec SAs (all, or a peer's)")	\
 	X(REDUNDANCY_SWITCHOVER, "redundancy switchover", "[--force]",	\
 	    "planned switchover (refused unless the peer is STANDBY HOT)")	\
 	X(DEBUG_ISAKMP, "debug crypto isakmp", "",			\
 	    "trace every IKE exchange step in the log")		\
+	X(DEBUG_IPSEC, "debug crypto ipsec", "",			\
+	    "trace IPsec SA install, delete, rekey and data plane drops") \
 	X(DEBUG_HA, "debug crypto ha", "",				\
 	    "trace the replication (sync messages, counters) in the log") \
 	X(UNDEBUG_ALL, "undebug all", "",				\

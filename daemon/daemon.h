@@ -145,6 +145,30 @@ int		 cmd_undebug_all(struct havpnd *, int, char **, json_object *,
 int		 cmd_test_acquire(struct havpnd *, int, char **, json_object *,
 		    char *, size_t);
 
+/* cmd_crypto.c: the crypto configuration and connection views */
+int		 cmd_show_crypto_map(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_key(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_transform_set(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_access_lists(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_ipsec_sa_detail(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_ipsec_sa_address(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_ipsec_sa_identity(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_engine_conns(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_isakmp_peers(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_clear_session(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_debug_ipsec(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
 /* syscheck.c: "ip address" lines against the machine; -1 on a mismatch */
 int		 syscheck_config(const struct config *, struct conf_diag *);
 

@@ -310,6 +310,15 @@ pol_set_out(struct esp_engine *e, struct esp_pol *p, struct esp_sa_rt *out)
 		p->out->bound--;
 	if (out != NULL)
 		out->bound++;
+	/* debug crypto ipsec: a rekeyed SA takes over, as IOS says it */
+	if (out != p->out && out != NULL && log_debug_enabled(LOG_ESP)) {
+		char	 peer[INET_ADDRSTRLEN];
+
+		log_debug(LOG_ESP, "IPSEC(update_current_outbound_sa): policy "
+		    "%u peer %s current outbound sa to SPI %08X (conn id %u)",
+		    p->p.id, addr_str(out->c->sa.remote, peer),
+		    out->c->sa.spi, out->c->sa.conn_id);
+	}
 	p->out = out;
 	p->out_covers = out != NULL && sa_covers(out, p);
 	pol_route_sync(e, p);
@@ -452,8 +461,20 @@ us_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 	e->nsas++;
 	if (sa->dir == ESP_OUT)
 		pols_rebind(e, sa->reqid, NULL, s);
-	log_debug(LOG_ESP, "SA conn id %u spi 0x%08x %s added", sa->conn_id,
-	    sa->spi, sa->dir == ESP_IN ? "inbound" : "outbound");
+	if (log_debug_enabled(LOG_ESP)) {
+		char	 dst[INET_ADDRSTRLEN], t[64];
+
+		esp_transform_ios_name(sa->enc, sa->enc_keybits, sa->auth, t,
+		    sizeof(t));
+		log_debug(LOG_ESP, "IPSEC(create_sa): sa created, %s sa_dest= "
+		    "%s, sa_proto= 50, sa_spi= 0x%08X(%u), sa_trans= %s , "
+		    "sa_conn_id= %u, reqid %u, sa_lifetime(k/sec)= "
+		    "(%llu/%u)", sa->dir == ESP_IN ? "inbound" : "outbound",
+		    addr_str(sa->dir == ESP_IN ? sa->local : sa->remote, dst),
+		    sa->spi, sa->spi, t, sa->conn_id, sa->reqid,
+		    (unsigned long long)(sa->hard_bytes / 1024),
+		    sa->hard_secs);
+	}
 	return 0;
 }
 
@@ -509,8 +530,10 @@ us_del_sa(struct esp_backend *be, uint32_t conn_id)
 
 	if (s == NULL)
 		return -1;
-	log_debug(LOG_ESP, "SA conn id %u spi 0x%08x deleted", conn_id,
-	    s->c->sa.spi);
+	log_debug(LOG_ESP, "IPSEC(delete_sa): deleting SA, %s spi "
+	    "0x%08X(%u), sa_conn_id= %u, %llu packets",
+	    s->c->sa.dir == ESP_IN ? "inbound" : "outbound", s->c->sa.spi,
+	    s->c->sa.spi, conn_id, (unsigned long long)s->c->st.packets);
 	sa_unlink(e, s);
 	sa_free(s);
 	return 0;
@@ -643,9 +666,13 @@ static int
 us_walk_policies(struct esp_backend *be, esp_policy_walk_fn fn, void *arg)
 {
 	struct esp_engine *e = eng(be);
+	struct esp_policy p;
 
-	for (int i = 0; i < e->npols; i++)
-		fn(arg, &e->pols[i].p);
+	for (int i = 0; i < e->npols; i++) {
+		p = e->pols[i].p;
+		p.hits = e->pols[i].hits;
+		fn(arg, &p);
+	}
 	return 0;
 }
 

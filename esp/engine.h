@@ -78,6 +78,7 @@ struct esp_pol {
 	uint64_t	 acquires;
 	uint64_t	 nosa_drops;
 	uint64_t	 packets;
+	uint64_t	 hits;		/* matched by the SPD (esp_policy.hits) */
 };
 
 /* One packet slot of a batch. */
@@ -147,6 +148,7 @@ struct esp_engine {
 	struct log_ratelimit rl_nospi;
 	struct log_ratelimit rl_drop;
 	struct log_ratelimit rl_send;
+	struct log_ratelimit rl_trace;	/* debug crypto ipsec drops */
 
 	struct esp_slot	*rx;		/* ESP_BATCH */
 	struct esp_slot	*tx;		/* ESP_TX_SLOTS */

@@ -135,6 +135,12 @@ struct esp_policy {
 	char		 map_name[65];
 	int		 map_seq;
 	char		 ifname[16];
+	/*
+	 * walk_policies only (add_policy ignores it): the packets the SPD
+	 * matched to this policy, whatever became of them (show
+	 * access-lists).
+	 */
+	uint64_t	 hits;
 };
 
 /* Called by the data plane; arg is the events' arg. */

@@ -46,6 +46,23 @@ ratelimited(struct esp_engine *e, struct log_ratelimit *rl, const char *what,
 	    spi, why, (unsigned long long)supp);
 }
 
+/*
+ * debug crypto ipsec: a dropped packet and why, at most one line a second
+ * (the rest counted in the next line); nothing unless debugging.
+ */
+static void
+drop_trace(struct esp_engine *e, const char *dir, uint32_t spi,
+    const char *why)
+{
+	uint64_t	 supp;
+
+	if (!log_debug_enabled(LOG_ESP) ||
+	    !log_ratelimit_ok(&e->rl_trace, e->now_ms, 1000, &supp))
+		return;
+	log_debug(LOG_ESP, "IPSEC(drop): %s spi 0x%08X: %s (%llu more "
+	    "drops not traced)", dir, spi, why, (unsigned long long)supp);
+}
+
 /* ---- outbound ----------------------------------------------------------- */
 
 /* 0: the slot holds an ESP packet for slot->sa; -1: dropped, counted. */
@@ -63,25 +80,33 @@ outbound(struct esp_engine *e, struct esp_slot *s, const uint8_t *iv)
 	}
 	if ((p = esp_engine_spd_lookup(e, &f)) == NULL) {
 		e->st.no_policy++;
+		drop_trace(e, "outbound", 0, "no policy matches");
 		return -1;
 	}
+	p->hits++;
 	if (p->p.action == ESP_POLICY_BYPASS) {
 		e->st.bypass_in_tun++;
+		drop_trace(e, "outbound", 0, "a deny (bypass) entry matched "
+		    "in the data plane");
 		return -1;
 	}
 	if ((sa = esp_engine_out(e, p, &f)) == NULL) {
 		esp_engine_acquire(e, p, &f);
+		drop_trace(e, "outbound", 0, "no SA yet (acquire)");
 		return -1;
 	}
 	if (sa->c->sa.hard_bytes != 0 &&
 	    sa->c->st.bytes >= sa->c->sa.hard_bytes) {
 		sa->c->st.send_errors++;
+		drop_trace(e, "outbound", sa->c->sa.spi, "kilobyte lifetime "
+		    "used up");
 		return -1;
 	}
 	v = esp_encap(sa->c, s->buf, &s->off, &s->len, iv);
 	if (v != ESP_V_OK) {
 		ratelimited(e, &e->rl_send, "outbound", sa->c->sa.spi,
 		    esp_verdict_name(v));
+		drop_trace(e, "outbound", sa->c->sa.spi, esp_verdict_name(v));
 		return -1;
 	}
 	p->packets++;
@@ -397,18 +422,21 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
 	if ((sa = esp_engine_sa_by_spi(e, spi)) == NULL || sa->dead) {
 		e->st.bad_spi++;
 		ratelimited(e, &e->rl_nospi, "inbound", spi, "no such SA");
+		drop_trace(e, "inbound", spi, "no such SA");
 		return -1;
 	}
 	v = esp_decap(sa->c, s->buf, &s->off, &s->len, &nh);
 	if (v != ESP_V_OK) {
 		ratelimited(e, &e->rl_drop, "inbound", spi,
 		    esp_verdict_name(v));
+		drop_trace(e, "inbound", spi, esp_verdict_name(v));
 		return -1;
 	}
 	if (!sa->c->sa.tunnel &&
 	    transport_header(s, &sa->c->sa, nh) == -1) {
 		sa->c->malformed++;
 		sa->c->st.recv_errors++;
+		drop_trace(e, "inbound", spi, "malformed transport header");
 		return -1;
 	}
 	sa->c->st.last_used_ms = e->now_ms;

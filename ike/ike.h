@@ -95,6 +95,17 @@ int		 ike_is_active(const struct ike *);
  * the interface address.  Returns how many were written (at most max).
  */
 int		 ike_local_addrs(const struct config *, struct in_addr *, int);
+/* The local address of one interface's crypto map: 0, or -1 if none. */
+int		 ike_map_local(const struct config *,
+		    const struct conf_interface *, struct in_addr *);
+/*
+ * Where the data plane policy with this id comes from: the crypto map
+ * (name into map), its entry's sequence number and the index of the ACL
+ * entry in the entry's access list.  0, or -1 if IKE installed no such
+ * policy.
+ */
+int		 ike_policy_origin(struct ike *, uint32_t, char *, size_t, int *,
+		    int *);
 
 /* ---- operator actions ---------------------------------------------------- */
 

@@ -1130,3 +1130,26 @@ ike_peer_aggressive(const struct config *cf, struct in_addr peer)
 			return &cf->peers[i];
 	return NULL;
 }
+
+/* ---- for show commands --------------------------------------------------- */
+
+int
+ike_map_local(const struct config *cf, const struct conf_interface *ifc,
+    struct in_addr *out)
+{
+	return iface_local(cf, ifc, out);
+}
+
+int
+ike_policy_origin(struct ike *ike, uint32_t id, char *map, size_t maplen,
+    int *seq, int *ace)
+{
+	const struct ike_spd *s = ike_spd_by_reqid(ike, id);
+
+	if (s == NULL)
+		return -1;
+	snprintf(map, maplen, "%s", s->map);
+	*seq = s->map_seq;
+	*ace = s->ace;
+	return 0;
+}

@@ -198,13 +198,22 @@ int		 hex_decode(const char *, void *, size_t);
 /*
  * Match argv against a table of commands, each a string of words
  * ("show crypto isakmp sa").  Every argv word may be an unambiguous prefix
- * of the command word at its place, as on IOS ("sh cry isa sa").  The
- * command with the most matched words wins; its index is returned and
- * *nwords says how many argv words it took (the rest are its arguments).
- * -1 with a message in err when nothing or more than one command matches.
+ * of the command word at its place, as on IOS ("sh cry isa sa"); an exact
+ * word wins over longer ones it starts.  The words are resolved one place
+ * at a time; where no command word fits, the words left are the arguments
+ * of the command those before them complete.  args (NULL: every command
+ * may take arguments) is a table of the same size: "" for a command that
+ * takes none.  Returns the command's index and sets *nwords to the number
+ * of argv words it took.  On failure -1, with err holding the IOS-style
+ * report, several lines without a final newline:
+ *   "% Invalid input detected at '^' marker: \"WORD\"" under the line
+ *	typed and a caret at WORD, then the words that may follow;
+ *   "% Incomplete command: \"LINE\" needs another word." and the words
+ *	that may follow;
+ *   "% Ambiguous command: \"LINE\"" and the words the abbreviation starts.
  */
-int		 cmd_match(const char *const *, size_t, int, char *const *,
-		    int *, char *, size_t);
+int		 cmd_match(const char *const *, const char *const *, size_t,
+		    int, char *const *, int *, char *, size_t);
 
 /* ---- nl: rtnetlink requests --------------------------------------------- */
 

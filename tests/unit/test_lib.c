@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "lib/lib.h"
+#include "daemon/ctl.h"
 
 /* A small TLV record: type(1) length(2) value(length) then a be32 tail. */
 static int
@@ -187,14 +188,14 @@ static const char *const table[] = {
 static int
 match(const char *line, int *nw)
 {
-	char	 buf[128], *argv[16], *t, *save, err[128];
+	char	 buf[128], *argv[16], *t, *save, err[1024];
 	int	 argc = 0;
 
 	snprintf(buf, sizeof(buf), "%s", line);
 	for (t = strtok_r(buf, " ", &save); t != NULL;
 	    t = strtok_r(NULL, " ", &save))
 		argv[argc++] = t;
-	return cmd_match(table, nitems(table), argc, argv, nw, err,
+	return cmd_match(table, NULL, nitems(table), argc, argv, nw, err,
 	    sizeof(err));
 }
 
@@ -219,6 +220,109 @@ test_cmdmatch(void **state)
 	assert_int_equal(match("sh", &nw), -1);
 	assert_int_equal(match("show nothing", &nw), -1);
 	assert_int_equal(match("frobnicate", &nw), -1);
+}
+
+/*
+ * havpnctl's own table (daemon/ctl.h, with its arguments): the command
+ * found and the words it took, or -1 and what the report must say.
+ */
+static const struct {
+	const char	*line;
+	int		 id;		/* -1: refused */
+	int		 nwords;
+	const char	*says[4];	/* in the report, in this order */
+} ctl_cases[] = {
+	{ "sh cr ips sa det", CTL_SHOW_IPSEC_SA_DETAIL, 5, { NULL } },
+	{ "show crypto ipsec sa address", CTL_SHOW_IPSEC_SA_ADDRESS, 5,
+	    { NULL } },
+	{ "sh cr ips sa ide", CTL_SHOW_IPSEC_SA_IDENTITY, 5, { NULL } },
+	/* no command word fits "p": the arguments of show crypto ipsec sa */
+	{ "sh cr ips sa p 10.0.0.20", CTL_SHOW_IPSEC_SA, 4, { NULL } },
+	{ "sh cr en co ac", CTL_SHOW_ENGINE_CONNS, 5, { NULL } },
+	{ "sh acc 101", CTL_SHOW_ACCESS_LISTS, 2, { NULL } },
+	{ "sh cr map tag M", CTL_SHOW_CRYPTO_MAP, 3, { NULL } },
+	{ "sh cr ipsec tr", CTL_SHOW_TRANSFORM_SET, 4, { NULL } },
+	{ "sh cr isa k", CTL_SHOW_ISAKMP_KEY, 4, { NULL } },
+	{ "sh cr isa pe", CTL_SHOW_ISAKMP_PEERS, 4, { NULL } },
+	/* an exact word wins over the longer word it starts */
+	{ "clear crypto sa", CTL_CLEAR_SA, 3, { NULL } },
+	{ "cl cr sess rem 10.0.0.20", CTL_CLEAR_SESSION, 3, { NULL } },
+	{ "deb cr ips", CTL_DEBUG_IPSEC, 3, { NULL } },
+	{ "und all", CTL_UNDEBUG_ALL, 2, { NULL } },
+	{ "sh cr i", -1, 0, { "% Ambiguous command: \"sh cr i\"\n",
+	    "\"i\" may be:\n", "  ipsec\n", "  isakmp" } },
+	{ "sh cr isa p", -1, 0, { "% Ambiguous command", "  peers\n",
+	    "  policy" } },
+	{ "clear crypto s", -1, 0, { "  sa\n", "  session" } },
+	{ "show crypto", -1, 0, { "% Incomplete command: \"show crypto\"",
+	    "After \"show crypto\" may follow:\n", "  engine\n", "  map\n" } },
+	{ "sh cr", -1, 0, { "% Incomplete command: \"sh cr\"",
+	    "After \"show crypto\" may follow:\n" } },
+	{ "show crypto frob sa", -1, 0, { "show crypto frob sa\n"
+	    "            ^\n"
+	    "% Invalid input detected at '^' marker: \"frob\"\n",
+	    "After \"show crypto\" may follow:\n", "  isakmp\n",
+	    "  session" } },
+	/* a command without arguments: a word after it is wrong */
+	{ "sh standby frob", -1, 0, { "sh standby frob\n           ^\n",
+	    "\"frob\"\n", "  brief\n", "  <cr>" } },
+	{ "frob", -1, 0, { "frob\n^\n", "A command starts with:\n",
+	    "  show\n" } },
+	{ "", -1, 0, { "% Incomplete command", "  clear\n" } },
+};
+
+static void
+test_cmdmatch_reports(void **state)
+{
+	(void)state;
+	for (size_t c = 0; c < nitems(ctl_cases); c++) {
+		char	 buf[128], *argv[16], *t, *save, err[2048];
+		const char *p;
+		int	 argc = 0, nw = -1, id;
+
+		snprintf(buf, sizeof(buf), "%s", ctl_cases[c].line);
+		for (t = strtok_r(buf, " ", &save); t != NULL;
+		    t = strtok_r(NULL, " ", &save))
+			argv[argc++] = t;
+		id = cmd_match(ctl_command_words, ctl_command_args,
+		    CTL_NCOMMANDS, argc, argv, &nw, err, sizeof(err));
+		if (id != ctl_cases[c].id)
+			fail_msg("\"%s\": %d, not %d\n%s", ctl_cases[c].line,
+			    id, ctl_cases[c].id, err);
+		if (id != -1) {
+			assert_int_equal(nw, ctl_cases[c].nwords);
+			continue;
+		}
+		p = err;
+		for (int k = 0; k < 4 && ctl_cases[c].says[k] != NULL; k++) {
+			const char *q = strstr(p, ctl_cases[c].says[k]);
+
+			if (q == NULL)
+				fail_msg("\"%s\": no \"%s\" in\n%s",
+				    ctl_cases[c].line, ctl_cases[c].says[k],
+				    err);
+			p = q + strlen(ctl_cases[c].says[k]);
+		}
+		/* one message: no newline at its end */
+		assert_true(err[0] != '\0' && err[strlen(err) - 1] != '\n');
+	}
+}
+
+/* A report cut to the buffer is still a string, whatever the size. */
+static void
+test_cmdmatch_small_buffer(void **state)
+{
+	char	*argv[] = { "show", "crypto" };
+	char	 err[64];
+	int	 nw;
+
+	(void)state;
+	for (size_t len = 1; len <= sizeof(err); len++) {
+		memset(err, 'x', sizeof(err));
+		assert_int_equal(cmd_match(ctl_command_words, ctl_command_args,
+		    CTL_NCOMMANDS, 2, argv, &nw, err, len), -1);
+		assert_true(strlen(err) < len);
+	}
 }
 
 static void
@@ -247,6 +351,8 @@ main(void)
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_cmdmatch),
+		cmocka_unit_test(test_cmdmatch_reports),
+		cmocka_unit_test(test_cmdmatch_small_buffer),
 		cmocka_unit_test(test_ratelimit),
 	};
 
