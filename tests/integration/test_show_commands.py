@@ -234,7 +234,8 @@ def test_show_commands_on_a_live_pair(design, bindir):
     # clear crypto session remote: both phases gone here and at the peer;
     # another address clears nothing
     r = ha1.json("clear", "crypto", "session", "remote", "10.9.9.9")
-    assert r == {"ipsec_cleared": 0, "isakmp_cleared": 0}
+    assert r == {"command": "clear crypto session", "ipsec_cleared": 0,
+                 "isakmp_cleared": 0}
     r = ha1.json("cl", "cr", "sess", "rem", "10.0.0.20")
     assert r["isakmp_cleared"] == 1 and r["ipsec_cleared"] >= 1, r
     assert ha1.json("show", "crypto", "isakmp", "sa")["sas"] == []
