@@ -615,6 +615,7 @@ ha_swtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		break;
 	case HA_SW_REQUESTED:
 		ha->sw.state = HA_SW_IDLE;
+		ha->sw.refused++;	/* havpnctl reports it as refused */
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "the active did "
 		    "not answer the request");
 		log_warnx(LOG_HA, "switchover: %s", ha->sw.result);
@@ -645,6 +646,7 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 	case HA_SW_REQUESTED:
 		ev_timer_stop(ha->loop, &ha->swtimer);
 		ha->sw.state = HA_SW_IDLE;
+		ha->sw.refused++;
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "request "
 		    "abandoned: %s", why);
 		break;
