@@ -118,6 +118,22 @@ send_marker(struct hasync *ha, enum ha_msg_type t, uint32_t n)
 
 /* ---- the old active ------------------------------------------------------ */
 
+/* A switchover step starts: its state, id, force and reason. */
+static void
+sw_begin(struct hasync *ha, enum ha_sw_state st, uint64_t id, int force,
+    const char *reason)
+{
+	/* the ready check hands over with the reason it already holds */
+	if (reason != ha->sw.reason) {
+		memset(&ha->sw.reason, 0, sizeof(ha->sw.reason));
+		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
+	}
+	ha->sw.state = st;
+	ha->sw.id = id;
+	ha->sw.force = force;
+	ha->sw.started_us = time_mono_us();
+}
+
 static int
 handover(struct hasync *ha, uint64_t id, int force, const char *reason,
     char *err, size_t errlen)
@@ -128,12 +144,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
-	memset(&ha->sw.reason, 0, sizeof(ha->sw.reason));
-	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
-	ha->sw.state = HA_SW_DRAINING;
-	ha->sw.id = id;
-	ha->sw.force = force;
-	ha->sw.started_us = time_mono_us();
+	sw_begin(ha, HA_SW_DRAINING, id, force, reason);
 	ha->sw.acked = 0;
 	ha->sw.last_tun_us = ha->sw.started_us;
 	ha->sw.tun_in = tun_in(ha);
@@ -333,12 +344,7 @@ ready_check(struct hasync *ha, uint64_t id, int force, const char *reason,
 		    "channel (the check could not be sent)");
 		return -1;
 	}
-	memset(&ha->sw.reason, 0, sizeof(ha->sw.reason));
-	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
-	ha->sw.state = HA_SW_CHECKING;
-	ha->sw.id = id;
-	ha->sw.force = force;
-	ha->sw.started_us = time_mono_us();
+	sw_begin(ha, HA_SW_CHECKING, id, force, reason);
 	sw_timer(ha, SW_CHECK_WAIT_MS);
 	return 0;
 }

@@ -123,7 +123,7 @@ def test_failover_switchovers_crash_and_return(design, bindir):
     assert ev["event"] == "switchover" and "took over" in ev["reason"]
     assert ev["exact"] == 1 and ev["duration_us"] > 0
     ev = r.history(ha1)[-1]
-    assert "handed over" in ev["reason"]
+    assert "handed over (redundancy switchover)" in ev["reason"], ev
     drained = int(re.search(r"(\d+) queued packets", ev["reason"])[1])
     assert drained >= 100, ev
     # the old active does not take the role back by itself
