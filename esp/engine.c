@@ -164,12 +164,18 @@ pol_rule_remove(struct esp_engine *e, struct esp_pol *p)
 	p->rule_installed = 0;
 }
 
-/* reverse-route: the remote proxy routed into the TUN device (IOS RRI). */
+/*
+ * reverse-route: the remote proxy routed into the TUN device (IOS RRI),
+ * on the node that forwards only: a standby (outbound DROP) keeps no such
+ * route, so a routing protocol redistributing them never draws traffic to
+ * it; the routes come with the takeover.
+ */
 static void
 pol_route_sync(struct esp_engine *e, struct esp_pol *p)
 {
 	int	 want = e->routing && p->p.reverse_route && p->out != NULL &&
-	    p->p.action == ESP_POLICY_PROTECT;
+	    p->p.action == ESP_POLICY_PROTECT &&
+	    e->outbound != ESP_OUTBOUND_DROP;
 	int	 len = prefix_len(p->p.sel.dst_mask);
 	struct in_addr dst;
 
@@ -248,28 +254,34 @@ sa_covers(const struct esp_sa_rt *s, const struct esp_pol *p)
 	return esp_selector_covers(&s->c->sa.sel, &p->p.sel);
 }
 
+static unsigned
+reqid_hash(uint32_t reqid)
+{
+	return (reqid * 2654435761U) >> 22 & (ESP_REQID_BUCKETS - 1);
+}
+
 /*
  * The SA a policy sends on (struct esp_pol): the newest live outbound SA
- * of its reqid that covers it, else the newest of its reqid.
+ * of its reqid that covers it, else the newest of its reqid.  The reqid's
+ * chain is newest first: the first covering SA is the answer, and with
+ * none covering (ncover, skip already taken out) the first SA is.
  */
 static struct esp_sa_rt *
 pol_out(struct esp_engine *e, const struct esp_pol *p, struct esp_sa_rt *skip)
 {
-	struct esp_sa_rt *best = NULL, *cover = NULL;
+	struct esp_sa_rt *best = NULL;
 
-	for (int b = 0; b < ESP_CONN_BUCKETS; b++)
-		for (struct esp_sa_rt *s = e->by_conn[b]; s != NULL;
-		    s = s->next_conn) {
-			if (s == skip || s->dead || s->c->sa.dir != ESP_OUT ||
-			    s->c->sa.reqid != p->p.reqid)
-				continue;
-			if (best == NULL || s->serial > best->serial)
-				best = s;
-			if (sa_covers(s, p) &&
-			    (cover == NULL || s->serial > cover->serial))
-				cover = s;
-		}
-	return cover != NULL ? cover : best;
+	for (struct esp_sa_rt *s = e->by_reqid[reqid_hash(p->p.reqid)];
+	    s != NULL; s = s->next_reqid) {
+		e->out_visits++;
+		if (s == skip || s->dead || s->c->sa.reqid != p->p.reqid)
+			continue;
+		if (p->ncover == 0 || sa_covers(s, p))
+			return s;
+		if (best == NULL)
+			best = s;
+	}
+	return best;
 }
 
 /* The newest live outbound SA of the policy's reqid taking flow. */
@@ -277,17 +289,14 @@ static struct esp_sa_rt *
 out_for(struct esp_engine *e, const struct esp_pol *p,
     const struct esp_flow *f)
 {
-	struct esp_sa_rt *best = NULL;
-
-	for (int b = 0; b < ESP_CONN_BUCKETS; b++)
-		for (struct esp_sa_rt *s = e->by_conn[b]; s != NULL;
-		    s = s->next_conn)
-			if (!s->dead && s->c->sa.dir == ESP_OUT &&
-			    s->c->sa.reqid == p->p.reqid &&
-			    esp_selector_match(&s->c->sa.sel, f) &&
-			    (best == NULL || s->serial > best->serial))
-				best = s;
-	return best;
+	for (struct esp_sa_rt *s = e->by_reqid[reqid_hash(p->p.reqid)];
+	    s != NULL; s = s->next_reqid) {
+		e->out_visits++;
+		if (!s->dead && s->c->sa.reqid == p->p.reqid &&
+		    esp_selector_match(&s->c->sa.sel, f))
+			return s;
+	}
+	return NULL;
 }
 
 struct esp_sa_rt *
@@ -325,10 +334,12 @@ pol_set_out(struct esp_engine *e, struct esp_pol *p, struct esp_sa_rt *out)
 }
 
 /*
- * The policies of reqid after an SA came or went.  newest: the SA just
- * added (the highest serial): it is the answer when it covers the policy,
- * and a covering current SA stays when it does not; otherwise (and when
- * skip goes) the SAs are searched.
+ * The policies of reqid after an SA came or went; each policy's out is
+ * pol_out's answer before the change.  newest: the SA just added (the
+ * highest serial): it is the answer when it covers the policy; when it
+ * does not, a covering current SA stays, and otherwise no SA covered, so
+ * the newest is the answer.  skip: the SA going; only a policy sending on
+ * it searches again (the others' answers do not change).
  */
 static void
 pols_rebind(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip,
@@ -340,10 +351,15 @@ pols_rebind(struct esp_engine *e, uint32_t reqid, struct esp_sa_rt *skip,
 		if (p->p.reqid != reqid)
 			continue;
 		if (newest != NULL && sa_covers(newest, p))
-			pol_set_out(e, p, newest);
-		else if (newest != NULL && p->out != NULL && p->out_covers)
+			p->ncover++;
+		if (skip != NULL && sa_covers(skip, p))
+			p->ncover--;
+		if (newest != NULL && p->out != NULL && p->out_covers &&
+		    !sa_covers(newest, p))
 			pol_route_sync(e, p);
-		else
+		else if (newest != NULL)
+			pol_set_out(e, p, newest);
+		else if (p->out == skip)
 			pol_set_out(e, p, pol_out(e, p, skip));
 	}
 }
@@ -382,6 +398,10 @@ us_add_policy(struct esp_backend *be, const struct esp_policy *pol)
 	/* rules of the policies after it move one priority down */
 	for (int i = e->npols - 1; i >= at; i--)
 		pol_rule_install(e, &e->pols[i], i);
+	for (struct esp_sa_rt *s = e->by_reqid[reqid_hash(pol->reqid)];
+	    s != NULL; s = s->next_reqid)
+		if (s->c->sa.reqid == pol->reqid && sa_covers(s, p))
+			p->ncover++;
 	if (pol->action == ESP_POLICY_PROTECT)
 		pol_set_out(e, p, pol_out(e, p, NULL));
 	log_debug(LOG_ESP, "policy %u reqid %u added (%s)", pol->id,
@@ -459,8 +479,15 @@ us_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 				e->reserved_spis[i] = 0;
 	}
 	e->nsas++;
-	if (sa->dir == ESP_OUT)
+	if (sa->dir == ESP_OUT) {
+		struct esp_sa_rt **head = &e->by_reqid[reqid_hash(sa->reqid)];
+
+		s->next_reqid = *head;
+		if (*head != NULL)
+			(*head)->prev_reqid = s;
+		*head = s;
 		pols_rebind(e, sa->reqid, NULL, s);
+	}
 	if (log_debug_enabled(LOG_ESP)) {
 		char	 dst[INET_ADDRSTRLEN], t[64];
 
@@ -511,8 +538,17 @@ sa_unlink(struct esp_engine *e, struct esp_sa_rt *s)
 				break;
 			}
 	e->nsas--;
-	if (s->c->sa.dir == ESP_OUT)
+	if (s->c->sa.dir == ESP_OUT) {
+		if (s->prev_reqid != NULL)
+			s->prev_reqid->next_reqid = s->next_reqid;
+		else
+			e->by_reqid[reqid_hash(s->c->sa.reqid)] =
+			    s->next_reqid;
+		if (s->next_reqid != NULL)
+			s->next_reqid->prev_reqid = s->prev_reqid;
+		s->next_reqid = s->prev_reqid = NULL;
 		pols_rebind(e, s->c->sa.reqid, s, NULL);
+	}
 }
 
 static void
@@ -868,6 +904,8 @@ us_set_outbound(struct esp_backend *be, enum esp_outbound mode)
 		    ESP_OUTBOUND_SEND ? "sent" : mode == ESP_OUTBOUND_HOLD ?
 		    "held in the TUN queue" : "dropped (standby)");
 	esp_io_set_outbound(e, mode);
+	for (int i = 0; i < e->npols; i++)
+		pol_route_sync(e, &e->pols[i]);
 	return 0;
 }
 

@@ -35,6 +35,7 @@
 #define ESP_GROBUF		65535	/* one coalesced write */
 #define ESP_SPI_BUCKETS		4096	/* power of two */
 #define ESP_CONN_BUCKETS	4096
+#define ESP_REQID_BUCKETS	1024	/* outbound SAs by reqid */
 
 /* One policy routing rule. */
 struct esp_rule {
@@ -54,6 +55,9 @@ struct esp_sa_rt {
 	struct esp_sactx *c;
 	struct esp_sa_rt *next_conn;
 	struct esp_sa_rt *next_spi;	/* inbound only */
+	/* outbound only: the reqid's bucket, newest first */
+	struct esp_sa_rt *next_reqid;
+	struct esp_sa_rt *prev_reqid;
 	uint64_t	 serial;	/* newer SAs win for a reqid */
 	uint64_t	 since_sync;	/* packets since counter_update */
 	int		 soft_raised;
@@ -71,6 +75,7 @@ struct esp_pol {
 	 */
 	struct esp_sa_rt *out;
 	int		 out_covers;
+	int		 ncover;	/* outbound SAs of its reqid covering it */
 	struct esp_rule	 rule;
 	int		 rule_installed;
 	int		 route_installed;	/* reverse-route */
@@ -135,6 +140,14 @@ struct esp_engine {
 
 	struct esp_sa_rt *by_conn[ESP_CONN_BUCKETS];
 	struct esp_sa_rt *by_spi[ESP_SPI_BUCKETS];
+	/*
+	 * Outbound SAs by reqid, each chain newest first (an SA is pushed at
+	 * the head, and serials only grow), so the SA a policy sends on is
+	 * found among its own reqid's SAs, newest first.  out_visits counts
+	 * the SAs those searches look at (the unit tests' linearity guard).
+	 */
+	struct esp_sa_rt *by_reqid[ESP_REQID_BUCKETS];
+	uint64_t	 out_visits;
 	int		 nsas;
 	uint64_t	 serial;
 	/* SPIs handed out by alloc_spi and not yet in an SA */

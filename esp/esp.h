@@ -128,7 +128,8 @@ struct esp_policy {
 	/*
 	 * Optional (zero: unset).  reverse_route: the crypto map entry's
 	 * reverse-route; the backend routes sel.dst into the data plane in
-	 * the main table while the policy has an outbound SA (IOS RRI).
+	 * the main table while the policy has an outbound SA and outbound
+	 * traffic is not dropped (a standby keeps none; IOS RRI).
 	 * The rest only labels show crypto ipsec sa for flows without SAs.
 	 */
 	int		 reverse_route;

@@ -318,6 +318,7 @@ struct ike_spd {
 	int		 ace;		/* index in the ACL */
 	char		 ifname[16];
 	int		 usable;	/* entry complete (peer, ACL, tsets) */
+	int		 reverse_route;	/* the entry's reverse-route */
 };
 
 /* The stable reqid of (map, seq, ace) across reloads. */

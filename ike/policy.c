@@ -979,6 +979,7 @@ spd_add_entry(struct ike *ike, const struct conf_interface *ifc,
 		s->ace = k;
 		snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
 		s->usable = e->have_peer && e->ntsets > 0;
+		s->reverse_route = e->reverse_route;
 	}
 }
 
@@ -1027,6 +1028,7 @@ ike_spd_install(struct ike *ike)
 		p.sel = s->sel;
 		p.local = s->local;
 		p.peer = s->peer;
+		p.reverse_route = s->reverse_route;
 		/* show crypto ipsec sa labels a flow that has no SA yet */
 		snprintf(p.map_name, sizeof(p.map_name), "%s", s->map);
 		p.map_seq = s->map_seq;

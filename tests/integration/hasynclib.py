@@ -245,6 +245,13 @@ class Flow:
         return out
 
 
+def reverse_routes(design, node):
+    """The reverse-route (RRI) routes in node's main table: the remote
+    proxies routed into the data plane's TUN device (proto 97)."""
+    out = design.run(node, ["ip", "route", "show", "proto", "97"]).stdout
+    return sorted(ln.split()[0] for ln in out.splitlines())
+
+
 def tunnel_up(design, bindir, c, active, children=("net",)):
     for ch in children:
         c.initiate(ch)

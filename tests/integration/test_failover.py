@@ -8,9 +8,10 @@ authentication failure (its log: kernel-libipsec's "sequence number
 verification failed", "ICV verification failed", "decryption failed"),
 and the traffic flows both ways.  A planned switchover loses no packet.
 
-  test_failover_switchovers_crash_and_return   switchover both ways (from
-      the active, with the inside host held on it 200 ms so it drains;
-      then asked on the standby), refused and --force, kill -9 of the
+  test_failover_switchovers_crash_and_return   the reverse route on the
+      active only, moving with the role; switchover both ways (from the
+      active, with the inside host held on it 200 ms so it drains; then
+      asked on the standby), refused and --force, kill -9 of the
       active (and the unit's ExecStopPost: exactly one node answers ARP
       for the VIPs), DPD, a Quick Mode rekey and a Delete on the synced
       SAs after takeovers, the old active returning and resyncing
@@ -33,12 +34,14 @@ import re
 import signal
 import time
 
-from hasynclib import (ACTIVE, BULK, HOT, Flow, crypto_ha, echo, peer, rf,
-                       ss_ike, start, tunnel_up, wait_rf)
+from hasynclib import (ACTIVE, BULK, HOT, Flow, crypto_ha, echo, peer,
+                       reverse_routes, rf, ss_ike, start, tunnel_up, wait_rf)
 from topology import wait_for
 from vrrplib import arp, mac_of
 
 RATE = 1000
+# access-list 110's remote proxy (docs/examples/ha1.conf)
+REMOTE_PROXY = "172.21.91.0/24"
 # every sync packet dropped without a link going down (nft, on ha2)
 IPC_SILENT = ('table inet silent { '
               'chain in { type filter hook input priority 0; '
@@ -100,6 +103,11 @@ def flows_both_ways(f):
 def test_failover_switchovers_crash_and_return(design, bindir):
     r = Rig(design, bindir)
     ha1, ha2 = r.ha1, r.ha2
+    # the crypto map's reverse-route: the remote proxy is routed into the
+    # data plane on the active only, so a routing protocol redistributing
+    # it never draws traffic to the standby
+    assert reverse_routes(design, "ha1") == [REMOTE_PROXY]
+    assert reverse_routes(design, "ha2") == []
 
     # planned switchover from the active, under the flow: nothing lost.
     # The inside host keeps sending to ha1's MAC for 200 ms after it (a
@@ -119,6 +127,8 @@ def test_failover_switchovers_crash_and_return(design, bindir):
     wait_rf(ha2, ACTIVE, 5)
     wait_rf(ha1, HOT, 10)
     r.check_peer()
+    assert reverse_routes(design, "ha2") == [REMOTE_PROXY]
+    assert reverse_routes(design, "ha1") == []
     ev = r.history(ha2)[-1]
     assert ev["event"] == "switchover" and "took over" in ev["reason"]
     assert ev["exact"] == 1 and ev["duration_us"] > 0
