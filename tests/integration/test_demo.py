@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import time
 
 from conftest import REPO
@@ -13,18 +14,73 @@ from topology import netns_list
 
 # what the demo starts, by process name
 STARTED = ("havpnd", "charon", "seqflow")
+# the demo's namespaces (scripts/demo.py: design_topology("demo"))
+DEMO_NS = re.compile(r"^hv\d+demo-")
 
 
-def our_processes():
-    r = subprocess.run(["pgrep", "-x", "|".join(STARTED)],
-                       capture_output=True, text=True)
-    return set(r.stdout.split())
+class DemoWatch:
+    """What the demo itself created, told apart from what other runs on
+    the machine create meanwhile: its namespaces (by name) and, by the
+    identity of those namespaces, the processes it started in them."""
+
+    def __init__(self):
+        self.names, self.inodes = set(), set()
+        self._stop = threading.Event()
+        self._t = threading.Thread(target=self._watch, daemon=True)
+        self._t.start()
+
+    def _watch(self):
+        while not self._stop.is_set():
+            self.poll()
+            self._stop.wait(0.1)
+
+    def poll(self):
+        for name in netns_list():
+            if DEMO_NS.match(name) and name not in self.names:
+                try:
+                    st = os.stat(f"/run/netns/{name}")
+                except OSError:
+                    continue
+                self.names.add(name)
+                self.inodes.add((st.st_dev, st.st_ino))
+
+    def stop(self):
+        self._stop.set()
+        self._t.join()
+
+    def namespaces_left(self):
+        return self.names & set(netns_list())
+
+    def processes_left(self):
+        """The demo's processes still alive: any process named as those
+        the demo starts whose network namespace is one of the demo's."""
+        r = subprocess.run(["pgrep", "-x", "|".join(STARTED)],
+                           capture_output=True, text=True)
+        left = set()
+        for pid in r.stdout.split():
+            try:
+                st = os.stat(f"/proc/{pid}/ns/net")
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) in self.inodes:
+                left.add(pid)
+        return left
+
+
+def terminal_signals():
+    """Ctrl-C as on a terminal: SIGINT and SIGQUIT at their defaults.  A
+    suite started in the background by a non-interactive shell (as
+    `make check-repeat` is, with `&`) inherits both ignored, and an
+    ignored SIGINT stays ignored through make and into the demo."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def make_demo():
     return subprocess.Popen(["make", "-s", "-C", REPO, "demo"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, start_new_session=True)
+                            text=True, start_new_session=True,
+                            preexec_fn=terminal_signals)
 
 
 def plain(text):
@@ -32,7 +88,7 @@ def plain(text):
 
 
 def test_demo_end_to_end():
-    before, procs = set(netns_list()), our_processes()
+    w = DemoWatch()
     p = make_demo()
     try:
         out, _ = p.communicate(timeout=180)
@@ -40,6 +96,7 @@ def test_demo_end_to_end():
         if p.poll() is None:
             os.killpg(p.pid, signal.SIGINT)
             p.wait(30)
+        w.stop()
     out = plain(out)
     assert p.returncode == 0, out
     # the election
@@ -76,14 +133,15 @@ def test_demo_end_to_end():
     assert re.search(r"failover, [\d.]+ ms: takeover", out)
     assert "dead-peer detection is answered by ha1" in out
     assert "Cleaned up: namespaces and processes removed\n" in out
-    assert set(netns_list()) <= before
-    assert our_processes() <= procs
+    assert w.names, "the demo's namespaces were never seen"
+    assert not w.namespaces_left()
+    assert not w.processes_left()
 
 
 def test_demo_ctrl_c_cleans_up():
     """Ctrl-C (SIGINT to the terminal's process group) in the middle of
     the demo, with the pair, strongSwan and the echo server running."""
-    before, procs = set(netns_list()), our_processes()
+    w = DemoWatch()
     p = make_demo()
     seen = []
     try:
@@ -94,20 +152,22 @@ def test_demo_ctrl_c_cleans_up():
                 break
         assert any("The pair in sync" in x for x in seen), "".join(seen)
         # the demo has namespaces and processes up now
-        assert set(netns_list()) - before
-        assert our_processes() - procs
+        w.poll()
+        assert w.namespaces_left()
+        assert w.processes_left()
         os.killpg(p.pid, signal.SIGINT)
         rest, _ = p.communicate(timeout=60)
     finally:
         if p.poll() is None:
             p.kill()
             p.wait(30)
+        w.stop()
     out = plain("".join(seen) + rest)
     assert "interrupted" in out, out
     assert "Cleaned up: namespaces and processes removed\n" in out, out
     # the flow that was running ends by itself within its 6 s at most
     deadline = time.monotonic() + 10
-    while our_processes() - procs and time.monotonic() < deadline:
+    while w.processes_left() and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert our_processes() <= procs
-    assert set(netns_list()) <= before
+    assert not w.processes_left()
+    assert not w.namespaces_left()
