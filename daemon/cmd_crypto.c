@@ -467,9 +467,11 @@ cmd_show_engine_conns(struct havpnd *d, int argc, char **argv,
 			    json_object_object_get(s, "conn_id")));
 			jadd_str(o, "type", "IKE");
 			jadd_str(o, "algorithm", alg);
-			/* havpn counts no IKE messages per SA: null, not 0 */
-			jadd_str(o, "encrypt", NULL);
-			jadd_str(o, "decrypt", NULL);
+			/* IKE messages; no sequence numbers: null */
+			json_object_object_add(o, "encrypt", json_object_get(
+			    json_object_object_get(s, "encrypted")));
+			json_object_object_add(o, "decrypt", json_object_get(
+			    json_object_object_get(s, "decrypted")));
 			jadd_str(o, "last_seq", NULL);
 			json_object_object_add(o, "ip_address", json_object_get(
 			    json_object_object_get(s, "local")));

@@ -175,6 +175,14 @@ struct ike_sa {
 	int		 nat_remote;
 	int		 initial_contact;	/* received one */
 
+	/*
+	 * Messages this SA encrypted and decrypted (show crypto engine
+	 * connections); local to the node, not replicated: a new active
+	 * counts from zero, as IOS's standby does.
+	 */
+	uint64_t	 encrypted;
+	uint64_t	 decrypted;
+
 	/* lifetimes */
 	uint64_t	 created_ms;
 	uint64_t	 established_ms;

@@ -86,6 +86,8 @@ ike_msg_send(struct ike_sa *sa, struct ike_wr *wr, int enc, uint8_t *iv,
 		    sa->conn_id);
 		goto done;
 	}
+	if (enc)
+		sa->encrypted++;
 	send_raw(sa, w->p, w->len);
 	if (keep) {
 		uint8_t	**out = qm != NULL ? &qm->out : &sa->out;
@@ -119,6 +121,7 @@ ike_msg_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	if (ike_cipher(sa->alg.enc, sa->keys.enc, sa->keys.enclen, ivc,
 	    ike->scratch + IKE_HDR_LEN, len - IKE_HDR_LEN, 0) == -1)
 		return -1;
+	sa->decrypted++;
 	memcpy(iv_out, ivc, bs);
 	return (ssize_t)len;
 }

@@ -87,6 +87,8 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 			jadd_int(o, "local_port", ntohs(sa->local.sin_port));
 			jadd_int(o, "remote_port", ntohs(sa->remote.sin_port));
 			jadd_bool(o, "established", sa->established);
+			jadd_u64(o, "encrypted", sa->encrypted);
+			jadd_u64(o, "decrypted", sa->decrypted);
 			if (sa->alg.group != 0) {
 				jadd_str(o, "encryption",
 				    conf_enc_name(sa->alg.enc));
