@@ -40,6 +40,7 @@ void		 render_isakmp_key(json_object *, FILE *);
 void		 render_transform_set(json_object *, FILE *);
 void		 render_access_lists(json_object *, FILE *);
 void		 render_ipsec_sa_detail(json_object *, FILE *);
+void		 render_ipsec_sa_dataplane(json_object *, FILE *);
 void		 render_ipsec_sa_address(json_object *, FILE *);
 void		 render_ipsec_sa_identity(json_object *, FILE *);
 void		 render_engine_conns(json_object *, FILE *);

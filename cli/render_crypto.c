@@ -168,19 +168,25 @@ render_access_lists(json_object *data, FILE *out)
 
 /* ---- show crypto ipsec sa detail | address | identity -------------------- */
 
+/* render_ipsec_sa with the detail view: what never reached a flow */
 void
-render_ipsec_sa_detail(json_object *data, FILE *out)
+render_ipsec_sa_dataplane(json_object *data, FILE *out)
 {
 	json_object	*e = jget(data, "engine");
 
-	render_ipsec_sa(data, out);
-	/* what never reached a flow: the data plane's own counters */
 	fprintf(out, "\n  Data plane, all flows:\n");
 	fprintf(out, "    #pkts no sa (send) %lld, #pkts invalid sa (rcv) "
 	    "%lld\n", (long long)jint(e, "no_sa"),
 	    (long long)jint(e, "bad_spi"));
 	fprintf(out, "    #pkts no policy (send) %lld, #pkts malformed %lld\n",
 	    (long long)jint(e, "no_policy"), (long long)jint(e, "malformed"));
+}
+
+/* show crypto ipsec sa detail, and show crypto ipsec sa peer ADDR detail */
+void
+render_ipsec_sa_detail(json_object *data, FILE *out)
+{
+	render_ipsec_sa(data, out);
 }
 
 static void

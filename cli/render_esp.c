@@ -135,6 +135,7 @@ render_ipsec_sa(json_object *data, FILE *out)
 {
 	json_object	*ifs = jget(data, "interfaces");
 	size_t		 n = jlen(ifs);
+	int		 detail = strcmp(jstr(data, "view"), "detail") == 0;
 
 	for (size_t i = 0; i < n; i++) {
 		json_object *io = json_object_array_get_idx(ifs, i);
@@ -147,7 +148,8 @@ render_ipsec_sa(json_object *data, FILE *out)
 		fprintf(out, "    Crypto map tag: %s, local addr %s\n\n",
 		    jstr(io, "crypto_map"), jstr(io, "local_addr"));
 		for (size_t j = 0; j < nf; j++)
-			flow(out, json_object_array_get_idx(fl, j),
-			    strcmp(jstr(data, "view"), "detail") == 0);
+			flow(out, json_object_array_get_idx(fl, j), detail);
 	}
+	if (detail)
+		render_ipsec_sa_dataplane(data, out);
 }

@@ -319,20 +319,9 @@ static int
 ipsec_sa_view(struct havpnd *d, int argc, const char *view, json_object *data,
     char *err, size_t errlen)
 {
-	json_object	*facts;
-
 	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
-	if (d->esp == NULL) {
-		snprintf(err, errlen, "the data plane is not running");
-		return -1;
-	}
-	facts = esp_show_facts(d->esp, d->cf, NULL);
-	json_object_object_foreach(facts, k, v)
-		json_object_object_add(data, k, json_object_get(v));
-	json_object_put(facts);
-	jadd_str(data, "view", view);
-	return 0;
+	return ipsec_sa_facts(d, NULL, view, data, err, errlen);
 }
 
 int

@@ -52,7 +52,7 @@
 	    "crypto map entries: peer, ACL, lifetimes, PFS, transform sets") \
 	X(SHOW_TRANSFORM_SET, "show crypto ipsec transform-set",	\
 	    "[tag NAME]", "the transform sets and their mode")		\
-	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR]",		\
+	X(SHOW_IPSEC_SA, "show crypto ipsec sa", "[peer ADDR [detail]]", \
 	    "IPsec SAs of the data plane: flows, counters, SPIs, lifetimes") \
 	X(SHOW_IPSEC_SA_DETAIL, "show crypto ipsec sa detail", "",	\
 	    "the same, with every drop counter of each flow")		\

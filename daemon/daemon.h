@@ -112,6 +112,8 @@ int		 cmd_show_standby(struct havpnd *, int, char **, json_object *,
  */
 json_object	*esp_show_facts(struct esp_backend *, const struct config *,
 		    const struct in_addr *);
+int		 ipsec_sa_facts(struct havpnd *, const struct in_addr *,
+		    const char *, json_object *, char *, size_t);
 int		 cmd_show_ipsec_sa(struct havpnd *, int, char **, json_object *,
 		    char *, size_t);
 

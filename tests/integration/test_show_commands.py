@@ -126,6 +126,30 @@ def check_sa_views(ha1, ha2, c):
                  "  Data plane, all flows:\n    #pkts no sa (send) "):
         assert want in t, (want, t)
     assert "#send errors" not in t
+    # peer ADDR detail (IOS's form): the same view of one peer's flows
+    t = ha1.ctl("sh", "cr", "ips", "sa", "peer", "10.0.0.20",
+                "detail").stdout
+    for want in ("interface: eth0\n    Crypto map tag: vpn, local addr "
+                 "10.0.0.10\n",
+                 "    ##pkts replay failed (rcv): 0\n",
+                 "  Data plane, all flows:\n    #pkts no sa (send) "):
+        assert want in t, (want, t)
+    d = ha1.json("show", "crypto", "ipsec", "sa", "peer", "10.0.0.99",
+                 "detail")
+    assert d["view"] == "detail" and not [
+        x for i in d["interfaces"] for x in i["flows"]
+        if x["outbound_esp_sas"]], d
+    r = ha1.ctl("show", "crypto", "ipsec", "sa", "peer", "10.0.0.20",
+                "frob", check=False)
+    assert r.returncode != 0 and \
+        "usage: show crypto ipsec sa [peer ADDR [detail]]" in r.stderr, r
+    # every view on the standby says STANDBY, as the plain one does
+    for view in ("detail", "address", "identity"):
+        d2 = ha2.json("show", "crypto", "ipsec", "sa", view)
+        sas = [s for i in d2["interfaces"] for x in i["flows"]
+               for s in x["outbound_esp_sas"] + x["inbound_esp_sas"]]
+        assert sas and all(s["status"] == "STANDBY" for s in sas), \
+            (view, sas)
 
     # address: our inbound SA (the peer's outbound SPI) is sent to us,
     # our outbound SA to the peer
