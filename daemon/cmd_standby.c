@@ -19,7 +19,8 @@ jaddr(struct in_addr a)
 }
 
 /*
- * sb: the standby the sync channel knows (address, RF state), or NULL.
+ * sb: the standby the sync channel knows (its address on the group's
+ * interface, RF state), or NULL.
  * VRRP backups are silent, so the Active router learns of its standby
  * only there; a node without replication says "unknown", as before.
  */
@@ -122,20 +123,21 @@ cmd_show_standby(struct havpnd *d, int argc, char **argv, json_object *data,
 	json_object	*groups = json_object_new_array();
 	const char	*leader = NULL, *sb_state = NULL;
 	struct in_addr	 sb;
-	int		 have_sb;
 
 	(void)argv;
 	if (cmd_no_args(argc, err, errlen) == -1) {
 		json_object_put(groups);
 		return -1;
 	}
-	have_sb = d->ha != NULL && hasync_standby_peer(d->ha, &sb,
-	    &sb_state) == 0;
 	for (int i = 0; d->vrrp != NULL && i < vrrp_ngroups(d->vrrp); i++) {
+		int	 have_sb;
+
 		if (vrrp_group_info(d->vrrp, i, &g) == -1)
 			continue;
 		if (g.leads)
 			leader = g.name;
+		have_sb = d->ha != NULL && hasync_standby_peer(d->ha, g.ifname,
+		    &sb, &sb_state) == 0;
 		json_object_array_add(groups, group_json(&g, have_sb ? &sb :
 		    NULL, sb_state));
 	}

@@ -253,6 +253,27 @@ ha_send(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
 	return rc;
 }
 
+/* This node's address on each interface with a standby group, once. */
+static void
+hello_addrs(struct hasync *ha, struct ha_hello *h)
+{
+	for (int i = 0; ha->vrrp != NULL && i < vrrp_ngroups(ha->vrrp); i++) {
+		struct vrrp_group_info gi;
+		int	 seen = 0;
+
+		if (vrrp_group_info(ha->vrrp, i, &gi) == -1 ||
+		    gi.local.s_addr == INADDR_ANY)
+			continue;
+		for (int j = 0; j < h->naddrs; j++)
+			seen |= strcmp(h->addrs[j].ifname, gi.ifname) == 0;
+		if (seen || h->naddrs == HA_IFADDRS_MAX)
+			continue;
+		snprintf(h->addrs[h->naddrs].ifname,
+		    sizeof(h->addrs[h->naddrs].ifname), "%s", gi.ifname);
+		h->addrs[h->naddrs++].addr = gi.local;
+	}
+}
+
 void
 ha_send_hello(struct hasync *ha)
 {
@@ -269,6 +290,7 @@ ha_send_hello(struct hasync *ha)
 	m.u.hello.rf_state = ha->rf.state;
 	m.u.hello.partitioned_active = ha->alone_active;
 	m.u.hello.stateful = ha->stateful;
+	hello_addrs(ha, &m.u.hello);
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
 }
 

@@ -75,12 +75,14 @@ void		 hasync_show_states(struct hasync *, json_object *);
 void		 hasync_show_history(struct hasync *, json_object *);
 /*
  * show standby: VRRP backups do not advertise, but the active knows its
- * standby over the sync channel.  0 with the standby's sync channel
- * address (its first remote-ip) and RF state name while this node is active,
- * the channel is up and the peer reports a STANDBY state; -1 otherwise.
+ * standby over the sync channel.  0 with the standby's address on
+ * interface ifname (from its hello; its sync channel address, its first
+ * remote-ip, if its hello named none) and RF state name while this node
+ * is active, the channel is up and the peer reports a STANDBY state; -1
+ * otherwise.
  */
-int		 hasync_standby_peer(struct hasync *, struct in_addr *,
-		    const char **);
+int		 hasync_standby_peer(struct hasync *, const char *,
+		    struct in_addr *, const char **);
 /* show crypto ha: SAs synced and local, bulk, counters, messages. */
 void		 hasync_show_crypto_ha(struct hasync *, json_object *);
 /*

@@ -168,6 +168,18 @@ check_hello(const PHello *h, struct ha_hello *o, const char **err)
 	o->partitioned_active = h->has_partitioned_active &&
 	    h->partitioned_active;
 	o->stateful = h->has_stateful && h->stateful;
+	if (h->n_addrs > HA_IFADDRS_MAX)
+		return *err = "hello: too many interface addresses", -1;
+	for (size_t i = 0; i < h->n_addrs; i++) {
+		if (h->addrs[i] == NULL || !printable(h->addrs[i]->ifname,
+		    sizeof(o->addrs[i].ifname) - 1) ||
+		    h->addrs[i]->ifname[0] == '\0')
+			return *err = "hello: interface name", -1;
+		snprintf(o->addrs[i].ifname, sizeof(o->addrs[i].ifname), "%s",
+		    h->addrs[i]->ifname);
+		o->addrs[i].addr.s_addr = h->addrs[i]->addr;
+	}
+	o->naddrs = (int)h->n_addrs;
 	return 0;
 }
 
@@ -582,6 +594,8 @@ struct pack_scratch {
 	PCounter	 cin, cout;
 	uint64_t	 win[ESP_REPLAY_WORDS], wout[ESP_REPLAY_WORDS];
 	uint32_t	 msgids[16];
+	Havpn__Sync__IfAddr ifa[HA_IFADDRS_MAX];
+	Havpn__Sync__IfAddr *ifap[HA_IFADDRS_MAX];
 	/* counters: one PCounter and bitmap per entry */
 	PCounter	*cv;
 	PCounter	**cp;
@@ -739,6 +753,14 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.hello.partitioned_active = h->partitioned_active != 0;
 		x->u.hello.has_stateful = 1;
 		x->u.hello.stateful = h->stateful != 0;
+		for (int i = 0; i < h->naddrs && i < HA_IFADDRS_MAX; i++) {
+			havpn__sync__if_addr__init(&x->ifa[i]);
+			x->ifa[i].ifname = (char *)(uintptr_t)h->addrs[i].ifname;
+			x->ifa[i].addr = h->addrs[i].addr.s_addr;
+			x->ifap[i] = &x->ifa[i];
+			x->u.hello.n_addrs = (size_t)i + 1;
+		}
+		x->u.hello.addrs = x->ifap;
 		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_HELLO;
 		x->env.hello = &x->u.hello;
 		break;

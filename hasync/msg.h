@@ -26,6 +26,7 @@
 #define HA_VERSION		1
 #define HA_DIGEST_LEN		32	/* SHA-256 */
 #define HA_NODE_ID_MAX		64
+#define HA_IFADDRS_MAX		16	/* interfaces in a hello */
 #define HA_REASON_MAX		127
 #define HA_BATCH_MAX		1024	/* items in one record */
 #define HA_RECORD_MAX		60000	/* bytes packed per record */
@@ -57,6 +58,12 @@ struct ha_hello {
 	uint32_t	 rf_state;
 	int		 partitioned_active;
 	int		 stateful;
+	/* the sender's address on each interface with a standby group */
+	int		 naddrs;
+	struct ha_ifaddr {
+		char		 ifname[16];
+		struct in_addr	 addr;
+	}		 addrs[HA_IFADDRS_MAX];
 };
 
 struct ha_bulk {

@@ -94,18 +94,26 @@ common(struct hasync *ha, json_object *data)
 }
 
 int
-hasync_standby_peer(struct hasync *ha, struct in_addr *addr,
-    const char **rf)
+hasync_standby_peer(struct hasync *ha, const char *ifname,
+    struct in_addr *addr, const char **rf)
 {
 	uint32_t	 st = peer_state(ha);
 
 	if (ha->role != RF_ROLE_ACTIVE || !ha->peer_hello ||
-	    ha->peer_addr.s_addr == INADDR_ANY ||
 	    (st != RF_STANDBY_COLD && st != RF_STANDBY_COLD_BULK &&
 	    st != RF_STANDBY_HOT))
 		return -1;
-	*addr = ha->peer_addr;
 	*rf = rf_state_name(st);
+	/* its address on that interface, from its hello */
+	for (int i = 0; i < ha->peer.naddrs; i++)
+		if (strcmp(ha->peer.addrs[i].ifname, ifname) == 0) {
+			*addr = ha->peer.addrs[i].addr;
+			return 0;
+		}
+	/* a peer that did not say: where the sync channel reaches it */
+	if (ha->peer_addr.s_addr == INADDR_ANY)
+		return -1;
+	*addr = ha->peer_addr;
 	return 0;
 }
 

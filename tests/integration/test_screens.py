@@ -122,17 +122,18 @@ def test_screens_agree(design, bindir):
                 for i in facts["interfaces"]] == \
             [("eth0", "vpn", "10.0.0.10")], facts
 
-    # the active knows its standby over the sync channel
+    # the active knows its standby over the sync channel: its address on
+    # each group's interface, as IOS names the standby router
     brief = ctl(ha1, "show", "standby", "brief").splitlines()
     assert brief[3] == "eth0        1    110 P Active  local           " \
-                       "192.168.255.2   10.0.0.10", brief
+                       "10.0.0.12       10.0.0.10", brief
     assert brief[4] == "eth1        2    110 P Active  local           " \
-                       "192.168.255.2   192.168.20.1", brief
-    assert "  Standby router is 192.168.255.2 (sync channel peer, STANDBY " \
+                       "192.168.20.3    192.168.20.1", brief
+    assert "  Standby router is 10.0.0.12 (sync channel peer, STANDBY " \
            "HOT)\n" in ctl(ha1, "show", "standby")
-    g = ha1.json("show", "standby")["groups"][0]
-    assert (g["standby_router"], g["standby_rf_state"]) == \
-        ("192.168.255.2", "STANDBY HOT")
+    g = ha1.json("show", "standby")["groups"]
+    assert [(x["standby_router"], x["standby_rf_state"]) for x in g] == \
+        [("10.0.0.12", "STANDBY HOT"), ("192.168.20.3", "STANDBY HOT")]
     assert "  Standby router is local\n" in ctl(ha2, "show", "standby")
     assert re.search(r"eth0\s+1\s+100 P Standby 10\.0\.0\.11\s+local\s",
                      ctl(ha2, "show", "standby", "brief"))

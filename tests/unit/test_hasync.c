@@ -284,6 +284,11 @@ test_codec_roundtrip(void **state)
 	m.u.hello.rf_state = RF_STANDBY_HOT;
 	m.u.hello.partitioned_active = 1;
 	m.u.hello.stateful = 1;
+	m.u.hello.naddrs = 2;
+	snprintf(m.u.hello.addrs[0].ifname, 16, "eth0");
+	m.u.hello.addrs[0].addr.s_addr = htonl(0x0a00000c);
+	snprintf(m.u.hello.addrs[1].ifname, 16, "eth1.100");
+	m.u.hello.addrs[1].addr.s_addr = htonl(0xc0a81403);
 	roundtrip(&m, &g);
 	assert_memory_equal(&g.m[0].u.hello, &m.u.hello, sizeof(m.u.hello));
 
@@ -601,9 +606,20 @@ test_codec_range_checks(void **state)
 		}
 	}
 	/* hello */
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 9; i++) {
+		Havpn__Sync__IfAddr ifa[HA_IFADDRS_MAX + 1];
+		Havpn__Sync__IfAddr *ifp[HA_IFADDRS_MAX + 1];
+
+		for (size_t k = 0; k < nitems(ifa); k++) {
+			havpn__sync__if_addr__init(&ifa[k]);
+			ifa[k].ifname = (char *)"eth0";
+			ifa[k].addr = htonl(0x0a00000c);
+			ifp[k] = &ifa[k];
+		}
 		havpn__sync__envelope__init(&e);
 		havpn__sync__hello__init(&h);
+		h.n_addrs = 1;
+		h.addrs = ifp;
 		h.version = HA_VERSION;
 		h.node_id = (char *)"ha1";
 		h.config_digest.data = b32;
@@ -616,6 +632,10 @@ test_codec_range_checks(void **state)
 		case 2: h.node_id = (char *)""; break;
 		case 3: h.config_digest.len = 31; break;
 		case 4: h.rf_state = 5; break;
+		case 5: h.n_addrs = HA_IFADDRS_MAX + 1; break;
+		case 6: ifa[0].ifname = (char *)""; break;
+		case 7: ifa[0].ifname = (char *)"eth0.1234567890ab"; break;
+		case 8: ifa[0].ifname = (char *)"eth\n"; break;
 		}
 		assert_int_equal(decode_env(&e, &err), i == 0 ? 1 : -1);
 	}
