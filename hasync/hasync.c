@@ -538,40 +538,17 @@ static const struct ipc_handlers handlers = {
 
 /* ---- life cycle ---------------------------------------------------------- */
 
+/* The data plane's counter updates; its other events are ike's. */
 static void
-chain_events(struct hasync *ha)
+listen_esp(struct hasync *ha)
 {
-	ha->saved_events = ha->esp->events;
-	ha->esp->events.arg = ha;
-	ha->esp->events.counter_update = ha_esp_counter_update;
-	ha->events_chained = 1;
-}
+	struct esp_listener l;
 
-static void
-ev_acquire(void *arg, uint32_t reqid, const struct esp_selector *sel)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.acquire != NULL)
-		ha->saved_events.acquire(ha->saved_events.arg, reqid, sel);
-}
-
-static void
-ev_expire(void *arg, uint32_t conn_id, int hard)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.expire != NULL)
-		ha->saved_events.expire(ha->saved_events.arg, conn_id, hard);
-}
-
-static void
-ev_invalid_spi(void *arg, uint32_t spi, struct in_addr l, struct in_addr r)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.invalid_spi != NULL)
-		ha->saved_events.invalid_spi(ha->saved_events.arg, spi, l, r);
+	memset(&l, 0, sizeof(l));
+	l.arg = ha;
+	l.counter_update = ha_esp_counter_update;
+	if (esp_add_listener(ha->esp, &l) == -1)
+		fatalx(LOG_HA, "no room for another data plane listener");
 }
 
 struct hasync *
@@ -603,15 +580,8 @@ ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
 	ha->nego.data = ha;
 	if (ha->configured && ike != NULL && esp != NULL) {
-		chain_events(ha);
-		ha->esp->events.acquire = ev_acquire;
-		ha->esp->events.expire = ev_expire;
-		ha->esp->events.invalid_spi = ev_invalid_spi;
+		listen_esp(ha);
 		ha_listen_ike(ha);
-		/* a standby until the election says otherwise */
-		ike_set_active(ike, 0);
-		if (esp->ops->set_outbound != NULL)
-			(void)esp->ops->set_outbound(esp, ESP_OUTBOUND_DROP);
 	}
 	return ha;
 }
@@ -683,10 +653,8 @@ hasync_free(struct hasync *ha)
 		vrrp_unlisten(ha->vrrp, &ha->vl);
 	if (ha->ike != NULL && ha->configured)
 		(void)ike_remove_listener(ha->ike, ha);
-	if (ha->events_chained && ha->esp->events.arg == ha) {
-		ha->esp->events = ha->saved_events;
-		ha->esp->events.counter_update = NULL;
-	}
+	if (ha->esp != NULL && ha->configured)
+		(void)esp_remove_listener(ha->esp, ha);
 	ipc_free(ha->ipc);
 	sq_free(ha);
 	ha_table_clear(&ha->t);
