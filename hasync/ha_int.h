@@ -247,8 +247,7 @@ struct hasync {
 	int		 peer_alone_active;
 	int		 split_pending;	/* both were: rekey once standby */
 
-	/* hooks into the other modules */
-	struct vrrp_listener vl;
+	/* the election (deferred calls into vrrp, see apply) */
 	int		 ready_want;	/* what vrrp readiness should be */
 
 	struct ha_table	 t;

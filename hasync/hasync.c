@@ -598,6 +598,7 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
     struct esp_backend *esp, struct vrrp *vrrp, char *err, size_t errlen)
 {
 	struct hasync	*ha;
+	struct vrrp_listener vl;
 
 	if (cf->redundancy.line != 0 && cf->ipc.line != 0 &&
 	    (ike == NULL || esp == NULL || vrrp == NULL))
@@ -610,9 +611,11 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 		return NULL;
 	}
 	if (ha->configured) {
-		ha->vl.role = ha_vrrp_role;
-		ha->vl.arg = ha;
-		vrrp_listen(vrrp, &ha->vl);
+		memset(&vl, 0, sizeof(vl));
+		vl.role = ha_vrrp_role;
+		vl.arg = ha;
+		if (vrrp_listen(vrrp, &vl) == -1)
+			fatalx(LOG_HA, "no room for another VRRP listener");
 		/* preemption is a planned switchover (switchover.c) */
 		vrrp_hold_preempt(vrrp, 1);
 		ha->started = 1;
@@ -649,8 +652,8 @@ hasync_free(struct hasync *ha)
 	ev_timer_stop(ha->loop, &ha->swtimer);
 	ev_timer_stop(ha->loop, &ha->preempt_t);
 	ev_timer_stop(ha->loop, &ha->nego);
-	if (ha->vl.arg != NULL)
-		vrrp_unlisten(ha->vrrp, &ha->vl);
+	if (ha->vrrp != NULL)
+		(void)vrrp_unlisten(ha->vrrp, ha);
 	if (ha->ike != NULL && ha->configured)
 		(void)ike_remove_listener(ha->ike, ha);
 	if (ha->esp != NULL && ha->configured)
