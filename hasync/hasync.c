@@ -51,13 +51,19 @@ ha_drop(struct hasync *ha, enum ha_drop why, const char *fmt, ...)
 
 /* ---- configuration ------------------------------------------------------- */
 
+int
+hasync_configured(const struct config *cf)
+{
+	return cf->redundancy.line != 0 && cf->ipc.line != 0;
+}
+
 static void
 read_config(struct hasync *ha, const struct config *cf)
 {
 	free(ha->scheme);
 	free(ha->hostname);
 	free(ha->maps);
-	ha->configured = cf->redundancy.line != 0 && cf->ipc.line != 0;
+	ha->configured = hasync_configured(cf);
 	ha->peer_addr.s_addr = cf->ipc.nremote_ip > 0 ?
 	    cf->ipc.remote_ip[0].s_addr : INADDR_ANY;
 	ha->stateful = 0;
@@ -579,6 +585,7 @@ ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	ha->preempt_t.data = ha;
 	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
 	ha->nego.data = ha;
+	/* the daemon made the node a standby (daemon/mod_hasync.c) */
 	if (ha->configured && ike != NULL && esp != NULL) {
 		listen_esp(ha);
 		ha_listen_ike(ha);
@@ -600,7 +607,7 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	struct hasync	*ha;
 	struct vrrp_listener vl;
 
-	if (cf->redundancy.line != 0 && cf->ipc.line != 0 &&
+	if (hasync_configured(cf) &&
 	    (ike == NULL || esp == NULL || vrrp == NULL))
 		fatalx(LOG_HA, "the replication needs ike, esp and vrrp");
 	ha = ha_create(loop, cf, ike, esp);
@@ -676,7 +683,7 @@ hasync_reload(struct hasync *ha, const struct config *cf, char *err,
 	int	 was = ha->configured;
 
 	memcpy(old, ha->digest, sizeof(old));
-	if ((cf->redundancy.line != 0 && cf->ipc.line != 0) != was) {
+	if (hasync_configured(cf) != was) {
 		snprintf(err, errlen, "redundancy inter-device or the ipc "
 		    "association was added or removed: restart havpnd");
 		return -1;
