@@ -746,8 +746,7 @@ esp_engine_acquire(struct esp_engine *e, struct esp_pol *p,
 	sel.dport = f->dport;
 	log_debug(LOG_ESP, "acquire for policy %u reqid %u", p->p.id,
 	    p->p.reqid);
-	if (e->be.events.acquire != NULL)
-		e->be.events.acquire(e->be.events.arg, p->p.reqid, &sel);
+	esp_emit_acquire(&e->be, p->p.reqid, &sel);
 }
 
 void
@@ -758,9 +757,7 @@ esp_engine_sa_used(struct esp_engine *e, struct esp_sa_rt *s)
 	if (iv == 0 || ++s->since_sync < iv)
 		return;
 	s->since_sync = 0;
-	if (e->be.events.counter_update != NULL)
-		e->be.events.counter_update(e->be.events.arg,
-		    s->c->sa.conn_id);
+	esp_emit_counter_update(&e->be, s->c->sa.conn_id);
 }
 
 static int
@@ -822,9 +819,7 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
 			e->st.expires_soft++;
 			log_info(LOG_ESP, "SA conn id %u spi 0x%08x: soft "
 			    "lifetime expired, rekey", ids[i], s->c->sa.spi);
-			if (e->be.events.expire != NULL)
-				e->be.events.expire(e->be.events.arg, ids[i],
-				    0);
+			esp_emit_expire(&e->be, ids[i], 0);
 			/* the event may have deleted it */
 			if ((s = sa_by_conn(e, ids[i])) == NULL)
 				continue;
@@ -836,9 +831,7 @@ tick(struct ev_loop *loop, ev_timer *w, int revents)
 			sa_unlink(e, s);
 			sa_free(s);
 			e->st.expires_hard++;
-			if (e->be.events.expire != NULL)
-				e->be.events.expire(e->be.events.arg, ids[i],
-				    1);
+			esp_emit_expire(&e->be, ids[i], 1);
 		}
 	}
 	free(ids);

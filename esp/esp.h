@@ -3,8 +3,9 @@
  *
  * Whoever negotiates SAs (ike/) talks to a struct esp_backend through its
  * ops; the userspace engine, the kernel XFRM engine (later) and the test
- * fake implement it.  The data plane talks back through struct esp_events
- * (an acquire for a packet that has no SA, an expiry, a counter update).
+ * fake implement it.  The data plane talks back to every struct
+ * esp_listener added to the backend (an acquire for a packet that has no
+ * SA, an expiry, a counter update, an unknown SPI).
  *
  * Every SA carries a conn_id chosen by its owner (ike/), unique on the
  * node and shown as "conn id" in show crypto ipsec sa; the ops are keyed by
@@ -144,8 +145,12 @@ struct esp_policy {
 	uint64_t	 hits;
 };
 
-/* Called by the data plane; arg is the events' arg. */
-struct esp_events {
+/*
+ * What the data plane tells its users: each subscriber (ike/, hasync/, a
+ * test tool) adds a listener of its own with esp_add_listener().
+ * Callbacks may be NULL; arg is the listener's arg.
+ */
+struct esp_listener {
 	void	*arg;
 	/* a packet matched a PROTECT policy that has no outbound SA */
 	void	(*acquire)(void *, uint32_t, const struct esp_selector *);
@@ -156,7 +161,7 @@ struct esp_events {
 	/*
 	 * An ESP packet arrived for an SPI no inbound SA has (local, peer
 	 * outer addresses); the data plane rate-limits these.  IKE tells the
-	 * peer with an INVALID-SPI notification.  May be NULL.
+	 * peer with an INVALID-SPI notification.
 	 */
 	void	(*invalid_spi)(void *, uint32_t, struct in_addr,
 		    struct in_addr);
@@ -274,11 +279,23 @@ struct esp_backend_ops {
 	int	(*set_outbound)(struct esp_backend *, enum esp_outbound);
 };
 
-/* Every backend starts with this. */
+/*
+ * Every backend starts with this, zeroed.  Its listeners are called in
+ * the order they were added; a callback may use the ops (add and delete
+ * SAs) but must not add or remove listeners.
+ */
+#define ESP_MAX_LISTENERS	4
 struct esp_backend {
 	const struct esp_backend_ops *ops;
-	struct esp_events events;
+	struct esp_listener listeners[ESP_MAX_LISTENERS];
+	int		 nlisteners;
 };
+
+/* Subscribe (the struct is copied); 0, or -1 if ESP_MAX_LISTENERS are. */
+int		 esp_add_listener(struct esp_backend *,
+		    const struct esp_listener *);
+/* Unsubscribe every listener with this arg; returns how many. */
+int		 esp_remove_listener(struct esp_backend *, const void *);
 
 /*
  * The userspace engine of esp/engine.c: a TUN device, ESP over UDP 4500
@@ -327,8 +344,16 @@ int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
 		    const struct esp_sa_stats *);
 /* The last mode set_outbound was given. */
 enum esp_outbound esp_fake_outbound(struct esp_backend *);
-/* Raise an acquire as if a packet of flow matched policy reqid. */
+/*
+ * Raise an event as if the data plane had: an acquire for a packet of
+ * flow that matched policy reqid, an expiry (conn_id, hard), a counter
+ * update (conn_id), an SPI unknown to it (spi, local, peer).
+ */
 void		 esp_fake_acquire(struct esp_backend *, uint32_t,
 		    const struct esp_selector *);
+void		 esp_fake_expire(struct esp_backend *, uint32_t, int);
+void		 esp_fake_counter_update(struct esp_backend *, uint32_t);
+void		 esp_fake_invalid_spi(struct esp_backend *, uint32_t,
+		    struct in_addr, struct in_addr);
 
 #endif

@@ -189,4 +189,14 @@ uint16_t	 esp_csum_fold(uint32_t);
 int		 esp_gso_split(const struct esp_vnet *, const uint8_t *, size_t,
 		    uint8_t *const *, size_t, size_t *, int);
 
+/* ---- events.c: what every backend raises to its listeners -------------- */
+
+/* Call each listener's callback for this event, in the order added. */
+void		 esp_emit_acquire(struct esp_backend *, uint32_t,
+		    const struct esp_selector *);
+void		 esp_emit_expire(struct esp_backend *, uint32_t, int);
+void		 esp_emit_counter_update(struct esp_backend *, uint32_t);
+void		 esp_emit_invalid_spi(struct esp_backend *, uint32_t,
+		    struct in_addr, struct in_addr);
+
 #endif

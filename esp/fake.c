@@ -1,7 +1,8 @@
 /*
  * The record-only backend: it keeps what it is told (SAs, policies, replay
  * state) and forwards no traffic.  Unit tests of ike/ and hasync/ use it to
- * see exactly what their module installed, and raise acquires through it.
+ * see exactly what their module installed, and raise the data plane's
+ * events through it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "lib/lib.h"
-#include "esp/esp.h"
+#include "esp/esp_int.h"
 
 struct fake_sa {
 	struct esp_sa		 sa;
@@ -260,6 +261,24 @@ void
 esp_fake_acquire(struct esp_backend *be, uint32_t reqid,
     const struct esp_selector *flow)
 {
-	if (be->events.acquire != NULL)
-		be->events.acquire(be->events.arg, reqid, flow);
+	esp_emit_acquire(be, reqid, flow);
+}
+
+void
+esp_fake_expire(struct esp_backend *be, uint32_t conn_id, int hard)
+{
+	esp_emit_expire(be, conn_id, hard);
+}
+
+void
+esp_fake_counter_update(struct esp_backend *be, uint32_t conn_id)
+{
+	esp_emit_counter_update(be, conn_id);
+}
+
+void
+esp_fake_invalid_spi(struct esp_backend *be, uint32_t spi,
+    struct in_addr local, struct in_addr peer)
+{
+	esp_emit_invalid_spi(be, spi, local, peer);
 }

@@ -23,7 +23,7 @@
  * Timers and watchers:
  *   sweep	active: every second, the counters of every SA that moved
  *   flush	active: before the loop sleeps, the coalesced counters of SAs
- *		the data plane reported (esp_events.counter_update)
+ *		the data plane reported (esp_listener counter_update)
  *   retry	standby: ask again for a snapshot while STANDBY COLD
  *   apply	deferred calls into vrrp (never from a vrrp callback)
  *   swtimer	a planned switchover's deadlines
@@ -247,10 +247,7 @@ struct hasync {
 	int		 peer_alone_active;
 	int		 split_pending;	/* both were: rekey once standby */
 
-	/* hooks into the other modules */
-	struct esp_events saved_events;	/* ike's, chained */
-	int		 events_chained;
-	struct vrrp_listener vl;
+	/* the election (deferred calls into vrrp, see apply) */
 	int		 ready_want;	/* what vrrp readiness should be */
 
 	struct ha_table	 t;

@@ -51,13 +51,19 @@ ha_drop(struct hasync *ha, enum ha_drop why, const char *fmt, ...)
 
 /* ---- configuration ------------------------------------------------------- */
 
+int
+hasync_configured(const struct config *cf)
+{
+	return cf->redundancy.line != 0 && cf->ipc.line != 0;
+}
+
 static void
 read_config(struct hasync *ha, const struct config *cf)
 {
 	free(ha->scheme);
 	free(ha->hostname);
 	free(ha->maps);
-	ha->configured = cf->redundancy.line != 0 && cf->ipc.line != 0;
+	ha->configured = hasync_configured(cf);
 	ha->peer_addr.s_addr = cf->ipc.nremote_ip > 0 ?
 	    cf->ipc.remote_ip[0].s_addr : INADDR_ANY;
 	ha->stateful = 0;
@@ -560,40 +566,17 @@ static const struct ipc_handlers handlers = {
 
 /* ---- life cycle ---------------------------------------------------------- */
 
+/* The data plane's counter updates; its other events are ike's. */
 static void
-chain_events(struct hasync *ha)
+listen_esp(struct hasync *ha)
 {
-	ha->saved_events = ha->esp->events;
-	ha->esp->events.arg = ha;
-	ha->esp->events.counter_update = ha_esp_counter_update;
-	ha->events_chained = 1;
-}
+	struct esp_listener l;
 
-static void
-ev_acquire(void *arg, uint32_t reqid, const struct esp_selector *sel)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.acquire != NULL)
-		ha->saved_events.acquire(ha->saved_events.arg, reqid, sel);
-}
-
-static void
-ev_expire(void *arg, uint32_t conn_id, int hard)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.expire != NULL)
-		ha->saved_events.expire(ha->saved_events.arg, conn_id, hard);
-}
-
-static void
-ev_invalid_spi(void *arg, uint32_t spi, struct in_addr l, struct in_addr r)
-{
-	struct hasync	*ha = arg;
-
-	if (ha->saved_events.invalid_spi != NULL)
-		ha->saved_events.invalid_spi(ha->saved_events.arg, spi, l, r);
+	memset(&l, 0, sizeof(l));
+	l.arg = ha;
+	l.counter_update = ha_esp_counter_update;
+	if (esp_add_listener(ha->esp, &l) == -1)
+		fatalx(LOG_HA, "no room for another data plane listener");
 }
 
 struct hasync *
@@ -624,16 +607,10 @@ ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	ha->preempt_t.data = ha;
 	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
 	ha->nego.data = ha;
+	/* the daemon made the node a standby (daemon/mod_hasync.c) */
 	if (ha->configured && ike != NULL && esp != NULL) {
-		chain_events(ha);
-		ha->esp->events.acquire = ev_acquire;
-		ha->esp->events.expire = ev_expire;
-		ha->esp->events.invalid_spi = ev_invalid_spi;
+		listen_esp(ha);
 		ha_listen_ike(ha);
-		/* a standby until the election says otherwise */
-		ike_set_active(ike, 0);
-		if (esp->ops->set_outbound != NULL)
-			(void)esp->ops->set_outbound(esp, ESP_OUTBOUND_DROP);
 	}
 	return ha;
 }
@@ -650,8 +627,9 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
     struct esp_backend *esp, struct vrrp *vrrp, char *err, size_t errlen)
 {
 	struct hasync	*ha;
+	struct vrrp_listener vl;
 
-	if (cf->redundancy.line != 0 && cf->ipc.line != 0 &&
+	if (hasync_configured(cf) &&
 	    (ike == NULL || esp == NULL || vrrp == NULL))
 		fatalx(LOG_HA, "the replication needs ike, esp and vrrp");
 	ha = ha_create(loop, cf, ike, esp);
@@ -662,9 +640,11 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 		return NULL;
 	}
 	if (ha->configured) {
-		ha->vl.role = ha_vrrp_role;
-		ha->vl.arg = ha;
-		vrrp_listen(vrrp, &ha->vl);
+		memset(&vl, 0, sizeof(vl));
+		vl.role = ha_vrrp_role;
+		vl.arg = ha;
+		if (vrrp_listen(vrrp, &vl) == -1)
+			fatalx(LOG_HA, "no room for another VRRP listener");
 		/* preemption is a planned switchover (switchover.c) */
 		vrrp_hold_preempt(vrrp, 1);
 		ha->started = 1;
@@ -701,14 +681,12 @@ hasync_free(struct hasync *ha)
 	ev_timer_stop(ha->loop, &ha->swtimer);
 	ev_timer_stop(ha->loop, &ha->preempt_t);
 	ev_timer_stop(ha->loop, &ha->nego);
-	if (ha->vl.arg != NULL)
-		vrrp_unlisten(ha->vrrp, &ha->vl);
+	if (ha->vrrp != NULL)
+		(void)vrrp_unlisten(ha->vrrp, ha);
 	if (ha->ike != NULL && ha->configured)
 		(void)ike_remove_listener(ha->ike, ha);
-	if (ha->events_chained && ha->esp->events.arg == ha) {
-		ha->esp->events = ha->saved_events;
-		ha->esp->events.counter_update = NULL;
-	}
+	if (ha->esp != NULL && ha->configured)
+		(void)esp_remove_listener(ha->esp, ha);
 	ipc_free(ha->ipc);
 	sq_free(ha);
 	ha_table_clear(&ha->t);
@@ -727,7 +705,7 @@ hasync_reload(struct hasync *ha, const struct config *cf, char *err,
 	int	 was = ha->configured;
 
 	memcpy(old, ha->digest, sizeof(old));
-	if ((cf->redundancy.line != 0 && cf->ipc.line != 0) != was) {
+	if (hasync_configured(cf) != was) {
 		snprintf(err, errlen, "redundancy inter-device or the ipc "
 		    "association was added or removed: restart havpnd");
 		return -1;

@@ -42,11 +42,20 @@ struct ipc;
 struct vrrp;
 
 /*
+ * 1 if cf asks for the replication: "redundancy inter-device" and the
+ * ipc association.  Then the node is a standby until the election says
+ * otherwise: the daemon sets IKE passive (ike_set_active(ike, 0)) and the
+ * data plane's outbound mode to DROP before hasync_new(), which needs
+ * ike, esp and vrrp.
+ */
+int		 hasync_configured(const struct config *);
+/*
  * Start: the channel (when "ipc zone default" / association 1 is
- * configured), the listeners on ike, esp and vrrp.  With "redundancy
- * inter-device" the node starts as a standby: IKE passive, the data plane
- * sending nothing, the election not ready.  NULL with "FILE:LINE:
- * message" in err when the channel cannot start.
+ * configured), the listeners on ike, esp and vrrp.  When configured,
+ * hasync holds vrrp's preemption, sets the election's readiness from the
+ * redundancy state and makes IKE and the data plane active when the
+ * election makes this node Active.  NULL with "FILE:LINE: message" in err
+ * when the channel cannot start.
  */
 struct hasync	*hasync_new(struct ev_loop *, const struct config *,
 		    struct ike *, struct esp_backend *, struct vrrp *, char *,

@@ -95,6 +95,7 @@ struct ike *
 ike_new(struct esp_backend *be, const struct ike_io *io)
 {
 	struct ike	*ike = xcalloc(1, sizeof(*ike));
+	struct esp_listener l;
 
 	ike->io = *io;
 	if (ike->io.now_ms == NULL)
@@ -116,10 +117,16 @@ ike_new(struct esp_backend *be, const struct ike_io *io)
 		free(ike);
 		return NULL;
 	}
-	be->events.arg = ike;
-	be->events.acquire = ike_esp_acquire;
-	be->events.expire = ike_esp_expire;
-	be->events.invalid_spi = ike_esp_invalid_spi;
+	memset(&l, 0, sizeof(l));
+	l.arg = ike;
+	l.acquire = ike_esp_acquire;
+	l.expire = ike_esp_expire;
+	l.invalid_spi = ike_esp_invalid_spi;
+	if (esp_add_listener(be, &l) == -1) {
+		log_warnx(LOG_IKE, "no room for another data plane listener");
+		free(ike);
+		return NULL;
+	}
 	return ike;
 }
 
@@ -140,12 +147,7 @@ ike_free(struct ike *ike)
 		free_secret(c, sizeof(*c));
 	}
 	ike_spd_remove(ike);
-	if (ike->be->events.arg == ike) {
-		ike->be->events.acquire = NULL;
-		ike->be->events.expire = NULL;
-		ike->be->events.invalid_spi = NULL;
-		ike->be->events.arg = NULL;
-	}
+	(void)esp_remove_listener(ike->be, ike);
 	conf_free(ike->cf);
 	free(ike->reqids);
 	free(ike->heap.t);

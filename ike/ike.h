@@ -5,7 +5,7 @@
  * Aggressive, Quick and Informational exchanges, DPD (RFC 3706), NAT-T
  * (RFC 3947), lifetimes and rekeying.  It installs IPsec SAs and the
  * crypto map policies through a struct esp_backend (esp/esp.h) and
- * receives the data plane's acquires and expiries through its events.
+ * receives the data plane's acquires and expiries as its listener.
  *
  * The engine does no I/O and reads no clock of its own: struct ike_io
  * gives it a clock and a way to send datagrams, and the owner feeds it the
@@ -52,9 +52,10 @@ struct ike_io {
 };
 
 /*
- * A new engine over a data plane (borrowed; the engine sets be->events to
- * its own handlers).  Active by default.  NULL if OpenSSL cannot provide
- * the algorithms.
+ * A new engine over a data plane (borrowed; the engine adds its listener
+ * for acquires, expiries and unknown SPIs, and ike_free() removes it).
+ * Active by default.  NULL if OpenSSL cannot provide the algorithms or
+ * the data plane has no room for another listener (logged).
  */
 struct ike	*ike_new(struct esp_backend *, const struct ike_io *);
 /* Stops everything; IPsec SAs stay in the data plane.  NULL: no-op. */

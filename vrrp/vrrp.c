@@ -100,7 +100,7 @@ struct vrrp {
 	ev_io		 nl_w;
 	ev_timer	 timer;
 	ev_timer	 refresh;
-	const struct vrrp_listener **listeners;
+	struct vrrp_listener listeners[VRRP_MAX_LISTENERS];
 	int		 nlisteners;
 	enum vrrp_role	 role;
 	int		 ready;
@@ -288,8 +288,8 @@ act_state(void *arg, int gi, enum vrrp_state from, enum vrrp_state to,
 	c.to = to;
 	c.reason = reason;
 	for (int i = 0; i < v->nlisteners; i++)
-		if (v->listeners[i]->group != NULL)
-			v->listeners[i]->group(v->listeners[i]->arg, &c);
+		if (v->listeners[i].group != NULL)
+			v->listeners[i].group(v->listeners[i].arg, &c);
 }
 
 static void
@@ -310,8 +310,8 @@ act_role(void *arg, int gi, enum vrrp_state from, enum vrrp_state to,
 	log_info(LOG_VRRP, "node role %s -> %s: %s", vrrp_role_name(old),
 	    vrrp_role_name(v->role), reason);
 	for (int i = 0; i < v->nlisteners; i++)
-		if (v->listeners[i]->role != NULL)
-			v->listeners[i]->role(v->listeners[i]->arg, old,
+		if (v->listeners[i].role != NULL)
+			v->listeners[i].role(v->listeners[i].arg, old,
 			    v->role, reason);
 }
 
@@ -925,7 +925,6 @@ vrrp_free(struct vrrp *v)
 	if (v == NULL)
 		return;
 	teardown(v);
-	free(v->listeners);
 	free(v);
 }
 
@@ -1014,22 +1013,32 @@ vrrp_reload(struct vrrp *v, const struct config *cf)
 	return 0;
 }
 
-void
+int
 vrrp_listen(struct vrrp *v, const struct vrrp_listener *l)
 {
-	v->listeners = xreallocarray(v->listeners, (size_t)v->nlisteners + 1,
-	    sizeof(*v->listeners));
-	v->listeners[v->nlisteners++] = l;
+	if (v->nlisteners == VRRP_MAX_LISTENERS)
+		return -1;
+	v->listeners[v->nlisteners++] = *l;
+	return 0;
 }
 
-void
-vrrp_unlisten(struct vrrp *v, const struct vrrp_listener *l)
+int
+vrrp_unlisten(struct vrrp *v, const void *arg)
 {
-	for (int i = 0; i < v->nlisteners; i++)
-		if (v->listeners[i] == l) {
-			v->listeners[i] = v->listeners[--v->nlisteners];
-			return;
+	int	 n = 0;
+
+	for (int i = 0; i < v->nlisteners;) {
+		if (v->listeners[i].arg != arg) {
+			i++;
+			continue;
 		}
+		memmove(&v->listeners[i], &v->listeners[i + 1],
+		    (size_t)(v->nlisteners - i - 1) *
+		    sizeof(v->listeners[0]));
+		v->nlisteners--;
+		n++;
+	}
+	return n;
 }
 
 enum vrrp_role

@@ -91,11 +91,14 @@ void		 vrrp_free(struct vrrp *);
 int		 vrrp_reload(struct vrrp *, const struct config *);
 
 /*
- * The listener is borrowed: it must stay valid until removed.  Remove it
- * when its owner stops: vrrp_free() still reports the final Init.
+ * Subscribe (the struct is copied); 0, or -1 if VRRP_MAX_LISTENERS are.
+ * Listeners are called in the order they were added.  Remove it when its
+ * owner stops: vrrp_free() still reports the final Init.
  */
-void		 vrrp_listen(struct vrrp *, const struct vrrp_listener *);
-void		 vrrp_unlisten(struct vrrp *, const struct vrrp_listener *);
+#define VRRP_MAX_LISTENERS	4
+int		 vrrp_listen(struct vrrp *, const struct vrrp_listener *);
+/* Unsubscribe every listener with this arg; returns how many. */
+int		 vrrp_unlisten(struct vrrp *, const void *);
 
 enum vrrp_role	 vrrp_role(const struct vrrp *);
 

@@ -100,6 +100,11 @@ setup(void)
 	if (cf == NULL || (ike = ike_new(be, &io)) == NULL ||
 	    ike_configure(ike, cf) == -1)
 		abort();
+	/* a standby, as havpnd starts one (daemon/mod_hasync.c) */
+	if (hasync_configured(cf)) {
+		ike_set_active(ike, 0);
+		(void)be->ops->set_outbound(be, ESP_OUTBOUND_DROP);
+	}
 	ha = ha_create(EV_DEFAULT, cf, ike, be);
 	ha->xmit = no_xmit;
 	ha->started = 1;

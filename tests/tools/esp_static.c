@@ -350,6 +350,7 @@ int
 main(int argc, char **argv)
 {
 	struct esp_userspace_opts o;
+	struct esp_listener l;
 	struct ev_loop	*loop = EV_DEFAULT;
 	ev_signal	 sterm, sint, susr, susr2;
 	const char	*udp = NULL;
@@ -384,9 +385,12 @@ main(int argc, char **argv)
 	events = json_object_new_array();
 	if ((be = esp_userspace_new(loop, &o)) == NULL)
 		return 1;
-	be->events.acquire = on_acquire;
-	be->events.expire = on_expire;
-	be->events.counter_update = on_counter;
+	memset(&l, 0, sizeof(l));
+	l.acquire = on_acquire;
+	l.expire = on_expire;
+	l.counter_update = on_counter;
+	if (esp_add_listener(be, &l) == -1)
+		return 1;
 	if (drop)
 		(void)be->ops->set_outbound(be, ESP_OUTBOUND_DROP);
 	if (udp != NULL) {

@@ -3,7 +3,8 @@
  * appendix A ESN inference, known-answer ESP packets for every transform
  * (computed by tests/unit/esp/gen_vectors.py with python3-cryptography,
  * never by havpn), tampering and truncation, sequence exhaustion, flows
- * and selectors, and no allocation per packet.
+ * and selectors, no allocation per packet, and the listener list every
+ * backend raises its events through.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -1105,6 +1106,99 @@ test_gcm_allocates_nothing_per_packet(void **state)
 	esp_sactx_free(in);
 }
 
+/* ---- listeners ---------------------------------------------------------- */
+
+static char	 heard[256];
+
+static void
+heard_add(void *arg, const char *ev, uint32_t id)
+{
+	size_t	 n = strlen(heard);
+
+	snprintf(heard + n, sizeof(heard) - n, "%s:%s%u ",
+	    (const char *)arg, ev, id);
+}
+
+static void
+l_acquire(void *arg, uint32_t reqid, const struct esp_selector *f)
+{
+	(void)f;
+	heard_add(arg, "acquire", reqid);
+}
+
+static void
+l_expire(void *arg, uint32_t conn_id, int hard)
+{
+	heard_add(arg, hard ? "hard" : "soft", conn_id);
+}
+
+static void
+l_counter(void *arg, uint32_t conn_id)
+{
+	heard_add(arg, "counter", conn_id);
+}
+
+static void
+l_invalid_spi(void *arg, uint32_t spi, struct in_addr l, struct in_addr r)
+{
+	(void)l;
+	(void)r;
+	heard_add(arg, "spi", spi);
+}
+
+/*
+ * Every subscriber of the data plane hears each event it asked for, in
+ * the order the subscribers were added; removal is by arg, keeps the
+ * order of the others, and the list has ESP_MAX_LISTENERS places.
+ */
+static void
+test_listeners(void **state)
+{
+	struct esp_backend *be = esp_fake_new();
+	struct esp_listener a = { "a", l_acquire, l_expire, NULL,
+	    l_invalid_spi };
+	struct esp_listener b = { "b", NULL, l_expire, l_counter, NULL };
+	struct esp_listener c = { "c", l_acquire, NULL, l_counter, NULL };
+	struct esp_selector f;
+	struct in_addr	 any = { 0 };
+
+	(void)state;
+	memset(&f, 0, sizeof(f));
+	/* nobody listens: nothing happens */
+	esp_fake_acquire(be, 1, &f);
+	assert_int_equal(esp_add_listener(be, &a), 0);
+	assert_int_equal(esp_add_listener(be, &b), 0);
+	assert_int_equal(esp_add_listener(be, &c), 0);
+	heard[0] = '\0';
+	esp_fake_acquire(be, 7, &f);
+	esp_fake_expire(be, 1001, 0);
+	esp_fake_expire(be, 1001, 1);
+	esp_fake_counter_update(be, 1002);
+	esp_fake_invalid_spi(be, 300, any, any);
+	assert_string_equal(heard, "a:acquire7 c:acquire7 a:soft1001 "
+	    "b:soft1001 a:hard1001 b:hard1001 b:counter1002 c:counter1002 "
+	    "a:spi300 ");
+	/* the struct was copied: changing the caller's changes nothing */
+	b.counter_update = NULL;
+	heard[0] = '\0';
+	esp_fake_counter_update(be, 1003);
+	assert_string_equal(heard, "b:counter1003 c:counter1003 ");
+	/* removed by arg, twice added: both go; the others keep order */
+	assert_int_equal(esp_add_listener(be, &a), 0);
+	assert_int_equal(esp_remove_listener(be, "a"), 2);
+	assert_int_equal(esp_remove_listener(be, "a"), 0);
+	heard[0] = '\0';
+	esp_fake_expire(be, 1004, 0);
+	esp_fake_acquire(be, 8, &f);
+	assert_string_equal(heard, "b:soft1004 c:acquire8 ");
+	/* full */
+	assert_int_equal(esp_add_listener(be, &a), 0);
+	assert_int_equal(esp_add_listener(be, &a), 0);
+	assert_int_equal(be->nlisteners, ESP_MAX_LISTENERS);
+	assert_int_equal(esp_add_listener(be, &a), -1);
+	be->ops->destroy(be);
+}
+
 int
 main(void)
 {
@@ -1126,6 +1220,7 @@ main(void)
 		cmocka_unit_test(test_engine_narrower_sa),
 		cmocka_unit_test(test_engine_many_narrower_sas),
 		cmocka_unit_test(test_gcm_allocates_nothing_per_packet),
+		cmocka_unit_test(test_listeners),
 	};
 
 	/* before OpenSSL allocates anything */

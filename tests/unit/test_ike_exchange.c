@@ -855,7 +855,7 @@ test_volume_expiry(void **state)
 {
 	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
 	struct pairs	 ps;
-	struct esp_events *ev = &p->n[1].be->events;
+	struct esp_backend *be = p->n[1].be;
 	const struct esp_sa *e;
 
 	(void)state;
@@ -866,15 +866,15 @@ test_volume_expiry(void **state)
 	assert_int_equal(e->hard_bytes, 4608000ULL * 1024);
 	assert_int_equal(e->soft_bytes, e->hard_bytes / 10 * 9);
 	/* soft on b's outbound SA: b rekeys (it was the responder) */
-	ev->expire(ev->arg, ps.s[0].conn_out, 0);
+	esp_fake_expire(be, ps.s[0].conn_out, 0);
 	pair_run(p, 100);
 	assert_int_equal(pair_count_ipsec(p, 1), 2);
 	assert_int_equal(pair_count_ipsec(p, 0), 2);
 	/* a second soft for the same pair starts nothing more */
-	ev->expire(ev->arg, ps.s[0].conn_in, 0);
+	esp_fake_expire(be, ps.s[0].conn_in, 0);
 	assert_int_equal(p->nq, 0);
 	/* hard on the old pair: gone, and a is told */
-	ev->expire(ev->arg, ps.s[0].conn_in, 1);
+	esp_fake_expire(be, ps.s[0].conn_in, 1);
 	pair_run(p, 100);
 	assert_int_equal(pair_count_ipsec(p, 1), 1);
 	assert_int_equal(pair_count_ipsec(p, 0), 1);
@@ -1069,7 +1069,6 @@ test_invalid_spi(void **state)
 {
 	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
 	struct pairs	 ps;
-	struct esp_events *ev;
 
 	(void)state;
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
@@ -1077,14 +1076,15 @@ test_invalid_spi(void **state)
 	ipsec_of(p, 1, &ps);
 	/* b's data plane no longer has its inbound SA; ESP arrives for it */
 	p->n[1].be->ops->del_sa(p->n[1].be, ps.s[0].conn_in);
-	ev = &p->n[1].be->events;
-	ev->invalid_spi(ev->arg, ps.s[0].spi_in, p->n[1].addr, p->n[0].addr);
+	esp_fake_invalid_spi(p->n[1].be, ps.s[0].spi_in, p->n[1].addr,
+	    p->n[0].addr);
 	pair_run(p, 100);
 	assert_int_equal(pair_count_ipsec(p, 0), 0);
 	assert_int_equal(esp_fake_nsas(p->n[0].be), 0);
 	assert_true(pair_log_has("reports INVALID_SPI"));
 	/* a second report within the second is not sent */
-	ev->invalid_spi(ev->arg, ps.s[0].spi_in, p->n[1].addr, p->n[0].addr);
+	esp_fake_invalid_spi(p->n[1].be, ps.s[0].spi_in, p->n[1].addr,
+	    p->n[0].addr);
 	assert_int_equal(p->nq, 0);
 	/* the next packet renegotiates, under the same ISAKMP SA */
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);

@@ -263,7 +263,7 @@ test_api_in_a_namespace(void **state)
 	assert_non_null(v);
 	/* the leftover went before the election started */
 	assert_int_equal(vip_present("10.0.0.10"), 0);
-	vrrp_listen(v, &l);
+	assert_int_equal(vrrp_listen(v, &l), 0);
 	assert_int_equal(vrrp_role(v), VRRP_ROLE_STANDBY);
 
 	/* alone: Active after the down interval; told before the VIP */
@@ -351,7 +351,7 @@ test_api_in_a_namespace(void **state)
 
 	/* stop: priority 0 and no VIP left */
 	last_prio(NULL);
-	vrrp_unlisten(v, &l);
+	vrrp_unlisten(v, &s);
 	vrrp_free(v);
 	assert_int_equal(last_prio(NULL), 0);
 	assert_int_equal(vip_present("10.0.0.20"), 0);
