@@ -20,15 +20,20 @@
  *			on the active what was last sent, on the standby a
  *			struct ctr_track for the outbound SA
  *
- * Timers and watchers:
- *   sweep	active: every second, the counters of every SA that moved
- *   flush	active: before the loop sleeps, the coalesced counters of SAs
- *		the data plane reported (esp_events.counter_update)
- *   retry	standby: ask again for a snapshot while STANDBY COLD
- *   apply	deferred calls into vrrp (never from a vrrp callback)
- *   swtimer	a planned switchover's deadlines
- *   preempt_t	standby HOT: would VRRP preempt?  Then a switchover
- *   nego	Backup at start: has an Active router been heard yet?
+ *   timer.c	the clock and the timers, through struct hasync_io
+ *
+ * Timers (enum ha_timer, run by the owner; timer.c dispatches them):
+ *   SWEEP	active: every second, the counters of every SA that moved
+ *   FLUSH	active: once the events at hand are done, the coalesced
+ *		counters of SAs the data plane reported
+ *		(esp_events.counter_update)
+ *   RETRY	standby: ask again for a snapshot while STANDBY COLD
+ *   APPLY	deferred calls into vrrp (never from a vrrp callback)
+ *   SWITCHOVER	a planned switchover's deadlines
+ *   PREEMPT	standby HOT: every 500 ms, would VRRP preempt?  Then a
+ *		switchover
+ *   NEGO	Backup at start: every 50 ms, has an Active router been
+ *		heard yet?
  */
 #ifndef HAVPN_HASYNC_HA_INT_H
 #define HAVPN_HASYNC_HA_INT_H
@@ -55,6 +60,8 @@
 #define HA_STALE_MS		3000	/* older counter state: rekey */
 #define HA_DETECT_MS		400	/* failure detection, in the jump */
 #define HA_HISTORY		64	/* switchovers and failovers kept */
+#define HA_NEGO_MS		50	/* Backup: is an Active heard yet? */
+#define HA_PREEMPT_POLL_MS	500	/* STANDBY HOT: would VRRP preempt? */
 
 /* ---- the SAs the sync knows (table.c) ------------------------------------ */
 
@@ -210,7 +217,9 @@ struct ha_switchover_st {
 /* ---- the replication ----------------------------------------------------- */
 
 struct hasync {
-	struct ev_loop	*loop;
+	struct ev_loop	*loop;		/* the channel's (ipc/); NULL in tests */
+	struct hasync_io io;
+	uint32_t	 timers;	/* bit per enum ha_timer: armed */
 	struct ike	*ike;
 	struct esp_backend *esp;
 	struct vrrp	*vrrp;
@@ -301,13 +310,6 @@ struct hasync {
 			    size_t);
 	void		*xmit_arg;
 
-	ev_timer	 sweep;
-	ev_prepare	 flush;
-	ev_timer	 retry;
-	ev_timer	 apply;
-	ev_timer	 swtimer;
-	ev_timer	 preempt_t;	/* standby HOT: preempt by switchover */
-	ev_timer	 nego;		/* Backup: waiting to hear an Active */
 	uint64_t	 preempt_since_ms;
 	uint64_t	 preempt_retry_ms;
 };
@@ -317,7 +319,7 @@ struct hasync {
  * The replication without channel and election (hasync_new adds them);
  * unit tests drive it with xmit and ha_receive.
  */
-struct hasync	*ha_create(struct ev_loop *, const struct config *,
+struct hasync	*ha_create(const struct hasync_io *, const struct config *,
 		    struct ike *, struct esp_backend *);
 /* One record from the channel. */
 void		 ha_receive(struct hasync *, enum ipc_stream, const uint8_t *,
@@ -339,6 +341,19 @@ uint32_t	 ha_map_interval_in(const struct hasync *, const char *);
 void		 ha_history_add(struct hasync *, const char *, const char *,
 		    uint64_t, uint32_t, uint32_t, uint32_t);
 
+/* hasync.c: timers due */
+void		 ha_retry_due(struct hasync *);
+void		 ha_apply_due(struct hasync *);
+
+/* timer.c: the clock and the timers of struct hasync_io */
+uint64_t	 ha_now_us(const struct hasync *);
+uint64_t	 ha_now_ms(const struct hasync *);
+uint64_t	 ha_wall_ms(const struct hasync *);
+/* Arm (or re-arm) a one-shot timer delay_ms from now; stop it. */
+void		 ha_timer_set(struct hasync *, enum ha_timer, uint64_t);
+void		 ha_timer_stop(struct hasync *, enum ha_timer);
+int		 ha_timer_armed(const struct hasync *, enum ha_timer);
+
 /* digest.c */
 void		 ha_config_digest(const struct config *, uint8_t *, char **);
 
@@ -347,8 +362,8 @@ void		 ha_session_start(struct hasync *, uint64_t);
 void		 ha_session_stop(struct hasync *);
 void		 ha_listen_ike(struct hasync *);
 void		 ha_esp_counter_update(void *, uint32_t);
-void		 ha_sweep_cb(struct ev_loop *, ev_timer *, int);
-void		 ha_flush_cb(struct ev_loop *, ev_prepare *, int);
+void		 ha_sweep_due(struct hasync *);
+void		 ha_flush_due(struct hasync *);
 /* Exact counters of every synced SA onto the STATE queue; how many. */
 uint32_t	 ha_send_exact_counters(struct hasync *);
 
@@ -366,7 +381,7 @@ void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
 void		 ha_become_active(struct hasync *, const char *, int);
 void		 ha_become_standby(struct hasync *, const char *);
 void		 ha_split_brain_heal(struct hasync *);
-void		 ha_nego_cb(struct ev_loop *, ev_timer *, int);
+void		 ha_nego_due(struct hasync *);
 /* The election made the node Backup: standby, or still negotiating. */
 void		 ha_vrrp_backup(struct hasync *, const char *);
 
@@ -375,8 +390,8 @@ int		 ha_switchover_start(struct hasync *, int, const char *, char *,
 		    size_t);
 void		 ha_switchover_msg(struct hasync *, const struct ha_msg *);
 void		 ha_switchover_reset(struct hasync *, const char *);
-void		 ha_swtimer_cb(struct ev_loop *, ev_timer *, int);
-void		 ha_preempt_cb(struct ev_loop *, ev_timer *, int);
+void		 ha_switchover_due(struct hasync *);
+void		 ha_preempt_due(struct hasync *);
 /* A STANDBY HOT node that would preempt asks for a switchover instead. */
 void		 ha_maybe_preempt(struct hasync *);
 

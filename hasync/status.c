@@ -73,7 +73,7 @@ peer_state(const struct hasync *ha)
 static void
 common(struct hasync *ha, json_object *data)
 {
-	uint64_t	 now = time_mono_ms();
+	uint64_t	 now = ha_now_ms(ha);
 
 	jadd_bool(data, "configured", ha->configured);
 	jadd_bool(data, "stateful", ha->stateful);
@@ -206,7 +206,7 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	json_object	*tk = json_object_new_object();
 	json_object	*maps = json_object_new_array();
 	json_object	*vips = json_object_new_array();
-	uint64_t	 now = time_mono_ms(), oldest = 0;
+	uint64_t	 now = ha_now_ms(ha), oldest = 0;
 	int		 nisakmp = 0, nipsec = 0, never = 0, stale = 0;
 
 	common(ha, data);

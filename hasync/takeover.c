@@ -40,7 +40,7 @@ outbound_mode(struct hasync *ha, enum esp_outbound mode)
 void
 ha_become_active(struct hasync *ha, const char *reason, int planned)
 {
-	uint64_t	 t0 = time_mono_us(), now = time_mono_ms();
+	uint64_t	 t0 = ha_now_us(ha), now = ha_now_ms(ha);
 	int		 hot = ha->rf.state == RF_STANDBY_HOT;
 	/* elected without ever having been a standby: nothing to take over */
 	int		 first = (ha->rf.state == RF_NEGOTIATION ||
@@ -95,7 +95,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	if (!ha->chan_up)
 		ha->alone_active = 1;
 	ha->bulk = RF_BULK_NONE;
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	/* a planned switchover's reason already says so */
 	snprintf(why, sizeof(why), "%s%s", planned ? "" :
 	    first ? "elected: " : hot ? "takeover: " :
@@ -104,11 +104,11 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	/* a switchover is recorded when it completes (switchover.c) */
 	if (!planned)
 		ha_history_add(ha, first ? "active" : "failover", why,
-		    time_mono_us() - t0, npairs, nrekey, nexact);
+		    ha_now_us(ha) - t0, npairs, nrekey, nexact);
 	log_info(LOG_HA, "now active (%s): %u IPsec SA pairs continued "
 	    "(%u exact), %u rekeyed with Quick Mode, %llu us before the "
 	    "VIPs", reason, npairs - nrekey, nexact, nrekey,
-	    (unsigned long long)(time_mono_us() - t0));
+	    (unsigned long long)(ha_now_us(ha) - t0));
 }
 
 static void
@@ -143,7 +143,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 	if (ha->sw.state != HA_SW_DRAINING)
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_STANDBY;
-	ha->role_since_ms = time_mono_ms();
+	ha->role_since_ms = ha_now_ms(ha);
 	ha->split_pending = 0;
 	ha_session_stop(ha);
 	/* what this node holds now is checked against the next snapshot */
@@ -157,7 +157,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 		    "SA pairs held until the active's snapshot", reason,
 		    ha->t.nisakmp, ha->t.npairs);
 	/* a switchover's old active asks once it has drained */
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (ha->sw.state != HA_SW_DRAINING)
 		ha_request_bulk(ha);
 }
@@ -194,20 +194,16 @@ active_heard(struct hasync *ha)
  * once one is, this node is a standby.
  */
 void
-ha_nego_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ha_nego_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-
-	(void)revents;
 	if (ha->role != RF_ROLE_UNKNOWN ||
-	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY) {
-		ev_timer_stop(loop, w);
+	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY)
+		return;
+	if (active_heard(ha)) {
+		ha_become_standby(ha, "election: an Active router is heard");
 		return;
 	}
-	if (active_heard(ha)) {
-		ev_timer_stop(loop, w);
-		ha_become_standby(ha, "election: an Active router is heard");
-	}
+	ha_timer_set(ha, HA_TIMER_NEGO, HA_NEGO_MS);
 }
 
 void
@@ -220,8 +216,8 @@ ha_vrrp_backup(struct hasync *ha, const char *why)
 	}
 	if (ha->role != RF_ROLE_UNKNOWN)
 		become_init(ha, why);
-	if (!ev_is_active(&ha->nego))
-		ev_timer_start(ha->loop, &ha->nego);
+	if (!ha_timer_armed(ha, HA_TIMER_NEGO))
+		ha_timer_set(ha, HA_TIMER_NEGO, HA_NEGO_MS);
 }
 
 void
@@ -235,14 +231,14 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	snprintf(why, sizeof(why), "election: %s", reason);
 	switch (role) {
 	case VRRP_ROLE_ACTIVE:
-		ev_timer_stop(ha->loop, &ha->nego);
+		ha_timer_stop(ha, HA_TIMER_NEGO);
 		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN);
 		break;
 	case VRRP_ROLE_STANDBY:
 		ha_vrrp_backup(ha, why);
 		break;
 	case VRRP_ROLE_INIT:
-		ev_timer_stop(ha->loop, &ha->nego);
+		ha_timer_stop(ha, HA_TIMER_NEGO);
 		become_init(ha, why);
 		break;
 	}

@@ -796,6 +796,120 @@ test_table(void **state)
 
 /* ---- the sync between two nodes ------------------------------------------ */
 
+/*
+ * One stepped clock for both nodes, and each node's timers (struct
+ * hasync_io): nothing fires until the test moves the clock.
+ */
+struct vclock {
+	uint64_t	 now_us;
+	struct vnode {
+		struct vclock	*c;
+		struct hasync	*ha;
+		int		 armed[HA_NTIMERS];
+		uint64_t	 at_us[HA_NTIMERS];
+	}		 n[2];
+};
+
+static uint64_t
+vclock_now(void *arg)
+{
+	return ((struct vnode *)arg)->c->now_us;
+}
+
+static uint64_t
+vclock_wall(void *arg)
+{
+	/* an epoch in 2024 plus the monotonic time */
+	return 1700000000000ULL + ((struct vnode *)arg)->c->now_us / 1000;
+}
+
+static void
+vclock_set(void *arg, enum ha_timer id, uint64_t delay_ms)
+{
+	struct vnode	*n = arg;
+
+	n->armed[id] = 1;
+	n->at_us[id] = n->c->now_us + delay_ms * 1000;
+}
+
+static void
+vclock_stop(void *arg, enum ha_timer id)
+{
+	((struct vnode *)arg)->armed[id] = 0;
+}
+
+static void
+vclock_init(struct vclock *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->now_us = 1000000ULL * 1000;
+	for (int i = 0; i < 2; i++)
+		c->n[i].c = c;
+}
+
+static struct hasync_io
+vclock_io(struct vclock *c, int i)
+{
+	struct hasync_io io = { &c->n[i], vclock_now, vclock_wall,
+	    vclock_set, vclock_stop };
+
+	return io;
+}
+
+/* The earliest armed timer due by end_us: 0, or -1 if none. */
+static int
+vclock_next(struct vclock *c, uint64_t end_us, int *node, enum ha_timer *id)
+{
+	int	 found = 0;
+
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < HA_NTIMERS; k++)
+			if (c->n[i].armed[k] && c->n[i].at_us[k] <= end_us &&
+			    (!found || c->n[i].at_us[k] <
+			    c->n[*node].at_us[*id])) {
+				found = 1;
+				*node = i;
+				*id = (enum ha_timer)k;
+			}
+	return found ? 0 : -1;
+}
+
+static void
+vclock_fire(struct vclock *c, int i, enum ha_timer id)
+{
+	if (c->n[i].at_us[id] > c->now_us)
+		c->now_us = c->n[i].at_us[id];
+	c->n[i].armed[id] = 0;
+	hasync_timer_fire(c->n[i].ha, id);
+}
+
+/* Move the clock by ms, firing every timer due on the way, in order. */
+static void
+vclock_advance(struct vclock *c, uint64_t ms)
+{
+	uint64_t	 end = c->now_us + ms * 1000;
+	enum ha_timer	 id = HA_TIMER_SWEEP;
+	int		 i = 0;
+
+	while (vclock_next(c, end, &i, &id) == 0)
+		vclock_fire(c, i, id);
+	c->now_us = end;
+}
+
+/* Move the clock to when node i's timer id is due, and fire it there. */
+static void
+vclock_run(struct vclock *c, int i, enum ha_timer id)
+{
+	enum ha_timer	 k = HA_TIMER_SWEEP;
+	int		 n = 0;
+
+	assert_true(c->n[i].armed[id]);
+	while (vclock_next(c, c->n[i].at_us[id], &n, &k) == 0 &&
+	    !(n == i && k == id))
+		vclock_fire(c, n, k);
+	vclock_fire(c, i, id);
+}
+
 struct wire {
 	struct qrec {
 		int		 to;	/* 0: the active, 1: the standby */
@@ -847,6 +961,15 @@ wire_run(struct wire *w)
 		done++;
 	}
 	return done;
+}
+
+/* Lose everything on the wire. */
+static void
+wire_drop(struct wire *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free_secret(w->q[i].p, w->q[i].len);
+	w->n = 0;
 }
 
 static void
@@ -942,6 +1065,7 @@ assert_same_sas(struct ike *a, struct ike *b)
 }
 
 struct two {
+	struct vclock	 c;
 	struct pair	*p;
 	struct ike	*a_ike;
 	struct esp_backend *a_be;
@@ -958,6 +1082,8 @@ struct two {
 static void
 two_start(struct two *t)
 {
+	struct hasync_io io;
+
 	memset(t, 0, sizeof(*t));
 	t->p = pair_new(pair_conf_a, pair_conf_b);
 	assert_int_equal(pair_acquire(t->p, 0, "192.168.20.1", "172.21.91.1"),
@@ -971,8 +1097,13 @@ two_start(struct two *t)
 	pair_restart(t->p, 0, 0);
 	t->cf_a = ha_config("a", "10.0.0.11", "110", "");
 	t->cf_s = ha_config("s", "10.0.0.12", "100", "");
-	t->a = ha_create(EV_DEFAULT, t->cf_a, t->a_ike, t->a_be);
-	t->s = ha_create(EV_DEFAULT, t->cf_s, t->p->n[0].ike, t->p->n[0].be);
+	vclock_init(&t->c);
+	io = vclock_io(&t->c, 0);
+	t->a = ha_create(&io, t->cf_a, t->a_ike, t->a_be);
+	io = vclock_io(&t->c, 1);
+	t->s = ha_create(&io, t->cf_s, t->p->n[0].ike, t->p->n[0].be);
+	t->c.n[0].ha = t->a;
+	t->c.n[1].ha = t->s;
 	t->a->started = t->s->started = 1;
 	ha_become_active(t->a, "test", 0);
 	t->s->role = RF_ROLE_STANDBY;
@@ -984,7 +1115,6 @@ static void
 two_stop(struct two *t)
 {
 	wire_run(&t->w);
-	ev_timer_stop(EV_DEFAULT, &t->a->sweep);
 	hasync_free(t->a);
 	hasync_free(t->s);
 	ike_free(t->a_ike);
@@ -1058,7 +1188,7 @@ test_sync_bulk_events_counters(void **state)
 	t.a_be->events.counter_update(t.a_be->events.arg, in);
 	t.a_be->events.counter_update(t.a_be->events.arg, out);	/* once */
 	assert_int_equal(t.a->ndirty, 2);
-	ha_flush_cb(EV_DEFAULT, &t.a->flush, 0);
+	vclock_run(&t.c, 0, HA_TIMER_FLUSH);
 	assert_int_equal(t.a->ndirty, 0);
 	assert_int_equal(wire_run(&t.w), 1);	/* one Counters message */
 	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 5000);
@@ -1076,7 +1206,7 @@ test_sync_bulk_events_counters(void **state)
 	}
 	/* the sweep sends what moved since, and only that */
 	set_seq(t.a_be, out, 6000);
-	ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+	vclock_run(&t.c, 0, HA_TIMER_SWEEP);
 	assert_int_equal(wire_run(&t.w), 1);
 	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 6000);
 	assert_true(t.s->last_sweep_ms != 0);
@@ -1155,7 +1285,7 @@ test_sync_takeover_jump(void **state)
 	/* a steady flow: the standby learns the rate from the updates */
 	for (int i = 1; i <= 3; i++) {
 		set_seq(t.a_be, out, 1000 * (uint64_t)i);
-		ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+		vclock_run(&t.c, 0, HA_TIMER_SWEEP);
 		wire_run(&t.w);
 	}
 	/* the active dies: the standby takes over */
@@ -1210,6 +1340,32 @@ test_sync_takeover_cold_rekeys(void **state)
 	two_stop(&t);
 }
 
+/* The snapshot request is lost: the retry timer asks again in 2 s. */
+static void
+test_sync_retry_timer(void **state)
+{
+	struct two	 t;
+	uint64_t	 req;
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	assert_true(t.c.n[1].armed[HA_TIMER_RETRY]);
+	req = t.s->st.tx_msgs[HA_M_BULK_REQUEST];
+	wire_drop(&t.w);
+	vclock_advance(&t.c, HA_RETRY_MS - 1);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	vclock_advance(&t.c, 1);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req + 1);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	/* the snapshot began: no more requests */
+	assert_false(t.c.n[1].armed[HA_TIMER_RETRY]);
+	assert_true(t.c.n[0].armed[HA_TIMER_SWEEP]);
+	two_stop(&t);
+}
+
 static void
 test_sync_malformed_and_wrong_stream(void **state)
 {
@@ -1256,6 +1412,7 @@ main(void)
 		cmocka_unit_test(test_sync_bulk_events_counters),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
+		cmocka_unit_test(test_sync_retry_timer),
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
 	};
 
