@@ -212,6 +212,80 @@ struct ha_switchover_st {
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
 	int		 no_auto_preempt; /* handed over: never take back */
+	/* a BulkRequest that came during the switchover: served at its end */
+	int		 deferred_bulk;
+	uint64_t	 deferred_bulk_id;
+};
+
+/* ---- the states of the replication -------------------------------------- */
+
+/*
+ * Each concern has one named state; what moves it, and nothing else:
+ *
+ * The active's sync session with its standby (send.c), ha->session:
+ *   NONE	no standby is synced: SA events and counters are not sent
+ *   SYNCING	a snapshot was queued for the standby's BulkRequest;
+ *		every SA event and counter follows it on the same streams
+ *   NONE -> SYNCING	a BulkRequest while active and no switchover
+ *			is under way, or one deferred by the switchover
+ *			when it ends (ha->sw.deferred_bulk)
+ *   SYNCING -> SYNCING	another BulkRequest: a new snapshot
+ *   SYNCING -> NONE	the channel goes down, the peer is no standby,
+ *			this node becomes standby or leaves the election
+ *
+ * The standby's snapshot (apply.c), ha->bulk (enum rf_bulk, a fact of the
+ * RF state: NONE is STANDBY COLD, RUNNING COLD-BULK, DONE HOT):
+ *   NONE	no snapshot on this association; a BulkRequest may be
+ *		outstanding (the RETRY timer armed)
+ *   RUNNING	BulkBegin of this node's last request arrived
+ *   DONE	BulkEnd of the same epoch arrived (or nothing to sync:
+ *		no crypto map is stateful)
+ *   NONE -> RUNNING	BulkBegin whose epoch is the last request's id
+ *   RUNNING -> DONE	BulkEnd of that epoch
+ *   NONE -> DONE	a stateless node, once its peer is known
+ *   any -> NONE	the channel goes up or down, any role change
+ *
+ * The planned switchover (switchover.c), ha->sw.state, enum ha_sw_state:
+ * the sequence diagram at the top of switchover.c.
+ *
+ * Split brain (hasync.c, takeover.c), ha->split:
+ *   NONE	nothing owed
+ *   ALONE	this node was active while the channel was down: the peer
+ *		may have been too; said in the next Hello
+ *		(partitioned_active)
+ *   REKEY	both were: every pair both knew is rekeyed once this node
+ *		is active and the peer a standby (ha_split_brain_heal)
+ *   REKEY_ALONE	REKEY, and the channel went down again meanwhile
+ *   NONE -> ALONE, REKEY -> REKEY_ALONE
+ *		the channel goes down while active, or the node becomes
+ *		active with no channel
+ *   ALONE -> REKEY	the peer's Hello: it was active alone too
+ *   ALONE -> NONE	the peer's Hello: it was not
+ *   REKEY_ALONE -> REKEY	any Hello from the peer
+ *   REKEY -> NONE, REKEY_ALONE -> ALONE
+ *		the rekey (active, the peer a standby: its heartbeat
+ *		may come before its Hello)
+ *   REKEY -> NONE, REKEY_ALONE -> ALONE
+ *		this node becomes standby or leaves the election: the
+ *		node the election keeps active rekeys
+ *
+ * Two facts stay flags, independent of any state above:
+ *   counters_lost	a Counters send was refused (channel full): the
+ *			next sweep sends every SA, whatever the session did
+ *			meanwhile
+ *   sw.deferred_bulk	a BulkRequest that arrived during a switchover
+ *			(any step) waits for its end
+ */
+enum ha_session {
+	HA_SESSION_NONE,
+	HA_SESSION_SYNCING,
+};
+
+enum ha_split {
+	HA_SPLIT_NONE,
+	HA_SPLIT_ALONE,
+	HA_SPLIT_REKEY,
+	HA_SPLIT_REKEY_ALONE,
 };
 
 /* ---- the replication ----------------------------------------------------- */
@@ -251,10 +325,7 @@ struct hasync {
 	uint8_t		 peer_rf;
 	int		 config_match;
 	uint64_t	 chan_up_ms;
-	/* split brain: active while the channel was down */
-	int		 alone_active;
-	int		 peer_alone_active;
-	int		 split_pending;	/* both were: rekey once standby */
+	enum ha_split	 split;		/* split brain (above) */
 
 	/* hooks into the other modules */
 	struct esp_events saved_events;	/* ike's, chained */
@@ -265,10 +336,8 @@ struct hasync {
 	struct ha_table	 t;
 
 	/* active: the standby's sync session */
-	int		 session;	/* it asked; its snapshot is queued */
+	enum ha_session	 session;	/* (above) */
 	uint64_t	 session_id;
-	int		 bulk_pending;	/* asked during a switchover */
-	uint64_t	 bulk_pending_id;
 	uint32_t	*dirty;		/* conn-ids with a counter update */
 	size_t		 ndirty;
 	size_t		 dirty_cap;
@@ -381,6 +450,12 @@ void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
 void		 ha_become_active(struct hasync *, const char *, int);
 void		 ha_become_standby(struct hasync *, const char *);
 void		 ha_split_brain_heal(struct hasync *);
+/* Split brain events (the transitions above). */
+void		 ha_split_alone(struct hasync *);
+void		 ha_split_hello(struct hasync *, int);
+void		 ha_split_standby(struct hasync *);
+int		 ha_split_alone_now(const struct hasync *);
+int		 ha_split_rekey_owed(const struct hasync *);
 void		 ha_nego_due(struct hasync *);
 /* The election made the node Backup: standby, or still negotiating. */
 void		 ha_vrrp_backup(struct hasync *, const char *);

@@ -251,7 +251,7 @@ ha_send_hello(struct hasync *ha)
 	    ipc_incarnation(ha->ipc) : 1;
 	memcpy(m.u.hello.digest, ha->digest, HA_DIGEST_LEN);
 	m.u.hello.rf_state = ha->rf.state;
-	m.u.hello.partitioned_active = ha->alone_active;
+	m.u.hello.partitioned_active = ha_split_alone_now(ha);
 	m.u.hello.stateful = ha->stateful;
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
 }
@@ -328,7 +328,7 @@ chan_down(void *arg, const char *reason)
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (ha->role == RF_ROLE_ACTIVE)
-		ha->alone_active = 1;
+		ha_split_alone(ha);
 	ha_switchover_reset(ha, "the sync channel went down");
 	snprintf(why, sizeof(why), "sync channel down: %s", reason);
 	ha_rf_update(ha, why);
@@ -357,18 +357,10 @@ hello_rx(struct hasync *ha, const struct ha_hello *h)
 		log_info(LOG_HA, "peer %s (%s): crypto configuration matches",
 		    h->node_id, rf_state_name((enum rf_state)h->rf_state));
 	ha->config_match = match;
-	ha->peer_alone_active = h->partitioned_active;
-	if (ha->alone_active && ha->peer_alone_active) {
-		log_warnx(LOG_HA, "split brain: both nodes were active while "
-		    "the sync channel was down; SAs both may have sent on are "
-		    "rekeyed by the node the election keeps active");
-		ha->split_pending = 1;
-	}
+	ha_split_hello(ha, h->partitioned_active);
 	ha_rf_update(ha, match ? "peer hello" : "peer crypto configuration "
 	    "differs");
 	ha_split_brain_heal(ha);
-	/* the partition is over for us: told the peer in our hello */
-	ha->alone_active = 0;
 	ha_request_bulk(ha);
 }
 
@@ -427,8 +419,8 @@ dispatch(void *arg, const struct ha_msg *m)
 			    "active");
 		else if (ha->sw.state != HA_SW_IDLE) {
 			/* served once the switchover is complete */
-			ha->bulk_pending = 1;
-			ha->bulk_pending_id = m->u.bulk_request;
+			ha->sw.deferred_bulk = 1;
+			ha->sw.deferred_bulk_id = m->u.bulk_request;
 		}
 		else
 			ha_session_start(ha, m->u.bulk_request);

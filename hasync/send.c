@@ -223,7 +223,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	m.u.bulk.epoch = id;
 	m.u.bulk.isakmp_sas = s.nisakmp;
 	m.u.bulk.ipsec_sas = s.nipsec;
-	ha->session = 1;
+	ha->session = HA_SESSION_SYNCING;
 	ha->session_id = id;
 	(void)ha_send(ha, IPC_STREAM_STATE, &m);
 	/* the records, behind BulkBegin, then BulkEnd */
@@ -247,9 +247,9 @@ ha_session_start(struct hasync *ha, uint64_t id)
 void
 ha_session_stop(struct hasync *ha)
 {
-	if (!ha->session)
+	if (ha->session == HA_SESSION_NONE)
 		return;
-	ha->session = 0;
+	ha->session = HA_SESSION_NONE;
 	ha_timer_stop(ha, HA_TIMER_SWEEP);
 	ha_timer_stop(ha, HA_TIMER_FLUSH);
 	for (size_t i = 0; i < ha->ndirty; i++) {
@@ -267,7 +267,8 @@ ha_session_stop(struct hasync *ha)
 static int
 syncing(struct hasync *ha)
 {
-	return ha->session && ha->role == RF_ROLE_ACTIVE && ha->chan_up;
+	return ha->session == HA_SESSION_SYNCING && ha->role ==
+	    RF_ROLE_ACTIVE && ha->chan_up;
 }
 
 static void

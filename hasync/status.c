@@ -132,7 +132,7 @@ hasync_show_states(struct hasync *ha, json_object *data)
 	jadd_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
 	json_object_object_add(data, "switchover", sw);
 	jadd_str(data, "bulk", bulk_name(ha->bulk));
-	jadd_bool(data, "split_brain_pending", ha->split_pending);
+	jadd_bool(data, "split_brain_pending", ha_split_rekey_owed(ha));
 }
 
 void
@@ -241,7 +241,7 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_u64(bulk, "last_bytes", ha->bulk_last_bytes);
 	jadd_u64(bulk, "sent", ha->st.bulks_sent);
 	jadd_u64(bulk, "received", ha->st.bulks_received);
-	jadd_bool(bulk, "session", ha->session);
+	jadd_bool(bulk, "session", ha->session == HA_SESSION_SYNCING);
 	jadd_u64(bulk, "state_queue_records", ha->sq_n);
 	jadd_u64(bulk, "state_queue_bytes", ha->sq_bytes);
 	json_object_object_add(data, "bulk", bulk);

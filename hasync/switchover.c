@@ -138,7 +138,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 {
 	uint32_t	 n;
 
-	if (!ha->session && !force) {
+	if (ha->session == HA_SESSION_NONE && !force) {
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
@@ -261,11 +261,12 @@ resume(struct hasync *ha, int exact, const char *how)
 		    "active's last sequence number",
 		    (unsigned long long)(dur / 1000));
 	/* the old active asked for its snapshot meanwhile */
-	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE) {
-		ha->bulk_pending = 0;
-		ha_session_start(ha, ha->bulk_pending_id);
+	if (ha->sw.deferred_bulk && ha->chan_up &&
+	    ha->role == RF_ROLE_ACTIVE) {
+		ha->sw.deferred_bulk = 0;
+		ha_session_start(ha, ha->sw.deferred_bulk_id);
 	}
-	ha->bulk_pending = 0;
+	ha->sw.deferred_bulk = 0;
 }
 
 static void
@@ -327,7 +328,7 @@ ready_check(struct hasync *ha, uint64_t id, int force, const char *reason,
 {
 	struct ha_msg	 m;
 
-	if (!ha->session && !force) {
+	if (ha->session == HA_SESSION_NONE && !force) {
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
@@ -364,9 +365,10 @@ check_refused(struct hasync *ha, const char *fmt, ...)
 	    "node stays active with every SA", why);
 	log_warnx(LOG_HA, "switchover %s", ha->sw.result);
 	/* a snapshot asked for meanwhile waited for the switchover */
-	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE)
-		ha_session_start(ha, ha->bulk_pending_id);
-	ha->bulk_pending = 0;
+	if (ha->sw.deferred_bulk && ha->chan_up &&
+	    ha->role == RF_ROLE_ACTIVE)
+		ha_session_start(ha, ha->sw.deferred_bulk_id);
+	ha->sw.deferred_bulk = 0;
 }
 
 static void

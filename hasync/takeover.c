@@ -93,7 +93,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->role_since_ms = now;
 	ha->sw.no_auto_preempt = 0;
 	if (!ha->chan_up)
-		ha->alone_active = 1;
+		ha_split_alone(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	/* a planned switchover's reason already says so */
@@ -144,7 +144,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_STANDBY;
 	ha->role_since_ms = ha_now_ms(ha);
-	ha->split_pending = 0;
+	ha_split_standby(ha);
 	ha_session_stop(ha);
 	/* what this node holds now is checked against the next snapshot */
 	ha_table_clear(&ha->t);
@@ -168,7 +168,7 @@ become_init(struct hasync *ha, const char *reason)
 	ike_set_active(ha->ike, 0);
 	outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_UNKNOWN;
-	ha->split_pending = 0;
+	ha_split_standby(ha);
 	ha_session_stop(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_rf_update(ha, reason);
@@ -244,6 +244,89 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	}
 }
 
+/* ---- split brain (the states: ha_int.h) ---------------------------------- */
+
+static const char *
+split_name(enum ha_split s)
+{
+	switch (s) {
+	case HA_SPLIT_ALONE:		return "ALONE";
+	case HA_SPLIT_REKEY:		return "REKEY";
+	case HA_SPLIT_REKEY_ALONE:	return "REKEY_ALONE";
+	case HA_SPLIT_NONE:		break;
+	}
+	return "NONE";
+}
+
+static void
+split_to(struct hasync *ha, enum ha_split to, const char *why)
+{
+	if (ha->split == to)
+		return;
+	log_debug(LOG_HA, "split brain %s -> %s: %s", split_name(ha->split),
+	    split_name(to), why);
+	ha->split = to;
+}
+
+/* Active while the channel is down: the peer may be active too. */
+void
+ha_split_alone(struct hasync *ha)
+{
+	if (ha->split == HA_SPLIT_NONE)
+		split_to(ha, HA_SPLIT_ALONE, "active with no channel");
+	else if (ha->split == HA_SPLIT_REKEY)
+		split_to(ha, HA_SPLIT_REKEY_ALONE, "active with no channel");
+}
+
+/* The peer's Hello: the partition is over (told it in ours). */
+void
+ha_split_hello(struct hasync *ha, int peer_alone)
+{
+	switch (ha->split) {
+	case HA_SPLIT_ALONE:
+		if (!peer_alone) {
+			split_to(ha, HA_SPLIT_NONE, "the peer was not active");
+			break;
+		}
+		log_warnx(LOG_HA, "split brain: both nodes were active while "
+		    "the sync channel was down; SAs both may have sent on are "
+		    "rekeyed by the node the election keeps active");
+		split_to(ha, HA_SPLIT_REKEY, "both were active");
+		break;
+	case HA_SPLIT_REKEY_ALONE:
+		/* (the rekey owed covers this partition too) */
+		split_to(ha, HA_SPLIT_REKEY, "the channel is back");
+		break;
+	case HA_SPLIT_NONE:
+	case HA_SPLIT_REKEY:
+		break;
+	}
+}
+
+/* Standby, or out of the election: the node kept active rekeys. */
+void
+ha_split_standby(struct hasync *ha)
+{
+	if (ha->split == HA_SPLIT_REKEY)
+		split_to(ha, HA_SPLIT_NONE, "no longer active");
+	else if (ha->split == HA_SPLIT_REKEY_ALONE)
+		split_to(ha, HA_SPLIT_ALONE, "no longer active");
+}
+
+int
+ha_split_alone_now(const struct hasync *ha)
+{
+	return ha->split == HA_SPLIT_ALONE ||
+	    ha->split == HA_SPLIT_REKEY_ALONE;
+}
+
+int
+ha_split_rekey_owed(const struct hasync *ha)
+{
+	return ha->split == HA_SPLIT_REKEY ||
+	    ha->split == HA_SPLIT_REKEY_ALONE;
+}
+
 /*
  * After a partition both nodes may have sent on the same SAs (with
  * AES-GCM, two senders reuse nonces).  Once the election kept this node
@@ -256,12 +339,14 @@ ha_split_brain_heal(struct hasync *ha)
 	uint32_t	 n = 0, *ids;
 	int		 k = 0;
 
-	if (!ha->split_pending || ha->role != RF_ROLE_ACTIVE ||
+	if (!ha_split_rekey_owed(ha) || ha->role != RF_ROLE_ACTIVE ||
 	    (ha->peer_rf != RF_STANDBY_COLD &&
 	    ha->peer_rf != RF_STANDBY_COLD_BULK &&
 	    ha->peer_rf != RF_STANDBY_HOT))
 		return;
-	ha->split_pending = 0;
+	/* (REKEY_ALONE: the peer's heartbeat came before its Hello) */
+	split_to(ha, ha->split == HA_SPLIT_REKEY_ALONE ? HA_SPLIT_ALONE :
+	    HA_SPLIT_NONE, "rekeyed");
 	ids = xcalloc((size_t)ha->t.npairs + 1, sizeof(*ids));
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
 		if (!p->replaced)
