@@ -7,8 +7,9 @@
  * nothing else.
  *
  * hasync reads no clock and arms no timer of its own (struct hasync_io):
- * this module gives it the monotonic and the real clock, and runs its
- * timers with libev, one watcher per enum ha_timer.  HA_TIMER_FLUSH is an
+ * this module gives it the monotonic and the real clock, runs its timers
+ * with libev, one watcher per enum ha_timer, and moves the election for
+ * a planned switchover (vrrp_handover, vrrp_takeover).  HA_TIMER_FLUSH is an
  * ev_prepare, not a timer: it runs before the loop sleeps again, so every
  * counter update the data plane reports in one loop iteration goes out in
  * one message.
@@ -19,6 +20,7 @@
 #include "lib/lib.h"
 #include "daemon/daemon.h"
 #include "hasync/hasync.h"
+#include "vrrp/vrrp.h"
 
 struct mod_hasync {
 	struct havpnd	*d;
@@ -98,6 +100,22 @@ flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		hasync_timer_fire(m->d->ha, HA_TIMER_FLUSH);
 }
 
+static int
+io_handover(void *arg)
+{
+	struct mod_hasync *m = arg;
+
+	return m->d->vrrp != NULL ? vrrp_handover(m->d->vrrp) : -1;
+}
+
+static int
+io_takeover(void *arg)
+{
+	struct mod_hasync *m = arg;
+
+	return m->d->vrrp != NULL ? vrrp_takeover(m->d->vrrp) : -1;
+}
+
 static void
 stop_all(struct mod_hasync *m)
 {
@@ -127,6 +145,8 @@ mod_hasync_start(struct havpnd *d)
 	io.wall_ms = io_wall_ms;
 	io.timer_set = io_timer_set;
 	io.timer_stop = io_timer_stop;
+	io.handover = io_handover;
+	io.takeover = io_takeover;
 	d->ha = hasync_new(d->loop, &io, d->cf, d->ike, d->esp, d->vrrp, err,
 	    sizeof(err));
 	if (d->ha == NULL) {

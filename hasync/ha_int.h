@@ -390,6 +390,9 @@ struct hasync {
  */
 struct hasync	*ha_create(const struct hasync_io *, const struct config *,
 		    struct ike *, struct esp_backend *);
+/* The sync channel's handlers (arg: the struct hasync); unit tests play
+ * the channel through them. */
+extern const struct ipc_handlers ha_chan_handlers;
 /* One record from the channel. */
 void		 ha_receive(struct hasync *, enum ipc_stream, const uint8_t *,
 		    size_t);

@@ -502,7 +502,7 @@ chan_peer_role(void *arg, uint8_t role)
 	ha_split_brain_heal(ha);
 }
 
-static const struct ipc_handlers handlers = {
+const struct ipc_handlers ha_chan_handlers = {
 	chan_up, chan_down, chan_message, chan_writable, chan_peer_role,
 };
 
@@ -551,8 +551,10 @@ ha_create(const struct hasync_io *io, const struct config *cf,
 	struct hasync	*ha = xcalloc(1, sizeof(*ha));
 
 	if (io->now_us == NULL || io->wall_ms == NULL ||
-	    io->timer_set == NULL || io->timer_stop == NULL)
-		fatalx(LOG_HA, "the replication needs a clock and timers");
+	    io->timer_set == NULL || io->timer_stop == NULL ||
+	    io->handover == NULL || io->takeover == NULL)
+		fatalx(LOG_HA, "the replication needs a clock, timers and the "
+		    "election's handover");
 	ha->io = *io;
 	ha->ike = ike;
 	ha->esp = esp;
@@ -594,7 +596,7 @@ hasync_new(struct ev_loop *loop, const struct hasync_io *io,
 	ha = ha_create(io, cf, ike, esp);
 	ha->loop = loop;
 	ha->vrrp = vrrp;
-	if (cf->ipc.line != 0 && (ha->ipc = ipc_new(loop, cf, &handlers, ha,
+	if (cf->ipc.line != 0 && (ha->ipc = ipc_new(loop, cf, &ha_chan_handlers, ha,
 	    err, errlen)) == NULL) {
 		hasync_free(ha);
 		return NULL;

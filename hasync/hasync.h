@@ -79,6 +79,14 @@ struct hasync_io {
 	 */
 	void		(*timer_set)(void *, enum ha_timer, uint64_t);
 	void		(*timer_stop)(void *, enum ha_timer);
+	/*
+	 * The election's half of a planned switchover (havpnd: vrrp_handover
+	 * and vrrp_takeover).  Each calls the role listener back before it
+	 * returns: handover makes this node standby, takeover active.  0, or
+	 * -1 if the election cannot (not Active; no group in Backup).
+	 */
+	int		(*handover)(void *);
+	int		(*takeover)(void *);
 };
 
 /* Timer id is due (the owner's timer fired; it is no longer armed). */

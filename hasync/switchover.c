@@ -153,7 +153,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 	send_marker(ha, HA_M_SW_FINAL, n);
 	log_info(LOG_HA, "planned switchover (%s): %u exact counters sent, "
 	    "handing the VIPs over", reason, n);
-	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+	if (ha->io.handover(ha->io.arg) == -1) {
 		/* the election has no Active group: nothing to hand over */
 		ha->sw.state = HA_SW_IDLE;
 		ike_set_active(ha->ike, ha->role == RF_ROLE_ACTIVE);
@@ -284,7 +284,7 @@ final_rx(struct hasync *ha, const struct ha_switchover *f)
 		    "active");
 	/* hold the inside traffic: the old active still sends for a moment */
 	outbound(ha, ESP_OUTBOUND_HOLD);
-	if (ha->vrrp == NULL || vrrp_takeover(ha->vrrp) == -1) {
+	if (ha->io.takeover(ha->io.arg) == -1) {
 		outbound(ha, ESP_OUTBOUND_DROP);
 		ha->sw.state = HA_SW_IDLE;
 		ha->sw.refused++;
@@ -438,7 +438,7 @@ forced_handover(struct hasync *ha, const char *reason, char *err,
 {
 	char	 why[HA_REASON_MAX + 64];
 
-	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+	if (ha->io.handover(ha->io.arg) == -1) {
 		snprintf(err, errlen, "this node is not active in the "
 		    "election");
 		return -1;

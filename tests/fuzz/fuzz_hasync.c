@@ -106,11 +106,19 @@ io_timer_stop(void *arg, enum ha_timer id)
 	(void)id;
 }
 
+static int
+io_election(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
 static void
 setup(void)
 {
 	static const struct hasync_io hio = {
 		NULL, io_now, io_now, io_timer_set, io_timer_stop,
+		io_election, io_election,
 	};
 	struct conf_diag d = { NULL, 0, 0 };
 	struct config	*cf = conf_load_mem("fuzz", conf_text,

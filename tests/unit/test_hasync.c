@@ -807,7 +807,11 @@ struct vclock {
 		struct hasync	*ha;
 		int		 armed[HA_NTIMERS];
 		uint64_t	 at_us[HA_NTIMERS];
+		int		 elected;	/* the election's Active */
 	}		 n[2];
+	/* the election's stand-in: a node that heard priority 0 */
+	int		 elect;		/* -1: nothing pending */
+	uint64_t	 elect_at_us;
 };
 
 static uint64_t
@@ -838,10 +842,57 @@ vclock_stop(void *arg, enum ha_timer id)
 	((struct vnode *)arg)->armed[id] = 0;
 }
 
+/*
+ * The election, as vrrp_handover and vrrp_takeover do it: the role
+ * callback before returning; the peer that hears the priority-0 advert
+ * becomes Active after its skew time unless it took over first.
+ */
+#define ELECT_SKEW_MS	600
+
+static int
+vclock_handover(void *arg)
+{
+	struct vnode	*n = arg;
+	struct vclock	*c = n->c;
+
+	if (!n->elected)
+		return -1;
+	n->elected = 0;
+	c->elect = n == &c->n[0] ? 1 : 0;
+	c->elect_at_us = c->now_us + ELECT_SKEW_MS * 1000;
+	ha_vrrp_role(n->ha, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY, "handover");
+	return 0;
+}
+
+static int
+vclock_takeover(void *arg)
+{
+	struct vnode	*n = arg;
+	struct vclock	*c = n->c;
+
+	if (n->elected)
+		return -1;
+	n->elected = 1;
+	c->elect = -1;
+	ha_vrrp_role(n->ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, "takeover");
+	return 0;
+}
+
+/* Node i becomes the election's Active (Master_Down_Timer). */
+static void
+vclock_elect(struct vclock *c, int i, const char *why)
+{
+	c->n[i].elected = 1;
+	if (c->elect == i)
+		c->elect = -1;
+	ha_vrrp_role(c->n[i].ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, why);
+}
+
 static void
 vclock_init(struct vclock *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->elect = -1;
 	c->now_us = 1000000ULL * 1000;
 	for (int i = 0; i < 2; i++)
 		c->n[i].c = c;
@@ -851,7 +902,7 @@ static struct hasync_io
 vclock_io(struct vclock *c, int i)
 {
 	struct hasync_io io = { &c->n[i], vclock_now, vclock_wall,
-	    vclock_set, vclock_stop };
+	    vclock_set, vclock_stop, vclock_handover, vclock_takeover };
 
 	return io;
 }
@@ -924,6 +975,12 @@ struct wire {
 		int		 to;
 	}		 end[2];
 	size_t		 bytes;
+	/* each record before delivery: 0 lost, 1 delivered, 2 twice */
+	int		(*filter)(struct wire *, const struct qrec *);
+	int		 nfiltered;	/* records seen by the filter */
+	int		 fault_at;	/* which one: -1 none */
+	int		 fault;		/* 0: lose it, 2: deliver it twice */
+	int		 stalled[2][IPC_NSTREAMS];
 };
 
 static int
@@ -956,7 +1013,9 @@ wire_run(struct wire *w)
 		memmove(&w->q[0], &w->q[1], (size_t)(w->n - 1) *
 		    sizeof(w->q[0]));
 		w->n--;
-		ha_receive(w->node[r.to], r.s, r.p, r.len);
+		for (int k = w->filter != NULL ? w->filter(w, &r) : 1; k > 0;
+		    k--)
+			ha_receive(w->node[r.to], r.s, r.p, r.len);
 		free_secret(r.p, r.len);
 		done++;
 	}
@@ -972,10 +1031,27 @@ wire_drop(struct wire *w)
 	w->n = 0;
 }
 
+/* Deliver the first record only; 0 if none. */
+static int
+wire_step(struct wire *w)
+{
+	struct qrec	 r;
+
+	if (w->n == 0)
+		return 0;
+	r = w->q[0];
+	memmove(&w->q[0], &w->q[1], (size_t)(w->n - 1) * sizeof(w->q[0]));
+	w->n--;
+	ha_receive(w->node[r.to], r.s, r.p, r.len);
+	free_secret(r.p, r.len);
+	return 1;
+}
+
 static void
 link_nodes(struct wire *w, struct hasync *a, struct hasync *s)
 {
 	memset(w, 0, sizeof(*w));
+	w->fault_at = -1;
 	w->node[0] = a;
 	w->node[1] = s;
 	for (int i = 0; i < 2; i++) {
@@ -1104,6 +1180,7 @@ two_start(struct two *t)
 	t->s = ha_create(&io, t->cf_s, t->p->n[0].ike, t->p->n[0].be);
 	t->c.n[0].ha = t->a;
 	t->c.n[1].ha = t->s;
+	t->c.n[0].elected = 1;
 	t->a->started = t->s->started = 1;
 	ha_become_active(t->a, "test", 0);
 	t->s->role = RF_ROLE_STANDBY;
@@ -1366,6 +1443,254 @@ test_sync_retry_timer(void **state)
 	two_stop(&t);
 }
 
+/* ---- the pair's promise, under a stepped clock --------------------------- */
+
+/*
+ * Traffic through the pair and the invariant, checked at every step: on
+ * the tunnel's outbound SA (the same conn-id on both nodes) at most one
+ * node sends at any time, and every packet sent, by either node, has a
+ * sequence number above every one sent before.  A node sends when its
+ * data plane sends (not DROP, not HOLD: held packets go out later with
+ * the numbers of then) and holds the SA; a dead node sends nothing.
+ */
+struct sim {
+	struct two	 t;
+	uint32_t	 in, out;
+	uint64_t	 used;		/* highest sequence number sent */
+	uint64_t	 sent[2];	/* packets each node sent */
+	int		 dead[2];
+	int		 split;		/* partitioned: both may send */
+	int		 nsenders;	/* at the last step */
+};
+
+static struct esp_backend *
+sim_be(struct sim *m, int i)
+{
+	return i == 0 ? m->t.a_be : m->t.s->esp;
+}
+
+static int
+sim_sends(struct sim *m, int i)
+{
+	struct esp_backend *be = sim_be(m, i);
+
+	return !m->dead[i] && esp_fake_outbound(be) == ESP_OUTBOUND_SEND &&
+	    esp_fake_sa(be, m->out) != NULL;
+}
+
+/* k packets from every node that sends, as the data plane numbers them. */
+static void
+sim_traffic(struct sim *m, uint64_t k)
+{
+	m->nsenders = 0;
+	for (int i = 0; i < 2; i++) {
+		struct esp_backend *be = sim_be(m, i);
+		uint64_t seq, iv = 1000;
+
+		if (!sim_sends(m, i))
+			continue;
+		m->nsenders++;
+		seq = seq_out(be, m->out);
+		if (!m->split)
+			assert_true(seq >= m->used);	/* never twice */
+		set_seq(be, m->out, seq + k);
+		if (seq + k > m->used)
+			m->used = seq + k;
+		m->sent[i] += k;
+		/* the data plane's replay-interval event */
+		if (seq / iv != (seq + k) / iv &&
+		    be->events.counter_update != NULL)
+			be->events.counter_update(be->events.arg, m->out);
+	}
+	if (!m->split)
+		assert_true(m->nsenders <= 1);		/* one sender */
+}
+
+/* The channel's heartbeats: each node learns the other's RF state. */
+static void
+sim_heartbeats(struct sim *m)
+{
+	struct hasync	*n[2] = { m->t.a, m->t.s };
+
+	for (int i = 0; i < 2; i++)
+		if (!m->dead[1 - i] && n[i]->chan_up &&
+		    n[i]->peer_rf != (uint8_t)n[1 - i]->rf.state)
+			ha_chan_handlers.peer_role(n[i],
+			    (uint8_t)n[1 - i]->rf.state);
+	wire_run(&m->t.w);
+}
+
+/* ms of 1000 pps, the clock in 10 ms steps, every record delivered. */
+static void
+sim_run(struct sim *m, uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 10) {
+		sim_traffic(m, 10);
+		vclock_advance(&m->t.c, 10);
+		if (m->t.c.elect != -1 &&
+		    m->t.c.now_us >= m->t.c.elect_at_us &&
+		    !m->dead[m->t.c.elect])
+			vclock_elect(&m->t.c, m->t.c.elect,
+			    "Master_Down_Timer expired");
+		wire_run(&m->t.w);
+		sim_heartbeats(m);
+	}
+}
+
+/* Active and STANDBY HOT, traffic flowing for 3 s. */
+static void
+sim_start(struct sim *m)
+{
+	struct dump	 d;
+
+	memset(m, 0, sizeof(*m));
+	two_start(&m->t);
+	ha_become_standby(m->t.s, "test");
+	wire_run(&m->t.w);
+	assert_int_equal(m->t.s->rf.state, RF_STANDBY_HOT);
+	dump(m->t.a_ike, &d);
+	m->in = d.ipsec[0].conn_in;
+	m->out = d.ipsec[0].conn_out;
+	sim_heartbeats(m);
+	sim_run(m, 3000);
+	assert_true(m->sent[0] == 3000 && m->sent[1] == 0);
+	assert_int_equal(m->t.a->peer_rf, RF_STANDBY_HOT);
+}
+
+/* The active dies: the standby's election takes over. */
+static void
+sim_kill_active(struct sim *m)
+{
+	m->dead[0] = 1;
+	m->t.c.n[0].elected = 0;
+	wire_drop(&m->t.w);
+	vclock_elect(&m->t.c, 1, "Master_Down_Timer expired");
+}
+
+/*
+ * The fault_at-th record is delivered twice, or lost.  Every stream of
+ * the channel is ordered and reliable (ipc/ipc.h): a record is never lost
+ * alone, so a loss stalls its stream in that direction for good (the
+ * association breaks, and nothing later on that stream arrives).
+ */
+static int
+fault_filter(struct wire *w, const struct qrec *r)
+{
+	int	 k = w->nfiltered++;
+
+	if (w->stalled[r->to][r->s])
+		return 0;
+	if (k != w->fault_at)
+		return 1;
+	if (w->fault == 0)
+		w->stalled[r->to][r->s] = 1;
+	return w->fault;
+}
+
+static int
+lose_all(struct wire *w, const struct qrec *r)
+{
+	(void)r;
+	w->nfiltered++;
+	return 0;
+}
+
+/*
+ * One switchover, the fault_at-th record after it starts lost (fault 0)
+ * or delivered twice (2), or none (fault_at -1); the invariant holds
+ * throughout and one node sends at the end.  The records seen.
+ */
+static int
+switchover_with(int fault_at, int fault)
+{
+	struct sim	 m;
+	char		 err[160];
+	int		 n;
+
+	sim_start(&m);
+	m.t.w.filter = fault_filter;
+	m.t.w.fault_at = fault_at;
+	m.t.w.fault = fault;
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	wire_run(&m.t.w);
+	sim_run(&m, 3000);
+	assert_int_equal(m.nsenders, 1);
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	if (fault_at == -1) {
+		/* handed over exactly: B continued from A's last number */
+		assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+		assert_int_equal(m.t.a->role, RF_ROLE_STANDBY);
+		assert_true(m.t.s->st.exact >= 1);
+		assert_int_equal(m.t.s->st.jumps, 0);
+		assert_non_null(strstr(m.t.s->sw.result, "took over"));
+		assert_true(sim_sends(&m, 1));
+	}
+	n = m.t.w.nfiltered;
+	two_stop(&m.t);
+	return n;
+}
+
+static void
+test_promise_switchover_faults(void **state)
+{
+	int	 n;
+
+	(void)state;
+	n = switchover_with(-1, 1);
+	assert_true(n > 5);
+	for (int k = 0; k < n; k++) {
+		switchover_with(k, 0);
+		switchover_with(k, 2);
+	}
+}
+
+/* A takeover in the middle of the snapshot: every pair is rekeyed. */
+static void
+test_promise_takeover_during_snapshot(void **state)
+{
+	struct sim	 m;
+
+	(void)state;
+	sim_start(&m);
+	/* the standby asks again; the snapshot is cut after BulkBegin */
+	ha_become_standby(m.t.s, "test: again");
+	assert_int_equal(m.t.w.n, 1);
+	assert_int_equal(wire_step(&m.t.w), 1);	/* the request */
+	assert_true(m.t.w.n >= 3);	/* BulkBegin, a Batch, BulkEnd */
+	assert_int_equal(wire_step(&m.t.w), 1);	/* BulkBegin */
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_COLD_BULK);
+	sim_kill_active(&m);
+	/* not HOT: the outbound SA is never sent on again, a rekey goes */
+	assert_int_equal(m.t.s->st.rekeys_takeover, 1);
+	assert_null(esp_fake_sa(m.t.s->esp, m.out));
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 0);
+	assert_true(m.sent[1] == 0);
+	two_stop(&m.t);
+}
+
+/* The last counters before the active died were lost: the jump covers. */
+static void
+test_promise_takeover_counters_lost(void **state)
+{
+	struct sim	 m;
+
+	(void)state;
+	sim_start(&m);
+	/* every record from now on is lost, the counters among them */
+	m.t.w.filter = lose_all;
+	sim_run(&m, 1500);
+	assert_true(m.t.w.nfiltered >= 2);
+	sim_kill_active(&m);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(m.sent[1] == 1000);
+	two_stop(&m.t);
+}
+
 static void
 test_sync_malformed_and_wrong_stream(void **state)
 {
@@ -1414,6 +1739,9 @@ main(void)
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
+		cmocka_unit_test(test_promise_switchover_faults),
+		cmocka_unit_test(test_promise_takeover_during_snapshot),
+		cmocka_unit_test(test_promise_takeover_counters_lost),
 	};
 
 	pair_log_init();
