@@ -1691,6 +1691,108 @@ test_promise_takeover_counters_lost(void **state)
 	two_stop(&m.t);
 }
 
+/*
+ * Split brain: the adverts are lost first, so the HOT standby takes over
+ * on the same SAs (jumped) while the active goes on; then the channel
+ * goes down too.  Both send on one SA: that is the split brain, and why
+ * its pairs are rekeyed.  Once the channel is back, the election keeps
+ * A; B becomes standby and stops sending; A rekeys every pair both knew.
+ */
+static void
+test_promise_split_brain_heal(void **state)
+{
+	struct sim	 m;
+	struct ipc_peer	 pa = { "a", 1, RF_ACTIVE }, ps = { "s", 1, RF_ACTIVE };
+
+	(void)state;
+	sim_start(&m);
+	m.split = 1;
+	vclock_elect(&m.t.c, 1, "Master_Down_Timer expired");
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	ha_chan_handlers.down(m.t.a, "test: partition");
+	ha_chan_handlers.down(m.t.s, "test: partition");
+	wire_drop(&m.t.w);
+	assert_int_equal(m.t.a->split, HA_SPLIT_ALONE);
+	assert_int_equal(m.t.s->split, HA_SPLIT_ALONE);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 2);
+	/* the channel is back: each Hello says "I was active alone" */
+	ha_chan_handlers.up(m.t.a, &ps);
+	ha_chan_handlers.up(m.t.s, &pa);
+	wire_run(&m.t.w);
+	assert_int_equal(m.t.a->split, HA_SPLIT_REKEY);
+	assert_int_equal(m.t.s->split, HA_SPLIT_REKEY);
+	assert_int_equal(m.t.a->st.rekeys_split, 0);
+	/* the election keeps A (the higher priority): B steps down */
+	m.t.c.n[1].elected = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	assert_int_equal(esp_fake_outbound(m.t.s->esp), ESP_OUTBOUND_DROP);
+	/* A hears B is a standby (heartbeat) and rekeys */
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->st.rekeys_split, 1);
+	assert_string_equal(m.t.a->hist[(m.t.a->hnext + HA_HISTORY - 1) %
+	    HA_HISTORY].what, "split-brain");
+	/*
+	 * From here one sender again; the numbers both used during the
+	 * partition are why the pair is rekeyed: count anew from A's.
+	 */
+	m.split = 0;
+	m.used = 0;
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(sim_sends(&m, 0));
+	two_stop(&m.t);
+}
+
+/*
+ * The standby restarts in the middle of a snapshot (fresh IKE engine and
+ * data plane): the active's session ends with the channel; the new
+ * standby asks, gets every SA, is HOT, and a takeover after that
+ * continues beyond every number the active sent.
+ */
+static void
+test_promise_standby_restart_mid_bulk(void **state)
+{
+	struct sim	 m;
+	struct hasync_io io;
+
+	(void)state;
+	sim_start(&m);
+	ha_become_standby(m.t.s, "test: again");
+	assert_int_equal(wire_step(&m.t.w), 1);	/* the request */
+	assert_int_equal(wire_step(&m.t.w), 1);	/* BulkBegin */
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_COLD_BULK);
+	/* the standby's daemon restarts */
+	ha_chan_handlers.down(m.t.a, "test: the standby restarted");
+	assert_int_equal(m.t.a->session, HA_SESSION_NONE);
+	wire_drop(&m.t.w);
+	hasync_free(m.t.s);
+	memset(&m.t.c.n[1].armed, 0, sizeof(m.t.c.n[1].armed));
+	pair_restart(m.t.p, 0, 1);
+	assert_int_equal(esp_fake_nsas(m.t.p->n[0].be), 0);
+	io = vclock_io(&m.t.c, 1);
+	m.t.s = ha_create(&io, m.t.cf_s, m.t.p->n[0].ike, m.t.p->n[0].be);
+	m.t.c.n[1].ha = m.t.s;
+	m.t.s->started = 1;
+	m.t.s->role = RF_ROLE_STANDBY;
+	link_nodes(&m.t.w, m.t.a, m.t.s);
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_HOT);
+	assert_non_null(esp_fake_sa(m.t.s->esp, m.out));
+	sim_run(&m, 2000);
+	sim_kill_active(&m);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	assert_int_equal(m.t.s->st.rekeys_takeover, 0);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(m.sent[1] == 1000);
+	two_stop(&m.t);
+}
+
 static void
 test_sync_malformed_and_wrong_stream(void **state)
 {
@@ -1742,6 +1844,8 @@ main(void)
 		cmocka_unit_test(test_promise_switchover_faults),
 		cmocka_unit_test(test_promise_takeover_during_snapshot),
 		cmocka_unit_test(test_promise_takeover_counters_lost),
+		cmocka_unit_test(test_promise_split_brain_heal),
+		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
 	};
 
 	pair_log_init();
