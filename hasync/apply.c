@@ -97,7 +97,7 @@ counter_in(struct hasync *ha, struct ha_pair *p, const struct ha_counter *c)
 {
 	ha_apply_traffic(ha, p->conn_in, c);
 	if (ha->esp->ops->set_replay(ha->esp, p->conn_in, &c->r) == 0) {
-		p->in_at_ms = time_mono_ms();
+		p->in_at_ms = ha_now_ms(ha);
 		ha->st.counters_applied++;
 	}
 }
@@ -106,7 +106,7 @@ static void
 counter_out(struct hasync *ha, struct ha_pair *p, const struct ha_counter *c)
 {
 	struct esp_replay_state r;
-	uint64_t now = time_mono_ms();
+	uint64_t now = ha_now_ms(ha);
 
 	ctr_observe(&p->out, c->r.seq_out, now);
 	if (c->exact) {
@@ -216,7 +216,7 @@ delete_ipsec(struct hasync *ha, uint32_t conn_in)
 static void
 counters(struct hasync *ha, const struct ha_counters *c)
 {
-	uint64_t now = time_mono_ms();
+	uint64_t now = ha_now_ms(ha);
 
 	for (int i = 0; i < c->n; i++) {
 		const struct ha_counter *v = &c->v[i];
@@ -258,13 +258,13 @@ bulk_begin(struct hasync *ha, const struct ha_bulk *b)
 	ha->bulk_expect = *b;
 	ha->bulk_got_isakmp = 0;
 	ha->bulk_got_ipsec = 0;
-	ha->bulk_begin_us = time_mono_us();
+	ha->bulk_begin_us = ha_now_us(ha);
 	ha->bulk_bytes = 0;
 	for (struct ha_isakmp *e = ha->t.isakmp; e != NULL; e = e->next)
 		e->seen = 0;
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
 		p->seen = 0;
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	log_info(LOG_HA, "snapshot from the active: %u ISAKMP SAs, %u IPsec "
 	    "SA pairs", b->isakmp_sas, b->ipsec_sas);
 	ha_rf_update(ha, "bulk sync started");
@@ -300,7 +300,7 @@ bulk_end(struct hasync *ha, const struct ha_bulk *b)
 	}
 	ha->st.forgotten += gone;
 	ha->bulk = RF_BULK_DONE;
-	ha->bulk_last_us = time_mono_us() - ha->bulk_begin_us;
+	ha->bulk_last_us = ha_now_us(ha) - ha->bulk_begin_us;
 	ha->bulk_last_bytes = ha->bulk_bytes;
 	ha->st.bulks_received++;
 	log_info(LOG_HA, "snapshot complete: %u ISAKMP SAs, %u IPsec SA pairs "

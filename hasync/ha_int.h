@@ -20,15 +20,20 @@
  *			on the active what was last sent, on the standby a
  *			struct ctr_track for the outbound SA
  *
- * Timers and watchers:
- *   sweep	active: every second, the counters of every SA that moved
- *   flush	active: before the loop sleeps, the coalesced counters of SAs
- *		the data plane reported (esp_listener counter_update)
- *   retry	standby: ask again for a snapshot while STANDBY COLD
- *   apply	deferred calls into vrrp (never from a vrrp callback)
- *   swtimer	a planned switchover's deadlines
- *   preempt_t	standby HOT: would VRRP preempt?  Then a switchover
- *   nego	Backup at start: has an Active router been heard yet?
+ *   timer.c	the clock and the timers, through struct hasync_io
+ *
+ * Timers (enum ha_timer, run by the owner; timer.c dispatches them):
+ *   SWEEP	active: every second, the counters of every SA that moved
+ *   FLUSH	active: once the events at hand are done, the coalesced
+ *		counters of SAs the data plane reported
+ *		(esp_listener counter_update)
+ *   RETRY	standby: ask again for a snapshot while STANDBY COLD
+ *   APPLY	deferred calls into vrrp (never from a vrrp callback)
+ *   SWITCHOVER	a planned switchover's deadlines
+ *   PREEMPT	standby HOT: every 500 ms, would VRRP preempt?  Then a
+ *		switchover
+ *   NEGO	Backup at start: every 50 ms, has an Active router been
+ *		heard yet?
  */
 #ifndef HAVPN_HASYNC_HA_INT_H
 #define HAVPN_HASYNC_HA_INT_H
@@ -55,6 +60,8 @@
 #define HA_STALE_MS		3000	/* older counter state: rekey */
 #define HA_DETECT_MS		400	/* failure detection, in the jump */
 #define HA_HISTORY		64	/* switchovers and failovers kept */
+#define HA_NEGO_MS		50	/* Backup: is an Active heard yet? */
+#define HA_PREEMPT_POLL_MS	500	/* STANDBY HOT: would VRRP preempt? */
 
 /* ---- the SAs the sync knows (table.c) ------------------------------------ */
 
@@ -205,12 +212,88 @@ struct ha_switchover_st {
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
 	int		 no_auto_preempt; /* handed over: never take back */
+	/* a BulkRequest that came during the switchover: served at its end */
+	int		 deferred_bulk;
+	uint64_t	 deferred_bulk_id;
+};
+
+/* ---- the states of the replication -------------------------------------- */
+
+/*
+ * Each concern has one named state; what moves it, and nothing else:
+ *
+ * The active's sync session with its standby (send.c), ha->session:
+ *   NONE	no standby is synced: SA events and counters are not sent
+ *   SYNCING	a snapshot was queued for the standby's BulkRequest;
+ *		every SA event and counter follows it on the same streams
+ *   NONE -> SYNCING	a BulkRequest while active and no switchover
+ *			is under way, or one deferred by the switchover
+ *			when it ends (ha->sw.deferred_bulk)
+ *   SYNCING -> SYNCING	another BulkRequest: a new snapshot
+ *   SYNCING -> NONE	the channel goes down, the peer is no standby,
+ *			this node becomes standby or leaves the election
+ *
+ * The standby's snapshot (apply.c), ha->bulk (enum rf_bulk, a fact of the
+ * RF state: NONE is STANDBY COLD, RUNNING COLD-BULK, DONE HOT):
+ *   NONE	no snapshot on this association; a BulkRequest may be
+ *		outstanding (the RETRY timer armed)
+ *   RUNNING	BulkBegin of this node's last request arrived
+ *   DONE	BulkEnd of the same epoch arrived (or nothing to sync:
+ *		no crypto map is stateful)
+ *   NONE -> RUNNING	BulkBegin whose epoch is the last request's id
+ *   RUNNING -> DONE	BulkEnd of that epoch
+ *   NONE -> DONE	a stateless node, once its peer is known
+ *   any -> NONE	the channel goes up or down, any role change
+ *
+ * The planned switchover (switchover.c), ha->sw.state, enum ha_sw_state:
+ * the sequence diagram at the top of switchover.c.
+ *
+ * Split brain (hasync.c, takeover.c), ha->split:
+ *   NONE	nothing owed
+ *   ALONE	this node was active while the channel was down: the peer
+ *		may have been too; said in the next Hello
+ *		(partitioned_active)
+ *   REKEY	both were: every pair both knew is rekeyed once this node
+ *		is active and the peer a standby (ha_split_brain_heal)
+ *   REKEY_ALONE	REKEY, and the channel went down again meanwhile
+ *   NONE -> ALONE, REKEY -> REKEY_ALONE
+ *		the channel goes down while active, or the node becomes
+ *		active with no channel
+ *   ALONE -> REKEY	the peer's Hello: it was active alone too
+ *   ALONE -> NONE	the peer's Hello: it was not
+ *   REKEY_ALONE -> REKEY	any Hello from the peer
+ *   REKEY -> NONE, REKEY_ALONE -> ALONE
+ *		the rekey (active, the peer a standby: its heartbeat
+ *		may come before its Hello)
+ *   REKEY -> NONE, REKEY_ALONE -> ALONE
+ *		this node becomes standby or leaves the election: the
+ *		node the election keeps active rekeys
+ *
+ * Two facts stay flags, independent of any state above:
+ *   counters_lost	a Counters send was refused (channel full): the
+ *			next sweep sends every SA, whatever the session did
+ *			meanwhile
+ *   sw.deferred_bulk	a BulkRequest that arrived during a switchover
+ *			(any step) waits for its end
+ */
+enum ha_session {
+	HA_SESSION_NONE,
+	HA_SESSION_SYNCING,
+};
+
+enum ha_split {
+	HA_SPLIT_NONE,
+	HA_SPLIT_ALONE,
+	HA_SPLIT_REKEY,
+	HA_SPLIT_REKEY_ALONE,
 };
 
 /* ---- the replication ----------------------------------------------------- */
 
 struct hasync {
-	struct ev_loop	*loop;
+	struct ev_loop	*loop;		/* the channel's (ipc/); NULL in tests */
+	struct hasync_io io;
+	uint32_t	 timers;	/* bit per enum ha_timer: armed */
 	struct ike	*ike;
 	struct esp_backend *esp;
 	struct vrrp	*vrrp;
@@ -242,10 +325,7 @@ struct hasync {
 	uint8_t		 peer_rf;
 	int		 config_match;
 	uint64_t	 chan_up_ms;
-	/* split brain: active while the channel was down */
-	int		 alone_active;
-	int		 peer_alone_active;
-	int		 split_pending;	/* both were: rekey once standby */
+	enum ha_split	 split;		/* split brain (above) */
 
 	/* the election (deferred calls into vrrp, see apply) */
 	int		 ready_want;	/* what vrrp readiness should be */
@@ -253,10 +333,8 @@ struct hasync {
 	struct ha_table	 t;
 
 	/* active: the standby's sync session */
-	int		 session;	/* it asked; its snapshot is queued */
+	enum ha_session	 session;	/* (above) */
 	uint64_t	 session_id;
-	int		 bulk_pending;	/* asked during a switchover */
-	uint64_t	 bulk_pending_id;
 	uint32_t	*dirty;		/* conn-ids with a counter update */
 	size_t		 ndirty;
 	size_t		 dirty_cap;
@@ -298,13 +376,6 @@ struct hasync {
 			    size_t);
 	void		*xmit_arg;
 
-	ev_timer	 sweep;
-	ev_prepare	 flush;
-	ev_timer	 retry;
-	ev_timer	 apply;
-	ev_timer	 swtimer;
-	ev_timer	 preempt_t;	/* standby HOT: preempt by switchover */
-	ev_timer	 nego;		/* Backup: waiting to hear an Active */
 	uint64_t	 preempt_since_ms;
 	uint64_t	 preempt_retry_ms;
 };
@@ -314,8 +385,11 @@ struct hasync {
  * The replication without channel and election (hasync_new adds them);
  * unit tests drive it with xmit and ha_receive.
  */
-struct hasync	*ha_create(struct ev_loop *, const struct config *,
+struct hasync	*ha_create(const struct hasync_io *, const struct config *,
 		    struct ike *, struct esp_backend *);
+/* The sync channel's handlers (arg: the struct hasync); unit tests play
+ * the channel through them. */
+extern const struct ipc_handlers ha_chan_handlers;
 /* One record from the channel. */
 void		 ha_receive(struct hasync *, enum ipc_stream, const uint8_t *,
 		    size_t);
@@ -336,6 +410,19 @@ uint32_t	 ha_map_interval_in(const struct hasync *, const char *);
 void		 ha_history_add(struct hasync *, const char *, const char *,
 		    uint64_t, uint32_t, uint32_t, uint32_t);
 
+/* hasync.c: timers due */
+void		 ha_retry_due(struct hasync *);
+void		 ha_apply_due(struct hasync *);
+
+/* timer.c: the clock and the timers of struct hasync_io */
+uint64_t	 ha_now_us(const struct hasync *);
+uint64_t	 ha_now_ms(const struct hasync *);
+uint64_t	 ha_wall_ms(const struct hasync *);
+/* Arm (or re-arm) a one-shot timer delay_ms from now; stop it. */
+void		 ha_timer_set(struct hasync *, enum ha_timer, uint64_t);
+void		 ha_timer_stop(struct hasync *, enum ha_timer);
+int		 ha_timer_armed(const struct hasync *, enum ha_timer);
+
 /* digest.c */
 void		 ha_config_digest(const struct config *, uint8_t *, char **);
 
@@ -344,8 +431,8 @@ void		 ha_session_start(struct hasync *, uint64_t);
 void		 ha_session_stop(struct hasync *);
 void		 ha_listen_ike(struct hasync *);
 void		 ha_esp_counter_update(void *, uint32_t);
-void		 ha_sweep_cb(struct ev_loop *, ev_timer *, int);
-void		 ha_flush_cb(struct ev_loop *, ev_prepare *, int);
+void		 ha_sweep_due(struct hasync *);
+void		 ha_flush_due(struct hasync *);
 /* Exact counters of every synced SA onto the STATE queue; how many. */
 uint32_t	 ha_send_exact_counters(struct hasync *);
 
@@ -363,7 +450,13 @@ void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
 void		 ha_become_active(struct hasync *, const char *, int);
 void		 ha_become_standby(struct hasync *, const char *);
 void		 ha_split_brain_heal(struct hasync *);
-void		 ha_nego_cb(struct ev_loop *, ev_timer *, int);
+/* Split brain events (the transitions above). */
+void		 ha_split_alone(struct hasync *);
+void		 ha_split_hello(struct hasync *, int);
+void		 ha_split_standby(struct hasync *);
+int		 ha_split_alone_now(const struct hasync *);
+int		 ha_split_rekey_owed(const struct hasync *);
+void		 ha_nego_due(struct hasync *);
 /* The election made the node Backup: standby, or still negotiating. */
 void		 ha_vrrp_backup(struct hasync *, const char *);
 
@@ -372,8 +465,8 @@ int		 ha_switchover_start(struct hasync *, int, const char *, char *,
 		    size_t);
 void		 ha_switchover_msg(struct hasync *, const struct ha_msg *);
 void		 ha_switchover_reset(struct hasync *, const char *);
-void		 ha_swtimer_cb(struct ev_loop *, ev_timer *, int);
-void		 ha_preempt_cb(struct ev_loop *, ev_timer *, int);
+void		 ha_switchover_due(struct hasync *);
+void		 ha_preempt_due(struct hasync *);
 /* A STANDBY HOT node that would preempt asks for a switchover instead. */
 void		 ha_maybe_preempt(struct hasync *);
 

@@ -14,7 +14,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -22,15 +21,6 @@
 #include "hasync/ha_int.h"
 
 static const char *const drop_names[HA_NDROPS] = HA_DROP_NAMES;
-
-static uint64_t
-wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 void
 ha_drop(struct hasync *ha, enum ha_drop why, const char *fmt, ...)
@@ -40,7 +30,7 @@ ha_drop(struct hasync *ha, enum ha_drop why, const char *fmt, ...)
 	va_list		 ap;
 
 	ha->st.drops[why]++;
-	if (!log_ratelimit_ok(&ha->rl_drop, time_mono_ms(), 5000, &supp))
+	if (!log_ratelimit_ok(&ha->rl_drop, ha_now_ms(ha), 5000, &supp))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -106,13 +96,9 @@ ha_map_interval_in(const struct hasync *ha, const char *map)
 
 /* ---- RF state ------------------------------------------------------------ */
 
-static void
-apply_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void
+ha_apply_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-
-	(void)loop;
-	(void)revents;
 	if (ha->vrrp == NULL || !ha->configured)
 		return;
 	if (vrrp_ready(ha->vrrp) != ha->ready_want)
@@ -123,10 +109,8 @@ apply_cb(struct ev_loop *loop, ev_timer *w, int revents)
 void
 ha_schedule_apply(struct hasync *ha)
 {
-	if (!ev_is_active(&ha->apply)) {
-		ev_timer_set(&ha->apply, 0.0, 0.0);
-		ev_timer_start(ha->loop, &ha->apply);
-	}
+	if (!ha_timer_armed(ha, HA_TIMER_APPLY))
+		ha_timer_set(ha, HA_TIMER_APPLY, 0);
 }
 
 void
@@ -142,7 +126,7 @@ ha_rf_update(struct hasync *ha, const char *reason)
 	f.channel_up = ha->chan_up && ha->peer_hello;
 	f.config_match = ha->config_match;
 	f.bulk = ha->stateful ? ha->bulk : RF_BULK_DONE;
-	if (rf_update(&ha->rf, &f, reason, wall_ms()) && ha->configured) {
+	if (rf_update(&ha->rf, &f, reason, ha_wall_ms(ha)) && ha->configured) {
 		log_info(LOG_HA, "redundancy state %s -> %s: %s",
 		    rf_state_name(old), rf_state_name(ha->rf.state), reason);
 		if (ha->ipc != NULL)
@@ -294,7 +278,7 @@ ha_send_hello(struct hasync *ha)
 	    ipc_incarnation(ha->ipc) : 1;
 	memcpy(m.u.hello.digest, ha->digest, HA_DIGEST_LEN);
 	m.u.hello.rf_state = ha->rf.state;
-	m.u.hello.partitioned_active = ha->alone_active;
+	m.u.hello.partitioned_active = ha_split_alone_now(ha);
 	m.u.hello.stateful = ha->stateful;
 	hello_addrs(ha, &m.u.hello);
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
@@ -310,7 +294,7 @@ ha_request_bulk(struct hasync *ha)
 	    ha->bulk == RF_BULK_RUNNING)
 		return;
 	/* one request at a time: the retry timer asks again if need be */
-	if (ha->bulk == RF_BULK_NONE && ev_is_active(&ha->retry))
+	if (ha->bulk == RF_BULK_NONE && ha_timer_armed(ha, HA_TIMER_RETRY))
 		return;
 	if (!ha->stateful) {
 		/* nothing to sync: HOT as soon as the peer is known */
@@ -324,19 +308,13 @@ ha_request_bulk(struct hasync *ha)
 	m.u.bulk_request = ha->bulk_req_id;
 	log_debug(LOG_HA, "asking the active for a snapshot");
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
-	ev_timer_stop(ha->loop, &ha->retry);
-	ev_timer_set(&ha->retry, HA_RETRY_MS / 1000.0, 0.0);
-	ev_timer_start(ha->loop, &ha->retry);
+	ha_timer_set(ha, HA_TIMER_RETRY, HA_RETRY_MS);
 }
 
-static void
-retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
+void
+ha_retry_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-
-	(void)loop;
-	(void)revents;
-	/* (the timer is no longer active here: a new request may go) */
+	/* (the timer is no longer armed here: a new request may go) */
 	if (ha->bulk == RF_BULK_NONE)
 		ha_request_bulk(ha);
 }
@@ -350,7 +328,7 @@ chan_up(void *arg, const struct ipc_peer *peer)
 
 	log_info(LOG_HA, "sync channel up with %s", peer->node_id);
 	ha->chan_up = 1;
-	ha->chan_up_ms = time_mono_ms();
+	ha->chan_up_ms = ha_now_ms(ha);
 	ha->peer_hello = 0;
 	ha->config_match = 0;
 	ha->peer_rf = peer->role;
@@ -376,9 +354,9 @@ chan_down(void *arg, const char *reason)
 		    ha->bulk_expect.isakmp_sas, ha->bulk_got_ipsec,
 		    ha->bulk_expect.ipsec_sas);
 	ha->bulk = RF_BULK_NONE;
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (ha->role == RF_ROLE_ACTIVE)
-		ha->alone_active = 1;
+		ha_split_alone(ha);
 	ha_switchover_reset(ha, "the sync channel went down");
 	snprintf(why, sizeof(why), "sync channel down: %s", reason);
 	ha_rf_update(ha, why);
@@ -407,18 +385,10 @@ hello_rx(struct hasync *ha, const struct ha_hello *h)
 		log_info(LOG_HA, "peer %s (%s): crypto configuration matches",
 		    h->node_id, rf_state_name((enum rf_state)h->rf_state));
 	ha->config_match = match;
-	ha->peer_alone_active = h->partitioned_active;
-	if (ha->alone_active && ha->peer_alone_active) {
-		log_warnx(LOG_HA, "split brain: both nodes were active while "
-		    "the sync channel was down; SAs both may have sent on are "
-		    "rekeyed by the node the election keeps active");
-		ha->split_pending = 1;
-	}
+	ha_split_hello(ha, h->partitioned_active);
 	ha_rf_update(ha, match ? "peer hello" : "peer crypto configuration "
 	    "differs");
 	ha_split_brain_heal(ha);
-	/* the partition is over for us: told the peer in our hello */
-	ha->alone_active = 0;
 	ha_request_bulk(ha);
 }
 
@@ -477,8 +447,8 @@ dispatch(void *arg, const struct ha_msg *m)
 			    "active");
 		else if (ha->sw.state != HA_SW_IDLE) {
 			/* served once the switchover is complete */
-			ha->bulk_pending = 1;
-			ha->bulk_pending_id = m->u.bulk_request;
+			ha->sw.deferred_bulk = 1;
+			ha->sw.deferred_bulk_id = m->u.bulk_request;
 		}
 		else
 			ha_session_start(ha, m->u.bulk_request);
@@ -554,13 +524,13 @@ chan_peer_role(void *arg, uint8_t role)
 		ha_session_stop(ha);
 	if (role == RF_ACTIVE && ha->bulk == RF_BULK_NONE) {
 		/* an earlier request found no active: ask this one now */
-		ev_timer_stop(ha->loop, &ha->retry);
+		ha_timer_stop(ha, HA_TIMER_RETRY);
 		ha_request_bulk(ha);
 	}
 	ha_split_brain_heal(ha);
 }
 
-static const struct ipc_handlers handlers = {
+const struct ipc_handlers ha_chan_handlers = {
 	chan_up, chan_down, chan_message, chan_writable, chan_peer_role,
 };
 
@@ -580,33 +550,23 @@ listen_esp(struct hasync *ha)
 }
 
 struct hasync *
-ha_create(struct ev_loop *loop, const struct config *cf, struct ike *ike,
-    struct esp_backend *esp)
+ha_create(const struct hasync_io *io, const struct config *cf,
+    struct ike *ike, struct esp_backend *esp)
 {
 	struct hasync	*ha = xcalloc(1, sizeof(*ha));
 
-	ha->loop = loop;
+	if (io->now_us == NULL || io->wall_ms == NULL ||
+	    io->timer_set == NULL || io->timer_stop == NULL ||
+	    io->handover == NULL || io->takeover == NULL)
+		fatalx(LOG_HA, "the replication needs a clock, timers and the "
+		    "election's handover");
+	ha->io = *io;
 	ha->ike = ike;
 	ha->esp = esp;
 	ha->sq_tail = &ha->sq_head;
 	ha_table_init(&ha->t);
 	read_config(ha, cf);
-	rf_init(&ha->rf, wall_ms());
-	ev_timer_init(&ha->sweep, ha_sweep_cb, HA_SWEEP_MS / 1000.0,
-	    HA_SWEEP_MS / 1000.0);
-	ha->sweep.data = ha;
-	ev_prepare_init(&ha->flush, ha_flush_cb);
-	ha->flush.data = ha;
-	ev_timer_init(&ha->retry, retry_cb, 0.0, 0.0);
-	ha->retry.data = ha;
-	ev_timer_init(&ha->apply, apply_cb, 0.0, 0.0);
-	ha->apply.data = ha;
-	ev_timer_init(&ha->swtimer, ha_swtimer_cb, 0.0, 0.0);
-	ha->swtimer.data = ha;
-	ev_timer_init(&ha->preempt_t, ha_preempt_cb, 0.0, 0.5);
-	ha->preempt_t.data = ha;
-	ev_timer_init(&ha->nego, ha_nego_cb, 0.05, 0.05);
-	ha->nego.data = ha;
+	rf_init(&ha->rf, ha_wall_ms(ha));
 	/* the daemon made the node a standby (daemon/mod_hasync.c) */
 	if (ha->configured && ike != NULL && esp != NULL) {
 		listen_esp(ha);
@@ -623,8 +583,9 @@ ha_receive(struct hasync *ha, enum ipc_stream s, const uint8_t *p,
 }
 
 struct hasync *
-hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
-    struct esp_backend *esp, struct vrrp *vrrp, char *err, size_t errlen)
+hasync_new(struct ev_loop *loop, const struct hasync_io *io,
+    const struct config *cf, struct ike *ike, struct esp_backend *esp,
+    struct vrrp *vrrp, char *err, size_t errlen)
 {
 	struct hasync	*ha;
 	struct vrrp_listener vl;
@@ -632,9 +593,10 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 	if (hasync_configured(cf) &&
 	    (ike == NULL || esp == NULL || vrrp == NULL))
 		fatalx(LOG_HA, "the replication needs ike, esp and vrrp");
-	ha = ha_create(loop, cf, ike, esp);
+	ha = ha_create(io, cf, ike, esp);
+	ha->loop = loop;
 	ha->vrrp = vrrp;
-	if (cf->ipc.line != 0 && (ha->ipc = ipc_new(loop, cf, &handlers, ha,
+	if (cf->ipc.line != 0 && (ha->ipc = ipc_new(loop, cf, &ha_chan_handlers, ha,
 	    err, errlen)) == NULL) {
 		hasync_free(ha);
 		return NULL;
@@ -664,7 +626,7 @@ hasync_new(struct ev_loop *loop, const struct config *cf, struct ike *ike,
 		    ha->scheme);
 	}
 	ha->started = 1;
-	ha->role_since_ms = time_mono_ms();
+	ha->role_since_ms = ha_now_ms(ha);
 	ha_rf_update(ha, "started");
 	return ha;
 }
@@ -674,13 +636,8 @@ hasync_free(struct hasync *ha)
 {
 	if (ha == NULL)
 		return;
-	ev_timer_stop(ha->loop, &ha->sweep);
-	ev_prepare_stop(ha->loop, &ha->flush);
-	ev_timer_stop(ha->loop, &ha->retry);
-	ev_timer_stop(ha->loop, &ha->apply);
-	ev_timer_stop(ha->loop, &ha->swtimer);
-	ev_timer_stop(ha->loop, &ha->preempt_t);
-	ev_timer_stop(ha->loop, &ha->nego);
+	for (int i = 0; i < HA_NTIMERS; i++)
+		ha_timer_stop(ha, (enum ha_timer)i);
 	if (ha->vrrp != NULL)
 		(void)vrrp_unlisten(ha->vrrp, ha);
 	if (ha->ike != NULL && ha->configured)
@@ -740,7 +697,7 @@ ha_history_add(struct hasync *ha, const char *what, const char *reason,
 	struct ha_event	*e = &ha->hist[ha->hnext];
 
 	memset(e, 0, sizeof(*e));
-	e->wall_ms = wall_ms();
+	e->wall_ms = ha_wall_ms(ha);
 	snprintf(e->what, sizeof(e->what), "%s", what);
 	snprintf(e->reason, sizeof(e->reason), "%s", reason);
 	e->duration_us = duration_us;

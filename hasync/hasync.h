@@ -22,7 +22,7 @@
  *
  * The daemon wires it (daemon/mod_hasync.c): ike, esp and vrrp must exist
  * before hasync_new() and outlive hasync_free().  Every pointer passed in
- * is borrowed; cf is not kept.
+ * is borrowed; cf is not kept, io is copied.
  */
 #ifndef HAVPN_HASYNC_H
 #define HAVPN_HASYNC_H
@@ -30,6 +30,7 @@
 #include <netinet/in.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <ev.h>
 #include <json-c/json.h>
@@ -49,6 +50,57 @@ struct vrrp;
  * ike, esp and vrrp.
  */
 int		 hasync_configured(const struct config *);
+
+/*
+ * The replication reads no clock and arms no timer of its own: the owner
+ * gives it a clock and runs its timers, one per id, calling
+ * hasync_timer_fire() when one is due.  havpnd does this with libev
+ * (daemon/mod_hasync.c); the unit tests with a stepped virtual clock.
+ */
+enum ha_timer {
+	HA_TIMER_SWEEP,		/* active: every second, the counters of
+				   every SA that moved */
+	HA_TIMER_FLUSH,		/* active: the coalesced counters of the SAs
+				   the data plane reported; set with delay
+				   0, run once the events at hand are done
+				   (havpnd: before the loop sleeps) */
+	HA_TIMER_RETRY,		/* standby COLD: ask again for a snapshot */
+	HA_TIMER_APPLY,		/* deferred calls into vrrp (never from a
+				   vrrp callback) */
+	HA_TIMER_SWITCHOVER,	/* a planned switchover's deadlines */
+	HA_TIMER_PREEMPT,	/* standby HOT: would VRRP preempt?  Then a
+				   switchover */
+	HA_TIMER_NEGO,		/* Backup at start: is an Active router
+				   heard yet? */
+	HA_NTIMERS
+};
+
+struct hasync_io {
+	void		*arg;
+	/* monotonic microseconds: every deadline and duration */
+	uint64_t	(*now_us)(void *);
+	/* real time in milliseconds: only to stamp history for show */
+	uint64_t	(*wall_ms)(void *);
+	/*
+	 * Arm timer id to fire once, delay_ms from now (replacing the
+	 * time it was armed for, if it was); stop it.  Each fires at most
+	 * once per timer_set: the replication arms it again if need be.
+	 */
+	void		(*timer_set)(void *, enum ha_timer, uint64_t);
+	void		(*timer_stop)(void *, enum ha_timer);
+	/*
+	 * The election's half of a planned switchover (havpnd: vrrp_handover
+	 * and vrrp_takeover).  Each calls the role listener back before it
+	 * returns: handover makes this node standby, takeover active.  0, or
+	 * -1 if the election cannot (not Active; no group in Backup).
+	 */
+	int		(*handover)(void *);
+	int		(*takeover)(void *);
+};
+
+/* Timer id is due (the owner's timer fired; it is no longer armed). */
+void		 hasync_timer_fire(struct hasync *, enum ha_timer);
+
 /*
  * Start: the channel (when "ipc zone default" / association 1 is
  * configured), the listeners on ike, esp and vrrp.  When configured,
@@ -57,10 +109,13 @@ int		 hasync_configured(const struct config *);
  * election makes this node Active.  NULL with "FILE:LINE: message" in err
  * when the channel cannot start.
  */
-struct hasync	*hasync_new(struct ev_loop *, const struct config *,
-		    struct ike *, struct esp_backend *, struct vrrp *, char *,
-		    size_t);
-/* Stop, unhook from ike/esp/vrrp, close the channel.  NULL: no-op. */
+struct hasync	*hasync_new(struct ev_loop *, const struct hasync_io *,
+		    const struct config *, struct ike *, struct esp_backend *,
+		    struct vrrp *, char *, size_t);
+/*
+ * Stop (every timer through io->timer_stop), unhook from ike/esp/vrrp,
+ * close the channel.  NULL: no-op.
+ */
 void		 hasync_free(struct hasync *);
 /* A new configuration; 0, or -1 with a message in err (old kept). */
 int		 hasync_reload(struct hasync *, const struct config *, char *,

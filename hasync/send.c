@@ -199,7 +199,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 {
 	struct snap	 s;
 	struct ha_msg	 m;
-	uint64_t	 t0 = time_mono_us();
+	uint64_t	 t0 = ha_now_us(ha);
 
 	if (!ha->stateful) {
 		ha_drop(ha, HA_DROP_CONFIG, "snapshot request, but no crypto "
@@ -223,7 +223,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	m.u.bulk.epoch = id;
 	m.u.bulk.isakmp_sas = s.nisakmp;
 	m.u.bulk.ipsec_sas = s.nipsec;
-	ha->session = 1;
+	ha->session = HA_SESSION_SYNCING;
 	ha->session_id = id;
 	(void)ha_send(ha, IPC_STREAM_STATE, &m);
 	/* the records, behind BulkBegin, then BulkEnd */
@@ -239,19 +239,19 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	ha->st.bulks_sent++;
 	log_info(LOG_HA, "snapshot for the standby: %u ISAKMP SAs, %u IPsec "
 	    "SA pairs, %zu bytes, built in %llu us", s.nisakmp, s.nipsec,
-	    s.bytes, (unsigned long long)(time_mono_us() - t0));
-	ev_timer_again(ha->loop, &ha->sweep);
+	    s.bytes, (unsigned long long)(ha_now_us(ha) - t0));
+	ha_timer_set(ha, HA_TIMER_SWEEP, HA_SWEEP_MS);
 	ha_state_pump(ha);
 }
 
 void
 ha_session_stop(struct hasync *ha)
 {
-	if (!ha->session)
+	if (ha->session == HA_SESSION_NONE)
 		return;
-	ha->session = 0;
-	ev_timer_stop(ha->loop, &ha->sweep);
-	ev_prepare_stop(ha->loop, &ha->flush);
+	ha->session = HA_SESSION_NONE;
+	ha_timer_stop(ha, HA_TIMER_SWEEP);
+	ha_timer_stop(ha, HA_TIMER_FLUSH);
 	for (size_t i = 0; i < ha->ndirty; i++) {
 		struct ha_pair *p = ha_pair_find(&ha->t, ha->dirty[i]);
 
@@ -267,7 +267,8 @@ ha_session_stop(struct hasync *ha)
 static int
 syncing(struct hasync *ha)
 {
-	return ha->session && ha->role == RF_ROLE_ACTIVE && ha->chan_up;
+	return ha->session == HA_SESSION_SYNCING && ha->role ==
+	    RF_ROLE_ACTIVE && ha->chan_up;
 }
 
 static void
@@ -451,18 +452,15 @@ ha_esp_counter_update(void *arg, uint32_t conn_id)
 		    sizeof(*ha->dirty));
 	}
 	ha->dirty[ha->ndirty++] = conn_id;
-	if (!ev_is_active(&ha->flush))
-		ev_prepare_start(ha->loop, &ha->flush);
+	if (!ha_timer_armed(ha, HA_TIMER_FLUSH))
+		ha_timer_set(ha, HA_TIMER_FLUSH, 0);
 }
 
 void
-ha_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+ha_flush_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
 	struct ctr_out	*o = xcalloc(1, sizeof(*o));
 
-	(void)revents;
-	ev_prepare_stop(loop, w);
 	o->ha = ha;
 	o->stream = IPC_STREAM_COUNTERS;
 	for (size_t i = 0; i < ha->ndirty; i++) {
@@ -487,14 +485,13 @@ ha_flush_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 }
 
 void
-ha_sweep_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ha_sweep_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
 	struct ctr_out	*o;
 	int		 all = ha->counters_lost;
 
-	(void)loop;
-	(void)revents;
+	/* periodic until ha_session_stop */
+	ha_timer_set(ha, HA_TIMER_SWEEP, HA_SWEEP_MS);
 	if (!syncing(ha))
 		return;
 	o = xcalloc(1, sizeof(*o));

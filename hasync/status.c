@@ -73,7 +73,7 @@ peer_state(const struct hasync *ha)
 static void
 common(struct hasync *ha, json_object *data)
 {
-	uint64_t	 now = time_mono_ms();
+	uint64_t	 now = ha_now_ms(ha);
 
 	jadd_bool(data, "configured", ha->configured);
 	jadd_bool(data, "stateful", ha->stateful);
@@ -140,7 +140,7 @@ hasync_show_states(struct hasync *ha, json_object *data)
 	jadd_bool(sw, "no_auto_preempt", ha->sw.no_auto_preempt);
 	json_object_object_add(data, "switchover", sw);
 	jadd_str(data, "bulk", bulk_name(ha->bulk));
-	jadd_bool(data, "split_brain_pending", ha->split_pending);
+	jadd_bool(data, "split_brain_pending", ha_split_rekey_owed(ha));
 }
 
 void
@@ -214,7 +214,7 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	json_object	*tk = json_object_new_object();
 	json_object	*maps = json_object_new_array();
 	json_object	*vips = json_object_new_array();
-	uint64_t	 now = time_mono_ms(), oldest = 0;
+	uint64_t	 now = ha_now_ms(ha), oldest = 0;
 	int		 nisakmp = 0, nipsec = 0, never = 0, stale = 0;
 
 	common(ha, data);
@@ -249,7 +249,7 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_u64(bulk, "last_bytes", ha->bulk_last_bytes);
 	jadd_u64(bulk, "sent", ha->st.bulks_sent);
 	jadd_u64(bulk, "received", ha->st.bulks_received);
-	jadd_bool(bulk, "session", ha->session);
+	jadd_bool(bulk, "session", ha->session == HA_SESSION_SYNCING);
 	jadd_u64(bulk, "state_queue_records", ha->sq_n);
 	jadd_u64(bulk, "state_queue_bytes", ha->sq_bytes);
 	json_object_object_add(data, "bulk", bulk);

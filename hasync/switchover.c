@@ -68,9 +68,7 @@
 static void
 sw_timer(struct hasync *ha, uint64_t ms)
 {
-	ev_timer_stop(ha->loop, &ha->swtimer);
-	ev_timer_set(&ha->swtimer, (double)ms / 1000.0, 0.0);
-	ev_timer_start(ha->loop, &ha->swtimer);
+	ha_timer_set(ha, HA_TIMER_SWITCHOVER, ms);
 }
 
 static void
@@ -131,7 +129,7 @@ sw_begin(struct hasync *ha, enum ha_sw_state st, uint64_t id, int force,
 	ha->sw.state = st;
 	ha->sw.id = id;
 	ha->sw.force = force;
-	ha->sw.started_us = time_mono_us();
+	ha->sw.started_us = ha_now_us(ha);
 }
 
 static int
@@ -140,7 +138,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 {
 	uint32_t	 n;
 
-	if (!ha->session && !force) {
+	if (ha->session == HA_SESSION_NONE && !force) {
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
@@ -155,7 +153,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 	send_marker(ha, HA_M_SW_FINAL, n);
 	log_info(LOG_HA, "planned switchover (%s): %u exact counters sent, "
 	    "handing the VIPs over", reason, n);
-	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+	if (ha->io.handover(ha->io.arg) == -1) {
 		/* the election has no Active group: nothing to hand over */
 		ha->sw.state = HA_SW_IDLE;
 		ike_set_active(ha->ike, ha->role == RF_ROLE_ACTIVE);
@@ -172,7 +170,7 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 static void
 drain_end(struct hasync *ha, const char *how)
 {
-	uint64_t	 dur = time_mono_us() - ha->sw.started_us;
+	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
 	uint32_t	 n;
 	char		 why[320];
 
@@ -199,7 +197,7 @@ drain_end(struct hasync *ha, const char *how)
 static void
 drain_poll(struct hasync *ha)
 {
-	uint64_t	 now = time_mono_us(), t = tun_in(ha);
+	uint64_t	 now = ha_now_us(ha), t = tun_in(ha);
 	uint64_t	 quiet_from;
 
 	if (t != ha->sw.tun_in) {
@@ -227,8 +225,8 @@ drain_poll(struct hasync *ha)
 static void
 resume(struct hasync *ha, int exact, const char *how)
 {
-	uint64_t	 dur = time_mono_us() - ha->sw.started_us;
-	uint64_t	 now = time_mono_ms();
+	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
+	uint64_t	 now = ha_now_ms(ha);
 	struct esp_replay_state r;
 	uint32_t	 n = 0;
 	char		 why[320];
@@ -263,11 +261,12 @@ resume(struct hasync *ha, int exact, const char *how)
 		    "active's last sequence number",
 		    (unsigned long long)(dur / 1000));
 	/* the old active asked for its snapshot meanwhile */
-	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE) {
-		ha->bulk_pending = 0;
-		ha_session_start(ha, ha->bulk_pending_id);
+	if (ha->sw.deferred_bulk && ha->chan_up &&
+	    ha->role == RF_ROLE_ACTIVE) {
+		ha->sw.deferred_bulk = 0;
+		ha_session_start(ha, ha->sw.deferred_bulk_id);
 	}
-	ha->bulk_pending = 0;
+	ha->sw.deferred_bulk = 0;
 }
 
 static void
@@ -279,13 +278,13 @@ final_rx(struct hasync *ha, const struct ha_switchover *f)
 	}
 	ha->sw.state = HA_SW_WAIT_DRAIN;
 	ha->sw.id = f->id;
-	ha->sw.started_us = time_mono_us();
+	ha->sw.started_us = ha_now_us(ha);
 	if (ha->sw.reason[0] == '\0')
 		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
 		    "active");
 	/* hold the inside traffic: the old active still sends for a moment */
 	outbound(ha, ESP_OUTBOUND_HOLD);
-	if (ha->vrrp == NULL || vrrp_takeover(ha->vrrp) == -1) {
+	if (ha->io.takeover(ha->io.arg) == -1) {
 		outbound(ha, ESP_OUTBOUND_DROP);
 		ha->sw.state = HA_SW_IDLE;
 		ha->sw.refused++;
@@ -311,7 +310,7 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 
 		if (p == NULL || c->v[i].conn_id != p->conn_out)
 			continue;	/* inbound is ours now */
-		ctr_observe(&p->out, c->v[i].r.seq_out, time_mono_ms());
+		ctr_observe(&p->out, c->v[i].r.seq_out, ha_now_ms(ha));
 		memset(&r, 0, sizeof(r));
 		r.seq_out = c->v[i].r.seq_out;
 		(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
@@ -329,7 +328,7 @@ ready_check(struct hasync *ha, uint64_t id, int force, const char *reason,
 {
 	struct ha_msg	 m;
 
-	if (!ha->session && !force) {
+	if (ha->session == HA_SESSION_NONE && !force) {
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
@@ -359,16 +358,17 @@ check_refused(struct hasync *ha, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 	ha->sw.state = HA_SW_IDLE;
 	ha->sw.refused++;
 	snprintf(ha->sw.result, sizeof(ha->sw.result), "refused: %s; this "
 	    "node stays active with every SA", why);
 	log_warnx(LOG_HA, "switchover %s", ha->sw.result);
 	/* a snapshot asked for meanwhile waited for the switchover */
-	if (ha->bulk_pending && ha->chan_up && ha->role == RF_ROLE_ACTIVE)
-		ha_session_start(ha, ha->bulk_pending_id);
-	ha->bulk_pending = 0;
+	if (ha->sw.deferred_bulk && ha->chan_up &&
+	    ha->role == RF_ROLE_ACTIVE)
+		ha_session_start(ha, ha->sw.deferred_bulk_id);
+	ha->sw.deferred_bulk = 0;
 }
 
 static void
@@ -384,7 +384,7 @@ check_answered(struct hasync *ha, const struct ha_switchover *a)
 		check_refused(ha, "this node is no longer active");
 		return;
 	}
-	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 	ha->sw.state = HA_SW_IDLE;
 	if (handover(ha, ha->sw.id, ha->sw.force, ha->sw.reason, err,
 	    sizeof(err)) == -1)
@@ -407,7 +407,7 @@ check_unanswered(struct hasync *ha, const char *why)
 		return;
 	}
 	snprintf(reason, sizeof(reason), "%s", ha->sw.reason);
-	ev_timer_stop(ha->loop, &ha->swtimer);
+	ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 	ha->sw.state = HA_SW_IDLE;
 	if (forced_handover(ha, reason, err, sizeof(err)) == -1)
 		check_refused(ha, "%s", err);
@@ -438,7 +438,7 @@ forced_handover(struct hasync *ha, const char *reason, char *err,
 {
 	char	 why[HA_REASON_MAX + 64];
 
-	if (ha->vrrp == NULL || vrrp_handover(ha->vrrp) == -1) {
+	if (ha->io.handover(ha->io.arg) == -1) {
 		snprintf(err, errlen, "this node is not active in the "
 		    "election");
 		return -1;
@@ -516,7 +516,7 @@ ha_switchover_start(struct hasync *ha, int force, const char *reason,
 	}
 	ha->sw.state = HA_SW_REQUESTED;
 	ha->sw.id = id;
-	ha->sw.started_us = time_mono_us();
+	ha->sw.started_us = ha_now_us(ha);
 	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
 	sw_timer(ha, SW_REQUEST_WAIT_MS);
 	return 0;
@@ -565,7 +565,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		    m->u.sw.id == ha->sw.id) {
 			if (m->u.sw.accepted) {
 				ha->sw.acked = 1;
-				ha->sw.ack_us = time_mono_us();
+				ha->sw.ack_us = ha_now_us(ha);
 			} else {
 				log_warnx(LOG_HA, "switchover refused by the "
 				    "peer: %s", m->u.sw.reason);
@@ -575,7 +575,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		    m->u.sw.id == ha->sw.id && !m->u.sw.accepted) {
 			ha->sw.state = HA_SW_IDLE;
 			ha->sw.refused++;
-			ev_timer_stop(ha->loop, &ha->swtimer);
+			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			snprintf(ha->sw.result, sizeof(ha->sw.result),
 			    "refused by the active: %s", m->u.sw.reason);
 			log_warnx(LOG_HA, "switchover %s", ha->sw.result);
@@ -592,7 +592,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 	case HA_M_SW_DONE:
 		if (ha->sw.state == HA_SW_WAIT_DRAIN &&
 		    m->u.sw.id == ha->sw.id) {
-			ev_timer_stop(ha->loop, &ha->swtimer);
+			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			resume(ha, 1, "the old active drained its queue");
 		} else
 			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
@@ -603,12 +603,8 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 }
 
 void
-ha_swtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ha_switchover_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-
-	(void)loop;
-	(void)revents;
 	switch (ha->sw.state) {
 	case HA_SW_CHECKING:
 		check_unanswered(ha, "no answer in 1 s");
@@ -639,18 +635,18 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 		check_unanswered(ha, why);
 		break;
 	case HA_SW_DRAINING:
-		ev_timer_stop(ha->loop, &ha->swtimer);
+		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 		outbound(ha, ESP_OUTBOUND_DROP);
 		ha->sw.state = HA_SW_IDLE;
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "handed over; "
 		    "drain cut short: %s", why);
 		break;
 	case HA_SW_WAIT_DRAIN:
-		ev_timer_stop(ha->loop, &ha->swtimer);
+		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 		resume(ha, 0, why);
 		break;
 	case HA_SW_REQUESTED:
-		ev_timer_stop(ha->loop, &ha->swtimer);
+		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 		ha->sw.state = HA_SW_IDLE;
 		ha->sw.refused++;
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "request "
@@ -695,28 +691,24 @@ ha_maybe_preempt(struct hasync *ha)
 {
 	if (ha->configured && ha->role == RF_ROLE_STANDBY &&
 	    ha->rf.state == RF_STANDBY_HOT) {
-		if (!ev_is_active(&ha->preempt_t)) {
+		if (!ha_timer_armed(ha, HA_TIMER_PREEMPT)) {
 			ha->preempt_since_ms = 0;
-			ev_timer_set(&ha->preempt_t, 0.0, 0.5);
-			ev_timer_start(ha->loop, &ha->preempt_t);
+			ha_timer_set(ha, HA_TIMER_PREEMPT, 0);
 		}
 	} else
-		ev_timer_stop(ha->loop, &ha->preempt_t);
+		ha_timer_stop(ha, HA_TIMER_PREEMPT);
 }
 
 void
-ha_preempt_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ha_preempt_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-	uint64_t	 now = time_mono_ms();
+	uint64_t	 now = ha_now_ms(ha);
 	char		 err[160];
 	int		 delay = 0;
 
-	(void)revents;
-	if (ha->role != RF_ROLE_STANDBY || ha->rf.state != RF_STANDBY_HOT) {
-		ev_timer_stop(loop, w);
+	if (ha->role != RF_ROLE_STANDBY || ha->rf.state != RF_STANDBY_HOT)
 		return;
-	}
+	ha_timer_set(ha, HA_TIMER_PREEMPT, HA_PREEMPT_POLL_MS);
 	if (ha->sw.state != HA_SW_IDLE || ha->sw.no_auto_preempt ||
 	    now < ha->preempt_retry_ms || !would_preempt(ha, &delay)) {
 		ha->preempt_since_ms = 0;

@@ -40,7 +40,7 @@ outbound_mode(struct hasync *ha, enum esp_outbound mode)
 void
 ha_become_active(struct hasync *ha, const char *reason, int planned)
 {
-	uint64_t	 t0 = time_mono_us(), now = time_mono_ms();
+	uint64_t	 t0 = ha_now_us(ha), now = ha_now_ms(ha);
 	int		 hot = ha->rf.state == RF_STANDBY_HOT;
 	/* elected without ever having been a standby: nothing to take over */
 	int		 first = (ha->rf.state == RF_NEGOTIATION ||
@@ -93,9 +93,9 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->role_since_ms = now;
 	ha->sw.no_auto_preempt = 0;
 	if (!ha->chan_up)
-		ha->alone_active = 1;
+		ha_split_alone(ha);
 	ha->bulk = RF_BULK_NONE;
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	/* a planned switchover's reason already says so */
 	snprintf(why, sizeof(why), "%s%s", planned ? "" :
 	    first ? "elected: " : hot ? "takeover: " :
@@ -104,11 +104,11 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	/* a switchover is recorded when it completes (switchover.c) */
 	if (!planned)
 		ha_history_add(ha, first ? "active" : "failover", why,
-		    time_mono_us() - t0, npairs, nrekey, nexact);
+		    ha_now_us(ha) - t0, npairs, nrekey, nexact);
 	log_info(LOG_HA, "now active (%s): %u IPsec SA pairs continued "
 	    "(%u exact), %u rekeyed with Quick Mode, %llu us before the "
 	    "VIPs", reason, npairs - nrekey, nexact, nrekey,
-	    (unsigned long long)(time_mono_us() - t0));
+	    (unsigned long long)(ha_now_us(ha) - t0));
 }
 
 static void
@@ -143,8 +143,8 @@ ha_become_standby(struct hasync *ha, const char *reason)
 	if (ha->sw.state != HA_SW_DRAINING)
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_STANDBY;
-	ha->role_since_ms = time_mono_ms();
-	ha->split_pending = 0;
+	ha->role_since_ms = ha_now_ms(ha);
+	ha_split_standby(ha);
 	ha_session_stop(ha);
 	/* what this node holds now is checked against the next snapshot */
 	ha_table_clear(&ha->t);
@@ -157,7 +157,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 		    "SA pairs held until the active's snapshot", reason,
 		    ha->t.nisakmp, ha->t.npairs);
 	/* a switchover's old active asks once it has drained */
-	ev_timer_stop(ha->loop, &ha->retry);
+	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (ha->sw.state != HA_SW_DRAINING)
 		ha_request_bulk(ha);
 }
@@ -168,7 +168,7 @@ become_init(struct hasync *ha, const char *reason)
 	ike_set_active(ha->ike, 0);
 	outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_UNKNOWN;
-	ha->split_pending = 0;
+	ha_split_standby(ha);
 	ha_session_stop(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_rf_update(ha, reason);
@@ -194,20 +194,16 @@ active_heard(struct hasync *ha)
  * once one is, this node is a standby.
  */
 void
-ha_nego_cb(struct ev_loop *loop, ev_timer *w, int revents)
+ha_nego_due(struct hasync *ha)
 {
-	struct hasync	*ha = w->data;
-
-	(void)revents;
 	if (ha->role != RF_ROLE_UNKNOWN ||
-	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY) {
-		ev_timer_stop(loop, w);
+	    vrrp_role(ha->vrrp) != VRRP_ROLE_STANDBY)
+		return;
+	if (active_heard(ha)) {
+		ha_become_standby(ha, "election: an Active router is heard");
 		return;
 	}
-	if (active_heard(ha)) {
-		ev_timer_stop(loop, w);
-		ha_become_standby(ha, "election: an Active router is heard");
-	}
+	ha_timer_set(ha, HA_TIMER_NEGO, HA_NEGO_MS);
 }
 
 void
@@ -220,8 +216,8 @@ ha_vrrp_backup(struct hasync *ha, const char *why)
 	}
 	if (ha->role != RF_ROLE_UNKNOWN)
 		become_init(ha, why);
-	if (!ev_is_active(&ha->nego))
-		ev_timer_start(ha->loop, &ha->nego);
+	if (!ha_timer_armed(ha, HA_TIMER_NEGO))
+		ha_timer_set(ha, HA_TIMER_NEGO, HA_NEGO_MS);
 }
 
 void
@@ -235,17 +231,100 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	snprintf(why, sizeof(why), "election: %s", reason);
 	switch (role) {
 	case VRRP_ROLE_ACTIVE:
-		ev_timer_stop(ha->loop, &ha->nego);
+		ha_timer_stop(ha, HA_TIMER_NEGO);
 		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN);
 		break;
 	case VRRP_ROLE_STANDBY:
 		ha_vrrp_backup(ha, why);
 		break;
 	case VRRP_ROLE_INIT:
-		ev_timer_stop(ha->loop, &ha->nego);
+		ha_timer_stop(ha, HA_TIMER_NEGO);
 		become_init(ha, why);
 		break;
 	}
+}
+
+/* ---- split brain (the states: ha_int.h) ---------------------------------- */
+
+static const char *
+split_name(enum ha_split s)
+{
+	switch (s) {
+	case HA_SPLIT_ALONE:		return "ALONE";
+	case HA_SPLIT_REKEY:		return "REKEY";
+	case HA_SPLIT_REKEY_ALONE:	return "REKEY_ALONE";
+	case HA_SPLIT_NONE:		break;
+	}
+	return "NONE";
+}
+
+static void
+split_to(struct hasync *ha, enum ha_split to, const char *why)
+{
+	if (ha->split == to)
+		return;
+	log_debug(LOG_HA, "split brain %s -> %s: %s", split_name(ha->split),
+	    split_name(to), why);
+	ha->split = to;
+}
+
+/* Active while the channel is down: the peer may be active too. */
+void
+ha_split_alone(struct hasync *ha)
+{
+	if (ha->split == HA_SPLIT_NONE)
+		split_to(ha, HA_SPLIT_ALONE, "active with no channel");
+	else if (ha->split == HA_SPLIT_REKEY)
+		split_to(ha, HA_SPLIT_REKEY_ALONE, "active with no channel");
+}
+
+/* The peer's Hello: the partition is over (told it in ours). */
+void
+ha_split_hello(struct hasync *ha, int peer_alone)
+{
+	switch (ha->split) {
+	case HA_SPLIT_ALONE:
+		if (!peer_alone) {
+			split_to(ha, HA_SPLIT_NONE, "the peer was not active");
+			break;
+		}
+		log_warnx(LOG_HA, "split brain: both nodes were active while "
+		    "the sync channel was down; SAs both may have sent on are "
+		    "rekeyed by the node the election keeps active");
+		split_to(ha, HA_SPLIT_REKEY, "both were active");
+		break;
+	case HA_SPLIT_REKEY_ALONE:
+		/* (the rekey owed covers this partition too) */
+		split_to(ha, HA_SPLIT_REKEY, "the channel is back");
+		break;
+	case HA_SPLIT_NONE:
+	case HA_SPLIT_REKEY:
+		break;
+	}
+}
+
+/* Standby, or out of the election: the node kept active rekeys. */
+void
+ha_split_standby(struct hasync *ha)
+{
+	if (ha->split == HA_SPLIT_REKEY)
+		split_to(ha, HA_SPLIT_NONE, "no longer active");
+	else if (ha->split == HA_SPLIT_REKEY_ALONE)
+		split_to(ha, HA_SPLIT_ALONE, "no longer active");
+}
+
+int
+ha_split_alone_now(const struct hasync *ha)
+{
+	return ha->split == HA_SPLIT_ALONE ||
+	    ha->split == HA_SPLIT_REKEY_ALONE;
+}
+
+int
+ha_split_rekey_owed(const struct hasync *ha)
+{
+	return ha->split == HA_SPLIT_REKEY ||
+	    ha->split == HA_SPLIT_REKEY_ALONE;
 }
 
 /*
@@ -260,12 +339,14 @@ ha_split_brain_heal(struct hasync *ha)
 	uint32_t	 n = 0, *ids;
 	int		 k = 0;
 
-	if (!ha->split_pending || ha->role != RF_ROLE_ACTIVE ||
+	if (!ha_split_rekey_owed(ha) || ha->role != RF_ROLE_ACTIVE ||
 	    (ha->peer_rf != RF_STANDBY_COLD &&
 	    ha->peer_rf != RF_STANDBY_COLD_BULK &&
 	    ha->peer_rf != RF_STANDBY_HOT))
 		return;
-	ha->split_pending = 0;
+	/* (REKEY_ALONE: the peer's heartbeat came before its Hello) */
+	split_to(ha, ha->split == HA_SPLIT_REKEY_ALONE ? HA_SPLIT_ALONE :
+	    HA_SPLIT_NONE, "rekeyed");
 	ids = xcalloc((size_t)ha->t.npairs + 1, sizeof(*ids));
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
 		if (!p->replaced)

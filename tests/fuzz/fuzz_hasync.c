@@ -83,9 +83,43 @@ count(void *arg, const struct ha_msg *m)
 	ndelivered++;
 }
 
+/* A stopped clock; timers never fire (the input is one message). */
+static uint64_t
+io_now(void *arg)
+{
+	(void)arg;
+	return 1000000;
+}
+
+static void
+io_timer_set(void *arg, enum ha_timer id, uint64_t delay_ms)
+{
+	(void)arg;
+	(void)id;
+	(void)delay_ms;
+}
+
+static void
+io_timer_stop(void *arg, enum ha_timer id)
+{
+	(void)arg;
+	(void)id;
+}
+
+static int
+io_election(void *arg)
+{
+	(void)arg;
+	return -1;
+}
+
 static void
 setup(void)
 {
+	static const struct hasync_io hio = {
+		NULL, io_now, io_now, io_timer_set, io_timer_stop,
+		io_election, io_election,
+	};
 	struct conf_diag d = { NULL, 0, 0 };
 	struct config	*cf = conf_load_mem("fuzz", conf_text,
 	    strlen(conf_text), &d);
@@ -105,7 +139,7 @@ setup(void)
 		ike_set_active(ike, 0);
 		(void)be->ops->set_outbound(be, ESP_OUTBOUND_DROP);
 	}
-	ha = ha_create(EV_DEFAULT, cf, ike, be);
+	ha = ha_create(&hio, cf, ike, be);
 	ha->xmit = no_xmit;
 	ha->started = 1;
 	ha->chan_up = 1;

@@ -816,6 +816,171 @@ test_table(void **state)
 
 /* ---- the sync between two nodes ------------------------------------------ */
 
+/*
+ * One stepped clock for both nodes, and each node's timers (struct
+ * hasync_io): nothing fires until the test moves the clock.
+ */
+struct vclock {
+	uint64_t	 now_us;
+	struct vnode {
+		struct vclock	*c;
+		struct hasync	*ha;
+		int		 armed[HA_NTIMERS];
+		uint64_t	 at_us[HA_NTIMERS];
+		int		 elected;	/* the election's Active */
+	}		 n[2];
+	/* the election's stand-in: a node that heard priority 0 */
+	int		 elect;		/* -1: nothing pending */
+	uint64_t	 elect_at_us;
+};
+
+static uint64_t
+vclock_now(void *arg)
+{
+	return ((struct vnode *)arg)->c->now_us;
+}
+
+static uint64_t
+vclock_wall(void *arg)
+{
+	/* an epoch in 2024 plus the monotonic time */
+	return 1700000000000ULL + ((struct vnode *)arg)->c->now_us / 1000;
+}
+
+static void
+vclock_set(void *arg, enum ha_timer id, uint64_t delay_ms)
+{
+	struct vnode	*n = arg;
+
+	n->armed[id] = 1;
+	n->at_us[id] = n->c->now_us + delay_ms * 1000;
+}
+
+static void
+vclock_stop(void *arg, enum ha_timer id)
+{
+	((struct vnode *)arg)->armed[id] = 0;
+}
+
+/*
+ * The election, as vrrp_handover and vrrp_takeover do it: the role
+ * callback before returning; the peer that hears the priority-0 advert
+ * becomes Active after its skew time unless it took over first.
+ */
+#define ELECT_SKEW_MS	600
+
+static int
+vclock_handover(void *arg)
+{
+	struct vnode	*n = arg;
+	struct vclock	*c = n->c;
+
+	if (!n->elected)
+		return -1;
+	n->elected = 0;
+	c->elect = n == &c->n[0] ? 1 : 0;
+	c->elect_at_us = c->now_us + ELECT_SKEW_MS * 1000;
+	ha_vrrp_role(n->ha, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY, "handover");
+	return 0;
+}
+
+static int
+vclock_takeover(void *arg)
+{
+	struct vnode	*n = arg;
+	struct vclock	*c = n->c;
+
+	if (n->elected)
+		return -1;
+	n->elected = 1;
+	c->elect = -1;
+	ha_vrrp_role(n->ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, "takeover");
+	return 0;
+}
+
+/* Node i becomes the election's Active (Master_Down_Timer). */
+static void
+vclock_elect(struct vclock *c, int i, const char *why)
+{
+	c->n[i].elected = 1;
+	if (c->elect == i)
+		c->elect = -1;
+	ha_vrrp_role(c->n[i].ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, why);
+}
+
+static void
+vclock_init(struct vclock *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->elect = -1;
+	c->now_us = 1000000ULL * 1000;
+	for (int i = 0; i < 2; i++)
+		c->n[i].c = c;
+}
+
+static struct hasync_io
+vclock_io(struct vclock *c, int i)
+{
+	struct hasync_io io = { &c->n[i], vclock_now, vclock_wall,
+	    vclock_set, vclock_stop, vclock_handover, vclock_takeover };
+
+	return io;
+}
+
+/* The earliest armed timer due by end_us: 0, or -1 if none. */
+static int
+vclock_next(struct vclock *c, uint64_t end_us, int *node, enum ha_timer *id)
+{
+	int	 found = 0;
+
+	for (int i = 0; i < 2; i++)
+		for (int k = 0; k < HA_NTIMERS; k++)
+			if (c->n[i].armed[k] && c->n[i].at_us[k] <= end_us &&
+			    (!found || c->n[i].at_us[k] <
+			    c->n[*node].at_us[*id])) {
+				found = 1;
+				*node = i;
+				*id = (enum ha_timer)k;
+			}
+	return found ? 0 : -1;
+}
+
+static void
+vclock_fire(struct vclock *c, int i, enum ha_timer id)
+{
+	if (c->n[i].at_us[id] > c->now_us)
+		c->now_us = c->n[i].at_us[id];
+	c->n[i].armed[id] = 0;
+	hasync_timer_fire(c->n[i].ha, id);
+}
+
+/* Move the clock by ms, firing every timer due on the way, in order. */
+static void
+vclock_advance(struct vclock *c, uint64_t ms)
+{
+	uint64_t	 end = c->now_us + ms * 1000;
+	enum ha_timer	 id = HA_TIMER_SWEEP;
+	int		 i = 0;
+
+	while (vclock_next(c, end, &i, &id) == 0)
+		vclock_fire(c, i, id);
+	c->now_us = end;
+}
+
+/* Move the clock to when node i's timer id is due, and fire it there. */
+static void
+vclock_run(struct vclock *c, int i, enum ha_timer id)
+{
+	enum ha_timer	 k = HA_TIMER_SWEEP;
+	int		 n = 0;
+
+	assert_true(c->n[i].armed[id]);
+	while (vclock_next(c, c->n[i].at_us[id], &n, &k) == 0 &&
+	    !(n == i && k == id))
+		vclock_fire(c, n, k);
+	vclock_fire(c, i, id);
+}
+
 struct wire {
 	struct qrec {
 		int		 to;	/* 0: the active, 1: the standby */
@@ -830,6 +995,12 @@ struct wire {
 		int		 to;
 	}		 end[2];
 	size_t		 bytes;
+	/* each record before delivery: 0 lost, 1 delivered, 2 twice */
+	int		(*filter)(struct wire *, const struct qrec *);
+	int		 nfiltered;	/* records seen by the filter */
+	int		 fault_at;	/* which one: -1 none */
+	int		 fault;		/* 0: lose it, 2: deliver it twice */
+	int		 stalled[2][IPC_NSTREAMS];
 };
 
 static int
@@ -862,17 +1033,45 @@ wire_run(struct wire *w)
 		memmove(&w->q[0], &w->q[1], (size_t)(w->n - 1) *
 		    sizeof(w->q[0]));
 		w->n--;
-		ha_receive(w->node[r.to], r.s, r.p, r.len);
+		for (int k = w->filter != NULL ? w->filter(w, &r) : 1; k > 0;
+		    k--)
+			ha_receive(w->node[r.to], r.s, r.p, r.len);
 		free_secret(r.p, r.len);
 		done++;
 	}
 	return done;
 }
 
+/* Lose everything on the wire. */
+static void
+wire_drop(struct wire *w)
+{
+	for (int i = 0; i < w->n; i++)
+		free_secret(w->q[i].p, w->q[i].len);
+	w->n = 0;
+}
+
+/* Deliver the first record only; 0 if none. */
+static int
+wire_step(struct wire *w)
+{
+	struct qrec	 r;
+
+	if (w->n == 0)
+		return 0;
+	r = w->q[0];
+	memmove(&w->q[0], &w->q[1], (size_t)(w->n - 1) * sizeof(w->q[0]));
+	w->n--;
+	ha_receive(w->node[r.to], r.s, r.p, r.len);
+	free_secret(r.p, r.len);
+	return 1;
+}
+
 static void
 link_nodes(struct wire *w, struct hasync *a, struct hasync *s)
 {
 	memset(w, 0, sizeof(*w));
+	w->fault_at = -1;
 	w->node[0] = a;
 	w->node[1] = s;
 	for (int i = 0; i < 2; i++) {
@@ -962,6 +1161,7 @@ assert_same_sas(struct ike *a, struct ike *b)
 }
 
 struct two {
+	struct vclock	 c;
 	struct pair	*p;
 	struct ike	*a_ike;
 	struct esp_backend *a_be;
@@ -975,13 +1175,14 @@ struct two {
  * standby until the election says otherwise, then the replication.
  */
 static struct hasync *
-ha_start(const struct config *cf, struct ike *ike, struct esp_backend *be)
+ha_start(const struct hasync_io *io, const struct config *cf,
+    struct ike *ike, struct esp_backend *be)
 {
 	if (hasync_configured(cf)) {
 		ike_set_active(ike, 0);
 		(void)be->ops->set_outbound(be, ESP_OUTBOUND_DROP);
 	}
-	return ha_create(EV_DEFAULT, cf, ike, be);
+	return ha_create(io, cf, ike, be);
 }
 
 /*
@@ -992,6 +1193,8 @@ ha_start(const struct config *cf, struct ike *ike, struct esp_backend *be)
 static void
 two_start(struct two *t)
 {
+	struct hasync_io io;
+
 	memset(t, 0, sizeof(*t));
 	t->p = pair_new(pair_conf_a, pair_conf_b);
 	assert_int_equal(pair_acquire(t->p, 0, "192.168.20.1", "172.21.91.1"),
@@ -1005,8 +1208,14 @@ two_start(struct two *t)
 	pair_restart(t->p, 0, 0);
 	t->cf_a = ha_config("a", "10.0.0.11", "110", "");
 	t->cf_s = ha_config("s", "10.0.0.12", "100", "");
-	t->a = ha_start(t->cf_a, t->a_ike, t->a_be);
-	t->s = ha_start(t->cf_s, t->p->n[0].ike, t->p->n[0].be);
+	vclock_init(&t->c);
+	io = vclock_io(&t->c, 0);
+	t->a = ha_start(&io, t->cf_a, t->a_ike, t->a_be);
+	io = vclock_io(&t->c, 1);
+	t->s = ha_start(&io, t->cf_s, t->p->n[0].ike, t->p->n[0].be);
+	t->c.n[0].ha = t->a;
+	t->c.n[1].ha = t->s;
+	t->c.n[0].elected = 1;
 	t->a->started = t->s->started = 1;
 	ha_become_active(t->a, "test", 0);
 	t->s->role = RF_ROLE_STANDBY;
@@ -1018,7 +1227,6 @@ static void
 two_stop(struct two *t)
 {
 	wire_run(&t->w);
-	ev_timer_stop(EV_DEFAULT, &t->a->sweep);
 	hasync_free(t->a);
 	hasync_free(t->s);
 	ike_free(t->a_ike);
@@ -1092,7 +1300,7 @@ test_sync_bulk_events_counters(void **state)
 	esp_fake_counter_update(t.a_be, in);
 	esp_fake_counter_update(t.a_be, out);	/* once */
 	assert_int_equal(t.a->ndirty, 2);
-	ha_flush_cb(EV_DEFAULT, &t.a->flush, 0);
+	vclock_run(&t.c, 0, HA_TIMER_FLUSH);
 	assert_int_equal(t.a->ndirty, 0);
 	assert_int_equal(wire_run(&t.w), 1);	/* one Counters message */
 	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 5000);
@@ -1110,7 +1318,7 @@ test_sync_bulk_events_counters(void **state)
 	}
 	/* the sweep sends what moved since, and only that */
 	set_seq(t.a_be, out, 6000);
-	ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+	vclock_run(&t.c, 0, HA_TIMER_SWEEP);
 	assert_int_equal(wire_run(&t.w), 1);
 	assert_true(ha_pair_find(&t.s->t, out)->out.seq == 6000);
 	assert_true(t.s->last_sweep_ms != 0);
@@ -1189,7 +1397,7 @@ test_sync_takeover_jump(void **state)
 	/* a steady flow: the standby learns the rate from the updates */
 	for (int i = 1; i <= 3; i++) {
 		set_seq(t.a_be, out, 1000 * (uint64_t)i);
-		ha_sweep_cb(EV_DEFAULT, &t.a->sweep, 0);
+		vclock_run(&t.c, 0, HA_TIMER_SWEEP);
 		wire_run(&t.w);
 	}
 	/* the active dies: the standby takes over */
@@ -1244,6 +1452,381 @@ test_sync_takeover_cold_rekeys(void **state)
 	two_stop(&t);
 }
 
+/* The snapshot request is lost: the retry timer asks again in 2 s. */
+static void
+test_sync_retry_timer(void **state)
+{
+	struct two	 t;
+	uint64_t	 req;
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	assert_true(t.c.n[1].armed[HA_TIMER_RETRY]);
+	req = t.s->st.tx_msgs[HA_M_BULK_REQUEST];
+	wire_drop(&t.w);
+	vclock_advance(&t.c, HA_RETRY_MS - 1);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	vclock_advance(&t.c, 1);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req + 1);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	/* the snapshot began: no more requests */
+	assert_false(t.c.n[1].armed[HA_TIMER_RETRY]);
+	assert_true(t.c.n[0].armed[HA_TIMER_SWEEP]);
+	two_stop(&t);
+}
+
+/* ---- the pair's promise, under a stepped clock --------------------------- */
+
+/*
+ * Traffic through the pair and the invariant, checked at every step: on
+ * the tunnel's outbound SA (the same conn-id on both nodes) at most one
+ * node sends at any time, and every packet sent, by either node, has a
+ * sequence number above every one sent before.  A node sends when its
+ * data plane sends (not DROP, not HOLD: held packets go out later with
+ * the numbers of then) and holds the SA; a dead node sends nothing.
+ */
+struct sim {
+	struct two	 t;
+	uint32_t	 in, out;
+	uint64_t	 used;		/* highest sequence number sent */
+	uint64_t	 sent[2];	/* packets each node sent */
+	int		 dead[2];
+	int		 split;		/* partitioned: both may send */
+	int		 nsenders;	/* at the last step */
+};
+
+static struct esp_backend *
+sim_be(struct sim *m, int i)
+{
+	return i == 0 ? m->t.a_be : m->t.s->esp;
+}
+
+static int
+sim_sends(struct sim *m, int i)
+{
+	struct esp_backend *be = sim_be(m, i);
+
+	return !m->dead[i] && esp_fake_outbound(be) == ESP_OUTBOUND_SEND &&
+	    esp_fake_sa(be, m->out) != NULL;
+}
+
+/* k packets from every node that sends, as the data plane numbers them. */
+static void
+sim_traffic(struct sim *m, uint64_t k)
+{
+	m->nsenders = 0;
+	for (int i = 0; i < 2; i++) {
+		struct esp_backend *be = sim_be(m, i);
+		uint64_t seq, iv = 1000;
+
+		if (!sim_sends(m, i))
+			continue;
+		m->nsenders++;
+		seq = seq_out(be, m->out);
+		if (!m->split)
+			assert_true(seq >= m->used);	/* never twice */
+		set_seq(be, m->out, seq + k);
+		if (seq + k > m->used)
+			m->used = seq + k;
+		m->sent[i] += k;
+		/* the data plane's replay-interval event */
+		if (seq / iv != (seq + k) / iv)
+			esp_fake_counter_update(be, m->out);
+	}
+	if (!m->split)
+		assert_true(m->nsenders <= 1);		/* one sender */
+}
+
+/* The channel's heartbeats: each node learns the other's RF state. */
+static void
+sim_heartbeats(struct sim *m)
+{
+	struct hasync	*n[2] = { m->t.a, m->t.s };
+
+	for (int i = 0; i < 2; i++)
+		if (!m->dead[1 - i] && n[i]->chan_up &&
+		    n[i]->peer_rf != (uint8_t)n[1 - i]->rf.state)
+			ha_chan_handlers.peer_role(n[i],
+			    (uint8_t)n[1 - i]->rf.state);
+	wire_run(&m->t.w);
+}
+
+/* ms of 1000 pps, the clock in 10 ms steps, every record delivered. */
+static void
+sim_run(struct sim *m, uint64_t ms)
+{
+	for (uint64_t t = 0; t < ms; t += 10) {
+		sim_traffic(m, 10);
+		vclock_advance(&m->t.c, 10);
+		if (m->t.c.elect != -1 &&
+		    m->t.c.now_us >= m->t.c.elect_at_us &&
+		    !m->dead[m->t.c.elect])
+			vclock_elect(&m->t.c, m->t.c.elect,
+			    "Master_Down_Timer expired");
+		wire_run(&m->t.w);
+		sim_heartbeats(m);
+	}
+}
+
+/* Active and STANDBY HOT, traffic flowing for 3 s. */
+static void
+sim_start(struct sim *m)
+{
+	struct dump	 d;
+
+	memset(m, 0, sizeof(*m));
+	two_start(&m->t);
+	ha_become_standby(m->t.s, "test");
+	wire_run(&m->t.w);
+	assert_int_equal(m->t.s->rf.state, RF_STANDBY_HOT);
+	dump(m->t.a_ike, &d);
+	m->in = d.ipsec[0].conn_in;
+	m->out = d.ipsec[0].conn_out;
+	sim_heartbeats(m);
+	sim_run(m, 3000);
+	assert_true(m->sent[0] == 3000 && m->sent[1] == 0);
+	assert_int_equal(m->t.a->peer_rf, RF_STANDBY_HOT);
+}
+
+/* The active dies: the standby's election takes over. */
+static void
+sim_kill_active(struct sim *m)
+{
+	m->dead[0] = 1;
+	m->t.c.n[0].elected = 0;
+	wire_drop(&m->t.w);
+	vclock_elect(&m->t.c, 1, "Master_Down_Timer expired");
+}
+
+/*
+ * The fault_at-th record is delivered twice, or lost.  Every stream of
+ * the channel is ordered and reliable (ipc/ipc.h): a record is never lost
+ * alone, so a loss stalls its stream in that direction for good (the
+ * association breaks, and nothing later on that stream arrives).
+ */
+static int
+fault_filter(struct wire *w, const struct qrec *r)
+{
+	int	 k = w->nfiltered++;
+
+	if (w->stalled[r->to][r->s])
+		return 0;
+	if (k != w->fault_at)
+		return 1;
+	if (w->fault == 0)
+		w->stalled[r->to][r->s] = 1;
+	return w->fault;
+}
+
+static int
+lose_all(struct wire *w, const struct qrec *r)
+{
+	(void)r;
+	w->nfiltered++;
+	return 0;
+}
+
+/*
+ * One switchover, the fault_at-th record after it starts lost (fault 0)
+ * or delivered twice (2), or none (fault_at -1); the invariant holds
+ * throughout and one node sends at the end.  The records seen.
+ */
+static int
+switchover_with(int fault_at, int fault)
+{
+	struct sim	 m;
+	char		 err[160];
+	int		 n;
+
+	sim_start(&m);
+	m.t.w.filter = fault_filter;
+	m.t.w.fault_at = fault_at;
+	m.t.w.fault = fault;
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	wire_run(&m.t.w);
+	sim_run(&m, 3000);
+	assert_int_equal(m.nsenders, 1);
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	if (fault_at == -1) {
+		/* handed over exactly: B continued from A's last number */
+		assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+		assert_int_equal(m.t.a->role, RF_ROLE_STANDBY);
+		assert_true(m.t.s->st.exact >= 1);
+		assert_int_equal(m.t.s->st.jumps, 0);
+		assert_non_null(strstr(m.t.s->sw.result, "took over"));
+		assert_true(sim_sends(&m, 1));
+	}
+	n = m.t.w.nfiltered;
+	two_stop(&m.t);
+	return n;
+}
+
+static void
+test_promise_switchover_faults(void **state)
+{
+	int	 n;
+
+	(void)state;
+	n = switchover_with(-1, 1);
+	assert_true(n > 5);
+	for (int k = 0; k < n; k++) {
+		switchover_with(k, 0);
+		switchover_with(k, 2);
+	}
+}
+
+/* A takeover in the middle of the snapshot: every pair is rekeyed. */
+static void
+test_promise_takeover_during_snapshot(void **state)
+{
+	struct sim	 m;
+
+	(void)state;
+	sim_start(&m);
+	/* the standby asks again; the snapshot is cut after BulkBegin */
+	ha_become_standby(m.t.s, "test: again");
+	assert_int_equal(m.t.w.n, 1);
+	assert_int_equal(wire_step(&m.t.w), 1);	/* the request */
+	assert_true(m.t.w.n >= 3);	/* BulkBegin, a Batch, BulkEnd */
+	assert_int_equal(wire_step(&m.t.w), 1);	/* BulkBegin */
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_COLD_BULK);
+	sim_kill_active(&m);
+	/* not HOT: the outbound SA is never sent on again, a rekey goes */
+	assert_int_equal(m.t.s->st.rekeys_takeover, 1);
+	assert_null(esp_fake_sa(m.t.s->esp, m.out));
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 0);
+	assert_true(m.sent[1] == 0);
+	two_stop(&m.t);
+}
+
+/* The last counters before the active died were lost: the jump covers. */
+static void
+test_promise_takeover_counters_lost(void **state)
+{
+	struct sim	 m;
+
+	(void)state;
+	sim_start(&m);
+	/* every record from now on is lost, the counters among them */
+	m.t.w.filter = lose_all;
+	sim_run(&m, 1500);
+	assert_true(m.t.w.nfiltered >= 2);
+	sim_kill_active(&m);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(m.sent[1] == 1000);
+	two_stop(&m.t);
+}
+
+/*
+ * Split brain: the adverts are lost first, so the HOT standby takes over
+ * on the same SAs (jumped) while the active goes on; then the channel
+ * goes down too.  Both send on one SA: that is the split brain, and why
+ * its pairs are rekeyed.  Once the channel is back, the election keeps
+ * A; B becomes standby and stops sending; A rekeys every pair both knew.
+ */
+static void
+test_promise_split_brain_heal(void **state)
+{
+	struct sim	 m;
+	struct ipc_peer	 pa = { "a", 1, RF_ACTIVE }, ps = { "s", 1, RF_ACTIVE };
+
+	(void)state;
+	sim_start(&m);
+	m.split = 1;
+	vclock_elect(&m.t.c, 1, "Master_Down_Timer expired");
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	ha_chan_handlers.down(m.t.a, "test: partition");
+	ha_chan_handlers.down(m.t.s, "test: partition");
+	wire_drop(&m.t.w);
+	assert_int_equal(m.t.a->split, HA_SPLIT_ALONE);
+	assert_int_equal(m.t.s->split, HA_SPLIT_ALONE);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 2);
+	/* the channel is back: each Hello says "I was active alone" */
+	ha_chan_handlers.up(m.t.a, &ps);
+	ha_chan_handlers.up(m.t.s, &pa);
+	wire_run(&m.t.w);
+	assert_int_equal(m.t.a->split, HA_SPLIT_REKEY);
+	assert_int_equal(m.t.s->split, HA_SPLIT_REKEY);
+	assert_int_equal(m.t.a->st.rekeys_split, 0);
+	/* the election keeps A (the higher priority): B steps down */
+	m.t.c.n[1].elected = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	assert_int_equal(esp_fake_outbound(m.t.s->esp), ESP_OUTBOUND_DROP);
+	/* A hears B is a standby (heartbeat) and rekeys */
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->st.rekeys_split, 1);
+	assert_string_equal(m.t.a->hist[(m.t.a->hnext + HA_HISTORY - 1) %
+	    HA_HISTORY].what, "split-brain");
+	/*
+	 * From here one sender again; the numbers both used during the
+	 * partition are why the pair is rekeyed: count anew from A's.
+	 */
+	m.split = 0;
+	m.used = 0;
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(sim_sends(&m, 0));
+	two_stop(&m.t);
+}
+
+/*
+ * The standby restarts in the middle of a snapshot (fresh IKE engine and
+ * data plane): the active's session ends with the channel; the new
+ * standby asks, gets every SA, is HOT, and a takeover after that
+ * continues beyond every number the active sent.
+ */
+static void
+test_promise_standby_restart_mid_bulk(void **state)
+{
+	struct sim	 m;
+	struct hasync_io io;
+
+	(void)state;
+	sim_start(&m);
+	ha_become_standby(m.t.s, "test: again");
+	assert_int_equal(wire_step(&m.t.w), 1);	/* the request */
+	assert_int_equal(wire_step(&m.t.w), 1);	/* BulkBegin */
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_COLD_BULK);
+	/* the standby's daemon restarts */
+	ha_chan_handlers.down(m.t.a, "test: the standby restarted");
+	assert_int_equal(m.t.a->session, HA_SESSION_NONE);
+	wire_drop(&m.t.w);
+	hasync_free(m.t.s);
+	memset(&m.t.c.n[1].armed, 0, sizeof(m.t.c.n[1].armed));
+	pair_restart(m.t.p, 0, 1);
+	assert_int_equal(esp_fake_nsas(m.t.p->n[0].be), 0);
+	io = vclock_io(&m.t.c, 1);
+	m.t.s = ha_start(&io, m.t.cf_s, m.t.p->n[0].ike, m.t.p->n[0].be);
+	m.t.c.n[1].ha = m.t.s;
+	m.t.s->started = 1;
+	m.t.s->role = RF_ROLE_STANDBY;
+	link_nodes(&m.t.w, m.t.a, m.t.s);
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.s->rf.state, RF_STANDBY_HOT);
+	assert_non_null(esp_fake_sa(m.t.s->esp, m.out));
+	sim_run(&m, 2000);
+	sim_kill_active(&m);
+	assert_int_equal(m.t.s->st.jumps, 1);
+	assert_int_equal(m.t.s->st.rekeys_takeover, 0);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	assert_true(m.sent[1] == 1000);
+	two_stop(&m.t);
+}
+
 static void
 test_sync_malformed_and_wrong_stream(void **state)
 {
@@ -1290,7 +1873,13 @@ main(void)
 		cmocka_unit_test(test_sync_bulk_events_counters),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
+		cmocka_unit_test(test_sync_retry_timer),
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
+		cmocka_unit_test(test_promise_switchover_faults),
+		cmocka_unit_test(test_promise_takeover_during_snapshot),
+		cmocka_unit_test(test_promise_takeover_counters_lost),
+		cmocka_unit_test(test_promise_split_brain_heal),
+		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
 	};
 
 	pair_log_init();
