@@ -29,6 +29,7 @@
 #include "esp/esp.h"
 
 struct config;
+struct conf_interface;
 struct ike;
 struct ev_loop;
 struct json_object;
@@ -187,9 +188,9 @@ struct ike_ipsec_state {
 	uint16_t	 local_port;	/* UDP encapsulation, else 0 */
 	uint16_t	 remote_port;
 	uint8_t		 tunnel;
-	uint8_t		 enc;		/* enum conf_esp_enc */
+	uint8_t		 enc;		/* enum alg_esp_enc */
 	uint16_t	 enc_keybits;
-	uint8_t		 auth;		/* enum conf_esp_auth */
+	uint8_t		 auth;		/* enum alg_esp_auth */
 	uint8_t		 enc_key_in[36];
 	uint8_t		 enc_key_out[36];
 	uint16_t	 enc_key_len;	/* GCM: the 4-byte salt included */

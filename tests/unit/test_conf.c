@@ -53,8 +53,8 @@ test_lab13_1(void **state)
 	assert_string_equal(cf->hostname, "R1");
 	assert_int_equal(cf->npolicies, 1);
 	assert_int_equal(cf->policies[0].priority, 10);
-	assert_int_equal(cf->policies[0].enc, CONF_ENC_3DES);
-	assert_int_equal(cf->policies[0].hash, CONF_HASH_MD5);
+	assert_int_equal(cf->policies[0].enc, ALG_ENC_3DES);
+	assert_int_equal(cf->policies[0].hash, ALG_HASH_MD5);
 	assert_int_equal(cf->policies[0].auth, CONF_AUTH_PSK);
 	assert_int_equal(cf->policies[0].group, 2);
 	assert_int_equal(cf->policies[0].lifetime, 86400);
@@ -63,8 +63,8 @@ test_lab13_1(void **state)
 	assert_string_equal(cf->keys[0].key, "cisco");
 	assert_true(ip_is(cf->keys[0].addr, "12.1.1.2"));
 	assert_int_equal(cf->ntsets, 1);
-	assert_int_equal(cf->tsets[0].enc, CONF_ESP_3DES);
-	assert_int_equal(cf->tsets[0].auth, CONF_ESP_AUTH_MD5);
+	assert_int_equal(cf->tsets[0].enc, ALG_ESP_3DES);
+	assert_int_equal(cf->tsets[0].auth, ALG_ESP_AUTH_MD5);
 	assert_false(cf->tsets[0].transport);
 	m = conf_map_find(cf, "TST");
 	assert_non_null(m);
@@ -101,16 +101,16 @@ test_standalone_pair(void **state)
 	(void)state;
 	assert_non_null(r1);
 	assert_non_null(r2);
-	assert_int_equal(r1->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(r1->policies[0].enc, ALG_ENC_AES);
 	assert_int_equal(r1->policies[0].keylen, 256);
-	assert_int_equal(r1->policies[0].hash, CONF_HASH_SHA256);
+	assert_int_equal(r1->policies[0].hash, ALG_HASH_SHA256);
 	assert_int_equal(r1->policies[0].group, 14);
 	assert_int_equal(r1->dpd_interval, 10);
 	assert_int_equal(r1->dpd_retry, 2);
 	assert_int_equal(r1->dpd_mode, CONF_DPD_ON_DEMAND);
-	assert_int_equal(r1->tsets[0].enc, CONF_ESP_AES);
+	assert_int_equal(r1->tsets[0].enc, ALG_ESP_AES);
 	assert_int_equal(r1->tsets[0].keylen, 256);
-	assert_int_equal(r1->tsets[0].auth, CONF_ESP_AUTH_SHA256);
+	assert_int_equal(r1->tsets[0].auth, ALG_ESP_AUTH_SHA256);
 	e = &conf_map_find(r1, "vpn")->entries[0];
 	assert_int_equal(e->pfs_group, 14);
 	assert_true(e->reverse_route);
@@ -208,9 +208,9 @@ test_cisco3725(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(cf->policies[i].priority, i + 1);
 	assert_int_equal(cf->policies[0].group, 5);
-	assert_int_equal(cf->policies[0].hash, CONF_HASH_SHA1);
-	assert_int_equal(cf->policies[1].hash, CONF_HASH_MD5);
-	assert_int_equal(cf->policies[2].enc, CONF_ENC_DES);	/* default */
+	assert_int_equal(cf->policies[0].hash, ALG_HASH_SHA1);
+	assert_int_equal(cf->policies[1].hash, ALG_HASH_MD5);
+	assert_int_equal(cf->policies[2].enc, ALG_ENC_DES);	/* default */
 	assert_false(conf_policy_usable(&cf->policies[2]));
 	assert_int_equal(cf->policies[3].group, 2);
 	assert_true(conf_policy_usable(&cf->policies[3]));
@@ -975,7 +975,7 @@ test_keywords_any_case(void **state)
 	assert_string_equal(b->keys[0].key, "SeCrEt");
 	assert_string_equal(b->maps[0].name, "VpnMap");
 	assert_string_equal(b->tsets[0].name, "TsEt");
-	assert_int_equal(b->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(b->policies[0].enc, ALG_ENC_AES);
 	assert_int_equal(b->maps[0].entries[0].pfs_group, 14);
 	assert_int_equal(conf_acl_find(b, "Acl1")->aces[0].dport.lo, 80);
 	assert_null(conf_acl_find(b, "ACL1"));
