@@ -140,7 +140,7 @@ struct ike_isakmp_state {
 	uint16_t	 local_port;	/* 500, or 4500 once floated */
 	uint16_t	 remote_port;	/* as seen, NAT-mapped */
 	struct in_addr	 peer_id;	/* the peer's ID_IPV4_ADDR */
-	/* algorithms (conf.h enums and IKE group numbers) */
+	/* algorithms (alg/alg.h enums and IKE group numbers) */
 	uint8_t		 enc;
 	uint16_t	 keybits;
 	uint8_t		 hash;
