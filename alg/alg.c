@@ -111,26 +111,44 @@ const size_t alg_dh_count = nitems(alg_dh_table);
 
 /* ---- lookups ------------------------------------------------------------ */
 
+/* A row is looked up by one of its keys: enum value, word or IKEv1 ID. */
+enum by {
+	BY_ID,
+	BY_WORD,
+	BY_IKEV1,
+};
+
+static int
+row_is(enum by by, int id, const char *word, unsigned int ikev1, int want,
+    const char *w, unsigned int v)
+{
+	switch (by) {
+	case BY_ID:
+		return id == want;
+	case BY_WORD:
+		return strcasecmp(word, w) == 0;
+	case BY_IKEV1:
+		return ikev1 == v;
+	}
+	return 0;
+}
+
 static const struct alg_cipher *
-cipher_find(const struct alg_cipher *t, size_t n, int id, const char *word,
-    unsigned int ikev1)
+cipher_find(const struct alg_cipher *t, size_t n, enum by by, int id,
+    const char *w, unsigned int v)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((word == NULL && id != 0 && t[i].id == id) ||
-		    (word != NULL && strcasecmp(t[i].word, word) == 0) ||
-		    (word == NULL && id == 0 && t[i].ikev1 == ikev1))
+		if (row_is(by, t[i].id, t[i].word, t[i].ikev1, id, w, v))
 			return &t[i];
 	return NULL;
 }
 
 static const struct alg_hmac *
-hash_find(const struct alg_hmac *t, size_t n, int id, const char *word,
-    unsigned int ikev1)
+hash_find(const struct alg_hmac *t, size_t n, enum by by, int id,
+    const char *w, unsigned int v)
 {
 	for (size_t i = 0; i < n; i++)
-		if ((word == NULL && id != 0 && t[i].id == id) ||
-		    (word != NULL && strcasecmp(t[i].word, word) == 0) ||
-		    (word == NULL && id == 0 && t[i].ikev1 == ikev1))
+		if (row_is(by, t[i].id, t[i].word, t[i].ikev1, id, w, v))
 			return &t[i];
 	return NULL;
 }
@@ -138,81 +156,81 @@ hash_find(const struct alg_hmac *t, size_t n, int id, const char *word,
 const struct alg_cipher *
 alg_enc(int id)
 {
-	return id == 0 ? NULL : cipher_find(alg_enc_table, alg_enc_count, id,
-	    NULL, 0);
+	return cipher_find(alg_enc_table, alg_enc_count, BY_ID, id, NULL, 0);
 }
 
 const struct alg_cipher *
 alg_enc_by_word(const char *w)
 {
-	return cipher_find(alg_enc_table, alg_enc_count, 0, w, 0);
+	return cipher_find(alg_enc_table, alg_enc_count, BY_WORD, 0, w, 0);
 }
 
 const struct alg_cipher *
 alg_enc_by_ikev1(unsigned int v)
 {
-	return v == 0 ? NULL : cipher_find(alg_enc_table, alg_enc_count, 0,
-	    NULL, v);
+	return cipher_find(alg_enc_table, alg_enc_count, BY_IKEV1, 0, NULL, v);
 }
 
 const struct alg_hmac *
 alg_hash(int id)
 {
-	return id == 0 ? NULL : hash_find(alg_hash_table, alg_hash_count, id,
-	    NULL, 0);
+	return hash_find(alg_hash_table, alg_hash_count, BY_ID, id, NULL, 0);
 }
 
 const struct alg_hmac *
 alg_hash_by_word(const char *w)
 {
-	return hash_find(alg_hash_table, alg_hash_count, 0, w, 0);
+	return hash_find(alg_hash_table, alg_hash_count, BY_WORD, 0, w, 0);
 }
 
 const struct alg_hmac *
 alg_hash_by_ikev1(unsigned int v)
 {
-	return v == 0 ? NULL : hash_find(alg_hash_table, alg_hash_count, 0,
-	    NULL, v);
+	return hash_find(alg_hash_table, alg_hash_count, BY_IKEV1, 0, NULL,
+	    v);
 }
 
 const struct alg_cipher *
 alg_esp_enc(int id)
 {
-	return id == 0 ? NULL : cipher_find(alg_esp_enc_table,
-	    alg_esp_enc_count, id, NULL, 0);
+	return cipher_find(alg_esp_enc_table, alg_esp_enc_count, BY_ID, id,
+	    NULL, 0);
 }
 
 const struct alg_cipher *
 alg_esp_enc_by_word(const char *w)
 {
-	return cipher_find(alg_esp_enc_table, alg_esp_enc_count, 0, w, 0);
+	return cipher_find(alg_esp_enc_table, alg_esp_enc_count, BY_WORD, 0,
+	    w, 0);
 }
 
 const struct alg_cipher *
 alg_esp_enc_by_ikev1(unsigned int v)
 {
-	return v == 0 ? NULL : cipher_find(alg_esp_enc_table,
-	    alg_esp_enc_count, 0, NULL, v);
+	return cipher_find(alg_esp_enc_table, alg_esp_enc_count, BY_IKEV1, 0,
+	    NULL, v);
 }
 
+/* ALG_ESP_AUTH_NONE (0) has no row, so it is never found. */
 const struct alg_hmac *
 alg_esp_auth(int id)
 {
-	return id == 0 ? NULL : hash_find(alg_esp_auth_table,
-	    alg_esp_auth_count, id, NULL, 0);
+	return hash_find(alg_esp_auth_table, alg_esp_auth_count, BY_ID, id,
+	    NULL, 0);
 }
 
 const struct alg_hmac *
 alg_esp_auth_by_word(const char *w)
 {
-	return hash_find(alg_esp_auth_table, alg_esp_auth_count, 0, w, 0);
+	return hash_find(alg_esp_auth_table, alg_esp_auth_count, BY_WORD, 0,
+	    w, 0);
 }
 
 const struct alg_hmac *
 alg_esp_auth_by_ikev1(unsigned int v)
 {
-	return v == 0 ? NULL : hash_find(alg_esp_auth_table,
-	    alg_esp_auth_count, 0, NULL, v);
+	return hash_find(alg_esp_auth_table, alg_esp_auth_count, BY_IKEV1, 0,
+	    NULL, v);
 }
 
 const struct alg_dh *

@@ -76,15 +76,15 @@ enum alg_esp_auth {
 struct alg_cipher {
 	int		 id;		/* enum alg_enc or enum alg_esp_enc */
 	const char	*word;		/* in the configuration */
-	uint16_t	 ikev1;		/* phase 1 attribute / ESP transform ID */
+	uint16_t	 ikev1;		/* phase 1 attribute or ESP xform ID */
 	uint16_t	 ikev2;		/* transform type 1 (ENCR_*) */
 	int		 bits[ALG_MAX_KEYSIZES];
 	const char	*ossl[ALG_MAX_KEYSIZES];
 	size_t		 block;		/* padding: the payload is a multiple */
 	size_t		 iv;		/* bytes on the wire */
 	size_t		 salt;		/* key bytes past the cipher key */
-	size_t		 icv;		/* AEAD ICV; 0: needs an integrity alg */
-	const char	*ios;		/* show crypto isakmp policy / ipsec sa */
+	size_t		 icv;		/* AEAD ICV; 0: takes an integrity */
+	const char	*ios;		/* show isakmp policy, ipsec sa */
 	const char	*ios_big;
 	const char	*engine;	/* show crypto engine connections */
 	const char	*engine_big;
@@ -99,7 +99,7 @@ struct alg_hmac {
 	uint16_t	 ikev2_integ;	/* transform type 3 (AUTH_*) */
 	const char	*ossl;		/* OpenSSL digest */
 	size_t		 len;		/* digest bytes; HMAC key bytes (ESP) */
-	size_t		 icv;		/* truncated ICV bytes (ESP and IKEv2) */
+	size_t		 icv;		/* truncated ICV (ESP, IKEv2) */
 	const char	*ios;		/* show crypto isakmp policy / engine */
 };
 

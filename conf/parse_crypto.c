@@ -633,8 +633,9 @@ mode_policy(struct parser *p, struct cline *l)
 			if (l->nwords == 3 &&
 			    (parse_uint(l->words[2], 1, 100000, &v) == -1 ||
 			    alg_cipher_size(c, (int)v) == -1))
-				return perr(p, "encryption %s takes %s", c->word,
-				    key_sizes(c, sizes, sizeof(sizes)));
+				return perr(p, "encryption %s takes %s",
+				    c->word, key_sizes(c, sizes,
+				    sizeof(sizes)));
 			pol->enc = c->id;
 			pol->keylen = (int)v;
 		} else

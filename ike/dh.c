@@ -120,7 +120,8 @@ params_make(struct dh_group *g)
 			goto done;
 		g->pm1 = xmalloc(g->a->bytes);
 		if (!BN_sub_word(p, 1) ||
-		    BN_bn2binpad(p, g->pm1, (int)g->a->bytes) != (int)g->a->bytes ||
+		    BN_bn2binpad(p, g->pm1, (int)g->a->bytes) !=
+		    (int)g->a->bytes ||
 		    !BN_add_word(p, 1))
 			goto done;
 		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
@@ -261,7 +262,8 @@ ike_dh_new(int id)
 	dh->g = g;
 	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
 	    EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    (g->a->kind == ALG_DH_MODP && set_priv_len(ctx, g->priv_bits) == -1) ||
+	    (g->a->kind == ALG_DH_MODP &&
+	    set_priv_len(ctx, g->priv_bits) == -1) ||
 	    EVP_PKEY_generate(ctx, &dh->key) <= 0 || pub_export(dh) == -1) {
 		ike_dh_free(dh);
 		dh = NULL;
@@ -316,8 +318,8 @@ ike_dh_new_fixed(int id, const uint8_t *priv, size_t privlen,
 		OSSL_PARAM_free(params);
 		params = merged;
 	}
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, g->a->kind == ALG_DH_ECP ? "EC" : "DH",
-	    NULL);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL,
+	    g->a->kind == ALG_DH_ECP ? "EC" : "DH", NULL);
 	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, &dh->key, EVP_PKEY_KEYPAIR, params) <= 0 ||
 	    pub_export(dh) == -1)
@@ -402,8 +404,8 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 		return -1;
 	}
 	if ((peer = peer_key(dh, pub, len)) == NULL) {
-		*err = dh->g->a->kind == ALG_DH_ECP ? "public value not on the curve" :
-		    "public value refused";
+		*err = dh->g->a->kind == ALG_DH_ECP ?
+		    "public value not on the curve" : "public value refused";
 		goto done;
 	}
 	*err = "public value refused by the group check";
@@ -411,7 +413,8 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 	    EVP_PKEY_derive_init(ctx) <= 0)
 		goto done;
 	/* g^xy is as long as p (RFC 2409 5: "padded ... with zeros") */
-	if (dh->g->a->kind != ALG_DH_ECP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+	if (dh->g->a->kind != ALG_DH_ECP &&
+	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto done;
 	if (EVP_PKEY_derive_set_peer_ex(ctx, peer,
 	    dh->g->a->kind == ALG_DH_MODP ? 0 : 1) <= 0)

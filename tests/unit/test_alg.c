@@ -66,7 +66,8 @@ test_ciphers_agree_with_openssl(void **state)
 		assert_int_equal(alg_enc_table[i].icv, 0);
 		assert_int_equal(alg_enc_table[i].iv, alg_enc_table[i].block);
 	}
-	assert_int_equal(runnable, (int)alg_enc_count - 1);	/* all but des */
+	/* all but des */
+	assert_int_equal(runnable, (int)alg_enc_count - 1);
 	for (size_t i = 0; i < alg_esp_enc_count; i++) {
 		assert_non_null(alg_esp_enc_table[i].ossl[0]);
 		cipher_agrees(&alg_esp_enc_table[i]);
