@@ -310,6 +310,30 @@ key_sizes(const struct alg_cipher *c, char *buf, size_t len)
 	return buf;
 }
 
+/*
+ * A family's words for a message, the last after last instead of ", ";
+ * with sizes, a cipher's key sizes follow its word: "aes [128|192|256]".
+ */
+static const char *
+cipher_words(const struct alg_cipher *t, size_t n, const char *last,
+    int sizes, char *buf, size_t len)
+{
+	size_t	 k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < len; i++) {
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i == 0 ? "" :
+		    i == n - 1 ? last : ", ", t[i].word);
+		for (int j = 0; sizes && alg_cipher_varkey(&t[i]) &&
+		    j < ALG_MAX_KEYSIZES && t[i].bits[j] != 0 && k < len; j++)
+			k += (size_t)snprintf(buf + k, len - k, "%s%d",
+			    j == 0 ? " [" : "|", t[i].bits[j]);
+		if (sizes && alg_cipher_varkey(&t[i]) && k < len)
+			k += (size_t)snprintf(buf + k, len - k, "]");
+	}
+	return buf;
+}
+
 static int
 cmd_transform_set(struct parser *p, struct cline *l)
 {
@@ -319,7 +343,7 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	long		 bits;
 	const struct alg_cipher *c;
 	const struct alg_hmac *h;
-	char		 sizes[32];
+	char		 sizes[64];
 
 	if (l->nwords < 4)
 		return perr(p, "crypto ipsec transform-set takes NAME "
@@ -382,7 +406,9 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	}
 	if (!have_enc)
 		return perr(p, "transform-set %s has no ESP encryption "
-		    "transform (esp-3des, esp-aes, esp-gcm)", l->words[3]);
+		    "transform (%s)", l->words[3],
+		    cipher_words(alg_esp_enc_table, alg_esp_enc_count, ", ", 0,
+		    sizes, sizeof(sizes)));
 	c = alg_esp_enc(t.enc);
 	if (c->icv != 0 && have_auth)
 		return perr(p, "transform-set %s: %s authenticates "
@@ -639,8 +665,9 @@ mode_policy(struct parser *p, struct cline *l)
 			pol->enc = c->id;
 			pol->keylen = (int)v;
 		} else
-			return perr(p, "encryption takes des, 3des or aes "
-			    "[128|192|256]");
+			return perr(p, "encryption takes %s",
+			    cipher_words(alg_enc_table, alg_enc_count, " or ",
+			    1, sizes, sizeof(sizes)));
 		return CMD_OK;
 	}
 	if (strcasecmp(w0, "hash") == 0) {

@@ -279,6 +279,32 @@ static const struct {
 	{ "crypto isakmp policy 10\n hash sha1\n", 2, "hash takes" },
 	{ "crypto isakmp policy 10\n group 3\n", 2, "group takes" },
 	{ "crypto isakmp policy 10\n lifetime 59\n", 2, "60 to 86400" },
+	/* the lists made from alg/'s tables, whole */
+	{ "crypto isakmp policy 10\n encr blowfish\n", 2,
+	    "encryption takes des, 3des or aes [128|192|256]" },
+	{ "crypto isakmp policy 10\n encr aes 512\n", 2,
+	    "encryption aes takes 128, 192 or 256" },
+	{ "crypto isakmp policy 10\n hash tiger\n", 2,
+	    "hash takes md5, sha, sha256, sha384 or sha512" },
+	{ "crypto isakmp policy 10\n group 3\n", 2,
+	    "group takes 1, 2, 5, 14, 15, 16, 19, 20, 21 or 24" },
+	{ "crypto map M 10 ipsec-isakmp\n set pfs group3\n", 2,
+	    "\"group3\" is not a DH group havpn knows (group1, group2, "
+	    "group5, group14, group15, group16, group19, group20, group21, "
+	    "group24)" },
+	{ "crypto ipsec transform-set T esp-sha-hmac\n", 1,
+	    "transform-set T has no ESP encryption transform (esp-3des, "
+	    "esp-aes, esp-gcm)" },
+	{ "crypto ipsec transform-set T esp-aes 512 esp-sha-hmac\n", 1,
+	    "esp-aes: key size 512 is not valid (128, 192 or 256)" },
+	{ "crypto ipsec transform-set T esp-gcm 192\n", 1,
+	    "esp-gcm: key size 192 is not valid (128 or 256)" },
+	{ "crypto ipsec transform-set T esp-3des\n", 1,
+	    "transform-set T: esp-3des needs an ESP-AUTH transform "
+	    "(esp-sha256-hmac, ...): ESP without integrity is not offered" },
+	{ "crypto ipsec transform-set T esp-gcm esp-md5-hmac\n", 1,
+	    "transform-set T: esp-gcm authenticates itself and takes no "
+	    "ESP-AUTH transform" },
 	{ "crypto isakmp policy 10\n authentication rsa-encr\n", 2,
 	    "not supported" },
 	{ "crypto isakmp policy 10\n bogus\n", 2, "unknown command \"bogus\"" },
