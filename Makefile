@@ -56,7 +56,7 @@ ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) \
 		   -D_GNU_SOURCE -MMD -MP
 
 # Modules linked into the daemon and the unit tests, in link order.
-MODULES		:= hasync ipc vrrp esp ike conf lib
+MODULES		:= hasync ipc vrrp esp ike conf alg lib
 MOD_SRCS	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 CLI_SRCS	:= $(wildcard cli/*.c)
@@ -104,7 +104,8 @@ bin/havpnd: $(DAEMON_OBJS) $(MOD_OBJS)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
-LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard lib/*.c))
+# havpnctl: its printers, lib and the algorithm tables (display names).
+LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard alg/*.c lib/*.c))
 
 bin/havpnctl: $(CLI_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)

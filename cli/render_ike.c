@@ -4,8 +4,10 @@
  * show crypto isakmp statistics, show crypto session [detail], and the
  * one-line answers of clear, debug, undebug and test.
  */
+#include <limits.h>
 #include <string.h>
 
+#include "alg/alg.h"
 #include "lib/lib.h"
 #include "cli/render.h"
 
@@ -67,52 +69,33 @@ render_isakmp_sa(json_object *data, FILE *out)
 	fprintf(out, "IPv6 Crypto ISAKMP SA\n\n");
 }
 
+/* The IOS texts are alg/'s; an unknown word shows as des (the default). */
 static const char *
 enc_text(const char *enc, int64_t bits, char *buf, size_t len)
 {
-	if (strcmp(enc, "aes") == 0)
-		snprintf(buf, len, "AES - Advanced Encryption Standard (%lld "
-		    "bit keys).", (long long)bits);
-	else if (strcmp(enc, "3des") == 0)
-		snprintf(buf, len, "Three key triple DES");
-	else
-		snprintf(buf, len, "DES - Data Encryption Standard (56 bit "
-		    "keys).");
+	const struct alg_cipher *c = alg_enc_by_word(enc);
+
+	if (c == NULL)
+		c = alg_enc(ALG_ENC_DES);
+	alg_cipher_ios(c, (int)bits, buf, len);
 	return buf;
 }
 
 static const char *
 hash_text(const char *h)
 {
-	if (strcmp(h, "md5") == 0)
-		return "Message Digest 5";
-	if (strcmp(h, "sha") == 0)
-		return "Secure Hash Standard";
-	if (strcmp(h, "sha256") == 0)
-		return "Secure Hash Standard 2 (256 bit)";
-	if (strcmp(h, "sha384") == 0)
-		return "Secure Hash Standard 2 (384 bit)";
-	if (strcmp(h, "sha512") == 0)
-		return "Secure Hash Standard 2 (512 bit)";
-	return h;
+	const struct alg_hmac *a = alg_hash_by_word(h);
+
+	return a != NULL ? a->ios : h;
 }
 
 static const char *
 group_text(int64_t g)
 {
-	switch (g) {
-	case 1:		return "768 bit";
-	case 2:		return "1024 bit";
-	case 5:		return "1536 bit";
-	case 14:	return "2048 bit";
-	case 15:	return "3072 bit";
-	case 16:	return "4096 bit";
-	case 19:	return "256 bit ECP";
-	case 20:	return "384 bit ECP";
-	case 21:	return "521 bit ECP";
-	case 24:	return "2048 bit, 256 bit subgroup";
-	}
-	return "unknown";
+	const struct alg_dh *d = g >= 0 && g <= INT_MAX ? alg_dh((int)g) :
+	    NULL;
+
+	return d != NULL ? d->ios : "unknown";
 }
 
 static void

@@ -16,39 +16,11 @@
 
 #include <netinet/in.h>
 
-/* Algorithm and group numbers, shared with ike/ and esp/. */
-enum conf_enc {
-	CONF_ENC_DES = 1,	/* accepted with a warning, never usable */
-	CONF_ENC_3DES,
-	CONF_ENC_AES,
-};
-
-enum conf_hash {
-	CONF_HASH_MD5 = 1,
-	CONF_HASH_SHA1,
-	CONF_HASH_SHA256,
-	CONF_HASH_SHA384,
-	CONF_HASH_SHA512,
-};
+#include "alg/alg.h"
 
 enum conf_auth {
 	CONF_AUTH_PSK = 1,
 	CONF_AUTH_RSA_SIG,	/* accepted with a warning, never usable */
-};
-
-enum conf_esp_enc {
-	CONF_ESP_3DES = 1,
-	CONF_ESP_AES,		/* CBC */
-	CONF_ESP_GCM,		/* RFC 4106, 16-byte ICV */
-};
-
-enum conf_esp_auth {
-	CONF_ESP_AUTH_NONE = 0,
-	CONF_ESP_AUTH_MD5,	/* HMAC-MD5-96 */
-	CONF_ESP_AUTH_SHA1,	/* HMAC-SHA1-96 */
-	CONF_ESP_AUTH_SHA256,	/* RFC 4868: 128-bit ICV */
-	CONF_ESP_AUTH_SHA384,	/* 192-bit ICV */
-	CONF_ESP_AUTH_SHA512,	/* 256-bit ICV */
 };
 
 enum conf_dpd_mode {
@@ -56,15 +28,12 @@ enum conf_dpd_mode {
 	CONF_DPD_PERIODIC,
 };
 
-/* The DH groups havpn knows (IKE group numbers). */
-int	conf_dh_group_valid(int);
-
 struct conf_isakmp_policy {
 	int			 line;
 	int			 priority;	/* 1-10000, lower first */
-	enum conf_enc		 enc;
+	enum alg_enc		 enc;
 	int			 keylen;	/* aes: 128/192/256, else 0 */
-	enum conf_hash		 hash;
+	enum alg_hash		 hash;
 	enum conf_auth		 auth;
 	int			 group;
 	uint32_t		 lifetime;	/* seconds */
@@ -98,9 +67,9 @@ struct conf_isakmp_peer {
 struct conf_transform_set {
 	int			 line;
 	char			*name;
-	enum conf_esp_enc	 enc;
+	enum alg_esp_enc	 enc;
 	int			 keylen;	/* bits: 3des 192; aes/gcm 128-256 */
-	enum conf_esp_auth	 auth;
+	enum alg_esp_auth	 auth;
 	int			 transport;	/* mode transport; else tunnel */
 };
 
@@ -357,11 +326,7 @@ const struct conf_standby *conf_standby_by_name(const struct config *,
 const char	*conf_standby_name(const struct conf_interface *,
 		    const struct conf_standby *, char *, size_t);
 
-/* Names for show output and logs. */
-const char	*conf_enc_name(enum conf_enc);
-const char	*conf_hash_name(enum conf_hash);
-const char	*conf_esp_enc_name(enum conf_esp_enc);
-const char	*conf_esp_auth_name(enum conf_esp_auth);
+/* Names for show output and logs (the algorithms' own: alg/alg.h). */
 /* The IOS transform words, e.g. "esp-aes 256 esp-sha256-hmac". */
 void		 conf_tset_words(const struct conf_transform_set *, char *,
 		    size_t);

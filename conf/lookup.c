@@ -9,7 +9,7 @@
 int
 conf_policy_usable(const struct conf_isakmp_policy *p)
 {
-	return p->enc != CONF_ENC_DES && p->auth == CONF_AUTH_PSK;
+	return p->enc != ALG_ENC_DES && p->auth == CONF_AUTH_PSK;
 }
 
 const struct conf_transform_set *
@@ -87,65 +87,17 @@ conf_standby_by_name(const struct config *cf, const char *name,
 	return NULL;
 }
 
-const char *
-conf_enc_name(enum conf_enc e)
-{
-	switch (e) {
-	case CONF_ENC_DES:	return "des";
-	case CONF_ENC_3DES:	return "3des";
-	case CONF_ENC_AES:	return "aes";
-	}
-	return "?";
-}
-
-const char *
-conf_hash_name(enum conf_hash h)
-{
-	switch (h) {
-	case CONF_HASH_MD5:	return "md5";
-	case CONF_HASH_SHA1:	return "sha";
-	case CONF_HASH_SHA256:	return "sha256";
-	case CONF_HASH_SHA384:	return "sha384";
-	case CONF_HASH_SHA512:	return "sha512";
-	}
-	return "?";
-}
-
-const char *
-conf_esp_enc_name(enum conf_esp_enc e)
-{
-	switch (e) {
-	case CONF_ESP_3DES:	return "esp-3des";
-	case CONF_ESP_AES:	return "esp-aes";
-	case CONF_ESP_GCM:	return "esp-gcm";
-	}
-	return "?";
-}
-
-const char *
-conf_esp_auth_name(enum conf_esp_auth a)
-{
-	switch (a) {
-	case CONF_ESP_AUTH_NONE:	return "";
-	case CONF_ESP_AUTH_MD5:		return "esp-md5-hmac";
-	case CONF_ESP_AUTH_SHA1:	return "esp-sha-hmac";
-	case CONF_ESP_AUTH_SHA256:	return "esp-sha256-hmac";
-	case CONF_ESP_AUTH_SHA384:	return "esp-sha384-hmac";
-	case CONF_ESP_AUTH_SHA512:	return "esp-sha512-hmac";
-	}
-	return "?";
-}
-
 void
 conf_tset_words(const struct conf_transform_set *t, char *out, size_t len)
 {
+	const struct alg_cipher *c = alg_esp_enc(t->enc);
 	char	 bits[8] = "";
 
-	if (t->enc != CONF_ESP_3DES)
+	if (c != NULL && alg_cipher_varkey(c))
 		snprintf(bits, sizeof(bits), " %d", t->keylen);
-	snprintf(out, len, "%s%s%s%s", conf_esp_enc_name(t->enc), bits,
-	    t->auth != CONF_ESP_AUTH_NONE ? " " : "",
-	    conf_esp_auth_name(t->auth));
+	snprintf(out, len, "%s%s%s%s", alg_esp_enc_word(t->enc), bits,
+	    t->auth != ALG_ESP_AUTH_NONE ? " " : "",
+	    alg_esp_auth_word(t->auth));
 }
 
 /*

@@ -5,6 +5,7 @@
  * Crypto is havpn's own domain, so an IOS crypto line havpn does not
  * support is an error, never a silent ignore.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,29 +13,19 @@
 #include "lib/lib.h"
 #include "conf_int.h"
 
-static const int dh_groups[] = { 1, 2, 5, 14, 15, 16, 19, 20, 21, 24 };
-
-int
-conf_dh_group_valid(int g)
-{
-	for (size_t i = 0; i < nitems(dh_groups); i++)
-		if (dh_groups[i] == g)
-			return 1;
-	return 0;
-}
-
 static int
 parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 {
 	long	 v;
 	size_t	 n = strlen(prefix);
+	char	 list[160];
 
 	if (strncasecmp(s, prefix, n) != 0 ||
-	    parse_uint(s + n, 1, 32, &v) == -1 || !conf_dh_group_valid((int)v))
-		return perr(p, "\"%s\" is not a DH group havpn knows (%s1, "
-		    "%s2, %s5, %s14, %s15, %s16, %s19, %s20, %s21, %s24)", s,
-		    prefix, prefix, prefix, prefix, prefix, prefix, prefix,
-		    prefix, prefix, prefix);
+	    parse_uint(s + n, 1, 32, &v) == -1 || alg_dh((int)v) == NULL) {
+		alg_dh_list(prefix, ", ", list, sizeof(list));
+		return perr(p, "\"%s\" is not a DH group havpn knows (%s)", s,
+		    list);
+	}
 	*out = (int)v;
 	return CMD_OK;
 }
@@ -42,9 +33,9 @@ parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 static void
 policy_defaults(struct conf_isakmp_policy *pol)
 {
-	pol->enc = CONF_ENC_DES;
+	pol->enc = ALG_ENC_DES;
 	pol->keylen = 0;
-	pol->hash = CONF_HASH_SHA1;
+	pol->hash = ALG_HASH_SHA1;
 	pol->auth = CONF_AUTH_RSA_SIG;
 	pol->group = 1;
 	pol->lifetime = 86400;
@@ -302,17 +293,46 @@ cmd_isakmp(struct parser *p, struct cline *l)
 /*
  * ESP-ENC: esp-3des, esp-aes [128|192|256], esp-gcm [128|256];
  * ESP-AUTH: esp-md5-hmac ... esp-sha512-hmac.  Either order, as IOS.
+ * The words and key sizes are alg/'s.
  */
-static const struct {
-	const char		*word;
-	enum conf_esp_auth	 auth;
-} esp_auths[] = {
-	{ "esp-md5-hmac", CONF_ESP_AUTH_MD5 },
-	{ "esp-sha-hmac", CONF_ESP_AUTH_SHA1 },
-	{ "esp-sha256-hmac", CONF_ESP_AUTH_SHA256 },
-	{ "esp-sha384-hmac", CONF_ESP_AUTH_SHA384 },
-	{ "esp-sha512-hmac", CONF_ESP_AUTH_SHA512 },
-};
+static const char *
+key_sizes(const struct alg_cipher *c, char *buf, size_t len)
+{
+	size_t	 n = 0;
+	int	 k = 0;
+
+	while (k < ALG_MAX_KEYSIZES && c->bits[k] != 0)
+		k++;
+	buf[0] = '\0';
+	for (int i = 0; i < k && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%d", i == 0 ? "" :
+		    i == k - 1 ? " or " : ", ", c->bits[i]);
+	return buf;
+}
+
+/*
+ * A family's words for a message, the last after last instead of ", ";
+ * with sizes, a cipher's key sizes follow its word: "aes [128|192|256]".
+ */
+static const char *
+cipher_words(const struct alg_cipher *t, size_t n, const char *last,
+    int sizes, char *buf, size_t len)
+{
+	size_t	 k = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && k < len; i++) {
+		k += (size_t)snprintf(buf + k, len - k, "%s%s", i == 0 ? "" :
+		    i == n - 1 ? last : ", ", t[i].word);
+		for (int j = 0; sizes && alg_cipher_varkey(&t[i]) &&
+		    j < ALG_MAX_KEYSIZES && t[i].bits[j] != 0 && k < len; j++)
+			k += (size_t)snprintf(buf + k, len - k, "%s%d",
+			    j == 0 ? " [" : "|", t[i].bits[j]);
+		if (sizes && alg_cipher_varkey(&t[i]) && k < len)
+			k += (size_t)snprintf(buf + k, len - k, "]");
+	}
+	return buf;
+}
 
 static int
 cmd_transform_set(struct parser *p, struct cline *l)
@@ -321,6 +341,9 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	struct config	*cf = p->cf;
 	int		 i = 4, have_enc = 0, have_auth = 0;
 	long		 bits;
+	const struct alg_cipher *c;
+	const struct alg_hmac *h;
+	char		 sizes[64];
 
 	if (l->nwords < 4)
 		return perr(p, "crypto ipsec transform-set takes NAME "
@@ -343,44 +366,32 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	memset(&t, 0, sizeof(t));
 	while (i < l->nwords) {
 		const char *w = l->words[i++];
-		size_t	 j;
 
-		if (strcasecmp(w, "esp-3des") == 0 ||
-		    strcasecmp(w, "esp-aes") == 0 ||
-		    strcasecmp(w, "esp-gcm") == 0) {
+		if ((c = alg_esp_enc_by_word(w)) != NULL) {
 			if (have_enc++)
 				return perr(p, "transform-set %s: more than "
 				    "one encryption transform", l->words[3]);
-			if (strcasecmp(w, "esp-3des") == 0) {
-				t.enc = CONF_ESP_3DES;
-				t.keylen = 192;
+			t.enc = c->id;
+			t.keylen = c->bits[0];
+			if (!alg_cipher_varkey(c))
 				continue;
-			}
-			t.enc = strcasecmp(w, "esp-aes") == 0 ? CONF_ESP_AES :
-			    CONF_ESP_GCM;
-			t.keylen = 128;
 			if (i < l->nwords &&
 			    parse_uint(l->words[i], 0, 100000, &bits) == 0) {
 				i++;
-				if (bits != 128 && bits != 256 &&
-				    !(bits == 192 && t.enc == CONF_ESP_AES))
+				if (alg_cipher_size(c, (int)bits) == -1)
 					return perr(p, "%s: key size %ld is "
 					    "not valid (%s)", w, bits,
-					    t.enc == CONF_ESP_AES ?
-					    "128, 192 or 256" : "128 or 256");
+					    key_sizes(c, sizes, sizeof(sizes)));
 				t.keylen = (int)bits;
 			}
 			continue;
 		}
-		for (j = 0; j < nitems(esp_auths); j++)
-			if (strcasecmp(w, esp_auths[j].word) == 0)
-				break;
-		if (j < nitems(esp_auths)) {
+		if ((h = alg_esp_auth_by_word(w)) != NULL) {
 			if (have_auth++)
 				return perr(p, "transform-set %s: more than "
 				    "one authentication transform",
 				    l->words[3]);
-			t.auth = esp_auths[j].auth;
+			t.auth = h->id;
 			continue;
 		}
 		if (strcasecmp(w, "esp-des") == 0 ||
@@ -395,15 +406,18 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	}
 	if (!have_enc)
 		return perr(p, "transform-set %s has no ESP encryption "
-		    "transform (esp-3des, esp-aes, esp-gcm)", l->words[3]);
-	if (t.enc == CONF_ESP_GCM && have_auth)
-		return perr(p, "transform-set %s: esp-gcm authenticates "
-		    "itself and takes no ESP-AUTH transform", l->words[3]);
-	if (t.enc != CONF_ESP_GCM && !have_auth)
+		    "transform (%s)", l->words[3],
+		    cipher_words(alg_esp_enc_table, alg_esp_enc_count, ", ", 0,
+		    sizes, sizeof(sizes)));
+	c = alg_esp_enc(t.enc);
+	if (c->icv != 0 && have_auth)
+		return perr(p, "transform-set %s: %s authenticates "
+		    "itself and takes no ESP-AUTH transform", l->words[3],
+		    c->word);
+	if (c->icv == 0 && !have_auth)
 		return perr(p, "transform-set %s: %s needs an ESP-AUTH "
 		    "transform (esp-sha256-hmac, ...): ESP without "
-		    "integrity is not offered", l->words[3],
-		    t.enc == CONF_ESP_3DES ? "esp-3des" : "esp-aes");
+		    "integrity is not offered", l->words[3], c->word);
 	for (int j = 0; j < cf->ntsets; j++)
 		if (strcmp(cf->tsets[j].name, l->words[3]) == 0)
 			return perr(p, "transform-set %s is already defined "
@@ -623,6 +637,9 @@ mode_policy(struct parser *p, struct cline *l)
 	struct conf_isakmp_policy *pol, def;
 	long	 v;
 	const char *w0 = l->words[0];
+	const struct alg_cipher *c;
+	const struct alg_hmac *h;
+	char	 sizes[160];
 
 	pol = &p->cf->policies[p->stack[p->depth - 1].idx];
 	policy_defaults(&def);
@@ -632,43 +649,39 @@ mode_policy(struct parser *p, struct cline *l)
 			pol->keylen = 0;
 			return CMD_OK;
 		}
-		if (word_is(l, 1, "des") && l->nwords == 2) {
-			pol->enc = CONF_ENC_DES;
+		c = l->nwords >= 2 ? alg_enc_by_word(l->words[1]) : NULL;
+		if (c != NULL && !alg_cipher_varkey(c) && l->nwords == 2) {
+			pol->enc = c->id;
 			pol->keylen = 0;
-		} else if (word_is(l, 1, "3des") && l->nwords == 2) {
-			pol->enc = CONF_ENC_3DES;
-			pol->keylen = 0;
-		} else if (word_is(l, 1, "aes") && l->nwords <= 3) {
-			v = 128;
+		} else if (c != NULL && alg_cipher_varkey(c) &&
+		    l->nwords <= 3) {
+			v = c->bits[0];
 			if (l->nwords == 3 &&
-			    (parse_uint(l->words[2], 128, 256, &v) == -1 ||
-			    (v != 128 && v != 192 && v != 256)))
-				return perr(p, "encryption aes takes 128, 192 "
-				    "or 256");
-			pol->enc = CONF_ENC_AES;
+			    (parse_uint(l->words[2], 1, 100000, &v) == -1 ||
+			    alg_cipher_size(c, (int)v) == -1))
+				return perr(p, "encryption %s takes %s",
+				    c->word, key_sizes(c, sizes,
+				    sizeof(sizes)));
+			pol->enc = c->id;
 			pol->keylen = (int)v;
 		} else
-			return perr(p, "encryption takes des, 3des or aes "
-			    "[128|192|256]");
+			return perr(p, "encryption takes %s",
+			    cipher_words(alg_enc_table, alg_enc_count, " or ",
+			    1, sizes, sizeof(sizes)));
 		return CMD_OK;
 	}
 	if (strcasecmp(w0, "hash") == 0) {
-		static const struct { const char *w; enum conf_hash h; } t[] = {
-			{ "md5", CONF_HASH_MD5 }, { "sha", CONF_HASH_SHA1 },
-			{ "sha256", CONF_HASH_SHA256 },
-			{ "sha384", CONF_HASH_SHA384 },
-			{ "sha512", CONF_HASH_SHA512 },
-		};
 		if (l->negate) {
 			pol->hash = def.hash;
 			return CMD_OK;
 		}
-		for (size_t i = 0; l->nwords == 2 && i < nitems(t); i++)
-			if (word_is(l, 1, t[i].w)) {
-				pol->hash = t[i].h;
-				return CMD_OK;
-			}
-		return perr(p, "hash takes md5, sha, sha256, sha384 or sha512");
+		if (l->nwords == 2 && (h = alg_hash_by_word(l->words[1])) !=
+		    NULL) {
+			pol->hash = h->id;
+			return CMD_OK;
+		}
+		alg_hash_list(" or ", sizes, sizeof(sizes));
+		return perr(p, "hash takes %s", sizes);
 	}
 	if (strcasecmp(w0, "authentication") == 0) {
 		if (l->negate)
@@ -693,9 +706,10 @@ mode_policy(struct parser *p, struct cline *l)
 			return CMD_OK;
 		}
 		if (l->nwords != 2 ||
-		    parse_group(p, l->words[1], "", &g) != CMD_OK)
-			return perr(p, "group takes 1, 2, 5, 14, 15, 16, 19, "
-			    "20, 21 or 24");
+		    parse_group(p, l->words[1], "", &g) != CMD_OK) {
+			alg_dh_list("", " or ", sizes, sizeof(sizes));
+			return perr(p, "group takes %s", sizes);
+		}
 		pol->group = g;
 		return CMD_OK;
 	}

@@ -18,12 +18,14 @@ print_policies(const struct config *cf, FILE *f)
 		const struct conf_isakmp_policy *p = &cf->policies[i];
 
 		fprintf(f, "crypto isakmp policy %d\n", p->priority);
-		if (p->enc == CONF_ENC_AES)
-			fprintf(f, " encr aes %d\n", p->keylen);
-		else if (p->enc == CONF_ENC_3DES)
-			fprintf(f, " encr 3des\n");
-		if (p->hash != CONF_HASH_SHA1)
-			fprintf(f, " hash %s\n", conf_hash_name(p->hash));
+		/* des and sha are the defaults */
+		if (p->enc != ALG_ENC_DES && alg_cipher_varkey(alg_enc(p->enc)))
+			fprintf(f, " encr %s %d\n", alg_enc_word(p->enc),
+			    p->keylen);
+		else if (p->enc != ALG_ENC_DES)
+			fprintf(f, " encr %s\n", alg_enc_word(p->enc));
+		if (p->hash != ALG_HASH_SHA1)
+			fprintf(f, " hash %s\n", alg_hash_word(p->hash));
 		if (p->auth == CONF_AUTH_PSK)
 			fprintf(f, " authentication pre-share\n");
 		if (p->group != 1)

@@ -47,7 +47,7 @@ check_policies(struct config *cf, struct conf_notes *d)
 	for (int i = 0; i < cf->npolicies; i++) {
 		struct conf_isakmp_policy *pol = &cf->policies[i];
 
-		if (pol->enc == CONF_ENC_DES)
+		if (pol->enc == ALG_ENC_DES)
 			note_add(d, pol->line, 1, "crypto isakmp "
 			    "policy %d uses des (the IOS default encryption): "
 			    "accepted, but never offered or accepted, since "
@@ -310,8 +310,8 @@ check_tunnel(struct config *cf, const struct conf_host *host,
 
 			n += (size_t)snprintf(why + n, sizeof(why) - n,
 			    "%s%d (%s%s%s)", i == 0 ? "" : ", ", pol->priority,
-			    pol->enc == CONF_ENC_DES ? "des" : "",
-			    pol->enc == CONF_ENC_DES &&
+			    pol->enc == ALG_ENC_DES ? "des" : "",
+			    pol->enc == ALG_ENC_DES &&
 			    pol->auth == CONF_AUTH_RSA_SIG ? ", " : "",
 			    pol->auth == CONF_AUTH_RSA_SIG ? "rsa-sig" : "");
 		}

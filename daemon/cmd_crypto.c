@@ -354,20 +354,7 @@ cmd_show_ipsec_sa_identity(struct havpnd *d, int argc, char **argv,
 static const char *
 esp_alg(const struct esp_sa *sa, char *buf, size_t len)
 {
-	static const char *const auth[] = {
-		[CONF_ESP_AUTH_NONE] = "", [CONF_ESP_AUTH_MD5] = "+MD5",
-		[CONF_ESP_AUTH_SHA1] = "+SHA",
-		[CONF_ESP_AUTH_SHA256] = "+SHA256",
-		[CONF_ESP_AUTH_SHA384] = "+SHA384",
-		[CONF_ESP_AUTH_SHA512] = "+SHA512",
-	};
-	char	 bits[8] = "";
-
-	if (sa->enc != CONF_ESP_3DES && sa->enc_keybits != 128)
-		snprintf(bits, sizeof(bits), "%d", sa->enc_keybits);
-	snprintf(buf, len, "%s%s%s%s", sa->enc == CONF_ESP_3DES ? "3DES" :
-	    "AES", bits, sa->enc == CONF_ESP_GCM ? "-GCM" : "",
-	    (size_t)sa->auth < nitems(auth) ? auth[sa->auth] : "");
+	alg_esp_engine_name(sa->enc, sa->enc_keybits, sa->auth, buf, len);
 	return buf;
 }
 

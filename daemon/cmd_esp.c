@@ -111,7 +111,7 @@ sa_json(const struct esp_sa_info *i, int current)
 	uint64_t	 age_s = i->age_ms / 1000;
 
 	jadd_u64(o, "spi", sa->spi);
-	esp_transform_ios_name(sa->enc, sa->enc_keybits, sa->auth, t,
+	alg_esp_transform_ios(sa->enc, sa->enc_keybits, sa->auth, t,
 	    sizeof(t));
 	json_object_object_add(o, "transform", json_object_new_string(t));
 	json_object_object_add(o, "mode", json_object_new_string(sa->tunnel ?

@@ -491,7 +491,7 @@ us_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 	if (log_debug_enabled(LOG_ESP)) {
 		char	 dst[INET_ADDRSTRLEN], t[64];
 
-		esp_transform_ios_name(sa->enc, sa->enc_keybits, sa->auth, t,
+		alg_esp_transform_ios(sa->enc, sa->enc_keybits, sa->auth, t,
 		    sizeof(t));
 		log_debug(LOG_ESP, "IPSEC(create_sa): sa created, %s sa_dest= "
 		    "%s, sa_proto= 50, sa_spi= 0x%08X(%u), sa_trans= %s , "

@@ -22,7 +22,7 @@
 
 #include <netinet/in.h>
 
-#include "conf/conf.h"
+#include "alg/alg.h"
 
 enum esp_dir {
 	ESP_IN,
@@ -63,9 +63,9 @@ struct esp_sa {
 	uint16_t	 local_port;
 	uint16_t	 remote_port;
 	int		 tunnel;	/* else transport mode */
-	enum conf_esp_enc enc;
+	enum alg_esp_enc enc;
 	int		 enc_keybits;	/* cipher key bits, salt excluded */
-	enum conf_esp_auth auth;
+	enum alg_esp_auth auth;
 	uint8_t		 enc_key[ESP_MAX_ENC_KEY];
 	size_t		 enc_key_len;	/* bytes, the GCM salt included */
 	uint8_t		 auth_key[ESP_MAX_AUTH_KEY];
@@ -318,18 +318,6 @@ struct esp_backend *esp_userspace_new(struct ev_loop *,
 		    const struct esp_userspace_opts *);
 /* The TUN device's name (for logs and show). */
 const char	*esp_userspace_tun_name(struct esp_backend *);
-
-/*
- * Key lengths in bytes: of a cipher (enum conf_esp_enc) and its key bits,
- * the GCM salt included, 0 for a cipher the data plane does not have; of
- * an integrity algorithm (enum conf_esp_auth; none: 0), -1 if unknown.
- */
-size_t		 esp_enc_key_len(uint32_t, uint32_t);
-int		 esp_auth_key_len(uint32_t, size_t *);
-
-/* "esp-256-aes esp-sha256-hmac": a transform as IOS shows it. */
-void		 esp_transform_ios_name(enum conf_esp_enc, int,
-		    enum conf_esp_auth, char *, size_t);
 
 /* The record-only backend of esp/fake.c: unit tests of its users. */
 struct esp_fake;

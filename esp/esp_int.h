@@ -60,8 +60,9 @@ int		 esp_replay_import(struct esp_replay *,
 #define ESP_TAILROOM	(ESP_MAX_BLOCK + 2 + ESP_MAX_ICV)
 
 struct esp_xform {
-	enum conf_esp_enc enc;
-	enum conf_esp_auth auth;
+	enum alg_esp_enc enc;
+	enum alg_esp_auth auth;
+	int		 aead;		/* GCM: the cipher makes the ICV */
 	int		 encrypt;	/* 1: outbound context */
 	size_t		 iv_len;	/* on the wire */
 	size_t		 block;		/* the payload is padded to this */
@@ -74,7 +75,6 @@ struct esp_xform {
 /* Set up contexts for sa's transform and keys; -1 on a bad combination. */
 int		 esp_xform_init(struct esp_xform *, const struct esp_sa *);
 void		 esp_xform_cleanup(struct esp_xform *);
-size_t		 esp_xform_iv_len(enum conf_esp_enc);
 
 /* ---- packet.c: ESP encapsulation and decapsulation -------------------- */
 

@@ -181,15 +181,15 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	be32_put(hdr, c->sa.spi);
 	be32_put(hdr + 4, (uint32_t)seq);
 
-	if (x->enc == CONF_ESP_GCM) {
+	if (x->aead) {
 		be32_put(iv, (uint32_t)(seq >> 32));
 		be32_put(iv + 4, (uint32_t)seq);
 		if (gcm_start(x, hdr, iv, c->sa.esn,
 		    (uint32_t)(seq >> 32)) == -1 ||
 		    EVP_CipherUpdate(x->cipher, ct, &n, ct, (int)ctlen) != 1 ||
 		    EVP_CipherFinal_ex(x->cipher, ct + ctlen, &n) != 1 ||
-		    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_GCM_GET_TAG, 16,
-		    ct + ctlen) != 1)
+		    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_GCM_GET_TAG,
+		    (int)x->icv_len, ct + ctlen) != 1)
 			goto crypto;
 	} else {
 		memcpy(iv, ivsrc, x->iv_len);
@@ -259,12 +259,12 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	}
 
 	/* 3.4.4: the ICV, then decryption. */
-	if (x->enc == CONF_ESP_GCM) {
+	if (x->aead) {
 		if (gcm_start(x, hdr, iv, c->sa.esn,
 		    (uint32_t)(seq >> 32)) == -1 ||
 		    EVP_CipherUpdate(x->cipher, ct, &n, ct, (int)ctlen) != 1 ||
-		    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_GCM_SET_TAG, 16,
-		    icv) != 1) {
+		    EVP_CIPHER_CTX_ctrl(x->cipher, EVP_CTRL_GCM_SET_TAG,
+		    (int)x->icv_len, icv) != 1) {
 			v = ESP_V_CRYPTO;
 			goto drop;
 		}

@@ -9,6 +9,7 @@
  * second pass: Envelope{batch} = 0x72 varint(len) { 0x0a varint(len)
  * item }...
  */
+#include <limits.h>
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <openssl/crypto.h>
 
 #include "hasync.pb-c.h"
+#include "alg/alg.h"
 #include "conf/conf.h"
 #include "hasync/msg.h"
 #include "hasync/rf.h"
@@ -86,19 +88,6 @@ printable(const char *s, size_t max)
 		if (n >= max || s[n] < 0x20 || s[n] > 0x7e)
 			return 0;
 	return 1;
-}
-
-static size_t
-hash_len(uint32_t h)
-{
-	switch (h) {
-	case CONF_HASH_MD5:	return 16;
-	case CONF_HASH_SHA1:	return 20;
-	case CONF_HASH_SHA256:	return 32;
-	case CONF_HASH_SHA384:	return 48;
-	case CONF_HASH_SHA512:	return 64;
-	}
-	return 0;
 }
 
 static int
@@ -196,7 +185,11 @@ bytes_exact(const ProtobufCBinaryData *b, size_t n, void *dst)
 static int
 check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
 {
-	size_t	 hl = hash_len(p->hash), kl, bl;
+	const struct alg_hmac *h = p->hash <= INT_MAX ? alg_hash((int)p->hash) :
+	    NULL;
+	const struct alg_cipher *c = p->enc <= INT_MAX ? alg_enc((int)p->enc) :
+	    NULL;
+	size_t	 hl = h != NULL ? h->len : 0, kl, bl;
 
 	memset(s, 0, sizeof(*s));
 	if (p->version != IKE_STATE_VERSION)
@@ -208,19 +201,18 @@ check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
 	if (p->local_port == 0 || p->local_port > 65535 ||
 	    p->remote_port == 0 || p->remote_port > 65535)
 		return *err = "isakmp-sa: port", -1;
-	if (p->enc == CONF_ENC_AES && (p->keybits == 128 ||
-	    p->keybits == 192 || p->keybits == 256)) {
-		kl = p->keybits / 8;
-		bl = 16;
-	} else if (p->enc == CONF_ENC_3DES && (p->keybits == 0 ||
-	    p->keybits == 192)) {
-		kl = 24;
-		bl = 8;
-	} else
+	/*
+	 * the IKE SA keeps keybits 0 for a cipher of one key size; des (no
+	 * OpenSSL name) is never negotiated
+	 */
+	if (c == NULL || c->ossl[0] == NULL || p->keybits > INT_MAX ||
+	    (kl = alg_cipher_keylen(c, p->keybits == 0 &&
+	    !alg_cipher_varkey(c) ? c->bits[0] : (int)p->keybits)) == 0)
 		return *err = "isakmp-sa: cipher", -1;
+	bl = c->block;
 	if (hl == 0)
 		return *err = "isakmp-sa: hash", -1;
-	if (p->group > 65535 || !conf_dh_group_valid((int)p->group))
+	if (p->group > 65535 || alg_dh((int)p->group) == NULL)
 		return *err = "isakmp-sa: DH group", -1;
 	if (bytes_exact(&p->icookie, 8, s->icookie) == -1 ||
 	    bytes_exact(&p->rcookie, 8, s->rcookie) == -1)
@@ -279,7 +271,7 @@ static int
 check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 {
 	struct ike_ipsec_state *s = &o->st;
-	size_t	 el = esp_enc_key_len(p->enc, p->enc_keybits), al;
+	size_t	 el = alg_esp_enc_keylen(p->enc, p->enc_keybits), al;
 	const PSel *sel = p->sel;
 
 	memset(o, 0, sizeof(*o));
@@ -294,8 +286,10 @@ check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 		return *err = "ipsec-sa: UDP encapsulation ports", -1;
 	if (el == 0)
 		return *err = "ipsec-sa: cipher", -1;
-	if (esp_auth_key_len(p->auth, &al) == -1 ||
-	    (p->enc == CONF_ESP_GCM) != (p->auth == CONF_ESP_AUTH_NONE))
+	/* an AEAD cipher takes no integrity algorithm, the others need one */
+	if (alg_esp_auth_keylen(p->auth, &al) == -1 ||
+	    (alg_esp_enc((int)p->enc)->icv != 0) !=
+	    (p->auth == ALG_ESP_AUTH_NONE))
 		return *err = "ipsec-sa: integrity", -1;
 	if (bytes_exact(&p->enc_key_in, el, s->enc_key_in) == -1 ||
 	    bytes_exact(&p->enc_key_out, el, s->enc_key_out) == -1 ||
@@ -308,7 +302,7 @@ check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 	if (p->life_secs == 0 || p->life_secs > 0x7fffffff ||
 	    p->remaining > p->life_secs)
 		return *err = "ipsec-sa: lifetime", -1;
-	if (p->pfs_group != 0 && !conf_dh_group_valid(p->pfs_group))
+	if (p->pfs_group != 0 && alg_dh(p->pfs_group) == NULL)
 		return *err = "ipsec-sa: PFS group", -1;
 	if (p->replay_window < 0 || !window_ok((uint32_t)p->replay_window))
 		return *err = "ipsec-sa: replay window", -1;

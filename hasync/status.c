@@ -473,9 +473,9 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 		is.remote.s_addr = htonl(0x0ac80000 + k + 1);	/* 10.200/16 */
 		is.local_port = is.remote_port = 500;
 		is.peer_id = is.remote;
-		is.enc = CONF_ENC_AES;
+		is.enc = ALG_ENC_AES;
 		is.keybits = 256;
-		is.hash = CONF_HASH_SHA256;
+		is.hash = ALG_HASH_SHA256;
 		is.group = 14;
 		is.prf_len = 32;
 		derive(seed, k, "skeyid_d", is.skeyid_d, 32);
@@ -502,9 +502,9 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 		ps.remote = is.remote;
 		ps.local_port = ps.remote_port = 4500;
 		ps.tunnel = 1;
-		ps.enc = CONF_ESP_GCM;
+		ps.enc = ALG_ESP_GCM;
 		ps.enc_keybits = 256;
-		ps.auth = CONF_ESP_AUTH_NONE;
+		ps.auth = ALG_ESP_AUTH_NONE;
 		ps.enc_key_len = 36;
 		derive(seed, k, "esp-in", ps.enc_key_in, 36);
 		derive(seed, k, "esp-out", ps.enc_key_out, 36);

@@ -7,6 +7,7 @@
  * once and kept: the daemon is single-threaded, and fetching by name on
  * every message would cost more than the hashing itself.
  */
+#include <limits.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -18,37 +19,27 @@
 #include "ike/crypto.h"
 
 static const char *
-md_name(enum conf_hash h)
+md_name(enum alg_hash h)
 {
-	switch (h) {
-	case CONF_HASH_MD5:	return "MD5";
-	case CONF_HASH_SHA1:	return "SHA1";
-	case CONF_HASH_SHA256:	return "SHA2-256";
-	case CONF_HASH_SHA384:	return "SHA2-384";
-	case CONF_HASH_SHA512:	return "SHA2-512";
-	}
-	return NULL;
+	const struct alg_hmac *a = alg_hash(h);
+
+	return a != NULL ? a->ossl : NULL;
 }
 
 size_t
-ike_hash_len(enum conf_hash h)
+ike_hash_len(enum alg_hash h)
 {
-	switch (h) {
-	case CONF_HASH_MD5:	return 16;
-	case CONF_HASH_SHA1:	return 20;
-	case CONF_HASH_SHA256:	return 32;
-	case CONF_HASH_SHA384:	return 48;
-	case CONF_HASH_SHA512:	return 64;
-	}
-	return 0;
+	const struct alg_hmac *a = alg_hash(h);
+
+	return a != NULL ? a->len : 0;
 }
 
 static EVP_MD *
-md_get(enum conf_hash h)
+md_get(enum alg_hash h)
 {
-	static EVP_MD	*mds[CONF_HASH_SHA512 + 1];
+	static EVP_MD	*mds[ALG_HASH_END];
 
-	if (h < CONF_HASH_MD5 || h > CONF_HASH_SHA512)
+	if (alg_hash(h) == NULL || h >= ALG_HASH_END)
 		return NULL;
 	if (mds[h] == NULL)
 		mds[h] = EVP_MD_fetch(NULL, md_name(h), NULL);
@@ -56,7 +47,7 @@ md_get(enum conf_hash h)
 }
 
 int
-ike_hash(enum conf_hash h, const struct ike_iov *iov, int n, uint8_t *out)
+ike_hash(enum alg_hash h, const struct ike_iov *iov, int n, uint8_t *out)
 {
 	static EVP_MD_CTX *ctx;
 	EVP_MD		*md = md_get(h);
@@ -77,13 +68,13 @@ ike_hash(enum conf_hash h, const struct ike_iov *iov, int n, uint8_t *out)
 
 /* One HMAC context per hash with its digest set; re-keyed per call. */
 static EVP_MAC_CTX *
-mac_get(enum conf_hash h)
+mac_get(enum alg_hash h)
 {
 	static EVP_MAC	*mac;
-	static EVP_MAC_CTX *ctxs[CONF_HASH_SHA512 + 1];
+	static EVP_MAC_CTX *ctxs[ALG_HASH_END];
 	OSSL_PARAM	 params[2];
 
-	if (h < CONF_HASH_MD5 || h > CONF_HASH_SHA512)
+	if (alg_hash(h) == NULL || h >= ALG_HASH_END)
 		return NULL;
 	if (ctxs[h] != NULL)
 		return ctxs[h];
@@ -102,7 +93,7 @@ mac_get(enum conf_hash h)
 }
 
 int
-ike_prf(enum conf_hash h, const uint8_t *key, size_t keylen,
+ike_prf(enum alg_hash h, const uint8_t *key, size_t keylen,
     const struct ike_iov *iov, int n, uint8_t *out)
 {
 	static const uint8_t nokey[1];
@@ -121,63 +112,44 @@ ike_prf(enum conf_hash h, const uint8_t *key, size_t keylen,
 }
 
 size_t
-ike_cipher_block(enum conf_enc e)
+ike_cipher_block(enum alg_enc e)
 {
-	switch (e) {
-	case CONF_ENC_DES:
-	case CONF_ENC_3DES:	return 8;
-	case CONF_ENC_AES:	return 16;
-	}
-	return 0;
+	const struct alg_cipher *c = alg_enc(e);
+
+	return c != NULL ? c->block : 0;
 }
 
+/* bits 0: the cipher's one key size (3des) */
 size_t
-ike_cipher_keylen(enum conf_enc e, int bits)
+ike_cipher_keylen(enum alg_enc e, int bits)
 {
-	switch (e) {
-	case CONF_ENC_DES:	return 8;
-	case CONF_ENC_3DES:	return 24;
-	case CONF_ENC_AES:
-		return bits == 192 || bits == 256 ? (size_t)bits / 8 : 16;
-	}
-	return 0;
+	const struct alg_cipher *c = alg_enc(e);
+
+	if (c == NULL)
+		return 0;
+	return alg_cipher_keylen(c, bits == 0 ? c->bits[0] : bits);
 }
 
+/* One fetched cipher per table row and key size, kept. */
 static EVP_CIPHER *
-cipher_get(enum conf_enc e, size_t keylen)
+cipher_get(enum alg_enc e, size_t keylen)
 {
-	static EVP_CIPHER *c3des, *caes[3];
+	static EVP_CIPHER *ciphers[ALG_ENC_END][ALG_MAX_KEYSIZES];
+	const struct alg_cipher *c = alg_enc(e);
 	const char	*name;
-	EVP_CIPHER	**slot;
+	int		 i;
 
-	switch (e) {
-	case CONF_ENC_3DES:
-		slot = &c3des;
-		name = "DES-EDE3-CBC";
-		break;
-	case CONF_ENC_AES:
-		if (keylen == 16) {
-			slot = &caes[0];
-			name = "AES-128-CBC";
-		} else if (keylen == 24) {
-			slot = &caes[1];
-			name = "AES-192-CBC";
-		} else if (keylen == 32) {
-			slot = &caes[2];
-			name = "AES-256-CBC";
-		} else
-			return NULL;
-		break;
-	default:
+	if (c == NULL || e >= ALG_ENC_END || keylen > INT_MAX / 8 ||
+	    (i = alg_cipher_size(c, (int)keylen * 8)) == -1 ||
+	    (name = c->ossl[i]) == NULL)
 		return NULL;	/* des is never negotiated */
-	}
-	if (*slot == NULL)
-		*slot = EVP_CIPHER_fetch(NULL, name, NULL);
-	return *slot;
+	if (ciphers[e][i] == NULL)
+		ciphers[e][i] = EVP_CIPHER_fetch(NULL, name, NULL);
+	return ciphers[e][i];
 }
 
 int
-ike_cipher(enum conf_enc e, const uint8_t *key, size_t keylen, uint8_t *iv,
+ike_cipher(enum alg_enc e, const uint8_t *key, size_t keylen, uint8_t *iv,
     uint8_t *p, size_t len, int enc)
 {
 	static EVP_CIPHER_CTX *ctx;
@@ -202,7 +174,7 @@ ike_cipher(enum conf_enc e, const uint8_t *key, size_t keylen, uint8_t *iv,
 }
 
 int
-ike_kdf_phase1(enum conf_hash h, enum conf_enc e, int keybits,
+ike_kdf_phase1(enum alg_hash h, enum alg_enc e, int keybits,
     const void *psk, size_t psklen, const uint8_t *ni, size_t nilen,
     const uint8_t *nr, size_t nrlen, const uint8_t *gxy, size_t gxylen,
     const uint8_t *cky_i, const uint8_t *cky_r, struct ike_p1_keys *k)
@@ -271,7 +243,7 @@ done:
 }
 
 int
-ike_iv_phase1(enum conf_hash h, enum conf_enc e, const uint8_t *gxi,
+ike_iv_phase1(enum alg_hash h, enum alg_enc e, const uint8_t *gxi,
     size_t gxilen, const uint8_t *gxr, size_t gxrlen, uint8_t *iv)
 {
 	uint8_t		 out[IKE_MAX_HASH];
@@ -285,7 +257,7 @@ ike_iv_phase1(enum conf_hash h, enum conf_enc e, const uint8_t *gxi,
 }
 
 int
-ike_iv_phase2(enum conf_hash h, enum conf_enc e, const uint8_t *p1iv,
+ike_iv_phase2(enum alg_hash h, enum alg_enc e, const uint8_t *p1iv,
     uint32_t msgid, uint8_t *iv)
 {
 	uint8_t		 out[IKE_MAX_HASH], mid[4];
@@ -300,7 +272,7 @@ ike_iv_phase2(enum conf_hash h, enum conf_enc e, const uint8_t *p1iv,
 }
 
 int
-ike_hash_auth(enum conf_hash h, const uint8_t *skeyid, size_t skeyidlen,
+ike_hash_auth(enum alg_hash h, const uint8_t *skeyid, size_t skeyidlen,
     const uint8_t *g1, size_t g1len, const uint8_t *g2, size_t g2len,
     const uint8_t *cky1, const uint8_t *cky2, const uint8_t *sai,
     size_t sailen, const uint8_t *idb, size_t idlen, uint8_t *out)
@@ -312,7 +284,7 @@ ike_hash_auth(enum conf_hash h, const uint8_t *skeyid, size_t skeyidlen,
 }
 
 int
-ike_keymat(enum conf_hash h, const uint8_t *skeyid_d, size_t dlen,
+ike_keymat(enum alg_hash h, const uint8_t *skeyid_d, size_t dlen,
     const uint8_t *gqm, size_t gqmlen, uint8_t proto, uint32_t spi,
     const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
     uint8_t *out, size_t outlen)

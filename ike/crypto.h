@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf/conf.h"
+#include "alg/alg.h"
 
 #define IKE_MAX_HASH	64	/* SHA-512 */
 #define IKE_MAX_BLOCK	16
@@ -31,22 +31,22 @@ struct ike_iov {
 	size_t		 len;
 };
 
-size_t		 ike_hash_len(enum conf_hash);
+size_t		 ike_hash_len(enum alg_hash);
 /* hash(iov...) into out (ike_hash_len bytes); 0 or -1. */
-int		 ike_hash(enum conf_hash, const struct ike_iov *, int,
+int		 ike_hash(enum alg_hash, const struct ike_iov *, int,
 		    uint8_t *);
 /* prf(key, iov...) = HMAC with the negotiated hash; 0 or -1. */
-int		 ike_prf(enum conf_hash, const uint8_t *, size_t,
+int		 ike_prf(enum alg_hash, const uint8_t *, size_t,
 		    const struct ike_iov *, int, uint8_t *);
 
 /* Phase 1 ciphers (CBC): block and key sizes in bytes. */
-size_t		 ike_cipher_block(enum conf_enc);
-size_t		 ike_cipher_keylen(enum conf_enc, int);
+size_t		 ike_cipher_block(enum alg_enc);
+size_t		 ike_cipher_keylen(enum alg_enc, int);
 /*
  * Encrypt (enc 1) or decrypt in place len bytes (a multiple of the block)
  * with iv; iv becomes the last ciphertext block, the next message's IV.
  */
-int		 ike_cipher(enum conf_enc, const uint8_t *, size_t, uint8_t *,
+int		 ike_cipher(enum alg_enc, const uint8_t *, size_t, uint8_t *,
 		    uint8_t *, size_t, int);
 
 /* Phase 1 keys of RFC 2409 5 (pre-shared keys). */
@@ -68,16 +68,16 @@ struct ike_p1_keys {
  * and the cipher key from SKEYID_e (Appendix B: K1 = prf(SKEYID_e, 0),
  * K2 = prf(SKEYID_e, K1), ... when SKEYID_e is too short).
  */
-int		 ike_kdf_phase1(enum conf_hash, enum conf_enc, int,
+int		 ike_kdf_phase1(enum alg_hash, enum alg_enc, int,
 		    const void *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, const uint8_t *, struct ike_p1_keys *);
 
 /* Phase 1 IV = hash(g^xi | g^xr), cut to the block size. */
-int		 ike_iv_phase1(enum conf_hash, enum conf_enc, const uint8_t *,
+int		 ike_iv_phase1(enum alg_hash, enum alg_enc, const uint8_t *,
 		    size_t, const uint8_t *, size_t, uint8_t *);
 /* Phase 2 / informational IV = hash(last phase 1 block | M-ID), cut. */
-int		 ike_iv_phase2(enum conf_hash, enum conf_enc, const uint8_t *,
+int		 ike_iv_phase2(enum alg_hash, enum alg_enc, const uint8_t *,
 		    uint32_t, uint8_t *);
 
 /*
@@ -85,7 +85,7 @@ int		 ike_iv_phase2(enum conf_hash, enum conf_enc, const uint8_t *,
  * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b)
  * Callers pass the values in the order of the hash they compute.
  */
-int		 ike_hash_auth(enum conf_hash, const uint8_t *, size_t,
+int		 ike_hash_auth(enum alg_hash, const uint8_t *, size_t,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    const uint8_t *, const uint8_t *, const uint8_t *, size_t,
 		    const uint8_t *, size_t, uint8_t *);
@@ -95,7 +95,7 @@ int		 ike_hash_auth(enum conf_hash, const uint8_t *, size_t,
  * Ni_b | Nr_b), Kn+1 = prf(SKEYID_d, Kn | [g(qm)^xy |] protocol | SPI |
  * Ni_b | Nr_b); spi in network order.
  */
-int		 ike_keymat(enum conf_hash, const uint8_t *, size_t,
+int		 ike_keymat(enum alg_hash, const uint8_t *, size_t,
 		    const uint8_t *, size_t, uint8_t, uint32_t,
 		    const uint8_t *, size_t, const uint8_t *, size_t,
 		    uint8_t *, size_t);

@@ -10,6 +10,9 @@
  *   24     MODP  2048 bits with a 256-bit subgroup, RFC 5114 2.3
  *              (OpenSSL named group dh_2048_256)
  *
+ * The groups, their kinds, sizes and OpenSSL names are alg/'s rows; this
+ * file adds how to make each group's parameters.
+ *
  * Peer values are checked as RFC 6989 asks.  The safe-prime MODP groups
  * (1, 2, 5, 14, 15, 16) need only 1 < y < p-1: that check is done here and
  * OpenSSL is given domain parameters without q, so it does no modular
@@ -29,21 +32,16 @@
 #include "lib/lib.h"
 #include "ike/crypto.h"
 
-enum dh_kind {
-	DH_MODP,		/* safe prime: range check only */
-	DH_MODP_SUBGROUP,	/* group 24: OpenSSL's full check */
-	DH_ECP,
-};
-
+/*
+ * What alg/'s row does not say: how to make the MODP domain parameters
+ * and the private exponent length; and the parameters once made.
+ */
 struct dh_group {
 	int		 id;
-	enum dh_kind	 kind;
-	const char	*name;
-	size_t		 bytes;		/* prime or field size */
 	int		 priv_bits;	/* MODP private exponent length */
-	const char	*ossl;		/* OpenSSL curve or group name */
 	const char	*hex;		/* the prime, when given here */
 	BIGNUM		*(*prime)(BIGNUM *);
+	const struct alg_dh *a;		/* kind, size, OpenSSL name */
 	EVP_PKEY	*params;	/* domain parameters, made once */
 	uint8_t		*pm1;		/* p - 1, big-endian, bytes long */
 };
@@ -69,21 +67,16 @@ static const char modp1024[] =
  * least 256 bits, as strongSwan and RFC 3526's estimates suggest.
  */
 static struct dh_group groups[] = {
-	{ 1, DH_MODP, "modp768", 96, 256, NULL, modp768, NULL, NULL, NULL },
-	{ 2, DH_MODP, "modp1024", 128, 256, NULL, modp1024, NULL, NULL, NULL },
-	{ 5, DH_MODP, "modp1536", 192, 256, NULL, NULL,
-	    BN_get_rfc3526_prime_1536, NULL, NULL },
-	{ 14, DH_MODP, "modp2048", 256, 256, NULL, NULL,
-	    BN_get_rfc3526_prime_2048, NULL, NULL },
-	{ 15, DH_MODP, "modp3072", 384, 320, NULL, NULL,
-	    BN_get_rfc3526_prime_3072, NULL, NULL },
-	{ 16, DH_MODP, "modp4096", 512, 384, NULL, NULL,
-	    BN_get_rfc3526_prime_4096, NULL, NULL },
-	{ 19, DH_ECP, "ecp256", 32, 0, "P-256", NULL, NULL, NULL, NULL },
-	{ 20, DH_ECP, "ecp384", 48, 0, "P-384", NULL, NULL, NULL, NULL },
-	{ 21, DH_ECP, "ecp521", 66, 0, "P-521", NULL, NULL, NULL, NULL },
-	{ 24, DH_MODP_SUBGROUP, "modp2048s256", 256, 0, "dh_2048_256", NULL,
-	    NULL, NULL, NULL },
+	{ 1, 256, modp768, NULL, NULL, NULL, NULL },
+	{ 2, 256, modp1024, NULL, NULL, NULL, NULL },
+	{ 5, 256, NULL, BN_get_rfc3526_prime_1536, NULL, NULL, NULL },
+	{ 14, 256, NULL, BN_get_rfc3526_prime_2048, NULL, NULL, NULL },
+	{ 15, 320, NULL, BN_get_rfc3526_prime_3072, NULL, NULL, NULL },
+	{ 16, 384, NULL, BN_get_rfc3526_prime_4096, NULL, NULL, NULL },
+	{ 19, 0, NULL, NULL, NULL, NULL, NULL },
+	{ 20, 0, NULL, NULL, NULL, NULL, NULL },
+	{ 21, 0, NULL, NULL, NULL, NULL, NULL },
+	{ 24, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 struct ike_dh {
@@ -97,8 +90,12 @@ static struct dh_group *
 group_find(int id)
 {
 	for (size_t i = 0; i < nitems(groups); i++)
-		if (groups[i].id == id)
+		if (groups[i].id == id) {
+			if (groups[i].a == NULL &&
+			    (groups[i].a = alg_dh(id)) == NULL)
+				return NULL;
 			return &groups[i];
+		}
 	return NULL;
 }
 
@@ -112,18 +109,19 @@ params_make(struct dh_group *g)
 	EVP_PKEY	*pk = NULL;
 	BIGNUM		*p = NULL, *gen = NULL;
 
-	if (g->kind == DH_MODP) {
+	if (g->a->kind == ALG_DH_MODP) {
 		if (g->hex != NULL) {
 			if (BN_hex2bn(&p, g->hex) == 0)
 				goto done;
 		} else if ((p = g->prime(NULL)) == NULL)
 			goto done;
-		if ((size_t)BN_num_bytes(p) != g->bytes ||
+		if ((size_t)BN_num_bytes(p) != g->a->bytes ||
 		    (gen = BN_new()) == NULL || !BN_set_word(gen, 2))
 			goto done;
-		g->pm1 = xmalloc(g->bytes);
+		g->pm1 = xmalloc(g->a->bytes);
 		if (!BN_sub_word(p, 1) ||
-		    BN_bn2binpad(p, g->pm1, (int)g->bytes) != (int)g->bytes ||
+		    BN_bn2binpad(p, g->pm1, (int)g->a->bytes) !=
+		    (int)g->a->bytes ||
 		    !BN_add_word(p, 1))
 			goto done;
 		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
@@ -137,11 +135,11 @@ params_make(struct dh_group *g)
 	} else {
 		if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 		    !OSSL_PARAM_BLD_push_utf8_string(bld,
-		    OSSL_PKEY_PARAM_GROUP_NAME, g->ossl, 0))
+		    OSSL_PKEY_PARAM_GROUP_NAME, g->a->ossl, 0))
 			goto done;
 		params = OSSL_PARAM_BLD_to_param(bld);
 		ctx = EVP_PKEY_CTX_new_from_name(NULL,
-		    g->kind == DH_ECP ? "EC" : "DH", NULL);
+		    g->a->kind == ALG_DH_ECP ? "EC" : "DH", NULL);
 	}
 	if (params == NULL || ctx == NULL ||
 	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
@@ -179,7 +177,7 @@ ike_dh_publen(int id)
 
 	if (g == NULL)
 		return 0;
-	return g->kind == DH_ECP ? 2 * g->bytes : g->bytes;
+	return g->a->kind == ALG_DH_ECP ? 2 * g->a->bytes : g->a->bytes;
 }
 
 size_t
@@ -187,7 +185,7 @@ ike_dh_secretlen(int id)
 {
 	struct dh_group	*g = group_find(id);
 
-	return g != NULL ? g->bytes : 0;
+	return g != NULL ? g->a->bytes : 0;
 }
 
 const char *
@@ -195,7 +193,7 @@ ike_dh_name(int id)
 {
 	struct dh_group	*g = group_find(id);
 
-	return g != NULL ? g->name : "unknown";
+	return g != NULL ? g->a->name : "unknown";
 }
 
 int
@@ -221,17 +219,17 @@ pub_export(struct ike_dh *dh)
 	len = EVP_PKEY_get1_encoded_public_key(dh->key, &enc);
 	if (enc == NULL)
 		goto done;
-	if (dh->g->kind == DH_ECP) {
-		if (len != 1 + 2 * dh->g->bytes || enc[0] != 0x04)
+	if (dh->g->a->kind == ALG_DH_ECP) {
+		if (len != 1 + 2 * dh->g->a->bytes || enc[0] != 0x04)
 			goto done;
 		memcpy(dh->pub, enc + 1, len - 1);
 		dh->publen = len - 1;
 	} else {
-		if (len > dh->g->bytes)
+		if (len > dh->g->a->bytes)
 			goto done;
-		memset(dh->pub, 0, dh->g->bytes - len);
-		memcpy(dh->pub + dh->g->bytes - len, enc, len);
-		dh->publen = dh->g->bytes;
+		memset(dh->pub, 0, dh->g->a->bytes - len);
+		memcpy(dh->pub + dh->g->a->bytes - len, enc, len);
+		dh->publen = dh->g->a->bytes;
 	}
 	rc = 0;
 done:
@@ -264,7 +262,8 @@ ike_dh_new(int id)
 	dh->g = g;
 	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
 	    EVP_PKEY_keygen_init(ctx) <= 0 ||
-	    (g->kind == DH_MODP && set_priv_len(ctx, g->priv_bits) == -1) ||
+	    (g->a->kind == ALG_DH_MODP &&
+	    set_priv_len(ctx, g->priv_bits) == -1) ||
 	    EVP_PKEY_generate(ctx, &dh->key) <= 0 || pub_export(dh) == -1) {
 		ike_dh_free(dh);
 		dh = NULL;
@@ -296,11 +295,11 @@ ike_dh_new_fixed(int id, const uint8_t *priv, size_t privlen,
 	    (x = BN_bin2bn(priv, (int)privlen, NULL)) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x))
 		goto fail;
-	if (g->kind == DH_ECP) {
+	if (g->a->kind == ALG_DH_ECP) {
 		pt[0] = 0x04;
 		memcpy(pt + 1, pub, publen);
 		if (!OSSL_PARAM_BLD_push_utf8_string(bld,
-		    OSSL_PKEY_PARAM_GROUP_NAME, g->ossl, 0) ||
+		    OSSL_PKEY_PARAM_GROUP_NAME, g->a->ossl, 0) ||
 		    !OSSL_PARAM_BLD_push_octet_string(bld,
 		    OSSL_PKEY_PARAM_PUB_KEY, pt, publen + 1))
 			goto fail;
@@ -319,8 +318,8 @@ ike_dh_new_fixed(int id, const uint8_t *priv, size_t privlen,
 		OSSL_PARAM_free(params);
 		params = merged;
 	}
-	ctx = EVP_PKEY_CTX_new_from_name(NULL, g->kind == DH_ECP ? "EC" : "DH",
-	    NULL);
+	ctx = EVP_PKEY_CTX_new_from_name(NULL,
+	    g->a->kind == ALG_DH_ECP ? "EC" : "DH", NULL);
 	if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
 	    EVP_PKEY_fromdata(ctx, &dh->key, EVP_PKEY_KEYPAIR, params) <= 0 ||
 	    pub_export(dh) == -1)
@@ -354,12 +353,12 @@ modp_range_ok(const struct dh_group *g, const uint8_t *y)
 {
 	int	 above_one = 0;
 
-	for (size_t i = 0; i + 1 < g->bytes; i++)
+	for (size_t i = 0; i + 1 < g->a->bytes; i++)
 		if (y[i] != 0)
 			above_one = 1;
-	if (y[g->bytes - 1] > 1)
+	if (y[g->a->bytes - 1] > 1)
 		above_one = 1;
-	return above_one && memcmp(y, g->pm1, g->bytes) < 0;
+	return above_one && memcmp(y, g->pm1, g->a->bytes) < 0;
 }
 
 /* The peer's public value as an EVP_PKEY of our key's parameters. */
@@ -372,7 +371,7 @@ peer_key(struct ike_dh *dh, const uint8_t *pub, size_t len)
 	if ((peer = EVP_PKEY_new()) == NULL ||
 	    EVP_PKEY_copy_parameters(peer, dh->key) <= 0)
 		goto fail;
-	if (dh->g->kind == DH_ECP) {
+	if (dh->g->a->kind == ALG_DH_ECP) {
 		pt[0] = 0x04;
 		memcpy(pt + 1, pub, len);
 		/* decoding checks the point is on the curve */
@@ -392,7 +391,7 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 {
 	EVP_PKEY_CTX	*ctx = NULL;
 	EVP_PKEY	*peer = NULL;
-	size_t		 outlen = dh->g->bytes;
+	size_t		 outlen = dh->g->a->bytes;
 	int		 rc = -1;
 
 	/* RFC 2409 5 / RFC 5903 7: the value has the group's exact length */
@@ -400,13 +399,13 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 		*err = "KE data of the wrong length for the group";
 		return -1;
 	}
-	if (dh->g->kind == DH_MODP && !modp_range_ok(dh->g, pub)) {
+	if (dh->g->a->kind == ALG_DH_MODP && !modp_range_ok(dh->g, pub)) {
 		*err = "public value not in 1 < y < p-1 (RFC 6989)";
 		return -1;
 	}
 	if ((peer = peer_key(dh, pub, len)) == NULL) {
-		*err = dh->g->kind == DH_ECP ? "public value not on the curve" :
-		    "public value refused";
+		*err = dh->g->a->kind == ALG_DH_ECP ?
+		    "public value not on the curve" : "public value refused";
 		goto done;
 	}
 	*err = "public value refused by the group check";
@@ -414,13 +413,14 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 	    EVP_PKEY_derive_init(ctx) <= 0)
 		goto done;
 	/* g^xy is as long as p (RFC 2409 5: "padded ... with zeros") */
-	if (dh->g->kind != DH_ECP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+	if (dh->g->a->kind != ALG_DH_ECP &&
+	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto done;
 	if (EVP_PKEY_derive_set_peer_ex(ctx, peer,
-	    dh->g->kind == DH_MODP ? 0 : 1) <= 0)
+	    dh->g->a->kind == ALG_DH_MODP ? 0 : 1) <= 0)
 		goto done;
 	if (EVP_PKEY_derive(ctx, out, &outlen) <= 0 ||
-	    outlen != dh->g->bytes) {
+	    outlen != dh->g->a->bytes) {
 		*err = "derivation failed";
 		goto done;
 	}

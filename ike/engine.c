@@ -111,7 +111,7 @@ ike_new(struct esp_backend *be, const struct ike_io *io)
 	ike->halfopen_peer_max = IKE_HALFOPEN_PEER_MAX;
 	/* the algorithms must be there before anything is negotiated */
 	if (!ike_dh_supported(14) || !ike_dh_supported(19) ||
-	    ike_hash_len(CONF_HASH_SHA256) == 0) {
+	    ike_hash_len(ALG_HASH_SHA256) == 0) {
 		log_warnx(LOG_IKE, "OpenSSL does not provide the IKE "
 		    "algorithms");
 		free(ike);

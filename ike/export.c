@@ -77,9 +77,9 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 		return bad("ISAKMP state of another version");
 	if (s->exchange != IKE_EX_MAIN && s->exchange != IKE_EX_AGGRESSIVE)
 		return bad("unknown exchange");
-	if (s->hash < CONF_HASH_MD5 || s->hash > CONF_HASH_SHA512 ||
-	    (s->enc != CONF_ENC_3DES && s->enc != CONF_ENC_AES) ||
-	    !conf_dh_group_valid(s->group))
+	/* a cipher without an OpenSSL name (des) is never negotiated */
+	if (alg_hash(s->hash) == NULL || alg_enc(s->enc) == NULL ||
+	    alg_enc(s->enc)->ossl[0] == NULL || alg_dh(s->group) == NULL)
 		return bad("unknown algorithms");
 	hl = ike_hash_len(s->hash);
 	if (s->prf_len != hl || s->enc_key_len != ike_cipher_keylen(s->enc,
@@ -153,8 +153,8 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	    ((s->conn_out < ike->next_ipsec_conn || ike->ids_wrapped) &&
 	    ike_child_by_conn(ike, s->conn_out) != NULL))
 		return bad("conn-ids missing or in use");
-	if ((s->enc != CONF_ESP_3DES && s->enc != CONF_ESP_AES &&
-	    s->enc != CONF_ESP_GCM) || s->auth > CONF_ESP_AUTH_SHA512 ||
+	if (alg_esp_enc(s->enc) == NULL || (s->auth != ALG_ESP_AUTH_NONE &&
+	    alg_esp_auth(s->auth) == NULL) ||
 	    s->enc_key_len > ESP_MAX_ENC_KEY ||
 	    s->auth_key_len > ESP_MAX_AUTH_KEY || s->life_secs == 0)
 		return bad("transform or key lengths");

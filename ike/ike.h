@@ -29,6 +29,7 @@
 #include "esp/esp.h"
 
 struct config;
+struct conf_interface;
 struct ike;
 struct ev_loop;
 struct json_object;
@@ -140,7 +141,7 @@ struct ike_isakmp_state {
 	uint16_t	 local_port;	/* 500, or 4500 once floated */
 	uint16_t	 remote_port;	/* as seen, NAT-mapped */
 	struct in_addr	 peer_id;	/* the peer's ID_IPV4_ADDR */
-	/* algorithms (conf.h enums and IKE group numbers) */
+	/* algorithms (alg/alg.h enums and IKE group numbers) */
 	uint8_t		 enc;
 	uint16_t	 keybits;
 	uint8_t		 hash;
@@ -188,9 +189,9 @@ struct ike_ipsec_state {
 	uint16_t	 local_port;	/* UDP encapsulation, else 0 */
 	uint16_t	 remote_port;
 	uint8_t		 tunnel;
-	uint8_t		 enc;		/* enum conf_esp_enc */
+	uint8_t		 enc;		/* enum alg_esp_enc */
 	uint16_t	 enc_keybits;
-	uint8_t		 auth;		/* enum conf_esp_auth */
+	uint8_t		 auth;		/* enum alg_esp_auth */
 	uint8_t		 enc_key_in[36];
 	uint8_t		 enc_key_out[36];
 	uint16_t	 enc_key_len;	/* GCM: the 4-byte salt included */

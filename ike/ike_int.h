@@ -108,9 +108,9 @@ const char	*ike_fsm_show(enum ike_fsm);
 
 /* What was negotiated in phase 1. */
 struct ike_p1_alg {
-	enum conf_enc	 enc;
+	enum alg_enc	 enc;
 	int		 keybits;	/* aes; 0 otherwise */
-	enum conf_hash	 hash;
+	enum alg_hash	 hash;
 	int		 group;
 	uint32_t	 lifetime;
 	int		 prio;		/* the local policy that matched */
@@ -216,9 +216,9 @@ struct ike_sa {
 
 /* One transform: what a proposal offers or what was chosen. */
 struct ike_p2_xf {
-	enum conf_esp_enc enc;
+	enum alg_esp_enc enc;
 	int		 keybits;
-	enum conf_esp_auth auth;
+	enum alg_esp_auth auth;
 	int		 tunnel;
 	int		 udp;		/* UDP-encapsulated mode */
 	int		 group;		/* PFS; 0 none */

@@ -79,9 +79,9 @@ ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 	const struct ike_spd *spd = ike_spd_by_reqid(ike, q->reqid);
 	size_t		 el, al;
 
-	el = esp_enc_key_len(q->xf.enc, (uint32_t)q->xf.keybits);
+	el = alg_esp_enc_keylen(q->xf.enc, (uint32_t)q->xf.keybits);
 	if (el == 0 || el > ESP_MAX_ENC_KEY ||
-	    esp_auth_key_len(q->xf.auth, &al) == -1 || al > ESP_MAX_AUTH_KEY)
+	    alg_esp_auth_keylen(q->xf.auth, &al) == -1 || al > ESP_MAX_AUTH_KEY)
 		return -1;
 	c->spi_in = q->spi_in;
 	c->spi_out = q->spi_out;

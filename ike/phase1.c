@@ -580,14 +580,14 @@ ike_p1_established(struct ike_sa *sa)
 	ike->st.p1_ok++;
 	/* "aes 256", "3des": a cipher of one key length has no number */
 	if (sa->alg.keybits != 0)
-		snprintf(enc, sizeof(enc), "%s %d", conf_enc_name(sa->alg.enc),
+		snprintf(enc, sizeof(enc), "%s %d", alg_enc_word(sa->alg.enc),
 		    sa->alg.keybits);
 	else
-		snprintf(enc, sizeof(enc), "%s", conf_enc_name(sa->alg.enc));
+		snprintf(enc, sizeof(enc), "%s", alg_enc_word(sa->alg.enc));
 	log_info(LOG_IKE, "ISAKMP:(%u): phase 1 with %s complete (%s, %s "
 	    "%s, group %d, %u s%s%s)", sa->conn_id, a,
 	    p1_mode_name(sa->exchange), enc,
-	    conf_hash_name(sa->alg.hash), sa->alg.group,
+	    alg_hash_word(sa->alg.hash), sa->alg.group,
 	    sa->alg.lifetime, ike_natt_encap(sa) ? ", NAT-T" : "",
 	    sa->peer_dpd ? ", DPD" : "");
 	ike_sa_timers_start(sa);

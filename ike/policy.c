@@ -45,40 +45,17 @@ ike_psk_find(const struct config *cf, struct in_addr peer)
 
 /* ---- phase 1 ------------------------------------------------------------- */
 
-static uint16_t
-p1_enc_id(enum conf_enc e)
-{
-	switch (e) {
-	case CONF_ENC_DES:	return IKE_ENC_DES;
-	case CONF_ENC_3DES:	return IKE_ENC_3DES;
-	case CONF_ENC_AES:	return IKE_ENC_AES;
-	}
-	return 0;
-}
-
-static uint16_t
-p1_hash_id(enum conf_hash h)
-{
-	switch (h) {
-	case CONF_HASH_MD5:	return IKE_HASH_MD5;
-	case CONF_HASH_SHA1:	return IKE_HASH_SHA1;
-	case CONF_HASH_SHA256:	return IKE_HASH_SHA256;
-	case CONF_HASH_SHA384:	return IKE_HASH_SHA384;
-	case CONF_HASH_SHA512:	return IKE_HASH_SHA512;
-	}
-	return 0;
-}
-
 static void
 p1_write_xf(struct wbuf *w, int num, int last,
     const struct conf_isakmp_policy *p)
 {
 	size_t	 s = ike_wr_xf_begin(w, last, (uint8_t)num, IKE_XF_KEY_IKE);
+	const struct alg_cipher *c = alg_enc(p->enc);
 
-	ike_wr_attr(w, IKE_P1A_ENC, p1_enc_id(p->enc));
-	if (p->enc == CONF_ENC_AES)
+	ike_wr_attr(w, IKE_P1A_ENC, c->ikev1);
+	if (alg_cipher_varkey(c))
 		ike_wr_attr(w, IKE_P1A_KEY_LENGTH, (uint32_t)p->keylen);
-	ike_wr_attr(w, IKE_P1A_HASH, p1_hash_id(p->hash));
+	ike_wr_attr(w, IKE_P1A_HASH, alg_hash(p->hash)->ikev1);
 	ike_wr_attr(w, IKE_P1A_AUTH, IKE_AUTH_PSK);
 	ike_wr_attr(w, IKE_P1A_GROUP, (uint32_t)p->group);
 	ike_wr_attr(w, IKE_P1A_LIFE_TYPE, IKE_LIFE_SECONDS);
@@ -214,22 +191,25 @@ p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
 static int
 p1_group_ok(int g)
 {
-	return conf_dh_group_valid(g) && ike_dh_supported(g);
+	return alg_dh(g) != NULL && ike_dh_supported(g);
 }
 
 /* The IOS comparison of one offered transform with one policy. */
 static const char *
 p1_mismatch(const struct p1_offer *o, const struct conf_isakmp_policy *p)
 {
+	const struct alg_cipher *c = alg_enc(p->enc);
+	int	 varkey = alg_cipher_varkey(c);
+
 	if (o->bad)
 		return "atts are not supported";
-	if (o->enc != p1_enc_id(p->enc))
+	if (o->enc != c->ikev1)
 		return "Encryption algorithm offered does not match policy!";
-	if (p->enc == CONF_ENC_AES && o->keylen != p->keylen)
+	if (varkey && o->keylen != p->keylen)
 		return "Key length offered does not match policy!";
-	if (p->enc != CONF_ENC_AES && o->keylen != 0)
+	if (!varkey && o->keylen != 0)
 		return "Key length offered does not match policy!";
-	if (o->hash != p1_hash_id(p->hash))
+	if (o->hash != alg_hash(p->hash)->ikev1)
 		return "Hash algorithm offered does not match policy!";
 	if (o->auth != IKE_AUTH_PSK)
 		return "Authentication method offered does not match policy!";
@@ -243,7 +223,7 @@ p1_set_alg(struct ike_p1_alg *alg, const struct conf_isakmp_policy *p,
     const struct p1_offer *o)
 {
 	alg->enc = p->enc;
-	alg->keybits = p->enc == CONF_ENC_AES ? p->keylen : 0;
+	alg->keybits = alg_cipher_varkey(alg_enc(p->enc)) ? p->keylen : 0;
 	alg->hash = p->hash;
 	alg->group = p->group;
 	alg->prio = p->priority;
@@ -389,31 +369,6 @@ ike_map_entry(const struct config *cf, const char *map, int seq)
 	return NULL;
 }
 
-static uint8_t
-esp_id_of(enum conf_esp_enc e)
-{
-	switch (e) {
-	case CONF_ESP_3DES:	return IKE_ESP_3DES;
-	case CONF_ESP_AES:	return IKE_ESP_AES;
-	case CONF_ESP_GCM:	return IKE_ESP_AES_GCM_16;
-	}
-	return 0;
-}
-
-static uint16_t
-p2_auth_id(enum conf_esp_auth a)
-{
-	switch (a) {
-	case CONF_ESP_AUTH_NONE:	return 0;
-	case CONF_ESP_AUTH_MD5:		return IKE_P2AUTH_MD5;
-	case CONF_ESP_AUTH_SHA1:	return IKE_P2AUTH_SHA1;
-	case CONF_ESP_AUTH_SHA256:	return IKE_P2AUTH_SHA256;
-	case CONF_ESP_AUTH_SHA384:	return IKE_P2AUTH_SHA384;
-	case CONF_ESP_AUTH_SHA512:	return IKE_P2AUTH_SHA512;
-	}
-	return 0;
-}
-
 static uint16_t
 encap_id(const struct ike_p2_xf *x, int natt)
 {
@@ -450,7 +405,7 @@ ike_p2_offers(struct ike *ike, const struct conf_map_entry *e, int udp,
 		    cf->sa_life_seconds;
 		x->life_kbytes = e->life_kbytes != 0 ? e->life_kbytes :
 		    cf->sa_life_kbytes;
-		x->esp_id = esp_id_of(t->enc);
+		x->esp_id = (uint8_t)alg_esp_enc(t->enc)->ikev1;
 		snprintf(x->tset, sizeof(x->tset), "%s", t->name);
 		n++;
 	}
@@ -462,7 +417,7 @@ p2_write_xf(struct wbuf *w, const struct ike_p2_xf *x, int num, int natt,
     uint32_t secs, uint64_t kbytes)
 {
 	size_t	 s = ike_wr_xf_begin(w, 1, (uint8_t)num, x->esp_id);
-	uint16_t auth = p2_auth_id(x->auth);
+	const struct alg_hmac *auth = alg_esp_auth(x->auth);
 
 	ike_wr_attr(w, IKE_P2A_ENCAP, encap_id(x, natt));
 	ike_wr_attr(w, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
@@ -472,9 +427,9 @@ p2_write_xf(struct wbuf *w, const struct ike_p2_xf *x, int num, int natt,
 		ike_wr_attr(w, IKE_P2A_LIFE_DURATION,
 		    kbytes > UINT32_MAX ? UINT32_MAX : (uint32_t)kbytes);
 	}
-	if (auth != 0)
-		ike_wr_attr(w, IKE_P2A_AUTH, auth);
-	if (x->enc != CONF_ESP_3DES)
+	if (auth != NULL)
+		ike_wr_attr(w, IKE_P2A_AUTH, auth->ikev1);
+	if (alg_cipher_varkey(alg_esp_enc(x->enc)))
 		ike_wr_attr(w, IKE_P2A_KEY_LENGTH, (uint32_t)x->keybits);
 	if (x->group != 0)
 		ike_wr_attr(w, IKE_P2A_GROUP, (uint32_t)x->group);
@@ -521,25 +476,20 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
     const struct ike_xf *x, struct ike_p2_xf *o, int *bad, int trace)
 {
 	int	 life_type = 0, encap = 0;
+	const struct alg_cipher *c;
+	const struct alg_hmac *h;
 
 	memset(o, 0, sizeof(*o));
 	*bad = 0;
 	o->esp_id = x->id;
-	o->auth = CONF_ESP_AUTH_NONE;
-	switch (x->id) {
-	case IKE_ESP_3DES:
-		o->enc = CONF_ESP_3DES;
-		o->keybits = 192;
-		break;
-	case IKE_ESP_AES:
-		o->enc = CONF_ESP_AES;
-		break;
-	case IKE_ESP_AES_GCM_16:
-		o->enc = CONF_ESP_GCM;
-		break;
-	default:
+	o->auth = ALG_ESP_AUTH_NONE;
+	if ((c = alg_esp_enc_by_ikev1(x->id)) != NULL) {
+		o->enc = c->id;
+		/* a cipher of one key size takes no key length attribute */
+		if (!alg_cipher_varkey(c))
+			o->keybits = c->bits[0];
+	} else
 		*bad = 1;
-	}
 	if (trace) {
 		IKE_TRACE(NULL, "transform %d, %s", x->num,
 		    ike_esp_id_name(x->id));
@@ -591,25 +541,11 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 			if (trace)
 				IKE_TRACE(NULL, "      authenticator is %s",
 				    ike_p2_auth_name((unsigned)v));
-			switch (v) {
-			case IKE_P2AUTH_MD5:
-				o->auth = CONF_ESP_AUTH_MD5;
-				break;
-			case IKE_P2AUTH_SHA1:
-				o->auth = CONF_ESP_AUTH_SHA1;
-				break;
-			case IKE_P2AUTH_SHA256:
-				o->auth = CONF_ESP_AUTH_SHA256;
-				break;
-			case IKE_P2AUTH_SHA384:
-				o->auth = CONF_ESP_AUTH_SHA384;
-				break;
-			case IKE_P2AUTH_SHA512:
-				o->auth = CONF_ESP_AUTH_SHA512;
-				break;
-			default:
+			if (v <= UINT16_MAX &&
+			    (h = alg_esp_auth_by_ikev1((unsigned)v)) != NULL)
+				o->auth = h->id;
+			else
 				*bad = 1;
-			}
 			break;
 		case IKE_P2A_KEY_LENGTH:
 			if (trace)
@@ -660,13 +596,13 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 	default:
 		*bad = 1;
 	}
-	/* AES without a key length is refused (RFC 3602 says it is set) */
-	if (o->enc == CONF_ESP_AES && o->keybits != 128 && o->keybits != 192 &&
-	    o->keybits != 256)
-		*bad = 1;
-	if (o->enc == CONF_ESP_GCM && o->keybits != 128 && o->keybits != 256)
-		*bad = 1;
-	if ((o->enc == CONF_ESP_GCM) != (o->auth == CONF_ESP_AUTH_NONE))
+	/*
+	 * AES without a key length is refused (RFC 3602 says it is set);
+	 * an AEAD cipher takes no integrity algorithm, the others need one
+	 */
+	if (c != NULL && ((alg_cipher_varkey(c) &&
+	    alg_cipher_size(c, o->keybits) == -1) ||
+	    (c->icv != 0) != (o->auth == ALG_ESP_AUTH_NONE)))
 		*bad = 1;
 	return 0;
 }

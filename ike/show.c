@@ -91,10 +91,10 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 			jadd_u64(o, "decrypted", sa->decrypted);
 			if (sa->alg.group != 0) {
 				jadd_str(o, "encryption",
-				    conf_enc_name(sa->alg.enc));
+				    alg_enc_word(sa->alg.enc));
 				jadd_int(o, "keybits", sa->alg.keybits);
 				jadd_str(o, "hash",
-				    conf_hash_name(sa->alg.hash));
+				    alg_hash_word(sa->alg.hash));
 				jadd_str(o, "auth", "psk");
 				jadd_int(o, "group", sa->alg.group);
 				jadd_int(o, "lifetime", sa->alg.lifetime);
@@ -130,12 +130,13 @@ ike_show_isakmp_sa(struct ike *ike, int detail, json_object *data)
 }
 
 static void
-policy_facts(json_object *o, enum conf_enc enc, int keylen,
-    enum conf_hash hash, enum conf_auth auth, int group, uint32_t life)
+policy_facts(json_object *o, enum alg_enc enc, int keylen,
+    enum alg_hash hash, enum conf_auth auth, int group, uint32_t life)
 {
-	jadd_str(o, "encryption", conf_enc_name(enc));
-	jadd_int(o, "keybits", enc == CONF_ENC_AES ? keylen : 0);
-	jadd_str(o, "hash", conf_hash_name(hash));
+	jadd_str(o, "encryption", alg_enc_word(enc));
+	jadd_int(o, "keybits", alg_enc(enc) != NULL &&
+	    alg_cipher_varkey(alg_enc(enc)) ? keylen : 0);
+	jadd_str(o, "hash", alg_hash_word(hash));
 	jadd_str(o, "auth", auth == CONF_AUTH_PSK ? "pre-share" : "rsa-sig");
 	jadd_int(o, "group", group);
 	jadd_int(o, "lifetime", life);
@@ -154,13 +155,13 @@ ike_show_policy(const struct config *cf, json_object *data)
 		policy_facts(o, p->enc, p->keylen, p->hash, p->auth, p->group,
 		    p->lifetime);
 		jadd_bool(o, "usable", conf_policy_usable(p));
-		jadd_str(o, "unusable_reason", p->enc == CONF_ENC_DES ? "des" :
+		jadd_str(o, "unusable_reason", p->enc == ALG_ENC_DES ? "des" :
 		    p->auth != CONF_AUTH_PSK ? "rsa-sig" : "");
 		json_object_array_add(arr, o);
 	}
 	json_object_object_add(data, "policies", arr);
 	def = json_object_new_object();
-	policy_facts(def, CONF_ENC_DES, 0, CONF_HASH_SHA1, CONF_AUTH_RSA_SIG, 1,
+	policy_facts(def, ALG_ENC_DES, 0, ALG_HASH_SHA1, CONF_AUTH_RSA_SIG, 1,
 	    86400);
 	jadd_bool(def, "usable", 0);
 	json_object_object_add(data, "default", def);

@@ -31,13 +31,13 @@ static struct esp_sactx *cbc, *gcm;
 static uint8_t gcm_key[36];
 
 static struct esp_sactx *
-make_sa(enum conf_esp_enc enc, int esn)
+make_sa(enum alg_esp_enc enc, int esn)
 {
 	struct esp_sa	 sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.conn_id = 1;
-	sa.spi = enc == CONF_ESP_GCM ? 0x2000 : 0x1000;
+	sa.spi = enc == ALG_ESP_GCM ? 0x2000 : 0x1000;
 	sa.dir = ESP_IN;
 	sa.tunnel = 1;
 	sa.enc = enc;
@@ -46,12 +46,12 @@ make_sa(enum conf_esp_enc enc, int esn)
 	sa.replay_window = 128;
 	for (int i = 0; i < 36; i++)
 		sa.enc_key[i] = (uint8_t)(i * 7 + 1);
-	if (enc == CONF_ESP_GCM) {
+	if (enc == ALG_ESP_GCM) {
 		sa.enc_key_len = 36;
 		memcpy(gcm_key, sa.enc_key, 36);
 	} else {
 		sa.enc_key_len = 32;
-		sa.auth = CONF_ESP_AUTH_SHA256;
+		sa.auth = ALG_ESP_AUTH_SHA256;
 		sa.auth_key_len = 32;
 		memset(sa.auth_key, 0x5a, 32);
 	}
@@ -103,8 +103,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	size_t		 off = 64, n;
 
 	if (cbc == NULL) {
-		cbc = make_sa(CONF_ESP_AES, 0);
-		gcm = make_sa(CONF_ESP_GCM, 1);
+		cbc = make_sa(ALG_ESP_AES, 0);
+		gcm = make_sa(ALG_ESP_GCM, 1);
 		if (cbc == NULL || gcm == NULL)
 			abort();
 	}

@@ -77,11 +77,11 @@ prefix(const char *v, struct in_addr *a, struct in_addr *m)
 static int
 cipher(const char *v, struct esp_sa *sa)
 {
-	static const struct { const char *n; enum conf_esp_enc e; int b; }
+	static const struct { const char *n; enum alg_esp_enc e; int b; }
 	    t[] = {
-		{ "3des", CONF_ESP_3DES, 192 }, { "aes128", CONF_ESP_AES, 128 },
-		{ "aes192", CONF_ESP_AES, 192 }, { "aes256", CONF_ESP_AES, 256 },
-		{ "gcm128", CONF_ESP_GCM, 128 }, { "gcm256", CONF_ESP_GCM, 256 },
+		{ "3des", ALG_ESP_3DES, 192 }, { "aes128", ALG_ESP_AES, 128 },
+		{ "aes192", ALG_ESP_AES, 192 }, { "aes256", ALG_ESP_AES, 256 },
+		{ "gcm128", ALG_ESP_GCM, 128 }, { "gcm256", ALG_ESP_GCM, 256 },
 	};
 
 	for (size_t i = 0; i < nitems(t); i++)
@@ -96,11 +96,11 @@ cipher(const char *v, struct esp_sa *sa)
 static int
 integrity(const char *v, struct esp_sa *sa)
 {
-	static const struct { const char *n; enum conf_esp_auth a; } t[] = {
-		{ "md5", CONF_ESP_AUTH_MD5 }, { "sha1", CONF_ESP_AUTH_SHA1 },
-		{ "sha256", CONF_ESP_AUTH_SHA256 },
-		{ "sha384", CONF_ESP_AUTH_SHA384 },
-		{ "sha512", CONF_ESP_AUTH_SHA512 },
+	static const struct { const char *n; enum alg_esp_auth a; } t[] = {
+		{ "md5", ALG_ESP_AUTH_MD5 }, { "sha1", ALG_ESP_AUTH_SHA1 },
+		{ "sha256", ALG_ESP_AUTH_SHA256 },
+		{ "sha384", ALG_ESP_AUTH_SHA384 },
+		{ "sha512", ALG_ESP_AUTH_SHA512 },
 	};
 
 	for (size_t i = 0; i < nitems(t); i++)

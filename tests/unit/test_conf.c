@@ -53,8 +53,8 @@ test_lab13_1(void **state)
 	assert_string_equal(cf->hostname, "R1");
 	assert_int_equal(cf->npolicies, 1);
 	assert_int_equal(cf->policies[0].priority, 10);
-	assert_int_equal(cf->policies[0].enc, CONF_ENC_3DES);
-	assert_int_equal(cf->policies[0].hash, CONF_HASH_MD5);
+	assert_int_equal(cf->policies[0].enc, ALG_ENC_3DES);
+	assert_int_equal(cf->policies[0].hash, ALG_HASH_MD5);
 	assert_int_equal(cf->policies[0].auth, CONF_AUTH_PSK);
 	assert_int_equal(cf->policies[0].group, 2);
 	assert_int_equal(cf->policies[0].lifetime, 86400);
@@ -63,8 +63,8 @@ test_lab13_1(void **state)
 	assert_string_equal(cf->keys[0].key, "cisco");
 	assert_true(ip_is(cf->keys[0].addr, "12.1.1.2"));
 	assert_int_equal(cf->ntsets, 1);
-	assert_int_equal(cf->tsets[0].enc, CONF_ESP_3DES);
-	assert_int_equal(cf->tsets[0].auth, CONF_ESP_AUTH_MD5);
+	assert_int_equal(cf->tsets[0].enc, ALG_ESP_3DES);
+	assert_int_equal(cf->tsets[0].auth, ALG_ESP_AUTH_MD5);
 	assert_false(cf->tsets[0].transport);
 	m = conf_map_find(cf, "TST");
 	assert_non_null(m);
@@ -101,16 +101,16 @@ test_standalone_pair(void **state)
 	(void)state;
 	assert_non_null(r1);
 	assert_non_null(r2);
-	assert_int_equal(r1->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(r1->policies[0].enc, ALG_ENC_AES);
 	assert_int_equal(r1->policies[0].keylen, 256);
-	assert_int_equal(r1->policies[0].hash, CONF_HASH_SHA256);
+	assert_int_equal(r1->policies[0].hash, ALG_HASH_SHA256);
 	assert_int_equal(r1->policies[0].group, 14);
 	assert_int_equal(r1->dpd_interval, 10);
 	assert_int_equal(r1->dpd_retry, 2);
 	assert_int_equal(r1->dpd_mode, CONF_DPD_ON_DEMAND);
-	assert_int_equal(r1->tsets[0].enc, CONF_ESP_AES);
+	assert_int_equal(r1->tsets[0].enc, ALG_ESP_AES);
 	assert_int_equal(r1->tsets[0].keylen, 256);
-	assert_int_equal(r1->tsets[0].auth, CONF_ESP_AUTH_SHA256);
+	assert_int_equal(r1->tsets[0].auth, ALG_ESP_AUTH_SHA256);
 	e = &conf_map_find(r1, "vpn")->entries[0];
 	assert_int_equal(e->pfs_group, 14);
 	assert_true(e->reverse_route);
@@ -208,9 +208,9 @@ test_cisco3725(void **state)
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(cf->policies[i].priority, i + 1);
 	assert_int_equal(cf->policies[0].group, 5);
-	assert_int_equal(cf->policies[0].hash, CONF_HASH_SHA1);
-	assert_int_equal(cf->policies[1].hash, CONF_HASH_MD5);
-	assert_int_equal(cf->policies[2].enc, CONF_ENC_DES);	/* default */
+	assert_int_equal(cf->policies[0].hash, ALG_HASH_SHA1);
+	assert_int_equal(cf->policies[1].hash, ALG_HASH_MD5);
+	assert_int_equal(cf->policies[2].enc, ALG_ENC_DES);	/* default */
 	assert_false(conf_policy_usable(&cf->policies[2]));
 	assert_int_equal(cf->policies[3].group, 2);
 	assert_true(conf_policy_usable(&cf->policies[3]));
@@ -279,6 +279,32 @@ static const struct {
 	{ "crypto isakmp policy 10\n hash sha1\n", 2, "hash takes" },
 	{ "crypto isakmp policy 10\n group 3\n", 2, "group takes" },
 	{ "crypto isakmp policy 10\n lifetime 59\n", 2, "60 to 86400" },
+	/* the lists made from alg/'s tables, whole */
+	{ "crypto isakmp policy 10\n encr blowfish\n", 2,
+	    "encryption takes des, 3des or aes [128|192|256]" },
+	{ "crypto isakmp policy 10\n encr aes 512\n", 2,
+	    "encryption aes takes 128, 192 or 256" },
+	{ "crypto isakmp policy 10\n hash tiger\n", 2,
+	    "hash takes md5, sha, sha256, sha384 or sha512" },
+	{ "crypto isakmp policy 10\n group 3\n", 2,
+	    "group takes 1, 2, 5, 14, 15, 16, 19, 20, 21 or 24" },
+	{ "crypto map M 10 ipsec-isakmp\n set pfs group3\n", 2,
+	    "\"group3\" is not a DH group havpn knows (group1, group2, "
+	    "group5, group14, group15, group16, group19, group20, group21, "
+	    "group24)" },
+	{ "crypto ipsec transform-set T esp-sha-hmac\n", 1,
+	    "transform-set T has no ESP encryption transform (esp-3des, "
+	    "esp-aes, esp-gcm)" },
+	{ "crypto ipsec transform-set T esp-aes 512 esp-sha-hmac\n", 1,
+	    "esp-aes: key size 512 is not valid (128, 192 or 256)" },
+	{ "crypto ipsec transform-set T esp-gcm 192\n", 1,
+	    "esp-gcm: key size 192 is not valid (128 or 256)" },
+	{ "crypto ipsec transform-set T esp-3des\n", 1,
+	    "transform-set T: esp-3des needs an ESP-AUTH transform "
+	    "(esp-sha256-hmac, ...): ESP without integrity is not offered" },
+	{ "crypto ipsec transform-set T esp-gcm esp-md5-hmac\n", 1,
+	    "transform-set T: esp-gcm authenticates itself and takes no "
+	    "ESP-AUTH transform" },
 	{ "crypto isakmp policy 10\n authentication rsa-encr\n", 2,
 	    "not supported" },
 	{ "crypto isakmp policy 10\n bogus\n", 2, "unknown command \"bogus\"" },
@@ -975,7 +1001,7 @@ test_keywords_any_case(void **state)
 	assert_string_equal(b->keys[0].key, "SeCrEt");
 	assert_string_equal(b->maps[0].name, "VpnMap");
 	assert_string_equal(b->tsets[0].name, "TsEt");
-	assert_int_equal(b->policies[0].enc, CONF_ENC_AES);
+	assert_int_equal(b->policies[0].enc, ALG_ENC_AES);
 	assert_int_equal(b->maps[0].entries[0].pfs_group, 14);
 	assert_int_equal(conf_acl_find(b, "Acl1")->aces[0].dport.lo, 80);
 	assert_null(conf_acl_find(b, "ACL1"));

@@ -453,15 +453,15 @@ test_bad_transforms_refused(void **state)
 	sa.enc_key_len = 16;			/* 3des needs 24 */
 	assert_null(esp_sactx_new(&sa));
 	kat_sa(&esp_kats[0], ESP_OUT, &sa);
-	sa.auth = CONF_ESP_AUTH_NONE;		/* CBC without integrity */
+	sa.auth = ALG_ESP_AUTH_NONE;		/* CBC without integrity */
 	assert_null(esp_sactx_new(&sa));
 	kat_sa(&esp_kats[0], ESP_OUT, &sa);
-	sa.enc = CONF_ESP_GCM;			/* GCM with an HMAC */
+	sa.enc = ALG_ESP_GCM;			/* GCM with an HMAC */
 	sa.enc_keybits = 128;
 	sa.enc_key_len = 20;
 	assert_null(esp_sactx_new(&sa));
 	kat_sa(&esp_kats[0], ESP_OUT, &sa);
-	sa.enc = CONF_ESP_AES;
+	sa.enc = ALG_ESP_AES;
 	sa.enc_keybits = 160;
 	assert_null(esp_sactx_new(&sa));
 }
@@ -1081,7 +1081,7 @@ test_gcm_allocates_nothing_per_packet(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < nitems(esp_kats); i++)
-		if (esp_kats[i].enc == CONF_ESP_GCM && esp_kats[i].tunnel)
+		if (esp_kats[i].enc == ALG_ESP_GCM && esp_kats[i].tunnel)
 			k = &esp_kats[i];
 	assert_non_null(k);
 	kat_sa(k, ESP_OUT, &so);

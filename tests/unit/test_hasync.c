@@ -143,9 +143,9 @@ fill_isakmp(struct ike_isakmp_state *s, uint32_t k)
 	s->local_port = 4500;
 	s->remote_port = 4501;
 	s->peer_id = s->remote;
-	s->enc = CONF_ENC_AES;
+	s->enc = ALG_ENC_AES;
 	s->keybits = 256;
-	s->hash = CONF_HASH_SHA256;
+	s->hash = ALG_HASH_SHA256;
 	s->group = 14;
 	s->prf_len = 32;
 	for (int i = 0; i < 32; i++) {
@@ -190,9 +190,9 @@ fill_ipsec(struct ha_ipsec *m, uint32_t k)
 	s->local_port = 4500;
 	s->remote_port = 4501;
 	s->tunnel = 1;
-	s->enc = CONF_ESP_GCM;
+	s->enc = ALG_ESP_GCM;
 	s->enc_keybits = 256;
-	s->auth = CONF_ESP_AUTH_NONE;
+	s->auth = ALG_ESP_AUTH_NONE;
 	s->enc_key_len = 36;
 	for (int i = 0; i < 36; i++) {
 		s->enc_key_in[i] = (uint8_t)(0x40 + i);
@@ -443,9 +443,9 @@ pb_isakmp(Havpn__Sync__IsakmpSa *p, uint32_t *msgids)
 	p->exchange = 2;
 	p->local_port = 500;
 	p->remote_port = 500;
-	p->enc = CONF_ENC_AES;
+	p->enc = ALG_ENC_AES;
 	p->keybits = 256;
-	p->hash = CONF_HASH_SHA256;
+	p->hash = ALG_HASH_SHA256;
 	p->group = 14;
 	p->skeyid_d.data = p->skeyid_a.data = p->skeyid_e.data = b32;
 	p->skeyid_d.len = p->skeyid_a.len = p->skeyid_e.len = 32;
@@ -475,9 +475,9 @@ pb_ipsec(Havpn__Sync__IpsecSa *p)
 	p->spi_in = 0x1000;
 	p->spi_out = 0x2000;
 	p->local_port = p->remote_port = 4500;
-	p->enc = CONF_ESP_GCM;
+	p->enc = ALG_ESP_GCM;
 	p->enc_keybits = 256;
-	p->auth = CONF_ESP_AUTH_NONE;
+	p->auth = ALG_ESP_AUTH_NONE;
 	p->enc_key_in.data = p->enc_key_out.data = b36;
 	p->enc_key_in.len = p->enc_key_out.len = 36;
 	p->sel = &pb_sel;
@@ -532,7 +532,7 @@ test_codec_range_checks(void **state)
 		case 3: is.exchange = 5; break;
 		case 4: is.local_port = 70000; break;
 		case 5: is.remote_port = 0; break;
-		case 6: is.enc = CONF_ENC_DES; break;
+		case 6: is.enc = ALG_ENC_DES; break;
 		case 7: is.keybits = 100; break;
 		case 8: is.hash = 9; break;
 		case 9: is.group = 3; break;
@@ -549,8 +549,8 @@ test_codec_range_checks(void **state)
 		case 20: is.map = (char *)
 		    "a-crypto-map-name-of-more-than-sixty-four-characters-is-"
 		    "too-long-for-ike"; break;
-		case 21: is.enc = CONF_ENC_3DES; break;	/* 256-bit 3DES */
-		case 22: is.enc = CONF_ENC_3DES; is.keybits = 0;
+		case 21: is.enc = ALG_ENC_3DES; break;	/* 256-bit 3DES */
+		case 22: is.enc = ALG_ENC_3DES; is.keybits = 0;
 		    is.enc_key.len = 24; is.iv.len = 8; break;	/* valid */
 		}
 		err = NULL;
@@ -576,7 +576,7 @@ test_codec_range_checks(void **state)
 		case 4: ip.local_port = 0; break;	/* one port only */
 		case 5: ip.enc = 4; break;
 		case 6: ip.enc_keybits = 192; break;	/* no GCM-192 here */
-		case 7: ip.auth = CONF_ESP_AUTH_SHA1; break; /* GCM + HMAC */
+		case 7: ip.auth = ALG_ESP_AUTH_SHA1; break; /* GCM + HMAC */
 		case 8: ip.enc_key_out.len = 32; break;
 		case 9: ip.sel = NULL; break;
 		case 10: pb_sel.src_mask = htonl(0xff00ff00); break;

@@ -173,8 +173,8 @@ test_dh_rfc2409_primes(void **state)
 }
 
 struct kdf_kat {
-	enum conf_hash	 hash;
-	enum conf_enc	 enc;
+	enum alg_hash	 hash;
+	enum alg_enc	 enc;
 	int		 keybits;
 	const uint8_t	*psk;
 	size_t		 psklen;
@@ -265,9 +265,9 @@ test_kdf_known_answers(void **state)
 static void
 test_cipher_chain(void **state)
 {
-	static const struct { enum conf_enc e; int bits; } cs[] = {
-		{ CONF_ENC_3DES, 0 }, { CONF_ENC_AES, 128 },
-		{ CONF_ENC_AES, 192 }, { CONF_ENC_AES, 256 },
+	static const struct { enum alg_enc e; int bits; } cs[] = {
+		{ ALG_ENC_3DES, 0 }, { ALG_ENC_AES, 128 },
+		{ ALG_ENC_AES, 192 }, { ALG_ENC_AES, 256 },
 	};
 	uint8_t	 key[32], iv[16], iv2[16], buf[96], plain[96];
 
@@ -295,8 +295,8 @@ test_cipher_chain(void **state)
 		assert_int_equal(ike_cipher(cs[c].e, key, kl, iv, buf, 95, 1),
 		    -1);
 	}
-	assert_int_equal(ike_cipher_keylen(CONF_ENC_3DES, 0), 24);
-	assert_int_equal(ike_cipher_keylen(CONF_ENC_AES, 0), 16);
+	assert_int_equal(ike_cipher_keylen(ALG_ENC_3DES, 0), 24);
+	assert_int_equal(ike_cipher_keylen(ALG_ENC_AES, 0), 16);
 }
 
 int

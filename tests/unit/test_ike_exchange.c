@@ -158,10 +158,10 @@ test_main_quick_stepwise(void **state)
 	/* every esp_sa field from the crypto map */
 	ipsec_of(p, 0, &ps);
 	sa = esp_fake_sa(p->n[0].be, ps.s[0].conn_out);
-	assert_int_equal(sa->enc, CONF_ESP_AES);
+	assert_int_equal(sa->enc, ALG_ESP_AES);
 	assert_int_equal(sa->enc_keybits, 256);
 	assert_int_equal(sa->enc_key_len, 32);
-	assert_int_equal(sa->auth, CONF_ESP_AUTH_SHA256);
+	assert_int_equal(sa->auth, ALG_ESP_AUTH_SHA256);
 	assert_int_equal(sa->auth_key_len, 32);
 	assert_true(sa->tunnel);
 	assert_int_equal(sa->local_port, 0);
@@ -193,42 +193,42 @@ struct suite {
 	const char	*tset;		/* transform-set words */
 	const char	*pfs;		/* set pfs line or "" */
 	int		 group;
-	enum conf_esp_enc enc;
+	enum alg_esp_enc enc;
 	int		 enc_key_len;
-	enum conf_esp_auth auth;
+	enum alg_esp_auth auth;
 };
 
 static const struct suite suites[] = {
 	{ "aes256/sha256/modp2048 pfs14", " encr aes 256\n hash sha256\n"
 	    " group 14\n", "esp-aes 256 esp-sha256-hmac", " set pfs group14\n",
-	    14, CONF_ESP_AES, 32, CONF_ESP_AUTH_SHA256 },
+	    14, ALG_ESP_AES, 32, ALG_ESP_AUTH_SHA256 },
 	{ "3des/sha1/modp1024", " encr 3des\n hash sha\n group 2\n",
-	    "esp-3des esp-sha-hmac", "", 2, CONF_ESP_3DES, 24,
-	    CONF_ESP_AUTH_SHA1 },
+	    "esp-3des esp-sha-hmac", "", 2, ALG_ESP_3DES, 24,
+	    ALG_ESP_AUTH_SHA1 },
 	{ "aes128/sha1/ecp256", " encr aes 128\n hash sha\n group 19\n",
-	    "esp-aes esp-sha-hmac", "", 19, CONF_ESP_AES, 16,
-	    CONF_ESP_AUTH_SHA1 },
+	    "esp-aes esp-sha-hmac", "", 19, ALG_ESP_AES, 16,
+	    ALG_ESP_AUTH_SHA1 },
 	{ "aes192/sha384/ecp384 gcm128", " encr aes 192\n hash sha384\n"
 	    " group 20\n", "esp-gcm 128", " set pfs group20\n", 20,
-	    CONF_ESP_GCM, 20, CONF_ESP_AUTH_NONE },
+	    ALG_ESP_GCM, 20, ALG_ESP_AUTH_NONE },
 	{ "aes256/sha512/ecp521 gcm256", " encr aes 256\n hash sha512\n"
-	    " group 21\n", "esp-gcm 256", "", 21, CONF_ESP_GCM, 36,
-	    CONF_ESP_AUTH_NONE },
+	    " group 21\n", "esp-gcm 256", "", 21, ALG_ESP_GCM, 36,
+	    ALG_ESP_AUTH_NONE },
 	{ "3des/md5/modp768 md5", " encr 3des\n hash md5\n group 1\n",
-	    "esp-3des esp-md5-hmac", " set pfs group1\n", 1, CONF_ESP_3DES,
-	    24, CONF_ESP_AUTH_MD5 },
+	    "esp-3des esp-md5-hmac", " set pfs group1\n", 1, ALG_ESP_3DES,
+	    24, ALG_ESP_AUTH_MD5 },
 	{ "aes/sha/modp1536 sha512", " encr aes\n hash sha\n group 5\n",
 	    "esp-aes 192 esp-sha512-hmac", " set pfs group5\n", 5,
-	    CONF_ESP_AES, 24, CONF_ESP_AUTH_SHA512 },
+	    ALG_ESP_AES, 24, ALG_ESP_AUTH_SHA512 },
 	{ "aes/sha256/modp3072 sha384", " encr aes\n hash sha256\n"
 	    " group 15\n", "esp-aes 128 esp-sha384-hmac", "", 15,
-	    CONF_ESP_AES, 16, CONF_ESP_AUTH_SHA384 },
+	    ALG_ESP_AES, 16, ALG_ESP_AUTH_SHA384 },
 	{ "aes/sha256/modp4096", " encr aes\n hash sha256\n group 16\n",
-	    "esp-aes 256 esp-sha256-hmac", "", 16, CONF_ESP_AES, 32,
-	    CONF_ESP_AUTH_SHA256 },
+	    "esp-aes 256 esp-sha256-hmac", "", 16, ALG_ESP_AES, 32,
+	    ALG_ESP_AUTH_SHA256 },
 	{ "aes/sha256/group24 pfs24", " encr aes\n hash sha256\n"
 	    " group 24\n", "esp-aes 256 esp-sha256-hmac", " set pfs group24\n",
-	    24, CONF_ESP_AES, 32, CONF_ESP_AUTH_SHA256 },
+	    24, ALG_ESP_AES, 32, ALG_ESP_AUTH_SHA256 },
 };
 
 static char *
@@ -309,7 +309,7 @@ test_transform_set_order(void **state)
 	ipsec_of(p, 0, &ps);
 	assert_int_equal(ps.n, 1);
 	/* T1 (3des) is not acceptable to b; T2 (gcm 256) is, before TS */
-	assert_int_equal(ps.s[0].enc, CONF_ESP_GCM);
+	assert_int_equal(ps.s[0].enc, ALG_ESP_GCM);
 	assert_int_equal(ps.s[0].enc_keybits, 256);
 	pair_free(p);
 	free(a1);
