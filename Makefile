@@ -44,8 +44,12 @@ PKG_OK		:= $(shell pkg-config --exists $(PKGS) 2>/dev/null && echo yes)
 INSTALL_GOALS	:= deps check demo clean
 ifneq ($(PKG_OK),yes)
 ifneq ($(filter-out $(INSTALL_GOALS),$(or $(MAKECMDGOALS),all)),)
-$(error build libraries missing (pkg-config $(PKGS)): run "make deps" first, \
-    or "make check" / "make demo", which install them)
+# Each package asked on its own, so that the error names the missing ones.
+PKG_MISSING	:= $(if $(shell command -v pkg-config),pkg-config finds no \
+		   $(foreach p,$(PKGS),$(if $(shell pkg-config --exists $(p) \
+		   2>/dev/null && echo y),,$(p))),no pkg-config)
+$(error build libraries missing ($(strip $(PKG_MISSING))): run "make deps" \
+    first, or "make check" / "make demo", which install them)
 endif
 endif
 
@@ -185,10 +189,14 @@ FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		   -I. -Ibuild/gen $(PKG_CFLAGS) -D_GNU_SOURCE
 fuzz-build: $(FUZZ_BINS)
 
-build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS)
+# One clang command compiles every source, so no .d files: a target
+# depends on every header of the modules (the generated protobuf header
+# comes with its .c).
+FUZZ_HDRS	:= $(wildcard $(addsuffix /*.h,$(MODULES)))
+build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(SAY) CLANG $@
-	$(Q)clang $(FUZZ_CFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

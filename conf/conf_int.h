@@ -52,7 +52,10 @@ struct mode_frame {
 #define CONF_MAXDEPTH	8
 #define CONF_MAXWARN	4
 
-/* CMD_ERR is -1 so that helpers returning perr() also read as "-1: error". */
+/*
+ * CMD_ERR is -1 so that helpers returning conf_perr() also read as
+ * "-1: error".
+ */
 enum cmd_result {
 	CMD_ERR = -1,		/* a command of this mode, but wrong */
 	CMD_OK = 0,
@@ -96,61 +99,62 @@ struct parser {
 };
 
 /* diagnostics */
-void	 note_add(struct conf_notes *, int, int, const char *, ...)
+void	 conf_note_add(struct conf_notes *, int, int, const char *, ...)
 	    __attribute__((format(printf, 4, 5)));
 /* Print the notes in line order through diag, and empty the list. */
-void	 notes_flush(struct conf_notes *, const char *, struct conf_diag *);
-int	 perr(struct parser *, const char *, ...)
+void	 conf_notes_flush(struct conf_notes *, const char *,
+    struct conf_diag *);
+int	 conf_perr(struct parser *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 pwarn(struct parser *, const char *, ...)
+void	 conf_pwarn(struct parser *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-void	 popen_mode(struct parser *, enum conf_mode, int, int);
+void	 conf_popen_mode(struct parser *, enum conf_mode, int, int);
 
 /* word helpers */
-int	 word_is(const struct cline *, int, const char *);
-int	 parse_uint(const char *, long, long, long *);
-int	 parse_addr(struct parser *, const char *, struct in_addr *,
+int	 conf_word_is(const struct cline *, int, const char *);
+int	 conf_parse_uint(const char *, long, long, long *);
+int	 conf_parse_addr(struct parser *, const char *, struct in_addr *,
 	    const char *);
-int	 parse_mask(struct parser *, const char *, struct in_addr *);
-int	 ifname_valid(const char *);
+int	 conf_parse_mask(struct parser *, const char *, struct in_addr *);
+int	 conf_ifname_valid(const char *);
 int	 conf_name_valid(const char *);
 
 /* command handlers, one per mode (conf/parse_*.c) */
-int	 mode_global(struct parser *, struct cline *);
-int	 mode_policy(struct parser *, struct cline *);
-int	 mode_peer(struct parser *, struct cline *);
-int	 mode_tset(struct parser *, struct cline *);
-int	 mode_map(struct parser *, struct cline *);
-int	 mode_acl(struct parser *, struct cline *);
-int	 mode_iface(struct parser *, struct cline *);
-int	 mode_redundancy(struct parser *, struct cline *);
-int	 mode_ipc_zone(struct parser *, struct cline *);
-int	 mode_assoc(struct parser *, struct cline *);
-int	 mode_sctp(struct parser *, struct cline *);
-int	 mode_lport(struct parser *, struct cline *);
-int	 mode_rport(struct parser *, struct cline *);
+int	 conf_mode_global(struct parser *, struct cline *);
+int	 conf_mode_policy(struct parser *, struct cline *);
+int	 conf_mode_peer(struct parser *, struct cline *);
+int	 conf_mode_tset(struct parser *, struct cline *);
+int	 conf_mode_map(struct parser *, struct cline *);
+int	 conf_mode_acl(struct parser *, struct cline *);
+int	 conf_mode_iface(struct parser *, struct cline *);
+int	 conf_mode_redundancy(struct parser *, struct cline *);
+int	 conf_mode_ipc_zone(struct parser *, struct cline *);
+int	 conf_mode_assoc(struct parser *, struct cline *);
+int	 conf_mode_sctp(struct parser *, struct cline *);
+int	 conf_mode_lport(struct parser *, struct cline *);
+int	 conf_mode_rport(struct parser *, struct cline *);
 
 /* global commands by area */
-int	 global_crypto(struct parser *, struct cline *);
-int	 global_acl(struct parser *, struct cline *);
-int	 global_track(struct parser *, struct cline *);
-int	 global_interface(struct parser *, struct cline *);
-int	 global_redundancy(struct parser *, struct cline *);
-int	 global_ipc(struct parser *, struct cline *);
+int	 conf_global_crypto(struct parser *, struct cline *);
+int	 conf_global_acl(struct parser *, struct cline *);
+int	 conf_global_track(struct parser *, struct cline *);
+int	 conf_global_interface(struct parser *, struct cline *);
+int	 conf_global_redundancy(struct parser *, struct cline *);
+int	 conf_global_ipc(struct parser *, struct cline *);
 /* IOS lines outside havpn: 1 and a warning if this one is one of them */
-int	 ignored_global(struct parser *, struct cline *, int *);
-int	 ignored_iface(struct parser *, struct cline *);
+int	 conf_ignored_global(struct parser *, struct cline *, int *);
+int	 conf_ignored_iface(struct parser *, struct cline *);
 
 /* ACL pieces shared by numbered and named lists */
-int	 acl_parse_entry(struct parser *, struct cline *, int,
+int	 conf_acl_parse_entry(struct parser *, struct cline *, int,
 	    struct conf_ace *);
-void	 ace_cleanup(struct conf_ace *);
-const char *port_name(int, uint16_t);
-int	 port_parse(int, const char *, uint16_t *);
+void	 conf_ace_cleanup(struct conf_ace *);
+const char *conf_port_name(int, uint16_t);
+int	 conf_port_parse(int, const char *, uint16_t *);
 struct icmp_name { const char *name; int type; int code; };
-const struct icmp_name *icmp_by_name(const char *);
-const struct icmp_name *icmp_by_value(int, int);
-const char *proto_name(int);
+const struct icmp_name *conf_icmp_by_name(const char *);
+const struct icmp_name *conf_icmp_by_value(int, int);
+const char *conf_proto_name(int);
 
 /* cross-line checks (conf/validate.c) */
 /* host NULL: conf_load(); else the stricter checks of havpnd -t */

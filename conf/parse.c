@@ -50,7 +50,8 @@ conf_report(struct conf_diag *d, const char *file, int line, int warning,
 }
 
 void
-note_add(struct conf_notes *ns, int line, int warning, const char *fmt, ...)
+conf_note_add(struct conf_notes *ns, int line, int warning, const char *fmt,
+    ...)
 {
 	struct conf_note *n;
 	va_list	 ap;
@@ -78,7 +79,7 @@ note_cmp(const void *a, const void *b)
 }
 
 void
-notes_flush(struct conf_notes *ns, const char *file, struct conf_diag *d)
+conf_notes_flush(struct conf_notes *ns, const char *file, struct conf_diag *d)
 {
 	if (ns->n > 1)
 		qsort(ns->v, (size_t)ns->n, sizeof(*ns->v), note_cmp);
@@ -92,7 +93,7 @@ notes_flush(struct conf_notes *ns, const char *file, struct conf_diag *d)
 }
 
 int
-perr(struct parser *p, const char *fmt, ...)
+conf_perr(struct parser *p, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -103,7 +104,7 @@ perr(struct parser *p, const char *fmt, ...)
 }
 
 void
-pwarn(struct parser *p, const char *fmt, ...)
+conf_pwarn(struct parser *p, const char *fmt, ...)
 {
 	va_list	 ap;
 
@@ -115,7 +116,7 @@ pwarn(struct parser *p, const char *fmt, ...)
 }
 
 void
-popen_mode(struct parser *p, enum conf_mode m, int idx, int idx2)
+conf_popen_mode(struct parser *p, enum conf_mode m, int idx, int idx2)
 {
 	p->open = 1;
 	p->open_mode = m;
@@ -124,14 +125,14 @@ popen_mode(struct parser *p, enum conf_mode m, int idx, int idx2)
 }
 
 int
-word_is(const struct cline *l, int i, const char *w)
+conf_word_is(const struct cline *l, int i, const char *w)
 {
 	return i < l->nwords && strcasecmp(l->words[i], w) == 0;
 }
 
 /* A decimal number in [min, max]; 0 or -1. */
 int
-parse_uint(const char *s, long min, long max, long *out)
+conf_parse_uint(const char *s, long min, long max, long *out)
 {
 	char		*end;
 	long long	 v;
@@ -147,21 +148,21 @@ parse_uint(const char *s, long min, long max, long *out)
 }
 
 int
-parse_addr(struct parser *p, const char *s, struct in_addr *a,
+conf_parse_addr(struct parser *p, const char *s, struct in_addr *a,
     const char *what)
 {
 	if (addr_parse(s, a) == -1) {
-		perr(p, "%s: \"%s\" is not an IPv4 address", what, s);
+		conf_perr(p, "%s: \"%s\" is not an IPv4 address", what, s);
 		return -1;
 	}
 	return 0;
 }
 
 int
-parse_mask(struct parser *p, const char *s, struct in_addr *m)
+conf_parse_mask(struct parser *p, const char *s, struct in_addr *m)
 {
 	if (addr_parse(s, m) == -1 || !addr_mask_valid(*m)) {
-		perr(p, "\"%s\" is not a netmask", s);
+		conf_perr(p, "\"%s\" is not a netmask", s);
 		return -1;
 	}
 	return 0;
@@ -169,7 +170,7 @@ parse_mask(struct parser *p, const char *s, struct in_addr *m)
 
 /* Linux: 1-15 bytes, no '/', no blank, not "." or "..". */
 int
-ifname_valid(const char *s)
+conf_ifname_valid(const char *s)
 {
 	size_t	 n = strlen(s), i;
 
@@ -250,19 +251,19 @@ static mode_fn
 mode_handler(enum conf_mode m)
 {
 	switch (m) {
-	case M_GLOBAL:		return mode_global;
-	case M_POLICY:		return mode_policy;
-	case M_PEER:		return mode_peer;
-	case M_TSET:		return mode_tset;
-	case M_MAP:		return mode_map;
-	case M_ACL:		return mode_acl;
-	case M_IFACE:		return mode_iface;
-	case M_REDUNDANCY:	return mode_redundancy;
-	case M_IPC_ZONE:	return mode_ipc_zone;
-	case M_ASSOC:		return mode_assoc;
-	case M_SCTP:		return mode_sctp;
-	case M_LPORT:		return mode_lport;
-	case M_RPORT:		return mode_rport;
+	case M_GLOBAL:		return conf_mode_global;
+	case M_POLICY:		return conf_mode_policy;
+	case M_PEER:		return conf_mode_peer;
+	case M_TSET:		return conf_mode_tset;
+	case M_MAP:		return conf_mode_map;
+	case M_ACL:		return conf_mode_acl;
+	case M_IFACE:		return conf_mode_iface;
+	case M_REDUNDANCY:	return conf_mode_redundancy;
+	case M_IPC_ZONE:	return conf_mode_ipc_zone;
+	case M_ASSOC:		return conf_mode_assoc;
+	case M_SCTP:		return conf_mode_sctp;
+	case M_LPORT:		return conf_mode_lport;
+	case M_RPORT:		return conf_mode_rport;
 	case M_IGNORED:
 	case M_FAILED:		return NULL;
 	}
@@ -276,35 +277,37 @@ mode_handler(enum conf_mode m)
 static enum conf_mode
 header_mode(const struct cline *l)
 {
-	if (word_is(l, 0, "no"))
+	if (conf_word_is(l, 0, "no"))
 		return M_IGNORED;
-	if (word_is(l, 0, "interface"))
+	if (conf_word_is(l, 0, "interface"))
 		return M_IFACE;
-	if (word_is(l, 0, "crypto") && word_is(l, 1, "isakmp") &&
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "isakmp") &&
 	    l->nwords > 2 && strncasecmp(l->words[2], "policy", 6) == 0)
 		return M_POLICY;
-	if (word_is(l, 0, "crypto") && word_is(l, 1, "isakmp") &&
-	    word_is(l, 2, "peer"))
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "isakmp") &&
+	    conf_word_is(l, 2, "peer"))
 		return M_PEER;
-	if (word_is(l, 0, "crypto") && word_is(l, 1, "ipsec") &&
-	    word_is(l, 2, "transform-set"))
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "ipsec") &&
+	    conf_word_is(l, 2, "transform-set"))
 		return M_TSET;
-	if (word_is(l, 0, "crypto") && word_is(l, 1, "map") && l->nwords > 3 &&
-	    !word_is(l, 3, "redundancy"))
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "map") &&
+	    l->nwords > 3 &&
+	    !conf_word_is(l, 3, "redundancy"))
 		return M_MAP;
-	if (word_is(l, 0, "ip") && word_is(l, 1, "access-list"))
+	if (conf_word_is(l, 0, "ip") && conf_word_is(l, 1, "access-list"))
 		return M_ACL;
-	if (word_is(l, 0, "redundancy") && word_is(l, 1, "inter-device"))
+	if (conf_word_is(l, 0, "redundancy") &&
+	    conf_word_is(l, 1, "inter-device"))
 		return M_REDUNDANCY;
-	if (word_is(l, 0, "ipc") && word_is(l, 1, "zone"))
+	if (conf_word_is(l, 0, "ipc") && conf_word_is(l, 1, "zone"))
 		return M_IPC_ZONE;
-	if (word_is(l, 0, "association"))
+	if (conf_word_is(l, 0, "association"))
 		return M_ASSOC;
-	if (word_is(l, 0, "protocol"))
+	if (conf_word_is(l, 0, "protocol"))
 		return M_SCTP;
-	if (word_is(l, 0, "local-port"))
+	if (conf_word_is(l, 0, "local-port"))
 		return M_LPORT;
-	if (word_is(l, 0, "remote-port"))
+	if (conf_word_is(l, 0, "remote-port"))
 		return M_RPORT;
 	return M_IGNORED;
 }
@@ -340,13 +343,14 @@ mode_knows(enum conf_mode m, const struct cline *l)
 		{ M_LPORT, "path-retransmit" }, { M_LPORT, "assoc-retransmit" },
 		{ M_RPORT, "remote-ip" },
 	};
-	int	 w = word_is(l, 0, "no") ? 1 : 0;
+	int	 w = conf_word_is(l, 0, "no") ? 1 : 0;
 	long	 seq;
 
-	if (m == M_ACL && parse_uint(l->words[w], 1, 2147483647L, &seq) == 0)
+	if (m == M_ACL &&
+	    conf_parse_uint(l->words[w], 1, 2147483647L, &seq) == 0)
 		return 1;	/* a sequence number */
 	for (size_t i = 0; i < nitems(words); i++)
-		if (words[i].mode == m && word_is(l, w, words[i].word))
+		if (words[i].mode == m && conf_word_is(l, w, words[i].word))
 			return 1;
 	return 0;
 }
@@ -367,7 +371,7 @@ try_frame(struct parser *p, int d, struct cline *l)
 		return CMD_OK;
 	if (f->mode == M_FAILED)	/* indented under it: skipped */
 		return l->indent > f->opener_indent ? CMD_OK : CMD_UNKNOWN;
-	neg = word_is(l, 0, "no") && l->nwords > 1;
+	neg = conf_word_is(l, 0, "no") && l->nwords > 1;
 	if (neg) {
 		memmove(&l->words[0], &l->words[1],
 		    (size_t)(l->nwords - 1) * sizeof(l->words[0]));
@@ -408,7 +412,7 @@ handle_line(struct parser *p, char *text, int lineno)
 	if (r == 1)
 		goto done;
 	if (r == -1) {
-		note_add(&p->notes, lineno, 0, "%s", err);
+		conf_note_add(&p->notes, lineno, 0, "%s", err);
 		goto done;
 	}
 
@@ -428,11 +432,11 @@ handle_line(struct parser *p, char *text, int lineno)
 	}
 
 	/* "exit" leaves the innermost sub-mode, as on IOS */
-	if (word_is(&l, 0, "exit") && l.nwords == 1) {
+	if (conf_word_is(&l, 0, "exit") && l.nwords == 1) {
 		if (p->depth > 1)
 			p->depth--;
 		else
-			note_add(&p->notes, lineno, 0, "exit outside "
+			conf_note_add(&p->notes, lineno, 0, "exit outside "
 			    "a sub-mode");
 		goto done;
 	}
@@ -477,14 +481,14 @@ handle_line(struct parser *p, char *text, int lineno)
 			p->depth--;
 		}
 		if (first_err != -1)
-			note_add(&p->notes, lineno, 0, "%s", errmsg);
+			conf_note_add(&p->notes, lineno, 0, "%s", errmsg);
 		else if (strict && p->stack[p->depth - 1].mode != M_GLOBAL)
-			note_add(&p->notes, lineno, 0,
+			conf_note_add(&p->notes, lineno, 0,
 			    "unknown command \"%s\" in the block opened at "
 			    "line %d", l.words[0],
 			    p->stack[p->depth - 1].opener_line);
 		else
-			note_add(&p->notes, lineno, 0,
+			conf_note_add(&p->notes, lineno, 0,
 			    "unknown command \"%s\"", l.words[0]);
 		/* the lines under it are not reported again */
 		if (p->depth < CONF_MAXDEPTH) {
@@ -501,7 +505,7 @@ handle_line(struct parser *p, char *text, int lineno)
 	}
 
 	for (int i = 0; i < p->nwarn; i++)
-		note_add(&p->notes, lineno, 1, "%s", p->warn[i]);
+		conf_note_add(&p->notes, lineno, 1, "%s", p->warn[i]);
 	/* the frame that took the line learns its block's indentation */
 	if (taken > 0 && p->stack[taken].block_indent == -1)
 		p->stack[taken].block_indent = l.indent;
@@ -576,7 +580,7 @@ load_mem(const char *name, const char *text, size_t len,
 		if (*line != '\0' && line[strlen(line) - 1] == '\r')
 			line[strlen(line) - 1] = '\0';
 		if (strlen(line) > 4096) {
-			note_add(&p.notes, lineno, 0, "line too long "
+			conf_note_add(&p.notes, lineno, 0, "line too long "
 			    "(%zu bytes, at most 4096)", strlen(line));
 			continue;
 		}
@@ -587,7 +591,7 @@ load_mem(const char *name, const char *text, size_t len,
 	if (p.notes.errors == 0)
 		conf_validate(p.cf, host, &p.notes);
 	errors = p.notes.errors;
-	notes_flush(&p.notes, name, diag);
+	conf_notes_flush(&p.notes, name, diag);
 	if (errors > 0) {
 		conf_free(p.cf);
 		return NULL;
@@ -667,7 +671,7 @@ conf_load_strict(const char *path, const struct conf_host *host,
 }
 
 void
-ace_cleanup(struct conf_ace *a)
+conf_ace_cleanup(struct conf_ace *a)
 {
 	free(a->remark);
 }
@@ -711,7 +715,7 @@ conf_free(struct config *cf)
 	free(cf->maps);
 	for (i = 0; i < cf->nacls; i++) {
 		for (j = 0; j < cf->acls[i].naces; j++)
-			ace_cleanup(&cf->acls[i].aces[j]);
+			conf_ace_cleanup(&cf->acls[i].aces[j]);
 		free(cf->acls[i].aces);
 		free(cf->acls[i].name);
 	}

@@ -23,7 +23,7 @@ static const struct { const char *name; int proto; } protos[] = {
 };
 
 const char *
-proto_name(int proto)
+conf_proto_name(int proto)
 {
 	for (size_t i = 0; i < nitems(protos); i++)
 		if (protos[i].proto == proto)
@@ -70,7 +70,7 @@ port_table(int proto, size_t *n)
 }
 
 const char *
-port_name(int proto, uint16_t port)
+conf_port_name(int proto, uint16_t port)
 {
 	size_t	 n;
 	const struct port_name *t = port_table(proto, &n);
@@ -82,13 +82,13 @@ port_name(int proto, uint16_t port)
 }
 
 int
-port_parse(int proto, const char *s, uint16_t *port)
+conf_port_parse(int proto, const char *s, uint16_t *port)
 {
 	size_t	 n;
 	const struct port_name *t = port_table(proto, &n);
 	long	 v;
 
-	if (parse_uint(s, 0, 65535, &v) == 0) {
+	if (conf_parse_uint(s, 0, 65535, &v) == 0) {
 		*port = (uint16_t)v;
 		return 0;
 	}
@@ -117,7 +117,7 @@ static const struct icmp_name icmp_names[] = {
 };
 
 const struct icmp_name *
-icmp_by_name(const char *s)
+conf_icmp_by_name(const char *s)
 {
 	for (size_t i = 0; i < nitems(icmp_names); i++)
 		if (strcasecmp(icmp_names[i].name, s) == 0)
@@ -126,7 +126,7 @@ icmp_by_name(const char *s)
 }
 
 const struct icmp_name *
-icmp_by_value(int type, int code)
+conf_icmp_by_value(int type, int code)
 {
 	for (size_t i = 0; i < nitems(icmp_names); i++)
 		if (icmp_names[i].type == type && icmp_names[i].code == code)
@@ -142,30 +142,31 @@ acl_addr(struct parser *p, struct cline *l, int *i, struct conf_acl_addr *a,
 	int	 k = *i;
 
 	if (k >= l->nwords)
-		return perr(p, "access list entry: %s address missing", what);
-	if (word_is(l, k, "any")) {
+		return conf_perr(p, "access list entry: %s address missing",
+		    what);
+	if (conf_word_is(l, k, "any")) {
 		a->addr.s_addr = 0;
 		a->wildcard.s_addr = 0xffffffff;
 		*i = k + 1;
 		return 0;
 	}
-	if (word_is(l, k, "host")) {
+	if (conf_word_is(l, k, "host")) {
 		if (k + 1 >= l->nwords)
-			return perr(p, "access list entry: host needs an "
+			return conf_perr(p, "access list entry: host needs an "
 			    "address");
-		if (parse_addr(p, l->words[k + 1], &a->addr, what) == -1)
+		if (conf_parse_addr(p, l->words[k + 1], &a->addr, what) == -1)
 			return -1;
 		a->wildcard.s_addr = 0;
 		*i = k + 2;
 		return 0;
 	}
-	if (word_is(l, k, "object-group"))
-		return perr(p, "access list entry: object-group is not "
+	if (conf_word_is(l, k, "object-group"))
+		return conf_perr(p, "access list entry: object-group is not "
 		    "supported");
-	if (parse_addr(p, l->words[k], &a->addr, what) == -1)
+	if (conf_parse_addr(p, l->words[k], &a->addr, what) == -1)
 		return -1;
 	if (k + 1 >= l->nwords || addr_parse(l->words[k + 1], &a->wildcard))
-		return perr(p, "access list entry: %s %s needs a wildcard "
+		return conf_perr(p, "access list entry: %s %s needs a wildcard "
 		    "mask (or use \"host %s\")", what, l->words[k],
 		    l->words[k]);
 	/* 255.255.255.0 where 0.0.0.255 is meant: an ASA or route habit */
@@ -173,13 +174,15 @@ acl_addr(struct parser *p, struct cline *l, int *i, struct conf_acl_addr *a,
 	    addr_mask_valid(a->wildcard)) {
 		char	 w[INET_ADDRSTRLEN];
 
-		return perr(p, "access list entry: %s %s %s: %s looks like a "
+		return conf_perr(p,
+		    "access list entry: %s %s %s: %s looks like a "
 		    "netmask; the wildcard is %s", what, l->words[k],
 		    l->words[k + 1], l->words[k + 1],
 		    addr_str((struct in_addr){ ~a->wildcard.s_addr }, w));
 	}
 	if ((a->addr.s_addr & a->wildcard.s_addr) != 0)
-		return perr(p, "access list entry: %s %s has bits set under "
+		return conf_perr(p,
+		    "access list entry: %s %s has bits set under "
 		    "its wildcard %s", what, l->words[k], l->words[k + 1]);
 	*i = k + 2;
 	return 0;
@@ -201,25 +204,29 @@ acl_port(struct parser *p, struct cline *l, int *i, int proto,
 	if (k >= l->nwords)
 		return 0;
 	for (j = 0; j < nitems(ops); j++)
-		if (word_is(l, k, ops[j].w))
+		if (conf_word_is(l, k, ops[j].w))
 			break;
 	if (j == nitems(ops))
 		return 0;
 	if (proto != 6 && proto != 17)
-		return perr(p, "access list entry: port operators need tcp "
+		return conf_perr(p,
+		    "access list entry: port operators need tcp "
 		    "or udp");
 	pt->op = ops[j].op;
 	if (k + 1 >= l->nwords ||
-	    port_parse(proto, l->words[k + 1], &pt->lo) == -1)
-		return perr(p, "access list entry: %s needs a port number or "
+	    conf_port_parse(proto, l->words[k + 1], &pt->lo) == -1)
+		return conf_perr(p,
+		    "access list entry: %s needs a port number or "
 		    "name", ops[j].w);
 	k += 2;
 	if (pt->op == CONF_PORT_RANGE) {
-		if (k >= l->nwords || port_parse(proto, l->words[k], &pt->hi))
-			return perr(p, "access list entry: range needs two "
+		if (k >= l->nwords ||
+		    conf_port_parse(proto, l->words[k], &pt->hi))
+			return conf_perr(p,
+			    "access list entry: range needs two "
 			    "ports");
 		if (pt->hi < pt->lo)
-			return perr(p, "access list entry: range %u %u is "
+			return conf_perr(p, "access list entry: range %u %u is "
 			    "empty", pt->lo, pt->hi);
 		k++;
 	}
@@ -229,7 +236,8 @@ acl_port(struct parser *p, struct cline *l, int *i, int proto,
 
 /* Parse an entry from word i (the permit/deny word) to the end. */
 int
-acl_parse_entry(struct parser *p, struct cline *l, int i, struct conf_ace *a)
+conf_acl_parse_entry(struct parser *p, struct cline *l, int i,
+    struct conf_ace *a)
 {
 	long	 v;
 	size_t	 j;
@@ -237,21 +245,23 @@ acl_parse_entry(struct parser *p, struct cline *l, int i, struct conf_ace *a)
 	memset(a, 0, sizeof(*a));
 	a->icmp_type = a->icmp_code = -1;
 	a->line = l->lineno;
-	if (word_is(l, i, "permit"))
+	if (conf_word_is(l, i, "permit"))
 		a->permit = 1;
-	else if (!word_is(l, i, "deny"))
-		return perr(p, "access list entry: expected permit or deny");
+	else if (!conf_word_is(l, i, "deny"))
+		return conf_perr(p,
+		    "access list entry: expected permit or deny");
 	if (++i >= l->nwords)
-		return perr(p, "access list entry: protocol missing");
+		return conf_perr(p, "access list entry: protocol missing");
 	for (j = 0; j < nitems(protos); j++)
-		if (word_is(l, i, protos[j].name))
+		if (conf_word_is(l, i, protos[j].name))
 			break;
 	if (j < nitems(protos))
 		a->proto = protos[j].proto;
-	else if (parse_uint(l->words[i], 0, 255, &v) == 0)
+	else if (conf_parse_uint(l->words[i], 0, 255, &v) == 0)
 		a->proto = (int)v;
 	else
-		return perr(p, "access list entry: unknown protocol \"%s\"",
+		return conf_perr(p,
+		    "access list entry: unknown protocol \"%s\"",
 		    l->words[i]);
 	i++;
 	if (acl_addr(p, l, &i, &a->src, "source") == -1 ||
@@ -259,39 +269,40 @@ acl_parse_entry(struct parser *p, struct cline *l, int i, struct conf_ace *a)
 	    acl_addr(p, l, &i, &a->dst, "destination") == -1 ||
 	    acl_port(p, l, &i, a->proto, &a->dport) == -1)
 		return -1;
-	if (word_is(l, i, "established")) {
+	if (conf_word_is(l, i, "established")) {
 		if (a->proto != 6)
-			return perr(p, "access list entry: established needs "
+			return conf_perr(p,
+			    "access list entry: established needs "
 			    "tcp");
 		a->established = 1;
 		i++;
 	}
-	if (a->proto == 1 && i < l->nwords && !word_is(l, i, "log") &&
-	    !word_is(l, i, "log-input")) {
-		const struct icmp_name *n = icmp_by_name(l->words[i]);
+	if (a->proto == 1 && i < l->nwords && !conf_word_is(l, i, "log") &&
+	    !conf_word_is(l, i, "log-input")) {
+		const struct icmp_name *n = conf_icmp_by_name(l->words[i]);
 
 		if (n != NULL) {
 			a->icmp_type = n->type;
 			a->icmp_code = n->code;
 			i++;
-		} else if (parse_uint(l->words[i], 0, 255, &v) == 0) {
+		} else if (conf_parse_uint(l->words[i], 0, 255, &v) == 0) {
 			a->icmp_type = (int)v;
 			i++;
 			if (i < l->nwords &&
-			    parse_uint(l->words[i], 0, 255, &v) == 0) {
+			    conf_parse_uint(l->words[i], 0, 255, &v) == 0) {
 				a->icmp_code = (int)v;
 				i++;
 			}
 		} else
-			return perr(p, "access list entry: unknown ICMP "
+			return conf_perr(p, "access list entry: unknown ICMP "
 			    "message \"%s\"", l->words[i]);
 	}
-	if (word_is(l, i, "log") || word_is(l, i, "log-input")) {
+	if (conf_word_is(l, i, "log") || conf_word_is(l, i, "log-input")) {
 		a->log = 1;
 		i++;
 	}
 	if (i != l->nwords)
-		return perr(p, "access list entry: unexpected \"%s\"",
+		return conf_perr(p, "access list entry: unexpected \"%s\"",
 		    l->words[i]);
 	return 0;
 }
@@ -327,32 +338,36 @@ cmd_numbered(struct parser *p, struct cline *l)
 	struct conf_ace	 a;
 	long		 n;
 
-	if (l->nwords >= 3 && word_is(l, 2, "extended"))
-		return perr(p, "\"access-list %s extended ...\" is ASA syntax; "
+	if (l->nwords >= 3 && conf_word_is(l, 2, "extended"))
+		return conf_perr(p,
+		    "\"access-list %s extended ...\" is ASA syntax; "
 		    "on IOS write \"ip access-list extended %s\" and each "
 		    "entry under it (\" permit ip SRC WILDCARD DST "
 		    "WILDCARD\")", l->words[1], l->words[1]);
-	if (l->nwords < 2 || parse_uint(l->words[1], 1, 2699, &n) == -1)
-		return perr(p, "access-list takes a number (a named list is "
+	if (l->nwords < 2 || conf_parse_uint(l->words[1], 1, 2699, &n) == -1)
+		return conf_perr(p,
+		    "access-list takes a number (a named list is "
 		    "\"ip access-list extended NAME\")");
 	if (n < 100 || n > 199) {
-		pwarn(p, "ignored: access-list %ld is not an extended list "
+		conf_pwarn(p,
+		    "ignored: access-list %ld is not an extended list "
 		    "(100-199); havpn uses extended lists for crypto maps", n);
 		return CMD_OK;
 	}
 	if (l->negate) {
 		if ((acl = acl_find_mut(p->cf, l->words[1])) == NULL)
-			return perr(p, "no access-list %ld: no such list", n);
+			return conf_perr(p, "no access-list %ld: no such list",
+			    n);
 		for (int j = 0; j < acl->naces; j++)
-			ace_cleanup(&acl->aces[j]);
+			conf_ace_cleanup(&acl->aces[j]);
 		acl->naces = 0;
 		return CMD_OK;
 	}
-	if (word_is(l, 2, "remark")) {
+	if (conf_word_is(l, 2, "remark")) {
 		memset(&a, 0, sizeof(a));
 		a.line = l->lineno;
 		a.remark = xstrdup(l->nwords > 3 ? l->rest[3] : "");
-	} else if (acl_parse_entry(p, l, 2, &a) == -1)
+	} else if (conf_acl_parse_entry(p, l, 2, &a) == -1)
 		return CMD_ERR;
 	acl = acl_find_mut(p->cf, l->words[1]);
 	if (acl == NULL)
@@ -361,34 +376,37 @@ cmd_numbered(struct parser *p, struct cline *l)
 }
 
 int
-global_acl(struct parser *p, struct cline *l)
+conf_global_acl(struct parser *p, struct cline *l)
 {
 	struct conf_acl	*acl;
 
-	if (word_is(l, 0, "access-list"))
+	if (conf_word_is(l, 0, "access-list"))
 		return cmd_numbered(p, l);
 	/* ip access-list {extended|standard} NAME */
-	if (word_is(l, 2, "standard") || word_is(l, 2, "resequence") ||
-	    word_is(l, 2, "logging"))
+	if (conf_word_is(l, 2, "standard") ||
+	    conf_word_is(l, 2, "resequence") ||
+	    conf_word_is(l, 2, "logging"))
 		return CMD_UNKNOWN;	/* outside havpn: the ignore list */
-	if (!word_is(l, 2, "extended") || l->nwords != 4 ||
+	if (!conf_word_is(l, 2, "extended") || l->nwords != 4 ||
 	    !conf_name_valid(l->words[3]))
-		return perr(p, "expected ip access-list extended NAME");
+		return conf_perr(p, "expected ip access-list extended NAME");
 	acl = acl_find_mut(p->cf, l->words[3]);
 	if (l->negate) {
 		if (acl == NULL)
-			return perr(p, "no ip access-list extended %s: no such "
+			return conf_perr(p,
+			    "no ip access-list extended %s: no such "
 			    "list", l->words[3]);
 		for (int j = 0; j < acl->naces; j++)
-			ace_cleanup(&acl->aces[j]);
+			conf_ace_cleanup(&acl->aces[j]);
 		acl->naces = 0;
 		return CMD_OK;
 	}
 	if (acl != NULL)
-		return perr(p, "ip access-list %s is already defined at line "
+		return conf_perr(p,
+		    "ip access-list %s is already defined at line "
 		    "%d", l->words[3], acl->line);
 	acl = acl_new(p->cf, l->words[3], 0, l->lineno);
-	popen_mode(p, M_ACL, (int)(acl - p->cf->acls), 0);
+	conf_popen_mode(p, M_ACL, (int)(acl - p->cf->acls), 0);
 	return CMD_OK;
 }
 
@@ -408,8 +426,9 @@ acl_insert(struct parser *p, struct conf_acl *acl, struct conf_ace *a,
 	for (at = 0; at < acl->naces && acl->aces[at].seq < seq; at++)
 		;
 	if (at < acl->naces && acl->aces[at].seq == seq) {
-		ace_cleanup(a);
-		return perr(p, "access list %s: sequence number %ld is used by "
+		conf_ace_cleanup(a);
+		return conf_perr(p,
+		    "access list %s: sequence number %ld is used by "
 		    "line %d", acl->name, seq, acl->aces[at].line);
 	}
 	ARRAY_PUSH(acl->aces, acl->naces);
@@ -421,28 +440,30 @@ acl_insert(struct parser *p, struct conf_acl *acl, struct conf_ace *a,
 }
 
 int
-mode_acl(struct parser *p, struct cline *l)
+conf_mode_acl(struct parser *p, struct cline *l)
 {
 	struct conf_acl	*acl = &p->cf->acls[p->stack[p->depth - 1].idx];
 	struct conf_ace	 a;
 	int		 i = 0;
 	long		 seq = 0;
 
-	if (l->nwords > 1 && parse_uint(l->words[0], 1, 2147483647L, &seq) == 0)
+	if (l->nwords > 1 &&
+	    conf_parse_uint(l->words[0], 1, 2147483647L, &seq) == 0)
 		i = 1;
-	if (word_is(l, i, "remark")) {
+	if (conf_word_is(l, i, "remark")) {
 		memset(&a, 0, sizeof(a));
 		a.line = l->lineno;
 		a.remark = xstrdup(l->nwords > i + 1 ? l->rest[i + 1] : "");
 		return acl_insert(p, acl, &a, seq);
 	}
-	if (!word_is(l, i, "permit") && !word_is(l, i, "deny"))
-		return i == 1 ? perr(p, "expected permit, deny or remark after "
+	if (!conf_word_is(l, i, "permit") && !conf_word_is(l, i, "deny"))
+		return i == 1 ? conf_perr(p,
+		    "expected permit, deny or remark after "
 		    "the sequence number") : CMD_UNKNOWN;
 	if (l->negate)
-		return perr(p, "\"no permit/deny\" is not supported in a "
+		return conf_perr(p, "\"no permit/deny\" is not supported in a "
 		    "configuration file: remove the line instead");
-	if (acl_parse_entry(p, l, i, &a) == -1)
+	if (conf_acl_parse_entry(p, l, i, &a) == -1)
 		return CMD_ERR;
 	return acl_insert(p, acl, &a, seq);
 }

@@ -21,10 +21,10 @@ parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 	char	 list[160];
 
 	if (strncasecmp(s, prefix, n) != 0 ||
-	    parse_uint(s + n, 1, 32, &v) == -1 || alg_dh((int)v) == NULL) {
+	    conf_parse_uint(s + n, 1, 32, &v) == -1 || alg_dh((int)v) == NULL) {
 		alg_dh_list(prefix, ", ", list, sizeof(list));
-		return perr(p, "\"%s\" is not a DH group havpn knows (%s)", s,
-		    list);
+		return conf_perr(p, "\"%s\" is not a DH group havpn knows "
+		    "(%s)", s, list);
 	}
 	*out = (int)v;
 	return CMD_OK;
@@ -49,24 +49,29 @@ cmd_isakmp_policy(struct parser *p, struct cline *l)
 	long		 prio;
 	int		 i;
 
-	if (l->nwords > 4 && parse_uint(l->words[3], 1, 10000, &prio) == 0)
-		return perr(p, "crypto isakmp policy %ld: unexpected \"%s\" "
+	if (l->nwords > 4 && conf_parse_uint(l->words[3], 1, 10000, &prio) == 0)
+		return conf_perr(p,
+		    "crypto isakmp policy %ld: unexpected \"%s\" "
 		    "after the priority (a note pasted with the line? a "
 		    "comment is a line of its own starting with !)", prio,
 		    l->rest[4]);
-	if (l->nwords != 4 || parse_uint(l->words[3], 1, 10000, &prio) == -1)
-		return perr(p, "crypto isakmp policy takes a priority from 1 "
+	if (l->nwords != 4 ||
+	    conf_parse_uint(l->words[3], 1, 10000, &prio) == -1)
+		return conf_perr(p,
+		    "crypto isakmp policy takes a priority from 1 "
 		    "to 10000");
 	for (i = 0; i < cf->npolicies; i++)
 		if (cf->policies[i].priority == prio) {
 			if (l->negate)
 				break;
-			return perr(p, "crypto isakmp policy %ld is already "
+			return conf_perr(p,
+			    "crypto isakmp policy %ld is already "
 			    "defined at line %d", prio, cf->policies[i].line);
 		}
 	if (l->negate) {
 		if (i == cf->npolicies)
-			return perr(p, "no crypto isakmp policy %ld: no such "
+			return conf_perr(p,
+			    "no crypto isakmp policy %ld: no such "
 			    "policy", prio);
 		memmove(&cf->policies[i], &cf->policies[i + 1],
 		    (size_t)(cf->npolicies - i - 1) * sizeof(*cf->policies));
@@ -77,7 +82,7 @@ cmd_isakmp_policy(struct parser *p, struct cline *l)
 	pol->line = l->lineno;
 	pol->priority = (int)prio;
 	policy_defaults(pol);
-	popen_mode(p, M_POLICY, cf->npolicies - 1, 0);
+	conf_popen_mode(p, M_POLICY, cf->npolicies - 1, 0);
 	return CMD_OK;
 }
 
@@ -89,44 +94,47 @@ cmd_isakmp_key(struct parser *p, struct cline *l)
 	int	 ki = 3, i;
 
 	if (l->negate)
-		return perr(p, "\"no crypto isakmp key\" is not supported in "
+		return conf_perr(p,
+		    "\"no crypto isakmp key\" is not supported in "
 		    "a configuration file: remove the line instead");
 	memset(&k, 0, sizeof(k));
-	if (word_is(l, 3, "6") && !word_is(l, 4, "address"))
-		return perr(p, "crypto isakmp key 6: encrypted (type 6) keys "
+	if (conf_word_is(l, 3, "6") && !conf_word_is(l, 4, "address"))
+		return conf_perr(p,
+		    "crypto isakmp key 6: encrypted (type 6) keys "
 		    "are not supported; give the key in clear text");
-	if (word_is(l, 3, "0") && l->nwords > 4 && !word_is(l, 4, "address"))
+	if (conf_word_is(l, 3, "0") && l->nwords > 4 &&
+	    !conf_word_is(l, 4, "address"))
 		ki = 4;		/* key type 0: clear text */
-	if (l->nwords < ki + 3 || !word_is(l, ki + 1, "address"))
-		return perr(p, "crypto isakmp key takes KEY address ADDR "
+	if (l->nwords < ki + 3 || !conf_word_is(l, ki + 1, "address"))
+		return conf_perr(p, "crypto isakmp key takes KEY address ADDR "
 		    "[MASK] [no-xauth]");
 	if (strlen(l->words[ki]) > 128)
-		return perr(p, "crypto isakmp key: the key is longer than "
+		return conf_perr(p, "crypto isakmp key: the key is longer than "
 		    "128 characters");
-	if (parse_addr(p, l->words[ki + 2], &k.addr,
+	if (conf_parse_addr(p, l->words[ki + 2], &k.addr,
 	    "crypto isakmp key address") == -1)
 		return CMD_ERR;
 	k.mask.s_addr = 0xffffffff;
 	i = ki + 3;
-	if (i < l->nwords && !word_is(l, i, "no-xauth")) {
-		if (parse_mask(p, l->words[i], &k.mask) == -1)
+	if (i < l->nwords && !conf_word_is(l, i, "no-xauth")) {
+		if (conf_parse_mask(p, l->words[i], &k.mask) == -1)
 			return CMD_ERR;
 		i++;
 	}
-	if (word_is(l, i, "no-xauth")) {
+	if (conf_word_is(l, i, "no-xauth")) {
 		k.no_xauth = 1;
 		i++;
 	}
 	if (i != l->nwords)
-		return perr(p, "crypto isakmp key: unexpected \"%s\"",
+		return conf_perr(p, "crypto isakmp key: unexpected \"%s\"",
 		    l->words[i]);
 	if ((k.addr.s_addr & ~k.mask.s_addr) != 0)
-		return perr(p, "crypto isakmp key: address %s has bits "
+		return conf_perr(p, "crypto isakmp key: address %s has bits "
 		    "outside its mask", l->words[ki + 2]);
 	for (int j = 0; j < p->cf->nkeys; j++)
 		if (p->cf->keys[j].addr.s_addr == k.addr.s_addr &&
 		    p->cf->keys[j].mask.s_addr == k.mask.s_addr)
-			return perr(p, "crypto isakmp key: a key for this "
+			return conf_perr(p, "crypto isakmp key: a key for this "
 			    "address is already defined at line %d",
 			    p->cf->keys[j].line);
 	kp = ARRAY_PUSH(p->cf->keys, p->cf->nkeys);
@@ -149,22 +157,26 @@ cmd_isakmp_keepalive(struct parser *p, struct cline *l)
 		p->cf->dpd_mode = CONF_DPD_ON_DEMAND;
 		return CMD_OK;
 	}
-	if (l->nwords < 4 || parse_uint(l->words[3], 10, 3600, &secs) == -1)
-		return perr(p, "crypto isakmp keepalive takes SECONDS from 10 "
+	if (l->nwords < 4 ||
+	    conf_parse_uint(l->words[3], 10, 3600, &secs) == -1)
+		return conf_perr(p,
+		    "crypto isakmp keepalive takes SECONDS from 10 "
 		    "to 3600 [RETRY 2-60] [periodic | on-demand]");
-	if (i < l->nwords && parse_uint(l->words[i], 0, 1000000, &retry) == 0) {
+	if (i < l->nwords &&
+	    conf_parse_uint(l->words[i], 0, 1000000, &retry) == 0) {
 		if (retry < 2 || retry > 60)
-			return perr(p, "crypto isakmp keepalive: retry "
+			return conf_perr(p, "crypto isakmp keepalive: retry "
 			    "interval %ld is out of range (2-60)", retry);
 		i++;
 	}
-	if (word_is(l, i, "periodic")) {
+	if (conf_word_is(l, i, "periodic")) {
 		mode = CONF_DPD_PERIODIC;
 		i++;
-	} else if (word_is(l, i, "on-demand"))
+	} else if (conf_word_is(l, i, "on-demand"))
 		i++;
 	if (i != l->nwords)
-		return perr(p, "crypto isakmp keepalive: unexpected \"%s\"",
+		return conf_perr(p,
+		    "crypto isakmp keepalive: unexpected \"%s\"",
 		    l->words[i]);
 	p->cf->dpd_interval = (int)secs;
 	p->cf->dpd_retry = (int)retry;
@@ -181,10 +193,10 @@ cmd_isakmp_peer(struct parser *p, struct cline *l)
 	struct in_addr	 a;
 	int		 i;
 
-	if (l->nwords != 5 || !word_is(l, 3, "address"))
-		return perr(p, "crypto isakmp peer takes \"address ADDR\" "
+	if (l->nwords != 5 || !conf_word_is(l, 3, "address"))
+		return conf_perr(p, "crypto isakmp peer takes \"address ADDR\" "
 		    "(hostname peers are not supported)");
-	if (parse_addr(p, l->words[4], &a, "crypto isakmp peer address") ==
+	if (conf_parse_addr(p, l->words[4], &a, "crypto isakmp peer address") ==
 	    -1)
 		return CMD_ERR;
 	for (i = 0; i < cf->npeers; i++)
@@ -192,7 +204,8 @@ cmd_isakmp_peer(struct parser *p, struct cline *l)
 			break;
 	if (l->negate) {
 		if (i == cf->npeers)
-			return perr(p, "no crypto isakmp peer: no such peer");
+			return conf_perr(p,
+			    "no crypto isakmp peer: no such peer");
 		if (cf->peers[i].password != NULL)
 			free_secret(cf->peers[i].password,
 			    strlen(cf->peers[i].password));
@@ -206,46 +219,49 @@ cmd_isakmp_peer(struct parser *p, struct cline *l)
 		pe->line = l->lineno;
 		pe->addr = a;
 	}
-	popen_mode(p, M_PEER, i, 0);
+	conf_popen_mode(p, M_PEER, i, 0);
 	return CMD_OK;
 }
 
 int
-mode_peer(struct parser *p, struct cline *l)
+conf_mode_peer(struct parser *p, struct cline *l)
 {
 	struct conf_isakmp_peer *pe = &p->cf->peers[p->stack[p->depth - 1].idx];
 
-	if (!word_is(l, 0, "set") || !word_is(l, 1, "aggressive-mode"))
+	if (!conf_word_is(l, 0, "set") ||
+	    !conf_word_is(l, 1, "aggressive-mode"))
 		return CMD_UNKNOWN;
-	if (word_is(l, 2, "client-endpoint")) {
+	if (conf_word_is(l, 2, "client-endpoint")) {
 		if (l->negate) {
 			pe->have_endpoint = 0;
 			pe->endpoint.s_addr = 0;
 			return CMD_OK;
 		}
-		if (l->nwords != 5 || !word_is(l, 3, "ipv4-address"))
-			return perr(p, "set aggressive-mode client-endpoint "
+		if (l->nwords != 5 || !conf_word_is(l, 3, "ipv4-address"))
+			return conf_perr(p,
+			    "set aggressive-mode client-endpoint "
 			    "takes \"ipv4-address ADDR\" (fqdn and user-fqdn "
 			    "are not supported)");
-		if (parse_addr(p, l->words[4], &pe->endpoint,
+		if (conf_parse_addr(p, l->words[4], &pe->endpoint,
 		    "client-endpoint") == -1)
 			return CMD_ERR;
 		pe->have_endpoint = 1;
 		return CMD_OK;
 	}
-	if (word_is(l, 2, "password")) {
+	if (conf_word_is(l, 2, "password")) {
 		if (pe->password != NULL)
 			free_secret(pe->password, strlen(pe->password));
 		pe->password = NULL;
 		if (l->negate)
 			return CMD_OK;
 		if (l->nwords != 4 || strlen(l->words[3]) > 128)
-			return perr(p, "set aggressive-mode password takes one "
+			return conf_perr(p,
+			    "set aggressive-mode password takes one "
 			    "key of up to 128 characters");
 		pe->password = xstrdup(l->words[3]);
 		return CMD_OK;
 	}
-	return perr(p, "set aggressive-mode takes client-endpoint or "
+	return conf_perr(p, "set aggressive-mode takes client-endpoint or "
 	    "password");
 }
 
@@ -254,39 +270,39 @@ cmd_isakmp(struct parser *p, struct cline *l)
 {
 	long	 v;
 
-	if (word_is(l, 2, "policy"))
+	if (conf_word_is(l, 2, "policy"))
 		return cmd_isakmp_policy(p, l);
-	if (word_is(l, 2, "key"))
+	if (conf_word_is(l, 2, "key"))
 		return cmd_isakmp_key(p, l);
-	if (word_is(l, 2, "peer"))
+	if (conf_word_is(l, 2, "peer"))
 		return cmd_isakmp_peer(p, l);
-	if (word_is(l, 2, "keepalive"))
+	if (conf_word_is(l, 2, "keepalive"))
 		return cmd_isakmp_keepalive(p, l);
-	if (word_is(l, 2, "aggressive-mode")) {
-		if (l->nwords != 4 || !word_is(l, 3, "disable"))
-			return perr(p, "expected \"crypto isakmp "
+	if (conf_word_is(l, 2, "aggressive-mode")) {
+		if (l->nwords != 4 || !conf_word_is(l, 3, "disable"))
+			return conf_perr(p, "expected \"crypto isakmp "
 			    "aggressive-mode disable\"");
 		p->cf->aggressive_disable = !l->negate;
 		return CMD_OK;
 	}
-	if (word_is(l, 2, "nat") && word_is(l, 3, "keepalive")) {
+	if (conf_word_is(l, 2, "nat") && conf_word_is(l, 3, "keepalive")) {
 		if (l->negate) {
 			p->cf->nat_keepalive = 0;
 			return CMD_OK;
 		}
 		if (l->nwords != 5 ||
-		    parse_uint(l->words[4], 5, 3600, &v) == -1)
-			return perr(p, "crypto isakmp nat keepalive takes "
+		    conf_parse_uint(l->words[4], 5, 3600, &v) == -1)
+			return conf_perr(p, "crypto isakmp nat keepalive takes "
 			    "SECONDS from 5 to 3600");
 		p->cf->nat_keepalive = (int)v;
 		return CMD_OK;
 	}
 	if (l->nwords > 2 && strncasecmp(l->words[2], "policy", 6) == 0 &&
-	    parse_uint(l->words[2] + 6, 0, 1000000, &v) == 0)
-		return perr(p, "\"crypto isakmp %s\": a space is missing; "
+	    conf_parse_uint(l->words[2] + 6, 0, 1000000, &v) == 0)
+		return conf_perr(p, "\"crypto isakmp %s\": a space is missing; "
 		    "write \"crypto isakmp policy %s\"", l->words[2],
 		    l->words[2] + 6);
-	return perr(p, "\"crypto isakmp %s\" is not supported by havpn",
+	return conf_perr(p, "\"crypto isakmp %s\" is not supported by havpn",
 	    l->nwords > 2 ? l->words[2] : "");
 }
 
@@ -346,10 +362,10 @@ cmd_transform_set(struct parser *p, struct cline *l)
 	char		 sizes[64];
 
 	if (l->nwords < 4)
-		return perr(p, "crypto ipsec transform-set takes NAME "
+		return conf_perr(p, "crypto ipsec transform-set takes NAME "
 		    "ESP-ENC [ESP-AUTH]");
 	if (!conf_name_valid(l->words[3]))
-		return perr(p, "transform-set name \"%s\" is not valid",
+		return conf_perr(p, "transform-set name \"%s\" is not valid",
 		    l->words[3]);
 	if (l->negate) {
 		for (int j = 0; j < cf->ntsets; j++)
@@ -361,7 +377,8 @@ cmd_transform_set(struct parser *p, struct cline *l)
 				cf->ntsets--;
 				return CMD_OK;
 			}
-		return perr(p, "no transform-set named \"%s\"", l->words[3]);
+		return conf_perr(p, "no transform-set named \"%s\"",
+		    l->words[3]);
 	}
 	memset(&t, 0, sizeof(t));
 	while (i < l->nwords) {
@@ -369,18 +386,20 @@ cmd_transform_set(struct parser *p, struct cline *l)
 
 		if ((c = alg_esp_enc_by_word(w)) != NULL) {
 			if (have_enc++)
-				return perr(p, "transform-set %s: more than "
+				return conf_perr(p,
+				    "transform-set %s: more than "
 				    "one encryption transform", l->words[3]);
 			t.enc = c->id;
 			t.keylen = c->bits[0];
 			if (!alg_cipher_varkey(c))
 				continue;
 			if (i < l->nwords &&
-			    parse_uint(l->words[i], 0, 100000, &bits) == 0) {
+			    conf_parse_uint(l->words[i], 0, 100000,
+			    &bits) == 0) {
 				i++;
 				if (alg_cipher_size(c, (int)bits) == -1)
-					return perr(p, "%s: key size %ld is "
-					    "not valid (%s)", w, bits,
+					return conf_perr(p, "%s: key size %ld "
+					    "is not valid (%s)", w, bits,
 					    key_sizes(c, sizes, sizeof(sizes)));
 				t.keylen = (int)bits;
 			}
@@ -388,7 +407,8 @@ cmd_transform_set(struct parser *p, struct cline *l)
 		}
 		if ((h = alg_esp_auth_by_word(w)) != NULL) {
 			if (have_auth++)
-				return perr(p, "transform-set %s: more than "
+				return conf_perr(p,
+				    "transform-set %s: more than "
 				    "one authentication transform",
 				    l->words[3]);
 			t.auth = h->id;
@@ -400,33 +420,35 @@ cmd_transform_set(struct parser *p, struct cline *l)
 		    strcasecmp(w, "comp-lzs") == 0 ||
 		    strcasecmp(w, "esp-seal") == 0 ||
 		    strcasecmp(w, "esp-gmac") == 0)
-			return perr(p, "transform \"%s\" is not supported by "
+			return conf_perr(p,
+			    "transform \"%s\" is not supported by "
 			    "havpn", w);
-		return perr(p, "unknown transform \"%s\"", w);
+		return conf_perr(p, "unknown transform \"%s\"", w);
 	}
 	if (!have_enc)
-		return perr(p, "transform-set %s has no ESP encryption "
+		return conf_perr(p, "transform-set %s has no ESP encryption "
 		    "transform (%s)", l->words[3],
 		    cipher_words(alg_esp_enc_table, alg_esp_enc_count, ", ", 0,
 		    sizes, sizeof(sizes)));
 	c = alg_esp_enc(t.enc);
 	if (c->icv != 0 && have_auth)
-		return perr(p, "transform-set %s: %s authenticates "
+		return conf_perr(p, "transform-set %s: %s authenticates "
 		    "itself and takes no ESP-AUTH transform", l->words[3],
 		    c->word);
 	if (c->icv == 0 && !have_auth)
-		return perr(p, "transform-set %s: %s needs an ESP-AUTH "
+		return conf_perr(p, "transform-set %s: %s needs an ESP-AUTH "
 		    "transform (esp-sha256-hmac, ...): ESP without "
 		    "integrity is not offered", l->words[3], c->word);
 	for (int j = 0; j < cf->ntsets; j++)
 		if (strcmp(cf->tsets[j].name, l->words[3]) == 0)
-			return perr(p, "transform-set %s is already defined "
+			return conf_perr(p,
+			    "transform-set %s is already defined "
 			    "at line %d", l->words[3], cf->tsets[j].line);
 	tp = ARRAY_PUSH(cf->tsets, cf->ntsets);
 	*tp = t;
 	tp->line = l->lineno;
 	tp->name = xstrdup(l->words[3]);
-	popen_mode(p, M_TSET, cf->ntsets - 1, 0);
+	conf_popen_mode(p, M_TSET, cf->ntsets - 1, 0);
 	return CMD_OK;
 }
 
@@ -435,48 +457,51 @@ cmd_ipsec_sa(struct parser *p, struct cline *l)
 {
 	long	 v;
 
-	if (word_is(l, 3, "lifetime")) {
-		if (word_is(l, 4, "seconds")) {
+	if (conf_word_is(l, 3, "lifetime")) {
+		if (conf_word_is(l, 4, "seconds")) {
 			if (l->negate) {
 				p->cf->sa_life_seconds = 3600;
 				return CMD_OK;
 			}
 			if (l->nwords != 6 ||
-			    parse_uint(l->words[5], 30, 86400, &v) == -1)
-				return perr(p, "security-association lifetime "
+			    conf_parse_uint(l->words[5], 30, 86400, &v) == -1)
+				return conf_perr(p,
+				    "security-association lifetime "
 				    "seconds takes 30 to 86400");
 			p->cf->sa_life_seconds = (uint32_t)v;
 			return CMD_OK;
 		}
-		if (word_is(l, 4, "kilobytes")) {
+		if (conf_word_is(l, 4, "kilobytes")) {
 			if (l->negate) {
 				p->cf->sa_life_kbytes = 4608000;
 				return CMD_OK;
 			}
-			if (l->nwords != 6 || parse_uint(l->words[5], 2560,
+			if (l->nwords != 6 || conf_parse_uint(l->words[5], 2560,
 			    4294967295L, &v) == -1)
-				return perr(p, "security-association lifetime "
+				return conf_perr(p,
+				    "security-association lifetime "
 				    "kilobytes takes 2560 to 4294967295");
 			p->cf->sa_life_kbytes = (uint32_t)v;
 			return CMD_OK;
 		}
-		return perr(p, "expected lifetime seconds N or lifetime "
+		return conf_perr(p, "expected lifetime seconds N or lifetime "
 		    "kilobytes N");
 	}
-	if (word_is(l, 3, "replay") && word_is(l, 4, "window-size")) {
+	if (conf_word_is(l, 3, "replay") && conf_word_is(l, 4, "window-size")) {
 		if (l->negate) {
 			p->cf->replay_window = 64;
 			return CMD_OK;
 		}
 		if (l->nwords != 6 ||
-		    parse_uint(l->words[5], 64, 1024, &v) == -1 ||
+		    conf_parse_uint(l->words[5], 64, 1024, &v) == -1 ||
 		    (v & (v - 1)) != 0)
-			return perr(p, "replay window-size takes 64, 128, 256, "
+			return conf_perr(p,
+			    "replay window-size takes 64, 128, 256, "
 			    "512 or 1024");
 		p->cf->replay_window = (int)v;
 		return CMD_OK;
 	}
-	return perr(p, "\"crypto ipsec security-association %s\" is not "
+	return conf_perr(p, "\"crypto ipsec security-association %s\" is not "
 	    "supported by havpn", l->nwords > 3 ? l->words[3] : "");
 }
 
@@ -509,19 +534,21 @@ cmd_map_replay(struct parser *p, struct cline *l)
 		m->replay_line = 0;
 		return CMD_OK;
 	}
-	if (l->nwords != 9 || !word_is(l, 4, "replay-interval") ||
-	    !word_is(l, 5, "inbound") || !word_is(l, 7, "outbound"))
-		return perr(p, "expected crypto map NAME redundancy "
+	if (l->nwords != 9 || !conf_word_is(l, 4, "replay-interval") ||
+	    !conf_word_is(l, 5, "inbound") || !conf_word_is(l, 7, "outbound"))
+		return conf_perr(p, "expected crypto map NAME redundancy "
 		    "replay-interval inbound N outbound N");
-	if (parse_uint(l->words[6], 1, 100000, &in) == -1)
-		return perr(p, "replay-interval inbound takes 1 to 100000 "
+	if (conf_parse_uint(l->words[6], 1, 100000, &in) == -1)
+		return conf_perr(p, "replay-interval inbound takes 1 to 100000 "
 		    "packets");
-	if (parse_uint(l->words[8], 1, 100000, &out) == -1)
-		return perr(p, "replay-interval outbound takes 1 to 100000 "
+	if (conf_parse_uint(l->words[8], 1, 100000, &out) == -1)
+		return conf_perr(p,
+		    "replay-interval outbound takes 1 to 100000 "
 		    "packets");
 	m = map_get(p->cf, l->words[2], l->lineno);
 	if (m->replay_line != 0)
-		return perr(p, "crypto map %s: replay-interval is already set "
+		return conf_perr(p,
+		    "crypto map %s: replay-interval is already set "
 		    "at line %d", m->name, m->replay_line);
 	m->replay_in = (uint32_t)in;
 	m->replay_out = (uint32_t)out;
@@ -539,42 +566,48 @@ cmd_map(struct parser *p, struct cline *l)
 	int	 i;
 
 	if (l->nwords < 3 || !conf_name_valid(l->words[2]))
-		return perr(p, "crypto map takes NAME SEQ ipsec-isakmp");
-	if (word_is(l, 3, "redundancy"))
+		return conf_perr(p, "crypto map takes NAME SEQ ipsec-isakmp");
+	if (conf_word_is(l, 3, "redundancy"))
 		return cmd_map_replay(p, l);
-	if (word_is(l, 3, "interface"))
-		return perr(p, "\"crypto map %s interface ...\" is ASA syntax; "
+	if (conf_word_is(l, 3, "interface"))
+		return conf_perr(p,
+		    "\"crypto map %s interface ...\" is ASA syntax; "
 		    "on IOS apply the map under the interface: \"interface "
 		    "eth0\", then \" crypto map %s\"", l->words[2],
 		    l->words[2]);
-	if (l->nwords < 4 || parse_uint(l->words[3], 1, 65535, &seq) == -1)
-		return perr(p, "crypto map %s: expected a sequence number "
+	if (l->nwords < 4 || conf_parse_uint(l->words[3], 1, 65535, &seq) == -1)
+		return conf_perr(p, "crypto map %s: expected a sequence number "
 		    "from 1 to 65535, then ipsec-isakmp", l->words[2]);
-	if (l->nwords > 4 && (word_is(l, 4, "match") || word_is(l, 4, "set")))
-		return perr(p, "\"crypto map %s %ld %s ...\" is ASA syntax; on "
+	if (l->nwords > 4 && (conf_word_is(l, 4, "match") ||
+	    conf_word_is(l, 4, "set")))
+		return conf_perr(p,
+		    "\"crypto map %s %ld %s ...\" is ASA syntax; on "
 		    "IOS open the entry with \"crypto map %s %ld "
 		    "ipsec-isakmp\" and write \" %s\" under it",
 		    l->words[2], seq, l->words[4], l->words[2], seq,
 		    l->rest[4]);
-	if (l->nwords > 4 && !word_is(l, 4, "ipsec-isakmp"))
-		return perr(p, "crypto map %s %ld %s is not supported (only "
+	if (l->nwords > 4 && !conf_word_is(l, 4, "ipsec-isakmp"))
+		return conf_perr(p,
+		    "crypto map %s %ld %s is not supported (only "
 		    "ipsec-isakmp)", l->words[2], seq, l->words[4]);
 	if (l->nwords > 5)
-		return perr(p, "crypto map %s %ld ipsec-isakmp: unexpected "
+		return conf_perr(p,
+		    "crypto map %s %ld ipsec-isakmp: unexpected "
 		    "\"%s\" (dynamic maps and profiles are not supported)",
 		    l->words[2], seq, l->words[5]);
 	m = map_get(p->cf, l->words[2], l->lineno);
 	for (i = 0; i < m->nentries; i++)
 		if (m->entries[i].seq == seq)
-			return perr(p, "crypto map %s %ld is already defined "
+			return conf_perr(p,
+			    "crypto map %s %ld is already defined "
 			    "at line %d", m->name, seq, m->entries[i].line);
 	if (l->negate)
-		return perr(p, "no crypto map %s %ld: no such entry",
+		return conf_perr(p, "no crypto map %s %ld: no such entry",
 		    m->name, seq);
 	e = ARRAY_PUSH(m->entries, m->nentries);
 	e->line = l->lineno;
 	e->seq = (int)seq;
-	popen_mode(p, M_MAP, (int)(m - p->cf->maps), m->nentries - 1);
+	conf_popen_mode(p, M_MAP, (int)(m - p->cf->maps), m->nentries - 1);
 	return CMD_OK;
 }
 
@@ -594,11 +627,12 @@ cmd_tunnel_interface(struct parser *p, struct cline *l)
 		return CMD_OK;
 	}
 	if (l->nwords != 4)
-		return perr(p, "crypto ipsec tunnel-interface takes one NAME");
+		return conf_perr(p,
+		    "crypto ipsec tunnel-interface takes one NAME");
 	n = l->words[3];
 	if (strlen(n) > 15 || strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
 	    strpbrk(n, "/:") != NULL)
-		return perr(p, "tunnel-interface \"%s\" is not a valid "
+		return conf_perr(p, "tunnel-interface \"%s\" is not a valid "
 		    "interface name (1-15 characters, no '/' or ':')", n);
 	free(p->cf->tunnel_ifname);
 	p->cf->tunnel_ifname = xstrdup(n);
@@ -606,33 +640,35 @@ cmd_tunnel_interface(struct parser *p, struct cline *l)
 }
 
 int
-global_crypto(struct parser *p, struct cline *l)
+conf_global_crypto(struct parser *p, struct cline *l)
 {
-	if (word_is(l, 1, "isakmp"))
+	if (conf_word_is(l, 1, "isakmp"))
 		return cmd_isakmp(p, l);
-	if (word_is(l, 1, "ipsec") && word_is(l, 2, "transform-set"))
+	if (conf_word_is(l, 1, "ipsec") && conf_word_is(l, 2, "transform-set"))
 		return cmd_transform_set(p, l);
-	if (word_is(l, 1, "ipsec") && word_is(l, 2, "security-association"))
+	if (conf_word_is(l, 1, "ipsec") &&
+	    conf_word_is(l, 2, "security-association"))
 		return cmd_ipsec_sa(p, l);
-	if (word_is(l, 1, "ipsec") && word_is(l, 2, "tunnel-interface"))
+	if (conf_word_is(l, 1, "ipsec") &&
+	    conf_word_is(l, 2, "tunnel-interface"))
 		return cmd_tunnel_interface(p, l);
-	if (word_is(l, 1, "map"))
+	if (conf_word_is(l, 1, "map"))
 		return cmd_map(p, l);
-	if (word_is(l, 1, "ikev1") || (word_is(l, 1, "ipsec") &&
-	    word_is(l, 2, "ikev1")))
-		return perr(p, "\"%s\" is ASA syntax; on IOS: \"crypto "
+	if (conf_word_is(l, 1, "ikev1") || (conf_word_is(l, 1, "ipsec") &&
+	    conf_word_is(l, 2, "ikev1")))
+		return conf_perr(p, "\"%s\" is ASA syntax; on IOS: \"crypto "
 		    "isakmp policy N\" for an ikev1 policy, \"crypto ipsec "
 		    "transform-set NAME ESP-ENC ESP-AUTH\" for an ikev1 "
 		    "transform-set, and no enable line (havpn listens on its "
 		    "addresses)", l->rest[0]);
-	if (word_is(l, 1, "pki") || word_is(l, 1, "key"))
+	if (conf_word_is(l, 1, "pki") || conf_word_is(l, 1, "key"))
 		return CMD_UNKNOWN;	/* certificates: see the ignore list */
-	return perr(p, "\"crypto %s\" is not supported by havpn",
+	return conf_perr(p, "\"crypto %s\" is not supported by havpn",
 	    l->nwords > 1 ? l->words[1] : "");
 }
 
 int
-mode_policy(struct parser *p, struct cline *l)
+conf_mode_policy(struct parser *p, struct cline *l)
 {
 	struct conf_isakmp_policy *pol, def;
 	long	 v;
@@ -657,15 +693,15 @@ mode_policy(struct parser *p, struct cline *l)
 		    l->nwords <= 3) {
 			v = c->bits[0];
 			if (l->nwords == 3 &&
-			    (parse_uint(l->words[2], 1, 100000, &v) == -1 ||
-			    alg_cipher_size(c, (int)v) == -1))
-				return perr(p, "encryption %s takes %s",
+			    (conf_parse_uint(l->words[2], 1, 100000,
+			    &v) == -1 || alg_cipher_size(c, (int)v) == -1))
+				return conf_perr(p, "encryption %s takes %s",
 				    c->word, key_sizes(c, sizes,
 				    sizeof(sizes)));
 			pol->enc = c->id;
 			pol->keylen = (int)v;
 		} else
-			return perr(p, "encryption takes %s",
+			return conf_perr(p, "encryption takes %s",
 			    cipher_words(alg_enc_table, alg_enc_count, " or ",
 			    1, sizes, sizeof(sizes)));
 		return CMD_OK;
@@ -681,20 +717,22 @@ mode_policy(struct parser *p, struct cline *l)
 			return CMD_OK;
 		}
 		alg_hash_list(" or ", sizes, sizeof(sizes));
-		return perr(p, "hash takes %s", sizes);
+		return conf_perr(p, "hash takes %s", sizes);
 	}
 	if (strcasecmp(w0, "authentication") == 0) {
 		if (l->negate)
 			pol->auth = def.auth;
-		else if (word_is(l, 1, "pre-share") && l->nwords == 2)
+		else if (conf_word_is(l, 1, "pre-share") && l->nwords == 2)
 			pol->auth = CONF_AUTH_PSK;
-		else if (word_is(l, 1, "rsa-sig") && l->nwords == 2)
+		else if (conf_word_is(l, 1, "rsa-sig") && l->nwords == 2)
 			pol->auth = CONF_AUTH_RSA_SIG;
-		else if (word_is(l, 1, "rsa-encr") || word_is(l, 1, "ecdsa-sig"))
-			return perr(p, "authentication %s is not supported "
+		else if (conf_word_is(l, 1, "rsa-encr") ||
+		    conf_word_is(l, 1, "ecdsa-sig"))
+			return conf_perr(p,
+			    "authentication %s is not supported "
 			    "(pre-share only)", l->words[1]);
 		else
-			return perr(p, "authentication takes pre-share or "
+			return conf_perr(p, "authentication takes pre-share or "
 			    "rsa-sig");
 		return CMD_OK;
 	}
@@ -708,7 +746,7 @@ mode_policy(struct parser *p, struct cline *l)
 		if (l->nwords != 2 ||
 		    parse_group(p, l->words[1], "", &g) != CMD_OK) {
 			alg_dh_list("", " or ", sizes, sizeof(sizes));
-			return perr(p, "group takes %s", sizes);
+			return conf_perr(p, "group takes %s", sizes);
 		}
 		pol->group = g;
 		return CMD_OK;
@@ -719,8 +757,9 @@ mode_policy(struct parser *p, struct cline *l)
 			return CMD_OK;
 		}
 		if (l->nwords != 2 ||
-		    parse_uint(l->words[1], 60, 86400, &v) == -1)
-			return perr(p, "lifetime takes 60 to 86400 seconds");
+		    conf_parse_uint(l->words[1], 60, 86400, &v) == -1)
+			return conf_perr(p,
+			    "lifetime takes 60 to 86400 seconds");
 		pol->lifetime = (uint32_t)v;
 		return CMD_OK;
 	}
@@ -728,21 +767,21 @@ mode_policy(struct parser *p, struct cline *l)
 }
 
 int
-mode_tset(struct parser *p, struct cline *l)
+conf_mode_tset(struct parser *p, struct cline *l)
 {
 	struct conf_transform_set *t;
 
 	t = &p->cf->tsets[p->stack[p->depth - 1].idx];
-	if (!word_is(l, 0, "mode"))
+	if (!conf_word_is(l, 0, "mode"))
 		return CMD_UNKNOWN;
 	if (l->negate)
 		t->transport = 0;
-	else if (l->nwords == 2 && word_is(l, 1, "tunnel"))
+	else if (l->nwords == 2 && conf_word_is(l, 1, "tunnel"))
 		t->transport = 0;
-	else if (l->nwords == 2 && word_is(l, 1, "transport"))
+	else if (l->nwords == 2 && conf_word_is(l, 1, "transport"))
 		t->transport = 1;
 	else
-		return perr(p, "mode takes tunnel or transport");
+		return conf_perr(p, "mode takes tunnel or transport");
 	return CMD_OK;
 }
 
@@ -752,7 +791,7 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 	long	 v;
 	int	 g;
 
-	if (word_is(l, 1, "peer")) {
+	if (conf_word_is(l, 1, "peer")) {
 		struct in_addr a;
 
 		if (l->negate) {
@@ -760,20 +799,20 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 			return CMD_OK;
 		}
 		if (l->nwords != 3)
-			return perr(p, "set peer takes one ADDR");
-		if (parse_addr(p, l->words[2], &a, "set peer") == -1)
+			return conf_perr(p, "set peer takes one ADDR");
+		if (conf_parse_addr(p, l->words[2], &a, "set peer") == -1)
 			return CMD_ERR;
 		if (e->have_peer)
-			return perr(p, "set peer: this entry has a peer "
+			return conf_perr(p, "set peer: this entry has a peer "
 			    "already; havpn supports one peer per crypto map "
 			    "entry");
 		e->have_peer = 1;
 		e->peer = a;
 		return CMD_OK;
 	}
-	if (word_is(l, 1, "transform-set")) {
+	if (conf_word_is(l, 1, "transform-set")) {
 		if (!l->negate && (l->nwords < 3 || l->nwords > 8))
-			return perr(p, "set transform-set takes 1 to 6 "
+			return conf_perr(p, "set transform-set takes 1 to 6 "
 			    "transform-set names");
 		for (int i = 0; i < e->ntsets; i++)
 			free(e->tsets[i]);
@@ -785,7 +824,8 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 		for (int i = 2; i < l->nwords; i++) {
 			for (int j = 0; j < e->ntsets; j++)
 				if (strcmp(e->tsets[j], l->words[i]) == 0)
-					return perr(p, "set transform-set: %s "
+					return conf_perr(p,
+					    "set transform-set: %s "
 					    "is named twice", l->words[i]);
 			*ARRAY_PUSH(e->tsets, e->ntsets) =
 			    xstrdup(l->words[i]);
@@ -793,7 +833,7 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 		e->tsets_line = l->lineno;
 		return CMD_OK;
 	}
-	if (word_is(l, 1, "pfs")) {
+	if (conf_word_is(l, 1, "pfs")) {
 		if (l->negate) {
 			e->pfs_group = 0;
 			return CMD_OK;
@@ -802,77 +842,81 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 			e->pfs_group = 1;	/* IOS: set pfs = group1 */
 			return CMD_OK;
 		}
-		if (l->nwords == 4 && word_is(l, 2, "group"))
-			return perr(p, "set pfs takes the group as one word: "
+		if (l->nwords == 4 && conf_word_is(l, 2, "group"))
+			return conf_perr(p,
+			    "set pfs takes the group as one word: "
 			    "\"set pfs group%s\", as IOS writes it",
 			    l->words[3]);
 		if (l->nwords != 3)
-			return perr(p, "set pfs takes one DH group (group1, "
+			return conf_perr(p,
+			    "set pfs takes one DH group (group1, "
 			    "group2, group5, group14, ...)");
 		if (parse_group(p, l->words[2], "group", &g) != CMD_OK)
 			return CMD_ERR;
 		e->pfs_group = g;
 		return CMD_OK;
 	}
-	if (word_is(l, 1, "security-association") &&
-	    word_is(l, 2, "lifetime")) {
-		if (word_is(l, 3, "seconds")) {
+	if (conf_word_is(l, 1, "security-association") &&
+	    conf_word_is(l, 2, "lifetime")) {
+		if (conf_word_is(l, 3, "seconds")) {
 			if (l->negate) {
 				e->life_seconds = 0;
 				return CMD_OK;
 			}
 			if (l->nwords != 5 ||
-			    parse_uint(l->words[4], 30, 86400, &v) == -1)
-				return perr(p, "set security-association "
+			    conf_parse_uint(l->words[4], 30, 86400, &v) == -1)
+				return conf_perr(p, "set security-association "
 				    "lifetime seconds takes 30 to 86400");
 			e->life_seconds = (uint32_t)v;
 			return CMD_OK;
 		}
-		if (word_is(l, 3, "kilobytes")) {
+		if (conf_word_is(l, 3, "kilobytes")) {
 			if (l->negate) {
 				e->life_kbytes = 0;
 				return CMD_OK;
 			}
-			if (l->nwords != 5 || parse_uint(l->words[4], 2560,
+			if (l->nwords != 5 || conf_parse_uint(l->words[4], 2560,
 			    4294967295L, &v) == -1)
-				return perr(p, "set security-association "
+				return conf_perr(p, "set security-association "
 				    "lifetime kilobytes takes 2560 to "
 				    "4294967295");
 			e->life_kbytes = (uint32_t)v;
 			return CMD_OK;
 		}
-		return perr(p, "expected set security-association lifetime "
+		return conf_perr(p,
+		    "expected set security-association lifetime "
 		    "{seconds N | kilobytes N}");
 	}
-	return perr(p, "\"set %s\" is not supported in a crypto map entry",
+	return conf_perr(p, "\"set %s\" is not supported in a crypto map entry",
 	    l->nwords > 1 ? l->words[1] : "");
 }
 
 int
-mode_map(struct parser *p, struct cline *l)
+conf_mode_map(struct parser *p, struct cline *l)
 {
 	struct mode_frame *f = &p->stack[p->depth - 1];
 	struct conf_map_entry *e = &p->cf->maps[f->idx].entries[f->idx2];
 
-	if (word_is(l, 0, "set"))
+	if (conf_word_is(l, 0, "set"))
 		return map_set(p, l, e);
-	if (word_is(l, 0, "match") && word_is(l, 1, "address")) {
+	if (conf_word_is(l, 0, "match") && conf_word_is(l, 1, "address")) {
 		if (l->negate) {
 			free(e->acl);
 			e->acl = NULL;
 			return CMD_OK;
 		}
 		if (l->nwords != 3 || !conf_name_valid(l->words[2]))
-			return perr(p, "match address takes one ACL name or "
+			return conf_perr(p,
+			    "match address takes one ACL name or "
 			    "number");
 		free(e->acl);
 		e->acl = xstrdup(l->words[2]);
 		e->acl_line = l->lineno;
 		return CMD_OK;
 	}
-	if (word_is(l, 0, "reverse-route")) {
+	if (conf_word_is(l, 0, "reverse-route")) {
 		if (l->nwords != 1)
-			return perr(p, "reverse-route takes no options in "
+			return conf_perr(p, "reverse-route takes no options in "
 			    "havpn (static, remote-peer: not supported)");
 		e->reverse_route = !l->negate;
 		return CMD_OK;

@@ -65,7 +65,7 @@ match_words(const struct cline *l, const char *pattern)
 	snprintf(buf, sizeof(buf), "%s", pattern);
 	for (w = strtok_r(buf, " ", &save); w != NULL;
 	    w = strtok_r(NULL, " ", &save), i++)
-		if (!word_is(l, i, w))
+		if (!conf_word_is(l, i, w))
 			return 0;
 	return i;
 }
@@ -85,7 +85,7 @@ find_ignored(const struct ignored *list, size_t n, const struct cline *l)
 }
 
 int
-ignored_global(struct parser *p, struct cline *l, int *block)
+conf_ignored_global(struct parser *p, struct cline *l, int *block)
 {
 	const struct ignored *ig;
 
@@ -94,18 +94,18 @@ ignored_global(struct parser *p, struct cline *l, int *block)
 		return 0;
 	/* "no X" for a havpn command was refused by its handler already */
 	*block = ig->block;
-	pwarn(p, "ignored: \"%s%s\" is a router feature outside havpn%s",
+	conf_pwarn(p, "ignored: \"%s%s\" is a router feature outside havpn%s",
 	    l->negate ? "no " : "", l->rest[0],
 	    ig->block ? " (with its sub-commands)" : "");
 	return 1;
 }
 
 int
-ignored_iface(struct parser *p, struct cline *l)
+conf_ignored_iface(struct parser *p, struct cline *l)
 {
 	if (find_ignored(iface_ignored, nitems(iface_ignored), l) == NULL)
 		return 0;
-	pwarn(p, "ignored: \"%s%s\" is an interface feature outside havpn",
+	conf_pwarn(p, "ignored: \"%s%s\" is an interface feature outside havpn",
 	    l->negate ? "no " : "", l->rest[0]);
 	return 1;
 }
@@ -121,10 +121,11 @@ cmd_hostname(struct parser *p, struct cline *l)
 		return CMD_OK;
 	}
 	if (l->nwords != 2)
-		return perr(p, "hostname takes one NAME");
+		return conf_perr(p, "hostname takes one NAME");
 	s = l->words[1];
 	if (strlen(s) > 63 || !conf_name_valid(s))
-		return perr(p, "hostname \"%s\" is not valid (1-63 printable "
+		return conf_perr(p,
+		    "hostname \"%s\" is not valid (1-63 printable "
 		    "characters)", s);
 	free(p->cf->hostname);
 	p->cf->hostname = xstrdup(s);
@@ -132,41 +133,43 @@ cmd_hostname(struct parser *p, struct cline *l)
 }
 
 int
-mode_global(struct parser *p, struct cline *l)
+conf_mode_global(struct parser *p, struct cline *l)
 {
 	int	 r, block;
 
-	if (word_is(l, 0, "hostname"))
+	if (conf_word_is(l, 0, "hostname"))
 		return cmd_hostname(p, l);
-	if (word_is(l, 0, "end") && l->nwords == 1 && !l->negate)
+	if (conf_word_is(l, 0, "end") && l->nwords == 1 && !l->negate)
 		return CMD_OK;
-	if (word_is(l, 0, "crypto") &&
-	    (r = global_crypto(p, l)) != CMD_UNKNOWN)
+	if (conf_word_is(l, 0, "crypto") &&
+	    (r = conf_global_crypto(p, l)) != CMD_UNKNOWN)
 		return r;
-	if ((word_is(l, 0, "access-list") ||
-	    (word_is(l, 0, "ip") && word_is(l, 1, "access-list"))) &&
-	    (r = global_acl(p, l)) != CMD_UNKNOWN)
+	if ((conf_word_is(l, 0, "access-list") ||
+	    (conf_word_is(l, 0, "ip") && conf_word_is(l, 1, "access-list"))) &&
+	    (r = conf_global_acl(p, l)) != CMD_UNKNOWN)
 		return r;
-	if (word_is(l, 0, "track"))
-		return global_track(p, l);
-	if (word_is(l, 0, "interface"))
-		return global_interface(p, l);
-	if (word_is(l, 0, "redundancy") && word_is(l, 1, "inter-device"))
-		return global_redundancy(p, l);
-	if (word_is(l, 0, "ipc"))
-		return global_ipc(p, l);
+	if (conf_word_is(l, 0, "track"))
+		return conf_global_track(p, l);
+	if (conf_word_is(l, 0, "interface"))
+		return conf_global_interface(p, l);
+	if (conf_word_is(l, 0, "redundancy") &&
+	    conf_word_is(l, 1, "inter-device"))
+		return conf_global_redundancy(p, l);
+	if (conf_word_is(l, 0, "ipc"))
+		return conf_global_ipc(p, l);
 
-	if (word_is(l, 0, "tunnel-group") || word_is(l, 0, "group-policy"))
-		return perr(p, "\"%s\" is ASA syntax; on IOS a peer's "
+	if (conf_word_is(l, 0, "tunnel-group") ||
+	    conf_word_is(l, 0, "group-policy"))
+		return conf_perr(p, "\"%s\" is ASA syntax; on IOS a peer's "
 		    "pre-shared key is \"crypto isakmp key KEY address "
 		    "PEER\"", l->words[0]);
-	if (ignored_global(p, l, &block)) {
+	if (conf_ignored_global(p, l, &block)) {
 		if (block)
-			popen_mode(p, M_IGNORED, 0, 0);
+			conf_popen_mode(p, M_IGNORED, 0, 0);
 		return CMD_OK;
 	}
 	if (l->negate)
-		return perr(p, "\"no %s\": no such command to negate",
+		return conf_perr(p, "\"no %s\": no such command to negate",
 		    l->words[0]);
 	return CMD_UNKNOWN;
 }

@@ -15,13 +15,14 @@
 #include "conf_int.h"
 
 int
-global_track(struct parser *p, struct cline *l)
+conf_global_track(struct parser *p, struct cline *l)
 {
 	struct conf_track *t;
 	long	 id;
 
-	if (l->nwords < 2 || parse_uint(l->words[1], 1, 1000, &id) == -1)
-		return perr(p, "track takes an object number from 1 to 1000");
+	if (l->nwords < 2 || conf_parse_uint(l->words[1], 1, 1000, &id) == -1)
+		return conf_perr(p,
+		    "track takes an object number from 1 to 1000");
 	for (int i = 0; i < p->cf->ntracks; i++) {
 		if (p->cf->tracks[i].id != id)
 			continue;
@@ -33,17 +34,20 @@ global_track(struct parser *p, struct cline *l)
 			p->cf->ntracks--;
 			return CMD_OK;
 		}
-		return perr(p, "track %ld is already defined at line %d", id,
+		return conf_perr(p, "track %ld is already defined at line %d",
+		    id,
 		    p->cf->tracks[i].line);
 	}
 	if (l->negate)
-		return perr(p, "no track %ld: no such track object", id);
-	if (l->nwords != 5 || !word_is(l, 2, "interface") ||
-	    !word_is(l, 4, "line-protocol"))
-		return perr(p, "track %ld: havpn tracks \"interface IFNAME "
+		return conf_perr(p, "no track %ld: no such track object", id);
+	if (l->nwords != 5 || !conf_word_is(l, 2, "interface") ||
+	    !conf_word_is(l, 4, "line-protocol"))
+		return conf_perr(p,
+		    "track %ld: havpn tracks \"interface IFNAME "
 		    "line-protocol\" only", id);
-	if (!ifname_valid(l->words[3]))
-		return perr(p, "track %ld: \"%s\" is not a Linux interface "
+	if (!conf_ifname_valid(l->words[3]))
+		return conf_perr(p,
+		    "track %ld: \"%s\" is not a Linux interface "
 		    "name", id, l->words[3]);
 	t = ARRAY_PUSH(p->cf->tracks, p->cf->ntracks);
 	t->line = l->lineno;
@@ -53,30 +57,33 @@ global_track(struct parser *p, struct cline *l)
 }
 
 int
-global_interface(struct parser *p, struct cline *l)
+conf_global_interface(struct parser *p, struct cline *l)
 {
 	struct conf_interface *ifc;
 
 	if (l->negate)
-		return perr(p, "\"no interface\" is not supported in a "
+		return conf_perr(p, "\"no interface\" is not supported in a "
 		    "configuration file: remove the block instead");
 	if (l->nwords == 3)
-		return perr(p, "\"interface %s %s\": interface names have no "
+		return conf_perr(p,
+		    "\"interface %s %s\": interface names have no "
 		    "spaces; use the Linux name of the port (e.g. eth0)",
 		    l->words[1], l->words[2]);
 	if (l->nwords != 2)
-		return perr(p, "interface takes one IFNAME");
-	if (!ifname_valid(l->words[1]))
-		return perr(p, "interface \"%s\" is not a Linux interface name "
+		return conf_perr(p, "interface takes one IFNAME");
+	if (!conf_ifname_valid(l->words[1]))
+		return conf_perr(p,
+		    "interface \"%s\" is not a Linux interface name "
 		    "(rename it as on this machine, e.g. eth0)", l->words[1]);
 	for (int i = 0; i < p->cf->nifaces; i++)
 		if (strcmp(p->cf->ifaces[i].name, l->words[1]) == 0)
-			return perr(p, "interface %s is already configured at "
+			return conf_perr(p,
+			    "interface %s is already configured at "
 			    "line %d", l->words[1], p->cf->ifaces[i].line);
 	ifc = ARRAY_PUSH(p->cf->ifaces, p->cf->nifaces);
 	ifc->line = l->lineno;
 	ifc->name = xstrdup(l->words[1]);
-	popen_mode(p, M_IFACE, p->cf->nifaces - 1, 0);
+	conf_popen_mode(p, M_IFACE, p->cf->nifaces - 1, 0);
 	return CMD_OK;
 }
 
@@ -104,17 +111,19 @@ parse_time(struct parser *p, struct cline *l, int *i, uint32_t *ms,
 {
 	long	 v;
 
-	if (word_is(l, *i, "msec")) {
+	if (conf_word_is(l, *i, "msec")) {
 		if (*i + 1 >= l->nwords ||
-		    parse_uint(l->words[*i + 1], 10, 40950, &v) == -1)
-			return perr(p, "standby timers: %s msec takes 10 to "
+		    conf_parse_uint(l->words[*i + 1], 10, 40950, &v) == -1)
+			return conf_perr(p,
+			    "standby timers: %s msec takes 10 to "
 			    "40950", what);
 		*ms = (uint32_t)v;
 		*i += 2;
 		return 0;
 	}
-	if (*i >= l->nwords || parse_uint(l->words[*i], 1, 255, &v) == -1)
-		return perr(p, "standby timers: %s takes 1 to 255 seconds or "
+	if (*i >= l->nwords || conf_parse_uint(l->words[*i], 1, 255, &v) == -1)
+		return conf_perr(p,
+		    "standby timers: %s takes 1 to 255 seconds or "
 		    "msec N", what);
 	*ms = (uint32_t)v * 1000;
 	*i += 1;
@@ -136,14 +145,16 @@ cmd_standby_timers(struct parser *p, struct cline *l, struct conf_standby *sb)
 	    parse_time(p, l, &i, &hold, "hold") == -1)
 		return CMD_ERR;
 	if (i != l->nwords)
-		return perr(p, "standby timers: unexpected \"%s\"",
+		return conf_perr(p, "standby timers: unexpected \"%s\"",
 		    l->words[i]);
 	if (hello % 10 != 0 || hello > 40950)
-		return perr(p, "standby timers: hello %u ms is not a whole "
+		return conf_perr(p,
+		    "standby timers: hello %u ms is not a whole "
 		    "number of centiseconds from 10 ms to 40.95 s (the VRRPv3 "
 		    "advertisement interval)", hello);
 	if (hold <= hello)
-		return perr(p, "standby timers: hold (%u ms) must be greater "
+		return conf_perr(p,
+		    "standby timers: hold (%u ms) must be greater "
 		    "than hello (%u ms)", hold, hello);
 	sb->hello_ms = hello;
 	sb->hold_ms = hold;
@@ -157,8 +168,9 @@ cmd_standby_track(struct parser *p, struct cline *l, struct conf_standby *sb)
 	long	 v;
 	int	 i;
 
-	if (l->nwords < 4 || parse_uint(l->words[3], 1, 1000, &v) == -1)
-		return perr(p, "standby track takes an object number from 1 "
+	if (l->nwords < 4 || conf_parse_uint(l->words[3], 1, 1000, &v) == -1)
+		return conf_perr(p,
+		    "standby track takes an object number from 1 "
 		    "to 1000");
 	tr.id = (int)v;
 	for (i = 0; i < sb->ntracks; i++)
@@ -166,7 +178,8 @@ cmd_standby_track(struct parser *p, struct cline *l, struct conf_standby *sb)
 			break;
 	if (l->negate) {
 		if (i == sb->ntracks)
-			return perr(p, "no standby %d track %d: not tracked",
+			return conf_perr(p,
+			    "no standby %d track %d: not tracked",
 			    sb->group, tr.id);
 		memmove(&sb->tracks[i], &sb->tracks[i + 1],
 		    (size_t)(sb->ntracks - i - 1) * sizeof(*sb->tracks));
@@ -174,18 +187,19 @@ cmd_standby_track(struct parser *p, struct cline *l, struct conf_standby *sb)
 		return CMD_OK;
 	}
 	if (i < sb->ntracks)
-		return perr(p, "standby %d already tracks object %d",
+		return conf_perr(p, "standby %d already tracks object %d",
 		    sb->group, tr.id);
 	if (l->nwords == 4)
 		;
-	else if (l->nwords == 6 && word_is(l, 4, "decrement")) {
-		if (parse_uint(l->words[5], 1, 255, &v) == -1)
-			return perr(p, "standby track decrement takes 1 to 255");
+	else if (l->nwords == 6 && conf_word_is(l, 4, "decrement")) {
+		if (conf_parse_uint(l->words[5], 1, 255, &v) == -1)
+			return conf_perr(p,
+			    "standby track decrement takes 1 to 255");
 		tr.decrement = (int)v;
-	} else if (l->nwords == 5 && word_is(l, 4, "shutdown"))
+	} else if (l->nwords == 5 && conf_word_is(l, 4, "shutdown"))
 		tr.shutdown = 1;
 	else
-		return perr(p, "standby track N takes [decrement D | "
+		return conf_perr(p, "standby track N takes [decrement D | "
 		    "shutdown]");
 	tp = ARRAY_PUSH(sb->tracks, sb->ntracks);
 	*tp = tr;
@@ -200,22 +214,23 @@ cmd_standby_track(struct parser *p, struct cline *l, struct conf_standby *sb)
 static int
 cmd_standby_vrrp(struct parser *p, struct cline *l, struct conf_standby *sb)
 {
-	if (!word_is(l, 3, "checksum"))
-		return perr(p, "standby %d vrrp takes checksum {pseudo-header "
+	if (!conf_word_is(l, 3, "checksum"))
+		return conf_perr(p,
+		    "standby %d vrrp takes checksum {pseudo-header "
 		    "| rfc9568}", sb->group);
 	if (l->negate && l->nwords == 4) {
 		sb->checksum_rfc9568 = 0;
 		return CMD_OK;
 	}
-	if (l->nwords == 5 && word_is(l, 4, "pseudo-header")) {
+	if (l->nwords == 5 && conf_word_is(l, 4, "pseudo-header")) {
 		sb->checksum_rfc9568 = 0;
 		return CMD_OK;
 	}
-	if (l->nwords == 5 && word_is(l, 4, "rfc9568")) {
+	if (l->nwords == 5 && conf_word_is(l, 4, "rfc9568")) {
 		sb->checksum_rfc9568 = !l->negate;
 		return CMD_OK;
 	}
-	return perr(p, "standby %d vrrp checksum takes pseudo-header or "
+	return conf_perr(p, "standby %d vrrp checksum takes pseudo-header or "
 	    "rfc9568", sb->group);
 }
 
@@ -226,17 +241,19 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 	long	 grp, v;
 	const char *w;
 
-	if (word_is(l, 1, "version") || word_is(l, 1, "use-bia") ||
-	    word_is(l, 1, "delay") || word_is(l, 1, "bfd")) {
-		pwarn(p, "ignored: \"standby %s\" is HSRP-specific; havpn "
+	if (conf_word_is(l, 1, "version") || conf_word_is(l, 1, "use-bia") ||
+	    conf_word_is(l, 1, "delay") || conf_word_is(l, 1, "bfd")) {
+		conf_pwarn(p, "ignored: \"standby %s\" is HSRP-specific; havpn "
 		    "runs VRRPv3", l->words[1]);
 		return CMD_OK;
 	}
-	if (l->nwords < 3 || parse_uint(l->words[1], 0, 4095, &grp) == -1)
-		return perr(p, "standby takes a group number from 1 to 255, "
+	if (l->nwords < 3 || conf_parse_uint(l->words[1], 0, 4095, &grp) == -1)
+		return conf_perr(p,
+		    "standby takes a group number from 1 to 255, "
 		    "then ip, priority, preempt, timers, name or track");
 	if (grp < 1 || grp > 255)
-		return perr(p, "standby group %ld: havpn maps the group to a "
+		return conf_perr(p,
+		    "standby group %ld: havpn maps the group to a "
 		    "VRRP VRID, which is 1 to 255", grp);
 	sb = standby_get(ifc, (int)grp, l->lineno);
 	w = l->words[2];
@@ -247,15 +264,17 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 			sb->have_vip = 0;
 			return CMD_OK;
 		}
-		if (l->nwords == 5 && word_is(l, 4, "secondary"))
-			return perr(p, "standby %ld ip ... secondary: one "
+		if (l->nwords == 5 && conf_word_is(l, 4, "secondary"))
+			return conf_perr(p, "standby %ld ip ... secondary: one "
 			    "virtual IP per group is supported", grp);
 		if (l->nwords != 4)
-			return perr(p, "standby %ld ip takes one VIP", grp);
-		if (parse_addr(p, l->words[3], &a, "standby ip") == -1)
+			return conf_perr(p, "standby %ld ip takes one VIP",
+			    grp);
+		if (conf_parse_addr(p, l->words[3], &a, "standby ip") == -1)
 			return CMD_ERR;
 		if (sb->have_vip && sb->vip.s_addr != a.s_addr)
-			return perr(p, "standby %ld already has virtual IP "
+			return conf_perr(p,
+			    "standby %ld already has virtual IP "
 			    "(one per group)", grp);
 		sb->have_vip = 1;
 		sb->vip = a;
@@ -267,8 +286,9 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 			return CMD_OK;
 		}
 		if (l->nwords != 4 ||
-		    parse_uint(l->words[3], 1, 254, &v) == -1)
-			return perr(p, "standby %ld priority takes 1 to 254 "
+		    conf_parse_uint(l->words[3], 1, 254, &v) == -1)
+			return conf_perr(p,
+			    "standby %ld priority takes 1 to 254 "
 			    "(0 and 255 are reserved in VRRP)", grp);
 		sb->priority = (int)v;
 		return CMD_OK;
@@ -284,16 +304,18 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 			sb->preempt_delay = 0;
 			return CMD_OK;
 		}
-		if (l->nwords == 6 && word_is(l, 3, "delay") &&
-		    word_is(l, 4, "minimum")) {
-			if (parse_uint(l->words[5], 0, 3600, &v) == -1)
-				return perr(p, "standby preempt delay minimum "
+		if (l->nwords == 6 && conf_word_is(l, 3, "delay") &&
+		    conf_word_is(l, 4, "minimum")) {
+			if (conf_parse_uint(l->words[5], 0, 3600, &v) == -1)
+				return conf_perr(p,
+				    "standby preempt delay minimum "
 				    "takes 0 to 3600 seconds");
 			sb->preempt = 1;
 			sb->preempt_delay = (int)v;
 			return CMD_OK;
 		}
-		return perr(p, "standby %ld preempt takes [delay minimum S] "
+		return conf_perr(p,
+		    "standby %ld preempt takes [delay minimum S] "
 		    "(reload and sync delays are not supported)", grp);
 	}
 	if (strcasecmp(w, "timers") == 0)
@@ -305,7 +327,8 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 			return CMD_OK;
 		}
 		if (l->nwords != 4 || !conf_name_valid(l->words[3]))
-			return perr(p, "standby %ld name takes one NAME", grp);
+			return conf_perr(p, "standby %ld name takes one NAME",
+			    grp);
 		free(sb->name);
 		sb->name = xstrdup(l->words[3]);
 		return CMD_OK;
@@ -317,11 +340,11 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 	if (strcasecmp(w, "authentication") == 0 ||
 	    strcasecmp(w, "mac-address") == 0 ||
 	    strcasecmp(w, "follow") == 0 || strcasecmp(w, "mac-refresh") == 0) {
-		pwarn(p, "ignored: \"standby %ld %s\" has no VRRPv3 "
+		conf_pwarn(p, "ignored: \"standby %ld %s\" has no VRRPv3 "
 		    "counterpart", grp, w);
 		return CMD_OK;
 	}
-	return perr(p, "\"standby %ld %s\" is not supported", grp, w);
+	return conf_perr(p, "\"standby %ld %s\" is not supported", grp, w);
 }
 
 static int
@@ -336,21 +359,24 @@ cmd_iface_crypto_map(struct parser *p, struct cline *l,
 		return CMD_OK;
 	}
 	if (l->nwords < 3 || !conf_name_valid(l->words[2]))
-		return perr(p, "crypto map takes NAME [redundancy GROUPNAME "
+		return conf_perr(p,
+		    "crypto map takes NAME [redundancy GROUPNAME "
 		    "[stateful]]");
 	if (l->nwords == 3)
 		;
 	else if ((l->nwords == 5 || l->nwords == 6) &&
-	    word_is(l, 3, "redundancy") && conf_name_valid(l->words[4])) {
-		if (l->nwords == 6 && !word_is(l, 5, "stateful"))
-			return perr(p, "crypto map %s redundancy %s: "
+	    conf_word_is(l, 3, "redundancy") && conf_name_valid(l->words[4])) {
+		if (l->nwords == 6 && !conf_word_is(l, 5, "stateful"))
+			return conf_perr(p, "crypto map %s redundancy %s: "
 			    "unexpected \"%s\"", l->words[2], l->words[4],
 			    l->words[5]);
 	} else
-		return perr(p, "crypto map takes NAME [redundancy GROUPNAME "
+		return conf_perr(p,
+		    "crypto map takes NAME [redundancy GROUPNAME "
 		    "[stateful]]");
 	if (ifc->crypto_map != NULL)
-		return perr(p, "interface %s has crypto map %s already (line "
+		return conf_perr(p,
+		    "interface %s has crypto map %s already (line "
 		    "%d): one map per interface", ifc->name, ifc->crypto_map,
 		    ifc->crypto_map_line);
 	ifc->crypto_map = xstrdup(l->words[2]);
@@ -362,50 +388,52 @@ cmd_iface_crypto_map(struct parser *p, struct cline *l,
 }
 
 int
-mode_iface(struct parser *p, struct cline *l)
+conf_mode_iface(struct parser *p, struct cline *l)
 {
 	struct conf_interface *ifc = &p->cf->ifaces[p->stack[p->depth - 1].idx];
 
-	if (word_is(l, 0, "ip") && word_is(l, 1, "address")) {
+	if (conf_word_is(l, 0, "ip") && conf_word_is(l, 1, "address")) {
 		if (l->negate) {
 			ifc->have_addr = 0;
 			return CMD_OK;
 		}
-		if (l->nwords == 5 && word_is(l, 4, "secondary")) {
-			pwarn(p, "ignored: secondary addresses are outside "
+		if (l->nwords == 5 && conf_word_is(l, 4, "secondary")) {
+			conf_pwarn(p,
+			    "ignored: secondary addresses are outside "
 			    "havpn");
 			return CMD_OK;
 		}
-		if (l->nwords == 3 && (word_is(l, 2, "dhcp") ||
-		    word_is(l, 2, "negotiated")))
-			return perr(p, "ip address %s: a gateway needs a "
+		if (l->nwords == 3 && (conf_word_is(l, 2, "dhcp") ||
+		    conf_word_is(l, 2, "negotiated")))
+			return conf_perr(p, "ip address %s: a gateway needs a "
 			    "static address", l->words[2]);
 		if (l->nwords != 4)
-			return perr(p, "ip address takes ADDR MASK");
-		if (parse_addr(p, l->words[2], &ifc->addr, "ip address") == -1 ||
-		    parse_mask(p, l->words[3], &ifc->mask) == -1)
+			return conf_perr(p, "ip address takes ADDR MASK");
+		if (conf_parse_addr(p, l->words[2], &ifc->addr,
+		    "ip address") == -1 ||
+		    conf_parse_mask(p, l->words[3], &ifc->mask) == -1)
 			return CMD_ERR;
 		ifc->have_addr = 1;
 		return CMD_OK;
 	}
-	if (word_is(l, 0, "standby"))
+	if (conf_word_is(l, 0, "standby"))
 		return cmd_standby(p, l, ifc);
-	if (word_is(l, 0, "crypto") && word_is(l, 1, "map"))
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "map"))
 		return cmd_iface_crypto_map(p, l, ifc);
-	if (word_is(l, 0, "description")) {
+	if (conf_word_is(l, 0, "description")) {
 		free(ifc->description);
 		ifc->description = NULL;
 		if (l->negate)
 			return CMD_OK;
 		if (l->nwords < 2)
-			return perr(p, "description takes a text");
+			return conf_perr(p, "description takes a text");
 		if (strlen(l->rest[1]) > 240)
-			return perr(p, "description is longer than 240 "
+			return conf_perr(p, "description is longer than 240 "
 			    "characters");
 		ifc->description = xstrdup(l->rest[1]);
 		return CMD_OK;
 	}
-	if (ignored_iface(p, l))
+	if (conf_ignored_iface(p, l))
 		return CMD_OK;
 	return CMD_UNKNOWN;
 }

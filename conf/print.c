@@ -227,7 +227,7 @@ print_acl_addr(FILE *f, const struct conf_acl_addr *x)
 static void
 print_port1(FILE *f, int proto, uint16_t port)
 {
-	const char *n = port_name(proto, port);
+	const char *n = conf_port_name(proto, port);
 
 	if (n != NULL)
 		fprintf(f, " %s", n);
@@ -255,7 +255,7 @@ print_port(FILE *f, int proto, const struct conf_acl_port *p)
 static void
 print_ace(FILE *f, const struct conf_ace *a)
 {
-	const char *pn = proto_name(a->proto);
+	const char *pn = conf_proto_name(a->proto);
 	const struct icmp_name *in;
 
 	if (a->remark != NULL) {
@@ -275,7 +275,8 @@ print_ace(FILE *f, const struct conf_ace *a)
 	if (a->established)
 		fprintf(f, " established");
 	if (a->icmp_type != -1) {
-		if ((in = icmp_by_value(a->icmp_type, a->icmp_code)) != NULL)
+		if ((in = conf_icmp_by_value(a->icmp_type,
+		    a->icmp_code)) != NULL)
 			fprintf(f, " %s", in->name);
 		else if (a->icmp_code != -1)
 			fprintf(f, " %d %d", a->icmp_type, a->icmp_code);

@@ -48,12 +48,12 @@ check_policies(struct config *cf, struct conf_notes *d)
 		struct conf_isakmp_policy *pol = &cf->policies[i];
 
 		if (pol->enc == ALG_ENC_DES)
-			note_add(d, pol->line, 1, "crypto isakmp "
+			conf_note_add(d, pol->line, 1, "crypto isakmp "
 			    "policy %d uses des (the IOS default encryption): "
 			    "accepted, but never offered or accepted, since "
 			    "des is insecure", pol->priority);
 		if (pol->auth == CONF_AUTH_RSA_SIG)
-			note_add(d, pol->line, 1, "crypto isakmp "
+			conf_note_add(d, pol->line, 1, "crypto isakmp "
 			    "policy %d uses rsa-sig (the IOS default "
 			    "authentication): accepted, but never offered or "
 			    "accepted, since havpn supports pre-share only "
@@ -84,7 +84,7 @@ check_maps(struct config *cf, struct conf_notes *d)
 		struct conf_crypto_map *m = &cf->maps[i];
 
 		if (m->nentries == 0) {
-			note_add(d, m->line, 0, "crypto map %s has no "
+			conf_note_add(d, m->line, 0, "crypto map %s has no "
 			    "entries (crypto map %s SEQ ipsec-isakmp)",
 			    m->name, m->name);
 			continue;
@@ -97,23 +97,23 @@ check_maps(struct config *cf, struct conf_notes *d)
 
 			for (int k = 0; k < e->ntsets; k++)
 				if (conf_tset_find(cf, e->tsets[k]) == NULL)
-					note_add(d, e->tsets_line, 0,
+					conf_note_add(d, e->tsets_line, 0,
 					    "crypto map %s %d: transform-set "
 					    "%s is not defined", m->name,
 					    e->seq, e->tsets[k]);
 			if (e->acl != NULL && conf_acl_find(cf, e->acl) == NULL)
-				note_add(d, e->acl_line, 0, "crypto map "
+				conf_note_add(d, e->acl_line, 0, "crypto map "
 				    "%s %d: access list %s is not defined "
 				    "(extended lists: 100-199 or ip "
 				    "access-list extended NAME)", m->name,
 				    e->seq, e->acl);
 			if (!e->have_peer || e->acl == NULL || e->ntsets == 0)
-				note_add(d, e->line, 1, "crypto map "
+				conf_note_add(d, e->line, 1, "crypto map "
 				    "%s %d stays disabled until it has a peer, "
 				    "a match address and a transform-set",
 				    m->name, e->seq);
 			else if (!have_psk_for(cf, e->peer))
-				note_add(d, e->line, 1, "crypto map "
+				conf_note_add(d, e->line, 1, "crypto map "
 				    "%s %d: no crypto isakmp key matches peer "
 				    "%s", m->name, e->seq,
 				    addr_str(e->peer, a));
@@ -134,24 +134,24 @@ check_standby(struct config *cf, struct conf_notes *d)
 			struct conf_standby *sb = &ifc->standby[j];
 
 			if (!sb->have_vip)
-				note_add(d, sb->line, 0, "standby %d "
+				conf_note_add(d, sb->line, 0, "standby %d "
 				    "on %s has no virtual IP (standby %d ip "
 				    "VIP)", sb->group, ifc->name, sb->group);
 			else if (ifc->have_addr && !addr_match_wildcard(
 			    sb->vip, ifc->addr,
 			    (struct in_addr){ ~ifc->mask.s_addr }))
-				note_add(d, sb->line, 0, "standby %d: "
+				conf_note_add(d, sb->line, 0, "standby %d: "
 				    "virtual IP %s is outside %s's subnet",
 				    sb->group, addr_str(sb->vip, a), ifc->name);
 			else if (ifc->have_addr &&
 			    sb->vip.s_addr == ifc->addr.s_addr)
-				note_add(d, sb->line, 0, "standby %d: "
+				conf_note_add(d, sb->line, 0, "standby %d: "
 				    "the virtual IP is the interface's own "
 				    "address", sb->group);
 			for (int k = 0; k < sb->ntracks; k++)
 				if (conf_track_find(cf, sb->tracks[k].id) ==
 				    NULL)
-					note_add(d, sb->line, 0,
+					conf_note_add(d, sb->line, 0,
 					    "standby %d track %d: track "
 					    "object %d is not defined",
 					    sb->group, sb->tracks[k].id,
@@ -168,13 +168,13 @@ check_standby(struct config *cf, struct conf_notes *d)
 					n2 = conf_standby_name(o, s2, b2,
 					    sizeof(b2));
 					if (strcmp(n1, n2) == 0)
-						note_add(d, sb->line,
+						conf_note_add(d, sb->line,
 						    0, "standby group name %s "
 						    "is used by line %d too",
 						    n1, s2->line);
 					if (sb->have_vip && s2->have_vip &&
 					    sb->vip.s_addr == s2->vip.s_addr)
-						note_add(d, sb->line,
+						conf_note_add(d, sb->line,
 						    0, "virtual IP %s is used "
 						    "by line %d too",
 						    addr_str(sb->vip, a),
@@ -196,16 +196,16 @@ check_ifaces(struct config *cf, struct conf_notes *d)
 		if (ifc->crypto_map == NULL)
 			continue;
 		if (conf_map_find(cf, ifc->crypto_map) == NULL)
-			note_add(d, ifc->crypto_map_line, 0, "crypto "
+			conf_note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s is not defined", ifc->crypto_map);
 		if (ifc->redundancy != NULL &&
 		    conf_standby_by_name(cf, ifc->redundancy, &owner) == NULL)
-			note_add(d, ifc->crypto_map_line, 0, "crypto "
+			conf_note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s redundancy %s: no standby group is named "
 			    "%s (standby GRP name %s)", ifc->crypto_map,
 			    ifc->redundancy, ifc->redundancy, ifc->redundancy);
 		if (ifc->stateful && cf->redundancy.line == 0)
-			note_add(d, ifc->crypto_map_line, 0, "crypto "
+			conf_note_add(d, ifc->crypto_map_line, 0, "crypto "
 			    "map %s ... stateful needs \"redundancy "
 			    "inter-device\" and \"ipc zone default\"",
 			    ifc->crypto_map);
@@ -232,36 +232,36 @@ check_redundancy(struct config *cf, const struct conf_host *host,
 
 	if (r->line != 0) {
 		if (r->scheme_group == NULL)
-			note_add(d, r->line, 0, "redundancy "
+			conf_note_add(d, r->line, 0, "redundancy "
 			    "inter-device needs \"scheme standby "
 			    "GROUPNAME\"");
 		else if (conf_standby_by_name(cf, r->scheme_group, &owner) ==
 		    NULL)
-			note_add(d, r->scheme_line, 0, "scheme "
+			conf_note_add(d, r->scheme_line, 0, "scheme "
 			    "standby %s: no standby group is named %s",
 			    r->scheme_group, r->scheme_group);
 		/* with a stateful map, -t says so as an error (check_sync) */
 		if (r->security_key == NULL &&
 		    (host == NULL || stateful_iface(cf) == NULL))
-			note_add(d, r->line, 1, "redundancy "
+			conf_note_add(d, r->line, 1, "redundancy "
 			    "inter-device has no \"security key SECRET\": "
 			    "the sync channel carries SA keys and stays down "
 			    "until one is set");
 		if (a->line == 0)
-			note_add(d, r->line, 1, "redundancy "
+			conf_note_add(d, r->line, 1, "redundancy "
 			    "inter-device without \"ipc zone default\": "
 			    "no state is replicated");
 	}
 	if (a->line == 0 || a->shutdown)
 		return;
 	if (!a->have_protocol)
-		note_add(d, a->line, 0, "association 1 needs "
+		conf_note_add(d, a->line, 0, "association 1 needs "
 		    "\"protocol sctp\"");
 	else if (a->local_port == 0 || a->nlocal_ip == 0)
-		note_add(d, a->line, 0, "association 1 needs "
+		conf_note_add(d, a->line, 0, "association 1 needs "
 		    "\"local-port PORT\" with \"local-ip ADDR\"");
 	else if (a->remote_port == 0 || a->nremote_ip == 0)
-		note_add(d, a->line, 0, "association 1 needs "
+		conf_note_add(d, a->line, 0, "association 1 needs "
 		    "\"remote-port PORT\" with \"remote-ip ADDR\"");
 }
 
@@ -276,12 +276,12 @@ check_peers(struct config *cf, struct conf_notes *d)
 		if (!pe->have_endpoint)
 			continue;
 		if (cf->aggressive_disable)
-			note_add(d, pe->line, 1, "crypto isakmp peer "
+			conf_note_add(d, pe->line, 1, "crypto isakmp peer "
 			    "%s initiates Aggressive Mode while \"crypto "
 			    "isakmp aggressive-mode disable\" refuses it from "
 			    "peers", addr_str(pe->addr, a));
 		if (!have_psk_for(cf, pe->addr))
-			note_add(d, pe->line, 1, "crypto isakmp peer "
+			conf_note_add(d, pe->line, 1, "crypto isakmp peer "
 			    "%s: no pre-shared key (set aggressive-mode "
 			    "password, or crypto isakmp key)",
 			    addr_str(pe->addr, a));
@@ -315,7 +315,7 @@ check_tunnel(struct config *cf, const struct conf_host *host,
 			    pol->auth == CONF_AUTH_RSA_SIG ? ", " : "",
 			    pol->auth == CONF_AUTH_RSA_SIG ? "rsa-sig" : "");
 		}
-		note_add(d, cf->policies[0].line, warn, "no crypto isakmp "
+		conf_note_add(d, cf->policies[0].line, warn, "no crypto isakmp "
 		    "policy is usable, so no tunnel can come up: policies %s; "
 		    "give one \"encryption aes\" (or 3des) and "
 		    "\"authentication pre-share\"", why);
@@ -329,12 +329,14 @@ check_tunnel(struct config *cf, const struct conf_host *host,
 			    strcmp(cf->ifaces[j].crypto_map, m->name) == 0)
 				applied = 1;
 		if (!applied && m->nentries > 0)
-			note_add(d, m->line, warn, "crypto map %s is applied "
+			conf_note_add(d, m->line, warn,
+			    "crypto map %s is applied "
 			    "to no interface, so it protects nothing "
 			    "(interface IFNAME, then \" crypto map %s\")",
 			    m->name, m->name);
 		if (applied && cf->npolicies == 0)
-			note_add(d, m->line, warn, "crypto map %s: no crypto "
+			conf_note_add(d, m->line, warn,
+			    "crypto map %s: no crypto "
 			    "isakmp policy is configured, so phase 1 has "
 			    "nothing to offer (crypto isakmp policy 10)",
 			    m->name);
@@ -350,7 +352,8 @@ check_tunnel(struct config *cf, const struct conf_host *host,
 				permits += acl->aces[k].remark == NULL &&
 				    acl->aces[k].permit;
 			if (permits == 0)
-				note_add(d, e->acl_line, warn, "crypto map %s "
+				conf_note_add(d, e->acl_line, warn,
+				    "crypto map %s "
 				    "%d: access list %s (line %d) has no "
 				    "permit entry, so the entry protects "
 				    "nothing", m->name, e->seq, acl->name,
@@ -375,7 +378,8 @@ check_sync(struct config *cf, const struct conf_host *host,
 	if (host != NULL && cf->redundancy.line != 0 &&
 	    cf->redundancy.security_key == NULL &&
 	    (ifc = stateful_iface(cf)) != NULL)
-		note_add(d, cf->redundancy.line, 0, "redundancy inter-device "
+		conf_note_add(d, cf->redundancy.line, 0,
+		    "redundancy inter-device "
 		    "has no \"security key SECRET\", so the stateful crypto "
 		    "map %s on %s (line %d) cannot sync: the sync channel "
 		    "carries SA keys and stays down without one",
@@ -385,12 +389,13 @@ check_sync(struct config *cf, const struct conf_host *host,
 	for (int i = 0; i < a->nlocal_ip; i++)
 		for (int j = 0; j < a->nremote_ip; j++)
 			if (a->local_ip[i].s_addr == a->remote_ip[j].s_addr)
-				note_add(d, a->line, warn, "association %d: "
+				conf_note_add(d, a->line, warn,
+				    "association %d: "
 				    "local-ip and remote-ip are both %s; the "
 				    "remote is the other node's address",
 				    a->id, addr_str(a->local_ip[i], s));
 	if (host != NULL && !host->kernel_sctp && a->encap_udp_port == 0)
-		note_add(d, a->line, 0, "this kernel has no SCTP; add '   "
+		conf_note_add(d, a->line, 0, "this kernel has no SCTP; add '   "
 		    "encapsulation udp PORT' to association %d", a->id);
 }
 

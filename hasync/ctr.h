@@ -2,7 +2,7 @@
  * What the standby knows of one SA's outbound sequence number: the last
  * value synced, when it arrived, and the packet rate learned from the
  * updates.  On takeover the SA continues from last + a jump that covers
- * every packet the active may have sent since (DESIGN decision 2):
+ * every packet the active may have sent since (docs/hasync.md, "Takeover"):
  *
  *   jump = replay-interval			(sent before an update was due)
  *        + rate x (staleness + margin) x 2	(sent since, with headroom)

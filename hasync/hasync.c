@@ -135,10 +135,10 @@ ha_rf_update(struct hasync *ha, const char *reason)
 	if (!ha->configured)
 		return;
 	/*
-	 * decision 3: a standby that cannot take over cleanly advertises
-	 * the lowest priority (vrrp's preemption is held throughout: a
-	 * switchover preempts); while the election is undecided the node
-	 * competes with its configured priority
+	 * docs/hasync.md, "The election": a standby that cannot take over
+	 * cleanly advertises the lowest priority (vrrp's preemption is held
+	 * throughout: a switchover preempts); while the election is
+	 * undecided the node competes with its configured priority
 	 */
 	ha->ready_want = ha->rf.state == RF_ACTIVE ||
 	    ha->rf.state == RF_STANDBY_HOT ||

@@ -1,6 +1,6 @@
 /*
  * hasync: replication and failover between the two nodes of a pair
- * (DESIGN.md "Stateful failover").
+ * (docs/hasync.md).
  *
  * One struct hasync per daemon owns the sync channel (ipc/), follows the
  * election (vrrp/), and moves SA state between ike/ and esp/ of the two

@@ -2,7 +2,7 @@
  * The active's side of the sync: the snapshot a standby asks for, every
  * SA event after it in order, and the counters.
  *
- * Snapshot (DESIGN decision 4): on a BulkRequest, every established
+ * Snapshot (docs/hasync.md, "Snapshot"): on a BulkRequest, every established
  * ISAKMP SA and IPsec SA pair is exported from ike/ with its replay state
  * from esp/, packed into Batch records of up to HA_RECORD_MAX bytes, and
  * queued on the STATE stream between BulkBegin and BulkEnd.  Everything
@@ -10,13 +10,13 @@
  * ordered stream: the standby applies the snapshot, then the events, in
  * the order they happened.
  *
- * Counters (decision 2): the data plane raises counter_update every
- * replay-interval packets of an SA; the SA is marked and, before the loop
- * sleeps again, the latest value of every marked SA is read and sent in
- * one Counters message (coalesced: a value is read when sent, never
- * queued).  Every second a sweep sends every SA whose counters moved
- * since it was last sent, and ends with a sweep marker, from which the
- * standby learns that the SAs not listed did not move.
+ * Counters (docs/hasync.md, "Counters"): the data plane raises
+ * counter_update every replay-interval packets of an SA; the SA is marked
+ * and, before the loop sleeps again, the latest value of every marked SA
+ * is read and sent in one Counters message (coalesced: a value is read
+ * when sent, never queued).  Every second a sweep sends every SA whose
+ * counters moved since it was last sent, and ends with a sweep marker,
+ * from which the standby learns that the SAs not listed did not move.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /*
  * Planned switchover: the VIPs and every tunnel move to the standby with
- * no packet lost and no sequence number sent twice (DESIGN decision 8).
+ * no packet lost and no sequence number sent twice (docs/hasync.md,
+ * "Planned switchover").
  *
  * The rule that makes it safe: on every SA, exactly one node sends at any
  * time, and the new active starts where the old one stopped.  The old

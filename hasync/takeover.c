@@ -1,5 +1,5 @@
 /*
- * Role changes (DESIGN.md "Stateful failover: the decisions", 2 and 3).
+ * Role changes (docs/hasync.md, "Takeover" and "The election").
  *
  * Becoming active happens in the election's role callback, which vrrp
  * calls *before* it adds the VIPs, so everything below is done when the

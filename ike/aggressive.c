@@ -61,7 +61,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
     size_t len, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	static struct ike_sa_pl spl;
+	struct ike_sa_pl *spl = &ike->sa_pl;
 	struct ike_sa	*sa;
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
@@ -96,7 +96,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 		return;
 	ike_trace_state(sa, IKE_R_AM1, "IKE_MESG_FROM_PEER, IKE_AM_EXCH");
 	sa->state = IKE_R_AM1;
-	if (ike_p1_respond_sa(sa, &pls, pl, &spl, &x) == -1)
+	if (ike_p1_respond_sa(sa, &pls, pl, spl, &x) == -1)
 		return;
 	if (ike_p1_read_ke_nonce(sa, &pls, &notify) == -1) {
 		ike->st.malformed++;
@@ -112,7 +112,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	ike_keep_bytes(&sa->ida_b, &sa->ida_len, buf_cur(&id->body),
 	    buf_left(&id->body));
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_AGGRESSIVE, 0, 0);
-	ike_p1_build_reply(&wr, &spl, x);
+	ike_p1_build_reply(&wr, spl, x);
 	if (ike_p1_write_ke_nonce(sa, &wr) == -1 || ike_p1_keys(sa) == -1) {
 		ike_wr_cleanup(&wr);
 		ike_p1_fail(sa, IKE_N_INVALID_KEY_INFORMATION,

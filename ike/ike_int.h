@@ -408,6 +408,12 @@ struct ike {
 	struct sockaddr_in in_remote;
 	uint8_t		 scratch[IKE_MAX_MSG + 64];	/* decrypted input */
 	uint8_t		 sendbuf[IKE_MAX_MSG + 64];	/* marker + output */
+	/*
+	 * The SA payload of the message being handled, parsed (kilobytes,
+	 * too big for the stack): read only within the handler that parsed
+	 * it, and nothing keeps a pointer into it past that handler.
+	 */
+	struct ike_sa_pl sa_pl;
 };
 
 /* ---- engine.c ------------------------------------------------------------ */

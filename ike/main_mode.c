@@ -75,7 +75,7 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
     size_t len, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
-	static struct ike_sa_pl spl;
+	struct ike_sa_pl *spl = &ike->sa_pl;
 	struct ike_sa	*sa;
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
@@ -97,13 +97,13 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	IKE_TRACE(sa, "insert sa successfully");
 	ike_trace_state(sa, IKE_R_MM1, "IKE_MESG_FROM_PEER, IKE_MM_EXCH");
 	sa->state = IKE_R_MM1;
-	if (ike_p1_respond_sa(sa, &pls, pl, &spl, &x) == -1)
+	if (ike_p1_respond_sa(sa, &pls, pl, spl, &x) == -1)
 		return;
 	ike_sa_remember_in(sa, msg, len);
 	ike_trace_state(sa, IKE_R_MM1, "IKE_MESG_INTERNAL, "
 	    "IKE_PROCESS_MAIN_MODE");
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
-	ike_p1_build_reply(&wr, &spl, x);
+	ike_p1_build_reply(&wr, spl, x);
 	ike_p1_vids(sa, &wr, sa->natt);
 	ike_sa_set_state(sa, IKE_R_MM2);
 	sa->retransmit = 0;

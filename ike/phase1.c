@@ -253,15 +253,15 @@ ike_p1_respond_sa(struct ike_sa *sa, const struct ike_pls *pls,
 int
 ike_p1_accept_sa(struct ike_sa *sa, const struct ike_pls *pls)
 {
-	static struct ike_sa_pl spl;
+	struct ike_sa_pl *spl = &sa->ike->sa_pl;
 	const struct ike_pl *pl;
 	uint16_t	 notify;
 	const char	*err;
 
 	if ((pl = ike_pls_find(pls, IKE_PL_SA)) == NULL ||
 	    ike_pls_count(pls, IKE_PL_SA) != 1 ||
-	    ike_sa_parse(pl->body, &spl, &notify, &err) == -1 ||
-	    ike_p1_accept_reply(sa, &spl, &sa->alg) == -1) {
+	    ike_sa_parse(pl->body, spl, &notify, &err) == -1 ||
+	    ike_p1_accept_reply(sa, spl, &sa->alg) == -1) {
 		sa->ike->st.no_proposal++;
 		ike_p1_fail(sa, IKE_N_BAD_PROPOSAL_SYNTAX, "the responder "
 		    "chose a transform that was not offered");

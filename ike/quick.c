@@ -437,7 +437,7 @@ static void
 qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
 {
-	static struct ike_sa_pl spl;
+	struct ike_sa_pl *spl = &sa->ike->sa_pl;
 	struct ike	*ike = sa->ike;
 	struct ike_pls	 pls;
 	struct ike_qm	*q;
@@ -470,7 +470,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
 	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
-	    ike_sa_parse(sapl->body, &spl, &notify, &err) == -1) {
+	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1) {
 		ike_sa_msgid_add(sa, h->msgid);
 		ike->st.malformed++;
 		ike->st.p2_fail++;
@@ -485,7 +485,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	if (qm_read_ids(sa, h->msgid, &pls, &sel, &have_ids, &pci,
 	    &pcr) == -1) {
 		ike->st.bad_id++;
-		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(&spl));
+		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(spl));
 		qm_fail(q, "malformed proxy identities");
 		return;
 	}
@@ -512,11 +512,11 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "supported (no crypto map access-list entry covers them)",
 		    sa->conn_id, ike_addr(&sa->local, l),
 		    ike_addr(&sa->remote, r));
-		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(&spl));
+		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(spl));
 		qm_fail(q, "proxy identities not supported");
 		return;
 	}
-	if (ike_p2_choose(sa, &spl, e, ike_natt_encap(sa), &xf, &spi_out,
+	if (ike_p2_choose(sa, spl, e, ike_natt_encap(sa), &xf, &spi_out,
 	    &notify) == -1) {
 		ike->st.no_proposal++;
 		log_warnx(LOG_IKE, "ISAKMP:(%u): phase 2 SA policy not "
@@ -524,7 +524,7 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "crypto map %s %d matches", sa->conn_id,
 		    ike_addr(&sa->local, l), ike_addr(&sa->remote, r),
 		    spd->map, spd->map_seq);
-		qm_notify(sa, notify, first_spi(&spl));
+		qm_notify(sa, notify, first_spi(spl));
 		qm_fail(q, "no proposal chosen");
 		return;
 	}
@@ -732,7 +732,7 @@ static void
 qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
     const uint8_t *msg, size_t len)
 {
-	static struct ike_sa_pl spl;
+	struct ike_sa_pl *spl = &sa->ike->sa_pl;
 	struct ike	*ike = sa->ike;
 	struct ike_pls	 pls;
 	struct ike_wr	 wr;
@@ -757,8 +757,8 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	IKE_TRACE(sa, " processing HASH payload. message ID = %u", q->msgid);
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
-	    ike_sa_parse(sapl->body, &spl, &notify, &err) == -1 ||
-	    ike_p2_accept_reply(sa, q, &spl, &q->spi_out) == -1) {
+	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1 ||
+	    ike_p2_accept_reply(sa, q, spl, &q->spi_out) == -1) {
 		ike->st.no_proposal++;
 		qm_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, q->spi_in);
 		qm_fail(q, "the responder chose a transform that was not "

@@ -1,6 +1,7 @@
 /*
- * Which standby group leads the node (design decision 9: a node is active
- * or standby as a whole).  Pure: the configuration in, a group out.
+ * Which standby group leads the node (docs/vrrp.md, "Groups move
+ * together": a node is active or standby as a whole).  Pure: the
+ * configuration in, a group out.
  *
  *   1. "redundancy inter-device" / "scheme standby NAME": group NAME;
  *   2. else the group named by the first interface (in file order) with

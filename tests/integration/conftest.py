@@ -47,7 +47,8 @@ def _finish(t):
 
 @pytest.fixture
 def design(request):
-    """The topology of DESIGN.md, removed afterwards whatever happens."""
+    """The test topology of docs/design.md, removed afterwards whatever
+    happens."""
     letters = "".join(c for c in request.node.name[5:] if c.isalpha())
     t = design_topology(letters[:4].lower() or "t")
     yield t

@@ -195,3 +195,42 @@ def test_every_command_is_documented():
     missing_ops = [c for c in help_commands() if f"`{c}" not in ops]
     assert not missing_man, f"not in havpnctl(8): {missing_man}"
     assert not missing_ops, f"not in docs/operations.md: {missing_ops}"
+
+
+def test_development_md_lists_every_folder():
+    """docs/development.md's layout names every top-level folder of the
+    repository (each module among them)."""
+    with open(os.path.join(REPO, "docs", "development.md")) as f:
+        text = f.read()
+    block = text.split("## Layout", 1)[1].split("```")[1]
+    listed = {line.split("/")[0] for line in block.splitlines()
+              if line and not line.startswith(" ")}
+    files = subprocess.run(["git", "-C", REPO, "ls-files"],
+                           capture_output=True, text=True,
+                           check=True).stdout.split()
+    folders = {p.split("/")[0] for p in files if "/" in p}
+    assert folders - listed == set()
+
+
+def test_no_citation_of_documents_outside_the_repository():
+    """Comments and docs cite docs/ sections, not the design and style
+    documents the project started from (never in the repository) or the
+    design's numbered decisions."""
+    cited = re.compile("(DESIGN|STYLE)" + r"(\.md| decision)|"
+                       r"\b[Dd]ecisions? [0-9]")
+    files = subprocess.run(["git", "-C", REPO, "ls-files"],
+                           capture_output=True, text=True,
+                           check=True).stdout.split()
+    found = []
+    for p in files:
+        path = os.path.join(REPO, p)
+        if not os.path.isfile(path) or "/corpus/" in p:
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                for n, line in enumerate(f, 1):
+                    if cited.search(line):
+                        found.append(f"{p}:{n}: {line.strip()}")
+        except UnicodeDecodeError:
+            continue
+    assert found == []

@@ -260,3 +260,29 @@ def test_make_installs_before_it_reads_pkg_config(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode != 0
     assert 'run "make deps" first' in r.stderr
+
+
+def test_make_names_the_missing_package(tmp_path):
+    # A build asked for directly, with one library's pkg-config file
+    # missing (the stand-in knows every package but json-c), stops at once
+    # and names that package; without pkg-config at all it says so.
+    fake = tmp_path / "pkg-config"
+    fake.write_text("#!/bin/sh\nfor a; do [ \"$a\" = json-c ] && exit 1; "
+                    "done\nexec /usr/bin/pkg-config \"$@\"\n")
+    fake.chmod(0o755)
+    env = dict(os.environ, PATH=f"{tmp_path}:{os.environ['PATH']}")
+    env.pop("MAKELEVEL", None)
+    env.pop("MAKEFLAGS", None)
+    r = subprocess.run(["make", "-C", REPO, "all"], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "pkg-config finds no json-c)" in r.stderr
+    assert 'run "make deps" first' in r.stderr
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "make").symlink_to(shutil.which("make"))
+    r = subprocess.run(["make", "-C", REPO, "all"],
+                       env=dict(env, PATH=str(bare)),
+                       capture_output=True, text=True)
+    assert r.returncode != 0
+    assert "(no pkg-config)" in r.stderr

@@ -194,7 +194,7 @@ class Topology:
 
 
 def design_topology(tag):
-    """The topology of DESIGN.md: inside host, the pair, the remote side.
+    """The test topology of docs/design.md: inside host, the pair, the remote side.
 
      [inside 192.168.20.25] --lan-- [ha1 .2] [ha2 .3]   inside VIP .1
                                     ipc0 192.168.255.1/30 -- .2/30
