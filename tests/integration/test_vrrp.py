@@ -88,7 +88,8 @@ def test_vrrp_elect_show_and_drops(design, bindir):
     assert "  Active router is 10.0.0.11, priority 110 (expires in" in text
     assert "  Standby router is local\n" in text
     # the Active knows its standby over the sync channel once the peer is
-    # STANDBY HOT (VRRP backups do not advertise): its sync address
+    # STANDBY HOT (VRRP backups do not advertise): its address on each
+    # group's interface, from its hello
     wait_for(lambda: ha2.json("show", "redundancy")["my_state"]["number"]
              == 8, 15, what="ha2 STANDBY HOT")
     brief = ha1.ctl("show", "standby", "brief").stdout.splitlines()
@@ -97,9 +98,9 @@ def test_vrrp_elect_show_and_drops(design, bindir):
     assert brief[2] == "Interface   Grp  Pri P State   Active          " \
                        "Standby         Virtual IP"
     assert brief[3] == "eth0        1    110 P Active  local           " \
-                       "192.168.255.2   10.0.0.10"
+                       "10.0.0.12       10.0.0.10"
     assert brief[4] == "eth1        2    110 P Active  local           " \
-                       "192.168.255.2   192.168.20.1"
+                       "192.168.20.3    192.168.20.1"
     brief = ha2.ctl("sh", "standby", "br").stdout.splitlines()
     assert brief[3] == "eth0        1    100 P Standby 10.0.0.11       " \
                        "local           10.0.0.10"
