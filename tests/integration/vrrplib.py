@@ -137,12 +137,10 @@ def garps(frames, vip):
             f.spa == vip]
 
 
-def dual_active(frames, vrid, gap=0.25):
-    """Seconds during which two routers were both Active on the wire for
-    vrid.  A router is Active from an advert (priority > 0) until its last
-    one before a silence longer than gap.  A takeover leaves at most an
-    advert's flight of overlap; two Active routers that do not yield add
-    up to the whole time they coexist."""
+def active_spans(frames, vrid, gap=0.25):
+    """Per router address, the [first, last] advert times of each stretch
+    during which it was Active on the wire for vrid: from an advert
+    (priority > 0) until its last one before a silence longer than gap."""
     spans = {}
     for a in adverts(frames, vrid):
         if a.prio == 0:
@@ -152,6 +150,15 @@ def dual_active(frames, vrid, gap=0.25):
             s[-1][1] = a.t
         else:
             s.append([a.t, a.t])
+    return spans
+
+
+def dual_active(frames, vrid, gap=0.25):
+    """Seconds during which two routers were both Active on the wire for
+    vrid (see active_spans).  A takeover leaves at most an advert's flight
+    of overlap; two Active routers that do not yield add up to the whole
+    time they coexist."""
+    spans = active_spans(frames, vrid, gap)
     total = 0.0
     routers = sorted(spans)
     for i, x in enumerate(routers):
