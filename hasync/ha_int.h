@@ -190,7 +190,10 @@ enum ha_sw_state {
 	HA_SW_IDLE,
 	/* the old active */
 	HA_SW_CHECKING,		/* asked the standby; nothing changed yet */
-	HA_SW_DRAINING,		/* handed over, sending what is still queued */
+	HA_SW_HANDED_OVER,	/* VIPs handed over, the new active's Ack not
+				   in: still sending what reaches it */
+	HA_SW_DRAINING,		/* acknowledged: sending what is still queued
+				   until the TUN queue is quiet */
 	/* the new active */
 	HA_SW_WAIT_DRAIN,	/* active, holding its own outbound */
 	/* the standby that asked */
@@ -202,11 +205,11 @@ struct ha_switchover_st {
 	uint64_t	 id;
 	int		 force;
 	uint64_t	 started_us;
-	int		 acked;		/* old active: the new one took over */
-	uint64_t	 ack_us;
+	uint64_t	 ack_us;	/* old active: the new one took over */
 	uint64_t	 last_tun_us;	/* old active: last packet drained */
 	uint64_t	 tun_in;	/* old active: the engine's tun_in */
 	uint64_t	 drained;	/* packets sent after the VIPs moved */
+	uint32_t	 counters_rx;	/* new active: counters since Final */
 	char		 reason[HA_REASON_MAX + 1];
 	char		 result[320];	/* the last one, for show */
 	uint64_t	 done;		/* completed here (either side) */
@@ -233,14 +236,19 @@ struct ha_switchover_st {
  *   SYNCING -> NONE	the channel goes down, the peer is no standby,
  *			this node becomes standby or leaves the election
  *
- * The standby's snapshot (apply.c), ha->bulk (enum rf_bulk, a fact of the
- * RF state: NONE is STANDBY COLD, RUNNING COLD-BULK, DONE HOT):
- *   NONE	no snapshot on this association; a BulkRequest may be
- *		outstanding (the RETRY timer armed)
+ * The standby's snapshot (apply.c, hasync.c), ha->bulk (enum rf_bulk, a
+ * fact of the RF state: NONE and REQUESTED are STANDBY COLD, RUNNING
+ * COLD-BULK, DONE HOT):
+ *   NONE	no snapshot on this association, none asked for
+ *   REQUESTED	a BulkRequest is out (the RETRY timer armed)
  *   RUNNING	BulkBegin of this node's last request arrived
  *   DONE	BulkEnd of the same epoch arrived (or nothing to sync:
  *		no crypto map is stateful)
- *   NONE -> RUNNING	BulkBegin whose epoch is the last request's id
+ *   NONE -> REQUESTED	a standby that knows its peer asks (ha_request_bulk)
+ *   REQUESTED -> NONE -> REQUESTED
+ *			no BulkBegin in HA_RETRY_MS, or the peer became
+ *			active: asked again, with a new id
+ *   REQUESTED -> RUNNING	BulkBegin whose epoch is the last request's id
  *   RUNNING -> DONE	BulkEnd of that epoch
  *   NONE -> DONE	a stateless node, once its peer is known
  *   any -> NONE	the channel goes up or down, any role change

@@ -294,7 +294,7 @@ ha_request_bulk(struct hasync *ha)
 	    ha->bulk == RF_BULK_RUNNING)
 		return;
 	/* one request at a time: the retry timer asks again if need be */
-	if (ha->bulk == RF_BULK_NONE && ha_timer_armed(ha, HA_TIMER_RETRY))
+	if (ha->bulk == RF_BULK_REQUESTED)
 		return;
 	if (!ha->stateful) {
 		/* nothing to sync: HOT as soon as the peer is known */
@@ -308,15 +308,18 @@ ha_request_bulk(struct hasync *ha)
 	m.u.bulk_request = ha->bulk_req_id;
 	log_debug(LOG_HA, "asking the active for a snapshot");
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+	ha->bulk = RF_BULK_REQUESTED;
 	ha_timer_set(ha, HA_TIMER_RETRY, HA_RETRY_MS);
 }
 
 void
 ha_retry_due(struct hasync *ha)
 {
-	/* (the timer is no longer armed here: a new request may go) */
-	if (ha->bulk == RF_BULK_NONE)
+	/* no BulkBegin in HA_RETRY_MS: ask again */
+	if (ha->bulk == RF_BULK_REQUESTED) {
+		ha->bulk = RF_BULK_NONE;
 		ha_request_bulk(ha);
+	}
 }
 
 /* ---- the channel's events ------------------------------------------------ */
@@ -522,9 +525,11 @@ chan_peer_role(void *arg, uint8_t role)
 	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
 	    role != RF_STANDBY_HOT)
 		ha_session_stop(ha);
-	if (role == RF_ACTIVE && ha->bulk == RF_BULK_NONE) {
+	if (role == RF_ACTIVE && (ha->bulk == RF_BULK_NONE ||
+	    ha->bulk == RF_BULK_REQUESTED)) {
 		/* an earlier request found no active: ask this one now */
 		ha_timer_stop(ha, HA_TIMER_RETRY);
+		ha->bulk = RF_BULK_NONE;
 		ha_request_bulk(ha);
 	}
 	ha_split_brain_heal(ha);

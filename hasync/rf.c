@@ -42,6 +42,7 @@ rf_state_of(const struct rf_facts *f)
 	case RF_BULK_DONE:
 		return RF_STANDBY_HOT;
 	case RF_BULK_NONE:
+	case RF_BULK_REQUESTED:
 		break;
 	}
 	return RF_STANDBY_COLD;

@@ -37,6 +37,7 @@ enum rf_role {
 
 enum rf_bulk {
 	RF_BULK_NONE,		/* no snapshot on this association yet */
+	RF_BULK_REQUESTED,	/* asked for one; its BulkBegin not in */
 	RF_BULK_RUNNING,
 	RF_BULK_DONE,
 };

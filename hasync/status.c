@@ -40,6 +40,7 @@ static const char *
 bulk_name(enum rf_bulk b)
 {
 	switch (b) {
+	case RF_BULK_REQUESTED:	return "requested";
 	case RF_BULK_RUNNING:	return "running";
 	case RF_BULK_DONE:	return "done";
 	case RF_BULK_NONE:	break;
@@ -52,6 +53,7 @@ sw_name(enum ha_sw_state s)
 {
 	switch (s) {
 	case HA_SW_CHECKING:	return "checking the standby";
+	case HA_SW_HANDED_OVER:	return "handing over (no acknowledgement yet)";
 	case HA_SW_DRAINING:	return "handing over (draining)";
 	case HA_SW_WAIT_DRAIN:	return "taking over (outbound held)";
 	case HA_SW_REQUESTED:	return "requested";

@@ -11,26 +11,32 @@
  *
  *   old active (A)                          standby (B)
  *   ------------------------------------    ---------------------------------
- *   (operator on A)
+ *   (operator on A)                         IDLE
+ *   CHECKING
  *   Request, ready_check       --CONTROL->  STANDBY HOT, nothing under way?
  *                              <-CONTROL--  Ack (accepted, or why not)
- *   (or B's SwitchoverRequest)
+ *   (or B's SwitchoverRequest:              REQUESTED)
+ *   HANDED_OVER
  *   IKE stops starting exchanges
  *   exact counters, Final      ---STATE-->  counters noted exactly
- *   vrrp_handover: priority 0,              (Final) outbound HOLD: inside
- *   VIPs removed; A is standby,             packets wait in the TUN queue;
- *   but keeps encrypting what               vrrp_takeover: role callback
- *   still reaches it (stragglers,           (SAs continue from the exact
- *   sent from the moved VIP with            counters, IKE active), VIPs,
- *   IP_TRANSPARENT)                         gratuitous ARP
+ *   vrrp_handover: priority 0,              WAIT_DRAIN
+ *   VIPs removed; A is standby,             outbound HOLD: inside
+ *   but keeps encrypting what               packets wait in the TUN queue;
+ *   still reaches it (stragglers,           vrrp_takeover: role callback
+ *   sent from the moved VIP with            (SAs continue from the exact
+ *   IP_TRANSPARENT)                         counters, IKE active), VIPs,
+ *                                           gratuitous ARP
  *                              <--CONTROL-- Ack
- *   once acked and its TUN queue
- *   has been quiet for 30 ms (at
- *   most 500 ms): outbound DROP,
- *   exact counters, Done       ---STATE-->  counters set exactly, outbound
- *                                           SEND: the held packets go out,
- *                                           each SA continuing from A's
- *                                           last number
+ *   DRAINING
+ *   once its TUN queue has been
+ *   quiet for 30 ms (at most
+ *   500 ms): outbound DROP,
+ *   exact counters, Done (their ---STATE--> counters set exactly; if Done's
+ *   number)                                 number is the number that
+ *   IDLE                                    arrived, outbound SEND: the
+ *                                           held packets go out, each SA
+ *                                           continuing from A's last
+ *                                           number; IDLE
  *
  * The ready check comes first because the channel can be silent before it
  * is declared down (heartbeats every 500 ms, down after 2 s): an operator
@@ -41,8 +47,9 @@
  *
  * Inbound needs nothing: a packet reaches exactly one node; after A's VIP
  * is gone A forwards what still arrives for it to B (ARP), which owns it.
- * If Done never comes (A died), B jumps from the Final's counters as for a
- * failover (the drain is bounded in time) and sends.  A node that handed
+ * If Done never comes (A died), or announces more or fewer counters than
+ * arrived, B jumps from the counters it holds as for a failover (the drain
+ * is bounded in time) and sends.  A node that handed
  * over does not preempt back by itself.
  *
  * Preemption: a STANDBY HOT node that "standby GRP preempt" and its
@@ -143,8 +150,8 @@ handover(struct hasync *ha, uint64_t id, int force, const char *reason,
 		snprintf(err, errlen, "the standby holds no snapshot yet");
 		return -1;
 	}
-	sw_begin(ha, HA_SW_DRAINING, id, force, reason);
-	ha->sw.acked = 0;
+	sw_begin(ha, HA_SW_HANDED_OVER, id, force, reason);
+	ha->sw.ack_us = 0;
 	ha->sw.last_tun_us = ha->sw.started_us;
 	ha->sw.tun_in = tun_in(ha);
 	ha->sw.drained = 0;
@@ -208,13 +215,14 @@ drain_poll(struct hasync *ha)
 	}
 	quiet_from = ha->sw.last_tun_us > ha->sw.ack_us ? ha->sw.last_tun_us :
 	    ha->sw.ack_us;
-	if (ha->sw.acked && now - quiet_from >= SW_DRAIN_IDLE_MS * 1000ULL) {
+	if (ha->sw.state == HA_SW_DRAINING &&
+	    now - quiet_from >= SW_DRAIN_IDLE_MS * 1000ULL) {
 		drain_end(ha, "queue drained");
 		return;
 	}
 	if (now - ha->sw.started_us >= SW_DRAIN_MAX_MS * 1000ULL) {
-		drain_end(ha, ha->sw.acked ? "drain time limit" :
-		    "no acknowledgement from the peer");
+		drain_end(ha, ha->sw.state == HA_SW_DRAINING ?
+		    "drain time limit" : "no acknowledgement from the peer");
 		return;
 	}
 	sw_timer(ha, SW_POLL_MS);
@@ -280,6 +288,7 @@ final_rx(struct hasync *ha, const struct ha_switchover *f)
 	ha->sw.state = HA_SW_WAIT_DRAIN;
 	ha->sw.id = f->id;
 	ha->sw.started_us = ha_now_us(ha);
+	ha->sw.counters_rx = 0;
 	if (ha->sw.reason[0] == '\0')
 		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
 		    "active");
@@ -306,6 +315,7 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 {
 	struct esp_replay_state r;
 
+	ha->sw.counters_rx += (uint32_t)c->n;
 	for (int i = 0; i < c->n; i++) {
 		struct ha_pair *p = ha_pair_find(&ha->t, c->v[i].conn_id);
 
@@ -562,10 +572,10 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 	case HA_M_SW_ACK:
 		if (ha->sw.state == HA_SW_CHECKING && m->u.sw.id == ha->sw.id)
 			check_answered(ha, &m->u.sw);
-		else if (ha->sw.state == HA_SW_DRAINING &&
+		else if (ha->sw.state == HA_SW_HANDED_OVER &&
 		    m->u.sw.id == ha->sw.id) {
 			if (m->u.sw.accepted) {
-				ha->sw.acked = 1;
+				ha->sw.state = HA_SW_DRAINING;
 				ha->sw.ack_us = ha_now_us(ha);
 			} else {
 				log_warnx(LOG_HA, "switchover refused by the "
@@ -591,12 +601,20 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			ha_drop(ha, HA_DROP_ROLE, "counters while active");
 		break;
 	case HA_M_SW_DONE:
-		if (ha->sw.state == HA_SW_WAIT_DRAIN &&
-		    m->u.sw.id == ha->sw.id) {
+		if (ha->sw.state != HA_SW_WAIT_DRAIN ||
+		    m->u.sw.id != ha->sw.id)
+			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
+		else if (m->u.sw.counters != ha->sw.counters_rx) {
+			/* the exact counters are not all here: not exact */
+			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
+			snprintf(why, sizeof(why), "Done announced %u exact "
+			    "counters, %u arrived: counters jumped",
+			    m->u.sw.counters, ha->sw.counters_rx);
+			resume(ha, 0, why);
+		} else {
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			resume(ha, 1, "the old active drained its queue");
-		} else
-			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
+		}
 		break;
 	default:
 		break;
@@ -610,6 +628,7 @@ ha_switchover_due(struct hasync *ha)
 	case HA_SW_CHECKING:
 		check_unanswered(ha, "no answer in 1 s");
 		break;
+	case HA_SW_HANDED_OVER:
 	case HA_SW_DRAINING:
 		drain_poll(ha);
 		break;
@@ -635,6 +654,7 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 	case HA_SW_CHECKING:
 		check_unanswered(ha, why);
 		break;
+	case HA_SW_HANDED_OVER:
 	case HA_SW_DRAINING:
 		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 		outbound(ha, ESP_OUTBOUND_DROP);

@@ -134,13 +134,21 @@ adopt_ipsec(void *arg, const struct ike_ipsec_state *s)
 	p->replaced = s->rekeyed;
 }
 
+/* A switchover's old active: its data plane still sends the stragglers. */
+static int
+handing_over(const struct hasync *ha)
+{
+	return ha->sw.state == HA_SW_HANDED_OVER ||
+	    ha->sw.state == HA_SW_DRAINING;
+}
+
 void
 ha_become_standby(struct hasync *ha, const char *reason)
 {
 	int	 was_active = ha->role == RF_ROLE_ACTIVE;
 
 	ike_set_active(ha->ike, 0);
-	if (ha->sw.state != HA_SW_DRAINING)
+	if (!handing_over(ha))
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_STANDBY;
 	ha->role_since_ms = ha_now_ms(ha);
@@ -158,7 +166,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 		    ha->t.nisakmp, ha->t.npairs);
 	/* a switchover's old active asks once it has drained */
 	ha_timer_stop(ha, HA_TIMER_RETRY);
-	if (ha->sw.state != HA_SW_DRAINING)
+	if (!handing_over(ha))
 		ha_request_bulk(ha);
 }
 
