@@ -147,13 +147,14 @@ render_redundancy_interdev(json_object *data, FILE *out)
 	drops = jget(ipc, "drops");
 	fprintf(out, "\n  Records dropped: bad tag %lld, replay %lld, truncated "
 	    "%lld, too large %lld, no key %lld, version %lld, malformed "
-	    "%lld\n", (long long)jint(drops, "bad_tag"),
+	    "%lld, unsealed %lld\n", (long long)jint(drops, "bad_tag"),
 	    (long long)jint(drops, "replay"),
 	    (long long)jint(drops, "truncated"),
 	    (long long)jint(drops, "too_large"),
 	    (long long)jint(drops, "no_key"),
 	    (long long)jint(drops, "version"),
-	    (long long)jint(drops, "malformed"));
+	    (long long)jint(drops, "malformed"),
+	    (long long)jint(drops, "unsealed"));
 	if (jget(assoc, "udp_in") != NULL)
 		fprintf(out, "  UDP datagrams in %lld, out %lld, bad checksum "
 		    "%lld, foreign source %lld\n",

@@ -510,12 +510,14 @@ recv_hello(struct ipc *ipc, const struct ipc_rec *r)
 		return;
 	}
 	if (ipc->state == IPC_S_UP) {
-		/* a hello on a live channel: the peer started over */
-		channel_down(ipc, h.incarnation != ipc->peer.incarnation ?
-		    "the peer restarted (new incarnation)" :
-		    "the peer started a new handshake");
-		ipc->state = IPC_S_HANDSHAKE;
-		send_hello(ipc);
+		/*
+		 * Only a sealed record may end a sealed channel: anyone on
+		 * the path can write a hello.  A peer that really started
+		 * over does it on a new association (SCTP restart, or its
+		 * old one aborted or silent until the heartbeats stop).
+		 */
+		drop(ipc, IPC_DROP_UNSEALED, "a clear hello on a live channel");
+		return;
 	} else if (ipc->state != IPC_S_HANDSHAKE) {
 		drop(ipc, IPC_DROP_MALFORMED, "hello outside a handshake");
 		return;

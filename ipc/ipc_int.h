@@ -72,7 +72,8 @@ const char	*ipc_rec_type_name(int);
 	X(TOO_LARGE, "too_large")					\
 	X(NO_KEY, "no_key")						\
 	X(VERSION, "version")						\
-	X(MALFORMED, "malformed")
+	X(MALFORMED, "malformed")					\
+	X(UNSEALED, "unsealed")
 
 enum ipc_drop {
 #define IPC_DROP_ENUM(n, s)	IPC_DROP_##n,

@@ -301,6 +301,33 @@ def test_ipc_injected_records_dropped(design, bindir):
         "show", "redundancy", "inter-device").stdout
 
 
+def test_ipc_clear_hello_cannot_end_the_channel(design, bindir):
+    """The attack: a well-formed clear HELLO of a new incarnation, written
+    into the live association as anyone on the path can.  It used to end
+    the sealed channel ("the peer restarted (new incarnation)"); now it is
+    dropped and counted, and the channel carries on."""
+    ha1 = Havpnd(design, "ha1", conf_for("ha1"), bindir).wait_ready()
+    p = IpcPeer(design, "ha2", peer_conf("ha2", "ha2"))
+    p.expect(lambda m: m.get("event") == "up", 10)
+    wait_up(ha1)
+    before = ipc_state(ha1)
+    p.cmd("inject hello")
+    p.expect(lambda m: m.get("injected") == "hello")
+    wait_for(lambda: ipc_state(ha1)["drops"]["unsealed"] == 1, 5,
+             what="the clear hello counted as unsealed")
+    s = ipc_state(ha1)
+    assert s["state"] == "up" and s["downs"] == 0 and s["ups"] == 1
+    assert s["peer"]["incarnation"] == before["peer"]["incarnation"]
+    assert s["peer_restarts"] == 0
+    # still sealed traffic both ways
+    p.cmd("send state 5 200 abcd")
+    wait_for(lambda: ipc_state(ha1)["streams"][1]["msgs_received"] == 5, 5,
+             what="5 messages after the hello")
+    assert "unsealed 1" in ha1.ctl("show", "redundancy",
+                                   "inter-device").stdout
+    assert "a clear hello on a live channel" in design.log("ha1")
+
+
 def test_ipc_capture_has_no_plaintext(design, bindir):
     secret = bytes.fromhex("c0ffee5ec7e7d00dfeedfacecafebabe")
     pcap = design.path("ipc.pcap")

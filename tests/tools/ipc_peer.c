@@ -18,7 +18,9 @@
  *				bytes, counters latency during the burst
  *   inject KIND		a crafted record on the state stream,
  *				straight to SCTP: replay | forged |
- *				truncated | toolarge | version
+ *				truncated | toolarge | version; or
+ *				hello: a well-formed clear HELLO of a
+ *				new incarnation on the control stream
  *   raw STREAM HEX		one message of exactly these bytes (a
  *				crafted sync message for hasync)
  *   role N			ipc_set_role(N)
@@ -308,6 +310,28 @@ cmd_inject(const char *kind)
 	size_t		 len, n;
 	int		 rv;
 
+	if (strcmp(kind, "hello") == 0) {
+		struct ipc_hello h;
+		uint8_t		 buf[IPC_REC_MAX];
+		ssize_t		 hl;
+
+		/* what anyone on the path can write: no key needed */
+		memset(&h, 0, sizeof(h));
+		h.suite = IPC_SUITE_HKDF_SHA256_AES256GCM;
+		h.role = 8;
+		snprintf(h.node_id, sizeof(h.node_id), "%s",
+		    ipc_node_id(ipc));
+		h.incarnation = 0x0123456789abcdefULL;
+		memset(h.nonce, 0x5a, sizeof(h.nonce));
+		if ((hl = ipc_hello_encode(&h, buf, sizeof(buf))) == -1) {
+			emit_kv("error", "hello does not encode");
+			return;
+		}
+		rv = ipc_test_send_raw(ipc, IPC_STREAM_CONTROL, buf,
+		    (size_t)hl);
+		emit_kv(rv == 0 ? "injected" : "error", kind);
+		return;
+	}
 	if (strcmp(kind, "toolarge") == 0) {
 		n = IPC_REC_MAX + 100;
 		rec = xcalloc(1, n);
