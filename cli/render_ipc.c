@@ -162,4 +162,7 @@ render_redundancy_interdev(json_object *data, FILE *out)
 		    (long long)jint(assoc, "udp_out"),
 		    (long long)jint(assoc, "udp_bad_checksum"),
 		    (long long)jint(assoc, "udp_foreign_source"));
+	fprintf(out, "  Associations refused: foreign source %lld, channel "
+	    "in use sealed %lld\n", (long long)jint(assoc, "refused_foreign"),
+	    (long long)jint(assoc, "refused_sealed"));
 }

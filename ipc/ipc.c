@@ -465,6 +465,12 @@ ipc_core_assoc_up(struct ipc *ipc)
 	send_hello(ipc);
 }
 
+int
+ipc_core_sealed(const struct ipc *ipc)
+{
+	return ipc->state == IPC_S_UP;
+}
+
 void
 ipc_core_assoc_down(struct ipc *ipc, const char *reason)
 {

@@ -196,6 +196,8 @@ struct ipc_tp;
  * len 0 and toolarge set, so the core counts it).
  */
 void		 ipc_core_assoc_up(struct ipc *);
+/* The channel on the association in use is sealed (keys confirmed). */
+int		 ipc_core_sealed(const struct ipc *);
 void		 ipc_core_assoc_down(struct ipc *, const char *);
 void		 ipc_core_recv(struct ipc *, int, const uint8_t *, size_t, int);
 void		 ipc_core_writable(struct ipc *);

@@ -136,6 +136,40 @@ tp_assoc_up(struct tp_common *tc)
 	ipc_core_assoc_up(tc->ipc);
 }
 
+int
+tp_accept_replaces(struct tp_common *tc, int have_old)
+{
+	uint64_t	 sup;
+
+	if (!have_old)
+		return 1;
+	if (ipc_core_sealed(tc->ipc)) {
+		/* only a sealed record may end a sealed channel */
+		tc->refused_sealed++;
+		if (log_ratelimit_ok(&tc->refuse_rl, time_mono_ms(), 5000,
+		    &sup))
+			log_warnx(LOG_IPC, "a second association refused: the "
+			    "channel in use is sealed (%llu similar lines "
+			    "suppressed)", (unsigned long long)sup);
+		return 0;
+	}
+	tp_close(tc, 1);
+	ipc_core_assoc_down(tc->ipc, "the peer opened a new association");
+	return 1;
+}
+
+void
+tp_accept_foreign(struct tp_common *tc, const char *who)
+{
+	uint64_t	 sup;
+
+	tc->refused_foreign++;
+	if (log_ratelimit_ok(&tc->refuse_rl, time_mono_ms(), 5000, &sup))
+		log_warnx(LOG_IPC, "association from %s refused: not a "
+		    "configured remote-ip (%llu similar lines suppressed)",
+		    who, (unsigned long long)sup);
+}
+
 void
 tp_restart(struct tp_common *tc, const char *reason)
 {
@@ -240,4 +274,8 @@ tp_status_counters(struct tp_common *tc, json_object *o)
 	    json_object_new_int64((int64_t)tc->attempts));
 	json_object_object_add(o, "sctp_restarts",
 	    json_object_new_int64((int64_t)tc->restarts));
+	json_object_object_add(o, "refused_foreign",
+	    json_object_new_int64((int64_t)tc->refused_foreign));
+	json_object_object_add(o, "refused_sealed",
+	    json_object_new_int64((int64_t)tc->refused_sealed));
 }

@@ -77,6 +77,12 @@ struct tp_common {
 	uint64_t			 attempts;
 	uint64_t			 restarts;
 	uint64_t			 send_failed;
+	/* associations accepted and closed at once */
+	uint64_t			 refused_foreign; /* a source not
+							    configured */
+	uint64_t			 refused_sealed;  /* the channel in
+							    use is sealed */
+	struct log_ratelimit		 refuse_rl;
 };
 
 /* The SCTP stream scheduler's priorities: control, counters, state. */
@@ -99,6 +105,14 @@ void	tp_schedule_retry(struct tp_common *);
 /* The association ended without us asking: tell the core, reconnect. */
 void	tp_assoc_lost(struct tp_common *, const char *);
 void	tp_assoc_up(struct tp_common *);
+/*
+ * The listener accepted an association (have_old: one is in use): 1 if
+ * it takes the place of the one in use (closed, the core told), 0 if it
+ * must be closed at once because the channel in use is sealed (counted).
+ */
+int	tp_accept_replaces(struct tp_common *, int);
+/* An accepted association from a source not configured: counted, logged. */
+void	tp_accept_foreign(struct tp_common *, const char *);
 /* The ops' restart: abort and reconnect, the core has asked for it. */
 void	tp_restart(struct tp_common *, const char *);
 

@@ -5,7 +5,9 @@
  * by libev watchers.
  *
  * Roles as in the usrsctp transport: the lower (local-ip, port) connects,
- * the other listens and keeps the newest association it accepts.
+ * the other listens.  It accepts only associations whose every address is
+ * a configured remote-ip and port, and a new one replaces the one in use
+ * only while that one carries no sealed channel.
  */
 #include <sys/socket.h>
 
@@ -262,20 +264,73 @@ use_fd(struct ipc_tp *tp, int fd)
 	tp->wio.data = tp;
 }
 
+/*
+ * Every address of the accepted association's peer is a configured
+ * remote-ip; who names the first one otherwise (the kernel, unlike the
+ * UDP encapsulation, accepts from anyone).
+ */
+static int
+from_remote_ips(struct ipc_tp *tp, int fd, char *who, size_t wholen)
+{
+	struct sockaddr		*pa = NULL;
+	struct sockaddr_in	*sin;
+	int			 n, ok = 1;
+
+	snprintf(who, wholen, "an unknown address");
+	if ((n = sctp_getpaddrs(fd, 0, &pa)) <= 0)
+		return 0;
+	sin = (struct sockaddr_in *)pa;
+	for (int i = 0; i < n && ok; i++) {
+		int known = 0;
+
+		if (sin[i].sin_family != AF_INET)
+			ok = 0;
+		for (int k = 0; ok && k < tp->c.a.nremote_ip; k++)
+			if (sin[i].sin_addr.s_addr ==
+			    tp->c.a.remote_ip[k].s_addr &&
+			    sin[i].sin_port == htons(tp->c.a.remote_port))
+				known = 1;
+		if (!known) {
+			ok = 0;
+			if (sin[i].sin_family == AF_INET)
+				snprintf(who, wholen, "%s:%u",
+				    inet_ntoa(sin[i].sin_addr),
+				    ntohs(sin[i].sin_port));
+		}
+	}
+	sctp_freepaddrs(pa);
+	return ok;
+}
+
+/* Close an accepted association at once, with ABORT. */
+static void
+abort_fd(int fd)
+{
+	struct linger	 l = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct ipc_tp	*tp = w->data;
+	char		 who[64];
 	int		 fd;
 
 	(void)loop;
 	(void)revents;
 	while ((fd = accept4(tp->lfd, NULL, NULL, SOCK_NONBLOCK |
 	    SOCK_CLOEXEC)) != -1) {
-		if (tp->fd != -1) {
-			tp_close(&tp->c, 1);
-			ipc_core_assoc_down(tp->c.ipc, "the peer opened a new "
-			    "association");
+		if (!from_remote_ips(tp, fd, who, sizeof(who))) {
+			tp_accept_foreign(&tp->c, who);
+			abort_fd(fd);
+			continue;
+		}
+		if (!tp_accept_replaces(&tp->c, tp->fd != -1)) {
+			abort_fd(fd);
+			continue;
 		}
 		use_fd(tp, fd);
 		tp_assoc_up(&tp->c);

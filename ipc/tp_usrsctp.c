@@ -17,7 +17,8 @@
  * channel core.
  *
  * Roles: the node with the lower (local-ip, port) connects; the other
- * listens and takes the newest association it accepts.
+ * listens and takes a new association it accepts in place of the one in
+ * use only while that one carries no sealed channel.
  *
  * Multi-homing: with AF_CONN, usrsctp puts no addresses in INIT, so SCTP
  * itself has one path.  With two local-ip and two remote-ip, pair i is
@@ -502,11 +503,10 @@ accept_all(struct ipc_tp *tp)
 	struct socket	*so;
 
 	while ((so = usrsctp_accept(tp->lsock, NULL, NULL)) != NULL) {
-		/* the newest association wins: the peer started over */
-		if (tp->sock != NULL) {
-			tp_close(&tp->c, 1);
-			ipc_core_assoc_down(tp->c.ipc, "the peer opened a new "
-			    "association");
+		/* (the UDP layer already dropped foreign sources) */
+		if (!tp_accept_replaces(&tp->c, tp->sock != NULL)) {
+			usrsctp_close(so);
+			continue;
 		}
 		set_options(tp, so);
 		tp->sock = so;

@@ -3,8 +3,10 @@
 # read-only): two namespaces joined by two veth links, ipc_peer at each
 # end over kernel SCTP (no encapsulation), multi-homed with
 # sctp_bindx/sctp_connectx.  Checks: the channel comes up on kernel SCTP,
-# 100 messages cross, both paths are ACTIVE, and cutting the first link
-# keeps the channel up over the second.  Prints IPC-VM-RESULT: PASS|FAIL.
+# 100 messages cross, both paths are ACTIVE, cutting the first link keeps
+# the channel up over the second, and an association from an address that
+# is not a configured remote-ip is refused without touching the channel.
+# Prints IPC-VM-RESULT: PASS|FAIL.
 REPO=$1
 T=/tmp/ipcvm
 ip() { /hostrun /host/usr/bin/ip "$@"; }
@@ -99,6 +101,38 @@ grep -q '"downs":0' $T/st2 || fail "the channel went down during the cut"
 grep -q '"queued":10' $T/outa || fail "send after the cut"
 echo "stats" >&4
 wait_grep $T/outb '"received":\[{[^]]*},{"msgs":110,' 25 || fail "110 messages"
+# the attack: an SCTP association to b's listener from an address that is
+# not a configured remote-ip (namespace c, on a third link to b), with the
+# wrong key.  b aborts it at once; its sealed channel to a stays up.
+ip netns add c 2>&1 || fail "netns c"
+ip link add vc3 type veth peer name vb3
+ip link set vc3 netns c
+ip link set vb3 netns b
+ip -n c addr add 192.168.253.1/30 dev vc3
+ip -n b addr add 192.168.253.2/30 dev vb3
+ip -n c link set lo up
+ip -n c link set vc3 up
+ip -n b link set vb3 up
+ip -n c route add 192.168.255.0/24 via 192.168.253.2
+conf nodea 192.168.253.1 "" 192.168.255.2 "" |
+    sed 's/vm-test-key-0123456789/an-attacker-without-the-key/' > $T/c.conf
+mkfifo $T/inc
+ip netns exec c /hostrun $REPO/build/tools/ipc_peer -f $T/c.conf < $T/inc > $T/outc 2> $T/errc &
+exec 5> $T/inc
+i=0
+while [ $i -lt 50 ]; do
+	echo "status" >&4
+	sleep 0.2
+	grep '"status"' $T/outb | tail -1 | grep -q '"refused_foreign":[1-9]' && break
+	i=$((i + 1))
+done
+grep '"status"' $T/outb | tail -1 > $T/st3
+grep -q '"refused_foreign":[1-9]' $T/st3 || fail "no foreign association refused"
+grep -q '"state":"up"' $T/st3 || fail "b's channel down after the foreign association"
+grep -q '"downs":0' $T/st3 || fail "b's channel went down during the attack"
+grep -q 'not a configured remote-ip' $T/errb || fail "the refusal not logged"
+grep -q '"event":"up"' $T/outc && fail "the attacker's channel came up"
+echo "quit" >&5
 echo "quit" >&3
 echo "quit" >&4
-echo "IPC-VM-RESULT: PASS kernel SCTP up, 110 messages, multi-homed failover"
+echo "IPC-VM-RESULT: PASS kernel SCTP up, 110 messages, multi-homed failover, a foreign association refused"
