@@ -157,6 +157,7 @@ render_isakmp_stats(json_object *data, FILE *out)
 		{ "decrypt_fail", "Dropped: not decryptable" },
 		{ "hash_fail", "Dropped: HASH mismatch" },
 		{ "auth_fail", "Authentication failures" },
+		{ "no_psk", "Refused: no pre-shared key" },
 		{ "no_proposal", "No proposal chosen" },
 		{ "bad_id", "Proxy identities refused" },
 		{ "halfopen_drop", "Dropped: negotiation limit" },

@@ -84,6 +84,26 @@ ike_warn_input(struct ike *ike, const struct sockaddr_in *from,
 		    msg);
 }
 
+void
+ike_warn_limited(struct ike *ike, struct log_ratelimit *rl, const char *fmt,
+    ...)
+{
+	char		 msg[512];
+	uint64_t	 suppressed;
+	va_list		 ap;
+
+	if (!log_ratelimit_ok(rl, ike_now(ike), 1000, &suppressed))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (suppressed > 0)
+		log_warnx(LOG_IKE, "%s (%llu similar suppressed)", msg,
+		    (unsigned long long)suppressed);
+	else
+		log_warnx(LOG_IKE, "%s", msg);
+}
+
 static uint64_t
 no_clock(void *arg)
 {

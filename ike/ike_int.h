@@ -349,6 +349,7 @@ struct ike_stats {
 	uint64_t	 decrypt_fail;
 	uint64_t	 hash_fail;
 	uint64_t	 auth_fail;
+	uint64_t	 no_psk;
 	uint64_t	 no_proposal;
 	uint64_t	 bad_id;
 	uint64_t	 halfopen_drop;
@@ -395,6 +396,10 @@ struct ike {
 	struct log_ratelimit rl_flood;
 	struct log_ratelimit rl_cookie;
 	struct log_ratelimit rl_notify;
+	/* what unauthenticated first messages make us say, one rate each */
+	struct log_ratelimit rl_nopsk;
+	struct log_ratelimit rl_noprop;
+	struct log_ratelimit rl_p1fail;
 
 	/* protocol knobs (tests change them) */
 	uint64_t	 retx_base_ms;
@@ -430,6 +435,12 @@ void		 ike_trace(const struct ike_sa *, const char *, ...)
 void		 ike_trace_state(struct ike_sa *, enum ike_fsm, const char *);
 /* Rate-limited warning about bad input. */
 void		 ike_warn_input(struct ike *, const struct sockaddr_in *,
+		    const char *, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * A warning anyone can trigger with a spoofed first message: at most once
+ * a second per limiter, with the count of the ones suppressed.
+ */
+void		 ike_warn_limited(struct ike *, struct log_ratelimit *,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 const char	*ike_addr(const struct sockaddr_in *, char *);
 void		 ike_emit_isakmp(struct ike *, struct ike_sa *, int);

@@ -131,9 +131,10 @@ ike_responder_new(struct ike *ike, const struct ike_hdr *h,
 	if (ike_halfopen_admit(ike, remote) == -1)
 		return NULL;
 	if ((psk = ike_psk_find(ike->cf, remote->sin_addr)) == NULL) {
-		ike->st.auth_fail++;
-		ike_warn_input(ike, remote, "No pre-shared key with %s: "
-		    "dropped", a);
+		ike->st.no_psk++;
+		ike_warn_limited(ike, &ike->rl_nopsk, "ISAKMP:(0): No "
+		    "pre-shared key with %s: first message dropped",
+		    ike_addr(remote, a));
 		return NULL;
 	}
 	sa = ike_sa_new(ike, 0, local, remote);
@@ -238,9 +239,9 @@ ike_p1_respond_sa(struct ike_sa *sa, const struct ike_pls *pls,
 	sa->natt = sa->peer_natt_vid;
 	if (ike_p1_choose(sa, spl, &sa->alg, x) == -1) {
 		ike->st.no_proposal++;
-		log_warnx(LOG_IKE, "ISAKMP:(0): phase 1 SA policy not "
-		    "acceptable! (local %s remote %s)", ike_addr(&sa->local, l),
-		    ike_addr(&sa->remote, r));
+		ike_warn_limited(ike, &ike->rl_noprop, "ISAKMP:(0): phase 1 "
+		    "SA policy not acceptable! (local %s remote %s)",
+		    ike_addr(&sa->local, l), ike_addr(&sa->remote, r));
 		ike_p1_fail(sa, IKE_N_NO_PROPOSAL_CHOSEN,
 		    "no proposal chosen");
 		return -1;
@@ -615,9 +616,15 @@ ike_p1_fail(struct ike_sa *sa, uint16_t notify, const char *why)
 	char		 a[INET_ADDRSTRLEN];
 
 	ike->st.p1_fail++;
-	log_warnx(LOG_IKE, "ISAKMP:(%u): phase 1 with %s failed in %s: %s",
-	    sa->conn_id, ike_addr(&sa->remote, a), ike_fsm_show(sa->state),
-	    why);
+	/* a responder not yet authenticated may be anyone's spoof */
+	if (sa->halfopen)
+		ike_warn_limited(ike, &ike->rl_p1fail, "ISAKMP:(%u): phase 1 "
+		    "with %s failed in %s: %s", sa->conn_id,
+		    ike_addr(&sa->remote, a), ike_fsm_show(sa->state), why);
+	else
+		log_warnx(LOG_IKE, "ISAKMP:(%u): phase 1 with %s failed in "
+		    "%s: %s", sa->conn_id, ike_addr(&sa->remote, a),
+		    ike_fsm_show(sa->state), why);
 	if (notify != 0)
 		ike_msg_notify_plain(ike, &sa->local, &sa->remote, sa->icookie,
 		    sa->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);

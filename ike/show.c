@@ -365,6 +365,7 @@ ike_show_stats(struct ike *ike, json_object *data)
 	S(decrypt_fail);
 	S(hash_fail);
 	S(auth_fail);
+	S(no_psk);
 	S(no_proposal);
 	S(bad_id);
 	S(halfopen_drop);

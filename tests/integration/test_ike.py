@@ -545,6 +545,82 @@ def test_flood_of_first_messages(topo, bindir):
     assert h.proc.poll() is None
 
 
+def test_spoofed_first_messages_do_not_flood_the_log(topo, bindir):
+    """The attack: first messages that havpnd must refuse, as fast as they
+    can be sent - 1,000 from 40 addresses that have no pre-shared key, and
+    500 from the peer offering only DES.  Each used to write one or two
+    warnings (1,500+ lines); now each kind is said at most once a second,
+    with the count of what was suppressed, and every refusal is counted."""
+    p2p(topo)
+    h = start_havpn(topo, bindir, havpn_conf())
+    h.ctl("undebug", "all")
+    srcs = [f"10.0.0.{100 + i}" for i in range(40)]
+    for a in srcs:
+        topo.run("peer", ["ip", "addr", "add", f"{a}/24", "dev", "eth0"])
+
+    def first(enc):
+        sa = struct.pack(">II", 1, 1)
+        prop = struct.pack(">BBBB", 1, 1, 0, 1)
+        xf = struct.pack(">BBH", 1, 1, 0) + struct.pack(
+            ">HHHHHHHH", 0x8001, enc, 0x8002, 2, 0x8003, 1, 0x8004, 2)
+        xfp = struct.pack(">BBH", 0, 0, 4 + len(xf)) + xf
+        propp = struct.pack(">BBH", 0, 0, 4 + len(prop) + len(xfp)) + \
+            prop + xfp
+        body = sa + propp
+        return ike_header(os.urandom(8), bytes(8), 1, 2, 0, 0,
+                          28 + 4 + len(body)) + \
+            struct.pack(">BBH", 0, 0, 4 + len(body)) + body
+
+    script = topo.write("spoof.py", f"""
+import socket, sys, pickle
+nokey, des = pickle.load(open(sys.argv[1], 'rb'))
+socks = {{}}
+for a, p in nokey:
+    if a not in socks:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((a, 500))
+        socks[a] = s
+    socks[a].sendto(p, ('{HA1}', 500))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(('{PEER}', 500))
+for p in des:
+    s.sendto(p, ('{HA1}', 500))
+""")
+    import pickle
+    nokey = [(srcs[i % len(srcs)], first(7)) for i in range(1000)]
+    des = [first(1) for _ in range(500)]
+    data = topo.path("spoof.pickle")
+    with open(data, "wb") as f:
+        pickle.dump((nokey, des), f)
+    rx0, kdrop0 = stats(h)["rx"], udp_rcvbuf_errors(topo, "ha1")
+    topo.run("peer", ["python3", script, data])
+    wait_for(lambda: stats(h)["rx"] - rx0 + udp_rcvbuf_errors(
+        topo, "ha1") - kdrop0 == 1500, 15,
+        what="all 1500 read by havpnd or dropped by ha1's kernel")
+    # once the second has passed, one more of each kind: its line counts
+    # what was suppressed
+    time.sleep(1.1)
+    with open(data, "wb") as f:
+        pickle.dump(([(srcs[0], first(7))], [first(1)]), f)
+    topo.run("peer", ["python3", script, data])
+
+    def said():
+        log = topo.log("ha1").splitlines()
+        return ([x for x in log if "No pre-shared key" in x],
+                [x for x in log if "policy not acceptable" in x],
+                [x for x in log if "phase 1 with" in x and "failed" in x])
+    wait_for(lambda: all(any("suppressed" in x for x in k)
+                         for k in said()), 5,
+             what="each kind said again with the count suppressed")
+    nopsk, policy, failed = said()
+    # the burst takes a second or two to read: a few lines of each kind
+    assert len(nopsk) <= 5 and len(policy) <= 5 and len(failed) <= 5, \
+        (nopsk, policy, failed)
+    st = stats(h)
+    assert st["no_psk"] >= 1 and st["no_proposal"] >= 1, st
+    assert h.proc.poll() is None
+
+
 # ---- havpn against havpn --------------------------------------------------
 
 
