@@ -303,10 +303,16 @@ void		 conf_free(struct config *);
 /* A deep copy (nothing shared with the original), or NULL. */
 struct config	*conf_dup(const struct config *);
 
-/* Canonical IOS form. */
+/* Canonical IOS form, secrets included: it parses back to the same. */
 void		 conf_print(const struct config *, FILE *);
 /* The same, into a string the caller frees. */
 char		*conf_print_str(const struct config *);
+/*
+ * For show: with secrets 0 every secret (pre-shared key, aggressive-mode
+ * password, security key) is CONF_MASK, which the parser refuses.
+ */
+#define CONF_MASK	"*****"
+char		*conf_print_str_show(const struct config *, int);
 /* Equal in every configured value (line numbers and path are ignored). */
 int		 conf_equal(const struct config *, const struct config *);
 

@@ -10,7 +10,7 @@
 #include "conf_int.h"
 
 static void
-print_policies(const struct config *cf, FILE *f)
+print_policies(const struct config *cf, FILE *f, int secrets)
 {
 	char	 a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
 
@@ -36,8 +36,8 @@ print_policies(const struct config *cf, FILE *f)
 	for (int i = 0; i < cf->nkeys; i++) {
 		const struct conf_isakmp_key *k = &cf->keys[i];
 
-		fprintf(f, "crypto isakmp key %s address %s", k->key,
-		    addr_str(k->addr, a));
+		fprintf(f, "crypto isakmp key %s address %s",
+		    secrets ? k->key : CONF_MASK, addr_str(k->addr, a));
 		if (k->mask.s_addr != 0xffffffff)
 			fprintf(f, " %s", addr_str(k->mask, m));
 		fprintf(f, "%s\n", k->no_xauth ? " no-xauth" : "");
@@ -49,7 +49,7 @@ print_policies(const struct config *cf, FILE *f)
 		    addr_str(pe->addr, a));
 		if (pe->password != NULL)
 			fprintf(f, " set aggressive-mode password %s\n",
-			    pe->password);
+			    secrets ? pe->password : CONF_MASK);
 		if (pe->have_endpoint)
 			fprintf(f, " set aggressive-mode client-endpoint "
 			    "ipv4-address %s\n", addr_str(pe->endpoint, a));
@@ -359,7 +359,7 @@ print_ipc(const struct config *cf, FILE *f)
 }
 
 static void
-print_redundancy(const struct config *cf, FILE *f)
+print_redundancy(const struct config *cf, FILE *f, int secrets)
 {
 	const struct conf_redundancy *r = &cf->redundancy;
 
@@ -369,12 +369,13 @@ print_redundancy(const struct config *cf, FILE *f)
 	if (r->scheme_group != NULL)
 		fprintf(f, " scheme standby %s\n", r->scheme_group);
 	if (r->security_key != NULL)
-		fprintf(f, " security key %s\n", r->security_key);
+		fprintf(f, " security key %s\n", secrets ? r->security_key :
+		    CONF_MASK);
 	fprintf(f, "!\n");
 }
 
-void
-conf_print(const struct config *cf, FILE *f)
+static void
+print_all(const struct config *cf, FILE *f, int secrets)
 {
 	fprintf(f, "!\n");
 	if (cf->hostname != NULL)
@@ -385,8 +386,8 @@ conf_print(const struct config *cf, FILE *f)
 	if (cf->ntracks > 0)
 		fprintf(f, "!\n");
 	print_ipc(cf, f);
-	print_redundancy(cf, f);
-	print_policies(cf, f);
+	print_redundancy(cf, f, secrets);
+	print_policies(cf, f, secrets);
 	fprintf(f, "!\n");
 	print_ipsec(cf, f);
 	fprintf(f, "!\n");
@@ -396,8 +397,14 @@ conf_print(const struct config *cf, FILE *f)
 	fprintf(f, "end\n");
 }
 
+void
+conf_print(const struct config *cf, FILE *f)
+{
+	print_all(cf, f, 1);
+}
+
 char *
-conf_print_str(const struct config *cf)
+conf_print_str_show(const struct config *cf, int secrets)
 {
 	char	*s = NULL;
 	size_t	 len = 0;
@@ -405,10 +412,16 @@ conf_print_str(const struct config *cf)
 
 	if ((f = open_memstream(&s, &len)) == NULL)
 		fatal(LOG_CONF, "open_memstream");
-	conf_print(cf, f);
+	print_all(cf, f, secrets);
 	if (fclose(f) != 0)
 		fatal(LOG_CONF, "open_memstream");
 	return s;
+}
+
+char *
+conf_print_str(const struct config *cf)
+{
+	return conf_print_str_show(cf, 1);
 }
 
 void

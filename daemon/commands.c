@@ -22,11 +22,14 @@ cmd_show_running(struct havpnd *d, int argc, char **argv, json_object *data,
     char *err, size_t errlen)
 {
 	char	*text;
+	int	 secrets = argc == 1 && strcmp(argv[0], "secrets") == 0;
 
-	(void)argv;
-	if (cmd_no_args(argc, err, errlen) == -1)
+	if (argc > 1 || (argc == 1 && !secrets)) {
+		snprintf(err, errlen, "show running-config takes only "
+		    "\"secrets\"");
 		return -1;
-	text = conf_print_str(d->cf);
+	}
+	text = conf_print_str_show(d->cf, secrets);
 	json_object_object_add(data, "config", json_object_new_string(text));
 	json_object_object_add(data, "path",
 	    json_object_new_string(d->conf_path));

@@ -22,8 +22,8 @@
 
 /* X(ID, words, arguments, help) */
 #define CTL_COMMANDS(X)							\
-	X(SHOW_RUNNING, "show running-config", "",			\
-	    "the configuration in canonical IOS form")			\
+	X(SHOW_RUNNING, "show running-config", "[secrets]",		\
+	    "the configuration, keys masked (secrets: in clear)")	\
 	X(SHOW_VERSION, "show version", "",				\
 	    "version, uptime, configuration file, process")		\
 	X(SHOW_STANDBY, "show standby", "",				\

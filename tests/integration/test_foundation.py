@@ -5,6 +5,7 @@ nothing is left behind."""
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -33,7 +34,7 @@ def test_pair_starts_and_answers(pair):
 
 def test_running_config_round_trips(pair, design, bindir):
     for node in pair:
-        shown = node.json("show", "running-config")["config"]
+        shown = node.json("show", "running-config", "secrets")["config"]
         # what the daemon prints is a valid configuration ...
         path = design.write(f"{node.node}-shown.conf", shown)
         r = sh([os.path.join(bindir, "havpnd"), "-t", "-f", path],
@@ -47,9 +48,28 @@ def test_running_config_round_trips(pair, design, bindir):
         assert "access-list 110 permit ip 192.168.20.0 0.0.0.255 " \
                "172.21.91.0 0.0.0.255" in shown
         assert "hostname " + node.node in original
-        text = node.ctl("show", "running-config").stdout
+        text = node.ctl("show", "running-config", "secrets").stdout
         assert text.startswith("Building configuration...")
         assert shown in text
+        # without "secrets", no secret: every key and the security key
+        # masked, and the masked text is refused, naming the line
+        masked = node.json("show", "running-config")["config"]
+        keys = re.findall(r"^crypto isakmp key (\S+) address", shown, re.M)
+        seckey = re.findall(r"^ security key (\S+)$", shown, re.M)
+        assert keys and seckey
+        for secret in keys + seckey:
+            assert secret not in masked
+        assert masked == re.sub(
+            r"^crypto isakmp key \S+ ", "crypto isakmp key ***** ",
+            re.sub(r"^ security key \S+$", " security key *****", shown,
+                   flags=re.M), flags=re.M)
+        path = design.write(f"{node.node}-masked.conf", masked)
+        r = sh([os.path.join(bindir, "havpnd"), "-t", "-f", path],
+               check=False)
+        line = masked.splitlines().index(" security key *****") + 1
+        assert r.returncode == 1
+        assert f"{path}:{line}: security key: the secret is masked" in \
+            r.stderr
 
 
 def test_bad_config_names_the_line(design, bindir):

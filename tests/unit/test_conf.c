@@ -408,6 +408,12 @@ static const struct {
 	    "at least 16 characters" },
 	{ "redundancy inter-device\n security ipsec PROF\n", 2,
 	    "not supported" },
+	{ "redundancy inter-device\n security key *****\n", 2,
+	    "the secret is masked" },
+	{ "crypto isakmp key ***** address 10.0.0.1\n", 1,
+	    "the key is masked" },
+	{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
+	    "password *****\n", 2, "the password is masked" },
 	{ "ipc zone default\n association 2\n", 2, "association 1 only" },
 	{ "ipc zone default\n association 1\n  no shutdown\n  protocol sctp\n"
 	    "   local-port 5000\n    local-ip 10.0.0.1\n", 2,
@@ -453,6 +459,47 @@ test_malformed(void **state)
 			    bad[i].msg, out);
 		free(out);
 	}
+}
+
+/* show running-config masks every secret unless asked for them. */
+static void
+test_print_masks_secrets(void **state)
+{
+	static const char text[] =
+	    "crypto isakmp key sekrit-psk-1 address 10.0.0.1\n"
+	    "crypto isakmp peer address 10.0.0.2\n"
+	    " set aggressive-mode password sekrit-am-2\n"
+	    "interface eth0\n"
+	    " standby 1 ip 10.0.0.10\n"
+	    " standby 1 name G\n"
+	    "redundancy inter-device\n"
+	    " scheme standby G\n"
+	    " security key sekrit-sync-key-0123456789\n";
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*cf;
+	char		*clear, *masked;
+
+	(void)state;
+	cf = conf_load_mem("t.conf", text, strlen(text), &d);
+	assert_non_null(cf);
+	clear = conf_print_str_show(cf, 1);
+	masked = conf_print_str_show(cf, 0);
+	assert_non_null(strstr(clear, "crypto isakmp key sekrit-psk-1 "));
+	assert_non_null(strstr(clear, "password sekrit-am-2\n"));
+	assert_non_null(strstr(clear, "security key sekrit-sync-key-"));
+	assert_null(strstr(masked, "sekrit"));
+	assert_non_null(strstr(masked, "crypto isakmp key ***** address "
+	    "10.0.0.1\n"));
+	assert_non_null(strstr(masked, " set aggressive-mode password "
+	    "*****\n"));
+	assert_non_null(strstr(masked, " security key *****\n"));
+	/* conf_print (digest, copies) keeps them */
+	free(masked);
+	masked = conf_print_str(cf);
+	assert_string_equal(masked, clear);
+	free(clear);
+	free(masked);
+	conf_free(cf);
 }
 
 /* crypto ipsec tunnel-interface: set, default, negated, printed. */
@@ -1174,6 +1221,7 @@ main(void)
 		cmocka_unit_test(test_cisco3725),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_print_masks_secrets),
 		cmocka_unit_test(test_tunnel_interface),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_modes),
