@@ -101,6 +101,11 @@ render_version(json_object *data, FILE *out)
 	    "%lld reload(s) refused\n", (long long)jint(data, "pid"),
 	    (long long)jint(data, "reloads"),
 	    (long long)jint(data, "reload_failures"));
+	fprintf(out, "Control clients: %lld connected, %lld refused (too many "
+	    "at once), %lld timed out\n",
+	    (long long)jint(data, "control_clients"),
+	    (long long)jint(data, "control_refused"),
+	    (long long)jint(data, "control_timeouts"));
 }
 
 render_fn

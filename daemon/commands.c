@@ -41,6 +41,9 @@ static int
 cmd_show_version(struct havpnd *d, int argc, char **argv, json_object *data,
     char *err, size_t errlen)
 {
+	uint64_t	 refused, timeouts;
+	int		 n;
+
 	(void)argv;
 	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
@@ -58,6 +61,13 @@ cmd_show_version(struct havpnd *d, int argc, char **argv, json_object *data,
 	    json_object_new_int64((int64_t)d->reloads));
 	json_object_object_add(data, "reload_failures",
 	    json_object_new_int64((int64_t)d->reload_failures));
+	control_counts(d->ctl, &n, &refused, &timeouts);
+	json_object_object_add(data, "control_clients",
+	    json_object_new_int(n));
+	json_object_object_add(data, "control_refused",
+	    json_object_new_int64((int64_t)refused));
+	json_object_object_add(data, "control_timeouts",
+	    json_object_new_int64((int64_t)timeouts));
 	return 0;
 }
 

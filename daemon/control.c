@@ -1,8 +1,11 @@
 /*
  * The control socket: a UNIX stream socket, mode 0600.  Each connection
  * carries one JSON request line and gets one JSON reply (daemon/ctl.h).
- * A client that sends nothing for CTL_TIMEOUT seconds, or more than
- * CTL_MAX_REQUEST bytes, is dropped.
+ * Nothing blocks the event loop: the reply is written as the client reads
+ * it.  A client that has not sent its request, or not read its reply,
+ * within CTL_TIMEOUT seconds is dropped, as is one that sends more than
+ * CTL_MAX_REQUEST bytes; beyond CTL_MAX_CLIENTS connections at once a new
+ * one gets an error line and is closed.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,20 +22,29 @@
 #include "daemon/daemon.h"
 
 #define CTL_TIMEOUT	5.0
+#define CTL_MAX_CLIENTS	32
 
 struct control {
 	struct havpnd	*d;
 	int		 fd;
 	char		*path;
 	ev_io		 accept_w;
+	int		 nconns;
+	uint64_t	 refused;	/* beyond CTL_MAX_CLIENTS */
+	uint64_t	 timeouts;
+	struct log_ratelimit rl;
 };
 
 struct ctl_conn {
 	struct control	*ctl;
 	int		 fd;
-	char		*buf;
+	char		*buf;		/* the request */
 	size_t		 len;
+	char		*out;		/* the reply, written as it drains */
+	size_t		 outlen;
+	size_t		 outoff;
 	ev_io		 read_w;
+	ev_io		 write_w;
 	ev_timer	 timeout_w;
 };
 
@@ -42,42 +54,61 @@ conn_free(struct ctl_conn *c)
 	struct ev_loop *loop = c->ctl->d->loop;
 
 	ev_io_stop(loop, &c->read_w);
+	ev_io_stop(loop, &c->write_w);
 	ev_timer_stop(loop, &c->timeout_w);
 	close(c->fd);
 	free(c->buf);
+	free(c->out);
+	c->ctl->nconns--;
 	free(c);
 }
 
-static int
-write_all(int fd, const char *s, size_t len)
+/* Write what the socket takes; the connection ends with the reply. */
+static void
+conn_write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
-	ssize_t	 n;
+	struct ctl_conn	*c = w->data;
+	ssize_t		 n;
 
-	while (len > 0) {
-		n = write(fd, s, len);
+	(void)loop;
+	(void)revents;
+	while (c->outoff < c->outlen) {
+		n = write(c->fd, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -1 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
+		if (n == -1 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			log_warn(LOG_CTL, "reply to control client");
+			break;
+		}
+		c->outoff += (size_t)n;
 	}
-	return 0;
+	conn_free(c);
 }
 
-/* Write s and a newline, blocking briefly: havpnctl reads at once. */
+/*
+ * The reply: s and a newline, written as the client reads it, within a
+ * fresh CTL_TIMEOUT.  The connection is freed once it is written (or
+ * fails); no more input is read.
+ */
 static void
 conn_write(struct ctl_conn *c, const char *s)
 {
-	struct timeval tv = { 2, 0 };
-	int	 fl;
+	struct ev_loop *loop = c->ctl->d->loop;
 
-	fl = fcntl(c->fd, F_GETFL);
-	fcntl(c->fd, F_SETFL, fl & ~O_NONBLOCK);
-	setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (write_all(c->fd, s, strlen(s)) == -1 ||
-	    write_all(c->fd, "\n", 1) == -1)
-		log_warn(LOG_CTL, "reply to control client");
+	ev_io_stop(loop, &c->read_w);
+	c->outlen = strlen(s) + 1;
+	c->out = xmalloc(c->outlen);
+	memcpy(c->out, s, c->outlen - 1);
+	c->out[c->outlen - 1] = '\n';
+	c->outoff = 0;
+	ev_timer_stop(loop, &c->timeout_w);
+	ev_timer_set(&c->timeout_w, CTL_TIMEOUT, 0);
+	ev_timer_start(loop, &c->timeout_w);
+	ev_io_init(&c->write_w, conn_write_cb, c->fd, EV_WRITE);
+	c->write_w.data = c;
+	ev_io_start(loop, &c->write_w);
 }
 
 static void
@@ -177,7 +208,6 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	}
 	if (c->len + (size_t)n > CTL_MAX_REQUEST) {
 		reply_error(c, "request too large");
-		conn_free(c);
 		return;
 	}
 	c->buf = xreallocarray(c->buf, c->len + (size_t)n + 1, 1);
@@ -189,11 +219,9 @@ conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	*nl = '\0';
 	if (strlen(c->buf) != (size_t)(nl - c->buf)) {
 		reply_error(c, "malformed request: NUL byte");
-		conn_free(c);
 		return;
 	}
 	handle_request(c);
-	conn_free(c);
 }
 
 static void
@@ -203,7 +231,9 @@ conn_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	log_debug(LOG_CTL, "control client timed out");
+	c->ctl->timeouts++;
+	log_debug(LOG_CTL, "control client timed out (%s)", c->out == NULL ?
+	    "no request" : "reply not read");
 	conn_free(c);
 }
 
@@ -221,9 +251,25 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			log_warn(LOG_CTL, "accept");
 		return;
 	}
+	if (ctl->nconns >= CTL_MAX_CLIENTS) {
+		static const char busy[] = "{\"ok\":false,\"error\":\"too many "
+		    "control clients at once: try again\"}\n";
+		uint64_t sup;
+
+		/* one try, never waiting: the line fits any socket buffer */
+		(void)!write(fd, busy, sizeof(busy) - 1);
+		close(fd);
+		ctl->refused++;
+		if (log_ratelimit_ok(&ctl->rl, time_mono_ms(), 5000, &sup))
+			log_warnx(LOG_CTL, "%d control clients at once: a new "
+			    "one refused (%llu similar lines suppressed)",
+			    CTL_MAX_CLIENTS, (unsigned long long)sup);
+		return;
+	}
 	c = xcalloc(1, sizeof(*c));
 	c->ctl = ctl;
 	c->fd = fd;
+	ctl->nconns++;
 	ev_io_init(&c->read_w, conn_read_cb, fd, EV_READ);
 	c->read_w.data = c;
 	ev_io_start(loop, &c->read_w);
@@ -296,6 +342,15 @@ control_open(struct havpnd *d, const char *path)
 	ctl->accept_w.data = ctl;
 	ev_io_start(d->loop, &ctl->accept_w);
 	return ctl;
+}
+
+void
+control_counts(const struct control *ctl, int *n, uint64_t *refused,
+    uint64_t *timeouts)
+{
+	*n = ctl->nconns;
+	*refused = ctl->refused;
+	*timeouts = ctl->timeouts;
 }
 
 void

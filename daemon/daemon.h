@@ -53,6 +53,9 @@ typedef int (*ctl_handler)(struct havpnd *, int, char **, json_object *,
 /* control.c: the UNIX socket */
 struct control	*control_open(struct havpnd *, const char *);
 void		 control_close(struct control *);
+/* Control clients: connected now, refused (too many), timed out. */
+void		 control_counts(const struct control *, int *, uint64_t *,
+		    uint64_t *);
 
 /* commands.c: one handler per ctl.h command */
 ctl_handler	 command_handler(enum ctl_command_id);

@@ -201,6 +201,66 @@ def test_control_socket_rejects_garbage(pair):
     assert ha1.json("show", "version")["hostname"] == "ha1"
 
 
+def test_control_socket_slow_and_many_clients(design, bindir):
+    """The attack: clients that ask for a reply larger than the socket
+    buffer and never read it, then more connections than the cap.  Replies
+    used to be written blocking (2 s each, the whole daemon stalled);
+    now havpnd answers others while they hang, and refuses the excess."""
+    acl = "".join(f"access-list 150 permit ip host 10.{1 + i // 250}."
+                  f"{i % 250}.1 any\n" for i in range(6000))
+    ha1 = Havpnd(design, "ha1", example("ha1.conf") + acl,
+                 bindir).wait_ready()
+    req = json.dumps({"command": "show running-config",
+                      "args": ["secrets"]}).encode() + b"\n"
+    slow = []
+    for _ in range(3):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(ha1.sock)
+        s.sendall(req)
+        slow.append(s)
+    # while the three replies wait for readers, the daemon answers
+    v = wait_for(lambda: (lambda x: x if x["control_clients"] == 4 else
+                          None)(ha1.json("show", "version")), 4,
+                 what="show version answered beside the 3 slow clients")
+    assert v["control_refused"] == 0
+    # and nothing of their replies is lost once they read
+    for s in slow:
+        f = s.makefile("rb")
+        reply = json.loads(f.readline())
+        f.close()
+        s.close()
+        assert reply["ok"] and reply["data"]["config"].count(
+            "access-list 150 permit") == 6000
+    # beyond 32 connections at once, a new one is refused with an error
+    idle = []
+    for _ in range(32):
+        s = socket.socket(socket.AF_UNIX)
+        s.connect(ha1.sock)
+        idle.append(s)
+    extra = socket.socket(socket.AF_UNIX)
+    extra.connect(ha1.sock)
+    reply = json.loads(extra.makefile().readline())
+    extra.close()
+    assert reply["ok"] is False and "too many control clients" in \
+        reply["error"]
+    # the idle ones are dropped after the 5 s timeout; havpnctl works again
+    v = wait_for(lambda: (lambda x: x if x is not None and
+                          x["control_timeouts"] >= 32 else None)(
+                              version_or_none(ha1)), 15,
+                 what="the 32 idle clients timed out")
+    for s in idle:
+        s.close()
+    assert v["control_clients"] == 1 and v["control_refused"] >= 1
+    assert "Control clients: 1 connected" in ha1.ctl("show",
+                                                     "version").stdout
+
+
+def version_or_none(node):
+    """show version as JSON, or None while the daemon refuses (full)."""
+    r = node.ctl("show", "version", "--json", check=False)
+    return json.loads(r.stdout) if r.returncode == 0 else None
+
+
 def test_cleanup_after_a_failing_test(tmp_path):
     """A test that fails inside a topology leaves nothing behind."""
     r = subprocess.run([sys.executable, "-m", "pytest", "-q",
