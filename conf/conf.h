@@ -173,6 +173,8 @@ struct conf_standby {
 	char			*name;		/* NULL: hsrp-IF-GRP */
 	int			 checksum_rfc9568; /* vrrp checksum rfc9568;
 						    * 0: with a pseudo-header */
+	int			 have_peer;	/* standby GRP peer ADDR */
+	struct in_addr		 peer;
 	struct conf_standby_track *tracks;
 	int			 ntracks;
 };

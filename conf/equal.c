@@ -98,7 +98,7 @@ standby_eq(const struct conf_standby *a, const struct conf_standby *b)
 	if (!(EQ(group) && EQ(have_vip) && EQA(vip) && EQ(priority) &&
 	    EQ(preempt) && EQ(preempt_delay) && EQ(hello_ms) &&
 	    EQ(hold_ms) && EQS(name) && EQ(checksum_rfc9568) &&
-	    EQ(ntracks)))
+	    EQ(have_peer) && (!a->have_peer || EQA(peer)) && EQ(ntracks)))
 		return 0;
 	for (int i = 0; i < a->ntracks; i++)
 		if (a->tracks[i].id != b->tracks[i].id ||

@@ -333,6 +333,20 @@ cmd_standby(struct parser *p, struct cline *l, struct conf_interface *ifc)
 		sb->name = xstrdup(l->words[3]);
 		return CMD_OK;
 	}
+	if (strcasecmp(w, "peer") == 0) {
+		if (l->negate) {
+			sb->have_peer = 0;
+			return CMD_OK;
+		}
+		if (l->nwords != 4)
+			return conf_perr(p, "standby %ld peer takes the other "
+			    "node's ADDR on this interface", grp);
+		if (conf_parse_addr(p, l->words[3], &sb->peer,
+		    "standby peer") == -1)
+			return CMD_ERR;
+		sb->have_peer = 1;
+		return CMD_OK;
+	}
 	if (strcasecmp(w, "track") == 0)
 		return cmd_standby_track(p, l, sb);
 	if (strcasecmp(w, "vrrp") == 0)

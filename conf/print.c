@@ -186,6 +186,9 @@ print_ifaces(const struct config *cf, FILE *f)
 			if (sb->checksum_rfc9568)
 				fprintf(f, " standby %d vrrp checksum "
 				    "rfc9568\n", g);
+			if (sb->have_peer)
+				fprintf(f, " standby %d peer %s\n", g,
+				    addr_str(sb->peer, a));
 			for (int k = 0; k < sb->ntracks; k++) {
 				const struct conf_standby_track *t =
 				    &sb->tracks[k];

@@ -119,6 +119,16 @@ io_takeover(void *arg)
 	return m->d->vrrp != NULL ? vrrp_takeover(m->d->vrrp) : -1;
 }
 
+/* The election hears adverts from the other node only, once it is known. */
+static int
+vrrp_peer(void *arg, const char *ifname, struct in_addr *addr)
+{
+	struct mod_hasync *m = arg;
+
+	return m->d->ha != NULL ? hasync_peer_addr(m->d->ha, ifname, addr) :
+	    -1;
+}
+
 static void
 stop_all(struct mod_hasync *m)
 {
@@ -180,12 +190,16 @@ mod_hasync_start(struct havpnd *d)
 		return -1;
 	}
 	d->ipc = hasync_ipc(d->ha);
+	if (d->vrrp != NULL && hasync_configured(d->cf))
+		vrrp_set_peer_fn(d->vrrp, vrrp_peer, mod);
 	return 0;
 }
 
 void
 mod_hasync_stop(struct havpnd *d)
 {
+	if (d->vrrp != NULL)
+		vrrp_set_peer_fn(d->vrrp, NULL, NULL);
 	hasync_free(d->ha);
 	d->ha = NULL;
 	d->ipc = NULL;

@@ -147,6 +147,13 @@ void		 hasync_show_history(struct hasync *, json_object *);
  */
 int		 hasync_standby_peer(struct hasync *, const char *,
 		    struct in_addr *, const char **);
+/*
+ * The other node's address on the interface ifname, as its last Hello
+ * over the sync channel said (kept while the channel is down): 0, or -1
+ * if it never said.
+ */
+int		 hasync_peer_addr(const struct hasync *, const char *,
+		    struct in_addr *);
 /* show crypto ha: SAs synced and local, bulk, counters, messages. */
 void		 hasync_show_crypto_ha(struct hasync *, json_object *);
 /*

@@ -119,6 +119,18 @@ hasync_standby_peer(struct hasync *ha, const char *ifname,
 	return 0;
 }
 
+int
+hasync_peer_addr(const struct hasync *ha, const char *ifname,
+    struct in_addr *addr)
+{
+	for (int i = 0; i < ha->peer.naddrs; i++)
+		if (strcmp(ha->peer.addrs[i].ifname, ifname) == 0) {
+			*addr = ha->peer.addrs[i].addr;
+			return 0;
+		}
+	return -1;
+}
+
 void
 hasync_show_states(struct hasync *ha, json_object *data)
 {

@@ -71,6 +71,7 @@ struct vrrp_group {
 	int		 preempt;
 	int		 preempt_delay;
 	enum vrrp_cksum	 form;
+	struct in_addr	 peer;		/* standby GRP peer; 0: none */
 	struct vrrp_track_info *tracks;	/* this group's track lines */
 	int		 ntracks;
 	uint64_t	 checksum_other;
@@ -105,6 +106,8 @@ struct vrrp {
 	enum vrrp_role	 role;
 	int		 ready;
 	int		 no_preempt;	/* vrrp_hold_preempt */
+	vrrp_peer_fn	 peer_fn;	/* who the pair's other node is */
+	void		*peer_arg;
 };
 
 const char *
@@ -375,6 +378,33 @@ count_drop(struct vrrp_iface *ifp, enum vrrp_drop d, const char *why,
 		    vrrp_drop_name(d), why, (unsigned long long)sup);
 }
 
+/*
+ * An advert may come from the pair's other node only, once it is known:
+ * "standby GRP peer ADDR", or else what the peer function says (the
+ * address the other node announced over the sync channel).  Unknown:
+ * accepted (keepalived or any VRRP router as the other one).
+ */
+static int
+from_peer(const struct vrrp *v, int gi, struct in_addr src)
+{
+	const struct vrrp_group *g = &v->groups[gi];
+	struct in_addr	 peer;
+
+	if (g->peer.s_addr != 0)
+		return src.s_addr == g->peer.s_addr;
+	if (v->peer_fn != NULL && v->peer_fn(v->peer_arg,
+	    v->ifaces[g->ifi].name, &peer) == 0)
+		return src.s_addr == peer.s_addr;
+	return 1;
+}
+
+void
+vrrp_set_peer_fn(struct vrrp *v, vrrp_peer_fn fn, void *arg)
+{
+	v->peer_fn = fn;
+	v->peer_arg = arg;
+}
+
 static void
 rx_one(struct vrrp *v, struct vrrp_iface *ifp, const uint8_t *pkt,
     size_t len)
@@ -400,6 +430,11 @@ rx_one(struct vrrp *v, struct vrrp_iface *ifp, const uint8_t *pkt,
 			break;
 	if (gi == v->ngroups) {
 		count_drop(ifp, VRRP_DROP_VRID, "", a.src, a.vrid);
+		return;
+	}
+	if (!from_peer(v, gi, a.src)) {
+		count_drop(ifp, VRRP_DROP_PEER, "the pair's other node is "
+		    "another address", a.src, a.vrid);
 		return;
 	}
 	if (a.form != v->groups[gi].form) {
@@ -651,6 +686,7 @@ group_from_conf(struct vrrp *v, struct vrrp_group *g,
 	g->preempt_delay = sb->preempt_delay;
 	g->form = sb->checksum_rfc9568 ? VRRP_CKSUM_RFC9568 :
 	    VRRP_CKSUM_PSEUDO;
+	g->peer.s_addr = sb->have_peer ? sb->peer.s_addr : 0;
 	if (sb->ntracks > 0)
 		g->tracks = xreallocarray(NULL, (size_t)sb->ntracks,
 		    sizeof(*g->tracks));

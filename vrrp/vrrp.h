@@ -103,6 +103,15 @@ int		 vrrp_unlisten(struct vrrp *, const void *);
 enum vrrp_role	 vrrp_role(const struct vrrp *);
 
 /*
+ * Who may advertise beside us: fn(arg, ifname, &addr) gives the pair's
+ * other node's address on that interface, 0, or -1 when it is not known
+ * (then any source is heard).  A group's "standby GRP peer ADDR" comes
+ * first.  Adverts from another source are dropped, counted as "peer".
+ */
+typedef int	(*vrrp_peer_fn)(void *, const char *, struct in_addr *);
+void		 vrrp_set_peer_fn(struct vrrp *, vrrp_peer_fn, void *);
+
+/*
  * hasync: a standby that is not STANDBY HOT is not ready.  While not
  * ready the node advertises priority 1 (the lowest a router may use, so
  * any ready peer is preferred) and never preempts; it still becomes Active
@@ -157,7 +166,7 @@ struct vrrp_track_info {
 };
 
 /* The drop reasons, counted per interface (VRRP_DROP_NAMES order). */
-#define VRRP_NDROPS	11
+#define VRRP_NDROPS	12
 extern const char *const vrrp_drop_names[VRRP_NDROPS];
 
 struct vrrp_group_info {

@@ -48,6 +48,7 @@ enum vrrp_cksum {
 	X(INTERVAL, "interval", "advertisement interval 0")		\
 	X(ADDRESS, "address", "not to 224.0.0.18 or from a bad source")	\
 	X(VRID, "vrid", "no group with this VRID on the interface")	\
+	X(PEER, "peer", "not the pair's other node")			\
 	X(OWN, "own", "our own advert looped back")
 
 enum vrrp_drop {

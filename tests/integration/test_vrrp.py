@@ -135,6 +135,21 @@ def test_vrrp_elect_show_and_drops(design, bindir):
     assert all_in(ha1, "Active") and all_in(ha2, "Standby")
     assert group(ha1, 1)["counters"]["adverts_received"] == 0
 
+    # the attack: well-formed adverts from a host on the link that is not
+    # the pair's other node (which said its address over the sync
+    # channel): priority 200 would take the Active role, priority 0 would
+    # make the standby take over beside us
+    before = group(ha1, 1)["interface_drops"]["peer"]
+    before2 = group(ha2, 1)["interface_drops"]["peer"]
+    inject(design, "peer", "eth0", [build_advert(src, 1, 200, 10,
+                                                 [OUT_VIP])] * 3 +
+           [build_advert(src, 1, 0, 10, [OUT_VIP])] * 3)
+    wait_for(lambda: group(ha1, 1)["interface_drops"]["peer"] ==
+             before + 6 and group(ha2, 1)["interface_drops"]["peer"] ==
+             before2 + 6, 5, what="forged adverts dropped as not the peer")
+    assert all_in(ha1, "Active") and all_in(ha2, "Standby")
+    assert group(ha1, 1)["counters"]["adverts_received"] == 0
+
     # on the wire: TTL 255, the pseudo-header checksum, 10 cs, and the
     # gratuitous ARP bursts of the takeover: at once and 5 s later
     took = group(ha1, 1)["last_change_ms_ago"] / 1000

@@ -15,7 +15,8 @@ import pytest
 
 from topology import Havpnd, wait_for
 from vrrplib import (Capture, Keepalived, active_spans, adverts, all_in,
-                     arp, dual_active, garps, group_of, has_addr, mac_of)
+                     arp, build_advert, dual_active, garps, group_of,
+                     has_addr, inject, mac_of)
 
 VIP = "10.99.0.100"
 
@@ -137,6 +138,27 @@ def test_havpnd_backs_up_keepalived(rig, bindir):
 
     frames = cap.stop()
     assert dual_active(frames, 1) < 0.15
+
+
+def test_standby_peer_hears_only_keepalived(rig, bindir):
+    """With "standby 1 peer" naming keepalived, adverts from any other
+    host on the link are dropped: a forged priority-0 advert from the
+    client no longer makes havpnd take over beside keepalived."""
+    hv = havpnd(rig, bindir, 100, " standby 1 peer 10.99.0.2\n")
+    ka = Keepalived(rig, "ka", 150, VIP)
+    wait_for(lambda: ka_has_vip(rig) and all_in(hv, "Standby"), 5,
+             what="havpnd follows keepalived, its configured peer")
+    assert group_of(hv, 1)["active_router"] == "10.99.0.2"
+    # (priority 0 only: keepalived itself would yield to a higher one)
+    inject(rig, "cl", "eth0", [build_advert("10.99.0.10", 1, 0, 10,
+                                            [VIP])] * 3)
+    wait_for(lambda: group_of(hv, 1)["interface_drops"]["peer"] == 3, 5,
+             what="the forged adverts dropped as not the peer")
+    assert all_in(hv, "Standby") and ka_has_vip(rig)
+    assert group_of(hv, 1)["active_router"] == "10.99.0.2"
+    assert "standby 1 peer 10.99.0.2" in \
+        hv.json("show", "running-config")["config"]
+    ka.stop()
 
 
 def test_checksum_forms_with_keepalived(rig, bindir):

@@ -3,6 +3,7 @@
  * lines are reported at their line with the right message, and print /
  * re-parse gives an equal config for every fixture.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -386,6 +387,10 @@ static const struct {
 	{ "interface eth0\n ip address 10.0.0.1 255.255.255.0\n standby 1 ip "
 	    "10.0.1.10\n", 3, "outside eth0's subnet" },
 	{ "interface eth0\n standby 1 priority 110\n", 2, "has no virtual IP" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 peer\n", 3,
+	    "peer takes the other node's ADDR" },
+	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 peer x\n", 3,
+	    "standby peer" },
 	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp checksum "
 	    "ipv6\n", 3, "takes pseudo-header or rfc9568" },
 	{ "interface eth0\n standby 1 ip 10.0.0.10\n standby 1 vrrp "
@@ -648,6 +653,42 @@ test_vrrp_checksum_line(void **state)
 		free(out);
 		conf_free(cf);
 	}
+}
+
+/* standby GRP peer: parsed, printed, negated, compared. */
+static void
+test_standby_peer_line(void **state)
+{
+	static const char set[] = "interface eth0\n standby 1 ip 10.0.0.10\n"
+	    " standby 1 peer 10.0.0.12\n";
+	static const char unset[] = "interface eth0\n standby 1 ip "
+	    "10.0.0.10\n standby 1 peer 10.0.0.12\n no standby 1 peer\n";
+	struct conf_diag d = { NULL, 0, 0 };
+	struct config	*a, *b, *c;
+	char		*out;
+
+	(void)state;
+	a = conf_load_mem("c", set, strlen(set), &d);
+	assert_non_null(a);
+	assert_true(a->ifaces[0].standby[0].have_peer);
+	assert_int_equal(a->ifaces[0].standby[0].peer.s_addr,
+	    inet_addr("10.0.0.12"));
+	out = conf_print_str(a);
+	assert_non_null(strstr(out, " standby 1 peer 10.0.0.12\n"));
+	b = conf_load_mem("printed", out, strlen(out), &d);
+	assert_non_null(b);
+	assert_true(conf_equal(a, b));
+	free(out);
+	c = conf_load_mem("c", unset, strlen(unset), &d);
+	assert_non_null(c);
+	assert_false(c->ifaces[0].standby[0].have_peer);
+	assert_false(conf_equal(a, c));
+	out = conf_print_str(c);
+	assert_null(strstr(out, "peer"));
+	free(out);
+	conf_free(a);
+	conf_free(b);
+	conf_free(c);
 }
 
 /* Every prefix of the full fixture: no crash, and what loads round-trips. */
@@ -1222,6 +1263,7 @@ main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_print_masks_secrets),
+		cmocka_unit_test(test_standby_peer_line),
 		cmocka_unit_test(test_tunnel_interface),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_modes),
