@@ -218,7 +218,6 @@ am_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	ssize_t		 n;
 	int		 enc = (h->flags & IKE_FLAG_ENC) != 0;
 
-	ike_natt_follow_float(sa);
 	if (enc) {
 		if ((n = ike_msg_decrypt(sa, msg, len, sa->iv, iv_next)) ==
 		    -1) {
@@ -246,6 +245,8 @@ am_r3(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		ike_p1_fail_auth(sa, "HASH_I does not match");
 		return;
 	}
+	/* authenticated: only now may the peer's port move (RFC 3947 4) */
+	ike_natt_follow_float(sa);
 	for (int i = 0; i < pls.n; i++) {
 		struct ike_notify nt;
 

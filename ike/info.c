@@ -232,18 +232,14 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 		ike_emit_isakmp(ike, sa, 0);
 		return;
 	}
-	/* an ACK for the outstanding R-U-THERE (or an earlier try of it) */
-	if (sa->dpd_wait != 0 && seq <= sa->dpd_wait &&
-	    sa->dpd_wait - seq < (uint32_t)IKE_DPD_MAX_TRIES) {
-		IKE_TRACE(sa, " received DPD/R_U_THERE_ACK seq %u", seq);
-		ike->st.dpd_acked++;
-		sa->dpd_wait = 0;
-		sa->dpd_tries = 0;
-		if (ike->cf->dpd_interval > 0)
-			ike_timer_set(ike, &sa->t_dpd, ike_now(ike) +
-			    (uint64_t)ike->cf->dpd_interval * 1000);
-	} else
-		IKE_TRACE(sa, " DPD/R_U_THERE_ACK seq %u not expected", seq);
+	/* an ACK for the outstanding R-U-THERE (info_fresh checked it) */
+	IKE_TRACE(sa, " received DPD/R_U_THERE_ACK seq %u", seq);
+	ike->st.dpd_acked++;
+	sa->dpd_wait = 0;
+	sa->dpd_tries = 0;
+	if (ike->cf->dpd_interval > 0)
+		ike_timer_set(ike, &sa->t_dpd, ike_now(ike) +
+		    (uint64_t)ike->cf->dpd_interval * 1000);
 }
 
 /* ---- receiving ----------------------------------------------------------- */
@@ -338,6 +334,42 @@ delete_input(struct ike_sa *sa, const struct ike_delete *d, int *gone)
 	}
 }
 
+/*
+ * Is this authenticated Informational new?  Its message ID is not in the
+ * ring of recent ones (checked before), but the ring forgets: a DPD
+ * notification must also be new by its sequence number (RFC 3706 7), an
+ * R-U-THERE above the last one taken, an R-U-THERE-ACK for the one
+ * outstanding.  A replay must have no effect at all: not an answer, not
+ * "peer heard", not a NAT-T port move.  1 new; 0 an R-U-THERE replayed;
+ * -1 an R-U-THERE-ACK of none outstanding (late, or replayed: silent).
+ */
+static int
+info_fresh(const struct ike_sa *sa, const struct ike_pls *pls)
+{
+	struct ike_notify nt;
+	const char	*err;
+	uint32_t	 seq;
+
+	for (int i = 1; i < pls->n; i++) {
+		if (pls->pl[i].type != IKE_PL_N ||
+		    ike_notify_parse(pls->pl[i].body, &nt, &err) == -1 ||
+		    nt.datalen != 4)
+			continue;
+		seq = be32_get(nt.data);
+		if (nt.type == IKE_N_R_U_THERE && sa->dpd_seq_in != 0 &&
+		    (int32_t)(seq - sa->dpd_seq_in) <= 0)
+			return 0;
+		if (nt.type == IKE_N_R_U_THERE_ACK && (sa->dpd_wait == 0 ||
+		    seq > sa->dpd_wait ||
+		    sa->dpd_wait - seq >= (uint32_t)IKE_DPD_MAX_TRIES)) {
+			IKE_TRACE(sa, " DPD/R_U_THERE_ACK seq %u not expected",
+			    seq);
+			return -1;
+		}
+	}
+	return 1;
+}
+
 void
 ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
     size_t len)
@@ -349,7 +381,7 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	uint16_t	 notify;
 	const char	*err;
 	ssize_t		 n;
-	int		 gone = 0;
+	int		 gone = 0, fresh;
 
 	if (h->msgid == 0 || ike_sa_msgid_seen(sa, h->msgid)) {
 		ike->st.replays++;
@@ -382,6 +414,15 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		ike->st.hash_fail++;
 		ike_warn_input(ike, &sa->remote, "Informational %u: HASH(1) "
 		    "verification failed: dropped", h->msgid);
+		return;
+	}
+	if ((fresh = info_fresh(sa, &pls)) == -1)
+		return;
+	if (fresh == 0) {
+		ike->st.replays++;
+		ike_warn_input(ike, &sa->remote, "Informational %u: a DPD "
+		    "sequence number seen before (a replay): dropped",
+		    h->msgid);
 		return;
 	}
 	ike_sa_msgid_add(sa, h->msgid);

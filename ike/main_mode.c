@@ -350,9 +350,10 @@ mm_r5(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    "encrypted: dropped");
 		return;
 	}
-	ike_natt_follow_float(sa);
 	if (mm_auth_input(sa, h, msg, len, IKE_R_MM5) == -1)
 		return;
+	/* authenticated: only now may the peer's port move (RFC 3947 4) */
+	ike_natt_follow_float(sa);
 	ike_sa_remember_in(sa, msg, len);
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	mm_write_auth(sa, &wr, 1);

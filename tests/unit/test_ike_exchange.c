@@ -1214,6 +1214,78 @@ test_nat_traversal(void **state)
 	free(b2);
 }
 
+static uint8_t	 cap_msg[2048];
+static size_t	 cap_len;
+static uint16_t	 cap_sport;
+
+/* NAT as above; the first message a sends is also kept in cap_msg. */
+static int
+nat_capture(struct pair *p, struct pair_msg *m)
+{
+	if (m->from == 0 && cap_len == 0 && m->len <= sizeof(cap_msg)) {
+		memcpy(cap_msg, m->data, m->len);
+		cap_len = m->len;
+		cap_sport = ntohs(m->src.sin_port);
+	}
+	return nat(p, m);
+}
+
+/*
+ * The attack: a captured R-U-THERE replayed once its message ID has left
+ * b's ring of recent ones, from another port.  It used to be answered and
+ * to move b's ISAKMP SA and ESP SA to that port; now its sequence number
+ * gives it away and it does nothing.
+ */
+static void
+test_dpd_replay_moves_nothing(void **state)
+{
+	char		*b1 = pair_edit(pair_conf_b, "address 10.0.0.11",
+	    "address 10.0.0.1");
+	char		*b2 = pair_edit(b1, "set peer 10.0.0.11",
+	    "set peer 10.0.0.1");
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    "crypto isakmp keepalive 10 2 periodic\ncrypto isakmp key");
+	struct pair	*p = pair_new(a, b2);
+	struct ike_isakmp_state ib;
+	struct pairs	 pb;
+	uint64_t	 replays, acked;
+
+	(void)state;
+	p->filter = nat;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_int_equal(pair_isakmp(p, 1, &ib), 0);
+	assert_int_equal(ib.remote_port, 44500);
+	/* the first R-U-THERE, captured on its way */
+	cap_len = 0;
+	p->filter = nat_capture;
+	pair_advance(p, 10500);
+	assert_true(cap_len > 0 && cap_sport == 4500);
+	assert_int_equal(p->n[0].ike->st.dpd_acked, 1);
+	p->filter = nat;
+	/* ten more rounds: the ring of recent message IDs forgets it */
+	pair_advance(p, 10 * 10000);
+	assert_int_equal(p->n[0].ike->st.dpd_acked, 11);
+	replays = p->n[1].ike->st.replays;
+	acked = p->n[0].ike->st.dpd_acked;
+	pair_flush(p);
+	pair_inject(p, 1, cap_msg, cap_len, "10.0.0.1", 45000, 4500);
+	assert_int_equal(pair_isakmp(p, 1, &ib), 0);
+	assert_int_equal(ib.remote_port, 44500);
+	ipsec_of(p, 1, &pb);
+	assert_int_equal(esp_fake_sa(p->n[1].be, pb.s[0].conn_out)->remote_port,
+	    44500);
+	assert_int_equal(p->nq, 0);		/* not answered */
+	assert_int_equal(p->n[1].ike->st.replays, replays + 1);
+	/* the tunnel's own DPD goes on */
+	pair_advance(p, 10000);
+	assert_int_equal(p->n[0].ike->st.dpd_acked, acked + 1);
+	pair_free(p);
+	free(a);
+	free(b1);
+	free(b2);
+}
+
 static const char am_peer[] =
     "crypto isakmp peer address 10.0.0.20\n"
     " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
@@ -1453,6 +1525,7 @@ main(void)
 		cmocka_unit_test(test_volume_expiry),
 		cmocka_unit_test(test_expiry_deletes),
 		cmocka_unit_test(test_dpd),
+		cmocka_unit_test(test_dpd_replay_moves_nothing),
 		cmocka_unit_test(test_dpd_on_demand),
 		cmocka_unit_test(test_phase1_renew),
 		cmocka_unit_test(test_deletes),
