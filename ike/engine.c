@@ -359,12 +359,21 @@ input_first(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	struct ike_sa	*sa;
 
 	if (h->exchange == IKE_EX_INFO) {
-		/* an answer to our first message, before the peer's cookie */
+		/*
+		 * An answer to our first message, before the peer's cookie:
+		 * from the address we sent it to, to the one we sent it from
+		 * (our cookie alone is in the clear on the path).
+		 */
 		sa = ike_sa_find(ike, h->icookie, NULL);
-		if (sa != NULL && sa->initiator && !sa->established)
+		if (sa != NULL && sa->initiator && !sa->established &&
+		    sa->remote.sin_addr.s_addr == remote->sin_addr.s_addr &&
+		    sa->local.sin_addr.s_addr == local->sin_addr.s_addr)
 			ike_info_plain(ike, sa, h, msg, len);
-		else
+		else {
 			ike->st.bad_cookie++;
+			ike_warn_input(ike, remote, "unprotected Informational "
+			    "for a negotiation it is not part of: dropped");
+		}
 		return;
 	}
 	if ((h->exchange != IKE_EX_MAIN && h->exchange != IKE_EX_AGGRESSIVE) ||

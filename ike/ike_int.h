@@ -67,6 +67,9 @@ int		 ike_timer_armed(const struct ike_timer *);
 
 #define IKE_RETX_BASE_MS	2000	/* first retransmission */
 #define IKE_RETX_MAX		5	/* retransmissions before giving up */
+/* duplicates answered with our last message, per message: as many as a
+ * peer's retransmissions; a replayed flood gets no more */
+#define IKE_DUP_ANSWERS_MAX	IKE_RETX_MAX
 #define IKE_NEG_TIMEOUT_MS	30000	/* a responder's half-open SA */
 #define IKE_QM_LINGER_MS	30000	/* a finished QM answers retransmits */
 #define IKE_REKEY_GRACE_MS	5000	/* old pair kept after a rekey */
@@ -161,6 +164,7 @@ struct ike_sa {
 	uint8_t		*out;
 	size_t		 outlen;
 	int		 retries;
+	int		 dup_answers;	/* duplicates answered with out */
 	int		 retransmit;	/* resend on timeout, else on dups */
 	struct ike_timer t_retx;
 	/* the last message received in phase 1, to spot duplicates */
@@ -274,6 +278,7 @@ struct ike_qm {
 	uint8_t		*out;
 	size_t		 outlen;
 	int		 retries;
+	int		 dup_answers;	/* duplicates answered with out */
 	struct ike_timer t_retx;
 	uint8_t		*last_in;
 	size_t		 last_in_len;
@@ -346,6 +351,7 @@ struct ike_stats {
 	uint64_t	 malformed;
 	uint64_t	 bad_cookie;
 	uint64_t	 duplicates;
+	uint64_t	 dup_ignored;
 	uint64_t	 decrypt_fail;
 	uint64_t	 hash_fail;
 	uint64_t	 auth_fail;

@@ -95,9 +95,9 @@ ike_msg_send(struct ike_sa *sa, struct ike_wr *wr, int enc, uint8_t *iv,
 
 		ike_keep_bytes(out, outlen, w->p, w->len);
 		if (qm != NULL)
-			qm->retries = 0;
+			qm->retries = qm->dup_answers = 0;
 		else
-			sa->retries = 0;
+			sa->retries = sa->dup_answers = 0;
 	}
 	rc = 0;
 done:

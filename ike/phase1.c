@@ -280,8 +280,15 @@ ike_p1_duplicate(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		return 0;
 	sa->ike->st.duplicates++;
 	IKE_TRACE(sa, " phase 1 packet is a duplicate of a previous packet.");
-	if (sa->out != NULL && resend)
-		ike_msg_resend(sa, sa->out, sa->outlen);
+	if (sa->out == NULL || !resend)
+		return 1;
+	if (sa->dup_answers >= IKE_DUP_ANSWERS_MAX) {
+		/* more than a peer retransmits: a replay, not answered */
+		sa->ike->st.dup_ignored++;
+		return 1;
+	}
+	sa->dup_answers++;
+	ike_msg_resend(sa, sa->out, sa->outlen);
 	return 1;
 }
 

@@ -896,8 +896,15 @@ ike_qm_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		IKE_TRACE(sa, " phase 2 packet is a duplicate of a previous "
 		    "packet.");
 		/* a finished responder has nothing left to answer */
-		if (q->out != NULL && !(!q->initiator && q->state == QM_DONE))
-			ike_msg_resend(sa, q->out, q->outlen);
+		if (q->out == NULL || (!q->initiator && q->state == QM_DONE))
+			return;
+		if (q->dup_answers >= IKE_DUP_ANSWERS_MAX) {
+			/* more than a peer retransmits: a replay */
+			ike->st.dup_ignored++;
+			return;
+		}
+		q->dup_answers++;
+		ike_msg_resend(sa, q->out, q->outlen);
 		return;
 	}
 	if (q == NULL) {

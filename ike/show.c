@@ -362,6 +362,7 @@ ike_show_stats(struct ike *ike, json_object *data)
 	S(malformed);
 	S(bad_cookie);
 	S(duplicates);
+	S(dup_ignored);
 	S(decrypt_fail);
 	S(hash_fail);
 	S(auth_fail);

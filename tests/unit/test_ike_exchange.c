@@ -1286,6 +1286,87 @@ test_dpd_replay_moves_nothing(void **state)
 	free(b2);
 }
 
+/*
+ * The attack: an unprotected NO_PROPOSAL_CHOSEN carrying our cookie (in
+ * the clear on the path) from an address that is not the peer's.  It used
+ * to end our negotiation; now only the peer's own address can.
+ */
+static void
+test_unprotected_notify_from_elsewhere(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	uint8_t		 m[40];
+	uint64_t	 bad;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_int_equal(p->nq, 1);			/* MM1 on its way */
+	memset(m, 0, sizeof(m));
+	memcpy(m, p->q[0].data, 8);			/* our cookie */
+	m[16] = 11;					/* N */
+	m[17] = 0x10;
+	m[18] = 5;					/* Informational */
+	m[27] = 40;
+	m[31] = 12;					/* N: length 12 */
+	m[35] = 1;					/* DOI */
+	m[36] = 1;					/* ISAKMP */
+	m[39] = 14;					/* NO_PROPOSAL_CHOSEN */
+	bad = p->n[0].ike->st.bad_cookie;
+	pair_inject(p, 0, m, sizeof(m), "10.0.0.99", 500, 500);
+	assert_int_equal(p->n[0].ike->st.bad_cookie, bad + 1);
+	assert_int_equal(p->n[0].ike->st.notify_rx, 0);
+	assert_string_equal(state_of(p, 0), "MM_NO_STATE");
+	/* the negotiation goes on to the end */
+	pair_run(p, 100);
+	assert_string_equal(state_of(p, 0), "QM_IDLE");
+	assert_int_equal(pair_count_ipsec(p, 0), 1);
+	pair_free(p);
+}
+
+static uint8_t	 mm5[2048];
+static size_t	 mm5_len;
+static int	 from_a;
+
+/* Keeps a's third message (Main Mode 5). */
+static int
+keep_mm5(struct pair *p, struct pair_msg *m)
+{
+	(void)p;
+	if (m->from == 0 && ++from_a == 3 && m->len <= sizeof(mm5)) {
+		memcpy(mm5, m->data, m->len);
+		mm5_len = m->len;
+	}
+	return 1;
+}
+
+/* A replayed message is answered no more often than a peer retransmits. */
+static void
+test_duplicates_answered_a_few_times(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	int		 answers = 0;
+
+	(void)state;
+	from_a = 0;
+	mm5_len = 0;
+	p->filter = keep_mm5;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	pair_run(p, 100);
+	assert_string_equal(state_of(p, 1), "QM_IDLE");
+	assert_true(mm5_len > 0);
+	pair_flush(p);
+	for (int i = 0; i < 50; i++) {
+		pair_inject(p, 1, mm5, mm5_len, "10.0.0.11", 500, 500);
+		answers += p->nq;
+		pair_flush(p);
+	}
+	assert_int_equal(answers, IKE_DUP_ANSWERS_MAX);
+	assert_int_equal(p->n[1].ike->st.dup_ignored,
+	    50 - IKE_DUP_ANSWERS_MAX);
+	assert_string_equal(state_of(p, 1), "QM_IDLE");
+	pair_free(p);
+}
+
 static const char am_peer[] =
     "crypto isakmp peer address 10.0.0.20\n"
     " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
@@ -1526,6 +1607,8 @@ main(void)
 		cmocka_unit_test(test_expiry_deletes),
 		cmocka_unit_test(test_dpd),
 		cmocka_unit_test(test_dpd_replay_moves_nothing),
+		cmocka_unit_test(test_unprotected_notify_from_elsewhere),
+		cmocka_unit_test(test_duplicates_answered_a_few_times),
 		cmocka_unit_test(test_dpd_on_demand),
 		cmocka_unit_test(test_phase1_renew),
 		cmocka_unit_test(test_deletes),
