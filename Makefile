@@ -198,6 +198,9 @@ build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
 	$(SAY) CLANG $@
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
+# the encrypted-session target drives the unit tests' two-engine pair
+build/fuzz/fuzz_ike_session: tests/unit/ike_pair.c tests/unit/ike_pair.h
+
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
 
