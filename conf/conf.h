@@ -42,6 +42,7 @@ struct conf_isakmp_policy {
 /* Usable: neither des nor rsa-sig; an unusable policy is never offered. */
 int	conf_policy_usable(const struct conf_isakmp_policy *);
 
+
 struct conf_isakmp_key {
 	int			 line;
 	char			*key;
@@ -317,6 +318,13 @@ char		*conf_print_str(const struct config *);
 char		*conf_print_str_show(const struct config *, int);
 /* Equal in every configured value (line numbers and path are ignored). */
 int		 conf_equal(const struct config *, const struct config *);
+/*
+ * A key for exactly this address: "crypto isakmp key KEY address ADDR"
+ * with a host mask, or an aggressive-mode password for it.  Aggressive
+ * Mode is answered for such a peer only (a wildcard key never: HASH_R
+ * would expose it to offline guessing).
+ */
+int		 conf_psk_for_host(const struct config *, struct in_addr);
 
 /* Lookups. */
 const struct conf_transform_set *conf_tset_find(const struct config *,

@@ -12,6 +12,20 @@ conf_policy_usable(const struct conf_isakmp_policy *p)
 	return p->enc != ALG_ENC_DES && p->auth == CONF_AUTH_PSK;
 }
 
+int
+conf_psk_for_host(const struct config *cf, struct in_addr a)
+{
+	for (int i = 0; i < cf->npeers; i++)
+		if (cf->peers[i].addr.s_addr == a.s_addr &&
+		    cf->peers[i].password != NULL)
+			return 1;
+	for (int i = 0; i < cf->nkeys; i++)
+		if (cf->keys[i].mask.s_addr == 0xffffffff &&
+		    cf->keys[i].addr.s_addr == a.s_addr)
+			return 1;
+	return 0;
+}
+
 const struct conf_transform_set *
 conf_tset_find(const struct config *cf, const char *name)
 {

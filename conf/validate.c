@@ -268,7 +268,7 @@ check_redundancy(struct config *cf, const struct conf_host *host,
 static void
 check_peers(struct config *cf, struct conf_notes *d)
 {
-	char	 a[INET_ADDRSTRLEN];
+	char	 a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < cf->npeers; i++) {
 		const struct conf_isakmp_peer *pe = &cf->peers[i];
@@ -285,6 +285,20 @@ check_peers(struct config *cf, struct conf_notes *d)
 			    "%s: no pre-shared key (set aggressive-mode "
 			    "password, or crypto isakmp key)",
 			    addr_str(pe->addr, a));
+	}
+	/* Aggressive Mode is answered only with a key for the address */
+	for (int i = 0; i < cf->nkeys && !cf->aggressive_disable; i++) {
+		const struct conf_isakmp_key *k = &cf->keys[i];
+
+		if (k->mask.s_addr == 0xffffffff)
+			continue;
+		conf_note_add(d, k->line, 1, "crypto isakmp key ... address "
+		    "%s %s: peers that only this key covers cannot use "
+		    "Aggressive Mode (a wildcard key never answers it: its "
+		    "HASH_R would expose the key to offline guessing); give "
+		    "them a key for their own address, or say \"crypto "
+		    "isakmp aggressive-mode disable\"", addr_str(k->addr, a),
+		    addr_str(k->mask, m));
 	}
 }
 

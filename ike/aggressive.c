@@ -70,6 +70,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	uint16_t	 notify;
 	uint8_t		 body[32];
 	size_t		 blen;
+	char		 a[INET_ADDRSTRLEN];
 
 	if (ike->cf->aggressive_disable) {
 		ike->st.aggressive_refused++;
@@ -78,6 +79,26 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 		ike_msg_notify_plain(ike, local, remote, h->icookie, zero8,
 		    IKE_N_UNSUPPORTED_EXCHANGE_TYPE, IKE_PROTO_ISAKMP, NULL,
 		    0);
+		return;
+	}
+	/* only a peer with a key for its own address: not a wildcard */
+	if (!conf_psk_for_host(ike->cf, remote->sin_addr)) {
+		ike->st.aggressive_refused++;
+		ike_warn_limited(ike, &ike->rl_am, "ISAKMP:(0): Aggressive Mode "
+		    "from %s refused: no key for exactly this address (a "
+		    "wildcard key never answers Aggressive Mode)",
+		    ike_addr(remote, a));
+		return;
+	}
+	if (ike_now(ike) - ike->am_second_ms >= 1000) {
+		ike->am_second_ms = ike_now(ike);
+		ike->am_answers = 0;
+	}
+	if (ike->am_answers >= IKE_AM_ANSWERS_PER_S) {
+		ike->st.halfopen_drop++;
+		ike_warn_limited(ike, &ike->rl_am, "ISAKMP:(0): Aggressive Mode "
+		    "from %s dropped: %d answered this second already",
+		    ike_addr(remote, a), IKE_AM_ANSWERS_PER_S);
 		return;
 	}
 	if (ike_p1_parse_first(ike, h, msg, len, local, remote, &pls) == -1)
@@ -94,6 +115,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	if ((sa = ike_responder_new(ike, h, local, remote,
 	    IKE_EX_AGGRESSIVE)) == NULL)
 		return;
+	ike->am_answers++;
 	ike_trace_state(sa, IKE_R_AM1, "IKE_MESG_FROM_PEER, IKE_AM_EXCH");
 	sa->state = IKE_R_AM1;
 	if (ike_p1_respond_sa(sa, &pls, pl, spl, &x) == -1)

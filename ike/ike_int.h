@@ -70,6 +70,10 @@ int		 ike_timer_armed(const struct ike_timer *);
 /* duplicates answered with our last message, per message: as many as a
  * peer's retransmissions; a replayed flood gets no more */
 #define IKE_DUP_ANSWERS_MAX	IKE_RETX_MAX
+/* Aggressive Mode first messages answered per second (each costs a DH
+ * before the source is known to be real; Main Mode's DH waits for a
+ * message that carries our cookie) */
+#define IKE_AM_ANSWERS_PER_S	50
 #define IKE_NEG_TIMEOUT_MS	30000	/* a responder's half-open SA */
 #define IKE_QM_LINGER_MS	30000	/* a finished QM answers retransmits */
 #define IKE_REKEY_GRACE_MS	5000	/* old pair kept after a rekey */
@@ -406,6 +410,11 @@ struct ike {
 	struct log_ratelimit rl_nopsk;
 	struct log_ratelimit rl_noprop;
 	struct log_ratelimit rl_p1fail;
+	struct log_ratelimit rl_am;
+	/* Aggressive Mode answers (a DH each, for a source never shown to be
+	 * real) in the current second */
+	uint64_t	 am_second_ms;
+	int		 am_answers;
 
 	/* protocol knobs (tests change them) */
 	uint64_t	 retx_base_ms;
@@ -483,7 +492,7 @@ void		 ike_sa_assign_conn_id(struct ike_sa *);
 void		 ike_sa_set_state(struct ike_sa *, enum ike_fsm);
 void		 ike_sa_halfopen_done(struct ike_sa *);
 int		 ike_sa_count_halfopen_peer(struct ike *, struct in_addr);
-struct ike_sa	*ike_sa_oldest_evictable(struct ike *);
+struct ike_sa	*ike_sa_oldest_evictable(struct ike *, const struct in_addr *);
 /* Free the exchange material once phase 1 is complete. */
 void		 ike_sa_drop_exchange(struct ike_sa *);
 void		 ike_sa_remember_in(struct ike_sa *, const uint8_t *, size_t);

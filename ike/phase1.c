@@ -81,14 +81,24 @@ ike_halfopen_admit(struct ike *ike, const struct sockaddr_in *remote)
 
 	if (ike_sa_count_halfopen_peer(ike, remote->sin_addr) >=
 	    ike->halfopen_peer_max) {
-		/* a failed negotiation with this peer gives way */
-		for (victim = ike->sas; victim != NULL; victim = victim->next)
-			if (victim->halfopen && victim->state == IKE_DEAD &&
-			    victim->remote.sin_addr.s_addr ==
-			    remote->sin_addr.s_addr) {
-				ike_sa_free(victim);
-				return 0;
-			}
+		/*
+		 * The oldest unauthenticated negotiation with this address
+		 * gives way: a burst spoofing a peer's address must not lock
+		 * the peer out once it stops.
+		 */
+		if ((victim = ike_sa_oldest_evictable(ike,
+		    &remote->sin_addr)) != NULL) {
+			ike->st.halfopen_drop++;
+			if (victim->state != IKE_DEAD && log_ratelimit_ok(
+			    &ike->rl_flood, ike_now(ike), 1000, &suppressed))
+				log_warnx(LOG_IKE, "ISAKMP: %d negotiations with "
+				    "%s in progress: the oldest gives way "
+				    "(%llu before)", ike->halfopen_peer_max,
+				    ike_addr(remote, a),
+				    (unsigned long long)suppressed);
+			ike_sa_free(victim);
+			return 0;
+		}
 		ike->st.halfopen_drop++;
 		if (log_ratelimit_ok(&ike->rl_flood, ike_now(ike), 1000,
 		    &suppressed))
@@ -100,7 +110,7 @@ ike_halfopen_admit(struct ike *ike, const struct sockaddr_in *remote)
 	}
 	if (ike->halfopen < ike->halfopen_max)
 		return 0;
-	if ((victim = ike_sa_oldest_evictable(ike)) != NULL) {
+	if ((victim = ike_sa_oldest_evictable(ike, NULL)) != NULL) {
 		IKE_TRACE(victim, " half-open limit %d reached: dropping the "
 		    "oldest negotiation", ike->halfopen_max);
 		ike->st.halfopen_drop++;

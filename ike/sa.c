@@ -317,25 +317,31 @@ ike_sa_count_halfopen_peer(struct ike *ike, struct in_addr peer)
 }
 
 /*
- * Under a flood the oldest responder SA that has only answered the first
- * message (no DH computed yet, nothing invested) gives way to a new one.
+ * Under a flood a responder SA not yet authenticated gives way to a new
+ * one (of this peer only, if peer is given): a failed one first, then the
+ * oldest that has only answered Main Mode's first message (no DH, nothing
+ * invested), then the oldest Aggressive Mode answer still waiting for its
+ * third message (its source never shown to be real).
  */
 struct ike_sa *
-ike_sa_oldest_evictable(struct ike *ike)
+ike_sa_oldest_evictable(struct ike *ike, const struct in_addr *peer)
 {
-	struct ike_sa	*sa, *best = NULL;
+	struct ike_sa	*sa, *mm = NULL, *am = NULL;
 
 	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		if (!sa->halfopen)
+		if (!sa->halfopen || (peer != NULL &&
+		    sa->remote.sin_addr.s_addr != peer->s_addr))
 			continue;
-		/* a failed one first, then the oldest that did no DH */
 		if (sa->state == IKE_DEAD)
 			return sa;
 		if ((sa->state == IKE_R_MM2 || sa->state == IKE_R_MM1) &&
-		    (best == NULL || sa->created_ms <= best->created_ms))
-			best = sa;
+		    (mm == NULL || sa->created_ms <= mm->created_ms))
+			mm = sa;
+		if ((sa->state == IKE_R_AM1 || sa->state == IKE_R_AM2) &&
+		    (am == NULL || sa->created_ms <= am->created_ms))
+			am = sa;
 	}
-	return best;
+	return mm != NULL ? mm : am;
 }
 
 void

@@ -565,6 +565,10 @@ test_warnings(void **state)
 		{ "crypto isakmp peer address 10.0.0.1\n set aggressive-mode "
 		    "client-endpoint ipv4-address 10.0.0.2\n",
 		    "no pre-shared key" },
+		{ "crypto isakmp key k address 0.0.0.0 0.0.0.0\n",
+		    "bad.conf:1: warning: crypto isakmp key ... address 0.0.0.0 "
+		    "0.0.0.0: peers that only this key covers cannot use "
+		    "Aggressive Mode" },
 	};
 
 	(void)state;
@@ -582,6 +586,25 @@ test_warnings(void **state)
 		    strstr(out, warn[i].msg) == NULL)
 			fail_msg("warning case %zu: wanted \"%s\", got:\n%s", i,
 			    warn[i].msg, out);
+		conf_free(cf);
+		free(out);
+	}
+	/* with Aggressive Mode off, a wildcard key is only a key */
+	{
+		static const char text[] = "crypto isakmp aggressive-mode "
+		    "disable\ncrypto isakmp key k address 0.0.0.0 0.0.0.0\n";
+		struct conf_diag d = { NULL, 0, 0 };
+		struct config	*cf;
+		char		*out = NULL;
+		size_t		 len = 0;
+
+		d.out = open_memstream(&out, &len);
+		cf = conf_load_mem("ok.conf", text, strlen(text), &d);
+		fclose(d.out);
+		assert_non_null(cf);
+		if (strstr(out, "Aggressive Mode") != NULL)
+			fail_msg("warned with aggressive-mode disable:\n%s",
+			    out);
 		conf_free(cf);
 		free(out);
 	}

@@ -686,6 +686,12 @@ test_bad_cookies_and_garbage(void **state)
 	pair_free(p);
 }
 
+/* a initiates Aggressive Mode with b (its key as crypto isakmp key) */
+static const char am_peer_key[] =
+    "crypto isakmp peer address 10.0.0.20\n"
+    " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
+    "crypto isakmp key";
+
 /* A flood of first messages from many addresses: bounded state. */
 static void
 test_flood(void **state)
@@ -757,6 +763,106 @@ test_flood(void **state)
 	assert_int_equal(p->n[1].ike->halfopen, 0);
 	pair_free(p);
 	free(b);
+}
+
+/*
+ * The attack: a burst of first messages spoofing a real peer's address
+ * fills its share of negotiations.  It used to lock the peer out until
+ * they timed out; now the oldest gives way to the genuine one.
+ */
+static void
+test_burst_from_peer_address_then_genuine(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	struct pair_msg	 m;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	m = p->q[0];				/* a's MM1, not delivered */
+	m.data = xmalloc(m.len);
+	memcpy(m.data, p->q[0].data, m.len);
+	pair_flush(p);
+	for (int i = 0; i < 500; i++) {
+		m.data[0] ^= 0x5a;
+		m.data[1] = (uint8_t)i;
+		m.data[2] = (uint8_t)(i >> 8);
+		pair_inject(p, 1, m.data, m.len, "10.0.0.11", 500, 500);
+		pair_flush(p);
+	}
+	assert_int_equal(p->n[1].ike->halfopen, IKE_HALFOPEN_PEER_MAX);
+	/* the burst is over: a retransmits its MM1 and gets through */
+	pair_advance(p, 2500);
+	pair_run(p, 100);
+	assert_string_equal(state_of(p, 0), "QM_IDLE");
+	check_sas_match(p);
+	free(m.data);
+	pair_free(p);
+}
+
+/* A wildcard key never answers Aggressive Mode: no DH, no reply. */
+static void
+test_aggressive_wildcard_key_never_answers(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer_key);
+	char		*b = pair_edit(pair_conf_b, "address 10.0.0.11",
+	    "address 0.0.0.0 0.0.0.0");
+	struct pair	*p = pair_new(a, b);
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	assert_string_equal(state_of(p, 0), "AG_INIT_EXCH");
+	pair_step(p);				/* AM1 -> b */
+	assert_int_equal(p->nq, 0);
+	assert_int_equal(p->n[1].ike->st.aggressive_refused, 1);
+	assert_int_equal(p->n[1].ike->halfopen, 0);
+	assert_true(pair_log_has("a wildcard key never answers Aggressive "
+	    "Mode"));
+	pair_free(p);
+	free(a);
+	free(b);
+}
+
+/*
+ * A burst of Aggressive Mode first messages from a peer's address: each
+ * answer costs a DH for a source never shown to be real, so at most
+ * IKE_AM_ANSWERS_PER_S are answered in a second; the genuine peer still
+ * gets through afterwards.
+ */
+static void
+test_aggressive_burst_bounded(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer_key);
+	struct pair	*p = pair_new(a, pair_conf_b);
+	struct pair_msg	 m;
+	int		 sent;
+
+	(void)state;
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	m = p->q[0];				/* a's AM1 */
+	m.data = xmalloc(m.len);
+	memcpy(m.data, p->q[0].data, m.len);
+	pair_flush(p);
+	sent = p->n[1].sent;
+	for (int i = 0; i < 1000; i++) {
+		m.data[0] ^= 0xa5;
+		m.data[1] = (uint8_t)i;
+		m.data[2] = (uint8_t)(i >> 8);
+		pair_inject(p, 1, m.data, m.len, "10.0.0.11", 500, 500);
+		pair_flush(p);
+	}
+	assert_int_equal(p->n[1].sent - sent, IKE_AM_ANSWERS_PER_S);
+	assert_true(p->n[1].ike->st.halfopen_drop >=
+	    1000 - IKE_AM_ANSWERS_PER_S);
+	assert_true(p->n[1].ike->halfopen <= IKE_HALFOPEN_PEER_MAX);
+	/* a second later the genuine AM1 (retransmitted) is answered */
+	pair_advance(p, 2500);
+	pair_run(p, 100);
+	assert_string_equal(state_of(p, 0), "QM_IDLE");
+	free(m.data);
+	pair_free(p);
+	free(a);
 }
 
 /* Failed negotiations do not pile up, and do not lock a peer out. */
@@ -1601,6 +1707,9 @@ main(void)
 		cmocka_unit_test(test_bad_cookies_and_garbage),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_failures_bounded),
+		cmocka_unit_test(test_burst_from_peer_address_then_genuine),
+		cmocka_unit_test(test_aggressive_wildcard_key_never_answers),
+		cmocka_unit_test(test_aggressive_burst_bounded),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_responder_lifetime),
 		cmocka_unit_test(test_volume_expiry),
