@@ -6,7 +6,8 @@
  * Generated from these lists: the range check and the copy of each field
  * from its protobuf message (IsakmpSa, IpsecSa in hasync.proto) into the
  * struct, and from the struct into the message (msg.c); the fields of
- * show crypto ha detail (status.c).
+ * show crypto ha detail (status.c); what the standby's table keeps of an
+ * ISAKMP SA to see whether an update changed it (table.c).
  * tests/unit/test_hasync.c checks the lists against the .proto: every
  * field of IsakmpSa and IpsecSa is listed here or named as carried by
  * hand, and no other.
@@ -42,7 +43,8 @@
  * Adding a plain field: the member in ike/ike.h (and the engine's export
  * and import of it, which give it its meaning), one line here, one line
  * in hasync.proto with the next field number (required, or optional if
- * an older peer must still be understood).
+ * an older peer must still be understood).  A field that an
+ * isakmp_updated event can change goes in HA_ISAKMP_NOTED too.
  */
 #ifndef HAVPN_HASYNC_FIELDS_H
 #define HAVPN_HASYNC_FIELDS_H
@@ -90,6 +92,16 @@
  */
 #define HA_ISAKMP_BY_HAND(H)						\
 	H(skeyid_d) H(skeyid_a) H(skeyid_e) H(enc_key) H(iv) H(msgids)
+
+/*
+ * What the standby's table keeps of an ISAKMP SA (table.c): an SA that
+ * arrives again with any of these changed replaces the one installed (a
+ * DPD sequence number, a NAT-T port); one that arrives with only other
+ * fields changed (the time remaining, the message IDs) is left as it is.
+ */
+#define HA_ISAKMP_NOTED(N)						\
+	N(icookie) N(rcookie) N(local_port) N(remote_port)		\
+	N(dpd_seq_out) N(dpd_seq_in)
 
 /* struct ike_ipsec_state, message IpsecSa */
 #define HA_IPSEC_FIELDS(F)						\
