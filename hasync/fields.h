@@ -35,16 +35,17 @@
  *		in list order; a number, a boolean, an address, hex bytes
  *		or a string by kind), HIDE: not shown
  *
- * The fields are checked in list order and a record fails at its first
- * refused field.  Fields whose length or layout comes from another field
+ * The fields are checked in list order, then those carried by hand, and
+ * a record fails at its first refused field.  Fields whose length or layout comes from another field
  * are carried by hand, each in one place in msg.c, and named in the
  * *_BY_HAND lists below.
  *
  * Adding a plain field: the member in ike/ike.h (and the engine's export
- * and import of it, which give it its meaning), one line here, one line
- * in hasync.proto with the next field number (required, or optional if
- * an older peer must still be understood).  A field that an
- * isakmp_updated event can change goes in HA_ISAKMP_NOTED too.
+ * and import of it, which give it its meaning), one line here, and a
+ * required field of the next unused number in hasync.proto (the lists
+ * carry required fields only; docs/hasync.md says when a field must be
+ * optional, and then carried by hand).  A field that an isakmp_updated
+ * event can change goes in HA_ISAKMP_NOTED too.
  */
 #ifndef HAVPN_HASYNC_FIELDS_H
 #define HAVPN_HASYNC_FIELDS_H
@@ -141,8 +142,8 @@
 	F(rekeyed,	BOOL,	1,		"rekeyed",	SHOW)
 
 /*
- * IpsecSa fields carried by hand (msg.c, take_ipsec_rest and
- * put_ipsec_rest): the keys, whose lengths come from the transform (the
+ * IpsecSa fields carried by hand (msg.c, take_ipsec_rest, and
+ * fill_ipsec after the listed fields): the keys, whose lengths come from the transform (the
  * struct's enc_key_len and auth_key_len travel as those lengths); the
  * selector, a message of its own; and what struct ha_ipsec adds to the
  * state: both counters and the pair a rekey replaces.

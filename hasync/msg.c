@@ -1,7 +1,8 @@
 /*
  * The sync messages: protobuf-c Envelopes (hasync/hasync.proto) to and from
  * the plain structs of msg.h, with every field range-checked after
- * unpacking.
+ * unpacking.  The SA states' plain fields are checked and copied as
+ * hasync/fields.h lists them.
  *
  * A record on the channel is either one Envelope or an Envelope holding a
  * Batch of Envelopes (field 14).  The builder frames each packed item as
