@@ -1471,6 +1471,55 @@ test_sync_bulk_events_counters(void **state)
 	two_stop(&t);
 }
 
+/* The keys of one SA of show crypto ha detail, in order, joined by spaces. */
+static void
+detail_keys(json_object *data, const char *list, char *out, size_t len)
+{
+	json_object	*a, *o;
+	size_t		 n = 0;
+
+	out[0] = '\0';
+	assert_true(json_object_object_get_ex(data, list, &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	o = json_object_array_get_idx(a, 0);
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		n += (size_t)snprintf(out + n, len - n, "%s%s", n > 0 ? " " : "",
+		    k);
+		assert_true(n < len);
+	}
+}
+
+/* The detail view is generated from fields.h: its keys stay as they were. */
+static void
+test_sync_detail_view(void **state)
+{
+	struct two	 t;
+	json_object	*data;
+	char		 keys[512];
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	for (int i = 0; i < 2; i++) {
+		data = json_object_new_object();
+		hasync_show_crypto_ha_detail(i == 0 ? t.a : t.s, data);
+		detail_keys(data, "isakmp_sa_list", keys, sizeof(keys));
+		assert_string_equal(keys, "conn_id icookie rcookie local "
+		    "remote local_port remote_port lifetime remaining "
+		    "dpd_seq_out dpd_seq_in natt keys_iv_fingerprint");
+		detail_keys(data, "ipsec_sa_list", keys, sizeof(keys));
+		assert_string_equal(keys, "conn_in conn_out spi_in spi_out "
+		    "isakmp_conn_id local_port remote_port life_secs "
+		    "remaining life_kbytes rekeyed keys_fingerprint seq_out "
+		    "replay_top");
+		json_object_put(data);
+	}
+	two_stop(&t);
+}
+
 static void
 test_sync_takeover_jump(void **state)
 {
@@ -1964,6 +2013,7 @@ main(void)
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_sync_bulk_events_counters),
+		cmocka_unit_test(test_sync_detail_view),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
