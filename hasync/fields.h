@@ -36,9 +36,9 @@
  *		or a string by kind), HIDE: not shown
  *
  * The fields are checked in list order, then those carried by hand, and
- * a record fails at its first refused field.  Fields whose length or layout comes from another field
- * are carried by hand, each in one place in msg.c, and named in the
- * *_BY_HAND lists below.
+ * a record fails at its first refused field.  Fields whose length or
+ * layout comes from another field are carried by hand, each in one place
+ * in msg.c, and named in the *_BY_HAND lists below.
  *
  * Adding a plain field: the member in ike/ike.h (and the engine's export
  * and import of it, which give it its meaning), one line here, and a
@@ -143,10 +143,11 @@
 
 /*
  * IpsecSa fields carried by hand (msg.c, take_ipsec_rest, and
- * fill_ipsec after the listed fields): the keys, whose lengths come from the transform (the
- * struct's enc_key_len and auth_key_len travel as those lengths); the
- * selector, a message of its own; and what struct ha_ipsec adds to the
- * state: both counters and the pair a rekey replaces.
+ * fill_ipsec after the listed fields): the keys, whose lengths come from
+ * the transform (the struct's enc_key_len and auth_key_len travel as
+ * those lengths); the selector, a message of its own; and what struct
+ * ha_ipsec adds to the state: both counters and the pair a rekey
+ * replaces.
  */
 #define HA_IPSEC_BY_HAND(H)						\
 	H(enc_key_in) H(enc_key_out) H(auth_key_in) H(auth_key_out)	\

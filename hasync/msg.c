@@ -390,7 +390,8 @@ take_ipsec_rest(const PIpsec *p, struct ha_ipsec *o, const char **err)
 	size_t	 el = esp_enc_keylen(p), al;
 	const PSel *sel = p->sel;
 
-	(void)alg_esp_auth_keylen(p->auth, &al);	/* known: esp_auth_ok() */
+	/* known: esp_auth_ok() passed */
+	(void)alg_esp_auth_keylen(p->auth, &al);
 	if (bytes_exact(&p->enc_key_in, el, s->enc_key_in) == -1 ||
 	    bytes_exact(&p->enc_key_out, el, s->enc_key_out) == -1 ||
 	    bytes_exact(&p->auth_key_in, al, s->auth_key_in) == -1 ||

@@ -1484,8 +1484,8 @@ detail_keys(json_object *data, const char *list, char *out, size_t len)
 	o = json_object_array_get_idx(a, 0);
 	json_object_object_foreach(o, k, v) {
 		(void)v;
-		n += (size_t)snprintf(out + n, len - n, "%s%s", n > 0 ? " " : "",
-		    k);
+		n += (size_t)snprintf(out + n, len - n, "%s%s",
+		    n > 0 ? " " : "", k);
 		assert_true(n < len);
 	}
 }
