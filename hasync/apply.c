@@ -9,8 +9,9 @@
  * into the table when it became standby); each SA of the snapshot is
  * upserted and marked; BulkEnd forgets every SA left unseen (gone on the
  * active meanwhile) and the node is STANDBY HOT.  An SA that arrives
- * again unchanged (same SPIs, cookies, ports) is left in place, so a
- * second snapshot costs little.
+ * again unchanged is left in place, so a second snapshot costs little:
+ * an ISAKMP SA with the same fields of HA_ISAKMP_NOTED (fields.h:
+ * cookies, ports, DPD numbers), a pair with the same SPIs and ports.
  *
  * Counters: inbound windows go to the data plane as they arrive (no jump
  * is ever needed inbound); the outbound sequence numbers feed a struct
@@ -44,12 +45,7 @@ upsert_isakmp(struct hasync *ha, const struct ike_isakmp_state *s)
 {
 	struct ha_isakmp *e = ha_isakmp_find(&ha->t, s->conn_id);
 
-	if (e != NULL && memcmp(e->icookie, s->icookie, 8) == 0 &&
-	    memcmp(e->rcookie, s->rcookie, 8) == 0 &&
-	    e->dpd_seq_out == s->dpd_seq_out &&
-	    e->dpd_seq_in == s->dpd_seq_in &&
-	    e->local_port == s->local_port &&
-	    e->remote_port == s->remote_port) {
+	if (e != NULL && ha_isakmp_same(e, s)) {
 		e->seen = 1;
 		return;
 	}

@@ -51,6 +51,7 @@
 #include "vrrp/vrrp.h"
 #include "hasync/hasync.h"
 #include "hasync/ctr.h"
+#include "hasync/fields.h"
 #include "hasync/msg.h"
 #include "hasync/rf.h"
 
@@ -65,17 +66,19 @@
 
 /* ---- the SAs the sync knows (table.c) ------------------------------------ */
 
+/* A member of the same type as struct ike_isakmp_state's. */
+#define HA_NOTED_MEMBER(name)						\
+	__typeof__(((struct ike_isakmp_state *)0)->name) name;
+
 struct ha_isakmp {
 	struct ha_isakmp *hnext;
 	struct ha_isakmp *next;		/* every entry */
 	struct ha_isakmp *prev;
 	uint32_t	 conn_id;
-	uint8_t		 icookie[8];
-	uint8_t		 rcookie[8];
-	uint32_t	 dpd_seq_out;
-	uint32_t	 dpd_seq_in;
-	uint16_t	 local_port;
-	uint16_t	 remote_port;
+	/* the state's fields of HA_ISAKMP_NOTED (fields.h), as noted */
+	struct {
+		HA_ISAKMP_NOTED(HA_NOTED_MEMBER)
+	}		 noted;
 	int		 seen;		/* standby: in the current snapshot */
 };
 
@@ -122,6 +125,9 @@ void		 ha_table_clear(struct ha_table *);
 struct ha_isakmp *ha_isakmp_find(struct ha_table *, uint32_t);
 struct ha_isakmp *ha_isakmp_add(struct ha_table *, uint32_t);
 struct ha_isakmp *ha_isakmp_note(struct ha_table *,
+		    const struct ike_isakmp_state *);
+/* 1 if the state's noted fields are those the entry noted. */
+int		 ha_isakmp_same(const struct ha_isakmp *,
 		    const struct ike_isakmp_state *);
 void		 ha_isakmp_del(struct ha_table *, struct ha_isakmp *);
 void		 ha_pair_note(struct ha_pair *, const struct ike_ipsec_state *);

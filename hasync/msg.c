@@ -1,7 +1,8 @@
 /*
  * The sync messages: protobuf-c Envelopes (hasync/hasync.proto) to and from
  * the plain structs of msg.h, with every field range-checked after
- * unpacking.
+ * unpacking.  The SA states' plain fields are checked and copied as
+ * hasync/fields.h lists them.
  *
  * A record on the channel is either one Envelope or an Envelope holding a
  * Batch of Envelopes (field 14).  The builder frames each packed item as
@@ -19,6 +20,7 @@
 #include "hasync.pb-c.h"
 #include "alg/alg.h"
 #include "conf/conf.h"
+#include "hasync/fields.h"
 #include "hasync/msg.h"
 #include "hasync/rf.h"
 
@@ -182,41 +184,142 @@ bytes_exact(const ProtobufCBinaryData *b, size_t n, void *dst)
 	return 0;
 }
 
-static int
-check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
+/* ---- the SA states' plain fields (hasync/fields.h) ---------------------- */
+
+/* Each kind's C type, asserted for every member the lists name. */
+#define IS_U8(m)	__builtin_types_compatible_p(__typeof__(m), uint8_t)
+#define IS_U16(m)	__builtin_types_compatible_p(__typeof__(m), uint16_t)
+#define IS_U32(m)	__builtin_types_compatible_p(__typeof__(m), uint32_t)
+#define IS_I32(m)	__builtin_types_compatible_p(__typeof__(m), int32_t)
+#define IS_U64(m)	__builtin_types_compatible_p(__typeof__(m), uint64_t)
+#define IS_BOOL(m)	IS_U8(m)
+#define IS_X32(m)	IS_U32(m)
+#define IS_ADDR(m)	__builtin_types_compatible_p(__typeof__(m),	\
+			    struct in_addr)
+#define IS_BYTES(m)	__builtin_types_compatible_p(__typeof__(m),	\
+			    uint8_t[sizeof(m)])
+#define IS_STR(m)	(__builtin_types_compatible_p(__typeof__(m),	\
+			    char[sizeof(m)]) && sizeof(m) > 1)
+
+#define ASSERT_ISAKMP(name, kind, valid, why, show)			\
+	_Static_assert(IS_##kind(((struct ike_isakmp_state *)0)->name),	\
+	    "struct ike_isakmp_state: " #name " is not of kind " #kind);
+#define ASSERT_IPSEC(name, kind, valid, why, show)			\
+	_Static_assert(IS_##kind(((struct ike_ipsec_state *)0)->name),	\
+	    "struct ike_ipsec_state: " #name " is not of kind " #kind);
+HA_ISAKMP_FIELDS(ASSERT_ISAKMP)
+HA_IPSEC_FIELDS(ASSERT_IPSEC)
+
+/* Does a received value v fit the member m? */
+#define FITS_U8(v, m)		((v) <= UINT8_MAX)
+#define FITS_U16(v, m)		((v) <= UINT16_MAX)
+#define FITS_U32(v, m)		1
+#define FITS_I32(v, m)		1
+#define FITS_U64(v, m)		1
+#define FITS_BOOL(v, m)		1
+#define FITS_X32(v, m)		1
+#define FITS_ADDR(v, m)		1
+#define FITS_BYTES(v, m)	((v).len == sizeof(m))
+#define FITS_STR(v, m)		printable((v), sizeof(m) - 1)
+
+/* A received value v (checked) into the member m. */
+#define TAKE_U8(m, v)		(m) = (uint8_t)(v)
+#define TAKE_U16(m, v)		(m) = (uint16_t)(v)
+#define TAKE_U32(m, v)		(m) = (v)
+#define TAKE_I32(m, v)		(m) = (v)
+#define TAKE_U64(m, v)		(m) = (v)
+#define TAKE_BOOL(m, v)		(m) = (v) != 0
+#define TAKE_X32(m, v)		(m) = (v)
+#define TAKE_ADDR(m, v)		(m).s_addr = (v)
+#define TAKE_BYTES(m, v)	memcpy((m), (v).data, sizeof(m))
+#define TAKE_STR(m, v)		snprintf((m), sizeof(m), "%s", (v))
+
+/* The member m into its protobuf field f (the field borrows m). */
+#define PUT_U8(f, m)		(f) = (m)
+#define PUT_U16(f, m)		(f) = (m)
+#define PUT_U32(f, m)		(f) = (m)
+#define PUT_I32(f, m)		(f) = (m)
+#define PUT_U64(f, m)		(f) = (m)
+#define PUT_BOOL(f, m)		(f) = (m) != 0
+#define PUT_X32(f, m)		(f) = (m)
+#define PUT_ADDR(f, m)		(f) = (m).s_addr
+#define PUT_BYTES(f, m)		(f) = bin((m), sizeof(m))
+#define PUT_STR(f, m)		(f) = (char *)(uintptr_t)(m)
+
+/*
+ * One field of p into s: the value must fit the member and be valid
+ * (fields.h), else the record is refused with "<what>: <why>".
+ */
+#define TAKE_FIELD(what, name, kind, valid, why)	{		\
+	const __typeof__(p->name) v = p->name;				\
+									\
+	if (!FITS_##kind(v, s->name) || !(valid))			\
+		return *err = what ": " why, -1;			\
+	TAKE_##kind(s->name, v);					\
+}
+#define TAKE_ISAKMP(name, kind, valid, why, show)			\
+	TAKE_FIELD("isakmp-sa", name, kind, valid, why)
+#define TAKE_IPSEC(name, kind, valid, why, show)			\
+	TAKE_FIELD("ipsec-sa", name, kind, valid, why)
+#define PUT_FIELD(name, kind, valid, why, show)				\
+	PUT_##kind(p->name, s->name);
+
+static ProtobufCBinaryData
+bin(const void *p, size_t n)
+{
+	ProtobufCBinaryData b;
+
+	b.data = (uint8_t *)(uintptr_t)p;
+	b.len = n;
+	return b;
+}
+
+/* ---- the ISAKMP SA ------------------------------------------------------- */
+
+static const struct alg_cipher *
+isakmp_cipher(const PIsakmp *p)
+{
+	const struct alg_cipher *c = p->enc <= INT_MAX ? alg_enc((int)p->enc) :
+	    NULL;
+
+	/* des (no OpenSSL name) is never negotiated */
+	return c != NULL && c->ossl[0] != NULL ? c : NULL;
+}
+
+/* The IKE cipher's key length for p's cipher and key size, 0 if none. */
+static size_t
+isakmp_keylen(const PIsakmp *p)
+{
+	const struct alg_cipher *c = isakmp_cipher(p);
+
+	if (c == NULL || p->keybits > INT_MAX)
+		return 0;
+	/* the IKE SA keeps keybits 0 for a cipher of one key size */
+	return alg_cipher_keylen(c, p->keybits == 0 && !alg_cipher_varkey(c) ?
+	    c->bits[0] : (int)p->keybits);
+}
+
+/* The hash's output length (each SKEYID's), 0 if none. */
+static size_t
+isakmp_hashlen(const PIsakmp *p)
 {
 	const struct alg_hmac *h = p->hash <= INT_MAX ? alg_hash((int)p->hash) :
 	    NULL;
-	const struct alg_cipher *c = p->enc <= INT_MAX ? alg_enc((int)p->enc) :
-	    NULL;
-	size_t	 hl = h != NULL ? h->len : 0, kl, bl;
 
-	memset(s, 0, sizeof(*s));
-	if (p->version != IKE_STATE_VERSION)
-		return *err = "isakmp-sa: another state version", -1;
-	if (p->conn_id == 0)
-		return *err = "isakmp-sa: conn-id 0", -1;
-	if (p->exchange != 2 && p->exchange != 4)
-		return *err = "isakmp-sa: exchange type", -1;
-	if (p->local_port == 0 || p->local_port > 65535 ||
-	    p->remote_port == 0 || p->remote_port > 65535)
-		return *err = "isakmp-sa: port", -1;
-	/*
-	 * the IKE SA keeps keybits 0 for a cipher of one key size; des (no
-	 * OpenSSL name) is never negotiated
-	 */
-	if (c == NULL || c->ossl[0] == NULL || p->keybits > INT_MAX ||
-	    (kl = alg_cipher_keylen(c, p->keybits == 0 &&
-	    !alg_cipher_varkey(c) ? c->bits[0] : (int)p->keybits)) == 0)
-		return *err = "isakmp-sa: cipher", -1;
-	bl = c->block;
-	if (hl == 0)
-		return *err = "isakmp-sa: hash", -1;
-	if (p->group > 65535 || alg_dh((int)p->group) == NULL)
-		return *err = "isakmp-sa: DH group", -1;
-	if (bytes_exact(&p->icookie, 8, s->icookie) == -1 ||
-	    bytes_exact(&p->rcookie, 8, s->rcookie) == -1)
-		return *err = "isakmp-sa: cookie length", -1;
+	return h != NULL ? h->len : 0;
+}
+
+/*
+ * The keys and the phase 1 IV (fields.h HA_ISAKMP_BY_HAND): their
+ * lengths come from the algorithms, checked before.
+ */
+static int
+take_isakmp_keys(const PIsakmp *p, struct ike_isakmp_state *s,
+    const char **err)
+{
+	size_t	 hl = isakmp_hashlen(p), kl = isakmp_keylen(p);
+	size_t	 bl = isakmp_cipher(p)->block;
+
 	if (bytes_exact(&p->skeyid_d, hl, s->skeyid_d) == -1 ||
 	    bytes_exact(&p->skeyid_a, hl, s->skeyid_a) == -1 ||
 	    bytes_exact(&p->skeyid_e, hl, s->skeyid_e) == -1)
@@ -225,93 +328,87 @@ check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
 		return *err = "isakmp-sa: key length", -1;
 	if (bytes_exact(&p->iv, bl, s->iv) == -1)
 		return *err = "isakmp-sa: IV length", -1;
-	if (p->lifetime == 0 || p->lifetime > 0x7fffffff ||
-	    p->remaining > p->lifetime)
-		return *err = "isakmp-sa: lifetime", -1;
-	if (p->natt > 2)
-		return *err = "isakmp-sa: NAT-T version", -1;
-	if (p->n_msgids > nitems(s->msgids))
-		return *err = "isakmp-sa: message IDs", -1;
-	if (!printable(p->map, sizeof(s->map) - 1))
-		return *err = "isakmp-sa: crypto map name", -1;
-	if (p->map_seq < 0 || p->map_seq > 65535)
-		return *err = "isakmp-sa: crypto map sequence", -1;
-	s->version = p->version;
-	s->conn_id = p->conn_id;
-	s->initiator = p->initiator != 0;
-	s->exchange = (uint8_t)p->exchange;
-	s->local.s_addr = p->local;
-	s->remote.s_addr = p->remote;
-	s->local_port = (uint16_t)p->local_port;
-	s->remote_port = (uint16_t)p->remote_port;
-	s->peer_id.s_addr = p->peer_id;
-	s->enc = (uint8_t)p->enc;
-	s->keybits = (uint16_t)p->keybits;
-	s->hash = (uint8_t)p->hash;
-	s->group = (uint16_t)p->group;
 	s->prf_len = (uint16_t)hl;
 	s->enc_key_len = (uint16_t)kl;
 	s->iv_len = (uint16_t)bl;
-	s->lifetime = p->lifetime;
-	s->remaining = p->remaining;
-	s->peer_dpd = p->peer_dpd != 0;
-	s->dpd_seq_out = p->dpd_seq_out;
-	s->dpd_seq_in = p->dpd_seq_in;
-	s->natt = (uint8_t)p->natt;
-	s->nat_local = p->nat_local != 0;
-	s->nat_remote = p->nat_remote != 0;
-	for (size_t i = 0; i < p->n_msgids; i++)
-		s->msgids[i] = p->msgids[i];
-	snprintf(s->map, sizeof(s->map), "%s", p->map);
-	s->map_seq = p->map_seq;
 	return 0;
 }
 
+static void
+put_isakmp_keys(PIsakmp *p, const struct ike_isakmp_state *s)
+{
+	p->skeyid_d = bin(s->skeyid_d, s->prf_len);
+	p->skeyid_a = bin(s->skeyid_a, s->prf_len);
+	p->skeyid_e = bin(s->skeyid_e, s->prf_len);
+	p->enc_key = bin(s->enc_key, s->enc_key_len);
+	p->iv = bin(s->iv, s->iv_len);
+}
+
 static int
-check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
+check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
+{
+	memset(s, 0, sizeof(*s));
+	HA_ISAKMP_FIELDS(TAKE_ISAKMP)
+	if (take_isakmp_keys(p, s, err) == -1)
+		return -1;
+	if (p->n_msgids > nitems(s->msgids))
+		return *err = "isakmp-sa: message IDs", -1;
+	for (size_t i = 0; i < p->n_msgids; i++)
+		s->msgids[i] = p->msgids[i];
+	return 0;
+}
+
+/* ---- the IPsec SA pair --------------------------------------------------- */
+
+/* The ESP cipher's key length (salt included), 0 if none. */
+static size_t
+esp_enc_keylen(const PIpsec *p)
+{
+	return alg_esp_enc_keylen(p->enc, p->enc_keybits);
+}
+
+/* An AEAD cipher takes no integrity algorithm, the others need one. */
+static int
+esp_auth_ok(const PIpsec *p)
+{
+	const struct alg_cipher *e = p->enc <= INT_MAX ?
+	    alg_esp_enc((int)p->enc) : NULL;
+	size_t	 al;
+
+	return e != NULL && alg_esp_auth_keylen(p->auth, &al) == 0 &&
+	    (e->icv != 0) == (p->auth == ALG_ESP_AUTH_NONE);
+}
+
+/*
+ * The keys, the selector, the counters and the pair replaced (fields.h
+ * HA_IPSEC_BY_HAND).
+ */
+static int
+take_ipsec_rest(const PIpsec *p, struct ha_ipsec *o, const char **err)
 {
 	struct ike_ipsec_state *s = &o->st;
-	size_t	 el = alg_esp_enc_keylen(p->enc, p->enc_keybits), al;
+	size_t	 el = esp_enc_keylen(p), al;
 	const PSel *sel = p->sel;
 
-	memset(o, 0, sizeof(*o));
-	if (p->version != IKE_STATE_VERSION)
-		return *err = "ipsec-sa: another state version", -1;
-	if (p->conn_in == 0 || p->conn_out == 0 || p->conn_in == p->conn_out)
-		return *err = "ipsec-sa: conn-ids", -1;
-	if (p->spi_in < 256 || p->spi_out < 256)
-		return *err = "ipsec-sa: SPI", -1;
-	if (p->local_port > 65535 || p->remote_port > 65535 ||
-	    (p->local_port == 0) != (p->remote_port == 0))
-		return *err = "ipsec-sa: UDP encapsulation ports", -1;
-	if (el == 0)
-		return *err = "ipsec-sa: cipher", -1;
-	/* an AEAD cipher takes no integrity algorithm, the others need one */
-	if (alg_esp_auth_keylen(p->auth, &al) == -1 ||
-	    (alg_esp_enc((int)p->enc)->icv != 0) !=
-	    (p->auth == ALG_ESP_AUTH_NONE))
-		return *err = "ipsec-sa: integrity", -1;
+	/* known: esp_auth_ok() passed */
+	(void)alg_esp_auth_keylen(p->auth, &al);
 	if (bytes_exact(&p->enc_key_in, el, s->enc_key_in) == -1 ||
 	    bytes_exact(&p->enc_key_out, el, s->enc_key_out) == -1 ||
 	    bytes_exact(&p->auth_key_in, al, s->auth_key_in) == -1 ||
 	    bytes_exact(&p->auth_key_out, al, s->auth_key_out) == -1)
 		return *err = "ipsec-sa: key length", -1;
+	s->enc_key_len = (uint16_t)el;
+	s->auth_key_len = (uint16_t)al;
 	if (sel == NULL || !mask_ok(sel->src_mask) || !mask_ok(sel->dst_mask) ||
 	    sel->proto > 255 || sel->sport > 65535 || sel->dport > 65535)
 		return *err = "ipsec-sa: selector", -1;
-	if (p->life_secs == 0 || p->life_secs > 0x7fffffff ||
-	    p->remaining > p->life_secs)
-		return *err = "ipsec-sa: lifetime", -1;
-	if (p->pfs_group != 0 && alg_dh(p->pfs_group) == NULL)
-		return *err = "ipsec-sa: PFS group", -1;
-	if (p->replay_window < 0 || !window_ok((uint32_t)p->replay_window))
-		return *err = "ipsec-sa: replay window", -1;
-	if (!printable(p->map, sizeof(s->map) - 1) ||
-	    p->map_seq < 0 || p->map_seq > 65535 ||
-	    p->ace < 0 || p->ace > 1000000)
-		return *err = "ipsec-sa: crypto map entry", -1;
-	if (!printable(p->ifname, sizeof(s->ifname) - 1))
-		return *err = "ipsec-sa: interface name", -1;
+	s->sel.src.s_addr = sel->src;
+	s->sel.src_mask.s_addr = sel->src_mask;
+	s->sel.dst.s_addr = sel->dst;
+	s->sel.dst_mask.s_addr = sel->dst_mask;
+	s->sel.proto = (uint8_t)sel->proto;
+	s->sel.sport = (uint16_t)sel->sport;
+	s->sel.dport = (uint16_t)sel->dport;
 	if (p->counter_in != NULL && (check_counter(p->counter_in, &o->in,
 	    err) == -1 || o->in.conn_id != p->conn_in ||
 	    o->in.r.window != (uint32_t)p->replay_window))
@@ -326,42 +423,17 @@ check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
 	o->have_in = p->counter_in != NULL;
 	o->have_out = p->counter_out != NULL;
 	o->replaces = p->has_replaces ? p->replaces : 0;
-	s->version = p->version;
-	s->conn_in = p->conn_in;
-	s->conn_out = p->conn_out;
-	s->spi_in = p->spi_in;
-	s->spi_out = p->spi_out;
-	s->reqid = p->reqid;
-	s->isakmp_conn_id = p->isakmp_conn_id;
-	s->initiator = p->initiator != 0;
-	s->local.s_addr = p->local;
-	s->remote.s_addr = p->remote;
-	s->local_port = (uint16_t)p->local_port;
-	s->remote_port = (uint16_t)p->remote_port;
-	s->tunnel = p->tunnel != 0;
-	s->enc = (uint8_t)p->enc;
-	s->enc_keybits = (uint16_t)p->enc_keybits;
-	s->auth = (uint8_t)p->auth;
-	s->enc_key_len = (uint16_t)el;
-	s->auth_key_len = (uint16_t)al;
-	s->sel.src.s_addr = sel->src;
-	s->sel.src_mask.s_addr = sel->src_mask;
-	s->sel.dst.s_addr = sel->dst;
-	s->sel.dst_mask.s_addr = sel->dst_mask;
-	s->sel.proto = (uint8_t)sel->proto;
-	s->sel.sport = (uint16_t)sel->sport;
-	s->sel.dport = (uint16_t)sel->dport;
-	s->life_secs = p->life_secs;
-	s->remaining = p->remaining;
-	s->life_kbytes = p->life_kbytes;
-	s->pfs_group = p->pfs_group;
-	s->replay_window = p->replay_window;
-	snprintf(s->map, sizeof(s->map), "%s", p->map);
-	s->map_seq = p->map_seq;
-	s->ace = p->ace;
-	snprintf(s->ifname, sizeof(s->ifname), "%s", p->ifname);
-	s->rekeyed = p->rekeyed != 0;
 	return 0;
+}
+
+static int
+check_ipsec(const PIpsec *p, struct ha_ipsec *o, const char **err)
+{
+	struct ike_ipsec_state *s = &o->st;
+
+	memset(o, 0, sizeof(*o));
+	HA_IPSEC_FIELDS(TAKE_IPSEC)
+	return take_ipsec_rest(p, o, err);
 }
 
 static int
@@ -556,16 +628,6 @@ put_counter(PCounter *pc, const struct ha_counter *c, uint64_t *words)
 	pc->bytes = c->bytes;
 }
 
-static ProtobufCBinaryData
-bin(const void *p, size_t n)
-{
-	ProtobufCBinaryData b;
-
-	b.data = (uint8_t *)(uintptr_t)p;
-	b.len = n;
-	return b;
-}
-
 /* Scratch for one packed item: the sub-messages the Envelope points at. */
 struct pack_scratch {
 	PEnv		 env;
@@ -602,42 +664,14 @@ fill_isakmp(struct pack_scratch *x, const struct ike_isakmp_state *s)
 	PIsakmp	*p = &x->u.isakmp;
 
 	havpn__sync__isakmp_sa__init(p);
-	p->version = s->version;
-	p->conn_id = s->conn_id;
-	p->icookie = bin(s->icookie, 8);
-	p->rcookie = bin(s->rcookie, 8);
-	p->initiator = s->initiator != 0;
-	p->exchange = s->exchange;
-	p->local = s->local.s_addr;
-	p->remote = s->remote.s_addr;
-	p->local_port = s->local_port;
-	p->remote_port = s->remote_port;
-	p->peer_id = s->peer_id.s_addr;
-	p->enc = s->enc;
-	p->keybits = s->keybits;
-	p->hash = s->hash;
-	p->group = s->group;
-	p->skeyid_d = bin(s->skeyid_d, s->prf_len);
-	p->skeyid_a = bin(s->skeyid_a, s->prf_len);
-	p->skeyid_e = bin(s->skeyid_e, s->prf_len);
-	p->enc_key = bin(s->enc_key, s->enc_key_len);
-	p->iv = bin(s->iv, s->iv_len);
-	p->lifetime = s->lifetime;
-	p->remaining = s->remaining;
-	p->peer_dpd = s->peer_dpd != 0;
-	p->dpd_seq_out = s->dpd_seq_out;
-	p->dpd_seq_in = s->dpd_seq_in;
-	p->natt = s->natt;
-	p->nat_local = s->nat_local != 0;
-	p->nat_remote = s->nat_remote != 0;
+	HA_ISAKMP_FIELDS(PUT_FIELD)
+	put_isakmp_keys(p, s);
 	/* only the slots in use: a zero message ID was never seen */
 	p->n_msgids = 0;
 	for (size_t i = 0; i < nitems(s->msgids); i++)
 		if (s->msgids[i] != 0)
 			x->msgids[p->n_msgids++] = s->msgids[i];
 	p->msgids = x->msgids;
-	p->map = (char *)(uintptr_t)s->map;
-	p->map_seq = s->map_seq;
 	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP;
 	x->env.isakmp = p;
 }
@@ -649,27 +683,13 @@ fill_ipsec(struct pack_scratch *x, const struct ha_ipsec *m)
 	PIpsec	*p = &x->u.ipsec;
 
 	havpn__sync__ipsec_sa__init(p);
-	havpn__sync__selector__init(&x->sel);
-	p->version = s->version;
-	p->conn_in = s->conn_in;
-	p->conn_out = s->conn_out;
-	p->spi_in = s->spi_in;
-	p->spi_out = s->spi_out;
-	p->reqid = s->reqid;
-	p->isakmp_conn_id = s->isakmp_conn_id;
-	p->initiator = s->initiator != 0;
-	p->local = s->local.s_addr;
-	p->remote = s->remote.s_addr;
-	p->local_port = s->local_port;
-	p->remote_port = s->remote_port;
-	p->tunnel = s->tunnel != 0;
-	p->enc = s->enc;
-	p->enc_keybits = s->enc_keybits;
-	p->auth = s->auth;
+	HA_IPSEC_FIELDS(PUT_FIELD)
+	/* by hand (fields.h HA_IPSEC_BY_HAND) */
 	p->enc_key_in = bin(s->enc_key_in, s->enc_key_len);
 	p->enc_key_out = bin(s->enc_key_out, s->enc_key_len);
 	p->auth_key_in = bin(s->auth_key_in, s->auth_key_len);
 	p->auth_key_out = bin(s->auth_key_out, s->auth_key_len);
+	havpn__sync__selector__init(&x->sel);
 	x->sel.src = s->sel.src.s_addr;
 	x->sel.src_mask = s->sel.src_mask.s_addr;
 	x->sel.dst = s->sel.dst.s_addr;
@@ -678,16 +698,6 @@ fill_ipsec(struct pack_scratch *x, const struct ha_ipsec *m)
 	x->sel.sport = s->sel.sport;
 	x->sel.dport = s->sel.dport;
 	p->sel = &x->sel;
-	p->life_secs = s->life_secs;
-	p->remaining = s->remaining;
-	p->life_kbytes = s->life_kbytes;
-	p->pfs_group = s->pfs_group;
-	p->replay_window = s->replay_window;
-	p->map = (char *)(uintptr_t)s->map;
-	p->map_seq = s->map_seq;
-	p->ace = s->ace;
-	p->ifname = (char *)(uintptr_t)s->ifname;
-	p->rekeyed = s->rekeyed != 0;
 	if (m->have_in) {
 		put_counter(&x->cin, &m->in, x->win);
 		p->counter_in = &x->cin;

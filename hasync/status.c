@@ -4,12 +4,14 @@
  * them in the IOS layout), and the bench-only synthetic tunnels.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "lib/json.h"
+#include "hasync/fields.h"
 #include "hasync/ha_int.h"
 
 static const char *const drop_names[HA_NDROPS] = HA_DROP_NAMES;
@@ -344,27 +346,39 @@ fingerprint(const void *a, size_t alen, const void *b, size_t blen,
 	OPENSSL_cleanse(md, sizeof(md));
 }
 
+/* A field of show crypto ha detail, by its kind (fields.h). */
+#define JSON_U8(o, k, m)	jadd_u64((o), (k), (m))
+#define JSON_U16(o, k, m)	jadd_u64((o), (k), (m))
+#define JSON_U32(o, k, m)	jadd_u64((o), (k), (m))
+#define JSON_I32(o, k, m)	jadd_int((o), (k), (m))
+#define JSON_U64(o, k, m)	jadd_u64((o), (k), (m))
+#define JSON_BOOL(o, k, m)	jadd_bool((o), (k), (m))
+#define JSON_X32(o, k, m)	jadd_u64((o), (k), (m))
+#define JSON_ADDR(o, k, m)	jadd_addr((o), (k), (m))
+#define JSON_BYTES(o, k, m)	jadd_hex((o), (k), (m), sizeof(m))
+#define JSON_STR(o, k, m)	jadd_str((o), (k), (m))
+#define SHOW_FIELD(name, kind, valid, why, show)			\
+	if (HA_##show)							\
+		JSON_##kind(o, #name, s->name);
+
+static void
+jadd_hex(json_object *o, const char *k, const uint8_t *p, size_t n)
+{
+	char	*h = xmalloc(2 * n + 1);
+
+	hex_encode(p, n, h);
+	jadd_str(o, k, h);
+	free(h);
+}
+
 static void
 detail_isakmp(void *arg, const struct ike_isakmp_state *s)
 {
 	json_object	*a = arg, *o = json_object_new_object();
-	char		 h[17], buf[INET_ADDRSTRLEN];
+	char		 h[17];
 	uint8_t		 k[3 * 64];
 
-	jadd_u64(o, "conn_id", s->conn_id);
-	hex_encode(s->icookie, 8, h);
-	jadd_str(o, "icookie", h);
-	hex_encode(s->rcookie, 8, h);
-	jadd_str(o, "rcookie", h);
-	jadd_str(o, "local", addr_str(s->local, buf));
-	jadd_str(o, "remote", addr_str(s->remote, buf));
-	jadd_u64(o, "local_port", s->local_port);
-	jadd_u64(o, "remote_port", s->remote_port);
-	jadd_u64(o, "lifetime", s->lifetime);
-	jadd_u64(o, "remaining", s->remaining);
-	jadd_u64(o, "dpd_seq_out", s->dpd_seq_out);
-	jadd_u64(o, "dpd_seq_in", s->dpd_seq_in);
-	jadd_u64(o, "natt", s->natt);
+	HA_ISAKMP_FIELDS(SHOW_FIELD)
 	memcpy(k, s->skeyid_d, 64);
 	memcpy(k + 64, s->skeyid_a, 64);
 	memcpy(k + 128, s->skeyid_e, 64);
@@ -389,17 +403,7 @@ detail_ipsec(void *arg, const struct ike_ipsec_state *s)
 	char		 h[17];
 	uint8_t		 k[2 * 36 + 2 * 64];
 
-	jadd_u64(o, "conn_in", s->conn_in);
-	jadd_u64(o, "conn_out", s->conn_out);
-	jadd_u64(o, "spi_in", s->spi_in);
-	jadd_u64(o, "spi_out", s->spi_out);
-	jadd_u64(o, "isakmp_conn_id", s->isakmp_conn_id);
-	jadd_u64(o, "local_port", s->local_port);
-	jadd_u64(o, "remote_port", s->remote_port);
-	jadd_u64(o, "life_secs", s->life_secs);
-	jadd_u64(o, "remaining", s->remaining);
-	jadd_u64(o, "life_kbytes", s->life_kbytes);
-	jadd_bool(o, "rekeyed", s->rekeyed);
+	HA_IPSEC_FIELDS(SHOW_FIELD)
 	memcpy(k, s->enc_key_in, 36);
 	memcpy(k + 36, s->enc_key_out, 36);
 	memcpy(k + 72, s->auth_key_in, 64);

@@ -58,6 +58,13 @@ ha_isakmp_add(struct ha_table *t, uint32_t id)
 	return e;
 }
 
+/* One field of HA_ISAKMP_NOTED (fields.h): noted, compared. */
+#define NOTE(name)							\
+	memcpy(&e->noted.name, &s->name, sizeof(e->noted.name));
+#define SAME(name)							\
+	if (memcmp(&e->noted.name, &s->name, sizeof(e->noted.name)) != 0) \
+		return 0;
+
 /* The table's entry for an ISAKMP SA (added if new), with what it notes. */
 struct ha_isakmp *
 ha_isakmp_note(struct ha_table *t, const struct ike_isakmp_state *s)
@@ -66,13 +73,15 @@ ha_isakmp_note(struct ha_table *t, const struct ike_isakmp_state *s)
 
 	if (e == NULL)
 		e = ha_isakmp_add(t, s->conn_id);
-	memcpy(e->icookie, s->icookie, 8);
-	memcpy(e->rcookie, s->rcookie, 8);
-	e->dpd_seq_out = s->dpd_seq_out;
-	e->dpd_seq_in = s->dpd_seq_in;
-	e->local_port = s->local_port;
-	e->remote_port = s->remote_port;
+	HA_ISAKMP_NOTED(NOTE)
 	return e;
+}
+
+int
+ha_isakmp_same(const struct ha_isakmp *e, const struct ike_isakmp_state *s)
+{
+	HA_ISAKMP_NOTED(SAME)
+	return 1;
 }
 
 void

@@ -698,6 +698,98 @@ test_codec_range_checks(void **state)
 	assert_int_equal(decode_env(&e, &err), -1);
 }
 
+/* ---- fields.h against hasync.proto --------------------------------------- */
+
+/* Each kind's protobuf type (fields.h). */
+#define PB_U8		PROTOBUF_C_TYPE_UINT32
+#define PB_U16		PROTOBUF_C_TYPE_UINT32
+#define PB_U32		PROTOBUF_C_TYPE_UINT32
+#define PB_I32		PROTOBUF_C_TYPE_INT32
+#define PB_U64		PROTOBUF_C_TYPE_UINT64
+#define PB_BOOL		PROTOBUF_C_TYPE_BOOL
+#define PB_X32		PROTOBUF_C_TYPE_FIXED32
+#define PB_ADDR		PROTOBUF_C_TYPE_FIXED32
+#define PB_BYTES	PROTOBUF_C_TYPE_BYTES
+#define PB_STR		PROTOBUF_C_TYPE_STRING
+
+struct listed {
+	const char	*name;
+	ProtobufCType	 type;
+};
+
+#define LISTED(name, kind, valid, why, show)	{ #name, PB_##kind },
+#define NAMED(name)				#name,
+
+static const struct listed isakmp_listed[] = {
+	HA_ISAKMP_FIELDS(LISTED)
+};
+static const char *const isakmp_by_hand[] = { HA_ISAKMP_BY_HAND(NAMED) };
+static const char *const isakmp_noted[] = { HA_ISAKMP_NOTED(NAMED) };
+static const struct listed ipsec_listed[] = {
+	HA_IPSEC_FIELDS(LISTED)
+};
+static const char *const ipsec_by_hand[] = { HA_IPSEC_BY_HAND(NAMED) };
+
+/*
+ * Every field of the message is in the list (required, of its kind's
+ * type) or carried by hand, once; every name of both is a field.
+ */
+static void
+check_fields(const ProtobufCMessageDescriptor *d, const struct listed *l,
+    size_t nl, const char *const *h, size_t nh)
+{
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		int	 n = 0;
+
+		for (size_t k = 0; k < nl; k++) {
+			if (strcmp(f->name, l[k].name) != 0)
+				continue;
+			if (f->type != l[k].type ||
+			    f->label != PROTOBUF_C_LABEL_REQUIRED)
+				fail_msg("%s.%s: not a required field of its "
+				    "kind in fields.h", d->name, f->name);
+			n++;
+		}
+		for (size_t k = 0; k < nh; k++)
+			if (strcmp(f->name, h[k]) == 0)
+				n++;
+		if (n != 1)
+			fail_msg("%s.%s: named %d times in fields.h", d->name,
+			    f->name, n);
+	}
+	for (size_t k = 0; k < nl; k++)
+		if (protobuf_c_message_descriptor_get_field_by_name(d,
+		    l[k].name) == NULL)
+			fail_msg("fields.h: %s has no field %s", d->name,
+			    l[k].name);
+	for (size_t k = 0; k < nh; k++)
+		if (protobuf_c_message_descriptor_get_field_by_name(d,
+		    h[k]) == NULL)
+			fail_msg("fields.h: %s has no field %s", d->name, h[k]);
+}
+
+static void
+test_fields_match_the_proto(void **state)
+{
+	(void)state;
+	check_fields(&havpn__sync__isakmp_sa__descriptor, isakmp_listed,
+	    nitems(isakmp_listed), isakmp_by_hand, nitems(isakmp_by_hand));
+	check_fields(&havpn__sync__ipsec_sa__descriptor, ipsec_listed,
+	    nitems(ipsec_listed), ipsec_by_hand, nitems(ipsec_by_hand));
+	/* the table notes listed fields only */
+	for (size_t k = 0; k < nitems(isakmp_noted); k++) {
+		size_t	 i;
+
+		for (i = 0; i < nitems(isakmp_listed); i++)
+			if (strcmp(isakmp_noted[k], isakmp_listed[i].name) == 0)
+				break;
+		if (i == nitems(isakmp_listed))
+			fail_msg("fields.h: noted %s is not listed",
+			    isakmp_noted[k]);
+	}
+}
+
 /* ---- the digest ---------------------------------------------------------- */
 
 static const char ha_conf[] =
@@ -1379,6 +1471,55 @@ test_sync_bulk_events_counters(void **state)
 	two_stop(&t);
 }
 
+/* The keys of one SA of show crypto ha detail, in order, joined by spaces. */
+static void
+detail_keys(json_object *data, const char *list, char *out, size_t len)
+{
+	json_object	*a, *o;
+	size_t		 n = 0;
+
+	out[0] = '\0';
+	assert_true(json_object_object_get_ex(data, list, &a));
+	assert_int_equal(json_object_array_length(a), 1);
+	o = json_object_array_get_idx(a, 0);
+	json_object_object_foreach(o, k, v) {
+		(void)v;
+		n += (size_t)snprintf(out + n, len - n, "%s%s",
+		    n > 0 ? " " : "", k);
+		assert_true(n < len);
+	}
+}
+
+/* The detail view is generated from fields.h: its keys stay as they were. */
+static void
+test_sync_detail_view(void **state)
+{
+	struct two	 t;
+	json_object	*data;
+	char		 keys[512];
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	for (int i = 0; i < 2; i++) {
+		data = json_object_new_object();
+		hasync_show_crypto_ha_detail(i == 0 ? t.a : t.s, data);
+		detail_keys(data, "isakmp_sa_list", keys, sizeof(keys));
+		assert_string_equal(keys, "conn_id icookie rcookie local "
+		    "remote local_port remote_port lifetime remaining "
+		    "dpd_seq_out dpd_seq_in natt keys_iv_fingerprint");
+		detail_keys(data, "ipsec_sa_list", keys, sizeof(keys));
+		assert_string_equal(keys, "conn_in conn_out spi_in spi_out "
+		    "isakmp_conn_id local_port remote_port life_secs "
+		    "remaining life_kbytes rekeyed keys_fingerprint seq_out "
+		    "replay_top");
+		json_object_put(data);
+	}
+	two_stop(&t);
+}
+
 static void
 test_sync_takeover_jump(void **state)
 {
@@ -1950,9 +2091,11 @@ main(void)
 		cmocka_unit_test(test_codec_roundtrip),
 		cmocka_unit_test(test_codec_batch),
 		cmocka_unit_test(test_codec_range_checks),
+		cmocka_unit_test(test_fields_match_the_proto),
 		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_sync_bulk_events_counters),
+		cmocka_unit_test(test_sync_detail_view),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
