@@ -517,12 +517,15 @@ int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
 int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
 		    const uint8_t *, size_t, uint32_t);
 
-/* ---- policy.c: proposals, matching, keys, maps --------------------------- */
+/* ---- policy.c: a peer's key and exchange -------------------------------- */
 
 const char	*ike_psk_find(const struct config *, struct in_addr);
 /* Non-NULL if we initiate Aggressive Mode with this peer. */
 const struct conf_isakmp_peer *ike_peer_aggressive(const struct config *,
 		    struct in_addr);
+
+/* ---- proposal.c: what we offer, what we choose --------------------------- */
+
 /* Phase 1 SA payload offering our usable policies (group 0: all). */
 /* Returns how many transforms were offered. */
 int		 ike_p1_build_sa(struct ike *, struct ike_wr *, int);
@@ -540,17 +543,6 @@ int		 ike_p1_accept_reply(struct ike_sa *, const struct ike_sa_pl *,
 /* Write an SA payload holding one proposal with the chosen transform. */
 void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
 		    const struct ike_xf *);
-
-/* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
-const struct conf_map_entry *ike_map_entry(const struct config *,
-		    const char *, int);
-const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
-/* The stable reqid of an ACL entry (action, selector) of a map entry. */
-uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
-		    const struct esp_selector *);
-/* The reqid an imported pair belongs to under our configuration. */
-uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
-		    const struct esp_selector *);
 /* Offers from a map entry's transform-sets; returns how many. */
 int		 ike_p2_offers(struct ike *, const struct conf_map_entry *,
 		    int, struct ike_p2_xf *, int);
@@ -569,11 +561,19 @@ int		 ike_p2_accept_reply(struct ike_sa *, struct ike_qm *,
 		    const struct ike_sa_pl *, uint32_t *);
 void		 ike_p2_build_reply(struct ike_wr *, const struct ike_p2_xf *,
 		    uint32_t, int, uint32_t, uint64_t);
-/* Proxy identities: selector half <-> ID payload. */
-void		 ike_id_from_sel(struct ike_id *, uint8_t *, struct in_addr,
-		    struct in_addr, uint8_t, uint16_t);
-int		 ike_id_to_sel(const struct ike_id *, struct in_addr *,
-		    struct in_addr *, uint8_t *, uint16_t *);
+
+/* ---- spd.c: crypto map policies, proxy identities ------------------------ */
+
+/* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
+const struct conf_map_entry *ike_map_entry(const struct config *,
+		    const char *, int);
+const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
+/* The stable reqid of an ACL entry (action, selector) of a map entry. */
+uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
+		    const struct esp_selector *);
+/* The reqid an imported pair belongs to under our configuration. */
+uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
+		    const struct esp_selector *);
 /*
  * Responder: the SPD entry of a crypto map bound to local for this peer
  * whose ACL entry covers the proposed proxies (local side first).
@@ -583,6 +583,11 @@ const struct ike_spd *ike_spd_match(struct ike *, struct in_addr,
 /* Initialise the SPD from the configuration, install it; 0 or -1. */
 int		 ike_spd_install(struct ike *);
 void		 ike_spd_remove(struct ike *);
+/* Proxy identities: selector half <-> ID payload. */
+void		 ike_id_from_sel(struct ike_id *, uint8_t *, struct in_addr,
+		    struct in_addr, uint8_t, uint16_t);
+int		 ike_id_to_sel(const struct ike_id *, struct in_addr *,
+		    struct in_addr *, uint8_t *, uint16_t *);
 
 /* ---- phase1.c, main_mode.c, aggressive.c --------------------------------- */
 
