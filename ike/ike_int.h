@@ -543,6 +543,46 @@ int		 ike_p1_accept_reply(struct ike_sa *, const struct ike_sa_pl *,
 /* Write an SA payload holding one proposal with the chosen transform. */
 void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
 		    const struct ike_xf *);
+
+/*
+ * The steps of a choice, each on its own: decode an offered transform of
+ * a parsed SA payload (borrowed), trace it as IOS does under debug crypto
+ * isakmp (after decoding, never from inside the decoder), compare it.
+ */
+struct ike_p1_offer {
+	int		 enc;		/* IKE_ENC_* */
+	int		 keylen;
+	int		 hash;
+	int		 auth;
+	int		 group;
+	uint32_t	 life;		/* seconds, 0: not given */
+	int		 bad;		/* an attribute we cannot honour */
+};
+void		 ike_p1_decode(const struct ike_sa_pl *, const struct ike_xf *,
+		    struct ike_p1_offer *);
+void		 ike_p1_trace(const struct ike_sa_pl *, const struct ike_xf *);
+/* The IOS reason the offer does not match the policy, or NULL. */
+const char	*ike_p1_mismatch(const struct ike_p1_offer *,
+		    const struct conf_isakmp_policy *);
+
+/*
+ * A phase 2 transform as offered.  nattrs counts the attributes decoding
+ * read: all of them, or, in a malformed transform, those before the
+ * attribute it stopped at and that one too if it has a value.
+ */
+struct ike_p2_offer {
+	struct ike_p2_xf xf;		/* no tset, no offered_* */
+	int		 bad;		/* a transform or value we lack */
+	int		 nattrs;
+};
+/* 0, or -1 if the transform is malformed. */
+int		 ike_p2_decode(const struct ike_sa_pl *, const struct ike_xf *,
+		    struct ike_p2_offer *);
+void		 ike_p2_trace(const struct ike_sa_pl *, const struct ike_xf *,
+		    const struct ike_p2_offer *);
+/* What differs ("encryption", ...) from the wanted transform, or NULL. */
+const char	*ike_p2_mismatch(const struct ike_p2_xf *,
+		    const struct ike_p2_xf *);
 /* Offers from a map entry's transform-sets; returns how many. */
 int		 ike_p2_offers(struct ike *, const struct conf_map_entry *,
 		    int, struct ike_p2_xf *, int);
@@ -557,8 +597,8 @@ int		 ike_p2_choose(struct ike_sa *, const struct ike_sa_pl *,
 		    const struct conf_map_entry *, int, struct ike_p2_xf *,
 		    uint32_t *, uint16_t *);
 /* Initiator: the responder's single transform against our offers. */
-int		 ike_p2_accept_reply(struct ike_sa *, struct ike_qm *,
-		    const struct ike_sa_pl *, uint32_t *);
+int		 ike_p2_accept_reply(struct ike_qm *, const struct ike_sa_pl *,
+		    uint32_t *);
 void		 ike_p2_build_reply(struct ike_wr *, const struct ike_p2_xf *,
 		    uint32_t, int, uint32_t, uint64_t);
 

@@ -67,20 +67,21 @@ ike_p1_build_sa(struct ike *ike, struct ike_wr *wr, int group)
 	return n;
 }
 
-/* A phase 1 transform, decoded. */
-struct p1_offer {
-	int		 enc;		/* IKE_ENC_* */
-	int		 keylen;
-	int		 hash;
-	int		 auth;
-	int		 group;
-	uint32_t	 life;		/* seconds, 0: not given */
-	int		 bad;		/* an attribute we cannot honour */
-};
+static const char *
+life_units(uint64_t v)
+{
+	return v == IKE_LIFE_SECONDS ? "seconds" :
+	    v == IKE_LIFE_KILOBYTES ? "kilobytes" : "unknown units";
+}
 
-static void
-p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
-    struct p1_offer *o, int trace, struct ike_sa *sa)
+/*
+ * RFC 2409 appendix A: the attributes of a phase 1 transform.  One
+ * without a number, an unknown one or one we cannot honour makes the
+ * offer bad; the rest are still read.
+ */
+void
+ike_p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
+    struct ike_p1_offer *o)
 {
 	int	 life_type = 0;
 
@@ -97,51 +98,25 @@ p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
 		switch (a->type) {
 		case IKE_P1A_ENC:
 			o->enc = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      encryption %s",
-				    ike_p1_enc_name(v));
 			break;
 		case IKE_P1A_KEY_LENGTH:
 			o->keylen = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      keylength of %u", v);
 			break;
 		case IKE_P1A_HASH:
 			o->hash = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      hash %s",
-				    ike_p1_hash_name(v));
 			break;
 		case IKE_P1A_AUTH:
 			o->auth = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      auth %s",
-				    ike_p1_auth_name(v));
 			break;
 		case IKE_P1A_GROUP:
 			o->group = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      default group %u", v);
 			break;
 		case IKE_P1A_LIFE_TYPE:
 			life_type = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      life type in %s",
-				    v == IKE_LIFE_SECONDS ? "seconds" :
-				    v == IKE_LIFE_KILOBYTES ? "kilobytes" :
-				    "unknown units");
 			if (v != IKE_LIFE_SECONDS && v != IKE_LIFE_KILOBYTES)
 				o->bad = 1;
 			break;
 		case IKE_P1A_LIFE_DURATION:
-			if (trace && a->tv)
-				IKE_TRACE(NULL, "      life duration (basic) "
-				    "of %u", v);
-			else if (trace)
-				IKE_TRACE(NULL, "      life duration (VPI) of "
-				    " 0x%x 0x%x 0x%x 0x%x", v >> 24,
-				    (v >> 16) & 0xff, (v >> 8) & 0xff,
-				    v & 0xff);
 			if (life_type == IKE_LIFE_SECONDS)
 				o->life = v;
 			else if (life_type == 0)
@@ -149,14 +124,61 @@ p1_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
 			/* kilobytes: no volume limit on ISAKMP SAs */
 			break;
 		default:
-			if (trace)
-				IKE_TRACE(NULL, "      unsupported attribute "
-				    "%s", ike_p1_attr_name(a->type));
 			o->bad = 1;
 			break;
 		}
 	}
-	(void)sa;
+}
+
+/* debug crypto isakmp: the attributes of a phase 1 transform, as IOS. */
+void
+ike_p1_trace(const struct ike_sa_pl *spl, const struct ike_xf *x)
+{
+	if (!log_debug_enabled(LOG_IKE))
+		return;
+	for (int i = 0; i < x->nattrs; i++) {
+		const struct ike_attr *a = &spl->attr[x->attr0 + i];
+		uint32_t v = a->num_ok && a->num <= UINT32_MAX ?
+		    (uint32_t)a->num : 0;
+
+		if (!a->num_ok)
+			continue;
+		switch (a->type) {
+		case IKE_P1A_ENC:
+			IKE_TRACE(NULL, "      encryption %s",
+			    ike_p1_enc_name(v));
+			break;
+		case IKE_P1A_KEY_LENGTH:
+			IKE_TRACE(NULL, "      keylength of %u", v);
+			break;
+		case IKE_P1A_HASH:
+			IKE_TRACE(NULL, "      hash %s", ike_p1_hash_name(v));
+			break;
+		case IKE_P1A_AUTH:
+			IKE_TRACE(NULL, "      auth %s", ike_p1_auth_name(v));
+			break;
+		case IKE_P1A_GROUP:
+			IKE_TRACE(NULL, "      default group %u", v);
+			break;
+		case IKE_P1A_LIFE_TYPE:
+			IKE_TRACE(NULL, "      life type in %s", life_units(v));
+			break;
+		case IKE_P1A_LIFE_DURATION:
+			if (a->tv)
+				IKE_TRACE(NULL, "      life duration (basic) "
+				    "of %u", v);
+			else
+				IKE_TRACE(NULL, "      life duration (VPI) of "
+				    " 0x%x 0x%x 0x%x 0x%x", v >> 24,
+				    (v >> 16) & 0xff, (v >> 8) & 0xff,
+				    v & 0xff);
+			break;
+		default:
+			IKE_TRACE(NULL, "      unsupported attribute %s",
+			    ike_p1_attr_name(a->type));
+			break;
+		}
+	}
 }
 
 static int
@@ -166,8 +188,9 @@ p1_group_ok(int g)
 }
 
 /* The IOS comparison of one offered transform with one policy. */
-static const char *
-p1_mismatch(const struct p1_offer *o, const struct conf_isakmp_policy *p)
+const char *
+ike_p1_mismatch(const struct ike_p1_offer *o,
+    const struct conf_isakmp_policy *p)
 {
 	const struct alg_cipher *c = alg_enc(p->enc);
 	int	 varkey = alg_cipher_varkey(c);
@@ -191,7 +214,7 @@ p1_mismatch(const struct p1_offer *o, const struct conf_isakmp_policy *p)
 
 static void
 p1_set_alg(struct ike_p1_alg *alg, const struct conf_isakmp_policy *p,
-    const struct p1_offer *o)
+    const struct ike_p1_offer *o)
 {
 	alg->enc = p->enc;
 	alg->keybits = alg_cipher_varkey(alg_enc(p->enc)) ? p->keylen : 0;
@@ -207,7 +230,7 @@ ike_p1_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
     struct ike_p1_alg *alg, const struct ike_xf **chosen)
 {
 	const struct config *cf = sa->ike->cf;
-	struct p1_offer	 o;
+	struct ike_p1_offer o;
 	const char	*why;
 
 	for (int i = 0; i < cf->npolicies; i++) {
@@ -227,10 +250,11 @@ ike_p1_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				IKE_TRACE(sa, "Checking ISAKMP transform %d "
 				    "against priority %d policy", x->num,
 				    p->priority);
-				p1_decode(spl, x, &o, 1, sa);
+				ike_p1_decode(spl, x, &o);
+				ike_p1_trace(spl, x);
 				why = x->id != IKE_XF_KEY_IKE ?
 				    "transform is not KEY_IKE" :
-				    p1_mismatch(&o, p);
+				    ike_p1_mismatch(&o, p);
 				if (why != NULL) {
 					IKE_TRACE(sa, "%s", why);
 					IKE_TRACE(sa, "atts are not "
@@ -259,7 +283,7 @@ ike_p1_accept_reply(struct ike_sa *sa, const struct ike_sa_pl *spl,
 {
 	const struct config *cf = sa->ike->cf;
 	const struct ike_xf *x;
-	struct p1_offer	 o;
+	struct ike_p1_offer o;
 
 	if (spl->nprops != 1 || spl->prop[0].nxf != 1 ||
 	    spl->prop[0].proto != IKE_PROTO_ISAKMP)
@@ -267,13 +291,14 @@ ike_p1_accept_reply(struct ike_sa *sa, const struct ike_sa_pl *spl,
 	x = &spl->xf[spl->prop[0].xf0];
 	IKE_TRACE(sa, "Checking ISAKMP transform %d chosen by the peer",
 	    x->num);
-	p1_decode(spl, x, &o, 1, sa);
+	ike_p1_decode(spl, x, &o);
+	ike_p1_trace(spl, x);
 	if (x->id != IKE_XF_KEY_IKE)
 		return -1;
 	for (int i = 0; i < cf->npolicies; i++) {
 		const struct conf_isakmp_policy *p = &cf->policies[i];
 
-		if (!p1_usable(p, 0) || p1_mismatch(&o, p) != NULL)
+		if (!p1_usable(p, 0) || ike_p1_mismatch(&o, p) != NULL)
 			continue;
 		if (o.life != 0 && o.life > p->lifetime) {
 			IKE_TRACE(sa, "peer chose a longer lifetime (%u) than "
@@ -428,17 +453,22 @@ ike_p2_build_reply(struct ike_wr *wr, const struct ike_p2_xf *x,
 	ike_wr_end(wr, sa);
 }
 
-/* A phase 2 transform, decoded; 0, or -1 if it is malformed. */
-static int
-p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
-    const struct ike_xf *x, struct ike_p2_xf *o, int *bad, int trace)
+/*
+ * RFC 2407 4.5: the attributes of a phase 2 transform.  -1 if it is
+ * malformed (an attribute without a number, a life duration before its
+ * type, an unknown life type): reading stops there.  An attribute or
+ * value we do not support makes the offer bad.
+ */
+int
+ike_p2_decode(const struct ike_sa_pl *spl, const struct ike_xf *x,
+    struct ike_p2_offer *po)
 {
+	struct ike_p2_xf *o = &po->xf;
 	int	 life_type = 0, encap = 0;
 	const struct alg_cipher *c;
 	const struct alg_hmac *h;
 
-	memset(o, 0, sizeof(*o));
-	*bad = 0;
+	memset(po, 0, sizeof(*po));
 	o->esp_id = x->id;
 	o->auth = ALG_ESP_AUTH_NONE;
 	if ((c = alg_esp_enc_by_ikev1(x->id)) != NULL) {
@@ -447,46 +477,24 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 		if (!alg_cipher_varkey(c))
 			o->keybits = c->bits[0];
 	} else
-		*bad = 1;
-	if (trace) {
-		IKE_TRACE(NULL, "transform %d, %s", x->num,
-		    ike_esp_id_name(x->id));
-		IKE_TRACE(NULL, "  attributes in transform:");
-	}
+		po->bad = 1;
 	for (int i = 0; i < x->nattrs; i++) {
 		const struct ike_attr *a = &spl->attr[x->attr0 + i];
 		uint64_t v = a->num;
 
 		if (!a->num_ok)
 			return -1;
+		po->nattrs = i + 1;
 		switch (a->type) {
 		case IKE_P2A_ENCAP:
 			encap = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      encaps is %u (%s)",
-				    (unsigned)v, ike_encap_name((unsigned)v));
 			break;
 		case IKE_P2A_LIFE_TYPE:
 			life_type = (int)v;
-			if (trace)
-				IKE_TRACE(NULL, "      SA life type in %s",
-				    v == IKE_LIFE_SECONDS ? "seconds" :
-				    v == IKE_LIFE_KILOBYTES ? "kilobytes" :
-				    "unknown units");
 			if (v != IKE_LIFE_SECONDS && v != IKE_LIFE_KILOBYTES)
 				return -1;
 			break;
 		case IKE_P2A_LIFE_DURATION:
-			if (trace && a->tv)
-				IKE_TRACE(NULL, "      SA life duration "
-				    "(basic) of %u", (unsigned)v);
-			else if (trace)
-				IKE_TRACE(NULL, "      SA life duration (VPI) "
-				    "of  0x%x 0x%x 0x%x 0x%x",
-				    (unsigned)(v >> 24) & 0xff,
-				    (unsigned)(v >> 16) & 0xff,
-				    (unsigned)(v >> 8) & 0xff,
-				    (unsigned)v & 0xff);
 			if (life_type == IKE_LIFE_SECONDS)
 				o->life_secs = v > UINT32_MAX ? UINT32_MAX :
 				    (uint32_t)v;
@@ -496,44 +504,28 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 				return -1;	/* RFC 2407 4.5: type first */
 			break;
 		case IKE_P2A_AUTH:
-			if (trace)
-				IKE_TRACE(NULL, "      authenticator is %s",
-				    ike_p2_auth_name((unsigned)v));
 			if (v <= UINT16_MAX &&
 			    (h = alg_esp_auth_by_ikev1((unsigned)v)) != NULL)
 				o->auth = h->id;
 			else
-				*bad = 1;
+				po->bad = 1;
 			break;
 		case IKE_P2A_KEY_LENGTH:
-			if (trace)
-				IKE_TRACE(NULL, "      key length is %u",
-				    (unsigned)v);
 			o->keybits = (int)v;
 			break;
 		case IKE_P2A_GROUP:
-			if (trace)
-				IKE_TRACE(NULL, "      group is %u",
-				    (unsigned)v);
 			o->group = (int)v;
 			if (!p1_group_ok(o->group))
-				*bad = 1;
+				po->bad = 1;
 			break;
 		case IKE_P2A_ESN:
-			if (trace)
-				IKE_TRACE(NULL, "      extended sequence "
-				    "number %u", (unsigned)v);
 			if (v != 0)
-				*bad = 1;
+				po->bad = 1;
 			break;
 		default:
-			if (trace)
-				IKE_TRACE(NULL, "      unsupported attribute "
-				    "%s", ike_p2_attr_name(a->type));
-			*bad = 1;
+			po->bad = 1;
 		}
 	}
-	(void)sa;
 	switch (encap) {
 	case IKE_ENCAP_TUNNEL:
 		o->tunnel = 1;
@@ -552,7 +544,7 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 		/* RFC 2407 4.5: no encapsulation mode means transport */
 		break;
 	default:
-		*bad = 1;
+		po->bad = 1;
 	}
 	/*
 	 * AES without a key length is refused (RFC 3602 says it is set);
@@ -561,12 +553,71 @@ p2_decode(struct ike_sa *sa, const struct ike_sa_pl *spl,
 	if (c != NULL && ((alg_cipher_varkey(c) &&
 	    alg_cipher_size(c, o->keybits) == -1) ||
 	    (c->icv != 0) != (o->auth == ALG_ESP_AUTH_NONE)))
-		*bad = 1;
+		po->bad = 1;
 	return 0;
 }
 
-static const char *
-p2_mismatch(const struct ike_p2_xf *o, const struct ike_p2_xf *want)
+/*
+ * debug crypto isakmp: a phase 2 transform and the attributes its
+ * decoding read (up to the malformed one), as IOS prints them.
+ */
+void
+ike_p2_trace(const struct ike_sa_pl *spl, const struct ike_xf *x,
+    const struct ike_p2_offer *po)
+{
+	if (!log_debug_enabled(LOG_IKE))
+		return;
+	IKE_TRACE(NULL, "transform %d, %s", x->num, ike_esp_id_name(x->id));
+	IKE_TRACE(NULL, "  attributes in transform:");
+	for (int i = 0; i < po->nattrs; i++) {
+		const struct ike_attr *a = &spl->attr[x->attr0 + i];
+		uint64_t v = a->num;
+
+		switch (a->type) {
+		case IKE_P2A_ENCAP:
+			IKE_TRACE(NULL, "      encaps is %u (%s)", (unsigned)v,
+			    ike_encap_name((unsigned)v));
+			break;
+		case IKE_P2A_LIFE_TYPE:
+			IKE_TRACE(NULL, "      SA life type in %s",
+			    life_units(v));
+			break;
+		case IKE_P2A_LIFE_DURATION:
+			if (a->tv)
+				IKE_TRACE(NULL, "      SA life duration "
+				    "(basic) of %u", (unsigned)v);
+			else
+				IKE_TRACE(NULL, "      SA life duration (VPI) "
+				    "of  0x%x 0x%x 0x%x 0x%x",
+				    (unsigned)(v >> 24) & 0xff,
+				    (unsigned)(v >> 16) & 0xff,
+				    (unsigned)(v >> 8) & 0xff,
+				    (unsigned)v & 0xff);
+			break;
+		case IKE_P2A_AUTH:
+			IKE_TRACE(NULL, "      authenticator is %s",
+			    ike_p2_auth_name((unsigned)v));
+			break;
+		case IKE_P2A_KEY_LENGTH:
+			IKE_TRACE(NULL, "      key length is %u", (unsigned)v);
+			break;
+		case IKE_P2A_GROUP:
+			IKE_TRACE(NULL, "      group is %u", (unsigned)v);
+			break;
+		case IKE_P2A_ESN:
+			IKE_TRACE(NULL, "      extended sequence number %u",
+			    (unsigned)v);
+			break;
+		default:
+			IKE_TRACE(NULL, "      unsupported attribute %s",
+			    ike_p2_attr_name(a->type));
+		}
+	}
+}
+
+/* What differs between an offered transform and one we want, or NULL. */
+const char *
+ike_p2_mismatch(const struct ike_p2_xf *o, const struct ike_p2_xf *want)
 {
 	if (o->enc != want->enc || o->keybits != want->keybits)
 		return "encryption";
@@ -579,14 +630,49 @@ p2_mismatch(const struct ike_p2_xf *o, const struct ike_p2_xf *want)
 	return NULL;
 }
 
+/* The first of our transform-sets the offer matches (traced), or -1. */
+static int
+p2_match_tset(struct ike_sa *sa, const struct ike_xf *x,
+    const struct ike_p2_xf *o, const struct ike_p2_xf *want, int nwant)
+{
+	const char	*why;
+
+	for (int t = 0; t < nwant; t++) {
+		if ((why = ike_p2_mismatch(o, &want[t])) == NULL)
+			return t;
+		IKE_TRACE(sa, "transform %d does not match transform-set %s: %s",
+		    x->num, want[t].tset, why);
+	}
+	return -1;
+}
+
+/* The responder's choice: the offer under our transform-set's name. */
+static void
+p2_set_chosen(struct ike_p2_xf *xf, const struct ike_p2_xf *o,
+    const struct ike_p2_xf *want)
+{
+	/* RFC 2407 4.5: 28800 seconds when the offer gives none */
+	uint32_t secs = o->life_secs != 0 ? o->life_secs : 28800;
+
+	*xf = *o;
+	xf->offered_secs = o->life_secs;
+	xf->offered_kbytes = o->life_kbytes;
+	snprintf(xf->tset, sizeof(xf->tset), "%s", want->tset);
+	/* lifetimes: the offered, or ours if shorter */
+	xf->life_secs = secs < want->life_secs ? secs : want->life_secs;
+	xf->life_kbytes = o->life_kbytes == 0 ||
+	    o->life_kbytes > want->life_kbytes ? want->life_kbytes :
+	    o->life_kbytes;
+}
+
 int
 ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
     const struct conf_map_entry *e, int udp, struct ike_p2_xf *xf,
     uint32_t *spi, uint16_t *notify)
 {
-	struct ike_p2_xf want[8], o;
-	int		 nwant, bad;
-	const char	*why;
+	struct ike_p2_xf want[8];
+	struct ike_p2_offer o;
+	int		 nwant, t, rc;
 
 	*notify = IKE_N_NO_PROPOSAL_CHOSEN;
 	nwant = ike_p2_offers(sa->ike, e, udp, want, (int)nitems(want));
@@ -611,79 +697,68 @@ ike_p2_choose(struct ike_sa *sa, const struct ike_sa_pl *spl,
 		for (int k = 0; k < pr->nxf; k++) {
 			const struct ike_xf *x = &spl->xf[pr->xf0 + k];
 
-			if (p2_decode(sa, spl, x, &o, &bad, 1) == -1) {
+			rc = ike_p2_decode(spl, x, &o);
+			ike_p2_trace(spl, x, &o);
+			if (rc == -1) {
 				*notify = IKE_N_BAD_PROPOSAL_SYNTAX;
 				IKE_TRACE(sa, "atts are not acceptable "
 				    "(malformed).");
 				continue;
 			}
-			if (bad) {
+			if (o.bad) {
 				IKE_TRACE(sa, "atts are not acceptable "
 				    "(unsupported transform or attribute).");
 				continue;
 			}
 			/* PFS: a map with set pfs insists on its group */
-			if (e->pfs_group != 0 && o.group != e->pfs_group) {
+			if (e->pfs_group != 0 && o.xf.group != e->pfs_group) {
 				IKE_TRACE(sa, "atts are not acceptable: PFS "
 				    "group %d required, offered %d",
-				    e->pfs_group, o.group);
+				    e->pfs_group, o.xf.group);
 				continue;
 			}
-			for (int t = 0; t < nwant; t++) {
-				if ((why = p2_mismatch(&o, &want[t])) != NULL) {
-					IKE_TRACE(sa, "transform %d does not "
-					    "match transform-set %s: %s",
-					    x->num, want[t].tset, why);
-					continue;
-				}
-				IKE_TRACE(sa, "atts are acceptable.");
-				*xf = o;
-				xf->offered_secs = o.life_secs;
-				xf->offered_kbytes = o.life_kbytes;
-				snprintf(xf->tset, sizeof(xf->tset), "%s",
-				    want[t].tset);
-				/* lifetimes: the offered, or ours if shorter */
-				if (o.life_secs == 0)
-					o.life_secs = 28800;	/* RFC 2407 */
-				xf->life_secs = o.life_secs <
-				    want[t].life_secs ? o.life_secs :
-				    want[t].life_secs;
-				xf->life_kbytes = o.life_kbytes == 0 ||
-				    o.life_kbytes > want[t].life_kbytes ?
-				    want[t].life_kbytes : o.life_kbytes;
-				*spi = be32_get(pr->spi);
-				return 0;
-			}
+			if ((t = p2_match_tset(sa, x, &o.xf, want,
+			    nwant)) == -1)
+				continue;
+			IKE_TRACE(sa, "atts are acceptable.");
+			p2_set_chosen(xf, &o.xf, &want[t]);
+			*spi = be32_get(pr->spi);
+			return 0;
 		}
 	}
 	return -1;
 }
 
 int
-ike_p2_accept_reply(struct ike_sa *sa, struct ike_qm *qm,
-    const struct ike_sa_pl *spl, uint32_t *spi)
+ike_p2_accept_reply(struct ike_qm *qm, const struct ike_sa_pl *spl,
+    uint32_t *spi)
 {
-	struct ike_p2_xf o;
+	struct ike_p2_offer o;
 	const struct ike_prop *pr;
-	int		 bad;
+	const struct ike_xf *x;
+	int		 rc;
 
 	if (spl->nprops != 1 || spl->prop[0].nxf != 1)
 		return -1;
 	pr = &spl->prop[0];
 	if (pr->proto != IKE_PROTO_ESP || pr->spisize != 4)
 		return -1;
-	if (p2_decode(sa, spl, &spl->xf[pr->xf0], &o, &bad, 1) == -1 || bad)
+	x = &spl->xf[pr->xf0];
+	rc = ike_p2_decode(spl, x, &o);
+	ike_p2_trace(spl, x, &o);
+	if (rc == -1 || o.bad)
 		return -1;
 	for (int i = 0; i < qm->noffers; i++) {
-		if (p2_mismatch(&o, &qm->offer[i]) != NULL ||
-		    o.group != qm->offer[i].group)
+		if (ike_p2_mismatch(&o.xf, &qm->offer[i]) != NULL ||
+		    o.xf.group != qm->offer[i].group)
 			continue;
 		qm->xf = qm->offer[i];
 		/* a shorter lifetime in the reply is honoured */
-		if (o.life_secs != 0 && o.life_secs < qm->xf.life_secs)
-			qm->xf.life_secs = o.life_secs;
-		if (o.life_kbytes != 0 && o.life_kbytes < qm->xf.life_kbytes)
-			qm->xf.life_kbytes = o.life_kbytes;
+		if (o.xf.life_secs != 0 && o.xf.life_secs < qm->xf.life_secs)
+			qm->xf.life_secs = o.xf.life_secs;
+		if (o.xf.life_kbytes != 0 &&
+		    o.xf.life_kbytes < qm->xf.life_kbytes)
+			qm->xf.life_kbytes = o.xf.life_kbytes;
 		*spi = be32_get(pr->spi);
 		return 0;
 	}

@@ -758,7 +758,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
 	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1 ||
-	    ike_p2_accept_reply(sa, q, spl, &q->spi_out) == -1) {
+	    ike_p2_accept_reply(q, spl, &q->spi_out) == -1) {
 		ike->st.no_proposal++;
 		qm_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, q->spi_in);
 		qm_fail(q, "the responder chose a transform that was not "
