@@ -16,9 +16,11 @@
  *                           -> P1_COMPLETE
  *   initiator Aggressive    I_AM1 [AG_INIT_EXCH] -> P1_COMPLETE
  *   responder Aggressive    R_AM2 [AG_INIT_EXCH] -> P1_COMPLETE
- * Quick Mode: QM_I1 (QM1 sent) -> done; QM_R2 (QM2 sent) -> done;
- * QM_I_CONNECTED (commit bit: waiting for CONNECTED); QM_DONE (kept a while
- * to answer retransmissions).
+ * Quick Mode (IOS names in brackets): QM_READY [IKE_QM_READY] -> QM_I1
+ * [IKE_QM_I_QM1] (QM1 sent) -> QM_DONE; QM_READY -> QM_R2 [IKE_QM_R_QM2]
+ * (QM2 sent) -> QM_DONE; QM_I_CONNECTED (commit bit: waiting for
+ * CONNECTED) -> QM_DONE [IKE_QM_PHASE2_COMPLETE] (kept a while to answer
+ * retransmissions).
  *
  * Timers: per ISAKMP SA retransmission (or the responder's negotiation
  * timeout), soft lifetime (renew), hard lifetime, DPD, NAT keepalive; per
@@ -230,12 +232,34 @@ struct ike_p2_xf {
 	char		 tset[65];	/* our transform-set that matched */
 };
 
+/*
+ * Quick Mode states, each with the name IOS's debug crypto isakmp gives
+ * it:
+ *   READY		a new exchange, nothing sent yet
+ *   I1			initiator: QM1 sent
+ *   R2			responder: QM2 sent
+ *   I_CONNECTED	initiator: QM3 sent with the commit bit, waiting
+ *			for CONNECTED (IOS traces no such state; neither
+ *			does havpn, the name is in IOS's style)
+ *   DONE		complete, kept a while to answer retransmissions
+ * IOS also has IKE_QM_SPI_STARVE, a responder waiting for IPsec to hand
+ * it an SPI.  havpn gets its SPI at once and has no such state; quick.c
+ * prints the name only to trace the responder as IOS does.
+ */
+#define IKE_QM_STATES(X)						\
+	X(READY, "IKE_QM_READY")					\
+	X(I1, "IKE_QM_I_QM1")						\
+	X(R2, "IKE_QM_R_QM2")						\
+	X(I_CONNECTED, "IKE_QM_I_CONNECTED")				\
+	X(DONE, "IKE_QM_PHASE2_COMPLETE")
+
 enum ike_qm_state {
-	QM_I1,
-	QM_R2,
-	QM_I_CONNECTED,
-	QM_DONE,
+#define X(n, name)	QM_##n,
+	IKE_QM_STATES(X)
+#undef X
 };
+
+const char	*ike_qm_state_name(enum ike_qm_state);
 
 struct ike_qm {
 	struct ike_qm	*next;
