@@ -640,8 +640,8 @@ p2_match_tset(struct ike_sa *sa, const struct ike_xf *x,
 	for (int t = 0; t < nwant; t++) {
 		if ((why = ike_p2_mismatch(o, &want[t])) == NULL)
 			return t;
-		IKE_TRACE(sa, "transform %d does not match transform-set %s: %s",
-		    x->num, want[t].tset, why);
+		IKE_TRACE(sa, "transform %d does not match transform-set "
+		    "%s: %s", x->num, want[t].tset, why);
 	}
 	return -1;
 }
