@@ -16,9 +16,11 @@
  *                           -> P1_COMPLETE
  *   initiator Aggressive    I_AM1 [AG_INIT_EXCH] -> P1_COMPLETE
  *   responder Aggressive    R_AM2 [AG_INIT_EXCH] -> P1_COMPLETE
- * Quick Mode: QM_I1 (QM1 sent) -> done; QM_R2 (QM2 sent) -> done;
- * QM_I_CONNECTED (commit bit: waiting for CONNECTED); QM_DONE (kept a while
- * to answer retransmissions).
+ * Quick Mode (IOS names in brackets): QM_READY [IKE_QM_READY] -> QM_I1
+ * [IKE_QM_I_QM1] (QM1 sent) -> QM_DONE; QM_READY -> QM_R2 [IKE_QM_R_QM2]
+ * (QM2 sent) -> QM_DONE; QM_I_CONNECTED (commit bit: waiting for
+ * CONNECTED) -> QM_DONE [IKE_QM_PHASE2_COMPLETE] (kept a while to answer
+ * retransmissions).
  *
  * Timers: per ISAKMP SA retransmission (or the responder's negotiation
  * timeout), soft lifetime (renew), hard lifetime, DPD, NAT keepalive; per
@@ -238,12 +240,34 @@ struct ike_p2_xf {
 	char		 tset[65];	/* our transform-set that matched */
 };
 
+/*
+ * Quick Mode states, each with the name IOS's debug crypto isakmp gives
+ * it:
+ *   READY		a new exchange, nothing sent yet
+ *   I1			initiator: QM1 sent
+ *   R2			responder: QM2 sent
+ *   I_CONNECTED	initiator: QM3 sent with the commit bit, waiting
+ *			for CONNECTED (IOS traces no such state; neither
+ *			does havpn, the name is in IOS's style)
+ *   DONE		complete, kept a while to answer retransmissions
+ * IOS also has IKE_QM_SPI_STARVE, a responder waiting for IPsec to hand
+ * it an SPI.  havpn gets its SPI at once and has no such state; quick.c
+ * prints the name only to trace the responder as IOS does.
+ */
+#define IKE_QM_STATES(X)						\
+	X(READY, "IKE_QM_READY")					\
+	X(I1, "IKE_QM_I_QM1")						\
+	X(R2, "IKE_QM_R_QM2")						\
+	X(I_CONNECTED, "IKE_QM_I_CONNECTED")				\
+	X(DONE, "IKE_QM_PHASE2_COMPLETE")
+
 enum ike_qm_state {
-	QM_I1,
-	QM_R2,
-	QM_I_CONNECTED,
-	QM_DONE,
+#define X(n, name)	QM_##n,
+	IKE_QM_STATES(X)
+#undef X
 };
+
+const char	*ike_qm_state_name(enum ike_qm_state);
 
 struct ike_qm {
 	struct ike_qm	*next;
@@ -543,12 +567,15 @@ int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
 int		 ike_msg_hash_check(struct ike_sa *, const struct ike_pls *,
 		    const uint8_t *, size_t, uint32_t);
 
-/* ---- policy.c: proposals, matching, keys, maps --------------------------- */
+/* ---- policy.c: a peer's key and exchange -------------------------------- */
 
 const char	*ike_psk_find(const struct config *, struct in_addr);
 /* Non-NULL if we initiate Aggressive Mode with this peer. */
 const struct conf_isakmp_peer *ike_peer_aggressive(const struct config *,
 		    struct in_addr);
+
+/* ---- proposal.c: what we offer, what we choose --------------------------- */
+
 /* Phase 1 SA payload offering our usable policies (group 0: all). */
 /* Returns how many transforms were offered. */
 int		 ike_p1_build_sa(struct ike *, struct ike_wr *, int);
@@ -567,16 +594,45 @@ int		 ike_p1_accept_reply(struct ike_sa *, const struct ike_sa_pl *,
 void		 ike_p1_build_reply(struct ike_wr *, const struct ike_sa_pl *,
 		    const struct ike_xf *);
 
-/* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
-const struct conf_map_entry *ike_map_entry(const struct config *,
-		    const char *, int);
-const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
-/* The stable reqid of an ACL entry (action, selector) of a map entry. */
-uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
-		    const struct esp_selector *);
-/* The reqid an imported pair belongs to under our configuration. */
-uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
-		    const struct esp_selector *);
+/*
+ * The steps of a choice, each on its own: decode an offered transform of
+ * a parsed SA payload (borrowed), trace it as IOS does under debug crypto
+ * isakmp (after decoding, never from inside the decoder), compare it.
+ */
+struct ike_p1_offer {
+	int		 enc;		/* IKE_ENC_* */
+	int		 keylen;
+	int		 hash;
+	int		 auth;
+	int		 group;
+	uint32_t	 life;		/* seconds, 0: not given */
+	int		 bad;		/* an attribute we cannot honour */
+};
+void		 ike_p1_decode(const struct ike_sa_pl *, const struct ike_xf *,
+		    struct ike_p1_offer *);
+void		 ike_p1_trace(const struct ike_sa_pl *, const struct ike_xf *);
+/* The IOS reason the offer does not match the policy, or NULL. */
+const char	*ike_p1_mismatch(const struct ike_p1_offer *,
+		    const struct conf_isakmp_policy *);
+
+/*
+ * A phase 2 transform as offered.  nattrs counts the attributes decoding
+ * read: all of them, or, in a malformed transform, those before the
+ * attribute it stopped at and that one too if it has a value.
+ */
+struct ike_p2_offer {
+	struct ike_p2_xf xf;		/* no tset, no offered_* */
+	int		 bad;		/* a transform or value we lack */
+	int		 nattrs;
+};
+/* 0, or -1 if the transform is malformed. */
+int		 ike_p2_decode(const struct ike_sa_pl *, const struct ike_xf *,
+		    struct ike_p2_offer *);
+void		 ike_p2_trace(const struct ike_sa_pl *, const struct ike_xf *,
+		    const struct ike_p2_offer *);
+/* What differs ("encryption", ...) from the wanted transform, or NULL. */
+const char	*ike_p2_mismatch(const struct ike_p2_xf *,
+		    const struct ike_p2_xf *);
 /* Offers from a map entry's transform-sets; returns how many. */
 int		 ike_p2_offers(struct ike *, const struct conf_map_entry *,
 		    int, struct ike_p2_xf *, int);
@@ -591,15 +647,23 @@ int		 ike_p2_choose(struct ike_sa *, const struct ike_sa_pl *,
 		    const struct conf_map_entry *, int, struct ike_p2_xf *,
 		    uint32_t *, uint16_t *);
 /* Initiator: the responder's single transform against our offers. */
-int		 ike_p2_accept_reply(struct ike_sa *, struct ike_qm *,
-		    const struct ike_sa_pl *, uint32_t *);
+int		 ike_p2_accept_reply(struct ike_qm *, const struct ike_sa_pl *,
+		    uint32_t *);
 void		 ike_p2_build_reply(struct ike_wr *, const struct ike_p2_xf *,
 		    uint32_t, int, uint32_t, uint64_t);
-/* Proxy identities: selector half <-> ID payload. */
-void		 ike_id_from_sel(struct ike_id *, uint8_t *, struct in_addr,
-		    struct in_addr, uint8_t, uint16_t);
-int		 ike_id_to_sel(const struct ike_id *, struct in_addr *,
-		    struct in_addr *, uint8_t *, uint16_t *);
+
+/* ---- spd.c: crypto map policies, proxy identities ------------------------ */
+
+/* Phase 2: the crypto map entry (in ike->cf) for a reqid / a peer. */
+const struct conf_map_entry *ike_map_entry(const struct config *,
+		    const char *, int);
+const struct ike_spd *ike_spd_by_reqid(struct ike *, uint32_t);
+/* The stable reqid of an ACL entry (action, selector) of a map entry. */
+uint32_t	 ike_reqid_for(struct ike *, const char *, int, int,
+		    const struct esp_selector *);
+/* The reqid an imported pair belongs to under our configuration. */
+uint32_t	 ike_reqid_of_flows(struct ike *, const char *, int,
+		    const struct esp_selector *);
 /*
  * Responder: the SPD entry of a crypto map bound to local for this peer
  * whose ACL entry covers the proposed proxies (local side first).
@@ -609,6 +673,11 @@ const struct ike_spd *ike_spd_match(struct ike *, struct in_addr,
 /* Initialise the SPD from the configuration, install it; 0 or -1. */
 int		 ike_spd_install(struct ike *);
 void		 ike_spd_remove(struct ike *);
+/* Proxy identities: selector half <-> ID payload. */
+void		 ike_id_from_sel(struct ike_id *, uint8_t *, struct in_addr,
+		    struct in_addr, uint8_t, uint16_t);
+int		 ike_id_to_sel(const struct ike_id *, struct in_addr *,
+		    struct in_addr *, uint8_t *, uint16_t *);
 
 /* ---- phase1.c, main_mode.c, aggressive.c --------------------------------- */
 

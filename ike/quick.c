@@ -20,6 +20,14 @@
  * and, after QM3, sends CONNECTED in an Informational exchange (protocol
  * ESP, SPI = the initiator's SPI); an initiator that sees it in QM2 uses
  * only the inbound SA until CONNECTED arrives.
+ *
+ * States (enum ike_qm_state; IOS's names in the trace):
+ *   initiator	READY -> I1 (QM1 sent) -> DONE, or I_CONNECTED -> DONE
+ *   responder	READY -> R2 (QM2 sent) -> DONE
+ * DONE lingers IKE_QM_LINGER_MS to answer retransmissions.  The
+ * responder's QM1 is two halves: qm_r1_process() decodes and checks it,
+ * chooses, and makes the keys and the inbound SA; qm_r1_build() writes
+ * QM2.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +37,31 @@
 #include "ike/ike_int.h"
 
 static void qm_retx_timeout(struct ike *, struct ike_timer *);
+
+static const char *const qm_state_names[] = {
+#define X(n, name)	name,
+	IKE_QM_STATES(X)
+#undef X
+};
+
+const char *
+ike_qm_state_name(enum ike_qm_state s)
+{
+	return (size_t)s < nitems(qm_state_names) ? qm_state_names[s] : "?";
+}
+
+/*
+ * debug crypto isakmp: IOS's lines for the exchange's move to st on
+ * input (the caller sets the state).
+ */
+static void
+qm_trace_state(const struct ike_qm *q, enum ike_qm_state st,
+    const char *input)
+{
+	IKE_TRACE(q->sa, "Node %u, Input = %s", q->msgid, input);
+	IKE_TRACE(q->sa, "Old State = %s  New State = %s",
+	    ike_qm_state_name(q->state), ike_qm_state_name(st));
+}
 
 struct ike_qm *
 ike_qm_find(struct ike_sa *sa, uint32_t msgid)
@@ -47,6 +80,7 @@ qm_new(struct ike_sa *sa, uint32_t msgid, int initiator)
 	q->sa = sa;
 	q->msgid = msgid;
 	q->initiator = initiator;
+	q->state = QM_READY;
 	ike_timer_init(&q->t_retx, qm_retx_timeout, q);
 	q->next = sa->qms;
 	sa->qms = q;
@@ -283,9 +317,7 @@ ike_qm_initiate(struct ike_sa *sa, uint32_t reqid, uint32_t rekey_of)
 		qm_fail(q, "cannot build message 1");
 		return -1;
 	}
-	IKE_TRACE(sa, "Node %u, Input = IKE_MESG_INTERNAL, IKE_INIT_QM",
-	    q->msgid);
-	IKE_TRACE(sa, "Old State = IKE_QM_READY  New State = IKE_QM_I_QM1");
+	qm_trace_state(q, QM_I1, "IKE_MESG_INTERNAL, IKE_INIT_QM");
 	q->state = QM_I1;
 	if (ike_msg_send(sa, &wr, 1, q->iv, q, 1) == -1) {
 		qm_fail(q, "cannot send message 1");
@@ -432,66 +464,34 @@ qm_read_nonce(const struct ike_pls *pls, uint8_t *n, size_t *len)
 	return 0;
 }
 
-/* Responder: QM1 -> QM2 */
-static void
-qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
-    size_t len)
+/*
+ * Responder, QM1: the proxies inside one of our crypto map ACL entries,
+ * then the first offered proposal one of that entry's transform-sets
+ * accepts; 0, or -1 once the exchange failed (answered with its
+ * notification).
+ */
+static int
+qm_r1_choose(struct ike_qm *q, const struct ike_pls *pls,
+    const struct ike_sa_pl *spl)
 {
-	struct ike_sa_pl *spl = &sa->ike->sa_pl;
+	struct ike_sa	*sa = q->sa;
 	struct ike	*ike = sa->ike;
-	struct ike_pls	 pls;
-	struct ike_qm	*q;
-	struct ike_wr	 wr;
 	struct esp_selector sel;
 	const struct ike_spd *spd;
 	const struct conf_map_entry *e;
-	const struct ike_pl *sapl, *pci, *pcr;
-	struct ike_p2_xf xf;
-	uint8_t		 iv[IKE_MAX_BLOCK], iv_next[IKE_MAX_BLOCK];
-	uint32_t	 spi_out;
+	const struct ike_pl *pci, *pcr;
 	uint16_t	 notify;
-	const char	*err;
-	size_t		 hoff;
-	int		 have_ids;
 	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 
-	if (ike_iv_phase2(sa->alg.hash, sa->alg.enc, sa->iv, h->msgid, iv) ==
-	    -1 || qm_open(sa, h, msg, len, iv, iv_next, &pls) == -1)
-		return;
-	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid) == -1) {
-		ike->st.hash_fail++;
-		ike_warn_input(ike, &sa->remote, "Quick Mode %u: HASH(1) "
-		    "verification failed: dropped", h->msgid);
-		return;
-	}
-	ike_sa_peer_heard(sa);
-	IKE_TRACE(NULL, " set new node %u to QM_IDLE", h->msgid);
-	IKE_TRACE(sa, " processing HASH payload. message ID = %u", h->msgid);
-	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
-	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
-	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
-	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1) {
-		ike_sa_msgid_add(sa, h->msgid);
-		ike->st.malformed++;
-		ike->st.p2_fail++;
-		log_warnx(LOG_IKE, "ISAKMP:(%u): Quick Mode %u from %s: bad "
-		    "SA payload", sa->conn_id, h->msgid,
-		    ike_addr(&sa->remote, r));
-		qm_notify(sa, IKE_N_BAD_PROPOSAL_SYNTAX, 0);
-		return;
-	}
-	q = qm_new(sa, h->msgid, 0);
-	q->commit = (h->flags & IKE_FLAG_COMMIT) != 0;
-	if (qm_read_ids(sa, h->msgid, &pls, &sel, &have_ids, &pci,
+	if (qm_read_ids(sa, q->msgid, pls, &sel, &q->have_ids, &pci,
 	    &pcr) == -1) {
 		ike->st.bad_id++;
 		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(spl));
 		qm_fail(q, "malformed proxy identities");
-		return;
+		return -1;
 	}
 	q->sel = sel;
-	q->have_ids = have_ids;
-	if (have_ids) {
+	if (q->have_ids) {
 		q->idci_len = buf_left(&pci->body) <= sizeof(q->idci) ?
 		    buf_left(&pci->body) : sizeof(q->idci);
 		memcpy(q->idci, buf_cur(&pci->body), q->idci_len);
@@ -514,9 +514,9 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    ike_addr(&sa->remote, r));
 		qm_notify(sa, IKE_N_INVALID_ID_INFORMATION, first_spi(spl));
 		qm_fail(q, "proxy identities not supported");
-		return;
+		return -1;
 	}
-	if (ike_p2_choose(sa, spl, e, ike_natt_encap(sa), &xf, &spi_out,
+	if (ike_p2_choose(sa, spl, e, ike_natt_encap(sa), &q->xf, &q->spi_out,
 	    &notify) == -1) {
 		ike->st.no_proposal++;
 		log_warnx(LOG_IKE, "ISAKMP:(%u): phase 2 SA policy not "
@@ -526,87 +526,203 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		    spd->map, spd->map_seq);
 		qm_notify(sa, notify, first_spi(spl));
 		qm_fail(q, "no proposal chosen");
-		return;
+		return -1;
 	}
-	q->xf = xf;
-	q->spi_out = spi_out;
 	q->reqid = spd->id;
 	snprintf(q->map, sizeof(q->map), "%s", spd->map);
 	q->map_seq = spd->map_seq;
 	q->pfs_cfg = e->pfs_group;
-	IKE_TRACE(sa, " processing NONCE payload. message ID = %u", h->msgid);
-	if (qm_read_nonce(&pls, q->ni, &q->nilen) == -1 ||
-	    qm_pfs(q, &pls, xf.group) == -1) {
+	return 0;
+}
+
+/*
+ * Responder, QM1: its nonce and PFS key, our SPI and nonce, KEYMAT, and
+ * the inbound SA in the data plane (as IOS, before QM2 goes out); 0, or
+ * -1 once the exchange failed.
+ */
+static int
+qm_r1_keys(struct ike_qm *q, const struct ike_pls *pls)
+{
+	struct ike_sa	*sa = q->sa;
+	struct ike	*ike = sa->ike;
+
+	IKE_TRACE(sa, " processing NONCE payload. message ID = %u", q->msgid);
+	if (qm_read_nonce(pls, q->ni, &q->nilen) == -1 ||
+	    qm_pfs(q, pls, q->xf.group) == -1) {
 		ike->st.malformed++;
-		qm_notify(sa, xf.group != 0 ? IKE_N_INVALID_KEY_INFORMATION :
-		    IKE_N_PAYLOAD_MALFORMED, spi_out);
+		qm_notify(sa, q->xf.group != 0 ?
+		    IKE_N_INVALID_KEY_INFORMATION : IKE_N_PAYLOAD_MALFORMED,
+		    q->spi_out);
 		qm_fail(q, "bad nonce or PFS key exchange");
-		return;
+		return -1;
 	}
 	if (alloc_spi(ike, &q->spi_in) == -1) {
 		qm_fail(q, "the data plane has no SPI");
-		return;
+		return -1;
 	}
 	IKE_TRACE(sa, "QM Responder gets spi");
+	/*
+	 * IOS waits in IKE_QM_SPI_STARVE until IPsec hands it an SPI
+	 * (IKE_GOT_SPI, in qm_r1()).  havpn has its SPI at once, so it has
+	 * no such state: the name appears only in these IOS trace lines.
+	 */
 	IKE_TRACE(sa, "Node %u, Input = IKE_MESG_FROM_PEER, IKE_QM_EXCH",
 	    q->msgid);
-	IKE_TRACE(sa, "Old State = IKE_QM_READY  New State = "
-	    "IKE_QM_SPI_STARVE");
+	IKE_TRACE(sa, "Old State = %s  New State = IKE_QM_SPI_STARVE",
+	    ike_qm_state_name(q->state));
 	ike_random(q->nr, IKE_NONCE_LEN);
 	q->nrlen = IKE_NONCE_LEN;
 	q->child = ike_child_new(ike);
 	if (ike_child_keys(sa, q, q->child) == -1 ||
 	    ike_child_install(q->child, 1, 0) == -1) {
 		qm_fail(q, "the data plane refused the inbound SA");
-		return;
+		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Responder, the processing half of QM1: decrypt it, check HASH(1), parse
+ * its SA payload, choose (qm_r1_choose) and make the pair's keys and
+ * inbound SA (qm_r1_keys).  The new exchange, or NULL when QM1 was
+ * dropped or the exchange failed.
+ */
+static struct ike_qm *
+qm_r1_process(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	struct ike_sa_pl *spl = &sa->ike->sa_pl;
+	struct ike	*ike = sa->ike;
+	struct ike_pls	 pls;
+	struct ike_qm	*q;
+	const struct ike_pl *sapl;
+	uint8_t		 iv[IKE_MAX_BLOCK], iv_next[IKE_MAX_BLOCK];
+	uint16_t	 notify;
+	const char	*err;
+	char		 r[INET_ADDRSTRLEN];
+
+	if (ike_iv_phase2(sa->alg.hash, sa->alg.enc, sa->iv, h->msgid, iv) ==
+	    -1 || qm_open(sa, h, msg, len, iv, iv_next, &pls) == -1)
+		return NULL;
+	if (ike_msg_hash_check(sa, &pls, NULL, 0, h->msgid) == -1) {
+		ike->st.hash_fail++;
+		ike_warn_input(ike, &sa->remote, "Quick Mode %u: HASH(1) "
+		    "verification failed: dropped", h->msgid);
+		return NULL;
+	}
+	ike_sa_peer_heard(sa);
+	IKE_TRACE(NULL, " set new node %u to QM_IDLE", h->msgid);
+	IKE_TRACE(sa, " processing HASH payload. message ID = %u", h->msgid);
+	IKE_TRACE(sa, " processing SA payload. message ID = %u", h->msgid);
+	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
+	    ike_pls_count(&pls, IKE_PL_SA) != 1 ||
+	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1) {
+		ike_sa_msgid_add(sa, h->msgid);
+		ike->st.malformed++;
+		ike->st.p2_fail++;
+		log_warnx(LOG_IKE, "ISAKMP:(%u): Quick Mode %u from %s: bad "
+		    "SA payload", sa->conn_id, h->msgid,
+		    ike_addr(&sa->remote, r));
+		qm_notify(sa, IKE_N_BAD_PROPOSAL_SYNTAX, 0);
+		return NULL;
+	}
+	q = qm_new(sa, h->msgid, 0);
+	q->commit = (h->flags & IKE_FLAG_COMMIT) != 0;
+	if (qm_r1_choose(q, &pls, spl) == -1 || qm_r1_keys(q, &pls) == -1)
+		return NULL;
 	memcpy(q->iv, iv_next, sizeof(iv_next));
-	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_QUICK,
+	return q;
+}
+
+/* The peer's proxy identities, as it sent them, back in QM2. */
+static void
+qm_echo_ids(struct ike_qm *q, struct ike_wr *wr)
+{
+	struct ike_id	 ci, cr;
+	struct buf	 bi, br;
+	const char	*err;
+
+	buf_init(&bi, q->idci, q->idci_len);
+	buf_init(&br, q->idcr, q->idcr_len);
+	if (ike_id_parse(bi, &ci, &err) == 0 &&
+	    ike_id_parse(br, &cr, &err) == 0) {
+		ike_wr_id(wr, IKE_PL_ID, &ci);
+		ike_wr_id(wr, IKE_PL_ID, &cr);
+	}
+}
+
+/* RFC 2407 4.6.3.1: we keep a shorter lifetime than offered */
+static void
+qm_write_responder_lifetime(struct ike_qm *q, struct ike_wr *wr)
+{
+	struct wbuf	 a;
+	uint8_t		 ab[32], spi[4];
+	int		 shorter;
+
+	shorter = (q->xf.offered_secs != 0 &&
+	    q->xf.life_secs < q->xf.offered_secs) ||
+	    (q->xf.offered_kbytes != 0 &&
+	    q->xf.life_kbytes < q->xf.offered_kbytes);
+	if (!shorter)
+		return;
+	wbuf_init(&a, ab, sizeof(ab));
+	ike_wr_attr(&a, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
+	ike_wr_attr(&a, IKE_P2A_LIFE_DURATION, q->xf.life_secs);
+	if (q->xf.life_kbytes != 0) {
+		ike_wr_attr(&a, IKE_P2A_LIFE_TYPE, IKE_LIFE_KILOBYTES);
+		ike_wr_attr(&a, IKE_P2A_LIFE_DURATION,
+		    (uint32_t)q->xf.life_kbytes);
+	}
+	be32_put(spi, q->spi_in);
+	IKE_TRACE(q->sa, " sending RESPONDER_LIFETIME %u seconds",
+	    q->xf.life_secs);
+	ike_wr_notify(wr, IKE_PROTO_ESP, IKE_N_RESPONDER_LIFETIME, spi, 4, ab,
+	    a.len);
+}
+
+/*
+ * Responder, the building half: QM2 for what qm_r1_process() chose,
+ *   HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr] [, N(RESPONDER-LIFETIME)]
+ * into wr; 0, or -1 (wr cleaned up).
+ */
+static int
+qm_r1_build(struct ike_qm *q, struct ike_wr *wr)
+{
+	struct ike_sa	*sa = q->sa;
+	size_t		 hoff;
+
+	ike_wr_init(wr, sa->icookie, sa->rcookie, IKE_EX_QUICK,
 	    IKE_FLAG_ENC | (q->commit ? IKE_FLAG_COMMIT : 0), q->msgid);
-	hoff = ike_msg_hash_begin(&wr, sa);
-	ike_p2_build_reply(&wr, &q->xf, q->spi_in, sa->natt,
+	hoff = ike_msg_hash_begin(wr, sa);
+	ike_p2_build_reply(wr, &q->xf, q->spi_in, sa->natt,
 	    q->xf.offered_secs != 0 ? q->xf.offered_secs : q->xf.life_secs,
 	    q->xf.offered_kbytes);
-	ike_wr_bytes(&wr, IKE_PL_NONCE, q->nr, q->nrlen);
+	ike_wr_bytes(wr, IKE_PL_NONCE, q->nr, q->nrlen);
 	if (q->dh != NULL)
-		ike_wr_bytes(&wr, IKE_PL_KE, ike_dh_pub(q->dh),
+		ike_wr_bytes(wr, IKE_PL_KE, ike_dh_pub(q->dh),
 		    ike_dh_publen(q->xf.group));
-	if (have_ids) {
-		struct ike_id	 ci, cr;
-		struct buf	 bi, br;
-
-		buf_init(&bi, q->idci, q->idci_len);
-		buf_init(&br, q->idcr, q->idcr_len);
-		if (ike_id_parse(bi, &ci, &err) == 0 &&
-		    ike_id_parse(br, &cr, &err) == 0) {
-			ike_wr_id(&wr, IKE_PL_ID, &ci);
-			ike_wr_id(&wr, IKE_PL_ID, &cr);
-		}
-	}
-	/* RFC 2407 4.6.3.1: we keep a shorter lifetime than offered */
-	if ((q->xf.offered_secs != 0 && q->xf.life_secs < q->xf.offered_secs) ||
-	    (q->xf.offered_kbytes != 0 &&
-	    q->xf.life_kbytes < q->xf.offered_kbytes)) {
-		struct wbuf	 a;
-		uint8_t		 ab[32], spi[4];
-
-		wbuf_init(&a, ab, sizeof(ab));
-		ike_wr_attr(&a, IKE_P2A_LIFE_TYPE, IKE_LIFE_SECONDS);
-		ike_wr_attr(&a, IKE_P2A_LIFE_DURATION, q->xf.life_secs);
-		if (q->xf.life_kbytes != 0) {
-			ike_wr_attr(&a, IKE_P2A_LIFE_TYPE, IKE_LIFE_KILOBYTES);
-			ike_wr_attr(&a, IKE_P2A_LIFE_DURATION,
-			    (uint32_t)q->xf.life_kbytes);
-		}
-		be32_put(spi, q->spi_in);
-		IKE_TRACE(sa, " sending RESPONDER_LIFETIME %u seconds",
-		    q->xf.life_secs);
-		ike_wr_notify(&wr, IKE_PROTO_ESP, IKE_N_RESPONDER_LIFETIME,
-		    spi, 4, ab, a.len);
-	}
-	if (ike_msg_hash_fill(&wr, sa, hoff, q->msgid, q->ni, q->nilen, 0) ==
+	if (q->have_ids)
+		qm_echo_ids(q, wr);
+	qm_write_responder_lifetime(q, wr);
+	if (ike_msg_hash_fill(wr, sa, hoff, q->msgid, q->ni, q->nilen, 0) ==
 	    -1) {
-		ike_wr_cleanup(&wr);
+		ike_wr_cleanup(wr);
+		return -1;
+	}
+	return 0;
+}
+
+/* Responder: QM1 -> QM2 */
+static void
+qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
+    size_t len)
+{
+	struct ike_qm	*q;
+	struct ike_wr	 wr;
+
+	if ((q = qm_r1_process(sa, h, msg, len)) == NULL)
+		return;
+	if (qm_r1_build(q, &wr) == -1) {
 		qm_fail(q, "cannot build message 2");
 		return;
 	}
@@ -616,10 +732,11 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		qm_fail(q, "cannot send message 2");
 		return;
 	}
+	/* the end of IOS's SPI wait: see qm_r1_keys() */
 	IKE_TRACE(sa, "Node %u, Input = IKE_MESG_INTERNAL, IKE_GOT_SPI",
 	    q->msgid);
-	IKE_TRACE(sa, "Old State = IKE_QM_SPI_STARVE  New State = "
-	    "IKE_QM_R_QM2");
+	IKE_TRACE(sa, "Old State = IKE_QM_SPI_STARVE  New State = %s",
+	    ike_qm_state_name(q->state));
 	ike_msg_arm_retx(sa, q);
 }
 
@@ -674,10 +791,7 @@ qm_r3(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	}
 	IKE_TRACE(sa, "deleting node %u error FALSE reason \"QM done "
 	    "(await)\"", q->msgid);
-	IKE_TRACE(sa, "Node %u, Input = IKE_MESG_FROM_PEER, IKE_QM_EXCH",
-	    q->msgid);
-	IKE_TRACE(sa, "Old State = IKE_QM_R_QM2  New State = "
-	    "IKE_QM_PHASE2_COMPLETE");
+	qm_trace_state(q, QM_DONE, "IKE_MESG_FROM_PEER, IKE_QM_EXCH");
 	ike_timer_stop(ike, &q->t_retx);
 	q->child = NULL;
 	ike_child_established(c);
@@ -758,7 +872,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	IKE_TRACE(sa, " processing SA payload. message ID = %u", q->msgid);
 	if ((sapl = ike_pls_find(&pls, IKE_PL_SA)) == NULL ||
 	    ike_sa_parse(sapl->body, spl, &notify, &err) == -1 ||
-	    ike_p2_accept_reply(sa, q, spl, &q->spi_out) == -1) {
+	    ike_p2_accept_reply(q, spl, &q->spi_out) == -1) {
 		ike->st.no_proposal++;
 		qm_notify(sa, IKE_N_NO_PROPOSAL_CHOSEN, q->spi_in);
 		qm_fail(q, "the responder chose a transform that was not "
@@ -826,10 +940,7 @@ qm_i2(struct ike_sa *sa, struct ike_qm *q, const struct ike_hdr *h,
 	}
 	IKE_TRACE(sa, "deleting node %u error FALSE reason \"No Error\"",
 	    q->msgid);
-	IKE_TRACE(sa, "Node %u, Input = IKE_MESG_FROM_PEER, IKE_QM_EXCH",
-	    q->msgid);
-	IKE_TRACE(sa, "Old State = IKE_QM_I_QM1  New State = "
-	    "IKE_QM_PHASE2_COMPLETE");
+	qm_trace_state(q, QM_DONE, "IKE_MESG_FROM_PEER, IKE_QM_EXCH");
 	q->child = NULL;
 	ike_child_established(c);
 	qm_done(q);

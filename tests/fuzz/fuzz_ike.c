@@ -1,9 +1,10 @@
 /*
  * libFuzzer: the ISAKMP parser.  A datagram goes through the header and
  * payload-chain parsers and every typed payload parser, exactly as the
- * engine does before it looks at any state; then into a responder engine
- * (record-only data plane, virtual clock) on port 500 or 4500.  Nothing
- * may crash, read out of bounds or leak.
+ * engine does before it looks at any state (an SA payload's transforms
+ * decoded and traced as phase 1 and phase 2 ones); then into a responder
+ * engine (record-only data plane, virtual clock) on port 500 or 4500.
+ * Nothing may crash, read out of bounds or leak.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "conf/conf.h"
 #include "esp/esp.h"
 #include "ike/ike.h"
-#include "ike/wire.h"
+#include "ike/ike_int.h"
 
 static const char responder_conf[] =
     "crypto isakmp policy 10\n encr aes 256\n hash sha256\n"
@@ -95,6 +96,23 @@ engine_input(const uint8_t *data, size_t len)
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+/* Each transform as a phase 1 and as a phase 2 one, decoded and traced. */
+static void
+transforms(const struct ike_sa_pl *sa)
+{
+	struct ike_p1_offer o1;
+	struct ike_p2_offer o2;
+
+	log_set_debug(LOG_IKE, 1);
+	for (int i = 0; i < sa->nxf; i++) {
+		ike_p1_decode(sa, &sa->xf[i], &o1);
+		ike_p1_trace(sa, &sa->xf[i]);
+		(void)ike_p2_decode(sa, &sa->xf[i], &o2);
+		ike_p2_trace(sa, &sa->xf[i], &o2);
+	}
+	log_set_debug(LOG_IKE, 0);
+}
+
 static void
 typed(const struct ike_pl *pl)
 {
@@ -109,11 +127,13 @@ typed(const struct ike_pl *pl)
 
 	switch (pl->type) {
 	case IKE_PL_SA:
-		if (ike_sa_parse(pl->body, &sa, &n, &err) == 0)
-			for (int i = 0; i < sa.nattrs; i++)
-				if (!sa.attr[i].tv && sa.attr[i].len > 0 &&
-				    sa.attr[i].val[sa.attr[i].len - 1] == 0xff)
-					break;
+		if (ike_sa_parse(pl->body, &sa, &n, &err) == -1)
+			break;
+		for (int i = 0; i < sa.nattrs; i++)
+			if (!sa.attr[i].tv && sa.attr[i].len > 0 &&
+			    sa.attr[i].val[sa.attr[i].len - 1] == 0xff)
+				break;
+		transforms(&sa);
 		break;
 	case IKE_PL_ID:
 	case IKE_PL_NATOA:
