@@ -177,9 +177,6 @@ struct esp_vnet {
 	uint16_t	 csum_offset;	/* from csum_start */
 };
 
-/* The Internet checksum (RFC 1071): add bytes, then fold and invert. */
-uint32_t	 esp_csum_add(uint32_t, const uint8_t *, size_t);
-uint16_t	 esp_csum_fold(uint32_t);
 /*
  * Finish the IPv4 packet p (len bytes) that h describes into finished
  * packets: outs[i] (outcap bytes each) gets segment i, lens[i] its

@@ -19,42 +19,11 @@
 #define TCP_PSH	0x08
 #define TCP_CWR	0x80
 
-uint32_t
-esp_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	uint64_t s = sum;
-
-	while (n >= 4) {
-		s += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-		p += 4;
-		n -= 4;
-	}
-	if (n >= 2) {
-		s += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		n -= 2;
-	}
-	if (n == 1)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
-}
-
-uint16_t
-esp_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void
 ip_checksum(uint8_t *ip, size_t ihl)
 {
 	ip[10] = ip[11] = 0;
-	be16_put(ip + 10, esp_csum_fold(esp_csum_add(0, ip, ihl)));
+	be16_put(ip + 10, csum_fold(csum_add(0, ip, ihl)));
 }
 
 /* The TCP or UDP checksum of a whole segment, from scratch. */
@@ -71,7 +40,7 @@ l4_checksum(uint8_t *ip, size_t ihl, size_t tot, uint8_t proto, size_t coff)
 	ph[9] = proto;
 	be16_put(ph + 10, (uint16_t)l4len);
 	l4[coff] = l4[coff + 1] = 0;
-	c = esp_csum_fold(esp_csum_add(esp_csum_add(0, ph, 12), l4, l4len));
+	c = csum_fold(csum_add(csum_add(0, ph, 12), l4, l4len));
 	if (proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;		/* RFC 768: zero means none */
 	be16_put(l4 + coff, c);
@@ -99,7 +68,7 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 			if (cs < ihl || cs + co + 2 > len)
 				return -1;
 			/* the field holds the pseudo-header sum already */
-			be16_put(outs[0] + cs + co, esp_csum_fold(esp_csum_add(0,
+			be16_put(outs[0] + cs + co, csum_fold(csum_add(0,
 			    outs[0] + cs, len - cs)));
 		}
 		lens[0] = len;

@@ -402,7 +402,7 @@ transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 	h[9] = nh;
 	memcpy(h + 12, &sa->remote, 4);
 	memcpy(h + 16, &sa->local, 4);
-	be16_put(h + 10, esp_csum_fold(esp_csum_add(0, h, 20)));
+	be16_put(h + 10, csum_fold(csum_add(0, h, 20)));
 	return 0;
 }
 
@@ -548,7 +548,7 @@ gro_flush(struct esp_engine *e)
 	g[2] = (uint8_t)(tot >> 8);
 	g[3] = (uint8_t)tot;
 	g[10] = g[11] = 0;
-	sum = esp_csum_fold(esp_csum_add(0, g, 20));
+	sum = csum_fold(csum_add(0, g, 20));
 	g[10] = (uint8_t)(sum >> 8);
 	g[11] = (uint8_t)sum;
 	if (e->gro_proto == IPPROTO_TCP)
@@ -564,7 +564,7 @@ gro_flush(struct esp_engine *e)
 	ph[9] = e->gro_proto;
 	ph[10] = (uint8_t)((tot - 20) >> 8);
 	ph[11] = (uint8_t)(tot - 20);
-	sum = (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, 12));
+	sum = (uint16_t)~csum_fold(csum_add(0, ph, 12));
 	g[20 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)(sum >> 8);
 	g[21 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)sum;
 	memset(&vh, 0, sizeof(vh));

@@ -4,6 +4,7 @@
  *   buf	a bounded read cursor over untrusted bytes, and a writer that
  *		adds up its errors so a builder checks once at the end
  *   be	big-endian loads and stores at a known-good place in memory
+ *   csum	the Internet checksum
  *   log	tagged, levelled logging to stderr or syslog
  *   addr	IPv4 addresses and masks
  *   mem	allocation that never returns NULL, and key wiping
@@ -79,6 +80,20 @@ be32_put(uint8_t *p, uint32_t v)
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
 }
+
+/* ---- csum: the Internet checksum (RFC 1071) ---------------------------- */
+
+/*
+ * Add n bytes, as 16-bit big-endian words, to a running sum (start at 0);
+ * an odd last byte is padded with a zero byte, so only the last piece of
+ * a chained sum may have an odd length.
+ */
+uint32_t	 csum_add(uint32_t, const void *, size_t);
+/*
+ * Fold a sum to 16 bits and complement it: the value of the checksum
+ * field, or 0 when the bytes summed include a correct checksum.
+ */
+uint16_t	 csum_fold(uint32_t);
 
 /* ---- wbuf: building messages ------------------------------------------ */
 

@@ -55,22 +55,6 @@ vrrp_drop_name(enum vrrp_drop d)
 	return vrrp_drop_names[d];
 }
 
-/* The Internet checksum's one's complement sum, folded, not inverted. */
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len == 1)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 uint16_t
 vrrp_checksum(const uint8_t *msg, size_t len, struct in_addr src,
     struct in_addr dst, enum vrrp_cksum form)
@@ -85,10 +69,9 @@ vrrp_checksum(const uint8_t *msg, size_t len, struct in_addr src,
 		ph[9] = VRRP_PROTO;
 		ph[10] = (uint8_t)(len >> 8);
 		ph[11] = (uint8_t)len;
-		sum = sum16(sum, ph, sizeof(ph));
+		sum = csum_add(sum, ph, sizeof(ph));
 	}
-	sum = sum16(sum, msg, len);
-	return (uint16_t)~sum;
+	return csum_fold(csum_add(sum, msg, len));
 }
 
 static enum vrrp_drop

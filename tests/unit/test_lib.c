@@ -1,5 +1,5 @@
-/* lib: the read cursor with every truncation, the writer, addresses, hex,
- * and the IOS command matcher. */
+/* lib: the read cursor with every truncation, the writer, the Internet
+ * checksum, addresses, hex, and the IOS command matcher. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -124,6 +124,62 @@ test_wbuf_dynamic(void **state)
 	}
 	assert_int_equal(buf_left(&b), 0);
 	wbuf_cleanup(&w);
+}
+
+/*
+ * RFC 1071 vectors, worked out by hand and with python3: the RFC's own
+ * example (4.1), an IPv4 header (checksum field zero), odd lengths, and
+ * sums whose carries wrap.
+ */
+static const struct {
+	const char	*what;
+	const uint8_t	*p;
+	size_t		 len;
+	uint16_t	 want;
+} csum_vectors[] = {
+	{ "RFC 1071 4.1", (const uint8_t *)"\x00\x01\xf2\x03\xf4\xf5\xf6\xf7",
+	    8, 0x220d },
+	{ "IPv4 header", (const uint8_t *)"\x45\x00\x00\x73\x00\x00\x40"
+	    "\x00\x40\x11\x00\x00\xc0\xa8\x00\x01\xc0\xa8\x00\xc7", 20,
+	    0xb861 },
+	{ "the same, 19 bytes", (const uint8_t *)"\x45\x00\x00\x73\x00\x00"
+	    "\x40\x00\x40\x11\x00\x00\xc0\xa8\x00\x01\xc0\xa8\x00", 19,
+	    0xb928 },
+	{ "three bytes", (const uint8_t *)"\x01\x02\x03", 3, 0xfbfd },
+	{ "one byte", (const uint8_t *)"\x01", 1, 0xfeff },
+	{ "nothing", (const uint8_t *)"", 0, 0xffff },
+	{ "a carry that wraps", (const uint8_t *)"\xff\xff\xff\xff", 4,
+	    0x0000 },
+};
+
+static void
+test_csum_vectors(void **state)
+{
+	static uint8_t	 big[70001];
+	uint8_t		 hdr[20];
+	uint32_t	 sum;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(csum_vectors); i++) {
+		uint16_t got = csum_fold(csum_add(0, csum_vectors[i].p,
+		    csum_vectors[i].len));
+
+		if (got != csum_vectors[i].want)
+			print_message("%s\n", csum_vectors[i].what);
+		assert_int_equal(got, csum_vectors[i].want);
+	}
+	/* 35000 words of 0xffff and an odd 0xff: carries above 32 bits */
+	memset(big, 0xff, sizeof(big));
+	assert_int_equal(csum_fold(csum_add(0, big, sizeof(big))), 0x00ff);
+	/* a sum may be chained; only its last piece may be odd */
+	memcpy(hdr, csum_vectors[1].p, sizeof(hdr));
+	sum = csum_add(csum_add(0, hdr, 6), hdr + 6, 14);
+	assert_int_equal(csum_fold(sum), 0xb861);
+	sum = csum_add(csum_add(0, hdr, 16), hdr + 16, 3);
+	assert_int_equal(csum_fold(sum), 0xb928);
+	/* with its checksum in place, a header sums to zero */
+	be16_put(hdr + 10, 0xb861);
+	assert_int_equal(csum_fold(csum_add(0, hdr, sizeof(hdr))), 0);
 }
 
 static void
@@ -348,6 +404,7 @@ main(void)
 		cmocka_unit_test(test_buf_failure_does_not_move),
 		cmocka_unit_test(test_wbuf_fixed_overflow),
 		cmocka_unit_test(test_wbuf_dynamic),
+		cmocka_unit_test(test_csum_vectors),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_cmdmatch),
