@@ -78,7 +78,7 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 # Test tools (traffic generators, standalone module drivers), built for the
 # integration tests: build/tools/NAME from tests/tools/NAME.c, linked with
-# every module and daemon/cmd_esp.c (show facts).
+# every module.
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 
@@ -152,7 +152,7 @@ check-unit: $(UNIT_BINS)
 
 tools: $(TOOL_BINS)
 
-build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
+build/tools/%: tests/tools/%.c $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
