@@ -331,7 +331,10 @@ struct json_object;
 struct json_object *esp_show_facts(struct esp_backend *,
 		    const struct config *, const struct in_addr *, int);
 
-/* The record-only backend of esp/fake.c: unit tests of its users. */
+/*
+ * The record-only backend of esp/test_fake.c: unit tests of its users,
+ * fuzzers and benchmarks (not linked into havpnd).
+ */
 struct esp_fake;
 struct esp_backend *esp_fake_new(void);
 /* The SA with this conn_id as added or updated last, or NULL. */
