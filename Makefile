@@ -60,9 +60,14 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) \
 		   -D_GNU_SOURCE -MMD -MP
 
-# Modules linked into the daemon and the unit tests, in link order.
+# Modules linked into the daemon and the unit tests, in link order.  A
+# module's test_*.c files (fakes, hooks into its internals) are linked
+# into the unit tests, fuzzers, test tools and benchmarks, never into
+# havpnd.
 MODULES		:= hasync ipc vrrp esp ike conf alg lib
-MOD_SRCS	:= $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
+TEST_SRCS	:= $(foreach m,$(MODULES),$(wildcard $(m)/test_*.c))
+MOD_SRCS	:= $(filter-out $(TEST_SRCS), \
+		   $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
 DAEMON_SRCS	:= $(wildcard daemon/*.c)
 CLI_SRCS	:= $(wildcard cli/*.c)
 PROTOS		:= $(wildcard hasync/*.proto)
@@ -70,6 +75,7 @@ GEN_SRCS	:= $(patsubst hasync/%.proto,build/gen/%.pb-c.c,$(PROTOS))
 
 OBJ		:= build/obj
 MOD_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(MOD_SRCS) $(GEN_SRCS))
+TEST_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(TEST_SRCS))
 DAEMON_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(DAEMON_SRCS))
 CLI_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(CLI_SRCS))
 
@@ -79,7 +85,7 @@ UNIT_HELPERS	:= $(filter-out $(UNIT_SRCS),$(wildcard tests/unit/*.c))
 
 # Test tools (traffic generators, standalone module drivers), built for the
 # integration tests: build/tools/NAME from tests/tools/NAME.c, linked with
-# every module and daemon/cmd_esp.c (show facts).
+# every module and the modules' test files.
 TOOL_SRCS	:= $(wildcard tests/tools/*.c)
 TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 
@@ -133,7 +139,7 @@ $(OBJ)/build/gen/%.o: build/gen/%.c
 	$(SAY) CC $<
 	$(Q)$(CC) -std=gnu11 $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) -c -o $@ $<
 
-build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
+build/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(TEST_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
@@ -153,7 +159,7 @@ check-unit: $(UNIT_BINS)
 
 tools: $(TOOL_BINS)
 
-build/tools/%: tests/tools/%.c $(OBJ)/daemon/cmd_esp.o $(MOD_OBJS)
+build/tools/%: tests/tools/%.c $(TEST_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
@@ -179,13 +185,14 @@ sanitize:
 	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    tests/unit/run.sh $(patsubst build/tests/%,build/san-tests/%,$(UNIT_BINS))
 
-build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(MOD_OBJS)
+build/san-tests/%: tests/unit/%.c $(UNIT_HELPERS) $(TEST_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $(filter %.c %.o,$^) \
 	    $(PKG_LIBS) -lcmocka
 
-# libFuzzer: clang, every module source compiled in with the target.
+# libFuzzer: clang, every module source (test files included) compiled in
+# with the target.
 FUZZ_CFLAGS	:= -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined \
 		   -I. -Ibuild/gen $(PKG_CFLAGS) -D_GNU_SOURCE
 fuzz-build: $(FUZZ_BINS)
@@ -194,7 +201,7 @@ fuzz-build: $(FUZZ_BINS)
 # depends on every header of the modules (the generated protobuf header
 # comes with its .c).
 FUZZ_HDRS	:= $(wildcard $(addsuffix /*.h,$(MODULES)))
-build/fuzz/%: tests/fuzz/%.c $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
+build/fuzz/%: tests/fuzz/%.c $(TEST_SRCS) $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
 	@mkdir -p $(@D)
 	$(SAY) CLANG $@
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
@@ -215,10 +222,10 @@ bench: all tools build/bench/ikeload
 	@bench/run-all
 
 # bench/ike-setup's load generator, built on the engine itself
-build/bench/ikeload: bench/ike-setup/ikeload.c $(MOD_OBJS)
+build/bench/ikeload: bench/ike-setup/ikeload.c $(TEST_OBJS) $(MOD_OBJS)
 	@mkdir -p $(@D)
 	$(SAY) CC $@
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(MOD_OBJS) $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(TEST_OBJS) $(MOD_OBJS) $(PKG_LIBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all tools

@@ -110,11 +110,9 @@ int		 cmd_show_standby(struct havpnd *, int, char **, json_object *,
 		    char *, size_t);
 
 /*
- * cmd_esp.c: the facts of show crypto ipsec sa from a data plane (cf may
- * be NULL; peer NULL: every peer).  The caller owns the object.
+ * cmd_esp.c: show crypto ipsec sa, its views (esp/show.c has the facts);
+ * ipsec_sa_facts fills data for every view.
  */
-json_object	*esp_show_facts(struct esp_backend *, const struct config *,
-		    const struct in_addr *);
 int		 ipsec_sa_facts(struct havpnd *, const struct in_addr *,
 		    const char *, json_object *, char *, size_t);
 int		 cmd_show_ipsec_sa(struct havpnd *, int, char **, json_object *,

@@ -319,7 +319,22 @@ struct esp_backend *esp_userspace_new(struct ev_loop *,
 /* The TUN device's name (for logs and show). */
 const char	*esp_userspace_tun_name(struct esp_backend *);
 
-/* The record-only backend of esp/fake.c: unit tests of its users. */
+/*
+ * show crypto ipsec sa (esp/show.c): the facts of a data plane, flows
+ * grouped under interface and crypto map (cf: the interface a map is
+ * bound to, when only the map is known; may be NULL), only peer's (NULL:
+ * every peer), every SA's status STANDBY when standby says the node holds
+ * them for a takeover.  The caller owns the object.
+ */
+struct config;
+struct json_object;
+struct json_object *esp_show_facts(struct esp_backend *,
+		    const struct config *, const struct in_addr *, int);
+
+/*
+ * The record-only backend of esp/test_fake.c: unit tests of its users,
+ * fuzzers and benchmarks (not linked into havpnd).
+ */
 struct esp_fake;
 struct esp_backend *esp_fake_new(void);
 /* The SA with this conn_id as added or updated last, or NULL. */

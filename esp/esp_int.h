@@ -18,6 +18,9 @@
 
 #include "esp/esp.h"
 
+struct buf;
+struct ip4_hdr;
+
 /* ---- replay.c: the anti-replay window (RFC 4303 3.4.3, appendix A) ---- */
 
 /*
@@ -154,6 +157,9 @@ struct esp_flow {
 
 /* 0 and the flow of a well-formed IPv4 packet, or -1. */
 int		 esp_flow_parse(const uint8_t *, size_t, struct esp_flow *);
+/* The same from a parsed header and its payload (whose cursor moves). */
+void		 esp_flow_from_ip4(const struct ip4_hdr *, struct buf *,
+		    struct esp_flow *);
 int		 esp_selector_match(const struct esp_selector *,
 		    const struct esp_flow *);
 /* 1 if every flow the second selector takes, the first takes too. */
@@ -177,9 +183,30 @@ struct esp_vnet {
 	uint16_t	 csum_offset;	/* from csum_start */
 };
 
-/* The Internet checksum (RFC 1071): add bytes, then fold and invert. */
-uint32_t	 esp_csum_add(uint32_t, const uint8_t *, size_t);
-uint16_t	 esp_csum_fold(uint32_t);
+/*
+ * The TCP (RFC 9293 3.1) and UDP (RFC 768) header fields that the
+ * offloads cut, merge and checksum.
+ */
+#define TCP_OFF_SEQ	4
+#define TCP_OFF_ACK	8
+#define TCP_OFF_DOFF	12		/* data offset: high nibble, words */
+#define TCP_OFF_FLAGS	13
+#define TCP_OFF_WIN	14
+#define TCP_OFF_SUM	16
+#define TCP_HDR_LEN	20		/* without options */
+#define TCP_F_FIN	0x01
+#define TCP_F_PSH	0x08
+#define TCP_F_ACK	0x10
+#define TCP_F_CWR	0x80
+#define UDP_OFF_LEN	4
+#define UDP_OFF_SUM	6
+#define UDP_HDR_LEN	8
+
+/*
+ * The one's complement sum (csum_add) of the TCP/UDP pseudo-header of
+ * the IPv4 header ip: its addresses, proto and the L4 length.
+ */
+uint32_t	 esp_pseudo_sum(const uint8_t *, uint8_t, size_t);
 /*
  * Finish the IPv4 packet p (len bytes) that h describes into finished
  * packets: outs[i] (outcap bytes each) gets segment i, lens[i] its

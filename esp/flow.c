@@ -1,15 +1,7 @@
 /*
  * The flow of an IPv4 packet (addresses, protocol, ports) and selector
  * matching, for the SPD lookup outbound and the selector check inbound.
- *
- *  0                   1                   2                   3
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- * |Version|  IHL  |Type of Service|          Total Length         |
- * |         Identification        |Flags|      Fragment Offset    |
- * |  Time to Live |    Protocol   |         Header Checksum       |
- * |                       Source Address                          |
- * |                    Destination Address                        |
- * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * The header is read by ip4_parse() (lib/lib.h, with its diagram).
  *
  * Ports are read only from the first fragment of TCP, UDP and SCTP; a
  * later fragment has ports 0 and so matches only port-less selectors, as
@@ -20,40 +12,35 @@
 #include "lib/lib.h"
 #include "esp/esp_int.h"
 
+void
+esp_flow_from_ip4(const struct ip4_hdr *ip, struct buf *l4, struct esp_flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->src = ip->src;
+	f->dst = ip->dst;
+	f->proto = ip->proto;
+	if ((ip->frag & IP4_FRAG_OFFSET) != 0)
+		return;
+	if (ip->proto != IPPROTO_TCP && ip->proto != IPPROTO_UDP &&
+	    ip->proto != IPPROTO_SCTP)
+		return;
+	if (buf_get_be16(l4, &f->sport) == -1 ||
+	    buf_get_be16(l4, &f->dport) == -1)
+		f->sport = f->dport = 0;
+}
+
 int
 esp_flow_parse(const uint8_t *p, size_t len, struct esp_flow *f)
 {
 	struct buf	 b, l4;
-	uint8_t		 vihl, proto;
-	uint16_t	 totlen, frag;
-	size_t		 ihl;
+	struct ip4_hdr	 ip;
 
-	memset(f, 0, sizeof(*f));
 	buf_init(&b, p, len);
-	if (buf_get_u8(&b, &vihl) == -1 || (vihl >> 4) != 4)
+	if (ip4_parse(&b, &ip, &l4) != IP4_OK) {
+		memset(f, 0, sizeof(*f));
 		return -1;
-	ihl = (size_t)(vihl & 0x0f) * 4;
-	if (ihl < 20 || ihl > len)
-		return -1;
-	if (buf_skip(&b, 1) == -1 || buf_get_be16(&b, &totlen) == -1 ||
-	    totlen < ihl || totlen > len || buf_skip(&b, 2) == -1 ||
-	    buf_get_be16(&b, &frag) == -1 || buf_skip(&b, 1) == -1 ||
-	    buf_get_u8(&b, &proto) == -1 || buf_skip(&b, 2) == -1 ||
-	    buf_get_bytes(&b, &f->src, 4) == -1 ||
-	    buf_get_bytes(&b, &f->dst, 4) == -1)
-		return -1;
-	f->proto = proto;
-	if ((frag & 0x1fff) != 0)
-		return 0;
-	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP &&
-	    proto != IPPROTO_SCTP)
-		return 0;
-	buf_init(&l4, p + ihl, totlen - ihl);
-	if (buf_get_be16(&l4, &f->sport) == -1 ||
-	    buf_get_be16(&l4, &f->dport) == -1) {
-		f->sport = f->dport = 0;
-		return 0;
 	}
+	esp_flow_from_ip4(&ip, &l4, f);
 	return 0;
 }
 

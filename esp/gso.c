@@ -15,63 +15,35 @@
 #include "lib/lib.h"
 #include "esp/esp_int.h"
 
-#define TCP_FIN	0x01
-#define TCP_PSH	0x08
-#define TCP_CWR	0x80
-
-uint32_t
-esp_csum_add(uint32_t sum, const uint8_t *p, size_t n)
-{
-	uint64_t s = sum;
-
-	while (n >= 4) {
-		s += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-		    (uint32_t)p[2] << 8 | p[3];
-		p += 4;
-		n -= 4;
-	}
-	if (n >= 2) {
-		s += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		n -= 2;
-	}
-	if (n == 1)
-		s += (uint32_t)p[0] << 8;
-	while (s >> 32)
-		s = (s & 0xffffffff) + (s >> 32);
-	return (uint32_t)s;
-}
-
-uint16_t
-esp_csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static void
 ip_checksum(uint8_t *ip, size_t ihl)
 {
-	ip[10] = ip[11] = 0;
-	be16_put(ip + 10, esp_csum_fold(esp_csum_add(0, ip, ihl)));
+	be16_put(ip + IP4_OFF_SUM, 0);
+	be16_put(ip + IP4_OFF_SUM, csum_fold(csum_add(0, ip, ihl)));
+}
+
+uint32_t
+esp_pseudo_sum(const uint8_t *ip, uint8_t proto, size_t l4len)
+{
+	uint8_t	 ph[12];
+
+	memcpy(ph, ip + IP4_OFF_SRC, 8);	/* source, destination */
+	ph[8] = 0;
+	ph[9] = proto;
+	be16_put(ph + 10, (uint16_t)l4len);
+	return csum_add(0, ph, sizeof(ph));
 }
 
 /* The TCP or UDP checksum of a whole segment, from scratch. */
 static void
 l4_checksum(uint8_t *ip, size_t ihl, size_t tot, uint8_t proto, size_t coff)
 {
-	uint8_t	 ph[12];
 	uint8_t	*l4 = ip + ihl;
 	size_t	 l4len = tot - ihl;
 	uint16_t c;
 
-	memcpy(ph, ip + 12, 8);
-	ph[8] = 0;
-	ph[9] = proto;
-	be16_put(ph + 10, (uint16_t)l4len);
-	l4[coff] = l4[coff + 1] = 0;
-	c = esp_csum_fold(esp_csum_add(esp_csum_add(0, ph, 12), l4, l4len));
+	be16_put(l4 + coff, 0);
+	c = csum_fold(csum_add(esp_pseudo_sum(ip, proto, l4len), l4, l4len));
 	if (proto == IPPROTO_UDP && c == 0)
 		c = 0xffff;		/* RFC 768: zero means none */
 	be16_put(l4 + coff, c);
@@ -81,14 +53,16 @@ int
 esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
     uint8_t *const *outs, size_t outcap, size_t *lens, int maxsegs)
 {
-	size_t	 ihl, l4hl, hl, payload, mss, off;
-	uint8_t	 proto;
-	int	 n = 0;
+	struct buf	 b, l4;
+	struct ip4_hdr	 ip;
+	size_t		 ihl, l4hl, hl, payload, mss, off;
+	int		 n = 0;
 
-	if (len < 20 || (p[0] >> 4) != 4 || (ihl = (size_t)(p[0] & 15) * 4) <
-	    20 || ihl > len || be16_get(p + 2) != len)
+	/* one packet, exactly: the kernel's super-packet has no trailer */
+	buf_init(&b, p, len);
+	if (ip4_parse(&b, &ip, &l4) != IP4_OK || ip.totlen != len)
 		return -1;
-	proto = p[9];
+	ihl = ip.hlen;
 	if (h->gso_type == ESP_GSO_NONE) {
 		if (len > outcap || maxsegs < 1)
 			return -1;
@@ -99,18 +73,19 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 			if (cs < ihl || cs + co + 2 > len)
 				return -1;
 			/* the field holds the pseudo-header sum already */
-			be16_put(outs[0] + cs + co, esp_csum_fold(esp_csum_add(0,
+			be16_put(outs[0] + cs + co, csum_fold(csum_add(0,
 			    outs[0] + cs, len - cs)));
 		}
 		lens[0] = len;
 		return 1;
 	}
-	if (h->gso_type == ESP_GSO_TCP && proto == IPPROTO_TCP) {
-		if (len < ihl + 20 || (l4hl = (size_t)(p[ihl + 12] >> 4) * 4) <
-		    20 || ihl + l4hl > len)
+	if (h->gso_type == ESP_GSO_TCP && ip.proto == IPPROTO_TCP) {
+		if (buf_left(&l4) < TCP_HDR_LEN || (l4hl = (size_t)(buf_cur(
+		    &l4)[TCP_OFF_DOFF] >> 4) * 4) < TCP_HDR_LEN ||
+		    l4hl > buf_left(&l4))
 			return -1;
-	} else if (h->gso_type == ESP_GSO_UDP && proto == IPPROTO_UDP)
-		l4hl = 8;
+	} else if (h->gso_type == ESP_GSO_UDP && ip.proto == IPPROTO_UDP)
+		l4hl = UDP_HDR_LEN;
 	else
 		return -1;
 	hl = ihl + l4hl;
@@ -130,23 +105,25 @@ esp_gso_split(const struct esp_vnet *h, const uint8_t *p, size_t len,
 		o = outs[n];
 		memcpy(o, p, hl);
 		memcpy(o + hl, p + hl + off, seg);
-		be16_put(o + 2, (uint16_t)tot);
-		be16_put(o + 4, (uint16_t)(be16_get(p + 4) + n));
+		be16_put(o + IP4_OFF_LEN, (uint16_t)tot);
+		be16_put(o + IP4_OFF_ID, (uint16_t)(ip.id + n));
 		ip_checksum(o, ihl);
-		if (proto == IPPROTO_TCP) {
+		if (ip.proto == IPPROTO_TCP) {
 			uint8_t	*t = o + ihl;
 
 			/* each segment's sequence number moves by its offset */
-			be32_put(t + 4, be32_get(t + 4) + (uint32_t)off);
+			be32_put(t + TCP_OFF_SEQ, be32_get(t + TCP_OFF_SEQ) +
+			    (uint32_t)off);
 			/* FIN and PSH end the super-packet, CWR starts it */
 			if (off + seg < payload)
-				t[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+				t[TCP_OFF_FLAGS] &=
+				    (uint8_t)~(TCP_F_FIN | TCP_F_PSH);
 			if (n > 0)
-				t[13] &= (uint8_t)~TCP_CWR;
-			l4_checksum(o, ihl, tot, IPPROTO_TCP, 16);
+				t[TCP_OFF_FLAGS] &= (uint8_t)~TCP_F_CWR;
+			l4_checksum(o, ihl, tot, IPPROTO_TCP, TCP_OFF_SUM);
 		} else {
-			be16_put(o + ihl + 4, (uint16_t)(tot - ihl));
-			l4_checksum(o, ihl, tot, IPPROTO_UDP, 6);
+			be16_put(o + ihl + UDP_OFF_LEN, (uint16_t)(tot - ihl));
+			l4_checksum(o, ihl, tot, IPPROTO_UDP, UDP_OFF_SUM);
 		}
 		lens[n] = tot;
 	}

@@ -387,22 +387,22 @@ static int
 transport_header(struct esp_slot *s, const struct esp_sa *sa, uint8_t nh)
 {
 	uint8_t		*h;
-	size_t		 tot = s->len + 20;
+	size_t		 tot = s->len + IP4_HDR_LEN;
 
-	if (s->off < 20 || tot > 65535)
+	if (s->off < IP4_HDR_LEN || tot > 65535)
 		return -1;
-	s->off -= 20;
+	s->off -= IP4_HDR_LEN;
 	s->len = tot;
 	h = s->buf + s->off;
-	memset(h, 0, 20);
-	h[0] = 0x45;
-	be16_put(h + 2, (uint16_t)tot);
-	h[6] = 0x40;		/* DF */
-	h[8] = 64;
-	h[9] = nh;
-	memcpy(h + 12, &sa->remote, 4);
-	memcpy(h + 16, &sa->local, 4);
-	be16_put(h + 10, esp_csum_fold(esp_csum_add(0, h, 20)));
+	memset(h, 0, IP4_HDR_LEN);
+	h[IP4_OFF_VHL] = IP4_VHL_PLAIN;
+	be16_put(h + IP4_OFF_LEN, (uint16_t)tot);
+	be16_put(h + IP4_OFF_FRAG, IP4_F_DF);
+	h[IP4_OFF_TTL] = 64;
+	h[IP4_OFF_PROTO] = nh;
+	memcpy(h + IP4_OFF_SRC, &sa->remote, 4);
+	memcpy(h + IP4_OFF_DST, &sa->local, 4);
+	be16_put(h + IP4_OFF_SUM, csum_fold(csum_add(0, h, IP4_HDR_LEN)));
 	return 0;
 }
 
@@ -475,9 +475,6 @@ tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 	e->st.tun_out++;
 }
 
-#define TH_ACK	0x10
-#define TH_PSH	0x08
-
 /*
  * The payload length of a segment that may join a train (TCP with TSO
  * offloads, UDP with USO), and its L4 header length; or 0.
@@ -486,56 +483,71 @@ static size_t
 gro_candidate(const struct esp_engine *e, const uint8_t *p, size_t len,
     size_t *thl)
 {
-	size_t	 tot;
+	struct buf	 b, l4;
+	struct ip4_hdr	 ip;
+	const uint8_t	*t;
+	size_t		 l4len;
 
-	if (len < 28 || p[0] != 0x45 || (be16_get(p + 6) & 0x3fff) != 0)
+	/* one whole datagram without options, not a fragment */
+	buf_init(&b, p, len);
+	if (ip4_parse(&b, &ip, &l4) != IP4_OK || ip.hlen != IP4_HDR_LEN ||
+	    ip.totlen != len || (ip.frag & (IP4_F_MF | IP4_FRAG_OFFSET)) != 0)
 		return 0;
-	tot = be16_get(p + 2);
-	if (p[9] == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
-		*thl = 8;
-		return tot == len && tot > 28 && be16_get(p + 24) == tot - 20 ?
-		    tot - 28 : 0;
+	t = buf_cur(&l4);
+	l4len = buf_left(&l4);
+	if (ip.proto == IPPROTO_UDP && (e->vnet & ESP_OFF_USO)) {
+		*thl = UDP_HDR_LEN;
+		return l4len > UDP_HDR_LEN &&
+		    be16_get(t + UDP_OFF_LEN) == l4len ? l4len - UDP_HDR_LEN :
+		    0;
 	}
-	if (p[9] != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) || len < 40)
+	if (ip.proto != IPPROTO_TCP || !(e->vnet & ESP_OFF_TSO) ||
+	    l4len < TCP_HDR_LEN)
 		return 0;
-	*thl = (size_t)(p[32] >> 4) * 4;
-	if (tot != len || *thl < 20 || 20 + *thl >= tot)
+	*thl = (size_t)(t[TCP_OFF_DOFF] >> 4) * 4;
+	if (*thl < TCP_HDR_LEN || *thl >= l4len)
 		return 0;
 	/* only ACK, and PSH (which ends a train) */
-	if ((p[33] & ~(TH_ACK | TH_PSH)) != 0 || !(p[33] & TH_ACK))
+	if ((t[TCP_OFF_FLAGS] & ~(TCP_F_ACK | TCP_F_PSH)) != 0 ||
+	    !(t[TCP_OFF_FLAGS] & TCP_F_ACK))
 		return 0;
-	return tot - 20 - *thl;
+	return l4len - *thl;
 }
 
-/* b continues the train whose last segment is a (payload alen). */
+/*
+ * b continues the train whose last segment is a (payload alen).  Both
+ * passed gro_candidate(): 20-byte IPv4 headers, then the L4 header.
+ */
 static int
 gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
     size_t bthl)
 {
-	if (a[9] != b[9])
+	const uint8_t	*ta = a + IP4_HDR_LEN, *tb = b + IP4_HDR_LEN;
+
+	if (a[IP4_OFF_PROTO] != b[IP4_OFF_PROTO] ||
+	    a[IP4_OFF_TOS] != b[IP4_OFF_TOS] ||
+	    a[IP4_OFF_TTL] != b[IP4_OFF_TTL])
 		return 0;
-	if (a[9] == IPPROTO_UDP)
-		return memcmp(a + 12, b + 12, 12) == 0 &&  /* addrs, ports */
-		    a[1] == b[1] && a[8] == b[8];
+	/* the addresses, and the ports that follow them */
+	if (a[IP4_OFF_PROTO] == IPPROTO_UDP)
+		return memcmp(a + IP4_OFF_SRC, b + IP4_OFF_SRC, 12) == 0;
 	return athl == bthl &&
-	    memcmp(a + 12, b + 12, 8) == 0 &&		/* addresses */
-	    memcmp(a + 20, b + 20, 4) == 0 &&		/* ports */
-	    a[1] == b[1] && a[8] == b[8] &&		/* tos, ttl */
-	    be32_get(b + 24) == be32_get(a + 24) + (uint32_t)alen &&	/* seq */
-	    memcmp(a + 28, b + 28, 4) == 0 &&		/* ack */
-	    memcmp(a + 34, b + 34, 2) == 0 &&		/* window */
-	    memcmp(a + 40, b + 40, athl - 20) == 0 &&	/* options */
-	    !(a[33] & TH_PSH);
+	    memcmp(a + IP4_OFF_SRC, b + IP4_OFF_SRC, 12) == 0 &&
+	    be32_get(tb + TCP_OFF_SEQ) ==
+	    be32_get(ta + TCP_OFF_SEQ) + (uint32_t)alen &&
+	    memcmp(ta + TCP_OFF_ACK, tb + TCP_OFF_ACK, 4) == 0 &&
+	    memcmp(ta + TCP_OFF_WIN, tb + TCP_OFF_WIN, 2) == 0 &&
+	    memcmp(ta + TCP_HDR_LEN, tb + TCP_HDR_LEN,		/* options */
+	    athl - TCP_HDR_LEN) == 0 &&
+	    !(ta[TCP_OFF_FLAGS] & TCP_F_PSH);
 }
 
 static void
 gro_flush(struct esp_engine *e)
 {
 	struct virtio_net_hdr vh;
-	uint8_t		*g = e->grobuf;
-	size_t		 thl, tot = e->gro_len;
-	uint32_t	 sum;
-	uint8_t		 ph[12];
+	uint8_t		*g = e->grobuf, *l4 = g + IP4_HDR_LEN;
+	size_t		 tot = e->gro_len, l4len, coff;
 
 	if (e->gro_n == 0)
 		return;
@@ -544,37 +556,26 @@ gro_flush(struct esp_engine *e)
 		e->gro_n = 0;
 		return;
 	}
-	thl = e->gro_proto == IPPROTO_TCP ? (size_t)(g[32] >> 4) * 4 : 8;
-	g[2] = (uint8_t)(tot >> 8);
-	g[3] = (uint8_t)tot;
-	g[10] = g[11] = 0;
-	sum = esp_csum_fold(esp_csum_add(0, g, 20));
-	g[10] = (uint8_t)(sum >> 8);
-	g[11] = (uint8_t)sum;
+	l4len = tot - IP4_HDR_LEN;
+	coff = e->gro_proto == IPPROTO_TCP ? TCP_OFF_SUM : UDP_OFF_SUM;
+	be16_put(g + IP4_OFF_LEN, (uint16_t)tot);
+	be16_put(g + IP4_OFF_SUM, 0);
+	be16_put(g + IP4_OFF_SUM, csum_fold(csum_add(0, g, IP4_HDR_LEN)));
 	if (e->gro_proto == IPPROTO_TCP)
-		g[33] |= e->gro_psh;
-	else {
-		/* the super-datagram's UDP length covers all of it */
-		g[24] = (uint8_t)((tot - 20) >> 8);
-		g[25] = (uint8_t)(tot - 20);
-	}
+		l4[TCP_OFF_FLAGS] |= e->gro_psh;
+	else	/* the super-datagram's UDP length covers all of it */
+		be16_put(l4 + UDP_OFF_LEN, (uint16_t)l4len);
 	/* partial checksum: the pseudo-header's sum, folded, not inverted */
-	memcpy(ph, g + 12, 8);
-	ph[8] = 0;
-	ph[9] = e->gro_proto;
-	ph[10] = (uint8_t)((tot - 20) >> 8);
-	ph[11] = (uint8_t)(tot - 20);
-	sum = (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, 12));
-	g[20 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)(sum >> 8);
-	g[21 + (e->gro_proto == IPPROTO_TCP ? 16 : 6)] = (uint8_t)sum;
+	be16_put(l4 + coff, (uint16_t)~csum_fold(esp_pseudo_sum(g,
+	    e->gro_proto, l4len)));
 	memset(&vh, 0, sizeof(vh));
 	vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh.gso_type = e->gro_proto == IPPROTO_TCP ? VIRTIO_NET_HDR_GSO_TCPV4 :
 	    VIRTIO_NET_HDR_GSO_UDP_L4;
-	vh.hdr_len = (uint16_t)(20 + thl);
+	vh.hdr_len = (uint16_t)(IP4_HDR_LEN + e->gro_thl);
 	vh.gso_size = (uint16_t)e->gro_mss;
-	vh.csum_start = 20;
-	vh.csum_offset = e->gro_proto == IPPROTO_TCP ? 16 : 6;
+	vh.csum_start = IP4_HDR_LEN;
+	vh.csum_offset = (uint16_t)coff;
 	tun_write(e, &vh, g, tot);
 	/* tun_out counts packets, whatever the number of writes */
 	e->st.tun_out += (uint64_t)e->gro_n - 1;
@@ -602,10 +603,11 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 			memcpy(e->grobuf, e->gro_first, e->gro_first_len);
 			e->gro_len = e->gro_first_len;
 		}
-		memcpy(e->grobuf + e->gro_len, p + 20 + thl, plen);
+		memcpy(e->grobuf + e->gro_len, p + IP4_HDR_LEN + thl, plen);
 		e->gro_len += plen;
-		if (p[9] == IPPROTO_TCP)
-			e->gro_psh |= p[33] & TH_PSH;
+		if (p[IP4_OFF_PROTO] == IPPROTO_TCP)
+			e->gro_psh |= p[IP4_HDR_LEN + TCP_OFF_FLAGS] &
+			    TCP_F_PSH;
 		e->gro_last = p;
 		e->gro_last_plen = plen;
 		e->gro_n++;
@@ -618,7 +620,7 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 	e->gro_mss = plen;
 	e->gro_last_plen = plen;
 	e->gro_psh = 0;
-	e->gro_proto = p[9];
+	e->gro_proto = p[IP4_OFF_PROTO];
 	e->gro_thl = thl;
 	e->gro_n = 1;
 }
@@ -742,24 +744,18 @@ raw_readable(struct ev_loop *loop, ev_io *w, int revents)
 		return;
 	for (int i = 0; i < n; i++) {
 		struct esp_slot	*s = &e->rx[i];
-		const uint8_t	*p = s->buf + ESP_PKT_OFF;
-		size_t		 len = e->mm[i].msg_len, ihl;
-		uint16_t	 tot;
+		struct buf	 b, esp;
+		struct ip4_hdr	 ip;
 
 		/* a raw socket hands over the whole IPv4 datagram */
-		if (len < 20 || (p[0] >> 4) != 4 ||
-		    (ihl = (size_t)(p[0] & 0x0f) * 4) < 20 || ihl > len ||
-		    p[9] != IPPROTO_ESP) {
+		buf_init(&b, s->buf + ESP_PKT_OFF, e->mm[i].msg_len);
+		if (ip4_parse(&b, &ip, &esp) != IP4_OK ||
+		    ip.proto != IPPROTO_ESP) {
 			e->st.malformed++;
 			continue;
 		}
-		tot = be16_get(p + 2);
-		if (tot < ihl || tot > len) {
-			e->st.malformed++;
-			continue;
-		}
-		s->off = ESP_PKT_OFF + ihl;
-		s->len = tot - ihl;
+		s->off = ESP_PKT_OFF + ip.hlen;
+		s->len = buf_left(&esp);
 		if (esp_io_inbound(e, s) == 0)
 			deliver(e, s);
 	}

@@ -150,14 +150,16 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	if (c->sa.tunnel)
 		nh = IPPROTO_IPIP_;
 	else {
-		size_t	 ihl;
+		struct buf	 b, payload;
+		struct ip4_hdr	 ip;
 
-		if (plen < 20 || (buf[poff] >> 4) != 4 ||
-		    (ihl = (size_t)(buf[poff] & 0x0f) * 4) < 20 || ihl > plen)
+		/* the outer header replaces this one: ESP carries the rest */
+		buf_init(&b, buf + poff, plen);
+		if (ip4_parse(&b, &ip, &payload) != IP4_OK)
 			goto malformed;
-		nh = buf[poff + 9];
-		poff += ihl;
-		plen -= ihl;
+		nh = ip.proto;
+		poff += ip.hlen;
+		plen -= ip.hlen;
 	}
 	/* RFC 4303 3.3.3: a counter must never cycle; the SA needs a rekey. */
 	if (c->seq_out >= (c->sa.esn ? UINT64_MAX : UINT32_MAX)) {
@@ -315,12 +317,17 @@ esp_decap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 	ctlen -= padlen + 2;
 	/* RFC 4301 5.2 step 4: the inner packet must match the SA */
 	if (c->sa.tunnel) {
-		if (esp_flow_parse(ct, ctlen, &f) == -1) {
+		struct buf	 b, l4;
+		struct ip4_hdr	 ip;
+
+		buf_init(&b, ct, ctlen);
+		if (ip4_parse(&b, &ip, &l4) != IP4_OK) {
 			v = ESP_V_MALFORMED;
 			goto drop;
 		}
+		esp_flow_from_ip4(&ip, &l4, &f);
 		/* TFC padding (RFC 4303 2.7) ends at the total length */
-		ctlen = be16_get(ct + 2);
+		ctlen = ip.totlen;
 	} else {
 		memset(&f, 0, sizeof(f));
 		f.src = c->sa.remote;

@@ -34,99 +34,8 @@
 #include "conf/conf.h"
 #include "ipc/ipc_int.h"
 
-enum ipc_state {
-	IPC_S_DISABLED,
-	IPC_S_NOKEY,
-	IPC_S_CONNECTING,
-	IPC_S_HANDSHAKE,
-	IPC_S_UP,
-};
-
 static const char *const state_names[] = {
 	"disabled", "no-key", "connecting", "handshake", "up",
-};
-
-struct ipc_qmsg {
-	struct ipc_qmsg	*next;
-	size_t		 len;
-	uint8_t		 data[];
-};
-
-struct ipc_queue {
-	struct ipc_qmsg	*head;
-	struct ipc_qmsg	*tail;
-	size_t		 bytes;
-	size_t		 msgs;
-	size_t		 limit;
-	int		 refused;	/* a sender waits for writable */
-};
-
-struct ipc_stream_stats {
-	uint64_t	 msgs_out;
-	uint64_t	 bytes_out;
-	uint64_t	 msgs_in;
-	uint64_t	 bytes_in;
-	uint64_t	 refused_down;
-	uint64_t	 refused_full;
-	uint64_t	 refused_size;
-	uint64_t	 discarded;	/* queued, then the channel went down */
-};
-
-struct ipc {
-	struct ev_loop		*loop;
-	struct ipc_handlers	 h;
-	void			*arg;
-
-	char			*path;		/* the configuration file */
-	struct conf_ipc_assoc	 assoc;		/* a copy: no pointers */
-	char			*secret;
-	char			 node_id[IPC_NODE_ID_MAX + 1];
-	uint64_t		 incarnation;
-	uint8_t			 role;
-
-	const struct ipc_tp_ops	*ops;
-	struct ipc_tp		*tp;
-	enum ipc_state		 state;
-	char			 reason[256];
-	uint32_t		 backoff_ms;
-
-	/* the handshake of the current association */
-	uint8_t			 hello[IPC_REC_HDRLEN + 128];
-	size_t			 hellolen;
-	uint8_t			 peer_body[128];
-	size_t			 peer_bodylen;
-	int			 have_peer_hello;
-	int			 confirm_sent;
-	uint8_t			 transcript[IPC_HASHLEN];
-	struct ipc_dirkey	 tx;
-	struct ipc_dirkey	 rx;
-
-	/* the peer */
-	struct ipc_peer		 peer;
-	char			 peer_id[IPC_NODE_ID_MAX + 1];
-	uint64_t		 last_peer_inc;	/* across associations */
-	int			 have_last_peer;
-	uint64_t		 last_hb_ms;
-	uint64_t		 up_since_ms;
-	uint64_t		 hb_sent;
-	uint64_t		 hb_received;
-
-	ev_timer		 hb_timer;
-	ev_timer		 hs_timer;
-
-	struct ipc_queue	 q[IPC_NSTREAMS];
-	struct ipc_stream_stats	 st[IPC_NSTREAMS];
-	uint64_t		 drops[IPC_NDROPS];
-	uint64_t		 ups;
-	uint64_t		 downs;
-	uint64_t		 assoc_ups;
-	uint64_t		 handshakes_failed;
-	uint64_t		 peer_restarts;
-	struct log_ratelimit	 rl;
-
-	int			 keep_last;
-	uint8_t			*last[IPC_NSTREAMS];
-	size_t			 lastlen[IPC_NSTREAMS];
 };
 
 static const size_t queue_limits[IPC_NSTREAMS] = {
@@ -1099,37 +1008,6 @@ ipc_status(struct ipc *ipc, json_object *o)
 	jadd_u64(o, "association_ups", ipc->assoc_ups);
 	jadd_u64(o, "handshakes_failed", ipc->handshakes_failed);
 	jadd_u64(o, "peer_restarts", ipc->peer_restarts);
-}
-
-/* ---- tests ----------------------------------------------------------- */
-
-int
-ipc_test_send_raw(struct ipc *ipc, int s, const void *p, size_t len)
-{
-	if (ipc->tp == NULL || ipc->state < IPC_S_HANDSHAKE)
-		return -1;
-	return ipc->ops->send(ipc->tp, s, p, len);
-}
-
-void
-ipc_test_keep_last(struct ipc *ipc)
-{
-	ipc->keep_last = 1;
-}
-
-const uint8_t *
-ipc_test_last_record(struct ipc *ipc, int s, size_t *len)
-{
-	if ((unsigned)s >= IPC_NSTREAMS || ipc->last[s] == NULL)
-		return NULL;
-	*len = ipc->lastlen[s];
-	return ipc->last[s];
-}
-
-void
-ipc_test_set_incarnation(struct ipc *ipc, uint64_t inc)
-{
-	ipc->incarnation = inc;
 }
 
 int

@@ -1,8 +1,8 @@
 /*
  * ipc internals: the record layer (pure: bytes in, struct and error out),
  * the handshake and key schedule, the channel core's view of a transport,
- * and hooks the unit tests and tests/tools/ipc_peer use.  Not for other
- * modules: they use ipc/ipc.h.
+ * the channel's state, and hooks the unit tests and tests/tools/ipc_peer
+ * use.  Not for other modules: they use ipc/ipc.h.
  */
 #ifndef HAVPN_IPC_INT_H
 #define HAVPN_IPC_INT_H
@@ -15,9 +15,9 @@
 #include <ev.h>
 #include <json-c/json.h>
 
+#include "lib/lib.h"
+#include "conf/conf.h"
 #include "ipc/ipc.h"
-
-struct conf_ipc_assoc;
 
 /*
  * A record is one SCTP message.  The 16-byte header is the AAD of the
@@ -241,7 +241,109 @@ int		 ipc_assoc_is_client(const struct conf_ipc_assoc *);
 /* A handshake not finished in this time restarts the association. */
 #define IPC_HANDSHAKE_TIMEOUT_MS 3000
 
-/* ---- for tests and tests/tools/ipc_peer ----------------------------- */
+/* ---- the channel core (ipc.c) ---------------------------------------- */
+
+/*
+ * A channel's state.  Only ipc.c changes it; it is here for the test
+ * hooks below, which live in a file of their own.
+ */
+enum ipc_state {
+	IPC_S_DISABLED,
+	IPC_S_NOKEY,
+	IPC_S_CONNECTING,
+	IPC_S_HANDSHAKE,
+	IPC_S_UP,
+};
+
+struct ipc_qmsg {
+	struct ipc_qmsg	*next;
+	size_t		 len;
+	uint8_t		 data[];
+};
+
+struct ipc_queue {
+	struct ipc_qmsg	*head;
+	struct ipc_qmsg	*tail;
+	size_t		 bytes;
+	size_t		 msgs;
+	size_t		 limit;
+	int		 refused;	/* a sender waits for writable */
+};
+
+struct ipc_stream_stats {
+	uint64_t	 msgs_out;
+	uint64_t	 bytes_out;
+	uint64_t	 msgs_in;
+	uint64_t	 bytes_in;
+	uint64_t	 refused_down;
+	uint64_t	 refused_full;
+	uint64_t	 refused_size;
+	uint64_t	 discarded;	/* queued, then the channel went down */
+};
+
+struct ipc {
+	struct ev_loop		*loop;
+	struct ipc_handlers	 h;
+	void			*arg;
+
+	char			*path;		/* the configuration file */
+	struct conf_ipc_assoc	 assoc;		/* a copy: no pointers */
+	char			*secret;
+	char			 node_id[IPC_NODE_ID_MAX + 1];
+	uint64_t		 incarnation;
+	uint8_t			 role;
+
+	const struct ipc_tp_ops	*ops;
+	struct ipc_tp		*tp;
+	enum ipc_state		 state;
+	char			 reason[256];
+	uint32_t		 backoff_ms;
+
+	/* the handshake of the current association */
+	uint8_t			 hello[IPC_REC_HDRLEN + 128];
+	size_t			 hellolen;
+	uint8_t			 peer_body[128];
+	size_t			 peer_bodylen;
+	int			 have_peer_hello;
+	int			 confirm_sent;
+	uint8_t			 transcript[IPC_HASHLEN];
+	struct ipc_dirkey	 tx;
+	struct ipc_dirkey	 rx;
+
+	/* the peer */
+	struct ipc_peer		 peer;
+	char			 peer_id[IPC_NODE_ID_MAX + 1];
+	uint64_t		 last_peer_inc;	/* across associations */
+	int			 have_last_peer;
+	uint64_t		 last_hb_ms;
+	uint64_t		 up_since_ms;
+	uint64_t		 hb_sent;
+	uint64_t		 hb_received;
+
+	ev_timer		 hb_timer;
+	ev_timer		 hs_timer;
+
+	struct ipc_queue	 q[IPC_NSTREAMS];
+	struct ipc_stream_stats	 st[IPC_NSTREAMS];
+	uint64_t		 drops[IPC_NDROPS];
+	uint64_t		 ups;
+	uint64_t		 downs;
+	uint64_t		 assoc_ups;
+	uint64_t		 handshakes_failed;
+	uint64_t		 peer_restarts;
+	struct log_ratelimit	 rl;
+
+	/* set only by a test hook (test_hooks.c): the last record sealed */
+	int			 keep_last;
+	uint8_t			*last[IPC_NSTREAMS];
+	size_t			 lastlen[IPC_NSTREAMS];
+};
+
+/*
+ * ---- test hooks (test_hooks.c) -----------------------------------------
+ *
+ * For the unit tests and tests/tools/ipc_peer; never linked into havpnd.
+ */
 
 /* Hand raw record bytes to the transport as they are (no sealing). */
 int		 ipc_test_send_raw(struct ipc *, int, const void *, size_t);

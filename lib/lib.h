@@ -1,9 +1,13 @@
 /*
- * lib: the helpers every havpn module may use.  No protocol code lives here.
+ * lib: the helpers every havpn module may use.  No protocol of havpn's own
+ * lives here; the IPv4 header and the Internet checksum do, because the
+ * data plane and the election both read them.
  *
  *   buf	a bounded read cursor over untrusted bytes, and a writer that
  *		adds up its errors so a builder checks once at the end
  *   be	big-endian loads and stores at a known-good place in memory
+ *   csum	the Internet checksum
+ *   ip4	the IPv4 header: named offsets and the one parser, on the cursor
  *   log	tagged, levelled logging to stderr or syslog
  *   addr	IPv4 addresses and masks
  *   mem	allocation that never returns NULL, and key wiping
@@ -78,6 +82,123 @@ be32_put(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* ---- csum: the Internet checksum (RFC 1071) ---------------------------- */
+
+/*
+ * Add n bytes, as 16-bit big-endian words, to a running sum (start at 0);
+ * an odd last byte is padded with a zero byte, so only the last piece of
+ * a chained sum may have an odd length.
+ */
+uint32_t	 csum_add(uint32_t, const void *, size_t);
+/*
+ * Fold a sum to 16 bits and complement it: the value of the checksum
+ * field, or 0 when the bytes summed include a correct checksum.
+ */
+uint16_t	 csum_fold(uint32_t);
+
+/* ---- ip4: the IPv4 header (RFC 791 3.1) -------------------------------- */
+
+/*
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |Version|  IHL  |Type of Service|          Total Length         |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |         Identification        |Flags|      Fragment Offset    |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |  Time to Live |    Protocol   |         Header Checksum       |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                       Source Address                          |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Destination Address                        |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ * |                    Options                    |    Padding    |
+ * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+ *
+ * The offsets are for code that writes a header, or edits or compares
+ * one that ip4_parse() accepted; a received header is read only by
+ * ip4_parse().
+ */
+#define IP4_OFF_VHL	0		/* version (high nibble), IHL */
+#define IP4_OFF_TOS	1
+#define IP4_OFF_LEN	2		/* total length, header included */
+#define IP4_OFF_ID	4
+#define IP4_OFF_FRAG	6		/* flags and fragment offset */
+#define IP4_OFF_TTL	8
+#define IP4_OFF_PROTO	9
+#define IP4_OFF_SUM	10
+#define IP4_OFF_SRC	12
+#define IP4_OFF_DST	16
+#define IP4_HDR_LEN	20		/* without options */
+#define IP4_VHL_PLAIN	0x45		/* version 4, no options */
+#define IP4_F_DF	0x4000		/* don't fragment */
+#define IP4_F_MF	0x2000		/* more fragments */
+#define IP4_FRAG_OFFSET	0x1fff		/* in 8-byte units */
+
+struct ip4_hdr {
+	size_t		 hlen;		/* bytes, options included */
+	uint16_t	 totlen;
+	uint16_t	 id;
+	uint16_t	 frag;		/* flags and offset, as on the wire */
+	uint8_t		 tos;
+	uint8_t		 ttl;
+	uint8_t		 proto;
+	uint16_t	 sum;		/* not checked here */
+	struct in_addr	 src;
+	struct in_addr	 dst;
+};
+
+enum ip4_verdict {
+	IP4_OK,
+	IP4_MALFORMED,
+	IP4_TRUNCATED,
+};
+
+/*
+ * The IPv4 header at the cursor.  Checks: version 4, a header length of
+ * at least 20 bytes within the buffer, a total length that covers the
+ * header (IP4_MALFORMED) and ends within the buffer (IP4_TRUNCATED);
+ * not the header checksum.  IP4_OK: *h holds the fields, *payload
+ * is a bounded child cursor over what follows the header up to the total
+ * length, and the cursor has moved past the datagram (what is left is
+ * beyond its total length: link padding, TFC padding).  IP4_TRUNCATED:
+ * *h holds the fields, for a caller that checks others first; the cursor
+ * has not moved.  IP4_MALFORMED: nothing is set or moved.
+ *
+ * Inline: the data plane parses every packet's header once or twice.
+ */
+static inline enum ip4_verdict
+ip4_parse(struct buf *b, struct ip4_hdr *h, struct buf *payload)
+{
+	const uint8_t	*p = b->p + b->off;
+	size_t		 left = b->len - b->off, hlen;
+	uint16_t	 totlen;
+
+	if (left < IP4_HDR_LEN || (p[IP4_OFF_VHL] >> 4) != 4)
+		return IP4_MALFORMED;
+	hlen = (size_t)(p[IP4_OFF_VHL] & 0x0f) * 4;
+	totlen = be16_get(p + IP4_OFF_LEN);
+	if (hlen < IP4_HDR_LEN || hlen > left || totlen < hlen)
+		return IP4_MALFORMED;
+	h->hlen = hlen;
+	h->totlen = totlen;
+	h->id = be16_get(p + IP4_OFF_ID);
+	h->frag = be16_get(p + IP4_OFF_FRAG);
+	h->tos = p[IP4_OFF_TOS];
+	h->ttl = p[IP4_OFF_TTL];
+	h->proto = p[IP4_OFF_PROTO];
+	h->sum = be16_get(p + IP4_OFF_SUM);
+	h->src.s_addr = htonl(be32_get(p + IP4_OFF_SRC));
+	h->dst.s_addr = htonl(be32_get(p + IP4_OFF_DST));
+	if (totlen > left)
+		return IP4_TRUNCATED;
+	payload->p = p + hlen;
+	payload->len = totlen - hlen;
+	payload->off = 0;
+	b->off += totlen;
+	return IP4_OK;
 }
 
 /* ---- wbuf: building messages ------------------------------------------ */

@@ -55,22 +55,6 @@ vrrp_drop_name(enum vrrp_drop d)
 	return vrrp_drop_names[d];
 }
 
-/* The Internet checksum's one's complement sum, folded, not inverted. */
-static uint32_t
-sum16(uint32_t sum, const uint8_t *p, size_t len)
-{
-	while (len > 1) {
-		sum += (uint32_t)p[0] << 8 | p[1];
-		p += 2;
-		len -= 2;
-	}
-	if (len == 1)
-		sum += (uint32_t)p[0] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return sum;
-}
-
 uint16_t
 vrrp_checksum(const uint8_t *msg, size_t len, struct in_addr src,
     struct in_addr dst, enum vrrp_cksum form)
@@ -85,10 +69,9 @@ vrrp_checksum(const uint8_t *msg, size_t len, struct in_addr src,
 		ph[9] = VRRP_PROTO;
 		ph[10] = (uint8_t)(len >> 8);
 		ph[11] = (uint8_t)len;
-		sum = sum16(sum, ph, sizeof(ph));
+		sum = csum_add(sum, ph, sizeof(ph));
 	}
-	sum = sum16(sum, msg, len);
-	return (uint16_t)~sum;
+	return csum_fold(csum_add(sum, msg, len));
 }
 
 static enum vrrp_drop
@@ -103,41 +86,26 @@ static enum vrrp_drop
 parse_ip(struct buf *pkt, struct vrrp_advert *a, struct buf *body,
     const char **why)
 {
-	struct buf ip;
-	uint8_t	 vhl, tos, ttl, proto;
-	uint16_t totlen, id, frag, sum;
-	uint32_t src, dst;
-	size_t	 hlen;
+	struct ip4_hdr	 ip;
+	enum ip4_verdict v;
+	uint32_t	 src;
 
-	if (buf_left(pkt) < 1 || (buf_cur(pkt)[0] >> 4) != 4)
-		return drop(VRRP_DROP_IP, why);
-	hlen = (size_t)(buf_cur(pkt)[0] & 0x0f) * 4;
-	if (hlen < 20 || buf_get_sub(pkt, hlen, &ip) == -1)
-		return drop(VRRP_DROP_IP, why);
-	if (buf_get_u8(&ip, &vhl) == -1 || buf_get_u8(&ip, &tos) == -1 ||
-	    buf_get_be16(&ip, &totlen) == -1 || buf_get_be16(&ip, &id) == -1 ||
-	    buf_get_be16(&ip, &frag) == -1 || buf_get_u8(&ip, &ttl) == -1 ||
-	    buf_get_u8(&ip, &proto) == -1 || buf_get_be16(&ip, &sum) == -1 ||
-	    buf_get_be32(&ip, &src) == -1 || buf_get_be32(&ip, &dst) == -1)
-		return drop(VRRP_DROP_IP, why);
-	(void)tos;
-	(void)id;
-	(void)sum;
 	/* options, if any, are skipped with the rest of the header */
-	if (proto != VRRP_PROTO || (frag & 0x3fff) != 0 || totlen < hlen)
+	if ((v = ip4_parse(pkt, &ip, body)) == IP4_MALFORMED ||
+	    ip.proto != VRRP_PROTO ||
+	    (ip.frag & (IP4_F_MF | IP4_FRAG_OFFSET)) != 0)
 		return drop(VRRP_DROP_IP, why);
 	/* the datagram may be shorter than what was read (padding) */
-	if (totlen > pkt->len)
+	if (v == IP4_TRUNCATED)
 		return drop(VRRP_DROP_TRUNCATED, why);
-	if (buf_get_sub(pkt, totlen - hlen, body) == -1)
-		return drop(VRRP_DROP_IP, why);
-	a->src.s_addr = htonl(src);
-	a->dst.s_addr = htonl(dst);
-	a->ttl = ttl;
-	if (dst != VRRP_GROUP_ADDR || src == 0 || (src >> 28) == 0xe ||
-	    src == 0xffffffff)
+	a->src = ip.src;
+	a->dst = ip.dst;
+	a->ttl = ip.ttl;
+	src = ntohl(ip.src.s_addr);
+	if (ntohl(ip.dst.s_addr) != VRRP_GROUP_ADDR || src == 0 ||
+	    (src >> 28) == 0xe || src == 0xffffffff)
 		return drop(VRRP_DROP_ADDRESS, why);
-	if (ttl != VRRP_TTL)
+	if (ip.ttl != VRRP_TTL)
 		return drop(VRRP_DROP_TTL, why);
 	return VRRP_ACCEPT;
 }
@@ -208,7 +176,7 @@ vrrp_advert_build(uint8_t *out, size_t cap, struct in_addr src, uint8_t vrid,
 	total = VRRP_IP_HDR_LEN + VRRP_HDR_LEN + (size_t)nvips * 4;
 	wbuf_init(&w, out, cap);
 	/* IPv4: the kernel fills in the identification and the checksum */
-	wbuf_put_u8(&w, 0x45);
+	wbuf_put_u8(&w, IP4_VHL_PLAIN);
 	wbuf_put_u8(&w, VRRP_TOS);
 	wbuf_put_be16(&w, (uint16_t)total);
 	wbuf_put_be16(&w, 0);

@@ -219,5 +219,14 @@ int		 vrrp_ngroups(const struct vrrp *);
  * runs again.  -1 if out of range. */
 int		 vrrp_group_info(const struct vrrp *, int,
 		    struct vrrp_group_info *);
+/*
+ * show standby (vrrp/show.c): one group's facts, and, on the Active
+ * router, its standby: sb (its address on the group's interface) and
+ * sb_state (its RF state) as the sync channel knows them, or NULL.  The
+ * caller owns the object.
+ */
+struct json_object;
+struct json_object *vrrp_show_group(const struct vrrp_group_info *,
+		    const struct in_addr *, const char *);
 
 #endif

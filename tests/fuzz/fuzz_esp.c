@@ -12,7 +12,9 @@
  *
  * A first byte of 0xfe instead feeds the TUN offload path: the next six
  * bytes are a virtio header (type, flags, gso_size, csum_start/offset),
- * the rest a packet that esp_gso_split() finishes.
+ * the rest a packet that esp_gso_split() finishes.  A first byte of 0xfd
+ * feeds the rest to ip4_parse(), the header parser every path above
+ * shares, and checks what it promises.
  *
  * Nothing may crash, and an accepted payload must lie inside the packet.
  */
@@ -110,6 +112,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (len < 1 || len > 2048)
 		return 0;
+	if (data[0] == 0xfd) {
+		struct buf	 b, pl;
+		struct ip4_hdr	 ip;
+
+		buf_init(&b, data + 1, len - 1);
+		switch (ip4_parse(&b, &ip, &pl)) {
+		case IP4_OK:
+			if (ip.hlen < 20 || ip.hlen > ip.totlen ||
+			    ip.totlen > len - 1 || pl.p != data + 1 + ip.hlen ||
+			    buf_left(&pl) != ip.totlen - ip.hlen ||
+			    buf_left(&b) != len - 1 - ip.totlen)
+				abort();
+			break;
+		case IP4_TRUNCATED:
+			if (b.off != 0 || ip.totlen <= len - 1 ||
+			    ip.hlen > len - 1)
+				abort();
+			break;
+		case IP4_MALFORMED:
+			if (b.off != 0)
+				abort();
+			break;
+		}
+		return 0;
+	}
 	if (data[0] == 0xfe && len >= 7) {
 		static uint8_t	 segs[8][2048];
 		uint8_t		*outs[8];

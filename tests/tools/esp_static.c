@@ -39,7 +39,6 @@
 
 #include "lib/lib.h"
 #include "esp/esp.h"
-#include "daemon/daemon.h"
 
 static struct esp_backend *be;
 static const char *stats_path;
@@ -302,7 +301,7 @@ dump(void)
 
 	if (stats_path == NULL)
 		return;
-	o = esp_show_facts(be, NULL, NULL);
+	o = esp_show_facts(be, NULL, NULL, 0);
 	/* the command whose facts these are, as havpnctl --json names it */
 	json_object_object_add(o, "command",
 	    json_object_new_string("show crypto ipsec sa"));

@@ -1,5 +1,6 @@
-/* lib: the read cursor with every truncation, the writer, addresses, hex,
- * and the IOS command matcher. */
+/* lib: the read cursor with every truncation, the writer, the Internet
+ * checksum, the IPv4 header parser, addresses, hex, and the IOS command
+ * matcher. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -124,6 +125,171 @@ test_wbuf_dynamic(void **state)
 	}
 	assert_int_equal(buf_left(&b), 0);
 	wbuf_cleanup(&w);
+}
+
+/*
+ * RFC 1071 vectors, worked out by hand and with python3: the RFC's own
+ * example (4.1), an IPv4 header (checksum field zero), odd lengths, and
+ * sums whose carries wrap.
+ */
+static const struct {
+	const char	*what;
+	const uint8_t	*p;
+	size_t		 len;
+	uint16_t	 want;
+} csum_vectors[] = {
+	{ "RFC 1071 4.1", (const uint8_t *)"\x00\x01\xf2\x03\xf4\xf5\xf6\xf7",
+	    8, 0x220d },
+	{ "IPv4 header", (const uint8_t *)"\x45\x00\x00\x73\x00\x00\x40"
+	    "\x00\x40\x11\x00\x00\xc0\xa8\x00\x01\xc0\xa8\x00\xc7", 20,
+	    0xb861 },
+	{ "the same, 19 bytes", (const uint8_t *)"\x45\x00\x00\x73\x00\x00"
+	    "\x40\x00\x40\x11\x00\x00\xc0\xa8\x00\x01\xc0\xa8\x00", 19,
+	    0xb928 },
+	{ "three bytes", (const uint8_t *)"\x01\x02\x03", 3, 0xfbfd },
+	{ "one byte", (const uint8_t *)"\x01", 1, 0xfeff },
+	{ "nothing", (const uint8_t *)"", 0, 0xffff },
+	{ "a carry that wraps", (const uint8_t *)"\xff\xff\xff\xff", 4,
+	    0x0000 },
+};
+
+static void
+test_csum_vectors(void **state)
+{
+	static uint8_t	 big[70001];
+	uint8_t		 hdr[20];
+	uint32_t	 sum;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(csum_vectors); i++) {
+		uint16_t got = csum_fold(csum_add(0, csum_vectors[i].p,
+		    csum_vectors[i].len));
+
+		if (got != csum_vectors[i].want)
+			print_message("%s\n", csum_vectors[i].what);
+		assert_int_equal(got, csum_vectors[i].want);
+	}
+	/* 35000 words of 0xffff and an odd 0xff: carries above 32 bits */
+	memset(big, 0xff, sizeof(big));
+	assert_int_equal(csum_fold(csum_add(0, big, sizeof(big))), 0x00ff);
+	/* a sum may be chained; only its last piece may be odd */
+	memcpy(hdr, csum_vectors[1].p, sizeof(hdr));
+	sum = csum_add(csum_add(0, hdr, 6), hdr + 6, 14);
+	assert_int_equal(csum_fold(sum), 0xb861);
+	sum = csum_add(csum_add(0, hdr, 16), hdr + 16, 3);
+	assert_int_equal(csum_fold(sum), 0xb928);
+	/* with its checksum in place, a header sums to zero */
+	be16_put(hdr + 10, 0xb861);
+	assert_int_equal(csum_fold(csum_add(0, hdr, sizeof(hdr))), 0);
+}
+
+/* A UDP datagram of 8 bytes in a 20-byte header, then 3 bytes of padding. */
+static const uint8_t ip4_udp[] = {
+	0x45, 0xc0, 0x00, 0x1c, 0x12, 0x34, 0x40, 0x00,
+	0x40, 0x11, 0xab, 0xcd, 172, 21, 91, 37,
+	192, 168, 20, 25,
+	0x04, 0xd2, 0x00, 0x35, 0x00, 0x08, 0x00, 0x00,
+	0xee, 0xee, 0xee,
+};
+
+static const struct {
+	size_t		 at;
+	uint8_t		 v;
+	enum ip4_verdict want;
+} ip4_bad[] = {
+	{ 0, 0x65, IP4_MALFORMED },	/* version 6 */
+	{ 0, 0x05, IP4_MALFORMED },	/* version 0 */
+	{ 0, 0x44, IP4_MALFORMED },	/* IHL 4: 16 bytes */
+	{ 0, 0x40, IP4_MALFORMED },	/* IHL 0 */
+	{ 0, 0x47, IP4_OK },		/* 28 bytes: the total, no payload */
+	{ 0, 0x48, IP4_MALFORMED },	/* 32 bytes: above the total */
+	{ 0, 0x4f, IP4_MALFORMED },	/* 60 bytes: past the buffer */
+	{ 3, 0x13, IP4_MALFORMED },	/* total 19: below the header */
+	{ 3, 0x00, IP4_MALFORMED },	/* total 0 */
+	{ 3, 0x14, IP4_OK },		/* total 20: no payload */
+	{ 3, 0x1f, IP4_OK },		/* total 31: the whole buffer */
+	{ 3, 0x20, IP4_TRUNCATED },	/* total 32: one beyond */
+	{ 2, 0xff, IP4_TRUNCATED },	/* total 0xff1c */
+};
+
+static void
+test_ip4_parse(void **state)
+{
+	uint8_t		 pkt[sizeof(ip4_udp)], opt[32];
+	struct buf	 b, pl;
+	struct ip4_hdr	 h;
+	char		 a[INET_ADDRSTRLEN];
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	buf_init(&b, ip4_udp, sizeof(ip4_udp));
+	assert_int_equal(ip4_parse(&b, &h, &pl), IP4_OK);
+	assert_int_equal(h.hlen, 20);
+	assert_int_equal(h.totlen, 28);
+	assert_int_equal(h.tos, 0xc0);
+	assert_int_equal(h.id, 0x1234);
+	assert_int_equal(h.frag, IP4_F_DF);
+	assert_int_equal(h.ttl, 64);
+	assert_int_equal(h.proto, 17);
+	assert_int_equal(h.sum, 0xabcd);
+	assert_string_equal(addr_str(h.src, a), "172.21.91.37");
+	assert_string_equal(addr_str(h.dst, a), "192.168.20.25");
+	/* the payload ends at the total length; the padding stays behind */
+	assert_ptr_equal(pl.p, ip4_udp + 20);
+	assert_int_equal(buf_left(&pl), 8);
+	assert_int_equal(buf_left(&b), 3);
+
+	/* every truncation of the header is malformed, and moves nothing */
+	for (size_t n = 0; n < 20; n++) {
+		buf_init(&b, ip4_udp, n);
+		assert_int_equal(ip4_parse(&b, &h, &pl), IP4_MALFORMED);
+		assert_int_equal(b.off, 0);
+	}
+	/* a cut in the payload is a truncation: the fields are there */
+	for (size_t n = 20; n < 28; n++) {
+		memset(&h, 0, sizeof(h));
+		buf_init(&b, ip4_udp, n);
+		assert_int_equal(ip4_parse(&b, &h, &pl), IP4_TRUNCATED);
+		assert_int_equal(b.off, 0);
+		assert_int_equal(h.proto, 17);
+		assert_int_equal(h.totlen, 28);
+	}
+
+	/* version, header length, total length (the byte at, set to v) */
+	for (size_t i = 0; i < nitems(ip4_bad); i++) {
+		enum ip4_verdict v;
+
+		memcpy(pkt, ip4_udp, sizeof(pkt));
+		pkt[ip4_bad[i].at] = ip4_bad[i].v;
+		buf_init(&b, pkt, sizeof(pkt));
+		if ((v = ip4_parse(&b, &h, &pl)) != ip4_bad[i].want)
+			print_message("byte %zu = 0x%02x\n", ip4_bad[i].at,
+			    ip4_bad[i].v);
+		assert_int_equal(v, ip4_bad[i].want);
+		if (v == IP4_OK)
+			assert_int_equal(buf_left(&pl), h.totlen - h.hlen);
+		else
+			assert_int_equal(b.off, 0);
+	}
+
+	/* options: 24 bytes of header, a fragment, at an offset in a buffer */
+	memset(opt, 0, sizeof(opt));
+	opt[0] = 0xaa;
+	memcpy(opt + 1, ip4_udp, 20);
+	opt[1] = 0x46;
+	opt[1 + 3] = 28;
+	be16_put(opt + 1 + IP4_OFF_FRAG, IP4_F_MF | 185);
+	opt[21] = 0x01;			/* NOP, then end of options */
+	opt[25] = 0x42;			/* the payload's first byte */
+	buf_init(&b, opt, 29);
+	assert_int_equal(buf_skip(&b, 1), 0);
+	assert_int_equal(ip4_parse(&b, &h, &pl), IP4_OK);
+	assert_int_equal(h.hlen, 24);
+	assert_int_equal(h.frag & IP4_F_MF, IP4_F_MF);
+	assert_int_equal(h.frag & IP4_FRAG_OFFSET, 185);
+	assert_int_equal(buf_left(&pl), 4);
+	assert_int_equal(buf_cur(&pl)[0], 0x42);
+	assert_int_equal(buf_left(&b), 0);
 }
 
 static void
@@ -348,6 +514,8 @@ main(void)
 		cmocka_unit_test(test_buf_failure_does_not_move),
 		cmocka_unit_test(test_wbuf_fixed_overflow),
 		cmocka_unit_test(test_wbuf_dynamic),
+		cmocka_unit_test(test_csum_vectors),
+		cmocka_unit_test(test_ip4_parse),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_cmdmatch),

@@ -2,7 +2,8 @@
  * The record-only backend: it keeps what it is told (SAs, policies, replay
  * state) and forwards no traffic.  Unit tests of ike/ and hasync/ use it to
  * see exactly what their module installed, and raise the data plane's
- * events through it.
+ * events through it.  Like every module file named test_*.c, it is linked
+ * into the tests, fuzzers, test tools and benchmarks, never into havpnd.
  */
 #include <stdlib.h>
 #include <string.h>
