@@ -530,6 +530,7 @@ void		 ike_keep_bytes(uint8_t **, size_t *, const void *, size_t);
 /* A random message ID, not 0, not seen, not in a Quick Mode. */
 uint32_t	 ike_sa_new_msgid(struct ike_sa *);
 int		 ike_sa_msgid_seen(struct ike_sa *, uint32_t);
+void		 ike_sa_msgid_forget(struct ike_sa *, uint32_t);
 void		 ike_sa_msgid_add(struct ike_sa *, uint32_t);
 void		 ike_sa_export(const struct ike_sa *,
 		    struct ike_isakmp_state *);

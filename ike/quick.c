@@ -160,6 +160,18 @@ qm_fail(struct ike_qm *q, const char *why)
 	qm_unlink_free(q);
 }
 
+/*
+ * A responder's exchange that failed for a reason of ours (the data plane,
+ * a buffer), not the peer's: its message ID leaves the ring, so the peer's
+ * retransmission of QM1 tries again instead of being dropped as a replay.
+ */
+static void
+qm_fail_ours(struct ike_qm *q, const char *why)
+{
+	ike_sa_msgid_forget(q->sa, q->msgid);
+	qm_fail(q, why);
+}
+
 static void
 qm_retx_timeout(struct ike *ike, struct ike_timer *t)
 {
@@ -557,7 +569,7 @@ qm_r1_keys(struct ike_qm *q, const struct ike_pls *pls)
 		return -1;
 	}
 	if (alloc_spi(ike, &q->spi_in) == -1) {
-		qm_fail(q, "the data plane has no SPI");
+		qm_fail_ours(q, "the data plane has no SPI");
 		return -1;
 	}
 	IKE_TRACE(sa, "QM Responder gets spi");
@@ -575,7 +587,7 @@ qm_r1_keys(struct ike_qm *q, const struct ike_pls *pls)
 	q->child = ike_child_new(ike);
 	if (ike_child_keys(sa, q, q->child) == -1 ||
 	    ike_child_install(q->child, 1, 0) == -1) {
-		qm_fail(q, "the data plane refused the inbound SA");
+		qm_fail_ours(q, "the data plane refused the inbound SA");
 		return -1;
 	}
 	return 0;
@@ -723,13 +735,13 @@ qm_r1(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	if ((q = qm_r1_process(sa, h, msg, len)) == NULL)
 		return;
 	if (qm_r1_build(q, &wr) == -1) {
-		qm_fail(q, "cannot build message 2");
+		qm_fail_ours(q, "cannot build message 2");
 		return;
 	}
 	ike_keep_bytes(&q->last_in, &q->last_in_len, msg, len);
 	q->state = QM_R2;
 	if (ike_msg_send(sa, &wr, 1, q->iv, q, 1) == -1) {
-		qm_fail(q, "cannot send message 2");
+		qm_fail_ours(q, "cannot send message 2");
 		return;
 	}
 	/* the end of IOS's SPI wait: see qm_r1_keys() */

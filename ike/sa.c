@@ -389,6 +389,15 @@ ike_sa_msgid_seen(struct ike_sa *sa, uint32_t msgid)
 	return 0;
 }
 
+/* An exchange that failed on our side: its message ID may come again. */
+void
+ike_sa_msgid_forget(struct ike_sa *sa, uint32_t msgid)
+{
+	for (int i = 0; i < IKE_MSGID_RING; i++)
+		if (sa->msgids[i] == msgid)
+			sa->msgids[i] = 0;
+}
+
 void
 ike_sa_msgid_add(struct ike_sa *sa, uint32_t msgid)
 {
