@@ -97,12 +97,13 @@
 /*
  * What the standby's table keeps of an ISAKMP SA (table.c): an SA that
  * arrives again with any of these changed replaces the one installed (a
- * DPD sequence number, a NAT-T port); one that arrives with only other
- * fields changed (the time remaining, the message IDs) is left as it is.
+ * DPD sequence number, a NAT-T port, the message IDs of recent exchanges,
+ * which a new active needs to drop replays); one that arrives with only
+ * the time remaining changed is left as it is.
  */
 #define HA_ISAKMP_NOTED(N)						\
 	N(icookie) N(rcookie) N(local_port) N(remote_port)		\
-	N(dpd_seq_out) N(dpd_seq_in)
+	N(dpd_seq_out) N(dpd_seq_in) N(msgids)
 
 /* struct ike_ipsec_state, message IpsecSa */
 #define HA_IPSEC_FIELDS(F)						\

@@ -144,6 +144,8 @@ qm_done(struct ike_qm *q)
 		free_secret(q->gqm, q->gqmlen);
 	q->gqm = NULL;
 	ike_timer_set(ike, &q->t_retx, ike_now(ike) + IKE_QM_LINGER_MS);
+	/* its message ID is the ISAKMP SA's news: a standby drops replays */
+	ike_emit_isakmp(ike, q->sa, 0);
 }
 
 static void
