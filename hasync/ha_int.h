@@ -91,7 +91,6 @@ struct ha_pair {
 	uint32_t	 conn_out;
 	uint32_t	 spi_in;
 	uint32_t	 spi_out;
-	uint32_t	 isakmp_conn_id;
 	uint16_t	 local_port;
 	uint16_t	 remote_port;
 	uint32_t	 interval_out;	/* the map's outbound replay-interval */

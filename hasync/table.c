@@ -155,7 +155,6 @@ ha_pair_note(struct ha_pair *p, const struct ike_ipsec_state *s)
 {
 	p->spi_in = s->spi_in;
 	p->spi_out = s->spi_out;
-	p->isakmp_conn_id = s->isakmp_conn_id;
 	p->local_port = s->local_port;
 	p->remote_port = s->remote_port;
 }

@@ -188,7 +188,6 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	memcpy(c->akey_in, s->auth_key_in, s->auth_key_len);
 	memcpy(c->akey_out, s->auth_key_out, s->auth_key_len);
 	c->akey_len = s->auth_key_len;
-	c->sel = s->sel;
 	c->replay_window = s->replay_window;
 	snprintf(c->ifname, sizeof(c->ifname), "%s", s->ifname);
 	c->rekeyed = s->rekeyed;
