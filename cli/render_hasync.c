@@ -220,6 +220,17 @@ render_crypto_ha(json_object *data, FILE *out)
 	    (long long)(jint(bulk, "last_duration_us") / 1000),
 	    (long long)jint(bulk, "last_bytes"), (long long)jint(bulk, "sent"),
 	    (long long)jint(bulk, "received"));
+	fprintf(out, "  State queue: %lld records, %lld bytes; besides the "
+	    "snapshot %lld records, %lld bytes (bound %lld, %lld bytes); "
+	    "coalesced %lld; overflows %lld\n",
+	    (long long)jint(bulk, "state_queue_records"),
+	    (long long)jint(bulk, "state_queue_bytes"),
+	    (long long)jint(bulk, "state_queue_counted_records"),
+	    (long long)jint(bulk, "state_queue_counted_bytes"),
+	    (long long)jint(bulk, "state_queue_max_records"),
+	    (long long)jint(bulk, "state_queue_max_bytes"),
+	    (long long)jint(bulk, "state_queue_coalesced"),
+	    (long long)jint(bulk, "state_queue_overflows"));
 	n = maps != NULL ? json_object_array_length(maps) : 0;
 	for (size_t i = 0; i < n; i++) {
 		json_object *m = json_object_array_get_idx(maps, i);

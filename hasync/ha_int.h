@@ -63,6 +63,13 @@
 #define HA_HISTORY		64	/* switchovers and failovers kept */
 #define HA_NEGO_MS		50	/* Backup: is an Active heard yet? */
 #define HA_PREEMPT_POLL_MS	500	/* STANDBY HOT: would VRRP preempt? */
+/*
+ * The bound of the active's STATE queue (records ipc refused, waiting for
+ * room), not counting the snapshot being sent: past it the queue is
+ * dropped and the standby resyncs (docs/hasync.md, "The state queue").
+ */
+#define HA_SQ_MAX_BYTES		(8u << 20)
+#define HA_SQ_MAX_RECORDS	32768
 
 /* ---- the SAs the sync knows (table.c) ------------------------------------ */
 
@@ -70,11 +77,14 @@
 #define HA_NOTED_MEMBER(name)						\
 	__typeof__(((struct ike_isakmp_state *)0)->name) name;
 
+struct ha_qrec;
+
 struct ha_isakmp {
 	struct ha_isakmp *hnext;
 	struct ha_isakmp *next;		/* every entry */
 	struct ha_isakmp *prev;
 	uint32_t	 conn_id;
+	struct ha_qrec	*queued;	/* active: its event still queued */
 	/* the state's fields of HA_ISAKMP_NOTED (fields.h), as noted */
 	struct {
 		HA_ISAKMP_NOTED(HA_NOTED_MEMBER)
@@ -100,6 +110,7 @@ struct ha_pair {
 	uint64_t	 sent_bm0;
 	int		 queued_in;	/* in the coalescing queue */
 	int		 queued_out;
+	struct ha_qrec	*queued;	/* its event still on the STATE queue */
 	/* standby */
 	struct ctr_track out;		/* the outbound sequence number */
 	uint64_t	 in_at_ms;	/* last inbound window, 0: never */
@@ -155,8 +166,8 @@ enum ha_drop {
 	"stale" }
 
 struct ha_stats {
-	uint64_t	 tx_msgs[HA_M_SW_DONE + 1];
-	uint64_t	 rx_msgs[HA_M_SW_DONE + 1];
+	uint64_t	 tx_msgs[HA_M_LAST + 1];
+	uint64_t	 rx_msgs[HA_M_LAST + 1];
 	uint64_t	 tx_records;
 	uint64_t	 rx_records;
 	uint64_t	 tx_bytes;
@@ -175,6 +186,8 @@ struct ha_stats {
 	uint64_t	 rekeys_split;	/* after a split brain */
 	uint64_t	 jumps;		/* outbound counters jumped */
 	uint64_t	 exact;		/* outbound counters continued as is */
+	uint64_t	 sq_coalesced;	/* queued SA events replaced by newer */
+	uint64_t	 sq_overflows;	/* STATE queue over its bound: resync */
 };
 
 /* ---- history of failovers and switchovers -------------------------------- */
@@ -240,6 +253,8 @@ struct ha_switchover_st {
  *   SYNCING -> SYNCING	another BulkRequest: a new snapshot
  *   SYNCING -> NONE	the channel goes down, the peer is no standby,
  *			this node becomes standby or leaves the election
+ *   SYNCING -> NONE	the STATE queue passed its bound (HA_SQ_MAX_*):
+ *			dropped, and SessionEnd tells the standby
  *
  * The standby's snapshot (apply.c, hasync.c), ha->bulk (enum rf_bulk, a
  * fact of the RF state: NONE and REQUESTED are STANDBY COLD, RUNNING
@@ -255,6 +270,10 @@ struct ha_switchover_st {
  *			active: asked again, with a new id
  *   REQUESTED -> RUNNING	BulkBegin whose epoch is the last request's id
  *   RUNNING -> DONE	BulkEnd of that epoch
+ *   REQUESTED, RUNNING, DONE -> NONE -> REQUESTED
+ *			SessionEnd of the last request's epoch (the
+ *			active's queue for this node overflowed): asked
+ *			again, with a new id
  *   NONE -> DONE	a stateless node, once its peer is known
  *   any -> NONE	the channel goes up or down, any role change
  *
@@ -299,6 +318,34 @@ enum ha_split {
 	HA_SPLIT_ALONE,
 	HA_SPLIT_REKEY,
 	HA_SPLIT_REKEY_ALONE,
+};
+
+/*
+ * A record on the active's STATE queue: what ipc refused (its own queue
+ * full), waiting for writable, in order.  What it holds decides how it is
+ * bounded and coalesced (docs/hasync.md, "The state queue"):
+ *   SNAPSHOT	BulkBegin, a batch of the snapshot, BulkEnd: not counted
+ *		toward the bound (a new snapshot drops what is queued)
+ *   ISAKMP	an ISAKMP SA's up or update, key its conn-id: a newer one
+ *		replaces it in place while it is queued
+ *   IPSEC	an IPsec pair's up, rekey or update, key its inbound conn-id:
+ *		the same (replaces kept)
+ *   OTHER	deletes, counters, switchover markers: never replaced
+ */
+enum ha_qkind {
+	HA_Q_OTHER,
+	HA_Q_SNAPSHOT,
+	HA_Q_ISAKMP,
+	HA_Q_IPSEC,
+};
+
+struct ha_qrec {
+	struct ha_qrec	*next;
+	uint8_t		*p;		/* owned: wiped when sent or dropped */
+	size_t		 len;
+	enum ha_qkind	 kind;
+	uint32_t	 key;		/* ISAKMP: conn-id; IPSEC: conn_in */
+	uint32_t	 replaces;	/* IPSEC: the pair a rekey replaces */
 };
 
 /* ---- the replication ----------------------------------------------------- */
@@ -353,13 +400,11 @@ struct hasync {
 	size_t		 dirty_cap;
 	int		 counters_lost;	/* a counters send was refused */
 	/* the STATE stream's own queue (records in order) */
-	struct ha_qrec {
-		struct ha_qrec	*next;
-		uint8_t		*p;
-		size_t		 len;
-	}		*sq_head, **sq_tail;
-	size_t		 sq_bytes;
+	struct ha_qrec	*sq_head, **sq_tail;
+	size_t		 sq_bytes;	/* everything queued */
 	size_t		 sq_n;
+	size_t		 sq_bound_bytes; /* what counts toward the bound */
+	size_t		 sq_bound_n;
 
 	/* standby: the snapshot under way */
 	enum rf_bulk	 bulk;
@@ -412,9 +457,25 @@ void		 ha_drop(struct hasync *, enum ha_drop, const char *, ...)
 /* Send one message on a stream; STATE goes through the ordered queue. */
 int		 ha_send(struct hasync *, enum ipc_stream,
 		    const struct ha_msg *);
-/* A finished record onto the STATE queue (adopted). */
-void		 ha_state_enqueue(struct hasync *, uint8_t *, size_t);
+/*
+ * An SA's event (HA_M_ISAKMP or HA_M_IPSEC) on the STATE stream; *slot is
+ * the SA's table entry's queued: while its previous event waits on the
+ * queue, this one replaces it there.
+ */
+void		 ha_send_sa(struct hasync *, const struct ha_msg *,
+		    struct ha_qrec **);
+/* A finished record onto the STATE queue (p adopted); ha_state_pump
+ * hands it on. */
+void		 ha_state_enqueue(struct hasync *, uint8_t *, size_t,
+		    enum ha_qkind);
+/*
+ * Hand queued records to the channel while it takes them, then the
+ * bound: past it the queue is dropped, the session ends and the standby
+ * is told (SessionEnd).
+ */
 void		 ha_state_pump(struct hasync *);
+/* Drop everything queued (wiped). */
+void		 ha_state_drop(struct hasync *);
 void		 ha_schedule_apply(struct hasync *);
 void		 ha_send_hello(struct hasync *);
 void		 ha_request_bulk(struct hasync *);

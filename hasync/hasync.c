@@ -148,19 +148,73 @@ ha_rf_update(struct hasync *ha, const char *reason)
 
 /* ---- sending ------------------------------------------------------------ */
 
-static void
-sq_free(struct hasync *ha)
-{
-	while (ha->sq_head != NULL) {
-		struct ha_qrec *q = ha->sq_head;
+/*
+ * The STATE queue (docs/hasync.md, "The state queue"): what ipc refused,
+ * in order, handed over as it takes more (writable).  The snapshot being
+ * sent is not counted toward the bound (its size follows the number of
+ * SAs, not time; a new snapshot drops what is queued); everything else
+ * is, and an SA's newer event replaces its older one still queued.
+ */
 
-		ha->sq_head = q->next;
-		free_secret(q->p, q->len);
-		free(q);
+/* The SA whose event q held no longer has one queued. */
+static void
+sq_unlink(struct hasync *ha, const struct ha_qrec *q)
+{
+	struct ha_isakmp *e;
+	struct ha_pair	*p;
+
+	if (q->kind == HA_Q_ISAKMP &&
+	    (e = ha_isakmp_find(&ha->t, q->key)) != NULL && e->queued == q)
+		e->queued = NULL;
+	if (q->kind == HA_Q_IPSEC &&
+	    (p = ha_pair_find_in(&ha->t, q->key)) != NULL && p->queued == q)
+		p->queued = NULL;
+}
+
+/* The head leaves the queue (sent or dropped) and is wiped. */
+static void
+sq_pop(struct hasync *ha)
+{
+	struct ha_qrec	*q = ha->sq_head;
+
+	ha->sq_head = q->next;
+	if (ha->sq_head == NULL)
+		ha->sq_tail = &ha->sq_head;
+	ha->sq_bytes -= q->len;
+	ha->sq_n--;
+	if (q->kind != HA_Q_SNAPSHOT) {
+		ha->sq_bound_bytes -= q->len;
+		ha->sq_bound_n--;
 	}
-	ha->sq_tail = &ha->sq_head;
-	ha->sq_bytes = 0;
-	ha->sq_n = 0;
+	sq_unlink(ha, q);
+	free_secret(q->p, q->len);
+	free(q);
+}
+
+void
+ha_state_drop(struct hasync *ha)
+{
+	while (ha->sq_head != NULL)
+		sq_pop(ha);
+}
+
+static struct ha_qrec *
+sq_add(struct hasync *ha, uint8_t *p, size_t len, enum ha_qkind kind)
+{
+	struct ha_qrec	*q = xcalloc(1, sizeof(*q));
+
+	q->p = p;
+	q->len = len;
+	q->kind = kind;
+	*ha->sq_tail = q;
+	ha->sq_tail = &q->next;
+	ha->sq_bytes += len;
+	ha->sq_n++;
+	if (kind != HA_Q_SNAPSHOT) {
+		ha->sq_bound_bytes += len;
+		ha->sq_bound_n++;
+	}
+	return q;
 }
 
 static int
@@ -175,6 +229,41 @@ ha_xmit(struct hasync *ha, enum ipc_stream s, const uint8_t *p, size_t len)
 	return ipc_send(ha->ipc, s, p, len);
 }
 
+/*
+ * Over the bound: the standby reads more slowly than this node's SAs
+ * change, and has for a while (ipc's own 16 MiB are full before anything
+ * waits here).  A record cannot be left out alone (the stream is the
+ * standby's history of each SA), and a new snapshot costs less than what
+ * is waiting: everything queued is dropped, the session ends (nothing
+ * more is queued) and the standby is told; it is STANDBY COLD from then
+ * on and asks for a new snapshot.
+ */
+static void
+sq_overflow(struct hasync *ha)
+{
+	struct ha_msg	 m;
+	int		 syncing = ha->session == HA_SESSION_SYNCING;
+
+	ha->st.sq_overflows++;
+	log_warnx(LOG_HA, "state queue for the standby over its bound: %zu "
+	    "records, %zu bytes besides the snapshot (at most %u, %u bytes); "
+	    "dropped, the standby is told to resync", ha->sq_bound_n,
+	    ha->sq_bound_bytes, HA_SQ_MAX_RECORDS, HA_SQ_MAX_BYTES);
+	ha_state_drop(ha);
+	if (!syncing)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_SESSION_END;
+	m.u.session_end = ha->session_id;
+	ha_session_stop(ha);
+	/*
+	 * refused only when the control stream is full as well: then the
+	 * heartbeats do not get through either, the channel goes down, and
+	 * the standby resyncs when it is back
+	 */
+	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+}
+
 void
 ha_state_pump(struct hasync *ha)
 {
@@ -183,34 +272,42 @@ ha_state_pump(struct hasync *ha)
 
 		if (ha_xmit(ha, IPC_STREAM_STATE, q->p, q->len) == -1) {
 			if (errno == ENOBUFS)
-				return;		/* writable() resumes */
+				break;		/* writable() resumes */
 			/* down: everything queued is dropped */
-			sq_free(ha);
+			ha_state_drop(ha);
 			return;
 		}
 		ha->st.tx_records++;
 		ha->st.tx_bytes += q->len;
-		ha->sq_head = q->next;
-		if (ha->sq_head == NULL)
-			ha->sq_tail = &ha->sq_head;
-		ha->sq_bytes -= q->len;
-		ha->sq_n--;
-		free_secret(q->p, q->len);
-		free(q);
+		sq_pop(ha);
 	}
+	if (ha->sq_bound_bytes > HA_SQ_MAX_BYTES ||
+	    ha->sq_bound_n > HA_SQ_MAX_RECORDS)
+		sq_overflow(ha);
 }
 
 void
-ha_state_enqueue(struct hasync *ha, uint8_t *p, size_t len)
+ha_state_enqueue(struct hasync *ha, uint8_t *p, size_t len,
+    enum ha_qkind kind)
 {
-	struct ha_qrec	*q = xcalloc(1, sizeof(*q));
+	(void)sq_add(ha, p, len, kind);
+}
 
-	q->p = p;
-	q->len = len;
-	*ha->sq_tail = q;
-	ha->sq_tail = &q->next;
-	ha->sq_bytes += len;
-	ha->sq_n++;
+/* m encoded into a record the caller owns, counted as sent. */
+static int
+encode(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m,
+    uint8_t **p, size_t *len)
+{
+	if ((ha->ipc == NULL && ha->xmit == NULL) || !ha->chan_up)
+		return -1;
+	if (ha_msg_encode(m, p, len) == -1)
+		fatalx(LOG_HA, "%s does not fit a record",
+		    ha_msg_name(m->type));
+	ha->st.tx_msgs[m->type]++;
+	if (log_debug_enabled(LOG_HA))
+		log_debug(LOG_HA, "sending %s on %s (%zu bytes)",
+		    ha_msg_name(m->type), ipc_stream_name(s), *len);
+	return 0;
 }
 
 int
@@ -220,17 +317,11 @@ ha_send(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
 	size_t	 len;
 	int	 rc;
 
-	if ((ha->ipc == NULL && ha->xmit == NULL) || !ha->chan_up)
+	if (encode(ha, s, m, &p, &len) == -1)
 		return -1;
-	if (ha_msg_encode(m, &p, &len) == -1)
-		fatalx(LOG_HA, "%s does not fit a record",
-		    ha_msg_name(m->type));
-	ha->st.tx_msgs[m->type]++;
-	if (log_debug_enabled(LOG_HA))
-		log_debug(LOG_HA, "sending %s on %s (%zu bytes)",
-		    ha_msg_name(m->type), ipc_stream_name(s), len);
 	if (s == IPC_STREAM_STATE) {
-		ha_state_enqueue(ha, p, len);
+		ha_state_enqueue(ha, p, len, m->type == HA_M_BULK_BEGIN ||
+		    m->type == HA_M_BULK_END ? HA_Q_SNAPSHOT : HA_Q_OTHER);
 		ha_state_pump(ha);
 		return 0;
 	}
@@ -241,6 +332,40 @@ ha_send(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
 		ha->st.tx_refused++;
 	free_secret(p, len);
 	return rc;
+}
+
+void
+ha_send_sa(struct hasync *ha, const struct ha_msg *m, struct ha_qrec **slot)
+{
+	struct ha_qrec	*q = *slot;
+	uint8_t		*p;
+	size_t		 len;
+
+	if (encode(ha, IPC_STREAM_STATE, m, &p, &len) == -1)
+		return;
+	if (q != NULL) {
+		/*
+		 * the SA's newer state, in the place of the older one: the
+		 * standby needs only the latest, and no later record that
+		 * relies on this SA (its pairs, their rekeys) comes before
+		 * it; a delete of it is queued after it, never before
+		 */
+		ha->sq_bytes = ha->sq_bytes - q->len + len;
+		ha->sq_bound_bytes = ha->sq_bound_bytes - q->len + len;
+		free_secret(q->p, q->len);
+		q->p = p;
+		q->len = len;
+		ha->st.sq_coalesced++;
+	} else {
+		q = sq_add(ha, p, len, m->type == HA_M_ISAKMP ? HA_Q_ISAKMP :
+		    HA_Q_IPSEC);
+		q->key = m->type == HA_M_ISAKMP ? m->u.isakmp.conn_id :
+		    m->u.ipsec.st.conn_in;
+		*slot = q;
+	}
+	if (m->type == HA_M_IPSEC)
+		q->replaces = m->u.ipsec.replaces;
+	ha_state_pump(ha);
 }
 
 /* This node's address on each interface with a standby group, once. */
@@ -350,7 +475,7 @@ chan_down(void *arg, const char *reason)
 	ha->config_match = 0;
 	ha->peer_rf = 0;
 	ha_session_stop(ha);
-	sq_free(ha);
+	ha_state_drop(ha);
 	if (ha->bulk == RF_BULK_RUNNING)
 		log_warnx(LOG_HA, "snapshot interrupted: %u of %u ISAKMP and "
 		    "%u of %u IPsec SAs received", ha->bulk_got_isakmp,
@@ -403,12 +528,39 @@ stream_ok(enum ipc_stream s, enum ha_msg_type t)
 	case HA_M_BULK_REQUEST:
 	case HA_M_SW_REQUEST:
 	case HA_M_SW_ACK:
+	case HA_M_SESSION_END:
 		return s == IPC_STREAM_CONTROL;
 	case HA_M_COUNTERS:
 		return s == IPC_STREAM_COUNTERS || s == IPC_STREAM_STATE;
 	default:
 		return s == IPC_STREAM_STATE;
 	}
+}
+
+/*
+ * The active ended the session this node's snapshot belongs to (its state
+ * queue for this node overflowed, records were dropped): what this node
+ * holds is no longer kept current.  STANDBY COLD, and a new request.
+ */
+static void
+session_end_rx(struct hasync *ha, uint64_t epoch)
+{
+	if (ha->role != RF_ROLE_STANDBY) {
+		ha_drop(ha, HA_DROP_ROLE, "end of a sync session while not "
+		    "standby");
+		return;
+	}
+	if (ha->bulk == RF_BULK_NONE || epoch != ha->bulk_req_id) {
+		ha_drop(ha, HA_DROP_STALE, "end of an earlier sync session");
+		return;
+	}
+	log_warnx(LOG_HA, "the active ended the sync session (its state "
+	    "queue for this node overflowed): asking for a new snapshot");
+	ha_timer_stop(ha, HA_TIMER_RETRY);
+	ha->bulk = RF_BULK_NONE;
+	ha_rf_update(ha, "sync session ended by the active (state queue "
+	    "overflow)");
+	ha_request_bulk(ha);
 }
 
 struct dispatch {
@@ -461,6 +613,9 @@ dispatch(void *arg, const struct ha_msg *m)
 	case HA_M_SW_ACK:
 	case HA_M_SW_DONE:
 		ha_switchover_msg(ha, m);
+		break;
+	case HA_M_SESSION_END:
+		session_end_rx(ha, m->u.session_end);
 		break;
 	default:
 		if (m->type == HA_M_COUNTERS &&
@@ -650,7 +805,7 @@ hasync_free(struct hasync *ha)
 	if (ha->esp != NULL && ha->configured)
 		(void)esp_remove_listener(ha->esp, ha);
 	ipc_free(ha->ipc);
-	sq_free(ha);
+	ha_state_drop(ha);
 	ha_table_clear(&ha->t);
 	free(ha->dirty);
 	free(ha->scheme);

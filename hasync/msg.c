@@ -52,6 +52,7 @@ ha_msg_name(enum ha_msg_type t)
 	case HA_M_SW_FINAL:		return "switchover-final";
 	case HA_M_SW_ACK:		return "switchover-ack";
 	case HA_M_SW_DONE:		return "switchover-done";
+	case HA_M_SESSION_END:		return "session-end";
 	}
 	return "unknown";
 }
@@ -549,6 +550,10 @@ check_env(const PEnv *e, struct ha_msg *m, struct ha_counter **ctrs,
 		    r != NULL ? r : "");
 		return 0;
 	}
+	case HAVPN__SYNC__ENVELOPE__BODY_SESSION_END:
+		m->type = HA_M_SESSION_END;
+		m->u.session_end = e->session_end->epoch;
+		return 0;
 	case HAVPN__SYNC__ENVELOPE__BODY_BATCH:
 		return *err = "a batch inside a batch", -1;
 	default:
@@ -643,6 +648,7 @@ struct pack_scratch {
 		Havpn__Sync__Counters		 ctrs;
 		Havpn__Sync__SwitchoverRequest	 sreq;
 		Havpn__Sync__SwitchoverFinal	 sfin;
+		Havpn__Sync__SessionEnd		 sess;
 		Havpn__Sync__SwitchoverDone	 sdone;
 		Havpn__Sync__SwitchoverAck	 sack;
 	} u;
@@ -845,6 +851,12 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.sack.reason = (char *)(uintptr_t)m->u.sw.reason;
 		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SWITCHOVER_ACK;
 		x->env.switchover_ack = &x->u.sack;
+		break;
+	case HA_M_SESSION_END:
+		havpn__sync__session_end__init(&x->u.sess);
+		x->u.sess.epoch = m->u.session_end;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_SESSION_END;
+		x->env.session_end = &x->u.sess;
 		break;
 	}
 }

@@ -46,7 +46,9 @@ enum ha_msg_type {
 	HA_M_SW_FINAL,
 	HA_M_SW_ACK,
 	HA_M_SW_DONE,
+	HA_M_SESSION_END,
 };
+#define HA_M_LAST	HA_M_SESSION_END
 
 const char	*ha_msg_name(enum ha_msg_type);
 
@@ -110,6 +112,7 @@ struct ha_msg {
 	union {
 		struct ha_hello		 hello;
 		uint64_t		 bulk_request;
+		uint64_t		 session_end;	/* the epoch */
 		struct ha_bulk		 bulk;
 		struct ike_isakmp_state	 isakmp;
 		uint32_t		 isakmp_delete;

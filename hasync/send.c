@@ -8,7 +8,13 @@
  * queued on the STATE stream between BulkBegin and BulkEnd.  Everything
  * is queued at once, so every later event lands behind it on the same
  * ordered stream: the standby applies the snapshot, then the events, in
- * the order they happened.
+ * the order they happened.  What is still queued from before (not yet
+ * taken by ipc) is dropped first: the snapshot supersedes it, and the
+ * queue never holds two.
+ *
+ * The queue's bound counts what follows the snapshot, never the snapshot
+ * (hasync.c, docs/hasync.md "The state queue"); an SA's event replaces
+ * its previous one while that is still queued.
  *
  * Counters (docs/hasync.md, "Counters"): the data plane raises
  * counter_update every replay-interval packets of an SA; the SA is marked
@@ -207,6 +213,8 @@ ha_session_start(struct hasync *ha, uint64_t id)
 		return;
 	}
 	ha_session_stop(ha);
+	/* superseded: the standby will hold the snapshot and what follows */
+	ha_state_drop(ha);
 	ha_table_clear(&ha->t);
 	memset(&s, 0, sizeof(s));
 	s.ha = ha;
@@ -231,7 +239,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 		struct ha_qrec *q = s.head;
 
 		s.head = q->next;
-		ha_state_enqueue(ha, q->p, q->len);
+		ha_state_enqueue(ha, q->p, q->len, HA_Q_SNAPSHOT);
 		free(q);
 	}
 	m.type = HA_M_BULK_END;
@@ -275,15 +283,16 @@ static void
 on_isakmp(void *arg, const struct ike_isakmp_state *st)
 {
 	struct hasync	*ha = arg;
+	struct ha_isakmp *e;
 	struct ha_msg	 m;
 
 	if (!syncing(ha))
 		return;
-	(void)ha_isakmp_note(&ha->t, st);
+	e = ha_isakmp_note(&ha->t, st);
 	memset(&m, 0, sizeof(m));
 	m.type = HA_M_ISAKMP;
 	m.u.isakmp = *st;
-	(void)ha_send(ha, IPC_STREAM_STATE, &m);
+	ha_send_sa(ha, &m, &e->queued);
 	OPENSSL_cleanse(&m, sizeof(m));
 }
 
@@ -311,12 +320,17 @@ static void
 send_ipsec(struct hasync *ha, const struct ike_ipsec_state *st,
     uint32_t replaces)
 {
+	struct ha_pair	*p;
 	struct ha_msg	 m;
 
 	if (!syncing(ha))
 		return;
 	ipsec_msg(ha, st, replaces, &m);
-	(void)ha_send(ha, IPC_STREAM_STATE, &m);
+	p = ha_pair_find_in(&ha->t, st->conn_in);
+	/* an update of a rekeyed pair still queued: the standby needs both */
+	if (p->queued != NULL && m.u.ipsec.replaces == 0)
+		m.u.ipsec.replaces = p->queued->replaces;
+	ha_send_sa(ha, &m, &p->queued);
 	OPENSSL_cleanse(&m, sizeof(m));
 }
 

@@ -213,7 +213,7 @@ msg_counts(const uint64_t *v)
 {
 	json_object	*o = json_object_new_object();
 
-	for (int t = HA_M_HELLO; t <= HA_M_SW_DONE; t++)
+	for (int t = HA_M_HELLO; t <= HA_M_LAST; t++)
 		jadd_u64(o, ha_msg_name((enum ha_msg_type)t), v[t]);
 	return o;
 }
@@ -268,6 +268,13 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_bool(bulk, "session", ha->session == HA_SESSION_SYNCING);
 	jadd_u64(bulk, "state_queue_records", ha->sq_n);
 	jadd_u64(bulk, "state_queue_bytes", ha->sq_bytes);
+	/* besides the snapshot: what the bound counts */
+	jadd_u64(bulk, "state_queue_counted_records", ha->sq_bound_n);
+	jadd_u64(bulk, "state_queue_counted_bytes", ha->sq_bound_bytes);
+	jadd_u64(bulk, "state_queue_max_records", HA_SQ_MAX_RECORDS);
+	jadd_u64(bulk, "state_queue_max_bytes", HA_SQ_MAX_BYTES);
+	jadd_u64(bulk, "state_queue_coalesced", ha->st.sq_coalesced);
+	jadd_u64(bulk, "state_queue_overflows", ha->st.sq_overflows);
 	json_object_object_add(data, "bulk", bulk);
 
 	/* a replay-interval means something only with a peer to sync to */

@@ -78,7 +78,7 @@ static void
 count(void *arg, const struct ha_msg *m)
 {
 	(void)arg;
-	if (m->type < HA_M_HELLO || m->type > HA_M_SW_DONE)
+	if (m->type < HA_M_HELLO || m->type > HA_M_LAST)
 		abort();
 	ndelivered++;
 }
