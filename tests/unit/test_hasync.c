@@ -6,6 +6,7 @@
  * replication over IKE engines negotiating with a peer (tests/unit/
  * ike_pair.c), records passed through a queue instead of the channel.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -19,6 +20,7 @@
 #include "hasync.pb-c.h"
 #include "lib/lib.h"
 #include "hasync/ha_int.h"
+#include "ike/ike_int.h"
 #include "ike_pair.h"
 
 static void
@@ -1096,6 +1098,8 @@ struct wire {
 	int		 fault_at;	/* which one: -1 none */
 	int		 fault;		/* 0: lose it, 2: deliver it twice */
 	int		 stalled[2][IPC_NSTREAMS];
+	/* ipc's STATE queue towards the standby is full: ENOBUFS */
+	int		 state_full;
 };
 
 static int
@@ -1104,8 +1108,11 @@ wire_xmit(void *arg, enum ipc_stream s, const uint8_t *p, size_t len)
 	struct wire_end	*e = arg;
 	struct wire	*w = e->w;
 
-	if (w->n == (int)nitems(w->q))
+	if (w->n == (int)nitems(w->q) || (w->state_full &&
+	    s == IPC_STREAM_STATE && e->to == 1)) {
+		errno = ENOBUFS;
 		return -1;
+	}
 	w->q[w->n].to = e->to;
 	w->q[w->n].s = s;
 	w->q[w->n].p = xmalloc(len);
@@ -2078,6 +2085,347 @@ test_sync_malformed_and_wrong_stream(void **state)
 	two_stop(&t);
 }
 
+/* ---- the active's STATE queue: bound, coalescing, overflow --------------- */
+
+/*
+ * n more tunnels on an engine, made from its one real tunnel: other
+ * conn-ids (from 3,000,000 and 4,000,000), cookies, peers and SPIs.
+ */
+static void
+load_tunnels(struct ike *ike, int n)
+{
+	struct dump	 d;
+
+	dump(ike, &d);
+	assert_int_equal(d.nisakmp, 1);
+	assert_int_equal(d.nipsec, 1);
+	for (int k = 0; k < n; k++) {
+		struct ike_isakmp_state is = d.isakmp[0];
+		struct ike_ipsec_state ps = d.ipsec[0];
+		uint32_t u = (uint32_t)k;
+
+		is.conn_id = 3000000 + u;
+		/* spread over ike's cookie hash (both halves of the cookie) */
+		for (int b = 0; b < 4; b++) {
+			is.icookie[b] = is.rcookie[b] = (uint8_t)(u >> (8 * b));
+			is.icookie[4 + b] = (uint8_t)(u >> (8 * b)) ^ 0xa5;
+		}
+		is.remote.s_addr = htonl(0x0ac80000 + u + 1);
+		is.peer_id = is.remote;
+		assert_int_equal(ike_import_isakmp(ike, &is), 0);
+		ps.conn_in = 4000000 + 2 * u;
+		ps.conn_out = ps.conn_in + 1;
+		ps.spi_in = 0x20000000 + u;
+		ps.spi_out = 0x30000000 + u;
+		ps.isakmp_conn_id = is.conn_id;
+		ps.remote = is.remote;
+		ps.sel.src.s_addr = htonl(0xc0a81400 + u % 250 + 1);
+		ps.sel.dst.s_addr = htonl(0xac155b00 + u % 250 + 1);
+		assert_int_equal(ike_import_ipsec(ike, &ps, 1), 0);
+		OPENSSL_cleanse(&is, sizeof(is));
+		OPENSSL_cleanse(&ps, sizeof(ps));
+	}
+	OPENSSL_cleanse(&d, sizeof(d));
+}
+
+/*
+ * A DPD exchange on every ISAKMP SA (its numbers move, ike tells its
+ * listeners as after an R-U-THERE and its ACK) and, with pairs, an update
+ * of every IPsec pair; check(ha) after each event.
+ */
+static void
+sa_updates(struct ike *ike, int pairs, struct hasync *ha,
+    void (*check)(struct hasync *))
+{
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+		if (!sa->established)
+			continue;
+		sa->dpd_seq_out++;
+		sa->dpd_seq_in++;
+		ike_emit_isakmp(ike, sa, 0);
+		check(ha);
+	}
+	for (struct ike_child *c = ike->children; pairs && c != NULL;
+	    c = c->next) {
+		ike_emit_ipsec(ike, c, 0, 0);
+		check(ha);
+	}
+}
+
+/*
+ * An ISAKMP SA comes up and goes at once (a peer that keeps connecting
+ * and failing): two records that nothing coalesces.  k numbers it.
+ */
+static void
+sa_churn(struct ike *ike, const struct ike_isakmp_state *tmpl, uint32_t k,
+    struct hasync *ha, void (*check)(struct hasync *))
+{
+	struct ike_isakmp_state is = *tmpl;
+	struct ike_sa	*sa;
+
+	is.conn_id = 5000000 + k;
+	for (int b = 0; b < 4; b++) {
+		is.icookie[b] = (uint8_t)(k >> (8 * b)) ^ 0x3c;
+		is.icookie[4 + b] = (uint8_t)(k >> (8 * b)) ^ 0xc3;
+	}
+	assert_int_equal(ike_import_isakmp(ike, &is), 0);
+	OPENSSL_cleanse(&is, sizeof(is));
+	assert_non_null(sa = ike_sa_by_conn_id(ike, 5000000 + k));
+	ike_emit_isakmp(ike, sa, 1);
+	check(ha);
+	ike_sa_destroy(sa, "test: churn");
+	check(ha);
+}
+
+/* The wire flows again: ipc takes records as the standby reads them. */
+static void
+wire_flows(struct wire *w)
+{
+	w->state_full = 0;
+	do {
+		ha_chan_handlers.writable(w->node[0], IPC_STREAM_STATE);
+		wire_run(w);
+	} while (w->node[0]->sq_n > 0);
+}
+
+/* What the bound promises, after every event. */
+static void
+check_bound(struct hasync *ha)
+{
+	assert_true(ha->sq_bound_bytes <= HA_SQ_MAX_BYTES);
+	assert_true(ha->sq_bound_n <= HA_SQ_MAX_RECORDS);
+}
+
+static int
+cmp_isakmp(const void *a, const void *b)
+{
+	const struct ike_isakmp_state *x = a, *y = b;
+
+	return x->conn_id < y->conn_id ? -1 : x->conn_id > y->conn_id;
+}
+
+static int
+cmp_ipsec(const void *a, const void *b)
+{
+	const struct ike_ipsec_state *x = a, *y = b;
+
+	return x->conn_in < y->conn_in ? -1 : x->conn_in > y->conn_in;
+}
+
+struct all {
+	struct ike_isakmp_state *is;
+	size_t		 nis;
+	struct ike_ipsec_state *ps;
+	size_t		 nps;
+};
+
+static void
+all_isakmp(void *arg, const struct ike_isakmp_state *s)
+{
+	struct all	*a = arg;
+
+	a->is = xreallocarray(a->is, a->nis + 1, sizeof(*a->is));
+	a->is[a->nis] = *s;
+	a->is[a->nis++].remaining = 0;
+}
+
+static void
+all_ipsec(void *arg, const struct ike_ipsec_state *s)
+{
+	struct all	*a = arg;
+
+	a->ps = xreallocarray(a->ps, a->nps + 1, sizeof(*a->ps));
+	a->ps[a->nps] = *s;
+	a->ps[a->nps].remaining = 0;
+	a->ps[a->nps++].reqid = 0;	/* the local policy's */
+}
+
+/* assert_same_sas for any number of SAs: every field but the seconds left. */
+static void
+assert_same_all(struct ike *ia, struct ike *ib)
+{
+	struct all	 a, b;
+
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	(void)ike_export_isakmp(ia, all_isakmp, &a);
+	(void)ike_export_ipsec(ia, all_ipsec, &a);
+	(void)ike_export_isakmp(ib, all_isakmp, &b);
+	(void)ike_export_ipsec(ib, all_ipsec, &b);
+	assert_int_equal(a.nis, b.nis);
+	assert_int_equal(a.nps, b.nps);
+	qsort(a.is, a.nis, sizeof(*a.is), cmp_isakmp);
+	qsort(b.is, b.nis, sizeof(*b.is), cmp_isakmp);
+	qsort(a.ps, a.nps, sizeof(*a.ps), cmp_ipsec);
+	qsort(b.ps, b.nps, sizeof(*b.ps), cmp_ipsec);
+	for (size_t i = 0; i < a.nis; i++)
+		assert_memory_equal(&a.is[i], &b.is[i], sizeof(a.is[i]));
+	for (size_t i = 0; i < a.nps; i++)
+		assert_memory_equal(&a.ps[i], &b.ps[i], sizeof(a.ps[i]));
+	free_secret(a.is, a.nis * sizeof(*a.is));
+	free_secret(b.is, b.nis * sizeof(*b.is));
+	free_secret(a.ps, a.nps * sizeof(*a.ps));
+	free_secret(b.ps, b.nps * sizeof(*b.ps));
+}
+
+/* The standby HOT with the active's n + 1 tunnels. */
+static void
+two_start_tunnels(struct two *t, int n)
+{
+	two_start(t);
+	load_tunnels(t->a_ike, n);
+	ha_become_standby(t->s, "test");
+	wire_run(&t->w);
+	assert_int_equal(t->s->rf.state, RF_STANDBY_HOT);
+	assert_int_equal(t->s->t.nisakmp, n + 1);
+	assert_int_equal(t->s->t.npairs, n + 1);
+}
+
+/*
+ * The standby reads nothing (ipc refuses STATE records) while every SA
+ * goes through DPD exchanges: the queue holds one record per SA, the
+ * latest, and the standby gets exactly the active's SAs once it reads.
+ */
+static void
+test_queue_coalesces_per_sa(void **state)
+{
+	struct two	 t;
+	int		 n = 200;
+
+	(void)state;
+	two_start_tunnels(&t, n);
+	t.w.state_full = 1;
+	for (int round = 0; round < 10; round++)
+		sa_updates(t.a_ike, round < 3, t.a, check_bound);
+	/* one record per ISAKMP SA and per pair, the rest replaced */
+	assert_int_equal(t.a->sq_n, 2 * (n + 1));
+	assert_int_equal(t.a->sq_bound_n, 2 * (n + 1));
+	assert_true(t.a->st.sq_coalesced == (uint64_t)(9 + 2) * (n + 1));
+	assert_true(t.a->st.sq_overflows == 0);
+	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
+	/* the wire flows again */
+	t.w.state_full = 0;
+	ha_chan_handlers.writable(t.a, IPC_STREAM_STATE);
+	assert_int_equal(t.a->sq_n, 0);
+	assert_int_equal(t.a->sq_bytes, 0);
+	assert_int_equal(wire_run(&t.w), 2 * (n + 1));
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.a_ike, t.s->ike);
+	for (int i = 0; i < HA_NDROPS; i++)
+		assert_true(t.s->st.drops[i] == 0);
+	two_stop(&t);
+}
+
+/*
+ * A rekeyed pair's update while its rekey is still queued: the one record
+ * left still says which pair it replaces (the standby marks it replaced).
+ */
+static void
+test_queue_coalesce_keeps_the_rekey(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	struct ike_child *c;
+	uint32_t	 in;
+
+	(void)state;
+	two_start_tunnels(&t, 0);
+	dump(t.a_ike, &d);
+	in = d.ipsec[0].conn_in;
+	t.w.state_full = 1;
+	assert_int_equal(ike_rekey_ipsec(t.a_ike, in, 0), 0);
+	t.p->n[0].ike = t.a_ike;
+	pair_run(t.p, 100);
+	t.p->n[0].ike = t.s->ike;
+	/* the new pair's rekey record (and the ISAKMP SA's update) wait */
+	dump(t.a_ike, &d);
+	assert_int_equal(d.nipsec, 2);
+	c = ike_child_by_conn(t.a_ike, d.ipsec[0].conn_in == in ?
+	    d.ipsec[1].conn_in : d.ipsec[0].conn_in);
+	assert_non_null(c);
+	ike_emit_ipsec(t.a_ike, c, 0, 0);
+	assert_true(t.a->st.sq_coalesced >= 1);
+	wire_flows(&t.w);
+	assert_int_equal(t.s->t.npairs, 2);
+	assert_true(ha_pair_find_in(&t.s->t, in)->replaced);
+	assert_same_sas(t.a_ike, t.s->ike);
+	OPENSSL_cleanse(&d, sizeof(d));
+	two_stop(&t);
+}
+
+static uint64_t
+json_u64(json_object *o, const char *a, const char *b)
+{
+	json_object	*x, *y;
+
+	assert_true(json_object_object_get_ex(o, a, &x));
+	assert_true(json_object_object_get_ex(x, b, &y));
+	return (uint64_t)json_object_get_int64(y);
+}
+
+/*
+ * The standby reads nothing while every SA goes through DPD exchanges
+ * (coalesced: that alone never reaches the bound below some 14,000
+ * tunnels) and SAs keep coming and going (nothing coalesces those): the
+ * queue never passes the bound; at the bound it is dropped, the session
+ * ends, the standby (told on the control stream) is STANDBY COLD and asks
+ * again; once the wire flows it is HOT with exactly the active's SAs.
+ */
+static void
+test_queue_overflow_resyncs(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	json_object	*data;
+	uint32_t	 k = 0;
+	int		 n = 50;
+
+	(void)state;
+	two_start_tunnels(&t, n);
+	dump(t.a_ike, &d);
+	t.w.state_full = 1;
+	for (int round = 0; round < 5; round++)
+		sa_updates(t.a_ike, 1, t.a, check_bound);
+	assert_int_equal(t.a->sq_n, 2 * (n + 1));
+	while (t.a->st.sq_overflows == 0 && k < 100000)
+		sa_churn(t.a_ike, &d.isakmp[0], k++, t.a, check_bound);
+	assert_true(t.a->st.sq_overflows == 1);
+	assert_int_equal(t.a->session, HA_SESSION_NONE);
+	assert_int_equal(t.a->sq_n, 0);
+	assert_int_equal(t.a->sq_bytes, 0);
+	/* nothing more is queued for the ended session */
+	sa_updates(t.a_ike, 1, t.a, check_bound);
+	sa_churn(t.a_ike, &d.isakmp[0], k++, t.a, check_bound);
+	assert_int_equal(t.a->sq_n, 0);
+	/* the standby hears the session's end: COLD, and asks again */
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	wire_run(&t.w);
+	assert_true(t.s->st.rx_msgs[HA_M_SESSION_END] == 1);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	/* the new snapshot waits whole, not counted toward the bound */
+	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
+	assert_true(t.a->sq_n > 0);
+	assert_int_equal(t.a->sq_bound_n, 0);
+	sa_updates(t.a_ike, 1, t.a, check_bound);
+	assert_int_equal(t.a->sq_bound_n, 2 * (n + 1));
+	/* the wire flows again: HOT, with exactly the active's SAs */
+	wire_flows(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.a_ike, t.s->ike);
+	assert_true(t.a->st.sq_overflows == 1);
+	for (int i = 0; i < HA_NDROPS; i++)
+		assert_true(t.s->st.drops[i] == 0);
+	/* counted and shown */
+	data = json_object_new_object();
+	hasync_show_crypto_ha(t.a, data);
+	assert_true(json_u64(data, "bulk", "state_queue_overflows") == 1);
+	assert_true(json_u64(data, "bulk", "state_queue_max_bytes") ==
+	    HA_SQ_MAX_BYTES);
+	json_object_put(data);
+	OPENSSL_cleanse(&d, sizeof(d));
+	two_stop(&t);
+}
+
 int
 main(void)
 {
@@ -2104,6 +2452,9 @@ main(void)
 		cmocka_unit_test(test_promise_takeover_counters_lost),
 		cmocka_unit_test(test_promise_split_brain_heal),
 		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
+		cmocka_unit_test(test_queue_coalesces_per_sa),
+		cmocka_unit_test(test_queue_coalesce_keeps_the_rekey),
+		cmocka_unit_test(test_queue_overflow_resyncs),
 	};
 
 	pair_log_init();
