@@ -2,7 +2,7 @@
  * cli/render_crypto.c: the IOS layouts from facts, for the cases a live
  * pair does not show (no access list, a transform set not defined, an
  * entry with one match or none, IKE rows without counters, a key for a
- * subnet).
+ * subnet), and show crypto ha's sync facts (cli/render_hasync.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +118,45 @@ test_isakmp_peers_negotiating(void **state)
 	    " Phase1 id: (negotiating)\n");
 }
 
+/* show crypto ha on an active whose standby lags: the state queue line. */
+static void
+test_crypto_ha_state_queue(void **state)
+{
+	(void)state;
+	check(render_crypto_ha,
+	    "{\"configured\": true, \"stateful\": true, \"vips\": [],"
+	    " \"my_state\": {\"name\": \"ACTIVE\", \"number\": 13},"
+	    " \"peer_state\": {\"name\": \"STANDBY COLD\", \"number\": 4},"
+	    " \"isakmp_sas\": {\"local\": 3, \"synced\": 3},"
+	    " \"ipsec_sa_pairs\": {\"local\": 3, \"synced\": 3},"
+	    " \"bulk\": {\"state\": \"none\", \"sent\": 2,"
+	    " \"state_queue_records\": 40, \"state_queue_bytes\": 2300000,"
+	    " \"state_queue_counted_records\": 6,"
+	    " \"state_queue_counted_bytes\": 1800,"
+	    " \"state_queue_max_records\": 32768,"
+	    " \"state_queue_max_bytes\": 8388608,"
+	    " \"state_queue_coalesced\": 120, \"state_queue_overflows\": 1},"
+	    " \"counters\": {\"replay_interval\": []}, \"sas\": {},"
+	    " \"messages\": {\"sent\": {\"session-end\": 1},"
+	    " \"received\": {}}, \"drops\": {}}",
+	    "\nCrypto HA: configured, stateful; my state ACTIVE (13), peer "
+	    "STANDBY COLD (4)\n"
+	    "  ISAKMP SAs:      3 local, 3 synced\n"
+	    "  IPsec SA pairs:  3 local, 3 synced\n"
+	    "  Bulk sync: none, received 0/0 ISAKMP 0/0 IPsec; last 0 ms, 0 "
+	    "bytes; sent 2, received 0\n"
+	    "  State queue: 40 records, 2300000 bytes; besides the snapshot 6 "
+	    "records, 1800 bytes (bound 32768, 8388608 bytes); coalesced 120; "
+	    "overflows 1\n"
+	    "  Counters: oldest update 0 ms ago (0 never updated, 0 older than "
+	    "0 ms); sent 0, applied 0\n"
+	    "  Takeover: 0 counters jumped, 0 exact, 0 rekeyed, 0 rekeyed "
+	    "after a split brain\n"
+	    "  Messages: 0 records (0 bytes) sent, 0 (0 bytes) received\n"
+	    "    sent     session-end          1\n"
+	    "  Dropped:\n");
+}
+
 int
 main(void)
 {
@@ -127,6 +166,7 @@ main(void)
 		cmocka_unit_test(test_isakmp_key_subnet),
 		cmocka_unit_test(test_engine_conns),
 		cmocka_unit_test(test_isakmp_peers_negotiating),
+		cmocka_unit_test(test_crypto_ha_state_queue),
 	};
 
 	return cmocka_run_group_tests_name("render", tests, NULL, NULL);
