@@ -2426,6 +2426,49 @@ test_queue_overflow_resyncs(void **state)
 	two_stop(&t);
 }
 
+/*
+ * SessionEnd on the standby: only of its own session (the last request's
+ * epoch); then STANDBY COLD and a new request, with a new id.
+ */
+static void
+test_queue_session_end_epoch(void **state)
+{
+	struct two	 t;
+	struct ha_msg	 m;
+	uint8_t		*p;
+	size_t		 len;
+	uint64_t	 id, req;
+
+	(void)state;
+	two_start_tunnels(&t, 0);
+	id = t.s->bulk_req_id;
+	req = t.s->st.tx_msgs[HA_M_BULK_REQUEST];
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_SESSION_END;
+	m.u.session_end = id + 1;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_CONTROL, p, len);
+	free(p);
+	assert_true(t.s->st.drops[HA_DROP_STALE] == 1);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	/* on the state stream it is out of place */
+	m.u.session_end = id;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_STATE, p, len);
+	assert_true(t.s->st.drops[HA_DROP_STREAM] == 1);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	ha_receive(t.s, IPC_STREAM_CONTROL, p, len);
+	free(p);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	assert_int_equal(t.s->bulk, RF_BULK_REQUESTED);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req + 1);
+	assert_true(t.s->bulk_req_id != id);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.a_ike, t.s->ike);
+	two_stop(&t);
+}
+
 int
 main(void)
 {
@@ -2455,6 +2498,7 @@ main(void)
 		cmocka_unit_test(test_queue_coalesces_per_sa),
 		cmocka_unit_test(test_queue_coalesce_keeps_the_rekey),
 		cmocka_unit_test(test_queue_overflow_resyncs),
+		cmocka_unit_test(test_queue_session_end_epoch),
 	};
 
 	pair_log_init();
