@@ -13,7 +13,8 @@ fails the test:
   mode 0640);
 - TRACED: systemd's seccomp filters and ProtectSystem cannot be applied
   without it; ha1's havpnd (the active: IKE, ESP, VRRP, the sync channel)
-  runs under strace and every system call it made is checked against the
+  runs under strace, and so do havpnd -t and havpnd -C (ExecStartPre,
+  ExecStopPost), and every system call they made is checked against the
   setting (the call sets expanded by systemd-analyze);
 - NOT_EXERCISED: namespaces and cgroup settings only systemd applies.
 """
@@ -267,6 +268,14 @@ def test_unit_settings_are_enough(unit_user, design, bindir):
         stop_group(ha1.proc)
     assert "running without" not in design.log("ha1")
     assert "running without" not in design.log("ha2")
-    bad = check_trace(havpnd_trace(trace), svc,
-                      os.path.dirname(ha1.sock))
+    lines = havpnd_trace(trace)
+    # the unit's ExecStartPre and ExecStopPost, as the same user
+    for argv in (["-t", "-f", ha1.conf],
+                 ["-C", "-f", ha1.conf, "-s", ha1.sock, "-p", ha1.pidfile]):
+        t = design.path(f"ha1{argv[0]}.strace")
+        design.run("ha1", ["strace", "-f", "-qq", "-s", "256", "-o", t,
+                           "--", *wrap, os.path.join(bindir, "havpnd"),
+                           *argv])
+        lines += havpnd_trace(t)
+    bad = check_trace(lines, svc, os.path.dirname(ha1.sock))
     assert not bad, "\n".join(f"{k}: {l}" for k, l in bad[:40])
