@@ -6,8 +6,9 @@
  *   havpnd -C [-f FILE] [-s SOCKET] [-p PIDFILE]   (after havpnd ended)
  *
  * Start-up: read and check the configuration (any error: exit 1, nothing
- * starts), check it against the machine, detach unless -F, write the pid
- * file, open the control socket, run the loop.
+ * starts; a file others may write is one), check it against the machine,
+ * warn about the file's mode and missing capabilities, detach unless -F,
+ * open the control socket, write the pid file, run the loop.
  *
  * Signals: SIGTERM and SIGINT stop in order (control socket and pid file
  * removed); SIGHUP re-reads the configuration and keeps the old one if the
