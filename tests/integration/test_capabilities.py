@@ -197,17 +197,36 @@ def check_trace(lines, svc, rundir):
     return bad
 
 
+def group_pids(pgid):
+    pids = []
+    for d in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            pids.append(int(d))
+    return pids
+
+
 def stop_group(proc):
-    """SIGTERM to the process group (strace and the havpnd it traces: a
-    SIGTERM to strace alone would detach and leave havpnd running)."""
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=5)
+    """Stop strace and the havpnd it traces, and wait until both are gone
+    (a SIGTERM to strace alone would detach and leave havpnd running):
+    SIGTERM to the process group, SIGKILL after 10 s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=10)
+            wait_for(lambda: not group_pids(proc.pid), 10,
+                     what="strace and havpnd gone")
+            break
+        except (subprocess.TimeoutExpired, AssertionError):
+            continue
+    proc.wait(timeout=5)
 
 
 def test_unit_settings_are_enough(unit_user, design, bindir):
