@@ -131,10 +131,16 @@ def syscall_sets():
 
 
 def allowed_calls(svc):
+    """The calls an allow list lets through; a later assignment starting
+    with ~ takes its calls away again, as systemd does."""
     sets, calls = syscall_sets(), set()
-    for item in " ".join(svc["SystemCallFilter"]).split():
-        assert not item.startswith("~"), "a deny list: not checked here"
-        calls |= sets[item] if item.startswith("@") else {item}
+    values = svc["SystemCallFilter"]
+    assert not values[0].startswith("~"), "a deny list: not checked here"
+    for v in values:
+        names = set()
+        for item in v.lstrip("~").split():
+            names |= sets[item] if item.startswith("@") else {item}
+        calls = calls - names if v.startswith("~") else calls | names
     return calls
 
 
