@@ -129,8 +129,8 @@ conf_mode_warn(const char *path)
 
 /*
  * What the election, IKE and the data plane need (the systemd unit gives
- * havpnd these and no other): say which are missing, as havpnd may still
- * be of use without them (a check of the configuration, a lab).
+ * havpnd these and no other): say which are missing, in one line, as
+ * havpnd may still be of use without them (a lab, a look at the log).
  */
 static void
 caps_check(void)
@@ -143,9 +143,12 @@ caps_check(void)
 		{ CAP_NET_RAW, "CAP_NET_RAW" },
 		{ CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
 	};
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_header_struct hdr;
 	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	char		 missing[80] = "";
 
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
 	if (syscall(SYS_capget, &hdr, data) == -1) {
 		log_warn(LOG_MAIN, "capget");
 		return;
@@ -153,10 +156,13 @@ caps_check(void)
 	for (size_t i = 0; i < nitems(need); i++)
 		if ((data[need[i].cap / 32].effective &
 		    (1u << (need[i].cap % 32))) == 0)
-			log_warnx(LOG_MAIN, "running without %s: the election, "
-			    "IKE and the data plane need CAP_NET_ADMIN, "
-			    "CAP_NET_RAW and CAP_NET_BIND_SERVICE",
+			snprintf(missing + strlen(missing), sizeof(missing) -
+			    strlen(missing), "%s%s", missing[0] ? ", " : "",
 			    need[i].name);
+	if (missing[0] != '\0')
+		log_warnx(LOG_MAIN, "running without %s: the election, IKE "
+		    "and the data plane need CAP_NET_ADMIN, CAP_NET_RAW and "
+		    "CAP_NET_BIND_SERVICE", missing);
 }
 
 static void

@@ -98,8 +98,8 @@ def unit_user():
 def unit_wrap(svc, pw):
     """A command that execs its arguments as the unit runs ExecStart."""
     assert one(svc, "Group") == one(svc, "User") == pw.pw_name
-    bnd, amb = caps(svc, "CapabilityBoundingSet"), caps(svc,
-                                                          "AmbientCapabilities")
+    bnd = caps(svc, "CapabilityBoundingSet")
+    amb = caps(svc, "AmbientCapabilities")
     assert one(svc, "NoNewPrivileges") == "yes"
     assert one(svc, "RuntimeDirectoryMode") == "0700"
     return ["sh", "-c", f'umask {one(svc, "UMask")} && exec "$@"', "sh",

@@ -92,3 +92,21 @@ def test_pid_file_is_not_followed(design, bindir):
     h = Havpnd(design, "ha1", example("ha1.conf"), bindir).wait_ready()
     with open(h.pidfile) as f:
         assert int(f.read()) == h.proc.pid
+
+
+def test_missing_capabilities_are_named(topo, bindir):
+    """Without CAP_NET_RAW and CAP_NET_BIND_SERVICE (root, but with them
+    out of the bounding set) the warning names the two."""
+    topo.host("n")
+    conf = topo.write("n.conf", "hostname n\n")
+    os.chmod(conf, 0o600)
+    p = topo.spawn("n", ["setpriv",
+                         "--bounding-set=-net_raw,-net_bind_service",
+                         "--inh-caps=-all", "--", havpnd(bindir), "-F",
+                         "-f", conf, "-s", topo.path("n.sock"), "-p",
+                         topo.path("n.pid")], "n")
+    wait_for(lambda: "running without" in topo.log("n"), 10,
+             what="n: the warning")
+    assert "running without CAP_NET_RAW, CAP_NET_BIND_SERVICE: " in \
+        topo.log("n")
+    topo.stop(p)
