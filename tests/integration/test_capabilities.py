@@ -13,9 +13,10 @@ fails the test:
   mode 0640);
 - TRACED: systemd's seccomp filters and ProtectSystem cannot be applied
   without it; ha1's havpnd (the active: IKE, ESP, VRRP, the sync channel)
-  runs under strace, and so do havpnd -t and havpnd -C (ExecStartPre,
-  ExecStopPost), and every system call they made is checked against the
-  setting (the call sets expanded by systemd-analyze);
+  runs under strace until it is killed (-9), and so do havpnd -C, which
+  removes the VIPs it left (ExecStopPost), and havpnd -t (ExecStartPre);
+  every system call they made is checked against the settings (the call
+  sets expanded by systemd-analyze);
 - NOT_EXERCISED: namespaces and cgroup settings only systemd applies.
 """
 
@@ -289,18 +290,28 @@ def test_unit_settings_are_enough(unit_user, design, bindir):
         os.kill(pids[0], signal.SIGHUP)
         wait_for(lambda: "SIGHUP: " in design.log("ha1"), 10,
                  what="ha1: the reload logged")
+        # a crash: the VIPs stay behind for the unit's ExecStopPost
+        os.kill(pids[0], signal.SIGKILL)
     finally:
         stop_group(ha1.proc)
     assert "running without" not in design.log("ha1")
     assert "running without" not in design.log("ha2")
     lines = havpnd_trace(trace)
-    # the unit's ExecStartPre and ExecStopPost, as the same user
-    for argv in (["-t", "-f", ha1.conf],
-                 ["-C", "-f", ha1.conf, "-s", ha1.sock, "-p", ha1.pidfile]):
+    # the unit's ExecStopPost and ExecStartPre, as the same user; -C
+    # removes what is left of the VIPs (their 2 s lifetime may have
+    # removed some) with the user's capabilities
+    outputs = []
+    for argv in (["-C", "-f", ha1.conf, "-s", ha1.sock, "-p", ha1.pidfile],
+                 ["-t", "-f", ha1.conf]):
         t = design.path(f"ha1{argv[0]}.strace")
-        design.run("ha1", ["strace", "-f", "-qq", "-s", "256", "-o", t,
-                           "--", *wrap, os.path.join(bindir, "havpnd"),
-                           *argv])
+        r = design.run("ha1", ["strace", "-f", "-qq", "-s", "256", "-o", t,
+                               "--", *wrap, os.path.join(bindir, "havpnd"),
+                               *argv])
+        outputs.append(r.stderr)
         lines += havpnd_trace(t)
+    assert "virtual IP(s) removed" in outputs[0], outputs[0]
+    assert not os.path.exists(ha1.sock) and not os.path.exists(ha1.pidfile)
+    addrs = design.run("ha1", ["ip", "-o", "addr"]).stdout
+    assert "10.0.0.10/" not in addrs and "192.168.20.1/" not in addrs, addrs
     bad = check_trace(lines, svc, os.path.dirname(ha1.sock))
     assert not bad, "\n".join(f"{k}: {l}" for k, l in bad[:40])
