@@ -238,14 +238,29 @@ demo: deps
 # not installed.
 MAN_PAGES	:= docs/man/havpnd.8 docs/man/havpnctl.8 build/man/havpn.conf.5
 
+# The unit runs havpnd as the system user havpn (scripts/havpn.sysusers):
+# installed for systemd-sysusers, which makes it at boot; without DESTDIR
+# (installing on this machine) it is made now, unless it exists or there
+# is no systemd (then there is no unit to run either).
 install: all $(MAN_PAGES)
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/systemd/system \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d
 	install -m 0755 bin/havpnd $(DESTDIR)$(PREFIX)/sbin/havpnd
 	install -m 0755 bin/havpnctl $(DESTDIR)$(PREFIX)/sbin/havpnctl
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' scripts/havpnd.service.in > \
 	    build/havpnd.service
 	install -m 0644 build/havpnd.service \
 	    $(DESTDIR)$(PREFIX)/lib/systemd/system/havpnd.service
+	install -m 0644 scripts/havpn.sysusers \
+	    $(DESTDIR)$(PREFIX)/lib/sysusers.d/havpn.conf
+	if [ -z "$(DESTDIR)" ] && ! getent passwd havpn >/dev/null; then \
+	    if command -v systemd-sysusers >/dev/null; then \
+	        systemd-sysusers $(PREFIX)/lib/sysusers.d/havpn.conf; \
+	    else \
+	        echo "make install: no systemd-sysusers: the unit's user" \
+	            "havpn is not made (scripts/havpn.sysusers)"; \
+	    fi; \
+	fi
 	for m in $(MAN_PAGES); do \
 	    s=$${m##*.}; install -d $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	    install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s/; \

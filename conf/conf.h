@@ -275,7 +275,10 @@ struct conf_diag {
 void		 conf_report(struct conf_diag *, const char *, int, int,
 		    const char *, ...) __attribute__((format(printf, 5, 6)));
 
-/* Parse a file; NULL on any error (each reported through diag). */
+/*
+ * Parse a file; NULL on any error (each reported through diag).  A file
+ * that others may write (mode o+w) is refused: it holds the keys.
+ */
 struct config	*conf_load(const char *, struct conf_diag *);
 /* Parse text held in memory; name is used in diagnostics. */
 struct config	*conf_load_mem(const char *, const char *, size_t,

@@ -16,6 +16,8 @@
  * a message for a known command used wrongly, and only changes the config
  * when it returns CMD_OK, so that a line can be offered to several modes.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -617,14 +619,33 @@ static struct config *
 load_file(const char *path, const struct conf_host *host,
     struct conf_diag *diag)
 {
+	struct stat	 st;
 	FILE		*f;
 	char		*text = NULL;
 	size_t		 len = 0, cap = 0, n;
 	struct config	*cf;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((f = fopen(path, "re")) == NULL) {
 		conf_report(diag, path, 0, 0, "cannot open: %s",
 		    strerror(errno));
+		return NULL;
+	}
+	/*
+	 * The file holds the keys and decides where the tunnels go: one that
+	 * anybody on the machine may write is refused (the mode of the file
+	 * read, not of the path looked at before).
+	 */
+	if (fstat(fileno(f), &st) == -1) {
+		conf_report(diag, path, 0, 0, "cannot stat: %s",
+		    strerror(errno));
+		fclose(f);
+		return NULL;
+	}
+	if (st.st_mode & S_IWOTH) {
+		conf_report(diag, path, 0, 0, "writable by others (mode %04o): "
+		    "refused, anyone on the machine could change its keys and "
+		    "peers (chmod o-w)", (unsigned)(st.st_mode & 07777));
+		fclose(f);
 		return NULL;
 	}
 	for (;;) {

@@ -6,8 +6,9 @@
  *   havpnd -C [-f FILE] [-s SOCKET] [-p PIDFILE]   (after havpnd ended)
  *
  * Start-up: read and check the configuration (any error: exit 1, nothing
- * starts), check it against the machine, detach unless -F, write the pid
- * file, open the control socket, run the loop.
+ * starts; a file others may write is one), check it against the machine,
+ * warn about the file's mode and missing capabilities, detach unless -F,
+ * open the control socket, write the pid file, run the loop.
  *
  * Signals: SIGTERM and SIGINT stop in order (control socket and pid file
  * removed); SIGHUP re-reads the configuration and keeps the old one if the
@@ -15,7 +16,10 @@
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,28 +61,108 @@ load_config(const char *path, int syscheck)
 	return cf;
 }
 
+/*
+ * The pid file: never through a symbolic link, a FIFO or a second name
+ * of another file (O_NOFOLLOW, O_NONBLOCK, one link), and not truncated
+ * before that is known.  Whoever can plant one in the run directory
+ * would otherwise have havpnd (its capabilities, its user) overwrite the
+ * file it names.
+ */
 static int
 write_pidfile(const char *path)
 {
-	char	*dir = xstrdup(path), buf[32];
-	int	 fd, n;
+	struct stat	 st;
+	char		*dir = xstrdup(path), buf[32];
+	int		 fd, n;
 
 	if (mkdir(dirname(dir), 0755) == -1 && errno != EEXIST)
 		log_warn(LOG_MAIN, "mkdir for %s", path);
 	free(dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC, 0644);
 	if (fd == -1) {
 		log_warn(LOG_MAIN, "pid file %s", path);
 		return -1;
 	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1) {
+		log_warnx(LOG_MAIN, "pid file %s: not a regular file with one "
+		    "name: refused", path);
+		close(fd);
+		return -1;
+	}
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
+	if (ftruncate(fd, 0) == -1 || write(fd, buf, (size_t)n) != n) {
 		log_warn(LOG_MAIN, "pid file %s", path);
 		close(fd);
 		return -1;
 	}
 	close(fd);
 	return 0;
+}
+
+/*
+ * The configuration holds the keys.  conf refuses a file others may
+ * write; what is merely unwise is said at each start and reload.
+ */
+static void
+conf_mode_warn(const char *path)
+{
+	struct stat	 st;
+	unsigned	 mode;
+
+	if (stat(path, &st) == -1)
+		return;
+	mode = st.st_mode & 07777;
+	if (st.st_mode & S_IROTH)
+		log_warnx(LOG_CONF, "%s is readable by others (mode %04o) and "
+		    "holds the keys: chmod o-r", path, mode);
+	if (st.st_mode & S_IWGRP)
+		log_warnx(LOG_CONF, "%s is writable by its group (gid %u, mode "
+		    "%04o): its members can change the keys and peers", path,
+		    (unsigned)st.st_gid, mode);
+	if (st.st_uid != 0 && st.st_uid != geteuid())
+		log_warnx(LOG_CONF, "%s is owned by uid %u, neither root nor "
+		    "havpnd's user: that user can change it", path,
+		    (unsigned)st.st_uid);
+}
+
+/*
+ * What the election, IKE and the data plane need (the systemd unit gives
+ * havpnd these and no other): say which are missing, in one line, as
+ * havpnd may still be of use without them (a lab, a look at the log).
+ */
+static void
+caps_check(void)
+{
+	static const struct {
+		unsigned	 cap;
+		const char	*name;
+	} need[] = {
+		{ CAP_NET_ADMIN, "CAP_NET_ADMIN" },
+		{ CAP_NET_RAW, "CAP_NET_RAW" },
+		{ CAP_NET_BIND_SERVICE, "CAP_NET_BIND_SERVICE" },
+	};
+	struct __user_cap_header_struct hdr;
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	char		 missing[80] = "";
+
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capget, &hdr, data) == -1) {
+		log_warn(LOG_MAIN, "capget");
+		return;
+	}
+	for (size_t i = 0; i < nitems(need); i++)
+		if ((data[need[i].cap / 32].effective &
+		    (1u << (need[i].cap % 32))) == 0)
+			snprintf(missing + strlen(missing), sizeof(missing) -
+			    strlen(missing), "%s%s", missing[0] ? ", " : "",
+			    need[i].name);
+	if (missing[0] != '\0')
+		log_warnx(LOG_MAIN, "running without %s: the election, IKE "
+		    "and the data plane need CAP_NET_ADMIN, CAP_NET_RAW and "
+		    "CAP_NET_BIND_SERVICE", missing);
 }
 
 static void
@@ -122,6 +206,7 @@ sig_hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	if (err != NULL && err[0] != '\0')
 		log_warnx(LOG_CONF, "SIGHUP: %s", err);
 	free(err);
+	conf_mode_warn(d->conf_path);
 	if (conf_equal(cf, d->cf)) {
 		log_info(LOG_CONF, "SIGHUP: %s is unchanged", d->conf_path);
 		conf_free(cf);
@@ -233,10 +318,8 @@ main(int argc, char *argv[])
 		return clean_after_crash(&d);
 	if ((d.cf = load_config(d.conf_path, 1)) == NULL)
 		return 1;
-	if (geteuid() != 0)
-		log_warnx(LOG_MAIN, "not running as root: the election, IKE "
-		    "and the data plane need CAP_NET_ADMIN, CAP_NET_RAW and "
-		    "CAP_NET_BIND_SERVICE");
+	conf_mode_warn(d.conf_path);
+	caps_check();
 	if (!d.foreground) {
 		if (daemon(0, 0) == -1)
 			fatal(LOG_MAIN, "daemon");

@@ -244,13 +244,27 @@ def wait_for(fn, timeout=10.0, interval=0.05, what="condition"):
 class Havpnd:
     """One havpnd in a namespace, with its own socket, pid file and log."""
 
-    def __init__(self, topo, node, config_text, bindir, extra=(), wrap=()):
+    def __init__(self, topo, node, config_text, bindir, extra=(), wrap=(),
+                 user=None):
         self.topo = topo
         self.node = node
         self.bindir = bindir
         self.conf = topo.write(f"{node}.conf", config_text)
         self.sock = topo.path(f"{node}.sock")
         self.pidfile = topo.path(f"{node}.pid")
+        if user is not None:
+            # user (uid, gid), as the systemd unit runs havpnd (the wrap
+            # drops to it): the configuration root:gid, mode 0640; socket
+            # and pid file in a run directory of the user's, mode 0700
+            uid, gid = user
+            os.chmod(topo.tmp, 0o711)
+            os.chown(self.conf, 0, gid)
+            os.chmod(self.conf, 0o640)
+            run = topo.path(f"{node}-run")
+            os.mkdir(run, 0o700)
+            os.chown(run, uid, gid)
+            self.sock = os.path.join(run, "havpnd.sock")
+            self.pidfile = os.path.join(run, "havpnd.pid")
         # wrap: a command that execs havpnd (setpriv ...), so the pid is
         # still havpnd's
         self.proc = topo.spawn(node, [*wrap, os.path.join(bindir, "havpnd"),

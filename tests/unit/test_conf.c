@@ -3,12 +3,15 @@
  * lines are reported at their line with the right message, and print /
  * re-parse gives an equal config for every fixture.
  */
+#include <sys/stat.h>
+
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "lib/lib.h"
@@ -1275,6 +1278,65 @@ test_strict_fixtures(void **state)
 	}
 }
 
+/*
+ * The file holds the keys: one that others may write is refused, by a
+ * start and by havpnd -t alike, naming the file; the other modes load
+ * (havpnd warns about a file others may read, conf does not).
+ */
+static void
+test_file_writable_by_others(void **state)
+{
+	static const char text[] = "hostname ha1\n"
+	    "crypto isakmp key cisco123 address 10.0.0.20\n";
+	static const struct {
+		mode_t	 mode;
+		int	 refused;
+	} cases[] = {
+		{ 0600, 0 }, { 0640, 0 }, { 0644, 0 }, { 0660, 0 },
+		{ 0602, 1 }, { 0646, 1 }, { 0666, 1 }, { 0777, 1 },
+	};
+	struct conf_host host = { 1 };
+	char		 path[] = "/tmp/havpn-conf-XXXXXX", want[128];
+	int		 fd;
+
+	(void)state;
+	if ((fd = mkstemp(path)) == -1)
+		fail_msg("mkstemp");
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+	    (ssize_t)(sizeof(text) - 1));
+	close(fd);
+	for (size_t i = 0; i < nitems(cases); i++) {
+		for (int t = 0; t < 2; t++) {
+			struct conf_diag d = { NULL, 0, 0 };
+			struct config	*cf;
+			char		*out = NULL;
+			size_t		 len = 0;
+
+			assert_int_equal(chmod(path, cases[i].mode), 0);
+			d.out = open_memstream(&out, &len);
+			cf = t ? conf_load_strict(path, &host, &d) :
+			    conf_load(path, &d);
+			fclose(d.out);
+			snprintf(want, sizeof(want), "%s: writable by others "
+			    "(mode %04o): refused", path,
+			    (unsigned)cases[i].mode);
+			if (cases[i].refused && (cf != NULL || d.errors != 1 ||
+			    strstr(out, want) == NULL))
+				fail_msg("mode %04o%s: wanted \"%s\", got:\n%s",
+				    (unsigned)cases[i].mode, t ? " (-t)" :
+				    "", want, out);
+			if (!cases[i].refused && (cf == NULL || d.errors != 0 ||
+			    d.warnings != 0))
+				fail_msg("mode %04o%s: refused or warned:\n%s",
+				    (unsigned)cases[i].mode, t ? " (-t)" :
+				    "", out);
+			conf_free(cf);
+			free(out);
+		}
+	}
+	unlink(path);
+}
+
 int
 main(void)
 {
@@ -1299,6 +1361,7 @@ main(void)
 		cmocka_unit_test(test_keywords_any_case),
 		cmocka_unit_test(test_strict_check),
 		cmocka_unit_test(test_strict_fixtures),
+		cmocka_unit_test(test_file_writable_by_others),
 	};
 
 	return cmocka_run_group_tests_name("conf", tests, NULL, NULL);
