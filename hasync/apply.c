@@ -11,7 +11,8 @@
  * active meanwhile) and the node is STANDBY HOT.  An SA that arrives
  * again unchanged is left in place, so a second snapshot costs little:
  * an ISAKMP SA with the same fields of HA_ISAKMP_NOTED (fields.h:
- * cookies, ports, DPD numbers), a pair with the same SPIs and ports.
+ * cookies, ports, DPD numbers, message IDs), a pair with the same SPIs
+ * and ports.
  *
  * Counters: inbound windows go to the data plane as they arrive (no jump
  * is ever needed inbound); the outbound sequence numbers feed a struct
@@ -50,7 +51,7 @@ upsert_isakmp(struct hasync *ha, const struct ike_isakmp_state *s)
 		return;
 	}
 	if (e != NULL) {
-		/* changed (DPD sequence, NAT-T port): replace it */
+		/* changed (DPD, NAT-T port, message IDs): replace it */
 		(void)ike_forget_isakmp(ha->ike, e->conn_id);
 		ha_isakmp_del(&ha->t, e);
 	}
