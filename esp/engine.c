@@ -27,8 +27,6 @@
 #include "lib/lib.h"
 #include "esp/engine.h"
 
-#define NONESN_SOFT_SEQ	(UINT32_MAX - (1U << 22))
-
 static struct esp_engine *
 eng(struct esp_backend *be)
 {
@@ -596,7 +594,7 @@ us_get_replay(struct esp_backend *be, uint32_t conn_id,
 		return -1;
 	memset(r, 0, sizeof(*r));
 	esp_replay_export(&s->c->replay, r);
-	r->seq_out = s->c->seq_out;
+	r->seq_out = s->c->seq.out;
 	return 0;
 }
 
@@ -609,12 +607,25 @@ us_set_replay(struct esp_backend *be, uint32_t conn_id,
 	if (s == NULL)
 		return -1;
 	if (s->c->sa.dir == ESP_OUT) {
-		if (!s->c->sa.esn && r->seq_out > UINT32_MAX)
+		if (r->seq_out > esp_seq_max(s->c->sa.esn))
 			return -1;
-		s->c->seq_out = r->seq_out;
+		esp_seq_set(&s->c->seq, r->seq_out, s->c->sa.esn);
 		return 0;
 	}
 	return esp_replay_import(&s->c->replay, r);
+}
+
+static int
+us_continue_out(struct esp_backend *be, uint32_t conn_id, uint64_t synced,
+    uint64_t *start)
+{
+	struct esp_sa_rt *s = sa_by_conn(eng(be), conn_id);
+
+	if (s == NULL || s->c->sa.dir != ESP_OUT ||
+	    esp_seq_continue(&s->c->seq, synced, s->c->sa.esn) == -1)
+		return -1;
+	*start = s->c->seq.out;
+	return 0;
 }
 
 static int
@@ -671,7 +682,8 @@ sa_info(const struct esp_sa_rt *s, struct esp_sa_info *i, uint64_t now)
 	OPENSSL_cleanse(i->sa.auth_key, sizeof(i->sa.auth_key));
 	i->st = c->st;
 	esp_replay_export(&c->replay, &i->replay);
-	i->replay.seq_out = c->seq_out;
+	i->replay.seq_out = c->seq.out;
+	i->seq_limit = c->seq.limit;
 	i->iv_len = (uint32_t)c->x.iv_len;
 	i->age_ms = now - c->st.added_ms;
 	i->digest = c->digest;
@@ -767,8 +779,7 @@ hard_due(const struct esp_sactx *c, uint64_t age_ms)
 		return 1;
 	if (c->sa.hard_bytes != 0 && c->st.bytes >= c->sa.hard_bytes)
 		return 1;
-	return c->sa.dir == ESP_OUT &&
-	    c->seq_out >= (c->sa.esn ? UINT64_MAX : UINT32_MAX);
+	return c->sa.dir == ESP_OUT && c->seq.out >= c->seq.limit;
 }
 
 static int
@@ -778,8 +789,8 @@ soft_due(const struct esp_sactx *c, uint64_t age_ms)
 		return 1;
 	if (c->sa.soft_bytes != 0 && c->st.bytes >= c->sa.soft_bytes)
 		return 1;
-	return c->sa.dir == ESP_OUT && !c->sa.esn &&
-	    c->seq_out >= NONESN_SOFT_SEQ;
+	return c->sa.dir == ESP_OUT &&
+	    c->seq.limit - c->seq.out <= ESP_SEQ_SOFT;
 }
 
 static void
@@ -911,6 +922,7 @@ static const struct esp_backend_ops userspace_ops = {
 	.query_sa = us_query_sa,
 	.get_replay = us_get_replay,
 	.set_replay = us_set_replay,
+	.continue_out = us_continue_out,
 	.set_traffic = us_set_traffic,
 	.add_policy = us_add_policy,
 	.del_policy = us_del_policy,

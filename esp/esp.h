@@ -100,6 +100,30 @@ struct esp_replay_state {
 	uint64_t	 bitmap[ESP_REPLAY_WORDS];	/* bit i: top - i seen */
 };
 
+/*
+ * An outbound SA's sequence numbers on this node (esp/seq.c): the last
+ * number sent and the highest this node may send.  Two nodes of a pair
+ * never send the same number on one SA, even both active at once.
+ */
+#define ESP_SEQ_ROOM	(1ULL << 24)	/* less left: rekey, not continue */
+#define ESP_SEQ_SOFT	(1ULL << 22)	/* this close to the limit: rekey */
+struct esp_seq {
+	uint64_t	 out;		/* last sequence number sent */
+	uint64_t	 limit;		/* the highest this node may send */
+};
+
+uint64_t	 esp_seq_max(int);
+/* The highest number a node whose counter was set to s may send. */
+uint64_t	 esp_seq_limit(uint64_t, int);
+/* The counter set to s (never back), the limit from the result. */
+void		 esp_seq_set(struct esp_seq *, uint64_t, int);
+/*
+ * Continue without exact counters from synced, the highest number known
+ * from the other node: at the limit of it (or of our own, if higher).
+ * -1, nothing changed: less than ESP_SEQ_ROOM would be left.
+ */
+int		 esp_seq_continue(struct esp_seq *, uint64_t, int);
+
 struct esp_sa_stats {
 	uint64_t	 packets;	/* encaps (out) or decaps (in) */
 	uint64_t	 bytes;		/* inner bytes */
@@ -187,6 +211,7 @@ struct esp_sa_info {
 	uint64_t	 other_drops;	/* malformed, bad padding, next header */
 	int		 udp_encap;
 	int		 current;	/* outbound: a policy sends on it now */
+	uint64_t	 seq_limit;	/* outbound: the highest it may send */
 };
 
 /* Engine-wide counters: packets that never reached an SA. */
@@ -240,8 +265,17 @@ struct esp_backend_ops {
 		    struct esp_sa_stats *);
 	int	(*get_replay)(struct esp_backend *, uint32_t,
 		    struct esp_replay_state *);
+	/*
+	 * Outbound, set_replay sets the sequence number with esp_seq_set:
+	 * never back, and the limit follows.  continue_out continues an
+	 * outbound SA taken over without exact counters (esp_seq_continue
+	 * with the highest number synced); *start is then its counter.
+	 * -1: no such SA, or too little of its space left (rekey it).
+	 */
 	int	(*set_replay)(struct esp_backend *, uint32_t,
 		    const struct esp_replay_state *);
+	int	(*continue_out)(struct esp_backend *, uint32_t, uint64_t,
+		    uint64_t *);
 	/*
 	 * HA: the packets and bytes an SA carried on the other node, so that
 	 * its counters and kilobyte lifetime continue here; its encrypted
@@ -347,6 +381,12 @@ int		 esp_fake_set_stats(struct esp_backend *, uint32_t,
 		    const struct esp_sa_stats *);
 /* The last mode set_outbound was given. */
 enum esp_outbound esp_fake_outbound(struct esp_backend *);
+/*
+ * k packets on an outbound SA, as the engine numbers them: as many as its
+ * limit allows (returned), the first numbered *first.
+ */
+uint64_t	 esp_fake_send(struct esp_backend *, uint32_t, uint64_t,
+		    uint64_t *);
 /*
  * Raise an event as if the data plane had: an acquire for a packet of
  * flow that matched policy reqid, an expiry (conn_id, hard), a counter

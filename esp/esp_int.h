@@ -89,7 +89,7 @@ enum esp_verdict {
 	ESP_V_PAD,		/* bad trailer after a good ICV */
 	ESP_V_PROTO,		/* next header this SA does not carry */
 	ESP_V_SELECTOR,		/* inner packet outside the SA's selectors */
-	ESP_V_SEQ_EXHAUSTED,	/* outbound: the next number would wrap */
+	ESP_V_SEQ_EXHAUSTED,	/* outbound: the next number is past the limit */
 	ESP_V_CRYPTO,		/* the cipher library failed */
 	ESP_V_NVERDICTS
 };
@@ -104,7 +104,7 @@ struct esp_sactx {
 	struct esp_sa	 sa;
 	struct esp_xform x;
 	struct esp_replay replay;	/* inbound */
-	uint64_t	 seq_out;	/* outbound: last number sent */
+	struct esp_seq	 seq;		/* outbound (esp/seq.c) */
 	struct esp_sa_stats st;
 	uint64_t	 digest;	/* packets whose ICV was made/checked */
 	uint64_t	 crypt;		/* packets encrypted/decrypted */

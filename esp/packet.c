@@ -69,6 +69,7 @@ esp_sactx_new(const struct esp_sa *sa)
 	esp_replay_init(&c->replay, (uint32_t)(sa->replay_window != 0 ?
 	    sa->replay_window : 64));
 	c->st.added_ms = time_mono_ms();
+	esp_seq_set(&c->seq, 0, sa->esn);
 	return c;
 }
 
@@ -161,13 +162,17 @@ esp_encap(struct esp_sactx *c, uint8_t *buf, size_t *off, size_t *len,
 		poff += ip.hlen;
 		plen -= ip.hlen;
 	}
-	/* RFC 4303 3.3.3: a counter must never cycle; the SA needs a rekey. */
-	if (c->seq_out >= (c->sa.esn ? UINT64_MAX : UINT32_MAX)) {
+	/*
+	 * RFC 4303 3.3.3: a counter must never cycle, and (esp/seq.c) this
+	 * node sends no number the other node of the pair may send: past
+	 * the limit the SA needs a rekey.
+	 */
+	if (c->seq.out >= c->seq.limit) {
 		c->seq_exhausted++;
 		c->st.send_errors++;
 		return ESP_V_SEQ_EXHAUSTED;
 	}
-	seq = ++c->seq_out;
+	seq = ++c->seq.out;
 
 	/* RFC 4303 2.4: pad so the trailer ends on a block boundary. */
 	padlen = (x->block - (plen + 2) % x->block) % x->block;

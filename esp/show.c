@@ -140,8 +140,10 @@ sa_json(const struct esp_sa_info *i, int current, int standby)
 		jadd_u64(o, "auth_failures", i->st.auth_fails);
 		jadd_u64(o, "selector_drops", i->st.selector_drops);
 		jadd_u64(o, "other_drops", i->other_drops);
-	} else
+	} else {
 		jadd_u64(o, "sequence_out", i->replay.seq_out);
+		jadd_u64(o, "sequence_out_limit", i->seq_limit);
+	}
 	jadd_u64(o, "age_seconds", age_s);
 	json_object_object_add(o, "status", json_object_new_string(standby ?
 	    "STANDBY" : current ? "ACTIVE" : "ACTIVE (older)"));

@@ -15,7 +15,8 @@
 
 struct fake_sa {
 	struct esp_sa		 sa;
-	struct esp_replay_state	 replay;
+	struct esp_replay_state	 replay;	/* inbound */
+	struct esp_seq		 seq;		/* outbound */
 	struct esp_sa_stats	 stats;
 };
 
@@ -60,6 +61,7 @@ fake_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 	memset(s, 0, sizeof(*s));
 	s->sa = *sa;
 	s->replay.window = (uint32_t)sa->replay_window;
+	esp_seq_set(&s->seq, 0, sa->esn);
 	return 0;
 }
 
@@ -108,6 +110,8 @@ fake_get_replay(struct esp_backend *be, uint32_t conn_id,
 	if (s == NULL)
 		return -1;
 	*r = s->replay;
+	if (s->sa.dir == ESP_OUT)
+		r->seq_out = s->seq.out;
 	return 0;
 }
 
@@ -119,7 +123,26 @@ fake_set_replay(struct esp_backend *be, uint32_t conn_id,
 
 	if (s == NULL)
 		return -1;
+	if (s->sa.dir == ESP_OUT) {
+		if (r->seq_out > esp_seq_max(s->sa.esn))
+			return -1;
+		esp_seq_set(&s->seq, r->seq_out, s->sa.esn);
+		return 0;
+	}
 	s->replay = *r;
+	return 0;
+}
+
+static int
+fake_continue_out(struct esp_backend *be, uint32_t conn_id, uint64_t synced,
+    uint64_t *start)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+
+	if (s == NULL || s->sa.dir != ESP_OUT ||
+	    esp_seq_continue(&s->seq, synced, s->sa.esn) == -1)
+		return -1;
+	*start = s->seq.out;
 	return 0;
 }
 
@@ -202,6 +225,7 @@ static const struct esp_backend_ops fake_ops = {
 	.query_sa = fake_query_sa,
 	.get_replay = fake_get_replay,
 	.set_replay = fake_set_replay,
+	.continue_out = fake_continue_out,
 	.set_traffic = fake_set_traffic,
 	.add_policy = fake_add_policy,
 	.del_policy = fake_del_policy,
@@ -282,4 +306,21 @@ esp_fake_invalid_spi(struct esp_backend *be, uint32_t spi,
     struct in_addr local, struct in_addr peer)
 {
 	esp_emit_invalid_spi(be, spi, local, peer);
+}
+
+uint64_t
+esp_fake_send(struct esp_backend *be, uint32_t conn_id, uint64_t k,
+    uint64_t *first)
+{
+	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
+	uint64_t	 n;
+
+	if (s == NULL || s->sa.dir != ESP_OUT)
+		return 0;
+	*first = s->seq.out + 1;
+	n = s->seq.limit - s->seq.out;
+	if (n > k)
+		n = k;
+	s->seq.out += n;
+	return n;
 }

@@ -177,7 +177,6 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 		}
 	}
 	ha_pair_note(p, s);
-	p->interval_out = ha_map_interval_out(ha, s->map);
 	p->seen = 1;
 	if (m->have_in)
 		counter_in(ha, p, &m->in);

@@ -59,7 +59,6 @@
 #define HA_SWEEP_MS		1000	/* counters of moving SAs, at least */
 #define HA_RETRY_MS		2000	/* snapshot request while COLD */
 #define HA_STALE_MS		3000	/* older counter state: rekey */
-#define HA_DETECT_MS		400	/* failure detection, in the jump */
 #define HA_HISTORY		64	/* switchovers and failovers kept */
 #define HA_NEGO_MS		50	/* Backup: is an Active heard yet? */
 #define HA_PREEMPT_POLL_MS	500	/* STANDBY HOT: would VRRP preempt? */
@@ -103,7 +102,6 @@ struct ha_pair {
 	uint32_t	 spi_out;
 	uint16_t	 local_port;
 	uint16_t	 remote_port;
-	uint32_t	 interval_out;	/* the map's outbound replay-interval */
 	/* active: what the standby was sent last */
 	uint64_t	 sent_seq_out;
 	uint64_t	 sent_top;
@@ -479,8 +477,6 @@ void		 ha_state_drop(struct hasync *);
 void		 ha_schedule_apply(struct hasync *);
 void		 ha_send_hello(struct hasync *);
 void		 ha_request_bulk(struct hasync *);
-uint32_t	 ha_map_interval_out(const struct hasync *, const char *);
-uint32_t	 ha_map_interval_in(const struct hasync *, const char *);
 void		 ha_history_add(struct hasync *, const char *, const char *,
 		    uint64_t, uint32_t, uint32_t, uint32_t);
 

@@ -76,24 +76,6 @@ read_config(struct hasync *ha, const struct config *cf)
 	ha_config_digest(cf, ha->digest, NULL);
 }
 
-uint32_t
-ha_map_interval_out(const struct hasync *ha, const char *map)
-{
-	for (int i = 0; i < ha->nmaps; i++)
-		if (strcmp(ha->maps[i].name, map) == 0)
-			return ha->maps[i].out;
-	return 1000;
-}
-
-uint32_t
-ha_map_interval_in(const struct hasync *ha, const char *map)
-{
-	for (int i = 0; i < ha->nmaps; i++)
-		if (strcmp(ha->maps[i].name, map) == 0)
-			return ha->maps[i].in;
-	return 1000;
-}
-
 /* ---- RF state ------------------------------------------------------------ */
 
 void

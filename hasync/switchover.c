@@ -230,28 +230,26 @@ drain_poll(struct hasync *ha)
 
 /* ---- the new active ------------------------------------------------------ */
 
-/* No Done: the old active may have sent up to the drain limit: jump. */
+/*
+ * No Done: the old active may have sent more after its Final counters:
+ * continue beyond every number it may use (esp/seq.c), or rekey.
+ */
 static void
 resume(struct hasync *ha, int exact, const char *how)
 {
 	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
-	uint64_t	 now = ha_now_ms(ha);
-	struct esp_replay_state r;
 	uint32_t	 n = 0;
 	char		 why[320];
 
 	if (!exact)
 		for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
-			uint64_t seq = p->out.seq + ctr_jump(&p->out,
-			    p->interval_out, now, SW_DRAIN_MAX_MS);
+			uint64_t seq;
 
-			if (p->replaced || seq >= UINT32_MAX)
-				continue;
-			memset(&r, 0, sizeof(r));
-			r.seq_out = seq;
-			if (ha->esp->ops->set_replay(ha->esp, p->conn_out,
-			    &r) == 0)
+			if (ha->esp->ops->continue_out(ha->esp, p->conn_out,
+			    p->out.seq, &seq) == 0)
 				n++;
+			else
+				(void)ike_rekey_ipsec(ha->ike, p->conn_in, 1);
 		}
 	outbound(ha, ESP_OUTBOUND_SEND);
 	ha->sw.state = HA_SW_IDLE;

@@ -5,17 +5,17 @@
  * calls *before* it adds the VIPs, so everything below is done when the
  * first packet can reach this node:
  *
- *   1. every outbound SA continues from its last synced sequence number
- *      plus a jump that covers the replay-interval and the packet rate
- *      learned on this node times the staleness of the last update
- *      (hasync/ctr.h), or from the exact number a planned switchover
- *      delivered; the inbound windows are already in the data plane as
- *      synced (no jump inbound, so no legitimate packet is dropped);
+ *   1. every outbound SA continues from the exact number a planned
+ *      switchover delivered, or else beyond every number the old active
+ *      may still send, however long it goes on (esp/seq.c: the middle of
+ *      what is left after the last synced number); the inbound windows
+ *      are already in the data plane as synced (no jump inbound, so no
+ *      legitimate packet is dropped);
  *   2. an SA whose counter state is suspect - older than HA_STALE_MS, a
- *      takeover while not STANDBY HOT, or a jump past 2^32 - is never sent
- *      on again: its outbound SA leaves the data plane and a Quick Mode
- *      rekey starts at once on the synced ISAKMP SA (its inbound SA keeps
- *      receiving until the new pair is up);
+ *      takeover while not STANDBY HOT, or too little sequence space left
+ *      - is never sent on again: its outbound SA leaves the data plane
+ *      and a Quick Mode rekey starts at once on the synced ISAKMP SA (its
+ *      inbound SA keeps receiving until the new pair is up);
  *   3. IKE becomes active (DPD, rekeys, Deletes on the synced SAs; what
  *      was in flight on the old active is gone, the peer retransmits);
  *   4. the data plane sends;
@@ -53,32 +53,32 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	rekey = xcalloc((size_t)ha->t.npairs + 1, sizeof(*rekey));
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
 		uint64_t seq;
+		int	 ok;
 
 		npairs++;
 		if (p->have_exact && planned) {
-			seq = p->exact_out;
-			nexact++;
+			memset(&r, 0, sizeof(r));
+			r.seq_out = p->exact_out;
+			ok = ha->esp->ops->set_replay(ha->esp, p->conn_out,
+			    &r) == 0;
+			nexact += (uint32_t)ok;
 		} else if (!hot || ctr_stale(&p->out, now, HA_STALE_MS)) {
 			/* (a replaced pair only stops sending: ike deletes it) */
 			rekey[nrekey++] = p->conn_in;
 			continue;
-		} else
-			seq = p->out.seq + ctr_jump(&p->out, p->interval_out,
-			    now, HA_DETECT_MS);
-		if (seq >= UINT32_MAX) {
-			/* no ESN: the jump would wrap; rekey instead */
-			rekey[nrekey++] = p->conn_in;
-			continue;
+		} else {
+			/* beyond every number the old active may still use */
+			ok = ha->esp->ops->continue_out(ha->esp, p->conn_out,
+			    p->out.seq, &seq) == 0;
+			if (ok && !planned)
+				ha->st.jumps++;
 		}
-		memset(&r, 0, sizeof(r));
-		r.seq_out = seq;
-		if (ha->esp->ops->set_replay(ha->esp, p->conn_out, &r) == -1) {
+		if (!ok) {
+			/* too little sequence space left: rekey instead */
 			rekey[nrekey++] = p->conn_in;
 			continue;
 		}
 		p->have_exact = 0;
-		if (!planned)
-			ha->st.jumps++;
 	}
 	ha->st.exact += nexact;
 	ike_set_active(ha->ike, 1);
@@ -130,7 +130,6 @@ adopt_ipsec(void *arg, const struct ike_ipsec_state *s)
 		return;
 	p = ha_pair_add(&ha->t, s->conn_in, s->conn_out);
 	ha_pair_note(p, s);
-	p->interval_out = ha_map_interval_out(ha, s->map);
 	p->replaced = s->rekeyed;
 }
 

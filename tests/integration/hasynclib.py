@@ -223,11 +223,12 @@ class Flow:
 
     runs = 0
 
-    def __init__(self, design, secs, rate=1000, lead=0.5, drain_ms=1500):
+    def __init__(self, design, secs, rate=1000, lead=0.5, drain_ms=1500,
+                 dst="172.21.91.37"):
         Flow.runs += 1
         self.design, self.name = design, f"flow{Flow.runs}"
         self.proc = design.spawn("inside", [
-            SEQFLOW, "run", "172.21.91.37", "7000", str(rate), str(secs),
+            SEQFLOW, "run", dst, "7000", str(rate), str(secs),
             str(drain_ms)], self.name)
         self.timeout = secs + drain_ms / 1000 + 30
         wait_for(lambda: "seqflow: running" in design.log(self.name), 10,

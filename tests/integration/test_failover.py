@@ -20,8 +20,10 @@ and the traffic flows both ways.  A planned switchover loses no packet.
       no loss), then the whole node: daemon killed and every link down
   test_failover_while_cold_bulk_rekeys         a takeover in the middle of
       the snapshot: Quick Mode rekeys, traffic resumes
-  test_failover_split_brain                    sync link and adverts cut:
-      both active; healed: the election keeps one, which rekeys
+  test_failover_split_brain                    the counters of a second
+      lost, then the sync link and adverts cut: both active, both sending
+      on the same SA for seconds (captured at the peer: no SPI and
+      sequence number twice); healed: the election keeps one, which rekeys
   test_failover_lifetime_rekey_after_takeover  strongSwan's CHILD SA has a
       short lifetime (20 s): after a kill -9 takeover its rekey by
       lifetime is a Quick Mode on the synced ISAKMP SA, answered by the
@@ -32,6 +34,7 @@ import json
 import os
 import re
 import signal
+import struct
 import time
 
 from hasynclib import (ACTIVE, BULK, HOT, Flow, crypto_ha, echo, peer,
@@ -343,15 +346,75 @@ def partition(design, on):
     design.run("ha2", ["ip", "link", "set", "ipc0", "down" if on else "up"])
 
 
+def esp_packets(pcap):
+    """(source MAC, SPI, sequence number) of every ESP packet in a
+    tcpdump capture (Ethernet, IPv4; ESP raw or in UDP 4500, whose
+    non-ESP marker and keepalives are skipped)."""
+    with open(pcap, "rb") as f:
+        data = f.read()
+    magic = struct.unpack("<I", data[:4])[0]
+    order = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+    assert struct.unpack(order + "I", data[20:24])[0] == 1   # Ethernet
+    out, off = [], 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(order + "I", data[off + 8:off + 12])[0]
+        frame = data[off + 16:off + 16 + incl]
+        off += 16 + incl
+        if len(frame) < 14 + 20 or frame[12:14] != b"\x08\x00":
+            continue
+        esp = frame[14 + (frame[14] & 0x0f) * 4:]
+        if frame[14 + 9] == 17:
+            esp = esp[8:]
+        elif frame[14 + 9] != 50:
+            continue
+        if len(esp) < 8 or esp[:4] == bytes(4):
+            continue
+        spi, seq = struct.unpack(">II", esp[:8])
+        out.append((frame[6:12].hex(":"), spi, seq))
+    return out
+
+
 def test_failover_split_brain(design, bindir):
     r = Rig(design, bindir)
     ha1, ha2 = r.ha1, r.ha2
+    # every ESP packet either node sends to the peer, as the peer sees it
+    pcap = design.path("esp.pcap")
+    dump = design.spawn("peer", ["tcpdump", "-i", "eth0", "-U", "-B",
+                                 "65536", "--immediate-mode", "-n", "-w",
+                                 pcap, "dst 10.0.0.20 and (ip proto 50 or "
+                                 "udp port 4500)"],
+                        "tcpdump")
+    wait_for(lambda: "listening on" in design.log("tcpdump"), 10,
+             what="tcpdump")
+    # the inside host sends through both nodes on the same pair: to the
+    # echo host by the VIP, held on ha1's MAC, and to another address of
+    # the remote proxy by ha2's own address (dropped while ha2 is standby)
+    mac1, mac2 = mac_of(design, "ha1", "eth0"), mac_of(design, "ha2", "eth0")
+    design.run("inside", ["ip", "neigh", "replace", "192.168.20.1", "lladdr",
+                          mac_of(design, "ha1", "eth1"), "dev", "eth0",
+                          "nud", "permanent"])
+    design.run("inside", ["ip", "route", "add", "172.21.91.38/32", "via",
+                          "192.168.20.3"])
+    f1 = Flow(design, 9)
+    f2 = Flow(design, 8, lead=0, dst="172.21.91.38")
+    # the counters of the next second never reach ha2 (every sync packet
+    # dropped, the channel not yet declared down), then the partition:
+    # ha2 takes over from a stale number while ha1 goes on, and both send
+    # on the pair for seconds, far beyond any estimate of ha1's progress
+    design.run("ha2", ["nft", IPC_SILENT])
+    time.sleep(1.0)
     partition(design, True)
     wait_rf(ha2, ACTIVE, 10)
     assert rf(ha1) == ACTIVE
-    # the traffic found one of them; both may have sent on the pair
-    f = Flow(design, 2)
-    f.result()
+    ev = r.history(ha2)[-1]
+    assert ev["event"] == "failover" and ev["rekeyed"] == 0, ev
+    assert crypto_ha(ha2)["sas"]["counters_jumped"] >= 1
+    f1.result()
+    f2.result()
+    design.run("ha2", ["nft", "delete", "table", "inet", "silent"])
+    design.run("inside", ["ip", "neigh", "del", "192.168.20.1", "dev",
+                          "eth0"])
+    design.run("inside", ["ip", "route", "del", "172.21.91.38/32"])
     partition(design, False)
     # the election keeps ha1 (priority 110); ha2 resyncs
     wait_rf(ha2, HOT, 20)
@@ -359,6 +422,24 @@ def test_failover_split_brain(design, bindir):
     ev = [e for e in r.history(ha1) if e["event"] == "split-brain"]
     assert ev and ev[-1]["rekeyed"] >= 1, r.history(ha1)
     assert crypto_ha(ha1)["sas"]["rekeys_split_brain"] >= 1
+    design.stop(dump)
+    # both nodes sent thousands of packets on the one outbound SA, and no
+    # (SPI, sequence number) appears twice: no GCM nonce was reused
+    esp = esp_packets(pcap)
+    by_node = {mac1: {}, mac2: {}}
+    for mac, s, q in esp:
+        if mac in by_node:
+            by_node[mac].setdefault(s, []).append(q)
+    shared = set(by_node[mac1]) & set(by_node[mac2])
+    assert shared, {m: {hex(s): len(v) for s, v in d.items()}
+                    for m, d in by_node.items()}
+    for s in shared:
+        n1, n2 = len(by_node[mac1][s]), len(by_node[mac2][s])
+        assert n1 > 2 * RATE and n2 > 2 * RATE, (hex(s), n1, n2)
+    seen = {}
+    for mac, s, q in esp:
+        assert (s, q) not in seen, (hex(s), q, seen[(s, q)], mac)
+        seen[(s, q)] = mac
     # the same IKE SA, new CHILD SAs, and the traffic flows
     wait_for(lambda: ss_ike(r.c)[0] == r.ss[0], 10, what="the IKE SA")
     f = Flow(design, 2)

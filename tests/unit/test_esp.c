@@ -275,7 +275,7 @@ test_kat_encap(void **state)
 		len = unhex(k->inner, buf + off, sizeof(buf) - off);
 		unhex(k->iv, iv, sizeof(iv));
 		wlen = unhex(k->esp, want, sizeof(want));
-		c->seq_out = k->seq - 1;
+		c->seq.out = k->seq - 1;
 		assert_int_equal(esp_encap(c, buf, &off, &len, iv), ESP_V_OK);
 		if (len != wlen || memcmp(buf + off, want, len) != 0)
 			fail_msg("vector %zu (spi %x): encapsulation differs "
@@ -406,7 +406,10 @@ test_round_trip_sizes(void **state)
 	}
 }
 
-/* RFC 4303 3.3.3: never send with a number that would wrap. */
+/*
+ * RFC 4303 3.3.3 and esp/seq.c: never send past the limit, the number
+ * that would wrap or the first one the other node of the pair may send.
+ */
 static void
 test_sequence_exhaustion(void **state)
 {
@@ -420,27 +423,92 @@ test_sequence_exhaustion(void **state)
 	kat_sa(k, ESP_OUT, &sa);
 	sa.esn = 0;
 	c = esp_sactx_new(&sa);
-	c->seq_out = UINT32_MAX - 1;
+	/* negotiated here: the first half of the space is this node's */
+	assert_true(c->seq.out == 0);
+	assert_true(c->seq.limit == UINT32_MAX / 2);
+	c->seq.out = c->seq.limit - 1;
 	off = PKT_OFF;
 	len = unhex(k->inner, buf + off, sizeof(buf) - off);
 	assert_int_equal(esp_encap(c, buf, &off, &len, iv), ESP_V_OK);
-	assert_int_equal(c->seq_out, UINT32_MAX);
+	assert_true(c->seq.out == UINT32_MAX / 2);
 	off = PKT_OFF;
 	len = unhex(k->inner, buf + off, sizeof(buf) - off);
 	assert_int_equal(esp_encap(c, buf, &off, &len, iv),
 	    ESP_V_SEQ_EXHAUSTED);
-	assert_int_equal(c->seq_out, UINT32_MAX);
+	assert_true(c->seq.out == UINT32_MAX / 2);
 	assert_int_equal(c->st.send_errors, 1);
-	esp_sactx_free(c);
-	/* with ESN the same number is just the middle of the space */
-	sa.esn = 1;
-	c = esp_sactx_new(&sa);
-	c->seq_out = UINT32_MAX;
+	/* the last number before the wrap, after takeovers */
+	c->seq.out = UINT32_MAX - 1;
+	c->seq.limit = UINT32_MAX;
 	off = PKT_OFF;
 	len = unhex(k->inner, buf + off, sizeof(buf) - off);
 	assert_int_equal(esp_encap(c, buf, &off, &len, iv), ESP_V_OK);
-	assert_int_equal(c->seq_out, (uint64_t)UINT32_MAX + 1);
+	off = PKT_OFF;
+	len = unhex(k->inner, buf + off, sizeof(buf) - off);
+	assert_int_equal(esp_encap(c, buf, &off, &len, iv),
+	    ESP_V_SEQ_EXHAUSTED);
+	assert_true(c->seq.out == UINT32_MAX);
 	esp_sactx_free(c);
+	/* with ESN the same number is just the start of the space */
+	sa.esn = 1;
+	c = esp_sactx_new(&sa);
+	c->seq.out = UINT32_MAX;
+	off = PKT_OFF;
+	len = unhex(k->inner, buf + off, sizeof(buf) - off);
+	assert_int_equal(esp_encap(c, buf, &off, &len, iv), ESP_V_OK);
+	assert_int_equal(c->seq.out, (uint64_t)UINT32_MAX + 1);
+	esp_sactx_free(c);
+}
+
+/*
+ * esp/seq.c: the node that continues an SA without exact counters starts
+ * beyond every number the other may still send, the two never meet, and
+ * the space runs out (-1: rekey) long before it wraps.
+ */
+static void
+test_sequence_share(void **state)
+{
+	struct esp_seq	 a = { 0, 0 }, b = { 0, 0 }, own = { 5000, 0 };
+	uint64_t	 prev;
+	int		 n = 0;
+
+	(void)state;
+	/* A negotiated the SA; B, its standby, last heard 3000 */
+	esp_seq_set(&a, 0, 0);
+	esp_seq_set(&b, 3000, 0);
+	assert_true(a.limit == UINT32_MAX / 2);
+	assert_int_equal(esp_seq_continue(&b, 3000, 0), 0);
+	assert_true(b.out == esp_seq_limit(3000, 0));
+	assert_true(b.out >= a.limit && b.limit > b.out);
+	/* a late, lower value never moves a counter back */
+	prev = b.out;
+	esp_seq_set(&b, 10, 0);
+	assert_true(b.out == prev);
+	/* a number of its own from an earlier active period counts too */
+	assert_int_equal(esp_seq_continue(&own, 3000, 0), 0);
+	assert_true(own.out == esp_seq_limit(5000, 0));
+	/*
+	 * Takeovers back and forth, each without exact counters: each new
+	 * active starts at or beyond the other's limit, until too little is
+	 * left and the SA is rekeyed instead.
+	 */
+	for (;;) {
+		struct esp_seq next = { 0, 0 };
+		uint64_t limit = b.limit;
+
+		if (esp_seq_continue(&next, b.out, 0) == -1)
+			break;
+		assert_true(next.out >= limit);
+		b = next;
+		n++;
+	}
+	assert_true(n >= 4 && n < 32);
+	assert_true(UINT32_MAX - esp_seq_limit(b.out, 0) < ESP_SEQ_ROOM);
+	prev = b.out;
+	assert_int_equal(esp_seq_continue(&b, b.out, 0), -1);
+	assert_true(b.out == prev);
+	/* with ESN the space is 64-bit */
+	assert_true(esp_seq_limit(0, 1) == UINT64_MAX / 2);
 }
 
 static void
@@ -1212,6 +1280,7 @@ main(void)
 		cmocka_unit_test(test_tamper_and_truncate),
 		cmocka_unit_test(test_round_trip_sizes),
 		cmocka_unit_test(test_sequence_exhaustion),
+		cmocka_unit_test(test_sequence_share),
 		cmocka_unit_test(test_bad_transforms_refused),
 		cmocka_unit_test(test_flow_and_selectors),
 		cmocka_unit_test(test_decap_selectors),
