@@ -397,6 +397,12 @@ struct ike_stats {
 	uint64_t	 retransmits;
 	uint64_t	 dpd_sent, dpd_acked, dpd_dead;
 	uint64_t	 deletes_sent, deletes_rx;
+	/*
+	 * Entries the SA lookups (by cookie, conn-id, SPI, peer) looked at,
+	 * plus one per lookup: per SA it must not grow with the number of
+	 * SAs (test_hasync counts it; not shown).
+	 */
+	uint64_t	 lookup_steps;
 };
 
 struct ike {

@@ -380,37 +380,49 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 struct ike_child *
 ike_child_by_spi_in(struct ike *ike, uint32_t spi)
 {
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		ike->st.lookup_steps++;
 		if (c->spi_in == spi)
 			return c;
+	}
 	return NULL;
 }
 
 struct ike_child *
 ike_child_by_spi_out(struct ike *ike, struct in_addr peer, uint32_t spi)
 {
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		ike->st.lookup_steps++;
 		if (c->spi_out == spi && c->remote.s_addr == peer.s_addr)
 			return c;
+	}
 	return NULL;
 }
 
 struct ike_child *
 ike_child_by_conn(struct ike *ike, uint32_t conn)
 {
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		ike->st.lookup_steps++;
 		if (c->conn_in == conn || c->conn_out == conn)
 			return c;
+	}
 	return NULL;
 }
 
 struct ike_child *
 ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
 {
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		ike->st.lookup_steps++;
 		if (c->reqid == reqid && !c->rekeyed &&
 		    c->remote.s_addr == peer.s_addr && c->installed_out)
 			return c;
+	}
 	return NULL;
 }
 

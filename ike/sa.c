@@ -204,7 +204,9 @@ ike_sa_find(struct ike *ike, const uint8_t *icookie, const uint8_t *rcookie)
 {
 	struct ike_sa	*sa;
 
+	ike->st.lookup_steps++;
 	for (sa = ike->bucket[bucket_of(icookie)]; sa != NULL; sa = sa->hnext) {
+		ike->st.lookup_steps++;
 		if (memcmp(sa->icookie, icookie, IKE_COOKIE_LEN) != 0)
 			continue;
 		if (rcookie == NULL ||
@@ -224,11 +226,14 @@ ike_sa_find_responder(struct ike *ike, const uint8_t *icookie,
 {
 	struct ike_sa	*sa;
 
-	for (sa = ike->bucket[bucket_of(icookie)]; sa != NULL; sa = sa->hnext)
+	ike->st.lookup_steps++;
+	for (sa = ike->bucket[bucket_of(icookie)]; sa != NULL; sa = sa->hnext) {
+		ike->st.lookup_steps++;
 		if (!sa->initiator &&
 		    memcmp(sa->icookie, icookie, IKE_COOKIE_LEN) == 0 &&
 		    sa->remote.sin_addr.s_addr == remote->sin_addr.s_addr)
 			return sa;
+	}
 	return NULL;
 }
 
@@ -237,13 +242,16 @@ ike_sa_find_peer(struct ike *ike, struct in_addr local, struct in_addr peer)
 {
 	struct ike_sa	*sa, *best = NULL;
 
-	for (sa = ike->sas; sa != NULL; sa = sa->next)
+	ike->st.lookup_steps++;
+	for (sa = ike->sas; sa != NULL; sa = sa->next) {
+		ike->st.lookup_steps++;
 		if (sa->established && sa->state != IKE_DEAD &&
 		    sa->remote.sin_addr.s_addr == peer.s_addr &&
 		    (local.s_addr == INADDR_ANY ||
 		    sa->local.sin_addr.s_addr == local.s_addr) &&
 		    (best == NULL || sa->established_ms > best->established_ms))
 			best = sa;
+	}
 	return best;
 }
 
@@ -253,21 +261,27 @@ ike_sa_find_negotiating(struct ike *ike, struct in_addr local,
 {
 	struct ike_sa	*sa;
 
-	for (sa = ike->sas; sa != NULL; sa = sa->next)
+	ike->st.lookup_steps++;
+	for (sa = ike->sas; sa != NULL; sa = sa->next) {
+		ike->st.lookup_steps++;
 		if (!sa->established && sa->initiator &&
 		    sa->state != IKE_DEAD &&
 		    sa->remote.sin_addr.s_addr == peer.s_addr &&
 		    sa->local.sin_addr.s_addr == local.s_addr)
 			return sa;
+	}
 	return NULL;
 }
 
 struct ike_sa *
 ike_sa_by_conn_id(struct ike *ike, uint32_t id)
 {
-	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
+	ike->st.lookup_steps++;
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+		ike->st.lookup_steps++;
 		if (sa->conn_id == id)
 			return sa;
+	}
 	return NULL;
 }
 
@@ -310,9 +324,12 @@ ike_sa_count_halfopen_peer(struct ike *ike, struct in_addr peer)
 {
 	int	 n = 0;
 
-	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next)
+	ike->st.lookup_steps++;
+	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+		ike->st.lookup_steps++;
 		if (sa->halfopen && sa->remote.sin_addr.s_addr == peer.s_addr)
 			n++;
+	}
 	return n;
 }
 
