@@ -89,11 +89,6 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 		return bad("unknown NAT-T version");
 	if (ike_sa_find(ike, s->icookie, s->rcookie) != NULL)
 		return bad("an SA with these cookies exists");
-	/*
-	 * every conn-id in use is below next_conn_id (the allocator moves
-	 * past imported ones), so a snapshot imported in ascending order
-	 * never walks the table
-	 */
 	set_sin(&l, s->local, s->local_port);
 	set_sin(&r, s->remote, s->remote_port);
 	sa = ike_sa_new(ike, 0, &l, &r);
@@ -123,9 +118,8 @@ ike_import_isakmp(struct ike *ike, const struct ike_isakmp_state *s)
 	memcpy(sa->msgids, s->msgids, sizeof(sa->msgids));
 	snprintf(sa->map, sizeof(sa->map), "%s", s->map);
 	sa->map_seq = s->map_seq;
-	if (s->conn_id != 0 && ((s->conn_id >= ike->next_conn_id &&
-	    !ike->ids_wrapped) || ike_sa_by_conn_id(ike, s->conn_id) == NULL))
-		sa->conn_id = s->conn_id;
+	if (s->conn_id != 0 && ike_sa_by_conn_id(ike, s->conn_id) == NULL)
+		ike_sa_set_conn_id(sa, s->conn_id);
 	else
 		ike_sa_assign_conn_id(sa);
 	if (ike->next_conn_id <= sa->conn_id)

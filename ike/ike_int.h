@@ -132,7 +132,8 @@ struct ike_qm;
 struct ike_sa {
 	struct ike	*ike;
 	struct ike_sa	*hnext;		/* hash chain by icookie */
-	struct ike_sa	*next;		/* every SA */
+	struct ike_sa	*hnext_conn;	/* by conn_id, once it has one */
+	struct ike_sa	*next;		/* every SA, newest first */
 	struct ike_sa	*prev;
 
 	uint8_t		 icookie[IKE_COOKIE_LEN];
@@ -370,7 +371,38 @@ struct ike_reqid {
 
 /* ---- the engine ---------------------------------------------------------- */
 
-#define IKE_SA_BUCKETS	4096
+/*
+ * The engine's indexes are chained hashes of a fixed size, as in esp/ and
+ * hasync/: 16384 buckets keep the chains short well past the design's
+ * 10,000 tunnels.  The lists of every ISAKMP SA and every pair keep their
+ * order for walks (show, export).  No key changes while its entry is in
+ * an index.
+ */
+#define IKE_BUCKET_BITS	14
+#define IKE_BUCKETS	(1u << IKE_BUCKET_BITS)
+
+/* A multiplicative spread, its top bits: conn-ids are dense, sequential. */
+static inline unsigned int
+ike_bucket(uint32_t key)
+{
+	return (key * 2654435761u) >> (32 - IKE_BUCKET_BITS);
+}
+
+/* Entry e onto, and out of, the hash chain at head, linked by field. */
+#define IKE_CHAIN(head, e, field)					\
+	do {								\
+		(e)->field = (head);					\
+		(head) = (e);						\
+	} while (0)
+#define IKE_UNCHAIN(head, e, field)					\
+	do {								\
+		__typeof__(e) *pp_ = &(head);				\
+									\
+		while (*pp_ != NULL && *pp_ != (e))			\
+			pp_ = &(*pp_)->field;				\
+		if (*pp_ != NULL)					\
+			*pp_ = (e)->field;				\
+	} while (0)
 
 struct ike_stats {
 	uint64_t	 rx;
@@ -411,7 +443,8 @@ struct ike {
 	struct config	*cf;		/* our own copy */
 	int		 active;
 
-	struct ike_sa	*bucket[IKE_SA_BUCKETS];
+	struct ike_sa	*bucket[IKE_BUCKETS];		/* by initiator cookie */
+	struct ike_sa	*sa_by_conn[IKE_BUCKETS];
 	struct ike_sa	*sas;
 	int		 nsas;
 	int		 halfopen;
@@ -511,6 +544,8 @@ struct ike_sa	*ike_sa_find_peer(struct ike *, struct in_addr, struct in_addr);
 struct ike_sa	*ike_sa_find_negotiating(struct ike *, struct in_addr,
 		    struct in_addr);
 struct ike_sa	*ike_sa_by_conn_id(struct ike *, uint32_t);
+/* The SA takes this conn-id (not in use: the caller checked). */
+void		 ike_sa_set_conn_id(struct ike_sa *, uint32_t);
 void		 ike_sa_set_rcookie(struct ike_sa *, const uint8_t *);
 /* An imported SA takes its cookies as they are. */
 void		 ike_sa_set_cookies(struct ike_sa *, const uint8_t *,

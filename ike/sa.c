@@ -1,8 +1,9 @@
 /*
  * The ISAKMP SA table: a hash on the initiator cookie (both roles: ours
- * are random, a peer's are checked with its address), the list of every
- * SA, conn-ids, and the accounting of half-open responder SAs that keeps a
- * flood of first messages from exhausting the daemon.
+ * are random, a peer's are checked with its address), one on the conn-id,
+ * the list of every SA, conn-ids, and the accounting of half-open
+ * responder SAs that keeps a flood of first messages from exhausting the
+ * daemon.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,9 @@ ike_fsm_show(enum ike_fsm s)
 static unsigned int
 bucket_of(const uint8_t *icookie)
 {
-	uint32_t h = be32_get(icookie) ^ be32_get(icookie + 4);
-
-	h *= 0x9e3779b1u;
-	return h % IKE_SA_BUCKETS;
+	/* both halves count, also when they differ by a constant */
+	return ike_bucket(be32_get(icookie) * 0x9e3779b1u ^
+	    be32_get(icookie + 4));
 }
 
 static const uint8_t zero_cookie[IKE_COOKIE_LEN];
@@ -52,7 +52,6 @@ ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
     const struct sockaddr_in *remote)
 {
 	struct ike_sa	*sa = xcalloc(1, sizeof(*sa));
-	unsigned int	 b;
 
 	sa->ike = ike;
 	sa->initiator = initiator;
@@ -77,11 +76,8 @@ ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
 		ike->sas->prev = sa;
 	ike->sas = sa;
 	ike->nsas++;
-	if (initiator) {
-		b = bucket_of(sa->icookie);
-		sa->hnext = ike->bucket[b];
-		ike->bucket[b] = sa;
-	}
+	if (initiator)
+		IKE_CHAIN(ike->bucket[bucket_of(sa->icookie)], sa, hnext);
 	return sa;
 }
 
@@ -97,16 +93,13 @@ void
 ike_sa_set_rcookie(struct ike_sa *sa, const uint8_t *icookie)
 {
 	struct ike	*ike = sa->ike;
-	unsigned int	 b;
 
 	memcpy(sa->icookie, icookie, IKE_COOKIE_LEN);
 	do
 		ike_random(sa->rcookie, IKE_COOKIE_LEN);
 	while (memcmp(sa->rcookie, zero_cookie, IKE_COOKIE_LEN) == 0 ||
 	    ike_sa_find(ike, sa->icookie, sa->rcookie) != NULL);
-	b = bucket_of(sa->icookie);
-	sa->hnext = ike->bucket[b];
-	ike->bucket[b] = sa;
+	IKE_CHAIN(ike->bucket[bucket_of(sa->icookie)], sa, hnext);
 }
 
 void
@@ -114,26 +107,10 @@ ike_sa_set_cookies(struct ike_sa *sa, const uint8_t *icookie,
     const uint8_t *rcookie)
 {
 	struct ike	*ike = sa->ike;
-	unsigned int	 b;
 
 	memcpy(sa->icookie, icookie, IKE_COOKIE_LEN);
 	memcpy(sa->rcookie, rcookie, IKE_COOKIE_LEN);
-	b = bucket_of(sa->icookie);
-	sa->hnext = ike->bucket[b];
-	ike->bucket[b] = sa;
-}
-
-static void
-unhash(struct ike_sa *sa)
-{
-	struct ike	*ike = sa->ike;
-	struct ike_sa	**pp = &ike->bucket[bucket_of(sa->icookie)];
-
-	for (; *pp != NULL; pp = &(*pp)->hnext)
-		if (*pp == sa) {
-			*pp = sa->hnext;
-			return;
-		}
+	IKE_CHAIN(ike->bucket[bucket_of(sa->icookie)], sa, hnext);
 }
 
 void
@@ -171,7 +148,10 @@ ike_sa_free(struct ike_sa *sa)
 	ike_timer_stop(ike, &sa->t_dpd);
 	ike_timer_stop(ike, &sa->t_natka);
 	ike_sa_halfopen_done(sa);
-	unhash(sa);
+	IKE_UNCHAIN(ike->bucket[bucket_of(sa->icookie)], sa, hnext);
+	if (sa->conn_id != 0)
+		IKE_UNCHAIN(ike->sa_by_conn[ike_bucket(sa->conn_id)], sa,
+		    hnext_conn);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else
@@ -276,8 +256,11 @@ ike_sa_find_negotiating(struct ike *ike, struct in_addr local,
 struct ike_sa *
 ike_sa_by_conn_id(struct ike *ike, uint32_t id)
 {
+	struct ike_sa	*sa;
+
 	ike->st.lookup_steps++;
-	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
+	for (sa = ike->sa_by_conn[ike_bucket(id)]; sa != NULL;
+	    sa = sa->hnext_conn) {
 		ike->st.lookup_steps++;
 		if (sa->conn_id == id)
 			return sa;
@@ -286,20 +269,28 @@ ike_sa_by_conn_id(struct ike *ike, uint32_t id)
 }
 
 void
+ike_sa_set_conn_id(struct ike_sa *sa, uint32_t id)
+{
+	sa->conn_id = id;
+	IKE_CHAIN(sa->ike->sa_by_conn[ike_bucket(id)], sa, hnext_conn);
+}
+
+void
 ike_sa_assign_conn_id(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
+	uint32_t	 id;
 
 	if (sa->conn_id != 0)
 		return;
 	do {
-		sa->conn_id = ike->next_conn_id++;
+		id = ike->next_conn_id++;
 		if (ike->next_conn_id == 0) {
 			ike->next_conn_id = 1001;
 			ike->ids_wrapped = 1;
 		}
-	} while (sa->conn_id == 0 ||
-	    ike_sa_by_conn_id(ike, sa->conn_id) != sa);
+	} while (id == 0 || ike_sa_by_conn_id(ike, id) != NULL);
+	ike_sa_set_conn_id(sa, id);
 }
 
 void
