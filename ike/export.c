@@ -140,12 +140,9 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 
 	if (s->version != IKE_STATE_VERSION)
 		return bad("IPsec state of another version");
-	/* conn-ids at or above the allocator are not in use (see above) */
 	if (s->conn_in == 0 || s->conn_out == 0 || s->conn_in == s->conn_out ||
-	    ((s->conn_in < ike->next_ipsec_conn || ike->ids_wrapped) &&
-	    ike_child_by_conn(ike, s->conn_in) != NULL) ||
-	    ((s->conn_out < ike->next_ipsec_conn || ike->ids_wrapped) &&
-	    ike_child_by_conn(ike, s->conn_out) != NULL))
+	    ike_child_by_conn(ike, s->conn_in) != NULL ||
+	    ike_child_by_conn(ike, s->conn_out) != NULL)
 		return bad("conn-ids missing or in use");
 	if (alg_esp_enc(s->enc) == NULL || (s->auth != ALG_ESP_AUTH_NONE &&
 	    alg_esp_auth(s->auth) == NULL) ||
@@ -191,11 +188,7 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	}
 	if (!install)
 		c->installed_in = c->installed_out = 1;
-	c->next = ike->children;
-	if (ike->children != NULL)
-		ike->children->prev = c;
-	ike->children = c;
-	ike->nchildren++;
+	ike_child_link(c);
 	c->created_ms = now;
 	c->expire_ms = now + (uint64_t)s->remaining * 1000;
 	if (ike->next_ipsec_conn <= s->conn_in)

@@ -316,8 +316,11 @@ struct ike_qm {
 /* ---- IPsec SA pairs ------------------------------------------------------ */
 
 struct ike_child {
-	struct ike_child *next;
+	struct ike_child *next;		/* every pair, newest first */
 	struct ike_child *prev;
+	/* hash chains: by conn_in, conn_out, spi_in, (remote, spi_out) */
+	struct ike_child *hnext_in, *hnext_out;
+	struct ike_child *hnext_spi_in, *hnext_spi_out;
 	struct ike	*ike;
 	uint32_t	 conn_in, conn_out;
 	uint32_t	 spi_in, spi_out;
@@ -450,9 +453,12 @@ struct ike {
 	int		 halfopen;
 	struct ike_child *children;
 	int		 nchildren;
+	struct ike_child *c_by_conn_in[IKE_BUCKETS];
+	struct ike_child *c_by_conn_out[IKE_BUCKETS];
+	struct ike_child *c_by_spi_in[IKE_BUCKETS];
+	struct ike_child *c_by_spi_out[IKE_BUCKETS];	/* and the peer */
 	uint32_t	 next_conn_id;	/* ISAKMP: 1001, ... */
 	uint32_t	 next_ipsec_conn;	/* IPsec: 1, ... */
-	int		 ids_wrapped;	/* an allocator wrapped: ids anywhere */
 
 	struct ike_spd	*spd;
 	int		 nspd;
@@ -840,6 +846,8 @@ void		 ike_qm_run_pending(struct ike_sa *);
 void		 ike_qm_abort_spi(struct ike_sa *, uint32_t, uint16_t);
 
 struct ike_child *ike_child_new(struct ike *);
+/* Into the list and the indexes: its conn-ids, SPIs and peer are set. */
+void		 ike_child_link(struct ike_child *);
 /* Derive the keys of a finished Quick Mode into child. */
 int		 ike_child_keys(struct ike_sa *, struct ike_qm *,
 		    struct ike_child *);

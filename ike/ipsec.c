@@ -37,6 +37,51 @@ linked(const struct ike_child *c)
 	return c->prev != NULL || c->ike->children == c;
 }
 
+/* The peer chooses its SPIs: its address goes into the bucket too. */
+static unsigned int
+spi_out_bucket(struct in_addr peer, uint32_t spi)
+{
+	return ike_bucket(spi ^ peer.s_addr * 0x9e3779b1u);
+}
+
+void
+ike_child_link(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+
+	c->prev = NULL;
+	c->next = ike->children;
+	if (ike->children != NULL)
+		ike->children->prev = c;
+	ike->children = c;
+	ike->nchildren++;
+	IKE_CHAIN(ike->c_by_conn_in[ike_bucket(c->conn_in)], c, hnext_in);
+	IKE_CHAIN(ike->c_by_conn_out[ike_bucket(c->conn_out)], c, hnext_out);
+	IKE_CHAIN(ike->c_by_spi_in[ike_bucket(c->spi_in)], c, hnext_spi_in);
+	IKE_CHAIN(ike->c_by_spi_out[spi_out_bucket(c->remote, c->spi_out)], c,
+	    hnext_spi_out);
+}
+
+static void
+child_unlink(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		ike->children = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	ike->nchildren--;
+	IKE_UNCHAIN(ike->c_by_conn_in[ike_bucket(c->conn_in)], c, hnext_in);
+	IKE_UNCHAIN(ike->c_by_conn_out[ike_bucket(c->conn_out)], c,
+	    hnext_out);
+	IKE_UNCHAIN(ike->c_by_spi_in[ike_bucket(c->spi_in)], c, hnext_spi_in);
+	IKE_UNCHAIN(ike->c_by_spi_out[spi_out_bucket(c->remote, c->spi_out)],
+	    c, hnext_spi_out);
+}
+
 static uint32_t
 new_conn(struct ike *ike)
 {
@@ -44,10 +89,8 @@ new_conn(struct ike *ike)
 
 	do {
 		id = ike->next_ipsec_conn++;
-		if (ike->next_ipsec_conn == 0) {
+		if (ike->next_ipsec_conn == 0)
 			ike->next_ipsec_conn = 1;
-			ike->ids_wrapped = 1;
-		}
 	} while (id == 0 || ike_child_by_conn(ike, id) != NULL);
 	return id;
 }
@@ -296,12 +339,7 @@ ike_child_established(struct ike_child *c)
 	uint32_t	 old = 0;
 	char		 a[INET_ADDRSTRLEN], tw[96];
 
-	c->next = ike->children;
-	c->prev = NULL;
-	if (ike->children != NULL)
-		ike->children->prev = c;
-	ike->children = c;
-	ike->nchildren++;
+	ike_child_link(c);
 	c->created_ms = ike_now(ike);
 	ike_child_timers_start(c);
 	ike->st.p2_ok++;
@@ -350,13 +388,7 @@ child_free(struct ike_child *c, const char *why)
 			    c->spi_in, c->spi_out, why);
 			ike_emit_ipsec_deleted(ike, c);
 		}
-		if (c->prev != NULL)
-			c->prev->next = c->next;
-		else
-			ike->children = c->next;
-		if (c->next != NULL)
-			c->next->prev = c->prev;
-		ike->nchildren--;
+		child_unlink(c);
 	}
 	free_secret(c, sizeof(*c));
 }
@@ -380,8 +412,11 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 struct ike_child *
 ike_child_by_spi_in(struct ike *ike, uint32_t spi)
 {
+	struct ike_child *c;
+
 	ike->st.lookup_steps++;
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+	for (c = ike->c_by_spi_in[ike_bucket(spi)]; c != NULL;
+	    c = c->hnext_spi_in) {
 		ike->st.lookup_steps++;
 		if (c->spi_in == spi)
 			return c;
@@ -392,8 +427,11 @@ ike_child_by_spi_in(struct ike *ike, uint32_t spi)
 struct ike_child *
 ike_child_by_spi_out(struct ike *ike, struct in_addr peer, uint32_t spi)
 {
+	struct ike_child *c;
+
 	ike->st.lookup_steps++;
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+	for (c = ike->c_by_spi_out[spi_out_bucket(peer, spi)]; c != NULL;
+	    c = c->hnext_spi_out) {
 		ike->st.lookup_steps++;
 		if (c->spi_out == spi && c->remote.s_addr == peer.s_addr)
 			return c;
@@ -401,13 +439,22 @@ ike_child_by_spi_out(struct ike *ike, struct in_addr peer, uint32_t spi)
 	return NULL;
 }
 
+/* A pair's conn-ids are unique among both directions of every pair. */
 struct ike_child *
 ike_child_by_conn(struct ike *ike, uint32_t conn)
 {
+	struct ike_child *c;
+	unsigned int	 b = ike_bucket(conn);
+
 	ike->st.lookup_steps++;
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+	for (c = ike->c_by_conn_in[b]; c != NULL; c = c->hnext_in) {
 		ike->st.lookup_steps++;
-		if (c->conn_in == conn || c->conn_out == conn)
+		if (c->conn_in == conn)
+			return c;
+	}
+	for (c = ike->c_by_conn_out[b]; c != NULL; c = c->hnext_out) {
+		ike->st.lookup_steps++;
+		if (c->conn_out == conn)
 			return c;
 	}
 	return NULL;

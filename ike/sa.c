@@ -285,10 +285,8 @@ ike_sa_assign_conn_id(struct ike_sa *sa)
 		return;
 	do {
 		id = ike->next_conn_id++;
-		if (ike->next_conn_id == 0) {
+		if (ike->next_conn_id == 0)
 			ike->next_conn_id = 1001;
-			ike->ids_wrapped = 1;
-		}
 	} while (id == 0 || ike_sa_by_conn_id(ike, id) != NULL);
 	ike_sa_set_conn_id(sa, id);
 }
