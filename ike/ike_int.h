@@ -133,6 +133,7 @@ struct ike_sa {
 	struct ike	*ike;
 	struct ike_sa	*hnext;		/* hash chain by icookie */
 	struct ike_sa	*hnext_conn;	/* by conn_id, once it has one */
+	struct ike_sa	*hnext_peer;	/* by remote address */
 	struct ike_sa	*next;		/* every SA, newest first */
 	struct ike_sa	*prev;
 
@@ -318,9 +319,10 @@ struct ike_qm {
 struct ike_child {
 	struct ike_child *next;		/* every pair, newest first */
 	struct ike_child *prev;
-	/* hash chains: by conn_in, conn_out, spi_in, (remote, spi_out) */
+	/* hash chains: conn_in, conn_out, spi_in, (remote, spi_out), remote */
 	struct ike_child *hnext_in, *hnext_out;
 	struct ike_child *hnext_spi_in, *hnext_spi_out;
+	struct ike_child *hnext_peer;
 	struct ike	*ike;
 	uint32_t	 conn_in, conn_out;
 	uint32_t	 spi_in, spi_out;
@@ -448,6 +450,7 @@ struct ike {
 
 	struct ike_sa	*bucket[IKE_BUCKETS];		/* by initiator cookie */
 	struct ike_sa	*sa_by_conn[IKE_BUCKETS];
+	struct ike_sa	*sa_by_peer[IKE_BUCKETS];
 	struct ike_sa	*sas;
 	int		 nsas;
 	int		 halfopen;
@@ -457,6 +460,7 @@ struct ike {
 	struct ike_child *c_by_conn_out[IKE_BUCKETS];
 	struct ike_child *c_by_spi_in[IKE_BUCKETS];
 	struct ike_child *c_by_spi_out[IKE_BUCKETS];	/* and the peer */
+	struct ike_child *c_by_peer[IKE_BUCKETS];
 	uint32_t	 next_conn_id;	/* ISAKMP: 1001, ... */
 	uint32_t	 next_ipsec_conn;	/* IPsec: 1, ... */
 
@@ -550,6 +554,12 @@ struct ike_sa	*ike_sa_find_peer(struct ike *, struct in_addr, struct in_addr);
 struct ike_sa	*ike_sa_find_negotiating(struct ike *, struct in_addr,
 		    struct in_addr);
 struct ike_sa	*ike_sa_by_conn_id(struct ike *, uint32_t);
+/*
+ * The SAs with a peer address, newest first: the one after prev, or the
+ * first (prev NULL).  ike_child_of_peer does the same for pairs.
+ */
+struct ike_sa	*ike_sa_of_peer(struct ike *, struct in_addr,
+		    struct ike_sa *);
 /* The SA takes this conn-id (not in use: the caller checked). */
 void		 ike_sa_set_conn_id(struct ike_sa *, uint32_t);
 void		 ike_sa_set_rcookie(struct ike_sa *, const uint8_t *);
@@ -860,6 +870,8 @@ struct ike_child *ike_child_by_spi_in(struct ike *, uint32_t);
 struct ike_child *ike_child_by_spi_out(struct ike *, struct in_addr,
 		    uint32_t);
 struct ike_child *ike_child_by_conn(struct ike *, uint32_t);
+struct ike_child *ike_child_of_peer(struct ike *, struct in_addr,
+		    struct ike_child *);
 struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
 		    struct in_addr);
 void		 ike_child_timers_start(struct ike_child *);

@@ -132,11 +132,11 @@ dpd_needed_on_demand(struct ike_sa *sa, uint64_t idle_ms)
 	uint64_t	 now = ike_now(ike), last_in = sa->last_rx_ms,
 			 last_out = 0;
 
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+	for (struct ike_child *c = ike_child_of_peer(ike, sa->remote.sin_addr,
+	    NULL); c != NULL; c = ike_child_of_peer(ike, sa->remote.sin_addr,
+	    c)) {
 		struct esp_sa_stats st;
 
-		if (c->remote.s_addr != sa->remote.sin_addr.s_addr)
-			continue;
 		if (c->installed_in && ike->be->ops->query_sa(ike->be,
 		    c->conn_in, &st) == 0 && st.last_used_ms > last_in)
 			last_in = st.last_used_ms;

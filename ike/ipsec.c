@@ -60,6 +60,7 @@ ike_child_link(struct ike_child *c)
 	IKE_CHAIN(ike->c_by_spi_in[ike_bucket(c->spi_in)], c, hnext_spi_in);
 	IKE_CHAIN(ike->c_by_spi_out[spi_out_bucket(c->remote, c->spi_out)], c,
 	    hnext_spi_out);
+	IKE_CHAIN(ike->c_by_peer[ike_bucket(c->remote.s_addr)], c, hnext_peer);
 }
 
 static void
@@ -80,6 +81,8 @@ child_unlink(struct ike_child *c)
 	IKE_UNCHAIN(ike->c_by_spi_in[ike_bucket(c->spi_in)], c, hnext_spi_in);
 	IKE_UNCHAIN(ike->c_by_spi_out[spi_out_bucket(c->remote, c->spi_out)],
 	    c, hnext_spi_out);
+	IKE_UNCHAIN(ike->c_by_peer[ike_bucket(c->remote.s_addr)], c,
+	    hnext_peer);
 }
 
 static uint32_t
@@ -345,9 +348,9 @@ ike_child_established(struct ike_child *c)
 	ike->st.p2_ok++;
 	ike_child_tset_words(c, tw, sizeof(tw));
 	/* an older pair for the same flows is replaced: this is a rekey */
-	for (o = ike->children; o != NULL; o = o->next) {
+	for (o = ike_child_of_peer(ike, c->remote, NULL); o != NULL;
+	    o = ike_child_of_peer(ike, c->remote, o)) {
 		if (o == c || o->rekeyed || o->reqid != c->reqid ||
-		    o->remote.s_addr != c->remote.s_addr ||
 		    !same_sel(&o->sel, &c->sel))
 			continue;
 		o->rekeyed = 1;
@@ -461,15 +464,33 @@ ike_child_by_conn(struct ike *ike, uint32_t conn)
 }
 
 struct ike_child *
-ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
+ike_child_of_peer(struct ike *ike, struct in_addr peer,
+    struct ike_child *prev)
 {
-	ike->st.lookup_steps++;
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+	struct ike_child *c;
+
+	if (prev == NULL) {
 		ike->st.lookup_steps++;
-		if (c->reqid == reqid && !c->rekeyed &&
-		    c->remote.s_addr == peer.s_addr && c->installed_out)
+		c = ike->c_by_peer[ike_bucket(peer.s_addr)];
+	} else
+		c = prev->hnext_peer;
+	for (; c != NULL; c = c->hnext_peer) {
+		ike->st.lookup_steps++;
+		if (c->remote.s_addr == peer.s_addr)
 			return c;
 	}
+	return NULL;
+}
+
+struct ike_child *
+ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
+{
+	struct ike_child *c;
+
+	for (c = ike_child_of_peer(ike, peer, NULL); c != NULL;
+	    c = ike_child_of_peer(ike, peer, c))
+		if (c->reqid == reqid && !c->rekeyed && c->installed_out)
+			return c;
 	return NULL;
 }
 
@@ -479,10 +500,9 @@ ike_children_of_peer_delete(struct ike *ike, struct in_addr local,
 {
 	struct ike_child *c, *next;
 
-	for (c = ike->children; c != NULL; c = next) {
-		next = c->next;
-		if (c->remote.s_addr == peer.s_addr &&
-		    c->local.s_addr == local.s_addr)
+	for (c = ike_child_of_peer(ike, peer, NULL); c != NULL; c = next) {
+		next = ike_child_of_peer(ike, peer, c);
+		if (c->local.s_addr == local.s_addr)
 			ike_child_delete(c, notify, why);
 	}
 }

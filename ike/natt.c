@@ -187,9 +187,9 @@ ike_natt_peer_moved(struct ike_sa *sa, const struct sockaddr_in *from)
 	    ntohs(sa->remote.sin_port), ntohs(from->sin_port));
 	sa->remote.sin_port = from->sin_port;
 	/* the IPsec SAs follow the new mapping */
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
-		if (c->remote.s_addr != from->sin_addr.s_addr ||
-		    c->local.s_addr != sa->local.sin_addr.s_addr ||
+	for (struct ike_child *c = ike_child_of_peer(ike, from->sin_addr, NULL);
+	    c != NULL; c = ike_child_of_peer(ike, from->sin_addr, c)) {
+		if (c->local.s_addr != sa->local.sin_addr.s_addr ||
 		    c->rport == 0)
 			continue;
 		c->rport = ntohs(from->sin_port);

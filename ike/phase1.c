@@ -677,6 +677,7 @@ ike_p1_initial_contact(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
 	struct ike_sa	*o, *next;
+	struct in_addr	 peer = sa->remote.sin_addr;
 	char		 l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
 
 	IKE_TRACE(sa, " Process initial contact,");
@@ -684,14 +685,13 @@ ike_p1_initial_contact(struct ike_sa *sa)
 	    "phase 1 and 2 SA's with local %s remote %s remote port %u",
 	    sa->conn_id, ike_addr(&sa->local, l), ike_addr(&sa->remote, r),
 	    ntohs(sa->remote.sin_port));
-	for (o = ike->sas; o != NULL; o = next) {
-		next = o->next;
-		if (o == sa || o->remote.sin_addr.s_addr !=
-		    sa->remote.sin_addr.s_addr || o->local.sin_addr.s_addr !=
+	for (o = ike_sa_of_peer(ike, peer, NULL); o != NULL; o = next) {
+		next = ike_sa_of_peer(ike, peer, o);
+		if (o == sa || o->local.sin_addr.s_addr !=
 		    sa->local.sin_addr.s_addr)
 			continue;
 		ike_sa_destroy(o, "initial contact");
-		next = ike->sas;
+		next = ike_sa_of_peer(ike, peer, NULL);
 	}
 	ike_children_of_peer_delete(ike, sa->local.sin_addr,
 	    sa->remote.sin_addr, 0, "initial contact");
@@ -715,27 +715,25 @@ int
 ike_p1_have_state_with(struct ike_sa *sa)
 {
 	struct ike	*ike = sa->ike;
+	struct in_addr	 peer = sa->remote.sin_addr;
 
-	for (struct ike_sa *o = ike->sas; o != NULL; o = o->next)
-		if (o != sa && o->established &&
-		    o->remote.sin_addr.s_addr == sa->remote.sin_addr.s_addr)
+	for (struct ike_sa *o = ike_sa_of_peer(ike, peer, NULL); o != NULL;
+	    o = ike_sa_of_peer(ike, peer, o))
+		if (o != sa && o->established)
 			return 1;
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
-		if (c->remote.s_addr == sa->remote.sin_addr.s_addr)
-			return 1;
-	return 0;
+	return ike_child_of_peer(ike, peer, NULL) != NULL;
 }
 
 static void
 p1_soft_timeout(struct ike *ike, struct ike_timer *t)
 {
 	struct ike_sa	*sa = t->arg;
+	struct in_addr	 peer = sa->remote.sin_addr;
 	int		 needed = 0;
 
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
-		if (c->remote.s_addr == sa->remote.sin_addr.s_addr &&
-		    !c->rekeyed)
-			needed = 1;
+	for (struct ike_child *c = ike_child_of_peer(ike, peer, NULL);
+	    c != NULL && !needed; c = ike_child_of_peer(ike, peer, c))
+		needed = !c->rekeyed;
 	if (!needed || ike_sa_find_negotiating(ike, sa->local.sin_addr,
 	    sa->remote.sin_addr) != NULL)
 		return;

@@ -1,9 +1,9 @@
 /*
  * The ISAKMP SA table: a hash on the initiator cookie (both roles: ours
  * are random, a peer's are checked with its address), one on the conn-id,
- * the list of every SA, conn-ids, and the accounting of half-open
- * responder SAs that keeps a flood of first messages from exhausting the
- * daemon.
+ * one on the peer's address, the list of every SA, conn-ids, and the
+ * accounting of half-open responder SAs that keeps a flood of first
+ * messages from exhausting the daemon.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +76,8 @@ ike_sa_new(struct ike *ike, int initiator, const struct sockaddr_in *local,
 		ike->sas->prev = sa;
 	ike->sas = sa;
 	ike->nsas++;
+	IKE_CHAIN(ike->sa_by_peer[ike_bucket(remote->sin_addr.s_addr)], sa,
+	    hnext_peer);
 	if (initiator)
 		IKE_CHAIN(ike->bucket[bucket_of(sa->icookie)], sa, hnext);
 	return sa;
@@ -152,6 +154,8 @@ ike_sa_free(struct ike_sa *sa)
 	if (sa->conn_id != 0)
 		IKE_UNCHAIN(ike->sa_by_conn[ike_bucket(sa->conn_id)], sa,
 		    hnext_conn);
+	IKE_UNCHAIN(ike->sa_by_peer[ike_bucket(sa->remote.sin_addr.s_addr)],
+	    sa, hnext_peer);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else
@@ -218,20 +222,35 @@ ike_sa_find_responder(struct ike *ike, const uint8_t *icookie,
 }
 
 struct ike_sa *
+ike_sa_of_peer(struct ike *ike, struct in_addr peer, struct ike_sa *prev)
+{
+	struct ike_sa	*sa;
+
+	if (prev == NULL) {
+		ike->st.lookup_steps++;
+		sa = ike->sa_by_peer[ike_bucket(peer.s_addr)];
+	} else
+		sa = prev->hnext_peer;
+	for (; sa != NULL; sa = sa->hnext_peer) {
+		ike->st.lookup_steps++;
+		if (sa->remote.sin_addr.s_addr == peer.s_addr)
+			return sa;
+	}
+	return NULL;
+}
+
+struct ike_sa *
 ike_sa_find_peer(struct ike *ike, struct in_addr local, struct in_addr peer)
 {
 	struct ike_sa	*sa, *best = NULL;
 
-	ike->st.lookup_steps++;
-	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		ike->st.lookup_steps++;
+	for (sa = ike_sa_of_peer(ike, peer, NULL); sa != NULL;
+	    sa = ike_sa_of_peer(ike, peer, sa))
 		if (sa->established && sa->state != IKE_DEAD &&
-		    sa->remote.sin_addr.s_addr == peer.s_addr &&
 		    (local.s_addr == INADDR_ANY ||
 		    sa->local.sin_addr.s_addr == local.s_addr) &&
 		    (best == NULL || sa->established_ms > best->established_ms))
 			best = sa;
-	}
 	return best;
 }
 
@@ -241,15 +260,12 @@ ike_sa_find_negotiating(struct ike *ike, struct in_addr local,
 {
 	struct ike_sa	*sa;
 
-	ike->st.lookup_steps++;
-	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		ike->st.lookup_steps++;
+	for (sa = ike_sa_of_peer(ike, peer, NULL); sa != NULL;
+	    sa = ike_sa_of_peer(ike, peer, sa))
 		if (!sa->established && sa->initiator &&
 		    sa->state != IKE_DEAD &&
-		    sa->remote.sin_addr.s_addr == peer.s_addr &&
 		    sa->local.sin_addr.s_addr == local.s_addr)
 			return sa;
-	}
 	return NULL;
 }
 
@@ -311,14 +327,12 @@ ike_sa_halfopen_done(struct ike_sa *sa)
 int
 ike_sa_count_halfopen_peer(struct ike *ike, struct in_addr peer)
 {
-	int	 n = 0;
+	struct ike_sa	*sa;
+	int		 n = 0;
 
-	ike->st.lookup_steps++;
-	for (struct ike_sa *sa = ike->sas; sa != NULL; sa = sa->next) {
-		ike->st.lookup_steps++;
-		if (sa->halfopen && sa->remote.sin_addr.s_addr == peer.s_addr)
-			n++;
-	}
+	for (sa = ike_sa_of_peer(ike, peer, NULL); sa != NULL;
+	    sa = ike_sa_of_peer(ike, peer, sa))
+		n += sa->halfopen != 0;
 	return n;
 }
 
@@ -334,9 +348,10 @@ ike_sa_oldest_evictable(struct ike *ike, const struct in_addr *peer)
 {
 	struct ike_sa	*sa, *mm = NULL, *am = NULL;
 
-	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		if (!sa->halfopen || (peer != NULL &&
-		    sa->remote.sin_addr.s_addr != peer->s_addr))
+	sa = peer != NULL ? ike_sa_of_peer(ike, *peer, NULL) : ike->sas;
+	for (; sa != NULL; sa = peer != NULL ? ike_sa_of_peer(ike, *peer, sa) :
+	    sa->next) {
+		if (!sa->halfopen)
 			continue;
 		if (sa->state == IKE_DEAD)
 			return sa;
