@@ -145,6 +145,8 @@ struct ike_sa {
 	enum ike_fsm	 state;
 	int		 established;
 	int		 halfopen;	/* counted in ike->halfopen */
+	struct ike_sa	*half_next;	/* in ike->halfopen_sas */
+	struct ike_sa	*half_prev;
 	int		 imported;	/* continued from another node */
 
 	struct sockaddr_in local;	/* port 500 or 4500 */
@@ -272,7 +274,9 @@ enum ike_qm_state {
 const char	*ike_qm_state_name(enum ike_qm_state);
 
 struct ike_qm {
-	struct ike_qm	*next;
+	struct ike_qm	*next;		/* of its SA */
+	struct ike_qm	*all_next;	/* every one of the engine */
+	struct ike_qm	*all_prev;
 	struct ike_sa	*sa;
 	uint32_t	 msgid;
 	int		 initiator;
@@ -454,6 +458,8 @@ struct ike {
 	struct ike_sa	*sas;
 	int		 nsas;
 	int		 halfopen;
+	struct ike_sa	*halfopen_sas;
+	struct ike_qm	*qms;		/* in flight or lingering */
 	struct ike_child *children;
 	int		 nchildren;
 	struct ike_child *c_by_conn_in[IKE_BUCKETS];
@@ -571,6 +577,8 @@ void		 ike_sa_set_cookies(struct ike_sa *, const uint8_t *,
 void		 ike_sa_spi(const struct ike_sa *, uint8_t *);
 void		 ike_sa_assign_conn_id(struct ike_sa *);
 void		 ike_sa_set_state(struct ike_sa *, enum ike_fsm);
+/* A responder SA not yet authenticated: counted, and may give way. */
+void		 ike_sa_halfopen_start(struct ike_sa *);
 void		 ike_sa_halfopen_done(struct ike_sa *);
 int		 ike_sa_count_halfopen_peer(struct ike *, struct in_addr);
 struct ike_sa	*ike_sa_oldest_evictable(struct ike *, const struct in_addr *);

@@ -609,11 +609,10 @@ ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
 	}
 	if (ike_child_live_for_reqid(ike, reqid, spd->peer) != NULL)
 		return;
-	for (sa = ike->sas; sa != NULL; sa = sa->next)
-		for (struct ike_qm *q = sa->qms; q != NULL; q = q->next)
-			if (q->reqid == reqid && q->state != QM_DONE &&
-			    sa->remote.sin_addr.s_addr == spd->peer.s_addr)
-				return;	/* under way */
+	for (struct ike_qm *q = ike->qms; q != NULL; q = q->all_next)
+		if (q->reqid == reqid && q->state != QM_DONE &&
+		    q->sa->remote.sin_addr.s_addr == spd->peer.s_addr)
+			return;	/* under way */
 	if ((sa = ike_sa_find_peer(ike, spd->local, spd->peer)) != NULL) {
 		(void)ike_qm_initiate(sa, reqid, 0);
 		return;

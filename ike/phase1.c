@@ -149,8 +149,7 @@ ike_responder_new(struct ike *ike, const struct ike_hdr *h,
 	}
 	sa = ike_sa_new(ike, 0, local, remote);
 	ike_sa_set_rcookie(sa, h->icookie);
-	sa->halfopen = 1;
-	ike->halfopen++;
+	ike_sa_halfopen_start(sa);
 	sa->exchange = exchange;
 	sa->psk = xstrdup(psk);
 	IKE_TRACE(NULL, " local port %u, remote port %u",

@@ -75,6 +75,7 @@ ike_qm_find(struct ike_sa *sa, uint32_t msgid)
 static struct ike_qm *
 qm_new(struct ike_sa *sa, uint32_t msgid, int initiator)
 {
+	struct ike	*ike = sa->ike;
 	struct ike_qm	*q = xcalloc(1, sizeof(*q));
 
 	q->sa = sa;
@@ -84,6 +85,10 @@ qm_new(struct ike_sa *sa, uint32_t msgid, int initiator)
 	ike_timer_init(&q->t_retx, qm_retx_timeout, q);
 	q->next = sa->qms;
 	sa->qms = q;
+	q->all_next = ike->qms;
+	if (ike->qms != NULL)
+		ike->qms->all_prev = q;
+	ike->qms = q;
 	ike_sa_msgid_add(sa, msgid);
 	return q;
 }
@@ -93,6 +98,12 @@ ike_qm_free(struct ike_qm *q)
 {
 	struct ike	*ike = q->sa->ike;
 
+	if (q->all_prev != NULL)
+		q->all_prev->all_next = q->all_next;
+	else
+		ike->qms = q->all_next;
+	if (q->all_next != NULL)
+		q->all_next->all_prev = q->all_prev;
 	ike_timer_stop(ike, &q->t_retx);
 	ike_dh_free(q->dh);
 	if (q->gqm != NULL)
@@ -215,10 +226,9 @@ alloc_spi(struct ike *ike, uint32_t *out)
 			return -1;
 		if (spi < 256 || ike_child_by_spi_in(ike, spi) != NULL)
 			continue;
-		for (struct ike_sa *sa = ike->sas; sa != NULL && !used;
-		    sa = sa->next)
-			for (struct ike_qm *q = sa->qms; q != NULL; q = q->next)
-				used |= q->spi_in == spi;
+		for (struct ike_qm *q = ike->qms; q != NULL && !used;
+		    q = q->all_next)
+			used = q->spi_in == spi;
 		if (!used) {
 			*out = spi;
 			return 0;

@@ -316,12 +316,36 @@ ike_sa_set_state(struct ike_sa *sa, enum ike_fsm st)
 }
 
 void
+ike_sa_halfopen_start(struct ike_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	if (sa->halfopen)
+		return;
+	sa->halfopen = 1;
+	ike->halfopen++;
+	sa->half_prev = NULL;
+	sa->half_next = ike->halfopen_sas;
+	if (ike->halfopen_sas != NULL)
+		ike->halfopen_sas->half_prev = sa;
+	ike->halfopen_sas = sa;
+}
+
+void
 ike_sa_halfopen_done(struct ike_sa *sa)
 {
-	if (sa->halfopen) {
-		sa->halfopen = 0;
-		sa->ike->halfopen--;
-	}
+	struct ike	*ike = sa->ike;
+
+	if (!sa->halfopen)
+		return;
+	sa->halfopen = 0;
+	ike->halfopen--;
+	if (sa->half_prev != NULL)
+		sa->half_prev->half_next = sa->half_next;
+	else
+		ike->halfopen_sas = sa->half_next;
+	if (sa->half_next != NULL)
+		sa->half_next->half_prev = sa->half_prev;
 }
 
 int
@@ -348,9 +372,13 @@ ike_sa_oldest_evictable(struct ike *ike, const struct in_addr *peer)
 {
 	struct ike_sa	*sa, *mm = NULL, *am = NULL;
 
-	sa = peer != NULL ? ike_sa_of_peer(ike, *peer, NULL) : ike->sas;
+	/* the peer's SAs, or every half-open one (newest first, both) */
+	if (peer != NULL)
+		sa = ike_sa_of_peer(ike, *peer, NULL);
+	else
+		sa = ike->halfopen_sas;
 	for (; sa != NULL; sa = peer != NULL ? ike_sa_of_peer(ike, *peer, sa) :
-	    sa->next) {
+	    sa->half_next) {
 		if (!sa->halfopen)
 			continue;
 		if (sa->state == IKE_DEAD)
