@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "lib/lib.h"
 #include "esp/esp_int.h"
 
+#define FAKE_BUCKETS	4096	/* power of two */
+
 struct fake_sa {
+	struct fake_sa		*next;	/* hash chain by conn_id */
 	struct esp_sa		 sa;
 	struct esp_replay_state	 replay;	/* inbound */
 	struct esp_seq		 seq;		/* outbound */
@@ -22,7 +23,7 @@ struct fake_sa {
 
 struct esp_fake {
 	struct esp_backend	 be;	/* first: the backend handle */
-	struct fake_sa		*sas;
+	struct fake_sa		*sas[FAKE_BUCKETS];	/* by conn_id */
 	int			 nsas;
 	struct esp_policy	*pols;
 	int			 npols;
@@ -30,13 +31,22 @@ struct esp_fake {
 	enum esp_outbound	 outbound;
 };
 
+/* The link to the SA with this conn-id, or to the end of its chain. */
+static struct fake_sa **
+slot(struct esp_fake *f, uint32_t conn_id)
+{
+	struct fake_sa	**pp;
+
+	pp = &f->sas[(conn_id * 2654435761u) >> 20 & (FAKE_BUCKETS - 1)];
+	while (*pp != NULL && (*pp)->sa.conn_id != conn_id)
+		pp = &(*pp)->next;
+	return pp;
+}
+
 static struct fake_sa *
 find_sa(struct esp_fake *f, uint32_t conn_id)
 {
-	for (int i = 0; i < f->nsas; i++)
-		if (f->sas[i].sa.conn_id == conn_id)
-			return &f->sas[i];
-	return NULL;
+	return *slot(f, conn_id);
 }
 
 static int
@@ -52,13 +62,13 @@ static int
 fake_add_sa(struct esp_backend *be, const struct esp_sa *sa)
 {
 	struct esp_fake *f = (struct esp_fake *)be;
-	struct fake_sa	*s;
+	struct fake_sa	**pp = slot(f, sa->conn_id), *s;
 
-	if (find_sa(f, sa->conn_id) != NULL)
+	if (*pp != NULL)
 		return -1;
-	f->sas = xreallocarray(f->sas, (size_t)f->nsas + 1, sizeof(*f->sas));
-	s = &f->sas[f->nsas++];
-	memset(s, 0, sizeof(*s));
+	s = xcalloc(1, sizeof(*s));
+	*pp = s;
+	f->nsas++;
 	s->sa = *sa;
 	s->replay.window = (uint32_t)sa->replay_window;
 	esp_seq_set(&s->seq, 0, sa->esn);
@@ -80,12 +90,13 @@ static int
 fake_del_sa(struct esp_backend *be, uint32_t conn_id)
 {
 	struct esp_fake *f = (struct esp_fake *)be;
-	struct fake_sa	*s = find_sa(f, conn_id);
+	struct fake_sa	**pp = slot(f, conn_id), *s = *pp;
 
 	if (s == NULL)
 		return -1;
-	OPENSSL_cleanse(&s->sa, sizeof(s->sa));
-	*s = f->sas[--f->nsas];
+	*pp = s->next;
+	f->nsas--;
+	free_secret(s, sizeof(*s));
 	return 0;
 }
 
@@ -202,9 +213,13 @@ fake_destroy(struct esp_backend *be)
 {
 	struct esp_fake *f = (struct esp_fake *)be;
 
-	if (f->sas != NULL)
-		OPENSSL_cleanse(f->sas, (size_t)f->nsas * sizeof(*f->sas));
-	free(f->sas);
+	for (size_t b = 0; b < FAKE_BUCKETS; b++)
+		while (f->sas[b] != NULL) {
+			struct fake_sa *s = f->sas[b];
+
+			f->sas[b] = s->next;
+			free_secret(s, sizeof(*s));
+		}
 	free(f->pols);
 	free(f);
 }
