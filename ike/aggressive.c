@@ -52,7 +52,7 @@ ike_am_start(struct ike_sa *sa)
 		return -1;
 	}
 	(void)ike_p1_write_id(sa, &wr, body);
-	ike_p1_vids(sa, &wr, 0);
+	ike_p1_vids(sa, &wr);
 	return ike_p1_send_first(sa, &wr);
 }
 
@@ -143,7 +143,7 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	blen = ike_p1_write_id(sa, &wr, body);
 	ike_p1_write_hash(sa, &wr, 1, body, blen);
-	ike_p1_vids(sa, &wr, sa->natt);
+	ike_p1_vids(sa, &wr);
 	ike_natt_write_natd(sa, &wr);
 	ike_sa_remember_in(sa, msg, len);
 	ike_sa_set_state(sa, IKE_R_AM2);

@@ -705,7 +705,8 @@ int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
 struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
 		    const struct sockaddr_in *, const struct sockaddr_in *,
 		    uint8_t);
-void		 ike_p1_vids(struct ike_sa *, struct ike_wr *, int);
+/* Our vendor IDs (a responder: those the initiator announced too). */
+void		 ike_p1_vids(struct ike_sa *, struct ike_wr *);
 void		 ike_p1_read_vids(struct ike_sa *, const struct ike_pls *);
 int		 ike_p1_read_ke_nonce(struct ike_sa *, const struct ike_pls *,
 		    uint16_t *);

@@ -159,17 +159,29 @@ ike_responder_new(struct ike *ike, const struct ike_hdr *h,
 	return sa;
 }
 
+/*
+ * Our vendor IDs: an initiator announces all it has; a responder only
+ * what the initiator announced too (one NAT-T kind, DPD), since either
+ * capability is used only when both sides announce it (RFC 3947 3, RFC
+ * 3706 5.1), and an answer to a source not yet shown to be real should
+ * not be larger than what it answers.
+ */
 void
-ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr, int natt)
+ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr)
 {
-	ike_natt_write_vids(wr, natt);
-	if (natt == 0 || natt == IKE_VID_RFC3947)
-		IKE_TRACE(sa, " constructed NAT-T vendor-rfc3947 ID");
-	if (natt == 0 || natt == IKE_VID_DRAFT) {
-		IKE_TRACE(sa, " constructed NAT-T vendor-03 ID");
-		IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
+	int	 natt = sa->initiator ? 0 : sa->natt;
+
+	if (sa->initiator || natt != 0) {
+		ike_natt_write_vids(wr, natt);
+		if (natt == 0 || natt == IKE_VID_RFC3947)
+			IKE_TRACE(sa, " constructed NAT-T vendor-rfc3947 ID");
+		if (natt == 0 || natt == IKE_VID_DRAFT) {
+			IKE_TRACE(sa, " constructed NAT-T vendor-03 ID");
+			IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
+		}
 	}
-	ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
+	if (sa->initiator || sa->peer_dpd)
+		ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
 }
 
 static const char *
