@@ -398,7 +398,7 @@ struct ike_stats {
 	uint64_t	 bad_id;
 	uint64_t	 halfopen_drop;
 	uint64_t	 aggressive_refused;
-	uint64_t	 amp_suppressed;	/* beyond an unverified budget */
+	uint64_t	 amp_suppressed;	/* over an unverified budget */
 	uint64_t	 replays;
 	uint64_t	 not_active;
 	uint64_t	 notify_sent;
@@ -461,7 +461,7 @@ struct ike {
 	/* the datagram being handled: where it came from, where to, size */
 	struct sockaddr_in in_local;
 	struct sockaddr_in in_remote;
-	size_t		 in_len;	/* on the wire, non-ESP marker too */
+	size_t		 in_len;	/* on the wire, with any marker */
 	uint8_t		 scratch[IKE_MAX_MSG + 64];	/* decrypted input */
 	uint8_t		 sendbuf[IKE_MAX_MSG + 64];	/* marker + output */
 	/*

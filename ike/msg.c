@@ -41,8 +41,8 @@ ike_msg_budget(struct ike_sa *sa, size_t len)
 		return 0;
 	if (sa->unv_tx + len > sa->unv_rx) {
 		ike->st.amp_suppressed++;
-		IKE_TRACE(sa, " not sending %zu bytes to %s: it is not verified "
-		    "yet and sent %llu (%llu sent to it already)", len,
+		IKE_TRACE(sa, " not sending %zu bytes to %s: it is not "
+		    "verified yet and sent %llu (%llu sent to it already)", len,
 		    ike_addr(&sa->remote, a), (unsigned long long)sa->unv_rx,
 		    (unsigned long long)sa->unv_tx);
 		return -1;

@@ -878,8 +878,8 @@ test_aggressive_burst_bounded(void **state)
 
 static struct {
 	struct in_addr	 addr[2 * AMP_SOURCES];
-	uint64_t	 rx[2 * AMP_SOURCES];	/* bytes b received from it */
-	uint64_t	 tx[2 * AMP_SOURCES];	/* bytes b sent to it */
+	uint64_t	 rx[2 * AMP_SOURCES];	/* bytes b got from it */
+	uint64_t	 tx[2 * AMP_SOURCES];	/* bytes b sent it */
 	int		 n;
 } amp;
 
@@ -1698,7 +1698,8 @@ test_aggressive(void **state)
 	p->filter = drop_from_a;
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
 	pair_step(p);		/* AM1 -> b: answer held */
-	pair_advance(p, 2000);	/* AM1 again -> b, AM2 -> a; AM3, QM1 lost */
+	/* AM1 again -> b, AM2 -> a; AM3 and QM1 lost */
+	pair_advance(p, 2000);
 	assert_string_equal(state_of(p, 0), "QM_IDLE");
 	assert_string_equal(state_of(p, 1), "AG_INIT_EXCH");
 	pair_advance(p, 2000);	/* QM1 again -> b: AM2 -> a, AM3 -> b */
