@@ -163,6 +163,7 @@ render_isakmp_stats(json_object *data, FILE *out)
 		{ "bad_id", "Proxy identities refused" },
 		{ "halfopen_drop", "Dropped: negotiation limit" },
 		{ "aggressive_refused", "Aggressive Mode refused" },
+		{ "amp_suppressed", "Not sent: beyond bytes received" },
 		{ "replays", "Dropped: message ID reused" },
 		{ "rx_dropped", "Dropped: other" },
 		{ "not_active", "Ignored while standby" },

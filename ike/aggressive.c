@@ -8,8 +8,12 @@
  *
  * All offered transforms share the DH group of the KE payload.  The third
  * message is encrypted by havpn (strongSwan requires it) and accepted in
- * clear too.  The responder resends AM2 until AM3 arrives: AM3 is the last
- * message, and without it the initiator would believe phase 1 complete.
+ * clear too.  The responder sends AM2 to a source not yet shown to be
+ * real only within the bytes it received (msg.c), and resends it only when
+ * the initiator repeats AM1; once a message from the initiator's address
+ * carries our cookie it resends AM2 on its timer until AM3 arrives: AM3 is
+ * the last message, and without it the initiator would believe phase 1
+ * complete (ike_p1_source_verified).
  * "crypto isakmp aggressive-mode disable" refuses it with
  * UNSUPPORTED-EXCHANGE-TYPE.
  */
@@ -52,7 +56,7 @@ ike_am_start(struct ike_sa *sa)
 		return -1;
 	}
 	(void)ike_p1_write_id(sa, &wr, body);
-	ike_p1_vids(sa, &wr, 0);
+	ike_p1_vids(sa, &wr);
 	return ike_p1_send_first(sa, &wr);
 }
 
@@ -143,16 +147,17 @@ ike_am_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	blen = ike_p1_write_id(sa, &wr, body);
 	ike_p1_write_hash(sa, &wr, 1, body, blen);
-	ike_p1_vids(sa, &wr, sa->natt);
+	ike_p1_vids(sa, &wr);
 	ike_natt_write_natd(sa, &wr);
 	ike_sa_remember_in(sa, msg, len);
 	ike_sa_set_state(sa, IKE_R_AM2);
-	sa->retransmit = 1;
+	/* not resent unasked before the source is verified: only bounded */
+	sa->retransmit = 0;
 	if (ike_msg_send(sa, &wr, 0, NULL, NULL, 1) == -1) {
 		ike_sa_free(sa);
 		return;
 	}
-	ike_msg_arm_retx(sa, NULL);
+	ike_timer_set(ike, &sa->t_retx, ike_now(ike) + IKE_NEG_TIMEOUT_MS);
 }
 
 /* Initiator: AM2 -> AM3, established */

@@ -4,8 +4,10 @@
  *
  * Input path: non-ESP marker (port 4500) -> header checks -> SA lookup by
  * cookies (a first message with a zero responder cookie makes a responder
- * SA, within the half-open limits) -> the exchange's handler, which checks
- * for duplicates, decrypts, verifies and only then changes state.
+ * SA, within the half-open limits; a responder's datagrams count towards
+ * what may go back until one carries our cookie: msg.c) -> the exchange's
+ * handler, which checks for duplicates, decrypts, verifies and only then
+ * changes state.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -391,6 +393,7 @@ input_first(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	}
 	if (sa != NULL) {
 		/* a retransmitted first message: the exchange answers it */
+		ike_msg_budget_rx(sa);
 		if (sa->exchange == IKE_EX_MAIN)
 			ike_mm_input(sa, h, msg, len);
 		else
@@ -420,6 +423,7 @@ ike_input(struct ike *ike, const uint8_t *data, size_t len,
 	}
 	ike->in_local = *local;
 	ike->in_remote = *remote;
+	ike->in_len = len;
 	if (ntohs(local->sin_port) == IKE_NATT_PORT) {
 		/* RFC 3948 2.3: a NAT-keepalive is one 0xff byte */
 		if (len == 1 && data[0] == 0xff)
@@ -474,6 +478,8 @@ ike_input(struct ike *ike, const uint8_t *data, size_t len,
 		    "peer: dropped");
 		return;
 	}
+	if (sa->unverified)
+		ike_p1_source_verified(sa, h.exchange);
 	if (log_debug_enabled(LOG_IKE)) {
 		char	 a[INET_ADDRSTRLEN];
 

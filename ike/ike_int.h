@@ -170,6 +170,16 @@ struct ike_sa {
 	uint8_t		*ida_b;		/* the peer's ID body (aggressive) */
 	size_t		 ida_len;
 
+	/*
+	 * A responder's peer address not yet shown to be real (no message
+	 * from it has carried our responder cookie): the bytes it sent in
+	 * this negotiation and those we sent it, on the wire.  We send no
+	 * more than we received (ike_msg_budget).
+	 */
+	int		 unverified;
+	uint64_t	 unv_rx;
+	uint64_t	 unv_tx;
+
 	/* retransmission of our last message of phase 1 */
 	uint8_t		*out;
 	size_t		 outlen;
@@ -429,6 +439,7 @@ struct ike_stats {
 	uint64_t	 bad_id;
 	uint64_t	 halfopen_drop;
 	uint64_t	 aggressive_refused;
+	uint64_t	 amp_suppressed;	/* over an unverified budget */
 	uint64_t	 replays;
 	uint64_t	 not_active;
 	uint64_t	 notify_sent;
@@ -502,9 +513,10 @@ struct ike {
 	int		 halfopen_peer_max;
 	int		 set_commit;	/* Quick Modes with the commit bit */
 	int		 no_initial_contact;	/* never send INITIAL-CONTACT */
-	/* the datagram being handled: where it came from, where to */
+	/* the datagram being handled: where it came from, where to, size */
 	struct sockaddr_in in_local;
 	struct sockaddr_in in_remote;
+	size_t		 in_len;	/* on the wire, with any marker */
 	uint8_t		 scratch[IKE_MAX_MSG + 64];	/* decrypted input */
 	uint8_t		 sendbuf[IKE_MAX_MSG + 64];	/* marker + output */
 	/*
@@ -610,8 +622,16 @@ void		 ike_sa_export(const struct ike_sa *,
  */
 int		 ike_msg_send(struct ike_sa *, struct ike_wr *, int, uint8_t *,
 		    struct ike_qm *, int);
-/* Send raw bytes (a stored message) again. */
-void		 ike_msg_resend(struct ike_sa *, const uint8_t *, size_t);
+/* Send raw bytes (a stored message) again; 0, or -1 if not sent. */
+int		 ike_msg_resend(struct ike_sa *, const uint8_t *, size_t);
+/*
+ * Amplification (a responder's peer address not yet shown to be real):
+ * the datagram being handled came from the peer (ike->in_len bytes more
+ * that may go back), and may len bytes go to it now: 0 (counted as
+ * sent), or -1 (counted in amp_suppressed).  Verified SAs pass.
+ */
+void		 ike_msg_budget_rx(struct ike_sa *);
+int		 ike_msg_budget(struct ike_sa *, size_t);
 /* Start the retransmission timer of the SA's (or qm's) last message. */
 void		 ike_msg_arm_retx(struct ike_sa *, struct ike_qm *);
 /*
@@ -625,6 +645,8 @@ ssize_t		 ike_msg_decrypt(struct ike_sa *, const uint8_t *, size_t,
 void		 ike_msg_notify_plain(struct ike *, const struct sockaddr_in *,
 		    const struct sockaddr_in *, const uint8_t *,
 		    const uint8_t *, uint16_t, uint8_t, const void *, uint8_t);
+/* The same about a negotiation, within its budget (ike_msg_budget). */
+void		 ike_msg_notify_sa(struct ike_sa *, uint16_t);
 /* The HASH payload placeholder and its fill-in for QM / informational. */
 size_t		 ike_msg_hash_begin(struct ike_wr *, struct ike_sa *);
 int		 ike_msg_hash_fill(struct ike_wr *, struct ike_sa *, size_t,
@@ -766,11 +788,15 @@ int		 ike_am_start(struct ike_sa *);
 /* shared phase 1 steps (phase1.c) */
 /* Room for another responder negotiation with remote?  0 or -1. */
 int		 ike_halfopen_admit(struct ike *, const struct sockaddr_in *);
-/* A responder SA for a peer's first message; NULL if refused. */
+/*
+ * A responder SA for a peer's first message (the datagram being handled),
+ * its peer not yet verified; NULL if refused.
+ */
 struct ike_sa	*ike_responder_new(struct ike *, const struct ike_hdr *,
 		    const struct sockaddr_in *, const struct sockaddr_in *,
 		    uint8_t);
-void		 ike_p1_vids(struct ike_sa *, struct ike_wr *, int);
+/* Our vendor IDs (a responder: those the initiator announced too). */
+void		 ike_p1_vids(struct ike_sa *, struct ike_wr *);
 void		 ike_p1_read_vids(struct ike_sa *, const struct ike_pls *);
 int		 ike_p1_read_ke_nonce(struct ike_sa *, const struct ike_pls *,
 		    uint16_t *);
@@ -783,6 +809,12 @@ int		 ike_p1_hash(struct ike_sa *, int, const uint8_t *, size_t,
 		    uint8_t *);
 void		 ike_p1_id_local(struct ike_sa *, struct ike_id *, uint8_t *);
 void		 ike_p1_established(struct ike_sa *);
+/*
+ * A message of a responder's negotiation came from the peer's address
+ * with our responder cookie (exchange: its exchange type): the peer is
+ * verified.
+ */
+void		 ike_p1_source_verified(struct ike_sa *, uint8_t);
 void		 ike_p1_fail(struct ike_sa *, uint16_t, const char *);
 int		 ike_p1_read_id(struct ike_sa *, const struct ike_pl *);
 void		 ike_p1_initial_contact(struct ike_sa *);

@@ -66,7 +66,7 @@ ike_mm_start(struct ike_sa *sa)
 		ike_wr_cleanup(&wr);
 		return -1;
 	}
-	ike_p1_vids(sa, &wr, 0);
+	ike_p1_vids(sa, &wr);
 	return ike_p1_send_first(sa, &wr);
 }
 
@@ -104,7 +104,7 @@ ike_mm_respond(struct ike *ike, const struct ike_hdr *h, const uint8_t *msg,
 	    "IKE_PROCESS_MAIN_MODE");
 	ike_wr_init(&wr, sa->icookie, sa->rcookie, IKE_EX_MAIN, 0, 0);
 	ike_p1_build_reply(&wr, spl, x);
-	ike_p1_vids(sa, &wr, sa->natt);
+	ike_p1_vids(sa, &wr);
 	ike_sa_set_state(sa, IKE_R_MM2);
 	sa->retransmit = 0;
 	if (ike_msg_send(sa, &wr, 0, NULL, NULL, 1) == -1) {

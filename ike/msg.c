@@ -3,7 +3,19 @@
  * body (RFC 2408 3.1, RFC 2409 Appendix B), the non-ESP marker on port
  * 4500 (RFC 3948 2.2), retransmission with back-off, decryption, the HASH
  * payloads of Quick Mode and Informational exchanges (RFC 2409 5.5, 5.7),
- * and unprotected notifications.
+ * unprotected notifications, and the amplification budget.
+ *
+ * Amplification: a responder's first answer goes to an address it cannot
+ * know is real, and a spoofed source must not get more from us than it
+ * sent in the victim's name.  Until a message from the peer's address
+ * carries our responder cookie (Main Mode's message 3, Aggressive Mode's
+ * message 3, or anything later: the address got our answer), every
+ * datagram of the negotiation counts, both ways, and nothing goes out
+ * that would bring what we sent above what we received: a factor of 1,
+ * retransmissions included.  An answer held back waits for the peer's own
+ * retransmission of its request, which raises the budget and brings the
+ * cached answer again (ike_p1_duplicate); our timer resends nothing to
+ * such a peer (aggressive.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +24,34 @@
 
 #include "ike/ike_int.h"
 
-static void
+void
+ike_msg_budget_rx(struct ike_sa *sa)
+{
+	if (sa->unverified)
+		sa->unv_rx += sa->ike->in_len;
+}
+
+int
+ike_msg_budget(struct ike_sa *sa, size_t len)
+{
+	struct ike	*ike = sa->ike;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (!sa->unverified)
+		return 0;
+	if (sa->unv_tx + len > sa->unv_rx) {
+		ike->st.amp_suppressed++;
+		IKE_TRACE(sa, " not sending %zu bytes to %s: it is not "
+		    "verified yet and sent %llu (%llu sent to it already)", len,
+		    ike_addr(&sa->remote, a), (unsigned long long)sa->unv_rx,
+		    (unsigned long long)sa->unv_tx);
+		return -1;
+	}
+	sa->unv_tx += len;
+	return 0;
+}
+
+static int
 send_raw(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
 	struct ike	*ike = sa->ike;
@@ -21,17 +60,19 @@ send_raw(struct ike_sa *sa, const uint8_t *p, size_t len)
 
 	if (!ike->active) {
 		ike->st.not_active++;
-		return;
+		return -1;
 	}
 	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT) {
 		/* RFC 3948 2.2: four zero bytes before an IKE message */
 		if (len + 4 > sizeof(ike->sendbuf))
-			return;
+			return -1;
 		memset(buf, 0, 4);
 		memmove(buf + 4, p, len);
 		p = buf;
 		len += 4;
 	}
+	if (ike_msg_budget(sa, len) == -1)
+		return -1;
 	IKE_TRACE(sa, " sending packet to %s my_port %u peer_port %u (%s) %s",
 	    ike_addr(&sa->remote, a), ntohs(sa->local.sin_port),
 	    ntohs(sa->remote.sin_port), sa->initiator ? "I" : "R",
@@ -39,12 +80,13 @@ send_raw(struct ike_sa *sa, const uint8_t *p, size_t len)
 	ike->st.tx++;
 	if (ike->io.send(ike->io.arg, &sa->local, &sa->remote, p, len) == -1)
 		IKE_TRACE(sa, "sending to %s failed", a);
+	return 0;
 }
 
-void
+int
 ike_msg_resend(struct ike_sa *sa, const uint8_t *p, size_t len)
 {
-	send_raw(sa, p, len);
+	return send_raw(sa, p, len);
 }
 
 void
@@ -88,7 +130,8 @@ ike_msg_send(struct ike_sa *sa, struct ike_wr *wr, int enc, uint8_t *iv,
 	}
 	if (enc)
 		sa->encrypted++;
-	send_raw(sa, w->p, w->len);
+	/* held back (ike_msg_budget): kept all the same, for a duplicate */
+	(void)send_raw(sa, w->p, w->len);
 	if (keep) {
 		uint8_t	**out = qm != NULL ? &qm->out : &sa->out;
 		size_t	 *outlen = qm != NULL ? &qm->outlen : &sa->outlen;
@@ -126,11 +169,12 @@ ike_msg_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return (ssize_t)len;
 }
 
-void
-ike_msg_notify_plain(struct ike *ike, const struct sockaddr_in *local,
-    const struct sockaddr_in *remote, const uint8_t *icookie,
-    const uint8_t *rcookie, uint16_t type, uint8_t proto, const void *spi,
-    uint8_t spisize)
+/* An unprotected notification; about sa (may be NULL), within its budget. */
+static void
+notify_send(struct ike *ike, struct ike_sa *sa,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    const uint8_t *icookie, const uint8_t *rcookie, uint16_t type,
+    uint8_t proto, const void *spi, uint8_t spisize)
 {
 	struct ike_wr	 wr;
 	uint32_t	 msgid;
@@ -141,32 +185,52 @@ ike_msg_notify_plain(struct ike *ike, const struct sockaddr_in *local,
 
 	if (!ike->active)
 		return;
-	/* unauthenticated answers to unauthenticated input: rate-limited */
-	if (!log_ratelimit_ok(&ike->rl_notify, ike_now(ike), 100,
-	    &suppressed))
-		return;
 	ike_random(&msgid, sizeof(msgid));
 	msgid |= 1;
 	ike_wr_init(&wr, icookie, rcookie, IKE_EX_INFO, 0, msgid);
 	ike_wr_notify(&wr, proto, type, spi, spisize, NULL, 0);
 	ike_wr_finish(&wr);
-	if (!wbuf_error(&wr.w)) {
-		p = wr.w.p;
-		len = wr.w.len;
-		if (ntohs(local->sin_port) == IKE_NATT_PORT &&
-		    len + 4 <= sizeof(ike->sendbuf)) {
-			memset(ike->sendbuf, 0, 4);
-			memcpy(ike->sendbuf + 4, p, len);
-			p = ike->sendbuf;
-			len += 4;
-		}
-		log_info(LOG_IKE, "ISAKMP: sending notify %s to %s",
-		    ike_notify_name(type), ike_addr(remote, a));
-		ike->st.notify_sent++;
-		ike->st.tx++;
-		(void)ike->io.send(ike->io.arg, local, remote, p, len);
+	if (wbuf_error(&wr.w))
+		goto done;
+	p = wr.w.p;
+	len = wr.w.len;
+	if (ntohs(local->sin_port) == IKE_NATT_PORT &&
+	    len + 4 <= sizeof(ike->sendbuf)) {
+		memset(ike->sendbuf, 0, 4);
+		memcpy(ike->sendbuf + 4, p, len);
+		p = ike->sendbuf;
+		len += 4;
 	}
+	if (sa != NULL && ike_msg_budget(sa, len) == -1)
+		goto done;
+	/* unauthenticated answers to unauthenticated input: rate-limited */
+	if (!log_ratelimit_ok(&ike->rl_notify, ike_now(ike), 100,
+	    &suppressed))
+		goto done;
+	log_info(LOG_IKE, "ISAKMP: sending notify %s to %s",
+	    ike_notify_name(type), ike_addr(remote, a));
+	ike->st.notify_sent++;
+	ike->st.tx++;
+	(void)ike->io.send(ike->io.arg, local, remote, p, len);
+done:
 	ike_wr_cleanup(&wr);
+}
+
+void
+ike_msg_notify_plain(struct ike *ike, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, const uint8_t *icookie,
+    const uint8_t *rcookie, uint16_t type, uint8_t proto, const void *spi,
+    uint8_t spisize)
+{
+	notify_send(ike, NULL, local, remote, icookie, rcookie, type, proto,
+	    spi, spisize);
+}
+
+void
+ike_msg_notify_sa(struct ike_sa *sa, uint16_t type)
+{
+	notify_send(sa->ike, sa, &sa->local, &sa->remote, sa->icookie,
+	    sa->rcookie, type, IKE_PROTO_ISAKMP, NULL, 0);
 }
 
 size_t

@@ -150,6 +150,8 @@ ike_responder_new(struct ike *ike, const struct ike_hdr *h,
 	sa = ike_sa_new(ike, 0, local, remote);
 	ike_sa_set_rcookie(sa, h->icookie);
 	ike_sa_halfopen_start(sa);
+	sa->unverified = 1;
+	ike_msg_budget_rx(sa);
 	sa->exchange = exchange;
 	sa->psk = xstrdup(psk);
 	IKE_TRACE(NULL, " local port %u, remote port %u",
@@ -158,17 +160,29 @@ ike_responder_new(struct ike *ike, const struct ike_hdr *h,
 	return sa;
 }
 
+/*
+ * Our vendor IDs: an initiator announces all it has; a responder only
+ * what the initiator announced too (one NAT-T kind, DPD), since either
+ * capability is used only when both sides announce it (RFC 3947 3, RFC
+ * 3706 5.1), and an answer to a source not yet shown to be real should
+ * not be larger than what it answers.
+ */
 void
-ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr, int natt)
+ike_p1_vids(struct ike_sa *sa, struct ike_wr *wr)
 {
-	ike_natt_write_vids(wr, natt);
-	if (natt == 0 || natt == IKE_VID_RFC3947)
-		IKE_TRACE(sa, " constructed NAT-T vendor-rfc3947 ID");
-	if (natt == 0 || natt == IKE_VID_DRAFT) {
-		IKE_TRACE(sa, " constructed NAT-T vendor-03 ID");
-		IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
+	int	 natt = sa->initiator ? 0 : sa->natt;
+
+	if (sa->initiator || natt != 0) {
+		ike_natt_write_vids(wr, natt);
+		if (natt == 0 || natt == IKE_VID_RFC3947)
+			IKE_TRACE(sa, " constructed NAT-T vendor-rfc3947 ID");
+		if (natt == 0 || natt == IKE_VID_DRAFT) {
+			IKE_TRACE(sa, " constructed NAT-T vendor-03 ID");
+			IKE_TRACE(sa, " constructed NAT-T vendor-02 ID");
+		}
 	}
-	ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
+	if (sa->initiator || sa->peer_dpd)
+		ike_wr_bytes(wr, IKE_PL_VID, ike_vid_dpd, sizeof(ike_vid_dpd));
 }
 
 static const char *
@@ -296,8 +310,9 @@ ike_p1_duplicate(struct ike_sa *sa, const uint8_t *msg, size_t len,
 		sa->ike->st.dup_ignored++;
 		return 1;
 	}
-	sa->dup_answers++;
-	ike_msg_resend(sa, sa->out, sa->outlen);
+	/* an unverified peer's retransmission may bring a held answer */
+	if (ike_msg_resend(sa, sa->out, sa->outlen) == 0)
+		sa->dup_answers++;
 	return 1;
 }
 
@@ -589,6 +604,7 @@ ike_p1_established(struct ike_sa *sa)
 	IKE_TRACE(NULL, "        authenticated");
 	IKE_TRACE(sa, "SA has been authenticated with %s", a);
 	sa->established = 1;
+	sa->unverified = 0;
 	sa->established_ms = sa->last_rx_ms = ike_now(ike);
 	ike_sa_halfopen_done(sa);
 	ike_timer_stop(ike, &sa->t_retx);
@@ -612,6 +628,31 @@ ike_p1_established(struct ike_sa *sa)
 		ike_p1_initial_contact(sa);
 	ike_emit_isakmp(ike, sa, 1);
 	ike_qm_run_pending(sa);
+}
+
+/*
+ * The address got our answer, so it is real (our responder cookie is
+ * random, and went nowhere else): what we send there is no longer bounded
+ * by what it sent.  An Aggressive Mode responder still waiting for message
+ * 3 now resends message 2 on its timer, as before the source was known:
+ * without message 3 the initiator believes phase 1 complete and never
+ * repeats message 1.  If what came is not message 3 (a Quick Mode, an
+ * Informational: message 3 was lost), message 2 goes again at once.
+ * The address alone counts, not the port: under NAT-T the initiator sends
+ * message 3 from port 4500.
+ */
+void
+ike_p1_source_verified(struct ike_sa *sa, uint8_t exchange)
+{
+	sa->unverified = 0;
+	IKE_TRACE(sa, " the peer's address returned our cookie: verified");
+	if (sa->state != IKE_R_AM2 || sa->out == NULL)
+		return;
+	sa->retransmit = 1;
+	sa->retries = 0;
+	if (exchange != IKE_EX_AGGRESSIVE)
+		(void)ike_msg_resend(sa, sa->out, sa->outlen);
+	ike_msg_arm_retx(sa, NULL);
 }
 
 void
@@ -642,8 +683,7 @@ ike_p1_fail(struct ike_sa *sa, uint16_t notify, const char *why)
 		    "%s: %s", sa->conn_id, ike_addr(&sa->remote, a),
 		    ike_fsm_show(sa->state), why);
 	if (notify != 0)
-		ike_msg_notify_plain(ike, &sa->local, &sa->remote, sa->icookie,
-		    sa->rcookie, notify, IKE_PROTO_ISAKMP, NULL, 0);
+		ike_msg_notify_sa(sa, notify);
 	/* nothing was agreed on yet: nothing to keep */
 	if (sa->state == IKE_R_MM1 || sa->state == IKE_R_AM1) {
 		ike_sa_destroy(sa, why);

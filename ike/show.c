@@ -371,6 +371,7 @@ ike_show_stats(struct ike *ike, json_object *data)
 	S(bad_id);
 	S(halfopen_drop);
 	S(aggressive_refused);
+	S(amp_suppressed);
 	S(replays);
 	S(not_active);
 	S(notify_sent);

@@ -143,9 +143,17 @@ send_cb(void *arg, const struct sockaddr_in *local,
 {
 	struct io_arg	*a = arg;
 	struct pair	*p = a->p;
-	struct pair_msg	*m;
+	struct pair_msg	*m, w;
 
 	p->n[a->node].sent++;
+	if (p->wire != NULL) {
+		w.from = a->node;
+		w.src = *local;
+		w.dst = *remote;
+		w.data = (uint8_t *)data;
+		w.len = len;
+		p->wire(p, &w);
+	}
 	if (p->nq == (int)nitems(p->q))
 		return -1;	/* the network is full: a loss */
 	m = &p->q[p->nq++];

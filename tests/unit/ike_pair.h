@@ -41,6 +41,12 @@ struct pair {
 	/* when set, called for each message before delivery; 0 drops it */
 	int		(*filter)(struct pair *, struct pair_msg *);
 	void		*filter_arg;
+	/*
+	 * When set, called for every datagram an engine sends, as it leaves
+	 * (also those to addresses no node has, and those the full queue
+	 * loses): what went out on the wire.
+	 */
+	void		(*wire)(struct pair *, const struct pair_msg *);
 };
 
 /* Config texts for a (10.0.0.11) and b (10.0.0.20).  NULL b: none. */

@@ -826,8 +826,9 @@ test_aggressive_wildcard_key_never_answers(void **state)
 /*
  * A burst of Aggressive Mode first messages from a peer's address: each
  * answer costs a DH for a source never shown to be real, so at most
- * IKE_AM_ANSWERS_PER_S are answered in a second; the genuine peer still
- * gets through afterwards.
+ * IKE_AM_ANSWERS_PER_S are answered in a second (and each answer, larger
+ * than the message it answers, is held back: test_no_amplification); the
+ * genuine peer still gets through afterwards.
  */
 static void
 test_aggressive_burst_bounded(void **state)
@@ -852,17 +853,181 @@ test_aggressive_burst_bounded(void **state)
 		pair_inject(p, 1, m.data, m.len, "10.0.0.11", 500, 500);
 		pair_flush(p);
 	}
-	assert_int_equal(p->n[1].sent - sent, IKE_AM_ANSWERS_PER_S);
+	assert_int_equal(p->n[1].ike->st.amp_suppressed, IKE_AM_ANSWERS_PER_S);
+	assert_int_equal(p->n[1].sent, sent);
 	assert_true(p->n[1].ike->st.halfopen_drop >=
 	    1000 - IKE_AM_ANSWERS_PER_S);
 	assert_true(p->n[1].ike->halfopen <= IKE_HALFOPEN_PEER_MAX);
-	/* a second later the genuine AM1 (retransmitted) is answered */
-	pair_advance(p, 2500);
+	/*
+	 * a's AM1, retransmitted at 2 s, makes a new negotiation; its answer
+	 * goes with the next retransmission (at 6 s), which covers it
+	 */
+	pair_advance(p, 6500);
 	pair_run(p, 100);
 	assert_string_equal(state_of(p, 0), "QM_IDLE");
 	free(m.data);
 	pair_free(p);
 	free(a);
+}
+
+/*
+ * Amplification: what a responder sends to a source that has not shown it
+ * is real, counted per source at the wire.
+ */
+#define AMP_SOURCES	16
+
+static struct {
+	struct in_addr	 addr[2 * AMP_SOURCES];
+	uint64_t	 rx[2 * AMP_SOURCES];	/* bytes b got from it */
+	uint64_t	 tx[2 * AMP_SOURCES];	/* bytes b sent it */
+	int		 n;
+} amp;
+
+static int
+amp_slot(struct in_addr a)
+{
+	for (int i = 0; i < amp.n; i++)
+		if (amp.addr[i].s_addr == a.s_addr)
+			return i;
+	assert_true(amp.n < (int)nitems(amp.addr));
+	amp.addr[amp.n] = a;
+	return amp.n++;
+}
+
+static void
+amp_wire(struct pair *p, const struct pair_msg *m)
+{
+	(void)p;
+	if (m->from == 1)
+		amp.tx[amp_slot(m->dst.sin_addr)] += m->len;
+}
+
+static void
+amp_inject(struct pair *p, const uint8_t *msg, size_t len, const char *src)
+{
+	struct in_addr	 a;
+
+	assert_int_equal(addr_parse(src, &a), 0);
+	amp.rx[amp_slot(a)] += len;
+	pair_inject(p, 1, msg, len, src, 500, 500);
+}
+
+/*
+ * The first k payloads of a message (a spoofer sends no more than it
+ * must): the k-th payload ends the chain, the header says the new length.
+ */
+static size_t
+first_payloads(uint8_t *msg, size_t len, int k)
+{
+	size_t	 off = IKE_HDR_LEN;
+
+	for (int i = 0; i < k; i++) {
+		assert_true(off + 4 <= len);
+		if (i == k - 1)
+			msg[off] = 0;
+		off += be16_get(msg + off + 2);
+	}
+	assert_true(off <= len);
+	be32_put(msg + 24, (uint32_t)off);
+	return off;
+}
+
+/* A copy of the first message node i has queued; p's queue is emptied. */
+static uint8_t *
+first_message(struct pair *p, size_t *len)
+{
+	uint8_t	*m;
+
+	assert_true(p->nq >= 1);
+	*len = p->q[0].len;
+	m = xmalloc(*len);
+	memcpy(m, p->q[0].data, *len);
+	pair_flush(p);
+	return m;
+}
+
+/*
+ * The attack: first messages with spoofed sources, Main Mode (a wildcard
+ * key answers every address) and Aggressive Mode (a key for exactly each
+ * address), each also replayed once, three rounds a second apart, then
+ * minutes of the clock.  Each source must have got from b no more bytes
+ * than were sent in its name.
+ */
+static void
+test_no_amplification(void **state)
+{
+	char		*a_am = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer_key);
+	char		 keys[4096], *b;
+	size_t		 off, mm1len, am1len;
+	uint8_t		*mm1, *am1;
+	struct pair	*p;
+	uint64_t	 rx[2] = { 0, 0 }, tx[2] = { 0, 0 };
+
+	(void)state;
+	off = (size_t)snprintf(keys, sizeof(keys), "crypto isakmp key "
+	    "cisco123 address 0.0.0.0 0.0.0.0\n");
+	for (int i = 1; i <= AMP_SOURCES; i++)
+		off += (size_t)snprintf(keys + off, sizeof(keys) - off,
+		    "crypto isakmp key cisco123 address 10.9.0.%d\n", i);
+	snprintf(keys + off, sizeof(keys) - off, "crypto isakmp key");
+	b = pair_edit(pair_conf_b, "crypto isakmp key", keys);
+	/* a's Main Mode and Aggressive Mode first messages, cut short */
+	p = pair_new(pair_conf_a, NULL);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	mm1 = first_message(p, &mm1len);
+	mm1len = first_payloads(mm1, mm1len, 1);		/* SA */
+	pair_free(p);
+	p = pair_new(a_am, NULL);
+	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
+	am1 = first_message(p, &am1len);
+	am1len = first_payloads(am1, am1len, 4);	/* SA KE NONCE ID */
+	pair_free(p);
+
+	memset(&amp, 0, sizeof(amp));
+	p = pair_new(pair_conf_a, b);
+	p->wire = amp_wire;
+	for (int r = 0; r < 3; r++) {
+		for (int i = 1; i <= AMP_SOURCES; i++) {
+			char	 src[32];
+
+			mm1[0] = am1[0] = (uint8_t)r;
+			mm1[1] = am1[1] = (uint8_t)i;
+			snprintf(src, sizeof(src), "10.8.0.%d", i);
+			amp_inject(p, mm1, mm1len, src);
+			amp_inject(p, mm1, mm1len, src);
+			snprintf(src, sizeof(src), "10.9.0.%d", i);
+			amp_inject(p, am1, am1len, src);
+			amp_inject(p, am1, am1len, src);
+			pair_flush(p);
+		}
+		pair_advance(p, 1000);
+	}
+	pair_advance(p, 180 * 1000);
+	for (int i = 0; i < amp.n; i++) {
+		int	 am = (ntohl(amp.addr[i].s_addr) >> 16 & 0xff) == 9;
+
+		rx[am] += amp.rx[i];
+		tx[am] += amp.tx[i];
+	}
+	print_message("MM: %zu-byte first messages; b received %llu bytes, "
+	    "sent %llu (x%.2f)\n", mm1len, (unsigned long long)rx[0],
+	    (unsigned long long)tx[0], (double)tx[0] / (double)rx[0]);
+	print_message("AM: %zu-byte first messages; b received %llu bytes, "
+	    "sent %llu (x%.2f)\n", am1len, (unsigned long long)rx[1],
+	    (unsigned long long)tx[1], (double)tx[1] / (double)rx[1]);
+	assert_int_equal(amp.n, 2 * AMP_SOURCES);
+	assert_true(tx[0] > 0 && tx[1] > 0);
+	for (int i = 0; i < amp.n; i++)
+		assert_true(amp.tx[i] <= amp.rx[i]);
+	/* the answers held back are counted; the negotiations timed out */
+	assert_true(p->n[1].ike->st.amp_suppressed >= 3 * AMP_SOURCES);
+	assert_int_equal(p->n[1].ike->halfopen, 0);
+	pair_free(p);
+	free(mm1);
+	free(am1);
+	free(a_am);
+	free(b);
 }
 
 /* Failed negotiations do not pile up, and do not lock a peer out. */
@@ -1473,6 +1638,20 @@ test_duplicates_answered_a_few_times(void **state)
 	pair_free(p);
 }
 
+/* Drop the messages from a whose numbers (from 1) are set in the mask. */
+static unsigned int from_a_drop;
+static int	 from_a_seen;
+
+static int
+drop_from_a(struct pair *p, struct pair_msg *m)
+{
+	(void)p;
+	if (m->from != 0)
+		return 1;
+	from_a_seen++;
+	return (from_a_drop & 1u << from_a_seen) == 0;
+}
+
 static const char am_peer[] =
     "crypto isakmp peer address 10.0.0.20\n"
     " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
@@ -1493,9 +1672,12 @@ test_aggressive(void **state)
 	assert_string_equal(state_of(p, 0), "AG_INIT_EXCH");
 	pair_step(p);	/* AM1 -> b */
 	assert_string_equal(state_of(p, 1), "AG_INIT_EXCH");
-	pair_step(p);	/* AM2 -> a: a is done, sends AM3 and QM1 */
+	/* AM2 is larger than AM1: held until a retransmits AM1 */
+	assert_int_equal(p->nq, 0);
+	assert_int_equal(p->n[1].ike->st.amp_suppressed, 1);
+	pair_advance(p, 2000);	/* a's AM1 again -> b; AM2 -> a */
+	assert_int_equal(p->n[1].ike->st.amp_suppressed, 1);
 	assert_string_equal(state_of(p, 0), "QM_IDLE");
-	pair_step(p);	/* AM3 -> b */
 	assert_string_equal(state_of(p, 1), "QM_IDLE");
 	pair_run(p, 100);
 	check_sas_match(p);
@@ -1506,15 +1688,23 @@ test_aggressive(void **state)
 	assert_memory_equal(ia.skeyid_a, ib.skeyid_a, ia.prf_len);
 	pair_free(p);
 
-	/* a lost AM3: b resends AM2, a answers with AM3 again */
+	/*
+	 * a lost AM3: a's Quick Mode, retransmitted, carries b's cookie; b,
+	 * its source verified, resends AM2, a answers with AM3 again
+	 */
 	p = pair_new(a, pair_conf_b);
+	from_a_drop = 1 << 3 | 1 << 4;	/* a's third and fourth */
+	from_a_seen = 0;
+	p->filter = drop_from_a;
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
-	pair_step(p);
-	pair_step(p);
-	pair_flush(p);	/* AM3 and QM1 lost */
-	pair_advance(p, 2100);
-	pair_run(p, 100);
+	pair_step(p);		/* AM1 -> b: answer held */
+	/* AM1 again -> b, AM2 -> a; AM3 and QM1 lost */
+	pair_advance(p, 2000);
+	assert_string_equal(state_of(p, 0), "QM_IDLE");
+	assert_string_equal(state_of(p, 1), "AG_INIT_EXCH");
+	pair_advance(p, 2000);	/* QM1 again -> b: AM2 -> a, AM3 -> b */
 	assert_string_equal(state_of(p, 1), "QM_IDLE");
+	assert_int_equal(from_a_seen, 6);	/* QM1, AM3 again */
 	pair_advance(p, 5000);
 	check_sas_match(p);
 	pair_free(p);
@@ -1531,6 +1721,48 @@ test_aggressive(void **state)
 	pair_free(p);
 	free(a);
 	free(b);
+}
+
+/*
+ * Genuine Aggressive Mode under the budget (test_retransmission_recovers
+ * does it for Main Mode): a's AM1 (496 bytes) is smaller than b's AM2
+ * (544), so b holds AM2 back until a's retransmission of AM1 at 2 s; with
+ * any one message lost on the way, the exchange still completes.
+ */
+static void
+test_aggressive_retransmission_recovers(void **state)
+{
+	char		*a = pair_edit(pair_conf_a, "crypto isakmp key",
+	    am_peer);
+
+	(void)state;
+	for (int k = 0; k <= 9; k++) {
+		struct pair	*p = pair_new(a, pair_conf_b);
+		int		 n = k;
+
+		if (k > 0) {
+			p->filter = drop_nth;
+			p->filter_arg = &n;
+		}
+		assert_int_equal(pair_acquire(p, 0, "192.168.20.1",
+		    "172.21.91.1"), 0);
+		pair_run(p, 100);
+		if (k == 0) {
+			/* the first answer held back, none sent yet */
+			assert_int_equal(p->n[1].sent, 0);
+			assert_int_equal(p->n[1].ike->st.amp_suppressed, 1);
+			pair_advance(p, 2000);
+			assert_string_equal(state_of(p, 1), "QM_IDLE");
+		}
+		pair_advance(p, 60000);
+		p->filter = NULL;
+		assert_string_equal(state_of(p, 0), "QM_IDLE");
+		assert_string_equal(state_of(p, 1), "QM_IDLE");
+		check_sas_match(p);
+		assert_int_equal(pair_count_isakmp(p, 1), 1);
+		pair_free(p);
+	}
+	free(a);
 }
 
 /* An aggressive-mode password is the key for that peer alone. */
@@ -1550,6 +1782,7 @@ test_aggressive_password(void **state)
 	(void)state;
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
 	pair_run(p, 100);
+	pair_advance(p, 10000);	/* AM2 waits for a's AM1 again */
 	check_sas_match(p);
 	pair_free(p);
 	free(a1);
@@ -1710,6 +1943,7 @@ main(void)
 		cmocka_unit_test(test_burst_from_peer_address_then_genuine),
 		cmocka_unit_test(test_aggressive_wildcard_key_never_answers),
 		cmocka_unit_test(test_aggressive_burst_bounded),
+		cmocka_unit_test(test_no_amplification),
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_responder_lifetime),
 		cmocka_unit_test(test_volume_expiry),
@@ -1727,6 +1961,7 @@ main(void)
 		cmocka_unit_test(test_nat_traversal),
 		cmocka_unit_test(test_standby_holds),
 		cmocka_unit_test(test_aggressive),
+		cmocka_unit_test(test_aggressive_retransmission_recovers),
 		cmocka_unit_test(test_aggressive_password),
 		cmocka_unit_test(test_screens_agree),
 	};

@@ -204,6 +204,7 @@ test_traced_states_exist(void **state)
 	pair_log_reset();
 	assert_int_equal(pair_acquire(p, 0, "192.168.20.1", "172.21.91.1"), 0);
 	pair_run(p, 100);
+	pair_advance(p, 2000);	/* b's AM2 waits for a's AM1 again */
 	assert_int_equal(pair_count_ipsec(p, 0), 1);
 	assert_true(check_state_lines() != 0);
 	assert_true(pair_log_has("New State = IKE_R_AM1"));

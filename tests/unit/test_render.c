@@ -2,7 +2,8 @@
  * cli/render_crypto.c: the IOS layouts from facts, for the cases a live
  * pair does not show (no access list, a transform set not defined, an
  * entry with one match or none, IKE rows without counters, a key for a
- * subnet), and show crypto ha's sync facts (cli/render_hasync.c).
+ * subnet), the IKE statistics rows, and show crypto ha's sync facts
+ * (cli/render_hasync.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -118,6 +119,55 @@ test_isakmp_peers_negotiating(void **state)
 	    " Phase1 id: (negotiating)\n");
 }
 
+/*
+ * show crypto isakmp statistics under a spoofed Aggressive Mode burst:
+ * the answers held back because they would have exceeded what their
+ * unverified source sent (amp_suppressed).
+ */
+static void
+test_isakmp_stats(void **state)
+{
+	(void)state;
+	check(render_isakmp_stats,
+	    "{\"active\": true, \"isakmp_sas\": 40, \"halfopen\": 32,"
+	    " \"rx\": 2000, \"tx\": 96, \"halfopen_drop\": 950,"
+	    " \"amp_suppressed\": 50}",
+	    "IKE is active\n\n"
+	    "ISAKMP SAs                       40\n"
+	    "  in negotiation (responder)     32\n"
+	    "IPsec SA pairs                   0\n"
+	    "Messages received                2000\n"
+	    "Messages sent                    96\n"
+	    "Retransmissions                  0\n"
+	    "Duplicates received              0\n"
+	    "  not answered (beyond 5 a message) 0\n"
+	    "Phase 1 established              0\n"
+	    "Phase 1 failed                   0\n"
+	    "Phase 2 established              0\n"
+	    "Phase 2 failed                   0\n"
+	    "Dropped: malformed               0\n"
+	    "Dropped: invalid cookies         0\n"
+	    "Dropped: not decryptable         0\n"
+	    "Dropped: HASH mismatch           0\n"
+	    "Authentication failures          0\n"
+	    "Refused: no pre-shared key       0\n"
+	    "No proposal chosen               0\n"
+	    "Proxy identities refused         0\n"
+	    "Dropped: negotiation limit       950\n"
+	    "Aggressive Mode refused          0\n"
+	    "Not sent: beyond bytes received  50\n"
+	    "Dropped: message ID reused       0\n"
+	    "Dropped: other                   0\n"
+	    "Ignored while standby            0\n"
+	    "Notifications sent               0\n"
+	    "Notifications received           0\n"
+	    "Deletes sent                     0\n"
+	    "Deletes received                 0\n"
+	    "DPD R-U-THERE sent               0\n"
+	    "DPD R-U-THERE-ACK received       0\n"
+	    "Peers declared dead              0\n");
+}
+
 /* show crypto ha on an active whose standby lags: the state queue line. */
 static void
 test_crypto_ha_state_queue(void **state)
@@ -166,6 +216,7 @@ main(void)
 		cmocka_unit_test(test_isakmp_key_subnet),
 		cmocka_unit_test(test_engine_conns),
 		cmocka_unit_test(test_isakmp_peers_negotiating),
+		cmocka_unit_test(test_isakmp_stats),
 		cmocka_unit_test(test_crypto_ha_state_queue),
 	};
 
