@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Write the seed corpus of fuzz_esp_engine (its input format is described
-at the top of the target)."""
+"""Write the seed corpora of fuzz_esp_engine and fuzz_ike_phase1 (their
+input formats are described at the top of each target)."""
 import os
 import struct
 
@@ -135,5 +135,29 @@ def engine():
           rec(5, b"\x02") + tun(udp(LOCAL, REMOTE[0], 1, 2, payload)))
 
 
+def phase1():
+    # byte 0: target | suite << 4; byte 1: flags (4: the exchange goes on)
+    names = ["mm5", "mm6", "am1", "am2", "am3"]
+    for t, n in enumerate(names):
+        write("ike_phase1", n, bytes([t, 4]))
+        for s in range(1, 4):
+            write("ike_phase1", "%s-suite%d" % (n, s), bytes([t | s << 4, 0]))
+    # Main Mode 5: the genuine ID, a HASH made here, INITIAL-CONTACT
+    ic = struct.pack(">IBBH", 1, 1, 0, 24578)
+    write("ike_phase1", "mm5-ic",
+          bytes([0, 4]) + b"\x01\x00\x02" + b"\x00\x0b" +
+          struct.pack(">H", len(ic)) + ic)
+    # Main Mode 5 and 6 with an FQDN ID of their own and a HASH for it
+    fqdn = b"\x02\x11\x01\xf4peer.example"
+    for t in (0, 1):
+        write("ike_phase1", "%s-fqdn" % names[t],
+              bytes([t, 0]) + b"\x00\x05" + struct.pack(">H", len(fqdn)) +
+              fqdn + b"\x02")
+    # Aggressive Mode 3 in clear, and twice
+    write("ike_phase1", "am3-clear", bytes([4, 1]))
+    write("ike_phase1", "am3-twice", bytes([4, 2]))
+
+
 if __name__ == "__main__":
     engine()
+    phase1()
