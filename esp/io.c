@@ -477,7 +477,8 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
  * wake-up.  The ESP ICV has vouched for every byte, so the segments' own
  * checksums are not checked again.
  */
-static void
+/* 0, or -1 for a write that failed (counted). */
+static int
 tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 {
 	static const uint8_t novnet[ESP_VNET_HDR];	/* finished packet */
@@ -490,9 +491,10 @@ tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 	if (writev(e->tun_fd, e->vnet ? iov : iov + 1, e->vnet ? 2 : 1) ==
 	    -1) {
 		e->st.tun_errors++;
-		return;
+		return -1;
 	}
 	e->st.tun_out++;
+	return 0;
 }
 
 /*
@@ -572,7 +574,7 @@ esp_io_rx_flush(struct esp_engine *e)
 	if (e->gro_n == 0)
 		return;
 	if (e->gro_n == 1) {
-		tun_write(e, NULL, e->gro_first, e->gro_first_len);
+		(void)tun_write(e, NULL, e->gro_first, e->gro_first_len);
 		e->gro_n = 0;
 		return;
 	}
@@ -596,10 +598,11 @@ esp_io_rx_flush(struct esp_engine *e)
 	vh.gso_size = (uint16_t)e->gro_mss;
 	vh.csum_start = IP4_HDR_LEN;
 	vh.csum_offset = (uint16_t)coff;
-	tun_write(e, &vh, g, tot);
 	/* tun_out counts packets, whatever the number of writes */
-	e->st.tun_out += (uint64_t)e->gro_n - 1;
-	e->st.tun_gro += (uint64_t)e->gro_n;
+	if (tun_write(e, &vh, g, tot) == 0) {
+		e->st.tun_out += (uint64_t)e->gro_n - 1;
+		e->st.tun_gro += (uint64_t)e->gro_n;
+	}
 	e->gro_n = 0;
 }
 
@@ -611,7 +614,7 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 
 	if (!e->vnet || (plen = gro_candidate(e, p, s->len, &thl)) == 0) {
 		esp_io_rx_flush(e);
-		tun_write(e, NULL, p, s->len);
+		(void)tun_write(e, NULL, p, s->len);
 		return;
 	}
 	if (e->gro_n > 0 && plen <= e->gro_mss &&
