@@ -89,6 +89,8 @@ def engine():
                             0x18 if k == 3 else 0x10, bytes([k]) * 100),
                         more=k < 3)
     write("esp_engine", "in-tcp-train", train)
+    # the same while the TUN device refuses writes
+    write("esp_engine", "in-tun-full", rec(6, b"\x01") + train)
     train = b""
     for k in range(3):
         train += sealed(3, 1, k + 1,
