@@ -206,8 +206,10 @@ build/fuzz/%: tests/fuzz/%.c $(TEST_SRCS) $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
 	$(SAY) CLANG $@
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(PKG_LIBS)
 
-# the encrypted-session target drives the unit tests' two-engine pair
-build/fuzz/fuzz_ike_session: tests/unit/ike_pair.c tests/unit/ike_pair.h
+# the encrypted-session and phase 1 targets drive the unit tests'
+# two-engine pair
+build/fuzz/fuzz_ike_session build/fuzz/fuzz_ike_phase1: \
+		tests/unit/ike_pair.c tests/unit/ike_pair.h
 
 fuzz: fuzz-build
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)

@@ -855,7 +855,8 @@ us_destroy(struct esp_backend *be)
 {
 	struct esp_engine *e = eng(be);
 
-	ev_timer_stop(e->loop, &e->tick);
+	if (e->loop != NULL)
+		ev_timer_stop(e->loop, &e->tick);
 	esp_io_stop(e);
 	while (e->npols > 0)
 		us_del_policy(be, e->pols[e->npols - 1].p.id);
@@ -935,13 +936,10 @@ static const struct esp_backend_ops userspace_ops = {
 	.set_outbound = us_set_outbound,
 };
 
-struct esp_backend *
-esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
+struct esp_engine *
+esp_engine_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 {
 	struct esp_engine *e = xcalloc(1, sizeof(*e));
-	const char	*name = o != NULL && o->tun_name != NULL ?
-	    o->tun_name : ESP_TUN_DEFAULT;
-	int		 swept;
 
 	e->be.ops = &userspace_ops;
 	e->loop = loop;
@@ -959,6 +957,25 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 		e->tx[i].cap = ESP_BUFSZ;
 		e->tx[i].buf = xmalloc(ESP_BUFSZ);
 	}
+	/*
+	 * Offloads asked for: the TUN device may take fewer (esp_tun_open
+	 * narrows vnet); the buffers stay until destroy in any case.
+	 */
+	if (o == NULL || !o->no_offload) {
+		e->vnet = ESP_OFF_VNET | ESP_OFF_TSO | ESP_OFF_USO;
+		e->gsobuf = xmalloc(ESP_GSOBUF);
+		e->grobuf = xmalloc(ESP_GROBUF);
+	}
+	return e;
+}
+
+struct esp_backend *
+esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
+{
+	struct esp_engine *e = esp_engine_new(loop, o);
+	const char	*name = o != NULL && o->tun_name != NULL ?
+	    o->tun_name : ESP_TUN_DEFAULT;
+	int		 swept;
 
 	if (e->routing) {
 		if ((e->nl_fd = nl_open(0)) == -1) {
@@ -970,14 +987,9 @@ esp_userspace_new(struct ev_loop *loop, const struct esp_userspace_opts *o)
 			log_info(LOG_ESP, "removed %d rules and routes left by "
 			    "an earlier run", swept);
 	}
-	e->vnet = o == NULL || !o->no_offload;
 	if ((e->tun_fd = esp_tun_open(name, e->tun_mtu, e->tun_name,
 	    &e->tun_ifindex, &e->vnet)) == -1)
 		goto fail;
-	if (e->vnet) {
-		e->gsobuf = xmalloc(ESP_GSOBUF);
-		e->grobuf = xmalloc(ESP_GROBUF);
-	}
 	if (e->routing) {
 		struct in_addr any = { 0 };
 

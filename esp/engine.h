@@ -182,6 +182,17 @@ struct esp_sa_rt *esp_engine_out(struct esp_engine *, const struct esp_pol *,
 void		 esp_engine_acquire(struct esp_engine *, struct esp_pol *,
 		    const struct esp_flow *);
 
+/*
+ * The engine without its device, sockets, rules or timer: the ops table,
+ * SAD, SPD, packet slots and, unless o says no_offload, the offload
+ * buffers and every ESP_OFF_ bit in vnet.  Every descriptor is -1.
+ * esp_userspace_new() builds on it; the engine fuzzer drives one through
+ * the esp_io_*_input and esp_io_tun_* functions.  Freed by the ops'
+ * destroy.
+ */
+struct esp_engine *esp_engine_new(struct ev_loop *,
+		    const struct esp_userspace_opts *);
+
 /* io.c */
 int		 esp_io_start(struct esp_engine *);
 void		 esp_io_stop(struct esp_engine *);
@@ -194,6 +205,47 @@ void		 esp_io_set_outbound(struct esp_engine *, enum esp_outbound);
  * device at s->off/s->len.  0: deliver it; -1: dropped and counted.
  */
 int		 esp_io_inbound(struct esp_engine *, struct esp_slot *);
+
+/*
+ * The packet paths behind the socket callbacks, on bytes already read
+ * (the callbacks read, then call these; so does the engine fuzzer).
+ *
+ * Inbound, a datagram at s->buf + ESP_PKT_OFF as recvmmsg leaves it in
+ * an rx slot: esp_io_udp_input() one from UDP port 4500, total bytes (with
+ * UDP GRO several of seg bytes back to back, 0: one), each IKE (the
+ * non-ESP marker, to ike_fn), a NAT-keepalive or ESP; esp_io_raw_input()
+ * an IPv4 datagram of protocol 50 from the raw socket.  Their inner
+ * packets go to the TUN device, a train of TCP or UDP segments held (in
+ * the slots: each datagram of a batch needs its own) until
+ * esp_io_rx_flush() ends the batch.
+ */
+void		 esp_io_udp_input(struct esp_engine *, struct esp_slot *,
+		    size_t, size_t);
+void		 esp_io_raw_input(struct esp_engine *, struct esp_slot *,
+		    size_t);
+void		 esp_io_rx_flush(struct esp_engine *);
+
+/* The ESP packets of a batch from the TUN device, by their socket. */
+struct esp_txq {
+	int		 udp[ESP_TX_SLOTS];	/* tx slot indexes */
+	int		 raw[ESP_TX_SLOTS];
+	int		 nudp;
+	int		 nraw;
+};
+
+/*
+ * Outbound: esp_io_tun_vnet() finishes one read of r bytes with
+ * IFF_VNET_HDR, in e->gsobuf, into slots tx[first ...] (first +
+ * ESP_GSO_SEGS <= ESP_TX_SLOTS): the number filled, -1 if dropped
+ * (counted).  esp_io_tun_packets() takes slots tx[first .. first + n),
+ * each holding a packet at off/len: SPD, SA, encapsulation in place (the
+ * IV from e->ivpool), queued on q for its socket, or dropped and counted.
+ * esp_io_tun_send() sends what q holds and empties it.
+ */
+int		 esp_io_tun_vnet(struct esp_engine *, int, size_t);
+void		 esp_io_tun_packets(struct esp_engine *, int, int,
+		    struct esp_txq *);
+void		 esp_io_tun_send(struct esp_engine *, struct esp_txq *);
 
 /* tun.c */
 /*

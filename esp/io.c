@@ -12,7 +12,10 @@
  *
  * Inbound ESP: SA by SPI, esp_decap() (replay, ICV, decrypt, window), then
  * the inner packet against the SA's selectors, then the TUN device.
- * Nothing is allocated per packet: the slots are the engine's.
+ * Nothing is allocated per packet: the slots are the engine's.  Each
+ * callback only reads; what it read goes through esp_io_udp_input(),
+ * esp_io_raw_input() or esp_io_tun_packets() (engine.h), which the
+ * engine fuzzer calls with its own bytes.
  */
 #include <errno.h>
 #include <string.h>
@@ -243,28 +246,16 @@ send_batch(struct esp_engine *e, int fd, int *idx, int n, int gso)
 	}
 }
 
-/*
- * One read with IFF_VNET_HDR: finish the packet (segments, checksums)
- * into slots first, first + 1, ...  The number of slots filled; 0 when
- * the device is empty; -1 for a dropped packet (counted).
- */
-static int
-tun_read_vnet(struct esp_engine *e, int first)
+int
+esp_io_tun_vnet(struct esp_engine *e, int first, size_t r)
 {
 	uint8_t		*outs[ESP_GSO_SEGS];
 	size_t		 lens[ESP_GSO_SEGS];
 	struct esp_vnet	 h;
 	struct virtio_net_hdr vh;
-	ssize_t		 r;
 	int		 segs;
 
-	r = read(e->tun_fd, e->gsobuf, ESP_GSOBUF);
-	if (r <= 0) {
-		if (r == -1 && errno != EAGAIN && errno != EINTR)
-			e->st.tun_errors++;
-		return 0;
-	}
-	if ((size_t)r < ESP_VNET_HDR) {
+	if (r < ESP_VNET_HDR) {
 		e->st.malformed++;
 		return -1;
 	}
@@ -293,9 +284,8 @@ tun_read_vnet(struct esp_engine *e, int first)
 
 		outs[i] = s->buf + ESP_PKT_OFF;
 	}
-	segs = esp_gso_split(&h, e->gsobuf + ESP_VNET_HDR,
-	    (size_t)r - ESP_VNET_HDR, outs,
-	    e->tx[first].cap - ESP_PKT_OFF - ESP_TAILROOM, lens,
+	segs = esp_gso_split(&h, e->gsobuf + ESP_VNET_HDR, r - ESP_VNET_HDR,
+	    outs, e->tx[first].cap - ESP_PKT_OFF - ESP_TAILROOM, lens,
 	    ESP_GSO_SEGS);
 	if (segs <= 0) {
 		e->st.malformed++;
@@ -308,11 +298,63 @@ tun_read_vnet(struct esp_engine *e, int first)
 	return segs;
 }
 
+/* One read with IFF_VNET_HDR: as esp_io_tun_vnet(); 0 when none. */
+static int
+tun_read_vnet(struct esp_engine *e, int first)
+{
+	ssize_t		 r;
+
+	r = read(e->tun_fd, e->gsobuf, ESP_GSOBUF);
+	if (r <= 0) {
+		if (r == -1 && errno != EAGAIN && errno != EINTR)
+			e->st.tun_errors++;
+		return 0;
+	}
+	return esp_io_tun_vnet(e, first, (size_t)r);
+}
+
+void
+esp_io_tun_packets(struct esp_engine *e, int first, int n,
+    struct esp_txq *q)
+{
+	e->st.tun_in += (uint64_t)n;
+	for (int k = first; k < first + n; k++) {
+		struct esp_slot	*s = &e->tx[k];
+
+		if (e->outbound == ESP_OUTBOUND_DROP) {
+			/* a standby never sends on the SAs it holds */
+			e->st.outbound_dropped++;
+			continue;
+		}
+		if (outbound(e, s, e->ivpool + k * ESP_MAX_IV) == -1)
+			continue;	/* dropped, counted */
+		if (s->sa->c->sa.remote_port != 0) {
+			if (e->udp_fd == -1) {
+				s->sa->c->st.send_errors++;
+				e->st.send_errors++;
+				continue;
+			}
+			q->udp[q->nudp++] = k;
+		} else
+			q->raw[q->nraw++] = k;
+	}
+}
+
+void
+esp_io_tun_send(struct esp_engine *e, struct esp_txq *q)
+{
+	if (q->nudp > 0)
+		send_batch(e, e->udp_fd, q->udp, q->nudp, !e->no_gso);
+	if (q->nraw > 0)
+		send_batch(e, e->raw_fd, q->raw, q->nraw, 0);
+	q->nudp = q->nraw = 0;
+}
+
 static void
 tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct esp_engine *e = w->data;
-	int		 udp[ESP_TX_SLOTS], raw[ESP_TX_SLOTS], nudp = 0, nraw = 0;
+	struct esp_txq	 q;
 	int		 n = 0, reads = 0;
 
 	(void)loop;
@@ -323,8 +365,9 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 		log_warnx(LOG_ESP, "RAND_bytes failed");
 		return;
 	}
+	q.nudp = q.nraw = 0;
 	while (n < ESP_BATCH && reads++ < ESP_BATCH) {
-		int	 first = n, segs;
+		int	 segs;
 
 		if (e->vnet) {
 			/* a super-packet may need up to ESP_GSO_SEGS slots */
@@ -351,33 +394,10 @@ tun_readable(struct ev_loop *loop, ev_io *w, int revents)
 			s->len = (size_t)r;
 			segs = 1;
 		}
-		e->st.tun_in += (uint64_t)segs;
-		for (int k = first; k < first + segs; k++) {
-			struct esp_slot	*s = &e->tx[k];
-
-			if (e->outbound == ESP_OUTBOUND_DROP) {
-				/* a standby never sends on the SAs it holds */
-				e->st.outbound_dropped++;
-				continue;
-			}
-			if (outbound(e, s, e->ivpool + k * ESP_MAX_IV) == -1)
-				continue;	/* dropped, counted */
-			if (s->sa->c->sa.remote_port != 0) {
-				if (e->udp_fd == -1) {
-					s->sa->c->st.send_errors++;
-					e->st.send_errors++;
-					continue;
-				}
-				udp[nudp++] = k;
-			} else
-				raw[nraw++] = k;
-		}
-		n = first + segs;
+		esp_io_tun_packets(e, n, segs, &q);
+		n += segs;
 	}
-	if (nudp > 0)
-		send_batch(e, e->udp_fd, udp, nudp, !e->no_gso);
-	if (nraw > 0)
-		send_batch(e, e->raw_fd, raw, nraw, 0);
+	esp_io_tun_send(e, &q);
 }
 
 /* ---- inbound ------------------------------------------------------------ */
@@ -457,7 +477,8 @@ esp_io_inbound(struct esp_engine *e, struct esp_slot *s)
  * wake-up.  The ESP ICV has vouched for every byte, so the segments' own
  * checksums are not checked again.
  */
-static void
+/* 0, or -1 for a write that failed (counted). */
+static int
 tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 {
 	static const uint8_t novnet[ESP_VNET_HDR];	/* finished packet */
@@ -470,9 +491,10 @@ tun_write(struct esp_engine *e, const void *hdr, const uint8_t *p, size_t len)
 	if (writev(e->tun_fd, e->vnet ? iov : iov + 1, e->vnet ? 2 : 1) ==
 	    -1) {
 		e->st.tun_errors++;
-		return;
+		return -1;
 	}
 	e->st.tun_out++;
+	return 0;
 }
 
 /*
@@ -542,8 +564,8 @@ gro_follows(const uint8_t *a, size_t alen, size_t athl, const uint8_t *b,
 	    !(ta[TCP_OFF_FLAGS] & TCP_F_PSH);
 }
 
-static void
-gro_flush(struct esp_engine *e)
+void
+esp_io_rx_flush(struct esp_engine *e)
 {
 	struct virtio_net_hdr vh;
 	uint8_t		*g = e->grobuf, *l4 = g + IP4_HDR_LEN;
@@ -552,7 +574,7 @@ gro_flush(struct esp_engine *e)
 	if (e->gro_n == 0)
 		return;
 	if (e->gro_n == 1) {
-		tun_write(e, NULL, e->gro_first, e->gro_first_len);
+		(void)tun_write(e, NULL, e->gro_first, e->gro_first_len);
 		e->gro_n = 0;
 		return;
 	}
@@ -576,10 +598,11 @@ gro_flush(struct esp_engine *e)
 	vh.gso_size = (uint16_t)e->gro_mss;
 	vh.csum_start = IP4_HDR_LEN;
 	vh.csum_offset = (uint16_t)coff;
-	tun_write(e, &vh, g, tot);
 	/* tun_out counts packets, whatever the number of writes */
-	e->st.tun_out += (uint64_t)e->gro_n - 1;
-	e->st.tun_gro += (uint64_t)e->gro_n;
+	if (tun_write(e, &vh, g, tot) == 0) {
+		e->st.tun_out += (uint64_t)e->gro_n - 1;
+		e->st.tun_gro += (uint64_t)e->gro_n;
+	}
 	e->gro_n = 0;
 }
 
@@ -590,8 +613,8 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 	size_t		 thl, plen;
 
 	if (!e->vnet || (plen = gro_candidate(e, p, s->len, &thl)) == 0) {
-		gro_flush(e);
-		tun_write(e, NULL, p, s->len);
+		esp_io_rx_flush(e);
+		(void)tun_write(e, NULL, p, s->len);
 		return;
 	}
 	if (e->gro_n > 0 && plen <= e->gro_mss &&
@@ -613,7 +636,7 @@ deliver(struct esp_engine *e, struct esp_slot *s)
 		e->gro_n++;
 		return;
 	}
-	gro_flush(e);
+	esp_io_rx_flush(e);
 	e->gro_first = e->gro_last = p;
 	e->gro_first_len = s->len;
 	e->gro_len = s->len;
@@ -698,6 +721,40 @@ udp_datagram(struct esp_engine *e, struct esp_slot *s, const uint8_t *p)
 		deliver(e, s);
 }
 
+void
+esp_io_udp_input(struct esp_engine *e, struct esp_slot *s, size_t total,
+    size_t seg)
+{
+	if (seg == 0 || seg > total)
+		seg = total;
+	for (size_t at = 0; at < total; at += seg) {
+		const uint8_t *p = s->buf + ESP_PKT_OFF + at;
+
+		s->off = ESP_PKT_OFF + at;
+		s->len = total - at < seg ? total - at : seg;
+		udp_datagram(e, s, p);
+	}
+}
+
+void
+esp_io_raw_input(struct esp_engine *e, struct esp_slot *s, size_t len)
+{
+	struct buf	 b, esp;
+	struct ip4_hdr	 ip;
+
+	/* a raw socket hands over the whole IPv4 datagram */
+	buf_init(&b, s->buf + ESP_PKT_OFF, len);
+	if (ip4_parse(&b, &ip, &esp) != IP4_OK ||
+	    ip.proto != IPPROTO_ESP) {
+		e->st.malformed++;
+		return;
+	}
+	s->off = ESP_PKT_OFF + ip.hlen;
+	s->len = buf_left(&esp);
+	if (esp_io_inbound(e, s) == 0)
+		deliver(e, s);
+}
+
 static void
 udp_readable(struct ev_loop *loop, ev_io *w, int revents)
 {
@@ -709,26 +766,14 @@ udp_readable(struct ev_loop *loop, ev_io *w, int revents)
 	e->now_ms = time_mono_ms();
 	if ((n = recv_batch(e, e->udp_fd, 1)) <= 0)
 		return;
-	for (int i = 0; i < n; i++) {
-		struct esp_slot	*s = &e->rx[i];
-		size_t		 total = e->mm[i].msg_len, seg, at;
-
-		/*
-		 * With UDP GRO the kernel hands over several datagrams of one
-		 * flow back to back, each seg bytes but the last.
-		 */
-		seg = rx_cmsgs(s, &e->mm[i].msg_hdr);
-		if (seg == 0 || seg > total)
-			seg = total;
-		for (at = 0; at < total; at += seg) {
-			const uint8_t *p = s->buf + ESP_PKT_OFF + at;
-
-			s->off = ESP_PKT_OFF + at;
-			s->len = total - at < seg ? total - at : seg;
-			udp_datagram(e, s, p);
-		}
-	}
-	gro_flush(e);
+	/*
+	 * With UDP GRO the kernel hands over several datagrams of one flow
+	 * back to back, each seg bytes but the last.
+	 */
+	for (int i = 0; i < n; i++)
+		esp_io_udp_input(e, &e->rx[i], e->mm[i].msg_len,
+		    rx_cmsgs(&e->rx[i], &e->mm[i].msg_hdr));
+	esp_io_rx_flush(e);
 }
 
 static void
@@ -742,24 +787,9 @@ raw_readable(struct ev_loop *loop, ev_io *w, int revents)
 	e->now_ms = time_mono_ms();
 	if ((n = recv_batch(e, e->raw_fd, 0)) <= 0)
 		return;
-	for (int i = 0; i < n; i++) {
-		struct esp_slot	*s = &e->rx[i];
-		struct buf	 b, esp;
-		struct ip4_hdr	 ip;
-
-		/* a raw socket hands over the whole IPv4 datagram */
-		buf_init(&b, s->buf + ESP_PKT_OFF, e->mm[i].msg_len);
-		if (ip4_parse(&b, &ip, &esp) != IP4_OK ||
-		    ip.proto != IPPROTO_ESP) {
-			e->st.malformed++;
-			continue;
-		}
-		s->off = ESP_PKT_OFF + ip.hlen;
-		s->len = buf_left(&esp);
-		if (esp_io_inbound(e, s) == 0)
-			deliver(e, s);
-	}
-	gro_flush(e);
+	for (int i = 0; i < n; i++)
+		esp_io_raw_input(e, &e->rx[i], e->mm[i].msg_len);
+	esp_io_rx_flush(e);
 }
 
 /* ---- life --------------------------------------------------------------- */

@@ -985,6 +985,64 @@ test_engine_many_narrower_sas(void **state)
 }
 
 /*
+ * What the engine counts as written to the TUN device was written: a
+ * train of three TCP segments, coalesced into one super-packet whose
+ * write fails, is one TUN error and no packet out (the engine counted
+ * the train's other two as written).  An engine without a device
+ * (esp_engine_new, its descriptors -1) takes the datagrams as port 4500
+ * would hand them over; no root needed.
+ */
+static void
+test_engine_failed_write_counts_nothing(void **state)
+{
+	const struct esp_kat *k = &esp_kats[0];
+	struct esp_userspace_opts o;
+	struct esp_engine *e;
+	struct esp_engine_stats st;
+	struct esp_sa	 sa;
+	struct esp_sa_stats sst;
+	struct esp_sactx *peer;
+	uint8_t		 buf[PKT_CAP], iv[ESP_MAX_IV] = { 0 };
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.no_routing = 1;
+	e = esp_engine_new(NULL, &o);
+	assert_true(e->vnet & ESP_OFF_TSO);
+	kat_sa(k, ESP_IN, &sa);
+	assert_int_equal(e->be.ops->add_sa(&e->be, &sa), 0);
+	kat_sa(k, ESP_OUT, &sa);
+	assert_non_null(peer = esp_sactx_new(&sa));
+	for (int i = 0; i < 3; i++) {
+		struct esp_slot	*s = &e->rx[i];
+		uint8_t		*p = buf + PKT_OFF;
+		size_t		 off = PKT_OFF, len = 140;
+
+		/* 100 bytes of TCP, each segment after the one before */
+		fill_ipv4(p, len, (uint8_t)i);
+		p[9] = 6;
+		memset(p + 20, 0, 20);
+		be32_put(p + 20 + TCP_OFF_SEQ, 1000 + 100 * (uint32_t)i);
+		p[20 + TCP_OFF_DOFF] = 5 << 4;
+		p[20 + TCP_OFF_FLAGS] = TCP_F_ACK;
+		assert_int_equal(esp_encap(peer, buf, &off, &len, iv),
+		    ESP_V_OK);
+		memcpy(s->buf + ESP_PKT_OFF, buf + off, len);
+		esp_io_udp_input(e, s, len, 0);
+	}
+	esp_io_rx_flush(e);
+	assert_int_equal(e->be.ops->query_sa(&e->be, sa.conn_id, &sst), 0);
+	assert_int_equal(sst.packets, 3);
+	assert_int_equal(e->be.ops->get_stats(&e->be, &st), 0);
+	assert_int_equal(st.esp_in, 3);
+	assert_int_equal(st.tun_errors, 1);
+	assert_int_equal(st.tun_out, 0);
+	assert_int_equal(st.tun_gro, 0);
+	esp_sactx_free(peer);
+	e->be.ops->destroy(&e->be);
+}
+
+/*
  * The contract ike/ and hasync/ rely on, against the real engine (no
  * routing: no rules or routes are touched).  Needs a TUN device and a raw
  * socket, so root; skipped otherwise.
@@ -1285,6 +1343,7 @@ main(void)
 		cmocka_unit_test(test_flow_and_selectors),
 		cmocka_unit_test(test_decap_selectors),
 		cmocka_unit_test(test_gso_split_tcp_udp),
+		cmocka_unit_test(test_engine_failed_write_counts_nothing),
 		cmocka_unit_test(test_engine_ops),
 		cmocka_unit_test(test_engine_narrower_sa),
 		cmocka_unit_test(test_engine_many_narrower_sas),
