@@ -641,7 +641,10 @@ void		 ike_msg_arm_retx(struct ike_sa *, struct ike_qm *);
  */
 ssize_t		 ike_msg_decrypt(struct ike_sa *, const uint8_t *, size_t,
 		    const uint8_t *, uint8_t *);
-/* An unprotected notification (errors before keys exist). */
+/*
+ * An unprotected notification (errors before keys exist) answering the
+ * datagram being handled: not sent if larger than that datagram.
+ */
 void		 ike_msg_notify_plain(struct ike *, const struct sockaddr_in *,
 		    const struct sockaddr_in *, const uint8_t *,
 		    const uint8_t *, uint16_t, uint8_t, const void *, uint8_t);

@@ -169,7 +169,10 @@ ike_msg_decrypt(struct ike_sa *sa, const uint8_t *msg, size_t len,
 	return (ssize_t)len;
 }
 
-/* An unprotected notification; about sa (may be NULL), within its budget. */
+/*
+ * An unprotected notification about sa, within its budget; or, sa NULL,
+ * answering the datagram being handled (ike->in_len), no larger than it.
+ */
 static void
 notify_send(struct ike *ike, struct ike_sa *sa,
     const struct sockaddr_in *local, const struct sockaddr_in *remote,
@@ -203,6 +206,14 @@ notify_send(struct ike *ike, struct ike_sa *sa,
 	}
 	if (sa != NULL && ike_msg_budget(sa, len) == -1)
 		goto done;
+	/*
+	 * Without an SA it answers the datagram being handled, from a
+	 * source nothing verified: never more bytes than that datagram
+	 */
+	if (sa == NULL && len > ike->in_len) {
+		ike->st.amp_suppressed++;
+		goto done;
+	}
 	/* unauthenticated answers to unauthenticated input: rate-limited */
 	if (!log_ratelimit_ok(&ike->rl_notify, ike_now(ike), 100,
 	    &suppressed))

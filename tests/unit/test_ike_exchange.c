@@ -686,6 +686,49 @@ test_bad_cookies_and_garbage(void **state)
 	pair_free(p);
 }
 
+/*
+ * Amplification without an SA: an INVALID-COOKIE (40 bytes) answers a
+ * datagram only as large as it.  A bare 28-byte header with unknown
+ * cookies used to bring 40 bytes back to whatever source it named.
+ */
+static void
+test_stateless_notify_no_larger(void **state)
+{
+	struct pair	*p = pair_new(pair_conf_a, pair_conf_b);
+	uint8_t		 msg[44];
+	uint64_t	 bad, amp;
+	int		 sent = p->n[1].sent;
+
+	(void)state;
+	memset(msg, 0, sizeof(msg));
+	memset(msg, 0x42, 16);
+	msg[17] = 0x10;
+	msg[18] = IKE_EX_MAIN;
+	for (size_t len = 28; len <= 44; len += 4) {
+		bad = p->n[1].ike->st.bad_cookie;
+		amp = p->n[1].ike->st.amp_suppressed;
+		msg[27] = (uint8_t)len;
+		if (len > 28) {
+			msg[16] = 11;			/* a VID payload */
+			msg[28 + 3] = (uint8_t)(len - 28);
+		}
+		pair_advance(p, 200);		/* past the notify rate limit */
+		pair_inject(p, 1, msg, len, "10.0.0.99", 500, 500);
+		assert_int_equal(p->n[1].ike->st.bad_cookie, bad + 1);
+		if (len < 40) {
+			assert_int_equal(p->n[1].sent, sent);
+			assert_int_equal(p->n[1].ike->st.amp_suppressed,
+			    amp + 1);
+		} else {
+			assert_int_equal(p->n[1].sent, sent + 1);
+			assert_int_equal(p->q[p->nq - 1].len, 40);
+			sent++;
+		}
+		pair_flush(p);
+	}
+	pair_free(p);
+}
+
 /* a initiates Aggressive Mode with b (its key as crypto isakmp key) */
 static const char am_peer_key[] =
     "crypto isakmp peer address 10.0.0.20\n"
@@ -1938,6 +1981,7 @@ main(void)
 		cmocka_unit_test(test_proxy_proto_ports),
 		cmocka_unit_test(test_duplicate_first_message),
 		cmocka_unit_test(test_bad_cookies_and_garbage),
+		cmocka_unit_test(test_stateless_notify_no_larger),
 		cmocka_unit_test(test_flood),
 		cmocka_unit_test(test_failures_bounded),
 		cmocka_unit_test(test_burst_from_peer_address_then_genuine),
