@@ -483,9 +483,10 @@ def test_malformed_input(topo, bindir):
     send_udp(topo, [ike_header(ic, bytes(8), 13, 2, 0, 0, 36) +
                     struct.pack(">BBH", 0, 0, 200) + bytes(4)])
     time.sleep(1.1)
-    # an unknown critical payload: INVALID_PAYLOAD_TYPE
-    send_udp(topo, [ike_header(ic, bytes(8), 77, 2, 0, 0, 36) +
-                    struct.pack(">BBH", 0, 0x80, 8) + bytes(4)])
+    # an unknown critical payload: INVALID_PAYLOAD_TYPE (40 bytes: it
+    # answers only a datagram at least as large, docs/ike.md)
+    send_udp(topo, [ike_header(ic, bytes(8), 77, 2, 0, 0, 40) +
+                    struct.pack(">BBH", 0, 0x80, 12) + bytes(8)])
     time.sleep(1.1)
     # wrong cookies: INVALID_COOKIE
     send_udp(topo, [ike_header(ic, rc, 8, 32, 1, 7, 60) + bytes(32)])
