@@ -177,6 +177,7 @@ struct ha_stats {
 	uint64_t	 counters_unknown;	/* of SAs not (yet) here */
 	uint64_t	 sweeps;
 	uint64_t	 bulks_sent;
+	uint64_t	 bulk_repeats;	/* a request again, its snapshot sent */
 	uint64_t	 bulks_received;
 	uint64_t	 imports;
 	uint64_t	 forgotten;	/* standby: SAs removed */
@@ -263,9 +264,11 @@ struct ha_switchover_st {
  *   DONE	BulkEnd of the same epoch arrived (or nothing to sync:
  *		no crypto map is stateful)
  *   NONE -> REQUESTED	a standby that knows its peer asks (ha_request_bulk)
+ *   REQUESTED -> REQUESTED
+ *			no BulkBegin in HA_RETRY_MS: asked again, with the
+ *			same id (an active sending it lets it run)
  *   REQUESTED -> NONE -> REQUESTED
- *			no BulkBegin in HA_RETRY_MS, or the peer became
- *			active: asked again, with a new id
+ *			the peer became active: asked again, with a new id
  *   REQUESTED -> RUNNING	BulkBegin whose epoch is the last request's id
  *   RUNNING -> DONE	BulkEnd of that epoch
  *   REQUESTED, RUNNING, DONE -> NONE -> REQUESTED

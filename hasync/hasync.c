@@ -391,11 +391,23 @@ ha_send_hello(struct hasync *ha)
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
 }
 
-void
-ha_request_bulk(struct hasync *ha)
+/* The BulkRequest of this node's last id, and the retry timer. */
+static void
+send_bulk_request(struct hasync *ha)
 {
 	struct ha_msg	 m;
 
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_BULK_REQUEST;
+	m.u.bulk_request = ha->bulk_req_id;
+	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+	ha->bulk = RF_BULK_REQUESTED;
+	ha_timer_set(ha, HA_TIMER_RETRY, HA_RETRY_MS);
+}
+
+void
+ha_request_bulk(struct hasync *ha)
+{
 	if (!ha->configured || !ha->chan_up || !ha->peer_hello ||
 	    !ha->config_match || ha->role != RF_ROLE_STANDBY ||
 	    ha->bulk == RF_BULK_RUNNING)
@@ -409,23 +421,24 @@ ha_request_bulk(struct hasync *ha)
 		ha_rf_update(ha, "stateless: nothing to sync");
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = HA_M_BULK_REQUEST;
 	RAND_bytes((uint8_t *)&ha->bulk_req_id, sizeof(ha->bulk_req_id));
-	m.u.bulk_request = ha->bulk_req_id;
 	log_debug(LOG_HA, "asking the active for a snapshot");
-	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
-	ha->bulk = RF_BULK_REQUESTED;
-	ha_timer_set(ha, HA_TIMER_RETRY, HA_RETRY_MS);
+	send_bulk_request(ha);
 }
 
 void
 ha_retry_due(struct hasync *ha)
 {
-	/* no BulkBegin in HA_RETRY_MS: ask again */
+	/*
+	 * No BulkBegin in HA_RETRY_MS: ask again with the same id.  An
+	 * active that got the first request and is still sending that
+	 * snapshot (behind what its send buffer held, on a slow or lossy
+	 * link) lets it run; with a new id it would have started another
+	 * one, and on a link slower than 2 s per snapshot never finished.
+	 */
 	if (ha->bulk == RF_BULK_REQUESTED) {
-		ha->bulk = RF_BULK_NONE;
-		ha_request_bulk(ha);
+		log_debug(LOG_HA, "no snapshot yet: asking the active again");
+		send_bulk_request(ha);
 	}
 }
 
@@ -587,7 +600,13 @@ dispatch(void *arg, const struct ha_msg *m)
 			ha->sw.deferred_bulk = 1;
 			ha->sw.deferred_bulk_id = m->u.bulk_request;
 		}
-		else
+		else if (ha->session == HA_SESSION_SYNCING &&
+		    ha->session_id == m->u.bulk_request) {
+			/* asked again before our BulkBegin got there */
+			ha->st.bulk_repeats++;
+			log_debug(LOG_HA, "snapshot request repeated: the "
+			    "snapshot for it is on its way");
+		} else
 			ha_session_start(ha, m->u.bulk_request);
 		break;
 	case HA_M_SW_REQUEST:

@@ -264,6 +264,7 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_u64(bulk, "last_duration_us", ha->bulk_last_us);
 	jadd_u64(bulk, "last_bytes", ha->bulk_last_bytes);
 	jadd_u64(bulk, "sent", ha->st.bulks_sent);
+	jadd_u64(bulk, "requests_repeated", ha->st.bulk_repeats);
 	jadd_u64(bulk, "received", ha->st.bulks_received);
 	jadd_bool(bulk, "session", ha->session == HA_SESSION_SYNCING);
 	jadd_u64(bulk, "state_queue_records", ha->sq_n);

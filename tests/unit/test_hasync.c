@@ -1612,13 +1612,70 @@ test_sync_retry_timer(void **state)
 	vclock_advance(&t.c, 1);
 	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req + 1);
 	assert_int_equal(t.s->bulk, RF_BULK_REQUESTED);
-	assert_true(t.s->bulk_req_id != id);	/* a new id */
+	assert_true(t.s->bulk_req_id == id);	/* the same request again */
 	wire_run(&t.w);
 	assert_int_equal(t.s->bulk, RF_BULK_DONE);
 	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
 	/* the snapshot began: no more requests */
 	assert_false(t.c.n[1].armed[HA_TIMER_RETRY]);
 	assert_true(t.c.n[0].armed[HA_TIMER_SWEEP]);
+	two_stop(&t);
+}
+
+/* Deliver the first record towards node `to` only; 0 if none. */
+static int
+wire_step_to(struct wire *w, int to)
+{
+	struct qrec	 r;
+
+	for (int i = 0; i < w->n; i++) {
+		if (w->q[i].to != to)
+			continue;
+		r = w->q[i];
+		memmove(&w->q[i], &w->q[i + 1], (size_t)(w->n - i - 1) *
+		    sizeof(w->q[0]));
+		w->n--;
+		ha_receive(w->node[r.to], r.s, r.p, r.len);
+		free_secret(r.p, r.len);
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The snapshot is slower to arrive than the retry (a lossy link, or the
+ * previous snapshot still in the send buffer): the standby asks again
+ * and the active lets the snapshot it is sending run.  Before, the retry
+ * carried a new id, the active built and queued a second snapshot, the
+ * standby dropped the first as stale, and a link slower than 2 s per
+ * snapshot never reached STANDBY HOT.
+ */
+static void
+test_sync_retry_keeps_the_snapshot(void **state)
+{
+	struct two	 t;
+	uint64_t	 req, sent, got;
+
+	(void)state;
+	two_start(&t);
+	ha_become_standby(t.s, "test");
+	req = t.s->st.tx_msgs[HA_M_BULK_REQUEST];
+	sent = t.a->st.bulks_sent;
+	got = t.s->st.bulks_received;
+	assert_int_equal(wire_step_to(&t.w, 0), 1);	/* the request */
+	assert_true(t.a->st.bulks_sent == sent + 1);
+	/* the snapshot stays on the wire past the retry */
+	vclock_advance(&t.c, HA_RETRY_MS);
+	assert_true(t.s->st.tx_msgs[HA_M_BULK_REQUEST] == req + 1);
+	assert_int_equal(wire_step_to(&t.w, 0), 1);	/* asked again */
+	assert_true(t.a->st.bulks_sent == sent + 1);
+	assert_int_equal(t.a->st.bulk_repeats, 1);
+	wire_run(&t.w);
+	assert_int_equal(t.s->bulk, RF_BULK_DONE);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_true(t.s->st.bulks_received == got + 1);
+	assert_int_equal(t.s->st.drops[HA_DROP_STALE], 0);
+	assert_false(t.c.n[1].armed[HA_TIMER_RETRY]);
 	two_stop(&t);
 }
 
@@ -2642,6 +2699,7 @@ main(void)
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
+		cmocka_unit_test(test_sync_retry_keeps_the_snapshot),
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
 		cmocka_unit_test(test_promise_switchover_faults),
 		cmocka_unit_test(test_promise_switchover_steps),
