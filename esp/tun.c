@@ -90,6 +90,8 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex,
 		return esp_tun_open(name, mtu, outname, ifindex, vnet);
 	}
 	snprintf(outname, IFNAMSIZ, "%s", ifr.ifr_name);
+	/* before it is up: no router solicitation or MLD report escapes */
+	disable_ipv6(outname);
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
 	ifr.ifr_mtu = mtu;
@@ -112,7 +114,6 @@ esp_tun_open(const char *name, int mtu, char *outname, int *ifindex,
 		goto fail;
 	*ifindex = ifr.ifr_ifindex;
 	close(s);
-	disable_ipv6(outname);
 	return fd;
  fail:
 	if (s != -1)
