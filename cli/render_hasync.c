@@ -212,13 +212,14 @@ render_crypto_ha(json_object *data, FILE *out)
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "local"),
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "synced"));
 	fprintf(out, "  Bulk sync: %s, received %lld/%lld ISAKMP %lld/%lld "
-	    "IPsec; last %lld ms, %lld bytes; sent %lld (asked again "
-	    "%lld), received %lld\n",
+	    "IPsec; last %lld ms (%lld ms from the channel up), %lld bytes; "
+	    "sent %lld (asked again %lld), received %lld\n",
 	    jstr(bulk, "state"), (long long)jint(bulk, "received_isakmp"),
 	    (long long)jint(bulk, "expected_isakmp"),
 	    (long long)jint(bulk, "received_ipsec"),
 	    (long long)jint(bulk, "expected_ipsec"),
 	    (long long)(jint(bulk, "last_duration_us") / 1000),
+	    (long long)(jint(bulk, "last_channel_up_to_hot_us") / 1000),
 	    (long long)jint(bulk, "last_bytes"), (long long)jint(bulk, "sent"),
 	    (long long)jint(bulk, "requests_repeated"),
 	    (long long)jint(bulk, "received"));

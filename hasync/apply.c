@@ -297,6 +297,7 @@ bulk_end(struct hasync *ha, const struct ha_bulk *b)
 	ha->st.forgotten += gone;
 	ha->bulk = RF_BULK_DONE;
 	ha->bulk_last_us = ha_now_us(ha) - ha->bulk_begin_us;
+	ha->bulk_hot_us = ha_now_us(ha) - ha->chan_up_us;
 	ha->bulk_last_bytes = ha->bulk_bytes;
 	ha->st.bulks_received++;
 	log_info(LOG_HA, "snapshot complete: %u ISAKMP SAs, %u IPsec SA pairs "

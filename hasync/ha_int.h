@@ -385,7 +385,7 @@ struct hasync {
 	struct ha_hello	 peer;
 	uint8_t		 peer_rf;
 	int		 config_match;
-	uint64_t	 chan_up_ms;
+	uint64_t	 chan_up_us;	/* when the channel last came up */
 	enum ha_split	 split;		/* split brain (above) */
 
 	/* the election (deferred calls into vrrp, see apply) */
@@ -416,6 +416,7 @@ struct hasync {
 	uint32_t	 bulk_got_ipsec;
 	uint64_t	 bulk_begin_us;
 	uint64_t	 bulk_last_us;	/* duration of the last complete one */
+	uint64_t	 bulk_hot_us;	/* the channel up to its end */
 	uint64_t	 bulk_last_bytes;
 	uint64_t	 bulk_bytes;
 	uint64_t	 last_sweep_ms;	/* standby: the active's last sweep */

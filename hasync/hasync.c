@@ -451,7 +451,7 @@ chan_up(void *arg, const struct ipc_peer *peer)
 
 	log_info(LOG_HA, "sync channel up with %s", peer->node_id);
 	ha->chan_up = 1;
-	ha->chan_up_ms = ha_now_ms(ha);
+	ha->chan_up_us = ha_now_us(ha);
 	ha->peer_hello = 0;
 	ha->config_match = 0;
 	ha->peer_rf = peer->role;

@@ -262,6 +262,8 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	jadd_u64(bulk, "received_isakmp", ha->bulk_got_isakmp);
 	jadd_u64(bulk, "received_ipsec", ha->bulk_got_ipsec);
 	jadd_u64(bulk, "last_duration_us", ha->bulk_last_us);
+	/* the channel up (handshake done) to STANDBY HOT */
+	jadd_u64(bulk, "last_channel_up_to_hot_us", ha->bulk_hot_us);
 	jadd_u64(bulk, "last_bytes", ha->bulk_last_bytes);
 	jadd_u64(bulk, "sent", ha->st.bulks_sent);
 	jadd_u64(bulk, "requests_repeated", ha->st.bulk_repeats);
