@@ -24,6 +24,8 @@ import tempfile
 import time
 
 PREFIX = "hv"
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+LINKEM = os.path.join(REPO, "build", "tools", "linkem")
 
 
 def sh(cmd, check=True, **kw):
@@ -126,6 +128,28 @@ class Topology:
         self._place(a, *end_a)
         self._place(b, *end_b)
 
+    def emulated_p2p(self, end_a, end_b, delay_ms=0, loss=0):
+        """A direct link with delay and loss (build/tools/linkem: this
+        kernel has no sch_netem); each end is (node, ifname, addr or None).
+        Returns the linkem process: set_link(proc, delay_ms, loss) changes
+        both later."""
+        for node, _, _ in (end_a, end_b):
+            self.host(node)
+        self._veth += 1
+        a = f"e{self.pid % 100000}a{self._veth}"
+        b = f"e{self.pid % 100000}b{self._veth}"
+        log = open(os.path.join(self.tmp, f"linkem-{a}.log"), "ab")
+        p = subprocess.Popen([LINKEM, a, b, str(delay_ms), str(loss)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=log, text=True, start_new_session=True)
+        log.close()
+        self.procs.append((f"linkem-{a}", p, log.name))
+        if p.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"linkem {a} {b} did not start")
+        self._place(a, *end_a)
+        self._place(b, *end_b)
+        return p
+
     def route(self, node, dest, via):
         self.run(node, ["ip", "route", "add", dest, "via", via])
 
@@ -193,8 +217,16 @@ class Topology:
         return [n for n in netns_list() if n.startswith(self.base)]
 
 
-def design_topology(tag):
+def set_link(proc, delay_ms, loss):
+    """New delay and loss (percent) for a link made by emulated_p2p()."""
+    proc.stdin.write(f"{delay_ms} {loss}\n")
+    proc.stdin.flush()
+
+
+def design_topology(tag, emulated_ipc=False):
     """The test topology of docs/design.md: inside host, the pair, the remote side.
+    With emulated_ipc, the sync link ipc0 goes through linkem, whose process
+    is t.ipc_link (set_link() gives it delay and loss).
 
      [inside 192.168.20.25] --lan-- [ha1 .2] [ha2 .3]   inside VIP .1
                                     ipc0 192.168.255.1/30 -- .2/30
@@ -211,8 +243,11 @@ def design_topology(tag):
     t.attach("ha1", "eth0", "wan", "10.0.0.11/24")
     t.attach("ha2", "eth0", "wan", "10.0.0.12/24")
     t.attach("peer", "eth0", "wan", "10.0.0.20/24")
-    t.p2p(("ha1", "ipc0", "192.168.255.1/30"),
-          ("ha2", "ipc0", "192.168.255.2/30"))
+    ipc = (("ha1", "ipc0", "192.168.255.1/30"),
+           ("ha2", "ipc0", "192.168.255.2/30"))
+    t.ipc_link = t.emulated_p2p(*ipc) if emulated_ipc else None
+    if not emulated_ipc:
+        t.p2p(*ipc)
     t.p2p(("peer", "eth1", "172.21.91.1/24"),
           ("remote", "eth0", "172.21.91.37/24"))
     t.route("inside", "default", "192.168.20.1")
