@@ -111,6 +111,15 @@ io_handover(void *arg)
 	return m->d->vrrp != NULL ? vrrp_handover(m->d->vrrp) : -1;
 }
 
+static void
+io_release(void *arg)
+{
+	struct mod_hasync *m = arg;
+
+	if (m->d->vrrp != NULL)
+		(void)vrrp_release_vips(m->d->vrrp);
+}
+
 static int
 io_takeover(void *arg)
 {
@@ -178,6 +187,7 @@ mod_hasync_start(struct havpnd *d)
 	io.timer_stop = io_timer_stop;
 	io.handover = io_handover;
 	io.takeover = io_takeover;
+	io.release = io_release;
 	d->ha = hasync_new(d->loop, &io, d->cf, d->ike, d->esp, d->vrrp, err,
 	    sizeof(err));
 	if (d->ha == NULL) {

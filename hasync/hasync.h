@@ -96,6 +96,12 @@ struct hasync_io {
 	 */
 	int		(*handover)(void *);
 	int		(*takeover)(void *);
+	/*
+	 * The VIPs a handover kept (vrrp_release_vips): removed once the
+	 * new active holds them, or the switchover ended otherwise.  May be
+	 * NULL (nothing kept).
+	 */
+	void		(*release)(void *);
 };
 
 /* Timer id is due (the owner's timer fired; it is no longer armed). */

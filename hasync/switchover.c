@@ -20,13 +20,14 @@
  *   IKE stops starting exchanges
  *   exact counters, Final      ---STATE-->  counters noted exactly
  *   vrrp_handover: priority 0,              WAIT_DRAIN
- *   VIPs removed; A is standby,             outbound HOLD: inside
+ *   VIPs kept; A is standby,                outbound HOLD: inside
  *   but keeps encrypting what               packets wait in the TUN queue;
  *   still reaches it (stragglers,           vrrp_takeover: role callback
  *   sent from the moved VIP with            (SAs continue from the exact
- *   IP_TRANSPARENT)                         counters, IKE active), VIPs,
- *                                           gratuitous ARP
+ *   IP_TRANSPARENT) and decrypting          counters, IKE active), VIPs,
+ *   what still arrives                      gratuitous ARP
  *                              <--CONTROL-- Ack
+ *   VIPs removed (vrrp_release_vips)
  *   DRAINING
  *   once its TUN queue has been
  *   quiet for 30 ms (at most
@@ -45,8 +46,15 @@
  * with no Ack in SW_CHECK_WAIT_MS, or the channel going down meanwhile, the
  * switchover is refused and A keeps every SA, the VIPs and IKE.
  *
- * Inbound needs nothing: a packet reaches exactly one node; after A's VIP
- * is gone A forwards what still arrives for it to B (ARP), which owns it.
+ * Inbound: a packet reaches exactly one node.  A keeps the VIPs until B's
+ * Ack says B holds them (B adds them before it answers), so a packet sent
+ * to a VIP always finds a node that holds it: before, A removed them at
+ * the Final and what reached A in the one sync-link delay before B added
+ * them was lost (the soak found it: 20 packets at 20 ms).  After the Ack,
+ * A forwards what still arrives for a VIP to B (ARP).  Both holding a VIP
+ * for that moment is harmless: B's gratuitous ARP has moved the
+ * neighbours, and an ARP answer from A then still reaches a node that
+ * forwards to B.
  * If Done never comes (A died), or announces more or fewer counters than
  * arrived, B jumps from the counters it holds as for a failover (the drain
  * is bounded in time) and sends.  A node that handed
@@ -72,6 +80,14 @@
 #define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
 #define SW_CHECK_WAIT_MS	1000	/* the active: the standby's answer
 					   (said as "1 s" in the refusal) */
+
+/* The VIPs the handover kept go: the new active holds them, or no one will. */
+static void
+release_vips(struct hasync *ha)
+{
+	if (ha->io.release != NULL)
+		ha->io.release(ha->io.arg);
+}
 
 static void
 sw_timer(struct hasync *ha, uint64_t ms)
@@ -182,6 +198,7 @@ drain_end(struct hasync *ha, const char *how)
 	uint32_t	 n;
 	char		 why[320];
 
+	release_vips(ha);
 	outbound(ha, ESP_OUTBOUND_DROP);
 	n = ha_send_exact_counters(ha);
 	send_marker(ha, HA_M_SW_DONE, n);
@@ -452,6 +469,8 @@ forced_handover(struct hasync *ha, const char *reason, char *err,
 		    "election");
 		return -1;
 	}
+	/* no peer takes the VIPs over now: its election will, in time */
+	release_vips(ha);
 	ha->sw.no_auto_preempt = 1;
 	ha->sw.done++;
 	snprintf(why, sizeof(why), "%s: no sync with the peer, stepped down "
@@ -573,6 +592,8 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		else if (ha->sw.state == HA_SW_HANDED_OVER &&
 		    m->u.sw.id == ha->sw.id) {
 			if (m->u.sw.accepted) {
+				/* it added the VIPs before it answered */
+				release_vips(ha);
 				ha->sw.state = HA_SW_DRAINING;
 				ha->sw.ack_us = ha_now_us(ha);
 			} else {
@@ -655,6 +676,7 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 	case HA_SW_HANDED_OVER:
 	case HA_SW_DRAINING:
 		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
+		release_vips(ha);
 		outbound(ha, ESP_OUTBOUND_DROP);
 		ha->sw.state = HA_SW_IDLE;
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "handed over; "

@@ -242,8 +242,14 @@ vip_off(struct vrrp_fsm *f, int gi)
 
 	if (!g->vip_held)
 		return;
+	if (f->keep_vips) {
+		/* the new active takes it: both hold it for a moment */
+		g->vip_kept = 1;
+		return;
+	}
 	f->ops->vip(f->arg, gi, 0);
 	g->vip_held = 0;
+	g->vip_kept = 0;
 }
 
 static void
@@ -321,6 +327,7 @@ enter_master(struct vrrp_fsm *f, int si, uint64_t now, const char *reason)
 		send_advert(f, gi, s->priority, now);
 		f->ops->vip(f->arg, gi, 1);
 		g->vip_held = 1;
+		g->vip_kept = 0;
 		garp(f, gi, now);
 		g->garp_at = now + VRRP_GARP_REPEAT_US;
 	}
@@ -703,9 +710,27 @@ vrrp_fsm_handover(struct vrrp_fsm *f, uint64_t now)
 		for (int gi = 0; gi < f->ngroups; gi++)
 			if (f->groups[gi].set == si)
 				send_advert(f, gi, VRRP_PRIO_STOP, now);
+		f->keep_vips = 1;
 		enter_backup(f, si, now, "planned handover");
+		f->keep_vips = 0;
 	}
 	return 0;
+}
+
+int
+vrrp_fsm_release_vips(struct vrrp_fsm *f)
+{
+	int	 n = 0;
+
+	for (int gi = 0; gi < f->ngroups; gi++) {
+		struct vrrp_fsm_group *g = &f->groups[gi];
+
+		if (!g->vip_kept)
+			continue;
+		vip_off(f, gi);
+		n++;
+	}
+	return n;
 }
 
 int

@@ -1111,9 +1111,23 @@ vrrp_handover(struct vrrp *v)
 	if (!v->running || vrrp_fsm_handover(&v->fsm, time_mono_us()) == -1)
 		return -1;
 	v->ready = 0;
-	log_info(LOG_VRRP, "planned handover: stepped down, not ready");
+	log_info(LOG_VRRP, "planned handover: stepped down, not ready; the "
+	    "virtual IPs kept until the new Active router holds them");
 	rearm(v);
 	return 0;
+}
+
+int
+vrrp_release_vips(struct vrrp *v)
+{
+	int	 n;
+
+	if (!v->running)
+		return 0;
+	if ((n = vrrp_fsm_release_vips(&v->fsm)) > 0)
+		log_info(LOG_VRRP, "planned handover: %d virtual IPs "
+		    "released", n);
+	return n;
 }
 
 int

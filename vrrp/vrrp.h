@@ -123,12 +123,16 @@ void		 vrrp_set_ready(struct vrrp *, int);
 int		 vrrp_ready(const struct vrrp *);
 
 /*
- * A planned handover: if Active, every group sends a priority-0 advert,
- * removes its virtual IP and becomes Standby, and the node is made not
- * ready (so it does not preempt back); the caller sets it ready again when
- * it may.  -1 if the node is not Active.
+ * A planned handover: if Active, every group sends a priority-0 advert
+ * and becomes Standby, and the node is made not ready (so it does not
+ * preempt back); the caller sets it ready again when it may.  The virtual
+ * IPs stay until vrrp_release_vips() (or the next state change): what
+ * reaches them before the new Active router has added its own is still
+ * received here.  -1 if the node is not Active.
  */
 int		 vrrp_handover(struct vrrp *);
+/* The virtual IPs a planned handover kept: removed now.  How many. */
+int		 vrrp_release_vips(struct vrrp *);
 
 /*
  * The other half of a planned handover: the Active peer has agreed (and

@@ -153,6 +153,7 @@ struct vrrp_fsm_group {
 	int		 set;
 	int		 link_up;
 	int		 vip_held;
+	int		 vip_kept;	/* held past a planned handover */
 	uint16_t	 master_adv_cs;	/* Master_Adver_Interval */
 	uint64_t	 down_at;	/* Master_Down_Timer, 0: off */
 	uint64_t	 adver_at;	/* Adver_Timer, 0: off */
@@ -201,6 +202,7 @@ struct vrrp_fsm {
 	int		 ntstates;
 	int		 ready;
 	int		 no_preempt;	/* hasync decides preemption itself */
+	int		 keep_vips;	/* in a planned handover */
 	int		 started;
 };
 
@@ -222,7 +224,14 @@ void		 vrrp_fsm_timer(struct vrrp_fsm *, uint64_t);
 void		 vrrp_fsm_link(struct vrrp_fsm *, int, int, uint64_t);
 void		 vrrp_fsm_track(struct vrrp_fsm *, int, int, uint64_t);
 void		 vrrp_fsm_set_ready(struct vrrp_fsm *, int, uint64_t);
+/*
+ * Planned: every Master set sends priority 0 and becomes Backup, keeping
+ * its VIPs until vrrp_fsm_release_vips() (or any later state change);
+ * -1 if no set is Master.
+ */
 int		 vrrp_fsm_handover(struct vrrp_fsm *, uint64_t);
+/* The VIPs a planned handover kept: removed now.  How many. */
+int		 vrrp_fsm_release_vips(struct vrrp_fsm *);
 /* Planned: every operational Backup set becomes Master now; -1 if none. */
 int		 vrrp_fsm_takeover(struct vrrp_fsm *, uint64_t);
 void		 vrrp_fsm_hold_preempt(struct vrrp_fsm *, int, uint64_t);

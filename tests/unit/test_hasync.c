@@ -912,6 +912,7 @@ struct vclock {
 		int		 armed[HA_NTIMERS];
 		uint64_t	 at_us[HA_NTIMERS];
 		int		 elected;	/* the election's Active */
+		int		 vips;		/* holds the VIPs */
 	}		 n[2];
 	/* the election's stand-in: a node that heard priority 0 */
 	int		 elect;		/* -1: nothing pending */
@@ -964,8 +965,18 @@ vclock_handover(void *arg)
 	n->elected = 0;
 	c->elect = n == &c->n[0] ? 1 : 0;
 	c->elect_at_us = c->now_us + ELECT_SKEW_MS * 1000;
+	/* the VIPs stay until released */
 	ha_vrrp_role(n->ha, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY, "handover");
 	return 0;
+}
+
+static void
+vclock_release(void *arg)
+{
+	struct vnode	*n = arg;
+
+	if (!n->elected)
+		n->vips = 0;
 }
 
 static int
@@ -977,6 +988,7 @@ vclock_takeover(void *arg)
 	if (n->elected)
 		return -1;
 	n->elected = 1;
+	n->vips = 1;
 	c->elect = -1;
 	ha_vrrp_role(n->ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, "takeover");
 	return 0;
@@ -987,6 +999,7 @@ static void
 vclock_elect(struct vclock *c, int i, const char *why)
 {
 	c->n[i].elected = 1;
+	c->n[i].vips = 1;
 	if (c->elect == i)
 		c->elect = -1;
 	ha_vrrp_role(c->n[i].ha, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, why);
@@ -1006,7 +1019,8 @@ static struct hasync_io
 vclock_io(struct vclock *c, int i)
 {
 	struct hasync_io io = { &c->n[i], vclock_now, vclock_wall,
-	    vclock_set, vclock_stop, vclock_handover, vclock_takeover };
+	    vclock_set, vclock_stop, vclock_handover, vclock_takeover,
+	    vclock_release };
 
 	return io;
 }
@@ -1299,6 +1313,7 @@ two_start(struct two *t)
 	t->c.n[0].ha = t->a;
 	t->c.n[1].ha = t->s;
 	t->c.n[0].elected = 1;
+	t->c.n[0].vips = 1;
 	t->a->started = t->s->started = 1;
 	ha_become_active(t->a, "test", 0);
 	t->s->role = RF_ROLE_STANDBY;
@@ -1883,6 +1898,8 @@ switchover_with(int fault_at, int fault)
 	assert_int_equal(m.nsenders, 1);
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
 	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	/* one node holds the VIPs: the old active released what it kept */
+	assert_int_equal(m.t.c.n[0].vips + m.t.c.n[1].vips, 1);
 	if (fault_at == -1) {
 		/* handed over exactly: B continued from A's last number */
 		assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
@@ -1911,24 +1928,43 @@ test_promise_switchover_faults(void **state)
 	}
 }
 
-/* The old active's steps: HANDED_OVER until the Ack, then DRAINING. */
+/*
+ * The old active's steps: HANDED_OVER until the Ack, then DRAINING.  The
+ * VIPs always have a holder: the old active keeps them from the Final
+ * until the Ack, by which the new active has added its own (for the
+ * moment between, both hold them; before, a packet sent to a VIP in the
+ * sync link's delay found no node that held it).
+ */
 static void
 test_promise_switchover_steps(void **state)
 {
 	struct sim	 m;
+	struct vclock	*c;
 	char		 err[160];
+	int		 both = 0;
 
 	(void)state;
 	sim_start(&m);
+	c = &m.t.c;
 	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
 	assert_int_equal(m.t.a->sw.state, HA_SW_CHECKING);
 	/* the standby's answer to the check, then its Ack of the Final */
 	while (m.t.a->sw.state == HA_SW_CHECKING)
 		assert_true(wire_step(&m.t.w) == 1);
 	assert_int_equal(m.t.a->sw.state, HA_SW_HANDED_OVER);
-	while (m.t.a->sw.state == HA_SW_HANDED_OVER)
+	assert_int_equal(m.t.a->role, RF_ROLE_STANDBY);
+	assert_true(c->n[0].vips);		/* kept past the handover */
+	while (m.t.a->sw.state == HA_SW_HANDED_OVER) {
 		assert_true(wire_step(&m.t.w) == 1);
+		assert_true(c->n[0].vips || c->n[1].vips);
+		if (c->n[0].vips && c->n[1].vips)
+			both = 1;
+	}
 	assert_int_equal(m.t.a->sw.state, HA_SW_DRAINING);
+	/* the new active took them before its Ack; the old one let go */
+	assert_true(both);
+	assert_false(c->n[0].vips);
+	assert_true(c->n[1].vips);
 	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_DRAIN);
 	sim_run(&m, 1000);
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);

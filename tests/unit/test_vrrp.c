@@ -935,7 +935,11 @@ test_fsm_ready(void **state)
 	vrrp_fsm_cleanup(&f);
 }
 
-/* Planned handover: priority 0, VIP removed, Backup and not ready. */
+/*
+ * Planned handover: priority 0, Backup and not ready, the VIP kept until
+ * released (the new Active router adds its own first); a later state
+ * change removes a kept VIP too.
+ */
 static void
 test_fsm_handover(void **state)
 {
@@ -953,11 +957,27 @@ test_fsm_handover(void **state)
 	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_BACKUP);
 	assert_int_equal(count(&r, mark, A_SEND, 0, &arg), 1);
 	assert_int_equal(arg, 0);
-	assert_int_equal(count(&r, mark, A_VIP, 0, &arg), 1);
-	assert_int_equal(arg, 0);
+	assert_int_equal(count(&r, mark, A_VIP, 0, &arg), 0);
 	assert_false(f.ready);
 	assert_false(vrrp_fsm_preempt(&f, 0));
 	assert_string_equal(f.groups[0].reason, "planned handover");
+	mark = r.n;
+	assert_int_equal(vrrp_fsm_release_vips(&f), 1);
+	assert_int_equal(count(&r, mark, A_VIP, 0, &arg), 1);
+	assert_int_equal(arg, 0);
+	assert_int_equal(vrrp_fsm_release_vips(&f), 0);	/* once */
+	assert_int_equal(count(&r, mark, A_VIP, 0, &arg), 1);
+	vrrp_fsm_cleanup(&f);
+
+	/* kept, then the link goes down: removed with the state change */
+	one(&f, &r, gconf("10.0.0.1", 110, 1), 0);
+	at(&f, vrrp_master_down_us(110, 10, 0));
+	assert_int_equal(vrrp_fsm_handover(&f, SEC), 0);
+	mark = r.n;
+	vrrp_fsm_link(&f, 0, 0, SEC + MS);
+	assert_int_equal(count(&r, mark, A_VIP, 0, &arg), 1);
+	assert_int_equal(arg, 0);
+	assert_int_equal(vrrp_fsm_release_vips(&f), 0);
 	vrrp_fsm_cleanup(&f);
 }
 
