@@ -56,6 +56,16 @@ def design(request):
 
 
 @pytest.fixture
+def design_linkem(request):
+    """The design topology with the sync link through linkem (delay and
+    loss set at run time: topology.set_link)."""
+    letters = "".join(c for c in request.node.name[5:] if c.isalpha())
+    t = design_topology(letters[:4].lower() or "t", emulated_ipc=True)
+    yield t
+    _finish(t)
+
+
+@pytest.fixture
 def topo(request):
     """An empty Topology for a test to build, removed afterwards."""
     t = Topology("t")

@@ -1,0 +1,24 @@
+"""The soak's short run (tests/integration/soak.py has what a cycle does
+and checks): 20 cycles of switchover, kill -9 and outside link down, in
+turn, under a 1000 pps flow through strongSwan, with the sync link
+delaying 0-20 ms and losing 0-3 % at random.  The long run is
+`tests/soak/run 500` (docs/benchmarks.md)."""
+
+from soak import soak
+
+CYCLES = 20
+# what a daemon that lived through the run may have grown by, from its
+# first sample (after one cycle) to its last
+RSS_GROWTH_KIB = 1024
+FDS_GROWTH = 0
+
+
+def test_soak_short(design_linkem, bindir):
+    figs, rows = soak(design_linkem, bindir, CYCLES)
+    assert sum(len(f) for f in figs.values()) == CYCLES
+    # ha1 is never killed (kill -9 finds ha2 active): it lived through all
+    assert any(name == "ha1" and n == CYCLES for name, _, n, *_ in rows), \
+        rows
+    for name, pid, n, rss0, rss1, fds0, fds1 in rows:
+        assert fds1 - fds0 <= FDS_GROWTH, (name, pid, fds0, fds1)
+        assert rss1 - rss0 <= RSS_GROWTH_KIB, (name, pid, rss0, rss1)
