@@ -423,8 +423,12 @@ acl_insert(struct parser *p, struct conf_acl *acl, struct conf_ace *a,
 
 	if (seq == 0)
 		seq = last + 10;
-	for (at = 0; at < acl->naces && acl->aces[at].seq < seq; at++)
-		;
+	/* in order (the usual case): at the end, without a scan */
+	if (seq > last)
+		at = acl->naces;
+	else
+		for (at = 0; at < acl->naces && acl->aces[at].seq < seq; at++)
+			;
 	if (at < acl->naces && acl->aces[at].seq == seq) {
 		conf_ace_cleanup(a);
 		return conf_perr(p,
