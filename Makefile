@@ -4,7 +4,9 @@
 #   make check        deps, build, unit tests (plain and ASan+UBSan),
 #                     short fuzz runs, integration tests
 #   make check-unit   the cmocka runners
-#   make check-integration   pytest with network namespaces (root)
+#   make check-integration   pytest with network namespaces (root);
+#                     SAN=1: against havpnd and havpnctl built with
+#                     ASan + UBSan, a sanitizer report fails the test
 #   make check-repeat N=10 LOAD=1   the integration suite N times, one
 #                     core kept busy, to find flaky tests
 #   make sanitize     ASan + UBSan build running the unit tests
@@ -92,7 +94,7 @@ TOOL_BINS	:= $(patsubst tests/tools/%.c,build/tools/%,$(TOOL_SRCS))
 FUZZ_SRCS	:= $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS	:= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRCS))
 
-.PHONY: all tools check check-unit check-integration check-repeat sanitize \
+.PHONY: all tools check check-unit check-integration check-repeat sanitize san-bin \
 	fuzz fuzz-build fuzz-coverage bench demo install clean deps
 .SUFFIXES:
 # The generated protobuf sources are kept: deleting them as intermediates
@@ -164,9 +166,34 @@ build/tools/%: tests/tools/%.c $(TEST_OBJS) $(MOD_OBJS)
 	$(SAY) CC $@
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $(filter %.c %.o,$^) $(PKG_LIBS)
 
-check-integration: all tools
-	cd tests/integration && $(PYTHON) -m pytest -q -p no:cacheprovider \
-	    $(PYTEST_ARGS)
+# SAN=1: the daemon and havpnctl from build/san-bin (ASan + UBSan), their
+# reports written under build/san-logs, which the tests' fixtures read.
+SAN		?= 0
+SAN_LOGS	:= $(CURDIR)/build/san-logs
+ifeq ($(SAN),1)
+SAN_ENV		:= HAVPN_BIN=$(CURDIR)/build/san-bin HAVPN_SAN_LOGS=$(SAN_LOGS) \
+		   ASAN_OPTIONS=detect_leaks=1:log_path=$(SAN_LOGS)/asan \
+		   UBSAN_OPTIONS=print_stacktrace=1:log_path=$(SAN_LOGS)/ubsan
+SAN_DEPS	:= san-bin
+endif
+check-integration: all tools $(SAN_DEPS)
+	cd tests/integration && $(SAN_ENV) $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider $(PYTEST_ARGS)
+
+san-bin:
+	@$(MAKE) --no-print-directory OBJ=build/san-obj CFLAGS="$(SAN_FLAGS)" \
+	    build/san-bin/havpnd build/san-bin/havpnctl
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS) && chmod 1777 $(SAN_LOGS)
+
+build/san-bin/havpnd: $(DAEMON_OBJS) $(MOD_OBJS)
+	@mkdir -p $(@D)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
+
+build/san-bin/havpnctl: $(CLI_OBJS) $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(SAY) CC $@
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The integration suite N times (LOAD=1: one core kept busy), to find the
 # tests that flake; docs/development.md has the pass rate.

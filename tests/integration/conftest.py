@@ -11,7 +11,10 @@ import pytest
 from topology import Havpnd, Topology, design_topology, sweep_stale
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.path.join(REPO, "bin")
+# make check-integration SAN=1: the sanitizer build, and where its
+# reports go (ASAN_OPTIONS / UBSAN_OPTIONS log_path)
+BIN = os.environ.get("HAVPN_BIN") or os.path.join(REPO, "bin")
+SAN_LOGS = os.environ.get("HAVPN_SAN_LOGS")
 EXAMPLES = os.path.join(REPO, "docs", "examples")
 
 
@@ -28,6 +31,28 @@ def pytest_sessionstart(session):
 @pytest.fixture
 def bindir():
     return BIN
+
+
+@pytest.fixture(autouse=True)
+def sanitizer_reports():
+    """With SAN=1: a report from ASan, LSan or UBSan written while the
+    test ran (by havpnd or havpnctl) fails it; the report is kept, renamed
+    *.seen, so that the next test starts clean."""
+    yield
+    if not SAN_LOGS or not os.path.isdir(SAN_LOGS):
+        return
+    found = []
+    for name in sorted(os.listdir(SAN_LOGS)):
+        path = os.path.join(SAN_LOGS, name)
+        if name.endswith(".seen") or not os.path.isfile(path):
+            continue
+        with open(path, errors="replace") as f:
+            text = f.read()
+        os.rename(path, path + ".seen")
+        if text.strip():
+            found.append(f"{name}:\n{text[:4000]}")
+    if found:
+        pytest.fail("sanitizer reports:\n" + "\n".join(found))
 
 
 def example(name):
