@@ -330,15 +330,19 @@ main(int argc, char *argv[])
 	d.loop = ev_default_loop(EVFLAG_AUTO);
 	if (d.loop == NULL)
 		fatalx(LOG_MAIN, "libev: no event loop");
-	if ((d.ctl = control_open(&d, d.ctl_path)) == NULL)
+	if ((d.ctl = control_open(&d, d.ctl_path)) == NULL) {
+		conf_free(d.cf);
 		return 1;
+	}
 	if (write_pidfile(d.pid_path) == -1) {
 		control_close(d.ctl);
+		conf_free(d.cf);
 		return 1;
 	}
 	if (modules_start(&d) == -1) {
 		control_close(d.ctl);
 		unlink(d.pid_path);
+		conf_free(d.cf);
 		return 1;
 	}
 	ev_signal_init(&d.sig_term, sig_stop_cb, SIGTERM);
