@@ -33,6 +33,16 @@ def bindir():
     return BIN
 
 
+def under_ptrace():
+    """A prefix for a command that runs havpnd under strace: with SAN=1,
+    LeakSanitizer cannot work under ptrace (it stops the process's threads
+    with ptrace itself, and fails); ASan and UBSan still check."""
+    if not SAN_LOGS:
+        return []
+    return ["env", "ASAN_OPTIONS=" + os.environ.get("ASAN_OPTIONS", "") +
+            ":detect_leaks=0"]
+
+
 @pytest.fixture(autouse=True)
 def sanitizer_reports():
     """With SAN=1: a report from ASan, LSan or UBSan written while the

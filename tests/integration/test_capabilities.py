@@ -29,7 +29,7 @@ import subprocess
 
 import pytest
 
-from conftest import REPO, example
+from conftest import REPO, example, under_ptrace
 from strongswan import Charon, swanctl_conf
 from topology import Havpnd, sh, wait_for
 
@@ -243,7 +243,8 @@ def test_unit_settings_are_enough(unit_user, design, bindir):
     wrap = unit_wrap(svc, unit_user)
     user = (unit_user.pw_uid, unit_user.pw_gid)
     trace = design.path("ha1.strace")
-    strace = ["strace", "-f", "-qq", "-s", "256", "-o", trace, "--"]
+    strace = under_ptrace() + ["strace", "-f", "-qq", "-s", "256", "-o",
+                               trace, "--"]
     ha1 = Havpnd(design, "ha1", example("ha1.conf"), bindir,
                  wrap=strace + wrap, user=user)
     try:
@@ -304,9 +305,9 @@ def test_unit_settings_are_enough(unit_user, design, bindir):
     for argv in (["-C", "-f", ha1.conf, "-s", ha1.sock, "-p", ha1.pidfile],
                  ["-t", "-f", ha1.conf]):
         t = design.path(f"ha1{argv[0]}.strace")
-        r = design.run("ha1", ["strace", "-f", "-qq", "-s", "256", "-o", t,
-                               "--", *wrap, os.path.join(bindir, "havpnd"),
-                               *argv])
+        r = design.run("ha1", [*under_ptrace(), "strace", "-f", "-qq", "-s",
+                               "256", "-o", t, "--", *wrap,
+                               os.path.join(bindir, "havpnd"), *argv])
         outputs.append(r.stderr)
         lines += havpnd_trace(t)
     assert "virtual IP(s) removed" in outputs[0], outputs[0]
