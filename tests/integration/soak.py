@@ -48,6 +48,9 @@ UNPLANNED_MAX_LOST = RATE * 2
 SS_FAILURES = ("sequence number verification failed",
                "ICV verification failed", "decryption failed")
 EVENTS = ("switchover", "kill", "link")
+DELAYS_MS = (0, 1, 2, 5, 10, 20)
+# percent; 0 twice: a third of the cycles on a clean link
+LOSSES = (0, 0, 0.5, 1, 2, 3)
 
 
 def proc_figures(node):
@@ -59,8 +62,9 @@ def proc_figures(node):
 
 
 class Soak:
-    def __init__(self, design, bindir, seed, out):
+    def __init__(self, design, bindir, seed, out, losses):
         self.design, self.bindir, self.out = design, bindir, out
+        self.losses = losses
         self.rng = random.Random(seed)
         self.nodes = {"ha1": start(design, bindir, "ha1", wait_active=True)}
         self.c = peer(design, dpd=2)
@@ -136,8 +140,8 @@ class Soak:
 
     def cycle(self, k):
         event = EVENTS[k % len(EVENTS)]
-        delay = self.rng.choice((0, 1, 2, 5, 10, 20))
-        loss = self.rng.choice((0, 0, 0.5, 1, 2, 3))
+        delay = self.rng.choice(DELAYS_MS)
+        loss = self.rng.choice(self.losses)
         set_link(self.design.ipc_link, delay, loss)
         act, other = self.active()
         h = self.nodes[act]
@@ -201,12 +205,14 @@ class Soak:
         return rows
 
 
-def soak(design, bindir, cycles, seed=None, out=print):
+def soak(design, bindir, cycles, seed=None, out=print, losses=LOSSES):
     """Run the cycles; returns the figures (per event: losses and gaps;
-    per long-lived daemon: memory and descriptors first and last)."""
+    per long-lived daemon: memory and descriptors first and last).
+    losses: the sync link's loss rates (percent) to choose from."""
     seed = seed if seed is not None else random.randrange(1 << 30)
-    out(f"soak: {cycles} cycles, seed {seed}")
-    s = Soak(design, bindir, seed, out)
+    out(f"soak: {cycles} cycles, seed {seed}, sync link loss from "
+        f"{sorted(set(losses))} %")
+    s = Soak(design, bindir, seed, out, losses)
     figs = {e: [] for e in EVENTS}
     for k in range(cycles):
         event, f = s.cycle(k)
