@@ -15,15 +15,19 @@ from topology import netns_list
 # what the demo starts, by process name
 STARTED = ("havpnd", "charon", "seqflow")
 # the demo's namespaces (scripts/demo.py: design_topology("demo"))
-DEMO_NS = re.compile(r"^hv\d+demo-")
+# hv<PID of the demo's process>demo-<node> (topology.Topology)
+DEMO_NS = re.compile(r"^hv(\d+)demo-")
 
 
 class DemoWatch:
     """What the demo itself created, told apart from what other runs on
-    the machine create meanwhile: its namespaces (by name) and, by the
+    the machine create meanwhile (another suite's demo, run beside this
+    one, names its namespaces the same way): its namespaces, those whose
+    name carries the PID of a process in the demo's session, and, by the
     identity of those namespaces, the processes it started in them."""
 
     def __init__(self):
+        self.session = None     # make demo's session: set once started
         self.names, self.inodes = set(), set()
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._watch, daemon=True)
@@ -34,9 +38,18 @@ class DemoWatch:
             self.poll()
             self._stop.wait(0.1)
 
+    def ours(self, name):
+        m = DEMO_NS.match(name)
+        if m is None or self.session is None:
+            return False
+        try:
+            return os.getsid(int(m[1])) == self.session
+        except OSError:         # that process has ended
+            return False
+
     def poll(self):
         for name in netns_list():
-            if DEMO_NS.match(name) and name not in self.names:
+            if name not in self.names and self.ours(name):
                 try:
                     st = os.stat(f"/run/netns/{name}")
                 except OSError:
@@ -90,6 +103,7 @@ def plain(text):
 def test_demo_end_to_end():
     w = DemoWatch()
     p = make_demo()
+    w.session = p.pid           # start_new_session: its own session
     try:
         out, _ = p.communicate(timeout=180)
     finally:
@@ -143,6 +157,7 @@ def test_demo_ctrl_c_cleans_up():
     the demo, with the pair, strongSwan and the echo server running."""
     w = DemoWatch()
     p = make_demo()
+    w.session = p.pid
     seen = []
     try:
         deadline = time.monotonic() + 120
