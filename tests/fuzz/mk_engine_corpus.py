@@ -158,6 +158,24 @@ def phase1():
     # Aggressive Mode 3 in clear, and twice
     write("ike_phase1", "am3-clear", bytes([4, 1]))
     write("ike_phase1", "am3-twice", bytes([4, 2]))
+    # a behind a NAT (8): each genuine message, on to Quick Mode; with the
+    # NAT mapping a anew before the message (16) and after it (32); each
+    # policy
+    for t, n in enumerate(names):
+        write("ike_phase1", "%s-nat" % n, bytes([t, 8 | 4]))
+        write("ike_phase1", "%s-nat-remap" % n, bytes([t, 32 | 16 | 8 | 4]))
+        for s in range(1, 4):
+            write("ike_phase1", "%s-nat-suite%d" % (n, s),
+                  bytes([t | s << 4, 8]))
+    write("ike_phase1", "mm5-nat-ic",
+          bytes([0, 8 | 4]) + b"\x01\x00\x02" + b"\x00\x0b" +
+          struct.pack(">H", len(ic)) + ic)
+    for t in (0, 1):
+        write("ike_phase1", "%s-nat-fqdn" % names[t],
+              bytes([t, 8]) + b"\x00\x05" + struct.pack(">H", len(fqdn)) +
+              fqdn + b"\x02")
+    write("ike_phase1", "am3-nat-clear", bytes([4, 8 | 1]))
+    write("ike_phase1", "am3-nat-twice", bytes([4, 8 | 2]))
 
 
 if __name__ == "__main__":
