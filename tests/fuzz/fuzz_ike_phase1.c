@@ -20,9 +20,9 @@
  * clear what should be encrypted, bit 1 sends the message twice, bit 2
  * lets the exchange go on afterwards (Quick Mode, answers, retransmits
  * and timeouts as the clock moves), bit 3 puts a behind a NAT, bit 4
- * has the NAT map a's ports anew just before the message, bit 5 just
- * after it, before the exchange goes on (both: twice).  Then items,
- * each a tag byte:
+ * has the NAT map a's ports anew just before the message, bit 5 once
+ * the exchange has gone on as far as it can before the clock moves
+ * (both: twice).  Then items, each a tag byte:
  *
  *   tag % 4 == 0  a payload from the input: its type, a 16-bit length
  *		   (modulo what is left) and its body
@@ -44,7 +44,9 @@
  * travel there behind the non-ESP marker; the message from the input
  * goes through the NAT too and reaches ike_input as the receiver's port
  * 4500 socket hands it over, marker included.  With bit 2, a sends NAT
- * keepalives every 5 s and the clock moves far enough for one.
+ * keepalives every 5 s and R-U-THEREs every 10 s, and the clock moves
+ * 11 s: after bit 5's new mapping, the R-U-THERE moves b's SAs, the
+ * IPsec ones included, to a's new port.
  *
  * Nothing may crash, and phase 1 completes only with a valid HASH: a
  * receiver that is established after a message carrying neither a HASH
@@ -105,9 +107,11 @@ static const char am_peer[] =
     "crypto isakmp peer address 10.0.0.20\n"
     " set aggressive-mode client-endpoint ipv4-address 10.0.0.11\n"
     "crypto isakmp key";
-/* behind the NAT, a keeps its mapping alive */
+/* behind the NAT, a keeps its mapping alive and b hears from it */
 static const char nat_ka[] =
-    "crypto isakmp nat keepalive 5\ncrypto isakmp key";
+    "crypto isakmp nat keepalive 5\n"
+    "crypto isakmp keepalive 10 periodic\n"
+    "crypto isakmp key";
 
 /* per target: the sender, the pair's steps before it, Aggressive Mode */
 static const struct target {
@@ -557,11 +561,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    ntohs(est->local.sin_port) != IKE_NATT_PORT))
 		abort();	/* b answers where a's NAT does not listen */
 	if (flags & F_GO_ON) {
+		pair_run(p, 64);
 		if (behind && (flags & F_REMAP_AFTER))
 			gen++;
-		pair_run(p, 64);
-		/* far enough for a NAT keepalive */
-		pair_advance(p, behind ? 6000 : 3000);
+		/* behind the NAT: a keepalive and an R-U-THERE */
+		pair_advance(p, behind ? 11000 : 3000);
 		pair_run(p, 64);
 	}
 	(void)ike_export_isakmp(p->n[to].ike, nop_isakmp, NULL);
