@@ -176,6 +176,20 @@ def phase1():
               fqdn + b"\x02")
     write("ike_phase1", "am3-nat-clear", bytes([4, 8 | 1]))
     write("ike_phase1", "am3-nat-twice", bytes([4, 8 | 2]))
+    # a HASH that does not match, with the genuine payloads around it
+    # (AM2: SA, KE, Nr, ID, HASH, then the vendor IDs and NAT-D): the
+    # receiver fails, and behind the NAT no port may move
+    bad = b"\x00\x08" + struct.pack(">H", 32) + bytes(range(0x40, 0x60))
+    badhash = {
+        0: b"\x01\x00" + bad,
+        1: b"\x01\x00" + bad,
+        3: b"\x01\x00\x01\x01\x01\x02\x01\x03" + bad + b"\x03\x05",
+        4: bad + b"\x03\x01",
+    }
+    for t, items in badhash.items():
+        write("ike_phase1", "%s-badhash" % names[t], bytes([t, 4]) + items)
+        write("ike_phase1", "%s-nat-badhash" % names[t],
+              bytes([t, 8 | 4]) + items)
 
 
 if __name__ == "__main__":
