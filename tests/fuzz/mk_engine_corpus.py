@@ -190,6 +190,12 @@ def phase1():
         write("ike_phase1", "%s-badhash" % names[t], bytes([t, 4]) + items)
         write("ike_phase1", "%s-nat-badhash" % names[t],
               bytes([t, 8 | 4]) + items)
+    # Aggressive Mode 1 without the RFC 3947 vendor ID (SA, KE, Ni, ID,
+    # then from the first draft's on): NAT-T by the drafts, NAT-D of
+    # type 130.  Sent twice, so that b's answer, larger than one message
+    # 1, is not held back for a retransmission that is not a duplicate
+    write("ike_phase1", "am1-nat-draft",
+          bytes([2, 8 | 4 | 2]) + b"\x01\x00\x01\x01\x01\x02\x01\x03\x03\x05")
 
 
 if __name__ == "__main__":
