@@ -158,6 +158,44 @@ def phase1():
     # Aggressive Mode 3 in clear, and twice
     write("ike_phase1", "am3-clear", bytes([4, 1]))
     write("ike_phase1", "am3-twice", bytes([4, 2]))
+    # a behind a NAT (8): each genuine message, on to Quick Mode; with the
+    # NAT mapping a anew before the message (16) and after it (32); each
+    # policy
+    for t, n in enumerate(names):
+        write("ike_phase1", "%s-nat" % n, bytes([t, 8 | 4]))
+        write("ike_phase1", "%s-nat-remap" % n, bytes([t, 32 | 16 | 8 | 4]))
+        for s in range(1, 4):
+            write("ike_phase1", "%s-nat-suite%d" % (n, s),
+                  bytes([t | s << 4, 8]))
+    write("ike_phase1", "mm5-nat-ic",
+          bytes([0, 8 | 4]) + b"\x01\x00\x02" + b"\x00\x0b" +
+          struct.pack(">H", len(ic)) + ic)
+    for t in (0, 1):
+        write("ike_phase1", "%s-nat-fqdn" % names[t],
+              bytes([t, 8]) + b"\x00\x05" + struct.pack(">H", len(fqdn)) +
+              fqdn + b"\x02")
+    write("ike_phase1", "am3-nat-clear", bytes([4, 8 | 1]))
+    write("ike_phase1", "am3-nat-twice", bytes([4, 8 | 2]))
+    # a HASH that does not match, with the genuine payloads around it
+    # (AM2: SA, KE, Nr, ID, HASH, then the vendor IDs and NAT-D): the
+    # receiver fails, and behind the NAT no port may move
+    bad = b"\x00\x08" + struct.pack(">H", 32) + bytes(range(0x40, 0x60))
+    badhash = {
+        0: b"\x01\x00" + bad,
+        1: b"\x01\x00" + bad,
+        3: b"\x01\x00\x01\x01\x01\x02\x01\x03" + bad + b"\x03\x05",
+        4: bad + b"\x03\x01",
+    }
+    for t, items in badhash.items():
+        write("ike_phase1", "%s-badhash" % names[t], bytes([t, 4]) + items)
+        write("ike_phase1", "%s-nat-badhash" % names[t],
+              bytes([t, 8 | 4]) + items)
+    # Aggressive Mode 1 without the RFC 3947 vendor ID (SA, KE, Ni, ID,
+    # then from the first draft's on): NAT-T by the drafts, NAT-D of
+    # type 130.  Sent twice, so that b's answer, larger than one message
+    # 1, is not held back for a retransmission that is not a duplicate
+    write("ike_phase1", "am1-nat-draft",
+          bytes([2, 8 | 4 | 2]) + b"\x01\x00\x01\x01\x01\x02\x01\x03\x03\x05")
 
 
 if __name__ == "__main__":
