@@ -289,14 +289,21 @@ test_api_in_a_namespace(void **state)
 	vrrp_set_ready(v, 1);
 	assert_int_equal(last_prio(NULL), 110);
 
-	/* planned handover: priority 0, Standby told after the VIP left */
+	/*
+	 * planned handover: priority 0, Standby told, the VIP kept until
+	 * released (the new Active router adds its own first), then gone
+	 */
 	assert_int_equal(vrrp_handover(v), 0);
 	assert_int_equal(vrrp_role(v), VRRP_ROLE_STANDBY);
-	assert_int_equal(s.vip_at_standby, 0);
+	assert_int_equal(s.vip_at_standby, 1);
+	assert_int_equal(vip_present("10.0.0.10"), 1);
 	assert_string_equal(s.reason, "planned handover");
 	assert_int_equal(last_prio(NULL), 0);
 	assert_int_equal(vrrp_handover(v), -1);
 	assert_int_equal(vrrp_ready(v), 0);
+	assert_int_equal(vrrp_release_vips(v), 1);
+	assert_int_equal(vip_present("10.0.0.10"), 0);
+	assert_int_equal(vrrp_release_vips(v), 0);
 	/* nobody else is there: a lone node takes it back, not ready */
 	until_role(v, VRRP_ROLE_ACTIVE, 2000);
 	vrrp_set_ready(v, 1);
