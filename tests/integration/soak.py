@@ -93,12 +93,13 @@ class Soak:
     def settle(self, timeout=40):
         """One node ACTIVE and the other STANDBY HOT, for 2 s in a row (a
         returning ha1 preempts once HOT: that switchover is waited for)."""
+        def settled():
+            r = self.roles()
+            return r if sorted(r.values()) == sorted([ACTIVE, HOT]) else None
+
         deadline = time.monotonic() + timeout
         while True:
-            r = wait_for(lambda: (lambda r: r if sorted(r.values()) ==
-                                  sorted([ACTIVE, HOT]) else None)(
-                                      self.roles()),
-                         max(1, deadline - time.monotonic()),
+            r = wait_for(settled, max(1, deadline - time.monotonic()),
                          what="one node ACTIVE, the other STANDBY HOT")
             time.sleep(2)
             if self.roles() == r:
