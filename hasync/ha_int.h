@@ -114,6 +114,8 @@ struct ha_pair {
 	uint64_t	 in_at_ms;	/* last inbound window, 0: never */
 	uint64_t	 exact_out;	/* switchover: the exact value */
 	int		 have_exact;
+	int		 drain_exact;	/* switchover: its counter after the
+					   old active's drain arrived */
 	int		 seen;		/* in the current snapshot */
 	int		 replaced;	/* a rekey replaced it */
 };
@@ -539,6 +541,7 @@ int		 ha_switchover_start(struct hasync *, int, const char *, char *,
 		    size_t);
 void		 ha_switchover_msg(struct hasync *, const struct ha_msg *);
 void		 ha_switchover_reset(struct hasync *, const char *);
+void		 ha_switchover_role(struct hasync *, int, const char *);
 void		 ha_switchover_due(struct hasync *);
 void		 ha_preempt_due(struct hasync *);
 /* A STANDBY HOT node that would preempt asks for a switchover instead. */

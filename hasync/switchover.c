@@ -248,37 +248,49 @@ drain_poll(struct hasync *ha)
 /* ---- the new active ------------------------------------------------------ */
 
 /*
- * No Done: the old active may have sent more after its Final counters:
- * continue beyond every number it may use (esp/seq.c), or rekey.
+ * The old active may have sent more after its Final counters on every SA
+ * whose counter after the drain did not arrive (no Done, or Done but the
+ * SA was not among its counters): continue beyond every number it may
+ * use (esp/seq.c), or rekey.  Exactness is per SA: a Done whose count
+ * matches says nothing of an SA it did not list.
  */
 static void
 resume(struct hasync *ha, int exact, const char *how)
 {
 	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
-	uint32_t	 n = 0;
-	char		 why[320];
+	uint32_t	 n = 0, nrekey = 0, nexact = 0;
+	char		 why[320], partly[80] = "";
 
-	if (!exact)
-		for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
-			uint64_t seq;
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
+		uint64_t seq;
 
-			if (ha->esp->ops->continue_out(ha->esp, p->conn_out,
-			    p->out.seq, &seq) == 0)
-				n++;
-			else
-				(void)ike_rekey_ipsec(ha->ike, p->conn_in, 1);
+		if (exact && p->drain_exact) {
+			nexact++;
+			continue;
 		}
+		if (ha->esp->ops->continue_out(ha->esp, p->conn_out,
+		    p->out.seq, &seq) == 0)
+			n++;
+		else if (ike_rekey_ipsec(ha->ike, p->conn_in, 1) == 0)
+			nrekey++;
+	}
+	if (exact && n + nrekey > 0) {
+		snprintf(partly, sizeof(partly), ", but %u SAs had no final "
+		    "counter: counters jumped", n + nrekey);
+		exact = 0;
+	}
 	outbound(ha, ESP_OUTBOUND_SEND);
 	ha->sw.state = HA_SW_IDLE;
 	ha->sw.done++;
-	snprintf(ha->sw.result, sizeof(ha->sw.result), "took over (%s): %s",
-	    ha->sw.reason, how);
-	snprintf(why, sizeof(why), "took over (%s): %s", ha->sw.reason, how);
-	ha_history_add(ha, "switchover", why, dur, (uint32_t)ha->t.npairs, 0,
-	    exact ? (uint32_t)ha->t.npairs : 0);
+	snprintf(ha->sw.result, sizeof(ha->sw.result), "took over (%s): %s%s",
+	    ha->sw.reason, how, partly);
+	snprintf(why, sizeof(why), "took over (%s): %s%s", ha->sw.reason, how,
+	    partly);
+	ha_history_add(ha, "switchover", why, dur, (uint32_t)ha->t.npairs,
+	    nrekey, nexact);
 	if (!exact)
-		log_warnx(LOG_HA, "planned switchover: %s; %u outbound "
-		    "counters jumped", how, n);
+		log_warnx(LOG_HA, "planned switchover: %s%s; %u outbound "
+		    "counters jumped, %u rekeyed", how, partly, n, nrekey);
 	else
 		log_info(LOG_HA, "planned switchover complete: outbound "
 		    "resumed after %llu ms, every SA continues from the old "
@@ -304,6 +316,8 @@ final_rx(struct hasync *ha, const struct ha_switchover *f)
 	ha->sw.id = f->id;
 	ha->sw.started_us = ha_now_us(ha);
 	ha->sw.counters_rx = 0;
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
+		p->drain_exact = 0;
 	if (ha->sw.reason[0] == '\0')
 		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
 		    "active");
@@ -337,6 +351,7 @@ final_counters(struct hasync *ha, const struct ha_counters *c)
 		if (p == NULL || c->v[i].conn_id != p->conn_out)
 			continue;	/* inbound is ours now */
 		ctr_observe(&p->out, c->v[i].r.seq_out, ha_now_ms(ha));
+		p->drain_exact = 1;
 		memset(&r, 0, sizeof(r));
 		r.seq_out = c->v[i].r.seq_out;
 		(void)ha->esp->ops->set_replay(ha->esp, p->conn_out, &r);
@@ -696,6 +711,39 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 	case HA_SW_IDLE:
 		break;
 	}
+}
+
+/*
+ * The election moved this node in the middle of a switchover.  A new
+ * active that leaves the election before the old one drained sends
+ * nothing: the Done that comes later must not make a standby send.  An
+ * old active elected again stops draining (no DROP, no Done: it sends as
+ * the active it is; the new active's wait ends by its own role change or
+ * its timer).
+ */
+void
+ha_switchover_role(struct hasync *ha, int active, const char *why)
+{
+	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
+	char		 what[sizeof(ha->sw.result)];
+
+	if (!active && ha->sw.state == HA_SW_WAIT_DRAIN)
+		snprintf(what, sizeof(what), "abandoned (%s): left the "
+		    "election before the old active drained (%s); this node "
+		    "sends nothing", ha->sw.reason, why);
+	else if (active && (ha->sw.state == HA_SW_HANDED_OVER ||
+	    ha->sw.state == HA_SW_DRAINING))
+		snprintf(what, sizeof(what), "handed over (%s); drain cut "
+		    "short: elected again (%s)", ha->sw.reason, why);
+	else
+		return;
+	ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
+	ha->sw.state = HA_SW_IDLE;
+	ha->sw.deferred_bulk = 0;
+	memcpy(ha->sw.result, what, sizeof(ha->sw.result));
+	ha_history_add(ha, "switchover", what, dur, (uint32_t)ha->t.npairs, 0,
+	    0);
+	log_warnx(LOG_HA, "planned switchover %s", what);
 }
 
 /* ---- preemption by switchover -------------------------------------------- */

@@ -50,6 +50,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	struct esp_replay_state r;
 	char		 why[160];
 
+	ha_switchover_role(ha, 1, reason);
 	rekey = xcalloc((size_t)ha->t.npairs + 1, sizeof(*rekey));
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
 		uint64_t seq;
@@ -146,6 +147,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 {
 	int	 was_active = ha->role == RF_ROLE_ACTIVE;
 
+	ha_switchover_role(ha, 0, reason);
 	ike_set_active(ha->ike, 0);
 	if (!handing_over(ha))
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
@@ -172,6 +174,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 static void
 become_init(struct hasync *ha, const char *reason)
 {
+	ha_switchover_role(ha, 0, reason);
 	ike_set_active(ha->ike, 0);
 	outbound_mode(ha, ESP_OUTBOUND_DROP);
 	ha->role = RF_ROLE_UNKNOWN;

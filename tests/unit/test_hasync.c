@@ -2021,6 +2021,75 @@ test_promise_switchover_done_count(void **state)
 	two_stop(&m.t);
 }
 
+/*
+ * Done's count matches, but one SA's last counter is not among them: the
+ * old active's data plane lost the SA (hard expiry) after the Final, when
+ * it had already sent beyond the Final's number.  Exactness is per SA: the
+ * new active jumps that SA's counter instead of reusing the numbers the
+ * old active sent during the drain.
+ */
+static void
+test_promise_switchover_counter_missing(void **state)
+{
+	struct sim	 m;
+	char		 err[160];
+
+	(void)state;
+	sim_start(&m);
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	while (m.t.s->sw.state != HA_SW_WAIT_DRAIN)
+		assert_true(wire_step(&m.t.w) == 1);
+	/* the old active still sends for a moment, then loses the SA */
+	sim_run(&m, 10);
+	assert_true(m.sent[0] > 3000);
+	assert_int_equal(m.t.a->sw.state, HA_SW_DRAINING);
+	assert_int_equal(m.t.a_be->ops->del_sa(m.t.a_be, m.out), 0);
+	sim_run(&m, 3000);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_true(sim_sends(&m, 1));
+	assert_true(m.sent[1] > 0);
+	assert_non_null(strstr(m.t.s->sw.result, "jumped"));
+	two_stop(&m.t);
+}
+
+/*
+ * The new active leaves the election while it waits for the old active's
+ * drain (its link went down): the old active's Done must not make it
+ * send as a standby.  The old active, elected again before its drain
+ * ended, stops draining and stays active; its drain's end must not stop
+ * its data plane.
+ */
+static void
+test_promise_switchover_new_active_loses(void **state)
+{
+	struct sim	 m;
+	char		 err[160];
+
+	(void)state;
+	sim_start(&m);
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	while (m.t.s->sw.state != HA_SW_WAIT_DRAIN)
+		assert_true(wire_step(&m.t.w) == 1);
+	m.t.c.n[1].elected = 0;
+	m.t.c.n[1].vips = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
+	    "test: interface down");
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "abandoned"));
+	assert_int_equal(m.t.a->sw.state, HA_SW_HANDED_OVER);
+	vclock_elect(&m.t.c, 0, "Master_Down_Timer expired");
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.a->sw.result, "drain cut short"));
+	assert_int_equal(esp_fake_outbound(m.t.a_be), ESP_OUTBOUND_SEND);
+	sim_run(&m, 3000);
+	assert_false(sim_sends(&m, 1));
+	assert_int_equal(esp_fake_outbound(m.t.a_be), ESP_OUTBOUND_SEND);
+	assert_int_equal(m.t.a->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->role, RF_ROLE_UNKNOWN);
+	two_stop(&m.t);
+}
+
 /* A takeover in the middle of the snapshot: every pair is rekeyed. */
 static void
 test_promise_takeover_during_snapshot(void **state)
@@ -2740,6 +2809,8 @@ main(void)
 		cmocka_unit_test(test_promise_switchover_faults),
 		cmocka_unit_test(test_promise_switchover_steps),
 		cmocka_unit_test(test_promise_switchover_done_count),
+		cmocka_unit_test(test_promise_switchover_counter_missing),
+		cmocka_unit_test(test_promise_switchover_new_active_loses),
 		cmocka_unit_test(test_promise_takeover_during_snapshot),
 		cmocka_unit_test(test_promise_takeover_counters_lost),
 		cmocka_unit_test(test_promise_split_brain_heal),
