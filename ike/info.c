@@ -229,7 +229,6 @@ dpd_input(struct ike_sa *sa, const struct ike_notify *n)
 		memcpy(s, n->data, 4);
 		(void)ike_info_send_notify(sa, IKE_PROTO_ISAKMP,
 		    IKE_N_R_U_THERE_ACK, spi, IKE_SA_SPI_LEN, s, 4);
-		ike_emit_isakmp(ike, sa, 0);
 		return;
 	}
 	/* an ACK for the outstanding R-U-THERE (info_fresh checked it) */
@@ -381,7 +380,7 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 	uint16_t	 notify;
 	const char	*err;
 	ssize_t		 n;
-	int		 gone = 0, fresh;
+	int		 gone = 0, fresh, news = 0;
 
 	if (h->msgid == 0 || ike_sa_msgid_seen(sa, h->msgid)) {
 		ike->st.replays++;
@@ -433,17 +432,28 @@ ike_info_input(struct ike_sa *sa, const struct ike_hdr *h, const uint8_t *msg,
 		if (pl->type == IKE_PL_N) {
 			struct ike_notify nt;
 
-			if (ike_notify_parse(pl->body, &nt, &err) == 0)
+			if (ike_notify_parse(pl->body, &nt, &err) == 0) {
 				notify_input(sa, &nt);
+				news |= nt.type != IKE_N_R_U_THERE_ACK;
+			}
 		} else if (pl->type == IKE_PL_D) {
 			struct ike_delete d;
 
+			news = 1;
 			if (ike_delete_parse(pl->body, &d, &err) == 0)
 				delete_input(sa, &d, &gone);
 		}
 	}
 	if (gone)
 		ike_isakmp_delete(sa, 0, "deleted by the peer");
+	else if (news)
+		/*
+		 * its message ID (and an R-U-THERE's sequence number) is the
+		 * ISAKMP SA's news: a standby that takes over drops a replay
+		 * of it.  An R-U-THERE-ACK alone is not: a replayed one finds
+		 * no R-U-THERE outstanding (dpd_wait is not synced).
+		 */
+		ike_emit_isakmp(ike, sa, 0);
 }
 
 /*

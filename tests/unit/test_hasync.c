@@ -2090,6 +2090,64 @@ test_promise_switchover_new_active_loses(void **state)
 	two_stop(&m.t);
 }
 
+/* The first datagram the peer sends, kept (and not delivered). */
+static struct pair_msg	 captured;
+
+static int
+capture_from_peer(struct pair *p, struct pair_msg *msg)
+{
+	(void)p;
+	if (msg->from != 1 || captured.data != NULL)
+		return 1;
+	captured = *msg;
+	captured.data = xmalloc(msg->len);
+	memcpy(captured.data, msg->data, msg->len);
+	return 0;
+}
+
+/*
+ * An attacker replays an Informational the peer sent the old active (a
+ * Delete) to the node that took over.  Its message ID was synced with
+ * the ISAKMP SA when the active took it: the new active drops the
+ * replay.  Before, only Quick Mode and R-U-THERE synced message IDs, and
+ * the replay was processed again (a replayed INITIAL-CONTACT deletes the
+ * peer's other SAs).
+ */
+static void
+test_replayed_informational_after_takeover(void **state)
+{
+	struct sim	 m;
+	struct in_addr	 a;
+	struct ike	*s_ike;
+	uint64_t	 replays, deletes;
+
+	(void)state;
+	sim_start(&m);
+	memset(&captured, 0, sizeof(captured));
+	m.t.p->filter = capture_from_peer;
+	addr_parse("10.0.0.11", &a);
+	assert_int_equal(ike_clear_sa(m.t.p->n[1].ike, &a), 1);
+	pair_run(m.t.p, 10);
+	m.t.p->filter = NULL;
+	assert_non_null(captured.data);
+	/* the active takes the peer's Delete; the sync follows */
+	ike_input(m.t.a_ike, captured.data, captured.len, &captured.dst,
+	    &captured.src);
+	assert_int_equal(m.t.a_ike->st.deletes_rx, 1);
+	wire_run(&m.t.w);
+	sim_kill_active(&m);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	s_ike = m.t.p->n[0].ike;
+	replays = s_ike->st.replays;
+	deletes = s_ike->st.deletes_rx;
+	ike_input(s_ike, captured.data, captured.len, &captured.dst,
+	    &captured.src);
+	assert_int_equal(s_ike->st.replays, replays + 1);
+	assert_int_equal(s_ike->st.deletes_rx, deletes);
+	free(captured.data);
+	two_stop(&m.t);
+}
+
 /* A takeover in the middle of the snapshot: every pair is rekeyed. */
 static void
 test_promise_takeover_during_snapshot(void **state)
@@ -2811,6 +2869,7 @@ main(void)
 		cmocka_unit_test(test_promise_switchover_done_count),
 		cmocka_unit_test(test_promise_switchover_counter_missing),
 		cmocka_unit_test(test_promise_switchover_new_active_loses),
+		cmocka_unit_test(test_replayed_informational_after_takeover),
 		cmocka_unit_test(test_promise_takeover_during_snapshot),
 		cmocka_unit_test(test_promise_takeover_counters_lost),
 		cmocka_unit_test(test_promise_split_brain_heal),
