@@ -66,7 +66,7 @@ ALL_CFLAGS	:= -std=gnu11 $(WARN) $(CFLAGS) -I. -Ibuild/gen $(PKG_CFLAGS) \
 # module's test_*.c files (fakes, hooks into its internals) are linked
 # into the unit tests, fuzzers, test tools and benchmarks, never into
 # havpnd.
-MODULES		:= hasync ipc vrrp esp ike conf alg lib
+MODULES		:= hasync ipc vrrp esp ike/v2 ike conf alg lib
 TEST_SRCS	:= $(foreach m,$(MODULES),$(wildcard $(m)/test_*.c))
 MOD_SRCS	:= $(filter-out $(TEST_SRCS), \
 		   $(foreach m,$(MODULES),$(wildcard $(m)/*.c)))

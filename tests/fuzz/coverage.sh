@@ -33,10 +33,12 @@ cat "$out"/*.cov | awk '
 			break
 		}
 	sub(/:[0-9]+$/, "", path)
-	if (path !~ /\/(alg|conf|esp|hasync|ike|ipc|lib|vrrp)\/[^\/]+\.c$/)
+	if (path !~ /\/(alg|conf|esp|hasync|ike|ike\/v2|ipc|lib|vrrp)\/[^\/]+\.c$/)
 		next
 	n = split(path, c, "/")
 	file = c[n - 1] "/" c[n]
+	if (c[n - 2] == "ike" && c[n - 1] == "v2")
+		file = "ike/v2/" c[n]
 	key = file SUBSEP fn
 	if (!(key in tot)) {
 		tot[key] = e[2]
