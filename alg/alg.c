@@ -91,21 +91,23 @@ const size_t alg_esp_auth_count = nitems(alg_esp_auth_table);
 
 /*
  * DH groups: RFC 2409 6.1-6.2 (1, 2), RFC 3526 (5, 14-16), RFC 5903
- * (19-21), RFC 5114 2.3 (24).  ike/dh.c holds the primes of groups 1 and
- * 2 and takes OpenSSL's RFC 3526 primes for the other safe-prime groups.
+ * (19-21), RFC 5114 2.3 (24), RFC 8031 (31, IKEv2 only).  ike/dh.c
+ * holds the primes of groups 1 and 2 and takes OpenSSL's RFC 3526 primes
+ * for the other safe-prime groups.
  */
 const struct alg_dh alg_dh_table[] = {
-	{ 1, "modp768", ALG_DH_MODP, 96, NULL, "768 bit" },
-	{ 2, "modp1024", ALG_DH_MODP, 128, NULL, "1024 bit" },
-	{ 5, "modp1536", ALG_DH_MODP, 192, NULL, "1536 bit" },
-	{ 14, "modp2048", ALG_DH_MODP, 256, NULL, "2048 bit" },
-	{ 15, "modp3072", ALG_DH_MODP, 384, NULL, "3072 bit" },
-	{ 16, "modp4096", ALG_DH_MODP, 512, NULL, "4096 bit" },
-	{ 19, "ecp256", ALG_DH_ECP, 32, "P-256", "256 bit ECP" },
-	{ 20, "ecp384", ALG_DH_ECP, 48, "P-384", "384 bit ECP" },
-	{ 21, "ecp521", ALG_DH_ECP, 66, "P-521", "521 bit ECP" },
+	{ 1, "modp768", ALG_DH_MODP, 96, NULL, "768 bit", 1 },
+	{ 2, "modp1024", ALG_DH_MODP, 128, NULL, "1024 bit", 1 },
+	{ 5, "modp1536", ALG_DH_MODP, 192, NULL, "1536 bit", 1 },
+	{ 14, "modp2048", ALG_DH_MODP, 256, NULL, "2048 bit", 1 },
+	{ 15, "modp3072", ALG_DH_MODP, 384, NULL, "3072 bit", 1 },
+	{ 16, "modp4096", ALG_DH_MODP, 512, NULL, "4096 bit", 1 },
+	{ 19, "ecp256", ALG_DH_ECP, 32, "P-256", "256 bit ECP", 1 },
+	{ 20, "ecp384", ALG_DH_ECP, 48, "P-384", "384 bit ECP", 1 },
+	{ 21, "ecp521", ALG_DH_ECP, 66, "P-521", "521 bit ECP", 1 },
 	{ 24, "modp2048s256", ALG_DH_MODP_SUBGROUP, 256, "dh_2048_256",
-	    "2048 bit, 256 bit subgroup" },
+	    "2048 bit, 256 bit subgroup", 1 },
+	{ 31, "curve25519", ALG_DH_ECX, 32, "X25519", "Curve25519", 0 },
 };
 const size_t alg_dh_count = nitems(alg_dh_table);
 
@@ -240,6 +242,14 @@ alg_dh(int id)
 		if (alg_dh_table[i].id == id)
 			return &alg_dh_table[i];
 	return NULL;
+}
+
+const struct alg_dh *
+alg_dh_ikev1(int id)
+{
+	const struct alg_dh *d = alg_dh(id);
+
+	return d != NULL && d->ikev1 ? d : NULL;
 }
 
 const char *
@@ -390,13 +400,19 @@ alg_esp_engine_name(int enc, int bits, int auth, char *out, size_t len)
 void
 alg_dh_list(const char *prefix, const char *last, char *out, size_t len)
 {
-	size_t	 n = 0;
+	size_t	 n = 0, nv1 = 0, k = 0;
 
+	for (size_t i = 0; i < alg_dh_count; i++)
+		nv1 += alg_dh_table[i].ikev1 != 0;
 	out[0] = '\0';
-	for (size_t i = 0; i < alg_dh_count && n < len; i++)
+	for (size_t i = 0; i < alg_dh_count && n < len; i++) {
+		if (!alg_dh_table[i].ikev1)
+			continue;
 		n += (size_t)snprintf(out + n, len - n, "%s%s%d",
-		    i == 0 ? "" : i == alg_dh_count - 1 ? last : ", ", prefix,
+		    k == 0 ? "" : k == nv1 - 1 ? last : ", ", prefix,
 		    alg_dh_table[i].id);
+		k++;
+	}
 }
 
 void

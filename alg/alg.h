@@ -107,6 +107,7 @@ enum alg_dh_kind {
 	ALG_DH_MODP,		/* safe prime */
 	ALG_DH_MODP_SUBGROUP,	/* RFC 5114: prime with a small subgroup */
 	ALG_DH_ECP,		/* RFC 5903: KE = x | y, secret = x */
+	ALG_DH_ECX,		/* RFC 8031: KE and secret 32 bytes */
 };
 
 /* A DH group: its number is the IKEv1 group and the IKEv2 type 4 ID. */
@@ -118,6 +119,8 @@ struct alg_dh {
 	const char	*ossl;		/* OpenSSL group or curve; NULL: the
 					   parameters are in ike/dh.c */
 	const char	*ios;		/* show crypto isakmp policy */
+	int		 ikev1;		/* usable with IKEv1 (31 is not:
+					   RFC 8031 is IKEv2's) */
 };
 
 /* The tables, for iteration (tests, lists in error messages). */
@@ -146,6 +149,8 @@ const struct alg_hmac	*alg_esp_auth(int);
 const struct alg_hmac	*alg_esp_auth_by_word(const char *);
 const struct alg_hmac	*alg_esp_auth_by_ikev1(unsigned int);
 const struct alg_dh	*alg_dh(int);
+/* The same, NULL for a group IKEv1 does not use. */
+const struct alg_dh	*alg_dh_ikev1(int);
 
 /* Config words; "?" if unknown, "" for ALG_ESP_AUTH_NONE. */
 const char	*alg_enc_word(int);
@@ -183,7 +188,7 @@ void		 alg_esp_transform_ios(int, int, int, char *, size_t);
 void		 alg_esp_engine_name(int, int, int, char *, size_t);
 
 /*
- * The DH groups as a list for a message, each number after prefix and
+ * The IKEv1 DH groups as a list for a message, each number after prefix and
  * the last after last instead of ", ": ("", " or ") gives "1, 2, ... 21
  * or 24"; ("group", ", ") gives "group1, group2, ... group24".
  */

@@ -13,6 +13,30 @@
 #include "lib/lib.h"
 #include "conf_int.h"
 
+/* A group havpn has but IKEv1 does not use (31), named as s; or NULL. */
+static const struct alg_dh *
+ikev2_group(const char *s, const char *prefix)
+{
+	long	 v;
+	size_t	 n = strlen(prefix);
+
+	if (strncasecmp(s, prefix, n) != 0 ||
+	    conf_parse_uint(s + n, 1, 32, &v) == -1 ||
+	    alg_dh((int)v) == NULL || alg_dh_ikev1((int)v) != NULL)
+		return NULL;
+	return alg_dh((int)v);
+}
+
+static int
+group_ikev2_only(struct parser *p, const char *s, const char *prefix)
+{
+	char	 list[160];
+
+	alg_dh_list(prefix, ", ", list, sizeof(list));
+	return conf_perr(p, "\"%s\" (%s) is for IKEv2 only; IKEv1 takes %s",
+	    s, ikev2_group(s, prefix)->name, list);
+}
+
 static int
 parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 {
@@ -20,8 +44,11 @@ parse_group(struct parser *p, const char *s, const char *prefix, int *out)
 	size_t	 n = strlen(prefix);
 	char	 list[160];
 
+	if (ikev2_group(s, prefix) != NULL)
+		return group_ikev2_only(p, s, prefix);
 	if (strncasecmp(s, prefix, n) != 0 ||
-	    conf_parse_uint(s + n, 1, 32, &v) == -1 || alg_dh((int)v) == NULL) {
+	    conf_parse_uint(s + n, 1, 32, &v) == -1 ||
+	    alg_dh_ikev1((int)v) == NULL) {
 		alg_dh_list(prefix, ", ", list, sizeof(list));
 		return conf_perr(p, "\"%s\" is not a DH group havpn knows "
 		    "(%s)", s, list);
@@ -752,6 +779,8 @@ conf_mode_policy(struct parser *p, struct cline *l)
 			pol->group = def.group;
 			return CMD_OK;
 		}
+		if (l->nwords == 2 && ikev2_group(l->words[1], "") != NULL)
+			return group_ikev2_only(p, l->words[1], "");
 		if (l->nwords != 2 ||
 		    parse_group(p, l->words[1], "", &g) != CMD_OK) {
 			alg_dh_list("", " or ", sizes, sizeof(sizes));

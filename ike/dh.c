@@ -1,5 +1,5 @@
 /*
- * Diffie-Hellman groups for IKEv1, over OpenSSL 3 EVP.
+ * Diffie-Hellman groups for IKEv1 and IKEv2, over OpenSSL 3 EVP.
  *
  *   group  kind  parameters
  *   1      MODP  768 bits, RFC 2409 6.1 (no OpenSSL named group: below)
@@ -9,6 +9,8 @@
  *   19-21  ECP   P-256/P-384/P-521, RFC 5903 (KE = x | y, secret = x)
  *   24     MODP  2048 bits with a 256-bit subgroup, RFC 5114 2.3
  *              (OpenSSL named group dh_2048_256)
+ *   31     ECX   Curve25519, RFC 8031 (IKEv2 only): KE and secret are
+ *              X25519's 32 bytes (RFC 7748); an all-zero secret is refused
  *
  * The groups, their kinds, sizes and OpenSSL names are alg/'s rows; this
  * file adds how to make each group's parameters.
@@ -77,6 +79,7 @@ static struct dh_group groups[] = {
 	{ 20, 0, NULL, NULL, NULL, NULL, NULL },
 	{ 21, 0, NULL, NULL, NULL, NULL, NULL },
 	{ 24, 0, NULL, NULL, NULL, NULL, NULL },
+	{ 31, 0, NULL, NULL, NULL, NULL, NULL },
 };
 
 struct ike_dh {
@@ -157,7 +160,13 @@ done:
 static EVP_PKEY *
 params_get(struct dh_group *g)
 {
-	if (g->params == NULL)
+	/*
+	 * X25519 has no domain parameters: a key made once stands for them
+	 * (it says OpenSSL has the curve; keys are made by name)
+	 */
+	if (g->params == NULL && g->a->kind == ALG_DH_ECX)
+		g->params = EVP_PKEY_Q_keygen(NULL, NULL, g->a->ossl);
+	else if (g->params == NULL)
 		g->params = params_make(g);
 	return g->params;
 }
@@ -260,8 +269,10 @@ ike_dh_new(int id)
 		return NULL;
 	dh = xcalloc(1, sizeof(*dh));
 	dh->g = g;
-	if ((ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL)) == NULL ||
-	    EVP_PKEY_keygen_init(ctx) <= 0 ||
+	ctx = g->a->kind == ALG_DH_ECX ?
+	    EVP_PKEY_CTX_new_from_name(NULL, g->a->ossl, NULL) :
+	    EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+	if (ctx == NULL || EVP_PKEY_keygen_init(ctx) <= 0 ||
 	    (g->a->kind == ALG_DH_MODP &&
 	    set_priv_len(ctx, g->priv_bits) == -1) ||
 	    EVP_PKEY_generate(ctx, &dh->key) <= 0 || pub_export(dh) == -1) {
@@ -291,6 +302,15 @@ ike_dh_new_fixed(int id, const uint8_t *priv, size_t privlen,
 		return NULL;
 	dh = xcalloc(1, sizeof(*dh));
 	dh->g = g;
+	if (g->a->kind == ALG_DH_ECX) {
+		/* the public value follows from the private one: compare */
+		if ((dh->key = EVP_PKEY_new_raw_private_key_ex(NULL,
+		    g->a->ossl, NULL, priv, privlen)) == NULL ||
+		    pub_export(dh) == -1 || dh->publen != publen ||
+		    memcmp(dh->pub, pub, publen) != 0)
+			goto fail;
+		goto done;
+	}
 	if ((bld = OSSL_PARAM_BLD_new()) == NULL ||
 	    (x = BN_bin2bn(priv, (int)privlen, NULL)) == NULL ||
 	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x))
@@ -347,6 +367,16 @@ ike_dh_free(struct ike_dh *dh)
 	free(dh);
 }
 
+static int
+is_zero(const uint8_t *p, size_t len)
+{
+	uint8_t	 acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
 /* RFC 6989 2.1 for safe primes: 1 < y < p-1, on fixed-length big-endian. */
 static int
 modp_range_ok(const struct dh_group *g, const uint8_t *y)
@@ -368,6 +398,9 @@ peer_key(struct ike_dh *dh, const uint8_t *pub, size_t len)
 	EVP_PKEY	*peer;
 	uint8_t		 pt[1 + IKE_MAX_DH];
 
+	if (dh->g->a->kind == ALG_DH_ECX)
+		return EVP_PKEY_new_raw_public_key_ex(NULL, dh->g->a->ossl,
+		    NULL, pub, len);
 	if ((peer = EVP_PKEY_new()) == NULL ||
 	    EVP_PKEY_copy_parameters(peer, dh->key) <= 0)
 		goto fail;
@@ -413,7 +446,8 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 	    EVP_PKEY_derive_init(ctx) <= 0)
 		goto done;
 	/* g^xy is as long as p (RFC 2409 5: "padded ... with zeros") */
-	if (dh->g->a->kind != ALG_DH_ECP &&
+	if ((dh->g->a->kind == ALG_DH_MODP ||
+	    dh->g->a->kind == ALG_DH_MODP_SUBGROUP) &&
 	    EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto done;
 	if (EVP_PKEY_derive_set_peer_ex(ctx, peer,
@@ -422,6 +456,12 @@ ike_dh_derive(struct ike_dh *dh, const uint8_t *pub, size_t len,
 	if (EVP_PKEY_derive(ctx, out, &outlen) <= 0 ||
 	    outlen != dh->g->a->bytes) {
 		*err = "derivation failed";
+		goto done;
+	}
+	/* RFC 8031 2.3: a peer value of small order gives zeros: refuse */
+	if (dh->g->a->kind == ALG_DH_ECX && is_zero(out, outlen)) {
+		*err = "Curve25519 shared secret of zeros (RFC 8031)";
+		OPENSSL_cleanse(out, outlen);
 		goto done;
 	}
 	rc = 0;

@@ -184,7 +184,7 @@ ike_p1_trace(const struct ike_sa_pl *spl, const struct ike_xf *x)
 static int
 p1_group_ok(int g)
 {
-	return alg_dh(g) != NULL && ike_dh_supported(g);
+	return alg_dh_ikev1(g) != NULL && ike_dh_supported(g);
 }
 
 /* The IOS comparison of one offered transform with one policy. */

@@ -282,6 +282,9 @@ static const struct {
 	{ "crypto isakmp policy 10\n encr aes 512\n", 2, "128, 192 or 256" },
 	{ "crypto isakmp policy 10\n hash sha1\n", 2, "hash takes" },
 	{ "crypto isakmp policy 10\n group 3\n", 2, "group takes" },
+	{ "crypto isakmp policy 10\n group 31\n", 2,
+	    "\"31\" (curve25519) is for IKEv2 only; IKEv1 takes 1, 2, 5, 14, "
+	    "15, 16, 19, 20, 21, 24" },
 	{ "crypto isakmp policy 10\n lifetime 59\n", 2, "60 to 86400" },
 	/* the lists made from alg/'s tables, whole */
 	{ "crypto isakmp policy 10\n encr blowfish\n", 2,

@@ -5,7 +5,8 @@
  * SA for five suites, a rekeyed IKE SA whose prf changes, CHILD SA
  * KEYMAT with and without PFS, AUTH with a shared key, and a sealed
  * Encrypted payload with AES-CBC + HMAC and with AES-GCM; then what
- * ike2_sk_open must refuse.
+ * ike2_sk_open must refuse.  And group 31, Curve25519 (RFC 8031), with
+ * RFC 7748's own test vectors.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -279,6 +280,77 @@ test_sk_pad_length(void **state)
 	assert_int_equal(plainlen, 0);
 }
 
+/* RFC 7748 6.1: Alice's and Bob's keys and their shared secret. */
+static const uint8_t x25519_a[32] = {
+	0x77, 0x07, 0x6d, 0x0a, 0x73, 0x18, 0xa5, 0x7d, 0x3c, 0x16, 0xc1, 0x72,
+	0x51, 0xb2, 0x66, 0x45, 0xdf, 0x4c, 0x2f, 0x87, 0xeb, 0xc0, 0x99, 0x2a,
+	0xb1, 0x77, 0xfb, 0xa5, 0x1d, 0xb9, 0x2c, 0x2a,
+};
+static const uint8_t x25519_ka[32] = {
+	0x85, 0x20, 0xf0, 0x09, 0x89, 0x30, 0xa7, 0x54, 0x74, 0x8b, 0x7d, 0xdc,
+	0xb4, 0x3e, 0xf7, 0x5a, 0x0d, 0xbf, 0x3a, 0x0d, 0x26, 0x38, 0x1a, 0xf4,
+	0xeb, 0xa4, 0xa9, 0x8e, 0xaa, 0x9b, 0x4e, 0x6a,
+};
+static const uint8_t x25519_b[32] = {
+	0x5d, 0xab, 0x08, 0x7e, 0x62, 0x4a, 0x8a, 0x4b, 0x79, 0xe1, 0x7f, 0x8b,
+	0x83, 0x80, 0x0e, 0xe6, 0x6f, 0x3b, 0xb1, 0x29, 0x26, 0x18, 0xb6, 0xfd,
+	0x1c, 0x2f, 0x8b, 0x27, 0xff, 0x88, 0xe0, 0xeb,
+};
+static const uint8_t x25519_kb[32] = {
+	0xde, 0x9e, 0xdb, 0x7d, 0x7b, 0x7d, 0xc1, 0xb4, 0xd3, 0x5b, 0x61, 0xc2,
+	0xec, 0xe4, 0x35, 0x37, 0x3f, 0x83, 0x43, 0xc8, 0x5b, 0x78, 0x67, 0x4d,
+	0xad, 0xfc, 0x7e, 0x14, 0x6f, 0x88, 0x2b, 0x4f,
+};
+static const uint8_t x25519_k[32] = {
+	0x4a, 0x5d, 0x9d, 0x5b, 0xa4, 0xce, 0x2d, 0xe1, 0x72, 0x8e, 0x3b, 0xf4,
+	0x80, 0x35, 0x0f, 0x25, 0xe0, 0x7e, 0x21, 0xc9, 0x47, 0xd1, 0x9e, 0x33,
+	0x76, 0xf0, 0x9b, 0x3c, 0x1e, 0x16, 0x17, 0x42,
+};
+
+static void
+test_curve25519(void **state)
+{
+	struct ike_dh	*a, *b;
+	uint8_t		 z[32], zero[32];
+	const char	*err = NULL;
+
+	(void)state;
+	assert_true(ike_dh_supported(31));
+	assert_int_equal(ike_dh_publen(31), 32);
+	assert_int_equal(ike_dh_secretlen(31), 32);
+	assert_string_equal(ike_dh_name(31), "curve25519");
+	assert_null(alg_dh_ikev1(31));
+	a = ike_dh_new_fixed(31, x25519_a, 32, x25519_ka, 32);
+	b = ike_dh_new_fixed(31, x25519_b, 32, x25519_kb, 32);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_memory_equal(ike_dh_pub(a), x25519_ka, 32);
+	assert_int_equal(ike_dh_derive(a, x25519_kb, 32, z, &err), 0);
+	assert_memory_equal(z, x25519_k, 32);
+	assert_int_equal(ike_dh_derive(b, x25519_ka, 32, z, &err), 0);
+	assert_memory_equal(z, x25519_k, 32);
+	/* a public value that is not the private key's */
+	assert_null(ike_dh_new_fixed(31, x25519_a, 32, x25519_kb, 32));
+	/* the wrong length; a point of small order (zeros): refused */
+	assert_int_equal(ike_dh_derive(a, x25519_kb, 31, z, &err), -1);
+	memset(zero, 0, sizeof(zero));
+	err = NULL;
+	assert_int_equal(ike_dh_derive(a, zero, 32, z, &err), -1);
+	assert_non_null(err);
+	ike_dh_free(a);
+	ike_dh_free(b);
+	/* fresh keys agree */
+	a = ike_dh_new(31);
+	b = ike_dh_new(31);
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_int_equal(ike_dh_derive(a, ike_dh_pub(b), 32, z, &err), 0);
+	assert_int_equal(ike_dh_derive(b, ike_dh_pub(a), 32, zero, &err), 0);
+	assert_memory_equal(z, zero, 32);
+	ike_dh_free(a);
+	ike_dh_free(b);
+}
+
 int
 main(void)
 {
@@ -291,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_sk_cbc_hmac),
 		cmocka_unit_test(test_sk_gcm),
 		cmocka_unit_test(test_sk_pad_length),
+		cmocka_unit_test(test_curve25519),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
