@@ -32,6 +32,10 @@ map_entry(FILE *out, const char *map, json_object *e)
 	if (jget(e, "peer") != NULL && !json_object_is_type(jget(e, "peer"),
 	    json_type_null))
 		fprintf(out, "        Peer = %s\n", jstr(e, "peer"));
+	if (jget(e, "ikev2_profile") != NULL &&
+	    !json_object_is_type(jget(e, "ikev2_profile"), json_type_null))
+		fprintf(out, "        IKEv2 Profile: %s\n",
+		    jstr(e, "ikev2_profile"));
 	if (!jbool(e, "acl_defined"))
 		fprintf(out, "        No matching address list set.\n");
 	else {

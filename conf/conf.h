@@ -65,6 +65,106 @@ struct conf_isakmp_peer {
 	char			*password;	/* NULL: crypto isakmp key */
 };
 
+/*
+ * IKEv2 (crypto ikev2 ...), in the IOS dialect.  A crypto map entry uses
+ * IKEv2 when it names a profile (set ikev2-profile).  Lists hold at most
+ * CONF_IKEV2_MAXALG algorithms each, in the order written.
+ */
+#define CONF_IKEV2_MAXALG	8
+
+/* encryption aes-cbc-128 ... aes-gcm-256 */
+struct conf_ikev2_enc {
+	int			 gcm;		/* AES-GCM, 16-byte ICV (RFC
+						   5282); else AES-CBC */
+	int			 bits;		/* 128, 192 or 256 */
+};
+
+struct conf_ikev2_proposal {
+	int			 line;
+	char			*name;
+	struct conf_ikev2_enc	 enc[CONF_IKEV2_MAXALG];
+	int			 nenc;
+	int			 enc_line;
+	enum alg_hash		 integ[CONF_IKEV2_MAXALG];
+	int			 ninteg;
+	int			 integ_line;
+	enum alg_hash		 prf[CONF_IKEV2_MAXALG];
+	int			 nprf;		/* 0: the integrity list's */
+	int			 prf_line;
+	int			 group[CONF_IKEV2_MAXALG];
+	int			 ngroup;
+};
+
+/* A name used on a line: checked once the whole file is read. */
+struct conf_ref {
+	char			*name;
+	int			 line;
+};
+
+struct conf_ikev2_policy {
+	int			 line;
+	char			*name;
+	struct conf_ref		*proposals;	/* in order */
+	int			 nproposals;
+	struct in_addr		*local;		/* match address local */
+	int			 nlocal;	/* 0: any local address */
+};
+
+enum conf_id_type {
+	CONF_ID_NONE = 0,	/* not given: the local address */
+	CONF_ID_ADDRESS,
+	CONF_ID_FQDN,
+};
+
+/* identity {address ADDR | fqdn NAME} */
+struct conf_ike_id {
+	enum conf_id_type	 type;
+	struct in_addr		 addr;
+	char			*fqdn;
+};
+
+/* A peer of an IKEv2 keyring. */
+struct conf_ikev2_kpeer {
+	int			 line;
+	char			*name;
+	int			 have_addr;
+	struct in_addr		 addr;
+	struct in_addr		 mask;		/* 255.255.255.255: a host */
+	struct conf_ike_id	 id;		/* identity ... */
+	char			*psk_local;	/* the key we sign with */
+	char			*psk_remote;	/* the key the peer signs with */
+};
+
+struct conf_ikev2_keyring {
+	int			 line;
+	char			*name;
+	struct conf_ikev2_kpeer	*peers;
+	int			 npeers;
+};
+
+/* match identity remote {address ADDR [MASK] | fqdn NAME} */
+struct conf_ikev2_match {
+	enum conf_id_type	 type;
+	struct in_addr		 addr;
+	struct in_addr		 mask;
+	char			*fqdn;
+};
+
+struct conf_ikev2_profile {
+	int			 line;
+	char			*name;
+	struct conf_ikev2_match	*match;
+	int			 nmatch;
+	struct conf_ike_id	 local_id;	/* NONE: our address */
+	int			 auth_local;	/* CONF_AUTH_PSK, 0: none */
+	int			 auth_remote;
+	struct conf_ref		 keyring;	/* keyring local NAME */
+	uint32_t		 lifetime;	/* seconds, default 86400 */
+	int			 dpd_interval;	/* 0: off */
+	int			 dpd_retry;
+	enum conf_dpd_mode	 dpd_mode;
+};
+
 struct conf_transform_set {
 	int			 line;
 	char			*name;
@@ -135,6 +235,8 @@ struct conf_map_entry {
 	char			*acl;		/* match address, NULL if none */
 	int			 acl_line;	/* the match address line */
 	int			 reverse_route;
+	struct conf_ref		 ikev2_profile;	/* set ikev2-profile; NULL
+						   name: IKEv1 */
 };
 
 struct conf_crypto_map {
@@ -238,6 +340,15 @@ struct config {
 	int			 aggressive_disable;
 	int			 nat_keepalive;	/* seconds, 0: off */
 
+	struct conf_ikev2_proposal *v2proposals;
+	int			 nv2proposals;
+	struct conf_ikev2_policy *v2policies;
+	int			 nv2policies;
+	struct conf_ikev2_keyring *v2keyrings;
+	int			 nv2keyrings;
+	struct conf_ikev2_profile *v2profiles;
+	int			 nv2profiles;
+
 	struct conf_transform_set *tsets;
 	int			 ntsets;
 	uint32_t		 sa_life_seconds;	/* default 3600 */
@@ -333,6 +444,12 @@ int		 conf_psk_for_host(const struct config *, struct in_addr);
 const struct conf_transform_set *conf_tset_find(const struct config *,
 		    const char *);
 const struct conf_acl	*conf_acl_find(const struct config *, const char *);
+const struct conf_ikev2_proposal *conf_v2proposal_find(const struct config *,
+		    const char *);
+const struct conf_ikev2_keyring *conf_v2keyring_find(const struct config *,
+		    const char *);
+const struct conf_ikev2_profile *conf_v2profile_find(const struct config *,
+		    const char *);
 const struct conf_crypto_map *conf_map_find(const struct config *,
 		    const char *);
 const struct conf_track	*conf_track_find(const struct config *, int);
@@ -346,6 +463,9 @@ const char	*conf_standby_name(const struct conf_interface *,
 		    const struct conf_standby *, char *, size_t);
 
 /* Names for show output and logs (the algorithms' own: alg/alg.h). */
+/* An IKEv2 proposal's words: "aes-gcm-256"; "sha384". */
+const char	*conf_v2enc_word(const struct conf_ikev2_enc *);
+const char	*conf_v2hash_word(enum alg_hash);
 /* The IOS transform words, e.g. "esp-aes 256 esp-sha256-hmac". */
 void		 conf_tset_words(const struct conf_transform_set *, char *,
 		    size_t);

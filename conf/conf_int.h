@@ -34,6 +34,11 @@ enum conf_mode {
 	M_SCTP,
 	M_LPORT,
 	M_RPORT,
+	M_V2PROPOSAL,		/* crypto ikev2 proposal NAME */
+	M_V2POLICY,
+	M_V2KEYRING,
+	M_V2KPEER,		/* peer NAME, under a keyring */
+	M_V2PROFILE,
 	M_IGNORED,		/* an ignored IOS block: its lines are skipped */
 	M_FAILED,		/* under a line that failed: skipped silently */
 };
@@ -133,9 +138,24 @@ int	 conf_mode_assoc(struct parser *, struct cline *);
 int	 conf_mode_sctp(struct parser *, struct cline *);
 int	 conf_mode_lport(struct parser *, struct cline *);
 int	 conf_mode_rport(struct parser *, struct cline *);
+int	 conf_mode_v2proposal(struct parser *, struct cline *);
+int	 conf_mode_v2policy(struct parser *, struct cline *);
+int	 conf_mode_v2keyring(struct parser *, struct cline *);
+int	 conf_mode_v2kpeer(struct parser *, struct cline *);
+int	 conf_mode_v2profile(struct parser *, struct cline *);
 
 /* global commands by area */
 int	 conf_global_crypto(struct parser *, struct cline *);
+int	 conf_global_ikev2(struct parser *, struct cline *);
+/* set ikev2-profile NAME, under a crypto map entry */
+int	 conf_map_ikev2_profile(struct parser *, struct cline *,
+	    struct conf_map_entry *);
+/* IKEv2's cross-line checks (conf/parse_ikev2.c) */
+void	 conf_validate_ikev2(struct config *, const struct conf_host *,
+	    struct conf_notes *);
+void	 conf_free_ikev2(struct config *);
+/* a secret given on a line: refused if it is CONF_MASK; what: for the error */
+int	 conf_secret_ok(struct parser *, const char *, const char *);
 int	 conf_global_acl(struct parser *, struct cline *);
 int	 conf_global_track(struct parser *, struct cline *);
 int	 conf_global_interface(struct parser *, struct cline *);

@@ -46,7 +46,8 @@ entry_eq(const struct conf_map_entry *a, const struct conf_map_entry *b)
 {
 	if (!(EQ(seq) && EQ(have_peer) && EQA(peer) && EQ(ntsets) &&
 	    EQ(pfs_group) && EQ(life_seconds) && EQ(life_kbytes) &&
-	    EQS(acl) && EQ(reverse_route)))
+	    EQS(acl) && EQ(reverse_route) &&
+	    str_eq(a->ikev2_profile.name, b->ikev2_profile.name)))
 		return 0;
 	for (int i = 0; i < a->ntsets; i++)
 		if (!str_eq(a->tsets[i], b->tsets[i]))
@@ -164,6 +165,84 @@ track_eq(const struct conf_track *a, const struct conf_track *b)
 	return EQ(id) && EQS(ifname);
 }
 
+static int
+id_eq(const struct conf_ike_id *a, const struct conf_ike_id *b)
+{
+	return EQ(type) && EQA(addr) && EQS(fqdn);
+}
+
+static int
+v2proposal_eq(const struct conf_ikev2_proposal *a,
+    const struct conf_ikev2_proposal *b)
+{
+	if (!(EQS(name) && EQ(nenc) && EQ(ninteg) && EQ(nprf) && EQ(ngroup)))
+		return 0;
+	for (int i = 0; i < a->nenc; i++)
+		if (!(EQ(enc[i].gcm) && EQ(enc[i].bits)))
+			return 0;
+	for (int i = 0; i < a->ninteg; i++)
+		if (!EQ(integ[i]))
+			return 0;
+	for (int i = 0; i < a->nprf; i++)
+		if (!EQ(prf[i]))
+			return 0;
+	for (int i = 0; i < a->ngroup; i++)
+		if (!EQ(group[i]))
+			return 0;
+	return 1;
+}
+
+static int
+v2policy_eq(const struct conf_ikev2_policy *a,
+    const struct conf_ikev2_policy *b)
+{
+	if (!(EQS(name) && EQ(nproposals) && EQ(nlocal)))
+		return 0;
+	for (int i = 0; i < a->nproposals; i++)
+		if (!EQS(proposals[i].name))
+			return 0;
+	for (int i = 0; i < a->nlocal; i++)
+		if (!EQA(local[i]))
+			return 0;
+	return 1;
+}
+
+static int
+v2kpeer_eq(const struct conf_ikev2_kpeer *a, const struct conf_ikev2_kpeer *b)
+{
+	return EQS(name) && EQ(have_addr) && EQA(addr) && EQA(mask) &&
+	    id_eq(&a->id, &b->id) && EQS(psk_local) && EQS(psk_remote);
+}
+
+static int
+v2keyring_eq(const struct conf_ikev2_keyring *a,
+    const struct conf_ikev2_keyring *b)
+{
+	if (!EQS(name))
+		return 0;
+	LIST_EQ(npeers, peers, v2kpeer_eq);
+	return 1;
+}
+
+static int
+v2match_eq(const struct conf_ikev2_match *a, const struct conf_ikev2_match *b)
+{
+	return EQ(type) && EQA(addr) && EQA(mask) && EQS(fqdn);
+}
+
+static int
+v2profile_eq(const struct conf_ikev2_profile *a,
+    const struct conf_ikev2_profile *b)
+{
+	if (!(EQS(name) && id_eq(&a->local_id, &b->local_id) &&
+	    EQ(auth_local) && EQ(auth_remote) && EQS(keyring.name) &&
+	    EQ(lifetime) && EQ(dpd_interval) && EQ(dpd_retry) &&
+	    EQ(dpd_mode)))
+		return 0;
+	LIST_EQ(nmatch, match, v2match_eq);
+	return 1;
+}
+
 int
 conf_equal(const struct config *a, const struct config *b)
 {
@@ -177,6 +256,10 @@ conf_equal(const struct config *a, const struct config *b)
 	LIST_EQ(npeers, peers, peer_eq);
 	LIST_EQ(ntsets, tsets, tset_eq);
 	LIST_EQ(nmaps, maps, map_eq);
+	LIST_EQ(nv2proposals, v2proposals, v2proposal_eq);
+	LIST_EQ(nv2policies, v2policies, v2policy_eq);
+	LIST_EQ(nv2keyrings, v2keyrings, v2keyring_eq);
+	LIST_EQ(nv2profiles, v2profiles, v2profile_eq);
 	LIST_EQ(nacls, acls, acl_eq);
 	LIST_EQ(ntracks, tracks, track_eq);
 	LIST_EQ(nifaces, ifaces, iface_eq);

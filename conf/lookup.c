@@ -44,6 +44,33 @@ conf_acl_find(const struct config *cf, const char *name)
 	return NULL;
 }
 
+const struct conf_ikev2_proposal *
+conf_v2proposal_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nv2proposals; i++)
+		if (strcmp(cf->v2proposals[i].name, name) == 0)
+			return &cf->v2proposals[i];
+	return NULL;
+}
+
+const struct conf_ikev2_keyring *
+conf_v2keyring_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nv2keyrings; i++)
+		if (strcmp(cf->v2keyrings[i].name, name) == 0)
+			return &cf->v2keyrings[i];
+	return NULL;
+}
+
+const struct conf_ikev2_profile *
+conf_v2profile_find(const struct config *cf, const char *name)
+{
+	for (int i = 0; i < cf->nv2profiles; i++)
+		if (strcmp(cf->v2profiles[i].name, name) == 0)
+			return &cf->v2profiles[i];
+	return NULL;
+}
+
 const struct conf_crypto_map *
 conf_map_find(const struct config *cf, const char *name)
 {

@@ -170,6 +170,17 @@ conf_parse_mask(struct parser *p, const char *s, struct in_addr *m)
 	return 0;
 }
 
+int
+conf_secret_ok(struct parser *p, const char *s, const char *what)
+{
+	if (strcmp(s, CONF_MASK) != 0)
+		return 0;
+	conf_perr(p, "%s: the secret is masked, as \"show running-config\" "
+	    "prints it; \"show running-config secrets\" prints the real one",
+	    what);
+	return -1;
+}
+
 /* Linux: 1-15 bytes, no '/', no blank, not "." or "..". */
 int
 conf_ifname_valid(const char *s)
@@ -266,6 +277,11 @@ mode_handler(enum conf_mode m)
 	case M_SCTP:		return conf_mode_sctp;
 	case M_LPORT:		return conf_mode_lport;
 	case M_RPORT:		return conf_mode_rport;
+	case M_V2PROPOSAL:	return conf_mode_v2proposal;
+	case M_V2POLICY:	return conf_mode_v2policy;
+	case M_V2KEYRING:	return conf_mode_v2keyring;
+	case M_V2KPEER:		return conf_mode_v2kpeer;
+	case M_V2PROFILE:	return conf_mode_v2profile;
 	case M_IGNORED:
 	case M_FAILED:		return NULL;
 	}
@@ -296,6 +312,16 @@ header_mode(const struct cline *l)
 	    l->nwords > 3 &&
 	    !conf_word_is(l, 3, "redundancy"))
 		return M_MAP;
+	if (conf_word_is(l, 0, "crypto") && conf_word_is(l, 1, "ikev2")) {
+		if (conf_word_is(l, 2, "proposal"))
+			return M_V2PROPOSAL;
+		if (conf_word_is(l, 2, "policy"))
+			return M_V2POLICY;
+		if (conf_word_is(l, 2, "keyring"))
+			return M_V2KEYRING;
+		if (conf_word_is(l, 2, "profile"))
+			return M_V2PROFILE;
+	}
 	if (conf_word_is(l, 0, "ip") && conf_word_is(l, 1, "access-list"))
 		return M_ACL;
 	if (conf_word_is(l, 0, "redundancy") &&
@@ -344,6 +370,14 @@ mode_knows(enum conf_mode m, const struct cline *l)
 		{ M_LPORT, "local-ip" }, { M_LPORT, "retransmit-timeout" },
 		{ M_LPORT, "path-retransmit" }, { M_LPORT, "assoc-retransmit" },
 		{ M_RPORT, "remote-ip" },
+		{ M_V2PROPOSAL, "encryption" }, { M_V2PROPOSAL, "integrity" },
+		{ M_V2PROPOSAL, "prf" }, { M_V2PROPOSAL, "group" },
+		{ M_V2POLICY, "proposal" }, { M_V2POLICY, "match" },
+		{ M_V2KEYRING, "peer" }, { M_V2KPEER, "address" },
+		{ M_V2KPEER, "identity" }, { M_V2KPEER, "pre-shared-key" },
+		{ M_V2PROFILE, "match" }, { M_V2PROFILE, "identity" },
+		{ M_V2PROFILE, "authentication" }, { M_V2PROFILE, "keyring" },
+		{ M_V2PROFILE, "lifetime" }, { M_V2PROFILE, "dpd" },
 	};
 	int	 w = conf_word_is(l, 0, "no") ? 1 : 0;
 	long	 seq;
@@ -729,11 +763,13 @@ conf_free(struct config *cf)
 				free(e->tsets[k]);
 			free(e->tsets);
 			free(e->acl);
+			free(e->ikev2_profile.name);
 		}
 		free(m->entries);
 		free(m->name);
 	}
 	free(cf->maps);
+	conf_free_ikev2(cf);
 	for (i = 0; i < cf->nacls; i++) {
 		for (j = 0; j < cf->acls[i].naces; j++)
 			conf_ace_cleanup(&cf->acls[i].aces[j]);

@@ -690,6 +690,8 @@ conf_global_crypto(struct parser *p, struct cline *l)
 		return cmd_tunnel_interface(p, l);
 	if (conf_word_is(l, 1, "map"))
 		return cmd_map(p, l);
+	if (conf_word_is(l, 1, "ikev2"))
+		return conf_global_ikev2(p, l);
 	if (conf_word_is(l, 1, "ikev1") || (conf_word_is(l, 1, "ipsec") &&
 	    conf_word_is(l, 2, "ikev1")))
 		return conf_perr(p, "\"%s\" is ASA syntax; on IOS: \"crypto "
@@ -894,6 +896,8 @@ map_set(struct parser *p, struct cline *l, struct conf_map_entry *e)
 		e->pfs_group = g;
 		return CMD_OK;
 	}
+	if (conf_word_is(l, 1, "ikev2-profile"))
+		return conf_map_ikev2_profile(p, l, e);
 	if (conf_word_is(l, 1, "security-association") &&
 	    conf_word_is(l, 2, "lifetime")) {
 		if (conf_word_is(l, 3, "seconds")) {

@@ -10,6 +10,155 @@
 #include "conf_int.h"
 
 static void
+print_id(FILE *f, const char *prefix, const struct conf_ike_id *id)
+{
+	char	 a[INET_ADDRSTRLEN];
+
+	if (id->type == CONF_ID_ADDRESS)
+		fprintf(f, "%s address %s\n", prefix, addr_str(id->addr, a));
+	else if (id->type == CONF_ID_FQDN)
+		fprintf(f, "%s fqdn %s\n", prefix, id->fqdn);
+}
+
+/* " integrity sha256 sha1": a list's line, none when it is empty */
+static void
+print_hashes(FILE *f, const char *what, const enum alg_hash *h, int n)
+{
+	if (n == 0)
+		return;
+	fprintf(f, " %s", what);
+	for (int j = 0; j < n; j++)
+		fprintf(f, " %s", conf_v2hash_word(h[j]));
+	fputc('\n', f);
+}
+
+static void
+print_v2proposals(const struct config *cf, FILE *f)
+{
+	for (int i = 0; i < cf->nv2proposals; i++) {
+		const struct conf_ikev2_proposal *x = &cf->v2proposals[i];
+
+		fprintf(f, "crypto ikev2 proposal %s\n", x->name);
+		if (x->nenc > 0)
+			fprintf(f, " encryption");
+		for (int j = 0; j < x->nenc; j++)
+			fprintf(f, " %s", conf_v2enc_word(&x->enc[j]));
+		if (x->nenc > 0)
+			fputc('\n', f);
+		print_hashes(f, "integrity", x->integ, x->ninteg);
+		print_hashes(f, "prf", x->prf, x->nprf);
+		if (x->ngroup > 0)
+			fprintf(f, " group");
+		for (int j = 0; j < x->ngroup; j++)
+			fprintf(f, " %d", x->group[j]);
+		if (x->ngroup > 0)
+			fputc('\n', f);
+	}
+}
+
+static void
+print_v2keyrings(const struct config *cf, FILE *f, int secrets)
+{
+	char	 a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cf->nv2keyrings; i++) {
+		const struct conf_ikev2_keyring *k = &cf->v2keyrings[i];
+
+		fprintf(f, "crypto ikev2 keyring %s\n", k->name);
+		for (int j = 0; j < k->npeers; j++) {
+			const struct conf_ikev2_kpeer *pe = &k->peers[j];
+
+			fprintf(f, " peer %s\n", pe->name);
+			if (pe->have_addr && pe->mask.s_addr == 0xffffffff)
+				fprintf(f, "  address %s\n",
+				    addr_str(pe->addr, a));
+			else if (pe->have_addr)
+				fprintf(f, "  address %s %s\n",
+				    addr_str(pe->addr, a), addr_str(pe->mask, m));
+			print_id(f, "  identity", &pe->id);
+			if (pe->psk_local != NULL && pe->psk_remote != NULL &&
+			    strcmp(pe->psk_local, pe->psk_remote) == 0) {
+				fprintf(f, "  pre-shared-key %s\n",
+				    secrets ? pe->psk_local : CONF_MASK);
+				continue;
+			}
+			if (pe->psk_local != NULL)
+				fprintf(f, "  pre-shared-key local %s\n",
+				    secrets ? pe->psk_local : CONF_MASK);
+			if (pe->psk_remote != NULL)
+				fprintf(f, "  pre-shared-key remote %s\n",
+				    secrets ? pe->psk_remote : CONF_MASK);
+		}
+	}
+}
+
+static void
+print_v2profiles(const struct config *cf, FILE *f)
+{
+	char	 a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cf->nv2profiles; i++) {
+		const struct conf_ikev2_profile *x = &cf->v2profiles[i];
+
+		fprintf(f, "crypto ikev2 profile %s\n", x->name);
+		for (int j = 0; j < x->nmatch; j++) {
+			const struct conf_ikev2_match *mt = &x->match[j];
+
+			if (mt->type == CONF_ID_FQDN)
+				fprintf(f, " match identity remote fqdn %s\n",
+				    mt->fqdn);
+			else if (mt->mask.s_addr == 0xffffffff)
+				fprintf(f, " match identity remote address "
+				    "%s\n", addr_str(mt->addr, a));
+			else
+				fprintf(f, " match identity remote address "
+				    "%s %s\n", addr_str(mt->addr, a),
+				    addr_str(mt->mask, m));
+		}
+		print_id(f, " identity local", &x->local_id);
+		if (x->auth_remote == CONF_AUTH_PSK)
+			fprintf(f, " authentication remote pre-share\n");
+		if (x->auth_local == CONF_AUTH_PSK)
+			fprintf(f, " authentication local pre-share\n");
+		if (x->keyring.name != NULL)
+			fprintf(f, " keyring local %s\n", x->keyring.name);
+		if (x->lifetime != 86400)
+			fprintf(f, " lifetime %u\n", x->lifetime);
+		if (x->dpd_interval != 0)
+			fprintf(f, " dpd %d %d %s\n", x->dpd_interval,
+			    x->dpd_retry, x->dpd_mode == CONF_DPD_PERIODIC ?
+			    "periodic" : "on-demand");
+	}
+}
+
+/* IOS prints the IKEv2 sections first, each kind after the other. */
+static void
+print_ikev2(const struct config *cf, FILE *f, int secrets)
+{
+	print_v2proposals(cf, f);
+	for (int i = 0; i < cf->nv2policies; i++) {
+		const struct conf_ikev2_policy *x = &cf->v2policies[i];
+		char	 a[INET_ADDRSTRLEN];
+
+		fprintf(f, "crypto ikev2 policy %s\n", x->name);
+		if (x->nproposals > 0)
+			fprintf(f, " proposal");
+		for (int j = 0; j < x->nproposals; j++)
+			fprintf(f, " %s", x->proposals[j].name);
+		if (x->nproposals > 0)
+			fputc('\n', f);
+		for (int j = 0; j < x->nlocal; j++)
+			fprintf(f, " match address local %s\n",
+			    addr_str(x->local[j], a));
+	}
+	print_v2keyrings(cf, f, secrets);
+	print_v2profiles(cf, f);
+	if (cf->nv2proposals + cf->nv2policies + cf->nv2keyrings +
+	    cf->nv2profiles > 0)
+		fprintf(f, "!\n");
+}
+
+static void
 print_policies(const struct config *cf, FILE *f, int secrets)
 {
 	char	 a[INET_ADDRSTRLEN], m[INET_ADDRSTRLEN];
@@ -128,6 +277,9 @@ print_maps(const struct config *cf, FILE *f)
 				    "kilobytes %u\n", e->life_kbytes);
 			if (e->pfs_group != 0)
 				fprintf(f, " set pfs group%d\n", e->pfs_group);
+			if (e->ikev2_profile.name != NULL)
+				fprintf(f, " set ikev2-profile %s\n",
+				    e->ikev2_profile.name);
 			if (e->acl != NULL)
 				fprintf(f, " match address %s\n", e->acl);
 			if (e->reverse_route)
@@ -390,6 +542,7 @@ print_all(const struct config *cf, FILE *f, int secrets)
 		fprintf(f, "!\n");
 	print_ipc(cf, f);
 	print_redundancy(cf, f, secrets);
+	print_ikev2(cf, f, secrets);
 	print_policies(cf, f, secrets);
 	fprintf(f, "!\n");
 	print_ipsec(cf, f);

@@ -112,7 +112,8 @@ check_maps(struct config *cf, struct conf_notes *d)
 				    "%s %d stays disabled until it has a peer, "
 				    "a match address and a transform-set",
 				    m->name, e->seq);
-			else if (!have_psk_for(cf, e->peer))
+			else if (e->ikev2_profile.name == NULL &&
+			    !have_psk_for(cf, e->peer))
 				conf_note_add(d, e->line, 1, "crypto map "
 				    "%s %d: no crypto isakmp key matches peer "
 				    "%s", m->name, e->seq,
@@ -424,6 +425,7 @@ conf_validate(struct config *cf, const struct conf_host *host,
 	check_policies(cf, d);
 	check_peers(cf, d);
 	check_maps(cf, d);
+	conf_validate_ikev2(cf, host, d);
 	check_standby(cf, d);
 	check_ifaces(cf, d);
 	check_redundancy(cf, host, d);

@@ -66,6 +66,8 @@ map_entry_json(const struct config *cf, const struct conf_map_entry *e)
 		jadd_addr(o, "peer", e->peer);
 	else
 		jadd_str(o, "peer", NULL);
+	/* IKEv2 entries: not negotiated yet (conf/parse_ikev2.c) */
+	jadd_str(o, "ikev2_profile", e->ikev2_profile.name);
 	jadd_str(o, "acl", e->acl);
 	jadd_bool(o, "acl_defined", acl != NULL);
 	jadd_bool(o, "acl_numbered", acl != NULL && acl->numbered);

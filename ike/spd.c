@@ -151,7 +151,10 @@ spd_add_entry(struct ike *ike, const struct conf_interface *ifc,
 		s->map_seq = e->seq;
 		s->ace = k;
 		snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
-		s->usable = e->have_peer && e->ntsets > 0;
+		/* an IKEv2 entry is not IKEv1's (and IKEv2 runs no
+		 * exchange yet: the entry stays disabled) */
+		s->usable = e->have_peer && e->ntsets > 0 &&
+		    e->ikev2_profile.name == NULL;
 		s->reverse_route = e->reverse_route;
 	}
 }

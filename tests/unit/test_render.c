@@ -75,6 +75,34 @@ test_crypto_map_incomplete(void **state)
 	    "        Interfaces using crypto map M:\n\n");
 }
 
+/* An entry naming an IKEv2 profile shows it under the peer, as IOS. */
+static void
+test_crypto_map_ikev2_profile(void **state)
+{
+	(void)state;
+	check(render_crypto_map,
+	    "{\"maps\": [{\"name\": \"M\", \"interfaces\": [], \"entries\": ["
+	    "{\"seq\": 30, \"type\": \"ipsec-isakmp\", \"peer\": \"10.0.0.40\","
+	    " \"ikev2_profile\": \"SITE-C\","
+	    " \"acl\": null, \"acl_defined\": false, \"acl_entries\": [],"
+	    " \"lifetime_kbytes\": 4608000, \"lifetime_seconds\": 3600,"
+	    " \"pfs\": false, \"dh_group\": \"none\", \"transform_sets\": [],"
+	    " \"reverse_route\": false}]}]}",
+	    "Crypto Map IPv4 \"M\" 30 ipsec-isakmp\n"
+	    "        Peer = 10.0.0.40\n"
+	    "        IKEv2 Profile: SITE-C\n"
+	    "        No matching address list set.\n"
+	    "        Current peer: 10.0.0.40\n"
+	    "        Security association lifetime: 4608000 kilobytes/3600 "
+	    "seconds\n"
+	    "        Responder-Only (Y/N): N\n"
+	    "        PFS (Y/N): N\n"
+	    "        Mixed-mode : Disabled\n"
+	    "        Transform sets={ \n"
+	    "        }\n"
+	    "        Interfaces using crypto map M:\n\n");
+}
+
 static void
 test_isakmp_key_subnet(void **state)
 {
@@ -215,6 +243,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_access_lists),
 		cmocka_unit_test(test_crypto_map_incomplete),
+		cmocka_unit_test(test_crypto_map_ikev2_profile),
 		cmocka_unit_test(test_isakmp_key_subnet),
 		cmocka_unit_test(test_engine_conns),
 		cmocka_unit_test(test_isakmp_peers_negotiating),
