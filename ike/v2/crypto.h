@@ -21,8 +21,8 @@
 
 #include "alg/alg.h"
 #include "ike/crypto.h"
+#include "ike/v2/wire.h"
 
-#define IKE2_SPI_LEN		8
 /* an SK_e: AES-256 and RFC 5282's 4-byte salt */
 #define IKE2_MAX_ENCKEY		36
 /* prf+ gives at most 255 blocks (2.13) */
