@@ -12,18 +12,29 @@
 
 void
 ike2_id_from_conf(const struct conf_ike_id *c, struct in_addr local,
-    struct ike2_id *id)
+    struct ike2_idbuf *b)
 {
-	memset(id, 0, sizeof(*id));
+	memset(b, 0, sizeof(*b));
+	b->id.data = b->data;
 	if (c->type == CONF_ID_FQDN) {
-		id->type = IKE2_ID_FQDN;
-		id->len = strlen(c->fqdn);
-		memcpy(id->data, c->fqdn, id->len);
+		b->id.type = IKE2_ID_FQDN;
+		b->id.len = strlen(c->fqdn);
+		memcpy(b->data, c->fqdn, b->id.len);
 		return;
 	}
-	id->type = IKE2_ID_IPV4_ADDR;
-	id->len = 4;
-	memcpy(id->data, c->type == CONF_ID_ADDRESS ? &c->addr : &local, 4);
+	b->id.type = IKE2_ID_IPV4_ADDR;
+	b->id.len = 4;
+	memcpy(b->data, c->type == CONF_ID_ADDRESS ? &c->addr : &local, 4);
+}
+
+void
+ike2_id_keep(const struct ike2_id *id, struct ike2_idbuf *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->id.type = id->type;
+	b->id.len = id->len < IKE2_ID_MAX ? id->len : IKE2_ID_MAX;
+	b->id.data = b->data;
+	memcpy(b->data, id->data, b->id.len);
 }
 
 void

@@ -13,21 +13,24 @@
 #include <netinet/in.h>
 
 #include "conf/conf.h"
+#include "ike/v2/wire.h"
 
-/* An identity as IDi/IDr carry it (RFC 7296 3.5), the types havpn uses. */
-#define IKE2_ID_IPV4_ADDR	1
-#define IKE2_ID_FQDN		2
+/*
+ * An identity kept (the codec's struct ike2_id borrows): ours, or the
+ * peer's once authenticated.  id points into it.
+ */
 #define IKE2_ID_MAX		255
 
-struct ike2_id {
-	uint8_t			 type;
-	size_t			 len;
+struct ike2_idbuf {
+	struct ike2_id		 id;
 	uint8_t			 data[IKE2_ID_MAX];
 };
 
 /* From a configured identity; NONE gives the address. */
 void		 ike2_id_from_conf(const struct conf_ike_id *, struct in_addr,
-		    struct ike2_id *);
+		    struct ike2_idbuf *);
+/* A copy of a parsed identity (truncated to IKE2_ID_MAX). */
+void		 ike2_id_keep(const struct ike2_id *, struct ike2_idbuf *);
 /* As IOS prints it: "10.0.0.1", "gw.example.net", or "(type N)". */
 void		 ike2_id_str(const struct ike2_id *, char *, size_t);
 

@@ -10,6 +10,50 @@
 #define XF(p, t)	((p)->xf[(t) - 1])
 #define NXF(p, t)	((p)->nxf[(t) - 1])
 
+void
+ike2_prop_from_pl(const struct ike2_sa_pl *pl, int i, struct ike2_prop *p)
+{
+	const struct ike2_sa_prop *sp = &pl->prop[i];
+
+	memset(p, 0, sizeof(*p));
+	p->num = sp->num;
+	p->proto = sp->proto;
+	p->spilen = sp->spisize <= sizeof(p->spi) ? sp->spisize : 0;
+	memcpy(p->spi, sp->spi, p->spilen);
+	p->unusable = !sp->usable;
+	for (int k = 0; k < sp->nxf; k++) {
+		const struct ike2_sa_xf *x = &pl->xf[sp->xf0 + k];
+
+		if (!x->usable)
+			p->unusable = 1;
+		else
+			(void)ike2_prop_add(p, x->type, x->id, x->keybits);
+	}
+}
+
+void
+ike2_prop_to_pl(const struct ike2_prop *p, struct ike2_sa_pl *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	pl->nprops = 1;
+	pl->prop[0].num = p->num;
+	pl->prop[0].proto = p->proto;
+	pl->prop[0].spisize = p->spilen;
+	memcpy(pl->prop[0].spi, p->spi, p->spilen);
+	pl->prop[0].usable = 1;
+	for (int t = 1; t <= IKE2_NTYPES; t++)
+		for (int k = 0; k < NXF(p, t) && pl->nxf < IKE2_MAX_XFORMS;
+		    k++) {
+			struct ike2_sa_xf *x = &pl->xf[pl->nxf++];
+
+			x->type = (uint8_t)t;
+			x->id = XF(p, t)[k].id;
+			x->keybits = XF(p, t)[k].keybits;
+			x->usable = 1;
+		}
+	pl->prop[0].nxf = pl->nxf;
+}
+
 int
 ike2_prop_add(struct ike2_prop *p, int type, uint16_t id, uint16_t keybits)
 {

@@ -24,18 +24,10 @@
 
 #include "conf/conf.h"
 #include "ike/v2/crypto.h"
+#include "ike/v2/wire.h"
 
-/* Transform types (3.3.2); an array index is the type minus one. */
-#define IKE2_T_ENCR		1
-#define IKE2_T_PRF		2
-#define IKE2_T_INTEG		3
-#define IKE2_T_DH		4
-#define IKE2_T_ESN		5
+/* Transform types IKE2_T_* (3.3.2); an array index is the type minus 1. */
 #define IKE2_NTYPES		5
-
-/* Protocol IDs (3.3.1) */
-#define IKE2_PROTO_IKE		1
-#define IKE2_PROTO_ESP		3
 
 /* ENCR_AES_CBC (RFC 3602) and ENCR_AES_GCM_16 (RFC 4106, RFC 5282) */
 #define IKE2_ENCR_AES_CBC	12
@@ -60,6 +52,15 @@ struct ike2_prop {
 						   we do not know (3.3.6): never
 						   chosen */
 };
+
+/*
+ * Proposal i of a parsed SA payload (a transform marked unusable makes it
+ * unusable; transforms past IKE2_MAX_XF of a type are left out).
+ */
+void		 ike2_prop_from_pl(const struct ike2_sa_pl *, int,
+		    struct ike2_prop *);
+/* An SA payload of one proposal, p: what a reply carries. */
+void		 ike2_prop_to_pl(const struct ike2_prop *, struct ike2_sa_pl *);
 
 /* Add a transform; -1 when that type's list is full. */
 int		 ike2_prop_add(struct ike2_prop *, int, uint16_t, uint16_t);

@@ -26,11 +26,22 @@ side_of(struct in_addr a, struct in_addr m, uint16_t port, struct side *s)
 static void
 ts_of(const struct side *s, uint8_t proto, struct ike2_ts *t)
 {
+	memset(t, 0, sizeof(*t));
+	t->type = IKE2_TS_IPV4_ADDR_RANGE;
+	t->known = 1;
+	t->addrlen = 4;
 	t->proto = proto;
 	t->sport = s->port;
 	t->eport = s->port != 0 ? s->port : 65535;
-	t->start.s_addr = htonl(s->lo);
-	t->end.s_addr = htonl(s->hi);
+	be32_put(t->start, s->lo);
+	be32_put(t->end, s->hi);
+}
+
+static int
+ts_v4(const struct ike2_ts *t)
+{
+	return t->known && t->type == IKE2_TS_IPV4_ADDR_RANGE &&
+	    t->addrlen == 4;
 }
 
 void
@@ -91,8 +102,8 @@ narrow_side(const struct ike2_ts *ts, int n, const struct side *ours,
 		const struct ike2_ts *t = &ts[i];
 		int	 p = proto_meet((uint8_t)*proto, t->proto);
 
-		if (p == -1 || ntohl(t->start.s_addr) > ours->lo ||
-		    ntohl(t->end.s_addr) < ours->hi)
+		if (p == -1 || !ts_v4(t) || be32_get(t->start) > ours->lo ||
+		    be32_get(t->end) < ours->hi)
 			continue;
 		if (ours->port != 0 ? t->sport > ours->port ||
 		    t->eport < ours->port : ts_port(t) != 0)
@@ -103,11 +114,11 @@ narrow_side(const struct ike2_ts *ts, int n, const struct side *ours,
 	}
 	for (int i = 0; i < n; i++) {
 		const struct ike2_ts *t = &ts[i];
-		uint32_t lo = ntohl(t->start.s_addr), hi = ntohl(t->end.s_addr);
+		uint32_t lo = be32_get(t->start), hi = be32_get(t->end);
 		uint32_t mask;
 		int	 p = proto_meet((uint8_t)*proto, t->proto), port;
 
-		if (p == -1 || lo < ours->lo || hi > ours->hi ||
+		if (p == -1 || !ts_v4(t) || lo < ours->lo || hi > ours->hi ||
 		    range_prefix(lo, hi, &mask) == -1 ||
 		    (port = ts_port(t)) == -1 ||
 		    (ours->port != 0 && port != ours->port))

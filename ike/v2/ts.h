@@ -19,14 +19,12 @@
 #include <netinet/in.h>
 
 #include "esp/esp.h"
+#include "ike/v2/wire.h"
 
-struct ike2_ts {
-	uint8_t			 proto;		/* 0: any */
-	uint16_t		 sport;		/* port range, host order */
-	uint16_t		 eport;
-	struct in_addr		 start;		/* address range */
-	struct in_addr		 end;
-};
+/*
+ * TSs are the codec's struct ike2_ts; only TS_IPV4_ADDR_RANGE ones are
+ * considered (others never match), ports in host order.
+ */
 
 /*
  * The TSs of an SPD selector (local -> remote): ts_local for the

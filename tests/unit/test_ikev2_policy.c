@@ -60,15 +60,18 @@ A(const char *s)
 	return a;
 }
 
+static uint8_t	 idmem[64];
+
+/* The identities point into idmem: one at a time. */
 static struct ike2_id
 id_fqdn(const char *s)
 {
 	struct ike2_id id;
 
-	memset(&id, 0, sizeof(id));
 	id.type = IKE2_ID_FQDN;
 	id.len = strlen(s);
-	memcpy(id.data, s, id.len);
+	memcpy(idmem, s, id.len);
+	id.data = idmem;
 	return id;
 }
 
@@ -78,10 +81,10 @@ id_addr(const char *s)
 	struct ike2_id id;
 	struct in_addr a = A(s);
 
-	memset(&id, 0, sizeof(id));
 	id.type = IKE2_ID_IPV4_ADDR;
 	id.len = 4;
-	memcpy(id.data, &a, 4);
+	memcpy(idmem, &a, 4);
+	id.data = idmem;
 	return id;
 }
 
@@ -115,6 +118,7 @@ test_profile_and_keys(void **state)
 	const struct conf_ikev2_profile *x;
 	const struct conf_ikev2_kpeer *pe;
 	struct ike2_id	 id;
+	struct ike2_idbuf b;
 	char		 s[64];
 
 	(void)state;
@@ -142,14 +146,20 @@ test_profile_and_keys(void **state)
 	id = id_fqdn("site.example.ne");
 	assert_null(ike2_profile_for_id(cf, &id));
 	/* the identity we send */
-	ike2_id_from_conf(&cf->v2profiles[0].local_id, A("10.0.0.10"), &id);
-	assert_int_equal(id.type, IKE2_ID_FQDN);
-	ike2_id_str(&id, s, sizeof(s));
+	ike2_id_from_conf(&cf->v2profiles[0].local_id, A("10.0.0.10"), &b);
+	assert_int_equal(b.id.type, IKE2_ID_FQDN);
+	ike2_id_str(&b.id, s, sizeof(s));
 	assert_string_equal(s, "gw.example.net");
-	ike2_id_from_conf(&cf->v2profiles[1].local_id, A("10.0.0.10"), &id);
-	assert_int_equal(id.type, IKE2_ID_IPV4_ADDR);
-	ike2_id_str(&id, s, sizeof(s));
+	ike2_id_from_conf(&cf->v2profiles[1].local_id, A("10.0.0.10"), &b);
+	assert_int_equal(b.id.type, IKE2_ID_IPV4_ADDR);
+	ike2_id_str(&b.id, s, sizeof(s));
 	assert_string_equal(s, "10.0.0.10");
+	/* a parsed identity kept */
+	id = id_fqdn("kept.example");
+	ike2_id_keep(&id, &b);
+	memset(idmem, 0, sizeof(idmem));
+	ike2_id_str(&b.id, s, sizeof(s));
+	assert_string_equal(s, "kept.example");
 	/* what came off the wire is printed safely */
 	id = id_fqdn("a\nb");
 	ike2_id_str(&id, s, sizeof(s));

@@ -251,6 +251,29 @@ test_choose_esp(void **state)
 	    IKE2_NO_PROPOSAL_CHOSEN);
 }
 
+/* To the codec's SA payload and back; an unusable transform marks it. */
+static void
+test_pl_round_trip(void **state)
+{
+	struct conf_ikev2_proposal x = cbc();
+	struct ike2_prop p, q;
+	struct ike2_sa_pl pl;
+
+	(void)state;
+	assert_int_equal(ike2_prop_from_conf(&x, &p), 0);
+	p.num = 3;
+	p.spilen = 8;
+	memcpy(p.spi, "ABCDEFGH", 8);
+	ike2_prop_to_pl(&p, &pl);
+	assert_int_equal(pl.nprops, 1);
+	assert_int_equal(pl.nxf, 2 + 2 + 2 + 2);
+	ike2_prop_from_pl(&pl, 0, &q);
+	assert_memory_equal(&p, &q, sizeof(p));
+	pl.xf[3].usable = 0;
+	ike2_prop_from_pl(&pl, 0, &q);
+	assert_true(q.unusable);
+}
+
 static void
 test_full_type_lists(void **state)
 {
@@ -271,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_offers_from_conf),
 		cmocka_unit_test(test_choose_ike),
 		cmocka_unit_test(test_choose_esp),
+		cmocka_unit_test(test_pl_round_trip),
 		cmocka_unit_test(test_full_type_lists),
 	};
 

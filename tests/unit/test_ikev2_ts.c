@@ -26,9 +26,18 @@ A(const char *s)
 static struct ike2_ts
 TS(const char *lo, const char *hi, int proto, int sport, int eport)
 {
-	struct ike2_ts t = { (uint8_t)proto, (uint16_t)sport, (uint16_t)eport,
-	    A(lo), A(hi) };
+	struct ike2_ts	 t;
+	struct in_addr	 a = A(lo), b = A(hi);
 
+	memset(&t, 0, sizeof(t));
+	t.type = IKE2_TS_IPV4_ADDR_RANGE;
+	t.known = 1;
+	t.addrlen = 4;
+	t.proto = (uint8_t)proto;
+	t.sport = (uint16_t)sport;
+	t.eport = (uint16_t)eport;
+	memcpy(t.start, &a, 4);
+	memcpy(t.end, &b, 4);
 	return t;
 }
 
@@ -151,8 +160,8 @@ test_initiator(void **state)
 	(void)state;
 	/* what we offer is our selector */
 	ike2_ts_from_sel(&sel, &local, &remote);
-	assert_int_equal(local.start.s_addr, A("10.1.0.0").s_addr);
-	assert_int_equal(local.end.s_addr, A("10.1.255.255").s_addr);
+	assert_memory_equal(local.start, "\x0a\x01\x00\x00", 4);
+	assert_memory_equal(local.end, "\x0a\x01\xff\xff", 4);
 	assert_int_equal(remote.sport, 0);
 	assert_int_equal(remote.eport, 65535);
 	/* a responder taking it whole */
