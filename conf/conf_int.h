@@ -151,8 +151,7 @@ int	 conf_global_ikev2(struct parser *, struct cline *);
 int	 conf_map_ikev2_profile(struct parser *, struct cline *,
 	    struct conf_map_entry *);
 /* IKEv2's cross-line checks (conf/parse_ikev2.c) */
-void	 conf_validate_ikev2(struct config *, const struct conf_host *,
-	    struct conf_notes *);
+void	 conf_validate_ikev2(struct config *, struct conf_notes *);
 void	 conf_free_ikev2(struct config *);
 /* a secret given on a line: refused if it is CONF_MASK; what: for the error */
 int	 conf_secret_ok(struct parser *, const char *, const char *);

@@ -860,8 +860,7 @@ check_profile(const struct config *cf, const struct conf_ikev2_profile *x,
 }
 
 void
-conf_validate_ikev2(struct config *cf, const struct conf_host *host,
-    struct conf_notes *d)
+conf_validate_ikev2(struct config *cf, struct conf_notes *d)
 {
 	for (int i = 0; i < cf->nv2proposals; i++)
 		check_proposal(&cf->v2proposals[i], d);
@@ -897,12 +896,11 @@ conf_validate_ikev2(struct config *cf, const struct conf_host *host,
 				    "ikev2 profile %s)", m->name,
 				    m->entries[j].seq, r->name, r->name);
 			else
-				conf_note_add(d, r->line, host == NULL,
-				    "crypto map %s %d uses IKEv2 (set "
-				    "ikev2-profile %s), which this havpn "
-				    "does not negotiate yet: the entry stays "
-				    "disabled", m->name, m->entries[j].seq,
-				    r->name);
+				conf_note_add(d, r->line, 1, "crypto map %s "
+				    "%d uses IKEv2 (set ikev2-profile %s): "
+				    "havpn answers the peer but does not "
+				    "initiate IKEv2 yet", m->name,
+				    m->entries[j].seq, r->name);
 		}
 	}
 }

@@ -425,7 +425,7 @@ conf_validate(struct config *cf, const struct conf_host *host,
 	check_policies(cf, d);
 	check_peers(cf, d);
 	check_maps(cf, d);
-	conf_validate_ikev2(cf, host, d);
+	conf_validate_ikev2(cf, d);
 	check_standby(cf, d);
 	check_ifaces(cf, d);
 	check_redundancy(cf, host, d);

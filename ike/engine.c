@@ -149,6 +149,7 @@ ike_new(struct esp_backend *be, const struct ike_io *io)
 		free(ike);
 		return NULL;
 	}
+	ike->v2 = ike2_new(ike);
 	return ike;
 }
 
@@ -159,6 +160,7 @@ ike_free(struct ike *ike)
 		return;
 	while (ike->sas != NULL)
 		ike_sa_free(ike->sas);
+	ike2_free(ike->v2);
 	while (ike->children != NULL) {
 		struct ike_child *c = ike->children;
 
@@ -326,7 +328,8 @@ ike_emit_ipsec(struct ike *ike, struct ike_child *c, int rekey,
 {
 	struct ike_ipsec_state s;
 
-	if (ike->nlisteners == 0)
+	/* IKEv2 pairs are not replicated yet */
+	if (ike->nlisteners == 0 || c->v2_conn != 0)
 		return;
 	ike_child_export(c, &s);
 	for (int i = 0; i < ike->nlisteners; i++) {
@@ -343,6 +346,8 @@ ike_emit_ipsec(struct ike *ike, struct ike_child *c, int rekey,
 void
 ike_emit_ipsec_deleted(struct ike *ike, struct ike_child *c)
 {
+	if (c->v2_conn != 0)
+		return;
 	for (int i = 0; i < ike->nlisteners; i++)
 		if (ike->listeners[i].ipsec_deleted != NULL)
 			ike->listeners[i].ipsec_deleted(ike->listeners[i].arg,
@@ -435,6 +440,11 @@ ike_input(struct ike *ike, const uint8_t *data, size_t len,
 		}
 		data += 4;
 		len -= 4;
+	}
+	/* 3.1 of RFC 7296: the version octet's major number picks IKE */
+	if (len > 17 && data[17] >> 4 == 2) {
+		ike2_input(ike->v2, data, len, local, remote);
+		return;
 	}
 	buf_init(&b, data, len);
 	if (ike_hdr_parse(&b, &h, &notify, &err) == -1) {

@@ -41,6 +41,8 @@ ike_export_ipsec(struct ike *ike,
 	int	 n = 0;
 
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		if (c->v2_conn != 0)	/* IKEv2: not replicated yet */
+			continue;
 		ike_child_export(c, &s);
 		fn(arg, &s);
 		n++;

@@ -342,6 +342,7 @@ struct ike_child {
 	uint32_t	 spi_in, spi_out;
 	uint32_t	 reqid;
 	uint32_t	 isakmp_conn_id;
+	uint32_t	 v2_conn;	/* IKEv2: its IKE SA's; 0: IKEv1 */
 	int		 initiator;
 	struct in_addr	 local, remote;
 	uint16_t	 lport, rport;	/* UDP encapsulation ports, else 0 */
@@ -379,6 +380,7 @@ struct ike_spd {
 	int		 ace;		/* index in the ACL */
 	char		 ifname[16];
 	int		 usable;	/* entry complete (peer, ACL, tsets) */
+	char		 v2profile[65];	/* set ikev2-profile; "": IKEv1 */
 	int		 reverse_route;	/* the entry's reverse-route */
 };
 
@@ -525,7 +527,17 @@ struct ike {
 	 * it, and nothing keeps a pointer into it past that handler.
 	 */
 	struct ike_sa_pl sa_pl;
+
+	struct ike2	*v2;		/* the IKEv2 exchanges (ike/v2/) */
 };
+
+/* ---- ike/v2/: IKEv2 ------------------------------------------------------ */
+
+struct ike2	*ike2_new(struct ike *);
+void		 ike2_free(struct ike2 *);
+/* A datagram whose header says major version 2 (the marker removed). */
+void		 ike2_input(struct ike2 *, const uint8_t *, size_t,
+		    const struct sockaddr_in *, const struct sockaddr_in *);
 
 /* ---- engine.c ------------------------------------------------------------ */
 
@@ -899,6 +911,8 @@ void		 ike_qm_run_pending(struct ike_sa *);
 void		 ike_qm_abort_spi(struct ike_sa *, uint32_t, uint16_t);
 
 struct ike_child *ike_child_new(struct ike *);
+/* Fresh conn-ids for both SAs of the pair. */
+void		 ike_child_new_conns(struct ike_child *);
 /* Into the list and the indexes: its conn-ids, SPIs and peer are set. */
 void		 ike_child_link(struct ike_child *);
 /* Derive the keys of a finished Quick Mode into child. */

@@ -156,9 +156,15 @@ ike_child_keys(struct ike_sa *sa, struct ike_qm *q, struct ike_child *c)
 	    c->akey_in) == -1 || child_keymat(sa, q, q->spi_out, el, al,
 	    c->ekey_out, c->akey_out) == -1)
 		return -1;
-	c->conn_in = new_conn(ike);
-	c->conn_out = new_conn(ike);
+	ike_child_new_conns(c);
 	return 0;
+}
+
+void
+ike_child_new_conns(struct ike_child *c)
+{
+	c->conn_in = new_conn(c->ike);
+	c->conn_out = new_conn(c->ike);
 }
 
 static uint32_t
@@ -402,7 +408,8 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 	struct ike	*ike = c->ike;
 	struct ike_sa	*sa;
 
-	if (notify && ike->active &&
+	/* IKEv2 pairs: no request of ours yet, so no Delete (ike/v2/) */
+	if (notify && ike->active && c->v2_conn == 0 &&
 	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
 		uint8_t	 spi[4];
 
@@ -476,7 +483,8 @@ ike_child_of_peer(struct ike *ike, struct in_addr peer,
 		c = prev->hnext_peer;
 	for (; c != NULL; c = c->hnext_peer) {
 		ike->st.lookup_steps++;
-		if (c->remote.s_addr == peer.s_addr)
+		/* IKEv1's pairs: an IKEv2 pair is its IKE SA's (ike/v2/) */
+		if (c->remote.s_addr == peer.s_addr && c->v2_conn == 0)
 			return c;
 	}
 	return NULL;
@@ -514,7 +522,8 @@ ike_child_rekey(struct ike_child *c)
 	struct ike	*ike = c->ike;
 	struct ike_sa	*sa;
 
-	if (!ike->active || c->rekeyed || c->rekeying)
+	/* IKEv2 pairs: the peer rekeys them (CREATE_CHILD_SA not yet ours) */
+	if (!ike->active || c->rekeyed || c->rekeying || c->v2_conn != 0)
 		return -1;
 	if (ike_spd_by_reqid(ike, c->reqid) == NULL) {
 		IKE_TRACE(NULL, " crypto map entry of SA 0x%08x is gone: not "
@@ -600,6 +609,13 @@ ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
 	(void)flow;
 	if (!ike->active || spd == NULL || !spd->usable || !spd->permit)
 		return;
+	if (spd->v2profile[0] != '\0') {
+		/* havpn answers IKEv2 but does not initiate it yet */
+		IKE_TRACE(NULL, "IPSEC(sa_request): crypto map %s %d is "
+		    "IKEv2's: waiting for the peer to initiate", spd->map,
+		    spd->map_seq);
+		return;
+	}
 	if (log_debug_enabled(LOG_IKE) && (e = ike_map_entry(ike->cf,
 	    spd->map, spd->map_seq)) != NULL) {
 		log_debug(LOG_IKE, "IPSEC(sa_request): ,");

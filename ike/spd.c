@@ -151,10 +151,11 @@ spd_add_entry(struct ike *ike, const struct conf_interface *ifc,
 		s->map_seq = e->seq;
 		s->ace = k;
 		snprintf(s->ifname, sizeof(s->ifname), "%s", ifc->name);
-		/* an IKEv2 entry is not IKEv1's (and IKEv2 runs no
-		 * exchange yet: the entry stays disabled) */
-		s->usable = e->have_peer && e->ntsets > 0 &&
-		    e->ikev2_profile.name == NULL;
+		s->usable = e->have_peer && e->ntsets > 0;
+		/* IKEv2's: IKEv1 neither answers nor initiates for it */
+		if (e->ikev2_profile.name != NULL)
+			snprintf(s->v2profile, sizeof(s->v2profile), "%s",
+			    e->ikev2_profile.name);
 		s->reverse_route = e->reverse_route;
 	}
 }
@@ -270,7 +271,7 @@ ike_spd_match(struct ike *ike, struct in_addr local, struct in_addr peer,
 	for (int i = 0; i < ike->nspd; i++) {
 		const struct ike_spd *s = &ike->spd[i];
 
-		if (!s->usable || !s->permit ||
+		if (!s->usable || !s->permit || s->v2profile[0] != '\0' ||
 		    s->local.s_addr != local.s_addr ||
 		    s->peer.s_addr != peer.s_addr || !sel_within(s, sel))
 			continue;

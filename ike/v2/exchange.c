@@ -1,0 +1,574 @@
+/*
+ * IKE_SA_INIT and IKE_AUTH as responder (RFC 7296 1.2, 2.15, 2.17, 2.23):
+ * the proposal, the DH, the keys and NAT detection; then the peer's
+ * identity and AUTH against the profile's keyring, ours, and the first
+ * CHILD SA from the crypto map entry that names the profile.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
+#include "ike/v2/ike2_int.h"
+
+#define IKE2_NONCE_OURS		32
+
+static const uint8_t zero_spi[IKE2_SPI_LEN];
+
+/* 2.23: SHA-1 of SPIi | SPIr | address | port, as the header has them. */
+static void
+natd_hash(const uint8_t *spii, const uint8_t *spir,
+    const struct sockaddr_in *a, uint8_t *out)
+{
+	uint8_t		 in[2 * IKE2_SPI_LEN + 6];
+	unsigned int	 len = 0;
+
+	memcpy(in, spii, IKE2_SPI_LEN);
+	memcpy(in + IKE2_SPI_LEN, spir, IKE2_SPI_LEN);
+	memcpy(in + 2 * IKE2_SPI_LEN, &a->sin_addr, 4);
+	memcpy(in + 2 * IKE2_SPI_LEN + 4, &a->sin_port, 2);
+	if (EVP_Digest(in, sizeof(in), out, &len, EVP_sha1(), NULL) != 1 ||
+	    len != IKE2_NATD_LEN)
+		memset(out, 0, IKE2_NATD_LEN);
+}
+
+/*
+ * An answer to IKE_SA_INIT without an SA (2.6, 1.2): one notification in
+ * clear, no larger than the request (no amplification).
+ */
+static void
+init_refuse(struct ike2 *v2, const struct ike2_hdr *h, size_t inlen,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote,
+    uint16_t type, const void *data, size_t datalen)
+{
+	struct ike	*ike = v2->ike;
+	struct ike2_hdr	 r;
+	struct ike2_wr	 wr;
+	struct ike2_notify n;
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.spii, h->spii, IKE2_SPI_LEN);
+	r.exchange = IKE2_EX_IKE_SA_INIT;
+	r.flags = IKE2_FLAG_R;
+	memset(&n, 0, sizeof(n));
+	n.type = type;
+	n.data = data;
+	n.datalen = datalen;
+	ike2_wr_init(&wr, &r);
+	ike2_wr_notify(&wr, &n);
+	ike2_wr_finish(&wr);
+	if (!wbuf_error(&wr.w) && wr.w.len <= inlen) {
+		uint8_t	*out = ike->sendbuf;
+		size_t	 off = 0;
+
+		if (ntohs(local->sin_port) == IKE_NATT_PORT) {
+			memset(out, 0, 4);
+			off = 4;
+		}
+		memcpy(out + off, wr.w.p, wr.w.len);
+		ike->st.tx++;
+		(void)ike->io.send(ike->io.arg, local, remote, out,
+		    off + wr.w.len);
+	}
+	ike2_wr_cleanup(&wr);
+}
+
+/* The one payload of a type, or NULL (none, or more than one). */
+static const struct ike2_pl *
+one(const struct ike2_pls *pls, uint8_t type)
+{
+	return ike2_pls_count(pls, type) == 1 ? ike2_pls_find(pls, type) :
+	    NULL;
+}
+
+/* The peer's NAT detection notifies against what we see (2.23). */
+static void
+natd_read(struct ike2_sa *sa, const struct ike2_pls *pls)
+{
+	uint8_t		 src[IKE2_NATD_LEN], dst[IKE2_NATD_LEN];
+	int		 have_src = 0, src_ok = 0, have_dst = 0;
+
+	natd_hash(sa->spii, zero_spi, &sa->remote, src);
+	natd_hash(sa->spii, zero_spi, &sa->local, dst);
+	for (int i = 0; i < pls->n; i++) {
+		struct ike2_notify n;
+		const char	*err;
+
+		if (pls->pl[i].type != IKE2_PL_N ||
+		    ike2_notify_parse(pls->pl[i].body, &n, &err) == -1 ||
+		    n.datalen != IKE2_NATD_LEN)
+			continue;
+		if (n.type == IKE2_N_NAT_DETECTION_SOURCE_IP) {
+			have_src = 1;
+			src_ok |= memcmp(n.data, src, IKE2_NATD_LEN) == 0;
+		} else if (n.type == IKE2_N_NAT_DETECTION_DESTINATION_IP) {
+			have_dst = 1;
+			sa->nat_local = memcmp(n.data, dst,
+			    IKE2_NATD_LEN) != 0;
+		}
+	}
+	sa->nat_remote = have_src && !src_ok;
+	if (!have_dst)
+		sa->nat_local = 0;
+}
+
+void
+ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
+    size_t len, const struct ike2_pls *pls, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike	*ike = v2->ike;
+	const struct ike2_pl *psa, *pke, *pno;
+	const struct conf_ikev2_proposal *locals[16];
+	struct ike2_ike_choice ch;
+	struct ike2_ke	 ke;
+	const uint8_t	*ni;
+	size_t		 nilen, girlen;
+	const char	*err = NULL;
+	struct ike2_sa	*sa;
+	struct ike_dh	*dh = NULL;
+	uint8_t		 gir[IKE_MAX_DH], natd[IKE2_NATD_LEN], grp[2];
+	struct ike2_hdr	 r;
+	struct ike2_wr	 wr;
+	struct ike2_sa_pl reply;
+	struct ike2_notify n;
+	int		 nl, noff = 0;
+	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (v2->halfopen >= ike->halfopen_max) {
+		v2->st.halfopen_drop++;
+		return;
+	}
+	if ((psa = one(pls, IKE2_PL_SA)) == NULL ||
+	    (pke = one(pls, IKE2_PL_KE)) == NULL ||
+	    (pno = one(pls, IKE2_PL_NONCE)) == NULL)
+		err = "IKE_SA_INIT without one SA, KE and Nonce";
+	else if (ike2_sa_parse(psa->body, &v2->sa_pl, &err) == 0 &&
+	    ike2_ke_parse(pke->body, &ke, &err) == 0)
+		(void)ike2_nonce_parse(pno->body, &ni, &nilen, &err);
+	if (err != NULL) {
+		v2->st.malformed++;
+		ike_warn_input(ike, remote, "IKEv2 %s: dropped", err);
+		init_refuse(v2, h, len, local, remote, IKE2_N_INVALID_SYNTAX,
+		    NULL, 0);
+		return;
+	}
+	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++) {
+		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff]);
+		/* 3.3: an IKE SA's first proposal carries no SPI */
+		if (v2->offers[noff].spilen == 0)
+			noff++;
+	}
+	nl = ike2_policy_proposals(ike->cf, local->sin_addr, locals,
+	    (int)nitems(locals));
+	switch (ike2_choose_ike(locals, nl, v2->offers, noff, ke.group, &ch)) {
+	case IKE2_NO_PROPOSAL_CHOSEN:
+		v2->st.no_proposal++;
+		ike_warn_limited(ike, &ike->rl_noprop, "IKEv2: no proposal "
+		    "of %s matches a crypto ikev2 policy for %s",
+		    ike_addr(remote, a), ike_addr(local, b));
+		init_refuse(v2, h, len, local, remote,
+		    IKE2_N_NO_PROPOSAL_CHOSEN, NULL, 0);
+		return;
+	case IKE2_INVALID_KE:
+		/* 1.2: the group we want; the initiator starts again */
+		v2->st.invalid_ke++;
+		be16_put(grp, (uint16_t)ch.want_group);
+		init_refuse(v2, h, len, local, remote,
+		    IKE2_N_INVALID_KE_PAYLOAD, grp, sizeof(grp));
+		return;
+	case IKE2_CHOSEN:
+		break;
+	}
+	if (ke.len != ike_dh_publen(ch.group) ||
+	    (dh = ike_dh_new(ch.group)) == NULL ||
+	    ike_dh_derive(dh, ke.data, ke.len, gir, &err) == -1) {
+		v2->st.malformed++;
+		ike_warn_input(ike, remote, "IKEv2 KE of group %d refused: %s",
+		    ch.group, err != NULL ? err : "wrong length");
+		init_refuse(v2, h, len, local, remote, IKE2_N_INVALID_SYNTAX,
+		    NULL, 0);
+		ike_dh_free(dh);
+		return;
+	}
+	girlen = ike_dh_secretlen(ch.group);
+	sa = ike2_sa_new(v2, local, remote, h->spii);
+	sa->suite = ch.suite;
+	sa->group = ch.group;
+	memcpy(sa->ni, ni, nilen);
+	sa->nilen = nilen;
+	sa->nrlen = IKE2_NONCE_OURS;
+	ike_random(sa->nr, sa->nrlen);
+	natd_read(sa, pls);
+	if (ike2_kdf_ike(&sa->suite, gir, girlen, sa->ni, sa->nilen, sa->nr,
+	    sa->nrlen, sa->spii, sa->spir, &sa->keys) == -1) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		ike_dh_free(dh);
+		ike2_sa_delete(sa, "key derivation failed");
+		return;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+
+	memset(&r, 0, sizeof(r));
+	memcpy(r.spii, sa->spii, IKE2_SPI_LEN);
+	memcpy(r.spir, sa->spir, IKE2_SPI_LEN);
+	r.exchange = IKE2_EX_IKE_SA_INIT;
+	r.flags = IKE2_FLAG_R;
+	ike2_wr_init(&wr, &r);
+	ike2_prop_to_pl(&ch.reply, &reply);
+	ike2_wr_sa(&wr, &reply);
+	ke.group = (uint16_t)sa->group;
+	ke.data = ike_dh_pub(dh);
+	ke.len = ike_dh_publen(sa->group);
+	ike2_wr_ke(&wr, &ke);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, sa->nr, sa->nrlen);
+	memset(&n, 0, sizeof(n));
+	n.data = natd;
+	n.datalen = IKE2_NATD_LEN;
+	n.type = IKE2_N_NAT_DETECTION_SOURCE_IP;
+	natd_hash(sa->spii, sa->spir, &sa->local, natd);
+	ike2_wr_notify(&wr, &n);
+	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
+	natd_hash(sa->spii, sa->spir, &sa->remote, natd);
+	ike2_wr_notify(&wr, &n);
+	ike2_wr_finish(&wr);
+	ike_dh_free(dh);
+	if (wbuf_error(&wr.w)) {
+		ike2_wr_cleanup(&wr);
+		ike2_sa_delete(sa, "answer too large");
+		return;
+	}
+	/* both messages are signed by the AUTH payloads (2.15) */
+	sa->init_i = xmalloc(len);
+	memcpy(sa->init_i, data, len);
+	sa->init_ilen = len;
+	sa->init_r = xmalloc(wr.w.len);
+	memcpy(sa->init_r, wr.w.p, wr.w.len);
+	sa->init_rlen = wr.w.len;
+	ike2_keep_response(sa, 0, wr.w.p, wr.w.len);
+	sa->next_in = 1;
+	(void)ike2_send(sa, wr.w.p, wr.w.len);
+	ike2_wr_cleanup(&wr);
+	IKE_TRACE(NULL, "IKEv2:(SA ID = %u):Received IKE_SA_INIT from %s, "
+	    "answered: group %d%s%s", sa->conn_id, ike_addr(remote, a),
+	    sa->group, sa->nat_remote ? ", the peer is behind a NAT" : "",
+	    sa->nat_local ? ", we are behind a NAT" : "");
+}
+
+/* ---- IKE_AUTH ------------------------------------------------------------ */
+
+/* An ID payload's body as AUTH signs it (2.15): type, 3 zeros, data. */
+static size_t
+id_body(const struct ike2_id *id, uint8_t *out)
+{
+	out[0] = id->type;
+	memset(out + 1, 0, 3);
+	memcpy(out + 4, id->data, id->len);
+	return 4 + id->len;
+}
+
+struct auth_reply {
+	struct ike2_sa	*sa;
+	uint8_t		 auth[IKE_MAX_HASH];
+	size_t		 authlen;
+	int		 child;		/* a CHILD SA was made */
+	struct ike2_sa_pl sa_pl;
+	struct ike2_ts_pl tsi, tsr;
+	int		 transport;
+	uint16_t	 child_error;	/* else this notification */
+};
+
+static void
+write_auth_reply(struct ike2_wr *wr, void *arg)
+{
+	struct auth_reply *r = arg;
+	struct ike2_auth au;
+	struct ike2_notify n;
+
+	ike2_wr_id(wr, IKE2_PL_IDR, &r->sa->id_local.id);
+	au.method = IKE2_AUTH_PSK;
+	au.data = r->auth;
+	au.len = r->authlen;
+	ike2_wr_auth(wr, &au);
+	memset(&n, 0, sizeof(n));
+	if (!r->child) {
+		n.type = r->child_error;
+		ike2_wr_notify(wr, &n);
+		return;
+	}
+	if (r->transport) {
+		n.type = IKE2_N_USE_TRANSPORT_MODE;
+		ike2_wr_notify(wr, &n);
+	}
+	ike2_wr_sa(wr, &r->sa_pl);
+	ike2_wr_ts(wr, IKE2_PL_TSI, &r->tsi);
+	ike2_wr_ts(wr, IKE2_PL_TSR, &r->tsr);
+}
+
+static void
+write_auth_failed(struct ike2_wr *wr, void *arg)
+{
+	struct ike2_notify n;
+
+	(void)arg;
+	memset(&n, 0, sizeof(n));
+	n.type = IKE2_N_AUTHENTICATION_FAILED;
+	ike2_wr_notify(wr, &n);
+}
+
+static void
+auth_fail(struct ike2_sa *sa, const struct ike2_hdr *h, const char *why)
+{
+	struct ike	*ike = sa->ike;
+	char		 a[INET_ADDRSTRLEN];
+
+	ike->v2->st.auth_fail++;
+	log_warnx(LOG_IKE, "IKEv2: IKE_AUTH from %s failed: %s",
+	    ike_addr(&sa->remote, a), why);
+	(void)ike2_respond(sa, IKE2_EX_IKE_AUTH, h->msgid, write_auth_failed,
+	    NULL);
+	ike2_sa_delete(sa, why);
+}
+
+static int
+has_notify(const struct ike2_pls *pls, uint16_t type)
+{
+	for (int i = 0; i < pls->n; i++) {
+		struct ike2_notify n;
+		const char	*err;
+
+		if (pls->pl[i].type == IKE2_PL_N &&
+		    ike2_notify_parse(pls->pl[i].body, &n, &err) == 0 &&
+		    n.type == type)
+			return 1;
+	}
+	return 0;
+}
+
+/* Parse TSi and TSr into v2's lists: 0 or -1. */
+static int
+read_ts(struct ike2 *v2, const struct ike2_pls *pls)
+{
+	const struct ike2_pl *pi = one(pls, IKE2_PL_TSI),
+			     *pr = one(pls, IKE2_PL_TSR);
+	const char	*err;
+
+	return pi == NULL || pr == NULL ||
+	    ike2_ts_parse(pi->body, &v2->tsi, &err) == -1 ||
+	    ike2_ts_parse(pr->body, &v2->tsr, &err) == -1 ? -1 : 0;
+}
+
+/*
+ * The first CHILD SA (1.2, 2.17): the crypto map entries that name the
+ * SA's profile for this peer, their ACL entries in order, the first whose
+ * selector the TSs narrow to and one of whose transform-sets the peer
+ * offered.  0 with the pair installed and r filled, or -1 with
+ * r->child_error.
+ */
+static int
+first_child(struct ike2_sa *sa, const struct ike2_pls *pls,
+    struct auth_reply *r)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	const struct ike2_pl *psa = one(pls, IKE2_PL_SA);
+	const char	*err;
+	struct esp_selector sel;
+	struct ike2_esp_choice ch;
+	const struct ike_spd *spd = NULL;
+	const struct conf_map_entry *e = NULL;
+	struct ike_child *c;
+	uint8_t		 km[2 * (ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY)];
+	size_t		 el, al;
+	int		 noff = 0, ts_ok = 0;
+
+	r->child_error = IKE2_N_NO_PROPOSAL_CHOSEN;
+	if (psa == NULL || read_ts(v2, pls) == -1 ||
+	    ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1) {
+		r->child_error = IKE2_N_INVALID_SYNTAX;
+		return -1;
+	}
+	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++)
+		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff++]);
+	for (int i = 0; i < ike->nspd && spd == NULL; i++) {
+		const struct ike_spd *s = &ike->spd[i];
+		const struct conf_transform_set *ts[8];
+		int	 nts = 0;
+
+		if (!s->usable || !s->permit ||
+		    strcmp(s->v2profile, sa->profile) != 0 ||
+		    s->local.s_addr != sa->local.sin_addr.s_addr ||
+		    s->peer.s_addr != sa->remote.sin_addr.s_addr ||
+		    ike2_ts_narrow(v2->tsi.ts, v2->tsi.n, v2->tsr.ts, v2->tsr.n,
+		    &s->sel, &sel) == -1 ||
+		    (e = ike_map_entry(ike->cf, s->map, s->map_seq)) == NULL)
+			continue;
+		ts_ok = 1;
+		for (int k = 0; k < e->ntsets && nts < (int)nitems(ts); k++)
+			ts[nts++] = conf_tset_find(ike->cf, e->tsets[k]);
+		if (ike2_choose_esp(ts, nts, e->pfs_group, v2->offers, noff,
+		    -1, &ch) == IKE2_CHOSEN)
+			spd = s;
+	}
+	if (spd == NULL) {
+		if (!ts_ok) {
+			r->child_error = IKE2_N_TS_UNACCEPTABLE;
+			v2->st.ts_unacceptable++;
+		} else
+			v2->st.no_proposal++;
+		return -1;
+	}
+	c = ike_child_new(ike);
+	el = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
+	if (el == 0 || el > ESP_MAX_ENC_KEY ||
+	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
+	    al > ESP_MAX_AUTH_KEY ||
+	    ike->be->ops->alloc_spi(ike->be, &c->spi_in) == -1)
+		goto fail;
+	/* 2.17: i->r encryption, i->r integrity, then r->i */
+	if (ike2_keymat(sa->suite.prf, sa->keys.d, sa->keys.prflen, NULL, 0,
+	    sa->ni, sa->nilen, sa->nr, sa->nrlen, km, 2 * (el + al)) == -1)
+		goto fail;
+	memcpy(c->ekey_in, km, el);
+	memcpy(c->akey_in, km + el, al);
+	memcpy(c->ekey_out, km + el + al, el);
+	memcpy(c->akey_out, km + 2 * el + al, al);
+	OPENSSL_cleanse(km, sizeof(km));
+	c->ekey_len = el;
+	c->akey_len = al;
+	c->spi_out = ch.peer_spi;
+	c->reqid = spd->id;
+	c->v2_conn = sa->conn_id;
+	c->local = sa->local.sin_addr;
+	c->remote = sa->remote.sin_addr;
+	c->xf.enc = ch.enc;
+	c->xf.keybits = ch.keybits;
+	c->xf.auth = ch.auth;
+	/* transport mode when our transform-set says so and the peer asked
+	 * (USE_TRANSPORT_MODE, 1.3.1) */
+	c->xf.tunnel = !(conf_tset_find(ike->cf, e->tsets[ch.tset])->transport &&
+	    has_notify(pls, IKE2_N_USE_TRANSPORT_MODE));
+	c->xf.life_secs = e->life_seconds != 0 ? e->life_seconds :
+	    ike->cf->sa_life_seconds;
+	c->xf.life_kbytes = e->life_kbytes != 0 ? e->life_kbytes :
+	    ike->cf->sa_life_kbytes;
+	snprintf(c->xf.tset, sizeof(c->xf.tset), "%s", e->tsets[ch.tset]);
+	if (sa->nat_local || sa->nat_remote) {
+		c->xf.udp = 1;
+		c->lport = ntohs(sa->local.sin_port);
+		c->rport = ntohs(sa->remote.sin_port);
+	}
+	c->sel = sel;
+	snprintf(c->map, sizeof(c->map), "%s", spd->map);
+	c->map_seq = spd->map_seq;
+	c->ace = spd->ace;
+	snprintf(c->ifname, sizeof(c->ifname), "%s", spd->ifname);
+	c->replay_window = ike->cf->replay_window;
+	ike_child_new_conns(c);
+	if (ike_child_install(c, 1, 1) == -1) {
+		ike_child_forget(c);
+		r->child_error = IKE2_N_NO_PROPOSAL_CHOSEN;
+		return -1;
+	}
+	ike_child_established(c);
+	v2->st.child_ok++;
+	r->child = 1;
+	r->transport = !c->xf.tunnel;
+	ch.reply.spilen = 4;
+	be32_put(ch.reply.spi, c->spi_in);
+	ike2_prop_to_pl(&ch.reply, &r->sa_pl);
+	/* the TSs we install: TSi the peer's side, TSr ours */
+	r->tsi.n = r->tsr.n = 1;
+	ike2_ts_from_sel(&sel, &r->tsr.ts[0], &r->tsi.ts[0]);
+	return 0;
+fail:
+	OPENSSL_cleanse(km, sizeof(km));
+	free_secret(c, sizeof(*c));
+	return -1;
+}
+
+void
+ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
+    const struct ike2_pls *pls)
+{
+	struct ike	*ike = sa->ike;
+	const struct ike2_pl *pid = one(pls, IKE2_PL_IDI),
+			     *pau = one(pls, IKE2_PL_AUTH);
+	const struct conf_ikev2_profile *x;
+	const struct conf_ikev2_kpeer *kp;
+	struct ike2_id	 idi;
+	struct ike2_auth au;
+	struct auth_reply *r;
+	uint8_t		 want[IKE_MAX_HASH], body[4 + IKE2_ID_MAX];
+	size_t		 hlen = sa->keys.prflen, blen;
+	const char	*err;
+	char		 ids[128], a[INET_ADDRSTRLEN];
+
+	if (pid == NULL || pau == NULL ||
+	    ike2_id_parse(pid->body, &idi, &err) == -1 ||
+	    ike2_auth_parse(pau->body, &au, &err) == -1) {
+		auth_fail(sa, h, "IKE_AUTH without a valid IDi and AUTH");
+		return;
+	}
+	ike2_id_str(&idi, ids, sizeof(ids));
+	if ((x = ike2_profile_for_id(ike->cf, &idi)) == NULL) {
+		auth_fail(sa, h, "no crypto ikev2 profile matches its "
+		    "identity");
+		return;
+	}
+	kp = ike2_keyring_peer(ike->cf, x, sa->remote.sin_addr, &idi);
+	if (kp == NULL || kp->psk_remote == NULL || kp->psk_local == NULL) {
+		auth_fail(sa, h, "no keyring peer of the profile holds its "
+		    "keys");
+		return;
+	}
+	if (au.method != IKE2_AUTH_PSK) {
+		auth_fail(sa, h, "it signs with a method other than a "
+		    "pre-shared key");
+		return;
+	}
+	/* 2.15: the initiator's AUTH, over its IKE_SA_INIT, Nr, IDi */
+	if (ike2_psk_auth(sa->suite.prf, kp->psk_remote,
+	    strlen(kp->psk_remote), sa->init_i, sa->init_ilen, sa->nr,
+	    sa->nrlen, sa->keys.pi, hlen, buf_cur(&pid->body),
+	    buf_left(&pid->body), want) == -1 || au.len != hlen ||
+	    CRYPTO_memcmp(au.data, want, hlen) != 0) {
+		auth_fail(sa, h, "its AUTH does not match the pre-shared key");
+		return;
+	}
+	sa->state = IKE2_READY;
+	ike->v2->halfopen--;
+	snprintf(sa->profile, sizeof(sa->profile), "%s", x->name);
+	ike2_id_keep(&idi, &sa->id_peer);
+	ike2_id_from_conf(&x->local_id, sa->local.sin_addr, &sa->id_local);
+	r = xcalloc(1, sizeof(*r));
+	r->sa = sa;
+	r->authlen = hlen;
+	blen = id_body(&sa->id_local.id, body);
+	if (ike2_psk_auth(sa->suite.prf, kp->psk_local, strlen(kp->psk_local),
+	    sa->init_r, sa->init_rlen, sa->ni, sa->nilen, sa->keys.pr, hlen,
+	    body, blen, r->auth) == -1) {
+		free_secret(r, sizeof(*r));
+		ike2_sa_delete(sa, "AUTH could not be computed");
+		return;
+	}
+	sa->established_ms = ike_now(ike);
+	sa->lifetime = x->lifetime;
+	ike_timer_set(ike, &sa->t_life, sa->established_ms +
+	    (uint64_t)x->lifetime * 1000);
+	ike->v2->st.sa_ok++;
+	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
+	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
+	/* the IKE_SA_INIT material is no longer needed */
+	free(sa->init_i);
+	sa->init_i = NULL;
+	free(sa->init_r);
+	sa->init_r = NULL;
+	if (first_child(sa, pls, r) == -1)
+		log_warnx(LOG_IKE, "IKEv2: SA %u: no CHILD SA for %s: %s",
+		    sa->conn_id, ike_addr(&sa->remote, a),
+		    ike2_notify_name(r->child_error));
+	(void)ike2_respond(sa, IKE2_EX_IKE_AUTH, h->msgid, write_auth_reply, r);
+	free_secret(r, sizeof(*r));
+}

@@ -1,0 +1,145 @@
+/*
+ * ike/v2/ike2_int.h: the IKEv2 exchanges' internals, shared by the files
+ * of ike/v2/ (the engine's own internals are ike/ike_int.h).
+ *
+ * What runs: havpn as responder.  IKE_SA_INIT and IKE_AUTH with a
+ * pre-shared key make an IKE SA and its first CHILD SA (installed in the
+ * data plane as an IKEv1 pair is); INFORMATIONAL answers liveness checks
+ * and Deletes.  Not yet: havpn as initiator, CREATE_CHILD_SA (answered
+ * NO_ADDITIONAL_SAS), COOKIE, fragmentation, replication to the standby.
+ *
+ * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
+ *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
+ *   READY	authenticated [READY]
+ *   DEAD	deleted, lingering to drop late messages [DELETE]
+ */
+#ifndef HAVPN_IKE_V2_IKE2_INT_H
+#define HAVPN_IKE_V2_IKE2_INT_H
+
+#include "ike/ike_int.h"
+#include "ike/v2/crypto.h"
+#include "ike/v2/wire.h"
+#include "ike/v2/policy.h"
+#include "ike/v2/proposal.h"
+#include "ike/v2/ts.h"
+
+#define IKE2_NEG_TIMEOUT_MS	30000	/* a half-open responder SA */
+#define IKE2_MAX_MSG		IKE_MAX_MSG
+
+enum ike2_state {
+	IKE2_R_INIT,
+	IKE2_READY,
+	IKE2_DEAD,
+};
+
+struct ike2_sa {
+	struct ike	*ike;
+	struct ike2_sa	*hnext;		/* by SPIi */
+	struct ike2_sa	*next;		/* every SA, newest first */
+	struct ike2_sa	*prev;
+
+	uint8_t		 spii[IKE2_SPI_LEN];
+	uint8_t		 spir[IKE2_SPI_LEN];
+	enum ike2_state	 state;
+	uint32_t	 conn_id;	/* IOS's Tunnel-id */
+	struct sockaddr_in local;
+	struct sockaddr_in remote;
+	int		 nat_local;	/* we are behind a NAT */
+	int		 nat_remote;	/* the peer is */
+
+	struct ike2_suite suite;
+	int		 group;
+	struct ike2_keys keys;
+	char		 profile[65];
+	struct ike2_idbuf id_local;
+	struct ike2_idbuf id_peer;
+
+	/* IKE_SA_INIT material, freed once authenticated */
+	uint8_t		*init_i;	/* the two messages, signed by AUTH */
+	size_t		 init_ilen;
+	uint8_t		*init_r;
+	size_t		 init_rlen;
+	uint8_t		 ni[IKE2_NONCE_MAX], nr[IKE2_NONCE_MAX];
+	size_t		 nilen, nrlen;
+
+	/* message IDs (2.2): the peer's next request, our cached answer */
+	uint32_t	 next_in;
+	uint8_t		*resp;
+	size_t		 resplen;
+	uint32_t	 resp_msgid;
+	int		 resp_valid;
+
+	uint64_t	 created_ms;
+	uint64_t	 established_ms;
+	uint32_t	 lifetime;	/* seconds */
+	struct ike_timer t_life;	/* half-open timeout, then lifetime */
+};
+
+struct ike2_stats {
+	uint64_t	 rx;
+	uint64_t	 malformed;
+	uint64_t	 no_sa;
+	uint64_t	 bad_msgid;
+	uint64_t	 retransmits_answered;
+	uint64_t	 decrypt_fail;
+	uint64_t	 auth_fail;
+	uint64_t	 no_proposal;
+	uint64_t	 invalid_ke;
+	uint64_t	 ts_unacceptable;
+	uint64_t	 sa_ok;
+	uint64_t	 child_ok;
+	uint64_t	 deletes_rx;
+	uint64_t	 halfopen_drop;
+};
+
+struct ike2 {
+	struct ike	*ike;
+	struct ike2_sa	*bucket[IKE_BUCKETS];
+	struct ike2_sa	*sas;
+	int		 nsas;
+	int		 halfopen;
+	uint32_t	 next_conn_id;
+	struct ike2_stats st;
+	/* the SA payload of the message being handled (too big for the
+	 * stack), as in struct ike */
+	struct ike2_sa_pl sa_pl;
+	struct ike2_prop offers[IKE2_MAX_PROPS];
+	struct ike2_ts_pl tsi, tsr;
+	uint8_t		 plain[IKE2_MAX_MSG];
+};
+
+/* sa.c */
+struct ike2_sa	*ike2_sa_new(struct ike2 *, const struct sockaddr_in *,
+		    const struct sockaddr_in *, const uint8_t *);
+struct ike2_sa	*ike2_sa_find(struct ike2 *, const uint8_t *,
+		    const uint8_t *);
+/* A responder SA still in IKE_SA_INIT for this SPIi and peer. */
+struct ike2_sa	*ike2_sa_find_init(struct ike2 *, const uint8_t *,
+		    const struct sockaddr_in *);
+/* Delete: its CHILD SAs out of the data plane, the SA freed. */
+void		 ike2_sa_delete(struct ike2_sa *, const char *);
+/* The SA's message out (a marker in front on port 4500); 0 or -1. */
+int		 ike2_send(struct ike2_sa *, const uint8_t *, size_t);
+/* Keep our answer to request msgid for its retransmissions. */
+void		 ike2_keep_response(struct ike2_sa *, uint32_t, const uint8_t *,
+		    size_t);
+/* The sealing keys for our messages, the opening ones for the peer's. */
+void		 ike2_sk_ours(const struct ike2_sa *, struct ike2_sk *);
+void		 ike2_sk_peers(const struct ike2_sa *, struct ike2_sk *);
+/*
+ * An encrypted response to request msgid: inner payloads written by fn
+ * (arg) after the SK header.  Kept for retransmissions and sent.
+ */
+int		 ike2_respond(struct ike2_sa *, uint8_t, uint32_t,
+		    void (*)(struct ike2_wr *, void *), void *);
+void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
+		    const struct ike2_pls *);
+
+/* exchange.c */
+void		 ike2_sa_init(struct ike2 *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, const struct ike2_pls *,
+		    const struct sockaddr_in *, const struct sockaddr_in *);
+void		 ike2_auth(struct ike2_sa *, const struct ike2_hdr *,
+		    const struct ike2_pls *);
+
+#endif

@@ -1,0 +1,449 @@
+/*
+ * IKEv2 SAs: the table (a hash on SPIi, checked with SPIr and the peer),
+ * sending, the answers kept for retransmitted requests (RFC 7296 2.1),
+ * the input of a datagram and INFORMATIONAL.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/v2/ike2_int.h"
+
+static const uint8_t zero_spi[IKE2_SPI_LEN];
+
+static unsigned int
+bucket_of(const uint8_t *spii)
+{
+	return ike_bucket(be32_get(spii) * 0x9e3779b1u ^ be32_get(spii + 4));
+}
+
+struct ike2 *
+ike2_new(struct ike *ike)
+{
+	struct ike2	*v2 = xcalloc(1, sizeof(*v2));
+
+	v2->ike = ike;
+	v2->next_conn_id = 1;
+	return v2;
+}
+
+static void
+sa_free(struct ike2_sa *sa)
+{
+	struct ike2	*v2 = sa->ike->v2;
+
+	ike_timer_stop(sa->ike, &sa->t_life);
+	IKE_UNCHAIN(v2->bucket[bucket_of(sa->spii)], sa, hnext);
+	if (sa->prev != NULL)
+		sa->prev->next = sa->next;
+	else
+		v2->sas = sa->next;
+	if (sa->next != NULL)
+		sa->next->prev = sa->prev;
+	v2->nsas--;
+	if (sa->state == IKE2_R_INIT)
+		v2->halfopen--;
+	free(sa->init_i);
+	free(sa->init_r);
+	free(sa->resp);
+	OPENSSL_cleanse(sa, sizeof(*sa));
+	free(sa);
+}
+
+void
+ike2_free(struct ike2 *v2)
+{
+	if (v2 == NULL)
+		return;
+	while (v2->sas != NULL)
+		sa_free(v2->sas);
+	OPENSSL_cleanse(v2, sizeof(*v2));
+	free(v2);
+}
+
+static void
+sa_life_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike2_sa	*sa = t->arg;
+
+	(void)ike;
+	ike2_sa_delete(sa, sa->state == IKE2_R_INIT ? "IKE_AUTH never came" :
+	    "lifetime expired");
+}
+
+struct ike2_sa *
+ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, const uint8_t *spii)
+{
+	struct ike	*ike = v2->ike;
+	struct ike2_sa	*sa = xcalloc(1, sizeof(*sa));
+
+	sa->ike = ike;
+	sa->local = *local;
+	sa->remote = *remote;
+	sa->state = IKE2_R_INIT;
+	sa->created_ms = ike_now(ike);
+	memcpy(sa->spii, spii, IKE2_SPI_LEN);
+	do
+		ike_random(sa->spir, IKE2_SPI_LEN);
+	while (memcmp(sa->spir, zero_spi, IKE2_SPI_LEN) == 0 ||
+	    ike2_sa_find(v2, sa->spii, sa->spir) != NULL);
+	do
+		sa->conn_id = v2->next_conn_id++;
+	while (sa->conn_id == 0);
+	ike_timer_init(&sa->t_life, sa_life_timeout, sa);
+	ike_timer_set(ike, &sa->t_life, sa->created_ms + IKE2_NEG_TIMEOUT_MS);
+	sa->next = v2->sas;
+	if (v2->sas != NULL)
+		v2->sas->prev = sa;
+	v2->sas = sa;
+	v2->nsas++;
+	v2->halfopen++;
+	IKE_CHAIN(v2->bucket[bucket_of(spii)], sa, hnext);
+	return sa;
+}
+
+struct ike2_sa *
+ike2_sa_find(struct ike2 *v2, const uint8_t *spii, const uint8_t *spir)
+{
+	for (struct ike2_sa *sa = v2->bucket[bucket_of(spii)]; sa != NULL;
+	    sa = sa->hnext)
+		if (memcmp(sa->spii, spii, IKE2_SPI_LEN) == 0 &&
+		    memcmp(sa->spir, spir, IKE2_SPI_LEN) == 0)
+			return sa;
+	return NULL;
+}
+
+struct ike2_sa *
+ike2_sa_find_init(struct ike2 *v2, const uint8_t *spii,
+    const struct sockaddr_in *remote)
+{
+	for (struct ike2_sa *sa = v2->bucket[bucket_of(spii)]; sa != NULL;
+	    sa = sa->hnext)
+		if (memcmp(sa->spii, spii, IKE2_SPI_LEN) == 0 &&
+		    sa->state == IKE2_R_INIT &&
+		    sa->remote.sin_addr.s_addr == remote->sin_addr.s_addr &&
+		    sa->remote.sin_port == remote->sin_port)
+			return sa;
+	return NULL;
+}
+
+void
+ike2_sa_delete(struct ike2_sa *sa, const char *why)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_child *c, *next;
+	char		 a[INET_ADDRSTRLEN];
+
+	for (c = ike->children; c != NULL; c = next) {
+		next = c->next;
+		if (c->v2_conn == sa->conn_id)
+			ike_child_delete(c, 0, why);
+	}
+	if (sa->state != IKE2_R_INIT)
+		log_info(LOG_IKE, "IKEv2: SA %u with %s deleted: %s",
+		    sa->conn_id, ike_addr(&sa->remote, a), why);
+	sa_free(sa);
+}
+
+int
+ike2_send(struct ike2_sa *sa, const uint8_t *p, size_t len)
+{
+	struct ike	*ike = sa->ike;
+	uint8_t		*out = ike->sendbuf;
+	size_t		 off = 0;
+
+	if (len > IKE2_MAX_MSG)
+		return -1;
+	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT) {
+		memset(out, 0, 4);	/* RFC 3948 2.2: the non-ESP marker */
+		off = 4;
+	}
+	memcpy(out + off, p, len);
+	ike->st.tx++;
+	return ike->io.send(ike->io.arg, &sa->local, &sa->remote, out,
+	    off + len);
+}
+
+void
+ike2_keep_response(struct ike2_sa *sa, uint32_t msgid, const uint8_t *p,
+    size_t len)
+{
+	free(sa->resp);
+	sa->resp = xmalloc(len);
+	memcpy(sa->resp, p, len);
+	sa->resplen = len;
+	sa->resp_msgid = msgid;
+	sa->resp_valid = 1;
+}
+
+/* We are the responder: the original initiator's keys open. */
+void
+ike2_sk_ours(const struct ike2_sa *sa, struct ike2_sk *sk)
+{
+	sk->suite = &sa->suite;
+	sk->ekey = sa->keys.er;
+	sk->akey = sa->keys.ar;
+}
+
+void
+ike2_sk_peers(const struct ike2_sa *sa, struct ike2_sk *sk)
+{
+	sk->suite = &sa->suite;
+	sk->ekey = sa->keys.ei;
+	sk->akey = sa->keys.ai;
+}
+
+int
+ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
+    void (*fn)(struct ike2_wr *, void *), void *arg)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sk	 sk;
+	size_t		 iv, plain, aad;
+	int		 rc = -1;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spii, sa->spii, IKE2_SPI_LEN);
+	memcpy(h.spir, sa->spir, IKE2_SPI_LEN);
+	h.exchange = exchange;
+	h.flags = IKE2_FLAG_R;
+	h.msgid = msgid;
+	ike2_sk_ours(sa, &sk);
+	iv = ike2_sk_iv_len(&sk);
+	ike2_wr_init(&wr, &h);
+	ike2_wr_sk_begin(&wr, iv);
+	if (fn != NULL)
+		fn(&wr, arg);
+	plain = ike2_wr_enc_plainlen(&wr);
+	ike2_wr_enc_finish(&wr, ike2_sk_body_len(&sk, plain) - iv - plain,
+	    &aad);
+	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, plain,
+	    NULL) == 0) {
+		ike2_keep_response(sa, msgid, wr.w.p, wr.w.len);
+		rc = ike2_send(sa, wr.w.p, wr.w.len);
+	}
+	ike2_wr_cleanup(&wr);
+	return rc;
+}
+
+/* ---- INFORMATIONAL ------------------------------------------------------- */
+
+struct info_reply {
+	uint32_t	 spis[32];	/* ours, of the CHILD SAs deleted */
+	int		 n;
+};
+
+static void
+write_info_reply(struct ike2_wr *wr, void *arg)
+{
+	struct info_reply *r = arg;
+	struct ike2_delete d;
+	uint8_t		 spis[4 * 32];
+
+	if (r->n == 0)
+		return;
+	for (int i = 0; i < r->n; i++)
+		be32_put(spis + 4 * i, r->spis[i]);
+	d.proto = IKE2_PROTO_ESP;
+	d.spisize = 4;
+	d.nspis = (uint16_t)r->n;
+	d.spis = spis;
+	ike2_wr_delete(wr, &d);
+}
+
+/*
+ * A request under an established SA (2.4, 3.11): a Delete of the IKE SA
+ * takes it down, Deletes of CHILD SAs (their SPIs: the peer's inbound,
+ * our outbound) are answered with ours; anything else (a liveness check)
+ * gets an empty answer.
+ */
+void
+ike2_informational(struct ike2_sa *sa, const struct ike2_hdr *h,
+    const struct ike2_pls *pls)
+{
+	struct ike	*ike = sa->ike;
+	struct info_reply r;
+	int		 del_ike = 0;
+
+	memset(&r, 0, sizeof(r));
+	for (int i = 0; i < pls->n; i++) {
+		struct ike2_delete d;
+		const char	*err;
+		struct buf	 b = pls->pl[i].body;
+
+		if (pls->pl[i].type != IKE2_PL_D ||
+		    ike2_delete_parse(b, &d, &err) == -1)
+			continue;
+		ike->v2->st.deletes_rx++;
+		if (d.proto == IKE2_PROTO_IKE) {
+			del_ike = 1;
+			continue;
+		}
+		for (int k = 0; d.proto == IKE2_PROTO_ESP && k < d.nspis; k++) {
+			struct ike_child *c = ike_child_by_spi_out(ike,
+			    sa->remote.sin_addr, be32_get(d.spis + 4 * k));
+
+			if (c == NULL || c->v2_conn != sa->conn_id)
+				continue;
+			if (r.n < (int)nitems(r.spis))
+				r.spis[r.n++] = c->spi_in;
+			ike_child_delete(c, 0, "deleted by the peer");
+		}
+	}
+	(void)ike2_respond(sa, IKE2_EX_INFORMATIONAL, h->msgid,
+	    write_info_reply, &r);
+	if (del_ike)
+		ike2_sa_delete(sa, "deleted by the peer");
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+static void
+write_no_additional(struct ike2_wr *wr, void *arg)
+{
+	struct ike2_notify n;
+
+	(void)arg;
+	memset(&n, 0, sizeof(n));
+	n.type = IKE2_N_NO_ADDITIONAL_SAS;
+	ike2_wr_notify(wr, &n);
+}
+
+/* A request under an SA: the message ID window of one (2.3). */
+static void
+input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
+    const uint8_t *data, size_t len, const struct ike2_pls *outer,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	struct ike2_sk	 sk;
+	struct ike2_pls	 pls;
+	uint8_t		*msg = v2->plain, *plain;
+	size_t		 plainlen;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	if (sa->resp_valid && h->msgid == sa->resp_msgid) {
+		/* a retransmission: the same answer (2.1) */
+		v2->st.retransmits_answered++;
+		(void)ike2_send(sa, sa->resp, sa->resplen);
+		return;
+	}
+	if (h->msgid != sa->next_in) {
+		v2->st.bad_msgid++;
+		return;
+	}
+	if (outer->enc != outer->n - 1 || outer->pl[outer->enc].type !=
+	    IKE2_PL_SK) {
+		/* fragments (SKF) are not reassembled yet */
+		v2->st.malformed++;
+		return;
+	}
+	/* open a copy: a forged message must not spoil the original */
+	memcpy(msg, data, len);
+	ike2_sk_peers(sa, &sk);
+	if (ike2_sk_open(&sk, msg, outer->enc_off, outer->enc_len, &plain,
+	    &plainlen, &err) == -1) {
+		v2->st.decrypt_fail++;
+		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
+		    ike2_exchange_name(h->exchange), err);
+		return;
+	}
+	buf_init(&b, plain, plainlen);
+	if (ike2_pls_parse(&b, outer->enc_np, 1, &pls, &notify, &err) == -1) {
+		v2->st.malformed++;
+		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
+		    ike2_exchange_name(h->exchange), err);
+		return;
+	}
+	sa->next_in++;
+	/* an authentic request from new ports: NAT-T moved to 4500 (2.23) */
+	if (sa->remote.sin_port != remote->sin_port ||
+	    sa->local.sin_port != local->sin_port) {
+		sa->local = *local;
+		sa->remote = *remote;
+	}
+	switch (h->exchange) {
+	case IKE2_EX_IKE_AUTH:
+		if (sa->state == IKE2_R_INIT)
+			ike2_auth(sa, h, &pls);
+		else
+			v2->st.malformed++;
+		break;
+	case IKE2_EX_INFORMATIONAL:
+		if (sa->state == IKE2_READY)
+			ike2_informational(sa, h, &pls);
+		break;
+	case IKE2_EX_CREATE_CHILD_SA:
+		/* not yet: the peer keeps its SAs until they expire */
+		if (sa->state == IKE2_READY)
+			(void)ike2_respond(sa, h->exchange, h->msgid,
+			    write_no_additional, NULL);
+		break;
+	default:
+		v2->st.malformed++;
+		break;
+	}
+}
+
+void
+ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
+    const struct sockaddr_in *local, const struct sockaddr_in *remote)
+{
+	struct ike	*ike = v2->ike;
+	struct ike2_hdr	 h;
+	struct ike2_pls	 pls;
+	struct ike2_sa	*sa;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	v2->st.rx++;
+	buf_init(&b, data, len);
+	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
+	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1) {
+		v2->st.malformed++;
+		ike_warn_input(ike, remote, "IKEv2 message malformed: %s", err);
+		return;
+	}
+	if (h.flags & IKE2_FLAG_R) {
+		/* havpn sends no requests yet: no response is ours */
+		v2->st.no_sa++;
+		return;
+	}
+	if (!(h.flags & IKE2_FLAG_I)) {
+		/* havpn initiates nothing: every request is the initiator's */
+		v2->st.malformed++;
+		return;
+	}
+	if (h.exchange == IKE2_EX_IKE_SA_INIT) {
+		if (memcmp(h.spir, zero_spi, IKE2_SPI_LEN) != 0 ||
+		    h.msgid != 0) {
+			v2->st.malformed++;
+			return;
+		}
+		if ((sa = ike2_sa_find_init(v2, h.spii, remote)) != NULL) {
+			if (sa->resp_valid) {
+				v2->st.retransmits_answered++;
+				(void)ike2_send(sa, sa->resp, sa->resplen);
+			}
+			return;
+		}
+		ike2_sa_init(v2, &h, data, len, &pls, local, remote);
+		return;
+	}
+	if ((sa = ike2_sa_find(v2, h.spii, h.spir)) == NULL ||
+	    sa->remote.sin_addr.s_addr != remote->sin_addr.s_addr ||
+	    sa->local.sin_addr.s_addr != local->sin_addr.s_addr) {
+		v2->st.no_sa++;
+		ike_warn_input(ike, remote, "IKEv2 %s for no SA of this peer: "
+		    "dropped", ike2_exchange_name(h.exchange));
+		return;
+	}
+	input_request(sa, &h, data, len, &pls, local, remote);
+}

@@ -1,0 +1,140 @@
+"""IKEv2 with strongSwan (5.9.8, kernel-libipsec) as initiator and havpnd
+as responder: IKE_SA_INIT and IKE_AUTH with a pre-shared key make the IKE
+SA and the first CHILD SA, traffic flows both ways through havpn's ESP
+engine, strongSwan's Delete takes the tunnel down; a wrong key, a
+proposal havpn does not have and a group it asks again are each handled
+as RFC 7296 says.
+
+    [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
+"""
+
+import pytest
+
+from strongswan import site_to_site
+from test_esp import build, ping
+from topology import Havpnd, wait_for
+
+PSK = "havpn-ikev2-psk-0123"
+
+
+def havpn_conf(proposal, tset, psk=PSK):
+    return f"""hostname gA
+crypto ikev2 proposal P
+{proposal}
+crypto ikev2 policy POL
+ proposal P
+crypto ikev2 keyring KR
+ peer GB
+  address 10.97.0.2
+  pre-shared-key {psk}
+crypto ikev2 profile PROF
+ match identity remote address 10.97.0.2
+ authentication remote pre-share
+ authentication local pre-share
+ keyring local KR
+crypto ipsec transform-set TS {tset}
+crypto map vpn 10 ipsec-isakmp
+ set peer 10.97.0.2
+ set transform-set TS
+ set ikev2-profile PROF
+ match address 110
+access-list 110 permit ip 192.168.97.0 0.0.0.255 192.168.98.0 0.0.0.255
+interface eth0
+ ip address 10.97.0.1 255.255.255.0
+ crypto map vpn
+"""
+
+
+def flows(d):
+    facts = d.json("show", "crypto", "ipsec", "sa")
+    return [f for i in facts["interfaces"] for f in i["flows"]
+            if f["outbound_esp_sas"] and f["inbound_esp_sas"]]
+
+
+# (havpn proposal lines, transform-set, strongSwan ike, esp proposals)
+SUITES = [
+    (" encryption aes-cbc-256\n integrity sha256\n group 19",
+     "esp-gcm 256", "aes256-sha256-ecp256", "aes256gcm16"),
+    (" encryption aes-gcm-256\n prf sha384\n group 31",
+     "esp-aes 256 esp-sha256-hmac", "aes256gcm16-prfsha384-x25519",
+     "aes256-sha256"),
+    (" encryption aes-cbc-128\n integrity sha1\n group 14",
+     "esp-aes esp-sha-hmac", "aes128-sha1-modp2048", "aes128-sha1"),
+]
+
+
+@pytest.mark.parametrize("proposal,tset,ike,esp", SUITES,
+                         ids=[s[2] for s in SUITES])
+def test_ikev2_responder_with_strongswan(topo, bindir, proposal, tset, ike,
+                                         esp):
+    t = build(topo)
+    d = Havpnd(t, "gA", havpn_conf(proposal, tset), bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=esp, ike=ike, version=2,
+                     psk=PSK)
+    try:
+        c.initiate()
+    except AssertionError as e:
+        raise AssertionError(f"{e}\n--- havpnd:\n{t.log('gA')}") from None
+    sa = c.sas()["c1"]
+    assert sa["state"] == "ESTABLISHED" and sa["version"] == "2", sa
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert c.sas()["c1"]["dh-group"] == "MODP_2048"
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    f = flows(d)[0]
+    assert f["pkts_encaps"] > 0 and f["pkts_decaps"] > 0, f
+    assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
+    # strongSwan's SPIs are havpn's, each way
+    child = next(iter(c.children().values()))
+    spi_in = {s["spi"] for s in f["inbound_esp_sas"]}
+    spi_out = {s["spi"] for s in f["outbound_esp_sas"]}
+    assert int(child["spi-out"], 16) in spi_in, (child, f)
+    assert int(child["spi-in"], 16) in spi_out, (child, f)
+    # a liveness check (an empty INFORMATIONAL) is answered: charon's
+    # DPD would otherwise close the SA; then its Delete takes all down
+    c.swanctl("--terminate", "--ike", "c1")
+    wait_for(lambda: not flows(d), 10, what="havpn's SAs deleted")
+    assert "IKEv2: SA 1 with 10.97.0.2" in t.log("gA")
+
+
+def test_ikev2_wrong_key_and_no_proposal(topo, bindir):
+    t = build(topo)
+    d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1],
+                                   psk="not-the-same-key-99"),
+               bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp="aes256gcm16",
+                     ike="aes256-sha256-ecp256", version=2, psk=PSK)
+    r = c.swanctl("--initiate", "--child", "net", check=False)
+    assert r.returncode != 0
+    assert "AUTHENTICATION_FAILED" in c.log()
+    wait_for(lambda: "its AUTH does not match the pre-shared key"
+             in t.log("gA"), 5, what="havpn's log of the failure")
+    assert not flows(d)
+    # a proposal havpn does not have: NO_PROPOSAL_CHOSEN, nothing kept
+    c.load(open(c.dir + "/swanctl.conf").read().replace(
+        "aes256-sha256-ecp256", "aes128-sha512-modp3072"))
+    r = c.swanctl("--initiate", "--child", "net", check=False)
+    assert r.returncode != 0
+    assert "NO_PROPOSAL_CHOSEN" in c.log()
+
+
+def test_ikev2_invalid_ke_then_success(topo, bindir):
+    """strongSwan's first KE is its first group (ecp256); havpn's only
+    group is 14, which strongSwan also offers: INVALID_KE_PAYLOAD naming
+    14, and strongSwan's second IKE_SA_INIT succeeds."""
+    t = build(topo)
+    d = Havpnd(t, "gA", havpn_conf(
+        " encryption aes-cbc-256\n integrity sha256\n group 14",
+        "esp-gcm 256"), bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp="aes256gcm16",
+                     ike="aes256-sha256-ecp256-modp2048", version=2,
+                     psk=PSK)
+    c.initiate()
+    assert "N(INVAL_KE)" in c.log()
+    assert "it requested MODP_2048" in c.log()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert c.sas()["c1"]["dh-group"] == "MODP_2048"
