@@ -211,6 +211,12 @@ test_names(void **state)
 	    "TS_IPV6_ADDR_RANGE");
 	assert_string_equal(ike2_cfg_attr_name(IKE2_CFGA_INTERNAL_IP4_DNS),
 	    "INTERNAL_IP4_DNS");
+	assert_string_equal(ike2_cfg_type_name(IKE2_CFG_REPLY), "CFG_REPLY");
+	assert_string_equal(ike2_proto_name(IKE2_PROTO_ESP), "ESP");
+	assert_string_equal(ike2_auth_method_name(IKE2_AUTH_PSK),
+	    "Shared Key Message Integrity Code");
+	assert_string_equal(ike2_cert_encoding_name(IKE2_CERT_X509_SIG),
+	    "X.509 Certificate - Signature");
 	/* RFC 6311 section 6, as IANA registered them */
 	assert_int_equal(IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, 16420);
 	assert_int_equal(IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED, 16421);
@@ -266,6 +272,9 @@ test_strongswan_sa_init(void **state)
 	assert_int_equal(pls.skipped, 0);
 	for (size_t i = 0; i < nitems(types); i++)
 		assert_int_equal(pls.pl[i].type, types[i]);
+	assert_int_equal(ike2_pls_count(&pls, IKE2_PL_N), 5);
+	assert_ptr_equal(ike2_pls_find(&pls, IKE2_PL_KE), &pls.pl[1]);
+	assert_null(ike2_pls_find(&pls, IKE2_PL_SK));
 
 	assert_int_equal(ike2_sa_parse(pls.pl[0].body, &sa, &err), 0);
 	assert_int_equal(sa.nprops, 1);
@@ -545,6 +554,13 @@ test_skf(void **state)
 		}
 		ike2_wr_cleanup(&wr);
 	}
+	ike2_wr_init(&wr, &hdr_auth);
+	ike2_wr_bytes(&wr, IKE2_PL_SKF, part, 3);
+	ike2_wr_finish(&wr);
+	assert_int_equal(parse_msg(wr.w.p, wr.w.len, &h, &pls, &notify, &err),
+	    -1);
+	assert_string_equal(err, "truncated encrypted fragment");
+	ike2_wr_cleanup(&wr);
 }
 
 /* ---- SA ------------------------------------------------------------------ */
@@ -669,6 +685,8 @@ enum sa_case {
 	SA_KL_TLV,
 	SA_KL_TWICE,
 	SA_KL_ZERO,
+	SA_SPI_CUT,
+	SA_XF_MISSING,
 	SA_EMPTY,
 };
 
@@ -780,6 +798,16 @@ build_sa_case(struct wbuf *w, enum sa_case c)
 		put_xf(w, 0, IKE2_T_ENCR, 12, kl128, sizeof(kl128));
 		put_end(w, s);
 		break;
+	case SA_SPI_CUT:		/* SPI size 4, a length of 8 */
+		s = put_prop(w, 0, 1, IKE2_PROTO_ESP, 0, 1);
+		wbuf_set_be16(w, s + 6, 4 << 8 | 1);	/* SPI size, count */
+		put_end(w, s);
+		break;
+	case SA_XF_MISSING:		/* says 2, the first says more */
+		s = put_prop(w, 0, 1, IKE2_PROTO_ESP, 4, 2);
+		put_xf(w, 3, IKE2_T_ENCR, 20, kl128, sizeof(kl128));
+		put_end(w, s);
+		break;
 	case SA_EMPTY:
 		break;
 	}
@@ -815,6 +843,8 @@ test_sa_rules(void **state)
 		{ SA_KL_TLV, 1, 1, 0 },
 		{ SA_KL_TWICE, 1, 1, 0 },
 		{ SA_KL_ZERO, 1, 1, 0 },
+		{ SA_SPI_CUT, 0, 0, 0 },
+		{ SA_XF_MISSING, 0, 0, 0 },
 		{ SA_EMPTY, 0, 0, 0 },
 	};
 	static struct ike2_sa_pl sa;
@@ -1019,6 +1049,8 @@ test_auth(void **state)
 		assert_int_equal(ike2_auth_parse(b, &a, &err),
 		    cases[i].ok ? 0 : -1);
 	}
+	buf_init(&b, mem, 3);
+	assert_int_equal(ike2_auth_parse(b, &a, &err), -1);
 }
 
 static void
@@ -1228,6 +1260,7 @@ test_cert(void **state)
 	}
 	buf_init(&b, mem, 0);
 	assert_int_equal(ike2_certreq_parse(b, &c, &err), -1);
+	assert_int_equal(ike2_cert_parse(b, &c, &err), -1);
 }
 
 /* ---- traffic selectors --------------------------------------------------- */
@@ -1274,6 +1307,7 @@ test_ts(void **state)
 	};
 	static struct ike2_ts_pl ts;
 	uint8_t		 mem[128];
+	struct ike2_wr	 wr;
 	struct wbuf	 w;
 	struct buf	 b;
 	const char	*err;
@@ -1315,6 +1349,11 @@ test_ts(void **state)
 				assert_int_equal(ts.ts[1].type, 9);
 				assert_int_equal(ts.ts[1].rawlen, 5);
 			}
+			ike2_wr_init(&wr, &hdr_auth);
+			ike2_wr_ts(&wr, IKE2_PL_TSR, &ts);
+			assert_int_equal(wr.w.len, IKE2_HDR_LEN + 4 + w.len);
+			assert_memory_equal(wr.w.p + IKE2_HDR_LEN + 4, p, w.len);
+			ike2_wr_cleanup(&wr);
 			body_truncations_refused(p, w.len, ts_parse_only);
 		}
 		free(p);
@@ -1363,6 +1402,8 @@ test_cp(void **state)
 	BODY(longer, IKE2_CFG_REPLY, 0, 0, 0, 0, 1, 0, 5, 10, 9, 8, 7);
 	assert_int_equal(ike2_cp_parse(longer, &cp, &err), -1);
 	BODY(trunc, IKE2_CFG_REPLY, 0, 0, 0, 0, 1, 0);
+	assert_int_equal(ike2_cp_parse(trunc, &cp, &err), -1);
+	trunc.len = 3;
 	assert_int_equal(ike2_cp_parse(trunc, &cp, &err), -1);
 }
 
@@ -1515,6 +1556,91 @@ test_writer_limits(void **state)
 	}
 }
 
+/* What there may be at most of, and one more. */
+static void
+test_counts(void **state)
+{
+	static struct ike2_pls pls;
+	static struct ike2_sa_pl sa;
+	static struct ike2_ts_pl ts;
+	static struct ike2_cp cp;
+	static uint8_t	 mem[8192];
+	struct ike2_wr	 wr;
+	struct ike2_hdr	 h;
+	struct wbuf	 w;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+	size_t		 s;
+
+	(void)state;
+	for (int n = IKE2_MAX_PAYLOADS; n <= IKE2_MAX_PAYLOADS + 1; n++) {
+		ike2_wr_init(&wr, &hdr_auth);
+		for (int i = 0; i < n; i++)
+			ike2_wr_bytes(&wr, IKE2_PL_V, "v", 1);
+		ike2_wr_finish(&wr);
+		assert_int_equal(parse_msg(wr.w.p, wr.w.len, &h, &pls,
+		    &notify, &err), n <= IKE2_MAX_PAYLOADS ? 0 : -1);
+		ike2_wr_cleanup(&wr);
+	}
+	assert_string_equal(err, "too many payloads");
+
+	for (int n = IKE2_MAX_PROPS; n <= IKE2_MAX_PROPS + 1; n++) {
+		wbuf_init(&w, mem, sizeof(mem));
+		for (int i = 0; i < n; i++) {
+			s = put_prop(&w, i == n - 1 ? 0 : 2, (uint8_t)(i + 1),
+			    IKE2_PROTO_ESP, 4, 1);
+			put_xf(&w, 0, IKE2_T_ENCR, 20, kl128, sizeof(kl128));
+			put_end(&w, s);
+		}
+		buf_init(&b, mem, w.len);
+		assert_int_equal(ike2_sa_parse(b, &sa, &err),
+		    n <= IKE2_MAX_PROPS ? 0 : -1);
+	}
+	assert_string_equal(err, "too many proposals");
+
+	for (int n = IKE2_MAX_XFORMS; n <= IKE2_MAX_XFORMS + 1; n++) {
+		wbuf_init(&w, mem, sizeof(mem));
+		s = put_prop(&w, 0, 1, IKE2_PROTO_IKE, 0, (uint8_t)n);
+		for (int i = 0; i < n; i++)
+			put_xf(&w, i == n - 1 ? 0 : 3, IKE2_T_DH, 19, NULL, 0);
+		put_end(&w, s);
+		buf_init(&b, mem, w.len);
+		assert_int_equal(ike2_sa_parse(b, &sa, &err),
+		    n <= IKE2_MAX_XFORMS ? 0 : -1);
+	}
+	assert_string_equal(err, "too many transforms");
+
+	for (int n = IKE2_MAX_TS; n <= IKE2_MAX_TS + 1; n++) {
+		static const uint8_t a[4] = { 10 };
+
+		wbuf_init(&w, mem, sizeof(mem));
+		wbuf_put_u8(&w, (uint8_t)n);
+		wbuf_put_zero(&w, 3);
+		for (int i = 0; i < n; i++)
+			put_ts(&w, IKE2_TS_IPV4_ADDR_RANGE, 0, 0, 65535, a, a,
+			    4);
+		buf_init(&b, mem, w.len);
+		assert_int_equal(ike2_ts_parse(b, &ts, &err),
+		    n <= IKE2_MAX_TS ? 0 : -1);
+	}
+	assert_string_equal(err, "too many traffic selectors");
+
+	for (int n = IKE2_MAX_CFG_ATTRS; n <= IKE2_MAX_CFG_ATTRS + 1; n++) {
+		wbuf_init(&w, mem, sizeof(mem));
+		wbuf_put_u8(&w, IKE2_CFG_REQUEST);
+		wbuf_put_zero(&w, 3);
+		for (int i = 0; i < n; i++) {
+			wbuf_put_be16(&w, IKE2_CFGA_INTERNAL_IP4_DNS);
+			wbuf_put_be16(&w, 0);
+		}
+		buf_init(&b, mem, w.len);
+		assert_int_equal(ike2_cp_parse(b, &cp, &err),
+		    n <= IKE2_MAX_CFG_ATTRS ? 0 : -1);
+	}
+	assert_string_equal(err, "too many configuration attributes");
+}
+
 /* ---- with ike/v2/crypto.c ------------------------------------------------ */
 
 /*
@@ -1660,6 +1786,7 @@ main(void)
 		cmocka_unit_test(test_messages_round_trip),
 		cmocka_unit_test(test_rewrite_fixed_point),
 		cmocka_unit_test(test_writer_limits),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_sk_with_crypto),
 	};
 
