@@ -200,30 +200,45 @@ static const struct ike2_hdr hdr_auth = {
 static void
 test_names(void **state)
 {
+	static const struct {
+		const char	*(*fn)(unsigned int);
+		unsigned int	 v;
+		const char	*want;
+	} names[] = {
+		{ ike2_payload_name, IKE2_PL_NONCE, "No" },
+		{ ike2_payload_name, IKE2_PL_SKF, "SKF" },
+		{ ike2_payload_name, 200, "<unknown 200>" },
+		{ ike2_exchange_name, IKE2_EX_CREATE_CHILD_SA,
+		    "CREATE_CHILD_SA" },
+		{ ike2_xf_type_name, IKE2_T_DH, "D-H" },
+		{ ike2_id_type_name, IKE2_ID_FQDN, "ID_FQDN" },
+		{ ike2_ts_type_name, IKE2_TS_IPV6_ADDR_RANGE,
+		    "TS_IPV6_ADDR_RANGE" },
+		{ ike2_cfg_attr_name, IKE2_CFGA_INTERNAL_IP4_DNS,
+		    "INTERNAL_IP4_DNS" },
+		{ ike2_cfg_type_name, IKE2_CFG_REPLY, "CFG_REPLY" },
+		{ ike2_proto_name, IKE2_PROTO_ESP, "ESP" },
+		{ ike2_auth_method_name, IKE2_AUTH_PSK,
+		    "Shared Key Message Integrity Code" },
+		{ ike2_cert_encoding_name, IKE2_CERT_X509_SIG,
+		    "X.509 Certificate - Signature" },
+		/* RFC 6311 section 6, as IANA registered them */
+		{ ike2_notify_name, 16420, "IKEV2_MESSAGE_ID_SYNC_SUPPORTED" },
+		{ ike2_notify_name, 16421,
+		    "IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED" },
+		{ ike2_notify_name, 16422, "IKEV2_MESSAGE_ID_SYNC" },
+		{ ike2_notify_name, 16423, "IPSEC_REPLAY_COUNTER_SYNC" },
+		{ ike2_notify_name, 16424, "<unknown 16424>" },
+		{ ike2_notify_name, 16430, "IKEV2_FRAGMENTATION_SUPPORTED" },
+		{ ike2_notify_name, 16389, "NAT_DETECTION_DESTINATION_IP" },
+		{ ike2_notify_name, 43, "TEMPORARY_FAILURE" },
+	};
+
 	(void)state;
-	assert_string_equal(ike2_payload_name(IKE2_PL_NONCE), "No");
-	assert_string_equal(ike2_payload_name(IKE2_PL_SKF), "SKF");
-	assert_string_equal(ike2_exchange_name(IKE2_EX_CREATE_CHILD_SA),
-	    "CREATE_CHILD_SA");
-	assert_string_equal(ike2_xf_type_name(IKE2_T_DH), "D-H");
-	assert_string_equal(ike2_id_type_name(IKE2_ID_FQDN), "ID_FQDN");
-	assert_string_equal(ike2_ts_type_name(IKE2_TS_IPV6_ADDR_RANGE),
-	    "TS_IPV6_ADDR_RANGE");
-	assert_string_equal(ike2_cfg_attr_name(IKE2_CFGA_INTERNAL_IP4_DNS),
-	    "INTERNAL_IP4_DNS");
-	/* RFC 6311 section 6, as IANA registered them */
+	for (size_t i = 0; i < nitems(names); i++)
+		assert_string_equal(names[i].fn(names[i].v), names[i].want);
 	assert_int_equal(IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, 16420);
-	assert_int_equal(IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED, 16421);
-	assert_int_equal(IKE2_N_IKEV2_MESSAGE_ID_SYNC, 16422);
 	assert_int_equal(IKE2_N_IPSEC_REPLAY_COUNTER_SYNC, 16423);
-	assert_string_equal(ike2_notify_name(16422), "IKEV2_MESSAGE_ID_SYNC");
-	assert_string_equal(ike2_notify_name(16430),
-	    "IKEV2_FRAGMENTATION_SUPPORTED");
-	assert_string_equal(ike2_notify_name(16389),
-	    "NAT_DETECTION_DESTINATION_IP");
-	assert_string_equal(ike2_notify_name(43), "TEMPORARY_FAILURE");
-	assert_string_equal(ike2_notify_name(16424), "<unknown 16424>");
-	assert_string_equal(ike2_payload_name(200), "<unknown 200>");
 }
 
 /* ---- a strongSwan IKE_SA_INIT -------------------------------------------- */
@@ -266,6 +281,9 @@ test_strongswan_sa_init(void **state)
 	assert_int_equal(pls.skipped, 0);
 	for (size_t i = 0; i < nitems(types); i++)
 		assert_int_equal(pls.pl[i].type, types[i]);
+	assert_int_equal(ike2_pls_count(&pls, IKE2_PL_N), 5);
+	assert_ptr_equal(ike2_pls_find(&pls, IKE2_PL_KE), &pls.pl[1]);
+	assert_null(ike2_pls_find(&pls, IKE2_PL_SK));
 
 	assert_int_equal(ike2_sa_parse(pls.pl[0].body, &sa, &err), 0);
 	assert_int_equal(sa.nprops, 1);
@@ -545,6 +563,13 @@ test_skf(void **state)
 		}
 		ike2_wr_cleanup(&wr);
 	}
+	ike2_wr_init(&wr, &hdr_auth);
+	ike2_wr_bytes(&wr, IKE2_PL_SKF, part, 3);
+	ike2_wr_finish(&wr);
+	assert_int_equal(parse_msg(wr.w.p, wr.w.len, &h, &pls, &notify, &err),
+	    -1);
+	assert_string_equal(err, "truncated encrypted fragment");
+	ike2_wr_cleanup(&wr);
 }
 
 /* ---- SA ------------------------------------------------------------------ */
@@ -669,6 +694,8 @@ enum sa_case {
 	SA_KL_TLV,
 	SA_KL_TWICE,
 	SA_KL_ZERO,
+	SA_SPI_CUT,
+	SA_XF_MISSING,
 	SA_EMPTY,
 };
 
@@ -780,6 +807,16 @@ build_sa_case(struct wbuf *w, enum sa_case c)
 		put_xf(w, 0, IKE2_T_ENCR, 12, kl128, sizeof(kl128));
 		put_end(w, s);
 		break;
+	case SA_SPI_CUT:		/* SPI size 4, a length of 8 */
+		s = put_prop(w, 0, 1, IKE2_PROTO_ESP, 0, 1);
+		wbuf_set_be16(w, s + 6, 4 << 8 | 1);	/* SPI size, count */
+		put_end(w, s);
+		break;
+	case SA_XF_MISSING:		/* says 2, the first says more */
+		s = put_prop(w, 0, 1, IKE2_PROTO_ESP, 4, 2);
+		put_xf(w, 3, IKE2_T_ENCR, 20, kl128, sizeof(kl128));
+		put_end(w, s);
+		break;
 	case SA_EMPTY:
 		break;
 	}
@@ -815,6 +852,8 @@ test_sa_rules(void **state)
 		{ SA_KL_TLV, 1, 1, 0 },
 		{ SA_KL_TWICE, 1, 1, 0 },
 		{ SA_KL_ZERO, 1, 1, 0 },
+		{ SA_SPI_CUT, 0, 0, 0 },
+		{ SA_XF_MISSING, 0, 0, 0 },
 		{ SA_EMPTY, 0, 0, 0 },
 	};
 	static struct ike2_sa_pl sa;
@@ -1019,6 +1058,8 @@ test_auth(void **state)
 		assert_int_equal(ike2_auth_parse(b, &a, &err),
 		    cases[i].ok ? 0 : -1);
 	}
+	buf_init(&b, mem, 3);
+	assert_int_equal(ike2_auth_parse(b, &a, &err), -1);
 }
 
 static void
@@ -1228,6 +1269,7 @@ test_cert(void **state)
 	}
 	buf_init(&b, mem, 0);
 	assert_int_equal(ike2_certreq_parse(b, &c, &err), -1);
+	assert_int_equal(ike2_cert_parse(b, &c, &err), -1);
 }
 
 /* ---- traffic selectors --------------------------------------------------- */
@@ -1274,6 +1316,7 @@ test_ts(void **state)
 	};
 	static struct ike2_ts_pl ts;
 	uint8_t		 mem[128];
+	struct ike2_wr	 wr;
 	struct wbuf	 w;
 	struct buf	 b;
 	const char	*err;
@@ -1315,6 +1358,11 @@ test_ts(void **state)
 				assert_int_equal(ts.ts[1].type, 9);
 				assert_int_equal(ts.ts[1].rawlen, 5);
 			}
+			ike2_wr_init(&wr, &hdr_auth);
+			ike2_wr_ts(&wr, IKE2_PL_TSR, &ts);
+			assert_int_equal(wr.w.len, IKE2_HDR_LEN + 4 + w.len);
+			assert_memory_equal(wr.w.p + IKE2_HDR_LEN + 4, p, w.len);
+			ike2_wr_cleanup(&wr);
 			body_truncations_refused(p, w.len, ts_parse_only);
 		}
 		free(p);
@@ -1363,6 +1411,8 @@ test_cp(void **state)
 	BODY(longer, IKE2_CFG_REPLY, 0, 0, 0, 0, 1, 0, 5, 10, 9, 8, 7);
 	assert_int_equal(ike2_cp_parse(longer, &cp, &err), -1);
 	BODY(trunc, IKE2_CFG_REPLY, 0, 0, 0, 0, 1, 0);
+	assert_int_equal(ike2_cp_parse(trunc, &cp, &err), -1);
+	trunc.len = 3;
 	assert_int_equal(ike2_cp_parse(trunc, &cp, &err), -1);
 }
 
@@ -1515,6 +1565,130 @@ test_writer_limits(void **state)
 	}
 }
 
+/* ---- limits: n of a kind in a body, for n at the limit and above ------- */
+
+/* An INFORMATIONAL of n Vendor IDs, header included. */
+static void
+many_payloads(struct wbuf *w, int n)
+{
+	wbuf_put_bytes(w, hdr_auth.spii, IKE2_SPI_LEN);
+	wbuf_put_bytes(w, hdr_auth.spir, IKE2_SPI_LEN);
+	wbuf_put_u8(w, IKE2_PL_V);
+	wbuf_put_u8(w, IKE2_VERSION);
+	wbuf_put_u8(w, IKE2_EX_INFORMATIONAL);
+	wbuf_put_u8(w, IKE2_FLAG_I);
+	wbuf_put_be32(w, 0);
+	wbuf_put_be32(w, 0);
+	for (int i = 0; i < n; i++) {
+		wbuf_put_u8(w, i == n - 1 ? IKE2_PL_NONE : IKE2_PL_V);
+		wbuf_put_u8(w, 0);
+		wbuf_put_be16(w, 5);
+		wbuf_put_u8(w, 'v');
+	}
+	wbuf_set_be32(w, 24, (uint32_t)w->len);
+}
+
+static void
+many_props(struct wbuf *w, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t	 s = put_prop(w, i == n - 1 ? 0 : 2, (uint8_t)(i + 1),
+		    IKE2_PROTO_ESP, 4, 1);
+
+		put_xf(w, 0, IKE2_T_ENCR, 20, kl128, sizeof(kl128));
+		put_end(w, s);
+	}
+}
+
+static void
+many_xforms(struct wbuf *w, int n)
+{
+	size_t	 s = put_prop(w, 0, 1, IKE2_PROTO_IKE, 0, (uint8_t)n);
+
+	for (int i = 0; i < n; i++)
+		put_xf(w, i == n - 1 ? 0 : 3, IKE2_T_DH, 19, NULL, 0);
+	put_end(w, s);
+}
+
+static void
+many_ts(struct wbuf *w, int n)
+{
+	static const uint8_t a[4] = { 10 };
+
+	wbuf_put_u8(w, (uint8_t)n);
+	wbuf_put_zero(w, 3);
+	for (int i = 0; i < n; i++)
+		put_ts(w, IKE2_TS_IPV4_ADDR_RANGE, 0, 0, 65535, a, a, 4);
+}
+
+static void
+many_cfg_attrs(struct wbuf *w, int n)
+{
+	wbuf_put_u8(w, IKE2_CFG_REQUEST);
+	wbuf_put_zero(w, 3);
+	for (int i = 0; i < n; i++) {
+		wbuf_put_be16(w, IKE2_CFGA_INTERNAL_IP4_DNS);
+		wbuf_put_be16(w, 0);
+	}
+}
+
+static int
+msg_parse_only(struct buf b, const char **err)
+{
+	static struct ike2_pls pls;
+	struct ike2_hdr	 h;
+	uint16_t	 notify;
+
+	return parse_msg(b.p, b.len, &h, &pls, &notify, err);
+}
+
+static int
+cp_parse_only(struct buf b, const char **err)
+{
+	static struct ike2_cp cp;
+
+	return ike2_cp_parse(b, &cp, err);
+}
+
+static void
+test_counts(void **state)
+{
+	static const struct {
+		void		(*build)(struct wbuf *, int);
+		int		(*parse)(struct buf, const char **);
+		int		 max;
+		const char	*err;
+	} limits[] = {
+		{ many_payloads, msg_parse_only, IKE2_MAX_PAYLOADS,
+		    "too many payloads" },
+		{ many_props, sa_parse_only, IKE2_MAX_PROPS,
+		    "too many proposals" },
+		{ many_xforms, sa_parse_only, IKE2_MAX_XFORMS,
+		    "too many transforms" },
+		{ many_ts, ts_parse_only, IKE2_MAX_TS,
+		    "too many traffic selectors" },
+		{ many_cfg_attrs, cp_parse_only, IKE2_MAX_CFG_ATTRS,
+		    "too many configuration attributes" },
+	};
+	static uint8_t	 mem[8192];
+	struct wbuf	 w;
+	struct buf	 b;
+	const char	*err;
+
+	(void)state;
+	for (size_t i = 0; i < nitems(limits); i++) {
+		for (int n = limits[i].max; n <= limits[i].max + 1; n++) {
+			wbuf_init(&w, mem, sizeof(mem));
+			limits[i].build(&w, n);
+			assert_false(wbuf_error(&w));
+			buf_init(&b, mem, w.len);
+			assert_int_equal(limits[i].parse(b, &err),
+			    n <= limits[i].max ? 0 : -1);
+		}
+		assert_string_equal(err, limits[i].err);
+	}
+}
+
 /* ---- with ike/v2/crypto.c ------------------------------------------------ */
 
 /*
@@ -1660,6 +1834,7 @@ main(void)
 		cmocka_unit_test(test_messages_round_trip),
 		cmocka_unit_test(test_rewrite_fixed_point),
 		cmocka_unit_test(test_writer_limits),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_sk_with_crypto),
 	};
 
