@@ -16,9 +16,8 @@
 
 static const uint8_t zero_spi[IKE2_SPI_LEN];
 
-/* 2.23: SHA-1 of SPIi | SPIr | address | port, as the header has them. */
-static void
-natd_hash(const uint8_t *spii, const uint8_t *spir,
+void
+ike2_natd_hash(const uint8_t *spii, const uint8_t *spir,
     const struct sockaddr_in *a, uint8_t *out)
 {
 	uint8_t		 in[2 * IKE2_SPI_LEN + 6];
@@ -89,8 +88,8 @@ natd_read(struct ike2_sa *sa, const struct ike2_pls *pls)
 	uint8_t		 src[IKE2_NATD_LEN], dst[IKE2_NATD_LEN];
 	int		 have_src = 0, src_ok = 0, have_dst = 0;
 
-	natd_hash(sa->spii, zero_spi, &sa->remote, src);
-	natd_hash(sa->spii, zero_spi, &sa->local, dst);
+	ike2_natd_hash(sa->spii, zero_spi, &sa->remote, src);
+	ike2_natd_hash(sa->spii, zero_spi, &sa->local, dst);
 	for (int i = 0; i < pls->n; i++) {
 		struct ike2_notify n;
 		const char	*err;
@@ -227,10 +226,10 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	n.data = natd;
 	n.datalen = IKE2_NATD_LEN;
 	n.type = IKE2_N_NAT_DETECTION_SOURCE_IP;
-	natd_hash(sa->spii, sa->spir, &sa->local, natd);
+	ike2_natd_hash(sa->spii, sa->spir, &sa->local, natd);
 	ike2_wr_notify(&wr, &n);
 	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
-	natd_hash(sa->spii, sa->spir, &sa->remote, natd);
+	ike2_natd_hash(sa->spii, sa->spir, &sa->remote, natd);
 	ike2_wr_notify(&wr, &n);
 	ike2_wr_finish(&wr);
 	ike_dh_free(dh);

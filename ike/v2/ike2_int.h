@@ -136,6 +136,9 @@ void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
 /* exchange.c */
+/* 2.23: SHA-1 of SPIi | SPIr | address | port, as the header has them. */
+void		 ike2_natd_hash(const uint8_t *, const uint8_t *,
+		    const struct sockaddr_in *, uint8_t *);
 void		 ike2_sa_init(struct ike2 *, const struct ike2_hdr *,
 		    const uint8_t *, size_t, const struct ike2_pls *,
 		    const struct sockaddr_in *, const struct sockaddr_in *);

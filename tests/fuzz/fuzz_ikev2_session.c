@@ -1,0 +1,87 @@
+/*
+ * libFuzzer: havpn's IKEv2 responder past IKE_SA_INIT.  A scripted
+ * initiator (tests/unit/ike2_peer.c) makes an IKE SA with the engine of
+ * the unit tests' pair; the input is then a series of requests whose
+ * plaintext it seals with the SA's keys: each record is an exchange
+ * selector, a first payload type and a length-prefixed payload chain, so
+ * IKE_AUTH (the identity, AUTH, SA, TS handling), INFORMATIONAL (Delete)
+ * and CREATE_CHILD_SA see what the fuzzer writes after decryption.  The
+ * genuine IKE_AUTH may come first (the input's first bit), so requests
+ * also reach an established SA.  Nothing may crash, leak or read out of
+ * bounds.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/lib.h"
+#include "ike/ike_int.h"
+#include "ike/v2/ike2_int.h"
+#include "../unit/ike_pair.h"
+#include "../unit/ike2_peer.h"
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+#define PSK		"fuzz-psk"
+#define REBUILD_EVERY	2000
+
+static struct pair *p;
+static int	 runs;
+
+static const uint8_t exchanges[] = {
+	IKE2_EX_IKE_AUTH, IKE2_EX_INFORMATIONAL, IKE2_EX_CREATE_CHILD_SA,
+	IKE2_EX_IKE_SA_INIT,
+};
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct ike2_peer pe;
+	size_t		 off = 1;
+
+	if (size < 1)
+		return 0;
+	if (p == NULL || runs++ % REBUILD_EVERY == 0) {
+		char	*conf = ike2_peer_conf(PSK);
+
+		if (p != NULL)
+			pair_free(p);
+		pair_log_init();
+		p = pair_new(conf, NULL);
+		free(conf);
+		if (p == NULL)
+			abort();
+	}
+	pe.psk = PSK;
+	if (ike2_peer_sa_init(&pe, p, 19, 0) != 0)
+		abort();	/* the genuine first exchange must work */
+	if (data[0] & 1) {
+		uint8_t	 body[1024], np;
+		size_t	 len = ike2_peer_auth_body(&pe, body, sizeof(body),
+		    &np);
+
+		if (ike2_peer_request(&pe, IKE2_EX_IKE_AUTH, np, body, len,
+		    0) != 0)
+			abort();
+	}
+	while (size - off >= 4) {
+		uint8_t	 ex = exchanges[data[off] % sizeof(exchanges)];
+		uint8_t	 np = data[off + 1];
+		size_t	 len = be16_get(data + off + 2);
+
+		off += 4;
+		len %= size - off + 1;
+		if (data[off - 4] & 0x80)
+			pe.msgid = data[off - 4] & 3;	/* replays, gaps */
+		(void)ike2_peer_request(&pe, ex, np, data + off, len, 0);
+		off += len;
+	}
+	if (runs % 64 == 0)
+		pair_advance(p, 31000);	/* half-open SAs time out */
+	/* every SA goes before the next run: the table stays small */
+	while (p->n[0].ike->v2->sas != NULL)
+		ike2_sa_delete(p->n[0].ike->v2->sas, "fuzz run over");
+	pair_flush(p);
+	return 0;
+}

@@ -1,0 +1,329 @@
+/*
+ * A scripted IKEv2 initiator: see ike2_peer.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "lib/lib.h"
+#include "conf/conf.h"
+#include "ike/ike_int.h"
+#include "ike/v2/ike2_int.h"
+#include "ike2_peer.h"
+
+static const uint8_t zero_spi[IKE2_SPI_LEN];
+
+char *
+ike2_peer_conf(const char *psk)
+{
+	char	*s;
+
+	if (asprintf(&s,
+	    "hostname a\n"
+	    "crypto ikev2 proposal P\n encryption aes-cbc-256\n"
+	    " integrity sha256\n group 19 14\n"
+	    "crypto ikev2 policy POL\n proposal P\n"
+	    "crypto ikev2 keyring KR\n peer B\n  address 10.0.0.20\n"
+	    "  pre-shared-key %s\n"
+	    "crypto ikev2 profile PROF\n"
+	    " match identity remote address 10.0.0.20\n"
+	    " authentication local pre-share\n"
+	    " authentication remote pre-share\n keyring local KR\n"
+	    "crypto ipsec transform-set TS esp-gcm 256\n"
+	    "crypto map vpn 10 ipsec-isakmp\n set peer 10.0.0.20\n"
+	    " set transform-set TS\n set ikev2-profile PROF\n"
+	    " match address 110\n"
+	    "interface eth0\n ip address 10.0.0.11 255.255.255.0\n"
+	    " crypto map vpn\n"
+	    "access-list 110 permit ip 192.168.20.0 0.0.0.255 172.21.91.0 "
+	    "0.0.0.255\n", psk) == -1)
+		return NULL;
+	return s;
+}
+
+static struct sockaddr_in
+sin_of(const char *a, uint16_t port)
+{
+	struct sockaddr_in s;
+
+	memset(&s, 0, sizeof(s));
+	s.sin_family = AF_INET;
+	addr_parse(a, &s.sin_addr);
+	s.sin_port = htons(port);
+	return s;
+}
+
+/* The engine's answer (the last datagram it sent), queue emptied. */
+static int
+take_answer(struct ike2_peer *pe)
+{
+	struct pair	*p = pe->p;
+	int		 got = 0;
+
+	for (int i = 0; i < p->nq; i++)
+		if (p->q[i].from == 0 && p->q[i].len <= sizeof(pe->resp)) {
+			memcpy(pe->resp, p->q[i].data, p->q[i].len);
+			pe->resplen = p->q[i].len;
+			got = 1;
+		}
+	pair_flush(p);
+	return got ? 0 : -1;
+}
+
+static void
+send_msg(struct ike2_peer *pe, const uint8_t *m, size_t len)
+{
+	pair_inject(pe->p, 0, m, len, "10.0.0.20", 500, 500);
+}
+
+int
+ike2_peer_sa_init(struct ike2_peer *pe, struct pair *p, int ke_group,
+    size_t cut)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sa_pl sa;
+	struct ike2_ke	 ke;
+	struct ike2_notify n;
+	struct ike2_pls	 pls;
+	struct ike_dh	*dh = ike_dh_new(19);
+	struct sockaddr_in me = sin_of("10.0.0.20", 500),
+			   it = sin_of("10.0.0.11", 500);
+	uint8_t		 natd[IKE2_NATD_LEN], gir[IKE_MAX_DH];
+	const struct ike2_pl *pl;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+	const uint8_t	*nr;
+	const char	*psk = pe->psk;
+	int		 rc = 1;
+
+	memset(pe, 0, sizeof(*pe));
+	pe->psk = psk;
+	pe->p = p;
+	pe->suite.enc = alg_enc(ALG_ENC_AES);
+	pe->suite.keybits = 256;
+	pe->suite.prf = ALG_HASH_SHA256;
+	pe->suite.integ = ALG_HASH_SHA256;
+	ike_random(pe->spii, sizeof(pe->spii));
+	ike_random(pe->ni, sizeof(pe->ni));
+	pe->esp_spi = 0xc0ffee01;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
+	h.exchange = IKE2_EX_IKE_SA_INIT;
+	h.flags = IKE2_FLAG_I;
+	ike2_wr_init(&wr, &h);
+	memset(&sa, 0, sizeof(sa));
+	sa.nprops = 1;
+	sa.prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_IKE, 0, { 0 }, 1,
+	    0, 4 };
+	sa.xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 12, 256, 1, NULL, 0 };
+	sa.xf[1] = (struct ike2_sa_xf){ IKE2_T_PRF, 5, 0, 1, NULL, 0 };
+	sa.xf[2] = (struct ike2_sa_xf){ IKE2_T_INTEG, 12, 0, 1, NULL, 0 };
+	sa.xf[3] = (struct ike2_sa_xf){ IKE2_T_DH, 19, 0, 1, NULL, 0 };
+	sa.nxf = 4;
+	ike2_wr_sa(&wr, &sa);
+	ke.group = (uint16_t)ke_group;
+	ke.data = ike_dh_pub(dh);
+	ke.len = ike_dh_publen(19);
+	ike2_wr_ke(&wr, &ke);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, pe->ni, sizeof(pe->ni));
+	memset(&n, 0, sizeof(n));
+	n.data = natd;
+	n.datalen = sizeof(natd);
+	n.type = IKE2_N_NAT_DETECTION_SOURCE_IP;
+	ike2_natd_hash(pe->spii, zero_spi, &me, natd);
+	ike2_wr_notify(&wr, &n);
+	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
+	ike2_natd_hash(pe->spii, zero_spi, &it, natd);
+	ike2_wr_notify(&wr, &n);
+	ike2_wr_finish(&wr);
+	if (wbuf_error(&wr.w) || wr.w.len > sizeof(pe->init_i))
+		abort();
+	memcpy(pe->init_i, wr.w.p, wr.w.len);
+	pe->init_ilen = wr.w.len;
+	ike2_wr_cleanup(&wr);
+	send_msg(pe, pe->init_i, cut != 0 && cut < pe->init_ilen ? cut :
+	    pe->init_ilen);
+	if (take_answer(pe) == -1) {
+		rc = -1;
+		goto done;
+	}
+	buf_init(&b, pe->resp, pe->resplen);
+	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
+	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_KE)) == NULL)
+		goto done;
+	if (ike2_ke_parse(pl->body, &ke, &err) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_NONCE)) == NULL ||
+	    ike2_nonce_parse(pl->body, &nr, &pe->nrlen, &err) == -1 ||
+	    ike_dh_derive(dh, ke.data, ke.len, gir, &err) == -1)
+		goto done;
+	memcpy(pe->nr, nr, pe->nrlen);
+	memcpy(pe->spir, h.spir, IKE2_SPI_LEN);
+	memcpy(pe->init_r, pe->resp, pe->resplen);
+	pe->init_rlen = pe->resplen;
+	if (ike2_kdf_ike(&pe->suite, gir, ike_dh_secretlen(19), pe->ni,
+	    sizeof(pe->ni), pe->nr, pe->nrlen, pe->spii, pe->spir,
+	    &pe->keys) == 0)
+		rc = 0;
+	pe->msgid = 1;
+	OPENSSL_cleanse(gir, sizeof(gir));
+done:
+	ike_dh_free(dh);
+	return rc;
+}
+
+size_t
+ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
+    uint8_t *np)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_id	 id;
+	struct ike2_auth au;
+	struct ike2_sa_pl sa;
+	struct ike2_ts_pl tsi, tsr;
+	struct in_addr	 a;
+	uint8_t		 body[8], mac[IKE_MAX_HASH];
+	size_t		 len = 0;
+
+	addr_parse("10.0.0.20", &a);
+	id.type = IKE2_ID_IPV4_ADDR;
+	id.data = (const uint8_t *)&a;
+	id.len = 4;
+	body[0] = IKE2_ID_IPV4_ADDR;
+	memset(body + 1, 0, 3);
+	memcpy(body + 4, &a, 4);
+	if (ike2_psk_auth(pe->suite.prf, pe->psk, strlen(pe->psk), pe->init_i,
+	    pe->init_ilen, pe->nr, pe->nrlen, pe->keys.pi, pe->keys.prflen,
+	    body, sizeof(body), mac) == -1)
+		abort();
+	au.method = IKE2_AUTH_PSK;
+	au.data = mac;
+	au.len = pe->keys.prflen;
+	memset(&sa, 0, sizeof(sa));
+	sa.nprops = 1;
+	sa.prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_ESP, 4, { 0 }, 1,
+	    0, 2 };
+	be32_put(sa.prop[0].spi, pe->esp_spi);
+	sa.xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 20, 256, 1, NULL, 0 };
+	sa.xf[1] = (struct ike2_sa_xf){ IKE2_T_ESN, 0, 0, 1, NULL, 0 };
+	sa.nxf = 2;
+	memset(&tsi, 0, sizeof(tsi));
+	memset(&tsr, 0, sizeof(tsr));
+	tsi.n = tsr.n = 1;
+	tsi.ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0, 65535,
+	    4, { 172, 21, 91, 0 }, { 172, 21, 91, 255 }, NULL, 0 };
+	tsr.ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0, 65535,
+	    4, { 192, 168, 20, 0 }, { 192, 168, 20, 255 }, NULL, 0 };
+	memset(&h, 0, sizeof(h));
+	ike2_wr_init(&wr, &h);
+	ike2_wr_id(&wr, IKE2_PL_IDI, &id);
+	ike2_wr_auth(&wr, &au);
+	ike2_wr_sa(&wr, &sa);
+	ike2_wr_ts(&wr, IKE2_PL_TSI, &tsi);
+	ike2_wr_ts(&wr, IKE2_PL_TSR, &tsr);
+	ike2_wr_finish(&wr);
+	if (!wbuf_error(&wr.w) && wr.w.len - IKE2_HDR_LEN <= max) {
+		len = wr.w.len - IKE2_HDR_LEN;
+		memcpy(out, wr.w.p + IKE2_HDR_LEN, len);
+		*np = wr.w.p[16];
+	}
+	ike2_wr_cleanup(&wr);
+	return len;
+}
+
+static uint8_t	 last_req[IKE_MAX_MSG];
+static size_t	 last_reqlen;
+
+/* The answer to the last request: 0 opened, 1 not, -1 none. */
+static int
+answer(struct ike2_peer *pe)
+{
+	struct ike2_hdr	 h;
+	struct ike2_pls	 pls;
+	struct ike2_sk	 sk = { &pe->suite, pe->keys.er, pe->keys.ar };
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+	uint8_t		*plain;
+	size_t		 plainlen;
+
+	pe->plainlen = 0;
+	if (take_answer(pe) == -1)
+		return -1;
+	buf_init(&b, pe->resp, pe->resplen);
+	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
+	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
+	    pls.enc < 0 || ike2_sk_open(&sk, pe->resp, pls.enc_off,
+	    pls.enc_len, &plain, &plainlen, &err) == -1)
+		return 1;
+	memcpy(pe->plain, plain, plainlen);
+	pe->plainlen = plainlen;
+	pe->plain_np = pls.enc_np;
+	return 0;
+}
+
+int
+ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
+    const uint8_t *plain, size_t len, size_t flip)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sk	 sk = { &pe->suite, pe->keys.ei, pe->keys.ai };
+	size_t		 iv = ike2_sk_iv_len(&sk), aad;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
+	memcpy(h.spir, pe->spir, IKE2_SPI_LEN);
+	h.exchange = exchange;
+	h.flags = IKE2_FLAG_I;
+	h.msgid = pe->msgid++;
+	ike2_wr_init(&wr, &h);
+	ike2_wr_sk_begin(&wr, iv);
+	wbuf_put_bytes(&wr.w, plain, len);
+	if (!wbuf_error(&wr.w))
+		wr.w.p[wr.enc_start] = np;	/* the first inner payload */
+	ike2_wr_enc_finish(&wr, ike2_sk_body_len(&sk, len) - iv - len, &aad);
+	if (wbuf_error(&wr.w) || wr.w.len > sizeof(last_req) ||
+	    ike2_sk_seal(&sk, wr.w.p, aad, len, NULL) == -1) {
+		ike2_wr_cleanup(&wr);
+		return -1;
+	}
+	if (flip != 0 && flip < wr.w.len)
+		wr.w.p[flip] ^= 0x01;
+	memcpy(last_req, wr.w.p, wr.w.len);
+	last_reqlen = wr.w.len;
+	ike2_wr_cleanup(&wr);
+	send_msg(pe, last_req, last_reqlen);
+	return answer(pe);
+}
+
+int
+ike2_peer_resend(struct ike2_peer *pe)
+{
+	send_msg(pe, last_req, last_reqlen);
+	return answer(pe);
+}
+
+uint16_t
+ike2_peer_notify(const struct ike2_peer *pe)
+{
+	struct ike2_pls	 pls;
+	struct ike2_notify n;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	buf_init(&b, pe->plain, pe->plainlen);
+	if (ike2_pls_parse(&b, pe->plain_np, 1, &pls, &notify, &err) == -1)
+		return 0;
+	for (int i = 0; i < pls.n; i++)
+		if (pls.pl[i].type == IKE2_PL_N &&
+		    ike2_notify_parse(pls.pl[i].body, &n, &err) == 0)
+			return n.type;
+	return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * A scripted IKEv2 initiator against an engine of the unit tests' pair
+ * (tests/unit/ike_pair.h, node 0 at 10.0.0.11 answering): it sends
+ * IKE_SA_INIT and requests sealed with the keys it derives, and opens
+ * the answers, so tests and the fuzzer reach the encrypted exchanges.
+ * Suite: AES-CBC-256, HMAC-SHA2-256, group 19; ESP: AES-GCM-256.
+ */
+#ifndef HAVPN_TEST_IKE2_PEER_H
+#define HAVPN_TEST_IKE2_PEER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike_pair.h"
+#include "ike/v2/crypto.h"
+#include "ike/v2/wire.h"
+
+struct ike2_peer {
+	struct pair	*p;
+	const char	*psk;
+	uint8_t		 spii[IKE2_SPI_LEN], spir[IKE2_SPI_LEN];
+	struct ike2_suite suite;
+	struct ike2_keys keys;
+	uint8_t		 ni[32], nr[IKE2_NONCE_MAX];
+	size_t		 nrlen;
+	uint8_t		 init_i[1024], init_r[1024];
+	size_t		 init_ilen, init_rlen;
+	uint32_t	 msgid;
+	uint32_t	 esp_spi;	/* ours, offered in IKE_AUTH */
+	/* the last answer: bytes, and its plaintext when encrypted */
+	uint8_t		 resp[IKE_MAX_MSG];
+	size_t		 resplen;
+	uint8_t		 plain[IKE_MAX_MSG];
+	size_t		 plainlen;
+	uint8_t		 plain_np;
+};
+
+/* The configuration node 0 answers with (psk: the keyring's key). */
+char		*ike2_peer_conf(const char *);
+
+/*
+ * IKE_SA_INIT (ke_group: the KE payload's, 19 to succeed; cut: send only
+ * the first cut bytes when not 0).  0 when an answer came with an SA and
+ * the keys are derived; 1 when an answer came without (a notify: see
+ * resp); -1 when none came.
+ */
+int		 ike2_peer_sa_init(struct ike2_peer *, struct pair *, int,
+		    size_t);
+/* The IKE_AUTH request's plaintext (IDi AUTH SA TSi TSr) into buf. */
+size_t		 ike2_peer_auth_body(struct ike2_peer *, uint8_t *, size_t,
+		    uint8_t *);
+/*
+ * A request under the SA: plain (its first payload's type np) sealed in
+ * SK; flip: an octet of the sealed message to corrupt (0: none).  The
+ * answer's plaintext in plain/plainlen (0 if it opened), 1 if an answer
+ * came that did not open, -1 if none came.  msgid advances.
+ */
+int		 ike2_peer_request(struct ike2_peer *, uint8_t, uint8_t,
+		    const uint8_t *, size_t, size_t);
+/* The same message again (a retransmission); as ike2_peer_request. */
+int		 ike2_peer_resend(struct ike2_peer *);
+/* The first notify type in the answer's plaintext, 0 if none. */
+uint16_t	 ike2_peer_notify(const struct ike2_peer *);
+
+#endif
