@@ -80,7 +80,6 @@ def test_ikev2_responder_with_strongswan(topo, bindir, proposal, tset, ike,
     assert sa["state"] == "ESTABLISHED" and sa["version"] == "2", sa
     wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
     assert ping(t, "hA", "192.168.98.10").returncode == 0
-    assert c.sas()["c1"]["dh-group"] == "MODP_2048"
     assert ping(t, "hB", "192.168.97.10").returncode == 0
     f = flows(d)[0]
     assert f["pkts_encaps"] > 0 and f["pkts_decaps"] > 0, f
@@ -113,8 +112,9 @@ def test_ikev2_wrong_key_and_no_proposal(topo, bindir):
              in t.log("gA"), 5, what="havpn's log of the failure")
     assert not flows(d)
     # a proposal havpn does not have: NO_PROPOSAL_CHOSEN, nothing kept
-    c.load(open(c.dir + "/swanctl.conf").read().replace(
-        "aes256-sha256-ecp256", "aes128-sha512-modp3072"))
+    with open(c.dir + "/swanctl.conf") as f:
+        text = f.read()
+    c.load(text.replace("aes256-sha256-ecp256", "aes128-sha512-modp3072"))
     r = c.swanctl("--initiate", "--child", "net", check=False)
     assert r.returncode != 0
     assert "NO_PROPOSAL_CHOSEN" in c.log()
