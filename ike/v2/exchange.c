@@ -41,7 +41,6 @@ init_refuse(struct ike2 *v2, const struct ike2_hdr *h, size_t inlen,
     const struct sockaddr_in *local, const struct sockaddr_in *remote,
     uint16_t type, const void *data, size_t datalen)
 {
-	struct ike	*ike = v2->ike;
 	struct ike2_hdr	 r;
 	struct ike2_wr	 wr;
 	struct ike2_notify n;
@@ -57,19 +56,9 @@ init_refuse(struct ike2 *v2, const struct ike2_hdr *h, size_t inlen,
 	ike2_wr_init(&wr, &r);
 	ike2_wr_notify(&wr, &n);
 	ike2_wr_finish(&wr);
-	if (!wbuf_error(&wr.w) && wr.w.len <= inlen) {
-		uint8_t	*out = ike->sendbuf;
-		size_t	 off = 0;
-
-		if (ntohs(local->sin_port) == IKE_NATT_PORT) {
-			memset(out, 0, 4);
-			off = 4;
-		}
-		memcpy(out + off, wr.w.p, wr.w.len);
-		ike->st.tx++;
-		(void)ike->io.send(ike->io.arg, local, remote, out,
-		    off + wr.w.len);
-	}
+	if (!wbuf_error(&wr.w) && wr.w.len <= inlen)
+		(void)ike2_send_to(v2->ike, local, remote, wr.w.p,
+		    wr.w.len);
 	ike2_wr_cleanup(&wr);
 }
 

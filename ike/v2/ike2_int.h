@@ -11,7 +11,7 @@
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
  *   READY	authenticated [READY]
- *   DEAD	deleted, lingering to drop late messages [DELETE]
+ * A deleted SA is freed at once: a late message finds no SA.
  */
 #ifndef HAVPN_IKE_V2_IKE2_INT_H
 #define HAVPN_IKE_V2_IKE2_INT_H
@@ -29,7 +29,6 @@
 enum ike2_state {
 	IKE2_R_INIT,
 	IKE2_READY,
-	IKE2_DEAD,
 };
 
 struct ike2_sa {
@@ -118,7 +117,9 @@ struct ike2_sa	*ike2_sa_find_init(struct ike2 *, const uint8_t *,
 		    const struct sockaddr_in *);
 /* Delete: its CHILD SAs out of the data plane, the SA freed. */
 void		 ike2_sa_delete(struct ike2_sa *, const char *);
-/* The SA's message out (a marker in front on port 4500); 0 or -1. */
+/* A message out (a marker in front on port 4500); 0 or -1. */
+int		 ike2_send_to(struct ike *, const struct sockaddr_in *,
+		    const struct sockaddr_in *, const uint8_t *, size_t);
 int		 ike2_send(struct ike2_sa *, const uint8_t *, size_t);
 /* Keep our answer to request msgid for its retransmissions. */
 void		 ike2_keep_response(struct ike2_sa *, uint32_t, const uint8_t *,

@@ -8,6 +8,10 @@
 #include "ike/v2/proposal.h"
 
 #define XF(p, t)	((p)->xf[(t) - 1])
+/* ENCR_AES_CBC and ENCR_AES_GCM_16: alg/'s rows (the IKE SA's AES-GCM
+ * is ESP's, RFC 5282) */
+#define ENCR_CBC	(alg_enc(ALG_ENC_AES)->ikev2)
+#define ENCR_GCM	(alg_esp_enc(ALG_ESP_GCM)->ikev2)
 #define NXF(p, t)	((p)->nxf[(t) - 1])
 
 void
@@ -74,7 +78,7 @@ ike2_prop_from_conf(const struct conf_ikev2_proposal *x, struct ike2_prop *p)
 	p->proto = IKE2_PROTO_IKE;
 	for (int i = 0; i < x->nenc; i++)
 		(void)ike2_prop_add(p, IKE2_T_ENCR, x->enc[i].gcm ?
-		    IKE2_ENCR_AES_GCM_16 : IKE2_ENCR_AES_CBC,
+		    ENCR_GCM : ENCR_CBC,
 		    (uint16_t)x->enc[i].bits);
 	for (int i = 0; i < nprf; i++)
 		(void)ike2_prop_add(p, IKE2_T_PRF, alg_hash(prf[i])->ikev2_prf,
@@ -208,7 +212,7 @@ ike2_choose_ike(const struct conf_ikev2_proposal *const *locals, int nlocal,
 			    (pi = pick(o, &ours, IKE2_T_PRF)) == -1)
 				continue;
 			e = &XF(o, IKE2_T_ENCR)[ei];
-			aead = e->id == IKE2_ENCR_AES_GCM_16;
+			aead = e->id == ENCR_GCM;
 			memset(r, 0, sizeof(*r));
 			if (aead ? !aead_integ(o, r) :
 			    (ii = pick(o, &ours, IKE2_T_INTEG)) == -1)

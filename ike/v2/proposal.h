@@ -29,10 +29,6 @@
 /* Transform types IKE2_T_* (3.3.2); an array index is the type minus 1. */
 #define IKE2_NTYPES		5
 
-/* ENCR_AES_CBC (RFC 3602) and ENCR_AES_GCM_16 (RFC 4106, RFC 5282) */
-#define IKE2_ENCR_AES_CBC	12
-#define IKE2_ENCR_AES_GCM_16	20
-
 #define IKE2_MAX_XF		16	/* transforms of one type kept */
 
 struct ike2_xf {

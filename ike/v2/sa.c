@@ -148,22 +148,27 @@ ike2_sa_delete(struct ike2_sa *sa, const char *why)
 }
 
 int
-ike2_send(struct ike2_sa *sa, const uint8_t *p, size_t len)
+ike2_send_to(struct ike *ike, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, const uint8_t *p, size_t len)
 {
-	struct ike	*ike = sa->ike;
 	uint8_t		*out = ike->sendbuf;
 	size_t		 off = 0;
 
 	if (len > IKE2_MAX_MSG)
 		return -1;
-	if (ntohs(sa->local.sin_port) == IKE_NATT_PORT) {
+	if (ntohs(local->sin_port) == IKE_NATT_PORT) {
 		memset(out, 0, 4);	/* RFC 3948 2.2: the non-ESP marker */
 		off = 4;
 	}
 	memcpy(out + off, p, len);
 	ike->st.tx++;
-	return ike->io.send(ike->io.arg, &sa->local, &sa->remote, out,
-	    off + len);
+	return ike->io.send(ike->io.arg, local, remote, out, off + len);
+}
+
+int
+ike2_send(struct ike2_sa *sa, const uint8_t *p, size_t len)
+{
+	return ike2_send_to(sa->ike, &sa->local, &sa->remote, p, len);
 }
 
 void

@@ -19,6 +19,9 @@
 #define I_SHA256	12
 #define P_SHA256	5
 #define P_SHA384	6
+/* ENCR_AES_CBC (RFC 3602), ENCR_AES_GCM_16 (RFC 4106) */
+#define E_CBC		12
+#define E_GCM		20
 
 static struct conf_ikev2_proposal
 cbc(void)
@@ -79,7 +82,7 @@ test_offers_from_conf(void **state)
 	assert_int_equal(ike2_prop_from_conf(&x, &p), 0);
 	assert_int_equal(p.proto, IKE2_PROTO_IKE);
 	assert_int_equal(p.nxf[IKE2_T_ENCR - 1], 2);
-	assert_int_equal(p.xf[IKE2_T_ENCR - 1][0].id, IKE2_ENCR_AES_CBC);
+	assert_int_equal(p.xf[IKE2_T_ENCR - 1][0].id, E_CBC);
 	assert_int_equal(p.xf[IKE2_T_ENCR - 1][0].keybits, 256);
 	/* no prf line: the integrity list's hashes as prfs */
 	assert_int_equal(p.nxf[IKE2_T_PRF - 1], 2);
@@ -90,7 +93,7 @@ test_offers_from_conf(void **state)
 	/* an ESP offer: GCM takes no integrity; ESN "no"; DH with PFS */
 	assert_int_equal(ike2_prop_from_tset(&t, 14, &p), 0);
 	assert_int_equal(p.proto, IKE2_PROTO_ESP);
-	assert_int_equal(p.xf[IKE2_T_ENCR - 1][0].id, IKE2_ENCR_AES_GCM_16);
+	assert_int_equal(p.xf[IKE2_T_ENCR - 1][0].id, E_GCM);
 	assert_int_equal(p.nxf[IKE2_T_INTEG - 1], 0);
 	assert_int_equal(p.xf[IKE2_T_DH - 1][0].id, 14);
 	assert_int_equal(p.nxf[IKE2_T_ESN - 1], 1);
@@ -111,8 +114,8 @@ test_choose_ike(void **state)
 	(void)state;
 	/* a strongSwan-like offer: CBC 128 then 256, sha256, 19 and 14 */
 	o[0] = offer(1, IKE2_PROTO_IKE);
-	ike2_prop_add(&o[0], IKE2_T_ENCR, IKE2_ENCR_AES_CBC, 128);
-	ike2_prop_add(&o[0], IKE2_T_ENCR, IKE2_ENCR_AES_CBC, 256);
+	ike2_prop_add(&o[0], IKE2_T_ENCR, E_CBC, 128);
+	ike2_prop_add(&o[0], IKE2_T_ENCR, E_CBC, 256);
 	ike2_prop_add(&o[0], IKE2_T_INTEG, I_SHA256, 0);
 	ike2_prop_add(&o[0], IKE2_T_PRF, P_SHA256, 0);
 	ike2_prop_add(&o[0], IKE2_T_DH, 19, 0);
@@ -139,7 +142,7 @@ test_choose_ike(void **state)
 
 	/* GCM: no integrity; an offered NONE is echoed */
 	o[1] = offer(2, IKE2_PROTO_IKE);
-	ike2_prop_add(&o[1], IKE2_T_ENCR, IKE2_ENCR_AES_GCM_16, 256);
+	ike2_prop_add(&o[1], IKE2_T_ENCR, E_GCM, 256);
 	ike2_prop_add(&o[1], IKE2_T_PRF, P_SHA384, 0);
 	ike2_prop_add(&o[1], IKE2_T_INTEG, 0, 0);
 	ike2_prop_add(&o[1], IKE2_T_DH, 31, 0);
@@ -193,7 +196,7 @@ test_choose_esp(void **state)
 	o[0] = offer(1, IKE2_PROTO_ESP);
 	o[0].spilen = 4;
 	memcpy(o[0].spi, "\xc1\x02\x03\x04", 4);
-	ike2_prop_add(&o[0], IKE2_T_ENCR, IKE2_ENCR_AES_GCM_16, 256);
+	ike2_prop_add(&o[0], IKE2_T_ENCR, E_GCM, 256);
 	ike2_prop_add(&o[0], IKE2_T_DH, 19, 0);
 	ike2_prop_add(&o[0], IKE2_T_ESN, 0, 0);
 	ike2_prop_add(&o[0], IKE2_T_ESN, 1, 0);
@@ -230,7 +233,7 @@ test_choose_esp(void **state)
 	/* CBC: the integrity must match; ESN only "yes" is refused */
 	o[1] = offer(2, IKE2_PROTO_ESP);
 	o[1].spilen = 4;
-	ike2_prop_add(&o[1], IKE2_T_ENCR, IKE2_ENCR_AES_CBC, 256);
+	ike2_prop_add(&o[1], IKE2_T_ENCR, E_CBC, 256);
 	ike2_prop_add(&o[1], IKE2_T_INTEG, I_SHA1, 0);
 	ike2_prop_add(&o[1], IKE2_T_ESN, 0, 0);
 	assert_int_equal(ike2_choose_esp(tsets, 3, 0, &o[1], 1, -1, &c),
