@@ -153,8 +153,12 @@ int	 conf_map_ikev2_profile(struct parser *, struct cline *,
 /* IKEv2's cross-line checks (conf/parse_ikev2.c) */
 void	 conf_validate_ikev2(struct config *, struct conf_notes *);
 void	 conf_free_ikev2(struct config *);
-/* a secret given on a line: refused if it is CONF_MASK; what: for the error */
-int	 conf_secret_ok(struct parser *, const char *, const char *);
+/*
+ * A secret given on a line: refused if it is CONF_MASK, as show prints
+ * it; "WHAT: the NOUN is masked, ..."; 0 or -1.
+ */
+int	 conf_secret_ok(struct parser *, const char *, const char *,
+	    const char *);
 int	 conf_global_acl(struct parser *, struct cline *);
 int	 conf_global_track(struct parser *, struct cline *);
 int	 conf_global_interface(struct parser *, struct cline *);

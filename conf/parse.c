@@ -171,13 +171,14 @@ conf_parse_mask(struct parser *p, const char *s, struct in_addr *m)
 }
 
 int
-conf_secret_ok(struct parser *p, const char *s, const char *what)
+conf_secret_ok(struct parser *p, const char *s, const char *what,
+    const char *noun)
 {
 	if (strcmp(s, CONF_MASK) != 0)
 		return 0;
-	conf_perr(p, "%s: the secret is masked, as \"show running-config\" "
+	conf_perr(p, "%s: the %s is masked, as \"show running-config\" "
 	    "prints it; \"show running-config secrets\" prints the real one",
-	    what);
+	    what, noun);
 	return -1;
 }
 

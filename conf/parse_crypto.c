@@ -138,10 +138,8 @@ cmd_isakmp_key(struct parser *p, struct cline *l)
 	if (strlen(l->words[ki]) > 128)
 		return conf_perr(p, "crypto isakmp key: the key is longer than "
 		    "128 characters");
-	if (strcmp(l->words[ki], CONF_MASK) == 0)
-		return conf_perr(p, "crypto isakmp key: the key is masked, as "
-		    "\"show running-config\" prints it; \"show running-config "
-		    "secrets\" prints the real one");
+	if (conf_secret_ok(p, l->words[ki], "crypto isakmp key", "key") == -1)
+		return CMD_ERR;
 	if (conf_parse_addr(p, l->words[ki + 2], &k.addr,
 	    "crypto isakmp key address") == -1)
 		return CMD_ERR;
@@ -289,11 +287,9 @@ conf_mode_peer(struct parser *p, struct cline *l)
 			return conf_perr(p,
 			    "set aggressive-mode password takes one "
 			    "key of up to 128 characters");
-		if (strcmp(l->words[3], CONF_MASK) == 0)
-			return conf_perr(p, "set aggressive-mode password: the "
-			    "password is masked, as \"show running-config\" "
-			    "prints it; \"show running-config secrets\" prints "
-			    "the real one");
+		if (conf_secret_ok(p, l->words[3], "set aggressive-mode "
+		    "password", "password") == -1)
+			return CMD_ERR;
 		pe->password = xstrdup(l->words[3]);
 		return CMD_OK;
 	}

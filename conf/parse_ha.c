@@ -81,10 +81,9 @@ conf_mode_redundancy(struct parser *p, struct cline *l)
 		}
 		if (l->nwords != 3 || !conf_word_is(l, 1, "key"))
 			return conf_perr(p, "expected \"security key SECRET\"");
-		if (strcmp(l->words[2], CONF_MASK) == 0)
-			return conf_perr(p, "security key: the secret is masked, "
-			    "as \"show running-config\" prints it; \"show "
-			    "running-config secrets\" prints the real one");
+		if (conf_secret_ok(p, l->words[2], "security key", "secret") ==
+		    -1)
+			return CMD_ERR;
 		if (strlen(l->words[2]) < 16)
 			return conf_perr(p,
 			    "security key: the secret must be at "

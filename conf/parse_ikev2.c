@@ -547,7 +547,7 @@ kpeer_psk(struct parser *p, struct cline *l, struct conf_ikev2_kpeer *pe)
 	if (strlen(l->words[i]) > 128)
 		return conf_perr(p, "pre-shared-key: the key is longer than "
 		    "128 characters");
-	if (conf_secret_ok(p, l->words[i], "pre-shared-key") == -1)
+	if (conf_secret_ok(p, l->words[i], "pre-shared-key", "secret") == -1)
 		return CMD_ERR;
 	if (local)
 		psk_set(&pe->psk_local, l->words[i]);
