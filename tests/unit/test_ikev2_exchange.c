@@ -3,7 +3,8 @@
  * whole exchange and what it installs; retransmissions answered from the
  * cache; a wrong key, a wrong group, no common proposal; every
  * truncation of IKE_SA_INIT; a corrupted, a replayed and an out-of-window
- * request; Deletes; CREATE_CHILD_SA refused.
+ * request; Deletes; CREATE_CHILD_SA refused; the half-open limit;
+ * transport mode.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -223,6 +224,65 @@ test_bad_requests(void **state)
 	pair_free(p);
 }
 
+/* The engine's half-open limit holds IKEv2 responder SAs too. */
+static void
+test_halfopen_limit(void **state)
+{
+	struct pair	*p = responder(PSK);
+	struct ike2_peer pe;
+
+	(void)state;
+	pair_log_init();
+	p->n[0].ike->halfopen_max = 2;
+	pe.psk = PSK;
+	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);
+	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);
+	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), -1);
+	assert_int_equal(v2(p)->nsas, 2);
+	assert_int_equal(v2(p)->st.halfopen_drop, 1);
+	pair_free(p);
+}
+
+/*
+ * Transport mode: the transform-set's mode transport and the peer's
+ * USE_TRANSPORT_MODE (RFC 7296 1.3.1), echoed; without the notify,
+ * tunnel mode.
+ */
+static void
+test_transport_mode(void **state)
+{
+	char		*conf0 = ike2_peer_conf(PSK), *conf;
+	struct pair	*p;
+	struct ike2_peer pe;
+	uint8_t		 body[1024], np;
+	size_t		 len;
+
+	(void)state;
+	pair_log_init();
+	conf = pair_edit(conf0, "esp-gcm 256\n", "esp-gcm 256\n mode "
+	    "transport\n");
+	free(conf0);
+	for (int ask = 0; ask < 2; ask++) {
+		p = pair_new(conf, NULL);
+		assert_non_null(p);
+		pe.psk = PSK;
+		assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);
+		/* N(USE_TRANSPORT_MODE) in front of the usual payloads */
+		len = ike2_peer_auth_body(&pe, body + 8, sizeof(body) - 8, &np);
+		memcpy(body, "\0\0\0\x08\0\0\x40\x07", 8);
+		body[0] = np;
+		assert_int_equal(ike2_peer_request(&pe, IKE2_EX_IKE_AUTH,
+		    ask ? IKE2_PL_N : np, ask ? body : body + 8,
+		    ask ? len + 8 : len, 0), 0);
+		assert_non_null(p->n[0].ike->children);
+		assert_int_equal(p->n[0].ike->children->xf.tunnel, !ask);
+		assert_int_equal(ike2_peer_notify(&pe),
+		    ask ? IKE2_N_USE_TRANSPORT_MODE : 0);
+		pair_free(p);
+	}
+	free(conf);
+}
+
 int
 main(void)
 {
@@ -231,6 +291,8 @@ main(void)
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_first_message_refused),
 		cmocka_unit_test(test_bad_requests),
+		cmocka_unit_test(test_halfopen_limit),
+		cmocka_unit_test(test_transport_mode),
 	};
 
 	return cmocka_run_group_tests_name("ikev2_exchange", tests, NULL,
