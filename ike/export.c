@@ -227,16 +227,10 @@ int
 ike_ipsec_replaced(struct ike *ike, uint32_t conn_id)
 {
 	struct ike_child *c = ike_child_by_conn(ike, conn_id);
-	uint64_t	 now = ike_now(ike);
 
 	if (c == NULL)
 		return -1;
-	c->rekeyed = 1;
-	c->rekeying = 0;
-	ike_timer_stop(ike, &c->t_soft);
-	/* as ike_child_established does to the pair a rekey replaces */
-	ike_timer_set(ike, &c->t_hard, c->expire_ms > now +
-	    IKE_REKEY_GRACE_MS ? now + IKE_REKEY_GRACE_MS : c->expire_ms);
+	ike_child_superseded(c);
 	return 0;
 }
 

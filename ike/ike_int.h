@@ -921,7 +921,17 @@ int		 ike_child_keys(struct ike_sa *, struct ike_qm *,
 int		 ike_child_install(struct ike_child *, int, int);
 /* The outer addresses or ports changed: tell the data plane. */
 void		 ike_child_update(struct ike_child *);
+/*
+ * In the list with its timers, logged and told to the listeners; old:
+ * the inbound conn-id of the pair it replaces (a rekey), or 0.
+ */
+void		 ike_child_up(struct ike_child *, uint32_t);
+/* As ike_child_up, the pair it replaces found among the peer's IKEv1
+ * pairs for the same reqid and selector. */
 void		 ike_child_established(struct ike_child *);
+/* Replaced by a rekey: no rekey of its own, deleted IKE_REKEY_GRACE_MS
+ * from now at the latest. */
+void		 ike_child_superseded(struct ike_child *);
 void		 ike_child_delete(struct ike_child *, int, const char *);
 struct ike_child *ike_child_by_spi_in(struct ike *, uint32_t);
 struct ike_child *ike_child_by_spi_out(struct ike *, struct in_addr,

@@ -341,11 +341,22 @@ ike_child_timers_start(struct ike_child *c)
 }
 
 void
-ike_child_established(struct ike_child *c)
+ike_child_superseded(struct ike_child *o)
+{
+	struct ike	*ike = o->ike;
+	uint64_t	 now = ike_now(ike);
+
+	o->rekeyed = 1;
+	o->rekeying = 0;
+	ike_timer_stop(ike, &o->t_soft);
+	ike_timer_set(ike, &o->t_hard, o->expire_ms > now +
+	    IKE_REKEY_GRACE_MS ? now + IKE_REKEY_GRACE_MS : o->expire_ms);
+}
+
+void
+ike_child_up(struct ike_child *c, uint32_t old)
 {
 	struct ike	*ike = c->ike;
-	struct ike_child *o;
-	uint32_t	 old = 0;
 	char		 a[INET_ADDRSTRLEN], tw[96];
 
 	ike_child_link(c);
@@ -353,25 +364,30 @@ ike_child_established(struct ike_child *c)
 	ike_child_timers_start(c);
 	ike->st.p2_ok++;
 	ike_child_tset_words(c, tw, sizeof(tw));
+	log_info(LOG_IKE, "IPSEC: %s SA pair with %s: in 0x%08x out 0x%08x, "
+	    "%s, %u s, crypto map %s %d", old != 0 ? "rekeyed" : "new",
+	    addr_str(c->remote, a), c->spi_in, c->spi_out, tw,
+	    c->xf.life_secs, c->map, c->map_seq);
+	ike_emit_ipsec(ike, c, old != 0, old);
+}
+
+void
+ike_child_established(struct ike_child *c)
+{
+	struct ike	*ike = c->ike;
+	struct ike_child *o;
+	uint32_t	 old = 0;
+
 	/* an older pair for the same flows is replaced: this is a rekey */
 	for (o = ike_child_of_peer(ike, c->remote, NULL); o != NULL;
 	    o = ike_child_of_peer(ike, c->remote, o)) {
 		if (o == c || o->rekeyed || o->reqid != c->reqid ||
 		    !same_sel(&o->sel, &c->sel))
 			continue;
-		o->rekeyed = 1;
-		o->rekeying = 0;
+		ike_child_superseded(o);
 		old = o->conn_in;
-		ike_timer_stop(ike, &o->t_soft);
-		if (o->expire_ms > ike_now(ike) + IKE_REKEY_GRACE_MS)
-			ike_timer_set(ike, &o->t_hard, ike_now(ike) +
-			    IKE_REKEY_GRACE_MS);
 	}
-	log_info(LOG_IKE, "IPSEC: %s SA pair with %s: in 0x%08x out 0x%08x, "
-	    "%s, %u s, crypto map %s %d", old != 0 ? "rekeyed" : "new",
-	    addr_str(c->remote, a), c->spi_in, c->spi_out, tw,
-	    c->xf.life_secs, c->map, c->map_seq);
-	ike_emit_ipsec(ike, c, old != 0, old);
+	ike_child_up(c, old);
 }
 
 /*

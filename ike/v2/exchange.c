@@ -63,8 +63,8 @@ init_refuse(struct ike2 *v2, const struct ike2_hdr *h, size_t inlen,
 }
 
 /* The one payload of a type, or NULL (none, or more than one). */
-static const struct ike2_pl *
-one(const struct ike2_pls *pls, uint8_t type)
+const struct ike2_pl *
+ike2_one(const struct ike2_pls *pls, uint8_t type)
 {
 	return ike2_pls_count(pls, type) == 1 ? ike2_pls_find(pls, type) :
 	    NULL;
@@ -128,9 +128,9 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 		v2->st.halfopen_drop++;
 		return;
 	}
-	if ((psa = one(pls, IKE2_PL_SA)) == NULL ||
-	    (pke = one(pls, IKE2_PL_KE)) == NULL ||
-	    (pno = one(pls, IKE2_PL_NONCE)) == NULL)
+	if ((psa = ike2_one(pls, IKE2_PL_SA)) == NULL ||
+	    (pke = ike2_one(pls, IKE2_PL_KE)) == NULL ||
+	    (pno = ike2_one(pls, IKE2_PL_NONCE)) == NULL)
 		err = "IKE_SA_INIT without one SA, KE and Nonce";
 	else if (ike2_sa_parse(psa->body, &v2->sa_pl, &err) == 0 &&
 	    ike2_ke_parse(pke->body, &ke, &err) == 0)
@@ -260,11 +260,7 @@ struct auth_reply {
 	struct ike2_sa	*sa;
 	uint8_t		 auth[IKE_MAX_HASH];
 	size_t		 authlen;
-	int		 child;		/* a CHILD SA was made */
-	struct ike2_sa_pl sa_pl;
-	struct ike2_ts_pl tsi, tsr;
-	int		 transport;
-	uint16_t	 child_error;	/* else this notification */
+	struct ike2_child_reply child;	/* the first CHILD SA */
 };
 
 static void
@@ -272,26 +268,13 @@ write_auth_reply(struct ike2_wr *wr, void *arg)
 {
 	struct auth_reply *r = arg;
 	struct ike2_auth au;
-	struct ike2_notify n;
 
 	ike2_wr_id(wr, IKE2_PL_IDR, &r->sa->id_local.id);
 	au.method = IKE2_AUTH_PSK;
 	au.data = r->auth;
 	au.len = r->authlen;
 	ike2_wr_auth(wr, &au);
-	memset(&n, 0, sizeof(n));
-	if (!r->child) {
-		n.type = r->child_error;
-		ike2_wr_notify(wr, &n);
-		return;
-	}
-	if (r->transport) {
-		n.type = IKE2_N_USE_TRANSPORT_MODE;
-		ike2_wr_notify(wr, &n);
-	}
-	ike2_wr_sa(wr, &r->sa_pl);
-	ike2_wr_ts(wr, IKE2_PL_TSI, &r->tsi);
-	ike2_wr_ts(wr, IKE2_PL_TSR, &r->tsr);
+	ike2_child_write(wr, &r->child);
 }
 
 static void
@@ -319,8 +302,8 @@ auth_fail(struct ike2_sa *sa, const struct ike2_hdr *h, const char *why)
 	ike2_sa_delete(sa, why);
 }
 
-static int
-has_notify(const struct ike2_pls *pls, uint16_t type)
+int
+ike2_has_notify(const struct ike2_pls *pls, uint16_t type)
 {
 	for (int i = 0; i < pls->n; i++) {
 		struct ike2_notify n;
@@ -334,160 +317,19 @@ has_notify(const struct ike2_pls *pls, uint16_t type)
 	return 0;
 }
 
-/* Parse TSi and TSr into v2's lists: 0 or -1. */
-static int
-read_ts(struct ike2 *v2, const struct ike2_pls *pls)
-{
-	const struct ike2_pl *pi = one(pls, IKE2_PL_TSI),
-			     *pr = one(pls, IKE2_PL_TSR);
-	const char	*err;
-
-	return pi == NULL || pr == NULL ||
-	    ike2_ts_parse(pi->body, &v2->tsi, &err) == -1 ||
-	    ike2_ts_parse(pr->body, &v2->tsr, &err) == -1 ? -1 : 0;
-}
-
-/*
- * The first CHILD SA (1.2, 2.17): the crypto map entries that name the
- * SA's profile for this peer, their ACL entries in order, the first whose
- * selector the TSs narrow to and one of whose transform-sets the peer
- * offered.  0 with the pair installed and r filled, or -1 with
- * r->child_error.
- */
-static int
-first_child(struct ike2_sa *sa, const struct ike2_pls *pls,
-    struct auth_reply *r)
-{
-	struct ike	*ike = sa->ike;
-	struct ike2	*v2 = ike->v2;
-	const struct ike2_pl *psa = one(pls, IKE2_PL_SA);
-	const char	*err;
-	struct esp_selector sel;
-	struct ike2_esp_choice ch;
-	const struct ike_spd *spd = NULL;
-	const struct conf_map_entry *e = NULL;
-	struct ike_child *c;
-	uint8_t		 km[2 * (ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY)];
-	size_t		 el, al;
-	int		 noff = 0, ts_ok = 0;
-
-	r->child_error = IKE2_N_NO_PROPOSAL_CHOSEN;
-	if (psa == NULL || read_ts(v2, pls) == -1 ||
-	    ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1) {
-		r->child_error = IKE2_N_INVALID_SYNTAX;
-		return -1;
-	}
-	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++)
-		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff++]);
-	for (int i = 0; i < ike->nspd && spd == NULL; i++) {
-		const struct ike_spd *s = &ike->spd[i];
-		const struct conf_transform_set *ts[8];
-		int	 nts = 0;
-
-		if (!s->usable || !s->permit ||
-		    strcmp(s->v2profile, sa->profile) != 0 ||
-		    s->local.s_addr != sa->local.sin_addr.s_addr ||
-		    s->peer.s_addr != sa->remote.sin_addr.s_addr ||
-		    ike2_ts_narrow(v2->tsi.ts, v2->tsi.n, v2->tsr.ts, v2->tsr.n,
-		    &s->sel, &sel) == -1 ||
-		    (e = ike_map_entry(ike->cf, s->map, s->map_seq)) == NULL)
-			continue;
-		ts_ok = 1;
-		for (int k = 0; k < e->ntsets && nts < (int)nitems(ts); k++)
-			ts[nts++] = conf_tset_find(ike->cf, e->tsets[k]);
-		if (ike2_choose_esp(ts, nts, e->pfs_group, v2->offers, noff,
-		    -1, &ch) == IKE2_CHOSEN)
-			spd = s;
-	}
-	if (spd == NULL) {
-		if (!ts_ok) {
-			r->child_error = IKE2_N_TS_UNACCEPTABLE;
-			v2->st.ts_unacceptable++;
-		} else
-			v2->st.no_proposal++;
-		return -1;
-	}
-	c = ike_child_new(ike);
-	el = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
-	if (el == 0 || el > ESP_MAX_ENC_KEY ||
-	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
-	    al > ESP_MAX_AUTH_KEY ||
-	    ike->be->ops->alloc_spi(ike->be, &c->spi_in) == -1)
-		goto fail;
-	/* 2.17: i->r encryption, i->r integrity, then r->i */
-	if (ike2_keymat(sa->suite.prf, sa->keys.d, sa->keys.prflen, NULL, 0,
-	    sa->ni, sa->nilen, sa->nr, sa->nrlen, km, 2 * (el + al)) == -1)
-		goto fail;
-	memcpy(c->ekey_in, km, el);
-	memcpy(c->akey_in, km + el, al);
-	memcpy(c->ekey_out, km + el + al, el);
-	memcpy(c->akey_out, km + 2 * el + al, al);
-	OPENSSL_cleanse(km, sizeof(km));
-	c->ekey_len = el;
-	c->akey_len = al;
-	c->spi_out = ch.peer_spi;
-	c->reqid = spd->id;
-	c->v2_conn = sa->conn_id;
-	c->local = sa->local.sin_addr;
-	c->remote = sa->remote.sin_addr;
-	c->xf.enc = ch.enc;
-	c->xf.keybits = ch.keybits;
-	c->xf.auth = ch.auth;
-	/* transport mode when our transform-set says so and the peer asked
-	 * (USE_TRANSPORT_MODE, 1.3.1) */
-	c->xf.tunnel = !(conf_tset_find(ike->cf, e->tsets[ch.tset])->transport &&
-	    has_notify(pls, IKE2_N_USE_TRANSPORT_MODE));
-	c->xf.life_secs = e->life_seconds != 0 ? e->life_seconds :
-	    ike->cf->sa_life_seconds;
-	c->xf.life_kbytes = e->life_kbytes != 0 ? e->life_kbytes :
-	    ike->cf->sa_life_kbytes;
-	snprintf(c->xf.tset, sizeof(c->xf.tset), "%s", e->tsets[ch.tset]);
-	if (sa->nat_local || sa->nat_remote) {
-		c->xf.udp = 1;
-		c->lport = ntohs(sa->local.sin_port);
-		c->rport = ntohs(sa->remote.sin_port);
-	}
-	c->sel = sel;
-	snprintf(c->map, sizeof(c->map), "%s", spd->map);
-	c->map_seq = spd->map_seq;
-	c->ace = spd->ace;
-	snprintf(c->ifname, sizeof(c->ifname), "%s", spd->ifname);
-	c->replay_window = ike->cf->replay_window;
-	ike_child_new_conns(c);
-	if (ike_child_install(c, 1, 1) == -1) {
-		ike_child_forget(c);
-		r->child_error = IKE2_N_NO_PROPOSAL_CHOSEN;
-		return -1;
-	}
-	ike_child_established(c);
-	v2->st.child_ok++;
-	r->child = 1;
-	r->transport = !c->xf.tunnel;
-	ch.reply.spilen = 4;
-	be32_put(ch.reply.spi, c->spi_in);
-	ike2_prop_to_pl(&ch.reply, &r->sa_pl);
-	/* the TSs we install: TSi the peer's side, TSr ours */
-	r->tsi.n = r->tsr.n = 1;
-	ike2_ts_from_sel(&sel, &r->tsr.ts[0], &r->tsi.ts[0]);
-	return 0;
-fail:
-	OPENSSL_cleanse(km, sizeof(km));
-	free_secret(c, sizeof(*c));
-	return -1;
-}
-
 void
 ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
     const struct ike2_pls *pls)
 {
 	struct ike	*ike = sa->ike;
-	const struct ike2_pl *pid = one(pls, IKE2_PL_IDI),
-			     *pau = one(pls, IKE2_PL_AUTH);
+	const struct ike2_pl *pid = ike2_one(pls, IKE2_PL_IDI),
+			     *pau = ike2_one(pls, IKE2_PL_AUTH);
 	const struct conf_ikev2_profile *x;
 	const struct conf_ikev2_kpeer *kp;
 	struct ike2_id	 idi;
 	struct ike2_auth au;
 	struct auth_reply *r;
+	struct ike2_child_req q;
 	uint8_t		 want[IKE_MAX_HASH], body[4 + IKE2_ID_MAX];
 	size_t		 hlen = sa->keys.prflen, blen;
 	const char	*err;
@@ -525,8 +367,6 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 		auth_fail(sa, h, "its AUTH does not match the pre-shared key");
 		return;
 	}
-	sa->state = IKE2_READY;
-	ike->v2->halfopen--;
 	snprintf(sa->profile, sizeof(sa->profile), "%s", x->name);
 	ike2_id_keep(&idi, &sa->id_peer);
 	ike2_id_from_conf(&x->local_id, sa->local.sin_addr, &sa->id_local);
@@ -541,10 +381,7 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 		ike2_sa_delete(sa, "AUTH could not be computed");
 		return;
 	}
-	sa->established_ms = ike_now(ike);
-	sa->lifetime = x->lifetime;
-	ike_timer_set(ike, &sa->t_life, sa->established_ms +
-	    (uint64_t)x->lifetime * 1000);
+	ike2_sa_ready(sa, x->lifetime);
 	ike->v2->st.sa_ok++;
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
 	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
@@ -553,10 +390,21 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 	sa->init_i = NULL;
 	free(sa->init_r);
 	sa->init_r = NULL;
-	if (first_child(sa, pls, r) == -1)
+	memset(&q, 0, sizeof(q));
+	q.pls = pls;
+	q.ke_group = -1;	/* 1.2: keys from the IKE SA's DH */
+	q.ni = sa->ni;
+	q.nilen = sa->nilen;
+	q.nr = sa->nr;
+	q.nrlen = sa->nrlen;
+	if (ike2_child_make(sa, &q, &r->child) == -1)
 		log_warnx(LOG_IKE, "IKEv2: SA %u: no CHILD SA for %s: %s",
 		    sa->conn_id, ike_addr(&sa->remote, a),
-		    ike2_notify_name(r->child_error));
+		    ike2_notify_name(r->child.error));
+	else {
+		ike->v2->st.child_ok++;
+		ike_child_up(r->child.c, 0);
+	}
 	(void)ike2_respond(sa, IKE2_EX_IKE_AUTH, h->msgid, write_auth_reply, r);
 	free_secret(r, sizeof(*r));
 }

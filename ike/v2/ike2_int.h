@@ -4,13 +4,15 @@
  *
  * What runs: havpn as responder.  IKE_SA_INIT and IKE_AUTH with a
  * pre-shared key make an IKE SA and its first CHILD SA (installed in the
- * data plane as an IKEv1 pair is); INFORMATIONAL answers liveness checks
- * and Deletes.  Not yet: havpn as initiator, CREATE_CHILD_SA (answered
- * NO_ADDITIONAL_SAS), COOKIE, fragmentation, replication to the standby.
+ * data plane as an IKEv1 pair is); CREATE_CHILD_SA makes more CHILD SAs,
+ * rekeys them and rekeys the IKE SA; INFORMATIONAL answers liveness
+ * checks and Deletes.  Not yet: havpn as initiator, COOKIE,
+ * fragmentation, replication to the standby.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
  *   READY	authenticated [READY]
+ *   REKEYED	replaced by a rekey, its Delete awaited [DELETE]
  * A deleted SA is freed at once: a late message finds no SA.
  */
 #ifndef HAVPN_IKE_V2_IKE2_INT_H
@@ -24,11 +26,13 @@
 #include "ike/v2/ts.h"
 
 #define IKE2_NEG_TIMEOUT_MS	30000	/* a half-open responder SA */
+#define IKE2_REKEYED_MS		30000	/* a rekeyed SA awaits its Delete */
 #define IKE2_MAX_MSG		IKE_MAX_MSG
 
 enum ike2_state {
 	IKE2_R_INIT,
 	IKE2_READY,
+	IKE2_REKEYED,
 };
 
 struct ike2_sa {
@@ -89,6 +93,8 @@ struct ike2_stats {
 	uint64_t	 child_ok;
 	uint64_t	 deletes_rx;
 	uint64_t	 halfopen_drop;
+	uint64_t	 child_rekeys;
+	uint64_t	 ike_rekeys;
 };
 
 struct ike2 {
@@ -136,7 +142,15 @@ int		 ike2_respond(struct ike2_sa *, uint8_t, uint32_t,
 void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
+/* Authenticated (or made by a rekey): READY for lifetime seconds. */
+void		 ike2_sa_ready(struct ike2_sa *, uint32_t);
+/* Replaced by a rekey: REKEYED until deleted, IKE2_REKEYED_MS at most. */
+void		 ike2_sa_rekeyed(struct ike2_sa *);
+
 /* exchange.c */
+/* The one payload of a type, or NULL (none, or more than one). */
+const struct ike2_pl *ike2_one(const struct ike2_pls *, uint8_t);
+int		 ike2_has_notify(const struct ike2_pls *, uint16_t);
 /* 2.23: SHA-1 of SPIi | SPIr | address | port, as the header has them. */
 void		 ike2_natd_hash(const uint8_t *, const uint8_t *,
 		    const struct sockaddr_in *, uint8_t *);
@@ -144,6 +158,46 @@ void		 ike2_sa_init(struct ike2 *, const struct ike2_hdr *,
 		    const uint8_t *, size_t, const struct ike2_pls *,
 		    const struct sockaddr_in *, const struct sockaddr_in *);
 void		 ike2_auth(struct ike2_sa *, const struct ike2_hdr *,
+		    const struct ike2_pls *);
+
+/* child.c */
+/* A request for a CHILD SA: its payloads, KE and the exchange's nonces. */
+struct ike2_child_req {
+	const struct ike2_pls *pls;	/* SA, TSi, TSr, notifies */
+	int		 ke_group;	/* -1 in IKE_AUTH, 0 without a KE */
+	const struct ike2_ke *ke;
+	const uint8_t	*ni, *nr;
+	size_t		 nilen, nrlen;
+};
+
+/* The answer: the pair made, or the notification that refuses it. */
+struct ike2_child_reply {
+	struct ike_child *c;		/* installed, not yet up */
+	uint16_t	 error;		/* a notify type; 0 with c */
+	uint16_t	 want_group;	/* INVALID_KE_PAYLOAD */
+	struct ike2_sa_pl sa_pl;
+	struct ike2_ts_pl tsi, tsr;
+	int		 transport;
+	uint8_t		 nr[IKE2_NONCE_MAX];	/* CREATE_CHILD_SA's */
+	size_t		 nrlen;
+	int		 group;		/* our KE (PFS, an IKE rekey) */
+	uint8_t		 ke[IKE_MAX_DH];
+	size_t		 kelen;
+};
+
+/*
+ * A CHILD SA from the crypto map entries that name the SA's profile for
+ * this peer: their ACL entries in order, the first whose selector the
+ * TSs narrow to (2.9) and one of whose transform-sets the peer offered.
+ * 0 with the pair installed in r->c (the caller brings it up), or -1
+ * with r->error.
+ */
+int		 ike2_child_make(struct ike2_sa *, const struct ike2_child_req *,
+		    struct ike2_child_reply *);
+/* The answer's payloads: [N(USE_TRANSPORT_MODE)] SA [Nr] [KE] TSi TSr,
+ * or the one notification. */
+void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
+void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
 #endif

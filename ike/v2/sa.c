@@ -69,7 +69,30 @@ sa_life_timeout(struct ike *ike, struct ike_timer *t)
 
 	(void)ike;
 	ike2_sa_delete(sa, sa->state == IKE2_R_INIT ? "IKE_AUTH never came" :
+	    sa->state == IKE2_REKEYED ? "replaced by a rekey" :
 	    "lifetime expired");
+}
+
+void
+ike2_sa_ready(struct ike2_sa *sa, uint32_t lifetime)
+{
+	struct ike	*ike = sa->ike;
+
+	if (sa->state == IKE2_R_INIT)
+		ike->v2->halfopen--;
+	sa->state = IKE2_READY;
+	sa->established_ms = ike_now(ike);
+	sa->lifetime = lifetime;
+	ike_timer_set(ike, &sa->t_life, sa->established_ms +
+	    (uint64_t)lifetime * 1000);
+}
+
+void
+ike2_sa_rekeyed(struct ike2_sa *sa)
+{
+	sa->state = IKE2_REKEYED;
+	ike_timer_set(sa->ike, &sa->t_life, ike_now(sa->ike) +
+	    IKE2_REKEYED_MS);
 }
 
 struct ike2_sa *
@@ -306,17 +329,6 @@ ike2_informational(struct ike2_sa *sa, const struct ike2_hdr *h,
 
 /* ---- input --------------------------------------------------------------- */
 
-static void
-write_no_additional(struct ike2_wr *wr, void *arg)
-{
-	struct ike2_notify n;
-
-	(void)arg;
-	memset(&n, 0, sizeof(n));
-	n.type = IKE2_N_NO_ADDITIONAL_SAS;
-	ike2_wr_notify(wr, &n);
-}
-
 /* A request under an SA: the message ID window of one (2.3). */
 static void
 input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
@@ -381,14 +393,12 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 			v2->st.malformed++;
 		break;
 	case IKE2_EX_INFORMATIONAL:
-		if (sa->state == IKE2_READY)
+		if (sa->state != IKE2_R_INIT)
 			ike2_informational(sa, h, &pls);
 		break;
 	case IKE2_EX_CREATE_CHILD_SA:
-		/* not yet: the peer keeps its SAs until they expire */
-		if (sa->state == IKE2_READY)
-			(void)ike2_respond(sa, h->exchange, h->msgid,
-			    write_no_additional, NULL);
+		if (sa->state != IKE2_R_INIT)
+			ike2_create_child_sa(sa, h, &pls);
 		break;
 	default:
 		v2->st.malformed++;

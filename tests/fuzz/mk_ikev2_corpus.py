@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 """Write the seed corpus of fuzz_ikev2: IKEv2 messages of each exchange as
-strongSwan lays them out (RFC 7296 section 3).  An SK payload's body is
+strongSwan lays them out (RFC 7296 section 3); and the CREATE_CHILD_SA
+seeds of fuzz_ikev2_session (records of its input format, see
+fuzz_ikev2_session.c), which it seals under an established SA.  An SK payload's body is
 the inner payloads in clear and nothing else (no IV, no ICV), as the
 fuzzer reads the body as if it were already decrypted; the filler data
 (keys, nonces, hashes) is derived from a name so that the corpus is the
@@ -11,6 +13,7 @@ import struct
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus",
                    "ikev2")
+OUT_SESSION = OUT + "_session"
 
 SA, KE, IDI, IDR, CERT, CERTREQ, AUTH, NONCE, N, D, V, TSI, TSR, SK, CP, \
     EAP, SKF = 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, \
@@ -226,4 +229,53 @@ msgs = {
 os.makedirs(OUT, exist_ok=True)
 for name, data in msgs.items():
     with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+
+# fuzz_ikev2_session: the first octet's bit 0 runs the genuine IKE_AUTH;
+# each record is an exchange selector (2: CREATE_CHILD_SA), the first
+# inner payload's type and a 16-bit length of the chain that follows.
+# The KE of group 19 is P-256's generator, a valid point, so the DH and
+# the keys are reached.
+P256_G = bytes.fromhex(
+    "6b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296"
+    "4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5")
+ESP_GCM = [(ENCR, 20, attr_kl(256)), (ESN, 0, b"")]
+V4PEER = (7, 0, 0, 65535, bytes([172, 21, 91, 0]), bytes([172, 21, 91, 255]))
+V4OURS = (7, 0, 0, 65535, bytes([192, 168, 20, 0]),
+          bytes([192, 168, 20, 255]))
+
+
+def record(selector, payloads):
+    body = chain(payloads)
+    return struct.pack(">BBH", selector, payloads[0][0], len(body)) + body
+
+
+def child_req(spi, extra=(), group=0):
+    xs = ESP_GCM + ([(DH, group, b"")] if group else [])
+    pls = list(extra) + [sa([(3, spi, xs)]), nonce("cn" + spi.hex())]
+    if group:
+        pls.append((KE, struct.pack(">HH", group, 0) + P256_G))
+    return pls + [ts(TSI, [V4PEER]), ts(TSR, [V4OURS])]
+
+
+sessions = {
+    "child_new": b"\x01" + record(2, child_req(b"\xc0\xff\xee\x02")),
+    "child_pfs": b"\x01" + record(2, child_req(b"\xc0\xff\xee\x02",
+                                                 group=19)),
+    "child_rekey": b"\x01" + record(2, child_req(
+        b"\xc0\xff\xee\x03", [notify(16393, proto=3,
+                                       spi=b"\xc0\xff\xee\x01")])) +
+    record(1, [(D, struct.pack(">BBH", 3, 4, 1) + b"\xc0\xff\xee\x01")]),
+    "ike_rekey": b"\x01" + record(2, [
+        sa([(1, b"\x01\x02\x03\x04\x05\x06\x07\x08",
+             [(ENCR, 12, attr_kl(256)), (PRF, 5, b""), (INTEG, 12, b""),
+              (DH, 19, b"")])]),
+        nonce("rk"), (KE, struct.pack(">HH", 19, 0) + P256_G)]) +
+    record(2, child_req(b"\xc0\xff\xee\x04")) +
+    record(1, [(D, struct.pack(">BBH", 1, 0, 0))]),
+}
+
+os.makedirs(OUT_SESSION, exist_ok=True)
+for name, data in sessions.items():
+    with open(os.path.join(OUT_SESSION, name), "wb") as f:
         f.write(data)

@@ -3,14 +3,15 @@ as responder: IKE_SA_INIT and IKE_AUTH with a pre-shared key make the IKE
 SA and the first CHILD SA, traffic flows both ways through havpn's ESP
 engine, strongSwan's Delete takes the tunnel down; a wrong key, a
 proposal havpn does not have and a group it asks again are each handled
-as RFC 7296 says.
+as RFC 7296 says; a second CHILD SA, CHILD SA rekeys with PFS and IKE SA
+rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic.
 
     [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
 """
 
 import pytest
 
-from strongswan import site_to_site
+from strongswan import Charon, site_to_site
 from test_esp import build, ping
 from topology import Havpnd, wait_for
 
@@ -138,3 +139,100 @@ def test_ikev2_invalid_ke_then_success(topo, bindir):
     wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
     assert ping(t, "hA", "192.168.98.10").returncode == 0
     assert c.sas()["c1"]["dh-group"] == "MODP_2048"
+
+
+REKEY_SWANCTL = """connections {{
+  c1 {{
+    version = 2
+    local_addrs = 10.97.0.2
+    remote_addrs = 10.97.0.1
+    proposals = aes256-sha256-ecp256
+    encap = yes
+    rekey_time = 24s
+    rand_time = 2s
+    local {{
+      auth = psk
+      id = 10.97.0.2
+    }}
+    remote {{
+      auth = psk
+      id = %any
+    }}
+    children {{
+      net {{
+        local_ts = 192.168.98.0/24
+        remote_ts = 192.168.97.0/24
+        esp_proposals = aes256gcm16-ecp256
+        rekey_time = 10s
+        rand_time = 2s
+        start_action = none
+      }}
+      net2 {{
+        local_ts = 192.168.98.0/24
+        remote_ts = 192.168.96.0/24
+        esp_proposals = aes256gcm16-ecp256
+        start_action = none
+      }}
+    }}
+  }}
+}}
+secrets {{
+  ike-1 {{
+    secret = {psk}
+  }}
+}}
+"""
+
+
+def test_ikev2_two_children_and_rekeys(topo, bindir):
+    """Two CHILD SAs on one IKE SA (the ACL's two entries); strongSwan rekeys the first every ~10 s with PFS (ecp256, the
+    entry's group) and the IKE SA at ~24 s; pings keep flowing; both
+    sides end with the same SPIs; the IKE SA was never made again."""
+    t = build(topo)
+    conf = havpn_conf(" encryption aes-cbc-256\n integrity sha256\n"
+                      " group 19", "esp-gcm 256").replace(
+        " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
+        " set pfs group19\n").replace(
+        "access-list 110 permit ip 192.168.97.0 0.0.0.255 192.168.98.0 "
+        "0.0.0.255\n", "access-list 110 permit ip 192.168.97.0 0.0.0.255 "
+        "192.168.98.0 0.0.0.255\naccess-list 110 permit ip 192.168.96.0 "
+        "0.0.0.255 192.168.98.0 0.0.0.255\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = Charon(t, "gB", name="charon-gB", install_routes=True)
+    c.load(REKEY_SWANCTL.format(psk=PSK))
+    c.initiate("net")
+    c.initiate("net2")
+    wait_for(lambda: len(flows(d)) == 2, 15, what="havpn's two pairs")
+    ike_spi = c.sas()["c1"]["initiator-spi"]
+    lost = 0
+    for _ in range(14):
+        if ping(t, "hA", "192.168.98.10", count=5).returncode != 0:
+            lost += 1
+    # the CHILD SA rekeyed with a KE (PFS), then the IKE SA
+    assert "[ N(REKEY_SA) SA No KE TSi TSr ]" in c.log(), c.log()[-3000:]
+    assert "IPSEC: rekeyed SA pair with 10.97.0.2" in t.log("gA")
+    wait_for(lambda: "IKEv2: SA 1 with 10.97.0.2 rekeyed" in t.log("gA"),
+             20, what="the IKE SA rekeyed")
+    wait_for(lambda: "rekeyed between 10.97.0.2" in c.log(), 5,
+             what="strongSwan's IKE SA rekeyed")
+    assert c.log().count("generating IKE_SA_INIT request 0") == 1, \
+        "strongSwan made a new IKE SA"
+    sa = c.sas()["c1"]
+    assert sa["state"] == "ESTABLISHED", sa
+    assert sa["initiator-spi"] != ike_spi, "the IKE SA was not rekeyed"
+    assert lost == 0, f"{lost} ping rounds failed\n{t.log('gA')[-3000:]}"
+    # the same pairs on both sides, each way
+    wait_for(lambda: len(flows(d)) == 2, 10, what="old pairs deleted")
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    ours_in = {s["spi"] for f in flows(d) for s in f["inbound_esp_sas"]}
+    ours_out = {s["spi"] for f in flows(d) for s in f["outbound_esp_sas"]}
+    theirs = [ch for ch in c.sas()["c1"]["child-sas"].values()
+              if ch["state"] == "INSTALLED"]
+    assert len(theirs) == 2, theirs
+    for ch in theirs:
+        assert int(ch["spi-out"], 16) in ours_in, (ch, ours_in)
+        assert int(ch["spi-in"], 16) in ours_out, (ch, ours_out)
+        if ch["name"] == "net":
+            assert ch["dh-group"] == "ECP_256", ch
+    for f in flows(d):
+        assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f

@@ -176,6 +176,53 @@ done:
 	return rc;
 }
 
+/* The payloads written after wr's header as a plaintext: its length (0
+ * if it does not fit), the first payload's type in *np; wr cleaned up. */
+static size_t
+body_of(struct ike2_wr *wr, uint8_t *out, size_t max, uint8_t *np)
+{
+	size_t	 len = 0;
+
+	*np = 0;
+	ike2_wr_finish(wr);
+	if (!wbuf_error(&wr->w) && wr->w.len - IKE2_HDR_LEN <= max) {
+		len = wr->w.len - IKE2_HDR_LEN;
+		memcpy(out, wr->w.p + IKE2_HDR_LEN, len);
+		*np = wr->w.p[16];
+	}
+	ike2_wr_cleanup(wr);
+	return len;
+}
+
+/* The ESP proposal the peer offers: AES-GCM-256, no ESN, [DH group]. */
+static void
+esp_offer(struct ike2_sa_pl *sa, uint32_t spi, int group)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->nprops = 1;
+	sa->prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_ESP, 4, { 0 }, 1,
+	    0, group != 0 ? 3 : 2 };
+	be32_put(sa->prop[0].spi, spi);
+	sa->xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 20, 256, 1, NULL, 0 };
+	sa->xf[1] = (struct ike2_sa_xf){ IKE2_T_ESN, 0, 0, 1, NULL, 0 };
+	sa->xf[2] = (struct ike2_sa_xf){ IKE2_T_DH, (uint16_t)group, 0, 1,
+	    NULL, 0 };
+	sa->nxf = group != 0 ? 3 : 2;
+}
+
+/* The ACL's flows as TSi (the peer's side) and TSr. */
+static void
+acl_ts(struct ike2_ts_pl *tsi, struct ike2_ts_pl *tsr)
+{
+	memset(tsi, 0, sizeof(*tsi));
+	memset(tsr, 0, sizeof(*tsr));
+	tsi->n = tsr->n = 1;
+	tsi->ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0,
+	    65535, 4, { 172, 21, 91, 0 }, { 172, 21, 91, 255 }, NULL, 0 };
+	tsr->ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0,
+	    65535, 4, { 192, 168, 20, 0 }, { 192, 168, 20, 255 }, NULL, 0 };
+}
+
 size_t
 ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
     uint8_t *np)
@@ -188,7 +235,6 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 	struct ike2_ts_pl tsi, tsr;
 	struct in_addr	 a;
 	uint8_t		 body[8], mac[IKE_MAX_HASH];
-	size_t		 len = 0;
 
 	addr_parse("10.0.0.20", &a);
 	id.type = IKE2_ID_IPV4_ADDR;
@@ -204,21 +250,8 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 	au.method = IKE2_AUTH_PSK;
 	au.data = mac;
 	au.len = pe->keys.prflen;
-	memset(&sa, 0, sizeof(sa));
-	sa.nprops = 1;
-	sa.prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_ESP, 4, { 0 }, 1,
-	    0, 2 };
-	be32_put(sa.prop[0].spi, pe->esp_spi);
-	sa.xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 20, 256, 1, NULL, 0 };
-	sa.xf[1] = (struct ike2_sa_xf){ IKE2_T_ESN, 0, 0, 1, NULL, 0 };
-	sa.nxf = 2;
-	memset(&tsi, 0, sizeof(tsi));
-	memset(&tsr, 0, sizeof(tsr));
-	tsi.n = tsr.n = 1;
-	tsi.ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0, 65535,
-	    4, { 172, 21, 91, 0 }, { 172, 21, 91, 255 }, NULL, 0 };
-	tsr.ts[0] = (struct ike2_ts){ IKE2_TS_IPV4_ADDR_RANGE, 0, 1, 0, 65535,
-	    4, { 192, 168, 20, 0 }, { 192, 168, 20, 255 }, NULL, 0 };
+	esp_offer(&sa, pe->esp_spi, 0);
+	acl_ts(&tsi, &tsr);
 	memset(&h, 0, sizeof(h));
 	ike2_wr_init(&wr, &h);
 	ike2_wr_id(&wr, IKE2_PL_IDI, &id);
@@ -226,14 +259,7 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 	ike2_wr_sa(&wr, &sa);
 	ike2_wr_ts(&wr, IKE2_PL_TSI, &tsi);
 	ike2_wr_ts(&wr, IKE2_PL_TSR, &tsr);
-	ike2_wr_finish(&wr);
-	if (!wbuf_error(&wr.w) && wr.w.len - IKE2_HDR_LEN <= max) {
-		len = wr.w.len - IKE2_HDR_LEN;
-		memcpy(out, wr.w.p + IKE2_HDR_LEN, len);
-		*np = wr.w.p[16];
-	}
-	ike2_wr_cleanup(&wr);
-	return len;
+	return body_of(&wr, out, max, np);
 }
 
 static uint8_t	 last_req[IKE_MAX_MSG];
@@ -326,4 +352,162 @@ ike2_peer_notify(const struct ike2_peer *pe)
 		    ike2_notify_parse(pls.pl[i].body, &n, &err) == 0)
 			return n.type;
 	return 0;
+}
+
+size_t
+ike2_peer_child_body(struct ike2_peer *pe, uint32_t spi, uint32_t rekey,
+    int ke_group, uint8_t *out, size_t max, uint8_t *np)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sa_pl sa;
+	struct ike2_ts_pl tsi, tsr;
+	struct ike2_notify n;
+	struct ike2_ke	 ke;
+	uint8_t		 rspi[4];
+
+	ike_random(pe->cni, sizeof(pe->cni));
+	memset(&h, 0, sizeof(h));
+	ike2_wr_init(&wr, &h);
+	if (rekey != 0) {
+		memset(&n, 0, sizeof(n));
+		n.type = IKE2_N_REKEY_SA;
+		n.proto = IKE2_PROTO_ESP;
+		n.spisize = 4;
+		be32_put(rspi, rekey);
+		n.spi = rspi;
+		ike2_wr_notify(&wr, &n);
+	}
+	esp_offer(&sa, spi, ke_group);
+	ike2_wr_sa(&wr, &sa);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, pe->cni, sizeof(pe->cni));
+	if (ke_group != 0) {
+		ike_dh_free(pe->cdh);
+		pe->cdh = ike_dh_new(ke_group);
+		ke.group = (uint16_t)ke_group;
+		ke.data = ike_dh_pub(pe->cdh);
+		ke.len = ike_dh_publen(ke_group);
+		ike2_wr_ke(&wr, &ke);
+	}
+	acl_ts(&tsi, &tsr);
+	ike2_wr_ts(&wr, IKE2_PL_TSI, &tsi);
+	ike2_wr_ts(&wr, IKE2_PL_TSR, &tsr);
+	return body_of(&wr, out, max, np);
+}
+
+/* The answer's payloads (plaintext); 0 or -1. */
+static int
+answer_pls(const struct ike2_peer *pe, struct ike2_pls *pls)
+{
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	buf_init(&b, pe->plain, pe->plainlen);
+	return ike2_pls_parse(&b, pe->plain_np, 1, pls, &notify, &err);
+}
+
+int
+ike2_peer_child_keymat(struct ike2_peer *pe, uint8_t *km, size_t len)
+{
+	struct ike2_pls	 pls;
+	const struct ike2_pl *pl;
+	struct ike2_ke	 ke;
+	const uint8_t	*nr;
+	uint8_t		 gir[IKE_MAX_DH];
+	size_t		 nrlen, girlen = 0;
+	const char	*err;
+	int		 rc;
+
+	if (answer_pls(pe, &pls) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_NONCE)) == NULL ||
+	    ike2_nonce_parse(pl->body, &nr, &nrlen, &err) == -1)
+		return -1;
+	if ((pl = ike2_pls_find(&pls, IKE2_PL_KE)) != NULL) {
+		if (pe->cdh == NULL || ike2_ke_parse(pl->body, &ke, &err) ==
+		    -1 || ike_dh_derive(pe->cdh, ke.data, ke.len, gir,
+		    &err) == -1)
+			return -1;
+		girlen = ike_dh_secretlen(ke.group);
+	}
+	rc = ike2_keymat(pe->suite.prf, pe->keys.d, pe->keys.prflen,
+	    girlen != 0 ? gir : NULL, girlen, pe->cni, sizeof(pe->cni), nr,
+	    nrlen, km, len);
+	OPENSSL_cleanse(gir, sizeof(gir));
+	return rc;
+}
+
+int
+ike2_peer_rekey_ike(struct ike2_peer *pe, int ke_group, struct ike2_peer *n)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sa_pl sa;
+	struct ike2_ke	 ke;
+	struct ike2_pls	 pls;
+	struct ike2_sa_pl got;
+	const struct ike2_pl *pl;
+	struct ike_dh	*dh = ike_dh_new(19);
+	uint8_t		 plain[IKE_MAX_MSG], np, gir[IKE_MAX_DH];
+	const uint8_t	*nr;
+	size_t		 len, nrlen;
+	const char	*err;
+	int		 rc;
+
+	*n = *pe;
+	n->cdh = NULL;
+	ike_random(n->spii, sizeof(n->spii));
+	ike_random(n->ni, sizeof(n->ni));
+	memset(&h, 0, sizeof(h));
+	ike2_wr_init(&wr, &h);
+	memset(&sa, 0, sizeof(sa));
+	sa.nprops = 1;
+	sa.prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_IKE, IKE2_SPI_LEN,
+	    { 0 }, 1, 0, 4 };
+	memcpy(sa.prop[0].spi, n->spii, IKE2_SPI_LEN);
+	sa.xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 12, 256, 1, NULL, 0 };
+	sa.xf[1] = (struct ike2_sa_xf){ IKE2_T_PRF, 5, 0, 1, NULL, 0 };
+	sa.xf[2] = (struct ike2_sa_xf){ IKE2_T_INTEG, 12, 0, 1, NULL, 0 };
+	sa.xf[3] = (struct ike2_sa_xf){ IKE2_T_DH, 19, 0, 1, NULL, 0 };
+	sa.nxf = 4;
+	ike2_wr_sa(&wr, &sa);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, n->ni, sizeof(n->ni));
+	ke.group = (uint16_t)ke_group;
+	ke.data = ike_dh_pub(dh);
+	ke.len = ike_dh_publen(19);
+	ike2_wr_ke(&wr, &ke);
+	len = body_of(&wr, plain, sizeof(plain), &np);
+	rc = ike2_peer_request(pe, IKE2_EX_CREATE_CHILD_SA, np, plain, len, 0);
+	if (rc != 0)
+		goto done;
+	rc = 1;
+	if (answer_pls(pe, &pls) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_SA)) == NULL ||
+	    ike2_sa_parse(pl->body, &got, &err) == -1 || got.nprops != 1 ||
+	    got.prop[0].spisize != IKE2_SPI_LEN ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_NONCE)) == NULL ||
+	    ike2_nonce_parse(pl->body, &nr, &nrlen, &err) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_KE)) == NULL ||
+	    ike2_ke_parse(pl->body, &ke, &err) == -1 ||
+	    ike_dh_derive(dh, ke.data, ke.len, gir, &err) == -1)
+		goto done;
+	memcpy(n->spir, got.prop[0].spi, IKE2_SPI_LEN);
+	memcpy(n->nr, nr, nrlen);
+	n->nrlen = nrlen;
+	if (ike2_kdf_rekey(pe->suite.prf, pe->keys.d, pe->keys.prflen,
+	    &n->suite, gir, ike_dh_secretlen(19), n->ni, sizeof(n->ni),
+	    n->nr, n->nrlen, n->spii, n->spir, &n->keys) == 0)
+		rc = 0;
+	n->msgid = 0;
+	OPENSSL_cleanse(gir, sizeof(gir));
+done:
+	ike_dh_free(dh);
+	return rc;
+}
+
+void
+ike2_peer_free(struct ike2_peer *pe)
+{
+	ike_dh_free(pe->cdh);
+	pe->cdh = NULL;
 }

@@ -33,6 +33,9 @@ struct ike2_peer {
 	uint8_t		 plain[IKE_MAX_MSG];
 	size_t		 plainlen;
 	uint8_t		 plain_np;
+	/* the last CREATE_CHILD_SA for a CHILD SA: its nonce and DH */
+	uint8_t		 cni[32];
+	struct ike_dh	*cdh;
 };
 
 /* The configuration node 0 answers with (psk: the keyring's key). */
@@ -61,5 +64,24 @@ int		 ike2_peer_request(struct ike2_peer *, uint8_t, uint8_t,
 int		 ike2_peer_resend(struct ike2_peer *);
 /* The first notify type in the answer's plaintext, 0 if none. */
 uint16_t	 ike2_peer_notify(const struct ike2_peer *);
+/*
+ * The plaintext of CREATE_CHILD_SA for a CHILD SA of the ACL's flows:
+ * our ESP SPI spi (AES-GCM-256), a DH transform and a KE of ke_group
+ * when not 0 (PFS), N(REKEY_SA) with SPI rekey when not 0.  Its length
+ * (0: too long), the first payload's type in *np.
+ */
+size_t		 ike2_peer_child_body(struct ike2_peer *, uint32_t, uint32_t,
+		    int, uint8_t *, size_t, uint8_t *);
+/* The KEYMAT of the CHILD SA the last answer made, len bytes: 0 or -1. */
+int		 ike2_peer_child_keymat(struct ike2_peer *, uint8_t *, size_t);
+/*
+ * Rekey the IKE SA (1.3.2): a new SPIi, a nonce and a KE (the payload
+ * says ke_group, the key is group 19's).  0 with n the new SA (keys from
+ * pe's SK_d, message IDs from 0); 1 when the answer carried no new SA
+ * (ike2_peer_notify(pe) tells why); -1 when none came.
+ */
+int		 ike2_peer_rekey_ike(struct ike2_peer *, int, struct ike2_peer *);
+/* What the peer holds (its DH). */
+void		 ike2_peer_free(struct ike2_peer *);
 
 #endif

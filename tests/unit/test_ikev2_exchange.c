@@ -3,8 +3,9 @@
  * whole exchange and what it installs; retransmissions answered from the
  * cache; a wrong key, a wrong group, no common proposal; every
  * truncation of IKE_SA_INIT; a corrupted, a replayed and an out-of-window
- * request; Deletes; CREATE_CHILD_SA refused; the half-open limit;
- * transport mode.
+ * request; Deletes; the half-open limit; transport mode; CREATE_CHILD_SA:
+ * a new CHILD SA, a CHILD rekey, PFS and its INVALID_KE_PAYLOAD round, an
+ * unknown SA to rekey, the IKE SA's rekey and requests under the new SA.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -92,10 +93,11 @@ test_established(void **state)
 	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL, 0,
 	    NULL, 0, 0), 0);
 	assert_int_equal(pe.plainlen, 0);
-	/* CREATE_CHILD_SA: not yet */
+	/* CREATE_CHILD_SA without an SA and a nonce */
 	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_CREATE_CHILD_SA, 0,
 	    NULL, 0, 0), 0);
-	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_NO_ADDITIONAL_SAS);
+	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_INVALID_SYNTAX);
+	assert_int_equal(p->n[0].ike->nchildren, 1);
 	/* a Delete of the IKE SA takes its pair too */
 	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL,
 	    IKE2_PL_D, (const uint8_t *)"\0\0\0\x08\x01\0\0\0", 8, 0), 0);
@@ -283,6 +285,214 @@ test_transport_mode(void **state)
 	free(conf);
 }
 
+/* A CREATE_CHILD_SA for a CHILD SA: the answer's notify, 0 if none. */
+static uint16_t
+ask_child(struct ike2_peer *pe, uint32_t spi, uint32_t rekey, int group)
+{
+	uint8_t		 body[1024], np;
+	size_t		 len;
+
+	len = ike2_peer_child_body(pe, spi, rekey, group, body, sizeof(body),
+	    &np);
+	assert_true(len > 0);
+	assert_int_equal(ike2_peer_request(pe, IKE2_EX_CREATE_CHILD_SA, np,
+	    body, len, 0), 0);
+	return ike2_peer_notify(pe);
+}
+
+/* Both sides derived the same keys for the pair the last answer made. */
+static void
+assert_keymat(struct ike2_peer *pe, const struct ike_child *c)
+{
+	uint8_t		 km[2 * ESP_MAX_ENC_KEY];
+
+	assert_int_equal(c->akey_len, 0);	/* GCM */
+	assert_int_equal(ike2_peer_child_keymat(pe, km, 2 * c->ekey_len), 0);
+	assert_memory_equal(km, c->ekey_in, c->ekey_len);
+	assert_memory_equal(km + c->ekey_len, c->ekey_out, c->ekey_len);
+}
+
+static struct ike_child *
+child_out(struct pair *p, uint32_t spi)
+{
+	return ike_child_by_spi_out(p->n[0].ike, p->n[0].ike->children->remote,
+	    spi);
+}
+
+/*
+ * CREATE_CHILD_SA (1.3.1, 1.3.3): a second pair on the IKE SA, with the
+ * same keys on both sides; the first one rekeyed (REKEY_SA) and then
+ * deleted by the peer; an SA to rekey that is not there.
+ */
+static void
+test_create_child(void **state)
+{
+	struct pair	*p = responder(PSK);
+	struct ike2_peer pe;
+	struct ike_child *c, *first;
+	uint32_t	 conn;
+
+	(void)state;
+	pair_log_init();
+	assert_int_equal(establish(&pe, p), 0);
+	conn = v2(p)->sas->conn_id;
+	first = child_out(p, pe.esp_spi);
+	assert_non_null(first);
+
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 0), 0);
+	assert_int_equal(p->n[0].ike->nchildren, 2);
+	c = child_out(p, 0xc0ffee02);
+	assert_non_null(c);
+	assert_int_equal(c->v2_conn, conn);
+	assert_true(c->installed_in && c->installed_out);
+	assert_false(first->rekeyed);
+	assert_keymat(&pe, c);
+	/* a retransmission makes nothing new */
+	assert_int_equal(ike2_peer_resend(&pe), 0);
+	assert_int_equal(p->n[0].ike->nchildren, 2);
+
+	/* the first pair rekeyed: the new one replaces it */
+	assert_int_equal(ask_child(&pe, 0xc0ffee03, pe.esp_spi, 0), 0);
+	assert_int_equal(p->n[0].ike->nchildren, 3);
+	assert_true(first->rekeyed);
+	c = child_out(p, 0xc0ffee03);
+	assert_non_null(c);
+	assert_false(c->rekeyed);
+	assert_keymat(&pe, c);
+	assert_int_equal(v2(p)->st.child_rekeys, 1);
+	/* the peer deletes the old pair */
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL,
+	    IKE2_PL_D, (const uint8_t *)"\0\0\0\x0c\x03\x04\0\x01\xc0\xff"
+	    "\xee\x01", 12, 0), 0);
+	assert_int_equal(p->n[0].ike->nchildren, 2);
+	assert_null(child_out(p, pe.esp_spi));
+
+	/* a rekey of a pair that is gone (2.25) */
+	assert_int_equal(ask_child(&pe, 0xc0ffee04, 0xc0ffee01, 0),
+	    IKE2_N_CHILD_SA_NOT_FOUND);
+	assert_int_equal(p->n[0].ike->nchildren, 2);
+	ike2_peer_free(&pe);
+	pair_free(p);
+}
+
+/*
+ * PFS in CREATE_CHILD_SA: the entry's group asked for with
+ * INVALID_KE_PAYLOAD, then the pair with keys from the new DH; the
+ * initiator's own PFS taken when the entry asks none.
+ */
+static void
+test_create_child_pfs(void **state)
+{
+	char		*conf0 = ike2_peer_conf(PSK), *conf;
+	struct pair	*p;
+	struct ike2_peer pe;
+	struct ike_child *c;
+
+	(void)state;
+	pair_log_init();
+	conf = pair_edit(conf0, " set ikev2-profile PROF\n", " set ikev2-"
+	    "profile PROF\n set pfs group14\n");
+	p = pair_new(conf, NULL);
+	assert_non_null(p);
+	assert_int_equal(establish(&pe, p), 0);
+	/* no KE: the entry requires PFS */
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 0),
+	    IKE2_N_NO_PROPOSAL_CHOSEN);
+	/* an offer of group 19 only, not the entry's */
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 19),
+	    IKE2_N_NO_PROPOSAL_CHOSEN);
+	assert_int_equal(p->n[0].ike->nchildren, 1);
+	ike2_peer_free(&pe);
+	pair_free(p);
+	free(conf);
+
+	/* the entry asks group 19: a KE of 19 makes the pair */
+	conf = pair_edit(conf0, " set ikev2-profile PROF\n", " set ikev2-"
+	    "profile PROF\n set pfs group19\n");
+	p = pair_new(conf, NULL);
+	assert_non_null(p);
+	assert_int_equal(establish(&pe, p), 0);
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 19), 0);
+	c = child_out(p, 0xc0ffee02);
+	assert_non_null(c);
+	assert_int_equal(c->xf.group, 19);
+	assert_keymat(&pe, c);
+	ike2_peer_free(&pe);
+	pair_free(p);
+	free(conf);
+
+	/* the entry asks none: the initiator's group 19 taken */
+	p = pair_new(conf0, NULL);
+	assert_non_null(p);
+	assert_int_equal(establish(&pe, p), 0);
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 19), 0);
+	c = child_out(p, 0xc0ffee02);
+	assert_non_null(c);
+	assert_int_equal(c->xf.group, 19);
+	assert_keymat(&pe, c);
+	ike2_peer_free(&pe);
+	pair_free(p);
+	free(conf0);
+}
+
+/*
+ * The IKE SA rekeyed (1.3.2, 2.18): a new SA with keys from the old SK_d
+ * and a new DH, the pairs moved to it, requests under it; the old one
+ * answers its Delete and takes no pair with it; a KE of the wrong group
+ * first.
+ */
+static void
+test_rekey_ike(void **state)
+{
+	struct pair	*p = responder(PSK);
+	struct ike2_peer pe, ne;
+	struct ike2_sa	*old, *sa;
+
+	(void)state;
+	pair_log_init();
+	assert_int_equal(establish(&pe, p), 0);
+	old = v2(p)->sas;
+	assert_int_equal(ask_child(&pe, 0xc0ffee02, 0, 0), 0);
+	/* a KE of a group other than the one chosen: the one we want */
+	assert_int_equal(ike2_peer_rekey_ike(&pe, 14, &ne), 1);
+	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_INVALID_KE_PAYLOAD);
+	assert_int_equal(v2(p)->nsas, 1);
+
+	assert_int_equal(ike2_peer_rekey_ike(&pe, 19, &ne), 0);
+	assert_int_equal(v2(p)->nsas, 2);
+	assert_int_equal(v2(p)->st.ike_rekeys, 1);
+	sa = ike2_sa_find(v2(p), ne.spii, ne.spir);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, IKE2_READY);
+	assert_int_equal(old->state, IKE2_REKEYED);
+	assert_int_equal(v2(p)->halfopen, 0);
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		assert_int_equal(c->v2_conn, sa->conn_id);
+	/* the old SA takes no new pair */
+	assert_int_equal(ask_child(&pe, 0xc0ffee03, 0, 0),
+	    IKE2_N_TEMPORARY_FAILURE);
+	/* the new one does, under its keys, from message ID 0 */
+	assert_int_equal(ask_child(&ne, 0xc0ffee03, 0, 0), 0);
+	assert_int_equal(p->n[0].ike->nchildren, 3);
+	/* the old SA deleted: the pairs stay with the new one */
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL,
+	    IKE2_PL_D, (const uint8_t *)"\0\0\0\x08\x01\0\0\0", 8, 0), 0);
+	assert_int_equal(v2(p)->nsas, 1);
+	assert_int_equal(p->n[0].ike->nchildren, 3);
+	/* liveness on the new SA */
+	assert_int_equal(ike2_peer_request(&ne, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	/* the new SA deleted: every pair goes */
+	assert_int_equal(ike2_peer_request(&ne, IKE2_EX_INFORMATIONAL,
+	    IKE2_PL_D, (const uint8_t *)"\0\0\0\x08\x01\0\0\0", 8, 0), 0);
+	assert_int_equal(v2(p)->nsas, 0);
+	assert_int_equal(p->n[0].ike->nchildren, 0);
+	ike2_peer_free(&pe);
+	ike2_peer_free(&ne);
+	pair_free(p);
+}
+
 int
 main(void)
 {
@@ -293,6 +503,9 @@ main(void)
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_halfopen_limit),
 		cmocka_unit_test(test_transport_mode),
+		cmocka_unit_test(test_create_child),
+		cmocka_unit_test(test_create_child_pfs),
+		cmocka_unit_test(test_rekey_ike),
 	};
 
 	return cmocka_run_group_tests_name("ikev2_exchange", tests, NULL,

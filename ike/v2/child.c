@@ -1,0 +1,502 @@
+/*
+ * CHILD SAs as responder (RFC 7296 1.2, 1.3, 2.17): the first one in
+ * IKE_AUTH and the ones CREATE_CHILD_SA asks for, new or rekeying an
+ * existing one; and the rekey of the IKE SA itself (1.3.2, 2.18).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "ike/v2/ike2_int.h"
+
+#define IKE2_NONCE_OURS		32
+
+/* Parse TSi and TSr into v2's lists: 0 or -1. */
+static int
+read_ts(struct ike2 *v2, const struct ike2_pls *pls)
+{
+	const struct ike2_pl *pi = ike2_one(pls, IKE2_PL_TSI),
+			     *pr = ike2_one(pls, IKE2_PL_TSR);
+	const char	*err;
+
+	return pi == NULL || pr == NULL ||
+	    ike2_ts_parse(pi->body, &v2->tsi, &err) == -1 ||
+	    ike2_ts_parse(pr->body, &v2->tsr, &err) == -1 ? -1 : 0;
+}
+
+/* 2.17: i->r encryption, i->r integrity, then r->i; 0 or -1. */
+static int
+child_keys(struct ike2_sa *sa, const struct ike2_child_req *q,
+    const uint8_t *gir, size_t girlen, struct ike_child *c)
+{
+	uint8_t		 km[2 * (ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY)];
+	size_t		 el = c->ekey_len, al = c->akey_len;
+	int		 rc;
+
+	rc = ike2_keymat(sa->suite.prf, sa->keys.d, sa->keys.prflen, gir,
+	    girlen, q->ni, q->nilen, q->nr, q->nrlen, km, 2 * (el + al));
+	if (rc == 0) {
+		memcpy(c->ekey_in, km, el);
+		memcpy(c->akey_in, km + el, al);
+		memcpy(c->ekey_out, km + el + al, el);
+		memcpy(c->akey_out, km + 2 * el + al, al);
+	}
+	OPENSSL_cleanse(km, sizeof(km));
+	return rc;
+}
+
+/* The new pair from the entry, the choice and the selector. */
+static void
+child_fill(struct ike2_sa *sa, const struct ike_spd *spd,
+    const struct conf_map_entry *e, const struct ike2_esp_choice *ch,
+    const struct esp_selector *sel, int transport, struct ike_child *c)
+{
+	struct ike	*ike = sa->ike;
+
+	c->spi_out = ch->peer_spi;
+	c->reqid = spd->id;
+	c->v2_conn = sa->conn_id;
+	c->local = sa->local.sin_addr;
+	c->remote = sa->remote.sin_addr;
+	c->xf.enc = ch->enc;
+	c->xf.keybits = ch->keybits;
+	c->xf.auth = ch->auth;
+	c->xf.group = ch->group;
+	/* transport mode when our transform-set says so and the peer asked
+	 * (USE_TRANSPORT_MODE, 1.3.1) */
+	c->xf.tunnel = !(conf_tset_find(ike->cf,
+	    e->tsets[ch->tset])->transport && transport);
+	c->xf.life_secs = e->life_seconds != 0 ? e->life_seconds :
+	    ike->cf->sa_life_seconds;
+	c->xf.life_kbytes = e->life_kbytes != 0 ? e->life_kbytes :
+	    ike->cf->sa_life_kbytes;
+	snprintf(c->xf.tset, sizeof(c->xf.tset), "%s", e->tsets[ch->tset]);
+	if (sa->nat_local || sa->nat_remote) {
+		c->xf.udp = 1;
+		c->lport = ntohs(sa->local.sin_port);
+		c->rport = ntohs(sa->remote.sin_port);
+	}
+	c->sel = *sel;
+	snprintf(c->map, sizeof(c->map), "%s", spd->map);
+	c->map_seq = spd->map_seq;
+	c->ace = spd->ace;
+	snprintf(c->ifname, sizeof(c->ifname), "%s", spd->ifname);
+	c->replay_window = ike->cf->replay_window;
+}
+
+/*
+ * The crypto map entries that name the SA's profile for this peer, their
+ * ACL entries in order: the first whose selector the TSs narrow to and
+ * one of whose transform-sets the peer offered.  NULL with r->error (and
+ * r->want_group) when none.
+ */
+static const struct ike_spd *
+child_choose(struct ike2_sa *sa, const struct ike2_child_req *q,
+    struct ike2_child_reply *r, struct esp_selector *sel,
+    const struct conf_map_entry **ep, struct ike2_esp_choice *ch)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	const struct ike2_pl *psa = ike2_one(q->pls, IKE2_PL_SA);
+	const char	*err;
+	int		 noff = 0, ts_ok = 0, ke_wrong = 0;
+
+	if (psa == NULL || read_ts(v2, q->pls) == -1 ||
+	    ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1) {
+		r->error = IKE2_N_INVALID_SYNTAX;
+		return NULL;
+	}
+	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++)
+		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff++]);
+	for (int i = 0; i < ike->nspd; i++) {
+		const struct ike_spd *s = &ike->spd[i];
+		const struct conf_transform_set *ts[8];
+		const struct conf_map_entry *e;
+		int	 nts = 0;
+
+		if (!s->usable || !s->permit ||
+		    strcmp(s->v2profile, sa->profile) != 0 ||
+		    s->local.s_addr != sa->local.sin_addr.s_addr ||
+		    s->peer.s_addr != sa->remote.sin_addr.s_addr ||
+		    ike2_ts_narrow(v2->tsi.ts, v2->tsi.n, v2->tsr.ts, v2->tsr.n,
+		    &s->sel, sel) == -1 ||
+		    (e = ike_map_entry(ike->cf, s->map, s->map_seq)) == NULL)
+			continue;
+		ts_ok = 1;
+		for (int k = 0; k < e->ntsets && nts < (int)nitems(ts); k++)
+			ts[nts++] = conf_tset_find(ike->cf, e->tsets[k]);
+		switch (ike2_choose_esp(ts, nts, e->pfs_group, v2->offers, noff,
+		    q->ke_group, ch)) {
+		case IKE2_CHOSEN:
+			*ep = e;
+			return s;
+		case IKE2_INVALID_KE:
+			if (!ke_wrong)
+				r->want_group = (uint16_t)ch->want_group;
+			ke_wrong = 1;
+			break;
+		case IKE2_NO_PROPOSAL_CHOSEN:
+			break;
+		}
+	}
+	if (ke_wrong) {
+		/* 1.3: the group we want; the initiator asks again */
+		r->error = IKE2_N_INVALID_KE_PAYLOAD;
+		v2->st.invalid_ke++;
+	} else if (!ts_ok) {
+		r->error = IKE2_N_TS_UNACCEPTABLE;
+		v2->st.ts_unacceptable++;
+	} else {
+		r->error = IKE2_N_NO_PROPOSAL_CHOSEN;
+		v2->st.no_proposal++;
+	}
+	return NULL;
+}
+
+int
+ike2_child_make(struct ike2_sa *sa, const struct ike2_child_req *q,
+    struct ike2_child_reply *r)
+{
+	struct ike	*ike = sa->ike;
+	struct esp_selector sel;
+	struct ike2_esp_choice ch;
+	const struct ike_spd *spd;
+	const struct conf_map_entry *e = NULL;
+	struct ike_child *c;
+	struct ike_dh	*dh = NULL;
+	uint8_t		 gir[IKE_MAX_DH];
+	size_t		 girlen = 0, al;
+	const char	*err = NULL;
+
+	if ((spd = child_choose(sa, q, r, &sel, &e, &ch)) == NULL)
+		return -1;
+	r->error = IKE2_N_NO_PROPOSAL_CHOSEN;
+	if (ch.group != 0) {
+		/* PFS (1.3.1): the KE's group is the one chosen */
+		if (q->ke == NULL || q->ke->len != ike_dh_publen(ch.group) ||
+		    (dh = ike_dh_new(ch.group)) == NULL ||
+		    ike_dh_derive(dh, q->ke->data, q->ke->len, gir,
+		    &err) == -1) {
+			ike_warn_input(ike, &sa->remote, "IKEv2 KE of group %d "
+			    "refused: %s", ch.group, err != NULL ? err :
+			    "wrong length");
+			ike_dh_free(dh);
+			r->error = IKE2_N_INVALID_SYNTAX;
+			return -1;
+		}
+		girlen = ike_dh_secretlen(ch.group);
+		r->group = ch.group;
+		r->kelen = ike_dh_publen(ch.group);
+		memcpy(r->ke, ike_dh_pub(dh), r->kelen);
+		ike_dh_free(dh);
+	}
+	c = ike_child_new(ike);
+	c->ekey_len = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
+	if (c->ekey_len == 0 || c->ekey_len > ESP_MAX_ENC_KEY ||
+	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
+	    al > ESP_MAX_AUTH_KEY ||
+	    ike->be->ops->alloc_spi(ike->be, &c->spi_in) == -1)
+		goto fail;
+	c->akey_len = al;
+	if (child_keys(sa, q, girlen != 0 ? gir : NULL, girlen, c) == -1)
+		goto fail;
+	OPENSSL_cleanse(gir, sizeof(gir));
+	child_fill(sa, spd, e, &ch, &sel, ike2_has_notify(q->pls,
+	    IKE2_N_USE_TRANSPORT_MODE), c);
+	ike_child_new_conns(c);
+	if (ike_child_install(c, 1, 1) == -1) {
+		ike_child_forget(c);
+		return -1;
+	}
+	r->c = c;
+	r->transport = !c->xf.tunnel;
+	ch.reply.spilen = 4;
+	be32_put(ch.reply.spi, c->spi_in);
+	ike2_prop_to_pl(&ch.reply, &r->sa_pl);
+	/* the TSs we install: TSi the peer's side, TSr ours */
+	r->tsi.n = r->tsr.n = 1;
+	ike2_ts_from_sel(&sel, &r->tsr.ts[0], &r->tsi.ts[0]);
+	r->error = 0;
+	return 0;
+fail:
+	OPENSSL_cleanse(gir, sizeof(gir));
+	free_secret(c, sizeof(*c));
+	return -1;
+}
+
+void
+ike2_child_write(struct ike2_wr *wr, const struct ike2_child_reply *r)
+{
+	struct ike2_notify n;
+	struct ike2_ke	 ke;
+	uint8_t		 grp[2];
+
+	memset(&n, 0, sizeof(n));
+	if (r->c == NULL) {
+		n.type = r->error;
+		if (r->error == IKE2_N_INVALID_KE_PAYLOAD) {
+			be16_put(grp, r->want_group);
+			n.data = grp;
+			n.datalen = sizeof(grp);
+		}
+		ike2_wr_notify(wr, &n);
+		return;
+	}
+	if (r->transport) {
+		n.type = IKE2_N_USE_TRANSPORT_MODE;
+		ike2_wr_notify(wr, &n);
+	}
+	ike2_wr_sa(wr, &r->sa_pl);
+	if (r->nrlen != 0)
+		ike2_wr_bytes(wr, IKE2_PL_NONCE, r->nr, r->nrlen);
+	if (r->kelen != 0) {
+		ke.group = (uint16_t)r->group;
+		ke.data = r->ke;
+		ke.len = r->kelen;
+		ike2_wr_ke(wr, &ke);
+	}
+	ike2_wr_ts(wr, IKE2_PL_TSI, &r->tsi);
+	ike2_wr_ts(wr, IKE2_PL_TSR, &r->tsr);
+}
+
+/* ---- CREATE_CHILD_SA ----------------------------------------------------- */
+
+/* What CREATE_CHILD_SA answers: a CHILD SA, or a new IKE SA. */
+struct ccs_reply {
+	struct ike2_child_reply child;
+	int		 ike;		/* the IKE SA's rekey */
+	struct ike2_sa_pl sa_pl;	/* its chosen proposal */
+	uint16_t	 notify_proto;	/* CHILD_SA_NOT_FOUND: the SPI */
+	uint8_t		 notify_spi[4];
+};
+
+static void
+write_ccs_reply(struct ike2_wr *wr, void *arg)
+{
+	struct ccs_reply *r = arg;
+	struct ike2_child_reply *c = &r->child;
+	struct ike2_notify n;
+	struct ike2_ke	 ke;
+
+	if (r->ike && c->error == 0) {
+		ike2_wr_sa(wr, &r->sa_pl);
+		ike2_wr_bytes(wr, IKE2_PL_NONCE, c->nr, c->nrlen);
+		ke.group = (uint16_t)c->group;
+		ke.data = c->ke;
+		ke.len = c->kelen;
+		ike2_wr_ke(wr, &ke);
+		return;
+	}
+	if (c->error == IKE2_N_CHILD_SA_NOT_FOUND) {
+		memset(&n, 0, sizeof(n));
+		n.type = c->error;
+		n.proto = (uint8_t)r->notify_proto;
+		n.spisize = 4;
+		n.spi = r->notify_spi;
+		ike2_wr_notify(wr, &n);
+		return;
+	}
+	ike2_child_write(wr, c);
+}
+
+/*
+ * The IKE SA's rekey (1.3.2, 2.18): a new SA from the initiator's SPI and
+ * ours, keys from the old SK_d and a fresh DH, the CHILD SAs moved to it.
+ * The old one stays REKEYED until the initiator deletes it.
+ */
+static void
+rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
+    struct ccs_reply *r)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	const struct conf_ikev2_proposal *locals[16];
+	struct ike2_ike_choice ch;
+	struct ike2_sa	*n;
+	struct ike_dh	*dh = NULL;
+	uint8_t		 gir[IKE_MAX_DH];
+	const char	*err = NULL;
+	int		 noff = 0, nl, spii;
+	char		 a[INET_ADDRSTRLEN];
+
+	r->ike = 1;
+	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++) {
+		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff]);
+		/* 3.3: the new SA's SPIi */
+		if (v2->offers[noff].proto == IKE2_PROTO_IKE &&
+		    v2->offers[noff].spilen == IKE2_SPI_LEN)
+			noff++;
+	}
+	if (q->ke == NULL) {
+		r->child.error = IKE2_N_INVALID_SYNTAX;
+		return;
+	}
+	nl = ike2_policy_proposals(ike->cf, sa->local.sin_addr, locals,
+	    (int)nitems(locals));
+	switch (ike2_choose_ike(locals, nl, v2->offers, noff, q->ke->group,
+	    &ch)) {
+	case IKE2_NO_PROPOSAL_CHOSEN:
+		v2->st.no_proposal++;
+		r->child.error = IKE2_N_NO_PROPOSAL_CHOSEN;
+		return;
+	case IKE2_INVALID_KE:
+		v2->st.invalid_ke++;
+		r->child.error = IKE2_N_INVALID_KE_PAYLOAD;
+		r->child.want_group = (uint16_t)ch.want_group;
+		return;
+	case IKE2_CHOSEN:
+		break;
+	}
+	if (q->ke->len != ike_dh_publen(ch.group) ||
+	    (dh = ike_dh_new(ch.group)) == NULL ||
+	    ike_dh_derive(dh, q->ke->data, q->ke->len, gir, &err) == -1) {
+		ike_warn_input(ike, &sa->remote, "IKEv2 KE of group %d "
+		    "refused: %s", ch.group, err != NULL ? err :
+		    "wrong length");
+		ike_dh_free(dh);
+		r->child.error = IKE2_N_INVALID_SYNTAX;
+		return;
+	}
+	/* the chosen proposal's SPI is the new SPIi */
+	for (spii = 0; spii < noff - 1 &&
+	    v2->offers[spii].num != ch.reply.num; spii++)
+		;
+	n = ike2_sa_new(v2, &sa->local, &sa->remote, v2->offers[spii].spi);
+	n->suite = ch.suite;
+	n->group = ch.group;
+	memcpy(n->ni, q->ni, q->nilen);
+	n->nilen = q->nilen;
+	memcpy(n->nr, q->nr, q->nrlen);
+	n->nrlen = q->nrlen;
+	if (ike2_kdf_rekey(sa->suite.prf, sa->keys.d, sa->keys.prflen,
+	    &n->suite, gir, ike_dh_secretlen(ch.group), n->ni, n->nilen,
+	    n->nr, n->nrlen, n->spii, n->spir, &n->keys) == -1) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		ike_dh_free(dh);
+		ike2_sa_delete(n, "key derivation failed");
+		r->child.error = IKE2_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	r->child.group = ch.group;
+	r->child.kelen = ike_dh_publen(ch.group);
+	memcpy(r->child.ke, ike_dh_pub(dh), r->child.kelen);
+	ike_dh_free(dh);
+	ch.reply.spilen = IKE2_SPI_LEN;
+	memcpy(ch.reply.spi, n->spir, IKE2_SPI_LEN);
+	ike2_prop_to_pl(&ch.reply, &r->sa_pl);
+
+	/* the new SA takes the old one's place (2.18) */
+	n->nat_local = sa->nat_local;
+	n->nat_remote = sa->nat_remote;
+	memcpy(n->profile, sa->profile, sizeof(n->profile));
+	n->id_local = sa->id_local;
+	n->id_peer = sa->id_peer;
+	ike2_sa_ready(n, sa->lifetime);
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->v2_conn == sa->conn_id)
+			c->v2_conn = n->conn_id;
+	ike2_sa_rekeyed(sa);
+	v2->st.ike_rekeys++;
+	log_info(LOG_IKE, "IKEv2: SA %u with %s rekeyed: SA %u, group %d",
+	    sa->conn_id, ike_addr(&sa->remote, a), n->conn_id, n->group);
+}
+
+/*
+ * A CHILD SA, new or rekeying one (1.3.1, 1.3.3): REKEY_SA names the
+ * pair replaced by its SPI (the peer's inbound, our outbound).
+ */
+static void
+create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
+    struct ccs_reply *r)
+{
+	struct ike	*ike = sa->ike;
+	struct ike_child *old = NULL;
+	const char	*err;
+	char		 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < q->pls->n; i++) {
+		struct ike2_notify n;
+
+		if (q->pls->pl[i].type != IKE2_PL_N ||
+		    ike2_notify_parse(q->pls->pl[i].body, &n, &err) == -1 ||
+		    n.type != IKE2_N_REKEY_SA)
+			continue;
+		if (n.proto != IKE2_PROTO_ESP || n.spisize != 4) {
+			r->child.error = IKE2_N_INVALID_SYNTAX;
+			return;
+		}
+		old = ike_child_by_spi_out(ike, sa->remote.sin_addr,
+		    be32_get(n.spi));
+		if (old == NULL || old->v2_conn != sa->conn_id) {
+			/* 2.25: gone already (a Delete crossed it) */
+			r->child.error = IKE2_N_CHILD_SA_NOT_FOUND;
+			r->notify_proto = n.proto;
+			memcpy(r->notify_spi, n.spi, 4);
+			return;
+		}
+	}
+	if (ike2_child_make(sa, q, &r->child) == -1) {
+		log_warnx(LOG_IKE, "IKEv2: SA %u: no CHILD SA for %s: %s",
+		    sa->conn_id, ike_addr(&sa->remote, a),
+		    ike2_notify_name(r->child.error));
+		return;
+	}
+	ike->v2->st.child_ok++;
+	if (old != NULL) {
+		ike_child_superseded(old);
+		ike->v2->st.child_rekeys++;
+	}
+	ike_child_up(r->child.c, old != NULL ? old->conn_in : 0);
+}
+
+void
+ike2_create_child_sa(struct ike2_sa *sa, const struct ike2_hdr *h,
+    const struct ike2_pls *pls)
+{
+	struct ike2	*v2 = sa->ike->v2;
+	const struct ike2_pl *psa = ike2_one(pls, IKE2_PL_SA),
+			     *pno = ike2_one(pls, IKE2_PL_NONCE);
+	struct ike2_child_req q;
+	struct ike2_ke	 ke;
+	struct ccs_reply *r = xcalloc(1, sizeof(*r));
+	const char	*err = NULL;
+
+	memset(&q, 0, sizeof(q));
+	q.pls = pls;
+	if (sa->state != IKE2_READY) {
+		/* 2.25: rekeyed, its successor takes requests */
+		r->child.error = IKE2_N_TEMPORARY_FAILURE;
+		goto answer;
+	}
+	if (psa == NULL || pno == NULL ||
+	    ike2_pls_count(pls, IKE2_PL_KE) > 1 ||
+	    ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1 ||
+	    ike2_nonce_parse(pno->body, &q.ni, &q.nilen, &err) == -1 ||
+	    (ike2_one(pls, IKE2_PL_KE) != NULL &&
+	    ike2_ke_parse(ike2_one(pls, IKE2_PL_KE)->body, &ke, &err) == -1) ||
+	    v2->sa_pl.nprops == 0) {
+		v2->st.malformed++;
+		ike_warn_input(sa->ike, &sa->remote, "IKEv2 CREATE_CHILD_SA: "
+		    "%s", err != NULL ? err : "without one SA and Nonce");
+		r->child.error = IKE2_N_INVALID_SYNTAX;
+		goto answer;
+	}
+	if (ike2_one(pls, IKE2_PL_KE) != NULL) {
+		q.ke = &ke;
+		q.ke_group = ke.group;
+	}
+	r->child.nrlen = IKE2_NONCE_OURS;
+	ike_random(r->child.nr, r->child.nrlen);
+	q.nr = r->child.nr;
+	q.nrlen = r->child.nrlen;
+	if (v2->sa_pl.prop[0].proto == IKE2_PROTO_IKE)
+		rekey_ike(sa, &q, r);
+	else
+		create_child(sa, &q, r);
+answer:
+	(void)ike2_respond(sa, IKE2_EX_CREATE_CHILD_SA, h->msgid,
+	    write_ccs_reply, r);
+	free_secret(r, sizeof(*r));
+}
