@@ -251,8 +251,10 @@ render_crypto_session(json_object *data, FILE *out)
 		for (size_t k = 0; k < ni; k++) {
 			json_object *e = json_object_array_get_idx(ikes, k);
 
-			fprintf(out, "  IKEv1 SA: local %s/%lld remote %s/%lld "
-			    "%s\n", jstr(e, "local"),
+			/* an older daemon names no version: IKEv1 */
+			fprintf(out, "  %s SA: local %s/%lld remote %s/%lld "
+			    "%s\n", jstr(e, "version")[0] != '\0' ?
+			    jstr(e, "version") : "IKEv1", jstr(e, "local"),
 			    (long long)jint(e, "local_port"), jstr(e, "remote"),
 			    (long long)jint(e, "remote_port"),
 			    jstr(e, "status"));
