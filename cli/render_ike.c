@@ -1,7 +1,8 @@
 /*
  * IOS layouts of the IKE commands, from the JSON facts only:
  * show crypto isakmp sa [detail], show crypto isakmp policy,
- * show crypto isakmp statistics, show crypto session [detail], and the
+ * show crypto isakmp statistics, show crypto session [detail] (IKEv1
+ * and IKEv2 SA lines), and the
  * one-line answers of clear, debug, undebug and test.
  */
 #include <limits.h>

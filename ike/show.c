@@ -1,7 +1,7 @@
 /*
  * Status as JSON facts for havpnctl: show crypto isakmp sa [detail],
- * show crypto isakmp policy, show crypto session [detail] and the engine's
- * counters.  havpnctl prints them in the IOS layout (cli/render_ike.c);
+ * show crypto isakmp policy, show crypto session [detail] (IKEv1 and,
+ * through ike/v2/show.c, IKEv2 SAs) and the engine's counters.  havpnctl prints them in the IOS layout (cli/render_ike.c);
  * nothing here formats for humans beyond the names IOS uses.
  *
  * Session status, as IOS defines it:
