@@ -145,6 +145,11 @@ render_lookup(enum ctl_command_id id)
 		[CTL_SHOW_ISAKMP_PEERS] = render_isakmp_peers,
 		[CTL_CLEAR_SESSION] = render_clear_session,
 		[CTL_DEBUG_IPSEC] = render_message,
+		[CTL_SHOW_IKEV2_SA] = render_ikev2_sa,
+		[CTL_SHOW_IKEV2_SESSION] = render_ikev2_session,
+		[CTL_SHOW_IKEV2_STATS] = render_ikev2_stats,
+		[CTL_CLEAR_IKEV2_SA] = render_message,
+		[CTL_DEBUG_IKEV2] = render_message,
 	};
 
 	return id < CTL_NCOMMANDS ? renderers[id] : NULL;

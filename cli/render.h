@@ -33,6 +33,10 @@ void		 render_isakmp_policy(json_object *, FILE *);
 void		 render_isakmp_stats(json_object *, FILE *);
 void		 render_crypto_session(json_object *, FILE *);
 void		 render_message(json_object *, FILE *);
+/* render_ikev2.c */
+void		 render_ikev2_sa(json_object *, FILE *);
+void		 render_ikev2_session(json_object *, FILE *);
+void		 render_ikev2_stats(json_object *, FILE *);
 
 /* render_crypto.c */
 void		 render_crypto_map(json_object *, FILE *);

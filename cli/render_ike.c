@@ -1,7 +1,8 @@
 /*
  * IOS layouts of the IKE commands, from the JSON facts only:
  * show crypto isakmp sa [detail], show crypto isakmp policy,
- * show crypto isakmp statistics, show crypto session [detail], and the
+ * show crypto isakmp statistics, show crypto session [detail] (IKEv1
+ * and IKEv2 SA lines), and the
  * one-line answers of clear, debug, undebug and test.
  */
 #include <limits.h>
@@ -251,8 +252,10 @@ render_crypto_session(json_object *data, FILE *out)
 		for (size_t k = 0; k < ni; k++) {
 			json_object *e = json_object_array_get_idx(ikes, k);
 
-			fprintf(out, "  IKEv1 SA: local %s/%lld remote %s/%lld "
-			    "%s\n", jstr(e, "local"),
+			/* an older daemon names no version: IKEv1 */
+			fprintf(out, "  %s SA: local %s/%lld remote %s/%lld "
+			    "%s\n", jstr(e, "version")[0] != '\0' ?
+			    jstr(e, "version") : "IKEv1", jstr(e, "local"),
 			    (long long)jint(e, "local_port"), jstr(e, "remote"),
 			    (long long)jint(e, "remote_port"),
 			    jstr(e, "status"));

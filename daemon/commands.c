@@ -108,6 +108,11 @@ command_handler(enum ctl_command_id id)
 		[CTL_SHOW_ISAKMP_PEERS] = cmd_show_isakmp_peers,
 		[CTL_CLEAR_SESSION] = cmd_clear_session,
 		[CTL_DEBUG_IPSEC] = cmd_debug_ipsec,
+		[CTL_SHOW_IKEV2_SA] = cmd_show_ikev2_sa,
+		[CTL_SHOW_IKEV2_SESSION] = cmd_show_ikev2_session,
+		[CTL_SHOW_IKEV2_STATS] = cmd_show_ikev2_stats,
+		[CTL_CLEAR_IKEV2_SA] = cmd_clear_ikev2_sa,
+		[CTL_DEBUG_IKEV2] = cmd_debug_ikev2,
 	};
 
 	return id < CTL_NCOMMANDS ? handlers[id] : NULL;

@@ -40,6 +40,12 @@
 	    "the inter-device channel: IPC/SCTP association, peer, streams") \
 	X(SHOW_ISAKMP_SA, "show crypto isakmp sa", "[detail]",		\
 	    "ISAKMP (IKEv1 phase 1) SAs: dst src state conn-id status")	\
+	X(SHOW_IKEV2_SA, "show crypto ikev2 sa", "[detail]",		\
+	    "IKEv2 SAs: tunnel-id, endpoints, status, algorithms")	\
+	X(SHOW_IKEV2_SESSION, "show crypto ikev2 session", "[detail]",	\
+	    "IKEv2 sessions: each IKE SA with its CHILD SAs and SPIs")	\
+	X(SHOW_IKEV2_STATS, "show crypto ikev2 stats", "",		\
+	    "IKEv2 SA counts and message counters")			\
 	X(SHOW_ISAKMP_POLICY, "show crypto isakmp policy", "",		\
 	    "the ISAKMP protection suites, by priority")		\
 	X(SHOW_ISAKMP_STATS, "show crypto isakmp statistics", "",	\
@@ -72,6 +78,8 @@
 	    "SA sync: SAs synced vs local, bulk, counter age, messages")	\
 	X(CLEAR_ISAKMP, "clear crypto isakmp", "[CONN-ID]",		\
 	    "delete ISAKMP SAs (all, or one), telling the peers")	\
+	X(CLEAR_IKEV2_SA, "clear crypto ikev2 sa", "[CONN-ID]",		\
+	    "delete IKEv2 SAs and their CHILD SAs here (no Delete sent)") \
 	X(CLEAR_SA, "clear crypto sa", "[peer ADDR]",			\
 	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
 	X(CLEAR_SESSION, "clear crypto session", "[remote ADDR]",	\
@@ -80,6 +88,8 @@
 	    "planned switchover (refused unless the peer is STANDBY HOT)")	\
 	X(DEBUG_ISAKMP, "debug crypto isakmp", "",			\
 	    "trace every IKE exchange step in the log")		\
+	X(DEBUG_IKEV2, "debug crypto ikev2", "",			\
+	    "trace every IKEv2 message in and out in the log")		\
 	X(DEBUG_IPSEC, "debug crypto ipsec", "",			\
 	    "trace IPsec SA install, delete, rekey and data plane drops") \
 	X(DEBUG_HA, "debug crypto ha", "",				\

@@ -148,6 +148,18 @@ int		 cmd_undebug_all(struct havpnd *, int, char **, json_object *,
 int		 cmd_test_acquire(struct havpnd *, int, char **, json_object *,
 		    char *, size_t);
 
+/* cmd_ikev2.c: the IKEv2 control commands */
+int		 cmd_show_ikev2_sa(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+int		 cmd_show_ikev2_session(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_show_ikev2_stats(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_clear_ikev2_sa(struct havpnd *, int, char **,
+		    json_object *, char *, size_t);
+int		 cmd_debug_ikev2(struct havpnd *, int, char **, json_object *,
+		    char *, size_t);
+
 /* cmd_crypto.c: the crypto configuration and connection views */
 int		 cmd_show_crypto_map(struct havpnd *, int, char **,
 		    json_object *, char *, size_t);

@@ -285,6 +285,20 @@ void		 ike_show_isakmp_sa(struct ike *, int, struct json_object *);
 void		 ike_show_policy(const struct config *, struct json_object *);
 void		 ike_show_session(struct ike *, int, struct json_object *);
 void		 ike_show_stats(struct ike *, struct json_object *);
+/*
+ * IKEv2 (ike/v2/show.c): show crypto ikev2 sa [detail], show crypto
+ * ikev2 session [detail] (each IKE SA with its CHILD SAs), show crypto
+ * ikev2 stats.
+ */
+void		 ike2_show_sa(struct ike *, int, struct json_object *);
+void		 ike2_show_session(struct ike *, int, struct json_object *);
+void		 ike2_show_stats(struct ike *, struct json_object *);
+/*
+ * Delete IKEv2 SAs (conn_id 0: all) with their CHILD SAs, here only: no
+ * Delete goes to the peer (havpn sends no IKEv2 requests yet).  Returns
+ * how many.
+ */
+int		 ike2_clear_sa(struct ike *, uint32_t);
 
 /* ---- sockets for havpnd (ike/net.c) -------------------------------------- */
 

@@ -535,6 +535,18 @@ struct ike {
 
 struct ike2	*ike2_new(struct ike *);
 void		 ike2_free(struct ike2 *);
+/*
+ * show crypto session's IKEv2 part (ike/v2/show.c): fn for the local and
+ * peer address of every IKEv2 SA; the facts of those of one pair into
+ * ikes, the earliest established into since, the remote port of the
+ * first READY one into port, and whether one is READY, one negotiating.
+ */
+#define IKE2_SESSION_UP		0x1
+#define IKE2_SESSION_NEG	0x2
+void		 ike2_session_peers(struct ike *, void (*)(void *,
+		    struct in_addr, struct in_addr), void *);
+int		 ike2_session_ike(struct ike *, struct in_addr, struct in_addr,
+		    struct json_object *, uint64_t *, int *);
 /* A datagram whose header says major version 2 (the marker removed). */
 void		 ike2_input(struct ike2 *, const uint8_t *, size_t,
 		    const struct sockaddr_in *, const struct sockaddr_in *);

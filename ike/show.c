@@ -1,7 +1,7 @@
 /*
  * Status as JSON facts for havpnctl: show crypto isakmp sa [detail],
- * show crypto isakmp policy, show crypto session [detail] and the engine's
- * counters.  havpnctl prints them in the IOS layout (cli/render_ike.c);
+ * show crypto isakmp policy, show crypto session [detail] (IKEv1 and,
+ * through ike/v2/show.c, IKEv2 SAs) and the engine's counters.  havpnctl prints them in the IOS layout (cli/render_ike.c);
  * nothing here formats for humans beyond the names IOS uses.
  *
  * Session status, as IOS defines it:
@@ -175,6 +175,11 @@ struct sess {
 	char		 ifname[16];
 };
 
+struct sess_list {
+	struct sess	*s;
+	int		 n;
+};
+
 static int
 sess_add(struct sess **s, int *n, struct in_addr local, struct in_addr peer,
     const char *ifname)
@@ -193,6 +198,14 @@ sess_add(struct sess **s, int *n, struct in_addr local, struct in_addr peer,
 	snprintf((*s)[*n].ifname, sizeof((*s)[*n].ifname), "%s",
 	    ifname != NULL ? ifname : "");
 	return (*n)++;
+}
+
+static void
+sess_add_v2(void *arg, struct in_addr local, struct in_addr peer)
+{
+	struct sess_list *l = arg;
+
+	sess_add(&l->s, &l->n, local, peer, NULL);
 }
 
 static void
@@ -263,12 +276,19 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 		if (sa->state != IKE_DEAD)
 			sess_add(&s, &n, sa->local.sin_addr,
 			    sa->remote.sin_addr, NULL);
+	{
+		struct sess_list l = { s, n };
+
+		ike2_session_peers(ike, sess_add_v2, &l);
+		s = l.s;
+		n = l.n;
+	}
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
 		sess_add(&s, &n, c->local, c->remote, c->ifname);
 	for (int i = 0; i < n; i++) {
 		json_object	*o = json_object_new_object(), *ikes, *flows;
 		struct ike_sa	*up = NULL, *neg = NULL;
-		int		 nchild = 0;
+		int		 nchild = 0, v2, v2port = IKE_PORT;
 		uint64_t	 since = now;
 		const char	*status;
 
@@ -288,6 +308,7 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			} else
 				neg = sa;
 			k = json_object_new_object();
+			jadd_str(k, "version", "IKEv1");
 			jadd_addr(k, "local", sa->local.sin_addr);
 			jadd_int(k, "local_port", ntohs(sa->local.sin_port));
 			jadd_addr(k, "remote", sa->remote.sin_addr);
@@ -301,6 +322,8 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			jadd_addr(k, "peer_id", sa->peer_id);
 			json_object_array_add(ikes, k);
 		}
+		v2 = ike2_session_ike(ike, s[i].local, s[i].peer, ikes, &since,
+		    &v2port);
 		flows = json_object_new_array();
 		for (struct ike_child *c = ike->children; c != NULL;
 		    c = c->next) {
@@ -323,13 +346,13 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 			}
 			json_object_array_add(flows, f);
 		}
-		if (up != NULL && nchild > 0)
+		if ((up != NULL || (v2 & IKE2_SESSION_UP)) && nchild > 0)
 			status = "UP-ACTIVE";
-		else if (up != NULL)
+		else if (up != NULL || (v2 & IKE2_SESSION_UP))
 			status = "UP-IDLE";
 		else if (nchild > 0)
 			status = "UP-NO-IKE";
-		else if (neg != NULL)
+		else if (neg != NULL || (v2 & IKE2_SESSION_NEG))
 			status = "DOWN-NEGOTIATING";
 		else
 			status = "DOWN";
@@ -340,7 +363,7 @@ ike_show_session(struct ike *ike, int detail, json_object *data)
 		jadd_addr(o, "peer", s[i].peer);
 		jadd_addr(o, "local", s[i].local);
 		jadd_int(o, "port", up != NULL ? ntohs(up->remote.sin_port) :
-		    IKE_PORT);
+		    v2port);
 		jadd_int(o, "uptime", (int64_t)(now - since) / 1000);
 		json_object_object_add(o, "ike", ikes);
 		json_object_object_add(o, "flows", flows);

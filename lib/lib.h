@@ -243,6 +243,7 @@ enum log_subsys {
 	LOG_VRRP,
 	LOG_IPC,
 	LOG_HA,
+	LOG_IKEV2,	/* debug crypto ikev2's trace lines */
 	LOG_NSUBSYS
 };
 

@@ -22,6 +22,7 @@ static const char *const subsys_names[LOG_NSUBSYS] = {
 	[LOG_VRRP] = "VRRP",
 	[LOG_IPC] = "IPC",
 	[LOG_HA] = "HA",
+	[LOG_IKEV2] = "IKEv2",
 };
 
 static int	 log_foreground = 1;

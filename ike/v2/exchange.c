@@ -238,8 +238,8 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	sa->next_in = 1;
 	(void)ike2_send(sa, wr.w.p, wr.w.len);
 	ike2_wr_cleanup(&wr);
-	IKE_TRACE(NULL, "IKEv2:(SA ID = %u):Received IKE_SA_INIT from %s, "
-	    "answered: group %d%s%s", sa->conn_id, ike_addr(remote, a),
+	IKE2_TRACE(sa, "IKE_SA_INIT from %s answered: group %d%s%s",
+	    ike_addr(remote, a),
 	    sa->group, sa->nat_remote ? ", the peer is behind a NAT" : "",
 	    sa->nat_local ? ", we are behind a NAT" : "");
 }

@@ -200,4 +200,26 @@ void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
 void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
+/* trace.c: debug crypto ikev2 (log subsystem IKEv2) */
+#define IKE2_TRACE(sa, ...)						\
+	do {								\
+		if (log_debug_enabled(LOG_IKEV2))			\
+			ike2_trace((sa), __VA_ARGS__);			\
+	} while (0)
+/* One trace line, "(SA ID = n):" in front when sa is not NULL. */
+void		 ike2_trace(const struct ike2_sa *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+/*
+ * A message in or out: addresses, SPIs, message ID, exchange, and its
+ * payloads (the outer chain: an encrypted message shows SK).
+ */
+void		 ike2_trace_msg(struct ike2 *, int, const uint8_t *, size_t,
+		    const struct sockaddr_in *, const struct sockaddr_in *);
+/*
+ * The payloads inside an Encrypted payload, opened (out 0) or about to
+ * be sealed (out 1): the plaintext and its first payload's type.
+ */
+void		 ike2_trace_inner(const struct ike2_sa *, int, uint32_t,
+		    const uint8_t *, size_t, uint8_t);
+
 #endif

@@ -185,6 +185,7 @@ ike2_send_to(struct ike *ike, const struct sockaddr_in *local,
 	}
 	memcpy(out + off, p, len);
 	ike->st.tx++;
+	ike2_trace_msg(ike->v2, 1, p, len, local, remote);
 	return ike->io.send(ike->io.arg, local, remote, out, off + len);
 }
 
@@ -248,6 +249,9 @@ ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
 	plain = ike2_wr_enc_plainlen(&wr);
 	ike2_wr_enc_finish(&wr, ike2_sk_body_len(&sk, plain) - iv - plain,
 	    &aad);
+	if (!wbuf_error(&wr.w))
+		ike2_trace_inner(sa, 1, msgid, wr.w.p + aad + iv, plain,
+		    wr.w.p[aad - 4]);
 	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, plain,
 	    NULL) == 0) {
 		ike2_keep_response(sa, msgid, wr.w.p, wr.w.len);
@@ -378,6 +382,7 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 		    ike2_exchange_name(h->exchange), err);
 		return;
 	}
+	ike2_trace_inner(sa, 0, h->msgid, plain, plainlen, outer->enc_np);
 	sa->next_in++;
 	/* an authentic request from new ports: NAT-T moved to 4500 (2.23) */
 	if (sa->remote.sin_port != remote->sin_port ||
@@ -419,6 +424,7 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 	const char	*err;
 
 	v2->st.rx++;
+	ike2_trace_msg(v2, 0, data, len, local, remote);
 	buf_init(&b, data, len);
 	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
 	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1) {

@@ -236,3 +236,112 @@ def test_ikev2_two_children_and_rekeys(topo, bindir):
             assert ch["dh-group"] == "ECP_256", ch
     for f in flows(d):
         assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
+    # havpn shows the rekeyed IKE SA with strongSwan's new SPIs, READY
+    wait_for(lambda: len(d.json("show", "crypto", "ikev2", "sa")["sas"])
+             == 1, 35, what="the old IKE SA gone")
+    ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    sa = c.sas()["c1"]
+    assert ours["status"] == "READY", ours
+    assert ours["remote_spi"] == sa["initiator-spi"].upper(), (ours, sa)
+    assert ours["local_spi"] == sa["responder-spi"].upper(), (ours, sa)
+    assert ours["child_count"] == 2, ours
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["ike_rekeys"] >= 1 and st["child_rekeys"] >= 1, st
+
+
+def test_ikev2_show_and_clear(topo, bindir):
+    """show crypto ikev2 sa [detail], session [detail], stats, show crypto
+    session and show crypto ipsec sa against a live tunnel: the SPIs are
+    strongSwan's; clear crypto ikev2 sa takes the SA and its CHILD SA
+    away here."""
+    t = build(topo)
+    d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1]),
+               bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=SUITES[0][3], ike=SUITES[0][2],
+                     version=2, psk=PSK)
+    # debug crypto ikev2: each message in and out, in the log
+    assert "debugging is on" in d.ctl("debug", "crypto", "ikev2").stdout
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    log = t.log("gA")
+    assert "IKEv2: Received Packet [From 10.97.0.2:500/To 10.97.0.1:500]" \
+        in log and "IKEv2 IKE_SA_INIT Exchange REQUEST" in log, log
+    assert "decrypted: Payload contents: IDi" in log, log
+    d.ctl("undebug", "all")
+    ssa = c.sas()["c1"]
+    child = next(iter(c.children().values()))
+    spii = ssa["initiator-spi"].upper()
+    spir = ssa["responder-spi"].upper()
+
+    facts = d.json("show", "crypto", "ikev2", "sa", "detail")
+    assert len(facts["sas"]) == 1, facts
+    sa = facts["sas"][0]
+    assert sa["status"] == "READY" and sa["role"] == "responder", sa
+    assert sa["local_spi"] == spir and sa["remote_spi"] == spii, (sa, ssa)
+    assert (sa["encryption"], sa["keysize"], sa["prf"], sa["hash"],
+            sa["dh_group"]) == ("AES-CBC", 256, "SHA256", "SHA256", 19), sa
+    assert sa["local"] == "10.97.0.1" and sa["remote"] == "10.97.0.2", sa
+    assert sa["remote_id"] == "10.97.0.2", sa
+    # kernel-libipsec only does ESP in UDP: strongSwan fakes a NAT
+    assert sa["nat_local"] or sa["nat_remote"], sa
+    tid = sa["tunnel_id"]
+
+    text = d.ctl("show", "crypto", "ikev2", "sa").stdout
+    assert text.startswith(" IPv4 Crypto IKEv2  SA \n\nTunnel-id Local"), \
+        text
+    row = [l for l in text.splitlines() if l.startswith(f"{tid} ")]
+    assert len(row) == 1 and "10.97.0.2/" in row[0] and \
+        row[0].rstrip().endswith("READY"), text
+    assert "Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, " \
+        "DH Grp:19, Auth sign: PSK, Auth verify: PSK" in text, text
+    assert "Local spi" not in text
+    text = d.ctl("sh", "cry", "ikev2", "sa", "detailed").stdout
+    assert f"Local spi: {spir}" in text and f"Remote spi: {spii}" in text, \
+        text
+    assert "Initiator of SA : No" in text, text
+
+    # the session: the CHILD SA's SPIs each way are strongSwan's
+    facts = d.json("show", "crypto", "ikev2", "session", "detail")
+    s = facts["sessions"][0]
+    assert s["status"] == "UP-ACTIVE" and s["child_count"] == 1, s
+    ch = s["sas"][0]["children"][0]
+    assert ch["spi_in"] == int(child["spi-out"], 16), (ch, child)
+    assert ch["spi_out"] == int(child["spi-in"], 16), (ch, child)
+    assert (ch["encryption"], ch["keysize"]) == ("AES-GCM", 256), ch
+    assert (ch["local_start"], ch["local_end"]) == ("192.168.97.0",
+                                                   "192.168.97.255"), ch
+    text = d.ctl("show", "crypto", "ikev2", "session").stdout
+    assert "Session-id:%d, Status:UP-ACTIVE, IKE count:1, CHILD count:1" \
+        % s["session_id"] in text, text
+    assert "Child sa: local selector  192.168.97.0/0 - " \
+        "192.168.97.255/65535" in text, text
+    assert "ESP spi in/out: 0x%X/0x%X" % (ch["spi_in"], ch["spi_out"]) \
+        in text, text
+
+    # show crypto session and show crypto ipsec sa list the tunnel too
+    text = d.ctl("show", "crypto", "session").stdout
+    assert "Session status: UP-ACTIVE" in text, text
+    assert "IKEv2 SA: local 10.97.0.1/" in text and " Active" in text, text
+    facts = d.json("show", "crypto", "session")
+    assert facts["sessions"][0]["ike"][0]["version"] == "IKEv2", facts
+    text = d.ctl("show", "crypto", "ipsec", "sa").stdout
+    assert "spi: 0x%X(" % ch["spi_in"] in text, text
+    assert "in use settings ={Tunnel UDP-Encaps, }" in text, text
+
+    facts = d.json("show", "crypto", "ikev2", "stats")
+    assert (facts["sas"], facts["sas_ready"], facts["sa_ok"],
+            facts["child_ok"], facts["child_sas"]) == (1, 1, 1, 1, 1), facts
+    text = d.ctl("show", "crypto", "ikev2", "stats").stdout
+    assert "Total incoming IKEv2 SA Count:    1 " in text, text
+
+    # clear: a malformed or unknown Tunnel-id is refused, then the SA goes
+    r = d.ctl("clear", "crypto", "ikev2", "sa", "x1", check=False)
+    assert r.returncode == 1 and "Tunnel-id" in r.stderr, r
+    r = d.ctl("clear", "crypto", "ikev2", "sa", str(tid + 100), check=False)
+    assert r.returncode == 1 and "no IKEv2 SA" in r.stderr, r
+    assert d.json("clear", "crypto", "ikev2", "sa", str(tid))["cleared"] == 1
+    assert d.json("show", "crypto", "ikev2", "sa")["sas"] == []
+    wait_for(lambda: not flows(d), 10, what="havpn's IPsec SAs deleted")
+    assert "IKEv2: SA %d with 10.97.0.2 deleted: cleared by the operator" \
+        % tid in t.log("gA")

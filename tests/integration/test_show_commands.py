@@ -306,7 +306,7 @@ def test_command_reports(bindir):
     r = ctl("sh", "cr", "i")
     assert r.returncode == 2 and r.stdout == ""
     assert r.stderr == ('% Ambiguous command: "sh cr i"\n"i" may be:\n'
-                        '  ipsec\n  isakmp\n'), r.stderr
+                        '  ikev2\n  ipsec\n  isakmp\n'), r.stderr
     r = ctl("show", "crypto", "ipsec", "sa", "frob", "x")
     assert r.returncode == 3        # arguments: the daemon judges them
     r = ctl("show", "crypto", "isakmp")

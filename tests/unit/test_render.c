@@ -237,11 +237,194 @@ test_crypto_ha_state_queue(void **state)
 	    "  Dropped:\n");
 }
 
+/* show crypto ikev2 sa: IOS's table, then its detailed lines. */
+#define IKEV2_SA_FACTS							\
+	"{\"tunnel_id\": 1, \"local\": \"192.0.2.1\", \"local_port\": 500,"\
+	" \"remote\": \"198.51.100.2\", \"remote_port\": 4500,"		\
+	" \"status\": \"READY\", \"encryption\": \"AES-CBC\","		\
+	" \"keysize\": 256, \"prf\": \"SHA256\", \"hash\": \"SHA256\","	\
+	" \"dh_group\": 14, \"auth_sign\": \"PSK\","			\
+	" \"auth_verify\": \"PSK\", \"lifetime\": 86400,"		\
+	" \"active_time\": 12, \"session_id\": 1,"			\
+	" \"status_description\": \"Negotiation done\","		\
+	" \"role\": \"responder\", \"local_spi\": \"8A8B2F2F5A0B7D54\","\
+	" \"remote_spi\": \"3E7C6E1D17E9DE6F\", \"local_id\": \"192.0.2.1\","\
+	" \"remote_id\": \"peer.example.net\", \"local_req_msgid\": 0,"	\
+	" \"local_next_msgid\": 0, \"remote_req_msgid\": 2,"		\
+	" \"remote_next_msgid\": 3, \"local_window\": 1,"		\
+	" \"remote_window\": 1, \"nat_local\": false,"			\
+	" \"nat_remote\": true"
+
+#define IKEV2_SA_ROW							\
+	"Tunnel-id Local                 Remote                fvrf/ivrf"	\
+	"            Status \n"						\
+	"1         192.0.2.1/500         198.51.100.2/4500     none/none"	\
+	"            READY  \n"						\
+	"      Encr: AES-CBC, keysize: 256, PRF: SHA256, Hash: SHA256, DH "	\
+	"Grp:14, Auth sign: PSK, Auth verify: PSK\n"			\
+	"      Life/Active Time: 86400/12 sec\n"
+
+#define IKEV2_SA_DETAIL							\
+	"      Session-id: 1\n"						\
+	"      Status Description: Negotiation done\n"			\
+	"      Local spi: 8A8B2F2F5A0B7D54       Remote spi: "		\
+	"3E7C6E1D17E9DE6F\n"						\
+	"      Local id: 192.0.2.1\n"					\
+	"      Remote id: peer.example.net\n"				\
+	"      Local req msg id:  0               Remote req msg id:  2"	\
+	"         \n"							\
+	"      Local next msg id: 0               Remote next msg id: 3"	\
+	"         \n"							\
+	"      Local window:      1               Remote window:      1"	\
+	"         \n"							\
+	"      NAT-T is detected outside\n"				\
+	"      Initiator of SA : No\n"
+
+static void
+test_ikev2_sa(void **state)
+{
+	(void)state;
+	check(render_ikev2_sa,
+	    "{\"detail\": false, \"sas\": [" IKEV2_SA_FACTS "}]}",
+	    " IPv4 Crypto IKEv2  SA \n\n" IKEV2_SA_ROW
+	    "\n IPv6 Crypto IKEv2  SA \n\n");
+	check(render_ikev2_sa,
+	    "{\"detail\": true, \"sas\": [" IKEV2_SA_FACTS "}]}",
+	    " IPv4 Crypto IKEv2  SA \n\n" IKEV2_SA_ROW IKEV2_SA_DETAIL
+	    "\n IPv6 Crypto IKEv2  SA \n\n");
+	check(render_ikev2_sa, "{\"detail\": false, \"sas\": []}",
+	    " IPv4 Crypto IKEv2  SA \n\n"
+	    "Tunnel-id Local                 Remote                fvrf/ivrf"
+	    "            Status \n"
+	    "\n IPv6 Crypto IKEv2  SA \n\n");
+}
+
+#define IKEV2_CHILD_FACTS						\
+	"{\"local_start\": \"192.168.1.0\", \"local_end\": "		\
+	"\"192.168.1.255\", \"local_port_start\": 0, \"local_port_end\":"\
+	" 65535, \"remote_start\": \"10.9.0.5\", \"remote_end\": "	\
+	"\"10.9.0.5\", \"remote_port_start\": 22, \"remote_port_end\": 22,"\
+	" \"spi_in\": 3985009212, \"spi_out\": 162, \"encryption\": "	\
+	"\"AES-GCM\", \"keysize\": 256, \"esp_hmac\": \"None\","	\
+	" \"mode\": \"tunnel\"}"
+
+#define IKEV2_CHILD							\
+	"Child sa: local selector  192.168.1.0/0 - 192.168.1.255/65535\n"	\
+	"          remote selector 10.9.0.5/22 - 10.9.0.5/22\n"		\
+	"          ESP spi in/out: 0xED866A3C/0xA2  \n"
+
+static void
+test_ikev2_session(void **state)
+{
+	(void)state;
+	check(render_ikev2_session,
+	    "{\"detail\": false, \"sessions\": [{\"session_id\": 1,"
+	    " \"status\": \"UP-ACTIVE\", \"ike_count\": 1, \"child_count\": 1,"
+	    " \"sas\": [" IKEV2_SA_FACTS ", \"children\": ["
+	    IKEV2_CHILD_FACTS "]}]}]}",
+	    " IPv4 Crypto IKEv2 Session \n\n"
+	    "Session-id:1, Status:UP-ACTIVE, IKE count:1, CHILD count:1\n\n"
+	    IKEV2_SA_ROW IKEV2_CHILD "\n"
+	    " IPv6 Crypto IKEv2 Session \n\n");
+	check(render_ikev2_session,
+	    "{\"detail\": true, \"sessions\": [{\"session_id\": 1,"
+	    " \"status\": \"UP-ACTIVE\", \"ike_count\": 1, \"child_count\": 1,"
+	    " \"sas\": [" IKEV2_SA_FACTS ", \"children\": ["
+	    IKEV2_CHILD_FACTS "]}]}]}",
+	    " IPv4 Crypto IKEv2 Session \n\n"
+	    "Session-id:1, Status:UP-ACTIVE, IKE count:1, CHILD count:1\n\n"
+	    IKEV2_SA_ROW IKEV2_SA_DETAIL IKEV2_CHILD
+	    "          AH spi in/out: 0x0/0x0  \n"
+	    "          CPI in/out: 0x0/0x0  \n"
+	    "          Encr: AES-GCM, keysize: 256, esp_hmac: None\n"
+	    "          ah_hmac: None, comp: IPCOMP_NONE, mode tunnel\n\n"
+	    " IPv6 Crypto IKEv2 Session \n\n");
+}
+
+static void
+test_ikev2_stats(void **state)
+{
+	(void)state;
+	check(render_ikev2_stats,
+	    "{\"sas\": 3, \"sas_ready\": 2, \"sas_negotiating\": 1,"
+	    " \"max_in_negotiation\": 1000, \"child_sas\": 2, \"rx\": 40,"
+	    " \"malformed\": 1, \"no_sa\": 2, \"bad_msgid\": 0,"
+	    " \"retransmits_answered\": 3, \"decrypt_fail\": 0,"
+	    " \"auth_fail\": 1, \"no_proposal\": 0, \"invalid_ke\": 4,"
+	    " \"ts_unacceptable\": 0, \"sa_ok\": 5, \"child_ok\": 5,"
+	    " \"child_rekeys\": 2, \"ike_rekeys\": 1,"
+	    " \"deletes_rx\": 3, \"halfopen_drop\": 6, \"active\": true}",
+	    "--------------------------------------------------------------"
+	    "------------------\n"
+	    "                  Crypto IKEv2 SA Statistics\n"
+	    "--------------------------------------------------------------"
+	    "------------------\n"
+	    "System Resource Limit:   0        Max IKEv2 SAs: 0        Max "
+	    "in-negotiation: 1000\n"
+	    "Total incoming IKEv2 SA Count:    3        active:        2      "
+	    "  negotiating: 1\n"
+	    "Total outgoing IKEv2 SA Count:    0        active:        0      "
+	    "  negotiating: 0\n"
+	    "Rejected IKEv2 Requests: 6        rsrc low:      0        SA "
+	    "limit:    6\n"
+	    "IKEv2 packets dropped at dispatch: 3\n"
+	    "\nIKE is active; CHILD SAs: 2\n"
+	    "Messages received                        40\n"
+	    "Retransmitted requests answered          3\n"
+	    "IKE SAs established                      5\n"
+	    "CHILD SAs established                    5\n"
+	    "CHILD SA rekeys                          2\n"
+	    "IKE SA rekeys                            1\n"
+	    "Authentication failures                  1\n"
+	    "No proposal chosen                       0\n"
+	    "INVALID_KE_PAYLOAD sent                  4\n"
+	    "TS_UNACCEPTABLE sent                     0\n"
+	    "Dropped: malformed                       1\n"
+	    "Dropped: no SA                           2\n"
+	    "Dropped: message ID outside the window   0\n"
+	    "Dropped: integrity or decryption failed  0\n"
+	    "Dropped: negotiation limit               6\n"
+	    "Deletes received                         3\n");
+}
+
+/* show crypto session names the IKE version of each SA. */
+static void
+test_crypto_session_ikev2(void **state)
+{
+	(void)state;
+	check(render_crypto_session,
+	    "{\"detail\": false, \"sessions\": [{\"interface\": \"eth0\","
+	    " \"status\": \"UP-ACTIVE\", \"peer\": \"198.51.100.2\","
+	    " \"port\": 500, \"ike\": [{\"version\": \"IKEv2\","
+	    " \"local\": \"192.0.2.1\", \"local_port\": 500,"
+	    " \"remote\": \"198.51.100.2\", \"remote_port\": 500,"
+	    " \"status\": \"Active\"}, {\"local\": \"192.0.2.1\","
+	    " \"local_port\": 500, \"remote\": \"198.51.100.2\","
+	    " \"remote_port\": 500, \"status\": \"Active\"}],"
+	    " \"flows\": [{\"src\": \"10.1.0.0\", \"src_mask\":"
+	    " \"255.255.0.0\", \"dst\": \"10.2.0.0\", \"dst_mask\":"
+	    " \"255.255.0.0\", \"proto\": 0, \"sport\": 0, \"dport\": 0,"
+	    " \"active_sas\": 2, \"origin\": \"crypto map\"}]}]}",
+	    "Crypto session current status\n\n"
+	    "Interface: eth0\n"
+	    "Session status: UP-ACTIVE\n"
+	    "Peer: 198.51.100.2 port 500\n"
+	    "  IKEv2 SA: local 192.0.2.1/500 remote 198.51.100.2/500 Active\n"
+	    "  IKEv1 SA: local 192.0.2.1/500 remote 198.51.100.2/500 Active\n"
+	    "  IPSEC FLOW: permit ip 10.1.0.0/255.255.0.0 "
+	    "10.2.0.0/255.255.0.0\n"
+	    "        Active SAs: 2, origin: crypto map\n\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_access_lists),
+		cmocka_unit_test(test_ikev2_sa),
+		cmocka_unit_test(test_ikev2_session),
+		cmocka_unit_test(test_ikev2_stats),
+		cmocka_unit_test(test_crypto_session_ikev2),
 		cmocka_unit_test(test_crypto_map_incomplete),
 		cmocka_unit_test(test_crypto_map_ikev2_profile),
 		cmocka_unit_test(test_isakmp_key_subnet),
