@@ -242,10 +242,12 @@ ike_set_active(struct ike *ike, int active)
 			hold(ike, &c->t_soft);
 			hold(ike, &c->t_hard);
 		}
+		ike2_set_active(ike->v2, 0);
 		ike->active = 0;
 		return;
 	}
 	ike->active = 1;
+	ike2_set_active(ike->v2, 1);
 	for (sa = ike->sas; sa != NULL; sa = sa->next) {
 		unhold(ike, &sa->t_soft);
 		unhold(ike, &sa->t_hard);

@@ -534,6 +534,17 @@ struct ike {
 /* ---- ike/v2/: IKEv2 ------------------------------------------------------ */
 
 struct ike2	*ike2_new(struct ike *);
+/* The node became active (RFC 6311's sync of every SA whose peer
+ * supports it) or standby (requests out dropped). */
+void		 ike2_set_active(struct ike2 *, int);
+/* An IKEv2 pair deleted here: a Delete to the peer (ike/v2/request.c). */
+void		 ike2_child_deleted(struct ike2 *, const struct ike_child *);
+/*
+ * On-demand DPD: traffic went out on the peer's pairs (IKEv1's, v2_conn
+ * 0, or one IKEv2 SA's) and nothing came back for idle_ms since last_in.
+ */
+int		 ike_children_want_dpd(struct ike *, struct in_addr, uint32_t,
+		    uint64_t, uint64_t);
 void		 ike2_free(struct ike2 *);
 /*
  * show crypto session's IKEv2 part (ike/v2/show.c): fn for the local and

@@ -124,29 +124,6 @@ dpd_send(struct ike_sa *sa)
 	ike_emit_isakmp(ike, sa, 0);
 }
 
-/* On demand: traffic went out on an SA with the peer, none came back. */
-static int
-dpd_needed_on_demand(struct ike_sa *sa, uint64_t idle_ms)
-{
-	struct ike	*ike = sa->ike;
-	uint64_t	 now = ike_now(ike), last_in = sa->last_rx_ms,
-			 last_out = 0;
-
-	for (struct ike_child *c = ike_child_of_peer(ike, sa->remote.sin_addr,
-	    NULL); c != NULL; c = ike_child_of_peer(ike, sa->remote.sin_addr,
-	    c)) {
-		struct esp_sa_stats st;
-
-		if (c->installed_in && ike->be->ops->query_sa(ike->be,
-		    c->conn_in, &st) == 0 && st.last_used_ms > last_in)
-			last_in = st.last_used_ms;
-		if (c->installed_out && ike->be->ops->query_sa(ike->be,
-		    c->conn_out, &st) == 0 && st.last_used_ms > last_out)
-			last_out = st.last_used_ms;
-	}
-	return last_out > last_in && now - last_in >= idle_ms;
-}
-
 static void
 dpd_timeout(struct ike *ike, struct ike_timer *t)
 {
@@ -177,7 +154,8 @@ dpd_timeout(struct ike *ike, struct ike_timer *t)
 	}
 	if (now - sa->last_rx_ms >= interval &&
 	    (cf->dpd_mode == CONF_DPD_PERIODIC ||
-	    dpd_needed_on_demand(sa, interval))) {
+	    ike_children_want_dpd(ike, sa->remote.sin_addr, 0, sa->last_rx_ms,
+	    interval))) {
 		sa->dpd_tries = 0;
 		dpd_send(sa);
 		ike_timer_set(ike, t, now + retry);

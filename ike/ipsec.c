@@ -424,8 +424,9 @@ ike_child_delete(struct ike_child *c, int notify, const char *why)
 	struct ike	*ike = c->ike;
 	struct ike_sa	*sa;
 
-	/* IKEv2 pairs: no request of ours yet, so no Delete (ike/v2/) */
-	if (notify && ike->active && c->v2_conn == 0 &&
+	if (notify && ike->active && c->v2_conn != 0)
+		ike2_child_deleted(ike->v2, c);
+	else if (notify && ike->active &&
 	    (sa = ike_sa_find_peer(ike, c->local, c->remote)) != NULL) {
 		uint8_t	 spi[4];
 
@@ -516,6 +517,30 @@ ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
 		if (c->reqid == reqid && !c->rekeyed && c->installed_out)
 			return c;
 	return NULL;
+}
+
+int
+ike_children_want_dpd(struct ike *ike, struct in_addr peer, uint32_t v2_conn,
+    uint64_t last_in, uint64_t idle_ms)
+{
+	uint64_t	 last_out = 0;
+
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->c_by_peer[ike_bucket(peer.s_addr)];
+	    c != NULL; c = c->hnext_peer) {
+		struct esp_sa_stats st;
+
+		ike->st.lookup_steps++;
+		if (c->remote.s_addr != peer.s_addr || c->v2_conn != v2_conn)
+			continue;
+		if (c->installed_in && ike->be->ops->query_sa(ike->be,
+		    c->conn_in, &st) == 0 && st.last_used_ms > last_in)
+			last_in = st.last_used_ms;
+		if (c->installed_out && ike->be->ops->query_sa(ike->be,
+		    c->conn_out, &st) == 0 && st.last_used_ms > last_out)
+			last_out = st.last_used_ms;
+	}
+	return last_out > last_in && ike_now(ike) - last_in >= idle_ms;
 }
 
 void

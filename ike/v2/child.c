@@ -393,7 +393,10 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	memcpy(n->profile, sa->profile, sizeof(n->profile));
 	n->id_local = sa->id_local;
 	n->id_peer = sa->id_peer;
+	n->peer_mid_sync = sa->peer_mid_sync;
+	n->peer_replay_sync = sa->peer_replay_sync;
 	ike2_sa_ready(n, sa->lifetime);
+	ike2_dpd_start(n, sa->dpd_interval, sa->dpd_retry, sa->dpd_mode);
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
 		if (c->v2_conn == sa->conn_id)
 			c->v2_conn = n->conn_id;

@@ -268,12 +268,17 @@ write_auth_reply(struct ike2_wr *wr, void *arg)
 {
 	struct auth_reply *r = arg;
 	struct ike2_auth au;
+	struct ike2_notify n;
 
 	ike2_wr_id(wr, IKE2_PL_IDR, &r->sa->id_local.id);
 	au.method = IKE2_AUTH_PSK;
 	au.data = r->auth;
 	au.len = r->authlen;
 	ike2_wr_auth(wr, &au);
+	/* RFC 6311: a takeover synchronizes our message IDs with it */
+	memset(&n, 0, sizeof(n));
+	n.type = IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED;
+	ike2_wr_notify(wr, &n);
 	ike2_child_write(wr, &r->child);
 }
 
@@ -382,6 +387,11 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 		return;
 	}
 	ike2_sa_ready(sa, x->lifetime);
+	sa->peer_mid_sync = ike2_has_notify(pls,
+	    IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED);
+	sa->peer_replay_sync = ike2_has_notify(pls,
+	    IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED);
+	ike2_dpd_start(sa, x->dpd_interval, x->dpd_retry, x->dpd_mode);
 	ike->v2->st.sa_ok++;
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
 	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);

@@ -13,6 +13,7 @@
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
  *   READY	authenticated [READY]
  *   REKEYED	replaced by a rekey, its Delete awaited [DELETE]
+ *   DELETING	our Delete sent, its answer awaited [DELETE]
  * A deleted SA is freed at once: a late message finds no SA.
  */
 #ifndef HAVPN_IKE_V2_IKE2_INT_H
@@ -33,7 +34,19 @@ enum ike2_state {
 	IKE2_R_INIT,
 	IKE2_READY,
 	IKE2_REKEYED,
+	IKE2_DELETING,
 };
+
+/* Our request out (request.c). */
+enum ike2_req_kind {
+	IKE2_REQ_NONE,
+	IKE2_REQ_LIVENESS,
+	IKE2_REQ_DELETE_CHILD,
+	IKE2_REQ_DELETE_IKE,
+	IKE2_REQ_MID_SYNC,
+};
+
+#define IKE2_DEL_QUEUE		8	/* CHILD SA Deletes waiting */
 
 struct ike2_sa {
 	struct ike	*ike;
@@ -72,6 +85,26 @@ struct ike2_sa {
 	uint32_t	 resp_msgid;
 	int		 resp_valid;
 
+	/* our requests (request.c): one out at a time */
+	uint32_t	 next_out;	/* the next one's message ID */
+	int		 req_kind;	/* enum ike2_req_kind */
+	uint32_t	 req_msgid;
+	uint8_t		*req;		/* sealed, for retransmissions */
+	size_t		 reqlen;
+	int		 req_tries;
+	struct ike_timer t_req;
+	uint32_t	 del_spis[IKE2_DEL_QUEUE];	/* our inbound SPIs */
+	int		 ndel;
+	uint8_t		 mid_nonce[4];	/* RFC 6311's, of our sync */
+	int		 peer_mid_sync;	/* IKEV2_MESSAGE_ID_SYNC_SUPPORTED */
+	int		 peer_replay_sync; /* IPSEC_REPLAY_COUNTER_SYNC_... */
+	/* dead peer detection: the profile's dpd line */
+	int		 dpd_interval;	/* seconds, 0: off */
+	int		 dpd_retry;
+	enum conf_dpd_mode dpd_mode;
+	struct ike_timer t_dpd;
+	uint64_t	 last_rx_ms;	/* the peer's last authentic message */
+
 	uint64_t	 created_ms;
 	uint64_t	 established_ms;
 	uint32_t	 lifetime;	/* seconds */
@@ -95,6 +128,13 @@ struct ike2_stats {
 	uint64_t	 halfopen_drop;
 	uint64_t	 child_rekeys;
 	uint64_t	 ike_rekeys;
+	uint64_t	 requests_sent;
+	uint64_t	 requests_retransmitted;
+	uint64_t	 liveness_sent;
+	uint64_t	 peers_dead;
+	uint64_t	 deletes_unsent;
+	uint64_t	 mid_syncs;
+	uint64_t	 mid_sync_failed;
 };
 
 struct ike2 {
@@ -139,6 +179,22 @@ void		 ike2_sk_peers(const struct ike2_sa *, struct ike2_sk *);
  */
 int		 ike2_respond(struct ike2_sa *, uint8_t, uint32_t,
 		    void (*)(struct ike2_wr *, void *), void *);
+/*
+ * An encrypted message of ours: exchange, flags, message ID, the inner
+ * payloads written by fn (arg), sealed into *out (allocated, *outlen
+ * bytes).  0 or -1.
+ */
+int		 ike2_seal(struct ike2_sa *, uint8_t, uint8_t, uint32_t,
+		    void (*)(struct ike2_wr *, void *), void *, uint8_t **,
+		    size_t *);
+/*
+ * Open the peer's encrypted message (a copy: the original stays) and
+ * parse its inner payloads into pls; the SA's last_rx_ms is now.  0, or
+ * -1 counted and logged.
+ */
+int		 ike2_open(struct ike2_sa *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, const struct ike2_pls *,
+		    struct ike2_pls *);
 void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
@@ -199,6 +255,31 @@ int		 ike2_child_make(struct ike2_sa *, const struct ike2_child_req *,
 void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
 void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
+
+/* request.c */
+void		 ike2_request_init(struct ike2_sa *);
+/* Timers stopped, the request out dropped. */
+void		 ike2_request_free(struct ike2_sa *);
+/*
+ * An INFORMATIONAL request of ours with message ID msgid (next_out, or 0
+ * for RFC 6311's sync), inner payloads by fn (arg): sent and kept for
+ * retransmissions.  -1 when one is already out, on a standby, or before
+ * IKE_AUTH.
+ */
+int		 ike2_request(struct ike2_sa *, int, uint32_t,
+		    void (*)(struct ike2_wr *, void *), void *);
+/* An answer (the R flag) for this SA. */
+void		 ike2_response(struct ike2_sa *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, const struct ike2_pls *);
+/* Liveness checks every interval seconds (0: none), retry between
+ * retransmissions. */
+void		 ike2_dpd_start(struct ike2_sa *, int, int, enum conf_dpd_mode);
+/* The SA's pairs deleted at once, a Delete sent, the SA freed when it is
+ * answered (or not); a standby or an SA not READY just deletes. */
+void		 ike2_sa_delete_notify(struct ike2_sa *, const char *);
+/* RFC 6311: the message ID sync request (the peer announced support);
+ * 0 or -1. */
+int		 ike2_mid_sync(struct ike2_sa *);
 
 /* trace.c: debug crypto ikev2 (log subsystem IKEv2) */
 #define IKE2_TRACE(sa, ...)						\

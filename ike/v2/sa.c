@@ -34,6 +34,7 @@ sa_free(struct ike2_sa *sa)
 	struct ike2	*v2 = sa->ike->v2;
 
 	ike_timer_stop(sa->ike, &sa->t_life);
+	ike2_request_free(sa);
 	IKE_UNCHAIN(v2->bucket[bucket_of(sa->spii)], sa, hnext);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
@@ -68,9 +69,12 @@ sa_life_timeout(struct ike *ike, struct ike_timer *t)
 	struct ike2_sa	*sa = t->arg;
 
 	(void)ike;
-	ike2_sa_delete(sa, sa->state == IKE2_R_INIT ? "IKE_AUTH never came" :
-	    sa->state == IKE2_REKEYED ? "replaced by a rekey" :
-	    "lifetime expired");
+	if (sa->state == IKE2_READY)
+		ike2_sa_delete_notify(sa, "lifetime expired");
+	else
+		ike2_sa_delete(sa, sa->state == IKE2_R_INIT ?
+		    "IKE_AUTH never came" : sa->state == IKE2_REKEYED ?
+		    "replaced by a rekey" : "deleted here");
 }
 
 void
@@ -82,6 +86,7 @@ ike2_sa_ready(struct ike2_sa *sa, uint32_t lifetime)
 		ike->v2->halfopen--;
 	sa->state = IKE2_READY;
 	sa->established_ms = ike_now(ike);
+	sa->last_rx_ms = sa->established_ms;
 	sa->lifetime = lifetime;
 	ike_timer_set(ike, &sa->t_life, sa->established_ms +
 	    (uint64_t)lifetime * 1000);
@@ -116,6 +121,7 @@ ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
 		sa->conn_id = v2->next_conn_id++;
 	while (sa->conn_id == 0);
 	ike_timer_init(&sa->t_life, sa_life_timeout, sa);
+	ike2_request_init(sa);
 	ike_timer_set(ike, &sa->t_life, sa->created_ms + IKE2_NEG_TIMEOUT_MS);
 	sa->next = v2->sas;
 	if (v2->sas != NULL)
@@ -225,8 +231,9 @@ ike2_sk_peers(const struct ike2_sa *sa, struct ike2_sk *sk)
 }
 
 int
-ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
-    void (*fn)(struct ike2_wr *, void *), void *arg)
+ike2_seal(struct ike2_sa *sa, uint8_t exchange, uint8_t flags, uint32_t msgid,
+    void (*fn)(struct ike2_wr *, void *), void *arg, uint8_t **out,
+    size_t *outlen)
 {
 	struct ike2_hdr	 h;
 	struct ike2_wr	 wr;
@@ -238,7 +245,7 @@ ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
 	memcpy(h.spii, sa->spii, IKE2_SPI_LEN);
 	memcpy(h.spir, sa->spir, IKE2_SPI_LEN);
 	h.exchange = exchange;
-	h.flags = IKE2_FLAG_R;
+	h.flags = flags;
 	h.msgid = msgid;
 	ike2_sk_ours(sa, &sk);
 	iv = ike2_sk_iv_len(&sk);
@@ -254,11 +261,28 @@ ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
 		    wr.w.p[aad - 4]);
 	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, plain,
 	    NULL) == 0) {
-		ike2_keep_response(sa, msgid, wr.w.p, wr.w.len);
-		rc = ike2_send(sa, wr.w.p, wr.w.len);
+		*out = xmalloc(wr.w.len);
+		memcpy(*out, wr.w.p, wr.w.len);
+		*outlen = wr.w.len;
+		rc = 0;
 	}
 	ike2_wr_cleanup(&wr);
 	return rc;
+}
+
+int
+ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
+    void (*fn)(struct ike2_wr *, void *), void *arg)
+{
+	uint8_t		*m;
+	size_t		 len;
+
+	if (ike2_seal(sa, exchange, IKE2_FLAG_R, msgid, fn, arg, &m,
+	    &len) == -1)
+		return -1;
+	ike2_keep_response(sa, msgid, m, len);
+	free(m);
+	return ike2_send(sa, sa->resp, sa->resplen);
 }
 
 /* ---- INFORMATIONAL ------------------------------------------------------- */
@@ -333,21 +357,55 @@ ike2_informational(struct ike2_sa *sa, const struct ike2_hdr *h,
 
 /* ---- input --------------------------------------------------------------- */
 
+int
+ike2_open(struct ike2_sa *sa, const struct ike2_hdr *h, const uint8_t *data,
+    size_t len, const struct ike2_pls *outer, struct ike2_pls *pls)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	struct ike2_sk	 sk;
+	uint8_t		*msg = v2->plain, *plain;
+	size_t		 plainlen;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	if (outer->enc != outer->n - 1 || outer->pl[outer->enc].type !=
+	    IKE2_PL_SK) {
+		/* fragments (SKF) are not reassembled yet */
+		v2->st.malformed++;
+		return -1;
+	}
+	/* open a copy: a forged message must not spoil the original */
+	memcpy(msg, data, len);
+	ike2_sk_peers(sa, &sk);
+	if (ike2_sk_open(&sk, msg, outer->enc_off, outer->enc_len, &plain,
+	    &plainlen, &err) == -1) {
+		v2->st.decrypt_fail++;
+		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
+		    ike2_exchange_name(h->exchange), err);
+		return -1;
+	}
+	buf_init(&b, plain, plainlen);
+	if (ike2_pls_parse(&b, outer->enc_np, 1, pls, &notify, &err) == -1) {
+		v2->st.malformed++;
+		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
+		    ike2_exchange_name(h->exchange), err);
+		return -1;
+	}
+	ike2_trace_inner(sa, 0, h->msgid, plain, plainlen, outer->enc_np);
+	sa->last_rx_ms = ike_now(ike);
+	return 0;
+}
+
 /* A request under an SA: the message ID window of one (2.3). */
 static void
 input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
     const uint8_t *data, size_t len, const struct ike2_pls *outer,
     const struct sockaddr_in *local, const struct sockaddr_in *remote)
 {
-	struct ike	*ike = sa->ike;
-	struct ike2	*v2 = ike->v2;
-	struct ike2_sk	 sk;
+	struct ike2	*v2 = sa->ike->v2;
 	struct ike2_pls	 pls;
-	uint8_t		*msg = v2->plain, *plain;
-	size_t		 plainlen;
-	struct buf	 b;
-	uint16_t	 notify;
-	const char	*err;
 
 	if (sa->resp_valid && h->msgid == sa->resp_msgid) {
 		/* a retransmission: the same answer (2.1) */
@@ -359,30 +417,8 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 		v2->st.bad_msgid++;
 		return;
 	}
-	if (outer->enc != outer->n - 1 || outer->pl[outer->enc].type !=
-	    IKE2_PL_SK) {
-		/* fragments (SKF) are not reassembled yet */
-		v2->st.malformed++;
+	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
 		return;
-	}
-	/* open a copy: a forged message must not spoil the original */
-	memcpy(msg, data, len);
-	ike2_sk_peers(sa, &sk);
-	if (ike2_sk_open(&sk, msg, outer->enc_off, outer->enc_len, &plain,
-	    &plainlen, &err) == -1) {
-		v2->st.decrypt_fail++;
-		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
-		    ike2_exchange_name(h->exchange), err);
-		return;
-	}
-	buf_init(&b, plain, plainlen);
-	if (ike2_pls_parse(&b, outer->enc_np, 1, &pls, &notify, &err) == -1) {
-		v2->st.malformed++;
-		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
-		    ike2_exchange_name(h->exchange), err);
-		return;
-	}
-	ike2_trace_inner(sa, 0, h->msgid, plain, plainlen, outer->enc_np);
 	sa->next_in++;
 	/* an authentic request from new ports: NAT-T moved to 4500 (2.23) */
 	if (sa->remote.sin_port != remote->sin_port ||
@@ -433,8 +469,14 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 		return;
 	}
 	if (h.flags & IKE2_FLAG_R) {
-		/* havpn sends no requests yet: no response is ours */
-		v2->st.no_sa++;
+		/* an answer to a request of ours (request.c) */
+		if ((sa = ike2_sa_find(v2, h.spii, h.spir)) == NULL ||
+		    sa->remote.sin_addr.s_addr != remote->sin_addr.s_addr ||
+		    !(h.flags & IKE2_FLAG_I)) {
+			v2->st.no_sa++;
+			return;
+		}
+		ike2_response(sa, &h, data, len, &pls);
 		return;
 	}
 	if (!(h.flags & IKE2_FLAG_I)) {

@@ -8,7 +8,8 @@
  * IOS's Status of an IKE SA, from ike2_int.h's states:
  *   IN-NEG	R_INIT: IKE_SA_INIT answered, IKE_AUTH awaited
  *   READY	READY: authenticated
- *   DELETE	REKEYED: replaced by a rekey, its Delete awaited
+ *   DELETE	REKEYED: replaced by a rekey, its Delete awaited;
+ *		DELETING: our Delete sent, its answer awaited
  * A session is the IKE SAs between one local address and one peer
  * address with their CHILD SAs; its Session-id is the lowest Tunnel-id
  * among them, and its status is show crypto session's (UP-ACTIVE,
@@ -172,14 +173,15 @@ sa_facts(struct ike *ike, struct ike2_sa *sa, int detail, int children)
 	char		 buf[128];
 	static const char *const status[] = {
 		[IKE2_R_INIT] = "IN-NEG", [IKE2_READY] = "READY",
-		[IKE2_REKEYED] = "DELETE",
+		[IKE2_REKEYED] = "DELETE", [IKE2_DELETING] = "DELETE",
 	}, *const state[] = {
 		[IKE2_R_INIT] = "R_INIT", [IKE2_READY] = "READY",
-		[IKE2_REKEYED] = "REKEYED",
+		[IKE2_REKEYED] = "REKEYED", [IKE2_DELETING] = "DELETING",
 	}, *const what[] = {
 		[IKE2_R_INIT] = "IKE_SA_INIT answered, IKE_AUTH awaited",
 		[IKE2_READY] = "Negotiation done",
 		[IKE2_REKEYED] = "Replaced by a rekey, its Delete awaited",
+		[IKE2_DELETING] = "Delete sent, its answer awaited",
 	};
 
 	jadd_int(o, "tunnel_id", sa->conn_id);
@@ -223,9 +225,10 @@ sa_facts(struct ike *ike, struct ike2_sa *sa, int detail, int children)
 			jadd_str(o, "remote_id", "");
 		}
 		jadd_str(o, "profile", sa->profile);
-		/* havpn sends no requests yet; the peer's: 2.2's window */
-		jadd_int(o, "local_req_msgid", 0);
-		jadd_int(o, "local_next_msgid", 0);
+		/* ours (request.c) and the peer's: 2.2's windows */
+		jadd_int(o, "local_req_msgid", sa->next_out > 0 ?
+		    sa->next_out - 1 : 0);
+		jadd_int(o, "local_next_msgid", sa->next_out);
 		jadd_int(o, "remote_req_msgid", sa->next_in > 0 ?
 		    sa->next_in - 1 : 0);
 		jadd_int(o, "remote_next_msgid", sa->next_in);
@@ -382,6 +385,13 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(child_ok);
 	S(child_rekeys);
 	S(ike_rekeys);
+	S(requests_sent);
+	S(requests_retransmitted);
+	S(liveness_sent);
+	S(peers_dead);
+	S(deletes_unsent);
+	S(mid_syncs);
+	S(mid_sync_failed);
 	S(deletes_rx);
 	S(halfopen_drop);
 #undef S
@@ -398,8 +408,8 @@ ike2_clear_sa(struct ike *ike, uint32_t conn_id)
 		next = sa->next;
 		if (conn_id != 0 && sa->conn_id != conn_id)
 			continue;
-		/* no Delete to the peer: havpn sends no IKEv2 requests yet */
-		ike2_sa_delete(sa, "cleared by the operator");
+		/* a Delete to the peer; the SA goes with its answer */
+		ike2_sa_delete_notify(sa, "cleared by the operator");
 		n++;
 	}
 	return n;

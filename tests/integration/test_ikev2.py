@@ -9,6 +9,9 @@ rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic.
     [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
 """
 
+import os
+import signal
+
 import pytest
 
 from strongswan import Charon, site_to_site
@@ -341,7 +344,42 @@ def test_ikev2_show_and_clear(topo, bindir):
     r = d.ctl("clear", "crypto", "ikev2", "sa", str(tid + 100), check=False)
     assert r.returncode == 1 and "no IKEv2 SA" in r.stderr, r
     assert d.json("clear", "crypto", "ikev2", "sa", str(tid))["cleared"] == 1
-    assert d.json("show", "crypto", "ikev2", "sa")["sas"] == []
+    # the Delete goes to strongSwan, the SA with its answer
+    wait_for(lambda: d.json("show", "crypto", "ikev2", "sa")["sas"] == [],
+             10, what="the SA gone with strongSwan's answer")
+    wait_for(lambda: "c1" not in c.sas(), 10, what="strongSwan's SA deleted")
+    assert "received DELETE for IKE_SA c1" in c.log(), c.log()[-2000:]
     wait_for(lambda: not flows(d), 10, what="havpn's IPsec SAs deleted")
-    assert "IKEv2: SA %d with 10.97.0.2 deleted: cleared by the operator" \
-        % tid in t.log("gA")
+    assert "IKEv2: SA %d: Delete sent: cleared by the operator" % tid \
+        in t.log("gA")
+    assert "IKEv2: SA %d with 10.97.0.2 deleted" % tid in t.log("gA")
+
+
+def test_ikev2_liveness_and_dead_peer(topo, bindir):
+    """The profile's dpd line: havpn's liveness check (periodic, after
+    10 s of silence) answered by strongSwan; strongSwan frozen, the next
+    goes unanswered and havpn deletes the SA and its pair."""
+    t = build(topo)
+    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+        " keyring local KR\n", " keyring local KR\n dpd 10 2 periodic\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=SUITES[0][3], ike=SUITES[0][2],
+                     version=2, psk=PSK)
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    wait_for(lambda: "parsed INFORMATIONAL request 0 [ ]" in c.log(), 15,
+             what="strongSwan answering havpn's liveness check")
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["liveness_sent"] == 1 and st["peers_dead"] == 0, st
+    assert "c1" in c.sas()
+    os.kill(c.proc.pid, signal.SIGSTOP)
+    try:
+        # 10 s of silence, then 5 retransmissions 2 s apart
+        wait_for(lambda: d.json("show", "crypto", "ikev2", "stats")
+                 ["peers_dead"] == 1, 30, what="the peer declared dead")
+        assert d.json("show", "crypto", "ikev2", "sa")["sas"] == []
+        assert not flows(d)
+        assert "does not answer (5 retransmissions)" in t.log("gA")
+    finally:
+        os.kill(c.proc.pid, signal.SIGCONT)

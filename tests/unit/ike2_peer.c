@@ -72,6 +72,22 @@ take_answer(struct ike2_peer *pe)
 	return got ? 0 : -1;
 }
 
+/* The engine's last request of its own (neither I nor R), as it left. */
+static uint8_t	 eng_req[IKE_MAX_MSG];
+static size_t	 eng_reqlen;
+
+static void
+capture(struct pair *p, const struct pair_msg *m)
+{
+	(void)p;
+	if (m->from == 0 && m->len >= IKE2_HDR_LEN &&
+	    m->len <= sizeof(eng_req) &&
+	    !(m->data[19] & (IKE2_FLAG_R | IKE2_FLAG_I))) {
+		memcpy(eng_req, m->data, m->len);
+		eng_reqlen = m->len;
+	}
+}
+
 static void
 send_msg(struct ike2_peer *pe, const uint8_t *m, size_t len)
 {
@@ -103,6 +119,8 @@ ike2_peer_sa_init(struct ike2_peer *pe, struct pair *p, int ke_group,
 	memset(pe, 0, sizeof(*pe));
 	pe->psk = psk;
 	pe->p = p;
+	p->wire = capture;
+	eng_reqlen = 0;
 	pe->suite.enc = alg_enc(ALG_ENC_AES);
 	pe->suite.keybits = 256;
 	pe->suite.prf = ALG_HASH_SHA256;
@@ -233,6 +251,7 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 	struct ike2_auth au;
 	struct ike2_sa_pl sa;
 	struct ike2_ts_pl tsi, tsr;
+	struct ike2_notify n;
 	struct in_addr	 a;
 	uint8_t		 body[8], mac[IKE_MAX_HASH];
 
@@ -252,10 +271,14 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 	au.len = pe->keys.prflen;
 	esp_offer(&sa, pe->esp_spi, 0);
 	acl_ts(&tsi, &tsr);
+	memset(&n, 0, sizeof(n));
+	n.type = IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED;
 	memset(&h, 0, sizeof(h));
 	ike2_wr_init(&wr, &h);
 	ike2_wr_id(&wr, IKE2_PL_IDI, &id);
 	ike2_wr_auth(&wr, &au);
+	if (pe->mid_sync)
+		ike2_wr_notify(&wr, &n);
 	ike2_wr_sa(&wr, &sa);
 	ike2_wr_ts(&wr, IKE2_PL_TSI, &tsi);
 	ike2_wr_ts(&wr, IKE2_PL_TSR, &tsr);
@@ -335,8 +358,9 @@ ike2_peer_resend(struct ike2_peer *pe)
 	return answer(pe);
 }
 
-uint16_t
-ike2_peer_notify(const struct ike2_peer *pe)
+/* The first notify type of the answer's other than skip, 0 if none. */
+static uint16_t
+first_notify(const struct ike2_peer *pe, uint16_t skip, uint16_t want)
 {
 	struct ike2_pls	 pls;
 	struct ike2_notify n;
@@ -349,9 +373,22 @@ ike2_peer_notify(const struct ike2_peer *pe)
 		return 0;
 	for (int i = 0; i < pls.n; i++)
 		if (pls.pl[i].type == IKE2_PL_N &&
-		    ike2_notify_parse(pls.pl[i].body, &n, &err) == 0)
+		    ike2_notify_parse(pls.pl[i].body, &n, &err) == 0 &&
+		    n.type != skip && (want == 0 || n.type == want))
 			return n.type;
 	return 0;
+}
+
+uint16_t
+ike2_peer_notify(const struct ike2_peer *pe)
+{
+	return first_notify(pe, IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED, 0);
+}
+
+int
+ike2_peer_has_notify(const struct ike2_peer *pe, uint16_t type)
+{
+	return first_notify(pe, 0, type) == type;
 }
 
 size_t
@@ -510,4 +547,63 @@ ike2_peer_free(struct ike2_peer *pe)
 {
 	ike_dh_free(pe->cdh);
 	pe->cdh = NULL;
+}
+
+int
+ike2_peer_take_request(struct ike2_peer *pe, uint32_t *msgid)
+{
+	struct ike2_hdr	 h;
+	struct ike2_pls	 pls;
+	struct ike2_sk	 sk = { &pe->suite, pe->keys.er, pe->keys.ar };
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+	uint8_t		*plain;
+	size_t		 plainlen, len = eng_reqlen;
+
+	eng_reqlen = 0;
+	pe->plainlen = 0;
+	if (len == 0)
+		return -1;
+	buf_init(&b, eng_req, len);
+	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
+	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
+	    pls.enc < 0 || ike2_sk_open(&sk, eng_req, pls.enc_off,
+	    pls.enc_len, &plain, &plainlen, &err) == -1)
+		return -1;
+	memcpy(pe->plain, plain, plainlen);
+	pe->plainlen = plainlen;
+	pe->plain_np = pls.enc_np;
+	*msgid = h.msgid;
+	return 0;
+}
+
+void
+ike2_peer_answer(struct ike2_peer *pe, uint32_t msgid, uint8_t np,
+    const uint8_t *plain, size_t len, size_t flip)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sk	 sk = { &pe->suite, pe->keys.ei, pe->keys.ai };
+	size_t		 iv = ike2_sk_iv_len(&sk), aad;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
+	memcpy(h.spir, pe->spir, IKE2_SPI_LEN);
+	h.exchange = IKE2_EX_INFORMATIONAL;
+	h.flags = IKE2_FLAG_I | IKE2_FLAG_R;
+	h.msgid = msgid;
+	ike2_wr_init(&wr, &h);
+	ike2_wr_sk_begin(&wr, iv);
+	wbuf_put_bytes(&wr.w, plain, len);
+	if (!wbuf_error(&wr.w))
+		wr.w.p[wr.enc_start] = np;
+	ike2_wr_enc_finish(&wr, ike2_sk_body_len(&sk, len) - iv - len, &aad);
+	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, len,
+	    NULL) == 0) {
+		if (flip != 0 && flip < wr.w.len)
+			wr.w.p[flip] ^= 0x01;
+		send_msg(pe, wr.w.p, wr.w.len);
+	}
+	ike2_wr_cleanup(&wr);
 }

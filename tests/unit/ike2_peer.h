@@ -36,6 +36,8 @@ struct ike2_peer {
 	/* the last CREATE_CHILD_SA for a CHILD SA: its nonce and DH */
 	uint8_t		 cni[32];
 	struct ike_dh	*cdh;
+	int		 mid_sync;	/* IKE_AUTH announces RFC 6311 (set
+					   after ike2_peer_sa_init) */
 };
 
 /* The configuration node 0 answers with (psk: the keyring's key). */
@@ -62,8 +64,11 @@ int		 ike2_peer_request(struct ike2_peer *, uint8_t, uint8_t,
 		    const uint8_t *, size_t, size_t);
 /* The same message again (a retransmission); as ike2_peer_request. */
 int		 ike2_peer_resend(struct ike2_peer *);
-/* The first notify type in the answer's plaintext, 0 if none. */
+/* The first notify type in the answer's plaintext, 0 if none (RFC
+ * 6311's IKEV2_MESSAGE_ID_SYNC_SUPPORTED passed over). */
 uint16_t	 ike2_peer_notify(const struct ike2_peer *);
+/* The answer carries a notify of this type. */
+int		 ike2_peer_has_notify(const struct ike2_peer *, uint16_t);
 /*
  * The plaintext of CREATE_CHILD_SA for a CHILD SA of the ACL's flows:
  * our ESP SPI spi (AES-GCM-256), a DH transform and a KE of ke_group
@@ -81,6 +86,16 @@ int		 ike2_peer_child_keymat(struct ike2_peer *, uint8_t *, size_t);
  * (ike2_peer_notify(pe) tells why); -1 when none came.
  */
 int		 ike2_peer_rekey_ike(struct ike2_peer *, int, struct ike2_peer *);
+/*
+ * The engine's last request of its own since the last call: opened into
+ * plain/plainlen/plain_np, its message ID in *msgid.  0, or -1 when none
+ * came or it did not open.
+ */
+int		 ike2_peer_take_request(struct ike2_peer *, uint32_t *);
+/* An answer to the engine's request msgid: plain (first payload np)
+ * sealed; flip as ike2_peer_request. */
+void		 ike2_peer_answer(struct ike2_peer *, uint32_t, uint8_t,
+		    const uint8_t *, size_t, size_t);
 /* What the peer holds (its DH). */
 void		 ike2_peer_free(struct ike2_peer *);
 

@@ -94,6 +94,7 @@ test_sa_and_session(void **state)
 	struct ike_child *c;
 	json_object	*d, *sa, *s, *ch;
 	struct in_addr	 end;
+	uint32_t	 id;
 	char		 spi[17], a[INET_ADDRSTRLEN];
 
 	(void)state;
@@ -191,9 +192,17 @@ test_sa_and_session(void **state)
 	assert_int_equal(ike2_clear_sa(ike, ike->v2->sas->conn_id + 7), 0);
 	assert_int_equal(ike->v2->nsas, 1);
 	assert_int_equal(ike2_clear_sa(ike, ike->v2->sas->conn_id), 1);
-	assert_int_equal(ike->v2->nsas, 0);
+	/* the pair at once; the SA when the peer answers its Delete */
 	assert_int_equal(ike->nchildren, 0);
 	assert_int_equal(esp_fake_nsas(p->n[0].be), 0);
+	assert_int_equal(ike->v2->sas->state, IKE2_DELETING);
+	d = json_object_new_object();
+	ike2_show_sa(ike, 0, d);
+	assert_string_equal(str(at(d, "sas", 0), "status"), "DELETE");
+	json_object_put(d);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(ike->v2->nsas, 0);
 	d = json_object_new_object();
 	ike2_show_sa(ike, 1, d);
 	assert_int_equal(json_object_array_length(get(d, "sas")), 0);
@@ -208,6 +217,7 @@ test_negotiating_and_clear_all(void **state)
 	struct pair	*p = responder();
 	struct ike	*ike;
 	struct ike2_peer pe, pe2;
+	uint32_t	 id;
 	json_object	*d, *sa, *s;
 
 	(void)state;
@@ -251,9 +261,13 @@ test_negotiating_and_clear_all(void **state)
 	assert_int_equal(num(d, "sas_negotiating"), 1);
 	json_object_put(d);
 	assert_int_equal(ike2_clear_sa(ike, 0), 2);
-	assert_int_equal(ike->v2->nsas, 0);
+	/* the half-open SA at once, the other when its Delete is answered */
+	assert_int_equal(ike->v2->nsas, 1);
 	assert_int_equal(ike->v2->halfopen, 0);
 	assert_int_equal(ike->nchildren, 0);
+	assert_int_equal(ike2_peer_take_request(&pe2, &id), 0);
+	ike2_peer_answer(&pe2, id, 0, NULL, 0, 0);
+	assert_int_equal(ike->v2->nsas, 0);
 	pair_free(p);
 }
 
@@ -288,7 +302,8 @@ test_trace(void **state)
 	assert_true(pair_log_has("Message id: 1 decrypted: Payload contents: "
 	    "IDi AUTH SA TSi TSr"));
 	assert_true(pair_log_has("Message id: 1 to encrypt: Payload "
-	    "contents: IDr AUTH SA TSi TSr"));
+	    "contents: IDr AUTH N(IKEV2_MESSAGE_ID_SYNC_SUPPORTED) SA TSi "
+	    "TSr"));
 	assert_true(pair_log_has("IKE_SA_INIT from 10.0.0."));
 	/* never key material: no AUTH data, only the names */
 	log_set_debug(LOG_IKEV2, 0);

@@ -1,0 +1,314 @@
+/*
+ * havpn's own IKEv2 requests (ike/v2/request.c) against the scripted
+ * initiator: the liveness check from the profile's dpd line, its
+ * retransmissions and the peer declared dead; Deletes (clear, a CHILD
+ * SA's end); RFC 6311's message ID sync when the node becomes active,
+ * with a good, a wrong-nonce and a forged answer; stray answers.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/lib.h"
+#include "conf/conf.h"
+#include "ike/ike_int.h"
+#include "ike/v2/ike2_int.h"
+#include "ike2_peer.h"
+
+#define PSK	"ikev2-unit-psk"
+
+/* The engine answering with a profile dpd line (NULL: none). */
+static struct pair *
+responder(const char *dpd)
+{
+	char		*conf = ike2_peer_conf(PSK), *c2 = NULL;
+	struct pair	*p;
+
+	if (dpd != NULL)
+		c2 = pair_edit(conf, " keyring local KR\n", dpd);
+	p = pair_new(c2 != NULL ? c2 : conf, NULL);
+	free(conf);
+	free(c2);
+	assert_non_null(p);
+	return p;
+}
+
+static struct ike2 *
+v2(struct pair *p)
+{
+	return p->n[0].ike->v2;
+}
+
+static void
+establish(struct ike2_peer *pe, struct pair *p, int mid_sync)
+{
+	uint8_t		 body[1024], np;
+	size_t		 len;
+
+	pe->psk = PSK;
+	assert_int_equal(ike2_peer_sa_init(pe, p, 19, 0), 0);
+	pe->mid_sync = mid_sync;
+	len = ike2_peer_auth_body(pe, body, sizeof(body), &np);
+	assert_true(len > 0);
+	assert_int_equal(ike2_peer_request(pe, IKE2_EX_IKE_AUTH, np, body, len,
+	    0), 0);
+	assert_int_equal(v2(p)->sas->state, IKE2_READY);
+	assert_int_equal(v2(p)->sas->peer_mid_sync, mid_sync);
+	/* we announce RFC 6311 ourselves */
+	assert_true(ike2_peer_has_notify(pe,
+	    IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED));
+}
+
+/*
+ * dpd 10 2 periodic: a liveness check after 10 s of silence, message ID
+ * 0 then 1; answered, nothing more; unanswered, retransmitted every 2 s
+ * five times, then the SA and its pair are deleted.
+ */
+static void
+test_liveness(void **state)
+{
+	struct pair	*p = responder(" keyring local KR\n dpd 10 2 periodic\n");
+	struct ike2_peer pe;
+	uint32_t	 id;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 0);
+	pair_advance(p, 9000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	pair_advance(p, 1500);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 0);
+	assert_int_equal(pe.plainlen, 0);	/* an empty INFORMATIONAL */
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(v2(p)->sas->req_kind, IKE2_REQ_NONE);
+	assert_int_equal(v2(p)->st.liveness_sent, 1);
+	/* a second answer to the same request: not ours any more */
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(v2(p)->st.bad_msgid, 1);
+	/* a request of the peer's is traffic: no check for 10 s */
+	pair_advance(p, 5000);
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	pair_advance(p, 9000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	/* silence: the next check, message ID 1, never answered */
+	pair_advance(p, 2000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 1);
+	for (int i = 0; i < 5; i++) {
+		pair_advance(p, 2000);
+		assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+		assert_int_equal(id, 1);
+	}
+	assert_int_equal(v2(p)->st.requests_retransmitted, 5);
+	assert_int_equal(v2(p)->nsas, 1);
+	pair_advance(p, 2000);
+	assert_int_equal(v2(p)->nsas, 0);
+	assert_int_equal(p->n[0].ike->nchildren, 0);
+	assert_int_equal(v2(p)->st.peers_dead, 1);
+	assert_true(pair_log_has("does not answer"));
+	pair_free(p);
+}
+
+/* On demand (the default): no check while nothing goes out. */
+static void
+test_liveness_on_demand(void **state)
+{
+	struct pair	*p = responder(" keyring local KR\n dpd 10 2 on-demand\n");
+	struct ike2_peer pe;
+	uint32_t	 id;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 0);
+	pair_advance(p, 60000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	assert_int_equal(v2(p)->st.liveness_sent, 0);
+	pair_free(p);
+}
+
+/*
+ * clear crypto ikev2 sa: the pair goes at once, a Delete of the IKE SA
+ * goes out, the SA waits DELETING for the answer; a CHILD SA's end sends
+ * a Delete with our inbound SPI.
+ */
+static void
+test_deletes(void **state)
+{
+	struct pair	*p = responder(NULL);
+	struct ike2_peer pe;
+	struct ike2_delete d;
+	struct ike2_pls	 pls;
+	struct ike_child *c;
+	struct buf	 b;
+	uint32_t	 id, spi;
+	uint16_t	 notify;
+	const char	*err;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 0);
+	/* the pair's lifetime ends (3600 s): a Delete of ESP, our SPI */
+	c = p->n[0].ike->children;
+	spi = c->spi_in;
+	ike_child_delete(c, 1, "test");
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 0);
+	buf_init(&b, pe.plain, pe.plainlen);
+	assert_int_equal(ike2_pls_parse(&b, pe.plain_np, 1, &pls, &notify,
+	    &err), 0);
+	assert_int_equal(pls.n, 1);
+	assert_int_equal(ike2_delete_parse(pls.pl[0].body, &d, &err), 0);
+	assert_int_equal(d.proto, IKE2_PROTO_ESP);
+	assert_int_equal(d.nspis, 1);
+	assert_int_equal(be32_get(d.spis), spi);
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+
+	assert_int_equal(ike2_clear_sa(p->n[0].ike, 0), 1);
+	assert_int_equal(v2(p)->sas->state, IKE2_DELETING);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 1);
+	buf_init(&b, pe.plain, pe.plainlen);
+	assert_int_equal(ike2_pls_parse(&b, pe.plain_np, 1, &pls, &notify,
+	    &err), 0);
+	assert_int_equal(ike2_delete_parse(pls.pl[0].body, &d, &err), 0);
+	assert_int_equal(d.proto, IKE2_PROTO_IKE);
+	/* a forged answer changes nothing */
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 40);
+	assert_int_equal(v2(p)->nsas, 1);
+	assert_int_equal(v2(p)->st.decrypt_fail, 1);
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(v2(p)->nsas, 0);
+	pair_free(p);
+}
+
+/* The sync request the engine sent: its values; 0 or -1. */
+static int
+take_mid_sync(struct ike2_peer *pe, struct ike2_msgid_sync *s)
+{
+	struct ike2_pls	 pls;
+	struct ike2_notify n;
+	struct buf	 b;
+	uint32_t	 id;
+	uint16_t	 notify;
+	const char	*err;
+
+	if (ike2_peer_take_request(pe, &id) == -1 || id != 0)
+		return -1;
+	buf_init(&b, pe->plain, pe->plainlen);
+	if (ike2_pls_parse(&b, pe->plain_np, 1, &pls, &notify, &err) == -1 ||
+	    pls.n != 1 || ike2_notify_parse(pls.pl[0].body, &n, &err) == -1)
+		return -1;
+	return ike2_msgid_sync_get(&n, s);
+}
+
+static void
+answer_mid_sync(struct ike2_peer *pe, const struct ike2_msgid_sync *s)
+{
+	uint8_t		 body[4 + 4 + IKE2_MSGID_SYNC_LEN];
+
+	memcpy(body, "\0\0\0\x14\0\0\x40\x26", 8);	/* N, type 16422 */
+	ike2_msgid_sync_put(s, body + 8);
+	ike2_peer_answer(pe, 0, IKE2_PL_N, body, sizeof(body), 0);
+}
+
+/*
+ * RFC 6311: a node that becomes active asks every SA whose peer
+ * announced support; the answer's higher IDs are taken.  A peer
+ * without support is not asked; a wrong nonce changes nothing.
+ */
+static void
+test_mid_sync(void **state)
+{
+	struct pair	*p = responder(NULL);
+	struct ike2_peer pe;
+	struct ike2_msgid_sync s;
+	struct ike *ike;
+
+	(void)state;
+	pair_log_init();
+	ike = p->n[0].ike;
+	establish(&pe, p, 1);
+	/* IKE_AUTH was 1, two liveness checks: the peer's next is 4 */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL,
+		    0, NULL, 0, 0), 0);
+	ike_set_active(ike, 0);
+	ike_set_active(ike, 1);
+	assert_int_equal(take_mid_sync(&pe, &s), 0);
+	assert_int_equal(s.send, 0);	/* our next request */
+	assert_int_equal(s.recv, 4);	/* the peer's we expect */
+	/* a wrong nonce: the IDs stay */
+	s.nonce[0] ^= 1;
+	s.send = 7;
+	s.recv = 9;
+	answer_mid_sync(&pe, &s);
+	assert_int_equal(v2(p)->sas->next_in, 4);
+	assert_int_equal(v2(p)->st.mid_sync_failed, 1);
+
+	ike_set_active(ike, 0);
+	ike_set_active(ike, 1);
+	assert_int_equal(take_mid_sync(&pe, &s), 0);
+	s.send = 7;
+	s.recv = 9;
+	answer_mid_sync(&pe, &s);
+	assert_int_equal(v2(p)->st.mid_syncs, 1);
+	assert_int_equal(v2(p)->sas->next_in, 7);
+	assert_int_equal(v2(p)->sas->next_out, 9);
+	assert_true(pair_log_has("message IDs synchronized"));
+	/* the peer goes on from 7; a request of ours is 9 */
+	pe.msgid = 7;
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	assert_int_equal(v2(p)->sas->next_in, 8);
+	ike2_clear_sa(ike, 0);
+	assert_int_equal(ike2_peer_take_request(&pe, &s.send), 0);
+	assert_int_equal(s.send, 9);
+	pair_free(p);
+
+	/* a peer that did not announce it is not asked */
+	p = responder(NULL);
+	establish(&pe, p, 0);
+	ike_set_active(p->n[0].ike, 0);
+	ike_set_active(p->n[0].ike, 1);
+	assert_int_equal(ike2_peer_take_request(&pe, &s.send), -1);
+	pair_free(p);
+}
+
+/* A standby sends nothing: no liveness check, no Delete. */
+static void
+test_standby_quiet(void **state)
+{
+	struct pair	*p = responder(" keyring local KR\n dpd 10 2 periodic\n");
+	struct ike2_peer pe;
+	uint32_t	 id;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 1);
+	ike_set_active(p->n[0].ike, 0);
+	pair_advance(p, 30000);
+	ike_child_delete(p->n[0].ike->children, 1, "test");
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	assert_int_equal(v2(p)->st.requests_sent, 0);
+	pair_free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_liveness),
+		cmocka_unit_test(test_liveness_on_demand),
+		cmocka_unit_test(test_deletes),
+		cmocka_unit_test(test_mid_sync),
+		cmocka_unit_test(test_standby_quiet),
+	};
+
+	return cmocka_run_group_tests_name("ikev2_request", tests, NULL,
+	    NULL);
+}
