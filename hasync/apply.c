@@ -139,10 +139,16 @@ upsert_ipsec(struct hasync *ha, const struct ha_ipsec *m)
 	struct ctr_track keep;
 	int		 same = 0, have_rin = 0, have_rout = 0;
 
+	/*
+	 * (marked replaced here, not on the active: this node rekeyed it
+	 * alone while it was active too; installed again as the active has
+	 * it, its counters kept)
+	 */
 	if (p == NULL || p->conn_out != s->conn_out ||
 	    p->spi_in != s->spi_in || p->spi_out != s->spi_out ||
 	    p->local_port != s->local_port ||
-	    p->remote_port != s->remote_port) {
+	    p->remote_port != s->remote_port ||
+	    (p->replaced && !s->rekeyed)) {
 		if (p != NULL) {
 			/* the same SAs, new ports: keep what was synced */
 			same = p->conn_out == s->conn_out &&

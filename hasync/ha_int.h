@@ -269,8 +269,9 @@ struct ha_switchover_st {
  *   REQUESTED -> REQUESTED
  *			no BulkBegin in HA_RETRY_MS: asked again, with the
  *			same id (an active sending it lets it run)
- *   REQUESTED -> NONE -> REQUESTED
+ *   REQUESTED, RUNNING, DONE -> NONE -> REQUESTED
  *			the peer became active: asked again, with a new id
+ *			(its session ended when it left ACTIVE)
  *   REQUESTED -> RUNNING	BulkBegin whose epoch is the last request's id
  *   RUNNING -> DONE	BulkEnd of that epoch
  *   REQUESTED, RUNNING, DONE -> NONE -> REQUESTED
@@ -294,6 +295,9 @@ struct ha_switchover_st {
  *   NONE -> ALONE, REKEY -> REKEY_ALONE
  *		the channel goes down while active, or the node becomes
  *		active with no channel
+ *   NONE, ALONE -> REKEY
+ *		active while the peer is ACTIVE over a live channel (its
+ *		heartbeat or Hello, or this node elected while it was)
  *   ALONE -> REKEY	the peer's Hello: it was active alone too
  *   ALONE -> NONE	the peer's Hello: it was not
  *   REKEY_ALONE -> REKEY	any Hello from the peer
@@ -529,6 +533,7 @@ void		 ha_split_brain_heal(struct hasync *);
 /* Split brain events (the transitions above). */
 void		 ha_split_alone(struct hasync *);
 void		 ha_split_hello(struct hasync *, int);
+void		 ha_split_both_active(struct hasync *);
 void		 ha_split_standby(struct hasync *);
 int		 ha_split_alone_now(const struct hasync *);
 int		 ha_split_rekey_owed(const struct hasync *);

@@ -509,6 +509,8 @@ hello_rx(struct hasync *ha, const struct ha_hello *h)
 		    h->node_id, rf_state_name((enum rf_state)h->rf_state));
 	ha->config_match = match;
 	ha_split_hello(ha, h->partitioned_active);
+	if (h->rf_state == RF_ACTIVE)
+		ha_split_both_active(ha);
 	ha_rf_update(ha, match ? "peer hello" : "peer crypto configuration "
 	    "differs");
 	ha_split_brain_heal(ha);
@@ -674,18 +676,24 @@ chan_peer_role(void *arg, uint8_t role)
 	log_info(LOG_HA, "peer redundancy state %s -> %s",
 	    rf_state_name((enum rf_state)old),
 	    rf_state_name((enum rf_state)role));
-	if (role == RF_ACTIVE && ha->role == RF_ROLE_ACTIVE)
+	if (role == RF_ACTIVE && ha->role == RF_ROLE_ACTIVE) {
 		log_warnx(LOG_HA, "both nodes are ACTIVE: the election "
 		    "decides");
+		ha_split_both_active(ha);
+	}
 	/* a peer that is no standby has no use for our state */
 	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
 	    role != RF_STANDBY_HOT)
 		ha_session_stop(ha);
-	if (role == RF_ACTIVE && (ha->bulk == RF_BULK_NONE ||
-	    ha->bulk == RF_BULK_REQUESTED)) {
-		/* an earlier request found no active: ask this one now */
+	if (role == RF_ACTIVE && ha->role == RF_ROLE_STANDBY) {
+		/*
+		 * an earlier request found no active: ask this one now; a
+		 * snapshot of an earlier active period is no longer kept
+		 * current (the peer's session ended when it left ACTIVE)
+		 */
 		ha_timer_stop(ha, HA_TIMER_RETRY);
 		ha->bulk = RF_BULK_NONE;
+		ha_rf_update(ha, "the peer became ACTIVE");
 		ha_request_bulk(ha);
 	}
 	ha_split_brain_heal(ha);

@@ -95,6 +95,8 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->sw.no_auto_preempt = 0;
 	if (!ha->chan_up)
 		ha_split_alone(ha);
+	else if (ha->peer_rf == RF_ACTIVE)
+		ha_split_both_active(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	/* a planned switchover's reason already says so */
@@ -286,6 +288,24 @@ ha_split_alone(struct hasync *ha)
 		split_to(ha, HA_SPLIT_ALONE, "active with no channel");
 	else if (ha->split == HA_SPLIT_REKEY)
 		split_to(ha, HA_SPLIT_REKEY_ALONE, "active with no channel");
+}
+
+/*
+ * Both nodes ACTIVE at once over a live channel (the adverts lost, not
+ * the channel; its heartbeat or Hello says so): both may send on every
+ * pair they both know, as in a partition.
+ */
+void
+ha_split_both_active(struct hasync *ha)
+{
+	if (ha->role != RF_ROLE_ACTIVE)
+		return;
+	if (ha->split == HA_SPLIT_NONE || ha->split == HA_SPLIT_ALONE) {
+		log_warnx(LOG_HA, "split brain: both nodes are ACTIVE; SAs "
+		    "both may send on are rekeyed by the node the election "
+		    "keeps active");
+		split_to(ha, HA_SPLIT_REKEY, "both nodes are ACTIVE");
+	}
 }
 
 /* The peer's Hello: the partition is over (told it in ours). */

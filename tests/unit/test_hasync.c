@@ -2222,7 +2222,8 @@ test_promise_split_brain_heal(void **state)
 	ha_chan_handlers.down(m.t.s, "test: partition");
 	wire_drop(&m.t.w);
 	assert_int_equal(m.t.a->split, HA_SPLIT_ALONE);
-	assert_int_equal(m.t.s->split, HA_SPLIT_ALONE);
+	/* B was elected while the channel said A was ACTIVE: owed already */
+	assert_int_equal(m.t.s->split, HA_SPLIT_REKEY_ALONE);
 	sim_run(&m, 1000);
 	assert_int_equal(m.nsenders, 2);
 	/* the channel is back: each Hello says "I was active alone" */
@@ -2253,6 +2254,46 @@ test_promise_split_brain_heal(void **state)
 	sim_run(&m, 1000);
 	assert_int_equal(m.nsenders, 1);
 	assert_true(sim_sends(&m, 0));
+	two_stop(&m.t);
+}
+
+/*
+ * Split brain over a live sync channel (the adverts lost, not the
+ * channel): the HOT standby takes over while the active goes on, and
+ * each hears the other is ACTIVE by its heartbeat.  Both send on the SA
+ * (in parts of the sequence space of their own); once the election keeps
+ * A, B's numbers are above A's and the peer's window has passed A's:
+ * A owes the rekey of every pair both knew, as after a partition.
+ * Found by tests/fuzz/fuzz_hasync_pair.c: before, only a channel down
+ * while active owed it, and A went on below B's numbers.
+ */
+static void
+test_promise_split_brain_live_channel(void **state)
+{
+	struct sim	 m;
+
+	(void)state;
+	sim_start(&m);
+	m.split = 1;
+	vclock_elect(&m.t.c, 1, "Master_Down_Timer expired");
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	sim_heartbeats(&m);
+	assert_true(m.t.a->chan_up && m.t.s->chan_up);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 2);
+	/* the election keeps A (the higher priority): B steps down */
+	m.t.c.n[1].elected = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	/* A hears B is a standby (heartbeat) and rekeys */
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->st.rekeys_split, 1);
+	m.split = 0;
+	m.used = 0;
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
 	two_stop(&m.t);
 }
 
@@ -2793,6 +2834,85 @@ unload_tunnels(struct two *t, int n)
 }
 
 /*
+ * The active leaves the election (a link down: NEGOTIATION, its sync
+ * session ends) and is elected again: its session does not come back by
+ * itself, so the HOT standby must ask anew, or every later SA event is
+ * lost while it still says STANDBY HOT.  Found by
+ * tests/fuzz/fuzz_hasync_pair.c: before, only a standby still waiting
+ * for a snapshot asked again when the peer became ACTIVE.
+ */
+static void
+test_sync_active_reelected(void **state)
+{
+	struct two	 t;
+
+	(void)state;
+	two_start_tunnels(&t, 1);
+	ha_vrrp_role(t.a, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
+	    "interface eth0 down");
+	assert_int_equal(t.a->session, HA_SESSION_NONE);
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	vclock_elect(&t.c, 0, "Master_Down_Timer expired");
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	wire_run(&t.w);
+	ha_chan_handlers.peer_role(t.a, (uint8_t)t.s->rf.state);
+	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
+	/* DPD on every ISAKMP SA: the standby follows */
+	sa_updates(t.a_ike, 1, t.a, no_check);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.a_ike, t.s->ike);
+	two_stop(&t);
+}
+
+/*
+ * A pair this node marked replaced that the active's snapshot brings as
+ * not replaced: the split brain kept B, while A had rekeyed the pair
+ * alone before it stepped down (A adopts its own SAs, the old pair
+ * marked replaced).  B's snapshot has the same SAs, not rekeyed: A must
+ * hold them as B does, or its IKE deletes the pair 5 s later and never
+ * rekeys it once it takes over.  Found by tests/fuzz/fuzz_hasync_pair.c:
+ * before, an unchanged pair kept the mark.
+ */
+static void
+test_sync_snapshot_clears_replaced(void **state)
+{
+	struct two	 t;
+	struct dump	 d;
+	struct ike_ipsec_state ps;
+	struct ike_child *c;
+
+	(void)state;
+	two_start_tunnels(&t, 0);
+	/* split brain over a live channel: B elected, A still active */
+	t.c.n[1].elected = 1;
+	ha_vrrp_role(t.s, VRRP_ROLE_STANDBY, VRRP_ROLE_ACTIVE, "test");
+	ha_chan_handlers.peer_role(t.a, (uint8_t)t.s->rf.state);
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	/* A rekeys the pair alone (B is no standby: nothing is sent) */
+	dump(t.a_ike, &d);
+	ps = d.ipsec[0];
+	ps.conn_in += 100;
+	ps.conn_out += 100;
+	ps.spi_in += 0x100;
+	ps.spi_out += 0x100;
+	assert_int_equal(ike_import_ipsec(t.a_ike, &ps, 1), 0);
+	assert_int_equal(ike_ipsec_replaced(t.a_ike, d.ipsec[0].conn_in), 0);
+	assert_non_null(c = ike_child_by_conn(t.a_ike, ps.conn_in));
+	ike_emit_ipsec(t.a_ike, c, 1, d.ipsec[0].conn_in);
+	/* the election keeps B: A steps down and takes B's snapshot */
+	t.c.n[0].elected = 0;
+	ha_vrrp_role(t.a, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY, "test");
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	wire_run(&t.w);
+	assert_int_equal(t.a->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.s->ike, t.a_ike);
+	OPENSSL_cleanse(&d, sizeof(d));
+	OPENSSL_cleanse(&ps, sizeof(ps));
+	two_stop(&t);
+}
+
+/*
  * The entries both engines' SA lookups (by cookie, conn-id, SPI, peer)
  * look at, per tunnel, while the active loads n tunnels, the standby
  * takes them in its snapshot, every ISAKMP SA changes once (DPD numbers:
@@ -2873,12 +2993,15 @@ main(void)
 		cmocka_unit_test(test_promise_takeover_during_snapshot),
 		cmocka_unit_test(test_promise_takeover_counters_lost),
 		cmocka_unit_test(test_promise_split_brain_heal),
+		cmocka_unit_test(test_promise_split_brain_live_channel),
 		cmocka_unit_test(test_promise_split_brain_counters_lost),
 		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
 		cmocka_unit_test(test_queue_coalesces_per_sa),
 		cmocka_unit_test(test_queue_coalesce_keeps_the_rekey),
 		cmocka_unit_test(test_queue_overflow_resyncs),
 		cmocka_unit_test(test_queue_session_end_epoch),
+		cmocka_unit_test(test_sync_active_reelected),
+		cmocka_unit_test(test_sync_snapshot_clears_replaced),
 		cmocka_unit_test(test_lookups_flat),
 	};
 
