@@ -1969,6 +1969,10 @@ test_promise_switchover_steps(void **state)
 	sim_run(&m, 1000);
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
 	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	/* a handover, not a split brain: nothing owes a rekey */
+	assert_false(ha_split_rekey_owed(m.t.s));
+	assert_false(ha_split_rekey_owed(m.t.a));
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
 	two_stop(&m.t);
 }
 
