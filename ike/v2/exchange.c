@@ -383,6 +383,8 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 	}
 	ike2_sa_ready(sa, x->lifetime);
 	ike->v2->st.sa_ok++;
+	/* to the standby before its first CHILD SA, which names it */
+	ike2_emit(sa, IKE2_EV_UP, 0);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
 	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
 	/* the IKE_SA_INIT material is no longer needed */

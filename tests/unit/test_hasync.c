@@ -718,6 +718,11 @@ static const struct listed ipsec_listed[] = {
 	HA_IPSEC_FIELDS(LISTED)
 };
 static const char *const ipsec_by_hand[] = { HA_IPSEC_BY_HAND(NAMED) };
+static const struct listed ike2_listed[] = {
+	HA_IKE2_FIELDS(LISTED)
+};
+static const char *const ike2_by_hand[] = { HA_IKE2_BY_HAND(NAMED) };
+static const char *const ike2_noted[] = { HA_IKE2_NOTED(NAMED) };
 
 /*
  * Every field of the message is in the list (required, of its kind's
@@ -766,6 +771,18 @@ test_fields_match_the_proto(void **state)
 	    nitems(isakmp_listed), isakmp_by_hand, nitems(isakmp_by_hand));
 	check_fields(&havpn__sync__ipsec_sa__descriptor, ipsec_listed,
 	    nitems(ipsec_listed), ipsec_by_hand, nitems(ipsec_by_hand));
+	check_fields(&havpn__sync__ikev2_sa__descriptor, ike2_listed,
+	    nitems(ike2_listed), ike2_by_hand, nitems(ike2_by_hand));
+	for (size_t k = 0; k < nitems(ike2_noted); k++) {
+		size_t	 i;
+
+		for (i = 0; i < nitems(ike2_listed); i++)
+			if (strcmp(ike2_noted[k], ike2_listed[i].name) == 0)
+				break;
+		if (i == nitems(ike2_listed))
+			fail_msg("fields.h: noted %s is not listed",
+			    ike2_noted[k]);
+	}
 	/* the table notes fields the message carries, listed or by hand */
 	for (size_t k = 0; k < nitems(isakmp_noted); k++) {
 		size_t	 i, j;
@@ -1519,8 +1536,8 @@ test_sync_detail_view(void **state)
 		detail_keys(data, "ipsec_sa_list", keys, sizeof(keys));
 		assert_string_equal(keys, "conn_in conn_out spi_in spi_out "
 		    "isakmp_conn_id local_port remote_port life_secs "
-		    "remaining life_kbytes rekeyed keys_fingerprint seq_out "
-		    "replay_top");
+		    "remaining life_kbytes rekeyed v2_conn keys_fingerprint "
+		    "seq_out replay_top");
 		json_object_put(data);
 	}
 	two_stop(&t);
