@@ -237,8 +237,8 @@ render_crypto_ha(json_object *data, FILE *out)
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "local"),
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "synced"));
 	fprintf(out, "  Bulk sync: %s, received %lld/%lld ISAKMP %lld/%lld "
-	    "IKEv2 %lld/%lld IPsec; last %lld ms (%lld ms from the channel up), %lld bytes; "
-	    "sent %lld (asked again %lld), received %lld\n",
+	    "IKEv2 %lld/%lld IPsec; last %lld ms (%lld ms from the channel "
+	    "up), %lld bytes; sent %lld (asked again %lld), received %lld\n",
 	    jstr(bulk, "state"), (long long)jint(bulk, "received_isakmp"),
 	    (long long)jint(bulk, "expected_isakmp"),
 	    (long long)jint(bulk, "received_ikev2"),

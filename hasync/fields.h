@@ -1,11 +1,11 @@
 /*
  * hasync/fields.h: the exported SA state (struct ike_isakmp_state,
- * struct ike_ike2_state and struct ike_ipsec_state, ike/ike.h) as the sync carries it, one line a
- * field.  Internal to hasync/.
+ * struct ike_ike2_state and struct ike_ipsec_state, ike/ike.h) as the
+ * sync carries it, one line a field.  Internal to hasync/.
  *
  * Generated from these lists: the range check and the copy of each field
- * from its protobuf message (IsakmpSa, Ikev2Sa, IpsecSa in hasync.proto) into the
- * struct, and from the struct into the message (msg.c); the fields of
+ * from its protobuf message (IsakmpSa, Ikev2Sa, IpsecSa in hasync.proto)
+ * into the struct, and from the struct into the message (msg.c); the fields of
  * show crypto ha detail (status.c); what the standby's table keeps of an
  * ISAKMP SA to see whether an update changed it (table.c).
  * tests/unit/test_hasync.c checks the lists against the .proto: every

@@ -21,6 +21,7 @@
 #include "lib/lib.h"
 #include "hasync/ha_int.h"
 #include "ike/ike_int.h"
+#include "ike/v2/ike2_int.h"
 #include "ike_pair.h"
 
 static void
@@ -1494,6 +1495,148 @@ test_sync_bulk_events_counters(void **state)
 	two_stop(&t);
 }
 
+/* ---- IKEv2 SAs through the sync ------------------------------------------ */
+
+/* An IKEv2 SA's state as ike/v2 exports it (keys made up). */
+static void
+ike2_state(struct ike_ike2_state *s, uint32_t conn_id)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_id = conn_id;
+	memset(s->spii, 0x11 + (int)conn_id, sizeof(s->spii));
+	memset(s->spir, 0x77, sizeof(s->spir));
+	s->state = IKE2_STATE_READY;
+	inet_pton(AF_INET, "10.0.0.10", &s->local);
+	inet_pton(AF_INET, "10.0.0.20", &s->remote);
+	s->local_port = s->remote_port = 4500;
+	s->nat_remote = 1;
+	s->enc = alg_enc(ALG_ENC_AES)->ikev2;
+	s->keybits = 256;
+	s->prf = ALG_HASH_SHA256;
+	s->integ = ALG_HASH_SHA256;
+	s->group = 14;
+	s->prf_len = s->integ_len = s->enc_len = 32;
+	memset(s->sk_d, 1, 32);
+	memset(s->sk_ai, 2, 32);
+	memset(s->sk_ar, 3, 32);
+	memset(s->sk_ei, 4, 32);
+	memset(s->sk_er, 5, 32);
+	memset(s->sk_pi, 6, 32);
+	memset(s->sk_pr, 7, 32);
+	snprintf(s->profile, sizeof(s->profile), "PROF");
+	s->id_local_type = s->id_peer_type = 1;	/* ID_IPV4_ADDR */
+	memcpy(s->id_local, &s->local, 4);
+	memcpy(s->id_peer, &s->remote, 4);
+	s->id_local_len = s->id_peer_len = 4;
+	s->next_in = 2;
+	s->next_out = 16;
+	s->lifetime = 86400;
+	s->remaining = 86000;
+}
+
+static const struct ike_listener *
+ha_listener(struct ike *ike, const struct hasync *ha)
+{
+	for (int i = 0; i < ike->nlisteners; i++)
+		if (ike->listeners[i].arg == ha)
+			return &ike->listeners[i];
+	fail();
+	return NULL;
+}
+
+/*
+ * IKEv2 SAs through hasync: in the snapshot (counted, before the pairs),
+ * an update that changes the message IDs replacing the standby's copy,
+ * an unchanged one left in place, a rekey's new SA taking the CHILD SAs
+ * of the old one, the delete; a malformed Ikev2Sa dropped and counted.
+ */
+static void
+test_sync_ikev2(void **state)
+{
+	struct two	 t;
+	struct ike_ike2_state s, n;
+	const struct ike_listener *l;
+	struct ike2_sa	*sa;
+	struct ha_msg	 m;
+	uint8_t		*p;
+	size_t		 len;
+	uint64_t	 imports;
+
+	(void)state;
+	two_start(&t);
+	ike2_state(&s, 7);
+	assert_int_equal(ike_import_ike2(t.a_ike, &s), 0);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_int_equal(t.s->t.nike2, 1);
+	assert_int_equal(t.s->bulk_got_ike2, 1);
+	assert_int_equal(t.s->bulk_expect.ikev2_sas, 1);
+	sa = ike2_sa_by_conn(t.s->ike->v2, 7);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, IKE2_READY);
+	assert_int_equal(sa->next_in, 2);
+	assert_int_equal(sa->next_out, 16);
+	assert_true(sa->msgid_resync);
+	assert_memory_equal(sa->keys.er, s.sk_er, 32);
+
+	/* an update with new message IDs replaces the standby's copy */
+	l = ha_listener(t.a_ike, t.a);
+	imports = t.s->st.imports;
+	s.next_in = 9;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(ike2_sa_by_conn(t.s->ike->v2, 7)->next_in, 9);
+	assert_int_equal(t.s->st.imports, imports + 1);
+	/* only the time left changed: left as it is */
+	s.remaining = 80000;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(t.s->st.imports, imports + 1);
+
+	/* a CHILD SA of it on the standby, then an IKE rekey moves it */
+	for (struct ike_child *c = t.s->ike->children; c != NULL; c = c->next)
+		c->v2_conn = 7;
+	ike2_state(&n, 8);
+	n.replaces = 7;
+	l->ike2_up(l->arg, &n);
+	s.state = IKE2_STATE_REKEYED;
+	s.remaining = 30;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.nike2, 2);
+	assert_int_equal(ike2_sa_by_conn(t.s->ike->v2, 7)->state,
+	    IKE2_REKEYED);
+	for (struct ike_child *c = t.s->ike->children; c != NULL; c = c->next)
+		assert_int_equal(c->v2_conn, 8);
+	/* the old SA deleted on the active */
+	l->ike2_deleted(l->arg, 7);
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.nike2, 1);
+	assert_null(ike2_sa_by_conn(t.s->ike->v2, 7));
+	assert_non_null(ike2_sa_by_conn(t.s->ike->v2, 8));
+
+	/* malformed: a suite IKEv2 never negotiates; dropped, counted */
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IKE2;
+	m.u.ike2 = n;
+	m.u.ike2.integ = 0;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_STATE, p, len);
+	free_secret(p, len);
+	assert_int_equal(t.s->st.drops[HA_DROP_MALFORMED], 1);
+	/* a delete of an IKEv2 SA the standby does not have */
+	m.type = HA_M_IKE2_DELETE;
+	m.u.ike2_delete = 99;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_STATE, p, len);
+	free_secret(p, len);
+	assert_int_equal(t.s->st.drops[HA_DROP_UNKNOWN_SA], 1);
+	OPENSSL_cleanse(&m, sizeof(m));
+	two_stop(&t);
+}
+
 /* The keys of one SA of show crypto ha detail, in order, joined by spaces. */
 static void
 detail_keys(json_object *data, const char *list, char *out, size_t len)
@@ -2876,6 +3019,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_sync_bulk_events_counters),
 		cmocka_unit_test(test_sync_detail_view),
+		cmocka_unit_test(test_sync_ikev2),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
