@@ -134,6 +134,7 @@ static void
 render_crypto_ha_sas(json_object *data, FILE *out)
 {
 	json_object	*is = jget(data, "isakmp_sa_list");
+	json_object	*i2 = jget(data, "ikev2_sa_list");
 	json_object	*ps = jget(data, "ipsec_sa_list");
 
 	fprintf(out, "\nISAKMP SAs held: %zu\n", jlen(is));
@@ -153,16 +154,37 @@ render_crypto_ha_sas(json_object *data, FILE *out)
 		    (long long)jint(o, "natt"),
 		    jstr(o, "keys_iv_fingerprint"));
 	}
+	if (jlen(i2) > 0)
+		fprintf(out, "IKEv2 SAs held: %zu\n", jlen(i2));
+	for (size_t i = 0; i < jlen(i2); i++) {
+		json_object *o = json_object_array_get_idx(i2, i);
+
+		fprintf(out, "  Tunnel-id %lld: %s/%lld - %s/%lld, SPIs %s %s, "
+		    "%s, profile %s\n    lifetime %lld s, %lld s left; message "
+		    "IDs in %lld, out from %lld; keys fingerprint %s\n",
+		    (long long)jint(o, "conn_id"), jstr(o, "local"),
+		    (long long)jint(o, "local_port"), jstr(o, "remote"),
+		    (long long)jint(o, "remote_port"), jstr(o, "spii"),
+		    jstr(o, "spir"), jint(o, "state") == 2 ? "REKEYED" :
+		    "READY", jstr(o, "profile"),
+		    (long long)jint(o, "lifetime"),
+		    (long long)jint(o, "remaining"),
+		    (long long)jint(o, "next_in"),
+		    (long long)jint(o, "next_out"),
+		    jstr(o, "keys_fingerprint"));
+	}
 	fprintf(out, "IPsec SA pairs held: %zu\n", jlen(ps));
 	for (size_t i = 0; i < jlen(ps); i++) {
 		json_object *o = json_object_array_get_idx(ps, i);
 
-		fprintf(out, "  conn-id %lld/%lld (ISAKMP %lld): inbound spi "
+		fprintf(out, "  conn-id %lld/%lld (%s %lld): inbound spi "
 		    "0x%08llX, outbound spi 0x%08llX, ports %lld/%lld%s\n"
 		    "    lifetime %lld s/%lld KB, %lld s left;",
 		    (long long)jint(o, "conn_in"),
 		    (long long)jint(o, "conn_out"),
-		    (long long)jint(o, "isakmp_conn_id"),
+		    jint(o, "v2_conn") != 0 ? "IKEv2" : "ISAKMP",
+		    (long long)(jint(o, "v2_conn") != 0 ? jint(o, "v2_conn") :
+		    jint(o, "isakmp_conn_id")),
 		    (unsigned long long)jint(o, "spi_in"),
 		    (unsigned long long)jint(o, "spi_out"),
 		    (long long)jint(o, "local_port"),
@@ -208,14 +230,19 @@ render_crypto_ha(json_object *data, FILE *out)
 	fprintf(out, "  ISAKMP SAs:      %lld local, %lld synced\n",
 	    (long long)jint(jget(data, "isakmp_sas"), "local"),
 	    (long long)jint(jget(data, "isakmp_sas"), "synced"));
+	fprintf(out, "  IKEv2 SAs:       %lld local, %lld synced\n",
+	    (long long)jint(jget(data, "ikev2_sas"), "local"),
+	    (long long)jint(jget(data, "ikev2_sas"), "synced"));
 	fprintf(out, "  IPsec SA pairs:  %lld local, %lld synced\n",
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "local"),
 	    (long long)jint(jget(data, "ipsec_sa_pairs"), "synced"));
 	fprintf(out, "  Bulk sync: %s, received %lld/%lld ISAKMP %lld/%lld "
-	    "IPsec; last %lld ms (%lld ms from the channel up), %lld bytes; "
-	    "sent %lld (asked again %lld), received %lld\n",
+	    "IKEv2 %lld/%lld IPsec; last %lld ms (%lld ms from the channel "
+	    "up), %lld bytes; sent %lld (asked again %lld), received %lld\n",
 	    jstr(bulk, "state"), (long long)jint(bulk, "received_isakmp"),
 	    (long long)jint(bulk, "expected_isakmp"),
+	    (long long)jint(bulk, "received_ikev2"),
+	    (long long)jint(bulk, "expected_ikev2"),
 	    (long long)jint(bulk, "received_ipsec"),
 	    (long long)jint(bulk, "expected_ipsec"),
 	    (long long)(jint(bulk, "last_duration_us") / 1000),

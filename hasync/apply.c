@@ -78,6 +78,58 @@ delete_isakmp(struct hasync *ha, uint32_t conn_id)
 	ha->st.forgotten++;
 }
 
+/* ---- IKEv2 SAs ----------------------------------------------------------- */
+
+static int
+import_ike2(struct hasync *ha, const struct ike_ike2_state *s)
+{
+	if (ike_import_ike2(ha->ike, s) == 0)
+		return 0;
+	/* our own SA of an earlier active period, by the same conn-id */
+	if (ike_forget_ike2(ha->ike, s->conn_id) == 0 &&
+	    ike_import_ike2(ha->ike, s) == 0)
+		return 0;
+	return -1;
+}
+
+static void
+upsert_ike2(struct hasync *ha, const struct ike_ike2_state *s)
+{
+	struct ha_ike2	*e = ha_ike2_find(&ha->t, s->conn_id);
+
+	if (e != NULL && ha_ike2_same(e, s) && s->replaces == 0) {
+		e->seen = 1;
+		return;
+	}
+	if (e != NULL) {
+		/* changed (REKEYED, a port, message IDs): replace it; its
+		 * CHILD SAs stay, they name it by conn-id */
+		(void)ike_forget_ike2(ha->ike, e->conn_id);
+		ha_ike2_del(&ha->t, e);
+	}
+	if (import_ike2(ha, s) == -1) {
+		ha_drop(ha, HA_DROP_IMPORT, "IKEv2 SA conn-id %u", s->conn_id);
+		return;
+	}
+	ha->st.imports++;
+	ha_ike2_note(&ha->t, s)->seen = 1;
+}
+
+static void
+delete_ike2(struct hasync *ha, uint32_t conn_id)
+{
+	struct ha_ike2	*e = ha_ike2_find(&ha->t, conn_id);
+
+	if (e == NULL) {
+		ha_drop(ha, HA_DROP_UNKNOWN_SA, "delete of IKEv2 SA conn-id %u",
+		    conn_id);
+		return;
+	}
+	(void)ike_forget_ike2(ha->ike, conn_id);
+	ha_ike2_del(&ha->t, e);
+	ha->st.forgotten++;
+}
+
 /* The SA's packets and bytes so far: its counters and kilobyte lifetime
  * continue here after a takeover. */
 void
@@ -260,15 +312,19 @@ bulk_begin(struct hasync *ha, const struct ha_bulk *b)
 	ha->bulk_expect = *b;
 	ha->bulk_got_isakmp = 0;
 	ha->bulk_got_ipsec = 0;
+	ha->bulk_got_ike2 = 0;
 	ha->bulk_begin_us = ha_now_us(ha);
 	ha->bulk_bytes = 0;
 	for (struct ha_isakmp *e = ha->t.isakmp; e != NULL; e = e->next)
 		e->seen = 0;
+	for (struct ha_ike2 *e = ha->t.ike2; e != NULL; e = e->next)
+		e->seen = 0;
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
 		p->seen = 0;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
-	log_info(LOG_HA, "snapshot from the active: %u ISAKMP SAs, %u IPsec "
-	    "SA pairs", b->isakmp_sas, b->ipsec_sas);
+	log_info(LOG_HA, "snapshot from the active: %u ISAKMP SAs, %u IKEv2 "
+	    "SAs, %u IPsec SA pairs", b->isakmp_sas, b->ikev2_sas,
+	    b->ipsec_sas);
 	ha_rf_update(ha, "bulk sync started");
 }
 
@@ -276,6 +332,7 @@ static void
 bulk_end(struct hasync *ha, const struct ha_bulk *b)
 {
 	struct ha_isakmp *e, *en;
+	struct ha_ike2	*e2, *e2n;
 	struct ha_pair	*p, *pn;
 	uint32_t	 gone = 0;
 
@@ -300,22 +357,32 @@ bulk_end(struct hasync *ha, const struct ha_bulk *b)
 		ha_isakmp_del(&ha->t, e);
 		gone++;
 	}
+	for (e2 = ha->t.ike2; e2 != NULL; e2 = e2n) {
+		e2n = e2->next;
+		if (e2->seen)
+			continue;
+		(void)ike_forget_ike2(ha->ike, e2->conn_id);
+		ha_ike2_del(&ha->t, e2);
+		gone++;
+	}
 	ha->st.forgotten += gone;
 	ha->bulk = RF_BULK_DONE;
 	ha->bulk_last_us = ha_now_us(ha) - ha->bulk_begin_us;
 	ha->bulk_hot_us = ha_now_us(ha) - ha->chan_up_us;
 	ha->bulk_last_bytes = ha->bulk_bytes;
 	ha->st.bulks_received++;
-	log_info(LOG_HA, "snapshot complete: %u ISAKMP SAs, %u IPsec SA pairs "
-	    "in %llu ms%s", ha->bulk_got_isakmp, ha->bulk_got_ipsec,
+	log_info(LOG_HA, "snapshot complete: %u ISAKMP SAs, %u IKEv2 SAs, %u "
+	    "IPsec SA pairs in %llu ms%s", ha->bulk_got_isakmp,
+	    ha->bulk_got_ike2, ha->bulk_got_ipsec,
 	    (unsigned long long)(ha->bulk_last_us / 1000),
 	    gone > 0 ? " (SAs the active no longer has were removed)" : "");
 	if (ha->bulk_got_isakmp != b->isakmp_sas ||
+	    ha->bulk_got_ike2 != b->ikev2_sas ||
 	    ha->bulk_got_ipsec != b->ipsec_sas)
 		log_warnx(LOG_HA, "snapshot counts differ: %u/%u ISAKMP, "
-		    "%u/%u IPsec (refused imports are counted)",
-		    ha->bulk_got_isakmp, b->isakmp_sas, ha->bulk_got_ipsec,
-		    b->ipsec_sas);
+		    "%u/%u IKEv2, %u/%u IPsec (refused imports are counted)",
+		    ha->bulk_got_isakmp, b->isakmp_sas, ha->bulk_got_ike2,
+		    b->ikev2_sas, ha->bulk_got_ipsec, b->ipsec_sas);
 	ha_rf_update(ha, "bulk sync complete");
 }
 
@@ -343,6 +410,14 @@ ha_apply(struct hasync *ha, enum ipc_stream s, const struct ha_msg *m)
 	case HA_M_ISAKMP_DELETE:
 		delete_isakmp(ha, m->u.isakmp_delete);
 		break;
+	case HA_M_IKE2:
+		upsert_ike2(ha, &m->u.ike2);
+		if (ha->bulk == RF_BULK_RUNNING)
+			ha->bulk_got_ike2++;
+		break;
+	case HA_M_IKE2_DELETE:
+		delete_ike2(ha, m->u.ike2_delete);
+		break;
 	case HA_M_IPSEC:
 		upsert_ipsec(ha, &m->u.ipsec);
 		if (ha->bulk == RF_BULK_RUNNING)
@@ -367,5 +442,7 @@ ha_forget_all(struct hasync *ha)
 		(void)ike_forget_ipsec(ha->ike, p->conn_in);
 	for (struct ha_isakmp *e = ha->t.isakmp; e != NULL; e = e->next)
 		(void)ike_forget_isakmp(ha->ike, e->conn_id);
+	for (struct ha_ike2 *e = ha->t.ike2; e != NULL; e = e->next)
+		(void)ike_forget_ike2(ha->ike, e->conn_id);
 	ha_table_clear(&ha->t);
 }

@@ -1,11 +1,11 @@
 /*
- * hasync/fields.h: the exported SA state (struct ike_isakmp_state and
- * struct ike_ipsec_state, ike/ike.h) as the sync carries it, one line a
- * field.  Internal to hasync/.
+ * hasync/fields.h: the exported SA state (struct ike_isakmp_state,
+ * struct ike_ike2_state and struct ike_ipsec_state, ike/ike.h) as the
+ * sync carries it, one line a field.  Internal to hasync/.
  *
  * Generated from these lists: the range check and the copy of each field
- * from its protobuf message (IsakmpSa, IpsecSa in hasync.proto) into the
- * struct, and from the struct into the message (msg.c); the fields of
+ * from its protobuf message (IsakmpSa, Ikev2Sa, IpsecSa in hasync.proto)
+ * into the struct, and from the struct into the message (msg.c); the fields of
  * show crypto ha detail (status.c); what the standby's table keeps of an
  * ISAKMP SA to see whether an update changed it (table.c).
  * tests/unit/test_hasync.c checks the lists against the .proto: every
@@ -105,6 +105,57 @@
 	N(icookie) N(rcookie) N(local_port) N(remote_port)		\
 	N(dpd_seq_out) N(dpd_seq_in) N(msgids)
 
+/* struct ike_ike2_state, message Ikev2Sa */
+#define HA_IKE2_FIELDS(F)						\
+	F(version,	U32,	v == IKE_STATE_VERSION,			\
+	    "another state version",	HIDE)				\
+	F(conn_id,	U32,	v != 0,		"conn-id 0",	SHOW)	\
+	F(spii,		BYTES,	1,		"SPI length",	SHOW)	\
+	F(spir,		BYTES,	1,		"SPI length",	SHOW)	\
+	F(state,	U8,	v == IKE2_STATE_READY ||		\
+	    v == IKE2_STATE_REKEYED,	"state",	SHOW)		\
+	F(replaces,	U32,	v != p->conn_id, "replaced SA",	HIDE)	\
+	F(local,	ADDR,	1,		"address",	SHOW)	\
+	F(remote,	ADDR,	1,		"address",	SHOW)	\
+	F(local_port,	U16,	v != 0,		"port",		SHOW)	\
+	F(remote_port,	U16,	v != 0,		"port",		SHOW)	\
+	F(nat_local,	BOOL,	1,		"NAT",		HIDE)	\
+	F(nat_remote,	BOOL,	1,		"NAT",		HIDE)	\
+	F(enc,		U16,	ike2_suite_fits(p), "suite",	HIDE)	\
+	F(keybits,	U16,	ike2_suite_fits(p), "suite",	HIDE)	\
+	F(prf,		U8,	ike2_suite_fits(p), "suite",	HIDE)	\
+	F(integ,	U8,	ike2_suite_fits(p), "suite",	HIDE)	\
+	F(group,	U16,	alg_dh(v) != NULL, "DH group",	HIDE)	\
+	F(profile,	STR,	1,		"profile name",	SHOW)	\
+	F(id_local_type, U8,	1,		"identity",	HIDE)	\
+	F(id_peer_type,	U8,	1,		"identity",	HIDE)	\
+	F(next_in,	U32,	1,		"message ID",	SHOW)	\
+	F(next_out,	U32,	1,		"message ID",	SHOW)	\
+	F(peer_mid_sync, BOOL,	1,		"RFC 6311",	HIDE)	\
+	F(peer_replay_sync, BOOL, 1,		"RFC 6311",	HIDE)	\
+	F(lifetime,	U32,	v != 0 && v <= 0x7fffffff, "lifetime",	\
+	    SHOW)							\
+	F(remaining,	U32,	v <= p->lifetime, "lifetime",	SHOW)
+
+/*
+ * Ikev2Sa fields carried by hand (msg.c, take_ike2_rest and
+ * put_ike2_rest): the keys, whose lengths come from the suite (the
+ * struct's prf_len, integ_len and enc_len travel as those lengths), and
+ * the identities, of any length up to IKE2_STATE_ID_MAX.
+ */
+#define HA_IKE2_BY_HAND(H)						\
+	H(sk_d) H(sk_ai) H(sk_ar) H(sk_ei) H(sk_er) H(sk_pi) H(sk_pr)	\
+	H(id_local) H(id_peer)
+
+/*
+ * What the standby's table keeps of an IKEv2 SA (table.c): an SA that
+ * arrives again with any of these changed replaces the one installed
+ * (a rekey's REKEYED state, a port, the message IDs).
+ */
+#define HA_IKE2_NOTED(N)						\
+	N(spii) N(spir) N(state) N(local_port) N(remote_port)		\
+	N(next_in) N(next_out)
+
 /* struct ike_ipsec_state, message IpsecSa */
 #define HA_IPSEC_FIELDS(F)						\
 	F(version,	U32,	v == IKE_STATE_VERSION,			\
@@ -140,7 +191,8 @@
 	F(ace,		I32,	v >= 0 && v <= 1000000, "crypto map entry", \
 	    HIDE)							\
 	F(ifname,	STR,	1,		"interface name", HIDE)	\
-	F(rekeyed,	BOOL,	1,		"rekeyed",	SHOW)
+	F(rekeyed,	BOOL,	1,		"rekeyed",	SHOW)	\
+	F(v2_conn,	U32,	1,		"IKEv2 SA",	SHOW)
 
 /*
  * IpsecSa fields carried by hand (msg.c, take_ipsec_rest, and

@@ -16,6 +16,7 @@
  *   struct hasync	one per daemon
  *   struct ha_isakmp	an ISAKMP SA synced (sent by the active, installed
  *			on the standby)
+ *   struct ha_ike2	an IKEv2 IKE SA synced (its CHILD SAs are pairs)
  *   struct ha_pair	an IPsec SA pair synced, with its counter state:
  *			on the active what was last sent, on the standby a
  *			struct ctr_track for the outbound SA
@@ -91,6 +92,23 @@ struct ha_isakmp {
 	int		 seen;		/* standby: in the current snapshot */
 };
 
+/* A member of the same type as struct ike_ike2_state's. */
+#define HA_NOTED_MEMBER2(name)						\
+	__typeof__(((struct ike_ike2_state *)0)->name) name;
+
+struct ha_ike2 {
+	struct ha_ike2	*hnext;
+	struct ha_ike2	*next;		/* every entry */
+	struct ha_ike2	*prev;
+	uint32_t	 conn_id;
+	struct ha_qrec	*queued;	/* active: its event still queued */
+	/* the state's fields of HA_IKE2_NOTED (fields.h), as noted */
+	struct {
+		HA_IKE2_NOTED(HA_NOTED_MEMBER2)
+	}		 noted;
+	int		 seen;		/* standby: in the current snapshot */
+};
+
 struct ha_pair {
 	struct ha_pair	*hnext_in;	/* chain by conn_in */
 	struct ha_pair	*hnext_out;	/* chain by conn_out */
@@ -124,6 +142,9 @@ struct ha_table {
 	struct ha_isakmp *isakmp_b[HA_BUCKETS];
 	struct ha_isakmp *isakmp;
 	int		 nisakmp;
+	struct ha_ike2	*ike2_b[HA_BUCKETS];
+	struct ha_ike2	*ike2;
+	int		 nike2;
 	struct ha_pair	*in_b[HA_BUCKETS];
 	struct ha_pair	*out_b[HA_BUCKETS];
 	struct ha_pair	*pairs;
@@ -140,6 +161,11 @@ struct ha_isakmp *ha_isakmp_note(struct ha_table *,
 int		 ha_isakmp_same(const struct ha_isakmp *,
 		    const struct ike_isakmp_state *);
 void		 ha_isakmp_del(struct ha_table *, struct ha_isakmp *);
+struct ha_ike2	*ha_ike2_find(struct ha_table *, uint32_t);
+struct ha_ike2	*ha_ike2_note(struct ha_table *, const struct ike_ike2_state *);
+int		 ha_ike2_same(const struct ha_ike2 *,
+		    const struct ike_ike2_state *);
+void		 ha_ike2_del(struct ha_table *, struct ha_ike2 *);
 void		 ha_pair_note(struct ha_pair *, const struct ike_ipsec_state *);
 /* By either conn-id of the pair. */
 struct ha_pair	*ha_pair_find(struct ha_table *, uint32_t);
@@ -335,6 +361,7 @@ enum ha_split {
  *		toward the bound (a new snapshot drops what is queued)
  *   ISAKMP	an ISAKMP SA's up or update, key its conn-id: a newer one
  *		replaces it in place while it is queued
+ *   IKE2	an IKEv2 SA's up or update, key its conn-id: the same
  *   IPSEC	an IPsec pair's up, rekey or update, key its inbound conn-id:
  *		the same (replaces kept)
  *   OTHER	deletes, counters, switchover markers: never replaced
@@ -344,6 +371,7 @@ enum ha_qkind {
 	HA_Q_SNAPSHOT,
 	HA_Q_ISAKMP,
 	HA_Q_IPSEC,
+	HA_Q_IKE2,
 };
 
 struct ha_qrec {
@@ -351,8 +379,9 @@ struct ha_qrec {
 	uint8_t		*p;		/* owned: wiped when sent or dropped */
 	size_t		 len;
 	enum ha_qkind	 kind;
-	uint32_t	 key;		/* ISAKMP: conn-id; IPSEC: conn_in */
-	uint32_t	 replaces;	/* IPSEC: the pair a rekey replaces */
+	uint32_t	 key;		/* ISAKMP, IKE2: conn-id; IPSEC: conn_in */
+	uint32_t	 replaces;	/* IPSEC: the pair a rekey replaces;
+					   IKE2: the SA a rekey replaces */
 };
 
 /* ---- the replication ----------------------------------------------------- */
@@ -420,6 +449,7 @@ struct hasync {
 	struct ha_bulk	 bulk_expect;
 	uint32_t	 bulk_got_isakmp;
 	uint32_t	 bulk_got_ipsec;
+	uint32_t	 bulk_got_ike2;
 	uint64_t	 bulk_begin_us;
 	uint64_t	 bulk_last_us;	/* duration of the last complete one */
 	uint64_t	 bulk_hot_us;	/* the channel up to its end */
@@ -466,7 +496,7 @@ void		 ha_drop(struct hasync *, enum ha_drop, const char *, ...)
 int		 ha_send(struct hasync *, enum ipc_stream,
 		    const struct ha_msg *);
 /*
- * An SA's event (HA_M_ISAKMP or HA_M_IPSEC) on the STATE stream; *slot is
+ * An SA's event (HA_M_ISAKMP, HA_M_IKE2 or HA_M_IPSEC) on the STATE stream; *slot is
  * the SA's table entry's queued: while its previous event waits on the
  * queue, this one replaces it there.
  */

@@ -143,11 +143,15 @@ static void
 sq_unlink(struct hasync *ha, const struct ha_qrec *q)
 {
 	struct ha_isakmp *e;
+	struct ha_ike2	*e2;
 	struct ha_pair	*p;
 
 	if (q->kind == HA_Q_ISAKMP &&
 	    (e = ha_isakmp_find(&ha->t, q->key)) != NULL && e->queued == q)
 		e->queued = NULL;
+	if (q->kind == HA_Q_IKE2 &&
+	    (e2 = ha_ike2_find(&ha->t, q->key)) != NULL && e2->queued == q)
+		e2->queued = NULL;
 	if (q->kind == HA_Q_IPSEC &&
 	    (p = ha_pair_find_in(&ha->t, q->key)) != NULL && p->queued == q)
 		p->queued = NULL;
@@ -340,13 +344,16 @@ ha_send_sa(struct hasync *ha, const struct ha_msg *m, struct ha_qrec **slot)
 		ha->st.sq_coalesced++;
 	} else {
 		q = sq_add(ha, p, len, m->type == HA_M_ISAKMP ? HA_Q_ISAKMP :
-		    HA_Q_IPSEC);
+		    m->type == HA_M_IKE2 ? HA_Q_IKE2 : HA_Q_IPSEC);
 		q->key = m->type == HA_M_ISAKMP ? m->u.isakmp.conn_id :
+		    m->type == HA_M_IKE2 ? m->u.ike2.conn_id :
 		    m->u.ipsec.st.conn_in;
 		*slot = q;
 	}
 	if (m->type == HA_M_IPSEC)
 		q->replaces = m->u.ipsec.replaces;
+	if (m->type == HA_M_IKE2)
+		q->replaces = m->u.ike2.replaces;
 	ha_state_pump(ha);
 }
 
@@ -472,10 +479,11 @@ chan_down(void *arg, const char *reason)
 	ha_session_stop(ha);
 	ha_state_drop(ha);
 	if (ha->bulk == RF_BULK_RUNNING)
-		log_warnx(LOG_HA, "snapshot interrupted: %u of %u ISAKMP and "
-		    "%u of %u IPsec SAs received", ha->bulk_got_isakmp,
-		    ha->bulk_expect.isakmp_sas, ha->bulk_got_ipsec,
-		    ha->bulk_expect.ipsec_sas);
+		log_warnx(LOG_HA, "snapshot interrupted: %u of %u ISAKMP, "
+		    "%u of %u IKEv2 and %u of %u IPsec SAs received",
+		    ha->bulk_got_isakmp, ha->bulk_expect.isakmp_sas,
+		    ha->bulk_got_ike2, ha->bulk_expect.ikev2_sas,
+		    ha->bulk_got_ipsec, ha->bulk_expect.ipsec_sas);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (ha->role == RF_ROLE_ACTIVE)

@@ -28,6 +28,7 @@ typedef Havpn__Sync__Envelope		PEnv;
 typedef Havpn__Sync__Hello		PHello;
 typedef Havpn__Sync__IsakmpSa		PIsakmp;
 typedef Havpn__Sync__IpsecSa		PIpsec;
+typedef Havpn__Sync__Ikev2Sa		PIke2;
 typedef Havpn__Sync__Counter		PCounter;
 typedef Havpn__Sync__Counters		PCounters;
 typedef Havpn__Sync__Selector		PSel;
@@ -53,6 +54,8 @@ ha_msg_name(enum ha_msg_type t)
 	case HA_M_SW_ACK:		return "switchover-ack";
 	case HA_M_SW_DONE:		return "switchover-done";
 	case HA_M_SESSION_END:		return "session-end";
+	case HA_M_IKE2:			return "ikev2-sa";
+	case HA_M_IKE2_DELETE:		return "ikev2-delete";
 	}
 	return "unknown";
 }
@@ -208,8 +211,12 @@ bytes_exact(const ProtobufCBinaryData *b, size_t n, void *dst)
 #define ASSERT_IPSEC(name, kind, valid, why, show)			\
 	_Static_assert(IS_##kind(((struct ike_ipsec_state *)0)->name),	\
 	    "struct ike_ipsec_state: " #name " is not of kind " #kind);
+#define ASSERT_IKE2(name, kind, valid, why, show)			\
+	_Static_assert(IS_##kind(((struct ike_ike2_state *)0)->name),	\
+	    "struct ike_ike2_state: " #name " is not of kind " #kind);
 HA_ISAKMP_FIELDS(ASSERT_ISAKMP)
 HA_IPSEC_FIELDS(ASSERT_IPSEC)
+HA_IKE2_FIELDS(ASSERT_IKE2)
 
 /* Does a received value v fit the member m? */
 #define FITS_U8(v, m)		((v) <= UINT8_MAX)
@@ -262,6 +269,8 @@ HA_IPSEC_FIELDS(ASSERT_IPSEC)
 	TAKE_FIELD("isakmp-sa", name, kind, valid, why)
 #define TAKE_IPSEC(name, kind, valid, why, show)			\
 	TAKE_FIELD("ipsec-sa", name, kind, valid, why)
+#define TAKE_IKE2(name, kind, valid, why, show)				\
+	TAKE_FIELD("ikev2-sa", name, kind, valid, why)
 #define PUT_FIELD(name, kind, valid, why, show)				\
 	PUT_##kind(p->name, s->name);
 
@@ -357,6 +366,80 @@ check_isakmp(const PIsakmp *p, struct ike_isakmp_state *s, const char **err)
 	for (size_t i = 0; i < p->n_msgids; i++)
 		s->msgids[i] = p->msgids[i];
 	return 0;
+}
+
+/* ---- the IKEv2 SA -------------------------------------------------------- */
+
+/* The suite of p, as ike/ reads it: its key lengths, -1 if none. */
+static int
+ike2_lens(const PIke2 *p, size_t *pl, size_t *al, size_t *el)
+{
+	struct ike_ike2_state s;
+
+	if (p->enc > UINT16_MAX || p->keybits > UINT16_MAX ||
+	    p->prf > UINT8_MAX || p->integ > UINT8_MAX)
+		return -1;
+	memset(&s, 0, sizeof(s));
+	s.enc = (uint16_t)p->enc;
+	s.keybits = (uint16_t)p->keybits;
+	s.prf = (uint8_t)p->prf;
+	s.integ = (uint8_t)p->integ;
+	return ike2_state_keylens(&s, pl, al, el);
+}
+
+static int
+ike2_suite_fits(const PIke2 *p)
+{
+	size_t	 pl, al, el;
+
+	return ike2_lens(p, &pl, &al, &el) == 0;
+}
+
+/* An identity: any length up to the member's. */
+static int
+take_id(const ProtobufCBinaryData *b, uint8_t *dst, size_t max,
+    uint16_t *len)
+{
+	if (b->len > max)
+		return -1;
+	if (b->len > 0)
+		memcpy(dst, b->data, b->len);
+	*len = (uint16_t)b->len;
+	return 0;
+}
+
+/* The keys and the identities (fields.h HA_IKE2_BY_HAND). */
+static int
+take_ike2_rest(const PIke2 *p, struct ike_ike2_state *s, const char **err)
+{
+	size_t	 pl, al, el;
+
+	/* known: ike2_suite_fits() passed */
+	(void)ike2_lens(p, &pl, &al, &el);
+	if (bytes_exact(&p->sk_d, pl, s->sk_d) == -1 ||
+	    bytes_exact(&p->sk_pi, pl, s->sk_pi) == -1 ||
+	    bytes_exact(&p->sk_pr, pl, s->sk_pr) == -1 ||
+	    bytes_exact(&p->sk_ai, al, s->sk_ai) == -1 ||
+	    bytes_exact(&p->sk_ar, al, s->sk_ar) == -1 ||
+	    bytes_exact(&p->sk_ei, el, s->sk_ei) == -1 ||
+	    bytes_exact(&p->sk_er, el, s->sk_er) == -1)
+		return *err = "ikev2-sa: key length", -1;
+	s->prf_len = (uint16_t)pl;
+	s->integ_len = (uint16_t)al;
+	s->enc_len = (uint16_t)el;
+	if (take_id(&p->id_local, s->id_local, sizeof(s->id_local),
+	    &s->id_local_len) == -1 || take_id(&p->id_peer, s->id_peer,
+	    sizeof(s->id_peer), &s->id_peer_len) == -1)
+		return *err = "ikev2-sa: identity length", -1;
+	return 0;
+}
+
+static int
+check_ike2(const PIke2 *p, struct ike_ike2_state *s, const char **err)
+{
+	memset(s, 0, sizeof(*s));
+	HA_IKE2_FIELDS(TAKE_IKE2)
+	return take_ike2_rest(p, s, err);
 }
 
 /* ---- the IPsec SA pair --------------------------------------------------- */
@@ -467,15 +550,17 @@ check_env(const PEnv *e, struct ha_msg *m, struct ha_counter **ctrs,
 		m->u.bulk.epoch = e->bulk_begin->epoch;
 		m->u.bulk.isakmp_sas = e->bulk_begin->isakmp_sas;
 		m->u.bulk.ipsec_sas = e->bulk_begin->ipsec_sas;
+		m->u.bulk.ikev2_sas = e->bulk_begin->ikev2_sas;
 		return check_bulk(m->u.bulk.isakmp_sas, m->u.bulk.ipsec_sas,
-		    err);
+		    err) == -1 ? -1 : check_bulk(m->u.bulk.ikev2_sas, 0, err);
 	case HAVPN__SYNC__ENVELOPE__BODY_BULK_END:
 		m->type = HA_M_BULK_END;
 		m->u.bulk.epoch = e->bulk_end->epoch;
 		m->u.bulk.isakmp_sas = e->bulk_end->isakmp_sas;
 		m->u.bulk.ipsec_sas = e->bulk_end->ipsec_sas;
+		m->u.bulk.ikev2_sas = e->bulk_end->ikev2_sas;
 		return check_bulk(m->u.bulk.isakmp_sas, m->u.bulk.ipsec_sas,
-		    err);
+		    err) == -1 ? -1 : check_bulk(m->u.bulk.ikev2_sas, 0, err);
 	case HAVPN__SYNC__ENVELOPE__BODY_ISAKMP:
 		m->type = HA_M_ISAKMP;
 		return check_isakmp(e->isakmp, &m->u.isakmp, err);
@@ -483,6 +568,14 @@ check_env(const PEnv *e, struct ha_msg *m, struct ha_counter **ctrs,
 		m->type = HA_M_ISAKMP_DELETE;
 		if ((m->u.isakmp_delete = e->isakmp_delete->conn_id) == 0)
 			return *err = "isakmp-delete: conn-id 0", -1;
+		return 0;
+	case HAVPN__SYNC__ENVELOPE__BODY_IKEV2:
+		m->type = HA_M_IKE2;
+		return check_ike2(e->ikev2, &m->u.ike2, err);
+	case HAVPN__SYNC__ENVELOPE__BODY_IKEV2_DELETE:
+		m->type = HA_M_IKE2_DELETE;
+		if ((m->u.ike2_delete = e->ikev2_delete->conn_id) == 0)
+			return *err = "ikev2-delete: conn-id 0", -1;
 		return 0;
 	case HAVPN__SYNC__ENVELOPE__BODY_IPSEC:
 		m->type = HA_M_IPSEC;
@@ -643,6 +736,8 @@ struct pack_scratch {
 		Havpn__Sync__BulkEnd		 bend;
 		Havpn__Sync__IsakmpSa		 isakmp;
 		Havpn__Sync__IsakmpDelete	 idel;
+		Havpn__Sync__Ikev2Sa		 ike2;
+		Havpn__Sync__Ikev2Delete	 i2del;
 		Havpn__Sync__IpsecSa		 ipsec;
 		Havpn__Sync__IpsecDelete	 pdel;
 		Havpn__Sync__Counters		 ctrs;
@@ -680,6 +775,27 @@ fill_isakmp(struct pack_scratch *x, const struct ike_isakmp_state *s)
 	p->msgids = x->msgids;
 	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP;
 	x->env.isakmp = p;
+}
+
+static void
+fill_ike2(struct pack_scratch *x, const struct ike_ike2_state *s)
+{
+	PIke2	*p = &x->u.ike2;
+
+	havpn__sync__ikev2_sa__init(p);
+	HA_IKE2_FIELDS(PUT_FIELD)
+	/* by hand (fields.h HA_IKE2_BY_HAND) */
+	p->sk_d = bin(s->sk_d, s->prf_len);
+	p->sk_pi = bin(s->sk_pi, s->prf_len);
+	p->sk_pr = bin(s->sk_pr, s->prf_len);
+	p->sk_ai = bin(s->sk_ai, s->integ_len);
+	p->sk_ar = bin(s->sk_ar, s->integ_len);
+	p->sk_ei = bin(s->sk_ei, s->enc_len);
+	p->sk_er = bin(s->sk_er, s->enc_len);
+	p->id_local = bin(s->id_local, s->id_local_len);
+	p->id_peer = bin(s->id_peer, s->id_peer_len);
+	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IKEV2;
+	x->env.ikev2 = p;
 }
 
 static void
@@ -786,6 +902,7 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.bbeg.epoch = m->u.bulk.epoch;
 		x->u.bbeg.isakmp_sas = m->u.bulk.isakmp_sas;
 		x->u.bbeg.ipsec_sas = m->u.bulk.ipsec_sas;
+		x->u.bbeg.ikev2_sas = m->u.bulk.ikev2_sas;
 		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_BULK_BEGIN;
 		x->env.bulk_begin = &x->u.bbeg;
 		break;
@@ -794,6 +911,7 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.bend.epoch = m->u.bulk.epoch;
 		x->u.bend.isakmp_sas = m->u.bulk.isakmp_sas;
 		x->u.bend.ipsec_sas = m->u.bulk.ipsec_sas;
+		x->u.bend.ikev2_sas = m->u.bulk.ikev2_sas;
 		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_BULK_END;
 		x->env.bulk_end = &x->u.bend;
 		break;
@@ -805,6 +923,15 @@ fill(struct pack_scratch *x, const struct ha_msg *m)
 		x->u.idel.conn_id = m->u.isakmp_delete;
 		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_ISAKMP_DELETE;
 		x->env.isakmp_delete = &x->u.idel;
+		break;
+	case HA_M_IKE2:
+		fill_ike2(x, &m->u.ike2);
+		break;
+	case HA_M_IKE2_DELETE:
+		havpn__sync__ikev2_delete__init(&x->u.i2del);
+		x->u.i2del.conn_id = m->u.ike2_delete;
+		x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IKEV2_DELETE;
+		x->env.ikev2_delete = &x->u.i2del;
 		break;
 	case HA_M_IPSEC:
 		fill_ipsec(x, &m->u.ipsec);

@@ -23,7 +23,8 @@
 #include "esp/esp.h"
 #include "ike/ike.h"
 
-#define HA_VERSION		1
+/* 2: IKEv2 SAs (Ikev2Sa, IpsecSa.v2_conn, the bulk markers' count) */
+#define HA_VERSION		2
 #define HA_DIGEST_LEN		32	/* SHA-256 */
 #define HA_NODE_ID_MAX		64
 #define HA_IFADDRS_MAX		16	/* interfaces in a hello */
@@ -47,8 +48,10 @@ enum ha_msg_type {
 	HA_M_SW_ACK,
 	HA_M_SW_DONE,
 	HA_M_SESSION_END,
+	HA_M_IKE2,
+	HA_M_IKE2_DELETE,
 };
-#define HA_M_LAST	HA_M_SESSION_END
+#define HA_M_LAST	HA_M_IKE2_DELETE
 
 const char	*ha_msg_name(enum ha_msg_type);
 
@@ -72,6 +75,7 @@ struct ha_bulk {
 	uint64_t	 epoch;
 	uint32_t	 isakmp_sas;
 	uint32_t	 ipsec_sas;
+	uint32_t	 ikev2_sas;
 };
 
 /* One SA's replay state; exact: a switchover's final value. */
@@ -116,6 +120,8 @@ struct ha_msg {
 		struct ha_bulk		 bulk;
 		struct ike_isakmp_state	 isakmp;
 		uint32_t		 isakmp_delete;
+		struct ike_ike2_state	 ike2;
+		uint32_t		 ike2_delete;
 		struct ha_ipsec		 ipsec;
 		struct {
 			uint32_t	 conn_in;

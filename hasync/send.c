@@ -3,7 +3,7 @@
  * SA event after it in order, and the counters.
  *
  * Snapshot (docs/hasync.md, "Snapshot"): on a BulkRequest, every established
- * ISAKMP SA and IPsec SA pair is exported from ike/ with its replay state
+ * ISAKMP SA, IKEv2 SA and IPsec SA pair is exported from ike/ with its replay state
  * from esp/, packed into Batch records of up to HA_RECORD_MAX bytes, and
  * queued on the STATE stream between BulkBegin and BulkEnd.  Everything
  * is queued at once, so every later event lands behind it on the same
@@ -112,10 +112,13 @@ struct snap {
 	size_t		 nis, cis;
 	struct ike_ipsec_state *ps;
 	size_t		 nps, cps;
+	struct ike_ike2_state *i2;
+	size_t		 ni2, ci2;
 	struct ha_qrec	*head;
 	struct ha_qrec	**tail;
 	uint32_t	 nisakmp;
 	uint32_t	 nipsec;
+	uint32_t	 nike2;
 	size_t		 bytes;
 };
 
@@ -159,6 +162,18 @@ collect_isakmp(void *arg, const struct ike_isakmp_state *st)
 }
 
 static void
+collect_ike2(void *arg, const struct ike_ike2_state *st)
+{
+	struct snap	*s = arg;
+
+	if (s->ni2 == s->ci2) {
+		s->ci2 = s->ci2 == 0 ? 16 : 2 * s->ci2;
+		s->i2 = secret_grow(s->i2, s->ni2, s->ci2, sizeof(*s->i2));
+	}
+	s->i2[s->ni2++] = *st;
+}
+
+static void
 collect_ipsec(void *arg, const struct ike_ipsec_state *st)
 {
 	struct snap	*s = arg;
@@ -173,7 +188,9 @@ collect_ipsec(void *arg, const struct ike_ipsec_state *st)
 /*
  * Oldest first: the standby imports conn-ids in ascending order (cheap
  * for ike) and adds a rekeyed pair's SAs after the pair it replaced, so
- * its data plane sends on the same, newest, outbound SA.
+ * its data plane sends on the same, newest, outbound SA.  The IKEv2 SAs
+ * (exported oldest first already) come before the pairs: a CHILD SA is
+ * imported under its IKE SA.
  */
 static void
 snap_all(struct snap *s)
@@ -188,6 +205,14 @@ snap_all(struct snap *s)
 		snap_add(s, &m);
 		s->nisakmp++;
 	}
+	for (size_t i = 0; i < s->ni2; i++) {
+		(void)ha_ike2_note(&s->ha->t, &s->i2[i]);
+		memset(&m, 0, sizeof(m));
+		m.type = HA_M_IKE2;
+		m.u.ike2 = s->i2[i];
+		snap_add(s, &m);
+		s->nike2++;
+	}
 	for (size_t i = s->nps; i-- > 0;) {
 		ipsec_msg(s->ha, &s->ps[i], 0, &m);
 		snap_add(s, &m);
@@ -198,6 +223,8 @@ snap_all(struct snap *s)
 		free_secret(s->is, s->cis * sizeof(*s->is));
 	if (s->ps != NULL)
 		free_secret(s->ps, s->cps * sizeof(*s->ps));
+	if (s->i2 != NULL)
+		free_secret(s->i2, s->ci2 * sizeof(*s->i2));
 }
 
 void
@@ -221,6 +248,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	s.tail = &s.head;
 	ha_rec_init(&s.rec);
 	(void)ike_export_isakmp(ha->ike, collect_isakmp, &s);
+	(void)ike_export_ike2(ha->ike, collect_ike2, &s);
 	(void)ike_export_ipsec(ha->ike, collect_ipsec, &s);
 	snap_all(&s);
 	snap_flush(&s);
@@ -231,6 +259,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	m.u.bulk.epoch = id;
 	m.u.bulk.isakmp_sas = s.nisakmp;
 	m.u.bulk.ipsec_sas = s.nipsec;
+	m.u.bulk.ikev2_sas = s.nike2;
 	ha->session = HA_SESSION_SYNCING;
 	ha->session_id = id;
 	(void)ha_send(ha, IPC_STREAM_STATE, &m);
@@ -245,9 +274,10 @@ ha_session_start(struct hasync *ha, uint64_t id)
 	m.type = HA_M_BULK_END;
 	(void)ha_send(ha, IPC_STREAM_STATE, &m);
 	ha->st.bulks_sent++;
-	log_info(LOG_HA, "snapshot for the standby: %u ISAKMP SAs, %u IPsec "
-	    "SA pairs, %zu bytes, built in %llu us", s.nisakmp, s.nipsec,
-	    s.bytes, (unsigned long long)(ha_now_us(ha) - t0));
+	log_info(LOG_HA, "snapshot for the standby: %u ISAKMP SAs, %u IKEv2 "
+	    "SAs, %u IPsec SA pairs, %zu bytes, built in %llu us", s.nisakmp,
+	    s.nike2, s.nipsec, s.bytes,
+	    (unsigned long long)(ha_now_us(ha) - t0));
 	ha_timer_set(ha, HA_TIMER_SWEEP, HA_SWEEP_MS);
 	ha_state_pump(ha);
 }
@@ -317,6 +347,44 @@ on_isakmp_deleted(void *arg, uint32_t conn_id, const uint8_t *ic,
 }
 
 static void
+on_ike2(void *arg, const struct ike_ike2_state *st)
+{
+	struct hasync	*ha = arg;
+	struct ha_ike2	*e;
+	struct ha_msg	 m;
+
+	if (!syncing(ha))
+		return;
+	e = ha_ike2_note(&ha->t, st);
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IKE2;
+	m.u.ike2 = *st;
+	/* an update of a rekey's new SA still queued: the standby must
+	 * still move the CHILD SAs */
+	if (e->queued != NULL && m.u.ike2.replaces == 0)
+		m.u.ike2.replaces = e->queued->replaces;
+	ha_send_sa(ha, &m, &e->queued);
+	OPENSSL_cleanse(&m, sizeof(m));
+}
+
+static void
+on_ike2_deleted(void *arg, uint32_t conn_id)
+{
+	struct hasync	*ha = arg;
+	struct ha_ike2	*e;
+	struct ha_msg	 m;
+
+	if (!syncing(ha))
+		return;
+	if ((e = ha_ike2_find(&ha->t, conn_id)) != NULL)
+		ha_ike2_del(&ha->t, e);
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IKE2_DELETE;
+	m.u.ike2_delete = conn_id;
+	(void)ha_send(ha, IPC_STREAM_STATE, &m);
+}
+
+static void
 send_ipsec(struct hasync *ha, const struct ike_ipsec_state *st,
     uint32_t replaces)
 {
@@ -377,6 +445,9 @@ ha_listen_ike(struct hasync *ha)
 	l.ipsec_up = on_ipsec;
 	l.ipsec_rekeyed = on_ipsec_rekeyed;
 	l.ipsec_deleted = on_ipsec_deleted;
+	l.ike2_up = on_ike2;
+	l.ike2_updated = on_ike2;
+	l.ike2_deleted = on_ike2_deleted;
 	if (ike_add_listener(ha->ike, &l) == -1)
 		fatalx(LOG_HA, "no room for another IKE listener");
 }

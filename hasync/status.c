@@ -202,6 +202,13 @@ count_isakmp(void *arg, const struct ike_isakmp_state *s)
 }
 
 static void
+count_ike2(void *arg, const struct ike_ike2_state *s)
+{
+	(void)s;
+	(*(int *)arg)++;
+}
+
+static void
 count_ipsec(void *arg, const struct ike_ipsec_state *s)
 {
 	(void)s;
@@ -222,6 +229,7 @@ void
 hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 {
 	json_object	*isakmp = json_object_new_object();
+	json_object	*ike2 = json_object_new_object();
 	json_object	*ipsec = json_object_new_object();
 	json_object	*bulk = json_object_new_object();
 	json_object	*ctr = json_object_new_object();
@@ -231,7 +239,8 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	json_object	*maps = json_object_new_array();
 	json_object	*vips = json_object_new_array();
 	uint64_t	 now = ha_now_ms(ha), oldest = 0;
-	int		 nisakmp = 0, nipsec = 0, never = 0, stale = 0;
+	int		 nisakmp = 0, nike2 = 0, nipsec = 0, never = 0;
+	int		 stale = 0;
 
 	common(ha, data);
 	if (ha->vrrp != NULL)
@@ -247,19 +256,25 @@ hasync_show_crypto_ha(struct hasync *ha, json_object *data)
 	json_object_object_add(data, "vips", vips);
 	if (ha->ike != NULL) {
 		(void)ike_export_isakmp(ha->ike, count_isakmp, &nisakmp);
+		(void)ike_export_ike2(ha->ike, count_ike2, &nike2);
 		(void)ike_export_ipsec(ha->ike, count_ipsec, &nipsec);
 	}
 	jadd_u64(isakmp, "local", (uint64_t)nisakmp);
 	jadd_u64(isakmp, "synced", (uint64_t)ha->t.nisakmp);
 	jadd_u64(ipsec, "local", (uint64_t)nipsec);
 	jadd_u64(ipsec, "synced", (uint64_t)ha->t.npairs);
+	jadd_u64(ike2, "local", (uint64_t)nike2);
+	jadd_u64(ike2, "synced", (uint64_t)ha->t.nike2);
 	json_object_object_add(data, "isakmp_sas", isakmp);
+	json_object_object_add(data, "ikev2_sas", ike2);
 	json_object_object_add(data, "ipsec_sa_pairs", ipsec);
 
 	jadd_str(bulk, "state", bulk_name(ha->bulk));
 	jadd_u64(bulk, "expected_isakmp", ha->bulk_expect.isakmp_sas);
 	jadd_u64(bulk, "expected_ipsec", ha->bulk_expect.ipsec_sas);
 	jadd_u64(bulk, "received_isakmp", ha->bulk_got_isakmp);
+	jadd_u64(bulk, "expected_ikev2", ha->bulk_expect.ikev2_sas);
+	jadd_u64(bulk, "received_ikev2", ha->bulk_got_ike2);
 	jadd_u64(bulk, "received_ipsec", ha->bulk_got_ipsec);
 	jadd_u64(bulk, "last_duration_us", ha->bulk_last_us);
 	/* the channel up (handshake done) to STANDBY HOT */
@@ -399,6 +414,28 @@ detail_isakmp(void *arg, const struct ike_isakmp_state *s)
 	json_object_array_add(a, o);
 }
 
+static void
+detail_ike2(void *arg, const struct ike_ike2_state *s)
+{
+	json_object	*a = arg, *o = json_object_new_object();
+	char		 h[17];
+	uint8_t		 k[5 * 64 + 2 * 36];
+
+	HA_IKE2_FIELDS(SHOW_FIELD)
+	memcpy(k, s->sk_d, 64);
+	memcpy(k + 64, s->sk_ai, 64);
+	memcpy(k + 128, s->sk_ar, 64);
+	memcpy(k + 192, s->sk_pi, 64);
+	memcpy(k + 256, s->sk_pr, 64);
+	memcpy(k + 320, s->sk_ei, 36);
+	memcpy(k + 356, s->sk_er, 36);
+	fingerprint(k, sizeof(k), &s->enc, sizeof(s->enc), &s->prf,
+	    sizeof(s->prf), h);
+	OPENSSL_cleanse(k, sizeof(k));
+	jadd_str(o, "keys_fingerprint", h);
+	json_object_array_add(a, o);
+}
+
 struct detail {
 	struct hasync	*ha;
 	json_object	*a;
@@ -432,6 +469,7 @@ void
 hasync_show_crypto_ha_detail(struct hasync *ha, json_object *data)
 {
 	json_object	*isakmp = json_object_new_array();
+	json_object	*ike2 = json_object_new_array();
 	struct detail	 d;
 
 	hasync_show_crypto_ha(ha, data);
@@ -439,9 +477,11 @@ hasync_show_crypto_ha_detail(struct hasync *ha, json_object *data)
 	d.a = json_object_new_array();
 	if (ha->ike != NULL) {
 		(void)ike_export_isakmp(ha->ike, detail_isakmp, isakmp);
+		(void)ike_export_ike2(ha->ike, detail_ike2, ike2);
 		(void)ike_export_ipsec(ha->ike, detail_ipsec, &d);
 	}
 	json_object_object_add(data, "isakmp_sa_list", isakmp);
+	json_object_object_add(data, "ikev2_sa_list", ike2);
 	json_object_object_add(data, "ipsec_sa_list", d.a);
 }
 

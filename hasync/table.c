@@ -1,5 +1,5 @@
 /*
- * The SAs the sync knows, by conn-id: ISAKMP SAs, and IPsec SA pairs
+ * The SAs the sync knows, by conn-id: ISAKMP SAs, IKEv2 SAs, and IPsec SA pairs
  * found by either of their two conn-ids.  Chained hashes of a fixed size
  * and a list of every entry for walks.
  */
@@ -26,6 +26,8 @@ ha_table_clear(struct ha_table *t)
 {
 	while (t->isakmp != NULL)
 		ha_isakmp_del(t, t->isakmp);
+	while (t->ike2 != NULL)
+		ha_ike2_del(t, t->ike2);
 	while (t->pairs != NULL)
 		ha_pair_del(t, t->pairs);
 }
@@ -104,6 +106,71 @@ ha_isakmp_del(struct ha_table *t, struct ha_isakmp *e)
 	t->nisakmp--;
 	free(e);
 }
+
+/* ---- IKEv2 SAs ----------------------------------------------------------- */
+
+struct ha_ike2 *
+ha_ike2_find(struct ha_table *t, uint32_t id)
+{
+	struct ha_ike2	*e;
+
+	for (e = t->ike2_b[bucket(id)]; e != NULL; e = e->hnext)
+		if (e->conn_id == id)
+			return e;
+	return NULL;
+}
+
+/* The table's entry for an IKEv2 SA (added if new), with what it notes. */
+struct ha_ike2 *
+ha_ike2_note(struct ha_table *t, const struct ike_ike2_state *s)
+{
+	struct ha_ike2	*e = ha_ike2_find(t, s->conn_id);
+	uint32_t	 b = bucket(s->conn_id);
+
+	if (e == NULL) {
+		e = xcalloc(1, sizeof(*e));
+		e->conn_id = s->conn_id;
+		e->hnext = t->ike2_b[b];
+		t->ike2_b[b] = e;
+		e->next = t->ike2;
+		if (t->ike2 != NULL)
+			t->ike2->prev = e;
+		t->ike2 = e;
+		t->nike2++;
+	}
+	HA_IKE2_NOTED(NOTE)
+	return e;
+}
+
+int
+ha_ike2_same(const struct ha_ike2 *e, const struct ike_ike2_state *s)
+{
+	HA_IKE2_NOTED(SAME)
+	return 1;
+}
+
+void
+ha_ike2_del(struct ha_table *t, struct ha_ike2 *e)
+{
+	struct ha_ike2	**pp;
+
+	for (pp = &t->ike2_b[bucket(e->conn_id)]; *pp != NULL;
+	    pp = &(*pp)->hnext)
+		if (*pp == e) {
+			*pp = e->hnext;
+			break;
+		}
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		t->ike2 = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	t->nike2--;
+	free(e);
+}
+
+/* ---- IPsec SA pairs ------------------------------------------------------ */
 
 struct ha_pair *
 ha_pair_find_in(struct ha_table *t, uint32_t id)

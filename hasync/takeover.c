@@ -45,7 +45,8 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	/* elected without ever having been a standby: nothing to take over */
 	int		 first = (ha->rf.state == RF_NEGOTIATION ||
 			    ha->rf.state == RF_INITIALIZATION) &&
-			    ha->t.npairs == 0 && ha->t.nisakmp == 0;
+			    ha->t.npairs == 0 && ha->t.nisakmp == 0 &&
+			    ha->t.nike2 == 0;
 	uint32_t	 npairs = 0, nrekey = 0, nexact = 0, *rekey;
 	struct esp_replay_state r;
 	char		 why[160];
@@ -123,6 +124,14 @@ adopt_isakmp(void *arg, const struct ike_isakmp_state *s)
 }
 
 static void
+adopt_ike2(void *arg, const struct ike_ike2_state *s)
+{
+	struct hasync	*ha = arg;
+
+	(void)ha_ike2_note(&ha->t, s);
+}
+
+static void
 adopt_ipsec(void *arg, const struct ike_ipsec_state *s)
 {
 	struct hasync	*ha = arg;
@@ -160,13 +169,15 @@ ha_become_standby(struct hasync *ha, const char *reason)
 	/* what this node holds now is checked against the next snapshot */
 	ha_table_clear(&ha->t);
 	(void)ike_export_isakmp(ha->ike, adopt_isakmp, ha);
+	(void)ike_export_ike2(ha->ike, adopt_ike2, ha);
 	(void)ike_export_ipsec(ha->ike, adopt_ipsec, ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_rf_update(ha, reason);
 	if (was_active)
-		log_info(LOG_HA, "now standby (%s): %d ISAKMP SAs and %d IPsec "
-		    "SA pairs held until the active's snapshot", reason,
-		    ha->t.nisakmp, ha->t.npairs);
+		log_info(LOG_HA, "now standby (%s): %d ISAKMP SAs, %d IKEv2 "
+		    "SAs and %d IPsec SA pairs held until the active's "
+		    "snapshot", reason, ha->t.nisakmp, ha->t.nike2,
+		    ha->t.npairs);
 	/* a switchover's old active asks once it has drained */
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	if (!handing_over(ha))

@@ -195,8 +195,8 @@ ike_configure(struct ike *ike, const struct config *cf)
 
 /* ---- HA role ------------------------------------------------------------- */
 
-static void
-hold(struct ike *ike, struct ike_timer *t)
+void
+ike_timer_hold(struct ike *ike, struct ike_timer *t)
 {
 	if (t->idx >= 0) {
 		ike_timer_stop(ike, t);
@@ -204,8 +204,8 @@ hold(struct ike *ike, struct ike_timer *t)
 	}
 }
 
-static void
-unhold(struct ike *ike, struct ike_timer *t)
+void
+ike_timer_unhold(struct ike *ike, struct ike_timer *t)
 {
 	if (t->held)
 		ike_timer_set(ike, t, t->when);
@@ -231,16 +231,16 @@ ike_set_active(struct ike *ike, int active)
 				continue;
 			}
 			ike_qm_free_all(sa);
-			hold(ike, &sa->t_soft);
-			hold(ike, &sa->t_hard);
-			hold(ike, &sa->t_dpd);
-			hold(ike, &sa->t_natka);
+			ike_timer_hold(ike, &sa->t_soft);
+			ike_timer_hold(ike, &sa->t_hard);
+			ike_timer_hold(ike, &sa->t_dpd);
+			ike_timer_hold(ike, &sa->t_natka);
 			ike_timer_stop(ike, &sa->t_retx);
 		}
 		for (c = ike->children; c != NULL; c = c->next) {
 			c->rekeying = 0;
-			hold(ike, &c->t_soft);
-			hold(ike, &c->t_hard);
+			ike_timer_hold(ike, &c->t_soft);
+			ike_timer_hold(ike, &c->t_hard);
 		}
 		ike2_set_active(ike->v2, 0);
 		ike->active = 0;
@@ -249,14 +249,14 @@ ike_set_active(struct ike *ike, int active)
 	ike->active = 1;
 	ike2_set_active(ike->v2, 1);
 	for (sa = ike->sas; sa != NULL; sa = sa->next) {
-		unhold(ike, &sa->t_soft);
-		unhold(ike, &sa->t_hard);
-		unhold(ike, &sa->t_dpd);
-		unhold(ike, &sa->t_natka);
+		ike_timer_unhold(ike, &sa->t_soft);
+		ike_timer_unhold(ike, &sa->t_hard);
+		ike_timer_unhold(ike, &sa->t_dpd);
+		ike_timer_unhold(ike, &sa->t_natka);
 	}
 	for (c = ike->children; c != NULL; c = c->next) {
-		unhold(ike, &c->t_soft);
-		unhold(ike, &c->t_hard);
+		ike_timer_unhold(ike, &c->t_soft);
+		ike_timer_unhold(ike, &c->t_hard);
 	}
 }
 
@@ -330,8 +330,7 @@ ike_emit_ipsec(struct ike *ike, struct ike_child *c, int rekey,
 {
 	struct ike_ipsec_state s;
 
-	/* IKEv2 pairs are not replicated yet */
-	if (ike->nlisteners == 0 || c->v2_conn != 0)
+	if (ike->nlisteners == 0)
 		return;
 	ike_child_export(c, &s);
 	for (int i = 0; i < ike->nlisteners; i++) {
@@ -348,8 +347,6 @@ ike_emit_ipsec(struct ike *ike, struct ike_child *c, int rekey,
 void
 ike_emit_ipsec_deleted(struct ike *ike, struct ike_child *c)
 {
-	if (c->v2_conn != 0)
-		return;
 	for (int i = 0; i < ike->nlisteners; i++)
 		if (ike->listeners[i].ipsec_deleted != NULL)
 			ike->listeners[i].ipsec_deleted(ike->listeners[i].arg,

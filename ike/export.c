@@ -41,8 +41,6 @@ ike_export_ipsec(struct ike *ike,
 	int	 n = 0;
 
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
-		if (c->v2_conn != 0)	/* IKEv2: not replicated yet */
-			continue;
 		ike_child_export(c, &s);
 		fn(arg, &s);
 		n++;
@@ -151,6 +149,9 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	    s->enc_key_len > ESP_MAX_ENC_KEY ||
 	    s->auth_key_len > ESP_MAX_AUTH_KEY || s->life_secs == 0)
 		return bad("transform or key lengths");
+	/* an IKEv2 CHILD SA goes under its IKE SA, imported before it */
+	if (s->v2_conn != 0 && !ike2_conn_exists(ike, s->v2_conn))
+		return bad("CHILD SA of an IKEv2 SA not here");
 	c = ike_child_new(ike);
 	c->conn_in = s->conn_in;
 	c->conn_out = s->conn_out;
@@ -184,6 +185,7 @@ ike_import_ipsec(struct ike *ike, const struct ike_ipsec_state *s, int install)
 	c->replay_window = s->replay_window;
 	snprintf(c->ifname, sizeof(c->ifname), "%s", s->ifname);
 	c->rekeyed = s->rekeyed;
+	c->v2_conn = s->v2_conn;
 	if (install && ike_child_install(c, 1, 1) == -1) {
 		ike_child_delete(c, 0, "import refused by the data plane");
 		return -1;

@@ -210,6 +210,74 @@ struct ike_ipsec_state {
 	int32_t		 ace;		/* access-list entry (0 = first) */
 	char		 ifname[16];
 	uint8_t		 rekeyed;	/* a newer pair replaced it */
+	uint32_t	 v2_conn;	/* IKEv2: its IKE SA's conn_id; 0: IKEv1 */
+};
+
+/*
+ * An IKEv2 IKE SA once authenticated (ike/v2/export.c): plain data, no
+ * pointers.  Its CHILD SAs travel as struct ike_ipsec_state with v2_conn
+ * set to its conn_id.
+ */
+#define IKE2_STATE_READY	1
+#define IKE2_STATE_REKEYED	2	/* replaced, its Delete awaited */
+#define IKE2_STATE_ID_MAX	255
+
+struct ike_ike2_state {
+	uint32_t	 version;
+	uint32_t	 conn_id;	/* the Tunnel-id */
+	uint8_t		 spii[8];
+	uint8_t		 spir[8];
+	uint8_t		 state;		/* IKE2_STATE_* */
+	uint32_t	 replaces;	/* a rekey: the old SA's conn_id, else 0 */
+	struct in_addr	 local;
+	struct in_addr	 remote;
+	uint16_t	 local_port;	/* 500, or 4500 once moved */
+	uint16_t	 remote_port;	/* as seen, NAT-mapped */
+	uint8_t		 nat_local;	/* this node is behind a NAT */
+	uint8_t		 nat_remote;	/* the peer is */
+	/* the suite: enc as an IKEv2 transform ID (12 AES-CBC, 20
+	 * AES-GCM-16), prf and integ enum alg_hash (integ 0 with GCM) */
+	uint16_t	 enc;
+	uint16_t	 keybits;
+	uint8_t		 prf;
+	uint8_t		 integ;
+	uint16_t	 group;
+	/* keys (2.14): lengths from the suite (ike2_state_keylens) */
+	uint8_t		 sk_d[64];
+	uint8_t		 sk_ai[64];
+	uint8_t		 sk_ar[64];
+	uint8_t		 sk_ei[36];
+	uint8_t		 sk_er[36];
+	uint8_t		 sk_pi[64];
+	uint8_t		 sk_pr[64];
+	uint16_t	 prf_len;	/* sk_d, sk_pi, sk_pr */
+	uint16_t	 integ_len;	/* sk_ai, sk_ar */
+	uint16_t	 enc_len;	/* sk_ei, sk_er */
+	char		 profile[65];
+	/* identities: ID type and data */
+	uint8_t		 id_local_type;
+	uint8_t		 id_local[IKE2_STATE_ID_MAX];
+	uint16_t	 id_local_len;
+	uint8_t		 id_peer_type;
+	uint8_t		 id_peer[IKE2_STATE_ID_MAX];
+	uint16_t	 id_peer_len;
+	/*
+	 * Message IDs (2.2): next_in the peer's next request as last
+	 * replicated (an import accepts any higher one once, docs/hasync.md
+	 * "IKEv2 message IDs"); next_out where a node that continues the SA
+	 * starts its own requests: the active's reservation, beyond every
+	 * ID it used.
+	 */
+	uint32_t	 next_in;
+	uint32_t	 next_out;
+	/* RFC 6311: the peer announced IKEV2_MESSAGE_ID_SYNC_SUPPORTED,
+	 * IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED */
+	uint8_t		 peer_mid_sync;
+	uint8_t		 peer_replay_sync;
+	/* lifetime */
+	uint32_t	 lifetime;	/* seconds */
+	uint32_t	 remaining;	/* seconds left when exported (REKEYED:
+					   until it goes without a Delete) */
 };
 
 /* Every established ISAKMP SA / IPsec SA pair, through fn; returns count. */
@@ -227,6 +295,26 @@ int		 ike_import_isakmp(struct ike *,
 		    const struct ike_isakmp_state *);
 int		 ike_import_ipsec(struct ike *, const struct ike_ipsec_state *,
 		    int);
+/*
+ * IKEv2 (ike/v2/export.c): every READY or REKEYED IKE SA, oldest first;
+ * returns the count.  The import continues it with its SPIs, keys,
+ * identities and message IDs (the peer's next request may come with any
+ * ID from next_in on, once: docs/hasync.md); a state that replaces
+ * another takes that one's CHILD SAs.  0, or -1 if the state is
+ * inconsistent or its SPIs or conn_id are in use (logged).
+ */
+int		 ike_export_ike2(struct ike *,
+		    void (*)(void *, const struct ike_ike2_state *), void *);
+int		 ike_import_ike2(struct ike *, const struct ike_ike2_state *);
+/* Forget an IKEv2 SA (by conn_id): no event, its CHILD SAs stay. */
+int		 ike_forget_ike2(struct ike *, uint32_t);
+/*
+ * The key lengths of the state's suite (prf, integ, enc, keybits): 0
+ * with them, or -1 if IKEv2 never negotiates it (hasync's range check).
+ */
+int		 ike2_state_keylens(const struct ike_ike2_state *, size_t *,
+		    size_t *, size_t *);
+
 /*
  * Forget an ISAKMP SA (by conn_id): no Delete to the peer, no listener
  * event; its IPsec SAs stay.  0, or -1 if there is no such SA.
@@ -271,6 +359,16 @@ struct ike_listener {
 	void	(*ipsec_rekeyed)(void *, const struct ike_ipsec_state *,
 		    uint32_t);
 	void	(*ipsec_deleted)(void *, uint32_t, uint32_t);
+	/*
+	 * IKEv2 SAs: up once authenticated or made by a rekey (replaces
+	 * then names the old one, whose CHILD SAs it took, and an update
+	 * of the old one, REKEYED, follows); updated after a CREATE_CHILD_SA
+	 * or a Delete it answered, a port change, a new reservation of our
+	 * message IDs; deleted (conn_id) after its CHILD SAs' deletes.
+	 */
+	void	(*ike2_up)(void *, const struct ike_ike2_state *);
+	void	(*ike2_updated)(void *, const struct ike_ike2_state *);
+	void	(*ike2_deleted)(void *, uint32_t);
 };
 
 /* Subscribe (the struct is copied); at most IKE_MAX_LISTENERS. */

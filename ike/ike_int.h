@@ -64,6 +64,10 @@ void		 ike_timer_init(struct ike_timer *, ike_timer_fn, void *);
 void		 ike_timer_set(struct ike *, struct ike_timer *, uint64_t);
 void		 ike_timer_stop(struct ike *, struct ike_timer *);
 int		 ike_timer_armed(const struct ike_timer *);
+/* HA role (ike_set_active): an armed timer stopped and marked held; a
+ * held one armed again at its time. */
+void		 ike_timer_hold(struct ike *, struct ike_timer *);
+void		 ike_timer_unhold(struct ike *, struct ike_timer *);
 
 /* ---- protocol timing ----------------------------------------------------- */
 
@@ -534,9 +538,6 @@ struct ike {
 /* ---- ike/v2/: IKEv2 ------------------------------------------------------ */
 
 struct ike2	*ike2_new(struct ike *);
-/* The node became active (RFC 6311's sync of every SA whose peer
- * supports it) or standby (requests out dropped). */
-void		 ike2_set_active(struct ike2 *, int);
 /* An IKEv2 pair deleted here: a Delete to the peer (ike/v2/request.c). */
 void		 ike2_child_deleted(struct ike2 *, const struct ike_child *);
 /*
@@ -558,6 +559,14 @@ void		 ike2_session_peers(struct ike *, void (*)(void *,
 		    struct in_addr, struct in_addr), void *);
 int		 ike2_session_ike(struct ike *, struct in_addr, struct in_addr,
 		    struct json_object *, uint64_t *, int *);
+/*
+ * HA role.  Standby: half-open SAs go, lifetimes are held, requests out
+ * dropped, the peer's next message ID taken once as it comes.  Active:
+ * lifetimes run, RFC 6311's sync for every SA whose peer supports it.
+ */
+void		 ike2_set_active(struct ike2 *, int);
+/* An IKEv2 SA with this conn_id exists (an imported CHILD SA's). */
+int		 ike2_conn_exists(struct ike *, uint32_t);
 /* A datagram whose header says major version 2 (the marker removed). */
 void		 ike2_input(struct ike2 *, const uint8_t *, size_t,
 		    const struct sockaddr_in *, const struct sockaddr_in *);

@@ -753,4 +753,5 @@ ike_child_export(const struct ike_child *c, struct ike_ipsec_state *s)
 	s->ace = c->ace;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", c->ifname);
 	s->rekeyed = (uint8_t)c->rekeyed;
+	s->v2_conn = c->v2_conn;
 }

@@ -391,8 +391,9 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	n->nat_local = sa->nat_local;
 	n->nat_remote = sa->nat_remote;
 	memcpy(n->profile, sa->profile, sizeof(n->profile));
-	n->id_local = sa->id_local;
-	n->id_peer = sa->id_peer;
+	/* (a copy of the struct would point into the old SA's buffers) */
+	ike2_id_keep(&sa->id_local.id, &n->id_local);
+	ike2_id_keep(&sa->id_peer.id, &n->id_peer);
 	n->peer_mid_sync = sa->peer_mid_sync;
 	n->peer_replay_sync = sa->peer_replay_sync;
 	ike2_sa_ready(n, sa->lifetime);
@@ -402,6 +403,10 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 			c->v2_conn = n->conn_id;
 	ike2_sa_rekeyed(sa);
 	v2->st.ike_rekeys++;
+	/* the standby moves the CHILD SAs too, and keeps the old one
+	 * REKEYED for its Delete */
+	ike2_emit(n, IKE2_EV_UP, sa->conn_id);
+	ike2_emit(sa, IKE2_EV_UPDATED, 0);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s rekeyed: SA %u, group %d",
 	    sa->conn_id, ike_addr(&sa->remote, a), n->conn_id, n->group);
 }
@@ -501,5 +506,8 @@ ike2_create_child_sa(struct ike2_sa *sa, const struct ike2_hdr *h,
 answer:
 	(void)ike2_respond(sa, IKE2_EX_CREATE_CHILD_SA, h->msgid,
 	    write_ccs_reply, r);
+	/* the standby's message ID: a replay of it is refused there */
+	if (r->child.c != NULL)
+		ike2_emit(sa, IKE2_EV_UPDATED, 0);
 	free_secret(r, sizeof(*r));
 }

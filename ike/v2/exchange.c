@@ -393,6 +393,8 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 	    IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED);
 	ike2_dpd_start(sa, x->dpd_interval, x->dpd_retry, x->dpd_mode);
 	ike->v2->st.sa_ok++;
+	/* to the standby before its first CHILD SA, which names it */
+	ike2_emit(sa, IKE2_EV_UP, 0);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
 	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
 	/* the IKE_SA_INIT material is no longer needed */

@@ -6,8 +6,9 @@
  * pre-shared key make an IKE SA and its first CHILD SA (installed in the
  * data plane as an IKEv1 pair is); CREATE_CHILD_SA makes more CHILD SAs,
  * rekeys them and rekeys the IKE SA; INFORMATIONAL answers liveness
- * checks and Deletes.  Not yet: havpn as initiator, COOKIE,
- * fragmentation, replication to the standby.
+ * checks and Deletes.  READY and REKEYED SAs and their CHILD SAs are
+ * replicated to the standby (export.c).  Not yet: havpn as initiator,
+ * COOKIE, fragmentation, RFC 6311.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
@@ -29,6 +30,11 @@
 #define IKE2_NEG_TIMEOUT_MS	30000	/* a half-open responder SA */
 #define IKE2_REKEYED_MS		30000	/* a rekeyed SA awaits its Delete */
 #define IKE2_MAX_MSG		IKE_MAX_MSG
+/*
+ * Our own request IDs the standby may start at (docs/hasync.md "IKEv2
+ * message IDs"): replicated ahead by this many, again when reached.
+ */
+#define IKE2_MSGID_RESERVE	16
 
 enum ike2_state {
 	IKE2_R_INIT,
@@ -51,6 +57,7 @@ enum ike2_req_kind {
 struct ike2_sa {
 	struct ike	*ike;
 	struct ike2_sa	*hnext;		/* by SPIi */
+	struct ike2_sa	*cnext;		/* by conn_id */
 	struct ike2_sa	*next;		/* every SA, newest first */
 	struct ike2_sa	*prev;
 
@@ -80,13 +87,22 @@ struct ike2_sa {
 
 	/* message IDs (2.2): the peer's next request, our cached answer */
 	uint32_t	 next_in;
+	/*
+	 * Imported from the active (a takeover may follow): the first
+	 * authenticated request may carry any ID >= next_in, once
+	 * (docs/hasync.md "IKEv2 message IDs").
+	 */
+	int		 msgid_resync;
+	/* our next request's ID (request.c), and what the standby was told
+	 * it may start at */
+	uint32_t	 next_out;
+	uint32_t	 next_out_reserved;
 	uint8_t		*resp;
 	size_t		 resplen;
 	uint32_t	 resp_msgid;
 	int		 resp_valid;
 
 	/* our requests (request.c): one out at a time */
-	uint32_t	 next_out;	/* the next one's message ID */
 	int		 req_kind;	/* enum ike2_req_kind */
 	uint32_t	 req_msgid;
 	uint8_t		*req;		/* sealed, for retransmissions */
@@ -140,6 +156,7 @@ struct ike2_stats {
 struct ike2 {
 	struct ike	*ike;
 	struct ike2_sa	*bucket[IKE_BUCKETS];
+	struct ike2_sa	*by_conn[IKE_BUCKETS];
 	struct ike2_sa	*sas;
 	int		 nsas;
 	int		 halfopen;
@@ -161,8 +178,19 @@ struct ike2_sa	*ike2_sa_find(struct ike2 *, const uint8_t *,
 /* A responder SA still in IKE_SA_INIT for this SPIi and peer. */
 struct ike2_sa	*ike2_sa_find_init(struct ike2 *, const uint8_t *,
 		    const struct sockaddr_in *);
+struct ike2_sa	*ike2_sa_by_conn(struct ike2 *, uint32_t);
+/* A new conn_id for the SA (import: the active's), rehashed. */
+void		 ike2_sa_set_conn_id(struct ike2_sa *, uint32_t);
 /* Delete: its CHILD SAs out of the data plane, the SA freed. */
 void		 ike2_sa_delete(struct ike2_sa *, const char *);
+/* Free without a word: no CHILD SA touched, no event (hasync). */
+void		 ike2_sa_forget(struct ike2_sa *);
+/*
+ * A request of ours went out with ID next_out: the next one, and when
+ * it reaches what the standby was told, a new reservation replicated
+ * (ike2_updated).  ike2_request() calls it.
+ */
+void		 ike2_sa_msgid_out_used(struct ike2_sa *);
 /* A message out (a marker in front on port 4500); 0 or -1. */
 int		 ike2_send_to(struct ike *, const struct sockaddr_in *,
 		    const struct sockaddr_in *, const uint8_t *, size_t);
@@ -202,6 +230,16 @@ void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
 void		 ike2_sa_ready(struct ike2_sa *, uint32_t);
 /* Replaced by a rekey: REKEYED until deleted, IKE2_REKEYED_MS at most. */
 void		 ike2_sa_rekeyed(struct ike2_sa *);
+
+/* export.c: listener events of an IKE SA (ike/ike.h) */
+enum ike2_event {
+	IKE2_EV_UP,
+	IKE2_EV_UPDATED,
+	IKE2_EV_DELETED,
+};
+/* replaces: with UP, the conn_id of the SA a rekey replaced (or 0). */
+void		 ike2_emit(struct ike2_sa *, enum ike2_event, uint32_t);
+void		 ike2_sa_export(const struct ike2_sa *, struct ike_ike2_state *);
 
 /* exchange.c */
 /* The one payload of a type, or NULL (none, or more than one). */
@@ -280,6 +318,8 @@ void		 ike2_sa_delete_notify(struct ike2_sa *, const char *);
 /* RFC 6311: the message ID sync request (the peer announced support);
  * 0 or -1. */
 int		 ike2_mid_sync(struct ike2_sa *);
+/* The request out and the Deletes waiting dropped (a standby). */
+void		 ike2_requests_drop(struct ike2_sa *);
 
 /* trace.c: debug crypto ikev2 (log subsystem IKEv2) */
 #define IKE2_TRACE(sa, ...)						\

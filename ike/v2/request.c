@@ -77,7 +77,7 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
 	sa->req_msgid = msgid;
 	sa->req_tries = 0;
 	if (kind != IKE2_REQ_MID_SYNC)
-		sa->next_out = msgid + 1;
+		ike2_sa_msgid_out_used(sa);
 	ike->v2->st.requests_sent++;
 	(void)ike2_send(sa, sa->req, sa->reqlen);
 	ike_timer_set(ike, &sa->t_req, ike_now(ike) + retx_delay(sa));
@@ -305,6 +305,9 @@ mid_sync_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 			sa->next_in = s.send;
 		if (s.recv > sa->next_out)
 			sa->next_out = s.recv;
+		/* the standby starts past both */
+		sa->next_out_reserved = sa->next_out + IKE2_MSGID_RESERVE;
+		ike2_emit(sa, IKE2_EV_UPDATED, 0);
 		ike->v2->st.mid_syncs++;
 		log_info(LOG_IKE, "IKEv2: SA %u: message IDs synchronized with "
 		    "%s (RFC 6311): ours from %u, the peer's from %u",
@@ -319,16 +322,10 @@ mid_sync_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 }
 
 void
-ike2_set_active(struct ike2 *v2, int active)
+ike2_requests_drop(struct ike2_sa *sa)
 {
-	for (struct ike2_sa *sa = v2->sas, *next; sa != NULL; sa = next) {
-		next = sa->next;
-		if (!active) {
-			request_done(sa);
-			sa->ndel = 0;
-		} else if (sa->state == IKE2_READY)
-			(void)ike2_mid_sync(sa);
-	}
+	request_done(sa);
+	sa->ndel = 0;
 }
 
 /* ---- answers ------------------------------------------------------------- */

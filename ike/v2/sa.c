@@ -36,6 +36,7 @@ sa_free(struct ike2_sa *sa)
 	ike_timer_stop(sa->ike, &sa->t_life);
 	ike2_request_free(sa);
 	IKE_UNCHAIN(v2->bucket[bucket_of(sa->spii)], sa, hnext);
+	IKE_UNCHAIN(v2->by_conn[ike_bucket(sa->conn_id)], sa, cnext);
 	if (sa->prev != NULL)
 		sa->prev->next = sa->next;
 	else
@@ -88,6 +89,7 @@ ike2_sa_ready(struct ike2_sa *sa, uint32_t lifetime)
 	sa->established_ms = ike_now(ike);
 	sa->last_rx_ms = sa->established_ms;
 	sa->lifetime = lifetime;
+	sa->next_out_reserved = sa->next_out + IKE2_MSGID_RESERVE;
 	ike_timer_set(ike, &sa->t_life, sa->established_ms +
 	    (uint64_t)lifetime * 1000);
 }
@@ -130,7 +132,78 @@ ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
 	v2->nsas++;
 	v2->halfopen++;
 	IKE_CHAIN(v2->bucket[bucket_of(spii)], sa, hnext);
+	IKE_CHAIN(v2->by_conn[ike_bucket(sa->conn_id)], sa, cnext);
 	return sa;
+}
+
+struct ike2_sa *
+ike2_sa_by_conn(struct ike2 *v2, uint32_t conn_id)
+{
+	for (struct ike2_sa *sa = v2->by_conn[ike_bucket(conn_id)]; sa != NULL;
+	    sa = sa->cnext)
+		if (sa->conn_id == conn_id)
+			return sa;
+	return NULL;
+}
+
+int
+ike2_conn_exists(struct ike *ike, uint32_t conn_id)
+{
+	return ike2_sa_by_conn(ike->v2, conn_id) != NULL;
+}
+
+void
+ike2_sa_set_conn_id(struct ike2_sa *sa, uint32_t conn_id)
+{
+	struct ike2	*v2 = sa->ike->v2;
+
+	IKE_UNCHAIN(v2->by_conn[ike_bucket(sa->conn_id)], sa, cnext);
+	sa->conn_id = conn_id;
+	IKE_CHAIN(v2->by_conn[ike_bucket(sa->conn_id)], sa, cnext);
+	if (v2->next_conn_id <= conn_id)
+		v2->next_conn_id = conn_id + 1;
+}
+
+void
+ike2_sa_forget(struct ike2_sa *sa)
+{
+	sa_free(sa);
+}
+
+void
+ike2_sa_msgid_out_used(struct ike2_sa *sa)
+{
+	sa->next_out++;
+	if (sa->next_out < sa->next_out_reserved)
+		return;
+	/* the standby may start here: beyond every ID used */
+	sa->next_out_reserved = sa->next_out + IKE2_MSGID_RESERVE;
+	ike2_emit(sa, IKE2_EV_UPDATED, 0);
+}
+
+void
+ike2_set_active(struct ike2 *v2, int active)
+{
+	struct ike2_sa	*sa, *next;
+
+	for (sa = v2->sas; sa != NULL; sa = next) {
+		next = sa->next;
+		if (active) {
+			ike_timer_unhold(v2->ike, &sa->t_life);
+			if (sa->state == IKE2_READY)
+				(void)ike2_mid_sync(sa);
+			continue;
+		}
+		ike2_requests_drop(sa);
+		/* exchanges in flight are not continued elsewhere: drop */
+		if (sa->state == IKE2_R_INIT) {
+			sa_free(sa);
+			continue;
+		}
+		ike_timer_hold(v2->ike, &sa->t_life);
+		/* the active goes on without telling each liveness check */
+		sa->msgid_resync = 1;
+	}
 }
 
 struct ike2_sa *
@@ -170,9 +243,11 @@ ike2_sa_delete(struct ike2_sa *sa, const char *why)
 		if (c->v2_conn == sa->conn_id)
 			ike_child_delete(c, 0, why);
 	}
-	if (sa->state != IKE2_R_INIT)
+	if (sa->state != IKE2_R_INIT) {
 		log_info(LOG_IKE, "IKEv2: SA %u with %s deleted: %s",
 		    sa->conn_id, ike_addr(&sa->remote, a), why);
+		ike2_emit(sa, IKE2_EV_DELETED, 0);
+	}
 	sa_free(sa);
 }
 
@@ -353,6 +428,9 @@ ike2_informational(struct ike2_sa *sa, const struct ike2_hdr *h,
 	    write_info_reply, &r);
 	if (del_ike)
 		ike2_sa_delete(sa, "deleted by the peer");
+	else if (r.n > 0)
+		/* the standby's message ID: a replay of it is refused there */
+		ike2_emit(sa, IKE2_EV_UPDATED, 0);
 }
 
 /* ---- input --------------------------------------------------------------- */
@@ -413,18 +491,35 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 		(void)ike2_send(sa, sa->resp, sa->resplen);
 		return;
 	}
-	if (h->msgid != sa->next_in) {
+	/*
+	 * After a takeover the peer's next request may be further on than
+	 * the ID last replicated (liveness checks are not): any higher ID is
+	 * taken once, when authentic (below); a lower one never.
+	 */
+	if (h->msgid != sa->next_in && !(sa->msgid_resync &&
+	    h->msgid > sa->next_in)) {
 		v2->st.bad_msgid++;
 		return;
 	}
 	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
 		return;
+	if (sa->msgid_resync) {
+		/* authentic: the peer's window continues from here */
+		if (h->msgid != sa->next_in)
+			log_info(LOG_IKE, "IKEv2: SA %u: the peer's message IDs "
+			    "continue at %u (%u replicated)", sa->conn_id,
+			    h->msgid, sa->next_in);
+		sa->next_in = h->msgid;
+		sa->msgid_resync = 0;
+	}
 	sa->next_in++;
 	/* an authentic request from new ports: NAT-T moved to 4500 (2.23) */
 	if (sa->remote.sin_port != remote->sin_port ||
 	    sa->local.sin_port != local->sin_port) {
 		sa->local = *local;
 		sa->remote = *remote;
+		if (sa->state != IKE2_R_INIT)
+			ike2_emit(sa, IKE2_EV_UPDATED, 0);
 	}
 	switch (h->exchange) {
 	case IKE2_EX_IKE_AUTH:

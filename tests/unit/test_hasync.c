@@ -21,6 +21,7 @@
 #include "lib/lib.h"
 #include "hasync/ha_int.h"
 #include "ike/ike_int.h"
+#include "ike/v2/ike2_int.h"
 #include "ike_pair.h"
 
 static void
@@ -718,6 +719,11 @@ static const struct listed ipsec_listed[] = {
 	HA_IPSEC_FIELDS(LISTED)
 };
 static const char *const ipsec_by_hand[] = { HA_IPSEC_BY_HAND(NAMED) };
+static const struct listed ike2_listed[] = {
+	HA_IKE2_FIELDS(LISTED)
+};
+static const char *const ike2_by_hand[] = { HA_IKE2_BY_HAND(NAMED) };
+static const char *const ike2_noted[] = { HA_IKE2_NOTED(NAMED) };
 
 /*
  * Every field of the message is in the list (required, of its kind's
@@ -766,6 +772,18 @@ test_fields_match_the_proto(void **state)
 	    nitems(isakmp_listed), isakmp_by_hand, nitems(isakmp_by_hand));
 	check_fields(&havpn__sync__ipsec_sa__descriptor, ipsec_listed,
 	    nitems(ipsec_listed), ipsec_by_hand, nitems(ipsec_by_hand));
+	check_fields(&havpn__sync__ikev2_sa__descriptor, ike2_listed,
+	    nitems(ike2_listed), ike2_by_hand, nitems(ike2_by_hand));
+	for (size_t k = 0; k < nitems(ike2_noted); k++) {
+		size_t	 i;
+
+		for (i = 0; i < nitems(ike2_listed); i++)
+			if (strcmp(ike2_noted[k], ike2_listed[i].name) == 0)
+				break;
+		if (i == nitems(ike2_listed))
+			fail_msg("fields.h: noted %s is not listed",
+			    ike2_noted[k]);
+	}
 	/* the table notes fields the message carries, listed or by hand */
 	for (size_t k = 0; k < nitems(isakmp_noted); k++) {
 		size_t	 i, j;
@@ -1477,6 +1495,148 @@ test_sync_bulk_events_counters(void **state)
 	two_stop(&t);
 }
 
+/* ---- IKEv2 SAs through the sync ------------------------------------------ */
+
+/* An IKEv2 SA's state as ike/v2 exports it (keys made up). */
+static void
+ike2_state(struct ike_ike2_state *s, uint32_t conn_id)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_id = conn_id;
+	memset(s->spii, 0x11 + (int)conn_id, sizeof(s->spii));
+	memset(s->spir, 0x77, sizeof(s->spir));
+	s->state = IKE2_STATE_READY;
+	inet_pton(AF_INET, "10.0.0.10", &s->local);
+	inet_pton(AF_INET, "10.0.0.20", &s->remote);
+	s->local_port = s->remote_port = 4500;
+	s->nat_remote = 1;
+	s->enc = alg_enc(ALG_ENC_AES)->ikev2;
+	s->keybits = 256;
+	s->prf = ALG_HASH_SHA256;
+	s->integ = ALG_HASH_SHA256;
+	s->group = 14;
+	s->prf_len = s->integ_len = s->enc_len = 32;
+	memset(s->sk_d, 1, 32);
+	memset(s->sk_ai, 2, 32);
+	memset(s->sk_ar, 3, 32);
+	memset(s->sk_ei, 4, 32);
+	memset(s->sk_er, 5, 32);
+	memset(s->sk_pi, 6, 32);
+	memset(s->sk_pr, 7, 32);
+	snprintf(s->profile, sizeof(s->profile), "PROF");
+	s->id_local_type = s->id_peer_type = 1;	/* ID_IPV4_ADDR */
+	memcpy(s->id_local, &s->local, 4);
+	memcpy(s->id_peer, &s->remote, 4);
+	s->id_local_len = s->id_peer_len = 4;
+	s->next_in = 2;
+	s->next_out = 16;
+	s->lifetime = 86400;
+	s->remaining = 86000;
+}
+
+static const struct ike_listener *
+ha_listener(struct ike *ike, const struct hasync *ha)
+{
+	for (int i = 0; i < ike->nlisteners; i++)
+		if (ike->listeners[i].arg == ha)
+			return &ike->listeners[i];
+	fail();
+	return NULL;
+}
+
+/*
+ * IKEv2 SAs through hasync: in the snapshot (counted, before the pairs),
+ * an update that changes the message IDs replacing the standby's copy,
+ * an unchanged one left in place, a rekey's new SA taking the CHILD SAs
+ * of the old one, the delete; a malformed Ikev2Sa dropped and counted.
+ */
+static void
+test_sync_ikev2(void **state)
+{
+	struct two	 t;
+	struct ike_ike2_state s, n;
+	const struct ike_listener *l;
+	struct ike2_sa	*sa;
+	struct ha_msg	 m;
+	uint8_t		*p;
+	size_t		 len;
+	uint64_t	 imports;
+
+	(void)state;
+	two_start(&t);
+	ike2_state(&s, 7);
+	assert_int_equal(ike_import_ike2(t.a_ike, &s), 0);
+	ha_become_standby(t.s, "test");
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_int_equal(t.s->t.nike2, 1);
+	assert_int_equal(t.s->bulk_got_ike2, 1);
+	assert_int_equal(t.s->bulk_expect.ikev2_sas, 1);
+	sa = ike2_sa_by_conn(t.s->ike->v2, 7);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, IKE2_READY);
+	assert_int_equal(sa->next_in, 2);
+	assert_int_equal(sa->next_out, 16);
+	assert_true(sa->msgid_resync);
+	assert_memory_equal(sa->keys.er, s.sk_er, 32);
+
+	/* an update with new message IDs replaces the standby's copy */
+	l = ha_listener(t.a_ike, t.a);
+	imports = t.s->st.imports;
+	s.next_in = 9;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(ike2_sa_by_conn(t.s->ike->v2, 7)->next_in, 9);
+	assert_int_equal(t.s->st.imports, imports + 1);
+	/* only the time left changed: left as it is */
+	s.remaining = 80000;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(t.s->st.imports, imports + 1);
+
+	/* a CHILD SA of it on the standby, then an IKE rekey moves it */
+	for (struct ike_child *c = t.s->ike->children; c != NULL; c = c->next)
+		c->v2_conn = 7;
+	ike2_state(&n, 8);
+	n.replaces = 7;
+	l->ike2_up(l->arg, &n);
+	s.state = IKE2_STATE_REKEYED;
+	s.remaining = 30;
+	l->ike2_updated(l->arg, &s);
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.nike2, 2);
+	assert_int_equal(ike2_sa_by_conn(t.s->ike->v2, 7)->state,
+	    IKE2_REKEYED);
+	for (struct ike_child *c = t.s->ike->children; c != NULL; c = c->next)
+		assert_int_equal(c->v2_conn, 8);
+	/* the old SA deleted on the active */
+	l->ike2_deleted(l->arg, 7);
+	wire_run(&t.w);
+	assert_int_equal(t.s->t.nike2, 1);
+	assert_null(ike2_sa_by_conn(t.s->ike->v2, 7));
+	assert_non_null(ike2_sa_by_conn(t.s->ike->v2, 8));
+
+	/* malformed: a suite IKEv2 never negotiates; dropped, counted */
+	memset(&m, 0, sizeof(m));
+	m.type = HA_M_IKE2;
+	m.u.ike2 = n;
+	m.u.ike2.integ = 0;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_STATE, p, len);
+	free_secret(p, len);
+	assert_int_equal(t.s->st.drops[HA_DROP_MALFORMED], 1);
+	/* a delete of an IKEv2 SA the standby does not have */
+	m.type = HA_M_IKE2_DELETE;
+	m.u.ike2_delete = 99;
+	assert_int_equal(ha_msg_encode(&m, &p, &len), 0);
+	ha_receive(t.s, IPC_STREAM_STATE, p, len);
+	free_secret(p, len);
+	assert_int_equal(t.s->st.drops[HA_DROP_UNKNOWN_SA], 1);
+	OPENSSL_cleanse(&m, sizeof(m));
+	two_stop(&t);
+}
+
 /* The keys of one SA of show crypto ha detail, in order, joined by spaces. */
 static void
 detail_keys(json_object *data, const char *list, char *out, size_t len)
@@ -1519,8 +1679,8 @@ test_sync_detail_view(void **state)
 		detail_keys(data, "ipsec_sa_list", keys, sizeof(keys));
 		assert_string_equal(keys, "conn_in conn_out spi_in spi_out "
 		    "isakmp_conn_id local_port remote_port life_secs "
-		    "remaining life_kbytes rekeyed keys_fingerprint seq_out "
-		    "replay_top");
+		    "remaining life_kbytes rekeyed v2_conn keys_fingerprint "
+		    "seq_out replay_top");
 		json_object_put(data);
 	}
 	two_stop(&t);
@@ -2983,6 +3143,7 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_sync_bulk_events_counters),
 		cmocka_unit_test(test_sync_detail_view),
+		cmocka_unit_test(test_sync_ikev2),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
 		cmocka_unit_test(test_sync_retry_timer),
