@@ -7,7 +7,9 @@ between the inside host and the remote host goes through the tunnel.
       and its CHILD SA (show crypto ha); kill -9 of the active under the
       flow: the standby takes over, strongSwan keeps the same IKE SPIs
       and CHILD SPIs, sends no new IKE_SA_INIT, sees no ESP failure, the
-      flow continues; then its liveness check (dpd_delay) and a CHILD
+      flow continues; RFC 6311: the new active's IKEV2_MESSAGE_ID_SYNC is
+      accepted by strongSwan (its log) and havpn takes the IDs; then its
+      liveness check (dpd_delay) and a CHILD
       rekey (swanctl --rekey, PFS) are answered by the new active; the
       old active returns, becomes STANDBY HOT and takes its role back
       with a planned switchover (preemption): nothing lost, the same IKE
@@ -188,6 +190,12 @@ def test_ikev2_failover_kill9_and_return(design, bindir):
     sa = ha2.json("show", "crypto", "ikev2", "sa", "detail")["sas"]
     assert [(s["remote_spi"].lower(), s["local_spi"].lower())
             for s in sa] == [ss[0]], (sa, ss)
+    # RFC 6311: strongSwan announced support, the new active synchronized
+    wait_for(lambda: "responder requested MID sync" in c.log(), 10,
+             what="strongSwan accepting the message ID sync")
+    wait_for(lambda: "message IDs synchronized with 10.0.0.20 (RFC 6311)"
+             in design.log("ha2"), 5, what="havpn taking the IDs")
+    assert ha2.json("show", "crypto", "ikev2", "stats")["mid_syncs"] == 1
     ss = liveness_and_rekey(design, c, ss, log0)
 
     # the old active returns, becomes STANDBY HOT and preempts with a
@@ -202,6 +210,8 @@ def test_ikev2_failover_kill9_and_return(design, bindir):
     check_peer(c, ss, log0)
     ev = ha1.json("show", "redundancy", "history")["events"][-1]
     assert ev["event"] == "switchover", ev
+    wait_for(lambda: c.log().count("responder requested MID sync") == 2, 10,
+             what="the second message ID sync accepted")
     liveness_and_rekey(design, c, ss, log0)
     for node in (ha1, ha2):
         drops = crypto_ha(node)["drops"]
