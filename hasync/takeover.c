@@ -96,7 +96,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->sw.no_auto_preempt = 0;
 	if (!ha->chan_up)
 		ha_split_alone(ha);
-	else if (ha->peer_rf == RF_ACTIVE)
+	else if (ha->peer_rf == RF_ACTIVE && !planned)
 		ha_split_both_active(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
@@ -309,7 +309,10 @@ ha_split_alone(struct hasync *ha)
 void
 ha_split_both_active(struct hasync *ha)
 {
-	if (ha->role != RF_ROLE_ACTIVE)
+	/* a planned switchover hands over: the old active's ACTIVE is news
+	 * the channel has not brought yet, and it stops sending at its
+	 * Final */
+	if (ha->role != RF_ROLE_ACTIVE || ha->sw.state != HA_SW_IDLE)
 		return;
 	if (ha->split == HA_SPLIT_NONE || ha->split == HA_SPLIT_ALONE) {
 		log_warnx(LOG_HA, "split brain: both nodes are ACTIVE; SAs "

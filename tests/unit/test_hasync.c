@@ -2136,6 +2136,45 @@ test_promise_switchover_steps(void **state)
 	two_stop(&m.t);
 }
 
+/*
+ * The standby asks (preemption, or the operator on it) and takes over
+ * before the channel brings the old active's change of state (seen in
+ * test_failover's link-down test: "peer ... ACTIVE -> STANDBY COLD"
+ * logged after "now active"): a handover, not a split brain, so nothing
+ * owes a rekey.  An unplanned takeover while the peer says ACTIVE over a
+ * live channel still does (fuzz_hasync_pair's rule).
+ */
+static void
+test_promise_switchover_from_standby(void **state)
+{
+	struct sim	 m;
+	char		 err[160];
+
+	(void)state;
+	sim_start(&m);
+	assert_int_equal(hasync_switchover(m.t.s, 0, err, sizeof(err)), 0);
+	sim_run(&m, 2000);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.a->role, RF_ROLE_STANDBY);
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	two_stop(&m.t);
+
+	/* the old active's ACTIVE not yet replaced when the new one starts */
+	sim_start(&m);
+	m.t.s->peer_rf = RF_ACTIVE;
+	m.t.s->sw.state = HA_SW_WAIT_DRAIN;
+	ha_become_active(m.t.s, "planned switchover", 1);
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	assert_false(ha_split_rekey_owed(m.t.s));
+	two_stop(&m.t);
+	sim_start(&m);
+	m.t.s->peer_rf = RF_ACTIVE;
+	ha_become_active(m.t.s, "election", 0);
+	assert_int_equal(m.t.s->split, HA_SPLIT_REKEY);
+	two_stop(&m.t);
+}
+
 static int	 found_counters;
 
 static void
@@ -3151,6 +3190,7 @@ main(void)
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
 		cmocka_unit_test(test_promise_switchover_faults),
 		cmocka_unit_test(test_promise_switchover_steps),
+		cmocka_unit_test(test_promise_switchover_from_standby),
 		cmocka_unit_test(test_promise_switchover_done_count),
 		cmocka_unit_test(test_promise_switchover_counter_missing),
 		cmocka_unit_test(test_promise_switchover_new_active_loses),
