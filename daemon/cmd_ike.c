@@ -11,8 +11,8 @@
 #include "ike/ike.h"
 #include "daemon/daemon.h"
 
-static int
-need_ike(struct havpnd *d, char *err, size_t errlen)
+int
+cmd_need_ike(struct havpnd *d, char *err, size_t errlen)
 {
 	if (d->ike != NULL)
 		return 0;
@@ -20,14 +20,13 @@ need_ike(struct havpnd *d, char *err, size_t errlen)
 	return -1;
 }
 
-/* [detail]: 1, none: 0, anything else: -1 */
-static int
-detail_arg(int argc, char **argv, char *err, size_t errlen)
+int
+cmd_detail_arg(int argc, char **argv, char *err, size_t errlen)
 {
 	if (argc == 0)
 		return 0;
 	if (argc == 1 && strlen(argv[0]) > 0 &&
-	    strncmp(argv[0], "detail", strlen(argv[0])) == 0)
+	    strncmp(argv[0], "detailed", strlen(argv[0])) == 0)
 		return 1;
 	snprintf(err, errlen, "expected \"detail\" or nothing");
 	return -1;
@@ -39,8 +38,8 @@ cmd_show_isakmp_sa(struct havpnd *d, int argc, char **argv, json_object *data,
 {
 	int	 detail;
 
-	if (need_ike(d, err, errlen) == -1 ||
-	    (detail = detail_arg(argc, argv, err, errlen)) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1 ||
+	    (detail = cmd_detail_arg(argc, argv, err, errlen)) == -1)
 		return -1;
 	ike_show_isakmp_sa(d->ike, detail, data);
 	json_object_object_add(data, "detail", json_object_new_boolean(detail));
@@ -63,7 +62,7 @@ cmd_show_isakmp_stats(struct havpnd *d, int argc, char **argv,
     json_object *data, char *err, size_t errlen)
 {
 	(void)argv;
-	if (need_ike(d, err, errlen) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1)
 		return -1;
 	if (cmd_no_args(argc, err, errlen) == -1)
 		return -1;
@@ -77,8 +76,8 @@ cmd_show_crypto_session(struct havpnd *d, int argc, char **argv,
 {
 	int	 detail;
 
-	if (need_ike(d, err, errlen) == -1 ||
-	    (detail = detail_arg(argc, argv, err, errlen)) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1 ||
+	    (detail = cmd_detail_arg(argc, argv, err, errlen)) == -1)
 		return -1;
 	ike_show_session(d->ike, detail, data);
 	json_object_object_add(data, "detail", json_object_new_boolean(detail));
@@ -92,7 +91,7 @@ cmd_clear_isakmp(struct havpnd *d, int argc, char **argv, json_object *data,
 	long	 id = 0;
 	char	*end;
 
-	if (need_ike(d, err, errlen) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1)
 		return -1;
 	if (argc > 1 || (argc == 1 && ((id = strtol(argv[0], &end, 10)) <= 0 ||
 	    *end != '\0' || id > 0xffffffffL))) {
@@ -110,7 +109,7 @@ cmd_clear_sa(struct havpnd *d, int argc, char **argv, json_object *data,
 {
 	struct in_addr	 peer;
 
-	if (need_ike(d, err, errlen) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1)
 		return -1;
 	if (argc != 0 && (argc != 2 || strcmp(argv[0], "peer") != 0 ||
 	    addr_parse(argv[1], &peer) == -1)) {
@@ -172,7 +171,7 @@ cmd_test_acquire(struct havpnd *d, int argc, char **argv, json_object *data,
 	char	*end;
 	long	 proto;
 
-	if (need_ike(d, err, errlen) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	if ((argc != 2 && argc != 3 && argc != 5) ||

@@ -11,36 +11,14 @@
 #include "ike/ike.h"
 #include "daemon/daemon.h"
 
-static int
-need_ike(struct havpnd *d, char *err, size_t errlen)
-{
-	if (d->ike != NULL)
-		return 0;
-	snprintf(err, errlen, "IKE is not running");
-	return -1;
-}
-
-/* [detail]: 1 (IOS's "detailed", or any abbreviation), none: 0, else -1 */
-static int
-detail_arg(int argc, char **argv, char *err, size_t errlen)
-{
-	if (argc == 0)
-		return 0;
-	if (argc == 1 && strlen(argv[0]) > 0 &&
-	    strncmp(argv[0], "detailed", strlen(argv[0])) == 0)
-		return 1;
-	snprintf(err, errlen, "expected \"detail\" or nothing");
-	return -1;
-}
-
 int
 cmd_show_ikev2_sa(struct havpnd *d, int argc, char **argv, json_object *data,
     char *err, size_t errlen)
 {
 	int	 detail;
 
-	if (need_ike(d, err, errlen) == -1 ||
-	    (detail = detail_arg(argc, argv, err, errlen)) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1 ||
+	    (detail = cmd_detail_arg(argc, argv, err, errlen)) == -1)
 		return -1;
 	ike2_show_sa(d->ike, detail, data);
 	return 0;
@@ -52,8 +30,8 @@ cmd_show_ikev2_session(struct havpnd *d, int argc, char **argv,
 {
 	int	 detail;
 
-	if (need_ike(d, err, errlen) == -1 ||
-	    (detail = detail_arg(argc, argv, err, errlen)) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1 ||
+	    (detail = cmd_detail_arg(argc, argv, err, errlen)) == -1)
 		return -1;
 	ike2_show_session(d->ike, detail, data);
 	return 0;
@@ -64,7 +42,7 @@ cmd_show_ikev2_stats(struct havpnd *d, int argc, char **argv,
     json_object *data, char *err, size_t errlen)
 {
 	(void)argv;
-	if (need_ike(d, err, errlen) == -1 ||
+	if (cmd_need_ike(d, err, errlen) == -1 ||
 	    cmd_no_args(argc, err, errlen) == -1)
 		return -1;
 	ike2_show_stats(d->ike, data);
@@ -79,7 +57,7 @@ cmd_clear_ikev2_sa(struct havpnd *d, int argc, char **argv,
 	char	*end;
 	int	 n;
 
-	if (need_ike(d, err, errlen) == -1)
+	if (cmd_need_ike(d, err, errlen) == -1)
 		return -1;
 	if (argc > 1 || (argc == 1 && (argv[0][0] < '0' || argv[0][0] > '9' ||
 	    (id = strtol(argv[0], &end, 10)) <= 0 || *end != '\0' ||

@@ -129,6 +129,11 @@ void		 mod_ike_stop(struct havpnd *);
 void		 mod_ike_reload(struct havpnd *, const struct config *);
 
 /* cmd_ike.c: the IKE control commands */
+/* IKE commands' shared checks (cmd_ike.c): the engine runs (0, or -1
+ * with err); [detail] (IOS's "detailed", any abbreviation): 1, none: 0,
+ * anything else: -1 with err. */
+int		 cmd_need_ike(struct havpnd *, char *, size_t);
+int		 cmd_detail_arg(int, char **, char *, size_t);
 int		 cmd_show_isakmp_sa(struct havpnd *, int, char **,
 		    json_object *, char *, size_t);
 int		 cmd_show_isakmp_policy(struct havpnd *, int, char **,

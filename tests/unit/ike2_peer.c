@@ -241,6 +241,22 @@ acl_ts(struct ike2_ts_pl *tsi, struct ike2_ts_pl *tsr)
 	    65535, 4, { 192, 168, 20, 0 }, { 192, 168, 20, 255 }, NULL, 0 };
 }
 
+int
+ike2_peer_establish(struct ike2_peer *pe, struct pair *p, const char *psk,
+    int mid_sync)
+{
+	uint8_t		 body[1024], np;
+	size_t		 len;
+
+	pe->psk = psk;
+	if (ike2_peer_sa_init(pe, p, 19, 0) != 0)
+		return -1;
+	pe->mid_sync = mid_sync;
+	if ((len = ike2_peer_auth_body(pe, body, sizeof(body), &np)) == 0)
+		return -1;
+	return ike2_peer_request(pe, IKE2_EX_IKE_AUTH, np, body, len, 0);
+}
+
 size_t
 ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
     uint8_t *np)
@@ -288,9 +304,12 @@ ike2_peer_auth_body(struct ike2_peer *pe, uint8_t *out, size_t max,
 static uint8_t	 last_req[IKE_MAX_MSG];
 static size_t	 last_reqlen;
 
-/* The answer to the last request: 0 opened, 1 not, -1 none. */
+/*
+ * Open msg (len bytes, opened in place) with the engine's keys into
+ * pe->plain; its message ID in *msgid.  0, or -1 when it does not open.
+ */
 static int
-answer(struct ike2_peer *pe)
+open_msg(struct ike2_peer *pe, uint8_t *msg, size_t len, uint32_t *msgid)
 {
 	struct ike2_hdr	 h;
 	struct ike2_pls	 pls;
@@ -301,24 +320,39 @@ answer(struct ike2_peer *pe)
 	uint8_t		*plain;
 	size_t		 plainlen;
 
-	pe->plainlen = 0;
-	if (take_answer(pe) == -1)
-		return -1;
-	buf_init(&b, pe->resp, pe->resplen);
+	buf_init(&b, msg, len);
 	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
 	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
-	    pls.enc < 0 || ike2_sk_open(&sk, pe->resp, pls.enc_off,
-	    pls.enc_len, &plain, &plainlen, &err) == -1)
-		return 1;
+	    pls.enc < 0 || ike2_sk_open(&sk, msg, pls.enc_off, pls.enc_len,
+	    &plain, &plainlen, &err) == -1)
+		return -1;
 	memcpy(pe->plain, plain, plainlen);
 	pe->plainlen = plainlen;
 	pe->plain_np = pls.enc_np;
+	*msgid = h.msgid;
 	return 0;
 }
 
-int
-ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
-    const uint8_t *plain, size_t len, size_t flip)
+/* The answer to the last request: 0 opened, 1 not, -1 none. */
+static int
+answer(struct ike2_peer *pe)
+{
+	uint32_t	 msgid;
+
+	pe->plainlen = 0;
+	if (take_answer(pe) == -1)
+		return -1;
+	return open_msg(pe, pe->resp, pe->resplen, &msgid) == -1 ? 1 : 0;
+}
+
+/*
+ * A message of ours under the SA: plain (first payload np) sealed with
+ * our keys into last_req, flip as ike2_peer_request; sent.  0 or -1.
+ */
+static int
+seal_send(struct ike2_peer *pe, uint8_t exchange, uint8_t flags,
+    uint32_t msgid, uint8_t np, const uint8_t *plain, size_t len,
+    size_t flip)
 {
 	struct ike2_hdr	 h;
 	struct ike2_wr	 wr;
@@ -329,8 +363,8 @@ ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
 	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
 	memcpy(h.spir, pe->spir, IKE2_SPI_LEN);
 	h.exchange = exchange;
-	h.flags = IKE2_FLAG_I;
-	h.msgid = pe->msgid++;
+	h.flags = flags;
+	h.msgid = msgid;
 	ike2_wr_init(&wr, &h);
 	ike2_wr_sk_begin(&wr, iv);
 	wbuf_put_bytes(&wr.w, plain, len);
@@ -348,6 +382,16 @@ ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
 	last_reqlen = wr.w.len;
 	ike2_wr_cleanup(&wr);
 	send_msg(pe, last_req, last_reqlen);
+	return 0;
+}
+
+int
+ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
+    const uint8_t *plain, size_t len, size_t flip)
+{
+	if (seal_send(pe, exchange, IKE2_FLAG_I, pe->msgid++, np, plain, len,
+	    flip) == -1)
+		return -1;
 	return answer(pe);
 }
 
@@ -552,58 +596,17 @@ ike2_peer_free(struct ike2_peer *pe)
 int
 ike2_peer_take_request(struct ike2_peer *pe, uint32_t *msgid)
 {
-	struct ike2_hdr	 h;
-	struct ike2_pls	 pls;
-	struct ike2_sk	 sk = { &pe->suite, pe->keys.er, pe->keys.ar };
-	struct buf	 b;
-	uint16_t	 notify;
-	const char	*err;
-	uint8_t		*plain;
-	size_t		 plainlen, len = eng_reqlen;
+	size_t	 len = eng_reqlen;
 
 	eng_reqlen = 0;
 	pe->plainlen = 0;
-	if (len == 0)
-		return -1;
-	buf_init(&b, eng_req, len);
-	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
-	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
-	    pls.enc < 0 || ike2_sk_open(&sk, eng_req, pls.enc_off,
-	    pls.enc_len, &plain, &plainlen, &err) == -1)
-		return -1;
-	memcpy(pe->plain, plain, plainlen);
-	pe->plainlen = plainlen;
-	pe->plain_np = pls.enc_np;
-	*msgid = h.msgid;
-	return 0;
+	return len == 0 ? -1 : open_msg(pe, eng_req, len, msgid);
 }
 
 void
 ike2_peer_answer(struct ike2_peer *pe, uint32_t msgid, uint8_t np,
     const uint8_t *plain, size_t len, size_t flip)
 {
-	struct ike2_hdr	 h;
-	struct ike2_wr	 wr;
-	struct ike2_sk	 sk = { &pe->suite, pe->keys.ei, pe->keys.ai };
-	size_t		 iv = ike2_sk_iv_len(&sk), aad;
-
-	memset(&h, 0, sizeof(h));
-	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
-	memcpy(h.spir, pe->spir, IKE2_SPI_LEN);
-	h.exchange = IKE2_EX_INFORMATIONAL;
-	h.flags = IKE2_FLAG_I | IKE2_FLAG_R;
-	h.msgid = msgid;
-	ike2_wr_init(&wr, &h);
-	ike2_wr_sk_begin(&wr, iv);
-	wbuf_put_bytes(&wr.w, plain, len);
-	if (!wbuf_error(&wr.w))
-		wr.w.p[wr.enc_start] = np;
-	ike2_wr_enc_finish(&wr, ike2_sk_body_len(&sk, len) - iv - len, &aad);
-	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, len,
-	    NULL) == 0) {
-		if (flip != 0 && flip < wr.w.len)
-			wr.w.p[flip] ^= 0x01;
-		send_msg(pe, wr.w.p, wr.w.len);
-	}
-	ike2_wr_cleanup(&wr);
+	(void)seal_send(pe, IKE2_EX_INFORMATIONAL, IKE2_FLAG_I | IKE2_FLAG_R,
+	    msgid, np, plain, len, flip);
 }

@@ -51,6 +51,13 @@ char		*ike2_peer_conf(const char *);
  */
 int		 ike2_peer_sa_init(struct ike2_peer *, struct pair *, int,
 		    size_t);
+/*
+ * IKE_SA_INIT (group 19) then IKE_AUTH with psk, announcing RFC 6311 when
+ * mid_sync: 0 when the answer to IKE_AUTH opened (see ike2_peer_notify
+ * for a refusal), else as ike2_peer_request.
+ */
+int		 ike2_peer_establish(struct ike2_peer *, struct pair *,
+		    const char *, int);
 /* The IKE_AUTH request's plaintext (IDi AUTH SA TSi TSr) into buf. */
 size_t		 ike2_peer_auth_body(struct ike2_peer *, uint8_t *, size_t,
 		    uint8_t *);
@@ -62,7 +69,8 @@ size_t		 ike2_peer_auth_body(struct ike2_peer *, uint8_t *, size_t,
  */
 int		 ike2_peer_request(struct ike2_peer *, uint8_t, uint8_t,
 		    const uint8_t *, size_t, size_t);
-/* The same message again (a retransmission); as ike2_peer_request. */
+/* The last message sent again (a retransmission of a request); as
+ * ike2_peer_request. */
 int		 ike2_peer_resend(struct ike2_peer *);
 /* The first notify type in the answer's plaintext, 0 if none (RFC
  * 6311's IKEV2_MESSAGE_ID_SYNC_SUPPORTED passed over). */

@@ -43,15 +43,7 @@ v2(struct pair *p)
 static int
 establish(struct ike2_peer *pe, struct pair *p)
 {
-	uint8_t		 body[1024], np;
-	size_t		 len;
-
-	pe->psk = PSK;
-	if (ike2_peer_sa_init(pe, p, 19, 0) != 0)
-		return -1;
-	len = ike2_peer_auth_body(pe, body, sizeof(body), &np);
-	assert_true(len > 0);
-	return ike2_peer_request(pe, IKE2_EX_IKE_AUTH, np, body, len, 0);
+	return ike2_peer_establish(pe, p, PSK, 0);
 }
 
 static void

@@ -45,16 +45,7 @@ v2(struct pair *p)
 static void
 establish(struct ike2_peer *pe, struct pair *p, int mid_sync)
 {
-	uint8_t		 body[1024], np;
-	size_t		 len;
-
-	pe->psk = PSK;
-	assert_int_equal(ike2_peer_sa_init(pe, p, 19, 0), 0);
-	pe->mid_sync = mid_sync;
-	len = ike2_peer_auth_body(pe, body, sizeof(body), &np);
-	assert_true(len > 0);
-	assert_int_equal(ike2_peer_request(pe, IKE2_EX_IKE_AUTH, np, body, len,
-	    0), 0);
+	assert_int_equal(ike2_peer_establish(pe, p, PSK, mid_sync), 0);
 	assert_int_equal(v2(p)->sas->state, IKE2_READY);
 	assert_int_equal(v2(p)->sas->peer_mid_sync, mid_sync);
 	/* we announce RFC 6311 ourselves */
