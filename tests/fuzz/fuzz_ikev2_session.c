@@ -7,8 +7,13 @@
  * IKE_AUTH (the identity, AUTH, SA, TS handling), INFORMATIONAL (Delete)
  * and CREATE_CHILD_SA see what the fuzzer writes after decryption.  The
  * genuine IKE_AUTH may come first (the input's first bit), so requests
- * also reach an established SA.  Nothing may crash, leak or read out of
- * bounds.
+ * also reach an established SA; with the second bit it announces RFC
+ * 6311 and the engine, made standby and active again, sends its message
+ * ID sync; with the third the SA is cleared (a Delete goes out).  A
+ * record whose selector has bit 6 set is an answer to the engine's
+ * request instead (flags I and R, the message ID the selector's low two
+ * bits), so the answers' handling (request.c) sees what the fuzzer
+ * writes too.  Nothing may crash, leak or read out of bounds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -58,12 +63,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();	/* the genuine first exchange must work */
 	if (data[0] & 1) {
 		uint8_t	 body[1024], np;
-		size_t	 len = ike2_peer_auth_body(&pe, body, sizeof(body),
-		    &np);
+		size_t	 len;
 
+		pe.mid_sync = (data[0] & 2) != 0;
+		len = ike2_peer_auth_body(&pe, body, sizeof(body), &np);
 		if (ike2_peer_request(&pe, IKE2_EX_IKE_AUTH, np, body, len,
 		    0) != 0)
 			abort();
+		if (data[0] & 2) {
+			ike_set_active(p->n[0].ike, 0);
+			ike_set_active(p->n[0].ike, 1);
+		}
+		if (data[0] & 4)
+			(void)ike2_clear_sa(p->n[0].ike, 0);
 	}
 	while (size - off >= 4) {
 		uint8_t	 ex = exchanges[data[off] % sizeof(exchanges)];
@@ -72,9 +84,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		off += 4;
 		len %= size - off + 1;
-		if (data[off - 4] & 0x80)
-			pe.msgid = data[off - 4] & 3;	/* replays, gaps */
-		(void)ike2_peer_request(&pe, ex, np, data + off, len, 0);
+		if (data[off - 4] & 0x40)
+			ike2_peer_answer(&pe, data[off - 4] & 3, np,
+			    data + off, len, 0);
+		else {
+			if (data[off - 4] & 0x80)	/* replays, gaps */
+				pe.msgid = data[off - 4] & 3;
+			(void)ike2_peer_request(&pe, ex, np, data + off, len,
+			    0);
+		}
 		off += len;
 	}
 	if (runs % 64 == 0)

@@ -275,6 +275,14 @@ sessions = {
     record(1, [(D, struct.pack(">BBH", 1, 0, 0))]),
 }
 
+# answers to the engine's requests (selector bit 6): the message ID
+# sync's (ID 0, after IKE_AUTH with RFC 6311 announced, the first octet's
+# bit 1), a Delete's answer (bit 2: the SA cleared, ID 0), an empty one
+MID_SYNC_ANSWER = notify(16422, b"\x00\x00\x00\x00" +
+                         struct.pack(">II", 5, 7))
+sessions["answer_mid_sync"] = b"\x03" + record(0x40, [MID_SYNC_ANSWER])
+sessions["answer_delete"] = b"\x05" + struct.pack(">BBH", 0x40, 0, 0)
+
 os.makedirs(OUT_SESSION, exist_ok=True)
 for name, data in sessions.items():
     with open(os.path.join(OUT_SESSION, name), "wb") as f:
