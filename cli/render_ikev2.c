@@ -169,6 +169,7 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "deletes_unsent", "CHILD SA Deletes not sent (queue full)" },
 		{ "mid_syncs", "Message ID syncs (RFC 6311)" },
 		{ "mid_sync_failed", "Message ID syncs failed" },
+		{ "nat_keepalives", "NAT keepalives sent" },
 		{ "auth_fail", "Authentication failures" },
 		{ "no_proposal", "No proposal chosen" },
 		{ "invalid_ke", "INVALID_KE_PAYLOAD sent" },

@@ -120,6 +120,7 @@ struct ike2_sa {
 	enum conf_dpd_mode dpd_mode;
 	struct ike_timer t_dpd;
 	uint64_t	 last_rx_ms;	/* the peer's last authentic message */
+	struct ike_timer t_natka;	/* NAT keepalives (we are behind one) */
 
 	uint64_t	 created_ms;
 	uint64_t	 established_ms;
@@ -151,6 +152,7 @@ struct ike2_stats {
 	uint64_t	 deletes_unsent;
 	uint64_t	 mid_syncs;
 	uint64_t	 mid_sync_failed;
+	uint64_t	 nat_keepalives;
 };
 
 struct ike2 {
@@ -226,6 +228,10 @@ int		 ike2_open(struct ike2_sa *, const struct ike2_hdr *,
 void		 ike2_informational(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
+/* The peer's authentic message came from new ports: the SA and its
+ * UDP-encapsulated CHILD SAs follow (NAT-T's move, a NAT rebinding). */
+void		 ike2_sa_moved(struct ike2_sa *, const struct sockaddr_in *,
+		    const struct sockaddr_in *);
 /* Authenticated (or made by a rekey): READY for lifetime seconds. */
 void		 ike2_sa_ready(struct ike2_sa *, uint32_t);
 /* Replaced by a rekey: REKEYED until deleted, IKE2_REKEYED_MS at most. */
@@ -309,6 +315,9 @@ int		 ike2_request(struct ike2_sa *, int, uint32_t,
 /* An answer (the R flag) for this SA. */
 void		 ike2_response(struct ike2_sa *, const struct ike2_hdr *,
 		    const uint8_t *, size_t, const struct ike2_pls *);
+/* RFC 3948 4: NAT keepalives every crypto isakmp nat keepalive seconds
+ * while we are behind a NAT. */
+void		 ike2_natka_start(struct ike2_sa *);
 /* Liveness checks every interval seconds (0: none), retry between
  * retransmissions. */
 void		 ike2_dpd_start(struct ike2_sa *, int, int, enum conf_dpd_mode);

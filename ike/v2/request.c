@@ -27,12 +27,14 @@
 
 static void	 req_timeout(struct ike *, struct ike_timer *);
 static void	 dpd_timeout(struct ike *, struct ike_timer *);
+static void	 natka_timeout(struct ike *, struct ike_timer *);
 
 void
 ike2_request_init(struct ike2_sa *sa)
 {
 	ike_timer_init(&sa->t_req, req_timeout, sa);
 	ike_timer_init(&sa->t_dpd, dpd_timeout, sa);
+	ike_timer_init(&sa->t_natka, natka_timeout, sa);
 }
 
 /* The request out is answered or abandoned. */
@@ -51,6 +53,7 @@ ike2_request_free(struct ike2_sa *sa)
 {
 	request_done(sa);
 	ike_timer_stop(sa->ike, &sa->t_dpd);
+	ike_timer_stop(sa->ike, &sa->t_natka);
 }
 
 static uint64_t
@@ -240,6 +243,38 @@ dpd_timeout(struct ike *ike, struct ike_timer *t)
 	/* the next look: when the peer will have been quiet long enough */
 	ike_timer_set(ike, t, now - sa->last_rx_ms < interval ?
 	    sa->last_rx_ms + interval : now + interval);
+}
+
+/* ---- NAT keepalives ------------------------------------------------------ */
+
+void
+ike2_natka_start(struct ike2_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	if (sa->nat_local && ike->cf->nat_keepalive > 0)
+		ike_timer_set(ike, &sa->t_natka, ike_now(ike) +
+		    (uint64_t)ike->cf->nat_keepalive * 1000);
+}
+
+/* One octet 0xFF to the peer's port 4500 (RFC 3948 2.3); the active's. */
+static void
+natka_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike2_sa	*sa = t->arg;
+	static const uint8_t ka = 0xff;
+
+	if (ike->cf->nat_keepalive <= 0)
+		return;
+	if (ike->active && sa->state == IKE2_READY &&
+	    ntohs(sa->local.sin_port) == IKE_NATT_PORT) {
+		ike->st.tx++;
+		ike->v2->st.nat_keepalives++;
+		(void)ike->io.send(ike->io.arg, &sa->local, &sa->remote, &ka,
+		    1);
+	}
+	ike_timer_set(ike, t, ike_now(ike) +
+	    (uint64_t)ike->cf->nat_keepalive * 1000);
 }
 
 /* ---- RFC 6311: message IDs after a takeover ------------------------------ */

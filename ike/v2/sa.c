@@ -89,6 +89,7 @@ ike2_sa_ready(struct ike2_sa *sa, uint32_t lifetime)
 	sa->established_ms = ike_now(ike);
 	sa->last_rx_ms = sa->established_ms;
 	sa->lifetime = lifetime;
+	ike2_natka_start(sa);
 	sa->next_out_reserved = sa->next_out + IKE2_MSGID_RESERVE;
 	ike_timer_set(ike, &sa->t_life, sa->established_ms +
 	    (uint64_t)lifetime * 1000);
@@ -476,6 +477,33 @@ ike2_open(struct ike2_sa *sa, const struct ike2_hdr *h, const uint8_t *data,
 	return 0;
 }
 
+void
+ike2_sa_moved(struct ike2_sa *sa, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike	*ike = sa->ike;
+	char		 a[INET_ADDRSTRLEN];
+
+	if (sa->state != IKE2_R_INIT && sa->remote.sin_port != remote->sin_port)
+		log_info(LOG_IKE, "IKEv2: SA %u: peer %s moved from port %u to "
+		    "%u", sa->conn_id, ike_addr(remote, a),
+		    ntohs(sa->remote.sin_port), ntohs(remote->sin_port));
+	sa->local = *local;
+	sa->remote = *remote;
+	if (sa->state == IKE2_R_INIT)
+		return;
+	/* the UDP-encapsulated pairs follow the new mapping */
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
+		if (c->v2_conn != sa->conn_id || c->rport == 0)
+			continue;
+		c->lport = ntohs(local->sin_port);
+		c->rport = ntohs(remote->sin_port);
+		ike_child_update(c);
+		ike_emit_ipsec(ike, c, 0, 0);
+	}
+	ike2_emit(sa, IKE2_EV_UPDATED, 0);
+}
+
 /* A request under an SA: the message ID window of one (2.3). */
 static void
 input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
@@ -513,14 +541,11 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 		sa->msgid_resync = 0;
 	}
 	sa->next_in++;
-	/* an authentic request from new ports: NAT-T moved to 4500 (2.23) */
+	/* an authentic request from new ports: NAT-T moved to 4500 (2.23),
+	 * or the peer's NAT mapping changed */
 	if (sa->remote.sin_port != remote->sin_port ||
-	    sa->local.sin_port != local->sin_port) {
-		sa->local = *local;
-		sa->remote = *remote;
-		if (sa->state != IKE2_R_INIT)
-			ike2_emit(sa, IKE2_EV_UPDATED, 0);
-	}
+	    sa->local.sin_port != local->sin_port)
+		ike2_sa_moved(sa, local, remote);
 	switch (h->exchange) {
 	case IKE2_EX_IKE_AUTH:
 		if (sa->state == IKE2_R_INIT)

@@ -392,6 +392,7 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(deletes_unsent);
 	S(mid_syncs);
 	S(mid_sync_failed);
+	S(nat_keepalives);
 	S(deletes_rx);
 	S(halfopen_drop);
 #undef S

@@ -62,12 +62,17 @@ take_answer(struct ike2_peer *pe)
 	struct pair	*p = pe->p;
 	int		 got = 0;
 
-	for (int i = 0; i < p->nq; i++)
-		if (p->q[i].from == 0 && p->q[i].len <= sizeof(pe->resp)) {
-			memcpy(pe->resp, p->q[i].data, p->q[i].len);
-			pe->resplen = p->q[i].len;
+	for (int i = 0; i < p->nq; i++) {
+		/* from port 4500: the non-ESP marker in front */
+		size_t	 off = ntohs(p->q[i].src.sin_port) == 4500 ? 4 : 0;
+
+		if (p->q[i].from == 0 && p->q[i].len > off &&
+		    p->q[i].len - off <= sizeof(pe->resp)) {
+			memcpy(pe->resp, p->q[i].data + off, p->q[i].len - off);
+			pe->resplen = p->q[i].len - off;
 			got = 1;
 		}
+	}
 	pair_flush(p);
 	return got ? 0 : -1;
 }
@@ -76,22 +81,51 @@ take_answer(struct ike2_peer *pe)
 static uint8_t	 eng_req[IKE_MAX_MSG];
 static size_t	 eng_reqlen;
 
+static int	 fake_nat;
+static int	 keepalives;
+
 static void
 capture(struct pair *p, const struct pair_msg *m)
 {
+	size_t	 off = ntohs(m->src.sin_port) == 4500 ? 4 : 0;
+
 	(void)p;
-	if (m->from == 0 && m->len >= IKE2_HDR_LEN &&
-	    m->len <= sizeof(eng_req) &&
-	    !(m->data[19] & (IKE2_FLAG_R | IKE2_FLAG_I))) {
-		memcpy(eng_req, m->data, m->len);
-		eng_reqlen = m->len;
+	if (m->from == 0 && m->len == 1 && m->data[0] == 0xff)
+		keepalives++;
+	if (m->from == 0 && m->len >= IKE2_HDR_LEN + off &&
+	    m->len - off <= sizeof(eng_req) &&
+	    !(m->data[off + 19] & (IKE2_FLAG_R | IKE2_FLAG_I))) {
+		memcpy(eng_req, m->data + off, m->len - off);
+		eng_reqlen = m->len - off;
 	}
 }
 
 static void
 send_msg(struct ike2_peer *pe, const uint8_t *m, size_t len)
 {
-	pair_inject(pe->p, 0, m, len, "10.0.0.20", 500, 500);
+	uint8_t		 buf[4 + IKE_MAX_MSG];
+	uint16_t	 sport = pe->sport != 0 ? pe->sport : 500,
+			 dport = pe->dport != 0 ? pe->dport : 500;
+
+	if (dport != 4500 || len > IKE_MAX_MSG) {
+		pair_inject(pe->p, 0, m, len, "10.0.0.20", sport, dport);
+		return;
+	}
+	memset(buf, 0, 4);	/* the non-ESP marker */
+	memcpy(buf + 4, m, len);
+	pair_inject(pe->p, 0, buf, len + 4, "10.0.0.20", sport, dport);
+}
+
+void
+ike2_peer_fake_nat(int on)
+{
+	fake_nat = on;
+}
+
+int
+ike2_peer_keepalives(void)
+{
+	return keepalives;
 }
 
 int
@@ -153,9 +187,11 @@ ike2_peer_sa_init(struct ike2_peer *pe, struct pair *p, int ke_group,
 	n.datalen = sizeof(natd);
 	n.type = IKE2_N_NAT_DETECTION_SOURCE_IP;
 	ike2_natd_hash(pe->spii, zero_spi, &me, natd);
+	natd[0] ^= fake_nat;	/* hashes that do not match: NATs both ways */
 	ike2_wr_notify(&wr, &n);
 	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
 	ike2_natd_hash(pe->spii, zero_spi, &it, natd);
+	natd[0] ^= fake_nat;
 	ike2_wr_notify(&wr, &n);
 	ike2_wr_finish(&wr);
 	if (wbuf_error(&wr.w) || wr.w.len > sizeof(pe->init_i))

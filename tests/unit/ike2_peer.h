@@ -38,6 +38,8 @@ struct ike2_peer {
 	struct ike_dh	*cdh;
 	int		 mid_sync;	/* IKE_AUTH announces RFC 6311 (set
 					   after ike2_peer_sa_init) */
+	uint16_t	 sport, dport;	/* what we send from and to (0: 500;
+					   to 4500 with the non-ESP marker) */
 };
 
 /* The configuration node 0 answers with (psk: the keyring's key). */
@@ -104,6 +106,11 @@ int		 ike2_peer_take_request(struct ike2_peer *, uint32_t *);
  * sealed; flip as ike2_peer_request. */
 void		 ike2_peer_answer(struct ike2_peer *, uint32_t, uint8_t,
 		    const uint8_t *, size_t, size_t);
+/* IKE_SA_INIT's NAT detection hashes made wrong (both sides look
+ * NATed) from now on, or right again. */
+void		 ike2_peer_fake_nat(int);
+/* NAT keepalives the engine sent so far. */
+int		 ike2_peer_keepalives(void);
 /* What the peer holds (its DH). */
 void		 ike2_peer_free(struct ike2_peer *);
 

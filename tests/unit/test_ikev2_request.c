@@ -3,7 +3,8 @@
  * initiator: the liveness check from the profile's dpd line, its
  * retransmissions and the peer declared dead; Deletes (clear, a CHILD
  * SA's end); RFC 6311's message ID sync when the node becomes active,
- * with a good, a wrong-nonce and a forged answer; stray answers.
+ * with a good, a wrong-nonce and a forged answer; stray answers; NAT-T:
+ * the pairs following the peer's new ports, keepalives.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -289,6 +290,68 @@ test_standby_quiet(void **state)
 	pair_free(p);
 }
 
+/*
+ * NAT-T: both sides look NATed (IKE_SA_INIT's hashes); the peer moves to
+ * port 4500 and later its NAT rebinds to another port: the SA and its
+ * UDP-encapsulated pair follow each authentic request's ports; behind
+ * the NAT we send a keepalive every crypto isakmp nat keepalive seconds,
+ * none on a standby.
+ */
+static void
+test_nat(void **state)
+{
+	char		*c0 = ike2_peer_conf(PSK), *conf;
+	struct pair	*p;
+	struct ike2_peer pe;
+	struct ike2_sa	*sa;
+	struct ike_child *c;
+	int		 k;
+
+	(void)state;
+	pair_log_init();
+	conf = pair_edit(c0, "hostname a\n", "hostname a\ncrypto isakmp nat "
+	    "keepalive 20\n");
+	free(c0);
+	p = pair_new(conf, NULL);
+	free(conf);
+	assert_non_null(p);
+	ike2_peer_fake_nat(1);
+	establish(&pe, p, 0);
+	ike2_peer_fake_nat(0);
+	sa = v2(p)->sas;
+	assert_true(sa->nat_local && sa->nat_remote);
+	c = p->n[0].ike->children;
+	assert_true(c->xf.udp);
+	assert_int_equal(c->rport, 500);
+
+	pe.sport = pe.dport = 4500;
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	assert_int_equal(ntohs(sa->local.sin_port), 4500);
+	assert_int_equal(ntohs(sa->remote.sin_port), 4500);
+	assert_int_equal(c->lport, 4500);
+	assert_int_equal(c->rport, 4500);
+	assert_int_equal(esp_fake_sa(p->n[0].be, c->conn_out)->remote_port,
+	    4500);
+	pe.sport = 31000;
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	assert_int_equal(c->rport, 31000);
+	assert_int_equal(esp_fake_sa(p->n[0].be, c->conn_out)->remote_port,
+	    31000);
+	assert_true(pair_log_has("moved from port 4500 to 31000"));
+
+	k = ike2_peer_keepalives();
+	pair_advance(p, 41000);
+	assert_int_equal(ike2_peer_keepalives() - k, 2);
+	assert_int_equal(v2(p)->st.nat_keepalives, 2);
+	ike_set_active(p->n[0].ike, 0);
+	k = ike2_peer_keepalives();
+	pair_advance(p, 41000);
+	assert_int_equal(ike2_peer_keepalives(), k);
+	pair_free(p);
+}
+
 int
 main(void)
 {
@@ -298,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_deletes),
 		cmocka_unit_test(test_mid_sync),
 		cmocka_unit_test(test_standby_quiet),
+		cmocka_unit_test(test_nat),
 	};
 
 	return cmocka_run_group_tests_name("ikev2_request", tests, NULL,

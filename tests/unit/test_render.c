@@ -357,7 +357,7 @@ test_ikev2_stats(void **state)
 	    " \"requests_sent\": 6, \"requests_retransmitted\": 3,"
 	    " \"liveness_sent\": 4, \"peers_dead\": 1,"
 	    " \"deletes_unsent\": 0, \"mid_syncs\": 2,"
-	    " \"mid_sync_failed\": 0,"
+	    " \"mid_sync_failed\": 0, \"nat_keepalives\": 9,"
 	    " \"deletes_rx\": 3, \"halfopen_drop\": 6, \"active\": true}",
 	    "--------------------------------------------------------------"
 	    "------------------\n"
@@ -387,6 +387,7 @@ test_ikev2_stats(void **state)
 	    "CHILD SA Deletes not sent (queue full)   0\n"
 	    "Message ID syncs (RFC 6311)              2\n"
 	    "Message ID syncs failed                  0\n"
+	    "NAT keepalives sent                      9\n"
 	    "Authentication failures                  1\n"
 	    "No proposal chosen                       0\n"
 	    "INVALID_KE_PAYLOAD sent                  4\n"
