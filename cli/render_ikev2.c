@@ -170,6 +170,8 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "mid_syncs", "Message ID syncs (RFC 6311)" },
 		{ "mid_sync_failed", "Message ID syncs failed" },
 		{ "nat_keepalives", "NAT keepalives sent" },
+		{ "rekeys_failed", "CHILD SA rekeys of ours failed" },
+		{ "rekey_collisions", "Rekey collisions (TEMPORARY_FAILURE)" },
 		{ "auth_fail", "Authentication failures" },
 		{ "no_proposal", "No proposal chosen" },
 		{ "invalid_ke", "INVALID_KE_PAYLOAD sent" },

@@ -538,6 +538,9 @@ struct ike {
 /* ---- ike/v2/: IKEv2 ------------------------------------------------------ */
 
 struct ike2	*ike2_new(struct ike *);
+/* Rekey an IKEv2 pair (CREATE_CHILD_SA of ours, ike/v2/child.c): 0
+ * when the request is out or waits for the window, -1 if it cannot. */
+int		 ike2_child_rekey(struct ike2 *, struct ike_child *);
 /* An IKEv2 pair deleted here: a Delete to the peer (ike/v2/request.c). */
 void		 ike2_child_deleted(struct ike2 *, const struct ike_child *);
 /*

@@ -563,9 +563,15 @@ ike_child_rekey(struct ike_child *c)
 	struct ike	*ike = c->ike;
 	struct ike_sa	*sa;
 
-	/* IKEv2 pairs: the peer rekeys them (CREATE_CHILD_SA not yet ours) */
-	if (!ike->active || c->rekeyed || c->rekeying || c->v2_conn != 0)
+	if (!ike->active || c->rekeyed || c->rekeying)
 		return -1;
+	if (c->v2_conn != 0) {
+		/* CREATE_CHILD_SA under its IKE SA (ike/v2/child.c) */
+		if (ike2_child_rekey(ike->v2, c) == -1)
+			return -1;
+		c->rekeying = 1;
+		return 0;
+	}
 	if (ike_spd_by_reqid(ike, c->reqid) == NULL) {
 		IKE_TRACE(NULL, " crypto map entry of SA 0x%08x is gone: not "
 		    "rekeyed", c->spi_in);

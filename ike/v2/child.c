@@ -25,22 +25,30 @@ read_ts(struct ike2 *v2, const struct ike2_pls *pls)
 	    ike2_ts_parse(pr->body, &v2->tsr, &err) == -1 ? -1 : 0;
 }
 
-/* 2.17: i->r encryption, i->r integrity, then r->i; 0 or -1. */
+/*
+ * 2.17: i->r encryption, i->r integrity, then r->i, the exchange's
+ * initiator's first: the peer's (our inbound), or ours when we
+ * initiated (ours_first).  0 or -1.
+ */
 static int
 child_keys(struct ike2_sa *sa, const struct ike2_child_req *q,
-    const uint8_t *gir, size_t girlen, struct ike_child *c)
+    const uint8_t *gir, size_t girlen, int ours_first, struct ike_child *c)
 {
 	uint8_t		 km[2 * (ESP_MAX_ENC_KEY + ESP_MAX_AUTH_KEY)];
 	size_t		 el = c->ekey_len, al = c->akey_len;
+	uint8_t		*e1 = ours_first ? c->ekey_out : c->ekey_in,
+			*a1 = ours_first ? c->akey_out : c->akey_in,
+			*e2 = ours_first ? c->ekey_in : c->ekey_out,
+			*a2 = ours_first ? c->akey_in : c->akey_out;
 	int		 rc;
 
 	rc = ike2_keymat(sa->suite.prf, sa->keys.d, sa->keys.prflen, gir,
 	    girlen, q->ni, q->nilen, q->nr, q->nrlen, km, 2 * (el + al));
 	if (rc == 0) {
-		memcpy(c->ekey_in, km, el);
-		memcpy(c->akey_in, km + el, al);
-		memcpy(c->ekey_out, km + el + al, el);
-		memcpy(c->akey_out, km + 2 * el + al, al);
+		memcpy(e1, km, el);
+		memcpy(a1, km + el, al);
+		memcpy(e2, km + el + al, el);
+		memcpy(a2, km + 2 * el + al, al);
 	}
 	OPENSSL_cleanse(km, sizeof(km));
 	return rc;
@@ -199,7 +207,7 @@ ike2_child_make(struct ike2_sa *sa, const struct ike2_child_req *q,
 	    ike->be->ops->alloc_spi(ike->be, &c->spi_in) == -1)
 		goto fail;
 	c->akey_len = al;
-	if (child_keys(sa, q, girlen != 0 ? gir : NULL, girlen, c) == -1)
+	if (child_keys(sa, q, girlen != 0 ? gir : NULL, girlen, 0, c) == -1)
 		goto fail;
 	OPENSSL_cleanse(gir, sizeof(gir));
 	child_fill(sa, spd, e, &ch, &sel, ike2_has_notify(q->pls,
@@ -444,6 +452,13 @@ create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
 			memcpy(r->notify_spi, n.spi, 4);
 			return;
 		}
+		if (sa->req_kind == IKE2_REQ_REKEY_CHILD &&
+		    sa->rekey.old_conn == old->conn_in) {
+			/* 2.25: ours is out for it; ours goes on */
+			r->child.error = IKE2_N_TEMPORARY_FAILURE;
+			ike->v2->st.rekey_collisions++;
+			return;
+		}
 	}
 	if (ike2_child_make(sa, q, &r->child) == -1) {
 		log_warnx(LOG_IKE, "IKEv2: SA %u: no CHILD SA for %s: %s",
@@ -510,4 +525,283 @@ answer:
 	if (r->child.c != NULL)
 		ike2_emit(sa, IKE2_EV_UPDATED, 0);
 	free_secret(r, sizeof(*r));
+}
+
+/* ---- CHILD SA rekeys of ours (1.3.3) ------------------------------------- */
+
+/*
+ * When a pair nears the end of its lifetime (its soft timer, or a
+ * takeover that distrusts its counters), havpn rekeys it: CREATE_CHILD_SA
+ * with N(REKEY_SA) naming our inbound SPI, every transform-set of the
+ * crypto map entry as an ESP proposal with the new SPI (and the entry's
+ * PFS group with a KE), a nonce, and the pair's selector as TSi (ours)
+ * and TSr.  The answer's proposal must be one of ours; the new pair is
+ * keyed with our nonce first (we initiate this exchange: the first keys
+ * are our outbound ones) and replaces the old one, which lives 5 s more
+ * for packets in flight and then goes with a Delete.  A peer's REKEY_SA
+ * for a pair we are rekeying is answered TEMPORARY_FAILURE (RFC 7296
+ * 2.25): our rekey then wins, and no redundant pair is made.
+ */
+
+struct rekey_arg {
+	struct ike2_sa	*sa;
+	const struct ike_child *c;
+	struct ike2_sa_pl *pl;
+};
+
+static void
+write_rekey(struct ike2_wr *wr, void *arg)
+{
+	struct rekey_arg *q = arg;
+	struct ike2_rekey *rk = &q->sa->rekey;
+	struct ike2_notify n;
+	struct ike2_ts_pl tsi, tsr;
+	struct ike2_ke	 ke;
+	uint8_t		 spi[4];
+
+	memset(&n, 0, sizeof(n));
+	n.type = IKE2_N_REKEY_SA;
+	n.proto = IKE2_PROTO_ESP;
+	n.spisize = 4;
+	be32_put(spi, q->c->spi_in);
+	n.spi = spi;
+	ike2_wr_notify(wr, &n);
+	if (!q->c->xf.tunnel) {
+		n.type = IKE2_N_USE_TRANSPORT_MODE;
+		n.proto = 0;
+		n.spisize = 0;
+		n.spi = NULL;
+		ike2_wr_notify(wr, &n);
+	}
+	ike2_wr_sa(wr, q->pl);
+	ike2_wr_bytes(wr, IKE2_PL_NONCE, rk->ni, sizeof(rk->ni));
+	if (rk->dh != NULL) {
+		ke.group = (uint16_t)rk->group;
+		ke.data = ike_dh_pub(rk->dh);
+		ke.len = ike_dh_publen(rk->group);
+		ike2_wr_ke(wr, &ke);
+	}
+	memset(&tsi, 0, sizeof(tsi));
+	memset(&tsr, 0, sizeof(tsr));
+	tsi.n = tsr.n = 1;
+	ike2_ts_from_sel(&q->c->sel, &tsi.ts[0], &tsr.ts[0]);
+	ike2_wr_ts(wr, IKE2_PL_TSI, &tsi);
+	ike2_wr_ts(wr, IKE2_PL_TSR, &tsr);
+}
+
+/* The entry's transform-sets as ESP proposals with SPI spi, into pl. */
+static int
+rekey_offer(struct ike *ike, const struct conf_map_entry *e, uint32_t spi,
+    struct ike2_sa_pl *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	for (int k = 0; k < e->ntsets; k++) {
+		const struct conf_transform_set *t =
+		    conf_tset_find(ike->cf, e->tsets[k]);
+		struct ike2_prop p;
+
+		if (t == NULL || ike2_prop_from_tset(t, e->pfs_group, &p) == -1)
+			continue;
+		p.num = (uint8_t)(pl->nprops + 1);
+		p.spilen = 4;
+		be32_put(p.spi, spi);
+		ike2_prop_append_pl(&p, pl);
+	}
+	return pl->nprops > 0 ? 0 : -1;
+}
+
+static int
+rekey_send(struct ike2_sa *sa, struct ike_child *c)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2_rekey *rk = &sa->rekey;
+	const struct conf_map_entry *e = ike_map_entry(ike->cf, c->map,
+	    c->map_seq);
+	struct rekey_arg q = { sa, c, NULL };
+	int		 rc = -1;
+
+	if (e == NULL || ike->be->ops->alloc_spi(ike->be, &rk->spi_in) == -1)
+		return -1;
+	q.pl = xcalloc(1, sizeof(*q.pl));
+	rk->old_conn = c->conn_in;
+	ike_random(rk->ni, sizeof(rk->ni));
+	rk->group = e->pfs_group;
+	rk->dh = rk->group != 0 ? ike_dh_new(rk->group) : NULL;
+	if ((rk->group == 0 || rk->dh != NULL) &&
+	    rekey_offer(ike, e, rk->spi_in, q.pl) == 0 &&
+	    ike2_request(sa, IKE2_REQ_REKEY_CHILD, sa->next_out, write_rekey,
+	    &q) == 0) {
+		IKE2_TRACE(sa, "rekeying CHILD SA 0x%08x: new SPI 0x%08x",
+		    c->spi_in, rk->spi_in);
+		rc = 0;
+	} else
+		ike2_child_rekey_abandon(sa);
+	free(q.pl);
+	return rc;
+}
+
+int
+ike2_child_rekey(struct ike2 *v2, struct ike_child *c)
+{
+	struct ike2_sa	*sa = ike2_sa_by_conn(v2, c->v2_conn);
+
+	if (sa == NULL || sa->state != IKE2_READY)
+		return -1;
+	if (sa->req_kind == IKE2_REQ_NONE && !sa->sync_pending)
+		return rekey_send(sa, c);
+	/* the window is busy: after its answer (ike2_child_rekey_next) */
+	for (int i = 0; i < sa->nrekey_wait; i++)
+		if (sa->rekey_wait[i] == c->conn_in)
+			return 0;
+	if (sa->nrekey_wait == IKE2_DEL_QUEUE)
+		return -1;
+	sa->rekey_wait[sa->nrekey_wait++] = c->conn_in;
+	return 0;
+}
+
+void
+ike2_child_rekey_next(struct ike2_sa *sa)
+{
+	struct ike	*ike = sa->ike;
+
+	while (sa->nrekey_wait > 0 && sa->req_kind == IKE2_REQ_NONE) {
+		struct ike_child *c = ike_child_by_conn(ike, sa->rekey_wait[0]);
+
+		memmove(sa->rekey_wait, sa->rekey_wait + 1,
+		    (size_t)--sa->nrekey_wait * sizeof(sa->rekey_wait[0]));
+		if (c == NULL || c->rekeyed || c->v2_conn != sa->conn_id)
+			continue;
+		if (rekey_send(sa, c) == -1)
+			c->rekeying = 0;
+	}
+}
+
+void
+ike2_child_rekey_abandon(struct ike2_sa *sa)
+{
+	struct ike2_rekey *rk = &sa->rekey;
+	struct ike_child *c;
+
+	if (rk->old_conn != 0 &&
+	    (c = ike_child_by_conn(sa->ike, rk->old_conn)) != NULL)
+		c->rekeying = 0;	/* its soft timer is spent: the peer's
+					   rekey or its end */
+	ike_dh_free(rk->dh);
+	OPENSSL_cleanse(rk, sizeof(*rk));
+}
+
+/* The answer's proposal as one of ours: the choice, or -1. */
+static int
+rekey_choice(struct ike2_sa *sa, const struct conf_map_entry *e,
+    const struct ike2_pls *pls, struct ike2_esp_choice *ch)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	const struct ike2_pl *psa = ike2_one(pls, IKE2_PL_SA);
+	const struct conf_transform_set *ts[8];
+	struct ike2_prop got;
+	const char	*err;
+	int		 nts = 0;
+
+	if (psa == NULL || ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1 ||
+	    v2->sa_pl.nprops != 1)
+		return -1;
+	ike2_prop_from_pl(&v2->sa_pl, 0, &got);
+	for (int k = 0; k < e->ntsets && nts < (int)nitems(ts); k++)
+		ts[nts++] = conf_tset_find(ike->cf, e->tsets[k]);
+	/* the peer's one proposal must be one of ours, one transform a
+	 * type, the group ours */
+	for (int t = 0; t < IKE2_NTYPES; t++)
+		if (got.nxf[t] > 1)
+			return -1;
+	return ike2_choose_esp(ts, nts, e->pfs_group, &got, 1,
+	    sa->rekey.group, ch) == IKE2_CHOSEN ? 0 : -1;
+}
+
+void
+ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2_rekey *rk = &sa->rekey;
+	struct ike_child *old = ike_child_by_conn(ike, rk->old_conn), *c;
+	const struct conf_map_entry *e = NULL;
+	const struct ike_spd *spd = NULL;
+	const struct ike2_pl *pno = ike2_one(pls, IKE2_PL_NONCE),
+			     *pke = ike2_one(pls, IKE2_PL_KE);
+	struct ike2_esp_choice ch;
+	struct ike2_child_req q;
+	struct ike2_ke	 ke;
+	const uint8_t	*nr;
+	uint8_t		 gir[IKE_MAX_DH];
+	size_t		 nrlen, girlen = 0, al;
+	const char	*err = NULL, *why = NULL;
+	uint16_t	 refused = 0;
+	char		 a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < pls->n && refused == 0; i++) {
+		struct ike2_notify n;
+
+		if (pls->pl[i].type == IKE2_PL_N &&
+		    ike2_notify_parse(pls->pl[i].body, &n, &err) == 0 &&
+		    n.type < IKE2_N_STATUS_MIN)
+			refused = n.type;
+	}
+	if (old == NULL || old->rekeyed)
+		why = "the pair is gone or replaced meanwhile";
+	else if (refused != 0)
+		why = ike2_notify_name(refused);
+	else if ((e = ike_map_entry(ike->cf, old->map, old->map_seq)) == NULL ||
+	    (spd = ike_spd_by_reqid(ike, old->reqid)) == NULL)
+		why = "its crypto map entry is gone";
+	else if (pno == NULL || ike2_nonce_parse(pno->body, &nr, &nrlen,
+	    &err) == -1 || rekey_choice(sa, e, pls, &ch) == -1)
+		why = "the answer is not one of our proposals";
+	else if (rk->dh != NULL && (pke == NULL ||
+	    ike2_ke_parse(pke->body, &ke, &err) == -1 ||
+	    ke.group != rk->group || ike_dh_derive(rk->dh, ke.data, ke.len,
+	    gir, &err) == -1))
+		why = "its KE does not fit our group";
+	if (why != NULL) {
+		ike->v2->st.rekeys_failed++;
+		log_warnx(LOG_IKE, "IKEv2: SA %u: rekey of CHILD SA with %s "
+		    "failed: %s", sa->conn_id, ike_addr(&sa->remote, a), why);
+		return;
+	}
+	if (rk->dh != NULL)
+		girlen = ike_dh_secretlen(rk->group);
+	c = ike_child_new(ike);
+	c->spi_in = rk->spi_in;
+	c->ekey_len = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
+	if (c->ekey_len == 0 || c->ekey_len > ESP_MAX_ENC_KEY ||
+	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
+	    al > ESP_MAX_AUTH_KEY) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		free_secret(c, sizeof(*c));
+		return;
+	}
+	c->akey_len = al;
+	/* we initiated: our nonce first, the first keys our outbound ones */
+	memset(&q, 0, sizeof(q));
+	q.ni = rk->ni;
+	q.nilen = sizeof(rk->ni);
+	q.nr = nr;
+	q.nrlen = nrlen;
+	if (child_keys(sa, &q, girlen != 0 ? gir : NULL, girlen, 1, c) == -1) {
+		OPENSSL_cleanse(gir, sizeof(gir));
+		free_secret(c, sizeof(*c));
+		return;
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
+	child_fill(sa, spd, e, &ch, &old->sel, !old->xf.tunnel, c);
+	rk->spi_in = 0;		/* the pair's now */
+	ike_child_new_conns(c);
+	if (ike_child_install(c, 1, 1) == -1) {
+		ike_child_forget(c);
+		return;
+	}
+	ike->v2->st.child_ok++;
+	ike->v2->st.child_rekeys++;
+	ike_child_superseded(old);
+	ike_child_up(c, old->conn_in);
+	ike2_emit(sa, IKE2_EV_UPDATED, 0);
 }

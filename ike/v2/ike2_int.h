@@ -50,9 +50,20 @@ enum ike2_req_kind {
 	IKE2_REQ_DELETE_CHILD,
 	IKE2_REQ_DELETE_IKE,
 	IKE2_REQ_MID_SYNC,
+	IKE2_REQ_REKEY_CHILD,
+};
+
+/* A CHILD SA rekey of ours, its request out (child.c). */
+struct ike2_rekey {
+	uint32_t	 old_conn;	/* the pair rekeyed: its conn_in */
+	uint32_t	 spi_in;	/* the new pair's, offered */
+	uint8_t		 ni[32];
+	struct ike_dh	*dh;		/* PFS: the entry's group */
+	int		 group;
 };
 
 #define IKE2_DEL_QUEUE		8	/* CHILD SA Deletes waiting */
+#define IKE2_MID_SYNC_DELAY_MS	200	/* RFC 6311's after a takeover */
 
 struct ike2_sa {
 	struct ike	*ike;
@@ -104,6 +115,10 @@ struct ike2_sa {
 
 	/* our requests (request.c): one out at a time */
 	int		 req_kind;	/* enum ike2_req_kind */
+	uint8_t		 req_exchange;
+	struct ike2_rekey rekey;	/* IKE2_REQ_REKEY_CHILD's */
+	uint32_t	 rekey_wait[IKE2_DEL_QUEUE];	/* conn_ins to rekey */
+	int		 nrekey_wait;
 	uint32_t	 req_msgid;
 	uint8_t		*req;		/* sealed, for retransmissions */
 	size_t		 reqlen;
@@ -121,6 +136,8 @@ struct ike2_sa {
 	struct ike_timer t_dpd;
 	uint64_t	 last_rx_ms;	/* the peer's last authentic message */
 	struct ike_timer t_natka;	/* NAT keepalives (we are behind one) */
+	struct ike_timer t_sync;	/* RFC 6311's, after a takeover */
+	int		 sync_pending;	/* no other request before it */
 
 	uint64_t	 created_ms;
 	uint64_t	 established_ms;
@@ -153,6 +170,8 @@ struct ike2_stats {
 	uint64_t	 mid_syncs;
 	uint64_t	 mid_sync_failed;
 	uint64_t	 nat_keepalives;
+	uint64_t	 rekeys_failed;		/* ours */
+	uint64_t	 rekey_collisions;	/* the peer's refused */
 };
 
 struct ike2 {
@@ -299,6 +318,14 @@ int		 ike2_child_make(struct ike2_sa *, const struct ike2_child_req *,
 void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
 void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
+/* Our rekey's answer: the new pair up and the old one superseded, or
+ * the refusal logged. */
+void		 ike2_child_rekey_answer(struct ike2_sa *,
+		    const struct ike2_pls *);
+/* Our rekey dropped (no answer, a standby, the SA gone). */
+void		 ike2_child_rekey_abandon(struct ike2_sa *);
+/* The next rekey that waited for the window, if any. */
+void		 ike2_child_rekey_next(struct ike2_sa *);
 
 /* request.c */
 void		 ike2_request_init(struct ike2_sa *);
@@ -327,6 +354,9 @@ void		 ike2_sa_delete_notify(struct ike2_sa *, const char *);
 /* RFC 6311: the message ID sync request (the peer announced support);
  * 0 or -1. */
 int		 ike2_mid_sync(struct ike2_sa *);
+/* The same IKE2_MID_SYNC_DELAY_MS from now: the node just became active,
+ * its VIPs and the neighbours' ARP caches move first. */
+void		 ike2_mid_sync_later(struct ike2_sa *);
 /* The request out and the Deletes waiting dropped (a standby). */
 void		 ike2_requests_drop(struct ike2_sa *);
 

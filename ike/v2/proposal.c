@@ -39,12 +39,23 @@ void
 ike2_prop_to_pl(const struct ike2_prop *p, struct ike2_sa_pl *pl)
 {
 	memset(pl, 0, sizeof(*pl));
-	pl->nprops = 1;
-	pl->prop[0].num = p->num;
-	pl->prop[0].proto = p->proto;
-	pl->prop[0].spisize = p->spilen;
-	memcpy(pl->prop[0].spi, p->spi, p->spilen);
-	pl->prop[0].usable = 1;
+	ike2_prop_append_pl(p, pl);
+}
+
+void
+ike2_prop_append_pl(const struct ike2_prop *p, struct ike2_sa_pl *pl)
+{
+	struct ike2_sa_prop *sp;
+
+	if (pl->nprops == IKE2_MAX_PROPS)
+		return;
+	sp = &pl->prop[pl->nprops++];
+	sp->num = p->num;
+	sp->proto = p->proto;
+	sp->spisize = p->spilen;
+	memcpy(sp->spi, p->spi, p->spilen);
+	sp->usable = 1;
+	sp->xf0 = pl->nxf;
 	for (int t = 1; t <= IKE2_NTYPES; t++)
 		for (int k = 0; k < NXF(p, t) && pl->nxf < IKE2_MAX_XFORMS;
 		    k++) {
@@ -55,7 +66,7 @@ ike2_prop_to_pl(const struct ike2_prop *p, struct ike2_sa_pl *pl)
 			x->keybits = XF(p, t)[k].keybits;
 			x->usable = 1;
 		}
-	pl->prop[0].nxf = pl->nxf;
+	sp->nxf = pl->nxf - sp->xf0;
 }
 
 int

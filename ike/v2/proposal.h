@@ -57,6 +57,9 @@ void		 ike2_prop_from_pl(const struct ike2_sa_pl *, int,
 		    struct ike2_prop *);
 /* An SA payload of one proposal, p: what a reply carries. */
 void		 ike2_prop_to_pl(const struct ike2_prop *, struct ike2_sa_pl *);
+/* p added as the SA payload's next proposal (none past IKE2_MAX_PROPS). */
+void		 ike2_prop_append_pl(const struct ike2_prop *,
+		    struct ike2_sa_pl *);
 
 /* Add a transform; -1 when that type's list is full. */
 int		 ike2_prop_add(struct ike2_prop *, int, uint16_t, uint16_t);

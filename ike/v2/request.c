@@ -28,6 +28,7 @@
 static void	 req_timeout(struct ike *, struct ike_timer *);
 static void	 dpd_timeout(struct ike *, struct ike_timer *);
 static void	 natka_timeout(struct ike *, struct ike_timer *);
+static void	 sync_timeout(struct ike *, struct ike_timer *);
 
 void
 ike2_request_init(struct ike2_sa *sa)
@@ -35,12 +36,15 @@ ike2_request_init(struct ike2_sa *sa)
 	ike_timer_init(&sa->t_req, req_timeout, sa);
 	ike_timer_init(&sa->t_dpd, dpd_timeout, sa);
 	ike_timer_init(&sa->t_natka, natka_timeout, sa);
+	ike_timer_init(&sa->t_sync, sync_timeout, sa);
 }
 
 /* The request out is answered or abandoned. */
 static void
 request_done(struct ike2_sa *sa)
 {
+	if (sa->req_kind == IKE2_REQ_REKEY_CHILD)
+		ike2_child_rekey_abandon(sa);
 	ike_timer_stop(sa->ike, &sa->t_req);
 	free(sa->req);
 	sa->req = NULL;
@@ -54,6 +58,7 @@ ike2_request_free(struct ike2_sa *sa)
 	request_done(sa);
 	ike_timer_stop(sa->ike, &sa->t_dpd);
 	ike_timer_stop(sa->ike, &sa->t_natka);
+	ike_timer_stop(sa->ike, &sa->t_sync);
 }
 
 static uint64_t
@@ -69,14 +74,17 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
     void (*fn)(struct ike2_wr *, void *), void *arg)
 {
 	struct ike	*ike = sa->ike;
+	uint8_t		 ex = kind == IKE2_REQ_REKEY_CHILD ?
+			    IKE2_EX_CREATE_CHILD_SA : IKE2_EX_INFORMATIONAL;
 
 	if (sa->req_kind != IKE2_REQ_NONE || !ike->active ||
-	    sa->state == IKE2_R_INIT)
+	    sa->state == IKE2_R_INIT ||
+	    (sa->sync_pending && kind != IKE2_REQ_MID_SYNC))
 		return -1;
-	if (ike2_seal(sa, IKE2_EX_INFORMATIONAL, 0, msgid, fn, arg, &sa->req,
-	    &sa->reqlen) == -1)
+	if (ike2_seal(sa, ex, 0, msgid, fn, arg, &sa->req, &sa->reqlen) == -1)
 		return -1;
 	sa->req_kind = kind;
+	sa->req_exchange = ex;
 	sa->req_msgid = msgid;
 	sa->req_tries = 0;
 	if (kind != IKE2_REQ_MID_SYNC)
@@ -313,6 +321,28 @@ ike2_mid_sync(struct ike2_sa *sa)
 	return 0;
 }
 
+void
+ike2_mid_sync_later(struct ike2_sa *sa)
+{
+	if (!sa->peer_mid_sync)
+		return;
+	/* 6311: the IDs are synchronized before any other request */
+	sa->sync_pending = 1;
+	ike_timer_set(sa->ike, &sa->t_sync, ike_now(sa->ike) +
+	    IKE2_MID_SYNC_DELAY_MS);
+}
+
+/* The answer would go to the VIP's old holder before then. */
+static void
+sync_timeout(struct ike *ike, struct ike_timer *t)
+{
+	struct ike2_sa	*sa = t->arg;
+
+	sa->sync_pending = 0;
+	if (ike->active && ike2_mid_sync(sa) == -1)
+		ike2_child_rekey_next(sa);
+}
+
 /*
  * 5.1 of RFC 6311: the answer echoes our nonce with the peer's next
  * request ID (send) and the ID it expects of ours (recv); each side
@@ -361,6 +391,7 @@ ike2_requests_drop(struct ike2_sa *sa)
 {
 	request_done(sa);
 	sa->ndel = 0;
+	sa->sync_pending = 0;
 }
 
 /* ---- answers ------------------------------------------------------------- */
@@ -374,13 +405,15 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 	int		 kind = sa->req_kind;
 
 	if (kind == IKE2_REQ_NONE || h->msgid != sa->req_msgid ||
-	    h->exchange != IKE2_EX_INFORMATIONAL) {
+	    h->exchange != sa->req_exchange) {
 		/* late (a retransmission's second answer) or not ours */
 		v2->st.bad_msgid++;
 		return;
 	}
 	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
 		return;
+	if (kind == IKE2_REQ_REKEY_CHILD)
+		ike2_child_rekey_answer(sa, &pls);	/* takes its state */
 	request_done(sa);
 	switch (kind) {
 	case IKE2_REQ_MID_SYNC:
@@ -394,4 +427,5 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 		break;
 	}
 	flush_deletes(sa);
+	ike2_child_rekey_next(sa);
 }

@@ -192,10 +192,11 @@ ike2_set_active(struct ike2 *v2, int active)
 		if (active) {
 			ike_timer_unhold(v2->ike, &sa->t_life);
 			if (sa->state == IKE2_READY)
-				(void)ike2_mid_sync(sa);
+				ike2_mid_sync_later(sa);
 			continue;
 		}
 		ike2_requests_drop(sa);
+		ike_timer_stop(v2->ike, &sa->t_sync);
 		/* exchanges in flight are not continued elsewhere: drop */
 		if (sa->state == IKE2_R_INIT) {
 			sa_free(sa);

@@ -393,6 +393,8 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(mid_syncs);
 	S(mid_sync_failed);
 	S(nat_keepalives);
+	S(rekeys_failed);
+	S(rekey_collisions);
 	S(deletes_rx);
 	S(halfopen_drop);
 #undef S

@@ -73,6 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[0] & 2) {
 			ike_set_active(p->n[0].ike, 0);
 			ike_set_active(p->n[0].ike, 1);
+			pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
 		}
 		if (data[0] & 4)
 			(void)ike2_clear_sa(p->n[0].ike, 0);

@@ -383,3 +383,48 @@ def test_ikev2_liveness_and_dead_peer(topo, bindir):
         assert "does not answer (5 retransmissions)" in t.log("gA")
     finally:
         os.kill(c.proc.pid, signal.SIGCONT)
+
+
+def test_ikev2_havpn_rekeys_child(topo, bindir):
+    """The crypto map entry's 30 s lifetime is havpn's: at its soft
+    lifetime (93 %) havpn rekeys the CHILD SA itself (CREATE_CHILD_SA
+    with REKEY_SA and PFS), strongSwan installs the new pair, havpn's
+    Delete of the old one follows 5 s later; pings go on, both sides end
+    with the same SPIs."""
+    t = build(topo)
+    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+        " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
+        " set pfs group19\n set security-association lifetime seconds 30\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp="aes256gcm16-ecp256",
+                     ike=SUITES[0][2], version=2, psk=PSK)
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    first = {k: v["spi-in"] for k, v in c.children().items()}
+    lost = 0
+    for _ in range(8):
+        if ping(t, "hA", "192.168.98.10", count=10).returncode != 0:
+            lost += 1
+        if "received DELETE for ESP CHILD_SA" in c.log():
+            break
+    wait_for(lambda: "received DELETE for ESP CHILD_SA" in c.log(), 20,
+             what="havpn's rekey and its Delete of the old pair")
+    assert "parsed CREATE_CHILD_SA request 0 [ N(REKEY_SA) SA No KE TSi " \
+        "TSr ]" in c.log(), c.log()[-3000:]
+    assert lost == 0, f"{lost} ping rounds failed"
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["child_rekeys"] >= 1 and st["rekeys_failed"] == 0, st
+    wait_for(lambda: len(flows(d)) == 1, 10, what="one pair left")
+    theirs = [ch for ch in c.children().values()
+              if ch["state"] == "INSTALLED"]
+    assert len(theirs) == 1 and theirs[0]["spi-in"] not in \
+        first.values(), (theirs, first)
+    f = flows(d)[0]
+    assert int(theirs[0]["spi-out"], 16) in \
+        {s["spi"] for s in f["inbound_esp_sas"]}, (theirs, f)
+    assert int(theirs[0]["spi-in"], 16) in \
+        {s["spi"] for s in f["outbound_esp_sas"]}, (theirs, f)
+    assert theirs[0]["dh-group"] == "ECP_256", theirs
+    assert c.log().count("generating IKE_SA_INIT request 0") == 1

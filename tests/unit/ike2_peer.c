@@ -636,13 +636,39 @@ ike2_peer_take_request(struct ike2_peer *pe, uint32_t *msgid)
 
 	eng_reqlen = 0;
 	pe->plainlen = 0;
-	return len == 0 ? -1 : open_msg(pe, eng_req, len, msgid);
+	if (len == 0)
+		return -1;
+	pe->req_exchange = eng_req[18];
+	return open_msg(pe, eng_req, len, msgid);
 }
 
 void
 ike2_peer_answer(struct ike2_peer *pe, uint32_t msgid, uint8_t np,
     const uint8_t *plain, size_t len, size_t flip)
 {
-	(void)seal_send(pe, IKE2_EX_INFORMATIONAL, IKE2_FLAG_I | IKE2_FLAG_R,
-	    msgid, np, plain, len, flip);
+	(void)seal_send(pe, pe->req_exchange != 0 ? pe->req_exchange :
+	    IKE2_EX_INFORMATIONAL, IKE2_FLAG_I | IKE2_FLAG_R, msgid, np, plain,
+	    len, flip);
+}
+
+size_t
+ike2_peer_child_answer_body(struct ike2_peer *pe, uint32_t spi, uint8_t *out,
+    size_t max, uint8_t *np)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_sa_pl sa;
+	struct ike2_ts_pl tsi, tsr;
+
+	ike_random(pe->cni, sizeof(pe->cni));
+	memset(&h, 0, sizeof(h));
+	ike2_wr_init(&wr, &h);
+	esp_offer(&sa, spi, 0);
+	ike2_wr_sa(&wr, &sa);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, pe->cni, sizeof(pe->cni));
+	/* the engine initiated: TSi its side */
+	acl_ts(&tsr, &tsi);
+	ike2_wr_ts(&wr, IKE2_PL_TSI, &tsi);
+	ike2_wr_ts(&wr, IKE2_PL_TSR, &tsr);
+	return body_of(&wr, out, max, np);
 }

@@ -40,6 +40,7 @@ struct ike2_peer {
 					   after ike2_peer_sa_init) */
 	uint16_t	 sport, dport;	/* what we send from and to (0: 500;
 					   to 4500 with the non-ESP marker) */
+	uint8_t		 req_exchange;	/* the engine's last request's */
 };
 
 /* The configuration node 0 answers with (psk: the keyring's key). */
@@ -102,8 +103,8 @@ int		 ike2_peer_rekey_ike(struct ike2_peer *, int, struct ike2_peer *);
  * came or it did not open.
  */
 int		 ike2_peer_take_request(struct ike2_peer *, uint32_t *);
-/* An answer to the engine's request msgid: plain (first payload np)
- * sealed; flip as ike2_peer_request. */
+/* An answer to the engine's request msgid (the exchange of the last one
+ * taken): plain (first payload np) sealed; flip as ike2_peer_request. */
 void		 ike2_peer_answer(struct ike2_peer *, uint32_t, uint8_t,
 		    const uint8_t *, size_t, size_t);
 /* IKE_SA_INIT's NAT detection hashes made wrong (both sides look
@@ -111,6 +112,13 @@ void		 ike2_peer_answer(struct ike2_peer *, uint32_t, uint8_t,
 void		 ike2_peer_fake_nat(int);
 /* NAT keepalives the engine sent so far. */
 int		 ike2_peer_keepalives(void);
+/*
+ * The plaintext answering the engine's CREATE_CHILD_SA for a CHILD SA:
+ * our SPI spi (AES-GCM-256), a fresh nonce (kept in cni), the ACL's
+ * flows with TSi the engine's side.  Its length, *np the first type.
+ */
+size_t		 ike2_peer_child_answer_body(struct ike2_peer *, uint32_t,
+		    uint8_t *, size_t, uint8_t *);
 /* What the peer holds (its DH). */
 void		 ike2_peer_free(struct ike2_peer *);
 

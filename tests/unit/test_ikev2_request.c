@@ -4,7 +4,9 @@
  * retransmissions and the peer declared dead; Deletes (clear, a CHILD
  * SA's end); RFC 6311's message ID sync when the node becomes active,
  * with a good, a wrong-nonce and a forged answer; stray answers; NAT-T:
- * the pairs following the peer's new ports, keepalives.
+ * the pairs following the peer's new ports, keepalives; CHILD SA rekeys
+ * of ours (the soft lifetime), a refused one, and a collision with the
+ * peer's rekey of the same pair.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -231,6 +233,9 @@ test_mid_sync(void **state)
 		    0, NULL, 0, 0), 0);
 	ike_set_active(ike, 0);
 	ike_set_active(ike, 1);
+	/* not at once: the VIPs move first */
+	assert_int_equal(take_mid_sync(&pe, &s), -1);
+	pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
 	assert_int_equal(take_mid_sync(&pe, &s), 0);
 	assert_int_equal(s.send, 0);	/* our next request */
 	assert_int_equal(s.recv, 4);	/* the peer's we expect */
@@ -244,6 +249,9 @@ test_mid_sync(void **state)
 
 	ike_set_active(ike, 0);
 	ike_set_active(ike, 1);
+	/* not at once: the VIPs move first */
+	assert_int_equal(take_mid_sync(&pe, &s), -1);
+	pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
 	assert_int_equal(take_mid_sync(&pe, &s), 0);
 	s.send = 7;
 	s.recv = 9;
@@ -267,6 +275,7 @@ test_mid_sync(void **state)
 	establish(&pe, p, 0);
 	ike_set_active(p->n[0].ike, 0);
 	ike_set_active(p->n[0].ike, 1);
+	pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
 	assert_int_equal(ike2_peer_take_request(&pe, &s.send), -1);
 	pair_free(p);
 }
@@ -352,6 +361,187 @@ test_nat(void **state)
 	pair_free(p);
 }
 
+/* The request's payload of a type, or NULL. */
+static const struct ike2_pl *
+req_pl(const struct ike2_peer *pe, struct ike2_pls *pls, uint8_t type)
+{
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	buf_init(&b, pe->plain, pe->plainlen);
+	if (ike2_pls_parse(&b, pe->plain_np, 1, pls, &notify, &err) == -1)
+		return NULL;
+	return ike2_pls_find(pls, type);
+}
+
+/* The engine's rekey request for pair c: its nonce into ni; its ID. */
+static uint32_t
+take_rekey(struct ike2_peer *pe, const struct ike_child *c, uint8_t *ni)
+{
+	struct ike2_pls	 pls;
+	struct ike2_notify n;
+	const struct ike2_pl *pl;
+	const uint8_t	*nonce;
+	size_t		 len;
+	uint32_t	 id;
+	const char	*err;
+
+	assert_int_equal(ike2_peer_take_request(pe, &id), 0);
+	assert_int_equal(pe->req_exchange, IKE2_EX_CREATE_CHILD_SA);
+	pl = req_pl(pe, &pls, IKE2_PL_N);
+	assert_non_null(pl);
+	assert_int_equal(ike2_notify_parse(pl->body, &n, &err), 0);
+	assert_int_equal(n.type, IKE2_N_REKEY_SA);
+	assert_int_equal(be32_get(n.spi), c->spi_in);	/* our inbound */
+	assert_non_null(req_pl(pe, &pls, IKE2_PL_SA));
+	assert_non_null(req_pl(pe, &pls, IKE2_PL_TSI));
+	pl = req_pl(pe, &pls, IKE2_PL_NONCE);
+	assert_non_null(pl);
+	assert_int_equal(ike2_nonce_parse(pl->body, &nonce, &len, &err), 0);
+	assert_int_equal(len, 32);
+	memcpy(ni, nonce, 32);
+	return id;
+}
+
+static void
+answer_rekey(struct ike2_peer *pe, uint32_t id, uint32_t spi)
+{
+	uint8_t		 body[1024], np;
+	size_t		 len = ike2_peer_child_answer_body(pe, spi, body,
+			    sizeof(body), &np);
+
+	assert_true(len > 0);
+	ike2_peer_answer(pe, id, np, body, len, 0);
+}
+
+static struct ike_child *
+live_pair(struct pair *p)
+{
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		if (!c->rekeyed)
+			return c;
+	return NULL;
+}
+
+/*
+ * The pair nears the end of its lifetime: havpn rekeys it (REKEY_SA with
+ * our inbound SPI, our nonce first in KEYMAT), the old pair lives 5 s
+ * and goes with a Delete; a refused rekey leaves the pair; the peer's
+ * REKEY_SA for a pair we are rekeying gets TEMPORARY_FAILURE and ours
+ * goes on.
+ */
+static void
+test_rekey_ours(void **state)
+{
+	struct pair	*p = responder(NULL);
+	struct ike2_peer pe;
+	struct ike_child *old, *c;
+	struct ike2_pls	 pls;
+	struct ike2_delete d;
+	uint8_t		 ni[32], km[2 * ESP_MAX_ENC_KEY], body[1024], np;
+	uint32_t	 id, spi_old;
+	size_t		 len;
+	const char	*err;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 0);
+	old = live_pair(p);
+	spi_old = old->spi_in;
+	/* 3600 s, the responder's soft lifetime 7 % before */
+	pair_advance(p, 3347000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	pair_advance(p, 2000);
+	id = take_rekey(&pe, old, ni);
+	assert_true(old->rekeying);
+	answer_rekey(&pe, id, 0xc0ffee09);
+	assert_int_equal(p->n[0].ike->nchildren, 2);
+	assert_true(old->rekeyed);
+	c = live_pair(p);
+	assert_int_equal(c->spi_out, 0xc0ffee09);
+	assert_true(c->installed_in && c->installed_out);
+	assert_int_equal(v2(p)->st.child_rekeys, 1);
+	/* KEYMAT = prf+(SK_d, Ni | Nr): we initiated, our outbound first */
+	assert_int_equal(ike2_keymat(pe.suite.prf, pe.keys.d, pe.keys.prflen,
+	    NULL, 0, ni, 32, pe.cni, 32, km, 2 * c->ekey_len), 0);
+	assert_memory_equal(km, c->ekey_out, c->ekey_len);
+	assert_memory_equal(km + c->ekey_len, c->ekey_in, c->ekey_len);
+	/* 5 s on, the old pair goes with a Delete of our old inbound SPI */
+	pair_advance(p, 5100);
+	assert_int_equal(p->n[0].ike->nchildren, 1);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(pe.req_exchange, IKE2_EX_INFORMATIONAL);
+	assert_int_equal(ike2_delete_parse(req_pl(&pe, &pls, IKE2_PL_D)->body,
+	    &d, &err), 0);
+	assert_int_equal(be32_get(d.spis), spi_old);
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+
+	/* the next rekey refused: the pair stays, counted */
+	old = c;
+	pair_advance(p, 3349000);
+	id = take_rekey(&pe, old, ni);
+	ike2_peer_answer(&pe, id, IKE2_PL_N, (const uint8_t *)
+	    "\0\0\0\x08\0\0\0\x0e", 8, 0);	/* NO_PROPOSAL_CHOSEN */
+	assert_int_equal(v2(p)->st.rekeys_failed, 1);
+	assert_false(old->rekeying);
+	assert_int_equal(p->n[0].ike->nchildren, 1);
+	/* its rekey again (a takeover distrusting it): the peer's REKEY_SA
+	 * for it crosses ours and is refused; ours goes on */
+	assert_int_equal(ike_child_rekey(old), 0);
+	id = take_rekey(&pe, old, ni);
+	len = ike2_peer_child_body(&pe, 0xc0ffee0a, old->spi_out, 0, body,
+	    sizeof(body), &np);
+	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_CREATE_CHILD_SA, np,
+	    body, len, 0), 0);
+	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_TEMPORARY_FAILURE);
+	assert_int_equal(v2(p)->st.rekey_collisions, 1);
+	pe.req_exchange = IKE2_EX_CREATE_CHILD_SA;
+	answer_rekey(&pe, id, 0xc0ffee0b);
+	assert_true(old->rekeyed);
+	assert_int_equal(live_pair(p)->spi_out, 0xc0ffee0b);
+	ike2_peer_free(&pe);
+	pair_free(p);
+}
+
+/*
+ * After a takeover nothing goes before RFC 6311's sync: a rekey asked
+ * for meanwhile (a pair the takeover distrusts) waits for its answer,
+ * then uses the synchronized message ID.
+ */
+static void
+test_sync_first(void **state)
+{
+	struct pair	*p = responder(NULL);
+	struct ike2_peer pe;
+	struct ike2_msgid_sync s;
+	struct ike	*ike;
+	uint8_t		 ni[32];
+	uint32_t	 id;
+
+	(void)state;
+	pair_log_init();
+	ike = p->n[0].ike;
+	establish(&pe, p, 1);
+	ike_set_active(ike, 0);
+	ike_set_active(ike, 1);
+	assert_int_equal(ike_child_rekey(live_pair(p)), 0);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
+	assert_int_equal(take_mid_sync(&pe, &s), 0);
+	s.send = 2;
+	s.recv = 6;
+	answer_mid_sync(&pe, &s);
+	id = take_rekey(&pe, live_pair(p), ni);
+	assert_int_equal(id, 6);
+	pe.req_exchange = IKE2_EX_CREATE_CHILD_SA;
+	answer_rekey(&pe, id, 0xc0ffee0c);
+	assert_int_equal(live_pair(p)->spi_out, 0xc0ffee0c);
+	ike2_peer_free(&pe);
+	pair_free(p);
+}
+
 int
 main(void)
 {
@@ -362,6 +552,8 @@ main(void)
 		cmocka_unit_test(test_mid_sync),
 		cmocka_unit_test(test_standby_quiet),
 		cmocka_unit_test(test_nat),
+		cmocka_unit_test(test_rekey_ours),
+		cmocka_unit_test(test_sync_first),
 	};
 
 	return cmocka_run_group_tests_name("ikev2_request", tests, NULL,

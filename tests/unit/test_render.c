@@ -358,6 +358,7 @@ test_ikev2_stats(void **state)
 	    " \"liveness_sent\": 4, \"peers_dead\": 1,"
 	    " \"deletes_unsent\": 0, \"mid_syncs\": 2,"
 	    " \"mid_sync_failed\": 0, \"nat_keepalives\": 9,"
+	    " \"rekeys_failed\": 1, \"rekey_collisions\": 0,"
 	    " \"deletes_rx\": 3, \"halfopen_drop\": 6, \"active\": true}",
 	    "--------------------------------------------------------------"
 	    "------------------\n"
@@ -388,6 +389,8 @@ test_ikev2_stats(void **state)
 	    "Message ID syncs (RFC 6311)              2\n"
 	    "Message ID syncs failed                  0\n"
 	    "NAT keepalives sent                      9\n"
+	    "CHILD SA rekeys of ours failed           1\n"
+	    "Rekey collisions (TEMPORARY_FAILURE)     0\n"
 	    "Authentication failures                  1\n"
 	    "No proposal chosen                       0\n"
 	    "INVALID_KE_PAYLOAD sent                  4\n"
