@@ -693,15 +693,20 @@ chan_peer_role(void *arg, uint8_t role)
 	if (role != RF_STANDBY_COLD && role != RF_STANDBY_COLD_BULK &&
 	    role != RF_STANDBY_HOT)
 		ha_session_stop(ha);
-	if (role == RF_ACTIVE && ha->role == RF_ROLE_STANDBY) {
+	if (role == RF_ACTIVE && ha->role == RF_ROLE_STANDBY &&
+	    (ha->sw.state == HA_SW_IDLE || ha->bulk == RF_BULK_NONE ||
+	    ha->bulk == RF_BULK_REQUESTED)) {
 		/*
 		 * an earlier request found no active: ask this one now; a
 		 * snapshot of an earlier active period is no longer kept
-		 * current (the peer's session ended when it left ACTIVE)
+		 * current (the peer's session ended when it left ACTIVE).
+		 * Not while a switchover runs here: the old active still
+		 * drains what reaches it, and its state waits for the end.
 		 */
 		ha_timer_stop(ha, HA_TIMER_RETRY);
 		ha->bulk = RF_BULK_NONE;
-		ha_rf_update(ha, "the peer became ACTIVE");
+		if (ha->sw.state == HA_SW_IDLE)
+			ha_rf_update(ha, "the peer became ACTIVE");
 		ha_request_bulk(ha);
 	}
 	ha_split_brain_heal(ha);

@@ -94,10 +94,13 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	ha->role = RF_ROLE_ACTIVE;
 	ha->role_since_ms = now;
 	ha->sw.no_auto_preempt = 0;
+	/*
+	 * (a peer still ACTIVE in our view is not enough: a peer killed a
+	 * moment ago is ACTIVE here until its channel times out; its next
+	 * heartbeat or Hello saying ACTIVE is, chan_peer_role/hello_rx)
+	 */
 	if (!ha->chan_up)
 		ha_split_alone(ha);
-	else if (ha->peer_rf == RF_ACTIVE && !planned)
-		ha_split_both_active(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
 	/* a planned switchover's reason already says so */
