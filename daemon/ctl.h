@@ -79,7 +79,7 @@
 	X(CLEAR_ISAKMP, "clear crypto isakmp", "[CONN-ID]",		\
 	    "delete ISAKMP SAs (all, or one), telling the peers")	\
 	X(CLEAR_IKEV2_SA, "clear crypto ikev2 sa", "[CONN-ID]",		\
-	    "delete IKEv2 SAs and their CHILD SAs here (no Delete sent)") \
+	    "delete IKEv2 SAs and their CHILD SAs, telling the peer") \
 	X(CLEAR_SA, "clear crypto sa", "[peer ADDR]",			\
 	    "delete IPsec SAs (all, or a peer's), telling the peers")	\
 	X(CLEAR_SESSION, "clear crypto session", "[remote ADDR]",	\
