@@ -260,6 +260,9 @@ struct ha_switchover_st {
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
 	int		 no_auto_preempt; /* handed over: never take back */
+	/* the standby awaiting a Final: the election's takeover held until
+	 * (ha_now_ms), 0: not held */
+	uint64_t	 final_hold_until_ms;
 	/* a BulkRequest that came during the switchover: served at its end */
 	int		 deferred_bulk;
 	uint64_t	 deferred_bulk_id;
