@@ -54,6 +54,17 @@ def xfrm_counters(text):
     return out
 
 
+def raw_drops(text):
+    """Packets the kernel dropped at havpn's raw ESP socket (protocol 50,
+    the local address's port field in /proc/net/raw), the last column."""
+    n = 0
+    for line in text.strip().splitlines()[1:]:
+        f = line.split()
+        if len(f) > 2 and f[1].endswith(":0032"):
+            n += int(f[-1])
+    return n
+
+
 @pytest.mark.parametrize("suite", SUITES)
 def test_esp_against_kernel_xfrm(console, suite):
     assert f"ESP-XFRM-{suite}: ping ok" in console, console[-3000:]
@@ -63,7 +74,13 @@ def test_esp_against_kernel_xfrm(console, suite):
     k = xfrm_counters(section(console, suite, "xfrm"))
     # 0x1001: havpn -> kernel; 0x2001: kernel -> havpn
     assert (f["bytes_encaps"], f["pkts_encaps"]) == k[0x1001]
-    assert (f["bytes_decaps"], f["pkts_decaps"]) == k[0x2001]
+    # every packet the kernel sent was decapsulated, or dropped by the
+    # kernel at the socket before havpn could read it (a starved guest:
+    # 4 of 277 once, beside other heavy tests); those are counted
+    drops = raw_drops(section(console, suite, "drops"))
+    assert f["pkts_decaps"] + drops == k[0x2001][1], (f, k[0x2001], drops)
+    if drops == 0:
+        assert (f["bytes_decaps"], f["pkts_decaps"]) == k[0x2001]
     assert f["pkts_encaps"] > 100 and f["pkts_decaps"] > 100
     assert f["recv_errors"] == 0 and f["send_errors"] == 0
     assert facts["engine"]["bad_spi"] == 0

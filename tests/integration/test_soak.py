@@ -11,6 +11,7 @@ lost 82 of them in one run (docs/development.md, "The soak": open).
 Until that is fixed, a lossy short run would fail make check by chance.
 """
 
+from conftest import SAN_LOGS
 from soak import soak
 
 CYCLES = 20
@@ -28,4 +29,9 @@ def test_soak_short(design_linkem, bindir):
         rows
     for name, pid, n, rss0, rss1, fds0, fds1 in rows:
         assert fds1 - fds0 <= FDS_GROWTH, (name, pid, fds0, fds1)
-        assert rss1 - rss0 <= RSS_GROWTH_KIB, (name, pid, rss0, rss1)
+        # under ASan (make check-integration SAN=1) freed memory waits
+        # in its quarantine (up to 256 MB) before reuse, so RSS grows by
+        # design (50 MB in 20 cycles); LeakSanitizer checks for leaks at
+        # the daemon's exit instead
+        if not SAN_LOGS:
+            assert rss1 - rss0 <= RSS_GROWTH_KIB, (name, pid, rss0, rss1)

@@ -98,6 +98,11 @@ run_suite() {
 	echo "ESP-XFRM-$name: facts-begin"
 	cat /tmp/a.json
 	echo "ESP-XFRM-$name: facts-end"
+	# what the kernel dropped before havpn read it (a full receive
+	# buffer when the guest's CPU is starved): the last column
+	echo "ESP-XFRM-$name: drops-begin"
+	$IP netns exec a cat /proc/net/raw
+	echo "ESP-XFRM-$name: drops-end"
 	echo "ESP-XFRM-$name: xfrm-begin"
 	$IP -n b -s xfrm state
 	echo "ESP-XFRM-$name: xfrm-end"
