@@ -128,6 +128,21 @@ io_takeover(void *arg)
 	return m->d->vrrp != NULL ? vrrp_takeover(m->d->vrrp) : -1;
 }
 
+static int
+io_peer_active(void *arg)
+{
+	struct mod_hasync *m = arg;
+	struct vrrp_group_info gi;
+	int	 n = m->d->vrrp != NULL ? vrrp_ngroups(m->d->vrrp) : 0;
+
+	for (int i = 0; i < n; i++)
+		if (vrrp_group_info(m->d->vrrp, i, &gi) == 0 &&
+		    gi.state == VRRP_STATE_BACKUP && gi.active_known &&
+		    gi.active_priority > 0)
+			return 1;
+	return 0;
+}
+
 /* The election hears adverts from the other node only, once it is known. */
 static int
 vrrp_peer(void *arg, const char *ifname, struct in_addr *addr)
@@ -188,6 +203,7 @@ mod_hasync_start(struct havpnd *d)
 	io.handover = io_handover;
 	io.takeover = io_takeover;
 	io.release = io_release;
+	io.peer_active = io_peer_active;
 	d->ha = hasync_new(d->loop, &io, d->cf, d->ike, d->esp, d->vrrp, err,
 	    sizeof(err));
 	if (d->ha == NULL) {

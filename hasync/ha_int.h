@@ -263,6 +263,10 @@ struct ha_switchover_st {
 	/* the standby awaiting a Final: the election's takeover held until
 	 * (ha_now_ms), 0: not held */
 	uint64_t	 final_hold_until_ms;
+	/* the old active: Done's copy on the control stream is due */
+	int		 done_copy;
+	uint32_t	 done_n;
+	int		 done_rx;	/* the new active: this id's Done came */
 	/* a BulkRequest that came during the switchover: served at its end */
 	int		 deferred_bulk;
 	uint64_t	 deferred_bulk_id;

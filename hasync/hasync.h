@@ -102,6 +102,14 @@ struct hasync_io {
 	 * NULL (nothing kept).
 	 */
 	void		(*release)(void *);
+	/*
+	 * 1 when the election hears the other node as its Active router (an
+	 * advert above priority 0 since this node left Master): the new
+	 * active of a planned switchover holds the VIPs (it adds them as it
+	 * first advertises), whatever became of its Ack on the sync link.
+	 * May be NULL.
+	 */
+	int		(*peer_active)(void *);
 };
 
 /* Timer id is due (the owner's timer fired; it is no longer armed). */

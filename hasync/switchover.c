@@ -28,6 +28,8 @@
  *   IP_TRANSPARENT) and decrypting          counters, IKE active), VIPs,
  *   what still arrives                      gratuitous ARP
  *                              <--CONTROL-- Ack
+ *   (or B's advert, heard first: it holds
+ *   the VIPs; a late Ack is then ignored)
  *   VIPs removed (vrrp_release_vips)
  *   DRAINING
  *   once its TUN queue has been
@@ -39,6 +41,7 @@
  *                                           held packets go out, each SA
  *                                           continuing from A's last
  *                                           number; IDLE
+ *   Done again, 20 ms later    --CONTROL->  (a copy after Done: ignored)
  *
  * The ready check comes first because the channel can be silent before it
  * is declared down (heartbeats every 500 ms, down after 2 s): an operator
@@ -80,6 +83,7 @@
 #define SW_DONE_WAIT_MS		800	/* new active: Done, or jump */
 #define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
 #define SW_FINAL_HOLD_MS	1000	/* the standby awaiting a Final */
+#define SW_DONE_COPY_MS		20	/* Done again, on the control stream */
 #define SW_CHECK_WAIT_MS	1000	/* the active: the standby's answer
 					   (said as "1 s" in the refusal) */
 
@@ -177,6 +181,7 @@ sw_begin(struct hasync *ha, enum ha_sw_state st, uint64_t id, int force,
 	ha->sw.state = st;
 	ha->sw.id = id;
 	ha->sw.force = force;
+	ha->sw.done_copy = 0;
 	ha->sw.started_us = ha_now_us(ha);
 }
 
@@ -226,6 +231,17 @@ drain_end(struct hasync *ha, const char *how)
 	outbound(ha, ESP_OUTBOUND_DROP);
 	n = ha_send_exact_counters(ha);
 	send_marker(ha, HA_M_SW_DONE, n);
+	/*
+	 * Done lost on the sync link would hold the new active's outbound
+	 * traffic until SCTP resends it (300 ms at least) or its own limit;
+	 * a copy on the control stream a moment later (not in the same
+	 * packet) gets through on its own.  A copy before the counters makes
+	 * the new active jump them, which is safe: this node sends nothing
+	 * from now on.
+	 */
+	ha->sw.done_copy = 1;
+	ha->sw.done_n = n;
+	sw_timer(ha, SW_DONE_COPY_MS);
 	ha->sw.state = HA_SW_IDLE;
 	ha->sw.done++;
 	snprintf(ha->sw.result, sizeof(ha->sw.result), "handed over (%s): "
@@ -248,6 +264,22 @@ drain_poll(struct hasync *ha)
 {
 	uint64_t	 now = ha_now_us(ha), t = tun_in(ha);
 	uint64_t	 quiet_from;
+
+	if (ha->sw.state == HA_SW_HANDED_OVER && ha->io.peer_active != NULL &&
+	    ha->io.peer_active(ha->io.arg)) {
+		/*
+		 * The new active advertises: it holds the VIPs.  Its Ack
+		 * may be late on the sync link (a loss waits for SCTP's
+		 * retransmission); waiting for it held the new active's
+		 * outbound traffic until the drain's limit (the soak lost
+		 * 251 packets at 1000 pps that way).
+		 */
+		log_info(LOG_HA, "planned switchover: the new active "
+		    "advertises; its Ack not needed");
+		release_vips(ha);
+		ha->sw.state = HA_SW_DRAINING;
+		ha->sw.ack_us = now;
+	}
 
 	if (t != ha->sw.tun_in) {
 		ha->sw.drained += t - ha->sw.tun_in;
@@ -339,6 +371,7 @@ final_rx(struct hasync *ha, const struct ha_switchover *f)
 	}
 	ha->sw.state = HA_SW_WAIT_DRAIN;
 	ha->sw.id = f->id;
+	ha->sw.done_rx = 0;
 	ha->sw.started_us = ha_now_us(ha);
 	ha->sw.counters_rx = 0;
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
@@ -644,6 +677,10 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 				    "peer: %s", m->u.sw.reason);
 				drain_end(ha, "the peer refused");
 			}
+		} else if ((ha->sw.state == HA_SW_DRAINING ||
+		    ha->sw.state == HA_SW_IDLE) && m->u.sw.id == ha->sw.id &&
+		    ha->sw.ack_us != 0) {
+			/* late: the new active's advert stood for it */
 		} else if (ha->sw.state == HA_SW_REQUESTED &&
 		    m->u.sw.id == ha->sw.id && !m->u.sw.accepted) {
 			final_hold(ha, 0);
@@ -664,17 +701,22 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			ha_drop(ha, HA_DROP_ROLE, "counters while active");
 		break;
 	case HA_M_SW_DONE:
-		if (ha->sw.state != HA_SW_WAIT_DRAIN ||
+		if (ha->sw.state == HA_SW_IDLE && m->u.sw.id == ha->sw.id &&
+		    ha->sw.done_rx)
+			;	/* Done's copy, or Done after its copy */
+		else if (ha->sw.state != HA_SW_WAIT_DRAIN ||
 		    m->u.sw.id != ha->sw.id)
 			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
 		else if (m->u.sw.counters != ha->sw.counters_rx) {
 			/* the exact counters are not all here: not exact */
+			ha->sw.done_rx = 1;
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			snprintf(why, sizeof(why), "Done announced %u exact "
 			    "counters, %u arrived: counters jumped",
 			    m->u.sw.counters, ha->sw.counters_rx);
 			resume(ha, 0, why);
 		} else {
+			ha->sw.done_rx = 1;
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			resume(ha, 1, "the old active drained its queue");
 		}
@@ -707,6 +749,16 @@ ha_switchover_due(struct hasync *ha)
 		log_warnx(LOG_HA, "switchover: %s", ha->sw.result);
 		break;
 	case HA_SW_IDLE:
+		if (ha->sw.done_copy) {
+			struct ha_msg	 m;
+
+			ha->sw.done_copy = 0;
+			memset(&m, 0, sizeof(m));
+			m.type = HA_M_SW_DONE;
+			m.u.sw.id = ha->sw.id;
+			m.u.sw.counters = ha->sw.done_n;
+			(void)ha_send(ha, IPC_STREAM_CONTROL, &m);
+		}
 		break;
 	}
 }

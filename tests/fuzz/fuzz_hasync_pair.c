@@ -326,6 +326,15 @@ io_release(void *arg)
 	(void)arg;
 }
 
+/* The other node advertises as the election's Master (alive, elected). */
+static int
+io_peer_active(void *arg)
+{
+	struct node	*n = arg, *o = &n->w->n[1 - n->i];
+
+	return o->alive && o->view == VIEW_MASTER && n->view != VIEW_MASTER;
+}
+
 /* ---- the channel --------------------------------------------------------- */
 
 static void
@@ -503,7 +512,8 @@ node_start(struct world *w, int i)
 {
 	struct node	*n = &w->n[i];
 	struct hasync_io hio = { n, io_now_us, io_wall_ms, io_timer_set,
-	    io_timer_stop, io_handover, io_takeover, io_release };
+	    io_timer_stop, io_handover, io_takeover, io_release,
+	    io_peer_active };
 	struct ike_io	 iio;
 
 	memset(&iio, 0, sizeof(iio));

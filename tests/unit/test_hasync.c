@@ -1033,12 +1033,22 @@ vclock_init(struct vclock *c)
 		c->n[i].c = c;
 }
 
+/* The other node advertises as the election's Active router. */
+static int
+vclock_peer_active(void *arg)
+{
+	struct vnode	*n = arg;
+	struct vclock	*c = n->c;
+
+	return !n->elected && c->n[n == &c->n[0] ? 1 : 0].elected;
+}
+
 static struct hasync_io
 vclock_io(struct vclock *c, int i)
 {
 	struct hasync_io io = { &c->n[i], vclock_now, vclock_wall,
 	    vclock_set, vclock_stop, vclock_handover, vclock_takeover,
-	    vclock_release };
+	    vclock_release, vclock_peer_active };
 
 	return io;
 }
@@ -2253,6 +2263,102 @@ test_promise_switchover_late_final(void **state)
 	two_stop(&m.t);
 }
 
+static int	 lose_type, lose_to, lose_state, lost_one;
+
+static void
+find_type(void *arg, const struct ha_msg *msg)
+{
+	if ((int)msg->type == lose_type)
+		*(int *)arg = 1;
+}
+
+/*
+ * The first record to node lose_to carrying a message of lose_type, while
+ * that node's switchover is in lose_state, is lost, and its stream stalls (SCTP holds what follows until it resends:
+ * never, here).
+ */
+static int
+lose_first_of_type(struct wire *w, const struct qrec *r)
+{
+	const char	*err;
+	int		 found = 0;
+
+	w->nfiltered++;
+	if (w->stalled[r->to][r->s])
+		return 0;
+	if (lost_one || r->to != lose_to ||
+	    (int)w->node[r->to]->sw.state != lose_state)
+		return 1;
+	(void)ha_msg_decode(r->p, r->len, find_type, &found, &err);
+	if (!found)
+		return 1;
+	lost_one = 1;
+	w->stalled[r->to][r->s] = 1;
+	return 0;
+}
+
+/* A switchover asked on the active, the lose_type record to node to in
+ * its switchover state st lost: how long until the new active sends (ms,
+ * 10 ms steps). */
+static uint64_t
+switchover_losing(int type, int to, int st, struct sim *m)
+{
+	char		 err[160];
+	uint64_t	 t0;
+
+	sim_start(m);
+	lose_type = type;
+	lose_to = to;
+	lose_state = st;
+	lost_one = 0;
+	m->t.w.filter = lose_first_of_type;
+	t0 = m->t.c.now_us;
+	assert_int_equal(hasync_switchover(m->t.a, 0, err, sizeof(err)), 0);
+	for (int k = 0; k < 200; k++) {
+		sim_run(m, 10);
+		if (m->t.s->role == RF_ROLE_ACTIVE &&
+		    m->t.s->sw.state == HA_SW_IDLE)
+			break;
+	}
+	assert_true(lost_one);
+	assert_int_equal(m->t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m->t.s->sw.state, HA_SW_IDLE);
+	sim_run(m, 1000);
+	assert_int_equal(m->nsenders, 1);
+	assert_int_equal(m->t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m->t.c.n[0].vips + m->t.c.n[1].vips, 1);
+	return (m->t.c.now_us - t0) / 1000 - 1000;
+}
+
+/*
+ * The new active's Ack, or the old active's Done, lost on the sync link
+ * (SCTP resends it 300 ms later at the soonest): the new active's held
+ * outbound traffic waited for the drain's limit (500 ms) or its own
+ * (800 ms), and lost what the TUN queue could not hold (the soak: 251
+ * packets at 1000 pps).  Now the old active takes the new active's
+ * advert for its Ack, and sends Done again on the control stream: the
+ * hold ends within the drain's 30 ms of quiet, plus a step or two.
+ */
+static void
+test_promise_switchover_ack_or_done_lost(void **state)
+{
+	struct sim	 m;
+	uint64_t	 ms;
+
+	(void)state;
+	ms = switchover_losing(HA_M_SW_ACK, 0, HA_SW_HANDED_OVER, &m);
+	assert_true(ms < 150);
+	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	two_stop(&m.t);
+
+	ms = switchover_losing(HA_M_SW_DONE, 1, HA_SW_WAIT_DRAIN, &m);
+	assert_true(ms < 150);
+	/* the copy came on the control stream; the counters had come
+	 * before the lost Done: exact */
+	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	two_stop(&m.t);
+}
+
 static int	 found_counters;
 
 static void
@@ -3269,6 +3375,7 @@ main(void)
 		cmocka_unit_test(test_promise_switchover_steps),
 		cmocka_unit_test(test_promise_switchover_from_standby),
 		cmocka_unit_test(test_promise_switchover_late_final),
+		cmocka_unit_test(test_promise_switchover_ack_or_done_lost),
 		cmocka_unit_test(test_promise_switchover_done_count),
 		cmocka_unit_test(test_promise_switchover_counter_missing),
 		cmocka_unit_test(test_promise_switchover_new_active_loses),
