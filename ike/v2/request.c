@@ -392,6 +392,16 @@ ike2_requests_drop(struct ike2_sa *sa)
 	request_done(sa);
 	sa->ndel = 0;
 	sa->sync_pending = 0;
+	/* the rekeys queued behind the window: a standby starts none, and
+	 * an active again decides at its takeover what it rekeys */
+	for (int i = 0; i < sa->nrekey_wait; i++) {
+		struct ike_child *c = ike_child_by_conn(sa->ike,
+		    sa->rekey_wait[i]);
+
+		if (c != NULL)
+			c->rekeying = 0;
+	}
+	sa->nrekey_wait = 0;
 }
 
 /* ---- answers ------------------------------------------------------------- */

@@ -538,6 +538,22 @@ test_sync_first(void **state)
 	pe.req_exchange = IKE2_EX_CREATE_CHILD_SA;
 	answer_rekey(&pe, id, 0xc0ffee0c);
 	assert_int_equal(live_pair(p)->spi_out, 0xc0ffee0c);
+
+	/* a rekey queued behind the sync, then this node standby again: the
+	 * queue goes with the rest of its requests (it would have rekeyed
+	 * the pair after its next takeover's sync) */
+	ike_set_active(ike, 0);
+	ike_set_active(ike, 1);
+	assert_int_equal(ike_child_rekey(live_pair(p)), 0);
+	assert_true(live_pair(p)->rekeying);
+	ike_set_active(ike, 0);
+	assert_false(live_pair(p)->rekeying);
+	ike_set_active(ike, 1);
+	pair_advance(p, IKE2_MID_SYNC_DELAY_MS);
+	assert_int_equal(take_mid_sync(&pe, &s), 0);
+	answer_mid_sync(&pe, &s);
+	pair_advance(p, 1000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
 	ike2_peer_free(&pe);
 	pair_free(p);
 }
