@@ -4,11 +4,10 @@ turn, under a 1000 pps flow through strongSwan, with the sync link
 delaying 0-20 ms at random.
 
 Without loss on the sync link, unlike tests/soak/run: a planned
-switchover whose Ack or Done is lost waits one SCTP retransmission
-(retransmit-timeout, 300 ms at least in the example) and reaches its
-500 ms drain limit, and releasing the ~500 packets the new active held
-lost 82 of them in one run (docs/development.md, "The soak": open).
-Until that is fixed, a lossy short run would fail make check by chance.
+switchover whose Ack or Done was lost waited one SCTP retransmission and
+lost packets (82 in one run); fixed on 2026-12-07 (docs/hasync.md, "A
+late Ack or Done"), but a lossy short run has not yet passed often
+enough to go into make check (docs/development.md, "The soak").
 """
 
 from conftest import SAN_LOGS
