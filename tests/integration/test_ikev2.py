@@ -4,7 +4,8 @@ SA and the first CHILD SA, traffic flows both ways through havpn's ESP
 engine, strongSwan's Delete takes the tunnel down; a wrong key, a
 proposal havpn does not have and a group it asks again are each handled
 as RFC 7296 says; a second CHILD SA, CHILD SA rekeys with PFS and IKE SA
-rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic.
+rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic;
+an IKEv1 and an IKEv2 peer at once.
 
     [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
 """
@@ -428,3 +429,73 @@ def test_ikev2_havpn_rekeys_child(topo, bindir):
         {s["spi"] for s in f["outbound_esp_sas"]}, (theirs, f)
     assert theirs[0]["dh-group"] == "ECP_256", theirs
     assert c.log().count("generating IKE_SA_INIT request 0") == 1
+
+
+def test_ikev1_and_ikev2_peers_at_once(topo, bindir):
+    """Both versions on one address and port at once: strongSwan gB speaks
+    IKEv2 (crypto map entry 10 names an IKEv2 profile), strongSwan gC
+    IKEv1 (entry 20, the isakmp policy and key); both tunnels up together,
+    traffic through each, and each version's show lists only its own SA.
+
+        [hA .97.10] -- [gA havpnd 10.97.0.1] --wan-- [gB .2 IKEv2] -- [hB .98.10]
+                                                  \\- [gC .3 IKEv1] -- [hC .99.10]
+    """
+    t = topo
+    t.p2p(("hA", "eth0", "192.168.97.10/24"), ("gA", "eth1",
+                                               "192.168.97.1/24"))
+    t.switch("wan")
+    for g, addr in (("gA", "10.97.0.1/24"), ("gB", "10.97.0.2/24"),
+                    ("gC", "10.97.0.3/24")):
+        t.attach(g, "eth0", "wan", addr)
+    t.p2p(("gB", "eth1", "192.168.98.1/24"), ("hB", "eth0",
+                                             "192.168.98.10/24"))
+    t.p2p(("gC", "eth1", "192.168.99.1/24"), ("hC", "eth0",
+                                             "192.168.99.10/24"))
+    for h, gw in (("hA", "192.168.97.1"), ("hB", "192.168.98.1"),
+                  ("hC", "192.168.99.1")):
+        t.route(h, "default", gw)
+    for g in ("gA", "gB", "gC"):
+        t.run(g, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
+    v1_psk = "havpn-ikev1-psk-0123"
+    conf = havpn_conf(SUITES[0][0], "esp-gcm 256").replace(
+        "interface eth0\n", f"""crypto isakmp policy 10
+ encr aes 256
+ hash sha256
+ authentication pre-share
+ group 14
+crypto isakmp key {v1_psk} address 10.97.0.3
+crypto map vpn 20 ipsec-isakmp
+ set peer 10.97.0.3
+ set transform-set TS
+ match address 120
+access-list 120 permit ip 192.168.97.0 0.0.0.255 192.168.99.0 0.0.0.255
+interface eth0
+""")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c2 = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                      "192.168.97.0/24", esp="aes256gcm16",
+                      ike="aes256-sha256-ecp256", version=2, psk=PSK)
+    c1 = site_to_site(t, "gC", "10.97.0.3", "10.97.0.1", "192.168.99.0/24",
+                      "192.168.97.0/24", esp="aes256gcm16",
+                      ike="aes256-sha256-modp2048", version=1, psk=v1_psk)
+    c2.initiate()
+    c1.initiate()
+    assert c2.sas()["c1"]["version"] == "2"
+    assert c1.sas()["c1"]["version"] == "1"
+    wait_for(lambda: len(flows(d)) == 2, 15, what="havpn's two tunnels")
+    for h, dst in (("hA", "192.168.98.10"), ("hA", "192.168.99.10"),
+                   ("hB", "192.168.97.10"), ("hC", "192.168.97.10")):
+        assert ping(t, h, dst).returncode == 0, (h, dst)
+    for f in flows(d):
+        assert f["pkts_encaps"] > 0 and f["pkts_decaps"] > 0, f
+        assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
+    v2_sas = d.ctl("show", "crypto", "ikev2", "sa").stdout
+    v1_sas = d.ctl("show", "crypto", "isakmp", "sa").stdout
+    assert "10.97.0.2" in v2_sas and "10.97.0.3" not in v2_sas, v2_sas
+    assert "10.97.0.3" in v1_sas and "QM_IDLE" in v1_sas, v1_sas
+    assert "10.97.0.2" not in v1_sas, v1_sas
+    sessions = d.ctl("show", "crypto", "session").stdout
+    assert ("Peer: 10.97.0.2 port 4500\n  IKEv2 SA: local 10.97.0.1/4500 "
+            "remote 10.97.0.2/4500 Active") in sessions, sessions
+    assert ("Peer: 10.97.0.3 port 4500\n  IKEv1 SA: local 10.97.0.1/4500 "
+            "remote 10.97.0.3/4500 Active") in sessions, sessions
