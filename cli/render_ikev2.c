@@ -181,6 +181,8 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "bad_msgid", "Dropped: message ID outside the window" },
 		{ "decrypt_fail", "Dropped: integrity or decryption failed" },
 		{ "halfopen_drop", "Dropped: negotiation limit" },
+		{ "cookies_sent", "COOKIE challenges sent" },
+		{ "cookies_bad", "Dropped: COOKIE not ours" },
 		{ "deletes_rx", "Deletes received" },
 	};
 

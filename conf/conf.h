@@ -339,6 +339,9 @@ struct config {
 	enum conf_dpd_mode	 dpd_mode;
 	int			 aggressive_disable;
 	int			 nat_keepalive;	/* seconds, 0: off */
+	/* crypto ikev2 cookie-challenge N: IKE_SA_INIT is answered with a
+	 * COOKIE from N half-open IKEv2 SAs on; 0: from half the limit */
+	int			 v2_cookie_challenge;
 
 	struct conf_ikev2_proposal *v2proposals;
 	int			 nv2proposals;

@@ -250,11 +250,21 @@ conf_global_ikev2(struct parser *p, struct cline *l)
 	enum conf_mode	 mode;
 	int		 i;
 
+	if (conf_word_is(l, 2, "cookie-challenge")) {
+		long	 v;
+
+		if (l->nwords != 4 || conf_parse_uint(l->words[3], 1, 1000,
+		    &v) == -1)
+			return conf_perr(p, "crypto ikev2 cookie-challenge "
+			    "takes a number of half-open SAs from 1 to 1000");
+		cf->v2_cookie_challenge = (int)v;
+		return CMD_OK;
+	}
 	if (!conf_word_is(l, 2, "proposal") && !conf_word_is(l, 2, "policy") &&
 	    !conf_word_is(l, 2, "keyring") && !conf_word_is(l, 2, "profile"))
 		return conf_perr(p, "\"crypto ikev2 %s\" is not supported by "
-		    "havpn (proposal, policy, keyring and profile are)",
-		    l->nwords > 2 ? l->words[2] : "");
+		    "havpn (proposal, policy, keyring, profile and "
+		    "cookie-challenge are)", l->nwords > 2 ? l->words[2] : "");
 	if (l->nwords != 4 || !conf_name_valid(l->words[3]))
 		return conf_perr(p, "crypto ikev2 %s takes one NAME (1-64 "
 		    "printable characters)", l->words[2]);

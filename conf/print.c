@@ -213,6 +213,9 @@ print_policies(const struct config *cf, FILE *f, int secrets)
 	if (cf->nat_keepalive != 0)
 		fprintf(f, "crypto isakmp nat keepalive %d\n",
 		    cf->nat_keepalive);
+	if (cf->v2_cookie_challenge != 0)
+		fprintf(f, "crypto ikev2 cookie-challenge %d\n",
+		    cf->v2_cookie_challenge);
 	if (cf->aggressive_disable)
 		fprintf(f, "crypto isakmp aggressive-mode disable\n");
 }

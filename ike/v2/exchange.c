@@ -101,6 +101,85 @@ natd_read(struct ike2_sa *sa, const struct ike2_pls *pls)
 		sa->nat_local = 0;
 }
 
+/* ---- COOKIE (2.6) ---------------------------------------------------------- */
+
+/*
+ * The half-open IKEv2 SAs from which an IKE_SA_INIT must bring back the
+ * COOKIE we answered it with: crypto ikev2 cookie-challenge, or half the
+ * half-open limit (below which nothing is asked of a genuine initiator).
+ */
+static int
+cookie_threshold(const struct ike2 *v2)
+{
+	int	 n = v2->ike->cf->v2_cookie_challenge;
+
+	return n > 0 ? n : v2->ike->halfopen_max / 2;
+}
+
+/* COOKIE = version | HMAC-SHA256(secret, Ni | IPi | SPIi), 16 octets. */
+static int
+cookie_make(struct ike2 *v2, int which, const uint8_t *ni, size_t nilen,
+    const struct sockaddr_in *remote, const uint8_t *spii, uint8_t *out)
+{
+	uint8_t		 mac[IKE_MAX_HASH];
+	struct ike_iov	 iov[3] = {
+		{ ni, nilen },
+		{ (const uint8_t *)&remote->sin_addr, 4 },
+		{ spii, IKE2_SPI_LEN },
+	};
+
+	if (ike_prf(ALG_HASH_SHA256, v2->cookie_secret[which], 32, iov, 3,
+	    mac) == -1)
+		return -1;
+	out[0] = v2->cookie_ver[which];
+	memcpy(out + 1, mac, IKE2_COOKIE_LEN - 1);
+	return 0;
+}
+
+/* A new secret when the current one is old (or none yet). */
+static void
+cookie_rotate(struct ike2 *v2)
+{
+	uint64_t	 now = ike_now(v2->ike);
+
+	if (v2->cookie_ver[0] == 0) {
+		/* the first: no secret before it is a known one */
+		ike_random(v2->cookie_secret[0], 32);
+	} else if (now - v2->cookie_born_ms < IKE2_COOKIE_ROTATE_MS)
+		return;
+	memcpy(v2->cookie_secret[1], v2->cookie_secret[0], 32);
+	v2->cookie_ver[1] = v2->cookie_ver[0];
+	ike_random(v2->cookie_secret[0], 32);
+	/* 1 to 255: 0 marks no secret yet */
+	v2->cookie_ver[0] = (uint8_t)(v2->cookie_ver[0] % 255 + 1);
+	v2->cookie_born_ms = now;
+}
+
+/* The request's first payload is a COOKIE we made for it (either secret). */
+static int
+cookie_ok(struct ike2 *v2, const struct ike2_pls *pls, const uint8_t *ni,
+    size_t nilen, const struct sockaddr_in *remote, const uint8_t *spii)
+{
+	struct ike2_notify n;
+	uint8_t		 want[IKE2_COOKIE_LEN];
+	const char	*err;
+
+	if (pls->n == 0 || pls->pl[0].type != IKE2_PL_N ||
+	    ike2_notify_parse(pls->pl[0].body, &n, &err) == -1 ||
+	    n.type != IKE2_N_COOKIE)
+		return 0;
+	for (int i = 0; i < 2; i++) {
+		if (n.datalen != IKE2_COOKIE_LEN ||
+		    n.data[0] != v2->cookie_ver[i] ||
+		    cookie_make(v2, i, ni, nilen, remote, spii, want) == -1)
+			continue;
+		if (CRYPTO_memcmp(want, n.data, IKE2_COOKIE_LEN) == 0)
+			return 1;
+	}
+	v2->st.cookies_bad++;
+	return 0;
+}
+
 void
 ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
     size_t len, const struct ike2_pls *pls, const struct sockaddr_in *local,
@@ -141,6 +220,22 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 		init_refuse(v2, h, len, local, remote, IKE2_N_INVALID_SYNTAX,
 		    NULL, 0);
 		return;
+	}
+	if (v2->halfopen >= cookie_threshold(v2)) {
+		/* half-open load: no state and no DH work for a source
+		 * that does not show it receives at its address (2.6) */
+		uint8_t	 ck[IKE2_COOKIE_LEN];
+
+		cookie_rotate(v2);
+		if (!cookie_ok(v2, pls, ni, nilen, remote, h->spii)) {
+			if (cookie_make(v2, 0, ni, nilen, remote, h->spii,
+			    ck) == 0) {
+				v2->st.cookies_sent++;
+				init_refuse(v2, h, len, local, remote,
+				    IKE2_N_COOKIE, ck, sizeof(ck));
+			}
+			return;
+		}
 	}
 	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++) {
 		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff]);

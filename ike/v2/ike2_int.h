@@ -6,9 +6,10 @@
  * pre-shared key make an IKE SA and its first CHILD SA (installed in the
  * data plane as an IKEv1 pair is); CREATE_CHILD_SA makes more CHILD SAs,
  * rekeys them and rekeys the IKE SA; INFORMATIONAL answers liveness
- * checks and Deletes.  READY and REKEYED SAs and their CHILD SAs are
- * replicated to the standby (export.c).  Not yet: havpn as initiator,
- * COOKIE, fragmentation, RFC 6311.
+ * checks and Deletes; havpn's own requests (request.c): liveness, Deletes,
+ * CHILD rekeys, RFC 6311's sync; COOKIE under half-open load.  READY and
+ * REKEYED SAs and their CHILD SAs are replicated to the standby
+ * (export.c).  Not yet: havpn as initiator, fragmentation.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
@@ -28,6 +29,8 @@
 #include "ike/v2/ts.h"
 
 #define IKE2_NEG_TIMEOUT_MS	30000	/* a half-open responder SA */
+#define IKE2_COOKIE_ROTATE_MS	300000	/* a COOKIE secret's life */
+#define IKE2_COOKIE_LEN		17	/* version octet, 16 of the HMAC */
 #define IKE2_REKEYED_MS		30000	/* a rekeyed SA awaits its Delete */
 #define IKE2_MAX_MSG		IKE_MAX_MSG
 /*
@@ -160,6 +163,8 @@ struct ike2_stats {
 	uint64_t	 child_ok;
 	uint64_t	 deletes_rx;
 	uint64_t	 halfopen_drop;
+	uint64_t	 cookies_sent;	/* IKE_SA_INIT answered with a COOKIE */
+	uint64_t	 cookies_bad;	/* a COOKIE that did not verify */
 	uint64_t	 child_rekeys;
 	uint64_t	 ike_rekeys;
 	uint64_t	 requests_sent;
@@ -183,6 +188,11 @@ struct ike2 {
 	int		 halfopen;
 	uint32_t	 next_conn_id;
 	struct ike2_stats st;
+	/* COOKIE (2.6): the secret and the one before it, each with its
+	 * version octet; replaced every IKE2_COOKIE_ROTATE_MS */
+	uint8_t		 cookie_secret[2][32];
+	uint8_t		 cookie_ver[2];
+	uint64_t	 cookie_born_ms;
 	/* the SA payload of the message being handled (too big for the
 	 * stack), as in struct ike */
 	struct ike2_sa_pl sa_pl;

@@ -397,6 +397,8 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(rekey_collisions);
 	S(deletes_rx);
 	S(halfopen_drop);
+	S(cookies_sent);
+	S(cookies_bad);
 #undef S
 	jadd_bool(data, "active", ike->active);
 }

@@ -5,7 +5,7 @@ engine, strongSwan's Delete takes the tunnel down; a wrong key, a
 proposal havpn does not have and a group it asks again are each handled
 as RFC 7296 says; a second CHILD SA, CHILD SA rekeys with PFS and IKE SA
 rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic;
-an IKEv1 and an IKEv2 peer at once.
+an IKEv1 and an IKEv2 peer at once; a COOKIE challenge.
 
     [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
 """
@@ -499,3 +499,65 @@ interface eth0
             "remote 10.97.0.2/4500 Active") in sessions, sessions
     assert ("Peer: 10.97.0.3 port 4500\n  IKEv1 SA: local 10.97.0.1/4500 "
             "remote 10.97.0.3/4500 Active") in sessions, sessions
+
+
+def half_open_init(t, node, src, dst, group=14):
+    """One IKE_SA_INIT that havpn answers and nothing follows (a half-open
+    SA): AES-CBC-256, SHA-256, MODP group 14 with a made-up public value
+    (any value below the prime is one), from UDP port 600."""
+    import random
+    import struct
+    xfs = [(1, 12, struct.pack(">HH", 0x800e, 256)), (2, 5, b""),
+           (3, 12, b""), (4, group, b"")]
+    body = b""
+    for k, (tt, tid, attr) in enumerate(xfs):
+        last = 0 if k == len(xfs) - 1 else 3
+        body += struct.pack(">BBHBBH", last, 0, 8 + len(attr), tt, 0,
+                            tid) + attr
+    prop = struct.pack(">BBHBBBB", 0, 0, 8 + len(body), 1, 1, 0,
+                       len(xfs)) + body
+    sa = struct.pack(">BBH", 34, 0, 4 + len(prop)) + prop
+    pub = bytes([0x01]) + random.randbytes(255)
+    ke = struct.pack(">BBHHH", 40, 0, 8 + len(pub), group, 0) + pub
+    nonce = struct.pack(">BBH", 0, 0, 36) + random.randbytes(32)
+    msg_body = sa + ke + nonce
+    hdr = random.randbytes(8) + bytes(8) + struct.pack(
+        ">BBBBII", 33, 0x20, 34, 0x08, 0, 28 + len(msg_body))
+    code = ("import socket,sys; s=socket.socket(socket.AF_INET,"
+            "socket.SOCK_DGRAM); s.bind((sys.argv[1],600)); "
+            "s.sendto(bytes.fromhex(sys.argv[3]),(sys.argv[2],500)); "
+            "s.settimeout(3); print(len(s.recv(4096)))")
+    r = t.run(node, ["python3", "-c", code, src, dst,
+                     (hdr + msg_body).hex()])
+    return int(r.stdout)
+
+
+def test_ikev2_cookie_challenge_with_strongswan(topo, bindir):
+    """crypto ikev2 cookie-challenge 1: with one half-open SA (an
+    IKE_SA_INIT nothing follows), strongSwan's IKE_SA_INIT is answered
+    with a COOKIE (RFC 7296 2.6); strongSwan sends it again with the
+    COOKIE first and the tunnel comes up, its AUTH covering that
+    message."""
+    t = build(topo)
+    conf = havpn_conf(" encryption aes-cbc-256\n integrity sha256\n"
+                      " group 19 14", "esp-gcm 256").replace(
+        "crypto ikev2 proposal P\n",
+        "crypto ikev2 cookie-challenge 1\ncrypto ikev2 proposal P\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    assert half_open_init(t, "gB", "10.97.0.2", "10.97.0.1") > 300
+    stats = d.json("show", "crypto", "ikev2", "stats")
+    assert stats["sas_negotiating"] == 1, stats
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp="aes256gcm16",
+                     ike="aes256-sha256-ecp256", version=2, psk=PSK)
+    c.initiate()
+    log = c.log()
+    assert "received COOKIE notify" in log, log[-2000:]
+    assert "generating IKE_SA_INIT request 0 [ N(COOKIE) SA KE" in log, \
+        log[-2000:]
+    stats = d.json("show", "crypto", "ikev2", "stats")
+    assert stats["cookies_sent"] >= 1 and stats["cookies_bad"] == 0, stats
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    out = d.ctl("show", "crypto", "ikev2", "stats").stdout
+    assert "COOKIE challenges sent" in out, out

@@ -122,6 +122,20 @@ ike2_peer_fake_nat(int on)
 	fake_nat = on;
 }
 
+/* A COOKIE to send first in the next IKE_SA_INIT, with the SPIi and Ni of
+ * the one before it (2.6); NULL: none. */
+static uint8_t	 peer_cookie[IKE2_COOKIE_MAX], last_spii[IKE2_SPI_LEN],
+		 last_ni[32];
+static size_t	 peer_cookie_len;
+
+void
+ike2_peer_cookie(const uint8_t *c, size_t len)
+{
+	peer_cookie_len = c != NULL && len <= sizeof(peer_cookie) ? len : 0;
+	if (peer_cookie_len > 0)
+		memcpy(peer_cookie, c, len);
+}
+
 int
 ike2_peer_keepalives(void)
 {
@@ -161,12 +175,25 @@ ike2_peer_sa_init(struct ike2_peer *pe, struct pair *p, int ke_group,
 	pe->suite.integ = ALG_HASH_SHA256;
 	ike_random(pe->spii, sizeof(pe->spii));
 	ike_random(pe->ni, sizeof(pe->ni));
+	if (peer_cookie_len > 0) {
+		memcpy(pe->spii, last_spii, sizeof(pe->spii));
+		memcpy(pe->ni, last_ni, sizeof(pe->ni));
+	}
+	memcpy(last_spii, pe->spii, sizeof(last_spii));
+	memcpy(last_ni, pe->ni, sizeof(last_ni));
 	pe->esp_spi = 0xc0ffee01;
 	memset(&h, 0, sizeof(h));
 	memcpy(h.spii, pe->spii, IKE2_SPI_LEN);
 	h.exchange = IKE2_EX_IKE_SA_INIT;
 	h.flags = IKE2_FLAG_I;
 	ike2_wr_init(&wr, &h);
+	if (peer_cookie_len > 0) {
+		memset(&n, 0, sizeof(n));
+		n.type = IKE2_N_COOKIE;
+		n.data = peer_cookie;
+		n.datalen = peer_cookie_len;
+		ike2_wr_notify(&wr, &n);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.nprops = 1;
 	sa.prop[0] = (struct ike2_sa_prop){ 1, IKE2_PROTO_IKE, 0, { 0 }, 1,

@@ -110,6 +110,9 @@ void		 ike2_peer_answer(struct ike2_peer *, uint32_t, uint8_t,
 /* IKE_SA_INIT's NAT detection hashes made wrong (both sides look
  * NATed) from now on, or right again. */
 void		 ike2_peer_fake_nat(int);
+/* Send this COOKIE first in the next IKE_SA_INIT, which keeps the SPIi
+ * and Ni of the one before (2.6); NULL: none. */
+void		 ike2_peer_cookie(const uint8_t *, size_t);
 /* NAT keepalives the engine sent so far. */
 int		 ike2_peer_keepalives(void);
 /*

@@ -456,6 +456,10 @@ static const struct {
 	    "crypto map M 10: ikev2-profile NOPE is not defined" },
 	{ "crypto ikev2 policy POL\n match address local 10.0.0.1\n", 1,
 	    "crypto ikev2 policy POL has no proposal" },
+	{ "crypto ikev2 cookie-challenge 0\n", 1, "crypto ikev2 "
+	    "cookie-challenge takes a number of half-open SAs from 1 to 1000" },
+	{ "crypto ikev2 cookie-challenge 1001\n", 1, "crypto ikev2 "
+	    "cookie-challenge takes a number of half-open SAs from 1 to 1000" },
 	{ "crypto ikev2 policy POL\n proposal A\n", 2,
 	    "crypto ikev2 policy POL: proposal A is not defined" },
 	{ "crypto ikev2 proposal P\n encryption aes-gcm-256 aes-cbc-256\n"

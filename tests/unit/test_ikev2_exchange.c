@@ -222,11 +222,18 @@ test_bad_requests(void **state)
 static void
 test_halfopen_limit(void **state)
 {
-	struct pair	*p = responder(PSK);
+	char		*conf0 = ike2_peer_conf(PSK), *conf;
+	struct pair	*p;
 	struct ike2_peer pe;
 
 	(void)state;
 	pair_log_init();
+	/* no COOKIE below the limit: the limit itself is what is tested */
+	conf = pair_edit(conf0, "crypto ikev2 proposal",
+	    "crypto ikev2 cookie-challenge 1000\ncrypto ikev2 proposal");
+	free(conf0);
+	p = pair_new(conf, NULL);
+	free(conf);
 	p->n[0].ike->halfopen_max = 2;
 	pe.psk = PSK;
 	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);
@@ -234,6 +241,92 @@ test_halfopen_limit(void **state)
 	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), -1);
 	assert_int_equal(v2(p)->nsas, 2);
 	assert_int_equal(v2(p)->st.halfopen_drop, 1);
+	pair_free(p);
+}
+
+/* The COOKIE notify's data in the last answer: its length, 0 if none. */
+static size_t
+answer_cookie(const struct ike2_peer *pe, uint8_t *out)
+{
+	struct ike2_hdr	 h;
+	struct ike2_pls	 pls;
+	struct ike2_notify n;
+	struct buf	 b;
+	uint16_t	 notify;
+	const char	*err;
+
+	buf_init(&b, pe->resp, pe->resplen);
+	if (ike2_hdr_parse(&b, &h, &notify, &err) == -1 ||
+	    ike2_pls_parse(&b, h.np, 0, &pls, &notify, &err) == -1 ||
+	    pls.n != 1 || pls.pl[0].type != IKE2_PL_N ||
+	    ike2_notify_parse(pls.pl[0].body, &n, &err) == -1 ||
+	    n.type != IKE2_N_COOKIE)
+		return 0;
+	memcpy(out, n.data, n.datalen);
+	return n.datalen;
+}
+
+/*
+ * COOKIE (RFC 7296 2.6): from crypto ikev2 cookie-challenge half-open SAs
+ * on, an IKE_SA_INIT without the COOKIE made for its Ni, address and SPIi
+ * is answered with one, statelessly and no larger than it came; the same
+ * request with it first goes on, and its IKE_AUTH signs the message with
+ * the COOKIE.  A COOKIE altered, or made for another SPIi, is refused and
+ * counted.
+ */
+static void
+test_cookie(void **state)
+{
+	char		*conf0 = ike2_peer_conf(PSK), *conf;
+	struct pair	*p;
+	struct ike2_peer pe, pe2;
+	uint8_t		 ck[IKE2_COOKIE_MAX];
+	size_t		 cklen;
+
+	(void)state;
+	pair_log_init();
+	conf = pair_edit(conf0, "crypto ikev2 proposal",
+	    "crypto ikev2 cookie-challenge 1\ncrypto ikev2 proposal");
+	free(conf0);
+	p = pair_new(conf, NULL);
+	free(conf);
+	pe.psk = pe2.psk = PSK;
+	ike2_peer_cookie(NULL, 0);
+	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);	/* below */
+	assert_int_equal(v2(p)->halfopen, 1);
+	/* at the threshold: a COOKIE, no state */
+	assert_int_equal(ike2_peer_sa_init(&pe2, p, 19, 0), 1);
+	cklen = answer_cookie(&pe2, ck);
+	assert_int_equal(cklen, IKE2_COOKIE_LEN);
+	assert_true(pe2.resplen <= pe2.init_ilen);
+	assert_int_equal(v2(p)->nsas, 1);
+	assert_int_equal(v2(p)->st.cookies_sent, 1);
+	/* altered: refused, a new COOKIE instead */
+	ck[5] ^= 1;
+	ike2_peer_cookie(ck, cklen);
+	assert_int_equal(ike2_peer_sa_init(&pe2, p, 19, 0), 1);
+	assert_int_equal(v2(p)->st.cookies_bad, 1);
+	assert_int_equal(v2(p)->nsas, 1);
+	ck[5] ^= 1;
+	/* made for another SPIi: refused */
+	ike2_peer_cookie(NULL, 0);
+	assert_int_equal(ike2_peer_sa_init(&pe2, p, 19, 0), 1);
+	{
+		uint8_t	 other[IKE2_COOKIE_MAX];
+
+		assert_int_equal(answer_cookie(&pe2, other), IKE2_COOKIE_LEN);
+		ike2_peer_cookie(ck, cklen);	/* the first one's */
+		assert_int_equal(ike2_peer_sa_init(&pe2, p, 19, 0), 1);
+		assert_int_equal(v2(p)->st.cookies_bad, 2);
+		/* its own COOKIE, first: the SA goes on to IKE_AUTH */
+		ike2_peer_cookie(other, IKE2_COOKIE_LEN);
+	}
+	assert_int_equal(ike2_peer_establish(&pe2, p, PSK, 0), 0);
+	assert_int_equal(ike2_peer_notify(&pe2), 0);
+	assert_int_equal(v2(p)->nsas, 2);
+	assert_int_equal(v2(p)->st.sa_ok, 1);
+	ike2_peer_cookie(NULL, 0);
+	ike2_peer_free(&pe2);
 	pair_free(p);
 }
 
@@ -494,6 +587,7 @@ main(void)
 		cmocka_unit_test(test_first_message_refused),
 		cmocka_unit_test(test_bad_requests),
 		cmocka_unit_test(test_halfopen_limit),
+		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_transport_mode),
 		cmocka_unit_test(test_create_child),
 		cmocka_unit_test(test_create_child_pfs),

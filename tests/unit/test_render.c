@@ -400,6 +400,8 @@ test_ikev2_stats(void **state)
 	    "Dropped: message ID outside the window   0\n"
 	    "Dropped: integrity or decryption failed  0\n"
 	    "Dropped: negotiation limit               6\n"
+	    "COOKIE challenges sent                   0\n"
+	    "Dropped: COOKIE not ours                 0\n"
 	    "Deletes received                         3\n");
 }
 
