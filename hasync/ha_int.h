@@ -260,9 +260,6 @@ struct ha_switchover_st {
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
 	int		 no_auto_preempt; /* handed over: never take back */
-	/* the standby awaiting a Final: the election's takeover held until
-	 * (ha_now_ms), 0: not held */
-	uint64_t	 final_hold_until_ms;
 	/* the old active: Done's copy on the control stream is due */
 	int		 done_copy;
 	uint32_t	 done_n;

@@ -16,8 +16,7 @@
  *   Request, ready_check       --CONTROL->  STANDBY HOT, nothing under way?
  *                              <-CONTROL--  Ack (accepted, or why not)
  *   (or B's SwitchoverRequest:              REQUESTED)
- *   HANDED_OVER                             (B's election holds its takeover
- *                                           until the Final: final_hold)
+ *   HANDED_OVER
  *   IKE stops starting exchanges
  *   exact counters, Final      ---STATE-->  counters noted exactly
  *   vrrp_handover: priority 0,              WAIT_DRAIN
@@ -82,7 +81,6 @@
 #define SW_DRAIN_MAX_MS		500
 #define SW_DONE_WAIT_MS		800	/* new active: Done, or jump */
 #define SW_REQUEST_WAIT_MS	3000	/* the standby that asked */
-#define SW_FINAL_HOLD_MS	1000	/* the standby awaiting a Final */
 #define SW_DONE_COPY_MS		20	/* Done again, on the control stream */
 #define SW_CHECK_WAIT_MS	1000	/* the active: the standby's answer
 					   (said as "1 s" in the refusal) */
@@ -142,28 +140,6 @@ send_marker(struct hasync *ha, enum ha_msg_type t, uint32_t n)
 	m.u.sw.id = ha->sw.id;
 	m.u.sw.counters = n;
 	(void)ha_send(ha, IPC_STREAM_STATE, &m);
-}
-
-/*
- * The standby that asked for a switchover, or accepted the active's ready
- * check, expects the Final.  The old active sends it and then priority 0,
- * over different paths: when the Final is late (a loss on the sync link
- * waits for SCTP's retransmission), priority 0 would make the election
- * take over after its skew time, without the exact counters, while the
- * old active still sends from the same numbers; the Final then finds a
- * node that is not standby and the old active's last packets are replays
- * at the peer (the soak lost them).  So the election's takeover waits for
- * the Final, at most SW_FINAL_HOLD_MS (a retransmission and more); the
- * old active keeps the VIPs and sends meanwhile.  ms 0: the hold ends.
- */
-static void
-final_hold(struct hasync *ha, uint64_t ms)
-{
-	if (ms == 0 && ha->sw.final_hold_until_ms == 0)
-		return;
-	ha->sw.final_hold_until_ms = ms > 0 ? ha_now_ms(ha) + ms : 0;
-	if (ha->vrrp != NULL)
-		vrrp_hold_takeover(ha->vrrp, ms);
 }
 
 /* ---- the old active ------------------------------------------------------ */
@@ -364,7 +340,6 @@ resume(struct hasync *ha, int exact, const char *how)
 static void
 final_rx(struct hasync *ha, const struct ha_switchover *f)
 {
-	final_hold(ha, 0);
 	if (ha->role != RF_ROLE_STANDBY) {
 		send_ack(ha, f->id, 0, "not standby");
 		return;
@@ -522,10 +497,8 @@ check_rx(struct hasync *ha, const struct ha_switchover *q)
 		send_ack(ha, q->id, 0, "a switchover is under way");
 	else if (ha->rf.state != RF_STANDBY_HOT && !q->force)
 		send_ack(ha, q->id, 0, "not STANDBY HOT");
-	else {
+	else
 		send_ack(ha, q->id, 1, "");
-		final_hold(ha, SW_FINAL_HOLD_MS);
-	}
 }
 
 /*
@@ -622,7 +595,6 @@ ha_switchover_start(struct hasync *ha, int force, const char *reason,
 	ha->sw.started_us = ha_now_us(ha);
 	snprintf(ha->sw.reason, sizeof(ha->sw.reason), "%s", reason);
 	sw_timer(ha, SW_REQUEST_WAIT_MS);
-	final_hold(ha, SW_FINAL_HOLD_MS);
 	return 0;
 }
 
@@ -683,7 +655,6 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			/* late: the new active's advert stood for it */
 		} else if (ha->sw.state == HA_SW_REQUESTED &&
 		    m->u.sw.id == ha->sw.id && !m->u.sw.accepted) {
-			final_hold(ha, 0);
 			ha->sw.state = HA_SW_IDLE;
 			ha->sw.refused++;
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
@@ -741,7 +712,6 @@ ha_switchover_due(struct hasync *ha)
 		resume(ha, 0, "no word from the old active: counters jumped");
 		break;
 	case HA_SW_REQUESTED:
-		final_hold(ha, 0);
 		ha->sw.state = HA_SW_IDLE;
 		ha->sw.refused++;	/* havpnctl reports it as refused */
 		snprintf(ha->sw.result, sizeof(ha->sw.result), "the active did "
@@ -766,7 +736,6 @@ ha_switchover_due(struct hasync *ha)
 void
 ha_switchover_reset(struct hasync *ha, const char *why)
 {
-	final_hold(ha, 0);
 	switch (ha->sw.state) {
 	case HA_SW_CHECKING:
 		check_unanswered(ha, why);
@@ -810,8 +779,6 @@ ha_switchover_role(struct hasync *ha, int active, const char *why)
 	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
 	char		 what[sizeof(ha->sw.result)];
 
-	if (active)
-		final_hold(ha, 0);
 	if (!active && ha->sw.state == HA_SW_WAIT_DRAIN)
 		snprintf(what, sizeof(what), "abandoned (%s): left the "
 		    "election before the old active drained (%s); this node "

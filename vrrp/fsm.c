@@ -559,8 +559,6 @@ timer_backup(struct vrrp_fsm *f, int si, uint64_t now)
 		if (g->down_prio0)
 			prio0 = gi;
 	}
-	if (f->takeover_hold_until > now)
-		return;	/* a planned switchover's Final is on its way */
 	if (prio0 >= 0) {
 		inet_ntop(AF_INET, &f->groups[prio0].master_ip, a, sizeof(a));
 		snprintf(reason, sizeof(reason), "Master_Down_Timer expired "
@@ -628,9 +626,6 @@ vrrp_fsm_next(const struct vrrp_fsm *f)
 			if (g->garp_at != 0 && g->garp_at < next)
 				next = g->garp_at;
 		}
-		if (s->state == VRRP_STATE_BACKUP &&
-		    f->takeover_hold_until > all_down)
-			all_down = f->takeover_hold_until;
 		if (s->state == VRRP_STATE_BACKUP && all_down < next)
 			next = all_down;
 	}

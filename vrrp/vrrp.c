@@ -1207,14 +1207,6 @@ vrrp_hold_preempt(struct vrrp *v, int hold)
 	}
 }
 
-void
-vrrp_hold_takeover(struct vrrp *v, uint64_t ms)
-{
-	v->fsm.takeover_hold_until = ms > 0 ? time_mono_us() + ms * 1000 : 0;
-	if (v->running)
-		rearm(v);
-}
-
 int
 vrrp_ngroups(const struct vrrp *v)
 {

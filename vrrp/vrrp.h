@@ -151,14 +151,6 @@ int		 vrrp_takeover(struct vrrp *);
 void		 vrrp_hold_preempt(struct vrrp *, int);
 
 /*
- * No takeover by the Master_Down_Timer (a priority 0 advert, silence)
- * for the next ms milliseconds: a planned switchover's Final is on its
- * way over the sync channel, and vrrp_takeover will come with it.  When
- * the hold ends without it, the timer takes over as usual.  0: no hold.
- */
-void		 vrrp_hold_takeover(struct vrrp *, uint64_t);
-
-/*
  * After a crash of havpnd (kill -9, the node still up): remove every
  * configured virtual IP found on its interface, now, so that only the
  * peer answers for it (havpnd -C, the systemd unit's ExecStopPost; the

@@ -203,9 +203,6 @@ struct vrrp_fsm {
 	int		 ready;
 	int		 no_preempt;	/* hasync decides preemption itself */
 	int		 keep_vips;	/* in a planned handover */
-	/* no takeover by the Master_Down_Timer before this: hasync awaits
-	 * a planned switchover's Final (vrrp_hold_takeover); 0: none */
-	uint64_t	 takeover_hold_until;
 	int		 started;
 };
 

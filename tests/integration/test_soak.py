@@ -5,9 +5,10 @@ delaying 0-20 ms at random.
 
 Without loss on the sync link, unlike tests/soak/run: a planned
 switchover whose Ack or Done was lost waited one SCTP retransmission and
-lost packets (82 in one run); fixed on 2026-12-07 (docs/hasync.md, "A
-late Ack or Done"), but a lossy short run has not yet passed often
-enough to go into make check (docs/development.md, "The soak").
+lost packets (82 in one run; fixed on 2026-12-07, docs/hasync.md, "A
+late Ack or Done"); one whose Final is lost can still lose a packet
+(docs/hasync.md, "A late Final (open)"), so a lossy short run would
+fail make check by chance.
 """
 
 from conftest import SAN_LOGS

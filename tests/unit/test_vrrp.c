@@ -589,47 +589,6 @@ test_fsm_backup_prio0(void **state)
 	vrrp_fsm_cleanup(&f);
 }
 
-/*
- * The takeover held (hasync awaits a planned switchover's Final): priority
- * 0 does not make the Backup Master before the hold ends, nor does
- * silence; vrrp_fsm_takeover (the Final's) still does at once; without
- * the Final the Master_Down_Timer takes over when the hold ends.
- */
-static void
-test_fsm_takeover_hold(void **state)
-{
-	struct vrrp_fsm f;
-	struct rec r;
-	struct vrrp_advert a = adv("10.0.0.2", 150, 10);
-
-	(void)state;
-	one(&f, &r, gconf("10.0.0.1", 100, 0), 0);
-	vrrp_fsm_advert(&f, 0, &a, 50 * MS);
-	f.takeover_hold_until = 1100 * MS;
-	a.priority = 0;
-	vrrp_fsm_advert(&f, 0, &a, 100 * MS);
-	assert_int_equal(vrrp_fsm_next(&f), 1100 * MS);
-	vrrp_fsm_timer(&f, 100 * MS + 60937);		/* the skew time */
-	vrrp_fsm_timer(&f, 1000 * MS);
-	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_BACKUP);
-	at(&f, 1100 * MS);
-	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_MASTER);
-	assert_string_equal(f.groups[0].reason,
-	    "Master_Down_Timer expired (priority 0 from 10.0.0.2)");
-	vrrp_fsm_cleanup(&f);
-
-	/* the Final comes within the hold: Master at once */
-	one(&f, &r, gconf("10.0.0.1", 100, 0), 0);
-	vrrp_fsm_advert(&f, 0, &a, 50 * MS);
-	f.takeover_hold_until = 1100 * MS;
-	vrrp_fsm_timer(&f, 500 * MS);
-	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_BACKUP);
-	assert_int_equal(vrrp_fsm_takeover(&f, 500 * MS), 0);
-	assert_int_equal(vrrp_fsm_state(&f, 0), VRRP_STATE_MASTER);
-	assert_string_equal(f.groups[0].reason, "planned switchover");
-	vrrp_fsm_cleanup(&f);
-}
-
 /* Backup: preempt off accepts every priority; on, it discards lower. */
 static void
 test_fsm_backup_preempt(void **state)
@@ -1680,7 +1639,6 @@ main(void)
 		cmocka_unit_test(test_fsm_ready),
 		cmocka_unit_test(test_fsm_handover),
 		cmocka_unit_test(test_fsm_takeover),
-		cmocka_unit_test(test_fsm_takeover_hold),
 		cmocka_unit_test(test_fsm_hold_preempt),
 		cmocka_unit_test(test_fsm_reconfigure),
 		cmocka_unit_test(test_sets_move_together),
