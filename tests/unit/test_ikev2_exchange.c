@@ -218,22 +218,34 @@ test_bad_requests(void **state)
 	pair_free(p);
 }
 
+/* The responder with crypto ikev2 cookie-challenge n. */
+static struct pair *
+responder_challenging(int n)
+{
+	char		*conf0 = ike2_peer_conf(PSK), *conf, line[80];
+	struct pair	*p;
+
+	snprintf(line, sizeof(line), "crypto ikev2 cookie-challenge %d\n"
+	    "crypto ikev2 proposal", n);
+	conf = pair_edit(conf0, "crypto ikev2 proposal", line);
+	free(conf0);
+	p = pair_new(conf, NULL);
+	free(conf);
+	assert_non_null(p);
+	return p;
+}
+
 /* The engine's half-open limit holds IKEv2 responder SAs too. */
 static void
 test_halfopen_limit(void **state)
 {
-	char		*conf0 = ike2_peer_conf(PSK), *conf;
 	struct pair	*p;
 	struct ike2_peer pe;
 
 	(void)state;
 	pair_log_init();
 	/* no COOKIE below the limit: the limit itself is what is tested */
-	conf = pair_edit(conf0, "crypto ikev2 proposal",
-	    "crypto ikev2 cookie-challenge 1000\ncrypto ikev2 proposal");
-	free(conf0);
-	p = pair_new(conf, NULL);
-	free(conf);
+	p = responder_challenging(1000);
 	p->n[0].ike->halfopen_max = 2;
 	pe.psk = PSK;
 	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);
@@ -277,7 +289,6 @@ answer_cookie(const struct ike2_peer *pe, uint8_t *out)
 static void
 test_cookie(void **state)
 {
-	char		*conf0 = ike2_peer_conf(PSK), *conf;
 	struct pair	*p;
 	struct ike2_peer pe, pe2;
 	uint8_t		 ck[IKE2_COOKIE_MAX];
@@ -285,11 +296,7 @@ test_cookie(void **state)
 
 	(void)state;
 	pair_log_init();
-	conf = pair_edit(conf0, "crypto ikev2 proposal",
-	    "crypto ikev2 cookie-challenge 1\ncrypto ikev2 proposal");
-	free(conf0);
-	p = pair_new(conf, NULL);
-	free(conf);
+	p = responder_challenging(1);
 	pe.psk = pe2.psk = PSK;
 	ike2_peer_cookie(NULL, 0);
 	assert_int_equal(ike2_peer_sa_init(&pe, p, 19, 0), 0);	/* below */
