@@ -147,8 +147,9 @@ render_ikev2_session(json_object *data, FILE *out)
 }
 
 /*
- * IOS's SA counts first (havpn answers only: every SA is incoming), then
- * havpn's counters by name.
+ * IOS's SA counts first (incoming: the peer started the SA; outgoing: a
+ * rekey of havpn's made it, havpn starts no IKE SA yet), then havpn's
+ * counters by name.
  */
 void
 render_ikev2_stats(json_object *data, FILE *out)
@@ -162,6 +163,7 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "child_ok", "CHILD SAs established" },
 		{ "child_rekeys", "CHILD SA rekeys" },
 		{ "ike_rekeys", "IKE SA rekeys" },
+		{ "ike_rekeys_ours", "IKE SA rekeys of ours" },
 		{ "requests_sent", "Requests sent" },
 		{ "requests_retransmitted", "Requests retransmitted" },
 		{ "liveness_sent", "Liveness checks sent" },
@@ -170,7 +172,7 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "mid_syncs", "Message ID syncs (RFC 6311)" },
 		{ "mid_sync_failed", "Message ID syncs failed" },
 		{ "nat_keepalives", "NAT keepalives sent" },
-		{ "rekeys_failed", "CHILD SA rekeys of ours failed" },
+		{ "rekeys_failed", "Rekeys of ours failed" },
 		{ "rekey_collisions", "Rekey collisions (TEMPORARY_FAILURE)" },
 		{ "auth_fail", "Authentication failures" },
 		{ "no_proposal", "No proposal chosen" },
@@ -195,8 +197,9 @@ render_ikev2_stats(json_object *data, FILE *out)
 	    "%-8lld negotiating: %lld\n", (long long)jint(data, "sas"),
 	    (long long)jint(data, "sas_ready"),
 	    (long long)jint(data, "sas_negotiating"));
-	fprintf(out, "Total outgoing IKEv2 SA Count:    0        active:        "
-	    "0        negotiating: 0\n");
+	fprintf(out, "Total outgoing IKEv2 SA Count:    %-8lld active:        "
+	    "%-8lld negotiating: 0\n", (long long)jint(data, "sas_outgoing"),
+	    (long long)jint(data, "sas_outgoing_ready"));
 	fprintf(out, "Rejected IKEv2 Requests: %-8lld rsrc low:      0        "
 	    "SA limit:    %lld\n", (long long)jint(data, "halfopen_drop"),
 	    (long long)jint(data, "halfopen_drop"));

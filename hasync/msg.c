@@ -408,7 +408,7 @@ take_id(const ProtobufCBinaryData *b, uint8_t *dst, size_t max,
 	return 0;
 }
 
-/* The keys and the identities (fields.h HA_IKE2_BY_HAND). */
+/* The keys, the identities and the role (fields.h HA_IKE2_BY_HAND). */
 static int
 take_ike2_rest(const PIke2 *p, struct ike_ike2_state *s, const char **err)
 {
@@ -431,6 +431,7 @@ take_ike2_rest(const PIke2 *p, struct ike_ike2_state *s, const char **err)
 	    &s->id_local_len) == -1 || take_id(&p->id_peer, s->id_peer,
 	    sizeof(s->id_peer), &s->id_peer_len) == -1)
 		return *err = "ikev2-sa: identity length", -1;
+	s->initiator = (uint8_t)(p->has_initiator && p->initiator);
 	return 0;
 }
 
@@ -794,6 +795,10 @@ fill_ike2(struct pack_scratch *x, const struct ike_ike2_state *s)
 	p->sk_er = bin(s->sk_er, s->enc_len);
 	p->id_local = bin(s->id_local, s->id_local_len);
 	p->id_peer = bin(s->id_peer, s->id_peer_len);
+	if (s->initiator) {
+		p->has_initiator = 1;
+		p->initiator = 1;
+	}
 	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IKEV2;
 	x->env.ikev2 = p;
 }

@@ -329,6 +329,12 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	char		 a[INET_ADDRSTRLEN];
 
 	r->ike = 1;
+	if (sa->req_kind == IKE2_REQ_REKEY_IKE) {
+		/* ours is out (2.25.2): ours goes on, the peer tries again */
+		r->child.error = IKE2_N_TEMPORARY_FAILURE;
+		v2->st.rekey_collisions++;
+		return;
+	}
 	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++) {
 		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff]);
 		/* 3.3: the new SA's SPIi */
@@ -395,20 +401,7 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	memcpy(ch.reply.spi, n->spir, IKE2_SPI_LEN);
 	ike2_prop_to_pl(&ch.reply, &r->sa_pl);
 
-	/* the new SA takes the old one's place (2.18) */
-	n->nat_local = sa->nat_local;
-	n->nat_remote = sa->nat_remote;
-	memcpy(n->profile, sa->profile, sizeof(n->profile));
-	/* (a copy of the struct would point into the old SA's buffers) */
-	ike2_id_keep(&sa->id_local.id, &n->id_local);
-	ike2_id_keep(&sa->id_peer.id, &n->id_peer);
-	n->peer_mid_sync = sa->peer_mid_sync;
-	n->peer_replay_sync = sa->peer_replay_sync;
-	ike2_sa_ready(n, sa->lifetime);
-	ike2_dpd_start(n, sa->dpd_interval, sa->dpd_retry, sa->dpd_mode);
-	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
-		if (c->v2_conn == sa->conn_id)
-			c->v2_conn = n->conn_id;
+	ike2_sa_succeeded(sa, n);
 	ike2_sa_rekeyed(sa);
 	v2->st.ike_rekeys++;
 	/* the standby moves the CHILD SAs too, and keeps the old one

@@ -93,6 +93,7 @@ ike2_sa_export(const struct ike2_sa *sa, struct ike_ike2_state *s)
 	s->conn_id = sa->conn_id;
 	memcpy(s->spii, sa->spii, sizeof(s->spii));
 	memcpy(s->spir, sa->spir, sizeof(s->spir));
+	s->initiator = (uint8_t)(sa->initiator != 0);
 	s->state = sa->state == IKE2_REKEYED ? IKE2_STATE_REKEYED :
 	    IKE2_STATE_READY;
 	s->local = sa->local.sin_addr;
@@ -241,6 +242,7 @@ ike_import_ike2(struct ike *ike, const struct ike_ike2_state *s)
 	set_sin(&r, s->remote, s->remote_port);
 	sa = ike2_sa_new(v2, &l, &r, s->spii);
 	memcpy(sa->spir, s->spir, IKE2_SPI_LEN);
+	sa->initiator = s->initiator != 0;
 	ike2_sa_set_conn_id(sa, s->conn_id);
 	sa->nat_local = s->nat_local;
 	sa->nat_remote = s->nat_remote;
@@ -268,6 +270,10 @@ ike_import_ike2(struct ike *ike, const struct ike_ike2_state *s)
 	if (s->state == IKE2_STATE_REKEYED)
 		sa->state = IKE2_REKEYED;
 	ike_timer_set(ike, &sa->t_life, now + (uint64_t)s->remaining * 1000);
+	if (sa->state == IKE2_READY)
+		ike2_ike_rekey_arm(sa, (uint64_t)s->remaining * 1000);
+	else
+		ike_timer_stop(ike, &sa->t_rekey);
 	/* a rekey on the active: the CHILD SAs are the new SA's now */
 	if (s->replaces != 0)
 		for (struct ike_child *c = ike->children; c != NULL;

@@ -7,9 +7,11 @@
  * data plane as an IKEv1 pair is); CREATE_CHILD_SA makes more CHILD SAs,
  * rekeys them and rekeys the IKE SA; INFORMATIONAL answers liveness
  * checks and Deletes; havpn's own requests (request.c): liveness, Deletes,
- * CHILD rekeys, RFC 6311's sync; COOKIE under half-open load.  READY and
- * REKEYED SAs and their CHILD SAs are replicated to the standby
- * (export.c).  Not yet: havpn as initiator, fragmentation.
+ * CHILD rekeys, RFC 6311's sync, the IKE SA's rekey (rekey.c, which makes
+ * havpn the new SA's original initiator); COOKIE under half-open load.
+ * READY and REKEYED SAs and their CHILD SAs are replicated to the standby
+ * (export.c).  Not yet: havpn starting an IKE SA (IKE_SA_INIT as
+ * initiator), fragmentation.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
@@ -54,6 +56,7 @@ enum ike2_req_kind {
 	IKE2_REQ_DELETE_IKE,
 	IKE2_REQ_MID_SYNC,
 	IKE2_REQ_REKEY_CHILD,
+	IKE2_REQ_REKEY_IKE,
 };
 
 /* A CHILD SA rekey of ours, its request out (child.c). */
@@ -63,6 +66,15 @@ struct ike2_rekey {
 	uint8_t		 ni[32];
 	struct ike_dh	*dh;		/* PFS: the entry's group */
 	int		 group;
+};
+
+/* The IKE SA's rekey of ours (rekey.c): the new SA's SPIi and our KE. */
+struct ike2_ike_rekey {
+	uint8_t		 spi[IKE2_SPI_LEN];
+	uint8_t		 ni[32];
+	struct ike_dh	*dh;
+	int		 group;
+	int		 invalid_ke;	/* retries for INVALID_KE_PAYLOAD */
 };
 
 #define IKE2_DEL_QUEUE		8	/* CHILD SA Deletes waiting */
@@ -77,6 +89,8 @@ struct ike2_sa {
 
 	uint8_t		 spii[IKE2_SPI_LEN];
 	uint8_t		 spir[IKE2_SPI_LEN];
+	int		 initiator;	/* we are the original initiator
+					   (2.2): made by a rekey of ours */
 	enum ike2_state	 state;
 	uint32_t	 conn_id;	/* IOS's Tunnel-id */
 	struct sockaddr_in local;
@@ -120,6 +134,8 @@ struct ike2_sa {
 	int		 req_kind;	/* enum ike2_req_kind */
 	uint8_t		 req_exchange;
 	struct ike2_rekey rekey;	/* IKE2_REQ_REKEY_CHILD's */
+	struct ike2_ike_rekey irekey;	/* IKE2_REQ_REKEY_IKE's */
+	struct ike_timer t_rekey;	/* ours of the IKE SA (rekey.c) */
 	uint32_t	 rekey_wait[IKE2_DEL_QUEUE];	/* conn_ins to rekey */
 	int		 nrekey_wait;
 	uint32_t	 req_msgid;
@@ -167,6 +183,7 @@ struct ike2_stats {
 	uint64_t	 cookies_bad;	/* a COOKIE that did not verify */
 	uint64_t	 child_rekeys;
 	uint64_t	 ike_rekeys;
+	uint64_t	 ike_rekeys_ours;
 	uint64_t	 requests_sent;
 	uint64_t	 requests_retransmitted;
 	uint64_t	 liveness_sent;
@@ -263,6 +280,9 @@ void		 ike2_sa_moved(struct ike2_sa *, const struct sockaddr_in *,
 		    const struct sockaddr_in *);
 /* Authenticated (or made by a rekey): READY for lifetime seconds. */
 void		 ike2_sa_ready(struct ike2_sa *, uint32_t);
+/* A rekey (either side's) made n: it takes old's place, the CHILD SAs
+ * move to it. */
+void		 ike2_sa_succeeded(struct ike2_sa *, struct ike2_sa *);
 /* Replaced by a rekey: REKEYED until deleted, IKE2_REKEYED_MS at most. */
 void		 ike2_sa_rekeyed(struct ike2_sa *);
 
@@ -337,10 +357,25 @@ void		 ike2_child_rekey_abandon(struct ike2_sa *);
 /* The next rekey that waited for the window, if any. */
 void		 ike2_child_rekey_next(struct ike2_sa *);
 
+/* rekey.c: the IKE SA's rekey of ours (1.3.2, 2.18) */
+void		 ike2_ike_rekey_init(struct ike2_sa *);
+/* At the soft lifetime (ike2_sa_ready), lifetime ms from established. */
+void		 ike2_ike_rekey_arm(struct ike2_sa *, uint64_t);
+/* The answer: the new SA made and the old one's Delete sent, or a
+ * refusal (a retry later). */
+void		 ike2_ike_rekey_answer(struct ike2_sa *,
+		    const struct ike2_pls *);
+/* Ours dropped (no answer, a standby, the SA gone). */
+void		 ike2_ike_rekey_abandon(struct ike2_sa *);
+
 /* request.c */
 void		 ike2_request_init(struct ike2_sa *);
 /* Timers stopped, the request out dropped. */
 void		 ike2_request_free(struct ike2_sa *);
+/* The request out answered or abandoned: the window is free. */
+void		 ike2_request_end(struct ike2_sa *);
+/* What waited for the window: Deletes of CHILD SAs, CHILD rekeys. */
+void		 ike2_request_next(struct ike2_sa *);
 /*
  * An INFORMATIONAL request of ours with message ID msgid (next_out, or 0
  * for RFC 6311's sync), inner payloads by fn (arg): sent and kept for

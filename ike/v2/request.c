@@ -6,9 +6,10 @@
  * dpd line), Deletes of CHILD SAs and of the IKE SA, and RFC 6311's
  * message ID sync after a takeover.
  *
- * havpn is the original responder of every IKE SA (it does not initiate
- * yet), so its requests carry neither the I nor the R flag and are
- * sealed with SK_er/SK_ar; the answers carry I and R.
+ * The original roles (2.2) set the flags and the keys (ike2_seal): on an
+ * SA the peer started, havpn's requests carry neither I nor R and are
+ * sealed with SK_er/SK_ar, the answers carry I and R; on an SA a rekey
+ * of havpn's made (rekey.c), the other way round.
  *
  * Retransmissions: every IKE2_RETX_BASE_MS doubled (2, 4, 8, 16, 32 s),
  * a liveness check every dpd RETRY seconds instead, IKE2_RETX_MAX times.
@@ -37,14 +38,16 @@ ike2_request_init(struct ike2_sa *sa)
 	ike_timer_init(&sa->t_dpd, dpd_timeout, sa);
 	ike_timer_init(&sa->t_natka, natka_timeout, sa);
 	ike_timer_init(&sa->t_sync, sync_timeout, sa);
+	ike2_ike_rekey_init(sa);
 }
 
-/* The request out is answered or abandoned. */
-static void
-request_done(struct ike2_sa *sa)
+void
+ike2_request_end(struct ike2_sa *sa)
 {
 	if (sa->req_kind == IKE2_REQ_REKEY_CHILD)
 		ike2_child_rekey_abandon(sa);
+	else if (sa->req_kind == IKE2_REQ_REKEY_IKE)
+		ike2_ike_rekey_abandon(sa);
 	ike_timer_stop(sa->ike, &sa->t_req);
 	free(sa->req);
 	sa->req = NULL;
@@ -55,7 +58,8 @@ request_done(struct ike2_sa *sa)
 void
 ike2_request_free(struct ike2_sa *sa)
 {
-	request_done(sa);
+	ike2_request_end(sa);
+	ike_timer_stop(sa->ike, &sa->t_rekey);
 	ike_timer_stop(sa->ike, &sa->t_dpd);
 	ike_timer_stop(sa->ike, &sa->t_natka);
 	ike_timer_stop(sa->ike, &sa->t_sync);
@@ -74,7 +78,8 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
     void (*fn)(struct ike2_wr *, void *), void *arg)
 {
 	struct ike	*ike = sa->ike;
-	uint8_t		 ex = kind == IKE2_REQ_REKEY_CHILD ?
+	uint8_t		 ex = kind == IKE2_REQ_REKEY_CHILD ||
+			    kind == IKE2_REQ_REKEY_IKE ?
 			    IKE2_EX_CREATE_CHILD_SA : IKE2_EX_INFORMATIONAL;
 
 	if (sa->req_kind != IKE2_REQ_NONE || !ike->active ||
@@ -196,7 +201,7 @@ ike2_sa_delete_notify(struct ike2_sa *sa, const char *why)
 		if (c->v2_conn == sa->conn_id)
 			ike_child_delete(c, 0, why);
 	}
-	request_done(sa);
+	ike2_request_end(sa);
 	sa->ndel = 0;
 	if (ike2_request(sa, IKE2_REQ_DELETE_IKE, sa->next_out, write_delete,
 	    &d) == -1) {
@@ -312,7 +317,7 @@ ike2_mid_sync(struct ike2_sa *sa)
 	if (!sa->peer_mid_sync || sa->state != IKE2_READY)
 		return -1;
 	/* whatever was out belonged to the node that failed */
-	request_done(sa);
+	ike2_request_end(sa);
 	ike_random(sa->mid_nonce, sizeof(sa->mid_nonce));
 	if (ike2_request(sa, IKE2_REQ_MID_SYNC, 0, write_mid_sync, sa) == -1)
 		return -1;
@@ -389,7 +394,7 @@ mid_sync_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 void
 ike2_requests_drop(struct ike2_sa *sa)
 {
-	request_done(sa);
+	ike2_request_end(sa);
 	sa->ndel = 0;
 	sa->sync_pending = 0;
 	/* the rekeys queued behind the window: a standby starts none, and
@@ -422,9 +427,14 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 	}
 	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
 		return;
+	if (kind == IKE2_REQ_REKEY_IKE) {
+		/* ends the request; the old SA's Delete may follow */
+		ike2_ike_rekey_answer(sa, &pls);
+		return;
+	}
 	if (kind == IKE2_REQ_REKEY_CHILD)
 		ike2_child_rekey_answer(sa, &pls);	/* takes its state */
-	request_done(sa);
+	ike2_request_end(sa);
 	switch (kind) {
 	case IKE2_REQ_MID_SYNC:
 		mid_sync_answer(sa, &pls);
@@ -436,6 +446,12 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 		/* liveness, a CHILD SA's Delete: the answer is all */
 		break;
 	}
+	ike2_request_next(sa);
+}
+
+void
+ike2_request_next(struct ike2_sa *sa)
+{
 	flush_deletes(sa);
 	ike2_child_rekey_next(sa);
 }

@@ -93,12 +93,32 @@ ike2_sa_ready(struct ike2_sa *sa, uint32_t lifetime)
 	sa->next_out_reserved = sa->next_out + IKE2_MSGID_RESERVE;
 	ike_timer_set(ike, &sa->t_life, sa->established_ms +
 	    (uint64_t)lifetime * 1000);
+	ike2_ike_rekey_arm(sa, (uint64_t)lifetime * 1000);
+}
+
+void
+ike2_sa_succeeded(struct ike2_sa *old, struct ike2_sa *n)
+{
+	n->nat_local = old->nat_local;
+	n->nat_remote = old->nat_remote;
+	memcpy(n->profile, old->profile, sizeof(n->profile));
+	/* (a copy of the struct would point into the old SA's buffers) */
+	ike2_id_keep(&old->id_local.id, &n->id_local);
+	ike2_id_keep(&old->id_peer.id, &n->id_peer);
+	n->peer_mid_sync = old->peer_mid_sync;
+	n->peer_replay_sync = old->peer_replay_sync;
+	ike2_sa_ready(n, old->lifetime);
+	ike2_dpd_start(n, old->dpd_interval, old->dpd_retry, old->dpd_mode);
+	for (struct ike_child *c = old->ike->children; c != NULL; c = c->next)
+		if (c->v2_conn == old->conn_id)
+			c->v2_conn = n->conn_id;
 }
 
 void
 ike2_sa_rekeyed(struct ike2_sa *sa)
 {
 	sa->state = IKE2_REKEYED;
+	ike_timer_stop(sa->ike, &sa->t_rekey);
 	ike_timer_set(sa->ike, &sa->t_life, ike_now(sa->ike) +
 	    IKE2_REKEYED_MS);
 }
@@ -191,6 +211,7 @@ ike2_set_active(struct ike2 *v2, int active)
 		next = sa->next;
 		if (active) {
 			ike_timer_unhold(v2->ike, &sa->t_life);
+			ike_timer_unhold(v2->ike, &sa->t_rekey);
 			if (sa->state == IKE2_READY)
 				ike2_mid_sync_later(sa);
 			continue;
@@ -203,6 +224,7 @@ ike2_set_active(struct ike2 *v2, int active)
 			continue;
 		}
 		ike_timer_hold(v2->ike, &sa->t_life);
+		ike_timer_hold(v2->ike, &sa->t_rekey);
 		/* the active goes on without telling each liveness check */
 		sa->msgid_resync = 1;
 	}
@@ -290,21 +312,22 @@ ike2_keep_response(struct ike2_sa *sa, uint32_t msgid, const uint8_t *p,
 	sa->resp_valid = 1;
 }
 
-/* We are the responder: the original initiator's keys open. */
+/* The original roles (2.2) pick the keys: SK_ei/SK_ai seal the
+ * original initiator's messages. */
 void
 ike2_sk_ours(const struct ike2_sa *sa, struct ike2_sk *sk)
 {
 	sk->suite = &sa->suite;
-	sk->ekey = sa->keys.er;
-	sk->akey = sa->keys.ar;
+	sk->ekey = sa->initiator ? sa->keys.ei : sa->keys.er;
+	sk->akey = sa->initiator ? sa->keys.ai : sa->keys.ar;
 }
 
 void
 ike2_sk_peers(const struct ike2_sa *sa, struct ike2_sk *sk)
 {
 	sk->suite = &sa->suite;
-	sk->ekey = sa->keys.ei;
-	sk->akey = sa->keys.ai;
+	sk->ekey = sa->initiator ? sa->keys.er : sa->keys.ei;
+	sk->akey = sa->initiator ? sa->keys.ar : sa->keys.ai;
 }
 
 int
@@ -322,7 +345,8 @@ ike2_seal(struct ike2_sa *sa, uint8_t exchange, uint8_t flags, uint32_t msgid,
 	memcpy(h.spii, sa->spii, IKE2_SPI_LEN);
 	memcpy(h.spir, sa->spir, IKE2_SPI_LEN);
 	h.exchange = exchange;
-	h.flags = flags;
+	/* 3.1: I on every message of the original initiator */
+	h.flags = (uint8_t)(flags | (sa->initiator ? IKE2_FLAG_I : 0));
 	h.msgid = msgid;
 	ike2_sk_ours(sa, &sk);
 	iv = ike2_sk_iv_len(&sk);
@@ -590,23 +614,20 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 		return;
 	}
 	if (h.flags & IKE2_FLAG_R) {
-		/* an answer to a request of ours (request.c) */
+		/* an answer to a request of ours (request.c); I when the
+		 * peer is the SA's original initiator */
 		if ((sa = ike2_sa_find(v2, h.spii, h.spir)) == NULL ||
 		    sa->remote.sin_addr.s_addr != remote->sin_addr.s_addr ||
-		    !(h.flags & IKE2_FLAG_I)) {
+		    ((h.flags & IKE2_FLAG_I) != 0) == sa->initiator) {
 			v2->st.no_sa++;
 			return;
 		}
 		ike2_response(sa, &h, data, len, &pls);
 		return;
 	}
-	if (!(h.flags & IKE2_FLAG_I)) {
-		/* havpn initiates nothing: every request is the initiator's */
-		v2->st.malformed++;
-		return;
-	}
 	if (h.exchange == IKE2_EX_IKE_SA_INIT) {
-		if (memcmp(h.spir, zero_spi, IKE2_SPI_LEN) != 0 ||
+		if (!(h.flags & IKE2_FLAG_I) ||
+		    memcmp(h.spir, zero_spi, IKE2_SPI_LEN) != 0 ||
 		    h.msgid != 0) {
 			v2->st.malformed++;
 			return;
@@ -627,6 +648,11 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 		v2->st.no_sa++;
 		ike_warn_input(ike, remote, "IKEv2 %s for no SA of this peer: "
 		    "dropped", ike2_exchange_name(h.exchange));
+		return;
+	}
+	if (((h.flags & IKE2_FLAG_I) != 0) == sa->initiator) {
+		/* 3.1: I only from the original initiator */
+		v2->st.malformed++;
 		return;
 	}
 	input_request(sa, &h, data, len, &pls, local, remote);

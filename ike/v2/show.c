@@ -209,11 +209,12 @@ sa_facts(struct ike *ike, struct ike2_sa *sa, int detail, int children)
 	if (detail) {
 		jadd_int(o, "session_id", session_id(ike->v2, sa));
 		jadd_str(o, "status_description", what[sa->state]);
-		jadd_str(o, "role", "responder");
-		/* we answer: our SPI is the responder's */
-		spi_hex(sa->spir, buf);
+		/* the original roles (2.2): ours made by a rekey of ours */
+		jadd_str(o, "role", sa->initiator ? "initiator" :
+		    "responder");
+		spi_hex(sa->initiator ? sa->spii : sa->spir, buf);
 		jadd_str(o, "local_spi", buf);
-		spi_hex(sa->spii, buf);
+		spi_hex(sa->initiator ? sa->spir : sa->spii, buf);
 		jadd_str(o, "remote_spi", buf);
 		if (ready) {
 			ike2_id_str(&sa->id_local.id, buf, sizeof(buf));
@@ -354,12 +355,18 @@ ike2_show_stats(struct ike *ike, json_object *data)
 {
 	struct ike2	*v2 = ike->v2;
 	const struct ike2_stats *st = &v2->st;
-	int		 ready = 0;
+	int		 ready = 0, out = 0, out_ready = 0;
 
-	for (struct ike2_sa *sa = v2->sas; sa != NULL; sa = sa->next)
-		ready += sa->state == IKE2_READY;
-	jadd_int(data, "sas", v2->nsas);
+	/* IOS's outgoing: ours as original initiator (a rekey of ours) */
+	for (struct ike2_sa *sa = v2->sas; sa != NULL; sa = sa->next) {
+		ready += sa->state == IKE2_READY && !sa->initiator;
+		out += sa->initiator;
+		out_ready += sa->state == IKE2_READY && sa->initiator;
+	}
+	jadd_int(data, "sas", v2->nsas - out);
 	jadd_int(data, "sas_ready", ready);
+	jadd_int(data, "sas_outgoing", out);
+	jadd_int(data, "sas_outgoing_ready", out_ready);
 	jadd_int(data, "sas_negotiating", v2->halfopen);
 	jadd_int(data, "max_in_negotiation", ike->halfopen_max);
 	{
@@ -385,6 +392,7 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(child_ok);
 	S(child_rekeys);
 	S(ike_rekeys);
+	S(ike_rekeys_ours);
 	S(requests_sent);
 	S(requests_retransmitted);
 	S(liveness_sent);

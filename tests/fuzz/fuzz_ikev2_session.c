@@ -9,7 +9,9 @@
  * genuine IKE_AUTH may come first (the input's first bit), so requests
  * also reach an established SA; with the second bit it announces RFC
  * 6311 and the engine, made standby and active again, sends its message
- * ID sync; with the third the SA is cleared (a Delete goes out).  A
+ * ID sync; with the third the SA is cleared (a Delete goes out); with
+ * the fourth 541 s pass and the engine rekeys the IKE SA itself (its
+ * profile's lifetime is 600 s), so answers reach rekey.c.  A
  * record whose selector has bit 6 set is an answer to the engine's
  * request instead (flags I and R, the message ID the selector's low two
  * bits), so the answers' handling (request.c) sees what the fuzzer
@@ -48,13 +50,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	if (p == NULL || runs++ % REBUILD_EVERY == 0) {
-		char	*conf = ike2_peer_conf(PSK);
+		char	*conf = ike2_peer_conf(PSK), *c2;
 
 		if (p != NULL)
 			pair_free(p);
 		pair_log_init();
-		p = pair_new(conf, NULL);
+		c2 = pair_edit(conf, " keyring local KR\n",
+		    " keyring local KR\n lifetime 600\n");
+		p = pair_new(c2, NULL);
 		free(conf);
+		free(c2);
 		if (p == NULL)
 			abort();
 	}
@@ -77,6 +82,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (data[0] & 4)
 			(void)ike2_clear_sa(p->n[0].ike, 0);
+		if (data[0] & 8) {
+			uint32_t id;
+
+			pair_advance(p, 541000);
+			(void)ike2_peer_take_request(&pe, &id);
+		}
 	}
 	while (size - off >= 4) {
 		uint8_t	 ex = exchanges[data[off] % sizeof(exchanges)];

@@ -282,6 +282,18 @@ MID_SYNC_ANSWER = notify(16422, b"\x00\x00\x00\x00" +
                          struct.pack(">II", 5, 7))
 sessions["answer_mid_sync"] = b"\x03" + record(0x40, [MID_SYNC_ANSWER])
 sessions["answer_delete"] = b"\x05" + struct.pack(">BBH", 0x40, 0, 0)
+# the engine's own IKE rekey (bit 3: 541 s of its 600 s lifetime pass):
+# answered with one IKE proposal of ours, a nonce and a group 19 KE, then
+# the old SA's Delete answered (ID 1); and INVALID_KE_PAYLOAD for 14
+IKE_REKEY_ANSWER = [
+    sa([(1, b"\x11\x12\x13\x14\x15\x16\x17\x18",
+         [(ENCR, 12, attr_kl(256)), (PRF, 5, b""), (INTEG, 12, b""),
+          (DH, 19, b"")])]),
+    nonce("rr"), (KE, struct.pack(">HH", 19, 0) + P256_G)]
+sessions["answer_ike_rekey"] = b"\x09" + record(0x40, IKE_REKEY_ANSWER) + \
+    struct.pack(">BBH", 0x41, 0, 0)
+sessions["answer_ike_rekey_invalid_ke"] = b"\x09" + record(
+    0x40, [notify(17, struct.pack(">H", 14))])
 
 os.makedirs(OUT_SESSION, exist_ok=True)
 for name, data in sessions.items():

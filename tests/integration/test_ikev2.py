@@ -5,6 +5,7 @@ engine, strongSwan's Delete takes the tunnel down; a wrong key, a
 proposal havpn does not have and a group it asks again are each handled
 as RFC 7296 says; a second CHILD SA, CHILD SA rekeys with PFS and IKE SA
 rekeys by strongSwan's short lifetimes (CREATE_CHILD_SA) under traffic;
+CHILD and IKE SA rekeys by havpn's own lifetimes;
 an IKEv1 and an IKEv2 peer at once; a COOKIE challenge.
 
     [hA .97.10] -- [gA: havpnd 10.97.0.1] ==== [gB: charon 10.97.0.2] -- [hB .98.10]
@@ -12,6 +13,7 @@ an IKEv1 and an IKEv2 peer at once; a COOKIE challenge.
 
 import os
 import signal
+import time
 
 import pytest
 
@@ -429,6 +431,89 @@ def test_ikev2_havpn_rekeys_child(topo, bindir):
         {s["spi"] for s in f["outbound_esp_sas"]}, (theirs, f)
     assert theirs[0]["dh-group"] == "ECP_256", theirs
     assert c.log().count("generating IKE_SA_INIT request 0") == 1
+
+
+# strongSwan never rekeying: havpn's lifetimes decide (its spare child
+# net2 is never started)
+IKE_REKEY_SWANCTL = REKEY_SWANCTL.replace(
+    "    encap = yes\n    rekey_time = 24s\n    rand_time = 2s\n",
+    "    rekey_time = 0\n").replace(
+    "        rekey_time = 10s\n        rand_time = 2s\n", "")
+
+
+def test_ikev2_havpn_rekeys_ike_sa(topo, bindir):
+    """The profile's 120 s lifetime is havpn's (strongSwan never rekeys):
+    havpn rekeys the IKE SA itself at 85-90 % (CREATE_CHILD_SA with SA,
+    Ni and KE), becomes the new SA's original initiator and deletes the
+    old one; its CHILD rekeys (60 s lifetime) and liveness checks go on
+    under the new SA with the I flag and SK_ei; strongSwan then rekeys a
+    CHILD SA and the IKE SA itself under it. Pings never stop; no second
+    IKE_SA_INIT; both sides show the same SPIs."""
+    t = build(topo)
+    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+        " keyring local KR\n", " keyring local KR\n lifetime 120\n"
+        " dpd 10 2 periodic\n").replace(
+        " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
+        " set pfs group19\n set security-association lifetime seconds 60\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = Charon(t, "gB", name="charon-gB", install_routes=True)
+    c.load(IKE_REKEY_SWANCTL.format(psk=PSK))
+    c.initiate("net")
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    first = c.sas()["c1"]
+    lost = 0
+    end = time.monotonic() + 130
+    while time.monotonic() < end and "rekeyed by us" not in t.log("gA"):
+        if ping(t, "hA", "192.168.98.10", count=5).returncode != 0:
+            lost += 1
+    assert "rekeyed by us" in t.log("gA"), t.log("gA")[-3000:]
+    assert "parsed CREATE_CHILD_SA request" in c.log()
+    assert "[ SA No KE ]" in c.log(), c.log()[-3000:]
+    wait_for(lambda: "received DELETE for IKE_SA" in c.log(), 10,
+             what="havpn's Delete of the old IKE SA")
+    wait_for(lambda: len(d.json("show", "crypto", "ikev2", "sa")["sas"])
+             == 1, 10, what="the old IKE SA gone")
+    ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    sa = c.sas()["c1"]
+    assert ours["status"] == "READY" and ours["role"] == "initiator", ours
+    assert sa["initiator-spi"] != first["initiator-spi"], (sa, first)
+    assert ours["local_spi"] == sa["initiator-spi"].upper(), (ours, sa)
+    assert ours["remote_spi"] == sa["responder-spi"].upper(), (ours, sa)
+    assert ours["child_count"] == 1, ours
+    # under the new SA: havpn's liveness check answered (I set, SK_ei)
+    # and its CHILD rekey at ~56 s of the pair's 60
+    before = d.json("show", "crypto", "ikev2", "stats")
+    wait_for(lambda: d.json("show", "crypto", "ikev2", "stats")
+             ["liveness_sent"] > before["liveness_sent"], 25,
+             what="a liveness check under the new SA")
+    end = time.monotonic() + 40
+    while time.monotonic() < end and d.json(
+            "show", "crypto", "ikev2", "stats")["child_rekeys"] < 2:
+        if ping(t, "hA", "192.168.98.10", count=5).returncode != 0:
+            lost += 1
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["child_rekeys"] >= 2 and st["rekeys_failed"] == 0, st
+    assert st["peers_dead"] == 0 and st["requests_retransmitted"] == 0, st
+    assert st["ike_rekeys_ours"] == 1 and st["sas_outgoing_ready"] == 1, st
+    # strongSwan's own requests under it: a CHILD rekey, then the IKE SA's
+    # rekey (strongSwan its original initiator again)
+    c.swanctl("--rekey", "--child", "net")
+    wait_for(lambda: d.json("show", "crypto", "ikev2", "stats")
+             ["child_rekeys"] >= 3, 10, what="strongSwan's CHILD rekey")
+    c.swanctl("--rekey", "--ike", "c1")
+    wait_for(lambda: d.json("show", "crypto", "ikev2", "stats")
+             ["ike_rekeys"] >= 2, 10, what="strongSwan's IKE rekey")
+    wait_for(lambda: len(d.json("show", "crypto", "ikev2", "sa")["sas"])
+             == 1, 10, what="havpn's SA deleted by strongSwan")
+    ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    assert ours["role"] == "responder" and ours["child_count"] == 1, ours
+    assert ours["local_spi"] == c.sas()["c1"]["responder-spi"].upper()
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    assert lost == 0, f"{lost} pings lost"
+    assert c.log().count("generating IKE_SA_INIT request 0") == 1
+    f = flows(d)[0]
+    assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
 
 
 def test_ikev1_and_ikev2_peers_at_once(topo, bindir):

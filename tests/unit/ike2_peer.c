@@ -77,7 +77,7 @@ take_answer(struct ike2_peer *pe)
 	return got ? 0 : -1;
 }
 
-/* The engine's last request of its own (neither I nor R), as it left. */
+/* The engine's last request of its own (no R), as it left. */
 static uint8_t	 eng_req[IKE_MAX_MSG];
 static size_t	 eng_reqlen;
 
@@ -94,10 +94,16 @@ capture(struct pair *p, const struct pair_msg *m)
 		keepalives++;
 	if (m->from == 0 && m->len >= IKE2_HDR_LEN + off &&
 	    m->len - off <= sizeof(eng_req) &&
-	    !(m->data[off + 19] & (IKE2_FLAG_R | IKE2_FLAG_I))) {
+	    !(m->data[off + 19] & IKE2_FLAG_R)) {
 		memcpy(eng_req, m->data + off, m->len - off);
 		eng_reqlen = m->len - off;
 	}
+}
+
+void
+ike2_peer_watch(struct pair *p)
+{
+	p->wire = capture;
 }
 
 static void
@@ -376,7 +382,9 @@ open_msg(struct ike2_peer *pe, uint8_t *msg, size_t len, uint32_t *msgid)
 {
 	struct ike2_hdr	 h;
 	struct ike2_pls	 pls;
-	struct ike2_sk	 sk = { &pe->suite, pe->keys.er, pe->keys.ar };
+	struct ike2_sk	 sk = { &pe->suite, pe->responder ? pe->keys.ei :
+			    pe->keys.er, pe->responder ? pe->keys.ai :
+			    pe->keys.ar };
 	struct buf	 b;
 	uint16_t	 notify;
 	const char	*err;
@@ -419,7 +427,9 @@ seal_send(struct ike2_peer *pe, uint8_t exchange, uint8_t flags,
 {
 	struct ike2_hdr	 h;
 	struct ike2_wr	 wr;
-	struct ike2_sk	 sk = { &pe->suite, pe->keys.ei, pe->keys.ai };
+	struct ike2_sk	 sk = { &pe->suite, pe->responder ? pe->keys.er :
+			    pe->keys.ei, pe->responder ? pe->keys.ar :
+			    pe->keys.ai };
 	size_t		 iv = ike2_sk_iv_len(&sk), aad;
 
 	memset(&h, 0, sizeof(h));
@@ -452,8 +462,8 @@ int
 ike2_peer_request(struct ike2_peer *pe, uint8_t exchange, uint8_t np,
     const uint8_t *plain, size_t len, size_t flip)
 {
-	if (seal_send(pe, exchange, IKE2_FLAG_I, pe->msgid++, np, plain, len,
-	    flip) == -1)
+	if (seal_send(pe, exchange, pe->responder ? 0 : IKE2_FLAG_I,
+	    pe->msgid++, np, plain, len, flip) == -1)
 		return -1;
 	return answer(pe);
 }
@@ -674,8 +684,98 @@ ike2_peer_answer(struct ike2_peer *pe, uint32_t msgid, uint8_t np,
     const uint8_t *plain, size_t len, size_t flip)
 {
 	(void)seal_send(pe, pe->req_exchange != 0 ? pe->req_exchange :
-	    IKE2_EX_INFORMATIONAL, IKE2_FLAG_I | IKE2_FLAG_R, msgid, np, plain,
-	    len, flip);
+	    IKE2_EX_INFORMATIONAL, IKE2_FLAG_R | (pe->responder ? 0 :
+	    IKE2_FLAG_I), msgid, np, plain, len, flip);
+}
+
+int
+ike2_peer_answer_rekey_ike(struct ike2_peer *pe, uint32_t msgid, int want,
+    struct ike2_peer *n)
+{
+	struct ike2_hdr	 h;
+	struct ike2_wr	 wr;
+	struct ike2_pls	 pls;
+	struct ike2_sa_pl sa, got;
+	struct ike2_ke	 ke;
+	const struct ike2_pl *pl;
+	struct ike_dh	*dh = NULL;
+	uint8_t		 body[IKE_MAX_MSG], np, gir[IKE_MAX_DH], ni[32],
+			 spii[IKE2_SPI_LEN];
+	const uint8_t	*nonce;
+	size_t		 len, nilen;
+	const char	*err;
+	int		 rc = -1;
+
+	if (answer_pls(pe, &pls) == -1 ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_SA)) == NULL ||
+	    ike2_sa_parse(pl->body, &got, &err) == -1 || got.nprops < 1 ||
+	    got.prop[0].proto != IKE2_PROTO_IKE ||
+	    got.prop[0].spisize != IKE2_SPI_LEN ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_NONCE)) == NULL ||
+	    ike2_nonce_parse(pl->body, &nonce, &nilen, &err) == -1 ||
+	    nilen != sizeof(ni) ||
+	    (pl = ike2_pls_find(&pls, IKE2_PL_KE)) == NULL ||
+	    ike2_ke_parse(pl->body, &ke, &err) == -1)
+		return -1;
+	memcpy(spii, got.prop[0].spi, IKE2_SPI_LEN);
+	memcpy(ni, nonce, sizeof(ni));
+	memset(&h, 0, sizeof(h));
+	ike2_wr_init(&wr, &h);
+	if (ke.group != want) {
+		uint8_t	 g[2];
+		struct ike2_notify no;
+
+		be16_put(g, (uint16_t)want);
+		memset(&no, 0, sizeof(no));
+		no.type = IKE2_N_INVALID_KE_PAYLOAD;
+		no.data = g;
+		no.datalen = 2;
+		ike2_wr_notify(&wr, &no);
+		len = body_of(&wr, body, sizeof(body), &np);
+		ike2_peer_answer(pe, msgid, np, body, len, 0);
+		return 1;
+	}
+	if ((dh = ike_dh_new(want)) == NULL ||
+	    ike_dh_derive(dh, ke.data, ke.len, gir, &err) == -1) {
+		ike2_wr_cleanup(&wr);
+		goto done;
+	}
+	*n = *pe;
+	n->cdh = NULL;
+	n->responder = 1;
+	memcpy(n->spii, spii, IKE2_SPI_LEN);
+	ike_random(n->spir, sizeof(n->spir));
+	memcpy(n->ni, ni, sizeof(ni));
+	ike_random(n->nr, 32);
+	n->nrlen = 32;
+	memset(&sa, 0, sizeof(sa));
+	sa.nprops = 1;
+	sa.prop[0] = (struct ike2_sa_prop){ got.prop[0].num, IKE2_PROTO_IKE,
+	    IKE2_SPI_LEN, { 0 }, 1, 0, 4 };
+	memcpy(sa.prop[0].spi, n->spir, IKE2_SPI_LEN);
+	sa.xf[0] = (struct ike2_sa_xf){ IKE2_T_ENCR, 12, 256, 1, NULL, 0 };
+	sa.xf[1] = (struct ike2_sa_xf){ IKE2_T_PRF, 5, 0, 1, NULL, 0 };
+	sa.xf[2] = (struct ike2_sa_xf){ IKE2_T_INTEG, 12, 0, 1, NULL, 0 };
+	sa.xf[3] = (struct ike2_sa_xf){ IKE2_T_DH, (uint16_t)want, 0, 1, NULL,
+	    0 };
+	sa.nxf = 4;
+	ike2_wr_sa(&wr, &sa);
+	ike2_wr_bytes(&wr, IKE2_PL_NONCE, n->nr, n->nrlen);
+	ke.group = (uint16_t)want;
+	ke.data = ike_dh_pub(dh);
+	ke.len = ike_dh_publen(want);
+	ike2_wr_ke(&wr, &ke);
+	len = body_of(&wr, body, sizeof(body), &np);
+	if (ike2_kdf_rekey(pe->suite.prf, pe->keys.d, pe->keys.prflen,
+	    &n->suite, gir, ike_dh_secretlen(want), n->ni, sizeof(n->ni),
+	    n->nr, n->nrlen, n->spii, n->spir, &n->keys) == 0)
+		rc = 0;
+	n->msgid = 0;
+	ike2_peer_answer(pe, msgid, np, body, len, 0);
+done:
+	OPENSSL_cleanse(gir, sizeof(gir));
+	ike_dh_free(dh);
+	return rc;
 }
 
 size_t

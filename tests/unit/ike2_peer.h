@@ -41,6 +41,8 @@ struct ike2_peer {
 	uint16_t	 sport, dport;	/* what we send from and to (0: 500;
 					   to 4500 with the non-ESP marker) */
 	uint8_t		 req_exchange;	/* the engine's last request's */
+	int		 responder;	/* the engine is the SA's original
+					   initiator (a rekey of its own) */
 };
 
 /* The configuration node 0 answers with (psk: the keyring's key). */
@@ -98,6 +100,15 @@ int		 ike2_peer_child_keymat(struct ike2_peer *, uint8_t *, size_t);
  */
 int		 ike2_peer_rekey_ike(struct ike2_peer *, int, struct ike2_peer *);
 /*
+ * Answer the engine's rekey of the IKE SA (its request just taken, its
+ * message ID msgid): INVALID_KE_PAYLOAD asking for want when its KE is
+ * of another group (1 returned), else our SPI, a nonce and a KE of that
+ * group (0 returned, n the new SA: the engine its original initiator, keys
+ * from pe's SK_d, message IDs from 0); -1 if the request is not one.
+ */
+int		 ike2_peer_answer_rekey_ike(struct ike2_peer *, uint32_t, int,
+		    struct ike2_peer *);
+/*
  * The engine's last request of its own since the last call: opened into
  * plain/plainlen/plain_np, its message ID in *msgid.  0, or -1 when none
  * came or it did not open.
@@ -113,6 +124,9 @@ void		 ike2_peer_fake_nat(int);
 /* Send this COOKIE first in the next IKE_SA_INIT, which keeps the SPIi
  * and Ni of the one before (2.6); NULL: none. */
 void		 ike2_peer_cookie(const uint8_t *, size_t);
+/* The engine of p's requests taken from now on (IKE_SA_INIT does it
+ * for the pair it goes to). */
+void		 ike2_peer_watch(struct pair *);
 /* NAT keepalives the engine sent so far. */
 int		 ike2_peer_keepalives(void);
 /*

@@ -609,11 +609,85 @@ test_child_needs_its_ike_sa(void **state)
 	pair_free(b);
 }
 
+/*
+ * An SA whose original initiator is havpn (its own IKE rekey made it):
+ * replicated with its role, the standby that takes over opens the
+ * peer's requests with SK_er (no I flag) and seals its own with SK_ei
+ * and the I flag.
+ */
+static void
+test_takeover_initiator_role(void **state)
+{
+	char		*conf = ike2_peer_conf(PSK), *c2;
+	struct pair	*a, *b;
+	struct ike2_peer pe, ne;
+	struct ike2_sa	*sa, *sb;
+	uint8_t		 body[1024], np;
+	uint32_t	 id;
+	size_t		 len;
+
+	(void)state;
+	pair_log_init();
+	c2 = pair_edit(conf, " keyring local KR\n", " keyring local KR\n"
+	    " lifetime 600\n");
+	a = pair_new(c2, NULL);
+	b = pair_new(c2, NULL);
+	free(conf);
+	free(c2);
+	assert_non_null(a);
+	assert_non_null(b);
+	ike_set_active(b->n[0].ike, 0);
+	assert_int_equal(establish(&pe, a), 0);
+	/* node 0 rekeys the IKE SA at 85-90 % of its 600 s */
+	pair_advance(a, 541000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(pe.req_exchange, IKE2_EX_CREATE_CHILD_SA);
+	assert_int_equal(ike2_peer_answer_rekey_ike(&pe, id, 19, &ne), 0);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);	/* Delete */
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(v2(a)->nsas, 1);
+	sa = v2(a)->sas;
+	assert_true(sa->initiator);
+
+	snapshot(a, b, 1, 1);
+	sb = v2(b)->sas;
+	assert_true(sb->initiator);
+	assert_memory_equal(sb->spii, ne.spii, IKE2_SPI_LEN);
+	assert_memory_equal(sb->keys.ei, sa->keys.ei, sa->keys.elen);
+	pair_free(a);
+	ike_set_active(b->n[0].ike, 1);
+	ne.p = b;
+	/* the peer's request: answered by node 1 (ike2_peer_request opens
+	 * the answer with the initiator's keys) */
+	assert_int_equal(liveness(&ne), 0);
+	assert_int_equal(v2(b)->st.decrypt_fail, 0);
+	/* a request sealed with the I flag the responder must not set:
+	 * dropped */
+	ne.responder = 0;
+	len = ike2_peer_child_body(&ne, 0xc0ffee05, 0, 0, body, sizeof(body),
+	    &np);
+	assert_int_equal(ike2_peer_request(&ne, IKE2_EX_CREATE_CHILD_SA, np,
+	    body, len, 0), -1);
+	assert_int_equal(v2(b)->st.malformed, 1);
+	ne.responder = 1;
+	ne.msgid--;
+	/* node 1's own: a CHILD rekey, sealed as the original initiator */
+	ike2_peer_watch(b);
+	assert_int_equal(ike_child_rekey(b->n[0].ike->children), 0);
+	assert_int_equal(ike2_peer_take_request(&ne, &id), 0);
+	assert_int_equal(ne.req_exchange, IKE2_EX_CREATE_CHILD_SA);
+	assert_int_equal(id, IKE2_MSGID_RESERVE);
+	ike2_peer_free(&pe);
+	ike2_peer_free(&ne);
+	pair_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_takeover_continues),
+		cmocka_unit_test(test_takeover_initiator_role),
 		cmocka_unit_test(test_events_follow_rekeys),
 		cmocka_unit_test(test_msgid_out_reservation),
 		cmocka_unit_test(test_codec_refuses),

@@ -6,7 +6,7 @@
  * with a good, a wrong-nonce and a forged answer; stray answers; NAT-T:
  * the pairs following the peer's new ports, keepalives; CHILD SA rekeys
  * of ours (the soft lifetime), a refused one, and a collision with the
- * peer's rekey of the same pair.
+ * peer's rekey of the same pair; the IKE SA's rekey of ours.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -505,6 +505,127 @@ test_rekey_ours(void **state)
 	pair_free(p);
 }
 
+/* The engine's request just taken: its payload of type, or fail. */
+static const struct ike2_pl *
+must_pl(struct ike2_peer *pe, struct ike2_pls *pls, uint8_t type)
+{
+	const struct ike2_pl *pl = req_pl(pe, pls, type);
+
+	assert_non_null(pl);
+	return pl;
+}
+
+/*
+ * The IKE SA nears the end of its lifetime (600 s): havpn rekeys it
+ * between 85 and 90 % (CREATE_CHILD_SA: SA of the policy's proposal with
+ * a new SPIi, Ni, KE of the SA's group).  The peer's own IKE rekey
+ * crossing it gets TEMPORARY_FAILURE; INVALID_KE_PAYLOAD is answered at
+ * once with the group asked for.  The new SA: havpn its original
+ * initiator (I on its messages, SK_ei/SK_ai), the pairs moved to it, the
+ * old SA deleted with a Delete; requests both ways under the new SA;
+ * exported with its role.
+ */
+static void
+test_rekey_ike_ours(void **state)
+{
+	struct pair	*p = responder(" keyring local KR\n lifetime 600\n");
+	struct ike2_peer pe, ne, tmp;
+	struct ike2_sa	*old, *sa;
+	struct ike2_pls	 pls;
+	struct ike2_ke	 ke;
+	struct ike2_delete d;
+	struct ike_ike2_state st;
+	uint8_t		 ni[32];
+	uint32_t	 id;
+	const char	*err;
+
+	(void)state;
+	pair_log_init();
+	establish(&pe, p, 0);
+	old = v2(p)->sas;
+	assert_int_equal(old->initiator, 0);
+	pair_advance(p, 509000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+	pair_advance(p, 31500);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(pe.req_exchange, IKE2_EX_CREATE_CHILD_SA);
+	assert_int_equal(id, 0);
+	assert_int_equal(ike2_ke_parse(must_pl(&pe, &pls, IKE2_PL_KE)->body,
+	    &ke, &err), 0);
+	assert_int_equal(ke.group, 19);
+	assert_non_null(must_pl(&pe, &pls, IKE2_PL_SA));
+	assert_non_null(must_pl(&pe, &pls, IKE2_PL_NONCE));
+
+	/* INVALID_KE_PAYLOAD for group 14: again at once, message ID 1 */
+	assert_int_equal(ike2_peer_answer_rekey_ike(&pe, id, 14, &ne), 1);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(ike2_ke_parse(must_pl(&pe, &pls, IKE2_PL_KE)->body,
+	    &ke, &err), 0);
+	assert_int_equal(ke.group, 14);
+
+	/* the peer's own IKE rekey crosses ours: refused, ours goes on
+	 * (and is retransmitted 2 s on) */
+	assert_int_equal(ike2_peer_rekey_ike(&pe, 19, &tmp), 1);
+	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_TEMPORARY_FAILURE);
+	assert_int_equal(v2(p)->st.rekey_collisions, 1);
+	assert_int_equal(v2(p)->nsas, 1);
+	pair_advance(p, 2000);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(id, 1);
+	assert_int_equal(ike2_peer_answer_rekey_ike(&pe, id, 14, &ne), 0);
+
+	/* the new SA, ours, the pairs on it; the old one's Delete out */
+	assert_int_equal(v2(p)->nsas, 2);
+	sa = ike2_sa_find(v2(p), ne.spii, ne.spir);
+	assert_non_null(sa);
+	assert_int_equal(sa->state, IKE2_READY);
+	assert_int_equal(sa->initiator, 1);
+	assert_int_equal(sa->group, 14);
+	assert_int_equal(v2(p)->st.ike_rekeys_ours, 1);
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		assert_int_equal(c->v2_conn, sa->conn_id);
+	assert_int_equal(old->state, IKE2_DELETING);
+	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+	assert_int_equal(pe.req_exchange, IKE2_EX_INFORMATIONAL);
+	assert_int_equal(ike2_delete_parse(must_pl(&pe, &pls,
+	    IKE2_PL_D)->body, &d, &err), 0);
+	assert_int_equal(d.proto, IKE2_PROTO_IKE);
+	ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+	assert_int_equal(v2(p)->nsas, 1);
+	assert_int_equal(p->n[0].ike->nchildren, 1);
+
+	/* the peer's request under the new SA (no I: it is the responder) */
+	assert_int_equal(ike2_peer_request(&ne, IKE2_EX_INFORMATIONAL, 0,
+	    NULL, 0, 0), 0);
+	assert_int_equal(v2(p)->st.decrypt_fail, 0);
+	/* ours under it: a CHILD rekey, message ID 0, I set */
+	assert_int_equal(ike_child_rekey(live_pair(p)), 0);
+	id = take_rekey(&ne, live_pair(p), ni);
+	assert_int_equal(id, 0);
+	answer_rekey(&ne, id, 0xc0ffee0d);
+	assert_int_equal(live_pair(p)->spi_out, 0xc0ffee0d);
+	assert_int_equal(v2(p)->st.rekeys_failed, 0);
+	/* the standby learns the role */
+	ike2_sa_export(sa, &st);
+	assert_int_equal(st.initiator, 1);
+	/* the old pair's Delete, message ID 1 */
+	pair_advance(p, 5100);
+	assert_int_equal(ike2_peer_take_request(&ne, &id), 0);
+	assert_int_equal(ne.req_exchange, IKE2_EX_INFORMATIONAL);
+	assert_int_equal(id, 1);
+	ike2_peer_answer(&ne, id, 0, NULL, 0, 0);
+	/* the new SA rekeys itself again in its turn */
+	pair_advance(p, 536000);
+	assert_int_equal(ike2_peer_take_request(&ne, &id), 0);
+	assert_int_equal(ne.req_exchange, IKE2_EX_CREATE_CHILD_SA);
+	assert_int_equal(id, 2);
+	ike2_peer_free(&pe);
+	ike2_peer_free(&ne);
+	pair_free(p);
+}
+
 /*
  * After a takeover nothing goes before RFC 6311's sync: a rekey asked
  * for meanwhile (a pair the takeover distrusts) waits for its answer,
@@ -569,6 +690,7 @@ main(void)
 		cmocka_unit_test(test_standby_quiet),
 		cmocka_unit_test(test_nat),
 		cmocka_unit_test(test_rekey_ours),
+		cmocka_unit_test(test_rekey_ike_ours),
 		cmocka_unit_test(test_sync_first),
 	};
 
