@@ -237,7 +237,8 @@ build/fuzz/%: tests/fuzz/%.c $(TEST_SRCS) $(MOD_SRCS) $(GEN_SRCS) $(FUZZ_HDRS)
 # two-engine pair
 build/fuzz/fuzz_ike_session build/fuzz/fuzz_ike_phase1: \
 		tests/unit/ike_pair.c tests/unit/ike_pair.h
-build/fuzz/fuzz_ikev2_session: tests/unit/ike_pair.c tests/unit/ike_pair.h \
+build/fuzz/fuzz_ikev2_session build/fuzz/fuzz_ikev2_initiator: \
+		tests/unit/ike_pair.c tests/unit/ike_pair.h \
 		tests/unit/ike2_peer.c tests/unit/ike2_peer.h
 
 fuzz: fuzz-build

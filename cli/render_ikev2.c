@@ -147,9 +147,9 @@ render_ikev2_session(json_object *data, FILE *out)
 }
 
 /*
- * IOS's SA counts first (incoming: the peer started the SA; outgoing: a
- * rekey of havpn's made it, havpn starts no IKE SA yet), then havpn's
- * counters by name.
+ * IOS's SA counts first (incoming: the peer started the SA; outgoing:
+ * havpn did, or a rekey of havpn's made it), then havpn's counters by
+ * name.
  */
 void
 render_ikev2_stats(json_object *data, FILE *out)
@@ -198,8 +198,9 @@ render_ikev2_stats(json_object *data, FILE *out)
 	    (long long)jint(data, "sas_ready"),
 	    (long long)jint(data, "sas_negotiating"));
 	fprintf(out, "Total outgoing IKEv2 SA Count:    %-8lld active:        "
-	    "%-8lld negotiating: 0\n", (long long)jint(data, "sas_outgoing"),
-	    (long long)jint(data, "sas_outgoing_ready"));
+	    "%-8lld negotiating: %lld\n", (long long)jint(data,
+	    "sas_outgoing"), (long long)jint(data, "sas_outgoing_ready"),
+	    (long long)jint(data, "sas_outgoing_negotiating"));
 	fprintf(out, "Rejected IKEv2 Requests: %-8lld rsrc low:      0        "
 	    "SA limit:    %lld\n", (long long)jint(data, "halfopen_drop"),
 	    (long long)jint(data, "halfopen_drop"));

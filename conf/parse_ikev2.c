@@ -869,6 +869,24 @@ check_profile(const struct config *cf, const struct conf_ikev2_profile *x,
 		    "only initiates", x->name);
 }
 
+/* Does the profile's keyring have a peer with both keys for addr (what
+ * havpn needs to initiate to it, ike/v2/initiate.c)? */
+static int
+keyring_has_peer(const struct config *cf, const struct conf_ikev2_profile *x,
+    struct in_addr addr)
+{
+	const struct conf_ikev2_keyring *k = x->keyring.name != NULL ?
+	    conf_v2keyring_find(cf, x->keyring.name) : NULL;
+
+	for (int i = 0; k != NULL && i < k->npeers; i++)
+		if (k->peers[i].have_addr && k->peers[i].psk_local != NULL &&
+		    k->peers[i].psk_remote != NULL &&
+		    (addr.s_addr & k->peers[i].mask.s_addr) ==
+		    k->peers[i].addr.s_addr)
+			return 1;
+	return 0;
+}
+
 void
 conf_validate_ikev2(struct config *cf, struct conf_notes *d)
 {
@@ -905,12 +923,15 @@ conf_validate_ikev2(struct config *cf, struct conf_notes *d)
 				    "ikev2-profile %s is not defined (crypto "
 				    "ikev2 profile %s)", m->name,
 				    m->entries[j].seq, r->name, r->name);
-			else
+			else if (m->entries[j].have_peer &&
+			    !keyring_has_peer(cf, conf_v2profile_find(cf,
+			    r->name), m->entries[j].peer))
 				conf_note_add(d, r->line, 1, "crypto map %s "
-				    "%d uses IKEv2 (set ikev2-profile %s): "
-				    "havpn answers the peer but does not "
-				    "initiate IKEv2 yet", m->name,
-				    m->entries[j].seq, r->name);
+				    "%d: the keyring of ikev2-profile %s has "
+				    "no peer with both keys for the entry's "
+				    "peer: havpn answers it but cannot "
+				    "initiate", m->name, m->entries[j].seq,
+				    r->name);
 		}
 	}
 }

@@ -541,6 +541,12 @@ struct ike2	*ike2_new(struct ike *);
 /* Rekey an IKEv2 pair (CREATE_CHILD_SA of ours, ike/v2/child.c): 0
  * when the request is out or waits for the window, -1 if it cannot. */
 int		 ike2_child_rekey(struct ike2 *, struct ike_child *);
+/*
+ * Traffic for an IKEv2 crypto map entry without a pair (the data plane's
+ * acquire): an IKE SA started to its peer with the pair in its IKE_AUTH
+ * (ike/v2/initiate.c), unless one is being negotiated.
+ */
+void		 ike2_acquire(struct ike2 *, const struct ike_spd *);
 /* An IKEv2 pair deleted here: a Delete to the peer (ike/v2/request.c). */
 void		 ike2_child_deleted(struct ike2 *, const struct ike_child *);
 /*

@@ -657,10 +657,8 @@ ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
 	if (!ike->active || spd == NULL || !spd->usable || !spd->permit)
 		return;
 	if (spd->v2profile[0] != '\0') {
-		/* havpn answers IKEv2 but does not initiate it yet */
-		IKE_TRACE(NULL, "IPSEC(sa_request): crypto map %s %d is "
-		    "IKEv2's: waiting for the peer to initiate", spd->map,
-		    spd->map_seq);
+		if (ike_child_live_for_reqid(ike, reqid, spd->peer) == NULL)
+			ike2_acquire(ike->v2, spd);
 		return;
 	}
 	if (log_debug_enabled(LOG_IKE) && (e = ike_map_entry(ike->cf,

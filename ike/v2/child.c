@@ -582,10 +582,9 @@ write_rekey(struct ike2_wr *wr, void *arg)
 	ike2_wr_ts(wr, IKE2_PL_TSR, &tsr);
 }
 
-/* The entry's transform-sets as ESP proposals with SPI spi, into pl. */
-static int
-rekey_offer(struct ike *ike, const struct conf_map_entry *e, uint32_t spi,
-    struct ike2_sa_pl *pl)
+int
+ike2_child_offer(struct ike *ike, const struct conf_map_entry *e, uint32_t spi,
+    int pfs, struct ike2_sa_pl *pl)
 {
 	memset(pl, 0, sizeof(*pl));
 	for (int k = 0; k < e->ntsets; k++) {
@@ -593,7 +592,7 @@ rekey_offer(struct ike *ike, const struct conf_map_entry *e, uint32_t spi,
 		    conf_tset_find(ike->cf, e->tsets[k]);
 		struct ike2_prop p;
 
-		if (t == NULL || ike2_prop_from_tset(t, e->pfs_group, &p) == -1)
+		if (t == NULL || ike2_prop_from_tset(t, pfs, &p) == -1)
 			continue;
 		p.num = (uint8_t)(pl->nprops + 1);
 		p.spilen = 4;
@@ -621,7 +620,7 @@ rekey_send(struct ike2_sa *sa, struct ike_child *c)
 	rk->group = e->pfs_group;
 	rk->dh = rk->group != 0 ? ike_dh_new(rk->group) : NULL;
 	if ((rk->group == 0 || rk->dh != NULL) &&
-	    rekey_offer(ike, e, rk->spi_in, q.pl) == 0 &&
+	    ike2_child_offer(ike, e, rk->spi_in, e->pfs_group, q.pl) == 0 &&
 	    ike2_request(sa, IKE2_REQ_REKEY_CHILD, sa->next_out, write_rekey,
 	    &q) == 0) {
 		IKE2_TRACE(sa, "rekeying CHILD SA 0x%08x: new SPI 0x%08x",
@@ -683,10 +682,11 @@ ike2_child_rekey_abandon(struct ike2_sa *sa)
 	OPENSSL_cleanse(rk, sizeof(*rk));
 }
 
-/* The answer's proposal as one of ours: the choice, or -1. */
+/* The answer's proposal as one of ours (group: our KE's, 0 without):
+ * the choice, or -1. */
 static int
-rekey_choice(struct ike2_sa *sa, const struct conf_map_entry *e,
-    const struct ike2_pls *pls, struct ike2_esp_choice *ch)
+answer_choice(struct ike2_sa *sa, const struct conf_map_entry *e,
+    const struct ike2_pls *pls, int group, struct ike2_esp_choice *ch)
 {
 	struct ike	*ike = sa->ike;
 	struct ike2	*v2 = ike->v2;
@@ -707,8 +707,80 @@ rekey_choice(struct ike2_sa *sa, const struct conf_map_entry *e,
 	for (int t = 0; t < IKE2_NTYPES; t++)
 		if (got.nxf[t] > 1)
 			return -1;
-	return ike2_choose_esp(ts, nts, e->pfs_group, &got, 1,
-	    sa->rekey.group, ch) == IKE2_CHOSEN ? 0 : -1;
+	return ike2_choose_esp(ts, nts, e->pfs_group, &got, 1, group,
+	    ch) == IKE2_CHOSEN ? 0 : -1;
+}
+
+/* The first error notification of an answer, 0 if none. */
+uint16_t
+ike2_refusal(const struct ike2_pls *pls)
+{
+	for (int i = 0; i < pls->n; i++) {
+		struct ike2_notify n;
+		const char	*err;
+
+		if (pls->pl[i].type == IKE2_PL_N &&
+		    ike2_notify_parse(pls->pl[i].body, &n, &err) == 0 &&
+		    n.type < IKE2_N_STATUS_MIN)
+			return n.type;
+	}
+	return 0;
+}
+
+struct ike_child *
+ike2_child_answered(struct ike2_sa *sa, const struct ike2_answered *q,
+    const char **why)
+{
+	struct ike	*ike = sa->ike;
+	struct ike2	*v2 = ike->v2;
+	struct ike2_esp_choice ch;
+	struct ike2_child_req keys;
+	struct esp_selector sel;
+	struct ike_child *c;
+	size_t		 al;
+	int		 transport;
+
+	*why = "the answer is not one of our proposals";
+	if (answer_choice(sa, q->e, q->pls, q->group, &ch) == -1)
+		return NULL;
+	*why = "its traffic selectors are not within ours";
+	if (read_ts(v2, q->pls) == -1 || v2->tsi.n != 1 || v2->tsr.n != 1 ||
+	    ike2_ts_accept(&v2->tsi.ts[0], &v2->tsr.ts[0], q->sel,
+	    &sel) == -1)
+		return NULL;
+	*why = "no keys for its algorithms";
+	c = ike_child_new(ike);
+	c->spi_in = q->spi_in;
+	c->ekey_len = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
+	if (c->ekey_len == 0 || c->ekey_len > ESP_MAX_ENC_KEY ||
+	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
+	    al > ESP_MAX_AUTH_KEY) {
+		free_secret(c, sizeof(*c));
+		return NULL;
+	}
+	c->akey_len = al;
+	/* we initiated: our nonce first, the first keys our outbound ones */
+	memset(&keys, 0, sizeof(keys));
+	keys.ni = q->ni;
+	keys.nilen = q->nilen;
+	keys.nr = q->nr;
+	keys.nrlen = q->nrlen;
+	if (child_keys(sa, &keys, q->gir, q->girlen, 1, c) == -1) {
+		free_secret(c, sizeof(*c));
+		return NULL;
+	}
+	/* transport only when we asked and the answer agrees (1.3.1) */
+	transport = q->transport && ike2_has_notify(q->pls,
+	    IKE2_N_USE_TRANSPORT_MODE);
+	child_fill(sa, q->spd, q->e, &ch, &sel, transport, c);
+	ike_child_new_conns(c);
+	*why = "the data plane refused it";
+	if (ike_child_install(c, 1, 1) == -1) {
+		ike_child_forget(c);
+		return NULL;
+	}
+	*why = NULL;
+	return c;
 }
 
 void
@@ -717,79 +789,51 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	struct ike	*ike = sa->ike;
 	struct ike2_rekey *rk = &sa->rekey;
 	struct ike_child *old = ike_child_by_conn(ike, rk->old_conn), *c;
-	const struct conf_map_entry *e = NULL;
-	const struct ike_spd *spd = NULL;
 	const struct ike2_pl *pno = ike2_one(pls, IKE2_PL_NONCE),
 			     *pke = ike2_one(pls, IKE2_PL_KE);
-	struct ike2_esp_choice ch;
-	struct ike2_child_req q;
+	struct ike2_answered q;
 	struct ike2_ke	 ke;
-	const uint8_t	*nr;
 	uint8_t		 gir[IKE_MAX_DH];
-	size_t		 nrlen, girlen = 0, al;
 	const char	*err = NULL, *why = NULL;
-	uint16_t	 refused = 0;
+	uint16_t	 refused = ike2_refusal(pls);
 	char		 a[INET_ADDRSTRLEN];
 
-	for (int i = 0; i < pls->n && refused == 0; i++) {
-		struct ike2_notify n;
-
-		if (pls->pl[i].type == IKE2_PL_N &&
-		    ike2_notify_parse(pls->pl[i].body, &n, &err) == 0 &&
-		    n.type < IKE2_N_STATUS_MIN)
-			refused = n.type;
-	}
+	memset(&q, 0, sizeof(q));
+	q.pls = pls;
 	if (old == NULL || old->rekeyed)
 		why = "the pair is gone or replaced meanwhile";
 	else if (refused != 0)
 		why = ike2_notify_name(refused);
-	else if ((e = ike_map_entry(ike->cf, old->map, old->map_seq)) == NULL ||
-	    (spd = ike_spd_by_reqid(ike, old->reqid)) == NULL)
+	else if ((q.e = ike_map_entry(ike->cf, old->map, old->map_seq)) ==
+	    NULL || (q.spd = ike_spd_by_reqid(ike, old->reqid)) == NULL)
 		why = "its crypto map entry is gone";
-	else if (pno == NULL || ike2_nonce_parse(pno->body, &nr, &nrlen,
-	    &err) == -1 || rekey_choice(sa, e, pls, &ch) == -1)
+	else if (pno == NULL || ike2_nonce_parse(pno->body, &q.nr, &q.nrlen,
+	    &err) == -1)
 		why = "the answer is not one of our proposals";
 	else if (rk->dh != NULL && (pke == NULL ||
 	    ike2_ke_parse(pke->body, &ke, &err) == -1 ||
 	    ke.group != rk->group || ike_dh_derive(rk->dh, ke.data, ke.len,
 	    gir, &err) == -1))
 		why = "its KE does not fit our group";
+	if (why == NULL) {
+		q.sel = &old->sel;
+		q.transport = !old->xf.tunnel;
+		q.spi_in = rk->spi_in;
+		q.ni = rk->ni;
+		q.nilen = sizeof(rk->ni);
+		q.group = rk->group;
+		if (rk->dh != NULL) {
+			q.gir = gir;
+			q.girlen = ike_dh_secretlen(rk->group);
+		}
+		if ((c = ike2_child_answered(sa, &q, &why)) != NULL)
+			rk->spi_in = 0;		/* the pair's now */
+	}
+	OPENSSL_cleanse(gir, sizeof(gir));
 	if (why != NULL) {
 		ike->v2->st.rekeys_failed++;
 		log_warnx(LOG_IKE, "IKEv2: SA %u: rekey of CHILD SA with %s "
 		    "failed: %s", sa->conn_id, ike_addr(&sa->remote, a), why);
-		return;
-	}
-	if (rk->dh != NULL)
-		girlen = ike_dh_secretlen(rk->group);
-	c = ike_child_new(ike);
-	c->spi_in = rk->spi_in;
-	c->ekey_len = alg_esp_enc_keylen(ch.enc, (uint32_t)ch.keybits);
-	if (c->ekey_len == 0 || c->ekey_len > ESP_MAX_ENC_KEY ||
-	    alg_esp_auth_keylen(ch.auth, &al) == -1 ||
-	    al > ESP_MAX_AUTH_KEY) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		free_secret(c, sizeof(*c));
-		return;
-	}
-	c->akey_len = al;
-	/* we initiated: our nonce first, the first keys our outbound ones */
-	memset(&q, 0, sizeof(q));
-	q.ni = rk->ni;
-	q.nilen = sizeof(rk->ni);
-	q.nr = nr;
-	q.nrlen = nrlen;
-	if (child_keys(sa, &q, girlen != 0 ? gir : NULL, girlen, 1, c) == -1) {
-		OPENSSL_cleanse(gir, sizeof(gir));
-		free_secret(c, sizeof(*c));
-		return;
-	}
-	OPENSSL_cleanse(gir, sizeof(gir));
-	child_fill(sa, spd, e, &ch, &old->sel, !old->xf.tunnel, c);
-	rk->spi_in = 0;		/* the pair's now */
-	ike_child_new_conns(c);
-	if (ike_child_install(c, 1, 1) == -1) {
-		ike_child_forget(c);
 		return;
 	}
 	ike->v2->st.child_ok++;

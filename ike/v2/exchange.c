@@ -70,15 +70,15 @@ ike2_one(const struct ike2_pls *pls, uint8_t type)
 	    NULL;
 }
 
-/* The peer's NAT detection notifies against what we see (2.23). */
-static void
-natd_read(struct ike2_sa *sa, const struct ike2_pls *pls)
+void
+ike2_natd_read(struct ike2_sa *sa, const struct ike2_pls *pls,
+    const uint8_t *spir)
 {
 	uint8_t		 src[IKE2_NATD_LEN], dst[IKE2_NATD_LEN];
 	int		 have_src = 0, src_ok = 0, have_dst = 0;
 
-	ike2_natd_hash(sa->spii, zero_spi, &sa->remote, src);
-	ike2_natd_hash(sa->spii, zero_spi, &sa->local, dst);
+	ike2_natd_hash(sa->spii, spir, &sa->remote, src);
+	ike2_natd_hash(sa->spii, spir, &sa->local, dst);
 	for (int i = 0; i < pls->n; i++) {
 		struct ike2_notify n;
 		const char	*err;
@@ -283,7 +283,7 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	sa->nilen = nilen;
 	sa->nrlen = IKE2_NONCE_OURS;
 	ike_random(sa->nr, sa->nrlen);
-	natd_read(sa, pls);
+	ike2_natd_read(sa, pls, zero_spi);
 	if (ike2_kdf_ike(&sa->suite, gir, girlen, sa->ni, sa->nilen, sa->nr,
 	    sa->nrlen, sa->spii, sa->spir, &sa->keys) == -1) {
 		OPENSSL_cleanse(gir, sizeof(gir));
@@ -341,9 +341,8 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 
 /* ---- IKE_AUTH ------------------------------------------------------------ */
 
-/* An ID payload's body as AUTH signs it (2.15): type, 3 zeros, data. */
-static size_t
-id_body(const struct ike2_id *id, uint8_t *out)
+size_t
+ike2_id_body(const struct ike2_id *id, uint8_t *out)
 {
 	out[0] = id->type;
 	memset(out + 1, 0, 3);
@@ -358,18 +357,27 @@ struct auth_reply {
 	struct ike2_child_reply child;	/* the first CHILD SA */
 };
 
+void
+ike2_wr_id_auth(struct ike2_wr *wr, uint8_t type, const struct ike2_id *id,
+    const uint8_t *auth, size_t len)
+{
+	struct ike2_auth au;
+
+	ike2_wr_id(wr, type, id);
+	au.method = IKE2_AUTH_PSK;
+	au.data = auth;
+	au.len = len;
+	ike2_wr_auth(wr, &au);
+}
+
 static void
 write_auth_reply(struct ike2_wr *wr, void *arg)
 {
 	struct auth_reply *r = arg;
-	struct ike2_auth au;
 	struct ike2_notify n;
 
-	ike2_wr_id(wr, IKE2_PL_IDR, &r->sa->id_local.id);
-	au.method = IKE2_AUTH_PSK;
-	au.data = r->auth;
-	au.len = r->authlen;
-	ike2_wr_auth(wr, &au);
+	ike2_wr_id_auth(wr, IKE2_PL_IDR, &r->sa->id_local.id, r->auth,
+	    r->authlen);
 	/* RFC 6311: a takeover synchronizes our message IDs with it */
 	memset(&n, 0, sizeof(n));
 	n.type = IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED;
@@ -473,7 +481,7 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 	r = xcalloc(1, sizeof(*r));
 	r->sa = sa;
 	r->authlen = hlen;
-	blen = id_body(&sa->id_local.id, body);
+	blen = ike2_id_body(&sa->id_local.id, body);
 	if (ike2_psk_auth(sa->suite.prf, kp->psk_local, strlen(kp->psk_local),
 	    sa->init_r, sa->init_rlen, sa->ni, sa->nilen, sa->keys.pr, hlen,
 	    body, blen, r->auth) == -1) {

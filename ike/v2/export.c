@@ -171,7 +171,7 @@ ike_export_ike2(struct ike *ike,
 	for (sa = ike->v2->sas; sa != NULL; sa = sa->next)
 		last = sa;
 	for (sa = last; sa != NULL; sa = sa->prev) {
-		if (sa->state == IKE2_R_INIT)
+		if (IKE2_NEGOTIATING(sa))
 			continue;
 		ike2_sa_export(sa, &s);
 		fn(arg, &s);

@@ -2,19 +2,21 @@
  * ike/v2/ike2_int.h: the IKEv2 exchanges' internals, shared by the files
  * of ike/v2/ (the engine's own internals are ike/ike_int.h).
  *
- * What runs: havpn as responder.  IKE_SA_INIT and IKE_AUTH with a
- * pre-shared key make an IKE SA and its first CHILD SA (installed in the
- * data plane as an IKEv1 pair is); CREATE_CHILD_SA makes more CHILD SAs,
- * rekeys them and rekeys the IKE SA; INFORMATIONAL answers liveness
- * checks and Deletes; havpn's own requests (request.c): liveness, Deletes,
- * CHILD rekeys, RFC 6311's sync, the IKE SA's rekey (rekey.c, which makes
- * havpn the new SA's original initiator); COOKIE under half-open load.
- * READY and REKEYED SAs and their CHILD SAs are replicated to the standby
- * (export.c).  Not yet: havpn starting an IKE SA (IKE_SA_INIT as
- * initiator), fragmentation.
+ * What runs: havpn as responder and as initiator on traffic
+ * (initiate.c).  IKE_SA_INIT and IKE_AUTH with a pre-shared key make an
+ * IKE SA and its first CHILD SA (installed in the data plane as an IKEv1
+ * pair is); CREATE_CHILD_SA makes more CHILD SAs, rekeys them and rekeys
+ * the IKE SA; INFORMATIONAL answers liveness checks and Deletes; havpn's
+ * own requests (request.c): liveness, Deletes, CHILD rekeys, RFC 6311's
+ * sync, the IKE SA's rekey (rekey.c, which makes havpn the new SA's
+ * original initiator); COOKIE under half-open load.  READY and REKEYED
+ * SAs and their CHILD SAs are replicated to the standby (export.c).  Not
+ * yet: CHILD SAs of ours on an established IKE SA, fragmentation.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
+ *   I_INIT	our IKE_SA_INIT sent, its answer awaited [IN-NEG]
+ *   I_AUTH	our IKE_AUTH sent, its answer awaited [IN-NEG]
  *   READY	authenticated [READY]
  *   REKEYED	replaced by a rekey, its Delete awaited [DELETE]
  *   DELETING	our Delete sent, its answer awaited [DELETE]
@@ -33,6 +35,7 @@
 #define IKE2_NEG_TIMEOUT_MS	30000	/* a half-open responder SA */
 #define IKE2_COOKIE_ROTATE_MS	300000	/* a COOKIE secret's life */
 #define IKE2_COOKIE_LEN		17	/* version octet, 16 of the HMAC */
+#define IKE2_COOKIE_MAX		64	/* a responder's we bring back (2.6) */
 #define IKE2_REKEYED_MS		30000	/* a rekeyed SA awaits its Delete */
 #define IKE2_MAX_MSG		IKE_MAX_MSG
 /*
@@ -43,10 +46,15 @@
 
 enum ike2_state {
 	IKE2_R_INIT,
+	IKE2_I_INIT,
+	IKE2_I_AUTH,
 	IKE2_READY,
 	IKE2_REKEYED,
 	IKE2_DELETING,
 };
+
+/* Not authenticated yet: R_INIT, I_INIT or I_AUTH. */
+#define IKE2_NEGOTIATING(sa)	((sa)->state < IKE2_READY)
 
 /* Our request out (request.c). */
 enum ike2_req_kind {
@@ -57,6 +65,8 @@ enum ike2_req_kind {
 	IKE2_REQ_MID_SYNC,
 	IKE2_REQ_REKEY_CHILD,
 	IKE2_REQ_REKEY_IKE,
+	IKE2_REQ_SA_INIT,		/* ours, in clear (initiate.c) */
+	IKE2_REQ_AUTH,
 };
 
 /* A CHILD SA rekey of ours, its request out (child.c). */
@@ -158,6 +168,14 @@ struct ike2_sa {
 	struct ike_timer t_sync;	/* RFC 6311's, after a takeover */
 	int		 sync_pending;	/* no other request before it */
 
+	/* havpn's IKE_SA_INIT and IKE_AUTH (initiate.c) */
+	struct ike_dh	*idh;		/* our KE until the answer */
+	uint32_t	 init_reqid;	/* the entry of the first CHILD SA */
+	uint32_t	 init_spi_in;	/* its SPI, offered in IKE_AUTH */
+	uint8_t		 cookie[IKE2_COOKIE_MAX];	/* the responder's */
+	size_t		 cookielen;
+	int		 init_rounds;	/* COOKIE and INVALID_KE answers */
+
 	uint64_t	 created_ms;
 	uint64_t	 established_ms;
 	uint32_t	 lifetime;	/* seconds */
@@ -223,6 +241,13 @@ struct ike2_sa	*ike2_sa_new(struct ike2 *, const struct sockaddr_in *,
 		    const struct sockaddr_in *, const uint8_t *);
 struct ike2_sa	*ike2_sa_find(struct ike2 *, const uint8_t *,
 		    const uint8_t *);
+/* An SA of ours to peer remote (initiate.c): SPIi ours, SPIr zero until
+ * the answer, I_INIT. */
+struct ike2_sa	*ike2_sa_new_initiator(struct ike2 *,
+		    const struct sockaddr_in *, const struct sockaddr_in *);
+/* Ours in I_INIT with this SPIi, to this peer (its answer's SA). */
+struct ike2_sa	*ike2_sa_find_initiating(struct ike2 *, const uint8_t *,
+		    const struct sockaddr_in *);
 /* A responder SA still in IKE_SA_INIT for this SPIi and peer. */
 struct ike2_sa	*ike2_sa_find_init(struct ike2 *, const uint8_t *,
 		    const struct sockaddr_in *);
@@ -309,6 +334,32 @@ void		 ike2_sa_init(struct ike2 *, const struct ike2_hdr *,
 void		 ike2_auth(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 
+/* initiate.c: havpn's IKE_SA_INIT and IKE_AUTH */
+/* Is group one of the policy's for our address? */
+int		 ike2_group_ours(struct ike2_sa *, int);
+/*
+ * The one IKE proposal of an answer to ours (IKE_SA_INIT: spilen 0; an
+ * IKE rekey: 8, the SPI into spi): one transform a type, one of the
+ * policy's with group.  0 with the choice, or -1.
+ */
+int		 ike2_ike_answer_choice(struct ike2_sa *,
+		    const struct ike2_pls *, int, size_t,
+		    struct ike2_ike_choice *, uint8_t *);
+/* The answer to our IKE_SA_INIT (in clear). */
+void		 ike2_init_answer(struct ike2_sa *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, const struct ike2_pls *);
+/* The answer to our IKE_AUTH, opened. */
+void		 ike2_auth_answer(struct ike2_sa *, const struct ike2_pls *);
+/* An ID payload (type IDi or IDr) and AUTH with a pre-shared key. */
+void		 ike2_wr_id_auth(struct ike2_wr *, uint8_t,
+		    const struct ike2_id *, const uint8_t *, size_t);
+/* An ID payload's body as AUTH signs it (2.15): type, 3 zeros, data. */
+size_t		 ike2_id_body(const struct ike2_id *, uint8_t *);
+/* NAT detection (2.23) from the other side's notifications: the hashes
+ * over spii and spir (zero in a request). */
+void		 ike2_natd_read(struct ike2_sa *, const struct ike2_pls *,
+		    const uint8_t *);
+
 /* child.c */
 /* A request for a CHILD SA: its payloads, KE and the exchange's nonces. */
 struct ike2_child_req {
@@ -348,6 +399,33 @@ int		 ike2_child_make(struct ike2_sa *, const struct ike2_child_req *,
 void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
 void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
+/* The first error notification of an answer, 0 if none. */
+uint16_t	 ike2_refusal(const struct ike2_pls *);
+/* A CHILD SA of ours answered (IKE_AUTH's or CREATE_CHILD_SA's). */
+struct ike2_answered {
+	const struct ike2_pls *pls;	/* the answer's SA, TSi, TSr, N */
+	const struct ike_spd *spd;	/* the entry's, and the entry */
+	const struct conf_map_entry *e;
+	const struct esp_selector *sel;	/* what we offered */
+	int		 transport;	/* we asked USE_TRANSPORT_MODE */
+	uint32_t	 spi_in;	/* ours, offered */
+	const uint8_t	*ni, *nr;	/* ours first */
+	size_t		 nilen, nrlen;
+	int		 group;		/* our KE's (PFS), 0 without */
+	const uint8_t	*gir;		/* its shared secret, or NULL */
+	size_t		 girlen;
+};
+/*
+ * The pair of our CHILD SA from its answer: one of the entry's
+ * transform-sets, TSs within what we offered, keys with our nonce first;
+ * installed in the data plane, not yet up.  NULL with *why.
+ */
+struct ike_child *ike2_child_answered(struct ike2_sa *,
+		    const struct ike2_answered *, const char **);
+/* The ESP proposals of the entry's transform-sets, SPI spi; a DH
+ * transform of pfs when not 0.  0 or -1 (none usable). */
+int		 ike2_child_offer(struct ike *, const struct conf_map_entry *,
+		    uint32_t, int, struct ike2_sa_pl *);
 /* Our rekey's answer: the new pair up and the old one superseded, or
  * the refusal logged. */
 void		 ike2_child_rekey_answer(struct ike2_sa *,

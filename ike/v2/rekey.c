@@ -168,53 +168,6 @@ ike2_ike_rekey_abandon(struct ike2_sa *sa)
 	OPENSSL_cleanse(&sa->irekey, sizeof(sa->irekey));
 }
 
-/* Is group one of the policy's for our address? */
-static int
-group_ours(struct ike2_sa *sa, int group)
-{
-	const struct conf_ikev2_proposal *locals[16];
-	int		 nl;
-
-	nl = ike2_policy_proposals(sa->ike->cf, sa->local.sin_addr, locals,
-	    (int)nitems(locals));
-	for (int i = 0; i < nl; i++)
-		for (int k = 0; k < locals[i]->ngroup; k++)
-			if (locals[i]->group[k] == group)
-				return 1;
-	return 0;
-}
-
-/* The answer's one proposal, one of ours with our KE's group: 0 or -1. */
-static int
-answer_choice(struct ike2_sa *sa, const struct ike2_pls *pls,
-    struct ike2_ike_choice *ch, uint8_t *spir)
-{
-	struct ike2	*v2 = sa->ike->v2;
-	const struct conf_ikev2_proposal *locals[16];
-	const struct ike2_pl *psa = ike2_one(pls, IKE2_PL_SA);
-	struct ike2_prop got;
-	const char	*err;
-	int		 nl;
-
-	if (psa == NULL || ike2_sa_parse(psa->body, &v2->sa_pl, &err) == -1 ||
-	    v2->sa_pl.nprops != 1)
-		return -1;
-	ike2_prop_from_pl(&v2->sa_pl, 0, &got);
-	if (got.proto != IKE2_PROTO_IKE || got.spilen != IKE2_SPI_LEN ||
-	    memcmp(got.spi, zero, IKE2_SPI_LEN) == 0)
-		return -1;
-	for (int t = 0; t < IKE2_NTYPES; t++)
-		if (got.nxf[t] > 1)
-			return -1;
-	nl = ike2_policy_proposals(sa->ike->cf, sa->local.sin_addr, locals,
-	    (int)nitems(locals));
-	if (ike2_choose_ike(locals, nl, &got, 1, sa->irekey.group, ch) !=
-	    IKE2_CHOSEN)
-		return -1;
-	memcpy(spir, got.spi, IKE2_SPI_LEN);
-	return 0;
-}
-
 /* The refusal in the answer (an error notification), its group for
  * INVALID_KE_PAYLOAD; 0 if none. */
 static uint16_t
@@ -284,7 +237,7 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	char		 a[INET_ADDRSTRLEN];
 
 	if (refused == IKE2_N_INVALID_KE_PAYLOAD && want != rk->group &&
-	    tries < IKE2_INVALID_KE_MAX && group_ours(sa, want)) {
+	    tries < IKE2_INVALID_KE_MAX && ike2_group_ours(sa, want)) {
 		/* 1.3: the group the peer wants, at once */
 		ike2_request_end(sa);
 		if (rekey_send(sa, want, tries + 1) == 0)
@@ -294,7 +247,8 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 		why = ike2_notify_name(refused);
 	else if (pno == NULL || ike2_nonce_parse(pno->body, &nr, &nrlen,
 	    &err) == -1 || nrlen > IKE2_NONCE_MAX ||
-	    answer_choice(sa, pls, &ch, spir) == -1)
+	    ike2_ike_answer_choice(sa, pls, rk->group, IKE2_SPI_LEN,
+	    &ch, spir) == -1)
 		why = "the answer is not one of our proposals";
 	else if (pke == NULL || ike2_ke_parse(pke->body, &ke, &err) == -1 ||
 	    ke.group != rk->group || ke.len != ike_dh_publen(rk->group) ||

@@ -80,10 +80,11 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
 	struct ike	*ike = sa->ike;
 	uint8_t		 ex = kind == IKE2_REQ_REKEY_CHILD ||
 			    kind == IKE2_REQ_REKEY_IKE ?
-			    IKE2_EX_CREATE_CHILD_SA : IKE2_EX_INFORMATIONAL;
+			    IKE2_EX_CREATE_CHILD_SA : kind == IKE2_REQ_AUTH ?
+			    IKE2_EX_IKE_AUTH : IKE2_EX_INFORMATIONAL;
 
 	if (sa->req_kind != IKE2_REQ_NONE || !ike->active ||
-	    sa->state == IKE2_R_INIT ||
+	    (IKE2_NEGOTIATING(sa) && kind != IKE2_REQ_AUTH) ||
 	    (sa->sync_pending && kind != IKE2_REQ_MID_SYNC))
 		return -1;
 	if (ike2_seal(sa, ex, 0, msgid, fn, arg, &sa->req, &sa->reqlen) == -1)
@@ -430,6 +431,11 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 	if (kind == IKE2_REQ_REKEY_IKE) {
 		/* ends the request; the old SA's Delete may follow */
 		ike2_ike_rekey_answer(sa, &pls);
+		return;
+	}
+	if (kind == IKE2_REQ_AUTH) {
+		/* ends the request, and the SA if it failed */
+		ike2_auth_answer(sa, &pls);
 		return;
 	}
 	if (kind == IKE2_REQ_REKEY_CHILD)

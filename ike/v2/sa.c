@@ -49,6 +49,7 @@ sa_free(struct ike2_sa *sa)
 	free(sa->init_i);
 	free(sa->init_r);
 	free(sa->resp);
+	ike_dh_free(sa->idh);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
@@ -74,7 +75,8 @@ sa_life_timeout(struct ike *ike, struct ike_timer *t)
 		ike2_sa_delete_notify(sa, "lifetime expired");
 	else
 		ike2_sa_delete(sa, sa->state == IKE2_R_INIT ?
-		    "IKE_AUTH never came" : sa->state == IKE2_REKEYED ?
+		    "IKE_AUTH never came" : IKE2_NEGOTIATING(sa) ?
+		    "the responder did not complete the negotiation" : sa->state == IKE2_REKEYED ?
 		    "replaced by a rekey" : "deleted here");
 }
 
@@ -123,8 +125,10 @@ ike2_sa_rekeyed(struct ike2_sa *sa)
 	    IKE2_REKEYED_MS);
 }
 
-struct ike2_sa *
-ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
+/* An SA with SPIi spii (NULL: a new one of ours, SPIr zero) or ours as
+ * responder. */
+static struct ike2_sa *
+sa_alloc(struct ike2 *v2, const struct sockaddr_in *local,
     const struct sockaddr_in *remote, const uint8_t *spii)
 {
 	struct ike	*ike = v2->ike;
@@ -133,13 +137,20 @@ ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
 	sa->ike = ike;
 	sa->local = *local;
 	sa->remote = *remote;
-	sa->state = IKE2_R_INIT;
+	sa->state = spii != NULL ? IKE2_R_INIT : IKE2_I_INIT;
+	sa->initiator = spii == NULL;
 	sa->created_ms = ike_now(ike);
-	memcpy(sa->spii, spii, IKE2_SPI_LEN);
-	do
-		ike_random(sa->spir, IKE2_SPI_LEN);
-	while (memcmp(sa->spir, zero_spi, IKE2_SPI_LEN) == 0 ||
-	    ike2_sa_find(v2, sa->spii, sa->spir) != NULL);
+	if (spii != NULL) {
+		memcpy(sa->spii, spii, IKE2_SPI_LEN);
+		do
+			ike_random(sa->spir, IKE2_SPI_LEN);
+		while (memcmp(sa->spir, zero_spi, IKE2_SPI_LEN) == 0 ||
+		    ike2_sa_find(v2, sa->spii, sa->spir) != NULL);
+	} else
+		do
+			ike_random(sa->spii, IKE2_SPI_LEN);
+		while (memcmp(sa->spii, zero_spi, IKE2_SPI_LEN) == 0 ||
+		    ike2_sa_find(v2, sa->spii, zero_spi) != NULL);
 	do
 		sa->conn_id = v2->next_conn_id++;
 	while (sa->conn_id == 0);
@@ -151,9 +162,28 @@ ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
 		v2->sas->prev = sa;
 	v2->sas = sa;
 	v2->nsas++;
-	v2->halfopen++;
-	IKE_CHAIN(v2->bucket[bucket_of(spii)], sa, hnext);
+	IKE_CHAIN(v2->bucket[bucket_of(sa->spii)], sa, hnext);
 	IKE_CHAIN(v2->by_conn[ike_bucket(sa->conn_id)], sa, cnext);
+	return sa;
+}
+
+struct ike2_sa *
+ike2_sa_new(struct ike2 *v2, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote, const uint8_t *spii)
+{
+	/* the peer's half-open SAs are limited, not ours */
+	v2->halfopen++;
+	return sa_alloc(v2, local, remote, spii);
+}
+
+struct ike2_sa *
+ike2_sa_new_initiator(struct ike2 *v2, const struct sockaddr_in *local,
+    const struct sockaddr_in *remote)
+{
+	struct ike2_sa	*sa = sa_alloc(v2, local, remote, NULL);
+
+	/* until IKE_AUTH no reservation need be replicated */
+	sa->next_out_reserved = IKE2_MSGID_RESERVE;
 	return sa;
 }
 
@@ -219,7 +249,7 @@ ike2_set_active(struct ike2 *v2, int active)
 		ike2_requests_drop(sa);
 		ike_timer_stop(v2->ike, &sa->t_sync);
 		/* exchanges in flight are not continued elsewhere: drop */
-		if (sa->state == IKE2_R_INIT) {
+		if (IKE2_NEGOTIATING(sa)) {
 			sa_free(sa);
 			continue;
 		}
@@ -237,6 +267,19 @@ ike2_sa_find(struct ike2 *v2, const uint8_t *spii, const uint8_t *spir)
 	    sa = sa->hnext)
 		if (memcmp(sa->spii, spii, IKE2_SPI_LEN) == 0 &&
 		    memcmp(sa->spir, spir, IKE2_SPI_LEN) == 0)
+			return sa;
+	return NULL;
+}
+
+struct ike2_sa *
+ike2_sa_find_initiating(struct ike2 *v2, const uint8_t *spii,
+    const struct sockaddr_in *remote)
+{
+	for (struct ike2_sa *sa = v2->bucket[bucket_of(spii)]; sa != NULL;
+	    sa = sa->hnext)
+		if (memcmp(sa->spii, spii, IKE2_SPI_LEN) == 0 &&
+		    sa->state == IKE2_I_INIT &&
+		    sa->remote.sin_addr.s_addr == remote->sin_addr.s_addr)
 			return sa;
 	return NULL;
 }
@@ -267,7 +310,7 @@ ike2_sa_delete(struct ike2_sa *sa, const char *why)
 		if (c->v2_conn == sa->conn_id)
 			ike_child_delete(c, 0, why);
 	}
-	if (sa->state != IKE2_R_INIT) {
+	if (!IKE2_NEGOTIATING(sa)) {
 		log_info(LOG_IKE, "IKEv2: SA %u with %s deleted: %s",
 		    sa->conn_id, ike_addr(&sa->remote, a), why);
 		ike2_emit(sa, IKE2_EV_DELETED, 0);
@@ -509,13 +552,13 @@ ike2_sa_moved(struct ike2_sa *sa, const struct sockaddr_in *local,
 	struct ike	*ike = sa->ike;
 	char		 a[INET_ADDRSTRLEN];
 
-	if (sa->state != IKE2_R_INIT && sa->remote.sin_port != remote->sin_port)
+	if (!IKE2_NEGOTIATING(sa) && sa->remote.sin_port != remote->sin_port)
 		log_info(LOG_IKE, "IKEv2: SA %u: peer %s moved from port %u to "
 		    "%u", sa->conn_id, ike_addr(remote, a),
 		    ntohs(sa->remote.sin_port), ntohs(remote->sin_port));
 	sa->local = *local;
 	sa->remote = *remote;
-	if (sa->state == IKE2_R_INIT)
+	if (IKE2_NEGOTIATING(sa))
 		return;
 	/* the UDP-encapsulated pairs follow the new mapping */
 	for (struct ike_child *c = ike->children; c != NULL; c = c->next) {
@@ -579,11 +622,11 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 			v2->st.malformed++;
 		break;
 	case IKE2_EX_INFORMATIONAL:
-		if (sa->state != IKE2_R_INIT)
+		if (!IKE2_NEGOTIATING(sa))
 			ike2_informational(sa, h, &pls);
 		break;
 	case IKE2_EX_CREATE_CHILD_SA:
-		if (sa->state != IKE2_R_INIT)
+		if (!IKE2_NEGOTIATING(sa))
 			ike2_create_child_sa(sa, h, &pls);
 		break;
 	default:
@@ -614,6 +657,17 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 		return;
 	}
 	if (h.flags & IKE2_FLAG_R) {
+		if (h.exchange == IKE2_EX_IKE_SA_INIT) {
+			/* the answer to ours (initiate.c): SPIr is new */
+			if (h.msgid != 0 || (h.flags & IKE2_FLAG_I) ||
+			    (sa = ike2_sa_find_initiating(v2, h.spii,
+			    remote)) == NULL) {
+				v2->st.no_sa++;
+				return;
+			}
+			ike2_init_answer(sa, &h, data, len, &pls);
+			return;
+		}
 		/* an answer to a request of ours (request.c); I when the
 		 * peer is the SA's original initiator */
 		if ((sa = ike2_sa_find(v2, h.spii, h.spir)) == NULL ||

@@ -169,16 +169,20 @@ static json_object *
 sa_facts(struct ike *ike, struct ike2_sa *sa, int detail, int children)
 {
 	json_object	*o = json_object_new_object(), *arr;
-	int		 ready = sa->state != IKE2_R_INIT;
+	int		 ready = !IKE2_NEGOTIATING(sa);
 	char		 buf[128];
 	static const char *const status[] = {
-		[IKE2_R_INIT] = "IN-NEG", [IKE2_READY] = "READY",
+		[IKE2_R_INIT] = "IN-NEG", [IKE2_I_INIT] = "IN-NEG",
+		[IKE2_I_AUTH] = "IN-NEG", [IKE2_READY] = "READY",
 		[IKE2_REKEYED] = "DELETE", [IKE2_DELETING] = "DELETE",
 	}, *const state[] = {
-		[IKE2_R_INIT] = "R_INIT", [IKE2_READY] = "READY",
+		[IKE2_R_INIT] = "R_INIT", [IKE2_I_INIT] = "I_INIT",
+		[IKE2_I_AUTH] = "I_AUTH", [IKE2_READY] = "READY",
 		[IKE2_REKEYED] = "REKEYED", [IKE2_DELETING] = "DELETING",
 	}, *const what[] = {
 		[IKE2_R_INIT] = "IKE_SA_INIT answered, IKE_AUTH awaited",
+		[IKE2_I_INIT] = "IKE_SA_INIT sent, its answer awaited",
+		[IKE2_I_AUTH] = "IKE_AUTH sent, its answer awaited",
 		[IKE2_READY] = "Negotiation done",
 		[IKE2_REKEYED] = "Replaced by a rekey, its Delete awaited",
 		[IKE2_DELETING] = "Delete sent, its answer awaited",
@@ -331,7 +335,7 @@ ike2_show_session(struct ike *ike, int detail, json_object *data)
 				continue;
 			nike++;
 			up |= sas[j]->state == IKE2_READY;
-			neg |= sas[j]->state == IKE2_R_INIT;
+			neg |= IKE2_NEGOTIATING(sas[j]);
 			nchild += nchildren(ike, sas[j]);
 			json_object_array_add(ikes, sa_facts(ike, sas[j],
 			    detail, 1));
@@ -355,19 +359,21 @@ ike2_show_stats(struct ike *ike, json_object *data)
 {
 	struct ike2	*v2 = ike->v2;
 	const struct ike2_stats *st = &v2->st;
-	int		 ready = 0, out = 0, out_ready = 0;
+	int		 ready = 0, out = 0, out_ready = 0, out_neg = 0;
 
 	/* IOS's outgoing: ours as original initiator (a rekey of ours) */
 	for (struct ike2_sa *sa = v2->sas; sa != NULL; sa = sa->next) {
 		ready += sa->state == IKE2_READY && !sa->initiator;
 		out += sa->initiator;
 		out_ready += sa->state == IKE2_READY && sa->initiator;
+		out_neg += IKE2_NEGOTIATING(sa) && sa->initiator;
 	}
 	jadd_int(data, "sas", v2->nsas - out);
 	jadd_int(data, "sas_ready", ready);
 	jadd_int(data, "sas_outgoing", out);
 	jadd_int(data, "sas_outgoing_ready", out_ready);
 	jadd_int(data, "sas_negotiating", v2->halfopen);
+	jadd_int(data, "sas_outgoing_negotiating", out_neg);
 	jadd_int(data, "max_in_negotiation", ike->halfopen_max);
 	{
 		int	 pairs = 0;
@@ -458,7 +464,7 @@ ike2_session_ike(struct ike *ike, struct in_addr local, struct in_addr peer,
 			flags |= IKE2_SESSION_UP;
 			if (sa->established_ms < *since)
 				*since = sa->established_ms;
-		} else if (sa->state == IKE2_R_INIT)
+		} else if (IKE2_NEGOTIATING(sa))
 			flags |= IKE2_SESSION_NEG;
 		k = json_object_new_object();
 		jadd_str(k, "version", "IKEv2");
@@ -473,7 +479,7 @@ ike2_session_ike(struct ike *ike, struct in_addr local, struct in_addr peer,
 		    "N" : "");
 		jadd_int(k, "remaining", ready ? secs_until(ike,
 		    sa->established_ms + (uint64_t)sa->lifetime * 1000) : 0);
-		if (sa->state != IKE2_R_INIT)
+		if (!IKE2_NEGOTIATING(sa))
 			ike2_id_str(&sa->id_peer.id, id, sizeof(id));
 		else
 			id[0] = '\0';

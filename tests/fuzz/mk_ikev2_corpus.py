@@ -299,3 +299,37 @@ os.makedirs(OUT_SESSION, exist_ok=True)
 for name, data in sessions.items():
     with open(os.path.join(OUT_SESSION, name), "wb") as f:
         f.write(data)
+
+# fuzz_ikev2_initiator: the first octet's bit 0 (clear: answers to node
+# b's IKE_SA_INIT in clear; set: a answered it, the records are IKE_AUTH
+# answers' plaintext); a record is the first payload's type, a flags
+# octet (IKE_SA_INIT: the header's, 0x20 the R flag), a 16-bit length
+# and the chain.
+OUT_INITIATOR = OUT + "_initiator"
+
+
+def record2(flags, payloads):
+    body = chain(payloads)
+    return struct.pack(">BBH", payloads[0][0], flags, len(body)) + body
+
+
+IKE_OURS = [(ENCR, 12, attr_kl(256)), (PRF, 5, b""), (INTEG, 12, b""),
+            (DH, 19, b"")]
+initiator = {
+    "init_answer": b"\x00" + record2(0x20, [
+        sa([(1, b"", IKE_OURS)]), (KE, struct.pack(">HH", 19, 0) + P256_G),
+        nonce("nr")]),
+    "init_cookie": b"\x00" + record2(0x20, [notify(16390, filler("ck", 17))]),
+    "init_invalid_ke": b"\x00" + record2(0x20, [notify(17,
+                                                      struct.pack(">H", 14))]),
+    "init_no_proposal": b"\x00" + record2(0x20, [notify(14)]),
+    "auth_answer": b"\x01" + record2(0, [
+        ident(IDR, 1, bytes([10, 0, 0, 11])), auth(2, filler("au", 32)),
+        sa([(3, b"\xc0\xff\xee\x07", ESP_GCM)]), ts(TSI, [V4PEER]),
+        ts(TSR, [V4OURS])]),
+    "auth_refused": b"\x01" + record2(0, [notify(24)]),
+}
+os.makedirs(OUT_INITIATOR, exist_ok=True)
+for name, data in initiator.items():
+    with open(os.path.join(OUT_INITIATOR, name), "wb") as f:
+        f.write(data)

@@ -1,5 +1,6 @@
 """IKEv2 with strongSwan (5.9.8, kernel-libipsec) as initiator and havpnd
-as responder: IKE_SA_INIT and IKE_AUTH with a pre-shared key make the IKE
+as responder, and the other way round (havpn initiating on traffic):
+IKE_SA_INIT and IKE_AUTH with a pre-shared key make the IKE
 SA and the first CHILD SA, traffic flows both ways through havpn's ESP
 engine, strongSwan's Delete takes the tunnel down; a wrong key, a
 proposal havpn does not have and a group it asks again are each handled
@@ -102,6 +103,46 @@ def test_ikev2_responder_with_strongswan(topo, bindir, proposal, tset, ike,
     c.swanctl("--terminate", "--ike", "c1")
     wait_for(lambda: not flows(d), 10, what="havpn's SAs deleted")
     assert "IKEv2: SA 1 with 10.97.0.2" in t.log("gA")
+
+
+@pytest.mark.parametrize("proposal,tset,ike,esp", SUITES,
+                         ids=[s[2] for s in SUITES])
+def test_ikev2_havpn_initiates(topo, bindir, proposal, tset, ike, esp):
+    """havpn as initiator: a ping from hA is traffic for the IKEv2 entry
+    without a pair, havpn starts IKE_SA_INIT and IKE_AUTH to strongSwan
+    (which only answers; it forces UDP encapsulation, so havpn sees a NAT
+    and moves to port 4500 for IKE_AUTH); the tunnel carries traffic both
+    ways; both sides show the same SPIs, havpn as the original
+    initiator."""
+    t = build(topo)
+    d = Havpnd(t, "gA", havpn_conf(proposal, tset), bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=esp, ike=ike, version=2,
+                     psk=PSK)
+    ping(t, "hA", "192.168.98.10", count=2)
+    wait_for(lambda: len(flows(d)) == 1, 15,
+             what="havpn's IPsec SAs\n" + t.log("gA")[-3000:])
+    sa = c.sas()["c1"]
+    assert sa["state"] == "ESTABLISHED" and sa["version"] == "2", sa
+    assert "initiator" not in sa, sa     # strongSwan answered
+    assert "generating IKE_SA_INIT request" not in c.log()
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    assert ours["status"] == "READY" and ours["role"] == "initiator", ours
+    assert ours["local_spi"] == sa["initiator-spi"].upper(), (ours, sa)
+    assert ours["remote_spi"] == sa["responder-spi"].upper(), (ours, sa)
+    assert ours["local_port"] == 4500 and ours["nat_remote"], ours
+    f = flows(d)[0]
+    child = next(iter(c.children().values()))
+    assert int(child["spi-out"], 16) in \
+        {s["spi"] for s in f["inbound_esp_sas"]}, (child, f)
+    assert int(child["spi-in"], 16) in \
+        {s["spi"] for s in f["outbound_esp_sas"]}, (child, f)
+    assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["sas_outgoing_ready"] == 1 and st["sa_ok"] == 1, st
+    assert "established by us" in t.log("gA")
 
 
 def test_ikev2_wrong_key_and_no_proposal(topo, bindir):

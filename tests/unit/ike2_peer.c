@@ -43,6 +43,34 @@ ike2_peer_conf(const char *psk)
 	return s;
 }
 
+char *
+ike2_peer_conf_b(const char *psk, const char *groups)
+{
+	char	*s;
+
+	if (asprintf(&s,
+	    "hostname b\n"
+	    "crypto ikev2 proposal P\n encryption aes-cbc-256\n"
+	    " integrity sha256\n group %s\n"
+	    "crypto ikev2 policy POL\n proposal P\n"
+	    "crypto ikev2 keyring KR\n peer A\n  address 10.0.0.11\n"
+	    "  pre-shared-key %s\n"
+	    "crypto ikev2 profile PROF\n"
+	    " match identity remote address 10.0.0.11\n"
+	    " authentication local pre-share\n"
+	    " authentication remote pre-share\n keyring local KR\n"
+	    "crypto ipsec transform-set TS esp-gcm 256\n"
+	    "crypto map vpn 10 ipsec-isakmp\n set peer 10.0.0.11\n"
+	    " set transform-set TS\n set ikev2-profile PROF\n"
+	    " match address 110\n"
+	    "interface eth0\n ip address 10.0.0.20 255.255.255.0\n"
+	    " crypto map vpn\n"
+	    "access-list 110 permit ip 172.21.91.0 0.0.0.255 192.168.20.0 "
+	    "0.0.0.255\n", groups, psk) == -1)
+		return NULL;
+	return s;
+}
+
 static struct sockaddr_in
 sin_of(const char *a, uint16_t port)
 {

@@ -48,6 +48,11 @@ struct ike2_peer {
 /* The configuration node 0 answers with (psk: the keyring's key). */
 char		*ike2_peer_conf(const char *);
 
+/* Node b's (10.0.0.20), the mirror of node a's: it initiates IKEv2 to
+ * a for 172.21.91.0/24 <-> 192.168.20.0/24 with psk, offering groups
+ * (the proposal's group line). */
+char		*ike2_peer_conf_b(const char *, const char *);
+
 /*
  * IKE_SA_INIT (ke_group: the KE payload's, 19 to succeed; cut: send only
  * the first cut bytes when not 0).  0 when an answer came with an SA and

@@ -1323,7 +1323,8 @@ test_strict_check(void **state)
 /*
  * The IKEv2 dialect: what full.conf's blocks hold, a flat paste, the
  * negations, the masked keys, and a map entry that names a profile: a
- * warning (havpn answers IKEv2, does not initiate it yet).
+ * warning when the profile's keyring has no key for the entry's peer
+ * (havpn answers it, cannot initiate to it).
  */
 static void
 test_ikev2_dialect(void **state)
@@ -1408,21 +1409,35 @@ test_ikev2_dialect(void **state)
 	free(masked);
 	conf_free(cf);
 
-	/* an IKEv2 entry: answered, not initiated; a warning, -t too */
+	/* an IKEv2 entry whose keyring holds its peer: no word */
 	cf = load_text("s.conf", v2map, &host, &o);
-	if (cf == NULL || o.errors != 0 || strstr(o.text, "s.conf:10: "
-	    "warning: crypto map M 10 uses IKEv2 (set ikev2-profile PR): "
-	    "havpn answers the peer but does not initiate IKEv2 yet") == NULL)
+	if (cf == NULL || o.errors != 0 || strstr(o.text, "s.conf:10") !=
+	    NULL)
 		fail_msg("-t on an IKEv2 entry:\n%s", o.text);
 	free(o.text);
 	conf_free(cf);
-	cf = load_text("s.conf", v2map, NULL, &o);
-	assert_non_null(cf);
-	assert_int_equal(o.errors, 0);
-	assert_non_null(strstr(o.text, "s.conf:10: warning: crypto map M 10 "
-	    "uses IKEv2"));
+	/* one whose keyring has no peer for it: answered, not initiated;
+	 * a warning, -t too */
+	masked = strdup(v2map);
+	assert_non_null(masked);
+	assert_non_null(strstr(masked, "  address 10.0.0.2\n"));
+	strstr(masked, "  address 10.0.0.2\n")[17] = '3';
+	cf = load_text("s.conf", masked, &host, &o);
+	if (cf == NULL || o.errors != 0 || strstr(o.text, "s.conf:10: "
+	    "warning: crypto map M 10: the keyring of ikev2-profile PR has "
+	    "no peer with both keys for the entry's peer: havpn answers it "
+	    "but cannot initiate") == NULL)
+		fail_msg("-t on an IKEv2 entry without a key:\n%s", o.text);
 	free(o.text);
 	conf_free(cf);
+	cf = load_text("s.conf", masked, NULL, &o);
+	assert_non_null(cf);
+	assert_int_equal(o.errors, 0);
+	assert_non_null(strstr(o.text, "s.conf:10: warning: crypto map M 10: "
+	    "the keyring"));
+	free(o.text);
+	conf_free(cf);
+	free(masked);
 }
 
 /* The repository's seed fixtures under -t: what each lacks, at its line. */

@@ -348,7 +348,8 @@ test_ikev2_stats(void **state)
 	(void)state;
 	check(render_ikev2_stats,
 	    "{\"sas\": 3, \"sas_ready\": 2, \"sas_negotiating\": 1,"
-	    " \"sas_outgoing\": 1, \"sas_outgoing_ready\": 1,"
+	    " \"sas_outgoing\": 2, \"sas_outgoing_ready\": 1,"
+	    " \"sas_outgoing_negotiating\": 1,"
 	    " \"max_in_negotiation\": 1000, \"child_sas\": 2, \"rx\": 40,"
 	    " \"malformed\": 1, \"no_sa\": 2, \"bad_msgid\": 0,"
 	    " \"retransmits_answered\": 3, \"decrypt_fail\": 0,"
@@ -371,8 +372,8 @@ test_ikev2_stats(void **state)
 	    "in-negotiation: 1000\n"
 	    "Total incoming IKEv2 SA Count:    3        active:        2      "
 	    "  negotiating: 1\n"
-	    "Total outgoing IKEv2 SA Count:    1        active:        1      "
-	    "  negotiating: 0\n"
+	    "Total outgoing IKEv2 SA Count:    2        active:        1      "
+	    "  negotiating: 1\n"
 	    "Rejected IKEv2 Requests: 6        rsrc low:      0        SA "
 	    "limit:    6\n"
 	    "IKEv2 packets dropped at dispatch: 3\n"
