@@ -145,6 +145,47 @@ def test_ikev2_havpn_initiates(topo, bindir, proposal, tset, ike, esp):
     assert "established by us" in t.log("gA")
 
 
+def mirror_conf(conf):
+    """gB's havpn configuration: gA's seen from the other end."""
+    return conf.replace("hostname gA", "hostname gB").replace(
+        "10.97.0.2", "10.97.0.X").replace("10.97.0.1", "10.97.0.2").replace(
+        "10.97.0.X", "10.97.0.1").replace(
+        "permit ip 192.168.97.0 0.0.0.255 192.168.98.0 0.0.0.255",
+        "permit ip 192.168.98.0 0.0.0.255 192.168.97.0 0.0.0.255")
+
+
+@pytest.mark.parametrize("proposal,tset,ike,esp", SUITES,
+                         ids=[s[2] for s in SUITES])
+def test_ikev2_havpn_to_havpn(topo, bindir, proposal, tset, ike, esp):
+    """Two havpn gateways over IKEv2: a ping from hA makes gA initiate,
+    gB answers; traffic both ways; each side's inbound SPI is the other's
+    outbound one, the IKE SPIs the same, gA the original initiator."""
+    t = build(topo)
+    conf = havpn_conf(proposal, tset)
+    a = Havpnd(t, "gA", conf, bindir).wait_ready()
+    b = Havpnd(t, "gB", mirror_conf(conf), bindir).wait_ready()
+    ping(t, "hA", "192.168.98.10", count=2)
+    wait_for(lambda: len(flows(a)) == 1 and len(flows(b)) == 1, 15,
+             what="both gateways' IPsec SAs\n" + t.log("gA")[-2000:] +
+             t.log("gB")[-2000:])
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    sa = a.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    sb = b.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    assert sa["role"] == "initiator" and sb["role"] == "responder", (sa, sb)
+    assert sa["local_spi"] == sb["remote_spi"], (sa, sb)
+    assert sa["remote_spi"] == sb["local_spi"], (sa, sb)
+    assert sa["encryption"] == sb["encryption"], (sa, sb)
+    fa, fb = flows(a)[0], flows(b)[0]
+    assert {s["spi"] for s in fa["inbound_esp_sas"]} == \
+        {s["spi"] for s in fb["outbound_esp_sas"]}, (fa, fb)
+    assert {s["spi"] for s in fb["inbound_esp_sas"]} == \
+        {s["spi"] for s in fa["outbound_esp_sas"]}, (fa, fb)
+    for f in (fa, fb):
+        assert f["pkts_encaps"] > 0 and f["pkts_decaps"] > 0, f
+        assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
+
+
 def test_ikev2_wrong_key_and_no_proposal(topo, bindir):
     t = build(topo)
     d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1],
