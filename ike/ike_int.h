@@ -982,6 +982,9 @@ struct ike_child *ike_child_of_peer(struct ike *, struct in_addr,
 		    struct ike_child *);
 struct ike_child *ike_child_live_for_reqid(struct ike *, uint32_t,
 		    struct in_addr);
+/* The same among IKEv2's pairs (those of any IKE SA of the peer). */
+struct ike_child *ike2_child_live_for_reqid(struct ike *, uint32_t,
+		    struct in_addr);
 void		 ike_child_timers_start(struct ike_child *);
 void		 ike_child_rekey_done(struct ike_child *, struct ike_child *);
 /* The pair's transform in transform-set words, into tw (len bytes). */

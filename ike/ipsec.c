@@ -519,6 +519,20 @@ ike_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
 	return NULL;
 }
 
+struct ike_child *
+ike2_child_live_for_reqid(struct ike *ike, uint32_t reqid, struct in_addr peer)
+{
+	ike->st.lookup_steps++;
+	for (struct ike_child *c = ike->c_by_peer[ike_bucket(peer.s_addr)];
+	    c != NULL; c = c->hnext_peer) {
+		ike->st.lookup_steps++;
+		if (c->remote.s_addr == peer.s_addr && c->v2_conn != 0 &&
+		    c->reqid == reqid && !c->rekeyed && c->installed_out)
+			return c;
+	}
+	return NULL;
+}
+
 int
 ike_children_want_dpd(struct ike *ike, struct in_addr peer, uint32_t v2_conn,
     uint64_t last_in, uint64_t idle_ms)
@@ -657,7 +671,7 @@ ike_esp_acquire(void *arg, uint32_t reqid, const struct esp_selector *flow)
 	if (!ike->active || spd == NULL || !spd->usable || !spd->permit)
 		return;
 	if (spd->v2profile[0] != '\0') {
-		if (ike_child_live_for_reqid(ike, reqid, spd->peer) == NULL)
+		if (ike2_child_live_for_reqid(ike, reqid, spd->peer) == NULL)
 			ike2_acquire(ike->v2, spd);
 		return;
 	}

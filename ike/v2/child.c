@@ -538,7 +538,9 @@ answer:
 
 struct rekey_arg {
 	struct ike2_sa	*sa;
-	const struct ike_child *c;
+	const struct ike_child *c;	/* the pair rekeyed, NULL: a new one */
+	const struct ike_spd *spd;	/* a new one's entry */
+	int		 transport;
 	struct ike2_sa_pl *pl;
 };
 
@@ -553,13 +555,15 @@ write_rekey(struct ike2_wr *wr, void *arg)
 	uint8_t		 spi[4];
 
 	memset(&n, 0, sizeof(n));
-	n.type = IKE2_N_REKEY_SA;
-	n.proto = IKE2_PROTO_ESP;
-	n.spisize = 4;
-	be32_put(spi, q->c->spi_in);
-	n.spi = spi;
-	ike2_wr_notify(wr, &n);
-	if (!q->c->xf.tunnel) {
+	if (q->c != NULL) {
+		n.type = IKE2_N_REKEY_SA;
+		n.proto = IKE2_PROTO_ESP;
+		n.spisize = 4;
+		be32_put(spi, q->c->spi_in);
+		n.spi = spi;
+		ike2_wr_notify(wr, &n);
+	}
+	if (q->transport) {
 		n.type = IKE2_N_USE_TRANSPORT_MODE;
 		n.proto = 0;
 		n.spisize = 0;
@@ -577,7 +581,8 @@ write_rekey(struct ike2_wr *wr, void *arg)
 	memset(&tsi, 0, sizeof(tsi));
 	memset(&tsr, 0, sizeof(tsr));
 	tsi.n = tsr.n = 1;
-	ike2_ts_from_sel(&q->c->sel, &tsi.ts[0], &tsr.ts[0]);
+	ike2_ts_from_sel(q->c != NULL ? &q->c->sel : &q->spd->sel, &tsi.ts[0],
+	    &tsr.ts[0]);
 	ike2_wr_ts(wr, IKE2_PL_TSI, &tsi);
 	ike2_wr_ts(wr, IKE2_PL_TSR, &tsr);
 }
@@ -602,20 +607,29 @@ ike2_child_offer(struct ike *ike, const struct conf_map_entry *e, uint32_t spi,
 	return pl->nprops > 0 ? 0 : -1;
 }
 
+/* Our CREATE_CHILD_SA: c rekeyed, or (c NULL) a new pair for spd. */
 static int
-rekey_send(struct ike2_sa *sa, struct ike_child *c)
+rekey_send(struct ike2_sa *sa, struct ike_child *c, const struct ike_spd *spd)
 {
 	struct ike	*ike = sa->ike;
 	struct ike2_rekey *rk = &sa->rekey;
-	const struct conf_map_entry *e = ike_map_entry(ike->cf, c->map,
-	    c->map_seq);
-	struct rekey_arg q = { sa, c, NULL };
+	const struct conf_map_entry *e = c != NULL ? ike_map_entry(ike->cf,
+	    c->map, c->map_seq) : ike_map_entry(ike->cf, spd->map,
+	    spd->map_seq);
+	const struct conf_transform_set *t;
+	struct rekey_arg q = { sa, c, spd, 0, NULL };
 	int		 rc = -1;
 
 	if (e == NULL || ike->be->ops->alloc_spi(ike->be, &rk->spi_in) == -1)
 		return -1;
+	if (c != NULL)
+		q.transport = !c->xf.tunnel;
+	else
+		q.transport = e->ntsets > 0 && (t = conf_tset_find(ike->cf,
+		    e->tsets[0])) != NULL && t->transport;
 	q.pl = xcalloc(1, sizeof(*q.pl));
-	rk->old_conn = c->conn_in;
+	rk->old_conn = c != NULL ? c->conn_in : 0;
+	rk->reqid = c != NULL ? c->reqid : spd->id;
 	ike_random(rk->ni, sizeof(rk->ni));
 	rk->group = e->pfs_group;
 	rk->dh = rk->group != 0 ? ike_dh_new(rk->group) : NULL;
@@ -623,8 +637,12 @@ rekey_send(struct ike2_sa *sa, struct ike_child *c)
 	    ike2_child_offer(ike, e, rk->spi_in, e->pfs_group, q.pl) == 0 &&
 	    ike2_request(sa, IKE2_REQ_REKEY_CHILD, sa->next_out, write_rekey,
 	    &q) == 0) {
-		IKE2_TRACE(sa, "rekeying CHILD SA 0x%08x: new SPI 0x%08x",
-		    c->spi_in, rk->spi_in);
+		if (c != NULL)
+			IKE2_TRACE(sa, "rekeying CHILD SA 0x%08x: new SPI "
+			    "0x%08x", c->spi_in, rk->spi_in);
+		else
+			IKE2_TRACE(sa, "a CHILD SA for crypto map %s %d: SPI "
+			    "0x%08x", spd->map, spd->map_seq, rk->spi_in);
 		rc = 0;
 	} else
 		ike2_child_rekey_abandon(sa);
@@ -640,7 +658,7 @@ ike2_child_rekey(struct ike2 *v2, struct ike_child *c)
 	if (sa == NULL || sa->state != IKE2_READY)
 		return -1;
 	if (sa->req_kind == IKE2_REQ_NONE && !sa->sync_pending)
-		return rekey_send(sa, c);
+		return rekey_send(sa, c, NULL);
 	/* the window is busy: after its answer (ike2_child_rekey_next) */
 	for (int i = 0; i < sa->nrekey_wait; i++)
 		if (sa->rekey_wait[i] == c->conn_in)
@@ -663,9 +681,39 @@ ike2_child_rekey_next(struct ike2_sa *sa)
 		    (size_t)--sa->nrekey_wait * sizeof(sa->rekey_wait[0]));
 		if (c == NULL || c->rekeyed || c->v2_conn != sa->conn_id)
 			continue;
-		if (rekey_send(sa, c) == -1)
+		if (rekey_send(sa, c, NULL) == -1)
 			c->rekeying = 0;
 	}
+	while (sa->ncreate_wait > 0 && sa->req_kind == IKE2_REQ_NONE) {
+		const struct ike_spd *spd = ike_spd_by_reqid(ike,
+		    sa->create_wait[0]);
+
+		memmove(sa->create_wait, sa->create_wait + 1,
+		    (size_t)--sa->ncreate_wait * sizeof(sa->create_wait[0]));
+		if (spd != NULL && ike2_child_live_for_reqid(ike, spd->id,
+		    spd->peer) == NULL)
+			(void)rekey_send(sa, NULL, spd);
+	}
+}
+
+int
+ike2_child_create(struct ike2_sa *sa, const struct ike_spd *spd)
+{
+	if (sa->state != IKE2_READY)
+		return -1;
+	/* asked for already: out, or waiting */
+	if (sa->req_kind == IKE2_REQ_REKEY_CHILD && sa->rekey.old_conn == 0 &&
+	    sa->rekey.reqid == spd->id)
+		return 0;
+	for (int i = 0; i < sa->ncreate_wait; i++)
+		if (sa->create_wait[i] == spd->id)
+			return 0;
+	if (sa->req_kind == IKE2_REQ_NONE && !sa->sync_pending)
+		return rekey_send(sa, NULL, spd);
+	if (sa->ncreate_wait == IKE2_DEL_QUEUE)
+		return -1;
+	sa->create_wait[sa->ncreate_wait++] = spd->id;
+	return 0;
 }
 
 void
@@ -788,9 +836,11 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 {
 	struct ike	*ike = sa->ike;
 	struct ike2_rekey *rk = &sa->rekey;
-	struct ike_child *old = ike_child_by_conn(ike, rk->old_conn), *c;
+	struct ike_child *old = rk->old_conn != 0 ? ike_child_by_conn(ike,
+			    rk->old_conn) : NULL, *c;
 	const struct ike2_pl *pno = ike2_one(pls, IKE2_PL_NONCE),
 			     *pke = ike2_one(pls, IKE2_PL_KE);
+	const struct conf_transform_set *t;
 	struct ike2_answered q;
 	struct ike2_ke	 ke;
 	uint8_t		 gir[IKE_MAX_DH];
@@ -800,12 +850,12 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 
 	memset(&q, 0, sizeof(q));
 	q.pls = pls;
-	if (old == NULL || old->rekeyed)
+	if (rk->old_conn != 0 && (old == NULL || old->rekeyed))
 		why = "the pair is gone or replaced meanwhile";
 	else if (refused != 0)
 		why = ike2_notify_name(refused);
-	else if ((q.e = ike_map_entry(ike->cf, old->map, old->map_seq)) ==
-	    NULL || (q.spd = ike_spd_by_reqid(ike, old->reqid)) == NULL)
+	else if ((q.spd = ike_spd_by_reqid(ike, rk->reqid)) == NULL ||
+	    (q.e = ike_map_entry(ike->cf, q.spd->map, q.spd->map_seq)) == NULL)
 		why = "its crypto map entry is gone";
 	else if (pno == NULL || ike2_nonce_parse(pno->body, &q.nr, &q.nrlen,
 	    &err) == -1)
@@ -816,8 +866,15 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	    gir, &err) == -1))
 		why = "its KE does not fit our group";
 	if (why == NULL) {
-		q.sel = &old->sel;
-		q.transport = !old->xf.tunnel;
+		if (old != NULL) {
+			q.sel = &old->sel;
+			q.transport = !old->xf.tunnel;
+		} else {
+			q.sel = &q.spd->sel;
+			q.transport = q.e->ntsets > 0 &&
+			    (t = conf_tset_find(ike->cf, q.e->tsets[0])) !=
+			    NULL && t->transport;
+		}
 		q.spi_in = rk->spi_in;
 		q.ni = rk->ni;
 		q.nilen = sizeof(rk->ni);
@@ -832,11 +889,17 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	OPENSSL_cleanse(gir, sizeof(gir));
 	if (why != NULL) {
 		ike->v2->st.rekeys_failed++;
-		log_warnx(LOG_IKE, "IKEv2: SA %u: rekey of CHILD SA with %s "
-		    "failed: %s", sa->conn_id, ike_addr(&sa->remote, a), why);
+		log_warnx(LOG_IKE, "IKEv2: SA %u: %s with %s failed: %s",
+		    sa->conn_id, rk->old_conn != 0 ? "rekey of CHILD SA" :
+		    "a CHILD SA of ours", ike_addr(&sa->remote, a), why);
 		return;
 	}
 	ike->v2->st.child_ok++;
+	if (old == NULL) {
+		ike_child_up(c, 0);
+		ike2_emit(sa, IKE2_EV_UPDATED, 0);
+		return;
+	}
 	ike->v2->st.child_rekeys++;
 	ike_child_superseded(old);
 	ike_child_up(c, old->conn_in);

@@ -11,7 +11,7 @@
  * sync, the IKE SA's rekey (rekey.c, which makes havpn the new SA's
  * original initiator); COOKIE under half-open load.  READY and REKEYED
  * SAs and their CHILD SAs are replicated to the standby (export.c).  Not
- * yet: CHILD SAs of ours on an established IKE SA, fragmentation.
+ * yet: fragmentation.
  *
  * IKE SA states (IOS's show crypto ikev2 sa Status in brackets):
  *   R_INIT	IKE_SA_INIT answered, IKE_AUTH awaited [IN-NEG]
@@ -69,9 +69,11 @@ enum ike2_req_kind {
 	IKE2_REQ_AUTH,
 };
 
-/* A CHILD SA rekey of ours, its request out (child.c). */
+/* A CHILD SA of ours, new or a rekey, its request out (child.c). */
 struct ike2_rekey {
-	uint32_t	 old_conn;	/* the pair rekeyed: its conn_in */
+	uint32_t	 old_conn;	/* the pair rekeyed: its conn_in; 0: a
+					   new pair */
+	uint32_t	 reqid;		/* the entry's */
 	uint32_t	 spi_in;	/* the new pair's, offered */
 	uint8_t		 ni[32];
 	struct ike_dh	*dh;		/* PFS: the entry's group */
@@ -148,6 +150,8 @@ struct ike2_sa {
 	struct ike_timer t_rekey;	/* ours of the IKE SA (rekey.c) */
 	uint32_t	 rekey_wait[IKE2_DEL_QUEUE];	/* conn_ins to rekey */
 	int		 nrekey_wait;
+	uint32_t	 create_wait[IKE2_DEL_QUEUE];	/* reqids: new pairs */
+	int		 ncreate_wait;
 	uint32_t	 req_msgid;
 	uint8_t		*req;		/* sealed, for retransmissions */
 	size_t		 reqlen;
@@ -411,7 +415,8 @@ struct ike2_answered {
 	uint32_t	 spi_in;	/* ours, offered */
 	const uint8_t	*ni, *nr;	/* ours first */
 	size_t		 nilen, nrlen;
-	int		 group;		/* our KE's (PFS), 0 without */
+	int		 group;		/* our KE's (PFS), 0 without, -1 in
+					   IKE_AUTH (ike2_choose_esp) */
 	const uint8_t	*gir;		/* its shared secret, or NULL */
 	size_t		 girlen;
 };
@@ -432,7 +437,10 @@ void		 ike2_child_rekey_answer(struct ike2_sa *,
 		    const struct ike2_pls *);
 /* Our rekey dropped (no answer, a standby, the SA gone). */
 void		 ike2_child_rekey_abandon(struct ike2_sa *);
-/* The next rekey that waited for the window, if any. */
+/* A new pair of ours for spd's entry on a READY SA (CREATE_CHILD_SA):
+ * 0 when it is out or waits for the window (once per entry), or -1. */
+int		 ike2_child_create(struct ike2_sa *, const struct ike_spd *);
+/* The next rekey or new pair that waited for the window, if any. */
 void		 ike2_child_rekey_next(struct ike2_sa *);
 
 /* rekey.c: the IKE SA's rekey of ours (1.3.2, 2.18) */

@@ -13,9 +13,9 @@
  * the SA is READY and the pair up.
  *
  * Only the active node starts anything; traffic for an entry whose peer
- * has an IKEv2 SA being negotiated waits for it.  An entry whose peer
- * already has a READY IKE SA gets no new CHILD SA from havpn yet (the
- * peer's CREATE_CHILD_SA is answered): docs/ike.md, "IKEv2".
+ * has an IKEv2 SA being negotiated waits for it, and one whose peer has
+ * a READY IKE SA gets its pair from a CREATE_CHILD_SA under it
+ * (child.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -185,9 +185,8 @@ ike2_acquire(struct ike2 *v2, const struct ike_spd *spd)
 		if (IKE2_NEGOTIATING(sa))
 			return;		/* under way */
 		if (sa->state == IKE2_READY) {
-			IKE2_TRACE(sa, "traffic for crypto map %s %d: the "
-			    "peer has an IKE SA, a CHILD SA of ours for it "
-			    "is not made yet", spd->map, spd->map_seq);
+			/* CREATE_CHILD_SA under it (unless 8 wait) */
+			(void)ike2_child_create(sa, spd);
 			return;
 		}
 	}
@@ -524,6 +523,7 @@ ike2_auth_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	q.nilen = sa->nilen;
 	q.nr = sa->nr;
 	q.nrlen = sa->nrlen;
+	q.group = -1;		/* no DH transform in IKE_AUTH's choice */
 	if (refused != 0)
 		why = ike2_notify_name(refused);
 	else

@@ -272,6 +272,9 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	memcpy(n->rekey_wait, sa->rekey_wait, sizeof(n->rekey_wait));
 	n->nrekey_wait = sa->nrekey_wait;
 	sa->nrekey_wait = 0;
+	memcpy(n->create_wait, sa->create_wait, sizeof(n->create_wait));
+	n->ncreate_wait = sa->ncreate_wait;
+	sa->ncreate_wait = 0;
 	memcpy(n->del_spis, sa->del_spis, sizeof(n->del_spis));
 	n->ndel = sa->ndel;
 	sa->ndel = 0;

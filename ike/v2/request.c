@@ -408,6 +408,7 @@ ike2_requests_drop(struct ike2_sa *sa)
 			c->rekeying = 0;
 	}
 	sa->nrekey_wait = 0;
+	sa->ncreate_wait = 0;
 }
 
 /* ---- answers ------------------------------------------------------------- */

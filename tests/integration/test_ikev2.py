@@ -186,6 +186,51 @@ def test_ikev2_havpn_to_havpn(topo, bindir, proposal, tset, ike, esp):
         assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
 
 
+def test_ikev2_havpn_adds_a_child(topo, bindir):
+    """havpn initiates the IKE SA with the first entry's CHILD SA; traffic
+    for the crypto map's second entry (from 192.168.96.0/24) then makes
+    havpn ask strongSwan for a second CHILD SA under the same IKE SA
+    (CREATE_CHILD_SA of its own with PFS, no new IKE_SA_INIT); both carry traffic
+    both ways, with the same SPIs on both sides."""
+    t = build(topo)
+    t.run("hA", ["ip", "addr", "add", "192.168.96.10/24", "dev", "eth0"])
+    t.route("gA", "192.168.96.0/24", "192.168.97.10")
+    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+        "access-list 110 permit ip 192.168.97.0 0.0.0.255 192.168.98.0 "
+        "0.0.0.255\n", "access-list 110 permit ip 192.168.97.0 0.0.0.255 "
+        "192.168.98.0 0.0.0.255\naccess-list 110 permit ip 192.168.96.0 "
+        "0.0.0.255 192.168.98.0 0.0.0.255\n").replace(
+        " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
+        " set pfs group19\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = Charon(t, "gB", name="charon-gB", install_routes=True)
+    c.load(IKE_REKEY_SWANCTL.format(psk=PSK))
+    ping(t, "hA", "192.168.98.10", count=2)
+    wait_for(lambda: len(flows(d)) == 1, 15, what="the first CHILD SA\n" +
+             t.log("gA")[-2000:] + c.log()[-3000:])
+    ping(t, "hA", "192.168.98.10", src="192.168.96.10", count=2)
+    wait_for(lambda: len(flows(d)) == 2, 15,
+             what="the second CHILD SA\n" + t.log("gA")[-2000:])
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hA", "192.168.98.10", src="192.168.96.10"
+                ).returncode == 0
+    assert ping(t, "hB", "192.168.96.10").returncode == 0
+    assert c.log().count("parsed IKE_SA_INIT request") == 1, c.log()
+    assert "parsed CREATE_CHILD_SA request 2 [ SA No KE TSi TSr ]" in \
+        c.log(), c.log()[-3000:]
+    theirs = [ch for ch in c.children().values()
+              if ch["state"] == "INSTALLED"]
+    assert len(theirs) == 2, theirs
+    ours_in = {s["spi"] for f in flows(d) for s in f["inbound_esp_sas"]}
+    ours_out = {s["spi"] for f in flows(d) for s in f["outbound_esp_sas"]}
+    for ch in theirs:
+        assert int(ch["spi-out"], 16) in ours_in, (ch, ours_in)
+        assert int(ch["spi-in"], 16) in ours_out, (ch, ours_out)
+    assert len(d.json("show", "crypto", "ikev2", "sa")["sas"]) == 1
+    for f in flows(d):
+        assert f["pkts_encaps"] > 0 and f["pkts_decaps"] > 0, f
+
+
 def test_ikev2_wrong_key_and_no_proposal(topo, bindir):
     t = build(topo)
     d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1],

@@ -2,7 +2,8 @@
  * havpn as IKEv2 initiator (ike/v2/initiate.c) against havpn as
  * responder, two engines of the unit tests' pair: traffic on node b
  * starts IKE_SA_INIT and IKE_AUTH; both ends hold the same SPIs and keys
- * (b the original initiator); an INVALID_KE_PAYLOAD round, a COOKIE
+ * (b the original initiator); more pairs under it by CREATE_CHILD_SA
+ * from either end; an INVALID_KE_PAYLOAD round, a COOKIE
  * round, a wrong key, a forged answer in clear, no answer at all, and
  * the standby that starts nothing.
  */
@@ -137,6 +138,95 @@ test_initiate(void **state)
 	assert_int_equal(v2(p, 0)->st.rekeys_failed, 0);
 	assert_int_equal(v2(p, 0)->st.decrypt_fail + v2(p, 1)->st.decrypt_fail +
 	    v2(p, 0)->st.malformed + v2(p, 1)->st.malformed, 0);
+	pair_free(p);
+}
+
+/* The pair whose inbound SPI is spi on node i, NULL if none. */
+static struct ike_child *
+child_in(struct pair *p, int i, uint32_t spi)
+{
+	for (struct ike_child *c = p->n[i].ike->children; c != NULL;
+	    c = c->next)
+		if (c->spi_in == spi)
+			return c;
+	return NULL;
+}
+
+/* Both ends hold n pairs, each node's inbound the other's outbound. */
+static void
+check_pairs(struct pair *p, int n)
+{
+	assert_int_equal(p->n[0].ike->nchildren, n);
+	assert_int_equal(p->n[1].ike->nchildren, n);
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next) {
+		struct ike_child *o = child_in(p, 1, c->spi_out);
+
+		assert_non_null(o);
+		assert_int_equal(o->spi_out, c->spi_in);
+		assert_memory_equal(o->ekey_in, c->ekey_out, c->ekey_len);
+		assert_int_equal(o->v2_conn, v2(p, 1)->sas->conn_id);
+		assert_true(o->installed_in && o->installed_out);
+	}
+}
+
+/*
+ * Traffic for more entries of a peer that has an IKE SA: a CHILD SA of
+ * ours under it (CREATE_CHILD_SA), from the original initiator (b) and
+ * from the responder (a); more traffic while one is out asks nothing
+ * twice.
+ */
+static void
+test_more_children(void **state)
+{
+	struct pair	*p;
+	char		*a = ike2_peer_conf(PSK), *b = ike2_peer_conf_b(PSK,
+			    "19"), *a2, *b2;
+
+	(void)state;
+	pair_log_init();
+	a2 = pair_edit(a, "interface eth0\n", "access-list 110 permit ip "
+	    "192.168.21.0 0.0.0.255 172.21.92.0 0.0.0.255\naccess-list 110 "
+	    "permit ip 192.168.22.0 0.0.0.255 172.21.93.0 0.0.0.255\n"
+	    "interface eth0\n");
+	b2 = pair_edit(b, "interface eth0\n", "access-list 110 permit ip "
+	    "172.21.92.0 0.0.0.255 192.168.21.0 0.0.0.255\naccess-list 110 "
+	    "permit ip 172.21.93.0 0.0.0.255 192.168.22.0 0.0.0.255\n"
+	    "interface eth0\n");
+	/* PFS on both: none in IKE_AUTH's pair, a KE in the others' */
+	free(a);
+	free(b);
+	a = pair_edit(a2, " set ikev2-profile PROF\n",
+	    " set ikev2-profile PROF\n set pfs group19\n");
+	b = pair_edit(b2, " set ikev2-profile PROF\n",
+	    " set ikev2-profile PROF\n set pfs group19\n");
+	p = pair_new(a, b);
+	free(a);
+	free(b);
+	free(a2);
+	free(b2);
+	assert_non_null(p);
+	go(p);
+	check_pairs(p, 1);
+	/* b's: the I flag, SK_ei */
+	assert_int_equal(pair_acquire(p, 1, "172.21.92.10", "192.168.21.10"),
+	    0);
+	assert_int_equal(pair_acquire(p, 1, "172.21.92.11", "192.168.21.11"),
+	    0);
+	pair_run(p, 64);
+	check_pairs(p, 2);
+	/* a's: the responder of the IKE SA asks */
+	assert_int_equal(pair_acquire(p, 0, "192.168.22.10", "172.21.93.10"),
+	    0);
+	pair_run(p, 64);
+	check_pairs(p, 3);
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		assert_int_equal(c->xf.group, c->next == NULL ? 0 : 19);
+	assert_int_equal(v2(p, 0)->nsas, 1);
+	assert_int_equal(v2(p, 1)->nsas, 1);
+	assert_int_equal(v2(p, 0)->st.rekeys_failed + v2(p, 1)->st.rekeys_failed,
+	    0);
 	pair_free(p);
 }
 
@@ -286,6 +376,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initiate),
+		cmocka_unit_test(test_more_children),
 		cmocka_unit_test(test_invalid_ke),
 		cmocka_unit_test(test_cookie),
 		cmocka_unit_test(test_wrong_key),
