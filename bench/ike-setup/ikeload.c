@@ -1,19 +1,23 @@
 /*
- * ikeload: an IKEv1 load generator for bench/ike-setup, built on havpn's
+ * ikeload: an IKE load generator for bench/ike-setup, built on havpn's
  * own engine (ike/).  Each tunnel is a fresh engine with its own source
  * address (an alias of the generator's interface) that brings up Main
- * Mode and one Quick Mode (PSK, no PFS) with the target; up to WINDOW
- * tunnels are in flight at once.  The generator prints the tunnels per
- * second it saw completed.
+ * Mode and one Quick Mode (PSK, no PFS) with the target, or with -2
+ * IKE_SA_INIT and IKE_AUTH with its CHILD SA; up to WINDOW tunnels are
+ * in flight at once.  The generator prints the tunnels per second it saw
+ * completed.
  *
- *   ikeload -t TARGET -a FIRST_ALIAS -k ALIASES -n TUNNELS -w WINDOW
+ *   ikeload [-2] -t TARGET -a FIRST_ALIAS -k ALIASES -n TUNNELS -w WINDOW
  *           -g GROUP [-T TIMEOUT_S]
  *
  * Aliases are FIRST_ALIAS + i (i < ALIASES), bound with IP_FREEBIND: the
  * run script adds them to the interface.  Each tunnel i proposes the proxy
  * identities host 10.8.x.y <-> host 172.16.x.y (x.y from i), so no two
- * tunnels share selectors.  INITIAL-CONTACT is not sent: tunnels from a
- * reused alias stay up on the responder.
+ * tunnels share selectors (IKEv2: host 10.8.x.y <-> 172.16.0.0/16, so
+ * that strongSwan's kernel-libipsec finds its own address, 172.16.255.254,
+ * in its side of each and can route it).  INITIAL-CONTACT (IKEv2:
+ * INITIAL_CONTACT) is not sent: tunnels from a reused alias stay up on
+ * the responder.
  */
 #include <sys/socket.h>
 
@@ -48,7 +52,25 @@ static struct slot *slots;
 static int	 nslots;
 static struct in_addr target;
 static int	 group = 19;
+static int	 version = 1;
 static int	 completed, failed, started_n;
+
+/*
+ * IKEv2: every tunnel's engine has its own fake data plane, whose SPIs
+ * all start at the same value; strongSwan refuses an outbound SA whose
+ * SPI and destination another tunnel from the same alias holds, so the
+ * generator hands out SPIs from one counter.
+ */
+static struct esp_backend_ops load_ops;
+static uint32_t	 load_spi = 0x20000000;
+
+static int
+load_alloc_spi(struct esp_backend *be, uint32_t *spi)
+{
+	(void)be;
+	*spi = load_spi++;
+	return 0;
+}
 
 static uint64_t
 now_cb(void *arg)
@@ -107,6 +129,44 @@ group_policy(int g)
 	fatalx(LOG_MAIN, "group 14 or 19");
 }
 
+/* The tunnel's configuration: IKEv1, or IKEv2 with the same suite. */
+static void
+tunnel_conf(char *text, size_t len, const char *a, const char *t, int x,
+    int y)
+{
+	if (version == 1) {
+		snprintf(text, len,
+		    "crypto isakmp policy 10\n%s authentication pre-share\n"
+		    "crypto isakmp key loadtest address %s\n"
+		    "crypto ipsec transform-set TS esp-aes 128 "
+		    "esp-sha256-hmac\n"
+		    "crypto map m 10 ipsec-isakmp\n set peer %s\n"
+		    " set transform-set TS\n match address 110\n"
+		    "interface eth0\n ip address %s 255.255.0.0\n"
+		    " crypto map m\n"
+		    "access-list 110 permit ip host 10.8.%d.%d host "
+		    "172.16.%d.%d\n",
+		    group_policy(group), t, t, a, x, y, x, y);
+		return;
+	}
+	snprintf(text, len,
+	    "crypto ikev2 proposal P\n encryption aes-cbc-128\n"
+	    " integrity sha256\n group %d\n"
+	    "crypto ikev2 policy POL\n proposal P\n"
+	    "crypto ikev2 keyring KR\n peer R\n  address %s\n"
+	    "  pre-shared-key loadtest\n"
+	    "crypto ikev2 profile PR\n match identity remote address %s\n"
+	    " authentication local pre-share\n"
+	    " authentication remote pre-share\n keyring local KR\n"
+	    "crypto ipsec transform-set TS esp-aes 128 esp-sha256-hmac\n"
+	    "crypto map m 10 ipsec-isakmp\n set peer %s\n"
+	    " set transform-set TS\n set ikev2-profile PR\n"
+	    " match address 110\n"
+	    "interface eth0\n ip address %s 255.255.0.0\n crypto map m\n"
+	    "access-list 110 permit ip host 10.8.%d.%d 172.16.0.0 "
+	    "0.0.255.255\n", group, t, t, t, a, x, y);
+}
+
 static void
 slot_start(struct slot *s, int tunnel)
 {
@@ -120,19 +180,18 @@ slot_start(struct slot *s, int tunnel)
 
 	addr_str(s->addr, a);
 	addr_str(target, t);
-	snprintf(text, sizeof(text),
-	    "crypto isakmp policy 10\n%s authentication pre-share\n"
-	    "crypto isakmp key loadtest address %s\n"
-	    "crypto ipsec transform-set TS esp-aes 128 esp-sha256-hmac\n"
-	    "crypto map m 10 ipsec-isakmp\n set peer %s\n"
-	    " set transform-set TS\n match address 110\n"
-	    "interface eth0\n ip address %s 255.255.0.0\n crypto map m\n"
-	    "access-list 110 permit ip host 10.8.%d.%d host 172.16.%d.%d\n",
-	    group_policy(group), t, t, a, x, y, x, y);
+	tunnel_conf(text, sizeof(text), a, t, x, y);
 	s->cf = conf_load_mem("ikeload", text, strlen(text), &d);
 	if (s->cf == NULL)
 		fatalx(LOG_MAIN, "bad generated config:\n%s", text);
 	s->be = esp_fake_new();
+	if (version == 2) {
+		if (load_ops.alloc_spi == NULL) {
+			load_ops = *s->be->ops;
+			load_ops.alloc_spi = load_alloc_spi;
+		}
+		s->be->ops = &load_ops;
+	}
 	memset(&io, 0, sizeof(io));
 	io.arg = s;
 	io.now_ms = now_cb;
@@ -201,8 +260,11 @@ main(int argc, char *argv[])
 	if (getenv("IKELOAD_LOG") == NULL)
 		log_set_stream(fopen("/dev/null", "w"));
 	first.s_addr = 0;
-	while ((ch = getopt(argc, argv, "a:g:k:n:t:T:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "2a:g:k:n:t:T:w:")) != -1) {
 		switch (ch) {
+		case '2':
+			version = 2;
+			break;
 		case 'a':
 			if (addr_parse(optarg, &first) == -1)
 				fatalx(LOG_MAIN, "-a ADDR");
@@ -227,8 +289,8 @@ main(int argc, char *argv[])
 			window = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: ikeload -t TARGET -a FIRST -k "
-			    "ALIASES -n TUNNELS -w WINDOW -g GROUP\n");
+			fprintf(stderr, "usage: ikeload [-2] -t TARGET -a FIRST "
+			    "-k ALIASES -n TUNNELS -w WINDOW -g GROUP\n");
 			return 2;
 		}
 	}

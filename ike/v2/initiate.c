@@ -418,7 +418,7 @@ auth_send(struct ike2_sa *sa)
 	q->transport = t != NULL && t->transport;
 	q->tsi.n = q->tsr.n = 1;
 	ike2_ts_from_sel(&spd->sel, &q->tsi.ts[0], &q->tsr.ts[0]);
-	q->initial_contact = 1;
+	q->initial_contact = !ike->no_initial_contact;
 	for (struct ike2_sa *o = ike->v2->sas; o != NULL; o = o->next)
 		if (o != sa && o->remote.sin_addr.s_addr ==
 		    sa->remote.sin_addr.s_addr && !IKE2_NEGOTIATING(o))
