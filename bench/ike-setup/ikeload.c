@@ -289,8 +289,8 @@ main(int argc, char *argv[])
 			window = atoi(optarg);
 			break;
 		default:
-			fprintf(stderr, "usage: ikeload [-2] -t TARGET -a FIRST "
-			    "-k ALIASES -n TUNNELS -w WINDOW -g GROUP\n");
+			fprintf(stderr, "usage: ikeload [-2] -t TARGET -a "
+			    "FIRST -k ALIASES -n TUNNELS -w WINDOW -g GROUP\n");
 			return 2;
 		}
 	}

@@ -215,7 +215,7 @@ ike2_acquire(struct ike2 *v2, const struct ike_spd *spd)
 	    sa->group);
 }
 
-/* ---- the answer to IKE_SA_INIT -------------------------------------------- */
+/* ---- the answer to IKE_SA_INIT ------------------------------------------ */
 
 static void
 init_fail(struct ike2_sa *sa, const char *why)
@@ -335,7 +335,7 @@ ike2_init_answer(struct ike2_sa *sa, const struct ike2_hdr *h,
 		    "or crypto map entry)");
 }
 
-/* ---- IKE_AUTH ---------------------------------------------------------------- */
+/* ---- IKE_AUTH ------------------------------------------------------------ */
 
 struct auth_req {
 	struct ike2_sa	*sa;

@@ -64,7 +64,8 @@ ike2_ike_rekey_arm(struct ike2_sa *sa, uint64_t until_hard)
 static void
 retry(struct ike2_sa *sa, uint64_t after)
 {
-	uint64_t	 at = ike_now(sa->ike) + after / 2 + jitter(after / 2 + 1);
+	uint64_t	 at = ike_now(sa->ike) + after / 2 +
+			    jitter(after / 2 + 1);
 
 	if (at < sa->t_life.when)
 		ike_timer_set(sa->ike, &sa->t_rekey, at);

@@ -76,8 +76,9 @@ sa_life_timeout(struct ike *ike, struct ike_timer *t)
 	else
 		ike2_sa_delete(sa, sa->state == IKE2_R_INIT ?
 		    "IKE_AUTH never came" : IKE2_NEGOTIATING(sa) ?
-		    "the responder did not complete the negotiation" : sa->state == IKE2_REKEYED ?
-		    "replaced by a rekey" : "deleted here");
+		    "the responder did not complete the negotiation" :
+		    sa->state == IKE2_REKEYED ? "replaced by a rekey" :
+		    "deleted here");
 }
 
 void

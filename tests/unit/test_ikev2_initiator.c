@@ -225,8 +225,8 @@ test_more_children(void **state)
 		assert_int_equal(c->xf.group, c->next == NULL ? 0 : 19);
 	assert_int_equal(v2(p, 0)->nsas, 1);
 	assert_int_equal(v2(p, 1)->nsas, 1);
-	assert_int_equal(v2(p, 0)->st.rekeys_failed + v2(p, 1)->st.rekeys_failed,
-	    0);
+	assert_int_equal(v2(p, 0)->st.rekeys_failed +
+	    v2(p, 1)->st.rekeys_failed, 0);
 	pair_free(p);
 }
 
