@@ -837,7 +837,7 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	struct ike	*ike = sa->ike;
 	struct ike2_rekey *rk = &sa->rekey;
 	struct ike_child *old = rk->old_conn != 0 ? ike_child_by_conn(ike,
-			    rk->old_conn) : NULL, *c;
+			    rk->old_conn) : NULL, *c = NULL;
 	const struct ike2_pl *pno = ike2_one(pls, IKE2_PL_NONCE),
 			     *pke = ike2_one(pls, IKE2_PL_KE);
 	const struct conf_transform_set *t;

@@ -83,10 +83,10 @@ secrets {
 """
 
 
-def v2conf(node):
+def v2conf(node, stateful=True):
     """The example node's configuration with its crypto map entry made
-    IKEv2's."""
-    text = conf(node)
+    IKEv2's (bench/failover's IKEv2 rows too)."""
+    text = conf(node, stateful=stateful)
     text = text.replace("crypto ipsec transform-set", IKEV2 +
                         "crypto ipsec transform-set", 1)
     text = text.replace(" match address 110\n",
