@@ -759,18 +759,23 @@ answer_choice(struct ike2_sa *sa, const struct conf_map_entry *e,
 	    ch) == IKE2_CHOSEN ? 0 : -1;
 }
 
-/* The first error notification of an answer, 0 if none. */
+/* The first error notification of an answer, 0 if none; with want, the
+ * group an INVALID_KE_PAYLOAD asks for (left alone otherwise). */
 uint16_t
-ike2_refusal(const struct ike2_pls *pls)
+ike2_refusal(const struct ike2_pls *pls, int *want)
 {
 	for (int i = 0; i < pls->n; i++) {
 		struct ike2_notify n;
 		const char	*err;
 
-		if (pls->pl[i].type == IKE2_PL_N &&
-		    ike2_notify_parse(pls->pl[i].body, &n, &err) == 0 &&
-		    n.type < IKE2_N_STATUS_MIN)
-			return n.type;
+		if (pls->pl[i].type != IKE2_PL_N ||
+		    ike2_notify_parse(pls->pl[i].body, &n, &err) == -1 ||
+		    n.type >= IKE2_N_STATUS_MIN)
+			continue;
+		if (want != NULL && n.type == IKE2_N_INVALID_KE_PAYLOAD &&
+		    n.datalen == 2)
+			*want = be16_get(n.data);
+		return n.type;
 	}
 	return 0;
 }
@@ -845,7 +850,7 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	struct ike2_ke	 ke;
 	uint8_t		 gir[IKE_MAX_DH];
 	const char	*err = NULL, *why = NULL;
-	uint16_t	 refused = ike2_refusal(pls);
+	uint16_t	 refused = ike2_refusal(pls, NULL);
 	char		 a[INET_ADDRSTRLEN];
 
 	memset(&q, 0, sizeof(q));

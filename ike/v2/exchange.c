@@ -396,6 +396,30 @@ write_auth_failed(struct ike2_wr *wr, void *arg)
 	ike2_wr_notify(wr, &n);
 }
 
+/*
+ * IKE_AUTH done, either role: the SA is READY under profile x, with the
+ * peer's RFC 6311 support from its message; the standby hears of it
+ * before the first CHILD SA, which names it.  The IKE_SA_INIT material
+ * (for AUTH only) goes.
+ */
+void
+ike2_sa_authenticated(struct ike2_sa *sa, const struct ike2_pls *pls,
+    const struct conf_ikev2_profile *x)
+{
+	free(sa->init_i);
+	sa->init_i = NULL;
+	free(sa->init_r);
+	sa->init_r = NULL;
+	ike2_sa_ready(sa, x->lifetime);
+	sa->peer_mid_sync = ike2_has_notify(pls,
+	    IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED);
+	sa->peer_replay_sync = ike2_has_notify(pls,
+	    IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED);
+	ike2_dpd_start(sa, x->dpd_interval, x->dpd_retry, x->dpd_mode);
+	sa->ike->v2->st.sa_ok++;
+	ike2_emit(sa, IKE2_EV_UP, 0);
+}
+
 static void
 auth_fail(struct ike2_sa *sa, const struct ike2_hdr *h, const char *why)
 {
@@ -489,22 +513,9 @@ ike2_auth(struct ike2_sa *sa, const struct ike2_hdr *h,
 		ike2_sa_delete(sa, "AUTH could not be computed");
 		return;
 	}
-	ike2_sa_ready(sa, x->lifetime);
-	sa->peer_mid_sync = ike2_has_notify(pls,
-	    IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED);
-	sa->peer_replay_sync = ike2_has_notify(pls,
-	    IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED);
-	ike2_dpd_start(sa, x->dpd_interval, x->dpd_retry, x->dpd_mode);
-	ike->v2->st.sa_ok++;
-	/* to the standby before its first CHILD SA, which names it */
-	ike2_emit(sa, IKE2_EV_UP, 0);
+	ike2_sa_authenticated(sa, pls, x);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established, profile "
 	    "%s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
-	/* the IKE_SA_INIT material is no longer needed */
-	free(sa->init_i);
-	sa->init_i = NULL;
-	free(sa->init_r);
-	sa->init_r = NULL;
 	memset(&q, 0, sizeof(q));
 	q.pls = pls;
 	q.ke_group = -1;	/* 1.2: keys from the IKE SA's DH */

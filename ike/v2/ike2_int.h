@@ -309,6 +309,9 @@ void		 ike2_sa_moved(struct ike2_sa *, const struct sockaddr_in *,
 		    const struct sockaddr_in *);
 /* Authenticated (or made by a rekey): READY for lifetime seconds. */
 void		 ike2_sa_ready(struct ike2_sa *, uint32_t);
+void		 ike2_sa_authenticated(struct ike2_sa *,
+		    const struct ike2_pls *,
+		    const struct conf_ikev2_profile *);
 /* A rekey (either side's) made n: it takes old's place, the CHILD SAs
  * move to it. */
 void		 ike2_sa_succeeded(struct ike2_sa *, struct ike2_sa *);
@@ -404,7 +407,7 @@ void		 ike2_child_write(struct ike2_wr *, const struct ike2_child_reply *);
 void		 ike2_create_child_sa(struct ike2_sa *, const struct ike2_hdr *,
 		    const struct ike2_pls *);
 /* The first error notification of an answer, 0 if none. */
-uint16_t	 ike2_refusal(const struct ike2_pls *);
+uint16_t	 ike2_refusal(const struct ike2_pls *, int *);
 /* A CHILD SA of ours answered (IKE_AUTH's or CREATE_CHILD_SA's). */
 struct ike2_answered {
 	const struct ike2_pls *pls;	/* the answer's SA, TSi, TSr, N */

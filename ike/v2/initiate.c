@@ -462,7 +462,7 @@ ike2_auth_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	struct ike_child *c = NULL;
 	uint8_t		 want[IKE_MAX_HASH];
 	size_t		 hlen = sa->keys.prflen;
-	uint16_t	 refused = ike2_refusal(pls);
+	uint16_t	 refused = ike2_refusal(pls, NULL);
 	const char	*err, *why = NULL;
 	char		 ids[128], a[INET_ADDRSTRLEN];
 
@@ -498,18 +498,7 @@ ike2_auth_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 		return;
 	}
 	ike2_id_keep(&idr, &sa->id_peer);
-	free(sa->init_i);
-	sa->init_i = NULL;
-	free(sa->init_r);
-	sa->init_r = NULL;
-	ike2_sa_ready(sa, x->lifetime);
-	sa->peer_mid_sync = ike2_has_notify(pls,
-	    IKE2_N_IKEV2_MESSAGE_ID_SYNC_SUPPORTED);
-	sa->peer_replay_sync = ike2_has_notify(pls,
-	    IKE2_N_IPSEC_REPLAY_COUNTER_SYNC_SUPPORTED);
-	ike2_dpd_start(sa, x->dpd_interval, x->dpd_retry, x->dpd_mode);
-	ike->v2->st.sa_ok++;
-	ike2_emit(sa, IKE2_EV_UP, 0);
+	ike2_sa_authenticated(sa, pls, x);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s (%s) established by us, "
 	    "profile %s", sa->conn_id, ike_addr(&sa->remote, a), ids, x->name);
 	/* the first CHILD SA (1.2: keys from the IKE SA's DH) */

@@ -169,26 +169,6 @@ ike2_ike_rekey_abandon(struct ike2_sa *sa)
 	OPENSSL_cleanse(&sa->irekey, sizeof(sa->irekey));
 }
 
-/* The refusal in the answer (an error notification), its group for
- * INVALID_KE_PAYLOAD; 0 if none. */
-static uint16_t
-refusal(const struct ike2_pls *pls, int *want)
-{
-	for (int i = 0; i < pls->n; i++) {
-		struct ike2_notify n;
-		const char	*err;
-
-		if (pls->pl[i].type != IKE2_PL_N ||
-		    ike2_notify_parse(pls->pl[i].body, &n, &err) == -1 ||
-		    n.type >= IKE2_N_STATUS_MIN)
-			continue;
-		if (n.type == IKE2_N_INVALID_KE_PAYLOAD && n.datalen == 2)
-			*want = be16_get(n.data);
-		return n.type;
-	}
-	return 0;
-}
-
 /* The new SA, havpn its original initiator; NULL if the keys fail. */
 static struct ike2_sa *
 new_sa(struct ike2_sa *sa, const struct ike2_ike_choice *ch,
@@ -234,7 +214,7 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	size_t		 nrlen;
 	const char	*err = NULL, *why = NULL;
 	int		 want = 0, tries = rk->invalid_ke;
-	uint16_t	 refused = refusal(pls, &want);
+	uint16_t	 refused = ike2_refusal(pls, &want);
 	char		 a[INET_ADDRSTRLEN];
 
 	if (refused == IKE2_N_INVALID_KE_PAYLOAD && want != rk->group &&
