@@ -26,6 +26,10 @@ PSK = "havpn-ikev2-psk-0123"
 
 
 def havpn_conf(proposal, tset, psk=PSK):
+    """gA's configuration; a tset "T\nPFS groupN" adds `set pfs groupN`
+    to the entry."""
+    tset, _, pfs = tset.partition("\nPFS ")
+    pfs = f" set pfs {pfs}\n" if pfs else ""
     return f"""hostname gA
 crypto ikev2 proposal P
 {proposal}
@@ -45,7 +49,7 @@ crypto map vpn 10 ipsec-isakmp
  set peer 10.97.0.2
  set transform-set TS
  set ikev2-profile PROF
- match address 110
+{pfs} match address 110
 access-list 110 permit ip 192.168.97.0 0.0.0.255 192.168.98.0 0.0.0.255
 interface eth0
  ip address 10.97.0.1 255.255.255.0
@@ -59,15 +63,19 @@ def flows(d):
             if f["outbound_esp_sas"] and f["inbound_esp_sas"]]
 
 
-# (havpn proposal lines, transform-set, strongSwan ike, esp proposals)
+# (havpn proposal lines, transform-set and `set pfs`, strongSwan ike and
+# esp proposals): the suites of the issue, the second with PFS (group 20
+# in CHILD rekeys), the last one curve25519
 SUITES = [
-    (" encryption aes-cbc-256\n integrity sha256\n group 19",
-     "esp-gcm 256", "aes256-sha256-ecp256", "aes256gcm16"),
-    (" encryption aes-gcm-256\n prf sha384\n group 31",
-     "esp-aes 256 esp-sha256-hmac", "aes256gcm16-prfsha384-x25519",
-     "aes256-sha256"),
-    (" encryption aes-cbc-128\n integrity sha1\n group 14",
-     "esp-aes esp-sha-hmac", "aes128-sha1-modp2048", "aes128-sha1"),
+    (" encryption aes-cbc-256\n integrity sha256\n group 14",
+     "esp-gcm 256", "aes256-sha256-modp2048", "aes256gcm16"),
+    (" encryption aes-gcm-256\n prf sha384\n group 20",
+     "esp-aes 256 esp-sha256-hmac\nPFS group20",
+     "aes256gcm16-prfsha384-ecp384", "aes256-sha256-ecp384"),
+    (" encryption aes-cbc-128\n integrity sha1\n group 19",
+     "esp-aes esp-sha-hmac", "aes128-sha1-ecp256", "aes128-sha1"),
+    (" encryption aes-gcm-128\n prf sha256\n group 31",
+     "esp-gcm 128", "aes128gcm16-prfsha256-x25519", "aes128gcm16"),
 ]
 
 
@@ -98,6 +106,15 @@ def test_ikev2_responder_with_strongswan(topo, bindir, proposal, tset, ike,
     spi_out = {s["spi"] for s in f["outbound_esp_sas"]}
     assert int(child["spi-out"], 16) in spi_in, (child, f)
     assert int(child["spi-in"], 16) in spi_out, (child, f)
+    if "PFS" in tset:
+        # a CHILD rekey (strongSwan's) with a KE of the entry's group
+        c.swanctl("--rekey", "--child", child["name"])
+        wait_for(lambda: "IPSEC: rekeyed SA pair with 10.97.0.2" in
+                 t.log("gA"), 10, what="the CHILD rekey")
+        child = next(ch for ch in c.children().values()
+                     if ch["state"] == "INSTALLED")
+        assert child["dh-group"] == "ECP_384", child
+        assert ping(t, "hA", "192.168.98.10").returncode == 0
     # a liveness check (an empty INFORMATIONAL) is answered: charon's
     # DPD would otherwise close the SA; then its Delete takes all down
     c.swanctl("--terminate", "--ike", "c1")
