@@ -56,6 +56,11 @@ ike_sa_detail(FILE *out, json_object *sa)
 	fprintf(out, "      Local window:      %-15lld Remote window:      "
 	    "%-10lld\n", (long long)jint(sa, "local_window"),
 	    (long long)jint(sa, "remote_window"));
+	if (jint(sa, "fragmentation_mtu") > 0)
+		fprintf(out, "      Fragmentation configured, MTU %lld.\n",
+		    (long long)jint(sa, "fragmentation_mtu"));
+	else
+		fprintf(out, "      Fragmentation not negotiated.\n");
 	if (!jbool(sa, "nat_local") && !jbool(sa, "nat_remote"))
 		fprintf(out, "      NAT-T is not detected  \n");
 	if (jbool(sa, "nat_local"))
@@ -174,6 +179,10 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "nat_keepalives", "NAT keepalives sent" },
 		{ "rekeys_failed", "Rekeys of ours failed" },
 		{ "rekey_collisions", "Rekey collisions (TEMPORARY_FAILURE)" },
+		{ "frags_tx", "Fragments sent (RFC 7383)" },
+		{ "frags_rx", "Fragments received" },
+		{ "frags_reassembled", "Messages reassembled from fragments" },
+		{ "frags_dropped", "Dropped: fragments" },
 		{ "auth_fail", "Authentication failures" },
 		{ "no_proposal", "No proposal chosen" },
 		{ "invalid_ke", "INVALID_KE_PAYLOAD sent" },

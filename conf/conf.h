@@ -73,6 +73,9 @@ struct conf_isakmp_peer {
 #define CONF_IKEV2_MAXALG	8
 
 /* encryption aes-cbc-128 ... aes-gcm-256 */
+#define CONF_V2_FRAG_MTU	1280
+#define CONF_V2_FRAG_MTU_MIN	160
+
 struct conf_ikev2_enc {
 	int			 gcm;		/* AES-GCM, 16-byte ICV (RFC
 						   5282); else AES-CBC */
@@ -342,6 +345,9 @@ struct config {
 	/* crypto ikev2 cookie-challenge N: IKE_SA_INIT is answered with a
 	 * COOKIE from N half-open IKEv2 SAs on; 0: from half the limit */
 	int			 v2_cookie_challenge;
+	/* crypto ikev2 fragmentation [mtu N]: the largest IP datagram of an
+	 * IKEv2 fragment; 0: no line (CONF_V2_FRAG_MTU), -1: "no" */
+	int			 v2_frag_mtu;
 
 	struct conf_ikev2_proposal *v2proposals;
 	int			 nv2proposals;

@@ -248,7 +248,7 @@ conf_equal(const struct config *a, const struct config *b)
 {
 	if (!(EQS(hostname) && EQ(dpd_interval) && EQ(dpd_retry) &&
 	    EQ(dpd_mode) && EQ(aggressive_disable) && EQ(nat_keepalive) &&
-	    EQ(v2_cookie_challenge) &&
+	    EQ(v2_cookie_challenge) && EQ(v2_frag_mtu) &&
 	    EQ(sa_life_seconds) && EQ(sa_life_kbytes) && EQ(replay_window) &&
 	    EQS(tunnel_ifname)))
 		return 0;

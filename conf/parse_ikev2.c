@@ -242,6 +242,33 @@ conf_free_ikev2(struct config *cf)
 	}								\
 } while (0)
 
+/*
+ * [no] crypto ikev2 fragmentation [mtu N] (RFC 7383): without the line
+ * havpn offers fragmentation with fragments of CONF_V2_FRAG_MTU; the line
+ * alone means IOS's 576; "no" never offers it.
+ */
+static int
+frag_line(struct parser *p, struct cline *l)
+{
+	long	 v = 576;
+
+	if (l->negate) {
+		if (l->nwords != 3)
+			return conf_perr(p, "no crypto ikev2 fragmentation "
+			    "takes no arguments");
+		p->cf->v2_frag_mtu = -1;
+		return CMD_OK;
+	}
+	if (l->nwords != 3 && (l->nwords != 5 || !conf_word_is(l, 3, "mtu") ||
+	    conf_parse_uint(l->words[4], CONF_V2_FRAG_MTU_MIN, 1500,
+	    &v) == -1))
+		return conf_perr(p, "crypto ikev2 fragmentation takes "
+		    "\"mtu N\", N from %d to 1500 bytes (the IP datagram of "
+		    "a fragment)", CONF_V2_FRAG_MTU_MIN);
+	p->cf->v2_frag_mtu = (int)v;
+	return CMD_OK;
+}
+
 /* crypto ikev2 {proposal|policy|keyring|profile} NAME */
 int
 conf_global_ikev2(struct parser *p, struct cline *l)
@@ -260,11 +287,14 @@ conf_global_ikev2(struct parser *p, struct cline *l)
 		cf->v2_cookie_challenge = (int)v;
 		return CMD_OK;
 	}
+	if (conf_word_is(l, 2, "fragmentation"))
+		return frag_line(p, l);
 	if (!conf_word_is(l, 2, "proposal") && !conf_word_is(l, 2, "policy") &&
 	    !conf_word_is(l, 2, "keyring") && !conf_word_is(l, 2, "profile"))
 		return conf_perr(p, "\"crypto ikev2 %s\" is not supported by "
-		    "havpn (proposal, policy, keyring, profile and "
-		    "cookie-challenge are)", l->nwords > 2 ? l->words[2] : "");
+		    "havpn (proposal, policy, keyring, profile, "
+		    "cookie-challenge and fragmentation are)",
+		    l->nwords > 2 ? l->words[2] : "");
 	if (l->nwords != 4 || !conf_name_valid(l->words[3]))
 		return conf_perr(p, "crypto ikev2 %s takes one NAME (1-64 "
 		    "printable characters)", l->words[2]);

@@ -216,6 +216,11 @@ print_policies(const struct config *cf, FILE *f, int secrets)
 	if (cf->v2_cookie_challenge != 0)
 		fprintf(f, "crypto ikev2 cookie-challenge %d\n",
 		    cf->v2_cookie_challenge);
+	if (cf->v2_frag_mtu == -1)
+		fprintf(f, "no crypto ikev2 fragmentation\n");
+	else if (cf->v2_frag_mtu != 0)
+		fprintf(f, "crypto ikev2 fragmentation mtu %d\n",
+		    cf->v2_frag_mtu);
 	if (cf->aggressive_disable)
 		fprintf(f, "crypto isakmp aggressive-mode disable\n");
 }

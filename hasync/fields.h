@@ -142,11 +142,12 @@
  * put_ike2_rest): the keys, whose lengths come from the suite (the
  * struct's prf_len, integ_len and enc_len travel as those lengths), and
  * the identities, of any length up to IKE2_STATE_ID_MAX, and the
- * optional original role (absent from an earlier release: responder).
+ * optional original role (absent from an earlier release: responder) and
+ * fragmentation (absent: not negotiated).
  */
 #define HA_IKE2_BY_HAND(H)						\
 	H(sk_d) H(sk_ai) H(sk_ar) H(sk_ei) H(sk_er) H(sk_pi) H(sk_pr)	\
-	H(id_local) H(id_peer) H(initiator)
+	H(id_local) H(id_peer) H(initiator) H(fragmentation)
 
 /*
  * What the standby's table keeps of an IKEv2 SA (table.c): an SA that

@@ -432,6 +432,8 @@ take_ike2_rest(const PIke2 *p, struct ike_ike2_state *s, const char **err)
 	    sizeof(s->id_peer), &s->id_peer_len) == -1)
 		return *err = "ikev2-sa: identity length", -1;
 	s->initiator = (uint8_t)(p->has_initiator && p->initiator);
+	s->fragmentation = (uint8_t)(p->has_fragmentation &&
+	    p->fragmentation);
 	return 0;
 }
 
@@ -798,6 +800,10 @@ fill_ike2(struct pack_scratch *x, const struct ike_ike2_state *s)
 	if (s->initiator) {
 		p->has_initiator = 1;
 		p->initiator = 1;
+	}
+	if (s->fragmentation) {
+		p->has_fragmentation = 1;
+		p->fragmentation = 1;
 	}
 	x->env.body_case = HAVPN__SYNC__ENVELOPE__BODY_IKEV2;
 	x->env.ikev2 = p;

@@ -230,6 +230,7 @@ struct ike_ike2_state {
 	uint8_t		 state;		/* IKE2_STATE_* */
 	uint8_t		 initiator;	/* this pair is the original initiator
 					   (2.2): a rekey of ours made it */
+	uint8_t		 fragmentation;	/* RFC 7383 negotiated */
 	uint32_t	 replaces;	/* a rekey: the old SA's conn_id, else 0 */
 	struct in_addr	 local;
 	struct in_addr	 remote;

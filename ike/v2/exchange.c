@@ -200,6 +200,7 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	struct ike2_wr	 wr;
 	struct ike2_sa_pl reply;
 	struct ike2_notify n;
+	struct ike2_out	 m;
 	int		 nl, noff = 0;
 	char		 a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
@@ -284,6 +285,7 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	sa->nrlen = IKE2_NONCE_OURS;
 	ike_random(sa->nr, sa->nrlen);
 	ike2_natd_read(sa, pls, zero_spi);
+	ike2_frag_read(sa, pls);
 	if (ike2_kdf_ike(&sa->suite, gir, girlen, sa->ni, sa->nilen, sa->nr,
 	    sa->nrlen, sa->spii, sa->spir, &sa->keys) == -1) {
 		OPENSSL_cleanse(gir, sizeof(gir));
@@ -315,6 +317,8 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
 	ike2_natd_hash(sa->spii, sa->spir, &sa->remote, natd);
 	ike2_wr_notify(&wr, &n);
+	if (sa->frag)	/* RFC 7383 2.3: only when the initiator offers it */
+		ike2_frag_offer(&wr, ike);
 	ike2_wr_finish(&wr);
 	ike_dh_free(dh);
 	if (wbuf_error(&wr.w)) {
@@ -329,9 +333,11 @@ ike2_sa_init(struct ike2 *v2, const struct ike2_hdr *h, const uint8_t *data,
 	sa->init_r = xmalloc(wr.w.len);
 	memcpy(sa->init_r, wr.w.p, wr.w.len);
 	sa->init_rlen = wr.w.len;
-	ike2_keep_response(sa, 0, wr.w.p, wr.w.len);
+	memset(&m, 0, sizeof(m));
+	ike2_out_set(&m, wr.w.p, wr.w.len);
+	ike2_keep_response(sa, 0, &m);
 	sa->next_in = 1;
-	(void)ike2_send(sa, wr.w.p, wr.w.len);
+	(void)ike2_send_out(sa, &sa->resp);
 	ike2_wr_cleanup(&wr);
 	IKE2_TRACE(sa, "IKE_SA_INIT from %s answered: group %d%s%s",
 	    ike_addr(remote, a),

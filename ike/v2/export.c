@@ -94,6 +94,7 @@ ike2_sa_export(const struct ike2_sa *sa, struct ike_ike2_state *s)
 	memcpy(s->spii, sa->spii, sizeof(s->spii));
 	memcpy(s->spir, sa->spir, sizeof(s->spir));
 	s->initiator = (uint8_t)(sa->initiator != 0);
+	s->fragmentation = (uint8_t)(sa->frag != 0);
 	s->state = sa->state == IKE2_REKEYED ? IKE2_STATE_REKEYED :
 	    IKE2_STATE_READY;
 	s->local = sa->local.sin_addr;
@@ -243,6 +244,7 @@ ike_import_ike2(struct ike *ike, const struct ike_ike2_state *s)
 	sa = ike2_sa_new(v2, &l, &r, s->spii);
 	memcpy(sa->spir, s->spir, IKE2_SPI_LEN);
 	sa->initiator = s->initiator != 0;
+	sa->frag = s->fragmentation != 0;
 	ike2_sa_set_conn_id(sa, s->conn_id);
 	sa->nat_local = s->nat_local;
 	sa->nat_remote = s->nat_remote;

@@ -92,6 +92,18 @@ struct ike2_ike_rekey {
 #define IKE2_DEL_QUEUE		8	/* CHILD SA Deletes waiting */
 #define IKE2_MID_SYNC_DELAY_MS	200	/* RFC 6311's after a takeover */
 
+/*
+ * What goes out for one message (ike2_seal): the whole message, or its
+ * fragments (RFC 7383), n packets each as a 2-byte length and its bytes.
+ */
+struct ike2_out {
+	uint8_t		*p;
+	size_t		 len;
+	int		 n;
+};
+
+struct ike2_reasm;
+
 struct ike2_sa {
 	struct ike	*ike;
 	struct ike2_sa	*hnext;		/* by SPIi */
@@ -109,6 +121,10 @@ struct ike2_sa {
 	struct sockaddr_in remote;
 	int		 nat_local;	/* we are behind a NAT */
 	int		 nat_remote;	/* the peer is */
+	/* RFC 7383 announced by both sides (frag.c); the peer's fragments
+	 * being collected, of a request [0] and of a response [1] */
+	int		 frag;
+	struct ike2_reasm *reasm[2];
 
 	struct ike2_suite suite;
 	int		 group;
@@ -137,8 +153,7 @@ struct ike2_sa {
 	 * it may start at */
 	uint32_t	 next_out;
 	uint32_t	 next_out_reserved;
-	uint8_t		*resp;
-	size_t		 resplen;
+	struct ike2_out	 resp;
 	uint32_t	 resp_msgid;
 	int		 resp_valid;
 
@@ -153,8 +168,7 @@ struct ike2_sa {
 	uint32_t	 create_wait[IKE2_DEL_QUEUE];	/* reqids: new pairs */
 	int		 ncreate_wait;
 	uint32_t	 req_msgid;
-	uint8_t		*req;		/* sealed, for retransmissions */
-	size_t		 reqlen;
+	struct ike2_out	 req;		/* sealed, for retransmissions */
 	int		 req_tries;
 	struct ike_timer t_req;
 	uint32_t	 del_spis[IKE2_DEL_QUEUE];	/* our inbound SPIs */
@@ -216,6 +230,10 @@ struct ike2_stats {
 	uint64_t	 nat_keepalives;
 	uint64_t	 rekeys_failed;		/* ours */
 	uint64_t	 rekey_collisions;	/* the peer's refused */
+	uint64_t	 frags_tx;		/* RFC 7383 fragments sent */
+	uint64_t	 frags_rx;		/* authentic ones kept */
+	uint64_t	 frags_reassembled;	/* messages made whole */
+	uint64_t	 frags_dropped;
 };
 
 struct ike2 {
@@ -272,9 +290,17 @@ void		 ike2_sa_msgid_out_used(struct ike2_sa *);
 int		 ike2_send_to(struct ike *, const struct sockaddr_in *,
 		    const struct sockaddr_in *, const uint8_t *, size_t);
 int		 ike2_send(struct ike2_sa *, const uint8_t *, size_t);
-/* Keep our answer to request msgid for its retransmissions. */
-void		 ike2_keep_response(struct ike2_sa *, uint32_t, const uint8_t *,
-		    size_t);
+/* Every packet of out, in order: 0, or -1 if one was not sent. */
+int		 ike2_send_out(struct ike2_sa *, const struct ike2_out *);
+/* out as one message, a copy of p (what it held is freed). */
+void		 ike2_out_set(struct ike2_out *, const uint8_t *, size_t);
+void		 ike2_out_free(struct ike2_out *);
+/* Packet i of out, *len bytes; NULL past the last. */
+const uint8_t	*ike2_out_packet(const struct ike2_out *, int, size_t *);
+/* Keep our answer to request msgid for its retransmissions (out's
+ * memory moves there, out is left empty). */
+void		 ike2_keep_response(struct ike2_sa *, uint32_t,
+		    struct ike2_out *);
 /* The sealing keys for our messages, the opening ones for the peer's. */
 void		 ike2_sk_ours(const struct ike2_sa *, struct ike2_sk *);
 void		 ike2_sk_peers(const struct ike2_sa *, struct ike2_sk *);
@@ -286,16 +312,18 @@ int		 ike2_respond(struct ike2_sa *, uint8_t, uint32_t,
 		    void (*)(struct ike2_wr *, void *), void *);
 /*
  * An encrypted message of ours: exchange, flags, message ID, the inner
- * payloads written by fn (arg), sealed into *out (allocated, *outlen
- * bytes).  0 or -1.
+ * payloads written by fn (arg), sealed into *out (allocated; its
+ * fragments when too large for the fragment MTU and the SA has RFC
+ * 7383).  0 or -1.
  */
 int		 ike2_seal(struct ike2_sa *, uint8_t, uint8_t, uint32_t,
-		    void (*)(struct ike2_wr *, void *), void *, uint8_t **,
-		    size_t *);
+		    void (*)(struct ike2_wr *, void *), void *,
+		    struct ike2_out *);
 /*
  * Open the peer's encrypted message (a copy: the original stays) and
  * parse its inner payloads into pls; the SA's last_rx_ms is now.  0, or
- * -1 counted and logged.
+ * -1 counted and logged, or 1 for a fragment kept until the message is
+ * whole (frag.c).
  */
 int		 ike2_open(struct ike2_sa *, const struct ike2_hdr *,
 		    const uint8_t *, size_t, const struct ike2_pls *,
@@ -456,6 +484,43 @@ void		 ike2_ike_rekey_answer(struct ike2_sa *,
 		    const struct ike2_pls *);
 /* Ours dropped (no answer, a standby, the SA gone). */
 void		 ike2_ike_rekey_abandon(struct ike2_sa *);
+
+/* frag.c: RFC 7383 */
+#define IKE2_FRAG_MAX		128	/* fragments of one message */
+/* The peer's fragments of one message, authentic, until it is whole. */
+struct ike2_reasm {
+	uint32_t	 msgid;
+	uint16_t	 total;
+	uint16_t	 got;
+	uint8_t		 np;		/* fragment 1's Next Payload */
+	size_t		 bytes;
+	uint8_t		*part[IKE2_FRAG_MAX];
+	size_t		 partlen[IKE2_FRAG_MAX];
+};
+/* The fragment MTU of the configuration, 0 when fragmentation is off. */
+int		 ike2_frag_mtu(const struct ike *);
+/* N(IKEV2_FRAGMENTATION_SUPPORTED) in our IKE_SA_INIT, unless off. */
+void		 ike2_frag_offer(struct ike2_wr *, const struct ike *);
+/* The peer's IKE_SA_INIT: fragmentation for the SA if both offer it. */
+void		 ike2_frag_read(struct ike2_sa *, const struct ike2_pls *);
+/* A sealed message of msglen bytes is too large to go whole. */
+int		 ike2_frag_needed(const struct ike2_sa *, size_t);
+/*
+ * The fragments of our message h: the inner payloads plain (plainlen
+ * bytes, the first of type np), each share sealed in its own SKF.  0 or
+ * -1 (too many fragments).
+ */
+int		 ike2_frag_seal(struct ike2_sa *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, uint8_t, struct ike2_out *);
+/*
+ * A fragment of the peer's message h (outer its SKF): -1 dropped
+ * (counted), 1 kept, or 0 with the whole message's inner payloads in
+ * *plain (the engine's buffer), *plainlen bytes, the first of type *np.
+ */
+int		 ike2_frag_input(struct ike2_sa *, const struct ike2_hdr *,
+		    const uint8_t *, size_t, const struct ike2_pls *,
+		    uint8_t **, size_t *, uint8_t *);
+void		 ike2_frag_free(struct ike2_sa *);
 
 /* request.c */
 void		 ike2_request_init(struct ike2_sa *);

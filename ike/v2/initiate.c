@@ -132,6 +132,7 @@ init_send(struct ike2_sa *sa)
 	n.type = IKE2_N_NAT_DETECTION_DESTINATION_IP;
 	ike2_natd_hash(sa->spii, zero_spi, &sa->remote, natd);
 	ike2_wr_notify(&wr, &n);
+	ike2_frag_offer(&wr, ike);
 	ike2_wr_finish(&wr);
 	if (!wbuf_error(&wr.w)) {
 		/* signed by our AUTH (2.15), and retransmitted as it is */
@@ -140,15 +141,13 @@ init_send(struct ike2_sa *sa)
 		memcpy(sa->init_i, wr.w.p, wr.w.len);
 		sa->init_ilen = wr.w.len;
 		ike2_request_end(sa);
-		sa->req = xmalloc(wr.w.len);
-		memcpy(sa->req, wr.w.p, wr.w.len);
-		sa->reqlen = wr.w.len;
+		ike2_out_set(&sa->req, wr.w.p, wr.w.len);
 		sa->req_kind = IKE2_REQ_SA_INIT;
 		sa->req_exchange = IKE2_EX_IKE_SA_INIT;
 		sa->req_msgid = 0;
 		sa->req_tries = 0;
 		ike->v2->st.requests_sent++;
-		(void)ike2_send(sa, sa->req, sa->reqlen);
+		(void)ike2_send_out(sa, &sa->req);
 		ike_timer_set(ike, &sa->t_req, ike_now(ike) + 2000);
 		rc = 0;
 	}
@@ -310,6 +309,7 @@ ike2_init_answer(struct ike2_sa *sa, const struct ike2_hdr *h,
 	memcpy(sa->nr, nr, nrlen);
 	sa->nrlen = nrlen;
 	ike2_natd_read(sa, pls, sa->spir);
+	ike2_frag_read(sa, pls);
 	if (ike2_kdf_ike(&sa->suite, gir, ike_dh_secretlen(sa->group), sa->ni,
 	    sa->nilen, sa->nr, sa->nrlen, sa->spii, sa->spir,
 	    &sa->keys) == -1) {

@@ -49,9 +49,7 @@ ike2_request_end(struct ike2_sa *sa)
 	else if (sa->req_kind == IKE2_REQ_REKEY_IKE)
 		ike2_ike_rekey_abandon(sa);
 	ike_timer_stop(sa->ike, &sa->t_req);
-	free(sa->req);
-	sa->req = NULL;
-	sa->reqlen = 0;
+	ike2_out_free(&sa->req);
 	sa->req_kind = IKE2_REQ_NONE;
 }
 
@@ -87,7 +85,7 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
 	    (IKE2_NEGOTIATING(sa) && kind != IKE2_REQ_AUTH) ||
 	    (sa->sync_pending && kind != IKE2_REQ_MID_SYNC))
 		return -1;
-	if (ike2_seal(sa, ex, 0, msgid, fn, arg, &sa->req, &sa->reqlen) == -1)
+	if (ike2_seal(sa, ex, 0, msgid, fn, arg, &sa->req) == -1)
 		return -1;
 	sa->req_kind = kind;
 	sa->req_exchange = ex;
@@ -96,7 +94,7 @@ ike2_request(struct ike2_sa *sa, int kind, uint32_t msgid,
 	if (kind != IKE2_REQ_MID_SYNC)
 		ike2_sa_msgid_out_used(sa);
 	ike->v2->st.requests_sent++;
-	(void)ike2_send(sa, sa->req, sa->reqlen);
+	(void)ike2_send_out(sa, &sa->req);
 	ike_timer_set(ike, &sa->t_req, ike_now(ike) + retx_delay(sa));
 	return 0;
 }
@@ -120,7 +118,7 @@ req_timeout(struct ike *ike, struct ike_timer *t)
 	}
 	sa->req_tries++;
 	ike->v2->st.requests_retransmitted++;
-	(void)ike2_send(sa, sa->req, sa->reqlen);
+	(void)ike2_send_out(sa, &sa->req);
 	ike_timer_set(ike, t, ike_now(ike) + retx_delay(sa));
 }
 
@@ -427,7 +425,7 @@ ike2_response(struct ike2_sa *sa, const struct ike2_hdr *h,
 		v2->st.bad_msgid++;
 		return;
 	}
-	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
+	if (ike2_open(sa, h, data, len, outer, &pls) != 0)
 		return;
 	if (kind == IKE2_REQ_REKEY_IKE) {
 		/* ends the request; the old SA's Delete may follow */

@@ -48,7 +48,8 @@ sa_free(struct ike2_sa *sa)
 		v2->halfopen--;
 	free(sa->init_i);
 	free(sa->init_r);
-	free(sa->resp);
+	ike2_out_free(&sa->resp);
+	ike2_frag_free(sa);
 	ike_dh_free(sa->idh);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
@@ -344,14 +345,62 @@ ike2_send(struct ike2_sa *sa, const uint8_t *p, size_t len)
 	return ike2_send_to(sa->ike, &sa->local, &sa->remote, p, len);
 }
 
-void
-ike2_keep_response(struct ike2_sa *sa, uint32_t msgid, const uint8_t *p,
-    size_t len)
+int
+ike2_send_out(struct ike2_sa *sa, const struct ike2_out *out)
 {
-	free(sa->resp);
-	sa->resp = xmalloc(len);
-	memcpy(sa->resp, p, len);
-	sa->resplen = len;
+	const uint8_t	*p;
+	size_t		 len;
+	int		 rc = 0;
+
+	for (int i = 0; (p = ike2_out_packet(out, i, &len)) != NULL; i++)
+		if (ike2_send(sa, p, len) == -1)
+			rc = -1;
+	if (out->n > 1)
+		sa->ike->v2->st.frags_tx += (uint64_t)out->n;
+	return rc;
+}
+
+void
+ike2_out_free(struct ike2_out *out)
+{
+	free(out->p);
+	memset(out, 0, sizeof(*out));
+}
+
+void
+ike2_out_set(struct ike2_out *out, const uint8_t *p, size_t len)
+{
+	ike2_out_free(out);
+	out->p = xmalloc(2 + len);
+	be16_put(out->p, (uint16_t)len);
+	memcpy(out->p + 2, p, len);
+	out->len = 2 + len;
+	out->n = 1;
+}
+
+const uint8_t *
+ike2_out_packet(const struct ike2_out *out, int i, size_t *len)
+{
+	size_t	 off = 0;
+
+	for (; off + 2 <= out->len; i--) {
+		size_t	 n = be16_get(out->p + off);
+
+		if (i == 0) {
+			*len = n;
+			return out->p + off + 2;
+		}
+		off += 2 + n;
+	}
+	return NULL;
+}
+
+void
+ike2_keep_response(struct ike2_sa *sa, uint32_t msgid, struct ike2_out *out)
+{
+	ike2_out_free(&sa->resp);
+	sa->resp = *out;
+	memset(out, 0, sizeof(*out));
 	sa->resp_msgid = msgid;
 	sa->resp_valid = 1;
 }
@@ -376,8 +425,7 @@ ike2_sk_peers(const struct ike2_sa *sa, struct ike2_sk *sk)
 
 int
 ike2_seal(struct ike2_sa *sa, uint8_t exchange, uint8_t flags, uint32_t msgid,
-    void (*fn)(struct ike2_wr *, void *), void *arg, uint8_t **out,
-    size_t *outlen)
+    void (*fn)(struct ike2_wr *, void *), void *arg, struct ike2_out *out)
 {
 	struct ike2_hdr	 h;
 	struct ike2_wr	 wr;
@@ -404,11 +452,15 @@ ike2_seal(struct ike2_sa *sa, uint8_t exchange, uint8_t flags, uint32_t msgid,
 	if (!wbuf_error(&wr.w))
 		ike2_trace_inner(sa, 1, msgid, wr.w.p + aad + iv, plain,
 		    wr.w.p[aad - 4]);
-	if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, plain,
+	/* RFC 7383 2.5: the inner payloads in shares, each sealed; whole
+	 * if that takes more than IKE2_FRAG_MAX */
+	if (!wbuf_error(&wr.w) && ike2_frag_needed(sa, wr.w.len) &&
+	    ike2_frag_seal(sa, &h, wr.w.p + aad + iv, plain, wr.w.p[aad - 4],
+	    out) == 0)
+		rc = 0;
+	else if (!wbuf_error(&wr.w) && ike2_sk_seal(&sk, wr.w.p, aad, plain,
 	    NULL) == 0) {
-		*out = xmalloc(wr.w.len);
-		memcpy(*out, wr.w.p, wr.w.len);
-		*outlen = wr.w.len;
+		ike2_out_set(out, wr.w.p, wr.w.len);
 		rc = 0;
 	}
 	ike2_wr_cleanup(&wr);
@@ -419,15 +471,13 @@ int
 ike2_respond(struct ike2_sa *sa, uint8_t exchange, uint32_t msgid,
     void (*fn)(struct ike2_wr *, void *), void *arg)
 {
-	uint8_t		*m;
-	size_t		 len;
+	struct ike2_out	 m;
 
-	if (ike2_seal(sa, exchange, IKE2_FLAG_R, msgid, fn, arg, &m,
-	    &len) == -1)
+	memset(&m, 0, sizeof(m));
+	if (ike2_seal(sa, exchange, IKE2_FLAG_R, msgid, fn, arg, &m) == -1)
 		return -1;
-	ike2_keep_response(sa, msgid, m, len);
-	free(m);
-	return ike2_send(sa, sa->resp, sa->resplen);
+	ike2_keep_response(sa, msgid, &m);
+	return ike2_send_out(sa, &sa->resp);
 }
 
 /* ---- INFORMATIONAL ------------------------------------------------------- */
@@ -512,36 +562,42 @@ ike2_open(struct ike2_sa *sa, const struct ike2_hdr *h, const uint8_t *data,
 	struct ike	*ike = sa->ike;
 	struct ike2	*v2 = ike->v2;
 	struct ike2_sk	 sk;
-	uint8_t		*msg = v2->plain, *plain;
+	uint8_t		*msg = v2->plain, *plain, np = outer->enc_np;
 	size_t		 plainlen;
 	struct buf	 b;
 	uint16_t	 notify;
 	const char	*err;
+	int		 rc;
 
-	if (outer->enc != outer->n - 1 || outer->pl[outer->enc].type !=
-	    IKE2_PL_SK) {
-		/* fragments (SKF) are not reassembled yet */
+	if (outer->enc != outer->n - 1) {
 		v2->st.malformed++;
 		return -1;
 	}
-	/* open a copy: a forged message must not spoil the original */
-	memcpy(msg, data, len);
-	ike2_sk_peers(sa, &sk);
-	if (ike2_sk_open(&sk, msg, outer->enc_off, outer->enc_len, &plain,
-	    &plainlen, &err) == -1) {
-		v2->st.decrypt_fail++;
-		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
-		    ike2_exchange_name(h->exchange), err);
-		return -1;
+	if (outer->pl[outer->enc].type == IKE2_PL_SKF) {
+		if ((rc = ike2_frag_input(sa, h, data, len, outer, &plain,
+		    &plainlen, &np)) != 0)
+			return rc;
+	} else {
+		/* open a copy: a forged message must not spoil the
+		 * original */
+		memcpy(msg, data, len);
+		ike2_sk_peers(sa, &sk);
+		if (ike2_sk_open(&sk, msg, outer->enc_off, outer->enc_len,
+		    &plain, &plainlen, &err) == -1) {
+			v2->st.decrypt_fail++;
+			ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: "
+			    "dropped", ike2_exchange_name(h->exchange), err);
+			return -1;
+		}
 	}
 	buf_init(&b, plain, plainlen);
-	if (ike2_pls_parse(&b, outer->enc_np, 1, pls, &notify, &err) == -1) {
+	if (ike2_pls_parse(&b, np, 1, pls, &notify, &err) == -1) {
 		v2->st.malformed++;
 		ike_warn_input(ike, &sa->remote, "IKEv2 %s: %s: dropped",
 		    ike2_exchange_name(h->exchange), err);
 		return -1;
 	}
-	ike2_trace_inner(sa, 0, h->msgid, plain, plainlen, outer->enc_np);
+	ike2_trace_inner(sa, 0, h->msgid, plain, plainlen, np);
 	sa->last_rx_ms = ike_now(ike);
 	return 0;
 }
@@ -583,9 +639,12 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 	struct ike2_pls	 pls;
 
 	if (sa->resp_valid && h->msgid == sa->resp_msgid) {
-		/* a retransmission: the same answer (2.1) */
+		/* a retransmission: the same answer (2.1); of a fragmented
+		 * request, on its first fragment only (RFC 7383 2.6.1) */
+		if (outer->frag_num > 1)
+			return;
 		v2->st.retransmits_answered++;
-		(void)ike2_send(sa, sa->resp, sa->resplen);
+		(void)ike2_send_out(sa, &sa->resp);
 		return;
 	}
 	/*
@@ -598,7 +657,7 @@ input_request(struct ike2_sa *sa, const struct ike2_hdr *h,
 		v2->st.bad_msgid++;
 		return;
 	}
-	if (ike2_open(sa, h, data, len, outer, &pls) == -1)
+	if (ike2_open(sa, h, data, len, outer, &pls) != 0)
 		return;
 	if (sa->msgid_resync) {
 		/* authentic: the peer's window continues from here */
@@ -690,7 +749,7 @@ ike2_input(struct ike2 *v2, const uint8_t *data, size_t len,
 		if ((sa = ike2_sa_find_init(v2, h.spii, remote)) != NULL) {
 			if (sa->resp_valid) {
 				v2->st.retransmits_answered++;
-				(void)ike2_send(sa, sa->resp, sa->resplen);
+				(void)ike2_send_out(sa, &sa->resp);
 			}
 			return;
 		}

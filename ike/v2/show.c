@@ -241,6 +241,9 @@ sa_facts(struct ike *ike, struct ike2_sa *sa, int detail, int children)
 		jadd_int(o, "remote_window", 1);
 		jadd_bool(o, "nat_local", sa->nat_local);
 		jadd_bool(o, "nat_remote", sa->nat_remote);
+		/* RFC 7383: the MTU of our fragments, 0 when not used */
+		jadd_int(o, "fragmentation_mtu", sa->frag ?
+		    ike2_frag_mtu(ike) : 0);
 	}
 	if (children) {
 		arr = json_object_new_array();
@@ -408,6 +411,10 @@ ike2_show_stats(struct ike *ike, json_object *data)
 	S(mid_sync_failed);
 	S(nat_keepalives);
 	S(rekeys_failed);
+	S(frags_tx);
+	S(frags_rx);
+	S(frags_reassembled);
+	S(frags_dropped);
 	S(rekey_collisions);
 	S(deletes_rx);
 	S(halfopen_drop);

@@ -9,8 +9,10 @@
  * SA's keys as a would (what a peer that holds the keys can send: IDr,
  * AUTH, the CHILD SA's SA and TSs, notifications).  A record: the first
  * payload's type, a flags octet (IKE_SA_INIT: the header's flags and,
- * bit 7, a zero SPIr), a 16-bit length and the chain.  Nothing may
- * crash, leak or read out of bounds.
+ * bit 7, a zero SPIr), a 16-bit length and the chain.  The first
+ * octet's bit 1 makes a seal its answers in RFC 7383 fragments of at most
+ * 160 bytes, which b reassembles; bit 2 delivers them last to first.
+ * Nothing may crash, leak or read out of bounds.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -103,10 +105,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pair_flush(p);
 	} else
 		pair_flush(p);
+	p->n[0].ike->cf->v2_frag_mtu = data[0] & 2 ? 160 : 0;
 	while (size - off >= 4) {
 		struct raw	 r;
-		uint8_t		 flags = data[off + 1], *m;
-		size_t		 mlen;
+		uint8_t		 flags = data[off + 1];
+		struct ike2_out	 m;
 
 		r.np = data[off];
 		r.len = be16_get(data + off + 2);
@@ -116,14 +119,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += r.len;
 		if (p->n[1].ike->v2->sas != sb)
 			break;		/* b gave the SA up */
+		memset(&m, 0, sizeof(m));
 		if (sa == NULL)
 			init_answer(sb, &r, flags);
 		else if (ike2_seal(sa, IKE2_EX_IKE_AUTH, IKE2_FLAG_R, 1,
-		    write_raw, &r, &m, &mlen) == 0) {
-			pair_inject(p, 1, m, mlen, "10.0.0.11",
-			    ntohs(sb->remote.sin_port),
-			    ntohs(sb->local.sin_port));
-			free(m);
+		    write_raw, &r, &m) == 0) {
+			const uint8_t	*pk;
+			size_t		 pklen;
+
+			for (int i = 0; i < m.n; i++) {
+				pk = ike2_out_packet(&m, data[0] & 4 ?
+				    m.n - 1 - i : i, &pklen);
+				pair_inject(p, 1, pk, pklen, "10.0.0.11",
+				    ntohs(sb->remote.sin_port),
+				    ntohs(sb->local.sin_port));
+			}
+			ike2_out_free(&m);
 		}
 		pair_flush(p);
 	}

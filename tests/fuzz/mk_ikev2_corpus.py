@@ -302,7 +302,8 @@ for name, data in sessions.items():
 
 # fuzz_ikev2_initiator: the first octet's bit 0 (clear: answers to node
 # b's IKE_SA_INIT in clear; set: a answered it, the records are IKE_AUTH
-# answers' plaintext); a record is the first payload's type, a flags
+# answers' plaintext), bit 1 (a's answers in RFC 7383 fragments), bit 2
+# (the fragments last to first); a record is the first payload's type, a flags
 # octet (IKE_SA_INIT: the header's, 0x20 the R flag), a 16-bit length
 # and the chain.
 OUT_INITIATOR = OUT + "_initiator"
@@ -329,6 +330,9 @@ initiator = {
         ts(TSR, [V4OURS])]),
     "auth_refused": b"\x01" + record2(0, [notify(24)]),
 }
+initiator["auth_answer_fragments"] = b"\x03" + initiator["auth_answer"][1:]
+initiator["auth_answer_fragments_reversed"] = b"\x07" + \
+    initiator["auth_answer"][1:]
 os.makedirs(OUT_INITIATOR, exist_ok=True)
 for name, data in initiator.items():
     with open(os.path.join(OUT_INITIATOR, name), "wb") as f:

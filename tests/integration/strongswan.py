@@ -197,11 +197,14 @@ class Charon:
 
 def site_to_site(topo, node, local, remote, local_ts, remote_ts,
                  esp="aes256gcm16", ike="aes256-sha256-modp2048", version=2,
-                 psk="havpn-test-psk-0123", lifetime=None, cpu=None):
+                 psk="havpn-test-psk-0123", lifetime=None, cpu=None,
+                 extra=""):
     """A charon gateway between two sites: routes through its TUN, UDP
     encapsulation forced (kernel-libipsec), configuration loaded.  cpu pins
-    its threads to one core before it starts working."""
-    c = Charon(topo, node, name=f"charon-{node}", install_routes=True)
+    its threads to one core before it starts working; extra goes into the
+    charon section of its strongswan.conf."""
+    c = Charon(topo, node, name=f"charon-{node}", install_routes=True,
+               extra=extra)
     if cpu is not None:
         topo.run(node, ["taskset", "-a", "-p", "-c", str(cpu),
                         str(c.proc.pid)])

@@ -77,6 +77,10 @@ SUITES = [
     (" encryption aes-gcm-128\n prf sha256\n group 31",
      "esp-gcm 128", "aes128gcm16-prfsha256-x25519", "aes128gcm16"),
 ]
+# the suite of the other tests (strongSwan's REKEY_SWANCTL and others
+# name its ecp256)
+BASE = (" encryption aes-cbc-256\n integrity sha256\n group 19",
+        "esp-gcm 256", "aes256-sha256-ecp256", "aes256gcm16")
 
 
 @pytest.mark.parametrize("proposal,tset,ike,esp", SUITES,
@@ -162,6 +166,55 @@ def test_ikev2_havpn_initiates(topo, bindir, proposal, tset, ike, esp):
     assert "established by us" in t.log("gA")
 
 
+def test_ikev2_fragmentation_with_strongswan(topo, bindir):
+    """RFC 7383 with strongSwan, both sides sending fragments of at most
+    200 bytes (havpn: crypto ikev2 fragmentation mtu 200; strongSwan:
+    fragment_size = 200): strongSwan initiates, its IKE_AUTH arrives in
+    fragments that havpn reassembles, havpn's answer goes in fragments
+    strongSwan reassembles; then, the SA gone, havpn initiates and the
+    same happens the other way; traffic both ways each time."""
+    t = build(topo)
+    conf = havpn_conf(BASE[0], BASE[1]) + \
+        "crypto ikev2 fragmentation mtu 200\n"
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
+                     version=2, psk=PSK, extra="fragment_size = 200")
+
+    def stats():
+        return d.json("show", "crypto", "ikev2", "stats")
+
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    log = c.log()
+    assert "splitting IKE message" in log, log[-3000:]
+    assert "reassembled fragmented IKE message" in log, log[-3000:]
+    st = stats()
+    assert st["frags_reassembled"] >= 1 and st["frags_rx"] >= 2, st
+    assert st["frags_tx"] >= 2 and st["frags_dropped"] == 0, st
+    assert st["decrypt_fail"] == 0 and st["malformed"] == 0, st
+    sa = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    assert sa["fragmentation_mtu"] == 200, sa
+    out = d.ctl("show", "crypto", "ikev2", "sa", "detail").stdout
+    assert "Fragmentation configured, MTU 200." in out, out
+    # the other way: havpn initiates
+    c.swanctl("--terminate", "--ike", "c1")
+    wait_for(lambda: not flows(d), 10, what="havpn's SAs deleted")
+    before = c.log().count("reassembled fragmented IKE message")
+    ping(t, "hA", "192.168.98.10", count=2)
+    wait_for(lambda: len(flows(d)) == 1, 15,
+             what="havpn's IPsec SAs\n" + t.log("gA")[-3000:])
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    assert c.log().count("reassembled fragmented IKE message") > before
+    ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"][0]
+    assert ours["role"] == "initiator", ours
+    st2 = stats()
+    assert st2["frags_reassembled"] > st["frags_reassembled"], st2
+    assert st2["frags_dropped"] == 0 and st2["decrypt_fail"] == 0, st2
+
+
 def mirror_conf(conf):
     """gB's havpn configuration: gA's seen from the other end."""
     return conf.replace("hostname gA", "hostname gB").replace(
@@ -212,7 +265,7 @@ def test_ikev2_havpn_adds_a_child(topo, bindir):
     t = build(topo)
     t.run("hA", ["ip", "addr", "add", "192.168.96.10/24", "dev", "eth0"])
     t.route("gA", "192.168.96.0/24", "192.168.97.10")
-    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+    conf = havpn_conf(BASE[0], BASE[1]).replace(
         "access-list 110 permit ip 192.168.97.0 0.0.0.255 192.168.98.0 "
         "0.0.0.255\n", "access-list 110 permit ip 192.168.97.0 0.0.0.255 "
         "192.168.98.0 0.0.0.255\naccess-list 110 permit ip 192.168.96.0 "
@@ -250,7 +303,7 @@ def test_ikev2_havpn_adds_a_child(topo, bindir):
 
 def test_ikev2_wrong_key_and_no_proposal(topo, bindir):
     t = build(topo)
-    d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1],
+    d = Havpnd(t, "gA", havpn_conf(BASE[0], BASE[1],
                                    psk="not-the-same-key-99"),
                bindir).wait_ready()
     c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
@@ -405,10 +458,10 @@ def test_ikev2_show_and_clear(topo, bindir):
     strongSwan's; clear crypto ikev2 sa takes the SA and its CHILD SA
     away here."""
     t = build(topo)
-    d = Havpnd(t, "gA", havpn_conf(SUITES[0][0], SUITES[0][1]),
+    d = Havpnd(t, "gA", havpn_conf(BASE[0], BASE[1]),
                bindir).wait_ready()
     c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
-                     "192.168.97.0/24", esp=SUITES[0][3], ike=SUITES[0][2],
+                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
                      version=2, psk=PSK)
     # debug crypto ikev2: each message in and out, in the log
     assert "debugging is on" in d.ctl("debug", "crypto", "ikev2").stdout
@@ -507,11 +560,11 @@ def test_ikev2_liveness_and_dead_peer(topo, bindir):
     10 s of silence) answered by strongSwan; strongSwan frozen, the next
     goes unanswered and havpn deletes the SA and its pair."""
     t = build(topo)
-    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+    conf = havpn_conf(BASE[0], BASE[1]).replace(
         " keyring local KR\n", " keyring local KR\n dpd 10 2 periodic\n")
     d = Havpnd(t, "gA", conf, bindir).wait_ready()
     c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
-                     "192.168.97.0/24", esp=SUITES[0][3], ike=SUITES[0][2],
+                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
                      version=2, psk=PSK)
     c.initiate()
     wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
@@ -539,13 +592,13 @@ def test_ikev2_havpn_rekeys_child(topo, bindir):
     Delete of the old one follows 5 s later; pings go on, both sides end
     with the same SPIs."""
     t = build(topo)
-    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+    conf = havpn_conf(BASE[0], BASE[1]).replace(
         " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
         " set pfs group19\n set security-association lifetime seconds 30\n")
     d = Havpnd(t, "gA", conf, bindir).wait_ready()
     c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
                      "192.168.97.0/24", esp="aes256gcm16-ecp256",
-                     ike=SUITES[0][2], version=2, psk=PSK)
+                     ike=BASE[2], version=2, psk=PSK)
     c.initiate()
     wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
     first = {k: v["spi-in"] for k, v in c.children().items()}
@@ -594,7 +647,7 @@ def test_ikev2_havpn_rekeys_ike_sa(topo, bindir):
     CHILD SA and the IKE SA itself under it. Pings never stop; no second
     IKE_SA_INIT; both sides show the same SPIs."""
     t = build(topo)
-    conf = havpn_conf(SUITES[0][0], SUITES[0][1]).replace(
+    conf = havpn_conf(BASE[0], BASE[1]).replace(
         " keyring local KR\n", " keyring local KR\n lifetime 120\n"
         " dpd 10 2 periodic\n").replace(
         " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
@@ -686,7 +739,7 @@ def test_ikev1_and_ikev2_peers_at_once(topo, bindir):
     for g in ("gA", "gB", "gC"):
         t.run(g, ["sysctl", "-qw", "net.ipv4.ip_forward=1"])
     v1_psk = "havpn-ikev1-psk-0123"
-    conf = havpn_conf(SUITES[0][0], "esp-gcm 256").replace(
+    conf = havpn_conf(BASE[0], "esp-gcm 256").replace(
         "interface eth0\n", f"""crypto isakmp policy 10
  encr aes 256
  hash sha256

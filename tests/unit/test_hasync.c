@@ -1543,6 +1543,7 @@ ike2_state(struct ike_ike2_state *s, uint32_t conn_id)
 	s->next_out = 16;
 	s->lifetime = 86400;
 	s->remaining = 86000;
+	s->fragmentation = 1;
 }
 
 static const struct ike_listener *
@@ -1589,6 +1590,7 @@ test_sync_ikev2(void **state)
 	assert_int_equal(sa->next_in, 2);
 	assert_int_equal(sa->next_out, 16);
 	assert_true(sa->msgid_resync);
+	assert_true(sa->frag);		/* RFC 7383, an optional field */
 	assert_memory_equal(sa->keys.er, s.sk_er, 32);
 
 	/* an update with new message IDs replaces the standby's copy */

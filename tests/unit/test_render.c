@@ -254,7 +254,7 @@ test_crypto_ha_state_queue(void **state)
 	" \"local_next_msgid\": 0, \"remote_req_msgid\": 2,"		\
 	" \"remote_next_msgid\": 3, \"local_window\": 1,"		\
 	" \"remote_window\": 1, \"nat_local\": false,"			\
-	" \"nat_remote\": true"
+	" \"nat_remote\": true, \"fragmentation_mtu\": 1280"
 
 #define IKEV2_SA_ROW							\
 	"Tunnel-id Local                 Remote                fvrf/ivrf"	\
@@ -278,6 +278,7 @@ test_crypto_ha_state_queue(void **state)
 	"         \n"							\
 	"      Local window:      1               Remote window:      1"	\
 	"         \n"							\
+	"      Fragmentation configured, MTU 1280.\n"			\
 	"      NAT-T is detected outside\n"				\
 	"      Initiator of SA : No\n"
 
@@ -362,6 +363,8 @@ test_ikev2_stats(void **state)
 	    " \"deletes_unsent\": 0, \"mid_syncs\": 2,"
 	    " \"mid_sync_failed\": 0, \"nat_keepalives\": 9,"
 	    " \"rekeys_failed\": 1, \"rekey_collisions\": 0,"
+	    " \"frags_tx\": 3, \"frags_rx\": 4, \"frags_reassembled\": 2,"
+	    " \"frags_dropped\": 1,"
 	    " \"deletes_rx\": 3, \"halfopen_drop\": 6, \"active\": true}",
 	    "--------------------------------------------------------------"
 	    "------------------\n"
@@ -395,6 +398,10 @@ test_ikev2_stats(void **state)
 	    "NAT keepalives sent                      9\n"
 	    "Rekeys of ours failed                    1\n"
 	    "Rekey collisions (TEMPORARY_FAILURE)     0\n"
+	    "Fragments sent (RFC 7383)                3\n"
+	    "Fragments received                       4\n"
+	    "Messages reassembled from fragments      2\n"
+	    "Dropped: fragments                       1\n"
 	    "Authentication failures                  1\n"
 	    "No proposal chosen                       0\n"
 	    "INVALID_KE_PAYLOAD sent                  4\n"
