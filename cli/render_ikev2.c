@@ -178,7 +178,7 @@ render_ikev2_stats(json_object *data, FILE *out)
 		{ "mid_sync_failed", "Message ID syncs failed" },
 		{ "nat_keepalives", "NAT keepalives sent" },
 		{ "rekeys_failed", "Rekeys of ours failed" },
-		{ "rekey_collisions", "Rekey collisions (TEMPORARY_FAILURE)" },
+		{ "rekey_collisions", "Rekey collisions" },
 		{ "frags_tx", "Fragments sent (RFC 7383)" },
 		{ "frags_rx", "Fragments received" },
 		{ "frags_reassembled", "Messages reassembled from fragments" },

@@ -413,6 +413,71 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 }
 
 /*
+ * Rekey collisions (RFC 7296 2.8.1, 2.25.1): both sides rekeyed one pair
+ * at once and each answered the other, so it has two successors.  The
+ * exchange whose lower nonce is the lowest made the redundant one, and
+ * its initiator deletes it (with a Delete); the other side's pair stays,
+ * and whoever made it deletes the old pair as after any rekey.  Nonces
+ * are compared over the shorter of the two, as strongSwan does.
+ */
+static void
+low_of(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+    struct ike2_low *out)
+{
+	int	 lt = memcmp(a, b, al < bl ? al : bl) < 0;
+
+	out->len = lt ? al : bl;
+	if (out->len > sizeof(out->n))
+		out->len = sizeof(out->n);
+	memcpy(out->n, lt ? a : b, out->len);
+}
+
+static int
+low_lt(const struct ike2_low *a, const struct ike2_low *b)
+{
+	return memcmp(a->n, b->n, a->len < b->len ? a->len : b->len) < 0;
+}
+
+/* Ours redundant (its lower nonce the lowest): deleted here.  Else the
+ * peer's p is, and the peer deletes it: never sent on meanwhile. */
+static void
+collision_settle(struct ike2_sa *sa, struct ike_child *ours,
+    const struct ike2_low *ours_low, struct ike_child *p,
+    const struct ike2_low *peer_low)
+{
+	struct ike	*ike = sa->ike;
+
+	if (low_lt(ours_low, peer_low)) {
+		log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: our pair "
+		    "0x%08x is redundant, deleting it", sa->conn_id,
+		    ours->spi_in);
+		ike_child_delete(ours, 1, "redundant after a rekey collision");
+		return;
+	}
+	log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: the peer's pair "
+	    "0x%08x is redundant, the peer deletes it", sa->conn_id,
+	    p->spi_in);
+	if (p->installed_out) {
+		(void)ike->be->ops->del_sa(ike->be, p->conn_out);
+		p->installed_out = 0;
+	}
+}
+
+/* The peer's rekey p of a pair ours replaced already (its REKEY_SA came
+ * late, e.g. retransmitted), peer_low its exchange's. */
+static void
+collision_done(struct ike2_sa *sa, struct ike_child *p,
+    const struct ike2_low *peer_low)
+{
+	struct ike_child *ours = ike_child_by_conn(sa->ike,
+	    sa->rekey_done.new_conn);
+
+	if (ours != NULL && ours->v2_conn == sa->conn_id)
+		collision_settle(sa, ours, &sa->rekey_done.low, p, peer_low);
+	memset(&sa->rekey_done, 0, sizeof(sa->rekey_done));
+}
+
+/*
  * A CHILD SA, new or rekeying one (1.3.1, 1.3.3): REKEY_SA names the
  * pair replaced by its SPI (the peer's inbound, our outbound).
  */
@@ -422,7 +487,9 @@ create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
 {
 	struct ike	*ike = sa->ike;
 	struct ike_child *old = NULL;
+	struct ike2_low	 low;
 	const char	*err;
+	int		 collide = 0;
 	char		 a[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < q->pls->n; i++) {
@@ -445,13 +512,14 @@ create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
 			memcpy(r->notify_spi, n.spi, 4);
 			return;
 		}
+		/* 2.25.1: a rekey of a pair we rekey too is answered as
+		 * usual, the nonces decide (2.8.1) */
 		if (sa->req_kind == IKE2_REQ_REKEY_CHILD &&
-		    sa->rekey.old_conn == old->conn_in) {
-			/* 2.25: ours is out for it; ours goes on */
-			r->child.error = IKE2_N_TEMPORARY_FAILURE;
-			ike->v2->st.rekey_collisions++;
-			return;
-		}
+		    sa->rekey.old_conn == old->conn_in)
+			collide = 1;	/* ours is out */
+		else if (old->rekeyed &&
+		    sa->rekey_done.old_conn == old->conn_in)
+			collide = 2;	/* ours is done */
 	}
 	if (ike2_child_make(sa, q, &r->child) == -1) {
 		log_warnx(LOG_IKE, "IKEv2: SA %u: no CHILD SA for %s: %s",
@@ -465,6 +533,19 @@ create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
 		ike->v2->st.child_rekeys++;
 	}
 	ike_child_up(r->child.c, old != NULL ? old->conn_in : 0);
+	if (collide == 0)
+		return;
+	ike->v2->st.rekey_collisions++;
+	low_of(q->ni, q->nilen, r->child.nr, r->child.nrlen, &low);
+	if (collide == 1) {
+		/* settled when our answer comes */
+		sa->rekey.collided = r->child.c->conn_in;
+		sa->rekey.peer_low = low;
+		log_info(LOG_IKE, "IKEv2: SA %u: CHILD SA 0x%08x rekeyed by "
+		    "both sides at once (RFC 7296 2.8.1)", sa->conn_id,
+		    old->spi_in);
+	} else
+		collision_done(sa, r->child.c, &low);
 }
 
 void
@@ -532,8 +613,8 @@ answer:
  * keyed with our nonce first (we initiate this exchange: the first keys
  * are our outbound ones) and replaces the old one, which lives 5 s more
  * for packets in flight and then goes with a Delete.  A peer's REKEY_SA
- * for a pair we are rekeying is answered TEMPORARY_FAILURE (RFC 7296
- * 2.25): our rekey then wins, and no redundant pair is made.
+ * for a pair we are rekeying is answered as usual, and the nonces decide
+ * which of the two new pairs stays (collision_settle).
  */
 
 struct rekey_arg {
@@ -848,6 +929,8 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	const struct conf_transform_set *t;
 	struct ike2_answered q;
 	struct ike2_ke	 ke;
+	struct ike2_low	 low;
+	struct ike_child *p;
 	uint8_t		 gir[IKE_MAX_DH];
 	const char	*err = NULL, *why = NULL;
 	uint16_t	 refused = ike2_refusal(pls, NULL);
@@ -855,7 +938,10 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 
 	memset(&q, 0, sizeof(q));
 	q.pls = pls;
-	if (rk->old_conn != 0 && (old == NULL || old->rekeyed))
+	/* (replaced by the peer's rekey that crossed ours: ours is made all
+	 * the same, the nonces decide which stays) */
+	if (rk->old_conn != 0 && (old == NULL || (old->rekeyed &&
+	    rk->collided == 0)))
 		why = "the pair is gone or replaced meanwhile";
 	else if (refused != 0)
 		why = ike2_notify_name(refused);
@@ -892,6 +978,12 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 			rk->spi_in = 0;		/* the pair's now */
 	}
 	OPENSSL_cleanse(gir, sizeof(gir));
+	if (why != NULL && rk->collided != 0) {
+		log_info(LOG_IKE, "IKEv2: SA %u: our rekey of a CHILD SA the "
+		    "peer rekeyed at once failed (%s): the peer's stands",
+		    sa->conn_id, why);
+		return;
+	}
 	if (why != NULL) {
 		ike->v2->st.rekeys_failed++;
 		log_warnx(LOG_IKE, "IKEv2: SA %u: %s with %s failed: %s",
@@ -908,5 +1000,14 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	ike->v2->st.child_rekeys++;
 	ike_child_superseded(old);
 	ike_child_up(c, old->conn_in);
+	low_of(rk->ni, sizeof(rk->ni), q.nr, q.nrlen, &low);
+	if (rk->collided != 0 && (p = ike_child_by_conn(ike,
+	    rk->collided)) != NULL)
+		collision_settle(sa, c, &low, p, &rk->peer_low);
+	else {
+		sa->rekey_done.old_conn = old->conn_in;
+		sa->rekey_done.new_conn = c->conn_in;
+		sa->rekey_done.low = low;
+	}
 	ike2_emit(sa, IKE2_EV_UPDATED, 0);
 }

@@ -70,9 +70,23 @@ enum ike2_req_kind {
 };
 
 /* A CHILD SA of ours, new or a rekey, its request out (child.c). */
+/*
+ * The lower of a CREATE_CHILD_SA's two nonces (RFC 7296 2.8.1), its first
+ * octets: of two exchanges that rekeyed one pair at once, the one with
+ * the lower makes the redundant pair, which its initiator deletes.
+ */
+struct ike2_low {
+	uint8_t		 n[32];
+	size_t		 len;
+};
+
 struct ike2_rekey {
 	uint32_t	 old_conn;	/* the pair rekeyed: its conn_in; 0: a
 					   new pair */
+	/* the peer rekeyed old_conn too while ours was out: its pair, and
+	 * its exchange's lower nonce */
+	uint32_t	 collided;
+	struct ike2_low	 peer_low;
 	uint32_t	 reqid;		/* the entry's */
 	uint32_t	 spi_in;	/* the new pair's, offered */
 	uint8_t		 ni[32];
@@ -161,6 +175,13 @@ struct ike2_sa {
 	int		 req_kind;	/* enum ike2_req_kind */
 	uint8_t		 req_exchange;
 	struct ike2_rekey rekey;	/* IKE2_REQ_REKEY_CHILD's */
+	/* our last CHILD rekey done: old_conn's successor new_conn, our
+	 * exchange's lower nonce (a crossing REKEY_SA retransmitted late) */
+	struct {
+		uint32_t	 old_conn;
+		uint32_t	 new_conn;
+		struct ike2_low	 low;
+	}		 rekey_done;
 	struct ike2_ike_rekey irekey;	/* IKE2_REQ_REKEY_IKE's */
 	struct ike_timer t_rekey;	/* ours of the IKE SA (rekey.c) */
 	uint32_t	 rekey_wait[IKE2_DEL_QUEUE];	/* conn_ins to rekey */
@@ -229,7 +250,7 @@ struct ike2_stats {
 	uint64_t	 mid_sync_failed;
 	uint64_t	 nat_keepalives;
 	uint64_t	 rekeys_failed;		/* ours */
-	uint64_t	 rekey_collisions;	/* the peer's refused */
+	uint64_t	 rekey_collisions;	/* CHILD settled, IKE refused */
 	uint64_t	 frags_tx;		/* RFC 7383 fragments sent */
 	uint64_t	 frags_rx;		/* authentic ones kept */
 	uint64_t	 frags_reassembled;	/* messages made whole */

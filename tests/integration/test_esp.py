@@ -104,11 +104,17 @@ class EspStatic:
         return self.topo.stop(self.proc)
 
 
-def build(t):
-    """hA -- gA -- gB -- hB, forwarding on the gateways."""
+def build(t, emulated=False):
+    """hA -- gA -- gB -- hB, forwarding on the gateways; with emulated,
+    gA -- gB through linkem, its process in t.outside_link (set_link())."""
     t.p2p(("hA", "eth0", "192.168.97.10/24"), ("gA", "eth1",
                                                "192.168.97.1/24"))
-    t.p2p(("gA", "eth0", "10.97.0.1/24"), ("gB", "eth0", "10.97.0.2/24"))
+    if emulated:
+        t.outside_link = t.emulated_p2p(("gA", "eth0", "10.97.0.1/24"),
+                                        ("gB", "eth0", "10.97.0.2/24"))
+    else:
+        t.p2p(("gA", "eth0", "10.97.0.1/24"), ("gB", "eth0",
+                                                "10.97.0.2/24"))
     t.p2p(("gB", "eth1", "192.168.98.1/24"), ("hB", "eth0",
                                              "192.168.98.10/24"))
     t.route("hA", "default", "192.168.97.1")

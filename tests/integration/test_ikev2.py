@@ -20,7 +20,7 @@ import pytest
 
 from strongswan import Charon, site_to_site
 from test_esp import build, ping
-from topology import Havpnd, wait_for
+from topology import Havpnd, set_link, wait_for
 
 PSK = "havpn-ikev2-psk-0123"
 
@@ -627,6 +627,60 @@ def test_ikev2_havpn_rekeys_child(topo, bindir):
     assert int(theirs[0]["spi-in"], 16) in \
         {s["spi"] for s in f["outbound_esp_sas"]}, (theirs, f)
     assert theirs[0]["dh-group"] == "ECP_256", theirs
+    assert c.log().count("generating IKE_SA_INIT request 0") == 1
+
+
+def test_ikev2_rekey_collision_with_strongswan(topo, bindir):
+    """Both sides rekey the CHILD SA at once (RFC 7296 2.8.1): the link
+    between the gateways delays each way by 400 ms (linkem); when havpn's
+    own rekey (the entry's 30 s lifetime) is out, strongSwan is told to
+    rekey too, so each gets the other's request while its own is out.
+    Each answers the other; the nonces decide, the same way on both
+    sides: one side deletes its redundant pair, the other the old one;
+    both end with one pair, the same SPIs, and pings go on."""
+    t = build(topo, emulated=True)
+    link = t.outside_link
+    conf = havpn_conf(BASE[0], BASE[1]).replace(
+        " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
+        " set security-association lifetime seconds 30\n")
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
+                     version=2, psk=PSK)
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+
+    def sent():
+        return d.json("show", "crypto", "ikev2", "stats")["requests_sent"]
+
+    base = sent()
+    set_link(link, 400, 0)
+    # havpn's rekey at ~93 % of 30 s: strongSwan's right behind it
+    wait_for(lambda: sent() > base, 40, interval=0.05,
+             what="havpn's CHILD rekey")
+    c.swanctl("--rekey", "--child", "net")
+    wait_for(lambda: "CHILD_SA rekey collision" in c.log(), 10,
+             what="strongSwan's view of the collision\n" + c.log()[-3000:])
+    st = d.json("show", "crypto", "ikev2", "stats")
+    assert st["rekey_collisions"] == 1 and st["rekeys_failed"] == 0, st
+    assert "rekey collision" in t.log("gA"), t.log("gA")[-3000:]
+    # the redundant pair and the old one deleted: one pair each side
+    wait_for(lambda: len(flows(d)) == 1 and len(
+        [ch for ch in c.children().values()
+         if ch["state"] == "INSTALLED"]) == 1, 20,
+        what="one pair left on each side\n" + t.log("gA")[-2000:])
+    theirs = [ch for ch in c.children().values()
+              if ch["state"] == "INSTALLED"][0]
+    f = flows(d)[0]
+    assert int(theirs["spi-out"], 16) in \
+        {s["spi"] for s in f["inbound_esp_sas"]}, (theirs, f)
+    assert int(theirs["spi-in"], 16) in \
+        {s["spi"] for s in f["outbound_esp_sas"]}, (theirs, f)
+    set_link(link, 0, 0)
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    f = flows(d)[0]
+    assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
     assert c.log().count("generating IKE_SA_INIT request 0") == 1
 
 

@@ -536,6 +536,15 @@ ike2_peer_has_notify(const struct ike2_peer *pe, uint16_t type)
 	return first_notify(pe, 0, type) == type;
 }
 
+static void
+child_nonce(struct ike2_peer *pe)
+{
+	if (pe->cnonce_fixed)
+		memset(pe->cni, pe->cnonce_byte, sizeof(pe->cni));
+	else
+		ike_random(pe->cni, sizeof(pe->cni));
+}
+
 size_t
 ike2_peer_child_body(struct ike2_peer *pe, uint32_t spi, uint32_t rekey,
     int ke_group, uint8_t *out, size_t max, uint8_t *np)
@@ -548,7 +557,7 @@ ike2_peer_child_body(struct ike2_peer *pe, uint32_t spi, uint32_t rekey,
 	struct ike2_ke	 ke;
 	uint8_t		 rspi[4];
 
-	ike_random(pe->cni, sizeof(pe->cni));
+	child_nonce(pe);
 	memset(&h, 0, sizeof(h));
 	ike2_wr_init(&wr, &h);
 	if (rekey != 0) {
@@ -815,7 +824,7 @@ ike2_peer_child_answer_body(struct ike2_peer *pe, uint32_t spi, uint8_t *out,
 	struct ike2_sa_pl sa;
 	struct ike2_ts_pl tsi, tsr;
 
-	ike_random(pe->cni, sizeof(pe->cni));
+	child_nonce(pe);
 	memset(&h, 0, sizeof(h));
 	ike2_wr_init(&wr, &h);
 	esp_offer(&sa, spi, 0);

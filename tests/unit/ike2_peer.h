@@ -33,8 +33,11 @@ struct ike2_peer {
 	uint8_t		 plain[IKE_MAX_MSG];
 	size_t		 plainlen;
 	uint8_t		 plain_np;
-	/* the last CREATE_CHILD_SA for a CHILD SA: its nonce and DH */
+	/* the last CREATE_CHILD_SA for a CHILD SA: its nonce and DH; the
+	 * nonce all cnonce_byte when cnonce_fixed, else random */
 	uint8_t		 cni[32];
+	int		 cnonce_fixed;
+	uint8_t		 cnonce_byte;
 	struct ike_dh	*cdh;
 	int		 mid_sync;	/* IKE_AUTH announces RFC 6311 (set
 					   after ike2_peer_sa_init) */

@@ -371,11 +371,53 @@ test_standby_quiet(void **state)
 	pair_free(p);
 }
 
+/*
+ * Both ends rekey the pair at once (RFC 7296 2.8.1): each answers the
+ * other's CREATE_CHILD_SA, the same exchange's pair is found redundant
+ * on both sides and deleted by its initiator, and after the old pair's
+ * Delete each end holds one pair, the other's mirror, with traffic keys
+ * that match; run several times for different nonces.
+ */
+static void
+test_rekey_collision_pair(void **state)
+{
+	(void)state;
+	for (int run = 0; run < 8; run++) {
+		struct pair	*p = pair2(NULL, NULL, PSK, "19 14");
+		struct ike_child *ca, *cb;
+
+		pair_log_init();
+		go(p);
+		check_up(p, 19);
+		assert_int_equal(ike_child_rekey(p->n[0].ike->children), 0);
+		assert_int_equal(ike_child_rekey(p->n[1].ike->children), 0);
+		pair_run(p, 64);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(v2(p, i)->st.rekey_collisions, 1);
+			assert_int_equal(v2(p, i)->st.rekeys_failed, 0);
+		}
+		pair_advance(p, 5100);
+		pair_run(p, 64);
+		assert_int_equal(p->n[0].ike->nchildren, 1);
+		assert_int_equal(p->n[1].ike->nchildren, 1);
+		ca = p->n[0].ike->children;
+		cb = p->n[1].ike->children;
+		assert_int_equal(ca->spi_in, cb->spi_out);
+		assert_int_equal(ca->spi_out, cb->spi_in);
+		assert_memory_equal(ca->ekey_in, cb->ekey_out, ca->ekey_len);
+		assert_memory_equal(ca->ekey_out, cb->ekey_in, ca->ekey_len);
+		assert_true(ca->installed_in && ca->installed_out);
+		assert_true(cb->installed_in && cb->installed_out);
+		pair_free(p);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initiate),
+		cmocka_unit_test(test_rekey_collision_pair),
 		cmocka_unit_test(test_more_children),
 		cmocka_unit_test(test_invalid_ke),
 		cmocka_unit_test(test_cookie),

@@ -428,9 +428,7 @@ live_pair(struct pair *p)
 /*
  * The pair nears the end of its lifetime: havpn rekeys it (REKEY_SA with
  * our inbound SPI, our nonce first in KEYMAT), the old pair lives 5 s
- * and goes with a Delete; a refused rekey leaves the pair; the peer's
- * REKEY_SA for a pair we are rekeying gets TEMPORARY_FAILURE and ours
- * goes on.
+ * and goes with a Delete; a refused rekey leaves the pair.
  */
 static void
 test_rekey_ours(void **state)
@@ -440,9 +438,8 @@ test_rekey_ours(void **state)
 	struct ike_child *old, *c;
 	struct ike2_pls	 pls;
 	struct ike2_delete d;
-	uint8_t		 ni[32], km[2 * ESP_MAX_ENC_KEY], body[1024], np;
+	uint8_t		 ni[32], km[2 * ESP_MAX_ENC_KEY];
 	uint32_t	 id, spi_old;
-	size_t		 len;
 	const char	*err;
 
 	(void)state;
@@ -487,22 +484,127 @@ test_rekey_ours(void **state)
 	assert_int_equal(v2(p)->st.rekeys_failed, 1);
 	assert_false(old->rekeying);
 	assert_int_equal(p->n[0].ike->nchildren, 1);
-	/* its rekey again (a takeover distrusting it): the peer's REKEY_SA
-	 * for it crosses ours and is refused; ours goes on */
-	assert_int_equal(ike_child_rekey(old), 0);
-	id = take_rekey(&pe, old, ni);
-	len = ike2_peer_child_body(&pe, 0xc0ffee0a, old->spi_out, 0, body,
-	    sizeof(body), &np);
-	assert_int_equal(ike2_peer_request(&pe, IKE2_EX_CREATE_CHILD_SA, np,
-	    body, len, 0), 0);
-	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_TEMPORARY_FAILURE);
-	assert_int_equal(v2(p)->st.rekey_collisions, 1);
-	pe.req_exchange = IKE2_EX_CREATE_CHILD_SA;
-	answer_rekey(&pe, id, 0xc0ffee0b);
-	assert_true(old->rekeyed);
-	assert_int_equal(live_pair(p)->spi_out, 0xc0ffee0b);
 	ike2_peer_free(&pe);
 	pair_free(p);
+}
+
+/* The pair of ours whose spi_out is spi, or NULL. */
+static struct ike_child *
+pair_out(struct pair *p, uint32_t spi)
+{
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		if (c->spi_out == spi)
+			return c;
+	return NULL;
+}
+
+/* The peer's REKEY_SA for old, its nonce all nb, its new SPI spi:
+ * answered as usual. */
+static void
+peer_rekeys(struct ike2_peer *pe, struct pair *p, struct ike_child *old,
+    uint8_t nb, uint32_t spi)
+{
+	uint8_t		 body[1024], np;
+	size_t		 len;
+
+	pe->cnonce_fixed = 1;
+	pe->cnonce_byte = nb;
+	len = ike2_peer_child_body(pe, spi, old->spi_out, 0, body,
+	    sizeof(body), &np);
+	assert_int_equal(ike2_peer_request(pe, IKE2_EX_CREATE_CHILD_SA, np,
+	    body, len, 0), 0);
+	assert_int_equal(ike2_peer_notify(pe), 0);
+	assert_non_null(pair_out(p, spi));
+}
+
+/* The engine's Delete of the pair with spi_in spi, answered. */
+static void
+deleted_by_us(struct ike2_peer *pe, uint32_t spi)
+{
+	struct ike2_pls	 pls;
+	struct ike2_delete d;
+	uint32_t	 id;
+	const char	*err;
+
+	assert_int_equal(ike2_peer_take_request(pe, &id), 0);
+	assert_int_equal(pe->req_exchange, IKE2_EX_INFORMATIONAL);
+	assert_int_equal(ike2_delete_parse(req_pl(pe, &pls, IKE2_PL_D)->body,
+	    &d, &err), 0);
+	assert_int_equal(d.nspis, 1);
+	assert_int_equal(be32_get(d.spis), spi);
+	ike2_peer_answer(pe, id, 0, NULL, 0, 0);
+}
+
+/*
+ * Rekey collisions (RFC 7296 2.8.1, 2.25.1): the peer's REKEY_SA for a
+ * pair havpn is rekeying is answered as usual; of the two new pairs, the
+ * one made by the exchange with the lowest nonce is deleted by its
+ * initiator.  Crossing requests, havpn's exchange the lowest: havpn
+ * deletes its new pair (a Delete), the peer's stays.  The peer's the
+ * lowest: havpn keeps its own and never sends on the peer's, which the
+ * peer deletes.  The peer's REKEY_SA arriving after havpn's rekey is done
+ * (retransmitted late): settled the same way.
+ */
+static void
+test_rekey_collision(void **state)
+{
+	(void)state;
+	for (int k = 0; k < 4; k++) {
+		struct pair	*p = responder(NULL);
+		struct ike2_peer pe;
+		struct ike_child *old, *ours, *theirs;
+		uint8_t		 ni[32];
+		uint32_t	 id, new_in;
+		/* k 0, 2: havpn's exchange the lowest (the peer answers it
+		 * with zeros, asks with 0xff); 1, 3: the peer's */
+		int		 we_lose = k % 2 == 0, late = k >= 2;
+
+		pair_log_init();
+		establish(&pe, p, 0);
+		old = live_pair(p);
+		assert_int_equal(ike_child_rekey(old), 0);
+		id = take_rekey(&pe, old, ni);
+		new_in = v2(p)->sas->rekey.spi_in;
+		if (!late)
+			peer_rekeys(&pe, p, old, we_lose ? 0xff : 0x00,
+			    0xc0ffee0a);
+		assert_true(old->rekeyed == !late);
+		pe.cnonce_fixed = 1;
+		pe.cnonce_byte = we_lose ? 0x00 : 0xff;
+		pe.req_exchange = IKE2_EX_CREATE_CHILD_SA;
+		answer_rekey(&pe, id, 0xc0ffee0b);
+		if (late)
+			peer_rekeys(&pe, p, old, we_lose ? 0xff : 0x00,
+			    0xc0ffee0a);
+		assert_int_equal(v2(p)->st.rekey_collisions, 1);
+		assert_int_equal(v2(p)->st.rekeys_failed, 0);
+		theirs = pair_out(p, 0xc0ffee0a);
+		assert_non_null(theirs);
+		assert_true(theirs->installed_in);
+		ours = pair_out(p, 0xc0ffee0b);
+		if (we_lose) {
+			/* ours went, with a Delete of its inbound SPI */
+			assert_null(ours);
+			assert_true(pair_log_has("our pair"));
+			assert_true(theirs->installed_out);
+			deleted_by_us(&pe, new_in);
+		} else {
+			/* theirs is never sent on: the peer deletes it */
+			assert_non_null(ours);
+			assert_true(ours->installed_in && ours->installed_out);
+			assert_false(theirs->installed_out);
+			assert_true(pair_log_has("the peer deletes it"));
+			assert_int_equal(ike2_peer_take_request(&pe, &id), -1);
+		}
+		/* 5 s on, the old pair goes (a Delete); two pairs never
+		 * stay */
+		pair_flush(p);
+		pair_advance(p, 5100);
+		assert_int_equal(p->n[0].ike->nchildren, we_lose ? 1 : 2);
+		ike2_peer_free(&pe);
+		pair_free(p);
+	}
 }
 
 /* The engine's request just taken: its payload of type, or fail. */
@@ -690,6 +792,7 @@ main(void)
 		cmocka_unit_test(test_standby_quiet),
 		cmocka_unit_test(test_nat),
 		cmocka_unit_test(test_rekey_ours),
+		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test(test_rekey_ike_ours),
 		cmocka_unit_test(test_sync_first),
 	};
