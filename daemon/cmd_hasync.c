@@ -112,7 +112,7 @@ cmd_test_ha_load(struct havpnd *d, int argc, char **argv, json_object *data,
 	char	*end;
 	long	 n;
 	unsigned long seed = 1;
-	int	 done;
+	int	 done, v2 = 0;
 
 	if (argc == 1 && strcmp(argv[0], "bump") == 0) {
 		if (need_ha(d, 0, err, errlen) == -1)
@@ -127,15 +127,19 @@ cmd_test_ha_load(struct havpnd *d, int argc, char **argv, json_object *data,
 		    json_object_new_int(done));
 		return 0;
 	}
+	if (argc >= 2 && strcmp(argv[argc - 1], "ikev2") == 0) {
+		v2 = 1;
+		argc--;
+	}
 	if (argc < 1 || argc > 2 || (n = strtol(argv[0], &end, 10)) < 1 ||
 	    n > 200000 || *end != '\0' || (argc == 2 &&
 	    ((seed = strtoul(argv[1], &end, 10)) > UINT32_MAX ||
 	    *end != '\0'))) {
-		snprintf(err, errlen, "expected N (1-200000) [SEED]");
+		snprintf(err, errlen, "expected N (1-200000) [SEED] [ikev2]");
 		return -1;
 	}
 	if (need_ha(d, 0, err, errlen) == -1 ||
-	    (done = hasync_test_load(d->ha, (int)n, (uint32_t)seed, err,
+	    (done = hasync_test_load(d->ha, (int)n, (uint32_t)seed, v2, err,
 	    errlen)) == -1)
 		return -1;
 	json_object_object_add(data, "message", json_object_new_string(

@@ -100,7 +100,7 @@
 	    "SRC DST [PROTO [SPORT DPORT]]",				\
 	    "act as if the data plane saw a packet of this flow")	\
 	X(TEST_HA_LOAD, "test redundancy synthetic-tunnels",		\
-	    "N [SEED] | bump",						\
+	    "N [SEED] [ikev2] | bump",					\
 	    "bench tooling: N made-up tunnels on the active, or move their "\
 	    "counters")
 

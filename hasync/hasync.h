@@ -180,12 +180,12 @@ void		 hasync_show_crypto_ha_detail(struct hasync *, json_object *);
 
 /*
  * Bench tooling only (bench/bulk-sync, the key capture test): install n
- * synthetic tunnels (an ISAKMP SA and an IPsec SA pair each) on this
- * node as if negotiated with peers 10.200.0.0/16, with keys derived from
- * seed.  Refused unless the node is active.  Returns how many, -1 with a
- * reason.
+ * synthetic tunnels (an ISAKMP SA, or with v2 an IKEv2 SA, and an IPsec
+ * SA pair each) on this node as if negotiated with peers 10.200.0.0/16,
+ * with keys derived from seed.  Refused unless the node is active.
+ * Returns how many, -1 with a reason.
  */
-int		 hasync_test_load(struct hasync *, int, uint32_t, char *,
+int		 hasync_test_load(struct hasync *, int, uint32_t, int, char *,
 		    size_t);
 /*
  * Bench tooling only: move the counters of every synthetic tunnel synced

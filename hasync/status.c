@@ -505,11 +505,82 @@ derive(uint32_t seed, uint32_t i, const char *label, uint8_t *out, size_t n)
 	}
 }
 
+/* An ISAKMP SA for synthetic tunnel k. */
+static void
+synth_isakmp(const struct hasync *ha, uint32_t seed, uint32_t k,
+    struct in_addr vip, struct ike_isakmp_state *is)
+{
+	memset(is, 0, sizeof(*is));
+	is->version = IKE_STATE_VERSION;
+	derive(seed, k, "icookie", is->icookie, 8);
+	derive(seed, k, "rcookie", is->rcookie, 8);
+	is->initiator = 1;
+	is->exchange = 2;
+	is->local = vip;
+	is->remote.s_addr = htonl(0x0ac80000 + k + 1);	/* 10.200/16 */
+	is->local_port = is->remote_port = 500;
+	is->peer_id = is->remote;
+	is->enc = ALG_ENC_AES;
+	is->keybits = 256;
+	is->hash = ALG_HASH_SHA256;
+	is->group = 14;
+	is->prf_len = 32;
+	derive(seed, k, "skeyid_d", is->skeyid_d, 32);
+	derive(seed, k, "skeyid_a", is->skeyid_a, 32);
+	derive(seed, k, "skeyid_e", is->skeyid_e, 32);
+	is->enc_key_len = 32;
+	derive(seed, k, "p1key", is->enc_key, 32);
+	is->iv_len = 16;
+	derive(seed, k, "iv", is->iv, 16);
+	is->lifetime = is->remaining = 86400;
+	snprintf(is->map, sizeof(is->map), "%s", ha->maps[0].name);
+	is->map_seq = 10;
+}
+
+/* An IKEv2 SA (AES-CBC-256, SHA-256, group 14) for synthetic tunnel k,
+ * conn-ids from 1,000,000. */
+static void
+synth_ike2(uint32_t seed, uint32_t k, struct in_addr vip,
+    struct ike_ike2_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->version = IKE_STATE_VERSION;
+	s->conn_id = 1000000 + k;
+	derive(seed, k, "spii", s->spii, 8);
+	derive(seed, k, "spir", s->spir, 8);
+	s->state = IKE2_STATE_READY;
+	s->local = vip;
+	s->remote.s_addr = htonl(0x0ac80000 + k + 1);	/* 10.200/16 */
+	s->local_port = s->remote_port = 4500;
+	s->enc = alg_enc(ALG_ENC_AES)->ikev2;
+	s->keybits = 256;
+	s->prf = ALG_HASH_SHA256;
+	s->integ = ALG_HASH_SHA256;
+	s->group = 14;
+	s->prf_len = s->integ_len = s->enc_len = 32;
+	derive(seed, k, "sk_d", s->sk_d, 32);
+	derive(seed, k, "sk_ai", s->sk_ai, 32);
+	derive(seed, k, "sk_ar", s->sk_ar, 32);
+	derive(seed, k, "sk_ei", s->sk_ei, 32);
+	derive(seed, k, "sk_er", s->sk_er, 32);
+	derive(seed, k, "sk_pi", s->sk_pi, 32);
+	derive(seed, k, "sk_pr", s->sk_pr, 32);
+	snprintf(s->profile, sizeof(s->profile), "SYNTHETIC");
+	s->id_local_type = s->id_peer_type = 1;		/* ID_IPV4_ADDR */
+	memcpy(s->id_local, &s->local, 4);
+	memcpy(s->id_peer, &s->remote, 4);
+	s->id_local_len = s->id_peer_len = 4;
+	s->next_in = s->next_out = 2;
+	s->lifetime = s->remaining = 86400;
+	s->fragmentation = 1;
+}
+
 int
-hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
+hasync_test_load(struct hasync *ha, int n, uint32_t seed, int v2, char *err,
     size_t errlen)
 {
 	struct ike_isakmp_state is;
+	struct ike_ike2_state s2;
 	struct ike_ipsec_state ps;
 	struct vrrp_group_info gi;
 	struct in_addr	 vip;
@@ -531,33 +602,15 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 	for (int i = 0; i < n; i++) {
 		uint32_t k = (uint32_t)i;
 
-		memset(&is, 0, sizeof(is));
-		is.version = IKE_STATE_VERSION;
-		derive(seed, k, "icookie", is.icookie, 8);
-		derive(seed, k, "rcookie", is.rcookie, 8);
-		is.initiator = 1;
-		is.exchange = 2;
-		is.local = vip;
-		is.remote.s_addr = htonl(0x0ac80000 + k + 1);	/* 10.200/16 */
-		is.local_port = is.remote_port = 500;
-		is.peer_id = is.remote;
-		is.enc = ALG_ENC_AES;
-		is.keybits = 256;
-		is.hash = ALG_HASH_SHA256;
-		is.group = 14;
-		is.prf_len = 32;
-		derive(seed, k, "skeyid_d", is.skeyid_d, 32);
-		derive(seed, k, "skeyid_a", is.skeyid_a, 32);
-		derive(seed, k, "skeyid_e", is.skeyid_e, 32);
-		is.enc_key_len = 32;
-		derive(seed, k, "p1key", is.enc_key, 32);
-		is.iv_len = 16;
-		derive(seed, k, "iv", is.iv, 16);
-		is.lifetime = is.remaining = 86400;
-		snprintf(is.map, sizeof(is.map), "%s", ha->maps[0].name);
-		is.map_seq = 10;
-		if (ike_import_isakmp(ha->ike, &is) == -1)
-			break;
+		if (v2) {
+			synth_ike2(seed, k, vip, &s2);
+			if (ike_import_ike2(ha->ike, &s2) == -1)
+				break;
+		} else {
+			synth_isakmp(ha, seed, k, vip, &is);
+			if (ike_import_isakmp(ha->ike, &is) == -1)
+				break;
+		}
 
 		memset(&ps, 0, sizeof(ps));
 		ps.version = IKE_STATE_VERSION;
@@ -565,9 +618,10 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 		ps.conn_out = ps.conn_in + 1;
 		ps.spi_in = 0x20000000 + k;
 		ps.spi_out = 0x30000000 + k;
+		ps.v2_conn = v2 ? s2.conn_id : 0;
 		ps.initiator = 1;
 		ps.local = vip;
-		ps.remote = is.remote;
+		ps.remote.s_addr = htonl(0x0ac80000 + k + 1);
 		ps.local_port = ps.remote_port = 4500;
 		ps.tunnel = 1;
 		ps.enc = ALG_ESP_GCM;
@@ -590,6 +644,7 @@ hasync_test_load(struct hasync *ha, int n, uint32_t seed, char *err,
 		done++;
 	}
 	OPENSSL_cleanse(&is, sizeof(is));
+	OPENSSL_cleanse(&s2, sizeof(s2));
 	OPENSSL_cleanse(&ps, sizeof(ps));
 	if (done < n) {
 		snprintf(err, errlen, "stopped after %d tunnels (refused, see "

@@ -244,6 +244,28 @@ def fingerprint(enc_in, enc_out):
     return hashlib.sha256(m).digest()[:8].hex()
 
 
+def test_hasync_ikev2_synthetic_tunnels(design, bindir):
+    """The bench's IKEv2 tunnels (synthetic-tunnels ... ikev2): each an
+    IKEv2 SA and a pair on the active, all of them in a fresh standby's
+    snapshot, the pairs under their IKE SAs there; a wrong word refused."""
+    ha1 = start(design, bindir, "ha1", wait_active=True)
+    r = ha1.ctl("test", "redundancy", "synthetic-tunnels", "300", "5",
+                "ikev3", check=False)
+    assert r.returncode != 0 and "[ikev2]" in r.stderr, r
+    ha1.ctl("test", "redundancy", "synthetic-tunnels", "300", "5", "ikev2")
+    h = crypto_ha(ha1)
+    assert h["ikev2_sas"]["local"] == 300, h["ikev2_sas"]
+    assert h["isakmp_sas"]["local"] == 0, h["isakmp_sas"]
+    ha2 = start(design, bindir, "ha2")
+    wait_rf(ha2, HOT)
+    h2 = crypto_ha(ha2)
+    assert h2["ikev2_sas"]["synced"] == 300, h2["ikev2_sas"]
+    assert h2["ipsec_sa_pairs"]["synced"] == 300, h2["ipsec_sa_pairs"]
+    assert h2["bulk"]["received_ikev2"] == 300, h2["bulk"]
+    sas = ha2.json("show", "crypto", "ikev2", "sa")["sas"]
+    assert len(sas) == 300, len(sas)
+
+
 def test_hasync_capture_has_no_keys(design, bindir):
     pcap = design.path("sync.pcap")
     dump = design.spawn("ha1", ["tcpdump", "-i", "ipc0", "-U", "-B", "65536",
