@@ -329,12 +329,6 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	char		 a[INET_ADDRSTRLEN];
 
 	r->ike = 1;
-	if (sa->req_kind == IKE2_REQ_REKEY_IKE) {
-		/* ours is out (2.25.2): ours goes on, the peer tries again */
-		r->child.error = IKE2_N_TEMPORARY_FAILURE;
-		v2->st.rekey_collisions++;
-		return;
-	}
 	for (int i = 0; i < v2->sa_pl.nprops && noff < IKE2_MAX_PROPS; i++) {
 		ike2_prop_from_pl(&v2->sa_pl, i, &v2->offers[noff]);
 		/* 3.3: the new SA's SPIi */
@@ -410,6 +404,16 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
 	ike2_emit(sa, IKE2_EV_UPDATED, 0);
 	log_info(LOG_IKE, "IKEv2: SA %u with %s rekeyed: SA %u, group %d",
 	    sa->conn_id, ike_addr(&sa->remote, a), n->conn_id, n->group);
+	if (sa->req_kind == IKE2_REQ_REKEY_IKE) {
+		/* ours is out too (2.25.2): answered as usual, the nonces
+		 * decide when ours is answered (rekey.c) */
+		sa->irekey.collided = n->conn_id;
+		ike2_low_of(q->ni, q->nilen, q->nr, q->nrlen,
+		    &sa->irekey.peer_low);
+		v2->st.rekey_collisions++;
+		log_info(LOG_IKE, "IKEv2: SA %u: the IKE SA rekeyed by both "
+		    "sides at once (RFC 7296 2.8.2)", sa->conn_id);
+	}
 }
 
 /*
@@ -420,8 +424,8 @@ rekey_ike(struct ike2_sa *sa, const struct ike2_child_req *q,
  * and whoever made it deletes the old pair as after any rekey.  Nonces
  * are compared over the shorter of the two, as strongSwan does.
  */
-static void
-low_of(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
+void
+ike2_low_of(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
     struct ike2_low *out)
 {
 	int	 lt = memcmp(a, b, al < bl ? al : bl) < 0;
@@ -432,8 +436,8 @@ low_of(const uint8_t *a, size_t al, const uint8_t *b, size_t bl,
 	memcpy(out->n, lt ? a : b, out->len);
 }
 
-static int
-low_lt(const struct ike2_low *a, const struct ike2_low *b)
+int
+ike2_low_lt(const struct ike2_low *a, const struct ike2_low *b)
 {
 	return memcmp(a->n, b->n, a->len < b->len ? a->len : b->len) < 0;
 }
@@ -447,7 +451,7 @@ collision_settle(struct ike2_sa *sa, struct ike_child *ours,
 {
 	struct ike	*ike = sa->ike;
 
-	if (low_lt(ours_low, peer_low)) {
+	if (ike2_low_lt(ours_low, peer_low)) {
 		log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: our pair "
 		    "0x%08x is redundant, deleting it", sa->conn_id,
 		    ours->spi_in);
@@ -536,7 +540,7 @@ create_child(struct ike2_sa *sa, const struct ike2_child_req *q,
 	if (collide == 0)
 		return;
 	ike->v2->st.rekey_collisions++;
-	low_of(q->ni, q->nilen, r->child.nr, r->child.nrlen, &low);
+	ike2_low_of(q->ni, q->nilen, r->child.nr, r->child.nrlen, &low);
 	if (collide == 1) {
 		/* settled when our answer comes */
 		sa->rekey.collided = r->child.c->conn_in;
@@ -1000,7 +1004,7 @@ ike2_child_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	ike->v2->st.child_rekeys++;
 	ike_child_superseded(old);
 	ike_child_up(c, old->conn_in);
-	low_of(rk->ni, sizeof(rk->ni), q.nr, q.nrlen, &low);
+	ike2_low_of(rk->ni, sizeof(rk->ni), q.nr, q.nrlen, &low);
 	if (rk->collided != 0 && (p = ike_child_by_conn(ike,
 	    rk->collided)) != NULL)
 		collision_settle(sa, c, &low, p, &rk->peer_low);

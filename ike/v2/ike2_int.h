@@ -96,6 +96,10 @@ struct ike2_rekey {
 
 /* The IKE SA's rekey of ours (rekey.c): the new SA's SPIi and our KE. */
 struct ike2_ike_rekey {
+	/* the peer rekeyed the SA too while ours was out: its new SA, and
+	 * its exchange's lower nonce */
+	uint32_t	 collided;
+	struct ike2_low	 peer_low;
 	uint8_t		 spi[IKE2_SPI_LEN];
 	uint8_t		 ni[32];
 	struct ike_dh	*dh;
@@ -250,7 +254,7 @@ struct ike2_stats {
 	uint64_t	 mid_sync_failed;
 	uint64_t	 nat_keepalives;
 	uint64_t	 rekeys_failed;		/* ours */
-	uint64_t	 rekey_collisions;	/* CHILD settled, IKE refused */
+	uint64_t	 rekey_collisions;	/* settled by the nonces */
 	uint64_t	 frags_tx;		/* RFC 7383 fragments sent */
 	uint64_t	 frags_rx;		/* authentic ones kept */
 	uint64_t	 frags_reassembled;	/* messages made whole */
@@ -489,6 +493,11 @@ void		 ike2_child_rekey_answer(struct ike2_sa *,
 		    const struct ike2_pls *);
 /* Our rekey dropped (no answer, a standby, the SA gone). */
 void		 ike2_child_rekey_abandon(struct ike2_sa *);
+/* The lower of two nonces (RFC 7296 2.8), and whether a is below b;
+ * compared over the shorter, as strongSwan does. */
+void		 ike2_low_of(const uint8_t *, size_t, const uint8_t *, size_t,
+		    struct ike2_low *);
+int		 ike2_low_lt(const struct ike2_low *, const struct ike2_low *);
 /* A new pair of ours for spd's entry on a READY SA (CREATE_CHILD_SA):
  * 0 when it is out or waits for the window (once per entry), or -1. */
 int		 ike2_child_create(struct ike2_sa *, const struct ike_spd *);

@@ -12,8 +12,9 @@
  * 2.25.2) or an answer that is not one of our proposals: again after
  * IKE2_IKE_REKEY_RETRY_MS (jittered), until the hard lifetime deletes the
  * SA.  No answer at all: the peer is dead (request.c).  A rekey of the
- * peer's that comes while ours is out is refused with TEMPORARY_FAILURE
- * (child.c): ours goes on, the peer tries again later.
+ * peer's that comes while ours is out is answered as usual (child.c),
+ * and the nonces settle which new SA stays when ours is answered
+ * (settle).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,49 @@ new_sa(struct ike2_sa *sa, const struct ike2_ike_choice *ch,
 	return n;
 }
 
+/*
+ * Both sides rekeyed sa at once (RFC 7296 2.8.2, 2.25.2): the peer's new
+ * SA p (the CHILD SAs went to it when we answered) and ours n, each
+ * exchange's lower nonce.  The exchange with the lowest made the
+ * redundant SA, and its initiator deletes it; the initiator of the other
+ * deletes sa.  Ours redundant: n goes with a Delete, the peer deletes sa.
+ * The peer's: the CHILD SAs move on to n, p waits REKEYED for the peer's
+ * Delete, and we delete sa.  Ours failed (why): p stands.
+ */
+static void
+settle(struct ike2_sa *sa, struct ike2_sa *n, const struct ike2_low *low,
+    struct ike2_sa *p, const struct ike2_low *peer_low, const char *why)
+{
+	struct ike	*ike = sa->ike;
+
+	if (why != NULL || n == NULL) {
+		log_info(LOG_IKE, "IKEv2: SA %u: our rekey of an IKE SA the "
+		    "peer rekeyed at once failed (%s): SA %u stands",
+		    sa->conn_id, why != NULL ? why : "no keys", p->conn_id);
+		return;
+	}
+	ike2_sa_succeeded(sa, n);
+	if (ike2_low_lt(low, peer_low)) {
+		log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: our SA %u is "
+		    "redundant, deleting it", sa->conn_id, n->conn_id);
+		ike2_sa_delete_notify(n, "redundant after a rekey collision");
+		return;
+	}
+	for (struct ike_child *c = ike->children; c != NULL; c = c->next)
+		if (c->v2_conn == p->conn_id)
+			c->v2_conn = n->conn_id;
+	ike2_sa_rekeyed(p);
+	ike->v2->st.ike_rekeys_ours++;
+	log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: the peer's SA %u "
+	    "is redundant, the peer deletes it; SA %u goes on", sa->conn_id,
+	    p->conn_id, n->conn_id);
+	/* the standby moves the CHILD SAs from p to n */
+	ike2_emit(n, IKE2_EV_UP, p->conn_id);
+	ike2_emit(p, IKE2_EV_UPDATED, 0);
+	ike2_sa_delete_notify(sa, "rekeyed");
+	ike2_request_next(n);
+}
+
 void
 ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 {
@@ -207,7 +251,8 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	const struct ike2_pl *pno = ike2_one(pls, IKE2_PL_NONCE),
 			     *pke = ike2_one(pls, IKE2_PL_KE);
 	struct ike2_ike_choice ch;
-	struct ike2_sa	*n = NULL;
+	struct ike2_sa	*n = NULL, *p;
+	struct ike2_low	 low;
 	struct ike2_ke	 ke;
 	const uint8_t	*nr;
 	uint8_t		 spir[IKE2_SPI_LEN], gir[IKE_MAX_DH];
@@ -238,6 +283,17 @@ ike2_ike_rekey_answer(struct ike2_sa *sa, const struct ike2_pls *pls)
 	else if ((n = new_sa(sa, &ch, spir, gir, nr, nrlen)) == NULL)
 		why = "no keys for the new SA";
 	OPENSSL_cleanse(gir, sizeof(gir));
+	if (rk->collided != 0 &&
+	    (p = ike2_sa_by_conn(v2, rk->collided)) != NULL) {
+		struct ike2_low	 peer_low = rk->peer_low;
+
+		memset(&low, 0, sizeof(low));
+		if (why == NULL && n != NULL)
+			ike2_low_of(rk->ni, sizeof(rk->ni), nr, nrlen, &low);
+		ike2_request_end(sa);	/* (rk goes) */
+		settle(sa, n, &low, p, &peer_low, why);
+		return;
+	}
 	ike2_request_end(sa);
 	if (why != NULL || n == NULL) {
 		v2->st.rekeys_failed++;

@@ -188,7 +188,9 @@ ike2_sa_delete_notify(struct ike2_sa *sa, const char *why)
 	struct ike_child *c, *next;
 	struct del_arg	 d = { IKE2_PROTO_IKE, NULL, 0 };
 
-	if (sa->state != IKE2_READY || !ike->active) {
+	/* (a REKEYED one too: a rekey collision's winner deletes it) */
+	if ((sa->state != IKE2_READY && sa->state != IKE2_REKEYED) ||
+	    !ike->active) {
 		ike2_sa_delete(sa, why);
 		return;
 	}

@@ -555,19 +555,26 @@ def test_ikev2_show_and_clear(topo, bindir):
     assert "IKEv2: SA %d with 10.97.0.2 deleted" % tid in t.log("gA")
 
 
+def up_with_strongswan(topo, bindir, conf, emulated=False, esp=None):
+    """gA's havpnd with conf, strongSwan (BASE's suite) on gB initiating;
+    back when havpn has the pair: (topology, havpnd, charon)."""
+    t = build(topo, emulated=emulated)
+    d = Havpnd(t, "gA", conf, bindir).wait_ready()
+    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
+                     "192.168.97.0/24", esp=esp or BASE[3], ike=BASE[2],
+                     version=2, psk=PSK)
+    c.initiate()
+    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    return t, d, c
+
+
 def test_ikev2_liveness_and_dead_peer(topo, bindir):
     """The profile's dpd line: havpn's liveness check (periodic, after
     10 s of silence) answered by strongSwan; strongSwan frozen, the next
     goes unanswered and havpn deletes the SA and its pair."""
-    t = build(topo)
-    conf = havpn_conf(BASE[0], BASE[1]).replace(
-        " keyring local KR\n", " keyring local KR\n dpd 10 2 periodic\n")
-    d = Havpnd(t, "gA", conf, bindir).wait_ready()
-    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
-                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
-                     version=2, psk=PSK)
-    c.initiate()
-    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+    t, d, c = up_with_strongswan(topo, bindir, havpn_conf(
+        BASE[0], BASE[1]).replace(" keyring local KR\n",
+                                  " keyring local KR\n dpd 10 2 periodic\n"))
     wait_for(lambda: "parsed INFORMATIONAL request 0 [ ]" in c.log(), 15,
              what="strongSwan answering havpn's liveness check")
     st = d.json("show", "crypto", "ikev2", "stats")
@@ -638,17 +645,11 @@ def test_ikev2_rekey_collision_with_strongswan(topo, bindir):
     Each answers the other; the nonces decide, the same way on both
     sides: one side deletes its redundant pair, the other the old one;
     both end with one pair, the same SPIs, and pings go on."""
-    t = build(topo, emulated=True)
-    link = t.outside_link
-    conf = havpn_conf(BASE[0], BASE[1]).replace(
+    t, d, c = up_with_strongswan(topo, bindir, havpn_conf(
+        BASE[0], BASE[1]).replace(
         " set ikev2-profile PROF\n", " set ikev2-profile PROF\n"
-        " set security-association lifetime seconds 30\n")
-    d = Havpnd(t, "gA", conf, bindir).wait_ready()
-    c = site_to_site(t, "gB", "10.97.0.2", "10.97.0.1", "192.168.98.0/24",
-                     "192.168.97.0/24", esp=BASE[3], ike=BASE[2],
-                     version=2, psk=PSK)
-    c.initiate()
-    wait_for(lambda: len(flows(d)) == 1, 15, what="havpn's IPsec SAs")
+        " set security-association lifetime seconds 30\n"), emulated=True)
+    link = t.outside_link
 
     def sent():
         return d.json("show", "crypto", "ikev2", "stats")["requests_sent"]
@@ -682,6 +683,53 @@ def test_ikev2_rekey_collision_with_strongswan(topo, bindir):
     f = flows(d)[0]
     assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
     assert c.log().count("generating IKE_SA_INIT request 0") == 1
+
+
+def test_ikev2_ike_rekey_collision_with_strongswan(topo, bindir):
+    """Both sides rekey the IKE SA at once (RFC 7296 2.8.2): the profile's
+    120 s lifetime makes havpn rekey it at 85-90 %; over a link delaying
+    400 ms each way strongSwan is told to rekey it too as soon as havpn's
+    request is out.  Each answers the other; both find the same new SA
+    redundant; in the end each side has one IKE SA, the same SPIs, the
+    CHILD SA under it, strongSwan never made a new IKE_SA_INIT, pings go
+    on."""
+    t, d, c = up_with_strongswan(topo, bindir, havpn_conf(
+        BASE[0], BASE[1]).replace(" keyring local KR\n",
+                                  " keyring local KR\n lifetime 120\n"),
+        emulated=True)
+
+    def stats():
+        return d.json("show", "crypto", "ikev2", "stats")
+
+    base = stats()["requests_sent"]
+    set_link(t.outside_link, 400, 0)
+    wait_for(lambda: stats()["requests_sent"] > base, 120, interval=0.05,
+             what="havpn's IKE rekey")
+    c.swanctl("--rekey", "--ike", "c1")
+    wait_for(lambda: "IKE_SA rekey collision" in c.log(), 10,
+             what="strongSwan's view of the collision\n" + c.log()[-3000:])
+    st = stats()
+    assert st["rekey_collisions"] == 1 and st["rekeys_failed"] == 0, st
+    assert "rekey collision" in t.log("gA"), t.log("gA")[-3000:]
+    set_link(t.outside_link, 0, 0)
+
+    def settled():
+        ours = d.json("show", "crypto", "ikev2", "sa", "detail")["sas"]
+        theirs = [s for s in c.sas().values()
+                  if s.get("state") == "ESTABLISHED"]
+        return len(ours) == 1 and len(theirs) == 1 and (ours, theirs)
+
+    ours, theirs = wait_for(settled, 40, what="one IKE SA on each side\n" +
+                            t.log("gA")[-2000:])
+    o, s = ours[0], theirs[0]
+    assert {o["local_spi"], o["remote_spi"]} == \
+        {s["initiator-spi"].upper(), s["responder-spi"].upper()}, (o, s)
+    assert o["status"] == "READY" and o["child_count"] == 1, o
+    assert c.log().count("generating IKE_SA_INIT request 0") == 1
+    assert ping(t, "hA", "192.168.98.10").returncode == 0
+    assert ping(t, "hB", "192.168.97.10").returncode == 0
+    f = flows(d)[0]
+    assert f["replay_drops"] == 0 and f["auth_failures"] == 0, f
 
 
 # strongSwan never rekeying: havpn's lifetimes decide (its spare child

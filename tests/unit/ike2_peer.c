@@ -648,7 +648,10 @@ ike2_peer_rekey_ike(struct ike2_peer *pe, int ke_group, struct ike2_peer *n)
 	*n = *pe;
 	n->cdh = NULL;
 	ike_random(n->spii, sizeof(n->spii));
-	ike_random(n->ni, sizeof(n->ni));
+	if (pe->cnonce_fixed)
+		memset(n->ni, pe->cnonce_byte, sizeof(n->ni));
+	else
+		ike_random(n->ni, sizeof(n->ni));
 	memset(&h, 0, sizeof(h));
 	ike2_wr_init(&wr, &h);
 	memset(&sa, 0, sizeof(sa));
@@ -783,7 +786,10 @@ ike2_peer_answer_rekey_ike(struct ike2_peer *pe, uint32_t msgid, int want,
 	memcpy(n->spii, spii, IKE2_SPI_LEN);
 	ike_random(n->spir, sizeof(n->spir));
 	memcpy(n->ni, ni, sizeof(ni));
-	ike_random(n->nr, 32);
+	if (pe->cnonce_fixed)
+		memset(n->nr, pe->cnonce_byte, 32);
+	else
+		ike_random(n->nr, 32);
 	n->nrlen = 32;
 	memset(&sa, 0, sizeof(sa));
 	sa.nprops = 1;

@@ -34,7 +34,8 @@ struct ike2_peer {
 	size_t		 plainlen;
 	uint8_t		 plain_np;
 	/* the last CREATE_CHILD_SA for a CHILD SA: its nonce and DH; the
-	 * nonce all cnonce_byte when cnonce_fixed, else random */
+	 * nonce all cnonce_byte when cnonce_fixed, else random (so too the
+	 * nonces of IKE rekeys, ours and answers) */
 	uint8_t		 cni[32];
 	int		 cnonce_fixed;
 	uint8_t		 cnonce_byte;

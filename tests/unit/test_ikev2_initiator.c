@@ -412,12 +412,65 @@ test_rekey_collision_pair(void **state)
 	}
 }
 
+/*
+ * Both ends rekey the IKE SA at once (RFC 7296 2.8.2): each answers the
+ * other's, both find the same new SA redundant, its initiator deletes
+ * it and the other's initiator the old one; each end is left with one
+ * SA, the same SPIs and keys, the pairs under it, and a CHILD rekey
+ * under it works; several runs for different nonces.
+ */
+static void
+test_rekey_ike_collision_pair(void **state)
+{
+	(void)state;
+	for (int run = 0; run < 8; run++) {
+		struct pair	*p = pair2(NULL, NULL, PSK, "19 14");
+		struct ike2_sa	*sa, *sb;
+
+		pair_log_init();
+		go(p);
+		check_up(p, 19);
+		for (int i = 0; i < 2; i++)
+			ike_timer_set(p->n[i].ike, &v2(p, i)->sas->t_rekey,
+			    ike_now(p->n[i].ike));
+		pair_advance(p, 1);
+		pair_run(p, 64);
+		for (int i = 0; i < 2; i++) {
+			assert_int_equal(v2(p, i)->st.rekey_collisions, 1);
+			assert_int_equal(v2(p, i)->st.rekeys_failed, 0);
+		}
+		pair_advance(p, 31000);
+		pair_run(p, 64);
+		assert_int_equal(v2(p, 0)->nsas, 1);
+		assert_int_equal(v2(p, 1)->nsas, 1);
+		sa = v2(p, 0)->sas;
+		sb = v2(p, 1)->sas;
+		assert_int_equal(sa->state, IKE2_READY);
+		assert_int_equal(sb->state, IKE2_READY);
+		assert_int_equal(sa->initiator, !sb->initiator);
+		assert_memory_equal(sa->spii, sb->spii, IKE2_SPI_LEN);
+		assert_memory_equal(sa->spir, sb->spir, IKE2_SPI_LEN);
+		assert_memory_equal(sa->keys.d, sb->keys.d, sa->keys.prflen);
+		assert_int_equal(p->n[0].ike->children->v2_conn, sa->conn_id);
+		assert_int_equal(p->n[1].ike->children->v2_conn, sb->conn_id);
+		/* the survivor carries a CHILD rekey */
+		assert_int_equal(ike_child_rekey(p->n[1].ike->children), 0);
+		pair_run(p, 64);
+		assert_int_equal(v2(p, 1)->st.rekeys_failed, 0);
+		assert_int_equal(v2(p, 0)->st.decrypt_fail +
+		    v2(p, 1)->st.decrypt_fail, 0);
+		assert_int_equal(v2(p, 1)->st.child_rekeys, 1);
+		pair_free(p);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_initiate),
 		cmocka_unit_test(test_rekey_collision_pair),
+		cmocka_unit_test(test_rekey_ike_collision_pair),
 		cmocka_unit_test(test_more_children),
 		cmocka_unit_test(test_invalid_ke),
 		cmocka_unit_test(test_cookie),

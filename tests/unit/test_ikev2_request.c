@@ -617,6 +617,117 @@ must_pl(struct ike2_peer *pe, struct ike2_pls *pls, uint8_t type)
 	return pl;
 }
 
+/* Every CHILD SA of the engine under SA sa. */
+static int
+children_under(struct pair *p, const struct ike2_sa *sa)
+{
+	for (struct ike_child *c = p->n[0].ike->children; c != NULL;
+	    c = c->next)
+		if (c->v2_conn != sa->conn_id)
+			return 0;
+	return p->n[0].ike->children != NULL;
+}
+
+/*
+ * Both sides rekey the IKE SA at once (RFC 7296 2.8.2, 2.25.2): the
+ * peer's request crossing havpn's is answered as usual (the CHILD SAs go
+ * to the peer's new SA); when havpn's answer comes, the exchange with the
+ * lowest lower nonce made the redundant SA and its initiator deletes it.
+ * havpn's redundant: its new SA goes with a Delete, the CHILD SAs stay
+ * on the peer's, the peer deletes the old one.  The peer's: the CHILD
+ * SAs move on to havpn's new SA, havpn deletes the old one, the peer's
+ * waits (REKEYED) for the peer's Delete.
+ */
+static void
+test_rekey_ike_collision(void **state)
+{
+	(void)state;
+	for (int we_lose = 0; we_lose < 2; we_lose++) {
+		struct pair	*p = responder(" keyring local KR\n"
+				    " lifetime 600\n");
+		struct ike2_peer pe, ne, te;
+		struct ike2_sa	*old, *ours, *theirs;
+		struct ike2_pls	 pls;
+		struct ike2_delete d;
+		static uint8_t	 req[IKE_MAX_MSG];
+		size_t		 reqlen;
+		uint32_t	 id;
+		uint8_t		 np;
+		const char	*err;
+
+		pair_log_init();
+		establish(&pe, p, 0);
+		old = v2(p)->sas;
+		pair_advance(p, 540500);
+		assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+		/* (the request stays to be answered: the helper reads it
+		 * from pe.plain, which the exchange below reuses) */
+		memcpy(req, pe.plain, pe.plainlen);
+		reqlen = pe.plainlen;
+		np = pe.plain_np;
+		/* the peer's own crosses it: answered, the pairs go to it */
+		pe.cnonce_fixed = 1;
+		pe.cnonce_byte = we_lose ? 0xff : 0x00;
+		assert_int_equal(ike2_peer_rekey_ike(&pe, 19, &te), 0);
+		assert_int_equal(v2(p)->st.rekey_collisions, 1);
+		theirs = ike2_sa_find(v2(p), te.spii, te.spir);
+		assert_non_null(theirs);
+		assert_int_equal(old->state, IKE2_REKEYED);
+		assert_true(children_under(p, theirs));
+		/* the answer to ours */
+		memcpy(pe.plain, req, reqlen);
+		pe.plainlen = reqlen;
+		pe.plain_np = np;
+		pe.cnonce_byte = we_lose ? 0x00 : 0xff;
+		assert_int_equal(ike2_peer_answer_rekey_ike(&pe, id, 19, &ne),
+		    0);
+		ours = ike2_sa_find(v2(p), ne.spii, ne.spir);
+		assert_non_null(ours);
+		assert_int_equal(ours->initiator, 1);
+		assert_int_equal(v2(p)->st.rekeys_failed, 0);
+		if (we_lose) {
+			/* ours goes, with a Delete under it */
+			assert_true(children_under(p, theirs));
+			assert_int_equal(ours->state, IKE2_DELETING);
+			assert_int_equal(ike2_peer_take_request(&ne, &id), 0);
+			assert_int_equal(ne.req_exchange,
+			    IKE2_EX_INFORMATIONAL);
+			assert_int_equal(ike2_delete_parse(must_pl(&ne, &pls,
+			    IKE2_PL_D)->body, &d, &err), 0);
+			assert_int_equal(d.proto, IKE2_PROTO_IKE);
+			ike2_peer_answer(&ne, id, 0, NULL, 0, 0);
+			assert_null(ike2_sa_find(v2(p), ne.spii, ne.spir));
+			/* nothing of ours under the old one */
+			assert_int_equal(ike2_peer_take_request(&pe, &id),
+			    -1);
+			assert_int_equal(theirs->state, IKE2_READY);
+		} else {
+			/* the pairs move on to ours; the old one goes with
+			 * our Delete; the peer's waits for its own */
+			assert_true(children_under(p, ours));
+			assert_int_equal(ours->state, IKE2_READY);
+			assert_int_equal(theirs->state, IKE2_REKEYED);
+			assert_int_equal(old->state, IKE2_DELETING);
+			assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+			assert_int_equal(ike2_delete_parse(must_pl(&pe, &pls,
+			    IKE2_PL_D)->body, &d, &err), 0);
+			assert_int_equal(d.proto, IKE2_PROTO_IKE);
+			ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+			assert_int_equal(ike2_peer_take_request(&ne, &id),
+			    -1);
+		}
+		/* 30 s on: one SA left, the survivor, with the pairs */
+		pair_advance(p, 31000);
+		assert_int_equal(v2(p)->nsas, 1);
+		assert_true(children_under(p, v2(p)->sas));
+		assert_int_equal(v2(p)->sas->state, IKE2_READY);
+		assert_memory_equal(v2(p)->sas->spii, we_lose ? te.spii :
+		    ne.spii, IKE2_SPI_LEN);
+		ike2_peer_free(&pe);
+		pair_free(p);
+	}
+}
+
 /*
  * The IKE SA nears the end of its lifetime (600 s): havpn rekeys it
  * between 85 and 90 % (CREATE_CHILD_SA: SA of the policy's proposal with
@@ -631,7 +742,7 @@ static void
 test_rekey_ike_ours(void **state)
 {
 	struct pair	*p = responder(" keyring local KR\n lifetime 600\n");
-	struct ike2_peer pe, ne, tmp;
+	struct ike2_peer pe, ne;
 	struct ike2_sa	*old, *sa;
 	struct ike2_pls	 pls;
 	struct ike2_ke	 ke;
@@ -666,12 +777,7 @@ test_rekey_ike_ours(void **state)
 	    &ke, &err), 0);
 	assert_int_equal(ke.group, 14);
 
-	/* the peer's own IKE rekey crosses ours: refused, ours goes on
-	 * (and is retransmitted 2 s on) */
-	assert_int_equal(ike2_peer_rekey_ike(&pe, 19, &tmp), 1);
-	assert_int_equal(ike2_peer_notify(&pe), IKE2_N_TEMPORARY_FAILURE);
-	assert_int_equal(v2(p)->st.rekey_collisions, 1);
-	assert_int_equal(v2(p)->nsas, 1);
+	/* unanswered, it is retransmitted 2 s on */
 	pair_advance(p, 2000);
 	assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
 	assert_int_equal(id, 1);
@@ -794,6 +900,7 @@ main(void)
 		cmocka_unit_test(test_rekey_ours),
 		cmocka_unit_test(test_rekey_collision),
 		cmocka_unit_test(test_rekey_ike_ours),
+		cmocka_unit_test(test_rekey_ike_collision),
 		cmocka_unit_test(test_sync_first),
 	};
 
