@@ -224,6 +224,8 @@ settle(struct ike2_sa *sa, struct ike2_sa *n, const struct ike2_low *low,
 	if (ike2_low_lt(low, peer_low)) {
 		log_info(LOG_IKE, "IKEv2: SA %u: rekey collision: our SA %u is "
 		    "redundant, deleting it", sa->conn_id, n->conn_id);
+		/* (the standby hears of it before its delete) */
+		ike2_emit(n, IKE2_EV_UP, 0);
 		ike2_sa_delete_notify(n, "redundant after a rekey collision");
 		return;
 	}
