@@ -370,6 +370,8 @@ void		 ike2_sa_authenticated(struct ike2_sa *,
 void		 ike2_sa_succeeded(struct ike2_sa *, struct ike2_sa *);
 /* Replaced by a rekey: REKEYED until deleted, IKE2_REKEYED_MS at most. */
 void		 ike2_sa_rekeyed(struct ike2_sa *);
+/* The peer deleted sa, its side of an unsettled IKE rekey collision. */
+void		 ike2_collided_gone(struct ike2_sa *);
 
 /* export.c: listener events of an IKE SA (ike/ike.h) */
 enum ike2_event {

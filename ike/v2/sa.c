@@ -546,11 +546,38 @@ ike2_informational(struct ike2_sa *sa, const struct ike2_hdr *h,
 	}
 	(void)ike2_respond(sa, IKE2_EX_INFORMATIONAL, h->msgid,
 	    write_info_reply, &r);
-	if (del_ike)
+	if (del_ike) {
+		ike2_collided_gone(sa);
 		ike2_sa_delete(sa, "deleted by the peer");
+	}
 	else if (r.n > 0)
 		/* the standby's message ID: a replay of it is refused there */
 		ike2_emit(sa, IKE2_EV_UPDATED, 0);
+}
+
+/*
+ * sa, the peer's new SA of a rekey collision (2.8.2) still unsettled, is
+ * deleted by the peer before the answer to our rekey came (reordered):
+ * the peer found it redundant.  Its CHILD SAs go back to the old SA, and
+ * on to ours when the answer comes (rekey.c).
+ */
+void
+ike2_collided_gone(struct ike2_sa *sa)
+{
+	struct ike2_sa	*o;
+
+	for (o = sa->ike->v2->sas; o != NULL; o = o->next)
+		if (o->req_kind == IKE2_REQ_REKEY_IKE &&
+		    o->irekey.collided == sa->conn_id)
+			break;
+	if (o == NULL)
+		return;
+	o->irekey.collided = 0;
+	for (struct ike_child *c = sa->ike->children; c != NULL; c = c->next)
+		if (c->v2_conn == sa->conn_id)
+			c->v2_conn = o->conn_id;
+	/* the standby's copies too */
+	ike2_emit(o, IKE2_EV_UPDATED, sa->conn_id);
 }
 
 /* ---- input --------------------------------------------------------------- */

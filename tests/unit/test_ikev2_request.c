@@ -636,13 +636,18 @@ children_under(struct pair *p, const struct ike2_sa *sa)
  * havpn's redundant: its new SA goes with a Delete, the CHILD SAs stay
  * on the peer's, the peer deletes the old one.  The peer's: the CHILD
  * SAs move on to havpn's new SA, havpn deletes the old one, the peer's
- * waits (REKEYED) for the peer's Delete.
+ * waits (REKEYED) for the peer's Delete.  The peer's Delete of its
+ * redundant SA coming before its answer to ours: the CHILD SAs go back
+ * to the old SA, then on to ours.
  */
 static void
 test_rekey_ike_collision(void **state)
 {
 	(void)state;
-	for (int we_lose = 0; we_lose < 2; we_lose++) {
+	for (int k = 0; k < 3; k++) {
+		/* 2: the peer's Delete of its redundant SA comes before its
+		 * answer to ours (reordered) */
+		int		 we_lose = k == 1, early = k == 2;
 		struct pair	*p = responder(" keyring local KR\n"
 				    " lifetime 600\n");
 		struct ike2_peer pe, ne, te;
@@ -650,6 +655,8 @@ test_rekey_ike_collision(void **state)
 		struct ike2_pls	 pls;
 		struct ike2_delete d;
 		static uint8_t	 req[IKE_MAX_MSG];
+		/* D (its header, 8 bytes): protocol IKE, no SPI */
+		static const uint8_t del_ike[] = { 0, 0, 0, 8, 1, 0, 0, 0 };
 		size_t		 reqlen;
 		uint32_t	 id;
 		uint8_t		 np;
@@ -674,6 +681,15 @@ test_rekey_ike_collision(void **state)
 		assert_non_null(theirs);
 		assert_int_equal(old->state, IKE2_REKEYED);
 		assert_true(children_under(p, theirs));
+		if (early) {
+			/* the pairs go back to the old SA, not with it */
+			assert_int_equal(ike2_peer_request(&te,
+			    IKE2_EX_INFORMATIONAL, IKE2_PL_D, del_ike,
+			    sizeof(del_ike), 0), 0);
+			assert_null(ike2_sa_find(v2(p), te.spii, te.spir));
+			assert_int_equal(p->n[0].ike->nchildren, 1);
+			assert_true(children_under(p, old));
+		}
 		/* the answer to ours */
 		memcpy(pe.plain, req, reqlen);
 		pe.plainlen = reqlen;
@@ -685,7 +701,13 @@ test_rekey_ike_collision(void **state)
 		assert_non_null(ours);
 		assert_int_equal(ours->initiator, 1);
 		assert_int_equal(v2(p)->st.rekeys_failed, 0);
-		if (we_lose) {
+		if (early) {
+			/* no collision left: a rekey of ours, as usual */
+			assert_true(children_under(p, ours));
+			assert_int_equal(old->state, IKE2_DELETING);
+			assert_int_equal(ike2_peer_take_request(&pe, &id), 0);
+			ike2_peer_answer(&pe, id, 0, NULL, 0, 0);
+		} else if (we_lose) {
 			/* ours goes, with a Delete under it */
 			assert_true(children_under(p, theirs));
 			assert_int_equal(ours->state, IKE2_DELETING);
@@ -723,6 +745,7 @@ test_rekey_ike_collision(void **state)
 		assert_int_equal(v2(p)->sas->state, IKE2_READY);
 		assert_memory_equal(v2(p)->sas->spii, we_lose ? te.spii :
 		    ne.spii, IKE2_SPI_LEN);
+		assert_int_equal(p->n[0].ike->nchildren, 1);
 		ike2_peer_free(&pe);
 		pair_free(p);
 	}
