@@ -680,6 +680,8 @@ chan_peer_role(void *arg, uint8_t role)
 {
 	struct hasync	*ha = arg;
 	uint8_t		 old = ha->peer_rf;
+	int		 sw_quiet = ha->sw.state == HA_SW_IDLE ||
+			    ha->sw.state == HA_SW_REQUESTED;
 
 	ha->peer_rf = role;
 	if (old == role)
@@ -697,18 +699,19 @@ chan_peer_role(void *arg, uint8_t role)
 	    role != RF_STANDBY_HOT)
 		ha_session_stop(ha);
 	if (role == RF_ACTIVE && ha->role == RF_ROLE_STANDBY &&
-	    (ha->sw.state == HA_SW_IDLE || ha->bulk == RF_BULK_NONE ||
+	    (sw_quiet || ha->bulk == RF_BULK_NONE ||
 	    ha->bulk == RF_BULK_REQUESTED)) {
 		/*
 		 * an earlier request found no active: ask this one now; a
 		 * snapshot of an earlier active period is no longer kept
-		 * current (the peer's session ended when it left ACTIVE).
+		 * current (the peer's session ended when it left ACTIVE),
+		 * also while our switchover request waits for its answer.
 		 * Not while a switchover runs here: the old active still
 		 * drains what reaches it, and its state waits for the end.
 		 */
 		ha_timer_stop(ha, HA_TIMER_RETRY);
 		ha->bulk = RF_BULK_NONE;
-		if (ha->sw.state == HA_SW_IDLE)
+		if (sw_quiet)
 			ha_rf_update(ha, "the peer became ACTIVE");
 		ha_request_bulk(ha);
 	}

@@ -3178,6 +3178,41 @@ test_sync_active_reelected(void **state)
 }
 
 /*
+ * As above while the standby's own switchover request waits for its
+ * answer (the operator asked on the standby, the active left the election
+ * and came back before it answered): the active refuses (its new session
+ * has no snapshot out yet), and the standby must still ask anew.  Found
+ * by tests/fuzz/fuzz_hasync_pair.c (seed switchover-request-reactivated):
+ * before, a pending request kept the stale snapshot STANDBY HOT.
+ */
+static void
+test_sync_active_reelected_during_request(void **state)
+{
+	struct two	 t;
+	char		 err[160];
+
+	(void)state;
+	two_start_tunnels(&t, 1);
+	assert_int_equal(hasync_switchover(t.s, 0, err, sizeof(err)), 0);
+	assert_int_equal(t.s->sw.state, HA_SW_REQUESTED);
+	ha_vrrp_role(t.a, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
+	    "interface eth0 down");
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	vclock_elect(&t.c, 0, "Master_Down_Timer expired");
+	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	wire_run(&t.w);
+	ha_chan_handlers.peer_role(t.a, (uint8_t)t.s->rf.state);
+	assert_int_equal(t.s->sw.state, HA_SW_IDLE);
+	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
+	sa_updates(t.a_ike, 1, t.a, no_check);
+	wire_run(&t.w);
+	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t.a_ike, t.s->ike);
+	two_stop(&t);
+}
+
+/*
  * A pair this node marked replaced that the active's snapshot brings as
  * not replaced: the split brain kept B, while A had rekeyed the pair
  * alone before it stepped down (A adopts its own SAs, the old pair
@@ -3316,6 +3351,7 @@ main(void)
 		cmocka_unit_test(test_queue_overflow_resyncs),
 		cmocka_unit_test(test_queue_session_end_epoch),
 		cmocka_unit_test(test_sync_active_reelected),
+		cmocka_unit_test(test_sync_active_reelected_during_request),
 		cmocka_unit_test(test_sync_snapshot_clears_replaced),
 		cmocka_unit_test(test_lookups_flat),
 	};
