@@ -312,10 +312,15 @@ ha_split_alone(struct hasync *ha)
 void
 ha_split_both_active(struct hasync *ha)
 {
-	/* a planned switchover hands over: the old active's ACTIVE is news
+	/*
+	 * a planned switchover hands over: the old active's ACTIVE is news
 	 * the channel has not brought yet, and it stops sending at its
-	 * Final */
-	if (ha->role != RF_ROLE_ACTIVE || ha->sw.state != HA_SW_IDLE)
+	 * Final.  Not while this node only asked the standby (CHECKING):
+	 * nothing is handed over yet, so a peer ACTIVE now was elected by
+	 * its own timer and sends too.
+	 */
+	if (ha->role != RF_ROLE_ACTIVE || (ha->sw.state != HA_SW_IDLE &&
+	    ha->sw.state != HA_SW_CHECKING))
 		return;
 	if (ha->split == HA_SPLIT_NONE || ha->split == HA_SPLIT_ALONE) {
 		log_warnx(LOG_HA, "split brain: both nodes are ACTIVE; SAs "

@@ -2610,6 +2610,45 @@ test_promise_split_brain_live_channel(void **state)
 }
 
 /*
+ * As above while A's planned switchover only asked B (CHECKING, nothing
+ * handed over): B elected by its own timer is a split brain too, and A,
+ * kept by the election, owes the rekey.  Found by
+ * tests/fuzz/fuzz_hasync_pair.c (seed split-while-checking): before, any
+ * switchover state on A passed B's ACTIVE for the planned hand-over's.
+ */
+static void
+test_promise_split_brain_while_checking(void **state)
+{
+	struct sim	 m;
+	char		 err[160];
+
+	(void)state;
+	sim_start(&m);
+	m.split = 1;
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	assert_int_equal(m.t.a->sw.state, HA_SW_CHECKING);
+	vclock_elect(&m.t.c, 1, "Master_Down_Timer expired");
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_REKEY);
+	sim_run(&m, 1000);
+	/* B refused the check (no longer STANDBY HOT): A stays */
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m.nsenders, 2);
+	m.t.c.n[1].elected = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->st.rekeys_split, 1);
+	m.split = 0;
+	m.used = 0;
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	two_stop(&m.t);
+}
+
+/*
  * Issue 14, the attack on ESP-GCM's nonces: the counters of the last
  * 1.5 s are lost, then the adverts, so the HOT standby takes over from a
  * stale number while the active goes on; the channel goes down too and
@@ -3344,6 +3383,7 @@ main(void)
 		cmocka_unit_test(test_promise_takeover_counters_lost),
 		cmocka_unit_test(test_promise_split_brain_heal),
 		cmocka_unit_test(test_promise_split_brain_live_channel),
+		cmocka_unit_test(test_promise_split_brain_while_checking),
 		cmocka_unit_test(test_promise_split_brain_counters_lost),
 		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
 		cmocka_unit_test(test_queue_coalesces_per_sa),
