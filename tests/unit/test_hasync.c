@@ -2570,6 +2570,30 @@ test_promise_split_brain_heal(void **state)
 }
 
 /*
+ * Both send (a split brain); the election keeps A (the higher priority)
+ * and B steps down: A hears B is a standby (heartbeat), rekeys every pair
+ * both knew, and is the one sender from then on.
+ */
+static void
+split_kept_a(struct sim *m)
+{
+	assert_int_equal(m->nsenders, 2);
+	m->t.c.n[1].elected = 0;
+	ha_vrrp_role(m->t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	assert_int_equal(m->t.s->split, HA_SPLIT_NONE);
+	sim_heartbeats(m);
+	assert_int_equal(m->t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m->t.a->st.rekeys_split, 1);
+	/* from here one sender again: count anew from A's numbers */
+	m->split = 0;
+	m->used = 0;
+	sim_run(m, 1000);
+	assert_int_equal(m->nsenders, 1);
+	two_stop(&m->t);
+}
+
+/*
  * Split brain over a live sync channel (the adverts lost, not the
  * channel): the HOT standby takes over while the active goes on, and
  * each hears the other is ACTIVE by its heartbeat.  Both send on the SA
@@ -2592,21 +2616,7 @@ test_promise_split_brain_live_channel(void **state)
 	sim_heartbeats(&m);
 	assert_true(m.t.a->chan_up && m.t.s->chan_up);
 	sim_run(&m, 1000);
-	assert_int_equal(m.nsenders, 2);
-	/* the election keeps A (the higher priority): B steps down */
-	m.t.c.n[1].elected = 0;
-	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
-	    "higher priority 110");
-	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
-	/* A hears B is a standby (heartbeat) and rekeys */
-	sim_heartbeats(&m);
-	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
-	assert_int_equal(m.t.a->st.rekeys_split, 1);
-	m.split = 0;
-	m.used = 0;
-	sim_run(&m, 1000);
-	assert_int_equal(m.nsenders, 1);
-	two_stop(&m.t);
+	split_kept_a(&m);
 }
 
 /*
@@ -2634,18 +2644,7 @@ test_promise_split_brain_while_checking(void **state)
 	sim_run(&m, 1000);
 	/* B refused the check (no longer STANDBY HOT): A stays */
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
-	assert_int_equal(m.nsenders, 2);
-	m.t.c.n[1].elected = 0;
-	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
-	    "higher priority 110");
-	sim_heartbeats(&m);
-	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
-	assert_int_equal(m.t.a->st.rekeys_split, 1);
-	m.split = 0;
-	m.used = 0;
-	sim_run(&m, 1000);
-	assert_int_equal(m.nsenders, 1);
-	two_stop(&m.t);
+	split_kept_a(&m);
 }
 
 /*
@@ -3185,6 +3184,32 @@ unload_tunnels(struct two *t, int n)
 }
 
 /*
+ * The active leaves the election (a link down: NEGOTIATION, its session
+ * ends) and is elected again; each hears the other's new state.  The
+ * standby, a stale snapshot in hand, must be COLD and ask anew: the
+ * active's session comes back, and later SA events reach the standby.
+ */
+static void
+active_leaves_and_returns(struct two *t)
+{
+	ha_vrrp_role(t->a, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
+	    "interface eth0 down");
+	assert_int_equal(t->a->session, HA_SESSION_NONE);
+	ha_chan_handlers.peer_role(t->s, (uint8_t)t->a->rf.state);
+	vclock_elect(&t->c, 0, "Master_Down_Timer expired");
+	ha_chan_handlers.peer_role(t->s, (uint8_t)t->a->rf.state);
+	assert_int_equal(t->s->rf.state, RF_STANDBY_COLD);
+	wire_run(&t->w);
+	ha_chan_handlers.peer_role(t->a, (uint8_t)t->s->rf.state);
+	assert_int_equal(t->a->session, HA_SESSION_SYNCING);
+	/* DPD on every ISAKMP SA: the standby follows */
+	sa_updates(t->a_ike, 1, t->a, no_check);
+	wire_run(&t->w);
+	assert_int_equal(t->s->rf.state, RF_STANDBY_HOT);
+	assert_same_all(t->a_ike, t->s->ike);
+}
+
+/*
  * The active leaves the election (a link down: NEGOTIATION, its sync
  * session ends) and is elected again: its session does not come back by
  * itself, so the HOT standby must ask anew, or every later SA event is
@@ -3199,20 +3224,7 @@ test_sync_active_reelected(void **state)
 
 	(void)state;
 	two_start_tunnels(&t, 1);
-	ha_vrrp_role(t.a, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
-	    "interface eth0 down");
-	assert_int_equal(t.a->session, HA_SESSION_NONE);
-	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
-	vclock_elect(&t.c, 0, "Master_Down_Timer expired");
-	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
-	wire_run(&t.w);
-	ha_chan_handlers.peer_role(t.a, (uint8_t)t.s->rf.state);
-	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
-	/* DPD on every ISAKMP SA: the standby follows */
-	sa_updates(t.a_ike, 1, t.a, no_check);
-	wire_run(&t.w);
-	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
-	assert_same_all(t.a_ike, t.s->ike);
+	active_leaves_and_returns(&t);
 	two_stop(&t);
 }
 
@@ -3234,20 +3246,8 @@ test_sync_active_reelected_during_request(void **state)
 	two_start_tunnels(&t, 1);
 	assert_int_equal(hasync_switchover(t.s, 0, err, sizeof(err)), 0);
 	assert_int_equal(t.s->sw.state, HA_SW_REQUESTED);
-	ha_vrrp_role(t.a, VRRP_ROLE_ACTIVE, VRRP_ROLE_INIT,
-	    "interface eth0 down");
-	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
-	vclock_elect(&t.c, 0, "Master_Down_Timer expired");
-	ha_chan_handlers.peer_role(t.s, (uint8_t)t.a->rf.state);
-	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
-	wire_run(&t.w);
-	ha_chan_handlers.peer_role(t.a, (uint8_t)t.s->rf.state);
+	active_leaves_and_returns(&t);
 	assert_int_equal(t.s->sw.state, HA_SW_IDLE);
-	assert_int_equal(t.a->session, HA_SESSION_SYNCING);
-	sa_updates(t.a_ike, 1, t.a, no_check);
-	wire_run(&t.w);
-	assert_int_equal(t.s->rf.state, RF_STANDBY_HOT);
-	assert_same_all(t.a_ike, t.s->ike);
 	two_stop(&t);
 }
 
