@@ -23,6 +23,13 @@
 #include "ike/ike_int.h"
 
 #define NET_MAX_ADDRS	16
+/*
+ * A burst of first messages (peers reconnecting at once, a load of new
+ * tunnels) must queue while the engine computes DH: the default 208 KB
+ * held about 90 datagrams and the rest were lost until the initiators
+ * retransmitted, seconds later (bench/ike-setup, docs/benchmarks.md).
+ */
+#define NET_RCVBUF	(4 * 1024 * 1024)
 
 struct net_sock {
 	struct ike_net	*net;
@@ -109,7 +116,7 @@ static int
 sock_open(struct ike_net *net, struct in_addr a, uint16_t port)
 {
 	struct net_sock	*s;
-	int		 fd, on = 1, rc;
+	int		 fd, on = 1, rc, rcvbuf = NET_RCVBUF;
 	char		 b[INET_ADDRSTRLEN];
 
 	if (net->nsocks == (int)nitems(net->socks))
@@ -126,6 +133,11 @@ sock_open(struct ike_net *net, struct in_addr a, uint16_t port)
 		return -1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	/* beyond net.core.rmem_max when we may (CAP_NET_ADMIN) */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	/* the VIP may be on the other node: bind to it anyway */
 	if (setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &on, sizeof(on)) == -1)
 		log_warn(LOG_IKE, "IP_FREEBIND");
