@@ -8,7 +8,7 @@
  * completed.
  *
  *   ikeload [-2] -t TARGET -a FIRST_ALIAS -k ALIASES -n TUNNELS -w WINDOW
- *           -g GROUP [-T TIMEOUT_S]
+ *           -g GROUP [-o FIRST_TUNNEL] [-T TIMEOUT_S]
  *
  * Aliases are FIRST_ALIAS + i (i < ALIASES), bound with IP_FREEBIND: the
  * run script adds them to the interface.  Each tunnel i proposes the proxy
@@ -17,7 +17,8 @@
  * that strongSwan's kernel-libipsec finds its own address, 172.16.255.254,
  * in its side of each and can route it).  INITIAL-CONTACT (IKEv2:
  * INITIAL_CONTACT) is not sent: tunnels from a reused alias stay up on
- * the responder.
+ * the responder.  Several generators run side by side with aliases and
+ * tunnel numbers of their own (-a, -o): the run script's -j.
  */
 #include <sys/socket.h>
 
@@ -252,7 +253,8 @@ main(int argc, char *argv[])
 {
 	struct in_addr	 first;
 	struct pollfd	*pfd;
-	int		 ch, ntunnels = 1000, window = 64, next = 0, active = 0;
+	int		 ch, ntunnels = 1000, window = 64, next, end, active = 0;
+	int		 first_tunnel = 0;
 	int		 timeout_s = 60;
 	uint64_t	 t0, t1;
 
@@ -264,11 +266,8 @@ main(int argc, char *argv[])
 	 */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	log_init("ikeload", 1, 0);
-	/* the engines' per-tunnel lines are not what is measured */
-	if (getenv("IKELOAD_LOG") == NULL)
-		log_set_stream(fopen("/dev/null", "w"));
 	first.s_addr = 0;
-	while ((ch = getopt(argc, argv, "2a:g:k:n:t:T:w:")) != -1) {
+	while ((ch = getopt(argc, argv, "2a:g:k:n:o:t:T:w:")) != -1) {
 		switch (ch) {
 		case '2':
 			version = 2;
@@ -286,6 +285,9 @@ main(int argc, char *argv[])
 		case 'n':
 			ntunnels = atoi(optarg);
 			break;
+		case 'o':
+			first_tunnel = atoi(optarg);
+			break;
 		case 't':
 			if (addr_parse(optarg, &target) == -1)
 				fatalx(LOG_MAIN, "-t ADDR");
@@ -298,12 +300,22 @@ main(int argc, char *argv[])
 			break;
 		default:
 			fprintf(stderr, "usage: ikeload [-2] -t TARGET -a "
-			    "FIRST -k ALIASES -n TUNNELS -w WINDOW -g GROUP\n");
+			    "FIRST -k ALIASES -n TUNNELS -w WINDOW -g GROUP "
+			    "[-o FIRST_TUNNEL] [-T SECONDS]\n");
 			return 2;
 		}
 	}
 	if (nslots <= 0 || target.s_addr == 0 || first.s_addr == 0)
 		fatalx(LOG_MAIN, "-t, -a and -k are required");
+	if (first_tunnel < 0 || first_tunnel + ntunnels > 65536)
+		fatalx(LOG_MAIN, "tunnel numbers 0 to 65535 (-o, -n)");
+	/* each tunnel takes one SPI or two: room for 8 */
+	load_spi += (uint32_t)first_tunnel * 8;
+	next = first_tunnel;
+	end = first_tunnel + ntunnels;
+	/* the engines' per-tunnel lines are not what is measured */
+	if (getenv("IKELOAD_LOG") == NULL)
+		log_set_stream(fopen("/dev/null", "w"));
 	if (window > nslots)
 		window = nslots;
 	slots = xcalloc((size_t)nslots, sizeof(*slots));
@@ -323,7 +335,7 @@ main(int argc, char *argv[])
 
 		/* keep the window full */
 		for (int i = 0; i < nslots && active < window &&
-		    next < ntunnels; i++)
+		    next < end; i++)
 			if (slots[i].ike == NULL) {
 				slot_start(&slots[i], next++);
 				active++;
