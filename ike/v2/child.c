@@ -705,6 +705,8 @@ rekey_send(struct ike2_sa *sa, struct ike_child *c, const struct ike_spd *spd)
 	struct rekey_arg q = { sa, c, spd, 0, NULL };
 	int		 rc = -1;
 
+	if (sa->req_kind != IKE2_REQ_NONE)
+		return -1;	/* rk shares its room with a request out */
 	if (e == NULL || ike->be->ops->alloc_spi(ike->be, &rk->spi_in) == -1)
 		return -1;
 	if (c != NULL)

@@ -178,7 +178,15 @@ struct ike2_sa {
 	/* our requests (request.c): one out at a time */
 	int		 req_kind;	/* enum ike2_req_kind */
 	uint8_t		 req_exchange;
-	struct ike2_rekey rekey;	/* IKE2_REQ_REKEY_CHILD's */
+	/*
+	 * the CREATE_CHILD_SA of ours that is out, req_kind says which: one
+	 * request at a time, so the two share their room (each is filled
+	 * only while no request is out, and wiped when it ends)
+	 */
+	union {
+		struct ike2_rekey rekey;	/* IKE2_REQ_REKEY_CHILD's */
+		struct ike2_ike_rekey irekey;	/* IKE2_REQ_REKEY_IKE's */
+	};
 	/* our last CHILD rekey done: old_conn's successor new_conn, our
 	 * exchange's lower nonce (a crossing REKEY_SA retransmitted late) */
 	struct {
@@ -186,7 +194,6 @@ struct ike2_sa {
 		uint32_t	 new_conn;
 		struct ike2_low	 low;
 	}		 rekey_done;
-	struct ike2_ike_rekey irekey;	/* IKE2_REQ_REKEY_IKE's */
 	struct ike_timer t_rekey;	/* ours of the IKE SA (rekey.c) */
 	uint32_t	 rekey_wait[IKE2_DEL_QUEUE];	/* conn_ins to rekey */
 	int		 nrekey_wait;

@@ -123,6 +123,8 @@ rekey_send(struct ike2_sa *sa, int group, int invalid_ke)
 	struct rekey_arg q = { sa, NULL };
 	int		 rc = -1;
 
+	if (sa->req_kind != IKE2_REQ_NONE)
+		return -1;	/* rk shares its room with a request out */
 	do
 		ike_random(rk->spi, sizeof(rk->spi));
 	while (memcmp(rk->spi, zero, IKE2_SPI_LEN) == 0);
