@@ -328,7 +328,9 @@ struct ha_switchover_st {
  *   NONE, ALONE -> REKEY
  *		active while the peer is ACTIVE over a live channel (its
  *		heartbeat or Hello, or this node elected while it was)
- *   ALONE -> REKEY	the peer's Hello: it was active alone too
+ *   ALONE -> REKEY	the peer's Hello: it was active alone too, or
+ *			active since we last asked it for a snapshot
+ *			(active_unsynced)
  *   ALONE -> NONE	the peer's Hello: it was not
  *   REKEY_ALONE -> REKEY	any Hello from the peer
  *   REKEY -> NONE, REKEY_ALONE -> ALONE
@@ -426,6 +428,12 @@ struct hasync {
 	int		 config_match;
 	uint64_t	 chan_up_us;	/* when the channel last came up */
 	enum ha_split	 split;		/* split brain (above) */
+	/*
+	 * active since the peer last asked us for a snapshot: the peer may
+	 * not know we sent (our ACTIVE heartbeat lost with the channel);
+	 * said in the next Hello as partitioned_active
+	 */
+	int		 active_unsynced;
 
 	/* the election (deferred calls into vrrp, see apply) */
 	int		 ready_want;	/* what vrrp readiness should be */

@@ -392,7 +392,8 @@ ha_send_hello(struct hasync *ha)
 	    ipc_incarnation(ha->ipc) : 1;
 	memcpy(m.u.hello.digest, ha->digest, HA_DIGEST_LEN);
 	m.u.hello.rf_state = ha->rf.state;
-	m.u.hello.partitioned_active = ha_split_alone_now(ha);
+	m.u.hello.partitioned_active = ha_split_alone_now(ha) ||
+	    ha->active_unsynced;
 	m.u.hello.stateful = ha->stateful;
 	hello_addrs(ha, &m.u.hello);
 	(void)ha_send(ha, IPC_STREAM_CONTROL, &m);

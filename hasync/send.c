@@ -240,6 +240,7 @@ ha_session_start(struct hasync *ha, uint64_t id)
 		return;
 	}
 	ha_session_stop(ha);
+	ha->active_unsynced = 0;	/* the peer knows we are active */
 	/* superseded: the standby will hold the snapshot and what follows */
 	ha_state_drop(ha);
 	ha_table_clear(&ha->t);

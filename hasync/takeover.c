@@ -93,6 +93,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	    ESP_OUTBOUND_HOLD : ESP_OUTBOUND_SEND);
 	ha->role = RF_ROLE_ACTIVE;
 	ha->role_since_ms = now;
+	ha->active_unsynced = 1;
 	ha->sw.no_auto_preempt = 0;
 	/*
 	 * (a peer still ACTIVE in our view is not enough: a peer killed a

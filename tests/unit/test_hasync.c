@@ -2570,6 +2570,52 @@ test_promise_split_brain_heal(void **state)
 }
 
 /*
+ * B takes over while the channel still looks up to it, but its ACTIVE
+ * heartbeat is lost with the channel, which A declares down at once (A
+ * ALONE, B not); B steps down before it notices.  B sent on the pair in
+ * the upper half of the sequence space, so when the channel is back its
+ * Hello must say so (partitioned_active: active since A last asked it
+ * for a snapshot) and A, kept by the election, rekeys.  Found by
+ * tests/fuzz/fuzz_hasync_pair.c (seed stepped-down-unheard): before,
+ * B's Hello said it was not active alone and A went on below B's
+ * numbers.
+ */
+static void
+test_promise_split_brain_stepped_down_unheard(void **state)
+{
+	struct sim	 m;
+	struct ipc_peer	 pa = { "a", 1, RF_ACTIVE }, ps = { "s", 1, 0 };
+
+	(void)state;
+	sim_start(&m);
+	m.split = 1;
+	vclock_elect(&m.t.c, 1, "Master_Down_Timer expired");
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	ha_chan_handlers.down(m.t.a, "test: association lost");
+	wire_drop(&m.t.w);
+	assert_int_equal(m.t.a->split, HA_SPLIT_ALONE);
+	assert_int_equal(m.t.s->split, HA_SPLIT_NONE);
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 2);
+	m.t.c.n[1].elected = 0;
+	ha_vrrp_role(m.t.s, VRRP_ROLE_ACTIVE, VRRP_ROLE_STANDBY,
+	    "higher priority 110");
+	ha_chan_handlers.down(m.t.s, "test: association lost");
+	ps.role = (uint8_t)m.t.s->rf.state;
+	ha_chan_handlers.up(m.t.a, &ps);
+	ha_chan_handlers.up(m.t.s, &pa);
+	wire_run(&m.t.w);
+	sim_heartbeats(&m);
+	assert_int_equal(m.t.a->split, HA_SPLIT_NONE);
+	assert_int_equal(m.t.a->st.rekeys_split, 1);
+	m.split = 0;
+	m.used = 0;
+	sim_run(&m, 1000);
+	assert_int_equal(m.nsenders, 1);
+	two_stop(&m.t);
+}
+
+/*
  * Both send (a split brain); the election keeps A (the higher priority)
  * and B steps down: A hears B is a standby (heartbeat), rekeys every pair
  * both knew, and is the one sender from then on.
@@ -3384,6 +3430,7 @@ main(void)
 		cmocka_unit_test(test_promise_split_brain_heal),
 		cmocka_unit_test(test_promise_split_brain_live_channel),
 		cmocka_unit_test(test_promise_split_brain_while_checking),
+		cmocka_unit_test(test_promise_split_brain_stepped_down_unheard),
 		cmocka_unit_test(test_promise_split_brain_counters_lost),
 		cmocka_unit_test(test_promise_standby_restart_mid_bulk),
 		cmocka_unit_test(test_queue_coalesces_per_sa),
