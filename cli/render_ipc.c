@@ -3,7 +3,7 @@
  * show redundancy inter-device; the association block follows IOS's
  * show sctp association parameters (Assoc state, ports, destination
  * addresses with their state and RTO), then havpn's own channel facts:
- * peer node, streams and drops.
+ * peer node, lanes, streams and drops.
  */
 #include <string.h>
 
@@ -36,7 +36,7 @@ void
 render_redundancy_interdev(json_object *data, FILE *out)
 {
 	json_object	*ipc = jget(data, "ipc"), *assoc, *local, *peer;
-	json_object	*paths, *streams, *drops;
+	json_object	*paths, *streams, *drops, *lanes;
 	const char	*state = jstr(ipc, "state");
 	int		 up = strcmp(state, "up") == 0;
 
@@ -128,6 +128,18 @@ render_redundancy_interdev(json_object *data, FILE *out)
 	    (long long)jint(ipc, "downs"),
 	    (long long)jint(ipc, "association_ups"),
 	    (long long)jint(ipc, "handshakes_failed"));
+	if ((lanes = jget(ipc, "lanes")) != NULL)
+		fprintf(out, "  Lanes: %lld configured, %lld up (%lld usable "
+		    "here), %lld refused\n    state msgs sent %lld, rcvd "
+		    "%lld; held for an earlier one: now %lld, at most %lld\n",
+		    (long long)jint(lanes, "configured"),
+		    (long long)jint(lanes, "up"),
+		    (long long)jint(lanes, "usable"),
+		    (long long)jint(lanes, "refused"),
+		    (long long)jint(lanes, "state_msgs_sent"),
+		    (long long)jint(lanes, "state_msgs_received"),
+		    (long long)jint(lanes, "held_now"),
+		    (long long)jint(lanes, "held_most"));
 	fprintf(out, "\n  Stream    Ordered  Msgs sent  Bytes sent  Msgs rcvd  "
 	    "Bytes rcvd  Queued  Refused\n");
 	streams = jget(ipc, "streams");

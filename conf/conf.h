@@ -308,6 +308,9 @@ struct conf_redundancy {
 	int			 key_line;
 };
 
+#define CONF_IPC_LANES		23	/* the default of "lanes" */
+#define CONF_IPC_LANES_MAX	31
+
 struct conf_ipc_assoc {
 	int			 line;		/* 0: not configured */
 	int			 id;
@@ -324,6 +327,8 @@ struct conf_ipc_assoc {
 	int			 path_retransmit;
 	int			 assoc_retransmit;
 	uint16_t		 encap_udp_port; /* 0: kernel SCTP */
+	/* lanes N: more associations that carry the state stream (usrsctp) */
+	int			 lanes;
 	int			 encap_line;
 };
 

@@ -132,7 +132,7 @@ ipc_eq(const struct conf_ipc_assoc *a, const struct conf_ipc_assoc *b)
 	if (!(EQ(id) && EQ(shutdown) && EQ(have_protocol) && EQ(local_port) &&
 	    EQ(nlocal_ip) && EQ(remote_port) && EQ(nremote_ip) &&
 	    EQ(rto_min_ms) && EQ(rto_max_ms) && EQ(path_retransmit) &&
-	    EQ(assoc_retransmit) && EQ(encap_udp_port)))
+	    EQ(assoc_retransmit) && EQ(encap_udp_port) && EQ(lanes)))
 		return 0;
 	for (int i = 0; i < a->nlocal_ip; i++)
 		if (!EQA(local_ip[i]))

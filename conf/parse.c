@@ -368,6 +368,7 @@ mode_knows(enum conf_mode m, const struct cline *l)
 		{ M_IPC_ZONE, "association" }, { M_ASSOC, "shutdown" },
 		{ M_ASSOC, "protocol" }, { M_SCTP, "local-port" },
 		{ M_SCTP, "remote-port" }, { M_SCTP, "encapsulation" },
+		{ M_SCTP, "lanes" },
 		{ M_LPORT, "local-ip" }, { M_LPORT, "retransmit-timeout" },
 		{ M_LPORT, "path-retransmit" }, { M_LPORT, "assoc-retransmit" },
 		{ M_RPORT, "remote-ip" },
@@ -579,6 +580,7 @@ config_new(const char *path)
 	cf->ipc.rto_max_ms = 60000;
 	cf->ipc.path_retransmit = 5;
 	cf->ipc.assoc_retransmit = 10;
+	cf->ipc.lanes = CONF_IPC_LANES;
 	return cf;
 }
 

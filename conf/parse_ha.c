@@ -15,6 +15,7 @@
  *      remote-port PORT
  *       remote-ip ADDR [ADDR]
  *      encapsulation udp PORT
+ *      lanes N              (havpn: more associations for the state)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,6 +170,7 @@ conf_mode_assoc(struct parser *p, struct cline *l)
 			a->rto_max_ms = 60000;
 			a->path_retransmit = 5;
 			a->assoc_retransmit = 10;
+			a->lanes = CONF_IPC_LANES;
 			return CMD_OK;
 		}
 		a->have_protocol = 1;
@@ -205,6 +207,19 @@ conf_mode_sctp(struct parser *p, struct cline *l)
 		if (parse_port(p, l, "remote-port", &a->remote_port) != CMD_OK)
 			return CMD_ERR;
 		conf_popen_mode(p, M_RPORT, 0, 0);
+		return CMD_OK;
+	}
+	if (conf_word_is(l, 0, "lanes")) {
+		if (l->negate) {
+			a->lanes = 0;
+			return CMD_OK;
+		}
+		if (l->nwords != 2 || conf_parse_uint(l->words[1], 0,
+		    CONF_IPC_LANES_MAX, &v) == -1)
+			return conf_perr(p, "lanes takes 0 to %d (associations "
+			    "beside the first that carry SA state)",
+			    CONF_IPC_LANES_MAX);
+		a->lanes = (int)v;
 		return CMD_OK;
 	}
 	if (conf_word_is(l, 0, "encapsulation")) {

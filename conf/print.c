@@ -518,6 +518,8 @@ print_ipc(const struct config *cf, FILE *f)
 	}
 	if (a->have_protocol && a->encap_udp_port != 0)
 		fprintf(f, "   encapsulation udp %u\n", a->encap_udp_port);
+	if (a->have_protocol && a->lanes != CONF_IPC_LANES)
+		fprintf(f, "   lanes %d\n", a->lanes);
 	fprintf(f, "!\n");
 }
 

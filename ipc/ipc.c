@@ -49,7 +49,6 @@ static const int flush_order[IPC_NSTREAMS] = {
 	IPC_STREAM_CONTROL, IPC_STREAM_COUNTERS, IPC_STREAM_STATE,
 };
 
-static void	ipc_flush(struct ipc *);
 
 /* A bounded copy that always terminates (glibc 2.36 has no strlcpy). */
 static void
@@ -60,8 +59,6 @@ ipc_strcpy(char *dst, const char *src, size_t len)
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }
-static void	ipc_fail(struct ipc *, const char *, ...)
-		    __attribute__((format(printf, 2, 3)));
 
 const char *
 ipc_stream_name(enum ipc_stream s)
@@ -161,6 +158,7 @@ handshake_reset(struct ipc *ipc)
 	ev_timer_stop(ipc->loop, &ipc->hb_timer);
 	for (int s = 0; s < IPC_NSTREAMS; s++)
 		queue_clear(ipc, s);
+	ipc_lanes_reset(ipc);
 }
 
 static void
@@ -198,7 +196,7 @@ handshake_keys(struct ipc *ipc)
 	if (ipc_derive_keys(ipc->secret, ipc->hello + IPC_REC_HDRLEN,
 	    ipc->hellolen - IPC_REC_HDRLEN, ipc->peer_body,
 	    ipc->peer_bodylen, &k) == -1) {
-		ipc_fail(ipc, "key derivation failed (did our own hello come "
+		ipc_core_fail(ipc, "key derivation failed (did our own hello come "
 		    "back?)");
 		goto done;
 	}
@@ -210,7 +208,7 @@ handshake_keys(struct ipc *ipc)
 	    ipc->transcript, IPC_HASHLEN, rec);
 	if (n == -1 || ipc->ops->send(ipc->tp, IPC_STREAM_CONTROL, rec,
 	    (size_t)n) == -1) {
-		ipc_fail(ipc, "could not send the key confirmation");
+		ipc_core_fail(ipc, "could not send the key confirmation");
 		goto done;
 	}
 	ipc->confirm_sent = 1;
@@ -240,7 +238,7 @@ send_heartbeat(struct ipc *ipc)
 	memcpy(m->data, rec, (size_t)r);
 	queue_push(q, m);
 	ipc->hb_sent++;
-	ipc_flush(ipc);
+	ipc_core_flush(ipc);
 }
 
 static void
@@ -290,8 +288,8 @@ channel_down(struct ipc *ipc, const char *reason)
 }
 
 /* Give up on this association: say why, abort it, reconnect later. */
-static void
-ipc_fail(struct ipc *ipc, const char *fmt, ...)
+void
+ipc_core_fail(struct ipc *ipc, const char *fmt, ...)
 {
 	char	 reason[256];
 	va_list	 ap;
@@ -319,7 +317,7 @@ hs_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	ipc->handshakes_failed++;
-	ipc_fail(ipc, "handshake did not finish in %d ms (%s)",
+	ipc_core_fail(ipc, "handshake did not finish in %d ms (%s)",
 	    IPC_HANDSHAKE_TIMEOUT_MS, !ipc->have_peer_hello ?
 	    "no hello from the peer" : "no key confirmation from the peer");
 }
@@ -343,11 +341,13 @@ hb_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	(void)loop;
 	(void)revents;
 	if (age > hb_dead_ms(&ipc->assoc)) {
-		ipc_fail(ipc, "no heartbeat from peer %s for %llu ms",
+		ipc_core_fail(ipc, "no heartbeat from peer %s for %llu ms",
 		    ipc->peer_id, (unsigned long long)age);
 		return;
 	}
-	send_heartbeat(ipc);
+	ipc_lanes_tick(ipc);
+	if (ipc->state == IPC_S_UP)
+		send_heartbeat(ipc);
 }
 
 /* ---- transport events ------------------------------------------------- */
@@ -393,11 +393,11 @@ void
 ipc_core_writable(struct ipc *ipc)
 {
 	if (ipc->state == IPC_S_UP)
-		ipc_flush(ipc);
+		ipc_core_flush(ipc);
 }
 
-static void
-drop(struct ipc *ipc, enum ipc_drop why, const char *what)
+void
+ipc_core_drop(struct ipc *ipc, enum ipc_drop why, const char *what)
 {
 	uint64_t	 sup;
 
@@ -416,12 +416,12 @@ recv_hello(struct ipc *ipc, const struct ipc_rec *r)
 
 	if (ipc_hello_decode(r->body, r->bodylen, &h, &err) == -1 ||
 	    r->bodylen > sizeof(ipc->peer_body)) {
-		drop(ipc, IPC_DROP_MALFORMED, err);
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, err);
 		return;
 	}
 	if (strcmp(h.node_id, ipc->node_id) == 0 &&
 	    h.incarnation == ipc->incarnation) {
-		drop(ipc, IPC_DROP_MALFORMED, "our own hello came back");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "our own hello came back");
 		return;
 	}
 	if (ipc->state == IPC_S_UP) {
@@ -431,10 +431,10 @@ recv_hello(struct ipc *ipc, const struct ipc_rec *r)
 		 * over does it on a new association (SCTP restart, or its
 		 * old one aborted or silent until the heartbeats stop).
 		 */
-		drop(ipc, IPC_DROP_UNSEALED, "a clear hello on a live channel");
+		ipc_core_drop(ipc, IPC_DROP_UNSEALED, "a clear hello on a live channel");
 		return;
 	} else if (ipc->state != IPC_S_HANDSHAKE) {
-		drop(ipc, IPC_DROP_MALFORMED, "hello outside a handshake");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "hello outside a handshake");
 		return;
 	} else if (ipc->have_peer_hello) {
 		/* a second hello: start the key schedule again from it */
@@ -462,25 +462,25 @@ recv_confirm(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 	ssize_t		 n;
 
 	if (!ipc->rx.set) {
-		drop(ipc, IPC_DROP_NO_KEY, "confirm before the peer's hello");
+		ipc_core_drop(ipc, IPC_DROP_NO_KEY, "confirm before the peer's hello");
 		return;
 	}
 	n = ipc_rec_open_confirm(&ipc->rx, r, pt, &why);
 	if (n == -1) {
-		drop(ipc, why, "key confirmation");
+		ipc_core_drop(ipc, why, "key confirmation");
 		if (why == IPC_DROP_BAD_TAG && ipc->state == IPC_S_HANDSHAKE) {
 			ipc->handshakes_failed++;
-			ipc_fail(ipc, "key confirmation from %s failed: its "
+			ipc_core_fail(ipc, "key confirmation from %s failed: its "
 			    "security key differs from ours", ipc->peer_id);
 		}
 		return;
 	}
 	if (n != IPC_HASHLEN || CRYPTO_memcmp(pt, ipc->transcript,
 	    IPC_HASHLEN) != 0) {
-		drop(ipc, IPC_DROP_MALFORMED, "confirm of another transcript");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "confirm of another transcript");
 		if (ipc->state == IPC_S_HANDSHAKE) {
 			ipc->handshakes_failed++;
-			ipc_fail(ipc, "key confirmation from %s is for another "
+			ipc_core_fail(ipc, "key confirmation from %s is for another "
 			    "handshake", ipc->peer_id);
 		}
 		return;
@@ -500,13 +500,15 @@ recv_sealed(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 	const char	*err;
 
 	if (!ipc->rx.set) {
-		drop(ipc, IPC_DROP_NO_KEY, ipc_rec_type_name(r->type));
+		ipc_core_drop(ipc, IPC_DROP_NO_KEY, ipc_rec_type_name(r->type));
 		return;
 	}
-	if ((n = ipc_rec_open(&ipc->rx, r, pt, &why)) == -1) {
-		drop(ipc, why, ipc_rec_type_name(r->type));
+	if (r->type == IPC_REC_DATA && r->stream == IPC_STREAM_STATE)
+		n = ipc_state_open(ipc, r, pt);
+	else if ((n = ipc_rec_open(&ipc->rx, r, pt, &why)) == -1)
+		ipc_core_drop(ipc, why, ipc_rec_type_name(r->type));
+	if (n == -1)
 		return;
-	}
 	/*
 	 * A record that opens under the peer's key proves the key as well as
 	 * CONFIRM does; the CONFIRM itself may still be on its way when the
@@ -519,13 +521,15 @@ recv_sealed(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 	if (r->type == IPC_REC_HEARTBEAT) {
 		if (r->stream != IPC_STREAM_CONTROL ||
 		    ipc_hb_decode(pt, (size_t)n, &inc, &role, id, &err) == -1) {
-			drop(ipc, IPC_DROP_MALFORMED, "heartbeat");
+			ipc_core_drop(ipc, IPC_DROP_MALFORMED, "heartbeat");
 			return;
 		}
 		ipc->hb_received++;
 		ipc->last_hb_ms = time_mono_ms();
+		/* the peer sends heartbeats only once up: lanes now */
+		ipc_lanes_start(ipc);
 		if (inc != ipc->peer.incarnation) {
-			ipc_fail(ipc, "the peer's heartbeat carries another "
+			ipc_core_fail(ipc, "the peer's heartbeat carries another "
 			    "incarnation");
 			return;
 		}
@@ -536,10 +540,19 @@ recv_sealed(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 		}
 		return;
 	}
-	ipc->st[r->stream].msgs_in++;
-	ipc->st[r->stream].bytes_in += (uint64_t)n;
+	if (r->stream == IPC_STREAM_STATE)
+		ipc_state_in(ipc, r->seq, pt, (size_t)n);
+	else
+		ipc_core_deliver(ipc, r->stream, pt, (size_t)n);
+}
+
+void
+ipc_core_deliver(struct ipc *ipc, int s, const uint8_t *p, size_t n)
+{
+	ipc->st[s].msgs_in++;
+	ipc->st[s].bytes_in += (uint64_t)n;
 	if (ipc->h.message != NULL)
-		ipc->h.message(ipc->arg, r->stream, pt, (size_t)n);
+		ipc->h.message(ipc->arg, s, p, n);
 }
 
 void
@@ -552,22 +565,22 @@ ipc_core_recv(struct ipc *ipc, int stream, const uint8_t *p, size_t len,
 	uint8_t		*pt;
 
 	if (toolarge) {
-		drop(ipc, IPC_DROP_TOO_LARGE, "SCTP message above the maximum "
+		ipc_core_drop(ipc, IPC_DROP_TOO_LARGE, "SCTP message above the maximum "
 		    "record size");
 		return;
 	}
 	if (ipc_rec_parse(p, len, &r, &why, &err) == -1) {
-		drop(ipc, why, err);
+		ipc_core_drop(ipc, why, err);
 		return;
 	}
 	if (r.stream != stream) {
-		drop(ipc, IPC_DROP_MALFORMED, "record on the wrong SCTP "
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "record on the wrong SCTP "
 		    "stream");
 		return;
 	}
 	if (r.type == IPC_REC_HELLO) {
 		if (stream != IPC_STREAM_CONTROL) {
-			drop(ipc, IPC_DROP_MALFORMED, "hello off the control "
+			ipc_core_drop(ipc, IPC_DROP_MALFORMED, "hello off the control "
 			    "stream");
 			return;
 		}
@@ -585,8 +598,8 @@ ipc_core_recv(struct ipc *ipc, int stream, const uint8_t *p, size_t len,
 
 /* ---- sending ------------------------------------------------------------- */
 
-static void
-ipc_flush(struct ipc *ipc)
+void
+ipc_core_flush(struct ipc *ipc)
 {
 	for (int i = 0; i < IPC_NSTREAMS; i++) {
 		int		 s = flush_order[i];
@@ -594,9 +607,15 @@ ipc_flush(struct ipc *ipc)
 
 		while (q->head != NULL && ipc->state == IPC_S_UP) {
 			size_t	 len = q->head->len;
+			int	 rc = -1;
 
-			if (ipc->ops->send(ipc->tp, s, q->head->data, len) ==
-			    -1)
+			/* state goes on the lanes while one is up */
+			if (s == IPC_STREAM_STATE &&
+			    (rc = ipc_lanes_send(ipc, q->head->data, len)) ==
+			    -1 && errno != ENOENT)
+				return;	/* writable comes later */
+			if (rc == -1 && ipc->ops->send(ipc->tp, s,
+			    q->head->data, len) == -1)
 				return;	/* EAGAIN: writable comes later */
 			ipc->st[s].msgs_out++;
 			ipc->st[s].bytes_out += len;
@@ -657,7 +676,7 @@ ipc_send(struct ipc *ipc, enum ipc_stream s, const void *p, size_t len)
 		ipc->lastlen[s] = m->len;
 	}
 	queue_push(q, m);
-	ipc_flush(ipc);
+	ipc_core_flush(ipc);
 	return 0;
 }
 
@@ -737,6 +756,7 @@ ipc_open_transport(struct ipc *ipc, char *err, size_t errlen)
 		    a->line);
 		return -1;
 	}
+	ipc->nlanes = ipc->ops->lane_open != NULL ? a->lanes : 0;
 	ipc->state = IPC_S_CONNECTING;
 	ipc_strcpy(ipc->reason, "connecting", sizeof(ipc->reason));
 	if ((ipc->tp = ipc->ops->open(ipc, ipc->loop, a, err, errlen)) ==
@@ -818,7 +838,7 @@ assoc_same(const struct conf_ipc_assoc *a, const struct conf_ipc_assoc *b)
 	    a->rto_max_ms != b->rto_max_ms ||
 	    a->path_retransmit != b->path_retransmit ||
 	    a->assoc_retransmit != b->assoc_retransmit ||
-	    a->encap_udp_port != b->encap_udp_port)
+	    a->encap_udp_port != b->encap_udp_port || a->lanes != b->lanes)
 		return 0;
 	for (int i = 0; i < a->nlocal_ip; i++)
 		if (a->local_ip[i].s_addr != b->local_ip[i].s_addr)
@@ -1008,6 +1028,7 @@ ipc_status(struct ipc *ipc, json_object *o)
 	jadd_u64(o, "association_ups", ipc->assoc_ups);
 	jadd_u64(o, "handshakes_failed", ipc->handshakes_failed);
 	jadd_u64(o, "peer_restarts", ipc->peer_restarts);
+	ipc_lanes_status(ipc, o);
 }
 
 int

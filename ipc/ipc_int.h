@@ -33,7 +33,8 @@
  *  |                   sequence number (64 bits)                   |
  *  |                                                               |
  *  +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
- *  |  body: HELLO in clear; else AES-256-GCM ciphertext + 16-byte tag
+ *  |  body: HELLO and LANE_OFFER in clear; else AES-256-GCM ciphertext
+ *  |  and its 16-byte tag
  *
  * The GCM nonce is be32(stream) || be64(sequence).  Keys are per
  * direction, sequence numbers per stream and direction: CONFIRM is 0 on
@@ -45,6 +46,7 @@
 #define IPC_KEYLEN		32
 #define IPC_NONCELEN		12
 #define IPC_HELLO_NONCELEN	32
+#define IPC_LANE_NONCELEN	16
 #define IPC_HASHLEN		32
 #define IPC_NODE_ID_MAX		64
 /* The largest body a record may declare: a full message and its tag. */
@@ -55,7 +57,9 @@
 	X(HELLO, 1, "hello")						\
 	X(CONFIRM, 2, "confirm")					\
 	X(HEARTBEAT, 3, "heartbeat")					\
-	X(DATA, 4, "data")
+	X(DATA, 4, "data")						\
+	X(LANE_OFFER, 5, "lane-offer")					\
+	X(LANE, 6, "lane")
 
 enum ipc_rec_type {
 #define IPC_REC_ENUM(n, v, s)	IPC_REC_##n = v,
@@ -131,6 +135,15 @@ ssize_t		 ipc_rec_open(struct ipc_dirkey *, const struct ipc_rec *,
 		    uint8_t *, enum ipc_drop *);
 ssize_t		 ipc_rec_open_confirm(struct ipc_dirkey *,
 		    const struct ipc_rec *, uint8_t *, enum ipc_drop *);
+/* A LANE_OFFER record (in clear) carrying nonce into out; its length. */
+ssize_t		 ipc_rec_offer(const uint8_t *, uint8_t *);
+/*
+ * Open a LANE record, or a DATA record that may arrive out of order (the
+ * state stream over several associations): the tag only, the counter is
+ * not touched; the caller makes sure each sequence number is taken once.
+ */
+ssize_t		 ipc_rec_verify(struct ipc_dirkey *, const struct ipc_rec *,
+		    uint8_t *, enum ipc_drop *);
 
 /* RFC 5869 HKDF with SHA-256 (OpenSSL EVP_KDF), extract and expand. */
 int		 ipc_hkdf_sha256(const uint8_t *, size_t, const uint8_t *,
@@ -201,6 +214,25 @@ int		 ipc_core_sealed(const struct ipc *);
 void		 ipc_core_assoc_down(struct ipc *, const char *);
 void		 ipc_core_recv(struct ipc *, int, const uint8_t *, size_t, int);
 void		 ipc_core_writable(struct ipc *);
+/*
+ * Lanes (lanes.c): more associations beside the first, each carrying the
+ * state stream only.  A transport reports lane i's association up (the
+ * client opened it with lane_open, or the server accepted it into the
+ * slot ipc_core_lane_slot gave), its records, and its end.
+ */
+int		 ipc_core_lane_slot(struct ipc *);
+/*
+ * 0 while lane i is IPC_LANE_AHEAD records ahead of the state stream's
+ * delivery: the transport leaves its data in SCTP (the peer's window
+ * closes) and reads it again once ipc_core_state_seq() has moved.  The
+ * lane that holds the record missing is never ahead.
+ */
+int		 ipc_core_lane_may_read(const struct ipc *, int);
+uint64_t	 ipc_core_state_seq(const struct ipc *);
+void		 ipc_core_lane_up(struct ipc *, int);
+void		 ipc_core_lane_down(struct ipc *, int, const char *);
+void		 ipc_core_lane_recv(struct ipc *, int, int, const uint8_t *,
+		    size_t, int);
 /* The next reconnect delay (back-off); back to the minimum once up. */
 uint32_t	 ipc_core_next_delay(struct ipc *);
 
@@ -220,6 +252,12 @@ struct ipc_tp_ops {
 	int		 (*send)(struct ipc_tp *, int, const void *, size_t);
 	void		 (*restart)(struct ipc_tp *, const char *);
 	void		 (*status)(struct ipc_tp *, json_object *);
+	/* lanes, NULL where the transport has none: open lane i (the
+	 * client), send a record on lane i's stream, close lane i */
+	void		 (*lane_open)(struct ipc_tp *, int);
+	int		 (*lane_send)(struct ipc_tp *, int, int, const void *,
+			    size_t);
+	void		 (*lane_close)(struct ipc_tp *, int);
 };
 
 extern const struct ipc_tp_ops ipc_tp_usrsctp;
@@ -268,6 +306,51 @@ struct ipc_queue {
 	size_t		 msgs;
 	size_t		 limit;
 	int		 refused;	/* a sender waits for writable */
+};
+
+/*
+ * A lane's handshake: the accepting side offers a fresh nonce in clear
+ * (LANE_OFFER), the connecting side returns it sealed (LANE), and the
+ * accepting side answers the same: each proves the channel's keys on this
+ * very association.  Only then does the lane carry state.
+ */
+enum ipc_lane_state {
+	IPC_LANE_NONE,
+	IPC_LANE_CONNECTING,	/* client: lane_open asked */
+	IPC_LANE_OPEN,		/* association up; server: offer sent */
+	IPC_LANE_ANSWERED,	/* client: our LANE sent */
+	IPC_LANE_UP,
+};
+
+struct ipc_lane {
+	enum ipc_lane_state	 st;
+	uint64_t		 last_seq;	/* of the last state record */
+	uint8_t			 nonce[IPC_LANE_NONCELEN];
+	uint64_t		 since_ms;
+};
+
+/*
+ * The state stream's records that arrived before one still missing
+ * (several lanes deliver in their own time), by sequence number modulo
+ * IPC_REORDER_MAX; a record further ahead, more than IPC_REORDER_BYTES
+ * held, or a gap older than IPC_REORDER_GAP_MS, ends the channel.  How
+ * far ahead a lane runs is bounded once it has delivered a record
+ * (IPC_LANE_AHEAD); its first record can be as far ahead as the sender
+ * had put on other lanes before it came up (the state queue's limit).
+ */
+#define IPC_REORDER_MAX		65536
+#define IPC_REORDER_BYTES	(64u << 20)
+#define IPC_REORDER_GAP_MS	8000
+#define IPC_LANE_AHEAD		256
+/* After the channel comes up, state waits this long for a first lane. */
+#define IPC_LANE_WAIT_MS	1000
+
+struct ipc_reorder {
+	struct ipc_qmsg		**ring;
+	size_t			 count;
+	size_t			 bytes;
+	uint64_t		 since_ms;	/* the oldest gap */
+	size_t			 most;		/* the largest count seen */
 };
 
 struct ipc_stream_stats {
@@ -333,11 +416,54 @@ struct ipc {
 	uint64_t		 peer_restarts;
 	struct log_ratelimit	 rl;
 
-	/* set only by a test hook (test_hooks.c): the last record sealed */
+	/* lanes (lanes.c) */
+	struct ipc_lane		 lane[CONF_IPC_LANES_MAX];
+	int			 nlanes;	/* 0: none (kernel SCTP) */
+	int			 lanes_started;
+	unsigned		 lane_rr;
+	struct ipc_reorder	 ro;
+	uint64_t		 lane_ups;
+	uint64_t		 lanes_refused;
+	uint64_t		 lane_msgs_out;
+	uint64_t		 lane_msgs_in;
+
+	/* set only by test hooks (test_hooks.c): the last record sealed;
+	 * lane answers sent with a broken tag */
 	int			 keep_last;
+	int			 test_forge_lanes;
 	uint8_t			*last[IPC_NSTREAMS];
 	size_t			 lastlen[IPC_NSTREAMS];
 };
+
+/* ipc.c for lanes.c */
+void		 ipc_core_fail(struct ipc *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 ipc_core_drop(struct ipc *, enum ipc_drop, const char *);
+void		 ipc_core_flush(struct ipc *);
+/* A message for the user: counted, handed to the message handler. */
+void		 ipc_core_deliver(struct ipc *, int, const uint8_t *, size_t);
+
+/* lanes.c for ipc.c */
+void		 ipc_lanes_start(struct ipc *);
+void		 ipc_lanes_reset(struct ipc *);
+void		 ipc_lanes_tick(struct ipc *);
+/*
+ * Send one sealed state record on a lane that is up: 0, or -1: EAGAIN
+ * when none has room or the lanes are still coming (IPC_LANE_WAIT_MS),
+ * ENOENT when there are none (the first association carries it).
+ */
+int		 ipc_lanes_send(struct ipc *, const void *, size_t);
+/*
+ * A sealed state record (main association or lane): ipc_state_open
+ * verifies it (a number already taken is a replay; drops are counted)
+ * into pt and returns its length or -1; ipc_state_in then delivers it
+ * in order, or holds it until the records before it came.
+ */
+ssize_t		 ipc_state_open(struct ipc *, const struct ipc_rec *,
+		    uint8_t *);
+void		 ipc_state_in(struct ipc *, uint64_t, const uint8_t *,
+		    size_t);
+void		 ipc_lanes_status(struct ipc *, json_object *);
 
 /*
  * ---- test hooks (test_hooks.c) -----------------------------------------
@@ -351,6 +477,9 @@ int		 ipc_test_send_raw(struct ipc *, int, const void *, size_t);
 void		 ipc_test_keep_last(struct ipc *);
 /* The last record sealed for a stream, as it went out (for replays). */
 const uint8_t	*ipc_test_last_record(struct ipc *, int, size_t *);
+/* From now on, answer lane offers with a LANE record whose tag is wrong
+ * (an association that claims to be a lane without the key). */
+void		 ipc_test_forge_lanes(struct ipc *);
 /* Override the process incarnation for this channel (before up). */
 void		 ipc_test_set_incarnation(struct ipc *, uint64_t);
 

@@ -42,7 +42,7 @@ ipc_drop_name(enum ipc_drop d)
 static int
 rec_type_known(uint8_t t)
 {
-	return t >= IPC_REC_HELLO && t <= IPC_REC_DATA;
+	return t >= IPC_REC_HELLO && t <= IPC_REC_LANE;
 }
 
 int
@@ -93,7 +93,13 @@ ipc_rec_parse(const uint8_t *p, size_t len, struct ipc_rec *r,
 		*err = "bytes after the record body";
 		return -1;
 	}
-	if (r->type != IPC_REC_HELLO && blen < IPC_TAGLEN) {
+	if (r->type == IPC_REC_LANE_OFFER && blen != IPC_LANE_NONCELEN) {
+		*why = IPC_DROP_MALFORMED;
+		*err = "lane offer of the wrong length";
+		return -1;
+	}
+	if (r->type != IPC_REC_HELLO && r->type != IPC_REC_LANE_OFFER &&
+	    blen < IPC_TAGLEN) {
 		*why = IPC_DROP_TRUNCATED;
 		*err = "sealed record shorter than its tag";
 		return -1;
@@ -167,7 +173,7 @@ ipc_rec_seal(struct ipc_dirkey *k, uint8_t type, uint8_t stream,
 	int		 n, m;
 
 	if (!k->set || len > IPC_MSG_MAX || stream >= IPC_NSTREAMS ||
-	    type == IPC_REC_HELLO)
+	    type == IPC_REC_HELLO || type == IPC_REC_LANE_OFFER)
 		return -1;
 	rec_header(out, type, stream, (uint32_t)(len + IPC_TAGLEN), seq);
 	rec_nonce(stream, seq, nonce);
@@ -213,7 +219,7 @@ ipc_rec_open(struct ipc_dirkey *k, const struct ipc_rec *r, uint8_t *pt,
 		*why = IPC_DROP_NO_KEY;
 		return -1;
 	}
-	if (r->type == IPC_REC_HELLO || r->type == IPC_REC_CONFIRM) {
+	if (r->type != IPC_REC_HEARTBEAT && r->type != IPC_REC_DATA) {
 		*why = IPC_DROP_MALFORMED;
 		return -1;
 	}
@@ -250,4 +256,34 @@ ipc_rec_open_confirm(struct ipc_dirkey *k, const struct ipc_rec *r,
 		return -1;
 	}
 	return n;
+}
+
+ssize_t
+ipc_rec_verify(struct ipc_dirkey *k, const struct ipc_rec *r, uint8_t *pt,
+    enum ipc_drop *why)
+{
+	ssize_t	 n;
+
+	if (!k->set) {
+		*why = IPC_DROP_NO_KEY;
+		return -1;
+	}
+	if (r->type != IPC_REC_LANE && r->type != IPC_REC_DATA) {
+		*why = IPC_DROP_MALFORMED;
+		return -1;
+	}
+	if ((n = rec_decrypt(k, r, pt)) == -1) {
+		*why = IPC_DROP_BAD_TAG;
+		return -1;
+	}
+	return n;
+}
+
+ssize_t
+ipc_rec_offer(const uint8_t *nonce, uint8_t *out)
+{
+	rec_header(out, IPC_REC_LANE_OFFER, IPC_STREAM_CONTROL,
+	    IPC_LANE_NONCELEN, 0);
+	memcpy(out + IPC_REC_HDRLEN, nonce, IPC_LANE_NONCELEN);
+	return IPC_REC_HDRLEN + IPC_LANE_NONCELEN;
 }

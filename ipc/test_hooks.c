@@ -35,3 +35,9 @@ ipc_test_set_incarnation(struct ipc *ipc, uint64_t inc)
 {
 	ipc->incarnation = inc;
 }
+
+void
+ipc_test_forge_lanes(struct ipc *ipc)
+{
+	ipc->test_forge_lanes = 1;
+}

@@ -79,12 +79,8 @@ tp_set_event(struct tp_common *tc, const char *what)
 static void
 reasm_clear(struct tp_common *tc)
 {
-	for (int s = 0; s < IPC_NSTREAMS; s++) {
-		free(tc->rbuf[s]);
-		tc->rbuf[s] = NULL;
-		tc->rlen[s] = 0;
-		tc->rbig[s] = 0;
-	}
+	for (int s = 0; s < IPC_NSTREAMS; s++)
+		tp_reasm_clear(&tc->reasm[s]);
 }
 
 void
@@ -210,32 +206,49 @@ tp_on_peer_shutdown(struct tp_common *tc)
 }
 
 void
+tp_reasm_add(struct tp_reasm *ra, struct ipc *ipc, int lane, int sid,
+    const uint8_t *p, size_t n, int eor)
+{
+	if (!ra->big) {
+		if (ra->len + n > IPC_REC_MAX) {
+			ra->big = 1;
+			tp_reasm_clear(ra);
+			ra->big = 1;
+		} else {
+			if (ra->buf == NULL)
+				ra->buf = xmalloc(IPC_REC_MAX);
+			memcpy(ra->buf + ra->len, p, n);
+			ra->len += n;
+		}
+	}
+	if (!eor)
+		return;
+	if (lane < 0)
+		ipc_core_recv(ipc, sid, ra->big ? NULL : ra->buf,
+		    ra->big ? 0 : ra->len, ra->big);
+	else
+		ipc_core_lane_recv(ipc, lane, sid, ra->big ? NULL : ra->buf,
+		    ra->big ? 0 : ra->len, ra->big);
+	ra->big = 0;
+	ra->len = 0;
+}
+
+void
+tp_reasm_clear(struct tp_reasm *ra)
+{
+	free(ra->buf);
+	ra->buf = NULL;
+	ra->len = 0;
+	ra->big = 0;
+}
+
+void
 tp_on_data(struct tp_common *tc, int sid, const uint8_t *p, size_t n,
     int eor)
 {
 	if (sid < 0 || sid >= IPC_NSTREAMS)
 		return;		/* SCTP_INITMSG allows IPC_NSTREAMS only */
-	if (!tc->rbig[sid]) {
-		if (tc->rlen[sid] + n > IPC_REC_MAX) {
-			tc->rbig[sid] = 1;
-			free(tc->rbuf[sid]);
-			tc->rbuf[sid] = NULL;
-			tc->rlen[sid] = 0;
-		} else {
-			if (tc->rbuf[sid] == NULL)
-				tc->rbuf[sid] = xmalloc(IPC_REC_MAX);
-			memcpy(tc->rbuf[sid] + tc->rlen[sid], p, n);
-			tc->rlen[sid] += n;
-		}
-	}
-	if (!eor)
-		return;
-	if (tc->rbig[sid])
-		ipc_core_recv(tc->ipc, sid, NULL, 0, 1);
-	else
-		ipc_core_recv(tc->ipc, sid, tc->rbuf[sid], tc->rlen[sid], 0);
-	tc->rbig[sid] = 0;
-	tc->rlen[sid] = 0;
+	tp_reasm_add(&tc->reasm[sid], tc->ipc, -1, sid, p, n, eor);
 }
 
 void

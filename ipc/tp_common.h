@@ -57,6 +57,21 @@ struct tp_sock_ops {
 	struct tp_sac_codes	 sac;
 };
 
+/* A message delivered in parts (SCTP partial delivery), put together. */
+struct tp_reasm {
+	uint8_t		*buf;
+	size_t		 len;
+	int		 big;	/* above IPC_REC_MAX: counted, not kept */
+};
+
+/*
+ * Add a part; with eor, hand the whole message (or its being too large)
+ * to the core through ipc_core_recv (lane -1) or ipc_core_lane_recv.
+ */
+void	tp_reasm_add(struct tp_reasm *, struct ipc *, int, int,
+	    const uint8_t *, size_t, int);
+void	tp_reasm_clear(struct tp_reasm *);
+
 struct tp_common {
 	struct ipc_tp			*tp;	/* the one embedding this */
 	const struct tp_sock_ops	*ops;
@@ -69,9 +84,7 @@ struct tp_common {
 	ev_timer			 conn_timeout;
 	uint64_t			 up_since_ms;
 
-	uint8_t				*rbuf[IPC_NSTREAMS];
-	size_t				 rlen[IPC_NSTREAMS];
-	int				 rbig[IPC_NSTREAMS];
+	struct tp_reasm			 reasm[IPC_NSTREAMS];
 
 	char				 last_event[160];
 	uint64_t			 attempts;

@@ -29,6 +29,13 @@
  * pair while the one in use is silent.  SCTP retransmits what was lost
  * over the new pair.  A connect attempt that times out also tries the
  * other pair next.
+ *
+ * Lanes (ipc/lanes.c): more associations to the same peer over the same
+ * UDP socket, the client's from ports usrsctp picks, each with its own
+ * congestion window; the server takes an association it accepts while the
+ * channel is sealed into a free lane slot, and the core decides whether
+ * it proves the keys.  A lane's send buffer is smaller than the first
+ * association's, so that state records go to the lanes that keep up.
  */
 #include <sys/socket.h>
 
@@ -56,6 +63,14 @@
 #define UDPBUF		(4 << 20)
 #define UDP_BATCH	64
 #define IPC_PATH_SILENCE_MS	1500
+#define LANE_SOCKBUF	(128 << 10)
+
+struct tp_lane {
+	struct socket		*so;
+	int			 up;	/* its association is up */
+	int			 want_write;
+	struct tp_reasm		 ra;
+};
 
 struct ipc_tp {
 	struct tp_common	 c;
@@ -83,6 +98,9 @@ struct ipc_tp {
 	uint64_t		 udp_foreign;
 	uint64_t		 udp_send_errors;
 	uint64_t		 path_switches;
+
+	struct tp_lane		 lane[CONF_IPC_LANES_MAX];
+	unsigned		 lane_gen;	/* bumped when one changes */
 };
 
 /* usrsctp is one stack per process, shared by every transport. */
@@ -394,18 +412,41 @@ set_priorities(struct socket *so)
 	}
 }
 
-/* The ops' close: the association's socket; abort sends ABORT at once. */
 static void
-sock_close(struct ipc_tp *tp, int abort)
+so_close(struct socket *so, int abort)
 {
 	struct linger	 l = { 1, 0 };
 
+	usrsctp_set_upcall(so, NULL, NULL);
+	if (abort)
+		usrsctp_setsockopt(so, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	usrsctp_close(so);
+}
+
+static void
+lane_close(struct ipc_tp *tp, int i)
+{
+	struct tp_lane	*ln = &tp->lane[i];
+
+	if (ln->so != NULL) {
+		so_close(ln->so, 1);
+		ln->so = NULL;
+		tp->lane_gen++;
+	}
+	ln->up = 0;
+	ln->want_write = 0;
+	tp_reasm_clear(&ln->ra);
+}
+
+/* The ops' close: the association's socket and every lane; abort sends
+ * ABORT at once. */
+static void
+sock_close(struct ipc_tp *tp, int abort)
+{
+	for (int i = 0; i < CONF_IPC_LANES_MAX; i++)
+		lane_close(tp, i);
 	if (tp->sock != NULL) {
-		usrsctp_set_upcall(tp->sock, NULL, NULL);
-		if (abort)
-			usrsctp_setsockopt(tp->sock, SOL_SOCKET, SO_LINGER, &l,
-			    sizeof(l));
-		usrsctp_close(tp->sock);
+		so_close(tp->sock, abort);
 		tp->sock = NULL;
 		tp->gen++;
 	}
@@ -498,12 +539,131 @@ on_notification(struct ipc_tp *tp, const union sctp_notification *n,
 }
 
 static void
+lane_take(struct ipc_tp *tp, int i, struct socket *so)
+{
+	int	 bufsz = LANE_SOCKBUF;
+
+	lane_close(tp, i);
+	set_options(tp, so);
+	setopt(so, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz),
+	    "SO_SNDBUF");
+	tp->lane[i].so = so;
+	tp->lane_gen++;
+}
+
+/* A lane's association ended or failed: closed, the core told. */
+static void
+lane_lost(struct ipc_tp *tp, int i, const char *why)
+{
+	lane_close(tp, i);
+	ipc_core_lane_down(tp->c.ipc, i, why);
+}
+
+static void
+lane_notification(struct ipc_tp *tp, int i, const union sctp_notification *n,
+    size_t len)
+{
+	if (len < sizeof(n->sn_header))
+		return;
+	switch (n->sn_header.sn_type) {
+	case SCTP_ASSOC_CHANGE:
+		if (len < sizeof(n->sn_assoc_change))
+			return;
+		if (n->sn_assoc_change.sac_state == SCTP_COMM_UP) {
+			if (!tp->lane[i].up) {
+				tp->lane[i].up = 1;
+				set_priorities(tp->lane[i].so);
+				ipc_core_lane_up(tp->c.ipc, i);
+			}
+		} else
+			lane_lost(tp, i, "its association ended");
+		break;
+	case SCTP_SHUTDOWN_EVENT:
+		lane_lost(tp, i, "the peer shut it down");
+		break;
+	case SCTP_SEND_FAILED_EVENT:
+		tp->c.send_failed++;
+		break;
+	}
+}
+
+#define LANE_BATCH	64	/* messages read from a lane in one pass */
+
+/* Read lane i: 0 drained, LANE_AHEAD left because it is ahead, LANE_MORE
+ * left after a batch. */
+enum { LANE_AHEAD = 1, LANE_MORE = 2 };
+
+static int
+lane_process(struct ipc_tp *tp, int i, uint8_t *buf, size_t cap)
+{
+	struct sctp_rcvinfo	 ri;
+	socklen_t		 rilen;
+	unsigned int		 itype;
+	int			 flags;
+	ssize_t			 n;
+	unsigned		 gen = tp->lane_gen;
+	struct tp_lane		*ln = &tp->lane[i];
+	int			 ahead = 0;
+
+	for (int k = 0; ln->so != NULL && gen == tp->lane_gen; k++) {
+		if (k == LANE_BATCH) {
+			ahead = LANE_MORE;
+			break;
+		}
+		if (ln->ra.len == 0 &&
+		    !ipc_core_lane_may_read(tp->c.ipc, i)) {
+			ahead = LANE_AHEAD;
+			break;
+		}
+		rilen = sizeof(ri);
+		itype = 0;
+		flags = 0;
+		n = usrsctp_recvv(ln->so, buf, cap, NULL, NULL, &ri, &rilen,
+		    &itype, &flags);
+		if (n < 0) {
+			if (errno == EWOULDBLOCK || errno == EAGAIN ||
+			    (!ln->up && errno == ENOTCONN))
+				break;
+			lane_lost(tp, i, "association reset");
+			return 0;
+		}
+		if (n == 0) {
+			if (ln->up)
+				lane_lost(tp, i, "the peer closed it");
+			break;
+		}
+		if (flags & MSG_NOTIFICATION)
+			lane_notification(tp, i,
+			    (const union sctp_notification *)buf, (size_t)n);
+		else if (itype == SCTP_RECVV_RCVINFO &&
+		    ri.rcv_sid < IPC_NSTREAMS)
+			tp_reasm_add(&ln->ra, tp->c.ipc, i, ri.rcv_sid, buf,
+			    (size_t)n, (flags & MSG_EOR) != 0);
+	}
+	if (ln->so != NULL && gen == tp->lane_gen && ln->want_write &&
+	    (usrsctp_get_events(ln->so) & SCTP_EVENT_WRITE)) {
+		ln->want_write = 0;
+		ipc_core_writable(tp->c.ipc);
+	}
+	return ahead;
+}
+
+static void
 accept_all(struct ipc_tp *tp)
 {
 	struct socket	*so;
 
 	while ((so = usrsctp_accept(tp->lsock, NULL, NULL)) != NULL) {
+		int	 slot;
+
 		/* (the UDP layer already dropped foreign sources) */
+		if (tp->sock != NULL && ipc_core_sealed(tp->c.ipc) &&
+		    (slot = ipc_core_lane_slot(tp->c.ipc)) >= 0) {
+			lane_take(tp, slot, so);
+			tp->lane[slot].up = 1;
+			ipc_core_lane_up(tp->c.ipc, slot);
+			continue;
+		}
 		if (!tp_accept_replaces(&tp->c, tp->sock != NULL)) {
 			usrsctp_close(so);
 			continue;
@@ -556,6 +716,31 @@ us_process(struct ipc_tp *tp)
 			tp_on_data(&tp->c, ri.rcv_sid, buf, (size_t)n,
 			    (flags & MSG_EOR) != 0);
 		if (gen != tp->gen)
+			break;
+	}
+	/*
+	 * The lanes, a batch from each in turn (so that delivery moves with
+	 * all of them), again while one had more, or was left ahead and
+	 * delivery moved; what is left after that waits for the next round.
+	 */
+	for (int pass = 0, left = 1; left && tp->sock != NULL; pass++) {
+		uint64_t before = ipc_core_state_seq(tp->c.ipc);
+
+		if (pass == 64) {
+			tp->pending = 1;
+			break;
+		}
+		left = 0;
+		for (int i = 0; i < CONF_IPC_LANES_MAX && tp->sock != NULL;
+		    i++) {
+			gen = tp->gen;
+			if (tp->lane[i].so != NULL)
+				left |= lane_process(tp, i, buf, sizeof(buf));
+			if (gen != tp->gen)
+				return;
+		}
+		if (!(left & LANE_MORE) &&
+		    ipc_core_state_seq(tp->c.ipc) == before)
 			break;
 	}
 	if (tp->sock != NULL && tp->want_write &&
@@ -648,7 +833,7 @@ us_open(struct ipc *ipc, struct ev_loop *loop,
 	set_options(tp, tp->lsock);
 	conn_addr(tp, a->local_port, &l);
 	if (usrsctp_bind(tp->lsock, (struct sockaddr *)&l, sizeof(l)) == -1 ||
-	    usrsctp_listen(tp->lsock, 1) == -1) {
+	    usrsctp_listen(tp->lsock, 1 + CONF_IPC_LANES_MAX) == -1) {
 		snprintf(err, errlen, "usrsctp: listen on port %u: %s",
 		    a->local_port, strerror(errno));
 		us_close(tp);
@@ -686,26 +871,79 @@ us_close(struct ipc_tp *tp)
 	stack_unref();
 }
 
+/* One message on a stream of so; EAGAIN sets *want_write. */
 static int
-us_send(struct ipc_tp *tp, int stream, const void *p, size_t len)
+so_send(struct socket *so, int *want_write, int stream, const void *p,
+    size_t len)
 {
 	struct sctp_sndinfo	 si;
 
-	if (tp->sock == NULL || tp->c.st != TP_UP) {
-		errno = ENOTCONN;
-		return -1;
-	}
 	memset(&si, 0, sizeof(si));
 	si.snd_sid = (uint16_t)stream;
-	if (usrsctp_sendv(tp->sock, p, len, NULL, 0, &si, sizeof(si),
+	if (usrsctp_sendv(so, p, len, NULL, 0, &si, sizeof(si),
 	    SCTP_SENDV_SNDINFO, 0) == -1) {
 		if (errno == EWOULDBLOCK || errno == EAGAIN) {
-			tp->want_write = 1;
+			*want_write = 1;
 			errno = EAGAIN;
 		}
 		return -1;
 	}
 	return 0;
+}
+
+static int
+us_send(struct ipc_tp *tp, int stream, const void *p, size_t len)
+{
+	if (tp->sock == NULL || tp->c.st != TP_UP) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return so_send(tp->sock, &tp->want_write, stream, p, len);
+}
+
+static void
+us_lane_open(struct ipc_tp *tp, int i)
+{
+	struct sockaddr_conn	 l, r;
+	struct socket		*so;
+
+	if (i < 0 || i >= CONF_IPC_LANES_MAX || tp->sock == NULL)
+		return;
+	so = usrsctp_socket(AF_CONN, SOCK_STREAM, IPPROTO_SCTP, NULL, NULL, 0,
+	    NULL);
+	if (so == NULL) {
+		ipc_core_lane_down(tp->c.ipc, i, "usrsctp_socket failed");
+		return;
+	}
+	lane_take(tp, i, so);
+	conn_addr(tp, 0, &l);	/* a port of usrsctp's choice */
+	conn_addr(tp, tp->c.a.remote_port, &r);
+	if (usrsctp_bind(so, (struct sockaddr *)&l, sizeof(l)) == -1 ||
+	    (usrsctp_connect(so, (struct sockaddr *)&r, sizeof(r)) == -1 &&
+	    errno != EINPROGRESS))
+		lane_lost(tp, i, "connect failed");
+}
+
+static int
+us_lane_send(struct ipc_tp *tp, int i, int stream, const void *p,
+    size_t len)
+{
+	struct tp_lane	*ln;
+
+	if (i < 0 || i >= CONF_IPC_LANES_MAX || tp->lane[i].so == NULL ||
+	    !tp->lane[i].up) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	ln = &tp->lane[i];
+	return so_send(ln->so, &ln->want_write, stream, p, len);
+}
+
+static void
+us_lane_close(struct ipc_tp *tp, int i)
+{
+	if (i >= 0 && i < CONF_IPC_LANES_MAX)
+		lane_close(tp, i);
 }
 
 static void
@@ -787,4 +1025,7 @@ const struct ipc_tp_ops ipc_tp_usrsctp = {
 	.send = us_send,
 	.restart = us_restart,
 	.status = us_status,
+	.lane_open = us_lane_open,
+	.lane_send = us_lane_send,
+	.lane_close = us_lane_close,
 };

@@ -15,7 +15,9 @@
  *				timestamped counters message every MS ms
  *				for DUR ms
  *   stats			what arrived: per-stream messages and
- *				bytes, counters latency during the burst
+ *				bytes, counters latency during the burst,
+ *				state messages out of order (by their
+ *				number: 0 starts a new series)
  *   inject KIND		a crafted record on the state stream,
  *				straight to SCTP: replay | forged |
  *				truncated | toolarge | version; or
@@ -24,6 +26,7 @@
  *   raw STREAM HEX		one message of exactly these bytes (a
  *				crafted sync message for hasync)
  *   role N			ipc_set_role(N)
+ *   forge-lanes		answer lane offers with a broken tag
  *   quit
  *
  * Events: {"event": "up", ...}, {"event": "down", "reason": ...}.
@@ -65,6 +68,7 @@ static char		 line[4096];
 static size_t		 linelen;
 static uint64_t		 rx_msgs[IPC_NSTREAMS], rx_bytes[IPC_NSTREAMS];
 static uint64_t		 state_first_us, state_last_us;
+static uint64_t		 state_next, state_disorder;
 static uint64_t		 lat_at[MAXLAT], lat_us[MAXLAT];
 static size_t		 nlat;
 static uint32_t		 lat_seq;
@@ -125,9 +129,15 @@ on_message(void *arg, enum ipc_stream s, const uint8_t *p, size_t len)
 	rx_msgs[s]++;
 	rx_bytes[s] += len;
 	if (s == IPC_STREAM_STATE) {
+		uint64_t num = len >= 4 ? (uint64_t)p[0] << 24 |
+		    (uint64_t)p[1] << 16 | (uint64_t)p[2] << 8 | p[3] : 0;
+
 		if (state_first_us == 0)
 			state_first_us = now;
 		state_last_us = now;
+		if (num != 0 && num != state_next)
+			state_disorder++;
+		state_next = num + 1;
 	}
 	if (s == IPC_STREAM_COUNTERS && len >= 16 && memcmp(p, "LAT:", 4) ==
 	    0 && nlat < MAXLAT) {
@@ -282,6 +292,8 @@ cmd_stats(void)
 		if (lat_us[i] > max)
 			max = lat_us[i];
 	}
+	json_object_object_add(o, "state_out_of_order",
+	    json_object_new_int64((int64_t)state_disorder));
 	json_object_object_add(o, "state_window_us", json_object_new_int64(
 	    (int64_t)(state_last_us - state_first_us)));
 	json_object_object_add(o, "counters_in_window",
@@ -421,6 +433,9 @@ command(char *l)
 	} else if (strcmp(w[0], "role") == 0 && n == 2) {
 		ipc_set_role(ipc, (uint8_t)atoi(w[1]));
 		emit_kv("role", w[1]);
+	} else if (strcmp(w[0], "forge-lanes") == 0) {
+		ipc_test_forge_lanes(ipc);
+		emit_kv("forging", "lanes");
 	} else if (strcmp(w[0], "quit") == 0) {
 		ev_break(loop, EVBREAK_ALL);
 	} else {

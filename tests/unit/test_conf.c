@@ -312,6 +312,39 @@ test_ikev2_fragmentation(void **state)
 	}
 }
 
+/* lanes under the association: default, each form, printed and read back */
+static void
+test_ipc_lanes(void **state)
+{
+	static const struct {
+		const char	*text;
+		int		 lanes;
+	} t[] = {
+		{ "hostname a\n", CONF_IPC_LANES },
+		{ "ipc zone default\n association 1\n  protocol sctp\n"
+		    "   lanes 5\n", 5 },
+		{ "ipc zone default\n association 1\n  protocol sctp\n"
+		    "   lanes 0\n", 0 },
+		{ "ipc zone default\n association 1\n  protocol sctp\n"
+		    "   no lanes\n", 0 },
+		{ "ipc zone default\n association 1\n  protocol sctp\n"
+		    "   lanes 7\n  no protocol sctp\n", CONF_IPC_LANES },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < nitems(t); i++) {
+		struct conf_diag d;
+		struct config	*a;
+
+		memset(&d, 0, sizeof(d));
+		a = conf_load_mem("t", t[i].text, strlen(t[i].text), &d);
+		assert_non_null(a);
+		assert_int_equal(d.errors, 0);
+		assert_int_equal(a->ipc.lanes, t[i].lanes);
+		survives_print(a);
+	}
+}
+
 /* Each bad config is reported at this line, with this text in it. */
 static const struct {
 	const char	*text;
@@ -475,6 +508,10 @@ static const struct {
 	    "70000\n", 4, "1 to 65535" },
 	{ "ipc zone default\n association 1\n  protocol sctp\n   local-port 1\n"
 	    "    retransmit-timeout 5000 400\n", 5, "below the minimum" },
+	{ "ipc zone default\n association 1\n  protocol sctp\n   lanes 32\n",
+	    4, "lanes takes 0 to 31" },
+	{ "ipc zone default\n association 1\n  protocol sctp\n   lanes\n",
+	    4, "lanes takes 0 to 31" },
 	{ "track 1 ip route 10.0.0.0 255.0.0.0 reachability\n", 1,
 	    "line-protocol\" only" },
 	{ "hostname\n", 1, "one NAME" },
@@ -1589,6 +1626,7 @@ main(void)
 		cmocka_unit_test(test_cisco3725),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_ikev2_fragmentation),
+		cmocka_unit_test(test_ipc_lanes),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_print_masks_secrets),
 		cmocka_unit_test(test_standby_peer_line),
