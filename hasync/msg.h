@@ -30,9 +30,7 @@
 #define HA_IFADDRS_MAX		16	/* interfaces in a hello */
 #define HA_REASON_MAX		127
 #define HA_BATCH_MAX		1024	/* items in one record */
-/* bytes packed per record: small enough that a snapshot spreads over
- * the channel's lanes (docs/ipc.md, "Lanes") */
-#define HA_RECORD_MAX		16000
+#define HA_RECORD_MAX		60000	/* bytes packed per record */
 #define HA_COUNT_MAX		10000000	/* SA counts in bulk markers */
 
 enum ha_msg_type {
