@@ -212,8 +212,6 @@ lane_answer(struct ipc *ipc, int i, const struct ipc_rec *r)
 	ssize_t		 n;
 	int		 client = lanes_client(ipc);
 
-	if (client && l->st == IPC_LANE_UP)
-		return;		/* its state came first (another stream) */
 	if (r->stream != IPC_STREAM_CONTROL ||
 	    r->bodylen != IPC_LANE_NONCELEN + IPC_TAGLEN ||
 	    l->st != (client ? IPC_LANE_ANSWERED : IPC_LANE_OPEN)) {
@@ -294,7 +292,8 @@ ipc_core_lane_recv(struct ipc *ipc, int i, int stream, const uint8_t *p,
 		return;
 	case IPC_REC_DATA:
 		/* the server's answer and its first state are on two SCTP
-		 * streams: state that opens proves the answer as well */
+		 * streams: state may come first, and is taken (it opens or is
+		 * dropped); we send on the lane only after the answer */
 		if (r.stream == IPC_STREAM_STATE && (l->st == IPC_LANE_UP ||
 		    (l->st == IPC_LANE_ANSWERED && lanes_client(ipc))))
 			break;
@@ -310,10 +309,6 @@ ipc_core_lane_recv(struct ipc *ipc, int i, int stream, const uint8_t *p,
 	}
 	pt = xmalloc(r.bodylen);
 	if ((n = ipc_state_open(ipc, &r, pt)) != -1) {
-		if (l->st == IPC_LANE_ANSWERED) {
-			l->st = IPC_LANE_UP;
-			ipc->lane_ups++;
-		}
 		ipc->lane_msgs_in++;
 		l->last_seq = r.seq;
 		ipc_state_in(ipc, r.seq, pt, (size_t)n);
@@ -329,7 +324,7 @@ ipc_core_lane_may_read(const struct ipc *ipc, int i)
 {
 	const struct ipc_lane *l = &ipc->lane[i];
 
-	return i >= ipc->nlanes || l->st != IPC_LANE_UP ||
+	return i >= ipc->nlanes || l->st < IPC_LANE_ANSWERED ||
 	    l->last_seq <= ipc->rx.seq[IPC_STREAM_STATE] + IPC_LANE_AHEAD;
 }
 
