@@ -49,7 +49,6 @@ static const int flush_order[IPC_NSTREAMS] = {
 	IPC_STREAM_CONTROL, IPC_STREAM_COUNTERS, IPC_STREAM_STATE,
 };
 
-
 /* A bounded copy that always terminates (glibc 2.36 has no strlcpy). */
 static void
 ipc_strcpy(char *dst, const char *src, size_t len)
@@ -196,8 +195,8 @@ handshake_keys(struct ipc *ipc)
 	if (ipc_derive_keys(ipc->secret, ipc->hello + IPC_REC_HDRLEN,
 	    ipc->hellolen - IPC_REC_HDRLEN, ipc->peer_body,
 	    ipc->peer_bodylen, &k) == -1) {
-		ipc_core_fail(ipc, "key derivation failed (did our own hello come "
-		    "back?)");
+		ipc_core_fail(ipc, "key derivation failed (did our own hello "
+		    "come back?)");
 		goto done;
 	}
 	if (ipc_dirkey_set(&ipc->tx, k.tx) == -1 ||
@@ -421,7 +420,8 @@ recv_hello(struct ipc *ipc, const struct ipc_rec *r)
 	}
 	if (strcmp(h.node_id, ipc->node_id) == 0 &&
 	    h.incarnation == ipc->incarnation) {
-		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "our own hello came back");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED,
+		    "our own hello came back");
 		return;
 	}
 	if (ipc->state == IPC_S_UP) {
@@ -431,10 +431,12 @@ recv_hello(struct ipc *ipc, const struct ipc_rec *r)
 		 * over does it on a new association (SCTP restart, or its
 		 * old one aborted or silent until the heartbeats stop).
 		 */
-		ipc_core_drop(ipc, IPC_DROP_UNSEALED, "a clear hello on a live channel");
+		ipc_core_drop(ipc, IPC_DROP_UNSEALED,
+		    "a clear hello on a live channel");
 		return;
 	} else if (ipc->state != IPC_S_HANDSHAKE) {
-		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "hello outside a handshake");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED,
+		    "hello outside a handshake");
 		return;
 	} else if (ipc->have_peer_hello) {
 		/* a second hello: start the key schedule again from it */
@@ -462,7 +464,8 @@ recv_confirm(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 	ssize_t		 n;
 
 	if (!ipc->rx.set) {
-		ipc_core_drop(ipc, IPC_DROP_NO_KEY, "confirm before the peer's hello");
+		ipc_core_drop(ipc, IPC_DROP_NO_KEY,
+		    "confirm before the peer's hello");
 		return;
 	}
 	n = ipc_rec_open_confirm(&ipc->rx, r, pt, &why);
@@ -470,18 +473,19 @@ recv_confirm(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 		ipc_core_drop(ipc, why, "key confirmation");
 		if (why == IPC_DROP_BAD_TAG && ipc->state == IPC_S_HANDSHAKE) {
 			ipc->handshakes_failed++;
-			ipc_core_fail(ipc, "key confirmation from %s failed: its "
-			    "security key differs from ours", ipc->peer_id);
+			ipc_core_fail(ipc, "key confirmation from %s failed: "
+			    "its security key differs from ours", ipc->peer_id);
 		}
 		return;
 	}
 	if (n != IPC_HASHLEN || CRYPTO_memcmp(pt, ipc->transcript,
 	    IPC_HASHLEN) != 0) {
-		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "confirm of another transcript");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED,
+		    "confirm of another transcript");
 		if (ipc->state == IPC_S_HANDSHAKE) {
 			ipc->handshakes_failed++;
-			ipc_core_fail(ipc, "key confirmation from %s is for another "
-			    "handshake", ipc->peer_id);
+			ipc_core_fail(ipc, "key confirmation from %s is for "
+			    "another handshake", ipc->peer_id);
 		}
 		return;
 	}
@@ -529,8 +533,8 @@ recv_sealed(struct ipc *ipc, const struct ipc_rec *r, uint8_t *pt)
 		/* the peer sends heartbeats only once up: lanes now */
 		ipc_lanes_start(ipc);
 		if (inc != ipc->peer.incarnation) {
-			ipc_core_fail(ipc, "the peer's heartbeat carries another "
-			    "incarnation");
+			ipc_core_fail(ipc, "the peer's heartbeat carries "
+			    "another incarnation");
 			return;
 		}
 		if (role != ipc->peer.role) {
@@ -565,8 +569,8 @@ ipc_core_recv(struct ipc *ipc, int stream, const uint8_t *p, size_t len,
 	uint8_t		*pt;
 
 	if (toolarge) {
-		ipc_core_drop(ipc, IPC_DROP_TOO_LARGE, "SCTP message above the maximum "
-		    "record size");
+		ipc_core_drop(ipc, IPC_DROP_TOO_LARGE, "SCTP message above "
+		    "the maximum record size");
 		return;
 	}
 	if (ipc_rec_parse(p, len, &r, &why, &err) == -1) {
@@ -574,14 +578,14 @@ ipc_core_recv(struct ipc *ipc, int stream, const uint8_t *p, size_t len,
 		return;
 	}
 	if (r.stream != stream) {
-		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "record on the wrong SCTP "
-		    "stream");
+		ipc_core_drop(ipc, IPC_DROP_MALFORMED, "record on the wrong "
+		    "SCTP stream");
 		return;
 	}
 	if (r.type == IPC_REC_HELLO) {
 		if (stream != IPC_STREAM_CONTROL) {
-			ipc_core_drop(ipc, IPC_DROP_MALFORMED, "hello off the control "
-			    "stream");
+			ipc_core_drop(ipc, IPC_DROP_MALFORMED, "hello off the "
+			    "control stream");
 			return;
 		}
 		recv_hello(ipc, &r);
