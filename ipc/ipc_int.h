@@ -428,7 +428,7 @@ struct ipc {
 	uint64_t		 lane_msgs_in;
 
 	/* set only by test hooks (test_hooks.c): the last record sealed;
-	 * lane answers sent with a broken tag */
+	 * how lane offers are answered (enum ipc_test_lane) */
 	int			 keep_last;
 	int			 test_forge_lanes;
 	uint8_t			*last[IPC_NSTREAMS];
@@ -477,9 +477,18 @@ int		 ipc_test_send_raw(struct ipc *, int, const void *, size_t);
 void		 ipc_test_keep_last(struct ipc *);
 /* The last record sealed for a stream, as it went out (for replays). */
 const uint8_t	*ipc_test_last_record(struct ipc *, int, size_t *);
-/* From now on, answer lane offers with a LANE record whose tag is wrong
- * (an association that claims to be a lane without the key). */
-void		 ipc_test_forge_lanes(struct ipc *);
+/*
+ * From now on, answer lane offers as an association that claims to be a
+ * lane without proving the key: a LANE record whose tag is wrong, a
+ * HELLO (a new channel), or nothing at all.
+ */
+enum ipc_test_lane {
+	IPC_TEST_LANE_OK,
+	IPC_TEST_LANE_BAD_TAG,
+	IPC_TEST_LANE_HELLO,
+	IPC_TEST_LANE_SILENT,
+};
+void		 ipc_test_forge_lanes(struct ipc *, enum ipc_test_lane);
 /* Override the process incarnation for this channel (before up). */
 void		 ipc_test_set_incarnation(struct ipc *, uint64_t);
 

@@ -165,8 +165,17 @@ lane_send_rec(struct ipc *ipc, int i, uint8_t type, const uint8_t *nonce)
 		    IPC_LANE_NONCELEN, rec);
 	if (n == -1)
 		return -1;
-	if (ipc->test_forge_lanes && type == IPC_REC_LANE)
-		rec[n - 1] ^= 0x01;
+	if (type == IPC_REC_LANE)
+		switch (ipc->test_forge_lanes) {	/* test hooks only */
+		case IPC_TEST_LANE_BAD_TAG:
+			rec[n - 1] ^= 0x01;
+			break;
+		case IPC_TEST_LANE_HELLO:
+			return ipc->ops->lane_send(ipc->tp, i,
+			    IPC_STREAM_CONTROL, ipc->hello, ipc->hellolen);
+		case IPC_TEST_LANE_SILENT:
+			return 0;
+		}
 	return ipc->ops->lane_send(ipc->tp, i, IPC_STREAM_CONTROL, rec,
 	    (size_t)n);
 }

@@ -37,7 +37,7 @@ ipc_test_set_incarnation(struct ipc *ipc, uint64_t inc)
 }
 
 void
-ipc_test_forge_lanes(struct ipc *ipc)
+ipc_test_forge_lanes(struct ipc *ipc, enum ipc_test_lane how)
 {
-	ipc->test_forge_lanes = 1;
+	ipc->test_forge_lanes = (int)how;
 }

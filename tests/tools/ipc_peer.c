@@ -26,7 +26,6 @@
  *   raw STREAM HEX		one message of exactly these bytes (a
  *				crafted sync message for hasync)
  *   role N			ipc_set_role(N)
- *   forge-lanes		answer lane offers with a broken tag
  *   quit
  *
  * Events: {"event": "up", ...}, {"event": "down", "reason": ...}.
@@ -433,9 +432,6 @@ command(char *l)
 	} else if (strcmp(w[0], "role") == 0 && n == 2) {
 		ipc_set_role(ipc, (uint8_t)atoi(w[1]));
 		emit_kv("role", w[1]);
-	} else if (strcmp(w[0], "forge-lanes") == 0) {
-		ipc_test_forge_lanes(ipc);
-		emit_kv("forging", "lanes");
 	} else if (strcmp(w[0], "quit") == 0) {
 		ev_break(loop, EVBREAK_ALL);
 	} else {

@@ -752,25 +752,27 @@ lanes_refused(void *arg)
 
 /*
  * The attack: associations that claim to be lanes without the channel's
- * key (their answer to the offer does not open).  Each is closed and
- * counted, none carries state, and the channel stays up and carries the
- * state stream itself.
+ * key.  Their answer to the offer does not open, or is a HELLO (a new
+ * channel, which the sealed one ignores), or never comes (closed after
+ * the handshake timeout).  Each is closed and counted, none carries
+ * state, and the channel stays up and carries the state stream itself.
  */
 static void
-test_channel_forged_lanes(void **state)
+forged_lanes(enum ipc_test_lane how, const char *drop)
 {
 	struct ev_loop	*loop = ev_loop_new(EVFLAG_AUTO);
 	struct pair	 p;
 
-	(void)state;
 	pair_open(loop, &p, "correct-horse-battery-staple", "correct-horse-"
 	    "battery-staple");
 	/* a connects (127.0.0.1 is the lower address) */
-	ipc_test_forge_lanes(p.a.ipc);
+	ipc_test_forge_lanes(p.a.ipc, how);
 	assert_true(run_until(loop, both_up, &p, 5000));
 	assert_true(run_until(loop, lanes_refused, &p, 8000));
 	assert_int_equal(status_int(p.b.ipc, "lanes", "up"), 0);
-	assert_true(status_int(p.b.ipc, "drops", "bad_tag") >= CONF_IPC_LANES);
+	if (drop != NULL)
+		assert_true(status_int(p.b.ipc, "drops", drop) >=
+		    CONF_IPC_LANES);
 	p.b.next[IPC_STREAM_STATE] = 0;
 	send_numbered(loop, &p, 0, 2000, 500);
 	assert_true(run_until(loop, state_in, &p, 10000));
@@ -780,6 +782,15 @@ test_channel_forged_lanes(void **state)
 	assert_int_equal(p.a.downs + p.b.downs, 0);
 	pair_close(&p);
 	ev_loop_destroy(loop);
+}
+
+static void
+test_channel_forged_lanes(void **state)
+{
+	(void)state;
+	forged_lanes(IPC_TEST_LANE_BAD_TAG, "bad_tag");
+	forged_lanes(IPC_TEST_LANE_HELLO, "malformed");
+	forged_lanes(IPC_TEST_LANE_SILENT, NULL);
 }
 
 /* Seal a state record of a's with sequence seq and send it on a's first
