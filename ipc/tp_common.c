@@ -211,7 +211,6 @@ tp_reasm_add(struct tp_reasm *ra, struct ipc *ipc, int lane, int sid,
 {
 	if (!ra->big) {
 		if (ra->len + n > IPC_REC_MAX) {
-			ra->big = 1;
 			tp_reasm_clear(ra);
 			ra->big = 1;
 		} else {

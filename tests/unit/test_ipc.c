@@ -829,10 +829,19 @@ b_has_3(void *arg)
 	return p->b.msgs[IPC_STREAM_STATE] >= 3;
 }
 
+static int
+b_down_twice(void *arg)
+{
+	struct pair *p = arg;
+
+	return p->b.downs >= 2;
+}
+
 /*
  * The receiver's ring: records 3, 2 (and 3 again), then 1 are delivered
  * as 1, 2, 3; the second 3 is a replay.  A record further ahead than the
- * ring holds ends the channel.
+ * ring holds ends the channel; so does a gap that stays open longer than
+ * IPC_REORDER_GAP_MS on a channel otherwise alive.
  */
 static void
 test_state_reorder(void **state)
@@ -864,6 +873,15 @@ test_state_reorder(void **state)
 	p.a.ipc->tx.seq[IPC_STREAM_STATE] = base + 4 + IPC_REORDER_MAX;
 	send_state_at(&p, base + 4 + IPC_REORDER_MAX, 3);
 	assert_true(run_until(loop, b_down, &p, 2000));
+	assert_non_null(strstr(p.b.ipc->reason, "ahead of the one expected"));
+
+	assert_true(run_until(loop, both_up, &p, 5000));
+	base = p.a.ipc->tx.seq[IPC_STREAM_STATE];
+	p.a.ipc->tx.seq[IPC_STREAM_STATE] = base + 2;
+	send_state_at(&p, base + 2, 0);
+	assert_true(run_until(loop, b_down_twice, &p,
+	    IPC_REORDER_GAP_MS + 2000));
+	assert_non_null(strstr(p.b.ipc->reason, "missing for"));
 	pair_close(&p);
 	ev_loop_destroy(loop);
 }
