@@ -335,6 +335,7 @@ set_options(struct ipc_tp *tp, struct socket *so)
 	struct sctp_paddrparams	 pp;
 	struct sctp_event	 ev;
 	struct sctp_assoc_value	 av;
+	struct sctp_sack_info	 si;
 	static const uint16_t	 events[] = { SCTP_ASSOC_CHANGE,
 	    SCTP_PEER_ADDR_CHANGE, SCTP_SHUTDOWN_EVENT,
 	    SCTP_SEND_FAILED_EVENT };
@@ -383,6 +384,18 @@ set_options(struct ipc_tp *tp, struct socket *so)
 	    "SCTP_RECVRCVINFO");
 	setopt(so, IPPROTO_SCTP, SCTP_NODELAY, &one, sizeof(one),
 	    "SCTP_NODELAY");
+	/*
+	 * A SACK for every packet, not every second one: a lane carries a
+	 * few packets per round trip, too few for the three reports of a
+	 * gap that fast retransmission needs when SACKs are delayed, so a
+	 * loss waited for the retransmission timer (at least the
+	 * configured minimum, 300 ms or more); slow start grows faster.
+	 */
+	memset(&si, 0, sizeof(si));
+	si.sack_assoc_id = SCTP_FUTURE_ASSOC;
+	si.sack_freq = 1;
+	setopt(so, IPPROTO_SCTP, SCTP_DELAYED_SACK, &si, sizeof(si),
+	    "SCTP_DELAYED_SACK");
 	setopt(so, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz), "SO_SNDBUF");
 	setopt(so, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz), "SO_RCVBUF");
 	memset(&av, 0, sizeof(av));

@@ -712,12 +712,23 @@ test_channel_lanes(void **state)
 {
 	struct ev_loop	*loop = ev_loop_new(EVFLAG_AUTO);
 	struct pair	 p;
+	char		*log = NULL;
+	size_t		 loglen = 0;
+	FILE		*logf = open_memstream(&log, &loglen);
 
 	(void)state;
+	assert_non_null(logf);
+	log_set_stream(logf);
 	pair_open(loop, &p, "correct-horse-battery-staple", "correct-horse-"
 	    "battery-staple");
 	assert_true(run_until(loop, lanes_up, &p, 8000));
 	assert_int_equal(status_int(p.b.ipc, "lanes", "refused"), 0);
+	/* every socket option took (the SACK per packet among them) */
+	log_set_stream(stderr);
+	fclose(logf);
+	assert_non_null(strstr(log, "channel up"));
+	assert_null(strstr(log, "usrsctp: setting"));
+	free(log);
 	send_numbered(loop, &p, 0, 2000, 20000);
 	assert_true(run_until(loop, state_in, &p, 20000));
 	assert_int_equal(p.b.msgs[IPC_STREAM_STATE], 2000);
