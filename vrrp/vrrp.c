@@ -324,6 +324,8 @@ static const struct vrrp_fsm_ops io_ops = {
 
 /* ---- events ------------------------------------------------------------- */
 
+static void	 rx_drain(struct vrrp *, struct vrrp_iface *);
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -331,6 +333,15 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	/*
+	 * After the process stood still (a long import, a paused VM), the
+	 * timer and the adverts that arrived meanwhile are due together,
+	 * and libev runs the timer first: the adverts waiting in the
+	 * sockets are read before the Master_Down_Timer is believed.
+	 */
+	for (int i = 0; i < v->nifaces; i++)
+		if (v->ifaces[i].rx_fd != -1)
+			rx_drain(v, &v->ifaces[i]);
 	vrrp_fsm_timer(&v->fsm, time_mono_us());
 	rearm(v);
 }
@@ -455,15 +466,11 @@ rx_one(struct vrrp *v, struct vrrp_iface *ifp, const uint8_t *pkt,
 }
 
 static void
-rx_cb(struct ev_loop *loop, ev_io *w, int revents)
+rx_drain(struct vrrp *v, struct vrrp_iface *ifp)
 {
-	struct vrrp_iface *ifp = w->data;
-	struct vrrp	*v = ifp->v;
 	uint8_t		 buf[2048];
 	ssize_t		 n;
 
-	(void)loop;
-	(void)revents;
 	for (int i = 0; i < RX_BATCH; i++) {
 		n = recv(ifp->rx_fd, buf, sizeof(buf), MSG_TRUNC);
 		if (n == -1 && errno == EINTR)
@@ -478,7 +485,17 @@ rx_cb(struct ev_loop *loop, ev_io *w, int revents)
 		rx_one(v, ifp, buf, (size_t)n > sizeof(buf) ? sizeof(buf) :
 		    (size_t)n);
 	}
-	rearm(v);
+}
+
+static void
+rx_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct vrrp_iface *ifp = w->data;
+
+	(void)loop;
+	(void)revents;
+	rx_drain(ifp->v, ifp);
+	rearm(ifp->v);
 }
 
 static void

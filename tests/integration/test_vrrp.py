@@ -212,6 +212,27 @@ def test_vrrp_kill9_takeover_and_leftovers(design, bindir):
     assert watch.samples > 10
 
 
+def test_vrrp_standby_stalled_does_not_take_over(design, bindir):
+    """A standby whose process stood still longer than Master_Down_Interval
+    (stopped here; a long import or a paused VM does the same) finds the
+    Active router's adverts waiting in its socket when it runs again: they
+    count before its Master_Down_Timer does, and it stays Standby."""
+    ha1 = start(design, bindir, "ha1", HA1)
+    ha2 = start(design, bindir, "ha2", HA2)
+    elected(ha1, ha2)
+    watch = SplitWatch([ha1, ha2])
+    for _ in range(3):
+        mark = len(design.log("ha2"))
+        ha2.proc.send_signal(signal.SIGSTOP)
+        time.sleep(0.8)          # Master_Down_Interval: 361 ms
+        ha2.proc.send_signal(signal.SIGCONT)
+        time.sleep(0.5)
+        log = design.log("ha2")[mark:]
+        assert "-> Active" not in log, log
+        assert all_in(ha1, "Active") and all_in(ha2, "Standby")
+    assert not watch.stop(), watch.splits
+
+
 def test_vrrp_clean_stop_hands_over(design, bindir):
     ha1 = start(design, bindir, "ha1", HA1)
     ha2 = start(design, bindir, "ha2", HA2)
