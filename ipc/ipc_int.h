@@ -229,6 +229,17 @@ int		 ipc_core_lane_slot(struct ipc *);
  */
 int		 ipc_core_lane_may_read(const struct ipc *, int);
 uint64_t	 ipc_core_state_seq(const struct ipc *);
+/*
+ * The transport's turn of the event loop: ipc_core_turn() before it
+ * reads (IPC_STATE_TURN state records may be delivered), then
+ * ipc_core_turn_held() delivers records held for an earlier one that has
+ * come; ipc_core_turn_left() is 0 once the turn's records are delivered:
+ * the transport stops reading and comes back in the next turn without
+ * sleeping.
+ */
+void		 ipc_core_turn(struct ipc *);
+void		 ipc_core_turn_held(struct ipc *);
+int		 ipc_core_turn_left(const struct ipc *);
 void		 ipc_core_lane_up(struct ipc *, int);
 void		 ipc_core_lane_down(struct ipc *, int, const char *);
 void		 ipc_core_lane_recv(struct ipc *, int, int, const uint8_t *,
@@ -344,6 +355,14 @@ struct ipc_lane {
 #define IPC_LANE_AHEAD		256
 /* After the channel comes up, state waits this long for a first lane. */
 #define IPC_LANE_WAIT_MS	1000
+/*
+ * State records delivered in one turn of the event loop.  A snapshot's
+ * records (60 kB, about 110 tunnels each) are imported as they are
+ * delivered; a run of them at once held the loop for 280 ms, and the
+ * election's adverts, IKE and the control socket with it (docs/ipc.md,
+ * "One turn of the loop").
+ */
+#define IPC_STATE_TURN		8
 
 struct ipc_reorder {
 	struct ipc_qmsg		**ring;
@@ -422,6 +441,7 @@ struct ipc {
 	int			 lanes_started;
 	unsigned		 lane_rr;
 	struct ipc_reorder	 ro;
+	int			 turn_left;	/* IPC_STATE_TURN */
 	uint64_t		 lane_ups;
 	uint64_t		 lanes_refused;
 	uint64_t		 lane_msgs_out;

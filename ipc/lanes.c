@@ -334,7 +334,20 @@ ipc_core_lane_may_read(const struct ipc *ipc, int i)
 	const struct ipc_lane *l = &ipc->lane[i];
 
 	return i >= ipc->nlanes || l->st < IPC_LANE_ANSWERED ||
-	    l->last_seq <= ipc->rx.seq[IPC_STREAM_STATE] + IPC_LANE_AHEAD;
+	    (ipc->turn_left > 0 &&
+	    l->last_seq <= ipc->rx.seq[IPC_STREAM_STATE] + IPC_LANE_AHEAD);
+}
+
+void
+ipc_core_turn(struct ipc *ipc)
+{
+	ipc->turn_left = IPC_STATE_TURN;
+}
+
+int
+ipc_core_turn_left(const struct ipc *ipc)
+{
+	return ipc->turn_left > 0;
 }
 
 uint64_t
@@ -437,15 +450,30 @@ ipc_state_in(struct ipc *ipc, uint64_t seq, const uint8_t *pt, size_t n)
 		return;
 	}
 	*last = seq;
+	if (ipc->turn_left > 0)
+		ipc->turn_left--;
 	ipc_core_deliver(ipc, IPC_STREAM_STATE, pt, n);
-	/* then what waited for it; the user may end the channel meanwhile */
-	while (ipc->state == IPC_S_UP && ro->count > 0 &&
+	/* then what waited for it, in this turn or the next ones */
+	ipc_core_turn_held(ipc);
+}
+
+void
+ipc_core_turn_held(struct ipc *ipc)
+{
+	struct ipc_reorder *ro = &ipc->ro;
+	uint64_t	 *last = &ipc->rx.seq[IPC_STREAM_STATE];
+	struct ipc_qmsg	 *m;
+
+	/* the user may end the channel meanwhile */
+	while (ipc->turn_left > 0 && ipc->state == IPC_S_UP &&
+	    ro->count > 0 &&
 	    (m = ro->ring[(*last + 1) % IPC_REORDER_MAX]) != NULL) {
 		ro->ring[(*last + 1) % IPC_REORDER_MAX] = NULL;
 		ro->count--;
 		ro->bytes -= m->len;
 		ro->since_ms = time_mono_ms();
 		(*last)++;
+		ipc->turn_left--;
 		ipc_core_deliver(ipc, IPC_STREAM_STATE, m->data, m->len);
 		OPENSSL_cleanse(m->data, m->len);
 		free(m);

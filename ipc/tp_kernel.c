@@ -212,7 +212,10 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	for (int i = 0; i < 256 && tp->fd != -1; i++) {
+	/* what is left is read in the next turn: the socket stays readable */
+	ipc_core_turn(tp->c.ipc);
+	for (int i = 0; i < 256 && tp->fd != -1 &&
+	    ipc_core_turn_left(tp->c.ipc); i++) {
 		gen = tp->gen;
 		flags = 0;
 		memset(&si, 0, sizeof(si));

@@ -90,6 +90,7 @@ struct ipc_tp {
 	struct socket		*sock;		/* the association */
 	unsigned		 gen;		/* bumped when sock changes */
 	int			 pending;
+	int			 more;		/* the turn ended, work left */
 	int			 want_write;
 
 	uint64_t		 udp_in;
@@ -109,6 +110,7 @@ static struct {
 	struct ev_loop	*loop;
 	ev_timer	 timer;
 	ev_prepare	 prepare;
+	ev_idle		 again;		/* a turn ended with work left */
 	uint64_t	 last_ms;
 	struct ipc_tp	*all;
 } us;
@@ -245,6 +247,8 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	(void)loop;
 	(void)w;
 	(void)revents;
+	for (struct ipc_tp *tp = us.all; tp != NULL; tp = tp->next)
+		ipc_core_turn(tp->c.ipc);
 	for (int round = 0; round < 8; round++) {
 		int	 any = 0;
 
@@ -259,9 +263,23 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 		if (!any)
 			break;
 	}
-	for (struct ipc_tp *tp = us.all; tp != NULL; tp = tp->next)
-		if (tp->pending)
+	for (struct ipc_tp *tp = us.all; tp != NULL; tp = tp->next) {
+		if (tp->more) {
+			/* the next turn, after the loop's other events, at
+			 * once: an idle watcher keeps the loop from sleeping */
+			tp->more = 0;
+			tp->pending = 1;
+			ev_idle_start(us.loop, &us.again);
+		} else if (tp->pending)
 			ev_feed_event(us.loop, &us.timer, EV_TIMER);
+	}
+}
+
+static void
+again_cb(struct ev_loop *loop, ev_idle *w, int revents)
+{
+	(void)revents;
+	ev_idle_stop(loop, w);
 }
 
 static void
@@ -291,6 +309,7 @@ stack_ref(struct ev_loop *loop)
 	ev_timer_start(loop, &us.timer);
 	ev_prepare_init(&us.prepare, prepare_cb);
 	ev_prepare_start(loop, &us.prepare);
+	ev_idle_init(&us.again, again_cb);
 	return 0;
 }
 
@@ -301,6 +320,7 @@ stack_unref(void)
 		return;
 	ev_timer_stop(us.loop, &us.timer);
 	ev_prepare_stop(us.loop, &us.prepare);
+	ev_idle_stop(us.loop, &us.again);
 	/* usrsctp_finish() refuses while sockets linger: let timers run */
 	for (int i = 0; i < 300 && usrsctp_finish() != 0; i++)
 		usrsctp_handle_timers(100);
@@ -702,6 +722,10 @@ us_process(struct ipc_tp *tp)
 	if (tp->lsock != NULL)
 		accept_all(tp);
 	for (int i = 0; i < 4096 && tp->sock != NULL; i++) {
+		if (!ipc_core_turn_left(tp->c.ipc)) {
+			tp->more = 1;
+			break;
+		}
 		gen = tp->gen;
 		rilen = sizeof(ri);
 		itype = 0;
@@ -735,7 +759,12 @@ us_process(struct ipc_tp *tp)
 	 * The lanes, a batch from each in turn (so that delivery moves with
 	 * all of them), again while one had more, or was left ahead and
 	 * delivery moved; what is left after that waits for the next round.
+	 * First the records held for one that came in an earlier turn.
 	 */
+	gen = tp->gen;
+	ipc_core_turn_held(tp->c.ipc);
+	if (gen != tp->gen)
+		return;
 	for (int pass = 0, left = 1; left && tp->sock != NULL; pass++) {
 		uint64_t before = ipc_core_state_seq(tp->c.ipc);
 
@@ -756,6 +785,8 @@ us_process(struct ipc_tp *tp)
 		    ipc_core_state_seq(tp->c.ipc) == before)
 			break;
 	}
+	if (tp->sock != NULL && !ipc_core_turn_left(tp->c.ipc))
+		tp->more = 1;
 	if (tp->sock != NULL && tp->want_write &&
 	    (usrsctp_get_events(tp->sock) & SCTP_EVENT_WRITE)) {
 		tp->want_write = 0;
