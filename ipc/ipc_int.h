@@ -223,9 +223,10 @@ void		 ipc_core_writable(struct ipc *);
 int		 ipc_core_lane_slot(struct ipc *);
 /*
  * 0 while lane i is IPC_LANE_AHEAD records ahead of the state stream's
- * delivery: the transport leaves its data in SCTP (the peer's window
- * closes) and reads it again once ipc_core_state_seq() has moved.  The
- * lane that holds the record missing is never ahead.
+ * delivery, or this turn's records are delivered (ipc_core_turn): the
+ * transport leaves its data in SCTP (the peer's window closes) and reads
+ * it again once ipc_core_state_seq() has moved, or in the next turn.
+ * The lane that holds the record missing is never ahead.
  */
 int		 ipc_core_lane_may_read(const struct ipc *, int);
 uint64_t	 ipc_core_state_seq(const struct ipc *);

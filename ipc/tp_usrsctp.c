@@ -90,7 +90,6 @@ struct ipc_tp {
 	struct socket		*sock;		/* the association */
 	unsigned		 gen;		/* bumped when sock changes */
 	int			 pending;
-	int			 more;		/* the turn ended, work left */
 	int			 want_write;
 
 	uint64_t		 udp_in;
@@ -264,10 +263,10 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 			break;
 	}
 	for (struct ipc_tp *tp = us.all; tp != NULL; tp = tp->next) {
-		if (tp->more) {
-			/* the next turn, after the loop's other events, at
-			 * once: an idle watcher keeps the loop from sleeping */
-			tp->more = 0;
+		if (!ipc_core_turn_left(tp->c.ipc)) {
+			/* the turn ended with work left: the next one after
+			 * the loop's other events, at once (an idle watcher
+			 * keeps the loop from sleeping) */
 			tp->pending = 1;
 			ev_idle_start(us.loop, &us.again);
 		} else if (tp->pending)
@@ -722,10 +721,8 @@ us_process(struct ipc_tp *tp)
 	if (tp->lsock != NULL)
 		accept_all(tp);
 	for (int i = 0; i < 4096 && tp->sock != NULL; i++) {
-		if (!ipc_core_turn_left(tp->c.ipc)) {
-			tp->more = 1;
+		if (!ipc_core_turn_left(tp->c.ipc))
 			break;
-		}
 		gen = tp->gen;
 		rilen = sizeof(ri);
 		itype = 0;
@@ -785,8 +782,6 @@ us_process(struct ipc_tp *tp)
 		    ipc_core_state_seq(tp->c.ipc) == before)
 			break;
 	}
-	if (tp->sock != NULL && !ipc_core_turn_left(tp->c.ipc))
-		tp->more = 1;
 	if (tp->sock != NULL && tp->want_write &&
 	    (usrsctp_get_events(tp->sock) & SCTP_EVENT_WRITE)) {
 		tp->want_write = 0;
