@@ -241,6 +241,8 @@ enum ha_sw_state {
 				   until the TUN queue is quiet */
 	/* the new active */
 	HA_SW_WAIT_DRAIN,	/* active, holding its own outbound */
+	HA_SW_WAIT_FINAL,	/* elected before the Final came: active,
+				   holding its own outbound */
 	/* the standby that asked */
 	HA_SW_REQUESTED,
 };
@@ -264,6 +266,9 @@ struct ha_switchover_st {
 	int		 done_copy;
 	uint32_t	 done_n;
 	int		 done_rx;	/* the new active: this id's Done came */
+	/* the standby: the switchover it accepted, whose Final is due */
+	uint64_t	 expect_id;
+	uint64_t	 expect_until_us;	/* 0: none */
 	/* a BulkRequest that came during the switchover: served at its end */
 	int		 deferred_bulk;
 	uint64_t	 deferred_bulk_id;
@@ -590,6 +595,8 @@ void		 ha_switchover_msg(struct hasync *, const struct ha_msg *);
 void		 ha_switchover_reset(struct hasync *, const char *);
 void		 ha_switchover_role(struct hasync *, int, const char *);
 void		 ha_switchover_due(struct hasync *);
+/* The election made this standby active: a due Final is waited for. */
+void		 ha_switchover_elected(struct hasync *);
 void		 ha_preempt_due(struct hasync *);
 /* A STANDBY HOT node that would preempt asks for a switchover instead. */
 void		 ha_maybe_preempt(struct hasync *);

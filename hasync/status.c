@@ -58,6 +58,8 @@ sw_name(enum ha_sw_state s)
 	case HA_SW_HANDED_OVER:	return "handing over (no acknowledgement yet)";
 	case HA_SW_DRAINING:	return "handing over (draining)";
 	case HA_SW_WAIT_DRAIN:	return "taking over (outbound held)";
+	case HA_SW_WAIT_FINAL:	return "taking over (outbound held, "
+				    "the Final not yet in)";
 	case HA_SW_REQUESTED:	return "requested";
 	case HA_SW_IDLE:	break;
 	}

@@ -84,6 +84,8 @@
 #define SW_DONE_COPY_MS		20	/* Done again, on the control stream */
 #define SW_CHECK_WAIT_MS	1000	/* the active: the standby's answer
 					   (said as "1 s" in the refusal) */
+#define SW_EXPECT_MS		2000	/* the standby: the Final is due
+					   after its accepting Ack */
 
 /* The VIPs the handover kept go: the new active holds them, or no one will. */
 static void
@@ -337,20 +339,40 @@ resume(struct hasync *ha, int exact, const char *how)
 	ha->sw.deferred_bulk = 0;
 }
 
+/* The new active's outbound waits for the old active's end from now on. */
+static void
+wait_drain(struct hasync *ha)
+{
+	ha->sw.state = HA_SW_WAIT_DRAIN;
+	ha->sw.done_rx = 0;
+	ha->sw.counters_rx = 0;
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
+		p->drain_exact = 0;
+}
+
 static void
 final_rx(struct hasync *ha, const struct ha_switchover *f)
 {
+	ha->sw.expect_until_us = 0;
+	if (ha->sw.state == HA_SW_WAIT_FINAL && f->id == ha->sw.id) {
+		/* elected before it came: from now on as if it came first */
+		wait_drain(ha);
+		log_info(LOG_HA, "planned switchover: the Final came after "
+		    "the election made this node active; outbound still "
+		    "held until the old active drained");
+		send_ack(ha, f->id, 1, "");
+		return;
+	}
+	if (ha->role == RF_ROLE_ACTIVE && f->id == ha->sw.id &&
+	    ha->sw.done_rx)
+		return;		/* late: its Done came first, all is done */
 	if (ha->role != RF_ROLE_STANDBY) {
 		send_ack(ha, f->id, 0, "not standby");
 		return;
 	}
-	ha->sw.state = HA_SW_WAIT_DRAIN;
+	wait_drain(ha);
 	ha->sw.id = f->id;
-	ha->sw.done_rx = 0;
 	ha->sw.started_us = ha_now_us(ha);
-	ha->sw.counters_rx = 0;
-	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
-		p->drain_exact = 0;
 	if (ha->sw.reason[0] == '\0')
 		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
 		    "active");
@@ -497,8 +519,48 @@ check_rx(struct hasync *ha, const struct ha_switchover *q)
 		send_ack(ha, q->id, 0, "a switchover is under way");
 	else if (ha->rf.state != RF_STANDBY_HOT && !q->force)
 		send_ack(ha, q->id, 0, "not STANDBY HOT");
-	else
+	else {
+		/* the Final follows (ha_switchover_elected) */
+		ha->sw.expect_id = q->id;
+		ha->sw.expect_until_us = ha_now_us(ha) + SW_EXPECT_MS * 1000ULL;
+		snprintf(ha->sw.reason, sizeof(ha->sw.reason), "asked by the "
+		    "active");
 		send_ack(ha, q->id, 1, "");
+	}
+}
+
+/*
+ * The election made this standby active (the old active's priority 0)
+ * while the Final of a switchover it accepted or asked for had not come:
+ * lost once on the sync link, the Final waits for SCTP's retransmission,
+ * and the priority-0 advert that left at the same moment arrived first.
+ * The old active still sends from its own numbers until it hears this
+ * node's advert and its queue is quiet, so sending now, from numbers
+ * jumped beyond its counters, would put its last packets below ours at
+ * the peer (the soak lost one that way).  Hold outbound as for the Final
+ * and wait for it, its Done, or SW_DONE_WAIT_MS; the VIPs and the
+ * election are taken at once, so there is never a moment with no Active
+ * router.
+ */
+void
+ha_switchover_elected(struct hasync *ha)
+{
+	uint64_t	 now = ha_now_us(ha);
+
+	if (ha->role != RF_ROLE_STANDBY)
+		return;
+	if (ha->sw.state == HA_SW_IDLE && ha->sw.expect_until_us > now)
+		ha->sw.id = ha->sw.expect_id;
+	else if (ha->sw.state != HA_SW_REQUESTED)
+		return;
+	ha->sw.expect_until_us = 0;
+	wait_drain(ha);
+	ha->sw.state = HA_SW_WAIT_FINAL;
+	ha->sw.started_us = now;
+	sw_timer(ha, SW_DONE_WAIT_MS);
+	log_info(LOG_HA, "planned switchover: elected before the old "
+	    "active's Final came; outbound held until it drained (at most "
+	    "%d ms)", SW_DONE_WAIT_MS);
 }
 
 /*
@@ -666,7 +728,9 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			    "switchover");
 		break;
 	case HA_M_COUNTERS:
-		if (ha->sw.state == HA_SW_WAIT_DRAIN)
+		/* in WAIT_FINAL the Final's own: its arrival resets them */
+		if (ha->sw.state == HA_SW_WAIT_DRAIN ||
+		    ha->sw.state == HA_SW_WAIT_FINAL)
 			final_counters(ha, &m->u.counters);
 		else
 			ha_drop(ha, HA_DROP_ROLE, "counters while active");
@@ -675,10 +739,18 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		if (ha->sw.state == HA_SW_IDLE && m->u.sw.id == ha->sw.id &&
 		    ha->sw.done_rx)
 			;	/* Done's copy, or Done after its copy */
-		else if (ha->sw.state != HA_SW_WAIT_DRAIN ||
+		else if ((ha->sw.state != HA_SW_WAIT_DRAIN &&
+		    ha->sw.state != HA_SW_WAIT_FINAL) ||
 		    m->u.sw.id != ha->sw.id)
 			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
-		else if (m->u.sw.counters != ha->sw.counters_rx) {
+		else if (ha->sw.state == HA_SW_WAIT_FINAL) {
+			/* its copy overtook the Final: the old active sends
+			 * nothing more, but the drain's counters are behind */
+			ha->sw.done_rx = 1;
+			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
+			resume(ha, 0, "Done came before the Final: counters "
+			    "jumped");
+		} else if (m->u.sw.counters != ha->sw.counters_rx) {
 			/* the exact counters are not all here: not exact */
 			ha->sw.done_rx = 1;
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
@@ -710,6 +782,10 @@ ha_switchover_due(struct hasync *ha)
 		break;
 	case HA_SW_WAIT_DRAIN:
 		resume(ha, 0, "no word from the old active: counters jumped");
+		break;
+	case HA_SW_WAIT_FINAL:
+		resume(ha, 0, "elected, and no Final from the old active: "
+		    "counters jumped");
 		break;
 	case HA_SW_REQUESTED:
 		ha->sw.state = HA_SW_IDLE;
@@ -750,6 +826,7 @@ ha_switchover_reset(struct hasync *ha, const char *why)
 		    "drain cut short: %s", why);
 		break;
 	case HA_SW_WAIT_DRAIN:
+	case HA_SW_WAIT_FINAL:
 		ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 		resume(ha, 0, why);
 		break;
@@ -779,7 +856,8 @@ ha_switchover_role(struct hasync *ha, int active, const char *why)
 	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
 	char		 what[sizeof(ha->sw.result)];
 
-	if (!active && ha->sw.state == HA_SW_WAIT_DRAIN)
+	if (!active && (ha->sw.state == HA_SW_WAIT_DRAIN ||
+	    ha->sw.state == HA_SW_WAIT_FINAL))
 		snprintf(what, sizeof(what), "abandoned (%s): left the "
 		    "election before the old active drained (%s); this node "
 		    "sends nothing", ha->sw.reason, why);

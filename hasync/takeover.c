@@ -89,8 +89,9 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 			ha->st.rekeys_takeover++;
 	free(rekey);
 	/* a planned switchover holds outbound until the old active drained */
-	outbound_mode(ha, ha->sw.state == HA_SW_WAIT_DRAIN ?
-	    ESP_OUTBOUND_HOLD : ESP_OUTBOUND_SEND);
+	outbound_mode(ha, ha->sw.state == HA_SW_WAIT_DRAIN ||
+	    ha->sw.state == HA_SW_WAIT_FINAL ? ESP_OUTBOUND_HOLD :
+	    ESP_OUTBOUND_SEND);
 	ha->role = RF_ROLE_ACTIVE;
 	ha->role_since_ms = now;
 	ha->active_unsynced = 1;
@@ -259,7 +260,9 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	switch (role) {
 	case VRRP_ROLE_ACTIVE:
 		ha_timer_stop(ha, HA_TIMER_NEGO);
-		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN);
+		ha_switchover_elected(ha);
+		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN ||
+		    ha->sw.state == HA_SW_WAIT_FINAL);
 		break;
 	case VRRP_ROLE_STANDBY:
 		ha_vrrp_backup(ha, why);

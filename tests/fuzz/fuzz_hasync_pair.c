@@ -242,19 +242,22 @@ elect(struct node *n, const char *why)
 
 	if (!n->alive || old == VIEW_MASTER)
 		return;
-	/*
-	 * elected on its own (its timer, not the Final) while the other
-	 * node still hands over: the Final came later than the election's
-	 * skew time; both send, in parts of the sequence space of their
-	 * own (I1), until the old active hears the Ack.  Not promised
-	 * against: docs/hasync.md relies on the Final arriving first.
-	 */
-	if (handing_over(&n->w->n[1 - n->i]))
-		n->w->overlap = 1;
 	n->view = VIEW_MASTER;
 	if (n->w->elect == n->i)
 		n->w->elect = -1;
 	ha_vrrp_role(n->ha, vrrp_of(old), VRRP_ROLE_ACTIVE, why);
+	/*
+	 * elected on its own (its timer, not the Final) while the other
+	 * node still hands over, and not waiting for a Final (it accepted
+	 * the switchover more than SW_EXPECT_MS ago): both send, in parts
+	 * of the sequence space of their own (I1), until the old active
+	 * hears it.  A node that waits for the Final holds its outbound
+	 * (docs/hasync.md, "A late Final"), and I2 holds.
+	 */
+	if (handing_over(&n->w->n[1 - n->i]) &&
+	    n->ha->sw.state != HA_SW_WAIT_FINAL &&
+	    n->ha->sw.state != HA_SW_WAIT_DRAIN)
+		n->w->overlap = 1;
 }
 
 /*

@@ -2285,6 +2285,137 @@ test_promise_switchover_ack_or_done_lost(void **state)
 	two_stop(&m.t);
 }
 
+/* The state stream towards the standby, held back from its Final on. */
+static struct qrec	 late[64];
+static int		 nlate, holding_late;
+
+static int
+hold_final(struct wire *w, const struct qrec *r)
+{
+	w->nfiltered++;
+	if (!holding_late && r->to == 1 && r->s == IPC_STREAM_STATE &&
+	    w->node[0]->sw.state == HA_SW_HANDED_OVER &&
+	    w->node[1]->sw.state == HA_SW_IDLE)
+		holding_late = 1;	/* the Final's counters, then Final */
+	if (!holding_late || r->to != 1 || r->s != IPC_STREAM_STATE)
+		return 1;
+	assert_true(nlate < (int)nitems(late));
+	late[nlate] = *r;
+	late[nlate].p = xmalloc(r->len);
+	memcpy(late[nlate++].p, r->p, r->len);
+	return 0;
+}
+
+/* SCTP resends what it held: everything in order, then as usual. */
+static void
+release_final(struct sim *m)
+{
+	m->t.w.filter = NULL;
+	for (int i = 0; i < nlate; i++) {
+		ha_receive(m->t.s, late[i].s, late[i].p, late[i].len);
+		free_secret(late[i].p, late[i].len);
+	}
+	nlate = 0;
+	holding_late = 0;
+}
+
+/* A switchover whose Final is held; the standby's election takes over
+ * 50 ms later, as priority 0 makes it at its skew time. */
+static void
+final_late_elect(struct sim *m)
+{
+	char	 err[160];
+
+	nlate = holding_late = 0;
+	m->t.w.filter = hold_final;
+	assert_int_equal(hasync_switchover(m->t.a, 0, err, sizeof(err)), 0);
+	while (!holding_late)
+		sim_run(m, 10);
+	assert_true(nlate >= 1);
+	assert_int_equal(m->t.s->sw.state, HA_SW_IDLE);
+	sim_run(m, 50);
+	m->t.c.elect = -1;
+	vclock_elect(&m->t.c, 1, "Master_Down_Timer expired (priority 0)");
+}
+
+/*
+ * The Final lost once on the sync link: the priority-0 advert that left
+ * with it makes the standby's election take over first.  It used to send
+ * at once from numbers jumped beyond the counters it held, while the old
+ * active still sent from its own until it heard the new active's advert:
+ * two senders, and the old one's last packets below the new one's at the
+ * peer (the soak lost one in 500 cycles that way).  Now the new active
+ * holds outbound until the Final and then the drain's end come (exact),
+ * or Done's copy overtakes the Final (jumped, the old active silent by
+ * then), or its limit passes.  sim_traffic asserts one sender at a time,
+ * each number used once.
+ */
+static void
+test_promise_switchover_final_late(void **state)
+{
+	struct sim	 m;
+	char		 err[160];
+	uint64_t	 sent;
+
+	(void)state;
+	/* the Final resent before the drain ended: exact */
+	sim_start(&m);
+	final_late_elect(&m);
+	sent = m.sent[1];
+	sim_run(&m, 10);	/* (it was two senders here) */
+	assert_int_equal(m.sent[1], sent);	/* held */
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	assert_int_equal(esp_fake_outbound(sim_be(&m, 1)), ESP_OUTBOUND_HOLD);
+	assert_true(m.t.c.n[1].vips);
+	release_final(&m);
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_DRAIN);
+	sim_run(&m, 1000);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	assert_null(strstr(m.t.s->sw.result, "jumped"));
+	assert_true(sim_sends(&m, 1));
+	assert_true(m.sent[1] > sent);
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m.t.c.n[0].vips + m.t.c.n[1].vips, 1);
+	two_stop(&m.t);
+
+	/* the Final later than the drain: Done's copy ends the wait */
+	sim_start(&m);
+	final_late_elect(&m);
+	for (int k = 0; k < 100 && m.t.s->sw.state != HA_SW_IDLE; k++)
+		sim_run(&m, 10);
+	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "Done came before the "
+	    "Final"));
+	assert_true(sim_sends(&m, 1));
+	release_final(&m);	/* the Final, its counters and Done: late */
+	sim_run(&m, 1000);
+	assert_true(sim_sends(&m, 1));
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	two_stop(&m.t);
+
+	/* the old active dies after the Ack: the limit, then jumped */
+	sim_start(&m);
+	nlate = holding_late = 0;
+	m.t.w.filter = hold_final;
+	assert_int_equal(hasync_switchover(m.t.a, 0, err, sizeof(err)), 0);
+	while (!holding_late)
+		sim_run(&m, 10);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	sim_kill_active(&m);
+	m.t.w.filter = lose_all;	/* a dead node's records */
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	sim_run(&m, 1000);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "no Final"));
+	assert_true(sim_sends(&m, 1));
+	for (int i = 0; i < nlate; i++)
+		free_secret(late[i].p, late[i].len);
+	nlate = 0;
+	two_stop(&m.t);
+}
+
 static int	 found_counters;
 
 static void
@@ -3427,6 +3558,7 @@ main(void)
 		cmocka_unit_test(test_promise_switchover_steps),
 		cmocka_unit_test(test_promise_switchover_from_standby),
 		cmocka_unit_test(test_promise_switchover_ack_or_done_lost),
+		cmocka_unit_test(test_promise_switchover_final_late),
 		cmocka_unit_test(test_promise_switchover_done_count),
 		cmocka_unit_test(test_promise_switchover_counter_missing),
 		cmocka_unit_test(test_promise_switchover_new_active_loses),
