@@ -35,6 +35,8 @@
  *		switchover
  *   NEGO	Backup at start: every 50 ms, has an Active router been
  *		heard yet?
+ *   REKEY	active: the next HA_REKEY_TURN rekeys a takeover or a split
+ *		brain's end queued (one batch per turn of the loop)
  */
 #ifndef HAVPN_HASYNC_HA_INT_H
 #define HAVPN_HASYNC_HA_INT_H
@@ -60,6 +62,7 @@
 #define HA_SWEEP_MS		1000	/* counters of moving SAs, at least */
 #define HA_RETRY_MS		2000	/* snapshot request while COLD */
 #define HA_STALE_MS		3000	/* older counter state: rekey */
+#define HA_REKEY_TURN		32	/* rekeys started in one turn */
 #define HA_HISTORY		64	/* switchovers and failovers kept */
 #define HA_NEGO_MS		50	/* Backup: is an Active heard yet? */
 #define HA_PREEMPT_POLL_MS	500	/* STANDBY HOT: would VRRP preempt? */
@@ -482,6 +485,17 @@ struct hasync {
 
 	struct ha_switchover_st sw;
 
+	/*
+	 * active: pairs to rekey, HA_REKEY_TURN per turn of the loop (each
+	 * Quick Mode with PFS costs a DH key: 8,875 in one turn held a
+	 * takeover's loop for 7.4 s); their outbound SAs left at once
+	 */
+	struct ha_rekey {
+		uint32_t conn_in;
+		int	 split;		/* a split brain's end, not a takeover */
+	}		*rq;
+	size_t		 rq_n, rq_next, rq_cap;
+
 	struct ha_stats	 st;
 	struct log_ratelimit rl_drop;
 	/* unit tests: records go here instead of the channel */
@@ -577,6 +591,10 @@ void		 ha_vrrp_role(void *, enum vrrp_role, enum vrrp_role,
 void		 ha_become_active(struct hasync *, const char *, int);
 void		 ha_become_standby(struct hasync *, const char *);
 void		 ha_split_brain_heal(struct hasync *);
+/* The next HA_REKEY_TURN queued rekeys (HA_TIMER_REKEY). */
+void		 ha_rekey_due(struct hasync *);
+/* The queue emptied: a role change, or the end. */
+void		 ha_rekey_clear(struct hasync *);
 /* Split brain events (the transitions above). */
 void		 ha_split_alone(struct hasync *);
 void		 ha_split_hello(struct hasync *, int);

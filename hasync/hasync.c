@@ -837,6 +837,7 @@ hasync_free(struct hasync *ha)
 	ipc_free(ha->ipc);
 	ha_state_drop(ha);
 	ha_table_clear(&ha->t);
+	ha_rekey_clear(ha);
 	free(ha->dirty);
 	free(ha->scheme);
 	free(ha->hostname);

@@ -72,6 +72,8 @@ enum ha_timer {
 				   switchover */
 	HA_TIMER_NEGO,		/* Backup at start: is an Active router
 				   heard yet? */
+	HA_TIMER_REKEY,		/* active: the next rekeys of a takeover or
+				   a split brain's end, set with delay 0 */
 	HA_NTIMERS
 };
 

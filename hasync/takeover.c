@@ -37,6 +37,60 @@ outbound_mode(struct hasync *ha, enum esp_outbound mode)
 		(void)ha->esp->ops->set_outbound(ha->esp, mode);
 }
 
+/* ---- rekeys, a batch per turn of the loop -------------------------------- */
+
+void
+ha_rekey_clear(struct hasync *ha)
+{
+	ha_timer_stop(ha, HA_TIMER_REKEY);
+	free(ha->rq);
+	ha->rq = NULL;
+	ha->rq_n = ha->rq_next = ha->rq_cap = 0;
+}
+
+/* Queued for ha_rekey_due (a takeover's pair: stop_out first). */
+static void
+rekey_later(struct hasync *ha, uint32_t conn_in, int split)
+{
+	if (ha->rq_n == ha->rq_cap) {
+		ha->rq_cap = ha->rq_cap == 0 ? 64 : 2 * ha->rq_cap;
+		ha->rq = xreallocarray(ha->rq, ha->rq_cap, sizeof(*ha->rq));
+	}
+	ha->rq[ha->rq_n].conn_in = conn_in;
+	ha->rq[ha->rq_n++].split = split;
+}
+
+/*
+ * At most HA_REKEY_TURN rekeys, then the loop runs (adverts, the sync
+ * channel, ESP) before the next batch.  The first batch is started by the
+ * caller, in the same turn as the takeover.  Only while active: a node
+ * that is no longer active has nothing to rekey (its IKE is passive).
+ */
+void
+ha_rekey_due(struct hasync *ha)
+{
+	size_t	 end = ha->rq_next + HA_REKEY_TURN;
+
+	if (ha->role != RF_ROLE_ACTIVE) {
+		ha_rekey_clear(ha);
+		return;
+	}
+	for (; ha->rq_next < ha->rq_n && ha->rq_next < end; ha->rq_next++) {
+		struct ha_rekey *r = &ha->rq[ha->rq_next];
+
+		if (ike_rekey_ipsec(ha->ike, r->conn_in, !r->split) != 0)
+			continue;
+		if (r->split)
+			ha->st.rekeys_split++;
+		else
+			ha->st.rekeys_takeover++;
+	}
+	if (ha->rq_next == ha->rq_n)
+		ha_rekey_clear(ha);
+	else
+		ha_timer_set(ha, HA_TIMER_REKEY, 0);
+}
+
 void
 ha_become_active(struct hasync *ha, const char *reason, int planned)
 {
@@ -47,12 +101,12 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 			    ha->rf.state == RF_INITIALIZATION) &&
 			    ha->t.npairs == 0 && ha->t.nisakmp == 0 &&
 			    ha->t.nike2 == 0;
-	uint32_t	 npairs = 0, nrekey = 0, nexact = 0, *rekey;
+	uint32_t	 npairs = 0, nrekey = 0, nexact = 0;
 	struct esp_replay_state r;
 	char		 why[160];
 
 	ha_switchover_role(ha, 1, reason);
-	rekey = xcalloc((size_t)ha->t.npairs + 1, sizeof(*rekey));
+	ha_rekey_clear(ha);
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next) {
 		uint64_t seq;
 		int	 ok;
@@ -66,7 +120,8 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 			nexact += (uint32_t)ok;
 		} else if (!hot || ctr_stale(&p->out, now, HA_STALE_MS)) {
 			/* (a replaced pair only stops sending: ike deletes it) */
-			rekey[nrekey++] = p->conn_in;
+			rekey_later(ha, p->conn_in, 0);
+			nrekey++;
 			continue;
 		} else {
 			/* beyond every number the old active may still use */
@@ -77,17 +132,17 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 		}
 		if (!ok) {
 			/* too little sequence space left: rekey instead */
-			rekey[nrekey++] = p->conn_in;
+			rekey_later(ha, p->conn_in, 0);
+			nrekey++;
 			continue;
 		}
 		p->have_exact = 0;
 	}
 	ha->st.exact += nexact;
 	ike_set_active(ha->ike, 1);
-	for (uint32_t i = 0; i < nrekey; i++)
-		if (ike_rekey_ipsec(ha->ike, rekey[i], 1) == 0)
-			ha->st.rekeys_takeover++;
-	free(rekey);
+	/* nothing more is sent on them, from now on */
+	for (size_t i = 0; i < ha->rq_n; i++)
+		(void)ike_stop_ipsec_out(ha->ike, ha->rq[i].conn_in);
 	/* a planned switchover holds outbound until the old active drained */
 	outbound_mode(ha, ha->sw.state == HA_SW_WAIT_DRAIN ||
 	    ha->sw.state == HA_SW_WAIT_FINAL ? ESP_OUTBOUND_HOLD :
@@ -105,6 +160,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 		ha_split_alone(ha);
 	ha->bulk = RF_BULK_NONE;
 	ha_timer_stop(ha, HA_TIMER_RETRY);
+	ha_rekey_due(ha);	/* the first batch; the rest turn by turn */
 	/* a planned switchover's reason already says so */
 	snprintf(why, sizeof(why), "%s%s", planned ? "" :
 	    first ? "elected: " : hot ? "takeover: " :
@@ -392,8 +448,7 @@ ha_split_rekey_owed(const struct hasync *ha)
 void
 ha_split_brain_heal(struct hasync *ha)
 {
-	uint32_t	 n = 0, *ids;
-	int		 k = 0;
+	uint32_t	 n = 0;
 
 	if (!ha_split_rekey_owed(ha) || ha->role != RF_ROLE_ACTIVE ||
 	    (ha->peer_rf != RF_STANDBY_COLD &&
@@ -403,17 +458,16 @@ ha_split_brain_heal(struct hasync *ha)
 	/* (REKEY_ALONE: the peer's heartbeat came before its Hello) */
 	split_to(ha, ha->split == HA_SPLIT_REKEY_ALONE ? HA_SPLIT_ALONE :
 	    HA_SPLIT_NONE, "rekeyed");
-	ids = xcalloc((size_t)ha->t.npairs + 1, sizeof(*ids));
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
-		if (!p->replaced)
-			ids[k++] = p->conn_in;
-	for (int i = 0; i < k; i++)
-		if (ike_rekey_ipsec(ha->ike, ids[i], 0) == 0)
+		if (!p->replaced) {
+			rekey_later(ha, p->conn_in, 1);
 			n++;
-	free(ids);
-	ha->st.rekeys_split += n;
+		}
 	ha_history_add(ha, "split-brain", "both nodes were active; the "
 	    "election kept this one: pairs both may have sent on rekeyed", 0,
-	    (uint32_t)k, n, 0);
-	log_warnx(LOG_HA, "split brain healed: %u IPsec SA pairs rekeyed", n);
+	    n, n, 0);
+	log_warnx(LOG_HA, "split brain healed: %u IPsec SA pairs to rekey, "
+	    "%d at a time", n, HA_REKEY_TURN);
+	if (!ha_timer_armed(ha, HA_TIMER_REKEY))
+		ha_rekey_due(ha);
 }

@@ -89,6 +89,9 @@ hasync_timer_fire(struct hasync *ha, enum ha_timer id)
 	case HA_TIMER_NEGO:
 		ha_nego_due(ha);
 		break;
+	case HA_TIMER_REKEY:
+		ha_rekey_due(ha);
+		break;
 	case HA_NTIMERS:
 		break;
 	}

@@ -236,17 +236,35 @@ ike_ipsec_replaced(struct ike *ike, uint32_t conn_id)
 	return 0;
 }
 
+static void
+stop_out(struct ike *ike, struct ike_child *c)
+{
+	if (c->installed_out) {
+		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
+		c->installed_out = 0;
+	}
+}
+
 int
-ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop_out)
+ike_stop_ipsec_out(struct ike *ike, uint32_t conn_id)
 {
 	struct ike_child *c = ike_child_by_conn(ike, conn_id);
 
 	if (c == NULL || !ike->active)
 		return -1;
-	if (stop_out && c->installed_out) {
-		(void)ike->be->ops->del_sa(ike->be, c->conn_out);
-		c->installed_out = 0;
-	}
+	stop_out(ike, c);
+	return 0;
+}
+
+int
+ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	if (c == NULL || !ike->active)
+		return -1;
+	if (stop)
+		stop_out(ike, c);
 	if (c->rekeyed)
 		return -1;
 	if (c->rekeying)

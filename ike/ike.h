@@ -343,6 +343,12 @@ int		 ike_ipsec_replaced(struct ike *, uint32_t);
  * is still taken out if asked), or the engine is not active.
  */
 int		 ike_rekey_ipsec(struct ike *, uint32_t, int);
+/*
+ * Only the first step of ike_rekey_ipsec(..., 1): the pair's outbound SA
+ * leaves the data plane now, its rekey comes later.  0, or -1 if there is
+ * no such pair or the engine is not active.
+ */
+int		 ike_stop_ipsec_out(struct ike *, uint32_t);
 
 /* ---- events for hasync --------------------------------------------------- */
 

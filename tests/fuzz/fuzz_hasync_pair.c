@@ -171,6 +171,7 @@ struct world {
 
 static struct config *cf[2];
 static struct world W;
+static int	 trace;
 
 /* ---- the clock and the timers (struct hasync_io) ------------------------ */
 
@@ -1144,7 +1145,9 @@ setup(void)
 	    "192.168.255.2" };
 
 	log_init("fuzz", 1, 0);
-	log_set_stream(fopen("/dev/null", "w"));
+	/* FUZZ_TRACE=1 ./fuzz_hasync_pair INPUT: each step and the logs */
+	trace = getenv("FUZZ_TRACE") != NULL;
+	log_set_stream(trace ? stderr : fopen("/dev/null", "w"));
 	for (int i = 0; i < 2; i++) {
 		struct conf_diag d = { NULL, 0, 0 };
 		char	*t;
@@ -1203,6 +1206,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		struct node *n = &w->n[i];
 		char	 err[256];
 
+		if (trace)
+			fprintf(stderr, "--- %llu ms: op %d, node %d, x %u, "
+			    "y %u; node 0 %s %s, node 1 %s %s\n",
+			    (unsigned long long)(w->now_us / 1000), op % 16, i,
+			    x, y, rf_state_name(w->n[0].ha->rf.state),
+			    w->n[0].view == VIEW_MASTER ? "Master" : "-",
+			    rf_state_name(w->n[1].ha->rf.state),
+			    w->n[1].view == VIEW_MASTER ? "Master" : "-");
 		switch (op % 16) {
 		case 0:
 			elect(n, "Master_Down_Timer expired");

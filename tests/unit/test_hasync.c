@@ -3533,6 +3533,65 @@ test_lookups_flat(void **state)
 	assert_true(big <= 2 * small);
 }
 
+/*
+ * A takeover while not STANDBY HOT rekeys every pair, and each Quick Mode
+ * with PFS costs a DH key: 8,875 in one turn of the loop held the new
+ * active's loop for 7.4 s (its adverts unsent, the channel unread; the
+ * lossy bulk-sync benchmark, 2026-12-07).  Every outbound SA leaves the
+ * data plane at once; the rekeys start HA_REKEY_TURN per turn (counted,
+ * never timed).  The end of a split brain is paced the same way.
+ */
+static void
+test_takeover_rekeys_paced(void **state)
+{
+	struct two	 t;
+	uint64_t	 before;
+	int		 turns = 1, n = 100;
+
+	(void)state;
+	two_start(&t);
+	load_tunnels(t.a_ike, n);
+	ha_become_standby(t.s, "test");
+	wire_flows(&t.w);
+	assert_int_equal(t.s->t.npairs, n + 1);
+	t.s->chan_up = 0;
+	t.s->bulk = RF_BULK_NONE;
+	ha_rf_update(t.s, "test: channel down");
+	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
+	pair_flush(t.p);
+	ha_become_active(t.s, "test", 0);
+	for (struct ha_pair *p = t.s->t.pairs; p != NULL; p = p->next)
+		assert_null(esp_fake_sa(t.s->esp, p->conn_out));
+	assert_int_equal(t.s->hist[0].rekeyed, n + 1);
+	assert_int_equal(t.s->st.rekeys_takeover, HA_REKEY_TURN);
+	while (t.s->st.rekeys_takeover < (uint64_t)n + 1) {
+		assert_true(ha_timer_armed(t.s, HA_TIMER_REKEY));
+		before = t.s->st.rekeys_takeover;
+		hasync_timer_fire(t.s, HA_TIMER_REKEY);
+		assert_true(t.s->st.rekeys_takeover - before <= HA_REKEY_TURN);
+		turns++;
+	}
+	assert_int_equal(turns, (n + 1 + HA_REKEY_TURN - 1) / HA_REKEY_TURN);
+	assert_false(ha_timer_armed(t.s, HA_TIMER_REKEY));
+	/* a queue left by a node that stepped down is dropped, not run */
+	ha_become_standby(t.s, "test");
+	t.s->chan_up = 1;
+	t.s->split = HA_SPLIT_REKEY;
+	t.s->role = RF_ROLE_ACTIVE;
+	t.s->peer_rf = RF_STANDBY_HOT;
+	ike_set_active(t.s->ike, 1);
+	ha_split_brain_heal(t.s);
+	assert_true(t.s->st.rekeys_split <= HA_REKEY_TURN);
+	assert_true(ha_timer_armed(t.s, HA_TIMER_REKEY));
+	before = t.s->st.rekeys_split;
+	t.s->role = RF_ROLE_STANDBY;
+	hasync_timer_fire(t.s, HA_TIMER_REKEY);
+	assert_int_equal(t.s->st.rekeys_split, before);
+	assert_false(ha_timer_armed(t.s, HA_TIMER_REKEY));
+	ike_set_active(t.s->ike, 0);
+	two_stop(&t);
+}
+
 int
 main(void)
 {
@@ -3551,6 +3610,7 @@ main(void)
 		cmocka_unit_test(test_sync_ikev2),
 		cmocka_unit_test(test_sync_takeover_jump),
 		cmocka_unit_test(test_sync_takeover_cold_rekeys),
+		cmocka_unit_test(test_takeover_rekeys_paced),
 		cmocka_unit_test(test_sync_retry_timer),
 		cmocka_unit_test(test_sync_retry_keeps_the_snapshot),
 		cmocka_unit_test(test_sync_malformed_and_wrong_stream),
