@@ -1744,6 +1744,18 @@ test_sync_takeover_jump(void **state)
 	two_stop(&t);
 }
 
+/* The channel goes down (COLD, the counters not trusted), then takeover. */
+static void
+cold_takeover(struct two *t)
+{
+	t->s->chan_up = 0;
+	t->s->bulk = RF_BULK_NONE;
+	ha_rf_update(t->s, "test: channel down");
+	assert_int_equal(t->s->rf.state, RF_STANDBY_COLD);
+	pair_flush(t->p);
+	ha_become_active(t->s, "test", 0);
+}
+
 static void
 test_sync_takeover_cold_rekeys(void **state)
 {
@@ -1757,13 +1769,7 @@ test_sync_takeover_cold_rekeys(void **state)
 	wire_run(&t.w);
 	dump(t.a_ike, &d);
 	out = d.ipsec[0].conn_out;
-	/* the channel goes down: COLD, the counters are not trusted */
-	t.s->chan_up = 0;
-	t.s->bulk = RF_BULK_NONE;
-	ha_rf_update(t.s, "test: channel down");
-	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
-	pair_flush(t.p);
-	ha_become_active(t.s, "test", 0);
+	cold_takeover(&t);
 	/* never sent on again: the outbound SA is gone, a rekey is on */
 	assert_null(esp_fake_sa(t.s->esp, out));
 	assert_int_equal(t.s->st.rekeys_takeover, 1);
@@ -3554,12 +3560,7 @@ test_takeover_rekeys_paced(void **state)
 	ha_become_standby(t.s, "test");
 	wire_flows(&t.w);
 	assert_int_equal(t.s->t.npairs, n + 1);
-	t.s->chan_up = 0;
-	t.s->bulk = RF_BULK_NONE;
-	ha_rf_update(t.s, "test: channel down");
-	assert_int_equal(t.s->rf.state, RF_STANDBY_COLD);
-	pair_flush(t.p);
-	ha_become_active(t.s, "test", 0);
+	cold_takeover(&t);
 	for (struct ha_pair *p = t.s->t.pairs; p != NULL; p = p->next)
 		assert_null(esp_fake_sa(t.s->esp, p->conn_out));
 	assert_int_equal(t.s->hist[0].rekeyed, n + 1);
