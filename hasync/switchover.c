@@ -63,6 +63,12 @@
  * is bounded in time) and sends.  A node that handed
  * over does not preempt back by itself.
  *
+ * A Final lost once on the sync link comes after A's priority 0 has made
+ * B's election take over: B, which accepted the check (or asked), takes
+ * the VIPs but holds its outbound as above (WAIT_FINAL) until the Final
+ * (then WAIT_DRAIN), Done's copy (counters jumped) or SW_DONE_WAIT_MS
+ * (ha_switchover_elected).
+ *
  * Preemption: a STANDBY HOT node that "standby GRP preempt" and its
  * priority would make active asks the active for a switchover instead of
  * letting VRRP preempt (which would leave two senders for a moment and
