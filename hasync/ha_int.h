@@ -495,6 +495,14 @@ struct hasync {
 		int	 split;		/* a split brain's end, not a takeover */
 	}		*rq;
 	size_t		 rq_n, rq_next, rq_cap;
+	/*
+	 * active: the pairs a split brain's end rekeys, until a rekey
+	 * replaced them; no planned switchover meanwhile (the owed rekey is
+	 * not replicated: the new active would continue them exactly, below
+	 * the numbers the other node sent)
+	 */
+	uint32_t	*owed;
+	size_t		 nowed, owed_cap;
 
 	struct ha_stats	 st;
 	struct log_ratelimit rl_drop;
@@ -595,6 +603,9 @@ void		 ha_split_brain_heal(struct hasync *);
 void		 ha_rekey_due(struct hasync *);
 /* The queue emptied: a role change, or the end. */
 void		 ha_rekey_clear(struct hasync *);
+/* Pairs a split brain's end still rekeys (none replaced them yet). */
+size_t		 ha_split_rekeys_owed(struct hasync *);
+void		 ha_split_owed_clear(struct hasync *);
 /* Split brain events (the transitions above). */
 void		 ha_split_alone(struct hasync *);
 void		 ha_split_hello(struct hasync *, int);

@@ -838,6 +838,7 @@ hasync_free(struct hasync *ha)
 	ha_state_drop(ha);
 	ha_table_clear(&ha->t);
 	ha_rekey_clear(ha);
+	ha_split_owed_clear(ha);
 	free(ha->dirty);
 	free(ha->scheme);
 	free(ha->hostname);

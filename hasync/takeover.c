@@ -48,6 +48,28 @@ ha_rekey_clear(struct hasync *ha)
 	ha->rq_n = ha->rq_next = ha->rq_cap = 0;
 }
 
+void
+ha_split_owed_clear(struct hasync *ha)
+{
+	free(ha->owed);
+	ha->owed = NULL;
+	ha->nowed = ha->owed_cap = 0;
+}
+
+size_t
+ha_split_rekeys_owed(struct hasync *ha)
+{
+	size_t	 k = 0;
+
+	for (size_t i = 0; i < ha->nowed; i++)
+		if (ike_ipsec_unreplaced(ha->ike, ha->owed[i]))
+			ha->owed[k++] = ha->owed[i];
+	ha->nowed = k;
+	if (k == 0)
+		ha_split_owed_clear(ha);
+	return k;
+}
+
 /* Queued for ha_rekey_due (a takeover's pair: stop_out first). */
 static void
 rekey_later(struct hasync *ha, uint32_t conn_in, int split)
@@ -223,6 +245,7 @@ ha_become_standby(struct hasync *ha, const char *reason)
 	ike_set_active(ha->ike, 0);
 	if (!handing_over(ha))
 		outbound_mode(ha, ESP_OUTBOUND_DROP);
+	ha_split_owed_clear(ha);
 	ha->role = RF_ROLE_STANDBY;
 	ha->role_since_ms = ha_now_ms(ha);
 	ha_split_standby(ha);
@@ -251,6 +274,7 @@ become_init(struct hasync *ha, const char *reason)
 	ha_switchover_role(ha, 0, reason);
 	ike_set_active(ha->ike, 0);
 	outbound_mode(ha, ESP_OUTBOUND_DROP);
+	ha_split_owed_clear(ha);
 	ha->role = RF_ROLE_UNKNOWN;
 	ha_split_standby(ha);
 	ha_session_stop(ha);
@@ -461,6 +485,13 @@ ha_split_brain_heal(struct hasync *ha)
 	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
 		if (!p->replaced) {
 			rekey_later(ha, p->conn_in, 1);
+			if (ha->nowed == ha->owed_cap) {
+				ha->owed_cap = ha->owed_cap == 0 ? 64 :
+				    2 * ha->owed_cap;
+				ha->owed = xreallocarray(ha->owed,
+				    ha->owed_cap, sizeof(*ha->owed));
+			}
+			ha->owed[ha->nowed++] = p->conn_in;
 			n++;
 		}
 	ha_history_add(ha, "split-brain", "both nodes were active; the "

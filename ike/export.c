@@ -257,6 +257,14 @@ ike_stop_ipsec_out(struct ike *ike, uint32_t conn_id)
 }
 
 int
+ike_ipsec_unreplaced(struct ike *ike, uint32_t conn_id)
+{
+	struct ike_child *c = ike_child_by_conn(ike, conn_id);
+
+	return c != NULL && !c->rekeyed;
+}
+
+int
 ike_rekey_ipsec(struct ike *ike, uint32_t conn_id, int stop)
 {
 	struct ike_child *c = ike_child_by_conn(ike, conn_id);

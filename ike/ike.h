@@ -349,6 +349,8 @@ int		 ike_rekey_ipsec(struct ike *, uint32_t, int);
  * no such pair or the engine is not active.
  */
 int		 ike_stop_ipsec_out(struct ike *, uint32_t);
+/* 1 while the pair (by either conn_id) is there and no rekey replaced it. */
+int		 ike_ipsec_unreplaced(struct ike *, uint32_t);
 
 /* ---- events for hasync --------------------------------------------------- */
 
