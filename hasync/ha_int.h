@@ -626,6 +626,8 @@ void		 ha_switchover_role(struct hasync *, int, const char *);
 void		 ha_switchover_due(struct hasync *);
 /* The election made this standby active: a due Final is waited for. */
 void		 ha_switchover_elected(struct hasync *);
+/* The new active of a switchover, its outbound held (WAIT_DRAIN/FINAL). */
+int		 ha_switchover_taking_over(const struct hasync *);
 void		 ha_preempt_due(struct hasync *);
 /* A STANDBY HOT node that would preempt asks for a switchover instead. */
 void		 ha_maybe_preempt(struct hasync *);

@@ -634,8 +634,7 @@ dispatch(void *arg, const struct ha_msg *m)
 		break;
 	default:
 		if (m->type == HA_M_COUNTERS &&
-		    (ha->sw.state == HA_SW_WAIT_DRAIN ||
-		    ha->sw.state == HA_SW_WAIT_FINAL)) {
+		    ha_switchover_taking_over(ha)) {
 			ha_switchover_msg(ha, m);
 			break;
 		}

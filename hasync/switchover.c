@@ -345,6 +345,13 @@ resume(struct hasync *ha, int exact, const char *how)
 	ha->sw.deferred_bulk = 0;
 }
 
+int
+ha_switchover_taking_over(const struct hasync *ha)
+{
+	return ha->sw.state == HA_SW_WAIT_DRAIN ||
+	    ha->sw.state == HA_SW_WAIT_FINAL;
+}
+
 /* The new active's outbound waits for the old active's end from now on. */
 static void
 wait_drain(struct hasync *ha)
@@ -759,8 +766,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		break;
 	case HA_M_COUNTERS:
 		/* in WAIT_FINAL the Final's own: its arrival resets them */
-		if (ha->sw.state == HA_SW_WAIT_DRAIN ||
-		    ha->sw.state == HA_SW_WAIT_FINAL)
+		if (ha_switchover_taking_over(ha))
 			final_counters(ha, &m->u.counters);
 		else
 			ha_drop(ha, HA_DROP_ROLE, "counters while active");
@@ -769,8 +775,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		if (ha->sw.state == HA_SW_IDLE && m->u.sw.id == ha->sw.id &&
 		    ha->sw.done_rx)
 			;	/* Done's copy, or Done after its copy */
-		else if ((ha->sw.state != HA_SW_WAIT_DRAIN &&
-		    ha->sw.state != HA_SW_WAIT_FINAL) ||
+		else if (!ha_switchover_taking_over(ha) ||
 		    m->u.sw.id != ha->sw.id)
 			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
 		else if (ha->sw.state == HA_SW_WAIT_FINAL) {
@@ -886,8 +891,7 @@ ha_switchover_role(struct hasync *ha, int active, const char *why)
 	uint64_t	 dur = ha_now_us(ha) - ha->sw.started_us;
 	char		 what[sizeof(ha->sw.result)];
 
-	if (!active && (ha->sw.state == HA_SW_WAIT_DRAIN ||
-	    ha->sw.state == HA_SW_WAIT_FINAL))
+	if (!active && ha_switchover_taking_over(ha))
 		snprintf(what, sizeof(what), "abandoned (%s): left the "
 		    "election before the old active drained (%s); this node "
 		    "sends nothing", ha->sw.reason, why);

@@ -166,8 +166,7 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	for (size_t i = 0; i < ha->rq_n; i++)
 		(void)ike_stop_ipsec_out(ha->ike, ha->rq[i].conn_in);
 	/* a planned switchover holds outbound until the old active drained */
-	outbound_mode(ha, ha->sw.state == HA_SW_WAIT_DRAIN ||
-	    ha->sw.state == HA_SW_WAIT_FINAL ? ESP_OUTBOUND_HOLD :
+	outbound_mode(ha, ha_switchover_taking_over(ha) ? ESP_OUTBOUND_HOLD :
 	    ESP_OUTBOUND_SEND);
 	ha->role = RF_ROLE_ACTIVE;
 	ha->role_since_ms = now;
@@ -341,8 +340,7 @@ ha_vrrp_role(void *arg, enum vrrp_role old, enum vrrp_role role,
 	case VRRP_ROLE_ACTIVE:
 		ha_timer_stop(ha, HA_TIMER_NEGO);
 		ha_switchover_elected(ha);
-		ha_become_active(ha, why, ha->sw.state == HA_SW_WAIT_DRAIN ||
-		    ha->sw.state == HA_SW_WAIT_FINAL);
+		ha_become_active(ha, why, ha_switchover_taking_over(ha));
 		break;
 	case VRRP_ROLE_STANDBY:
 		ha_vrrp_backup(ha, why);

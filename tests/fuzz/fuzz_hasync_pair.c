@@ -256,8 +256,7 @@ elect(struct node *n, const char *why)
 	 * (docs/hasync.md, "A late Final"), and I2 holds.
 	 */
 	if (handing_over(&n->w->n[1 - n->i]) &&
-	    n->ha->sw.state != HA_SW_WAIT_FINAL &&
-	    n->ha->sw.state != HA_SW_WAIT_DRAIN)
+	    !ha_switchover_taking_over(n->ha))
 		n->w->overlap = 1;
 }
 

@@ -2301,7 +2301,8 @@ hold_final(struct wire *w, const struct qrec *r)
 	w->nfiltered++;
 	if (!holding_late && r->to == 1 && r->s == IPC_STREAM_STATE &&
 	    w->node[0]->sw.state == HA_SW_HANDED_OVER &&
-	    w->node[1]->sw.state == HA_SW_IDLE)
+	    (w->node[1]->sw.state == HA_SW_IDLE ||
+	    w->node[1]->sw.state == HA_SW_REQUESTED))
 		holding_late = 1;	/* the Final's counters, then Final */
 	if (!holding_late || r->to != 1 || r->s != IPC_STREAM_STATE)
 		return 1;
@@ -2325,20 +2326,22 @@ release_final(struct sim *m)
 	holding_late = 0;
 }
 
-/* A switchover whose Final is held; the standby's election takes over
- * 50 ms later, as priority 0 makes it at its skew time. */
+/* A switchover (asked on node `on`) whose Final is held; the standby's
+ * election takes over 50 ms later, as priority 0 makes it at its skew
+ * time. */
 static void
-final_late_elect(struct sim *m)
+final_late_elect(struct sim *m, struct hasync *on)
 {
 	char	 err[160];
 
 	nlate = holding_late = 0;
 	m->t.w.filter = hold_final;
-	assert_int_equal(hasync_switchover(m->t.a, 0, err, sizeof(err)), 0);
+	assert_int_equal(hasync_switchover(on, 0, err, sizeof(err)), 0);
 	while (!holding_late)
 		sim_run(m, 10);
 	assert_true(nlate >= 1);
-	assert_int_equal(m->t.s->sw.state, HA_SW_IDLE);
+	assert_int_equal(m->t.s->sw.state, on == m->t.s ? HA_SW_REQUESTED :
+	    HA_SW_IDLE);
 	sim_run(m, 50);
 	m->t.c.elect = -1;
 	vclock_elect(&m->t.c, 1, "Master_Down_Timer expired (priority 0)");
@@ -2366,7 +2369,7 @@ test_promise_switchover_final_late(void **state)
 	(void)state;
 	/* the Final resent before the drain ended: exact */
 	sim_start(&m);
-	final_late_elect(&m);
+	final_late_elect(&m, m.t.a);
 	sent = m.sent[1];
 	sim_run(&m, 10);	/* (it was two senders here) */
 	assert_int_equal(m.sent[1], sent);	/* held */
@@ -2387,7 +2390,7 @@ test_promise_switchover_final_late(void **state)
 
 	/* the Final later than the drain: Done's copy ends the wait */
 	sim_start(&m);
-	final_late_elect(&m);
+	final_late_elect(&m, m.t.a);
 	for (int k = 0; k < 100 && m.t.s->sw.state != HA_SW_IDLE; k++)
 		sim_run(&m, 10);
 	assert_int_equal(m.t.s->role, RF_ROLE_ACTIVE);
@@ -2399,6 +2402,20 @@ test_promise_switchover_final_late(void **state)
 	sim_run(&m, 1000);
 	assert_true(sim_sends(&m, 1));
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	two_stop(&m.t);
+
+	/* asked by the standby: the same hold, then exact */
+	sim_start(&m);
+	final_late_elect(&m, m.t.s);
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	sent = m.sent[1];
+	sim_run(&m, 10);
+	assert_int_equal(m.sent[1], sent);
+	release_final(&m);
+	sim_run(&m, 1000);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	assert_true(m.sent[1] > sent);
 	two_stop(&m.t);
 
 	/* the old active dies after the Ack: the limit, then jumped */
