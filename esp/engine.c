@@ -622,8 +622,11 @@ us_continue_out(struct esp_backend *be, uint32_t conn_id, uint64_t synced,
 	struct esp_sa_rt *s = sa_by_conn(eng(be), conn_id);
 
 	if (s == NULL || s->c->sa.dir != ESP_OUT ||
-	    esp_seq_continue(&s->c->seq, synced, s->c->sa.esn) == -1)
+	    esp_seq_can_continue(&s->c->seq, synced, s->c->sa.esn) == -1)
 		return -1;
+	if (start == NULL)
+		return 0;
+	(void)esp_seq_continue(&s->c->seq, synced, s->c->sa.esn);
 	*start = s->c->seq.out;
 	return 0;
 }

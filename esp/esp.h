@@ -123,6 +123,8 @@ void		 esp_seq_set(struct esp_seq *, uint64_t, int);
  * -1, nothing changed: less than ESP_SEQ_ROOM would be left.
  */
 int		 esp_seq_continue(struct esp_seq *, uint64_t, int);
+/* Whether esp_seq_continue would succeed (0) or not (-1). */
+int		 esp_seq_can_continue(const struct esp_seq *, uint64_t, int);
 
 struct esp_sa_stats {
 	uint64_t	 packets;	/* encaps (out) or decaps (in) */
@@ -271,6 +273,7 @@ struct esp_backend_ops {
 	 * outbound SA taken over without exact counters (esp_seq_continue
 	 * with the highest number synced); *start is then its counter.
 	 * -1: no such SA, or too little of its space left (rekey it).
+	 * With start NULL, only whether it would succeed: nothing changes.
 	 */
 	int	(*set_replay)(struct esp_backend *, uint32_t,
 		    const struct esp_replay_state *);

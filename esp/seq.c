@@ -47,15 +47,26 @@ esp_seq_set(struct esp_seq *q, uint64_t s, int esn)
 	q->limit = esp_seq_limit(q->out, esn);
 }
 
+static uint64_t
+highest(const struct esp_seq *q, uint64_t synced)
+{
+	return synced > q->out ? synced : q->out;
+}
+
+int
+esp_seq_can_continue(const struct esp_seq *q, uint64_t synced, int esn)
+{
+	uint64_t	 start = esp_seq_limit(highest(q, synced), esn);
+
+	return esp_seq_max(esn) - start < ESP_SEQ_ROOM ? -1 : 0;
+}
+
 int
 esp_seq_continue(struct esp_seq *q, uint64_t synced, int esn)
 {
-	uint64_t	 h = synced > q->out ? synced : q->out;
-	uint64_t	 start = esp_seq_limit(h, esn);
-
-	if (esp_seq_max(esn) - start < ESP_SEQ_ROOM)
+	if (esp_seq_can_continue(q, synced, esn) == -1)
 		return -1;
-	q->out = start;
-	q->limit = esp_seq_limit(start, esn);
+	q->out = esp_seq_limit(highest(q, synced), esn);
+	q->limit = esp_seq_limit(q->out, esn);
 	return 0;
 }

@@ -151,8 +151,11 @@ fake_continue_out(struct esp_backend *be, uint32_t conn_id, uint64_t synced,
 	struct fake_sa	*s = find_sa((struct esp_fake *)be, conn_id);
 
 	if (s == NULL || s->sa.dir != ESP_OUT ||
-	    esp_seq_continue(&s->seq, synced, s->sa.esn) == -1)
+	    esp_seq_can_continue(&s->seq, synced, s->sa.esn) == -1)
 		return -1;
+	if (start == NULL)
+		return 0;
+	(void)esp_seq_continue(&s->seq, synced, s->sa.esn);
 	*start = s->seq.out;
 	return 0;
 }

@@ -352,6 +352,24 @@ ha_switchover_taking_over(const struct hasync *ha)
 	    ha->sw.state == HA_SW_WAIT_FINAL;
 }
 
+/*
+ * Every SA without its exact counter can continue beyond the old active's
+ * numbers (resume): none would be rekeyed.  An SA no longer in the data
+ * plane has nothing to continue.
+ */
+static int
+jumps_fit(struct hasync *ha)
+{
+	struct esp_replay_state r;
+
+	for (struct ha_pair *p = ha->t.pairs; p != NULL; p = p->next)
+		if (!p->drain_exact && ha->esp->ops->continue_out(ha->esp,
+		    p->conn_out, p->out.seq, NULL) == -1 &&
+		    ha->esp->ops->get_replay(ha->esp, p->conn_out, &r) == 0)
+			return 0;
+	return 1;
+}
+
 /* The new active's outbound waits for the old active's end from now on. */
 static void
 wait_drain(struct hasync *ha)
@@ -778,6 +796,23 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 		else if (!ha_switchover_taking_over(ha) ||
 		    m->u.sw.id != ha->sw.id)
 			ha_drop(ha, HA_DROP_STALE, "end of another switchover");
+		else if (ha->sw.state == HA_SW_WAIT_DRAIN &&
+		    m->u.sw.counters == ha->sw.counters_rx) {
+			ha->sw.done_rx = 1;
+			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
+			resume(ha, 1, "the old active drained its queue");
+		} else if (!jumps_fit(ha))
+			/*
+			 * Done's copy overtook the Final or the drain's
+			 * counters (on the state stream, behind a loss), and
+			 * without them some SA would be rekeyed.  They come
+			 * with SCTP's retransmission, Done again behind them:
+			 * hold for them, until the limit (sw_timer).
+			 */
+			log_info(LOG_HA, "planned switchover: Done came before "
+			    "the exact counters, and a jump would leave an SA "
+			    "too little sequence space: outbound held for "
+			    "them");
 		else if (ha->sw.state == HA_SW_WAIT_FINAL) {
 			/* its copy overtook the Final: the old active sends
 			 * nothing more, but the drain's counters are behind */
@@ -785,7 +820,7 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
 			resume(ha, 0, "Done came before the Final: counters "
 			    "jumped");
-		} else if (m->u.sw.counters != ha->sw.counters_rx) {
+		} else {
 			/* the exact counters are not all here: not exact */
 			ha->sw.done_rx = 1;
 			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
@@ -793,10 +828,6 @@ ha_switchover_msg(struct hasync *ha, const struct ha_msg *m)
 			    "counters, %u arrived: counters jumped",
 			    m->u.sw.counters, ha->sw.counters_rx);
 			resume(ha, 0, why);
-		} else {
-			ha->sw.done_rx = 1;
-			ha_timer_stop(ha, HA_TIMER_SWITCHOVER);
-			resume(ha, 1, "the old active drained its queue");
 		}
 		break;
 	default:

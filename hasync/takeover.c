@@ -10,7 +10,8 @@
  *      may still send, however long it goes on (esp/seq.c: the middle of
  *      what is left after the last synced number); the inbound windows
  *      are already in the data plane as synced (no jump inbound, so no
- *      legitimate packet is dropped);
+ *      legitimate packet is dropped); elected before a switchover's
+ *      Final came, nothing changes until its Final or end (switchover.c);
  *   2. an SA whose counter state is suspect - older than HA_STALE_MS, a
  *      takeover while not STANDBY HOT, or too little sequence space left
  *      - is never sent on again: its outbound SA leaves the data plane
@@ -123,6 +124,15 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 			    ha->rf.state == RF_INITIALIZATION) &&
 			    ha->t.npairs == 0 && ha->t.nisakmp == 0 &&
 			    ha->t.nike2 == 0;
+	/*
+	 * Elected before the Final of a switchover: its counters (exact)
+	 * or its end (jumped, switchover.c resume) decide, not the numbers
+	 * held now.  A jump now would stay (counters never go back) and
+	 * make the Final's exact counters useless; a rekey now would
+	 * replace a pair that the Final lets continue.  Outbound is held.
+	 */
+	int		 wait_final = planned && hot &&
+			    ha->sw.state == HA_SW_WAIT_FINAL;
 	uint32_t	 npairs = 0, nrekey = 0, nexact = 0;
 	struct esp_replay_state r;
 	char		 why[160];
@@ -134,6 +144,10 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 		int	 ok;
 
 		npairs++;
+		if (wait_final) {
+			p->have_exact = 0;
+			continue;
+		}
 		if (p->have_exact && planned) {
 			memset(&r, 0, sizeof(r));
 			r.seq_out = p->exact_out;
@@ -191,10 +205,16 @@ ha_become_active(struct hasync *ha, const char *reason, int planned)
 	if (!planned)
 		ha_history_add(ha, first ? "active" : "failover", why,
 		    ha_now_us(ha) - t0, npairs, nrekey, nexact);
-	log_info(LOG_HA, "now active (%s): %u IPsec SA pairs continued "
-	    "(%u exact), %u rekeyed with Quick Mode, %llu us before the "
-	    "VIPs", reason, npairs - nrekey, nexact, nrekey,
-	    (unsigned long long)(ha_now_us(ha) - t0));
+	if (wait_final)
+		log_info(LOG_HA, "now active (%s): %u IPsec SA pairs held "
+		    "until the switchover's Final or end, %llu us before the "
+		    "VIPs", reason, npairs,
+		    (unsigned long long)(ha_now_us(ha) - t0));
+	else
+		log_info(LOG_HA, "now active (%s): %u IPsec SA pairs "
+		    "continued (%u exact), %u rekeyed with Quick Mode, %llu us "
+		    "before the VIPs", reason, npairs - nrekey, nexact, nrekey,
+		    (unsigned long long)(ha_now_us(ha) - t0));
 }
 
 static void

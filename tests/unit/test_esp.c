@@ -496,8 +496,13 @@ test_sequence_share(void **state)
 		struct esp_seq next = { 0, 0 };
 		uint64_t limit = b.limit;
 
-		if (esp_seq_continue(&next, b.out, 0) == -1)
+		if (esp_seq_continue(&next, b.out, 0) == -1) {
+			/* the check says so beforehand */
+			assert_int_equal(esp_seq_can_continue(&next, b.out, 0),
+			    -1);
 			break;
+		}
+		assert_int_equal(esp_seq_can_continue(&b, b.out, 0), 0);
 		assert_true(next.out >= limit);
 		b = next;
 		n++;

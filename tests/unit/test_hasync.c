@@ -2347,6 +2347,14 @@ final_late_elect(struct sim *m, struct hasync *on)
 	vclock_elect(&m->t.c, 1, "Master_Down_Timer expired (priority 0)");
 }
 
+/* The new active's first number follows the old active's last. */
+static void
+sim_assert_continued(struct sim *m)
+{
+	assert_true(m->nr[0] > 0 && m->nr[1] > 0);
+	assert_true(m->r[1][0].lo == m->r[0][m->nr[0] - 1].hi + 1);
+}
+
 /*
  * The Final lost once on the sync link: the priority-0 advert that left
  * with it makes the standby's election take over first.  It used to send
@@ -2384,8 +2392,36 @@ test_promise_switchover_final_late(void **state)
 	assert_null(strstr(m.t.s->sw.result, "jumped"));
 	assert_true(sim_sends(&m, 1));
 	assert_true(m.sent[1] > sent);
+	/* nothing jumped at the election: the Final's counters hold */
+	sim_assert_continued(&m);
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
 	assert_int_equal(m.t.c.n[0].vips + m.t.c.n[1].vips, 1);
+	two_stop(&m.t);
+
+	/*
+	 * Too little sequence space left for a jump (each takeover without
+	 * exact counters halves it): the election used to rekey the pair at
+	 * once, and Done's copy, ahead of the Final, to jump or rekey it
+	 * again (the soak: a rekey on a node's return).  The hold lasts
+	 * until the Final, its counters and Done come: exact, no rekey.
+	 */
+	sim_start(&m);
+	set_seq(sim_be(&m, 0), m.out, UINT32_MAX - 3 * (ESP_SEQ_ROOM / 2));
+	sim_run(&m, 2000);
+	final_late_elect(&m, m.t.a);
+	sent = m.sent[1];
+	sim_run(&m, 300);	/* the drain ended, Done's copy came */
+	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	assert_int_equal(m.sent[1], sent);
+	assert_int_equal(m.t.s->st.rekeys_takeover, 0);
+	release_final(&m);
+	sim_run(&m, 100);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "the old active drained"));
+	assert_int_equal(m.t.s->st.rekeys_takeover, 0);
+	assert_true(m.sent[1] > sent);
+	sim_assert_continued(&m);
 	two_stop(&m.t);
 
 	/* the Final later than the drain: Done's copy ends the wait */
