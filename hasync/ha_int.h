@@ -265,7 +265,7 @@ struct ha_switchover_st {
 	uint64_t	 done;		/* completed here (either side) */
 	uint64_t	 refused;
 	int		 no_auto_preempt; /* handed over: never take back */
-	/* the old active: Done's copy on the control stream is due */
+	/* the old active: Done's copies still due (switchover.c) */
 	int		 done_copy;
 	uint32_t	 done_n;
 	int		 done_rx;	/* the new active: this id's Done came */

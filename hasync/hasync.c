@@ -539,8 +539,9 @@ stream_ok(enum ipc_stream s, enum ha_msg_type t)
 	case HA_M_COUNTERS:
 		return s == IPC_STREAM_COUNTERS || s == IPC_STREAM_STATE;
 	case HA_M_SW_DONE:
-		/* behind the drain's counters, and its copy (switchover.c) */
-		return s == IPC_STREAM_STATE || s == IPC_STREAM_CONTROL;
+		/* behind the drain's counters, and its copies (switchover.c) */
+		return s == IPC_STREAM_STATE || s == IPC_STREAM_CONTROL ||
+		    s == IPC_STREAM_COUNTERS;
 	default:
 		return s == IPC_STREAM_STATE;
 	}

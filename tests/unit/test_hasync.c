@@ -2326,6 +2326,26 @@ release_final(struct sim *m)
 	holding_late = 0;
 }
 
+/* As hold_final, and Done's first copy lost: the control stream stalls. */
+static int
+hold_final_lose_copy(struct wire *w, const struct qrec *r)
+{
+	if (r->to == 1 && r->s == IPC_STREAM_CONTROL) {
+		const char	*err;
+		int		 found = 0;
+
+		if (w->stalled[1][IPC_STREAM_CONTROL])
+			return 0;
+		lose_type = HA_M_SW_DONE;
+		(void)ha_msg_decode(r->p, r->len, find_type, &found, &err);
+		if (found) {
+			w->stalled[1][IPC_STREAM_CONTROL] = 1;
+			return 0;
+		}
+	}
+	return hold_final(w, r);
+}
+
 /* A switchover (asked on node `on`) whose Final is held; the standby's
  * election takes over 50 ms later, as priority 0 makes it at its skew
  * time. */
@@ -2438,6 +2458,51 @@ test_promise_switchover_final_late(void **state)
 	sim_run(&m, 1000);
 	assert_true(sim_sends(&m, 1));
 	assert_int_equal(m.t.a->sw.state, HA_SW_IDLE);
+	two_stop(&m.t);
+
+	/*
+	 * Done's copy on the control stream lost too: the second copy, on
+	 * the counters stream, ends the hold (before, the copies were all
+	 * on the control stream, and the hold lasted until the state
+	 * stream's retransmission or the 800 ms limit).
+	 */
+	sim_start(&m);
+	final_late_elect(&m, m.t.a);
+	m.t.w.filter = hold_final_lose_copy;
+	for (int k = 0; k < 100 && m.t.s->sw.state != HA_SW_IDLE; k++)
+		sim_run(&m, 10);
+	assert_true(m.t.w.stalled[1][IPC_STREAM_CONTROL]);
+	assert_non_null(strstr(m.t.s->sw.result, "Done came before the "
+	    "Final"));
+	assert_true(m.t.c.now_us - m.t.s->sw.started_us < 300 * 1000);
+	assert_true(sim_sends(&m, 1));
+	m.t.w.stalled[1][IPC_STREAM_CONTROL] = 0;
+	release_final(&m);
+	sim_run(&m, 1000);
+	assert_true(sim_sends(&m, 1));
+	two_stop(&m.t);
+
+	/*
+	 * The sync channel goes down at the new active while it waits for
+	 * the Final, the old active still draining: it used to jump and
+	 * send at once, two senders (fuzz_hasync_pair).  Now the hold lasts
+	 * to its limit, past the old active's drain limit, then jumped.
+	 */
+	sim_start(&m);
+	final_late_elect(&m, m.t.a);
+	m.t.w.filter = lose_all;
+	ha_chan_handlers.down(m.t.s, "test: association lost");
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	sim_run(&m, 400);
+	assert_int_equal(m.t.s->sw.state, HA_SW_WAIT_FINAL);
+	assert_false(sim_sends(&m, 1));
+	sim_run(&m, 600);
+	assert_int_equal(m.t.s->sw.state, HA_SW_IDLE);
+	assert_non_null(strstr(m.t.s->sw.result, "no Final"));
+	assert_true(sim_sends(&m, 1));
+	for (int i = 0; i < nlate; i++)
+		free_secret(late[i].p, late[i].len);
+	nlate = holding_late = 0;
 	two_stop(&m.t);
 
 	/* asked by the standby: the same hold, then exact */
