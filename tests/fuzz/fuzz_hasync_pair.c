@@ -1209,8 +1209,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			fprintf(stderr, "--- %llu ms: op %d, node %d, x %u, "
 			    "y %u; node 0 %s %s, node 1 %s %s\n",
 			    (unsigned long long)(w->now_us / 1000), op % 16, i,
-			    x, y, rf_state_name(w->n[0].ha->rf.state),
+			    x, y, w->n[0].ha == NULL ? "(dead)" :
+			    rf_state_name(w->n[0].ha->rf.state),
 			    w->n[0].view == VIEW_MASTER ? "Master" : "-",
+			    w->n[1].ha == NULL ? "(dead)" :
 			    rf_state_name(w->n[1].ha->rf.state),
 			    w->n[1].view == VIEW_MASTER ? "Master" : "-");
 		switch (op % 16) {
