@@ -68,6 +68,8 @@ tp_common_cleanup(struct tp_common *tc)
 {
 	ev_timer_stop(tc->loop, &tc->retry);
 	tp_close(tc, 1);
+	for (int s = 0; s < IPC_NSTREAMS; s++)
+		tp_reasm_free(&tc->reasm[s]);
 }
 
 void
@@ -235,10 +237,16 @@ tp_reasm_add(struct tp_reasm *ra, struct ipc *ipc, int lane, int sid,
 void
 tp_reasm_clear(struct tp_reasm *ra)
 {
-	free(ra->buf);
-	ra->buf = NULL;
 	ra->len = 0;
 	ra->big = 0;
+}
+
+void
+tp_reasm_free(struct tp_reasm *ra)
+{
+	free(ra->buf);
+	ra->buf = NULL;
+	tp_reasm_clear(ra);
 }
 
 void

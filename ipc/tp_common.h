@@ -70,7 +70,13 @@ struct tp_reasm {
  */
 void	tp_reasm_add(struct tp_reasm *, struct ipc *, int, int,
 	    const uint8_t *, size_t, int);
+/*
+ * Clear keeps the buffer for the next association (one freed and
+ * allocated again with every association churned the heap: the soak,
+ * docs/benchmarks.md); free at the transport's end.
+ */
 void	tp_reasm_clear(struct tp_reasm *);
+void	tp_reasm_free(struct tp_reasm *);
 
 struct tp_common {
 	struct ipc_tp			*tp;	/* the one embedding this */

@@ -906,6 +906,8 @@ us_close(struct ipc_tp *tp)
 			*pp = tp->next;
 			break;
 		}
+	for (int i = 0; i < CONF_IPC_LANES_MAX; i++)
+		tp_reasm_free(&tp->lane[i].ra);
 	free(tp);
 	stack_unref();
 }
