@@ -1,14 +1,15 @@
 """The soak's short run (tests/integration/soak.py has what a cycle does
 and checks): 20 cycles of switchover, kill -9 and outside link down, in
 turn, under a 1000 pps flow through strongSwan, with the sync link
-delaying 0-20 ms at random.
+delaying 0-20 ms and losing 0-3 % at random, as the long run does.
 
-Without loss on the sync link, unlike tests/soak/run: a planned
-switchover whose Ack or Done was lost waited one SCTP retransmission and
-lost packets (82 in one run; fixed on 2026-12-07, docs/hasync.md, "A
-late Ack or Done"); one whose Final was lost lost a packet (fixed the
-same day, docs/hasync.md, "A late Final"). Loss joins the short run once
-the long lossy run has passed 500 cycles (docs/benchmarks.md).
+The short run had no loss on the sync link until 2026-12-08: a planned
+switchover whose Final was late held the new active's outbound traffic
+until SCTP resent it (about 260 ms) when Done's copy was lost too, and
+strongSwan's socket dropped part of the burst that followed (21
+packets on a node's return, its UDP receive buffer errors counting
+them; docs/hasync.md, "A late Ack or Done"). Done's second copy goes on
+another stream now.
 """
 
 from conftest import SAN_LOGS
@@ -22,7 +23,7 @@ FDS_GROWTH = 0
 
 
 def test_soak_short(design_linkem, bindir):
-    figs, rows = soak(design_linkem, bindir, CYCLES, losses=(0,))
+    figs, rows = soak(design_linkem, bindir, CYCLES)
     assert sum(len(f) for f in figs.values()) == CYCLES
     # ha1 is never killed (kill -9 finds ha2 active): it lived through all
     assert any(name == "ha1" and n == CYCLES for name, _, n, *_ in rows), \
