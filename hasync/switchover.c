@@ -226,8 +226,8 @@ drain_end(struct hasync *ha, const char *how)
 	 * the new active jump them, which is safe: this node sends nothing
 	 * from now on.  A second copy on the counters stream: with the copy
 	 * lost as well (the soak, at 3 % loss) the new active waited for the
-	 * state stream's retransmission (259 ms) and the peer's socket
-	 * dropped part of the burst that followed.  Each stream is ordered,
+	 * state stream's retransmission (259 ms) and part of the burst
+	 * that followed was lost at the peer.  Each stream is ordered,
 	 * so a second copy on the control stream would wait behind the
 	 * first; the streams do not wait for each other.
 	 */

@@ -6,10 +6,9 @@ delaying 0-20 ms and losing 0-3 % at random, as the long run does.
 The short run had no loss on the sync link until 2026-12-08: a planned
 switchover whose Final was late held the new active's outbound traffic
 until SCTP resent it (about 260 ms) when Done's copy was lost too, and
-strongSwan's socket dropped part of the burst that followed (21
-packets on a node's return, its UDP receive buffer errors counting
-them; docs/hasync.md, "A late Ack or Done"). Done's second copy goes on
-another stream now.
+21 packets of the burst that followed were lost on a node's return
+(strongSwan's one UDP socket overflows on such a burst; docs/hasync.md,
+"A late Ack or Done"). Done's second copy goes on another stream now.
 """
 
 from conftest import SAN_LOGS
